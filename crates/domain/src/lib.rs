@@ -1,0 +1,27 @@
+//! Social prescribing domain: the types and rules Linkwork must get right, with no I/O.
+//!
+//! Input from outside becomes these types at the edge (`NhsNumber::parse`, `Postcode::parse`,
+//! `PersonDraft::validate`) and is trusted after that.
+
+#[macro_use]
+mod codes;
+pub mod capacity;
+pub mod episode;
+pub mod errors;
+pub mod nhs_number;
+pub mod person;
+pub mod postcode;
+pub mod referral;
+pub mod role;
+
+pub use capacity::CapacityBand;
+pub use codes::Code;
+pub use episode::{DischargeReason, EpisodeState};
+pub use errors::{FieldError, FieldErrors};
+pub use nhs_number::NhsNumber;
+pub use person::{
+    AccessNeed, CarerStatus, ContactMethod, Ethnicity, PersonDetails, PersonDraft, Sex,
+};
+pub use postcode::Postcode;
+pub use referral::{Need, ReferralDetails, ReferralDraft, ReferralSource, Urgency};
+pub use role::Role;

@@ -1,0 +1,70 @@
+//! The roles people have in Linkwork and what each may do.
+
+code_enum!(
+    /// A user's role within their PCN (or, for partners, their VCSE organisation).
+    Role {
+        Admin => ("admin", "Administrator"),
+        Manager => ("manager", "PCN manager"),
+        LinkWorker => ("link_worker", "Link worker"),
+        Supervisor => ("supervisor", "GP supervisor"),
+        Referrer => ("referrer", "Referrer"),
+        Partner => ("partner", "Community partner"),
+    }
+);
+
+impl Role {
+    /// May read people's records (search, person page, caseloads).
+    pub fn can_read_people(self) -> bool {
+        matches!(self, Role::Manager | Role::LinkWorker | Role::Supervisor)
+    }
+    /// May create and edit people's demographics.
+    pub fn can_edit_people(self) -> bool {
+        matches!(self, Role::Manager | Role::LinkWorker)
+    }
+    /// May make a referral to social prescribing.
+    pub fn can_refer(self) -> bool {
+        matches!(self, Role::Referrer | Role::LinkWorker | Role::Manager)
+    }
+    /// May assign episodes from the unassigned queue and move episodes through their states.
+    pub fn can_triage(self) -> bool {
+        matches!(self, Role::Manager | Role::LinkWorker)
+    }
+    /// May see any link worker's caseload in the PCN (not only their own).
+    pub fn can_view_all_caseloads(self) -> bool {
+        matches!(self, Role::Manager | Role::Supervisor)
+    }
+    /// May read the audit log.
+    pub fn can_view_audit(self) -> bool {
+        matches!(self, Role::Manager | Role::Admin)
+    }
+    /// May manage user accounts.
+    pub fn can_manage_users(self) -> bool {
+        matches!(self, Role::Admin)
+    }
+    /// Holds a caseload.
+    pub fn has_caseload(self) -> bool {
+        matches!(self, Role::LinkWorker)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Code;
+
+    #[test]
+    fn codes_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::from_code(r.code()), Some(*r));
+        }
+        assert_eq!(Role::from_code("superuser"), None);
+    }
+
+    #[test]
+    fn referrers_and_partners_cannot_read_people() {
+        assert!(!Role::Referrer.can_read_people());
+        assert!(!Role::Partner.can_read_people());
+        assert!(!Role::Admin.can_read_people());
+        assert!(Role::LinkWorker.can_read_people());
+    }
+}

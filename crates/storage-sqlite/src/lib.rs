@@ -1,0 +1,129 @@
+//! SQLite storage: the embedded default. One file under the data directory, WAL journal,
+//! foreign keys on, a busy timeout, and all writes through a single connection so
+//! writers queue in-process instead of failing with "database is locked".
+
+mod audit;
+mod episodes;
+mod orgs;
+mod people;
+mod rows;
+mod users;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::str::FromStr;
+use std::time::Duration;
+use storage::{Result, StorageError};
+
+/// A Linkwork database in SQLite.
+#[derive(Clone)]
+pub struct SqliteStorage {
+    /// Readers run in parallel (WAL).
+    read: SqlitePool,
+    /// One connection: writes are serialised here.
+    write: SqlitePool,
+}
+
+impl SqliteStorage {
+    /// Opens (creating if missing) the database at a `sqlite://path` URL and runs migrations.
+    #[tracing::instrument(skip_all)]
+    pub async fn open(url: &str) -> Result<Self> {
+        let opts = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StorageError::Backend(format!("bad SQLite URL {url}: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts.clone())
+            .await
+            .map_err(backend)?;
+        let store = Self {
+            read: write.clone(),
+            write,
+        };
+        store.migrate().await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(opts.read_only(true))
+            .await
+            .map_err(backend)?;
+        Ok(Self {
+            read,
+            write: store.write,
+        })
+    }
+
+    /// Applies any migrations not yet applied. Returns how many ran.
+    pub async fn migrate(&self) -> Result<usize> {
+        let migrator = sqlx::migrate!("./migrations");
+        let before = applied(&self.write).await;
+        migrator
+            .run(&self.write)
+            .await
+            .map_err(|e| StorageError::Backend(e.to_string()))?;
+        Ok(applied(&self.write).await.saturating_sub(before))
+    }
+
+    /// Runs SQLite's own consistency check; `Ok(())` when it answers "ok".
+    pub async fn integrity_check(&self) -> Result<()> {
+        let rows: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_all(&self.write)
+            .await
+            .map_err(backend)?;
+        match rows.first() {
+            Some((s,)) if s == "ok" && rows.len() == 1 => Ok(()),
+            _ => Err(StorageError::Backend(format!(
+                "integrity check failed: {rows:?}"
+            ))),
+        }
+    }
+}
+
+async fn applied(pool: &SqlitePool) -> usize {
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(pool)
+        .await
+        .map(|n| n as usize)
+        .unwrap_or(0)
+}
+
+pub(crate) fn backend(e: sqlx::Error) -> StorageError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            return StorageError::Duplicate(db.message().to_string());
+        }
+    }
+    if matches!(e, sqlx::Error::RowNotFound) {
+        return StorageError::NotFound;
+    }
+    tracing::error!(error = %e, "sqlite error");
+    StorageError::Backend(e.to_string())
+}
+
+#[async_trait]
+impl storage::Engine for SqliteStorage {
+    fn engine_name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn backup_to(&self, path: &str) -> Result<()> {
+        sqlx::query("VACUUM INTO ?")
+            .bind(path)
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,804 @@
+//! Storage behaviour, written once. Each function takes a fresh, empty database and
+//! panics on a failed expectation; `tests/conformance.rs` runs each on every engine.
+
+use chrono::{Duration, NaiveDate, Utc};
+use domain::{DischargeReason, EpisodeState, PersonDraft, ReferralDraft, Role};
+use std::sync::Arc;
+use storage::{
+    Actor, AuditEntry, AuditFilter, AuditVerification, CaseloadFilter, CaseloadSort, NewUser,
+    PersonQuery, PersonRef, Session, Storage, StorageError,
+};
+
+/// Two PCNs, a practice, link workers in each and a manager.
+pub struct Fixture {
+    pub pcn_a: i64,
+    pub pcn_b: i64,
+    pub practice_a: i64,
+    pub practice_b: i64,
+    pub worker_a: i64,
+    pub worker_a2: i64,
+    pub worker_b: i64,
+    pub manager_a: i64,
+}
+
+pub fn actor() -> Actor {
+    Actor {
+        user_id: None,
+        label: "conformance".into(),
+        ip: Some("127.0.0.1".into()),
+    }
+}
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+pub fn person(given: &str, family: &str, dob: &str) -> domain::PersonDetails {
+    PersonDraft {
+        given_name: given.into(),
+        family_name: family.into(),
+        date_of_birth: dob.into(),
+        ..Default::default()
+    }
+    .validate(today())
+    .expect("valid person")
+}
+
+pub fn referral() -> domain::ReferralDetails {
+    ReferralDraft {
+        source: "gp".into(),
+        referrer_name: "Dr Test".into(),
+        referrer_contact: "0113 496 0000".into(),
+        needs: vec!["loneliness".into()],
+        consent: true,
+        ..Default::default()
+    }
+    .validate()
+    .expect("valid referral")
+}
+
+async fn user(s: &dyn Storage, email: &str, role: Role, pcn: i64) -> i64 {
+    s.create_user(
+        NewUser {
+            email: email.into(),
+            name: email.into(),
+            role,
+            pcn_id: Some(pcn),
+            partner_org_id: None,
+            password_hash: "x".into(),
+        },
+        &actor(),
+    )
+    .await
+    .expect("create user")
+    .id
+}
+
+pub async fn fixture(s: &dyn Storage) -> Fixture {
+    let pcn_a = s.create_pcn("North PCN", "U00001").await.unwrap().id;
+    let pcn_b = s.create_pcn("South PCN", "U00002").await.unwrap().id;
+    let practice_a = s
+        .create_practice(pcn_a, "Hill Surgery", "Y00001")
+        .await
+        .unwrap()
+        .id;
+    let practice_b = s
+        .create_practice(pcn_b, "Vale Surgery", "Y00002")
+        .await
+        .unwrap()
+        .id;
+    Fixture {
+        pcn_a,
+        pcn_b,
+        practice_a,
+        practice_b,
+        worker_a: user(s, "lw.a@example.org", Role::LinkWorker, pcn_a).await,
+        worker_a2: user(s, "lw.a2@example.org", Role::LinkWorker, pcn_a).await,
+        worker_b: user(s, "lw.b@example.org", Role::LinkWorker, pcn_b).await,
+        manager_a: user(s, "manager.a@example.org", Role::Manager, pcn_a).await,
+    }
+}
+
+pub async fn people_round_trip_and_optimistic_versioning(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let mut d = person("Ada", "Testperson", "1950-04-02");
+    d.nhs_number = Some(domain::NhsNumber::parse("9434765919").unwrap());
+    d.postcode = Some(domain::Postcode::parse("LS1 4AP").unwrap());
+    d.practice_id = Some(f.practice_a);
+    d.access_needs = vec![
+        domain::AccessNeed::LargePrint,
+        domain::AccessNeed::HearingLoop,
+    ];
+    let p = s.create_person(f.pcn_a, &d, &actor()).await.unwrap();
+    assert_eq!(p.version, 1);
+    let got = s.get_person(f.pcn_a, p.id).await.unwrap().expect("found");
+    assert_eq!(got.details, d, "what is read back is what was written");
+
+    let mut changed = d.clone();
+    changed.phone = "0113 496 0999".into();
+    let v2 = s
+        .update_person(f.pcn_a, p.id, 1, &changed, &actor())
+        .await
+        .unwrap();
+    assert_eq!(v2.version, 2);
+    assert_eq!(v2.details.phone, "0113 496 0999");
+
+    // A second editor who opened version 1 is refused, and the first edit survives.
+    let mut stale = d.clone();
+    stale.family_name = "Overwritten".into();
+    assert!(matches!(
+        s.update_person(f.pcn_a, p.id, 1, &stale, &actor()).await,
+        Err(StorageError::Stale)
+    ));
+    let now = s.get_person(f.pcn_a, p.id).await.unwrap().unwrap();
+    assert_eq!(now.details.family_name, "Testperson");
+    assert_eq!(now.details.phone, "0113 496 0999");
+    assert_eq!(now.version, 2);
+}
+
+pub async fn concurrent_edits_one_wins(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let p = s
+        .create_person(f.pcn_a, &person("Con", "Current", "1970-01-01"), &actor())
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        let s = s.clone();
+        let mut d = p.details.clone();
+        d.phone = format!("0113 496 000{i}");
+        tasks.push(tokio::spawn(async move {
+            s.update_person(f.pcn_a, p.id, 1, &d, &actor()).await
+        }));
+    }
+    let mut ok = 0;
+    let mut stale = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StorageError::Stale) => stale += 1,
+            Err(e) => panic!("unexpected error {e}"),
+        }
+    }
+    assert_eq!(
+        (ok, stale),
+        (1, 5),
+        "exactly one of six concurrent edits of version 1 wins"
+    );
+    assert_eq!(
+        s.get_person(f.pcn_a, p.id).await.unwrap().unwrap().version,
+        2
+    );
+}
+
+pub async fn practice_must_be_in_the_pcn(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let mut d = person("Pat", "Practice", "1980-05-05");
+    d.practice_id = Some(f.practice_b);
+    assert!(matches!(
+        s.create_person(f.pcn_a, &d, &actor()).await,
+        Err(StorageError::Rule(_))
+    ));
+    assert!(
+        s.search_people(
+            f.pcn_a,
+            &PersonQuery {
+                limit: 10,
+                ..Default::default()
+            }
+        )
+        .await
+        .unwrap()
+        .is_empty(),
+        "nothing saved"
+    );
+}
+
+pub async fn tenants_are_isolated(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let (_, ep) = s
+        .create_referral(
+            f.pcn_a,
+            PersonRef::New(Box::new(person("Iso", "Lated", "1960-06-06"))),
+            &referral(),
+            None,
+            Utc::now(),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let pid = ep.person_id;
+    assert!(s.get_person(f.pcn_b, pid).await.unwrap().is_none());
+    assert!(s.get_episode(f.pcn_b, ep.id).await.unwrap().is_none());
+    assert!(s
+        .search_people(
+            f.pcn_b,
+            &PersonQuery {
+                name: Some("iso".into()),
+                limit: 10,
+                ..Default::default()
+            }
+        )
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(s.unassigned_queue(f.pcn_b).await.unwrap().is_empty());
+    assert!(s.timeline(f.pcn_b, pid).await.unwrap().is_empty());
+    assert!(s
+        .episodes_for_person(f.pcn_b, pid)
+        .await
+        .unwrap()
+        .is_empty());
+    let d = s.get_person(f.pcn_a, pid).await.unwrap().unwrap().details;
+    assert!(matches!(
+        s.update_person(f.pcn_b, pid, 1, &d, &actor()).await,
+        Err(StorageError::NotFound)
+    ));
+    assert!(matches!(
+        s.create_referral(
+            f.pcn_b,
+            PersonRef::Existing(pid),
+            &referral(),
+            None,
+            Utc::now(),
+            &actor()
+        )
+        .await,
+        Err(StorageError::NotFound)
+    ));
+    assert!(matches!(
+        s.assign_episode(f.pcn_b, ep.id, 1, f.worker_b, Utc::now(), &actor())
+            .await,
+        Err(StorageError::NotFound)
+    ));
+    // A PCN A episode cannot go to PCN B's link worker.
+    assert!(matches!(
+        s.assign_episode(f.pcn_a, ep.id, 1, f.worker_b, Utc::now(), &actor())
+            .await,
+        Err(StorageError::Rule(_))
+    ));
+    assert!(s
+        .get_episode(f.pcn_a, ep.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .link_worker_id
+        .is_none());
+}
+
+pub async fn search_by_name_nhs_number_birth_date_and_postcode(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let mut a = person("Margaret", "Oakley", "1948-02-11");
+    a.nhs_number = Some(domain::NhsNumber::parse("9434765919").unwrap());
+    a.postcode = Some(domain::Postcode::parse("LS6 2AB").unwrap());
+    let mut b = person("Tom", "Oakfield", "1990-07-30");
+    b.postcode = Some(domain::Postcode::parse("LS7 1AA").unwrap());
+    let c = person("Priya", "Shah", "1975-12-01");
+    for d in [&a, &b, &c] {
+        s.create_person(f.pcn_a, d, &actor()).await.unwrap();
+    }
+    let names = |v: Vec<storage::Person>| {
+        v.into_iter()
+            .map(|p| p.details.given_name)
+            .collect::<Vec<_>>()
+    };
+    let q = |name: Option<&str>| PersonQuery {
+        name: name.map(String::from),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        names(s.search_people(f.pcn_a, &q(Some("oak"))).await.unwrap()),
+        vec!["Tom", "Margaret"]
+    );
+    assert_eq!(
+        names(
+            s.search_people(f.pcn_a, &q(Some("margaret OAK")))
+                .await
+                .unwrap()
+        ),
+        vec!["Margaret"]
+    );
+    assert!(
+        s.search_people(f.pcn_a, &q(Some("%")))
+            .await
+            .unwrap()
+            .is_empty(),
+        "wildcards are literal"
+    );
+    let by_nhs = PersonQuery {
+        nhs_number: Some("9434765919".into()),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        names(s.search_people(f.pcn_a, &by_nhs).await.unwrap()),
+        vec!["Margaret"]
+    );
+    let by_dob = PersonQuery {
+        date_of_birth: NaiveDate::from_ymd_opt(1975, 12, 1),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        names(s.search_people(f.pcn_a, &by_dob).await.unwrap()),
+        vec!["Priya"]
+    );
+    let by_pc = PersonQuery {
+        postcode: Some("ls7 1aa".into()),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        names(s.search_people(f.pcn_a, &by_pc).await.unwrap()),
+        vec!["Tom"]
+    );
+    let by_outward = PersonQuery {
+        postcode: Some("LS6".into()),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        names(s.search_people(f.pcn_a, &by_outward).await.unwrap()),
+        vec!["Margaret"]
+    );
+}
+
+pub async fn possible_duplicates(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let mut a = person("Sam", "Double", "1966-03-03");
+    a.nhs_number = Some(domain::NhsNumber::parse("6541003238").unwrap());
+    s.create_person(f.pcn_a, &a, &actor()).await.unwrap();
+    let mut same_nhs = person("Samuel", "Other", "1966-03-04");
+    same_nhs.nhs_number = a.nhs_number.clone();
+    assert_eq!(
+        s.find_possible_duplicates(f.pcn_a, &same_nhs)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let same_name_dob = person("sam", "DOUBLE", "1966-03-03");
+    assert_eq!(
+        s.find_possible_duplicates(f.pcn_a, &same_name_dob)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let different = person("Sam", "Double", "1966-03-05");
+    assert!(s
+        .find_possible_duplicates(f.pcn_a, &different)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(
+        s.find_possible_duplicates(f.pcn_b, &same_name_dob)
+            .await
+            .unwrap()
+            .is_empty(),
+        "other PCNs are not searched"
+    );
+}
+
+pub async fn referral_triage_and_caseload(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let long_ago = Utc::now() - Duration::days(20);
+    let (r, ep) = s
+        .create_referral(
+            f.pcn_a,
+            PersonRef::New(Box::new(person("Queue", "Person", "1955-01-01"))),
+            &referral(),
+            Some(f.manager_a),
+            long_ago,
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ep.state, EpisodeState::Referred);
+    assert_eq!(r.needs, vec![domain::Need::Loneliness]);
+    let queue = s.unassigned_queue(f.pcn_a).await.unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(queue[0].days_waiting(Utc::now()), 20);
+
+    // A second referral for the same person opens a second episode.
+    let (_, ep2) = s
+        .create_referral(
+            f.pcn_a,
+            PersonRef::Existing(ep.person_id),
+            &referral(),
+            None,
+            Utc::now(),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        s.episodes_for_person(f.pcn_a, ep.person_id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let assigned = s
+        .assign_episode(f.pcn_a, ep.id, ep.version, f.worker_a, Utc::now(), &actor())
+        .await
+        .unwrap();
+    assert_eq!(assigned.link_worker_id, Some(f.worker_a));
+    assert_eq!(assigned.version, ep.version + 1);
+    let queue = s.unassigned_queue(f.pcn_a).await.unwrap();
+    assert_eq!(
+        queue.iter().map(|r| r.episode_id).collect::<Vec<_>>(),
+        vec![ep2.id]
+    );
+    let caseload = s
+        .caseload(f.pcn_a, f.worker_a, &CaseloadFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(caseload.len(), 1);
+    assert_eq!(caseload[0].given_name, "Queue");
+    assert!(s
+        .caseload(f.pcn_a, f.worker_a2, &CaseloadFilter::default())
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.taken_on_since(f.pcn_a, f.worker_a, Utc::now() - Duration::days(365))
+            .await
+            .unwrap(),
+        1
+    );
+
+    // Assigning with the version from before the assignment is stale.
+    assert!(matches!(
+        s.assign_episode(
+            f.pcn_a,
+            ep.id,
+            ep.version,
+            f.worker_a2,
+            Utc::now(),
+            &actor()
+        )
+        .await,
+        Err(StorageError::Stale)
+    ));
+    // Only link workers hold caseloads.
+    assert!(matches!(
+        s.assign_episode(
+            f.pcn_a,
+            ep2.id,
+            ep2.version,
+            f.manager_a,
+            Utc::now(),
+            &actor()
+        )
+        .await,
+        Err(StorageError::Rule(_))
+    ));
+
+    let timeline = s.timeline(f.pcn_a, ep.person_id).await.unwrap();
+    let kinds: Vec<&str> = timeline.iter().map(|t| t.kind.as_str()).collect();
+    assert_eq!(kinds, vec!["assignment", "referral", "referral"]);
+    assert!(
+        timeline[0].summary.contains("lw.a@example.org"),
+        "{}",
+        timeline[0].summary
+    );
+    let mine = s.referrals_made_by(f.pcn_a, f.manager_a).await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(
+        mine[0].link_worker_name.as_deref(),
+        Some("lw.a@example.org")
+    );
+}
+
+pub async fn episode_transitions_follow_the_domain(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let (_, ep) = s
+        .create_referral(
+            f.pcn_a,
+            PersonRef::New(Box::new(person("Jo", "Journey", "1985-08-08"))),
+            &referral(),
+            None,
+            Utc::now(),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let ep = s
+        .assign_episode(f.pcn_a, ep.id, ep.version, f.worker_a, Utc::now(), &actor())
+        .await
+        .unwrap();
+    // Illegal: straight to active. Nothing changes.
+    let err = s
+        .transition_episode(
+            f.pcn_a,
+            ep.id,
+            ep.version,
+            EpisodeState::Active,
+            None,
+            Utc::now(),
+            &actor(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StorageError::Rule(ref m) if m.contains("cannot become active")),
+        "{err}"
+    );
+    assert_eq!(
+        s.get_episode(f.pcn_a, ep.id).await.unwrap().unwrap().state,
+        EpisodeState::Referred
+    );
+
+    let mut cur = ep;
+    for to in [
+        EpisodeState::Contacting,
+        EpisodeState::Accepted,
+        EpisodeState::Assessed,
+        EpisodeState::PlanAgreed,
+        EpisodeState::Active,
+    ] {
+        cur = s
+            .transition_episode(f.pcn_a, cur.id, cur.version, to, None, Utc::now(), &actor())
+            .await
+            .unwrap();
+        assert_eq!(cur.state, to);
+    }
+    assert!(
+        cur.first_contact_at.is_some(),
+        "first contact recorded when contacting starts"
+    );
+    let next = Utc::now() + Duration::days(7);
+    cur = s
+        .set_next_contact(f.pcn_a, cur.id, cur.version, Some(next), &actor())
+        .await
+        .unwrap();
+    let row = &s
+        .caseload(
+            f.pcn_a,
+            f.worker_a,
+            &CaseloadFilter {
+                sort: CaseloadSort::NextContact,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()[0];
+    assert_eq!(
+        row.next_contact_at.map(|t| t.date_naive()),
+        Some(next.date_naive())
+    );
+
+    assert!(matches!(
+        s.transition_episode(
+            f.pcn_a,
+            cur.id,
+            cur.version,
+            EpisodeState::Discharged,
+            None,
+            Utc::now(),
+            &actor()
+        )
+        .await,
+        Err(StorageError::Rule(_))
+    ));
+    cur = s
+        .transition_episode(
+            f.pcn_a,
+            cur.id,
+            cur.version,
+            EpisodeState::Discharged,
+            Some(DischargeReason::GoalsMet),
+            Utc::now(),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert!(cur.closed_at.is_some());
+    assert_eq!(cur.discharge_reason, Some(DischargeReason::GoalsMet));
+    assert!(
+        s.caseload(f.pcn_a, f.worker_a, &CaseloadFilter::default())
+            .await
+            .unwrap()
+            .is_empty(),
+        "discharged people leave the caseload"
+    );
+    let closed = CaseloadFilter {
+        states: vec![EpisodeState::Discharged],
+        ..Default::default()
+    };
+    assert_eq!(
+        s.caseload(f.pcn_a, f.worker_a, &closed)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(s.timeline(f.pcn_a, cur.person_id).await.unwrap().len(), 9);
+}
+
+pub async fn accounts_throttling_sessions_and_tokens(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let dup = s
+        .create_user(
+            NewUser {
+                email: "LW.A@example.org".into(),
+                name: "x".into(),
+                role: Role::Referrer,
+                pcn_id: Some(f.pcn_a),
+                partner_org_id: None,
+                password_hash: "x".into(),
+            },
+            &actor(),
+        )
+        .await;
+    assert!(
+        matches!(dup, Err(StorageError::Duplicate(ref m)) if m.contains("lw.a@example.org")),
+        "{dup:?}"
+    );
+    let u = s
+        .user_by_email(" Lw.A@Example.org ")
+        .await
+        .unwrap()
+        .expect("email lookups ignore case");
+    let lock = Utc::now() + Duration::minutes(15);
+    for i in 1..=4 {
+        assert_eq!(
+            s.record_login_failure(u.id, 5, lock, &actor())
+                .await
+                .unwrap(),
+            i
+        );
+    }
+    assert!(s
+        .user_by_id(u.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .locked_until
+        .is_none());
+    s.record_login_failure(u.id, 5, lock, &actor())
+        .await
+        .unwrap();
+    let locked = s.user_by_id(u.id).await.unwrap().unwrap();
+    assert!(
+        locked.locked_until.is_some_and(|t| t > Utc::now()),
+        "locked after five failures"
+    );
+
+    let now = storage::now();
+    let sess = Session {
+        id_hash: "h1".into(),
+        user_id: u.id,
+        csrf_token: "c".into(),
+        created_at: now,
+        last_seen_at: now,
+    };
+    s.create_session(&sess).await.unwrap();
+    assert_eq!(
+        s.session_by_hash("h1").await.unwrap().unwrap().user_id,
+        u.id
+    );
+    s.set_password(u.id, "new-hash", &actor()).await.unwrap();
+    assert!(
+        s.session_by_hash("h1").await.unwrap().is_none(),
+        "a password change ends sessions"
+    );
+    let after = s.user_by_id(u.id).await.unwrap().unwrap();
+    assert!(after.locked_until.is_none() && after.password_hash == "new-hash");
+
+    s.create_session(&Session {
+        id_hash: "h2".into(),
+        ..sess.clone()
+    })
+    .await
+    .unwrap();
+    s.set_user_disabled(u.id, true, &actor()).await.unwrap();
+    assert!(s.user_by_id(u.id).await.unwrap().unwrap().disabled);
+    assert!(
+        s.session_by_hash("h2").await.unwrap().is_none(),
+        "disabling ends sessions"
+    );
+
+    let t = s
+        .create_api_token(f.worker_a2, "script", "tokhash", &actor())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.api_token_by_hash("tokhash", Utc::now())
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        t.id
+    );
+    assert!(s.list_api_tokens(f.worker_a2).await.unwrap()[0]
+        .last_used_at
+        .is_some());
+    assert!(
+        matches!(
+            s.revoke_api_token(f.worker_a, t.id, &actor()).await,
+            Err(StorageError::NotFound)
+        ),
+        "only the owner revokes"
+    );
+    s.revoke_api_token(f.worker_a2, t.id, &actor())
+        .await
+        .unwrap();
+    assert!(s
+        .api_token_by_hash("tokhash", Utc::now())
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(s.list_users(Some(f.pcn_a)).await.unwrap().len(), 3);
+    assert_eq!(s.list_users(None).await.unwrap().len(), 4);
+}
+
+pub async fn audit_chain_records_every_write(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let p = s
+        .create_person(f.pcn_a, &person("Aud", "It", "1999-09-09"), &actor())
+        .await
+        .unwrap();
+    s.update_person(f.pcn_a, p.id, 1, &p.details, &actor())
+        .await
+        .unwrap();
+    s.append_audit(&AuditEntry::new(
+        &actor(),
+        "person.read",
+        "person",
+        Some(p.id),
+        Some(f.pcn_a),
+    ))
+    .await
+    .unwrap();
+    let for_person = s
+        .list_audit(&AuditFilter {
+            entity: Some("person".into()),
+            entity_id: Some(p.id),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<&str> = for_person.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        vec!["person.read", "person.update", "person.create"]
+    );
+    let b_only = s
+        .list_audit(&AuditFilter {
+            pcn_id: Some(f.pcn_b),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(b_only.iter().all(|r| r.pcn_id == Some(f.pcn_b)));
+
+    // Concurrent appends still form one unbroken chain.
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.append_audit(&AuditEntry::new(
+                &actor(),
+                "person.read",
+                "person",
+                Some(i),
+                None,
+            ))
+            .await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    match s.verify_audit().await.unwrap() {
+        // 4 accounts + create, update, read + 20 reads.
+        AuditVerification::Intact { records } => assert_eq!(records, 27),
+        broken => panic!("chain broken: {broken:?}"),
+    }
+}

@@ -1,0 +1,41 @@
+//! Runs every storage behaviour in `storage_tests::suite` on SQLite and on PostgreSQL.
+
+macro_rules! conformance {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (s, _dir) = storage_tests::sqlite().await;
+                    storage_tests::suite::$name(s).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if storage_tests::pg::skip_requested() {
+                        eprintln!("PostgreSQL half skipped by LINKWORK_TEST_SKIP_POSTGRES=1");
+                        return;
+                    }
+                    let s = storage_tests::postgres().await;
+                    storage_tests::suite::$name(s).await;
+                }
+            )+
+        }
+    };
+}
+
+conformance!(
+    people_round_trip_and_optimistic_versioning,
+    concurrent_edits_one_wins,
+    practice_must_be_in_the_pcn,
+    tenants_are_isolated,
+    search_by_name_nhs_number_birth_date_and_postcode,
+    possible_duplicates,
+    referral_triage_and_caseload,
+    episode_transitions_follow_the_domain,
+    accounts_throttling_sessions_and_tokens,
+    audit_chain_records_every_write,
+);

@@ -1,0 +1,247 @@
+//! Storage traits per aggregate, the records they speak in, and `StorageError`.
+//!
+//! Each engine (`storage-sqlite`, `storage-postgres`) implements every trait with its own
+//! SQL and migrations; `storage-tests` runs one conformance suite against both. Every
+//! method that touches a person's record takes the caller's PCN and only ever sees that
+//! PCN's rows; every write takes the [`Actor`] and appends to the audit log in the same
+//! transaction.
+
+pub mod audit;
+mod records;
+
+pub use audit::{
+    chain_hash, AuditEntry, AuditFilter, AuditRecord, AuditVerification, GENESIS_HASH,
+};
+pub use records::*;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::{DischargeReason, EpisodeState, PersonDetails, ReferralDetails};
+
+/// The current time at the precision both engines store (microseconds), so a value
+/// written and read back compares equal on SQLite and PostgreSQL alike.
+pub fn now() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(6)
+}
+
+/// What went wrong in storage, in terms the web layer can map to an answer.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// No such record in the caller's PCN.
+    #[error("not found")]
+    NotFound,
+    /// The record changed since the caller read it (optimistic versioning).
+    #[error("this record was changed by someone else since you opened it")]
+    Stale,
+    /// A unique value is taken (e.g. an email address).
+    #[error("{0}")]
+    Duplicate(String),
+    /// The request breaks a domain rule (e.g. an illegal episode transition).
+    #[error("{0}")]
+    Rule(String),
+    /// The database failed.
+    #[error("database error: {0}")]
+    Backend(String),
+}
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// Who is doing something, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    /// Email or a system name ("cli", "demo").
+    pub label: String,
+    /// Client address, when over HTTP.
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    pub fn system(label: &str) -> Self {
+        Self {
+            user_id: None,
+            label: label.into(),
+            ip: None,
+        }
+    }
+}
+
+/// PCNs, their practices and VCSE partner organisations.
+#[async_trait]
+pub trait OrgStore: Send + Sync {
+    async fn create_pcn(&self, name: &str, ods_code: &str) -> Result<Pcn>;
+    async fn list_pcns(&self) -> Result<Vec<Pcn>>;
+    async fn create_practice(&self, pcn: i64, name: &str, ods_code: &str) -> Result<Practice>;
+    async fn list_practices(&self, pcn: i64) -> Result<Vec<Practice>>;
+    async fn create_partner_org(&self, name: &str) -> Result<PartnerOrg>;
+    async fn list_partner_orgs(&self) -> Result<Vec<PartnerOrg>>;
+}
+
+/// Accounts, sign-in throttling, sessions and API tokens.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn create_user(&self, user: NewUser, actor: &Actor) -> Result<User>;
+    async fn user_by_id(&self, id: i64) -> Result<Option<User>>;
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
+    /// Users of a PCN (all users when `None`).
+    async fn list_users(&self, pcn: Option<i64>) -> Result<Vec<User>>;
+    async fn set_user_disabled(&self, id: i64, disabled: bool, actor: &Actor) -> Result<()>;
+    /// Replaces the password hash, clears any lock and ends the user's sessions.
+    async fn set_password(&self, id: i64, password_hash: &str, actor: &Actor) -> Result<()>;
+    /// Counts a failed sign-in; locks the account until `lock_until` once `max_failures`
+    /// is reached. Returns the failure count.
+    async fn record_login_failure(
+        &self,
+        id: i64,
+        max_failures: u32,
+        lock_until: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<u32>;
+    async fn record_login_success(&self, id: i64, actor: &Actor) -> Result<()>;
+
+    async fn create_session(&self, session: &Session) -> Result<()>;
+    async fn session_by_hash(&self, id_hash: &str) -> Result<Option<Session>>;
+    async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()>;
+    async fn delete_session(&self, id_hash: &str) -> Result<()>;
+
+    async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        actor: &Actor,
+    ) -> Result<ApiToken>;
+    async fn list_api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>>;
+    async fn revoke_api_token(&self, user_id: i64, token_id: i64, actor: &Actor) -> Result<()>;
+    /// The live (not revoked) token with this hash, and marks it used.
+    async fn api_token_by_hash(
+        &self,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ApiToken>>;
+}
+
+/// People's records, always within one PCN.
+#[async_trait]
+pub trait PersonStore: Send + Sync {
+    async fn create_person(
+        &self,
+        pcn: i64,
+        details: &PersonDetails,
+        actor: &Actor,
+    ) -> Result<Person>;
+    /// Saves new details if the stored version is still `expected_version`.
+    async fn update_person(
+        &self,
+        pcn: i64,
+        id: i64,
+        expected_version: i64,
+        details: &PersonDetails,
+        actor: &Actor,
+    ) -> Result<Person>;
+    async fn get_person(&self, pcn: i64, id: i64) -> Result<Option<Person>>;
+    async fn search_people(&self, pcn: i64, query: &PersonQuery) -> Result<Vec<Person>>;
+    /// People who may be the same person: same NHS number, or same name and date of birth.
+    async fn find_possible_duplicates(
+        &self,
+        pcn: i64,
+        details: &PersonDetails,
+    ) -> Result<Vec<Person>>;
+}
+
+/// Referrals, the episodes they open, triage and caseloads.
+#[async_trait]
+pub trait EpisodeStore: Send + Sync {
+    /// Records a referral for an existing person (`PersonRef::Existing`) or a new one,
+    /// and opens an episode in state `referred` in the PCN's unassigned queue.
+    async fn create_referral(
+        &self,
+        pcn: i64,
+        person: PersonRef,
+        referral: &ReferralDetails,
+        created_by: Option<i64>,
+        at: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<(Referral, Episode)>;
+    async fn get_referral(&self, pcn: i64, id: i64) -> Result<Option<Referral>>;
+    /// Referrals a user made, newest first, with the current state of each episode.
+    async fn referrals_made_by(&self, pcn: i64, user_id: i64) -> Result<Vec<ReferralSummary>>;
+    async fn get_episode(&self, pcn: i64, id: i64) -> Result<Option<Episode>>;
+    async fn episodes_for_person(&self, pcn: i64, person_id: i64) -> Result<Vec<Episode>>;
+    async fn referrals_for_person(&self, pcn: i64, person_id: i64) -> Result<Vec<Referral>>;
+    /// Open episodes that no link worker holds yet, oldest first.
+    async fn unassigned_queue(&self, pcn: i64) -> Result<Vec<CaseloadRow>>;
+    async fn assign_episode(
+        &self,
+        pcn: i64,
+        id: i64,
+        expected_version: i64,
+        link_worker_id: i64,
+        at: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<Episode>;
+    /// Moves an episode to another state; the domain decides whether the move is legal.
+    async fn transition_episode(
+        &self,
+        pcn: i64,
+        id: i64,
+        expected_version: i64,
+        to: EpisodeState,
+        reason: Option<DischargeReason>,
+        at: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<Episode>;
+    /// Plans (or clears) the next contact with the person.
+    async fn set_next_contact(
+        &self,
+        pcn: i64,
+        id: i64,
+        expected_version: i64,
+        next: Option<DateTime<Utc>>,
+        actor: &Actor,
+    ) -> Result<Episode>;
+    async fn caseload(
+        &self,
+        pcn: i64,
+        link_worker_id: i64,
+        filter: &CaseloadFilter,
+    ) -> Result<Vec<CaseloadRow>>;
+    /// People taken on (episodes assigned) by a link worker since `since`.
+    async fn taken_on_since(
+        &self,
+        pcn: i64,
+        link_worker_id: i64,
+        since: DateTime<Utc>,
+    ) -> Result<u32>;
+    /// What has happened to a person, newest first.
+    async fn timeline(&self, pcn: i64, person_id: i64) -> Result<Vec<TimelineEvent>>;
+}
+
+/// The append-only, hash-chained audit log.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<()>;
+    async fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>>;
+    /// Every record in order, for verification.
+    async fn all_audit(&self) -> Result<Vec<AuditRecord>>;
+    /// Recomputes the chain and reports the first broken link.
+    async fn verify_audit(&self) -> Result<AuditVerification> {
+        Ok(audit::verify(&self.all_audit().await?))
+    }
+}
+
+/// Engine health and lifecycle.
+#[async_trait]
+pub trait Engine: Send + Sync {
+    /// Which engine this is ("sqlite" or "postgres").
+    fn engine_name(&self) -> &'static str;
+    /// Answers when the database can be queried.
+    async fn ping(&self) -> Result<()>;
+    /// Writes a consistent copy of the database (SQLite only; Postgres uses pg_dump).
+    async fn backup_to(&self, path: &str) -> Result<()>;
+}
+
+/// Everything Linkwork stores.
+pub trait Storage: OrgStore + UserStore + PersonStore + EpisodeStore + AuditStore + Engine {}
+impl<T: OrgStore + UserStore + PersonStore + EpisodeStore + AuditStore + Engine> Storage for T {}

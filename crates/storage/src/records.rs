@@ -1,0 +1,204 @@
+//! The records storage hands back.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::{DischargeReason, EpisodeState, Need, PersonDetails, ReferralSource, Role, Urgency};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pcn {
+    pub id: i64,
+    pub name: String,
+    pub ods_code: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Practice {
+    pub id: i64,
+    pub pcn_id: i64,
+    pub name: String,
+    pub ods_code: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PartnerOrg {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// Required for every role but partner.
+    pub pcn_id: Option<i64>,
+    /// Required for partners.
+    pub partner_org_id: Option<i64>,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub pcn_id: Option<i64>,
+    pub partner_org_id: Option<i64>,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub disabled: bool,
+    pub failed_logins: u32,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// SHA-256 of the cookie value; the cookie itself is never stored.
+    pub id_hash: String,
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiToken {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A person's record.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub id: i64,
+    pub pcn_id: i64,
+    pub details: PersonDetails,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Search for people; empty fields are ignored, filled ones must all match.
+#[derive(Debug, Clone, Default)]
+pub struct PersonQuery {
+    /// Part of the given or family name (or "given family").
+    pub name: Option<String>,
+    pub nhs_number: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    /// Full postcode or its outward part.
+    pub postcode: Option<String>,
+    pub limit: u32,
+}
+
+/// Who a referral is for.
+#[derive(Debug, Clone)]
+pub enum PersonRef {
+    Existing(i64),
+    New(Box<PersonDetails>),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Referral {
+    pub id: i64,
+    pub pcn_id: i64,
+    pub person_id: i64,
+    pub source: ReferralSource,
+    pub referrer_name: String,
+    pub referrer_role: String,
+    pub referrer_organisation: String,
+    pub referrer_contact: String,
+    pub needs: Vec<Need>,
+    pub reason: String,
+    pub urgency: Urgency,
+    pub consent: bool,
+    pub created_by: Option<i64>,
+    pub received_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReferralSummary {
+    pub referral_id: i64,
+    pub episode_id: i64,
+    pub person_name: String,
+    pub received_at: DateTime<Utc>,
+    pub state: EpisodeState,
+    pub link_worker_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Episode {
+    pub id: i64,
+    pub pcn_id: i64,
+    pub person_id: i64,
+    pub referral_id: i64,
+    pub state: EpisodeState,
+    pub link_worker_id: Option<i64>,
+    pub referred_at: DateTime<Utc>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    pub first_contact_at: Option<DateTime<Utc>>,
+    pub last_contact_at: Option<DateTime<Utc>>,
+    pub next_contact_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub discharge_reason: Option<DischargeReason>,
+    pub version: i64,
+}
+
+/// How a caseload is narrowed and ordered.
+#[derive(Debug, Clone, Default)]
+pub struct CaseloadFilter {
+    /// Only these states; open states when empty.
+    pub states: Vec<EpisodeState>,
+    pub sort: CaseloadSort,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CaseloadSort {
+    /// Longest waiting first.
+    #[default]
+    Waiting,
+    Name,
+    NextContact,
+    LastContact,
+}
+
+/// One row of a caseload or of the unassigned queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseloadRow {
+    pub episode_id: i64,
+    pub episode_version: i64,
+    pub person_id: i64,
+    pub given_name: String,
+    pub family_name: String,
+    pub date_of_birth: NaiveDate,
+    pub nhs_number: Option<String>,
+    pub state: EpisodeState,
+    pub urgency: Urgency,
+    pub needs: Vec<Need>,
+    pub referred_at: DateTime<Utc>,
+    pub last_contact_at: Option<DateTime<Utc>>,
+    pub next_contact_at: Option<DateTime<Utc>>,
+    pub link_worker_id: Option<i64>,
+}
+
+impl CaseloadRow {
+    /// Days since the referral was received.
+    pub fn days_waiting(&self, now: DateTime<Utc>) -> i64 {
+        (now - self.referred_at).num_days().max(0)
+    }
+}
+
+/// Something that happened to a person, for their timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineEvent {
+    pub at: DateTime<Utc>,
+    pub episode_id: i64,
+    pub kind: String,
+    pub summary: String,
+    pub actor_label: String,
+}
