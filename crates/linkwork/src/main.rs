@@ -1,1 +1,5 @@
-fn main() {}
+//! `linkwork`: run `linkwork --help`.
+
+fn main() -> std::process::ExitCode {
+    linkwork::cli::main()
+}

@@ -1,1 +1,111 @@
-//! placeholder
+//! Linkwork's HTTP face: server-rendered pages (askama), the JSON API under `/api/v1`,
+//! sign-in, sessions, CSRF, authorisation and security headers.
+//!
+//! `router(state)` builds everything; `serve` runs it on a listener until a shutdown
+//! future completes, so tests bind `127.0.0.1:0` and run the real server.
+
+pub mod api;
+pub mod auth;
+mod error;
+mod form;
+mod headers;
+pub mod pages;
+mod views;
+
+pub use error::AppError;
+
+use axum::routing::{get, post};
+use axum::Router;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use storage::Storage;
+
+/// Settings the web layer needs.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Set cookies `Secure` and send HSTS (when served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// Sign-out after this long without a request.
+    pub session_idle: Duration,
+    /// Sign-out this long after sign-in, whatever the activity.
+    pub session_absolute: Duration,
+    /// Failed sign-ins before an account is locked.
+    pub max_failed_logins: u32,
+    /// How long a locked account stays locked.
+    pub lockout: Duration,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            secure_cookies: false,
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 60 * 60),
+            max_failed_logins: 5,
+            lockout: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Storage>,
+    pub config: Arc<WebConfig>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Storage>, config: WebConfig) -> Self {
+        Self { store, config: Arc::new(config) }
+    }
+}
+
+/// Every route of Linkwork.
+pub fn router(state: AppState) -> Router {
+    use pages::*;
+    Router::new()
+        .route("/", get(home::show))
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .route("/static/app.css", get(health::css))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/people", get(people::list).post(people::create))
+        .route("/people/new", get(people::new_form))
+        .route("/people/{id}", get(people::show).post(people::update))
+        .route("/people/{id}/edit", get(people::edit_form))
+        .route("/referrals/new", get(referrals::new_form))
+        .route("/referrals", post(referrals::create))
+        .route("/referrals/mine", get(referrals::mine))
+        .route("/triage", get(triage::queue))
+        .route("/episodes/{id}/assign", post(episodes::assign))
+        .route("/episodes/{id}/state", post(episodes::transition))
+        .route("/episodes/{id}/next-contact", post(episodes::next_contact))
+        .route("/caseload", get(caseload::mine))
+        .route("/caseloads/{user_id}", get(caseload::of_worker))
+        .route("/audit", get(audit::list))
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/admin/users/{id}/disable", post(admin::disable_user))
+        .route("/admin/users/{id}/enable", post(admin::enable_user))
+        .route("/admin/users/{id}/reset-password", post(admin::reset_password))
+        .route("/settings", get(settings::show))
+        .route("/settings/password", post(settings::change_password))
+        .route("/settings/tokens", post(settings::create_token))
+        .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
+        .nest("/api/v1", api::router())
+        .fallback(health::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::security_headers))
+        .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
+        .with_state(state)
+}
+
+/// Serves Linkwork on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}

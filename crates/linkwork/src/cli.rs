@@ -1,0 +1,323 @@
+//! Command-line interface.
+
+use crate::config::{self, Config, Overrides};
+use crate::demo;
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Parser, Subcommand};
+use domain::{Code, Role};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use storage::{Actor, AuditVerification, NewUser};
+
+#[derive(Parser)]
+#[command(name = "linkwork", version, about = "Linkwork: social prescribing for NHS Primary Care Networks")]
+pub struct Cli {
+    /// Configuration file (TOML). Default: $LINKWORK_CONFIG, else ./linkwork.toml if present.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Data directory (default linkwork-data).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://path or postgres://user:password@host/db.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    /// Address to listen on, e.g. 127.0.0.1:8080.
+    #[arg(long, global = true)]
+    listen: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve,
+    /// Create a fresh demo database with a synthetic PCN and serve it.
+    Demo {
+        /// How many synthetic people to create.
+        #[arg(long, default_value_t = 400)]
+        people: u32,
+        /// Reuse the existing demo database instead of making a fresh one.
+        #[arg(long)]
+        keep: bool,
+        /// Create the database and exit without serving.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Configuration helpers.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Add a Primary Care Network.
+    PcnAdd {
+        #[arg(long)]
+        name: String,
+        /// ODS code of the PCN.
+        #[arg(long)]
+        ods: String,
+    },
+    /// Add a GP practice to a PCN.
+    PracticeAdd {
+        /// ODS code of the PCN.
+        #[arg(long)]
+        pcn: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        ods: String,
+    },
+    /// Add a VCSE partner organisation.
+    PartnerOrgAdd {
+        #[arg(long)]
+        name: String,
+    },
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write a consistent copy of the SQLite database (PostgreSQL: use pg_dump).
+    Backup {
+        /// Where to write it (default: <data_dir>/backups/linkwork-<time>.db).
+        path: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Print a commented example configuration file.
+    Example,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the audit log's hash chain from the first record to the last.
+    Verify,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account. Prints a generated password when none is given.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, manager, link_worker, supervisor, referrer or partner.
+        #[arg(long)]
+        role: String,
+        /// ODS code of the user's PCN (default: the only PCN).
+        #[arg(long)]
+        pcn: Option<String>,
+        /// Partner organisation name (partners only).
+        #[arg(long)]
+        partner_org: Option<String>,
+        /// Initial password (default: generated and printed). Prefer LINKWORK_NEW_PASSWORD.
+        #[arg(long, env = "LINKWORK_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// List accounts.
+    List,
+    /// Disable an account and end its sessions.
+    Disable { email: String },
+    /// Set a new generated password, clear any lock and end sessions; prints the password.
+    ResetPassword { email: String },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let flags = Overrides { config_file: cli.config.clone(), data_dir: cli.data_dir.clone(), database_url: cli.database_url.clone(), listen: cli.listen.clone() };
+    let cfg = match Config::load(&flags, &|k| std::env::var(k).ok()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("linkwork: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&cfg.log);
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("linkwork: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli.command, cfg)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("linkwork: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn listener(cfg: &Config) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))
+}
+
+async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
+    match command {
+        Command::Config { command: ConfigCommand::Example } => {
+            print!("{}", config::EXAMPLE);
+        }
+        Command::Serve => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            let l = listener(&cfg).await?;
+            tracing::info!(config = ?cfg, engine = store.engine_name(), "Linkwork listening on http://{}", l.local_addr()?);
+            crate::serve(l, store, cfg.web()).await?;
+        }
+        Command::Demo { people, keep, no_serve } => {
+            let path = cfg.data_dir.join("demo.db");
+            std::fs::create_dir_all(&cfg.data_dir).with_context(|| format!("cannot create {}", cfg.data_dir.display()))?;
+            let fresh = !keep || !path.exists();
+            if fresh {
+                for suffix in ["", "-wal", "-shm"] {
+                    let p = PathBuf::from(format!("{}{suffix}", path.display()));
+                    if p.exists() {
+                        std::fs::remove_file(&p).with_context(|| format!("cannot remove the old demo database {}", p.display()))?;
+                    }
+                }
+            }
+            let store = crate::open_storage(&config::sqlite_url(&path), 1).await?;
+            if fresh {
+                println!("Creating the demo database at {} …", path.display());
+                let started = std::time::Instant::now();
+                demo::seed(&store, people, true).await?;
+                println!("Created {people} synthetic people in {:.1} s.", started.elapsed().as_secs_f64());
+            }
+            if no_serve {
+                return Ok(ExitCode::SUCCESS);
+            }
+            let l = listener(&cfg).await?;
+            println!("\nLinkwork demo is running at http://{}/", l.local_addr()?);
+            println!("Sign in with one of these synthetic accounts (role, email, password):");
+            for (role, email, password, _) in demo::LOGINS {
+                println!("  {}, {}, {}", role.label(), email, password);
+            }
+            println!("Press Ctrl-C to stop. Running `linkwork demo` again starts from a fresh demo database.\n");
+            crate::serve(l, store, cfg.web()).await?;
+        }
+        Command::Migrate => {
+            let url = cfg.database_url();
+            let store = crate::open_storage(&url, cfg.pg_max_connections).await?;
+            println!("Database {} ({}) is up to date.", config::redact_url(&url), store.engine_name());
+        }
+        Command::PcnAdd { name, ods } => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            let p = store.create_pcn(&name, &ods.to_uppercase()).await?;
+            println!("Added PCN {} ({}), id {}", p.name, p.ods_code, p.id);
+        }
+        Command::PracticeAdd { pcn, name, ods } => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            let pcn_id = find_pcn(&*store, Some(&pcn)).await?;
+            let p = store.create_practice(pcn_id, &name, &ods.to_uppercase()).await?;
+            println!("Added practice {} ({}), id {}", p.name, p.ods_code, p.id);
+        }
+        Command::PartnerOrgAdd { name } => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            let o = store.create_partner_org(&name).await?;
+            println!("Added partner organisation {}, id {}", o.name, o.id);
+        }
+        Command::User { command } => return user(command, &cfg).await,
+        Command::Audit { command: AuditCommand::Verify } => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            match store.verify_audit().await? {
+                AuditVerification::Intact { records } => println!("Audit log intact: {records} records, hash chain verified."),
+                AuditVerification::Broken { at_seq, reason } => {
+                    println!("Audit log BROKEN at record {at_seq}: {reason}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+        Command::Backup { path } => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            let path = path.unwrap_or_else(|| cfg.data_dir.join("backups").join(format!("linkwork-{}.db", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"))));
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            if path.exists() {
+                bail!("{} already exists: choose another path", path.display());
+            }
+            store.backup_to(&path.display().to_string()).await?;
+            println!("Backup written to {}", path.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn find_pcn(store: &dyn storage::Storage, ods: Option<&str>) -> Result<i64> {
+    let pcns = store.list_pcns().await?;
+    match ods {
+        Some(ods) => pcns.iter().find(|p| p.ods_code.eq_ignore_ascii_case(ods)).map(|p| p.id).ok_or_else(|| anyhow!("no PCN with ODS code {ods}: add it with `linkwork pcn-add`")),
+        None => match pcns.as_slice() {
+            [only] => Ok(only.id),
+            [] => bail!("there is no PCN yet: add one with `linkwork pcn-add --name … --ods …`"),
+            _ => bail!("there are several PCNs: say which with --pcn <ODS code>"),
+        },
+    }
+}
+
+async fn user(command: UserCommand, cfg: &Config) -> Result<ExitCode> {
+    let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+    let actor = Actor::system("cli");
+    let web_err = |e: web::AppError| anyhow!("{}", e.explain().1);
+    match command {
+        UserCommand::Add { email, name, role, pcn, partner_org, password } => {
+            let role = Role::from_code(&role).ok_or_else(|| {
+                anyhow!("unknown role '{role}': use one of {}", Role::ALL.iter().map(|r| r.code()).collect::<Vec<_>>().join(", "))
+            })?;
+            let (pcn_id, partner_org_id) = if role == Role::Partner {
+                let name = partner_org.ok_or_else(|| anyhow!("a partner needs --partner-org <organisation name>"))?;
+                let org = store.list_partner_orgs().await?.into_iter().find(|o| o.name == name).ok_or_else(|| anyhow!("no partner organisation named '{name}': add it with `linkwork partner-org-add`"))?;
+                (None, Some(org.id))
+            } else {
+                (Some(find_pcn(&*store, pcn.as_deref()).await?), None)
+            };
+            let generated = password.is_none();
+            let password = match password {
+                Some(p) => p,
+                None => web::auth::random_token().map_err(web_err)?[..20].to_string(),
+            };
+            if let Some(problem) = web::auth::password_problem(&password, &email) {
+                bail!("{problem}");
+            }
+            let hash = web::auth::hash_password(&password).map_err(web_err)?;
+            let u = store.create_user(NewUser { email, name, role, pcn_id, partner_org_id, password_hash: hash }, &actor).await?;
+            println!("Added {} ({}) as {}, id {}", u.name, u.email, u.role.label(), u.id);
+            if generated {
+                println!("Password: {password}");
+            }
+        }
+        UserCommand::List => {
+            for u in store.list_users(None).await? {
+                let status = if u.disabled { "disabled" } else { "active" };
+                println!("{}\t{}\t{}\t{}\t{}", u.id, u.email, u.name, u.role.code(), status);
+            }
+        }
+        UserCommand::Disable { email } => {
+            let u = store.user_by_email(&email).await?.ok_or_else(|| anyhow!("no account with email {email}"))?;
+            store.set_user_disabled(u.id, true, &actor).await?;
+            println!("Disabled {} and ended their sessions.", u.email);
+        }
+        UserCommand::ResetPassword { email } => {
+            let u = store.user_by_email(&email).await?.ok_or_else(|| anyhow!("no account with email {email}"))?;
+            let password = web::auth::random_token().map_err(web_err)?[..20].to_string();
+            store.set_password(u.id, &web::auth::hash_password(&password).map_err(web_err)?, &actor).await?;
+            println!("New password for {}: {password}", u.email);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,251 @@
+//! Configuration, layered: built-in defaults < TOML file < `LINKWORK_*` environment
+//! variables < command-line flags. `linkwork config example` prints a commented file.
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where Linkwork keeps its files (the SQLite database, backups).
+    pub data_dir: PathBuf,
+    /// `sqlite://…` (default: `<data_dir>/linkwork.db`) or `postgres://…`.
+    pub database_url: Option<String>,
+    /// Address and port to listen on.
+    pub listen: String,
+    /// Log filter, e.g. "info" or "linkwork=debug,info".
+    pub log: String,
+    /// Mark cookies Secure and send HSTS: set when served over HTTPS.
+    pub secure_cookies: bool,
+    pub session_idle_minutes: u64,
+    pub session_absolute_hours: u64,
+    pub max_failed_logins: u32,
+    pub lockout_minutes: u64,
+    /// PostgreSQL connections per node.
+    pub pg_max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("linkwork-data"),
+            database_url: None,
+            listen: "127.0.0.1:8080".into(),
+            log: "info".into(),
+            secure_cookies: false,
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            max_failed_logins: 5,
+            lockout_minutes: 15,
+            pg_max_connections: 16,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url.as_deref().map(redact_url))
+            .field("listen", &self.listen)
+            .field("log", &self.log)
+            .field("secure_cookies", &self.secure_cookies)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hides a password in a database URL for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Flags that override everything else.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+}
+
+impl Config {
+    /// Loads the layers. `env` is passed in so tests need not touch the process environment.
+    pub fn load(flags: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> Result<Self> {
+        let file = flags
+            .config_file
+            .clone()
+            .or_else(|| env("LINKWORK_CONFIG").map(PathBuf::from))
+            .or_else(|| Some(PathBuf::from("linkwork.toml")).filter(|p| p.exists()));
+        let mut c = match &file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
+                toml::from_str::<Config>(&text).with_context(|| format!("config file {} is not valid", path.display()))?
+            }
+            None => Config::default(),
+        };
+        let parse = |key: &str, v: String| -> Result<u64> {
+            v.trim().parse().with_context(|| format!("{key} must be a whole number, not '{v}'"))
+        };
+        if let Some(v) = env("LINKWORK_DATA_DIR") {
+            c.data_dir = v.into();
+        }
+        if let Some(v) = env("LINKWORK_DATABASE_URL") {
+            c.database_url = Some(v);
+        }
+        if let Some(v) = env("LINKWORK_LISTEN") {
+            c.listen = v;
+        }
+        if let Some(v) = env("LINKWORK_LOG") {
+            c.log = v;
+        }
+        if let Some(v) = env("LINKWORK_SECURE_COOKIES") {
+            c.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = env("LINKWORK_SESSION_IDLE_MINUTES") {
+            c.session_idle_minutes = parse("LINKWORK_SESSION_IDLE_MINUTES", v)?;
+        }
+        if let Some(v) = env("LINKWORK_MAX_FAILED_LOGINS") {
+            c.max_failed_logins = parse("LINKWORK_MAX_FAILED_LOGINS", v)? as u32;
+        }
+        if let Some(v) = env("LINKWORK_LOCKOUT_MINUTES") {
+            c.lockout_minutes = parse("LINKWORK_LOCKOUT_MINUTES", v)?;
+        }
+        if let Some(v) = env("LINKWORK_PG_MAX_CONNECTIONS") {
+            c.pg_max_connections = parse("LINKWORK_PG_MAX_CONNECTIONS", v)? as u32;
+        }
+        if let Some(v) = &flags.data_dir {
+            c.data_dir = v.clone();
+        }
+        if let Some(v) = &flags.database_url {
+            c.database_url = Some(v.clone());
+        }
+        if let Some(v) = &flags.listen {
+            c.listen = v.clone();
+        }
+        if c.max_failed_logins == 0 {
+            bail!("max_failed_logins must be at least 1");
+        }
+        Ok(c)
+    }
+
+    /// The database URL, defaulting to a SQLite file in the data directory.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| sqlite_url(&self.data_dir.join("linkwork.db")))
+    }
+
+    pub fn web(&self) -> web::WebConfig {
+        use std::time::Duration;
+        web::WebConfig {
+            secure_cookies: self.secure_cookies,
+            session_idle: Duration::from_secs(self.session_idle_minutes * 60),
+            session_absolute: Duration::from_secs(self.session_absolute_hours * 3600),
+            max_failed_logins: self.max_failed_logins,
+            lockout: Duration::from_secs(self.lockout_minutes * 60),
+        }
+    }
+}
+
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}", path.display())
+}
+
+pub const EXAMPLE: &str = r#"# Linkwork configuration. Every setting is optional; shown here with its default.
+# Precedence: these defaults < this file < LINKWORK_* environment variables < command-line flags.
+# Use it with `linkwork --config linkwork.toml serve` (or LINKWORK_CONFIG, or ./linkwork.toml).
+
+# Where Linkwork keeps its files: the SQLite database and backups.   (LINKWORK_DATA_DIR, --data-dir)
+data_dir = "linkwork-data"
+
+# The database. Default: SQLite at <data_dir>/linkwork.db.           (LINKWORK_DATABASE_URL, --database-url)
+# For several nodes, use PostgreSQL: "postgres://linkwork:secret@db.internal:5432/linkwork"
+# database_url = "sqlite://linkwork-data/linkwork.db"
+
+# Address and port to listen on.                                     (LINKWORK_LISTEN, --listen)
+listen = "127.0.0.1:8080"
+
+# Log filter: error, warn, info, debug; per module e.g. "web=debug,info".  (LINKWORK_LOG)
+log = "info"
+
+# Set to true when Linkwork is served over HTTPS (directly or behind a proxy):
+# cookies become Secure and browsers are told to use HTTPS (HSTS).   (LINKWORK_SECURE_COOKIES)
+secure_cookies = false
+
+# Sign people out after this many minutes without activity, and after this many hours in all.
+session_idle_minutes = 30                                          # (LINKWORK_SESSION_IDLE_MINUTES)
+session_absolute_hours = 12
+
+# Lock an account after this many failed sign-ins in a row, for this many minutes.
+max_failed_logins = 5                                              # (LINKWORK_MAX_FAILED_LOGINS)
+lockout_minutes = 15                                               # (LINKWORK_LOCKOUT_MINUTES)
+
+# PostgreSQL connections per node (ignored for SQLite).              (LINKWORK_PG_MAX_CONNECTIONS)
+pg_max_connections = 16
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn the_example_is_a_valid_config_with_the_defaults() {
+        let c: Config = toml::from_str(EXAMPLE).unwrap();
+        assert_eq!(c.listen, Config::default().listen);
+        assert_eq!(c.max_failed_logins, 5);
+    }
+
+    #[test]
+    fn layers_override_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("l.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:1111\"\nlog = \"debug\"\nmax_failed_logins = 3\n").unwrap();
+        let flags = Overrides { config_file: Some(file.clone()), ..Default::default() };
+        let c = Config::load(&flags, &env(&[])).unwrap();
+        assert_eq!((c.listen.as_str(), c.log.as_str(), c.max_failed_logins), ("127.0.0.1:1111", "debug", 3));
+        let c = Config::load(&flags, &env(&[("LINKWORK_LISTEN", "127.0.0.1:2222")])).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:2222");
+        assert_eq!(c.log, "debug", "file value kept where env is silent");
+        let flags = Overrides { listen: Some("127.0.0.1:3333".into()), ..flags };
+        let c = Config::load(&flags, &env(&[("LINKWORK_LISTEN", "127.0.0.1:2222")])).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:3333");
+    }
+
+    #[test]
+    fn default_database_is_sqlite_in_the_data_dir() {
+        let c = Config::load(&Overrides { data_dir: Some("/srv/lw".into()), ..Default::default() }, &env(&[])).unwrap();
+        assert_eq!(c.database_url(), "sqlite:///srv/lw/linkwork.db");
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let err = Config::load(&Overrides::default(), &env(&[("LINKWORK_LOCKOUT_MINUTES", "soon")])).unwrap_err();
+        assert!(format!("{err:#}").contains("LINKWORK_LOCKOUT_MINUTES must be a whole number"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "listne = \"x\"\n").unwrap();
+        let err = Config::load(&Overrides { config_file: Some(file), ..Default::default() }, &env(&[])).unwrap_err();
+        assert!(format!("{err:#}").contains("listne"), "{err:#}");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://lw:s3cret@db:5432/lw"), "postgres://lw:***@db:5432/lw");
+        let c = Config { database_url: Some("postgres://lw:s3cret@db/lw".into()), ..Default::default() };
+        assert!(!format!("{c:?}").contains("s3cret"));
+    }
+}

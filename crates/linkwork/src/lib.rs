@@ -1,0 +1,54 @@
+//! The `linkwork` command: configuration, opening the chosen storage engine, serving, the
+//! demo, and the administrative commands. `main.rs` only parses the command line.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+
+use anyhow::{bail, Context, Result};
+use std::sync::Arc;
+use storage::Storage;
+
+/// Opens (and migrates) the database named by a URL: `sqlite://…` or `postgres://…`.
+pub async fn open_storage(url: &str, pg_max_connections: u32) -> Result<Arc<dyn Storage>> {
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        let path = path.split('?').next().unwrap_or(path);
+        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create the data directory {}", parent.display()))?;
+        }
+        let s = storage_sqlite::SqliteStorage::open(url).await.with_context(|| format!("cannot open SQLite database {path}"))?;
+        Ok(Arc::new(s))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let s = storage_postgres::PgStorage::open(url, pg_max_connections)
+            .await
+            .with_context(|| format!("cannot open PostgreSQL database {}", config::redact_url(url)))?;
+        Ok(Arc::new(s))
+    } else {
+        bail!("database_url must start with sqlite:// or postgres:// (got {})", config::redact_url(url))
+    }
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn serve(listener: tokio::net::TcpListener, store: Arc<dyn Storage>, web: web::WebConfig) -> Result<()> {
+    let state = web::AppState::new(store, web);
+    web::serve(listener, state, shutdown_signal()).await.context("server failed")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,163 @@
+//! The OpenAPI 3.1 description of `/api/v1`. A test checks that every route in
+//! `super::ROUTES` is described here, so the two cannot drift apart.
+
+use axum::Json;
+use serde_json::{json, Value};
+
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}
+
+fn err() -> Value {
+    json!({"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+fn ok(schema: &str, description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+}
+
+fn id_param(name: &str) -> Value {
+    json!({"name": name, "in": "path", "required": true, "schema": {"type": "integer"}})
+}
+
+fn body(schema: &str) -> Value {
+    json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}})
+}
+
+pub fn spec() -> Value {
+    let std_errors = |mut responses: Value| {
+        for code in ["401", "403", "404", "409", "422"] {
+            responses[code] = err();
+        }
+        responses
+    };
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Linkwork API",
+            "version": "1",
+            "description": "People, referrals, episodes and caseloads of a Primary Care Network's social prescribing service. \
+                Authenticate with a personal API token (Settings → API tokens) sent as `Authorization: Bearer <token>`. \
+                The same rules as the pages apply: role, PCN and audit. Records of another PCN answer 404."
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/me": {"get": {"summary": "The signed-in user", "responses": std_errors(json!({"200": ok("User", "The user")}))}},
+            "/people": {
+                "get": {
+                    "summary": "Search people in your PCN",
+                    "parameters": [
+                        {"name": "name", "in": "query", "schema": {"type": "string"}},
+                        {"name": "nhs_number", "in": "query", "schema": {"type": "string"}},
+                        {"name": "date_of_birth", "in": "query", "schema": {"type": "string", "format": "date"}},
+                        {"name": "postcode", "in": "query", "schema": {"type": "string"}, "description": "Full postcode or outward code"}
+                    ],
+                    "responses": std_errors(json!({"200": ok("PersonList", "Matching people")}))
+                },
+                "post": {
+                    "summary": "Add a person",
+                    "requestBody": body("PersonCreate"),
+                    "responses": std_errors(json!({"201": ok("Person", "Created")}))
+                }
+            },
+            "/people/{id}": {
+                "get": {"summary": "Read a person's record", "parameters": [id_param("id")], "responses": std_errors(json!({"200": ok("Person", "The person")}))},
+                "put": {
+                    "summary": "Update a person's details (optimistic versioning: send the version you read)",
+                    "parameters": [id_param("id")],
+                    "requestBody": body("PersonUpdate"),
+                    "responses": std_errors(json!({"200": ok("Person", "Updated")}))
+                }
+            },
+            "/referrals": {"post": {
+                "summary": "Make a referral; opens an episode in the unassigned queue. Refused without consent.",
+                "requestBody": body("ReferralCreate"),
+                "responses": std_errors(json!({"201": ok("ReferralCreated", "Referral and episode")}))
+            }},
+            "/referrals/mine": {"get": {"summary": "Referrals you made and what happened", "responses": std_errors(json!({"200": {"description": "Referrals"}}))}},
+            "/episodes/unassigned": {"get": {"summary": "The PCN's unassigned queue", "responses": std_errors(json!({"200": {"description": "Episodes waiting"}}))}},
+            "/episodes/{id}": {"get": {"summary": "Read an episode", "parameters": [id_param("id")], "responses": std_errors(json!({"200": ok("Episode", "The episode")}))}},
+            "/episodes/{id}/assign": {"post": {
+                "summary": "Assign an episode to a link worker",
+                "parameters": [id_param("id")],
+                "requestBody": body("Assign"),
+                "responses": std_errors(json!({"200": ok("Episode", "Assigned")}))
+            }},
+            "/episodes/{id}/transition": {"post": {
+                "summary": "Move an episode to another state (legal moves only; discharge needs a reason)",
+                "parameters": [id_param("id")],
+                "requestBody": body("Transition"),
+                "responses": std_errors(json!({"200": ok("Episode", "Moved")}))
+            }},
+            "/caseloads/{user_id}": {"get": {
+                "summary": "A link worker's caseload",
+                "parameters": [
+                    id_param("user_id"),
+                    {"name": "state", "in": "query", "schema": {"type": "string"}, "description": "open (default) or an episode state"},
+                    {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["waiting", "name", "next", "last"]}}
+                ],
+                "responses": std_errors(json!({"200": {"description": "Caseload and capacity"}}))
+            }}
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+                    "status": {"type": "integer"}, "title": {"type": "string"}, "message": {"type": "string"},
+                    "fields": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}
+                }}}},
+                "User": {"type": "object", "properties": {"id": {"type": "integer"}, "email": {"type": "string"}, "name": {"type": "string"}, "role": {"type": "string", "enum": ["admin", "manager", "link_worker", "supervisor", "referrer", "partner"]}}},
+                "PersonDraft": {"type": "object", "required": ["given_name", "family_name", "date_of_birth"], "properties": {
+                    "given_name": {"type": "string"}, "family_name": {"type": "string"},
+                    "date_of_birth": {"type": "string", "format": "date"},
+                    "nhs_number": {"type": "string", "description": "10 digits with a valid modulus 11 check digit; optional"},
+                    "sex": {"type": "string", "enum": ["female", "male", "other", "unknown"]},
+                    "gender_identity": {"type": "string"},
+                    "ethnicity": {"type": "string", "description": "NHS ethnic category code, A–Z"},
+                    "language": {"type": "string"}, "interpreter_needed": {"type": "boolean"},
+                    "access_needs": {"type": "array", "items": {"type": "string"}},
+                    "access_notes": {"type": "string"},
+                    "carer_status": {"type": "string", "enum": ["not_a_carer", "carer", "young_carer", "has_carer", "unknown"]},
+                    "carer_details": {"type": "string"}, "practice_id": {"type": "integer"},
+                    "address": {"type": "string"}, "postcode": {"type": "string", "description": "UK postcode"},
+                    "phone": {"type": "string"}, "email": {"type": "string"},
+                    "preferred_contact": {"type": "string", "enum": ["phone", "text", "email", "letter"]}
+                }},
+                "PersonCreate": {"allOf": [{"$ref": "#/components/schemas/PersonDraft"}, {"type": "object", "properties": {"confirm_not_duplicate": {"type": "boolean"}}}]},
+                "PersonUpdate": {"allOf": [{"$ref": "#/components/schemas/PersonDraft"}, {"type": "object", "required": ["version"], "properties": {"version": {"type": "integer"}}}]},
+                "Person": {"allOf": [{"$ref": "#/components/schemas/PersonDraft"}, {"type": "object", "properties": {"id": {"type": "integer"}, "version": {"type": "integer"}}}]},
+                "PersonList": {"type": "object", "properties": {"people": {"type": "array", "items": {"$ref": "#/components/schemas/Person"}}}},
+                "ReferralCreate": {"type": "object", "required": ["source", "consent"], "properties": {
+                    "person_id": {"type": "integer"}, "person": {"$ref": "#/components/schemas/PersonDraft"},
+                    "source": {"type": "string"}, "referrer_name": {"type": "string"}, "referrer_role": {"type": "string"},
+                    "referrer_organisation": {"type": "string"}, "referrer_contact": {"type": "string"},
+                    "needs": {"type": "array", "items": {"type": "string"}}, "reason": {"type": "string"},
+                    "urgency": {"type": "string", "enum": ["routine", "soon", "urgent"]},
+                    "consent": {"type": "boolean", "description": "The person agrees to be referred; must be true"}
+                }},
+                "ReferralCreated": {"type": "object", "properties": {"referral": {"type": "object"}, "episode": {"$ref": "#/components/schemas/Episode"}}},
+                "Episode": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "person_id": {"type": "integer"}, "referral_id": {"type": "integer"},
+                    "state": {"type": "string", "enum": ["referred", "contacting", "accepted", "declined", "unable_to_contact", "assessed", "plan_agreed", "active", "discharged"]},
+                    "link_worker_id": {"type": ["integer", "null"]}, "version": {"type": "integer"}
+                }},
+                "Assign": {"type": "object", "required": ["version", "link_worker_id"], "properties": {"version": {"type": "integer"}, "link_worker_id": {"type": "integer"}}},
+                "Transition": {"type": "object", "required": ["version", "state"], "properties": {"version": {"type": "integer"}, "state": {"type": "string"}, "reason": {"type": "string"}}}
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_api_route_is_described() {
+        let spec = super::spec();
+        for (method, path) in super::super::ROUTES {
+            assert!(spec["paths"][path][method].is_object(), "{method} {path} is missing from openapi.json");
+        }
+        let described: usize = spec["paths"].as_object().unwrap().values().map(|v| v.as_object().unwrap().len()).sum();
+        assert_eq!(described, super::super::ROUTES.len(), "openapi.json describes a route the API does not have");
+    }
+}

@@ -1,0 +1,80 @@
+//! `/api/v1/referrals`: make a referral (for a known person or with their details) and
+//! list the referrals you made.
+
+use super::ApiJson;
+use crate::auth::Auth;
+use crate::error::{api_validation, ApiError};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use domain::{FieldErrors, PersonDraft, ReferralDraft};
+use serde::Deserialize;
+use storage::{PersonQuery, PersonRef, StorageError};
+
+#[derive(Deserialize)]
+pub struct CreateBody {
+    /// An existing person (link workers and managers only).
+    #[serde(default)]
+    person_id: Option<i64>,
+    /// The person's details, when `person_id` is not given.
+    #[serde(default)]
+    person: Option<PersonDraft>,
+    #[serde(flatten)]
+    referral: ReferralDraft,
+}
+
+pub async fn create(State(state): State<AppState>, auth: Auth, ApiJson(body): ApiJson<CreateBody>) -> Result<Response, ApiError> {
+    auth.require(&state, auth.user.role.can_refer(), "api.referral.create").await?;
+    let pcn = auth.pcn()?;
+    let mut errors = FieldErrors::default();
+    let person = match (body.person_id, body.person) {
+        (Some(id), _) => {
+            auth.require(&state, auth.user.role.can_read_people(), "api.referral.existing_person").await?;
+            Some(PersonRef::Existing(id))
+        }
+        (None, Some(d)) => match d.validate(Utc::now().date_naive()) {
+            Ok(d) => Some(PersonRef::New(Box::new(d))),
+            Err(e) => {
+                errors.0.extend(e.0);
+                None
+            }
+        },
+        (None, None) => {
+            errors.add("person", "Give person_id or the person's details");
+            None
+        }
+    };
+    let referral = match body.referral.validate() {
+        Ok(r) => Some(r),
+        Err(e) => {
+            errors.0.extend(e.0);
+            None
+        }
+    };
+    let (Some(mut person), Some(referral)) = (person, referral) else {
+        return Ok(api_validation(&errors));
+    };
+    if let PersonRef::New(d) = &person {
+        if let Some(nhs) = &d.nhs_number {
+            let found = state.store.search_people(pcn, &PersonQuery { nhs_number: Some(nhs.as_str().into()), limit: 2, ..Default::default() }).await?;
+            if let [only] = found.as_slice() {
+                person = PersonRef::Existing(only.id);
+            }
+        }
+    }
+    match state.store.create_referral(pcn, person, &referral, Some(auth.user.id), storage::now(), &auth.actor()).await {
+        Ok((r, e)) => Ok((StatusCode::CREATED, Json(serde_json::json!({"referral": r, "episode": e}))).into_response()),
+        Err(StorageError::NotFound) => Err(auth.not_found(&state, "person", body.person_id.unwrap_or_default()).await.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn mine(State(state): State<AppState>, auth: Auth) -> Result<Response, ApiError> {
+    auth.require(&state, auth.user.role.can_refer(), "api.referral.list").await?;
+    let list = state.store.referrals_made_by(auth.pcn()?, auth.user.id).await?;
+    auth.audit_read(&state, "referral.list", None, format!("api: {} referrals", list.len())).await?;
+    Ok(Json(serde_json::json!({"referrals": list})).into_response())
+}

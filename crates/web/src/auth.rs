@@ -1,0 +1,231 @@
+//! Who is asking: passwords (argon2id), database-backed sessions, API tokens, CSRF, and
+//! the checks every handler makes before touching a person's record.
+
+use crate::form::FormData;
+use crate::{AppError, AppState};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+use chrono::Utc;
+use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
+use storage::{Actor, AuditEntry, User};
+
+pub const SESSION_COOKIE: &str = "lw_session";
+pub const LOGIN_CSRF_COOKIE: &str = "lw_login_csrf";
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| AppError::Internal(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// Checks a password against a stored hash.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A hash to verify against when the account does not exist, so the answer takes as long.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("not a real password at all").unwrap_or_default())
+}
+
+/// What makes a password acceptable (NCSC: length over complexity).
+pub fn password_problem(password: &str, email: &str) -> Option<&'static str> {
+    if password.chars().count() < 10 {
+        Some("Password must be at least 10 characters long")
+    } else if password.chars().count() > 200 {
+        Some("Password must be 200 characters or fewer")
+    } else if password.eq_ignore_ascii_case(email) {
+        Some("Password must not be your email address")
+    } else {
+        None
+    }
+}
+
+/// 32 random bytes as hex.
+pub fn random_token() -> Result<String, AppError> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(hex::encode(b))
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -> String {
+    let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if secure {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    c
+}
+
+pub fn client_ip(parts: &Parts) -> Option<String> {
+    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+}
+
+/// A signed-in user, from a session cookie (pages) or an API token (`/api/v1`).
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub user: User,
+    /// The session's CSRF token (empty for API tokens, which need none).
+    pub csrf: String,
+    pub ip: Option<String>,
+    pub via_token: bool,
+}
+
+impl Auth {
+    pub fn actor(&self) -> Actor {
+        Actor { user_id: Some(self.user.id), label: self.user.email.clone(), ip: self.ip.clone() }
+    }
+
+    /// The user's PCN (partners have none: they cannot reach PCN records).
+    pub fn pcn(&self) -> Result<i64, AppError> {
+        self.user.pcn_id.ok_or(AppError::Forbidden)
+    }
+
+    /// Allows the request if `allowed`; otherwise audits the refusal and answers 403.
+    pub async fn require(&self, state: &AppState, allowed: bool, what: &str) -> Result<(), AppError> {
+        if allowed {
+            return Ok(());
+        }
+        let entry = AuditEntry::new(&self.actor(), "access.forbidden", "route", None, self.user.pcn_id).detail(what);
+        state.store.append_audit(&entry).await?;
+        Err(AppError::Forbidden)
+    }
+
+    /// Audits an attempt to reach a record that is not in the user's PCN (or does not
+    /// exist) and answers 404, the same answer for both so nothing leaks.
+    pub async fn not_found(&self, state: &AppState, entity: &str, id: i64) -> AppError {
+        let entry = AuditEntry::new(&self.actor(), "access.denied", entity, Some(id), self.user.pcn_id)
+            .detail("not found in the user's PCN");
+        match state.store.append_audit(&entry).await {
+            Ok(()) => AppError::NotFound,
+            Err(e) => e.into(),
+        }
+    }
+
+    /// Audits a read of a person's record.
+    pub async fn audit_read(&self, state: &AppState, action: &str, person_id: Option<i64>, detail: String) -> Result<(), AppError> {
+        let entity = if person_id.is_some() { "person" } else { "people" };
+        let entry = AuditEntry::new(&self.actor(), action, entity, person_id, self.user.pcn_id).detail(detail);
+        Ok(state.store.append_audit(&entry).await?)
+    }
+
+    /// Parses a submitted form, refusing it unless it carries this session's CSRF token.
+    pub fn form(&self, body: &[u8]) -> Result<FormData, AppError> {
+        let form = FormData::parse(body);
+        if self.csrf.is_empty() || !constant_time_eq(form.get("_csrf").as_bytes(), self.csrf.as_bytes()) {
+            return Err(AppError::Csrf);
+        }
+        Ok(form)
+    }
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let ip = client_ip(parts);
+        let next = parts.uri.path_and_query().map_or("/".to_string(), |p| p.to_string());
+        let unauth = || AppError::Unauthenticated { next: next.clone() };
+        let now = Utc::now();
+        if parts.uri.path().starts_with("/api/") {
+            let token = parts
+                .headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .ok_or_else(unauth)?;
+            let t = state.store.api_token_by_hash(&sha256_hex(token.trim()), now).await?.ok_or_else(unauth)?;
+            let user = state.store.user_by_id(t.user_id).await?.filter(|u| !u.disabled).ok_or_else(unauth)?;
+            return Ok(Auth { user, csrf: String::new(), ip, via_token: true });
+        }
+        let raw = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(unauth)?;
+        let id_hash = sha256_hex(&raw);
+        let session = state.store.session_by_hash(&id_hash).await?.ok_or_else(unauth)?;
+        let idle = chrono::Duration::from_std(state.config.session_idle).unwrap_or_default();
+        let absolute = chrono::Duration::from_std(state.config.session_absolute).unwrap_or_default();
+        if now - session.last_seen_at > idle || now - session.created_at > absolute {
+            state.store.delete_session(&id_hash).await?;
+            return Err(unauth());
+        }
+        let user = state.store.user_by_id(session.user_id).await?.filter(|u| !u.disabled).ok_or_else(unauth)?;
+        if now - session.last_seen_at > chrono::Duration::seconds(60) {
+            state.store.touch_session(&id_hash, storage::now()).await?;
+        }
+        Ok(Auth { user, csrf: session.csrf_token, ip, via_token: false })
+    }
+}
+
+/// A signed-in user, if any (for pages that anyone may see).
+pub struct MaybeAuth(pub Option<Auth>);
+
+impl FromRequestParts<AppState> for MaybeAuth {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        match Auth::from_request_parts(parts, state).await {
+            Ok(a) => Ok(MaybeAuth(Some(a))),
+            Err(AppError::Unauthenticated { .. }) => Ok(MaybeAuth(None)),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("wrong horse battery", &h));
+        assert!(!verify_password("anything", "not a hash"));
+    }
+
+    #[test]
+    fn password_rules() {
+        assert!(password_problem("short", "a@b.c").is_some());
+        assert!(password_problem("someone@example.org", "someone@example.org").is_some());
+        assert!(password_problem("a long enough passphrase", "a@b.c").is_none());
+    }
+
+    #[test]
+    fn cookies_are_read_by_name() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, "a=1; lw_session=abc; b=2".parse().unwrap());
+        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+}

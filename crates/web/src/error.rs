@@ -1,0 +1,119 @@
+//! One error type for handlers. Pages render it as an HTML page, the API as JSON; internal
+//! detail is logged and never shown.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use storage::StorageError;
+
+#[derive(Debug)]
+pub enum AppError {
+    /// Not signed in (pages redirect to sign-in; the API answers 401).
+    Unauthenticated { next: String },
+    /// Signed in but the role may not do this.
+    Forbidden,
+    /// No such record (or not in the user's PCN: the same answer on purpose).
+    NotFound,
+    /// The record changed since it was opened.
+    Stale,
+    /// Bad input that has no form to re-render (API bodies, ids, filters).
+    BadRequest(String),
+    /// A domain rule refused the change.
+    Conflict(String),
+    /// The CSRF token is missing or wrong.
+    Csrf,
+    Internal(String),
+}
+
+impl From<StorageError> for AppError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound => AppError::NotFound,
+            StorageError::Stale => AppError::Stale,
+            StorageError::Duplicate(m) | StorageError::Rule(m) => AppError::Conflict(m),
+            StorageError::Backend(m) => AppError::Internal(m),
+        }
+    }
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Stale | AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A title and message for people.
+    pub fn explain(&self) -> (&'static str, String) {
+        match self {
+            AppError::Unauthenticated { .. } => ("Sign in required", "Sign in to continue.".into()),
+            AppError::Forbidden => (
+                "You do not have permission",
+                "Your role does not allow this. If you need it for your work, ask your PCN manager or administrator.".into(),
+            ),
+            AppError::NotFound => ("Page not found", "We could not find that page or record. Check the address, or search again.".into()),
+            AppError::Stale => (
+                "Someone else changed this record",
+                "This record was changed by someone else after you opened it, so your change was not saved. Open it again to see the latest version, then make your change again.".into(),
+            ),
+            AppError::BadRequest(m) => ("There is a problem", m.clone()),
+            AppError::Conflict(m) => ("This could not be done", m.clone()),
+            AppError::Csrf => (
+                "Your form expired",
+                "For your security this form could not be accepted. Go back, reload the page and try again.".into(),
+            ),
+            AppError::Internal(_) => ("Sorry, there is a problem with the service", "Try again later. Nothing was saved.".into()),
+        }
+    }
+
+    pub(crate) fn log(&self) {
+        if let AppError::Internal(detail) = self {
+            tracing::error!(%detail, "internal error");
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        self.log();
+        if let AppError::Unauthenticated { next } = &self {
+            let to = format!("/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+            return axum::response::Redirect::to(&to).into_response();
+        }
+        crate::views::error_page(&self)
+    }
+}
+
+/// JSON errors for the API: `{"error": {"status": 404, "title": "...", "message": "..."}}`.
+#[derive(Debug)]
+pub struct ApiError(pub AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> Self {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.0.log();
+        let (title, message) = self.0.explain();
+        let body = serde_json::json!({"error": {"status": self.0.status().as_u16(), "title": title, "message": message}});
+        (self.0.status(), axum::Json(body)).into_response()
+    }
+}
+
+/// A field-level validation failure for the API.
+pub fn api_validation(errors: &domain::FieldErrors) -> Response {
+    let body = serde_json::json!({"error": {
+        "status": 422,
+        "title": "There is a problem with the data sent",
+        "message": errors.to_string(),
+        "fields": errors.0,
+    }});
+    (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
+}

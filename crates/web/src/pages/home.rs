@@ -1,0 +1,55 @@
+//! The home page: where each role starts its day.
+
+use crate::auth::MaybeAuth;
+use crate::pages::triage::{worker_loads, WorkerLoad};
+use crate::views::{self, PageCtx};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use domain::Role;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    ctx: PageCtx,
+    cards: Vec<(&'static str, &'static str, &'static str)>,
+    loads: Vec<WorkerLoad>,
+}
+
+pub async fn show(State(state): State<AppState>, MaybeAuth(auth): MaybeAuth) -> Result<Response, AppError> {
+    let Some(auth) = auth else {
+        return Ok(super::see_other("/login"));
+    };
+    let role = auth.user.role;
+    if role == Role::LinkWorker {
+        return Ok(super::see_other("/caseload"));
+    }
+    let mut cards = Vec::new();
+    if role.can_triage() {
+        cards.push(("/triage", "Triage", "Assign new referrals to link workers."));
+    }
+    if role.can_read_people() {
+        cards.push(("/people", "Find a person", "Search by name, NHS number, date of birth or postcode."));
+    }
+    if role.can_refer() {
+        cards.push(("/referrals/new", "Make a referral", "Refer someone to a social prescribing link worker."));
+    }
+    if role == Role::Referrer {
+        cards.push(("/referrals/mine", "My referrals", "See what has happened to the people you referred."));
+    }
+    if role.can_view_audit() {
+        cards.push(("/audit", "Audit log", "Who read or changed records, and when."));
+    }
+    if role.can_manage_users() {
+        cards.push(("/admin/users", "Users", "Add, disable and reset accounts."));
+    }
+    if role == Role::Partner {
+        cards.push(("/settings", "Your account", "Referrals to your organisation will appear here in a later release."));
+    }
+    let loads = match (role.can_view_all_caseloads(), auth.user.pcn_id) {
+        (true, Some(pcn)) => worker_loads(&state, pcn).await?,
+        _ => Vec::new(),
+    };
+    Ok(views::ok(&HomePage { ctx: PageCtx::new(Some(&auth), "Home", "/"), cards, loads }).into_response())
+}

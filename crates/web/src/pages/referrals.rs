@@ -1,0 +1,183 @@
+//! The referral form (for referrers and link workers) and a referrer's own list.
+//! A referral opens an episode in the PCN's unassigned queue; without the person's
+//! consent it is refused and nothing is saved.
+
+use super::people::{draft_from_form, person_sections};
+use super::{flash, see_other, DoneQuery};
+use crate::auth::Auth;
+use crate::form::FormData;
+use crate::views::{self, datetime, error_items, ErrorItem, Field, PageCtx, Section};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::Utc;
+use domain::{Code, FieldErrors, Need, PersonDraft, ReferralDraft, ReferralSource, Urgency};
+use storage::{PersonQuery, PersonRef};
+
+pub(crate) fn referral_draft_from_form(f: &FormData) -> ReferralDraft {
+    ReferralDraft {
+        source: f.get("source").into(),
+        referrer_name: f.get("referrer_name").into(),
+        referrer_role: f.get("referrer_role").into(),
+        referrer_organisation: f.get("referrer_organisation").into(),
+        referrer_contact: f.get("referrer_contact").into(),
+        needs: f.all("needs"),
+        reason: f.get("reason").into(),
+        urgency: f.get("urgency").into(),
+        consent: f.checked("consent"),
+    }
+}
+
+fn referral_sections(d: &ReferralDraft, e: &FieldErrors) -> Vec<Section> {
+    let one = |s: &str| vec![s.to_string()];
+    vec![
+        Section {
+            legend: "Who is referring".into(),
+            fields: vec![
+                Field::new("select", "source", "Referral source").codes::<ReferralSource>(&one(&d.source), Some("Choose")).required().errors(e),
+                Field::new("text", "referrer_name", "Referrer's name").hint("Not needed for a self-referral").value(&d.referrer_name).width("20").errors(e),
+                Field::new("text", "referrer_role", "Referrer's role").value(&d.referrer_role).width("20").errors(e),
+                Field::new("text", "referrer_organisation", "Referrer's organisation").value(&d.referrer_organisation).width("30").errors(e),
+                Field::new("text", "referrer_contact", "Referrer's telephone or email").hint("So the link worker can tell you what happened").value(&d.referrer_contact).width("30").errors(e),
+            ],
+        },
+        Section {
+            legend: "Why you are referring".into(),
+            fields: vec![
+                Field::new("checkboxes", "needs", "Needs and concerns").hint("Tick all that apply").codes::<Need>(&d.needs, None).errors(e),
+                Field::new("textarea", "reason", "What would help, in your words").hint("Anything the link worker should know first, including risks").value(&d.reason).errors(e),
+                Field::new("radios", "urgency", "How urgent is this?").codes::<Urgency>(&one(if d.urgency.is_empty() { "routine" } else { &d.urgency }), None).errors(e),
+            ],
+        },
+        Section {
+            legend: "Consent".into(),
+            fields: vec![Field::new("checkbox", "consent", "The person agrees to be referred to social prescribing and for these details to be shared with the link worker team")
+                .hint("Ask the person. Do not send the referral if they have not agreed.")
+                .value(if d.consent { "yes" } else { "" })
+                .errors(e)],
+        },
+    ]
+}
+
+#[derive(Template)]
+#[template(path = "referral_form.html")]
+struct FormPage {
+    ctx: PageCtx,
+    errors: Vec<ErrorItem>,
+    person_id: Option<i64>,
+    person_name: String,
+    sections: Vec<Section>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct NewQuery {
+    person_id: Option<i64>,
+}
+
+async fn render(
+    state: &AppState,
+    auth: &Auth,
+    status: StatusCode,
+    person_id: Option<i64>,
+    person: &PersonDraft,
+    referral: &ReferralDraft,
+    errors: &FieldErrors,
+) -> Result<Response, AppError> {
+    let pcn = auth.pcn()?;
+    let mut sections = Vec::new();
+    let mut person_name = String::new();
+    if let Some(pid) = person_id {
+        match state.store.get_person(pcn, pid).await? {
+            Some(p) => person_name = p.details.full_name(),
+            None => return Err(auth.not_found(state, "person", pid).await),
+        }
+    } else {
+        sections.extend(person_sections(person, errors, &state.store.list_practices(pcn).await?));
+    }
+    sections.extend(referral_sections(referral, errors));
+    let title = if errors.is_empty() { "Make a referral" } else { "Error: Make a referral" };
+    let page = FormPage { ctx: PageCtx::new(Some(auth), title, "/referrals/new"), errors: error_items(errors), person_id, person_name, sections };
+    Ok(views::render(status, &page))
+}
+
+pub async fn new_form(State(state): State<AppState>, auth: Auth, Query(q): Query<NewQuery>) -> Result<Response, AppError> {
+    auth.require(&state, auth.user.role.can_refer(), "referral.create").await?;
+    let person_id = q.person_id.filter(|_| auth.user.role.can_read_people());
+    render(&state, &auth, StatusCode::OK, person_id, &PersonDraft::default(), &ReferralDraft::default(), &FieldErrors::default()).await
+}
+
+pub async fn create(State(state): State<AppState>, auth: Auth, body: Bytes) -> Result<Response, AppError> {
+    let form = auth.form(&body)?;
+    auth.require(&state, auth.user.role.can_refer(), "referral.create").await?;
+    let pcn = auth.pcn()?;
+    let person_id = if auth.user.role.can_read_people() { form.opt_i64("person_id")? } else { None };
+    let person_draft = draft_from_form(&form)?;
+    let referral_draft = referral_draft_from_form(&form);
+    let mut errors = FieldErrors::default();
+    let person = match person_id {
+        Some(id) => Some(PersonRef::Existing(id)),
+        None => match person_draft.validate(Utc::now().date_naive()) {
+            Ok(d) => Some(PersonRef::New(Box::new(d))),
+            Err(e) => {
+                errors.0.extend(e.0);
+                None
+            }
+        },
+    };
+    let referral = match referral_draft.validate() {
+        Ok(r) => Some(r),
+        Err(e) => {
+            errors.0.extend(e.0);
+            None
+        }
+    };
+    let (Some(mut person), Some(referral)) = (person, referral) else {
+        return render(&state, &auth, StatusCode::UNPROCESSABLE_ENTITY, person_id, &person_draft, &referral_draft, &errors).await;
+    };
+    // A person already known by NHS number gets the new episode on their existing record.
+    if let PersonRef::New(d) = &person {
+        if let Some(nhs) = &d.nhs_number {
+            let q = PersonQuery { nhs_number: Some(nhs.as_str().into()), limit: 2, ..Default::default() };
+            let found = state.store.search_people(pcn, &q).await?;
+            if let [only] = found.as_slice() {
+                person = PersonRef::Existing(only.id);
+            }
+        }
+    }
+    let (_, episode) = match state.store.create_referral(pcn, person, &referral, Some(auth.user.id), storage::now(), &auth.actor()).await {
+        Ok(r) => r,
+        Err(storage::StorageError::NotFound) => return Err(auth.not_found(&state, "person", person_id.unwrap_or_default()).await),
+        Err(storage::StorageError::Rule(m)) => {
+            errors.add("practice_id", m);
+            return render(&state, &auth, StatusCode::UNPROCESSABLE_ENTITY, person_id, &person_draft, &referral_draft, &errors).await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if auth.user.role.can_read_people() {
+        Ok(see_other(&format!("/people/{}?done=referral", episode.person_id)))
+    } else {
+        Ok(see_other("/referrals/mine?done=referral"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "referrals_mine.html")]
+struct MinePage {
+    ctx: PageCtx,
+    rows: Vec<(String, String, String, &'static str, String)>,
+}
+
+pub async fn mine(State(state): State<AppState>, auth: Auth, Query(q): Query<DoneQuery>) -> Result<Response, AppError> {
+    auth.require(&state, auth.user.role.can_refer(), "referral.list").await?;
+    let list = state.store.referrals_made_by(auth.pcn()?, auth.user.id).await?;
+    auth.audit_read(&state, "referral.list", None, format!("{} referrals", list.len())).await?;
+    let rows = list
+        .into_iter()
+        .map(|r| (datetime(r.received_at), r.person_name, r.state.label().to_string(), r.state.tag(), r.link_worker_name.unwrap_or_else(|| "Not yet assigned".into())))
+        .collect();
+    let page = MinePage { ctx: PageCtx::new(Some(&auth), "My referrals", "/referrals/mine").flash(flash(q.done.as_deref())), rows };
+    Ok(views::ok(&page))
+}

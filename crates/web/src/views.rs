@@ -1,0 +1,226 @@
+//! Page plumbing shared by every page: the layout context (title, navigation, CSRF
+//! token), form fields built in Rust so every form renders labels, hints and errors the
+//! same accessible way, and the one place that turns a template into a response.
+
+use crate::auth::Auth;
+use crate::AppError;
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use domain::{Code, FieldErrors, Role};
+
+/// A link in the header navigation.
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// What the layout needs on every page.
+pub struct PageCtx {
+    pub title: String,
+    pub signed_in: bool,
+    pub user_name: String,
+    pub role_label: String,
+    pub csrf: String,
+    pub nav: Vec<NavLink>,
+    pub flash: Option<String>,
+}
+
+impl PageCtx {
+    pub fn new(auth: Option<&Auth>, title: impl Into<String>, path: &str) -> Self {
+        let (signed_in, user_name, role_label, csrf, nav) = match auth {
+            Some(a) => (true, a.user.name.clone(), a.user.role.label().to_string(), a.csrf.clone(), nav_for(a.user.role, path)),
+            None => (false, String::new(), String::new(), String::new(), Vec::new()),
+        };
+        Self { title: title.into(), signed_in, user_name, role_label, csrf, nav, flash: None }
+    }
+
+    pub fn flash(mut self, message: Option<String>) -> Self {
+        self.flash = message;
+        self
+    }
+}
+
+fn nav_for(role: Role, path: &str) -> Vec<NavLink> {
+    let mut links: Vec<(&'static str, &'static str)> = Vec::new();
+    if role.has_caseload() {
+        links.push(("/caseload", "My caseload"));
+    }
+    if role.can_triage() {
+        links.push(("/triage", "Triage"));
+    }
+    if role.can_read_people() {
+        links.push(("/people", "People"));
+    }
+    if role.can_refer() {
+        links.push(("/referrals/new", "Make a referral"));
+    }
+    if role == Role::Referrer {
+        links.push(("/referrals/mine", "My referrals"));
+    }
+    if role.can_view_audit() {
+        links.push(("/audit", "Audit log"));
+    }
+    if role.can_manage_users() {
+        links.push(("/admin/users", "Users"));
+    }
+    links.push(("/settings", "Settings"));
+    links
+        .into_iter()
+        .map(|(href, label)| NavLink { href, label, current: path == href || (href != "/" && path.starts_with(&format!("{href}/"))) })
+        .collect()
+}
+
+/// One option of a select, radio group or tick-box group.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// One form field, rendered by `_field.html`.
+pub struct Field {
+    /// text, email, tel, date, password, textarea, select, radios, checkboxes, checkbox
+    pub kind: &'static str,
+    pub name: &'static str,
+    pub label: String,
+    pub hint: String,
+    pub value: String,
+    pub options: Vec<Opt>,
+    pub error: Option<String>,
+    pub autocomplete: &'static str,
+    /// CSS width modifier: "", "10", "20", "30".
+    pub width: &'static str,
+    pub required: bool,
+}
+
+impl Field {
+    pub fn new(kind: &'static str, name: &'static str, label: &str) -> Self {
+        Self {
+            kind,
+            name,
+            label: label.into(),
+            hint: String::new(),
+            value: String::new(),
+            options: Vec::new(),
+            error: None,
+            autocomplete: "off",
+            width: "",
+            required: false,
+        }
+    }
+    pub fn hint(mut self, h: &str) -> Self {
+        self.hint = h.into();
+        self
+    }
+    pub fn value(mut self, v: impl Into<String>) -> Self {
+        self.value = v.into();
+        self
+    }
+    pub fn width(mut self, w: &'static str) -> Self {
+        self.width = w;
+        self
+    }
+    pub fn autocomplete(mut self, a: &'static str) -> Self {
+        self.autocomplete = a;
+        self
+    }
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    pub fn options(mut self, options: Vec<Opt>) -> Self {
+        self.options = options;
+        self
+    }
+    /// Options from a code list, with a blank first option for selects.
+    pub fn codes<T: Code>(mut self, selected: &[String], blank: Option<&str>) -> Self {
+        if let Some(b) = blank {
+            self.options.push(Opt { value: String::new(), label: b.into(), selected: selected.iter().all(|s| s.is_empty()) });
+        }
+        self.options.extend(T::ALL.iter().map(|v| Opt {
+            value: v.code().into(),
+            label: v.label().into(),
+            selected: selected.iter().any(|s| s == v.code()),
+        }));
+        self
+    }
+    pub fn errors(mut self, errors: &FieldErrors) -> Self {
+        self.error = errors.get(self.name).map(String::from);
+        self
+    }
+    pub fn hint_id(&self) -> String {
+        format!("{}-hint", self.name)
+    }
+    /// The ids that describe the input (hint and error), for aria-describedby.
+    pub fn described_by(&self) -> String {
+        let mut ids = Vec::new();
+        if !self.hint.is_empty() {
+            ids.push(format!("{}-hint", self.name));
+        }
+        if self.error.is_some() {
+            ids.push(format!("{}-error", self.name));
+        }
+        ids.join(" ")
+    }
+    pub fn is_checked(&self) -> bool {
+        matches!(self.value.as_str(), "yes" | "true" | "on")
+    }
+}
+
+/// A titled group of fields.
+pub struct Section {
+    pub legend: String,
+    pub fields: Vec<Field>,
+}
+
+/// Errors for the summary at the top of a form.
+pub struct ErrorItem {
+    pub field: String,
+    pub message: String,
+}
+
+pub fn error_items(errors: &FieldErrors) -> Vec<ErrorItem> {
+    errors.0.iter().map(|e| ErrorItem { field: e.field.to_string(), message: e.message.clone() }).collect()
+}
+
+/// Renders a page with a status.
+pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Sorry, there is a problem with the service.").into_response()
+        }
+    }
+}
+
+pub fn ok<T: Template>(page: &T) -> Response {
+    render(StatusCode::OK, page)
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    ctx: PageCtx,
+    heading: String,
+    message: String,
+}
+
+pub fn error_page(e: &AppError) -> Response {
+    let (title, message) = e.explain();
+    let page = ErrorPage { ctx: PageCtx::new(None, title, ""), heading: title.into(), message };
+    render(e.status(), &page)
+}
+
+/// Dates and times as people read them.
+pub fn date(d: chrono::NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
+}
+pub fn datetime(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%-d %b %Y %H:%M").to_string()
+}
+pub fn opt_date(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| date(t.date_naive())).unwrap_or_else(|| "—".into())
+}
