@@ -10,7 +10,11 @@ use std::process::ExitCode;
 use storage::{Actor, AuditVerification, NewUser};
 
 #[derive(Parser)]
-#[command(name = "linkwork", version, about = "Linkwork: social prescribing for NHS Primary Care Networks")]
+#[command(
+    name = "linkwork",
+    version,
+    about = "Linkwork: social prescribing for NHS Primary Care Networks"
+)]
 pub struct Cli {
     /// Configuration file (TOML). Default: $LINKWORK_CONFIG, else ./linkwork.toml if present.
     #[arg(long, global = true)]
@@ -134,7 +138,12 @@ enum UserCommand {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let flags = Overrides { config_file: cli.config.clone(), data_dir: cli.data_dir.clone(), database_url: cli.database_url.clone(), listen: cli.listen.clone() };
+    let flags = Overrides {
+        config_file: cli.config.clone(),
+        data_dir: cli.data_dir.clone(),
+        database_url: cli.database_url.clone(),
+        listen: cli.listen.clone(),
+    };
     let cfg = match Config::load(&flags, &|k| std::env::var(k).ok()) {
         Ok(c) => c,
         Err(e) => {
@@ -143,7 +152,10 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(&cfg.log);
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("linkwork: cannot start: {e}");
@@ -160,17 +172,25 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 async fn listener(cfg: &Config) -> Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(&cfg.listen).await.with_context(|| format!("cannot listen on {}", cfg.listen))
+    tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.listen))
 }
 
 async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
     match command {
-        Command::Config { command: ConfigCommand::Example } => {
+        Command::Config {
+            command: ConfigCommand::Example,
+        } => {
             print!("{}", config::EXAMPLE);
         }
         Command::Serve => {
@@ -179,15 +199,22 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
             tracing::info!(config = ?cfg, engine = store.engine_name(), "Linkwork listening on http://{}", l.local_addr()?);
             crate::serve(l, store, cfg.web()).await?;
         }
-        Command::Demo { people, keep, no_serve } => {
+        Command::Demo {
+            people,
+            keep,
+            no_serve,
+        } => {
             let path = cfg.data_dir.join("demo.db");
-            std::fs::create_dir_all(&cfg.data_dir).with_context(|| format!("cannot create {}", cfg.data_dir.display()))?;
+            std::fs::create_dir_all(&cfg.data_dir)
+                .with_context(|| format!("cannot create {}", cfg.data_dir.display()))?;
             let fresh = !keep || !path.exists();
             if fresh {
                 for suffix in ["", "-wal", "-shm"] {
                     let p = PathBuf::from(format!("{}{suffix}", path.display()));
                     if p.exists() {
-                        std::fs::remove_file(&p).with_context(|| format!("cannot remove the old demo database {}", p.display()))?;
+                        std::fs::remove_file(&p).with_context(|| {
+                            format!("cannot remove the old demo database {}", p.display())
+                        })?;
                     }
                 }
             }
@@ -196,7 +223,10 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
                 println!("Creating the demo database at {} …", path.display());
                 let started = std::time::Instant::now();
                 demo::seed(&store, people, true).await?;
-                println!("Created {people} synthetic people in {:.1} s.", started.elapsed().as_secs_f64());
+                println!(
+                    "Created {people} synthetic people in {:.1} s.",
+                    started.elapsed().as_secs_f64()
+                );
             }
             if no_serve {
                 return Ok(ExitCode::SUCCESS);
@@ -213,7 +243,11 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
         Command::Migrate => {
             let url = cfg.database_url();
             let store = crate::open_storage(&url, cfg.pg_max_connections).await?;
-            println!("Database {} ({}) is up to date.", config::redact_url(&url), store.engine_name());
+            println!(
+                "Database {} ({}) is up to date.",
+                config::redact_url(&url),
+                store.engine_name()
+            );
         }
         Command::PcnAdd { name, ods } => {
             let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
@@ -223,7 +257,9 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
         Command::PracticeAdd { pcn, name, ods } => {
             let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
             let pcn_id = find_pcn(&*store, Some(&pcn)).await?;
-            let p = store.create_practice(pcn_id, &name, &ods.to_uppercase()).await?;
+            let p = store
+                .create_practice(pcn_id, &name, &ods.to_uppercase())
+                .await?;
             println!("Added practice {} ({}), id {}", p.name, p.ods_code, p.id);
         }
         Command::PartnerOrgAdd { name } => {
@@ -232,10 +268,14 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
             println!("Added partner organisation {}, id {}", o.name, o.id);
         }
         Command::User { command } => return user(command, &cfg).await,
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
             match store.verify_audit().await? {
-                AuditVerification::Intact { records } => println!("Audit log intact: {records} records, hash chain verified."),
+                AuditVerification::Intact { records } => {
+                    println!("Audit log intact: {records} records, hash chain verified.")
+                }
                 AuditVerification::Broken { at_seq, reason } => {
                     println!("Audit log BROKEN at record {at_seq}: {reason}");
                     return Ok(ExitCode::FAILURE);
@@ -244,7 +284,12 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
         }
         Command::Backup { path } => {
             let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
-            let path = path.unwrap_or_else(|| cfg.data_dir.join("backups").join(format!("linkwork-{}.db", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"))));
+            let path = path.unwrap_or_else(|| {
+                cfg.data_dir.join("backups").join(format!(
+                    "linkwork-{}.db",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+                ))
+            });
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent)?;
             }
@@ -261,7 +306,11 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
 async fn find_pcn(store: &dyn storage::Storage, ods: Option<&str>) -> Result<i64> {
     let pcns = store.list_pcns().await?;
     match ods {
-        Some(ods) => pcns.iter().find(|p| p.ods_code.eq_ignore_ascii_case(ods)).map(|p| p.id).ok_or_else(|| anyhow!("no PCN with ODS code {ods}: add it with `linkwork pcn-add`")),
+        Some(ods) => pcns
+            .iter()
+            .find(|p| p.ods_code.eq_ignore_ascii_case(ods))
+            .map(|p| p.id)
+            .ok_or_else(|| anyhow!("no PCN with ODS code {ods}: add it with `linkwork pcn-add`")),
         None => match pcns.as_slice() {
             [only] => Ok(only.id),
             [] => bail!("there is no PCN yet: add one with `linkwork pcn-add --name … --ods …`"),
@@ -275,12 +324,27 @@ async fn user(command: UserCommand, cfg: &Config) -> Result<ExitCode> {
     let actor = Actor::system("cli");
     let web_err = |e: web::AppError| anyhow!("{}", e.explain().1);
     match command {
-        UserCommand::Add { email, name, role, pcn, partner_org, password } => {
+        UserCommand::Add {
+            email,
+            name,
+            role,
+            pcn,
+            partner_org,
+            password,
+        } => {
             let role = Role::from_code(&role).ok_or_else(|| {
-                anyhow!("unknown role '{role}': use one of {}", Role::ALL.iter().map(|r| r.code()).collect::<Vec<_>>().join(", "))
+                anyhow!(
+                    "unknown role '{role}': use one of {}",
+                    Role::ALL
+                        .iter()
+                        .map(|r| r.code())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             })?;
             let (pcn_id, partner_org_id) = if role == Role::Partner {
-                let name = partner_org.ok_or_else(|| anyhow!("a partner needs --partner-org <organisation name>"))?;
+                let name = partner_org
+                    .ok_or_else(|| anyhow!("a partner needs --partner-org <organisation name>"))?;
                 let org = store.list_partner_orgs().await?.into_iter().find(|o| o.name == name).ok_or_else(|| anyhow!("no partner organisation named '{name}': add it with `linkwork partner-org-add`"))?;
                 (None, Some(org.id))
             } else {
@@ -295,8 +359,26 @@ async fn user(command: UserCommand, cfg: &Config) -> Result<ExitCode> {
                 bail!("{problem}");
             }
             let hash = web::auth::hash_password(&password).map_err(web_err)?;
-            let u = store.create_user(NewUser { email, name, role, pcn_id, partner_org_id, password_hash: hash }, &actor).await?;
-            println!("Added {} ({}) as {}, id {}", u.name, u.email, u.role.label(), u.id);
+            let u = store
+                .create_user(
+                    NewUser {
+                        email,
+                        name,
+                        role,
+                        pcn_id,
+                        partner_org_id,
+                        password_hash: hash,
+                    },
+                    &actor,
+                )
+                .await?;
+            println!(
+                "Added {} ({}) as {}, id {}",
+                u.name,
+                u.email,
+                u.role.label(),
+                u.id
+            );
             if generated {
                 println!("Password: {password}");
             }
@@ -304,18 +386,37 @@ async fn user(command: UserCommand, cfg: &Config) -> Result<ExitCode> {
         UserCommand::List => {
             for u in store.list_users(None).await? {
                 let status = if u.disabled { "disabled" } else { "active" };
-                println!("{}\t{}\t{}\t{}\t{}", u.id, u.email, u.name, u.role.code(), status);
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    u.id,
+                    u.email,
+                    u.name,
+                    u.role.code(),
+                    status
+                );
             }
         }
         UserCommand::Disable { email } => {
-            let u = store.user_by_email(&email).await?.ok_or_else(|| anyhow!("no account with email {email}"))?;
+            let u = store
+                .user_by_email(&email)
+                .await?
+                .ok_or_else(|| anyhow!("no account with email {email}"))?;
             store.set_user_disabled(u.id, true, &actor).await?;
             println!("Disabled {} and ended their sessions.", u.email);
         }
         UserCommand::ResetPassword { email } => {
-            let u = store.user_by_email(&email).await?.ok_or_else(|| anyhow!("no account with email {email}"))?;
+            let u = store
+                .user_by_email(&email)
+                .await?
+                .ok_or_else(|| anyhow!("no account with email {email}"))?;
             let password = web::auth::random_token().map_err(web_err)?[..20].to_string();
-            store.set_password(u.id, &web::auth::hash_password(&password).map_err(web_err)?, &actor).await?;
+            store
+                .set_password(
+                    u.id,
+                    &web::auth::hash_password(&password).map_err(web_err)?,
+                    &actor,
+                )
+                .await?;
             println!("New password for {}: {password}", u.email);
         }
     }

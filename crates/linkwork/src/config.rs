@@ -47,7 +47,10 @@ impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
             .field("data_dir", &self.data_dir)
-            .field("database_url", &self.database_url.as_deref().map(redact_url))
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redact_url),
+            )
             .field("listen", &self.listen)
             .field("log", &self.log)
             .field("secure_cookies", &self.secure_cookies)
@@ -88,13 +91,17 @@ impl Config {
             .or_else(|| Some(PathBuf::from("linkwork.toml")).filter(|p| p.exists()));
         let mut c = match &file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
-                toml::from_str::<Config>(&text).with_context(|| format!("config file {} is not valid", path.display()))?
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read config file {}", path.display()))?;
+                toml::from_str::<Config>(&text)
+                    .with_context(|| format!("config file {} is not valid", path.display()))?
             }
             None => Config::default(),
         };
         let parse = |key: &str, v: String| -> Result<u64> {
-            v.trim().parse().with_context(|| format!("{key} must be a whole number, not '{v}'"))
+            v.trim()
+                .parse()
+                .with_context(|| format!("{key} must be a whole number, not '{v}'"))
         };
         if let Some(v) = env("LINKWORK_DATA_DIR") {
             c.data_dir = v.into();
@@ -140,7 +147,9 @@ impl Config {
 
     /// The database URL, defaulting to a SQLite file in the data directory.
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| sqlite_url(&self.data_dir.join("linkwork.db")))
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| sqlite_url(&self.data_dir.join("linkwork.db")))
     }
 
     pub fn web(&self) -> web::WebConfig {
@@ -198,7 +207,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let m: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let m: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| m.get(k).cloned()
     }
 
@@ -213,39 +225,76 @@ mod tests {
     fn layers_override_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("l.toml");
-        std::fs::write(&file, "listen = \"127.0.0.1:1111\"\nlog = \"debug\"\nmax_failed_logins = 3\n").unwrap();
-        let flags = Overrides { config_file: Some(file.clone()), ..Default::default() };
+        std::fs::write(
+            &file,
+            "listen = \"127.0.0.1:1111\"\nlog = \"debug\"\nmax_failed_logins = 3\n",
+        )
+        .unwrap();
+        let flags = Overrides {
+            config_file: Some(file.clone()),
+            ..Default::default()
+        };
         let c = Config::load(&flags, &env(&[])).unwrap();
-        assert_eq!((c.listen.as_str(), c.log.as_str(), c.max_failed_logins), ("127.0.0.1:1111", "debug", 3));
+        assert_eq!(
+            (c.listen.as_str(), c.log.as_str(), c.max_failed_logins),
+            ("127.0.0.1:1111", "debug", 3)
+        );
         let c = Config::load(&flags, &env(&[("LINKWORK_LISTEN", "127.0.0.1:2222")])).unwrap();
         assert_eq!(c.listen, "127.0.0.1:2222");
         assert_eq!(c.log, "debug", "file value kept where env is silent");
-        let flags = Overrides { listen: Some("127.0.0.1:3333".into()), ..flags };
+        let flags = Overrides {
+            listen: Some("127.0.0.1:3333".into()),
+            ..flags
+        };
         let c = Config::load(&flags, &env(&[("LINKWORK_LISTEN", "127.0.0.1:2222")])).unwrap();
         assert_eq!(c.listen, "127.0.0.1:3333");
     }
 
     #[test]
     fn default_database_is_sqlite_in_the_data_dir() {
-        let c = Config::load(&Overrides { data_dir: Some("/srv/lw".into()), ..Default::default() }, &env(&[])).unwrap();
+        let c = Config::load(
+            &Overrides {
+                data_dir: Some("/srv/lw".into()),
+                ..Default::default()
+            },
+            &env(&[]),
+        )
+        .unwrap();
         assert_eq!(c.database_url(), "sqlite:///srv/lw/linkwork.db");
     }
 
     #[test]
     fn bad_values_are_explained() {
-        let err = Config::load(&Overrides::default(), &env(&[("LINKWORK_LOCKOUT_MINUTES", "soon")])).unwrap_err();
+        let err = Config::load(
+            &Overrides::default(),
+            &env(&[("LINKWORK_LOCKOUT_MINUTES", "soon")]),
+        )
+        .unwrap_err();
         assert!(format!("{err:#}").contains("LINKWORK_LOCKOUT_MINUTES must be a whole number"));
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("bad.toml");
         std::fs::write(&file, "listne = \"x\"\n").unwrap();
-        let err = Config::load(&Overrides { config_file: Some(file), ..Default::default() }, &env(&[])).unwrap_err();
+        let err = Config::load(
+            &Overrides {
+                config_file: Some(file),
+                ..Default::default()
+            },
+            &env(&[]),
+        )
+        .unwrap_err();
         assert!(format!("{err:#}").contains("listne"), "{err:#}");
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://lw:s3cret@db:5432/lw"), "postgres://lw:***@db:5432/lw");
-        let c = Config { database_url: Some("postgres://lw:s3cret@db/lw".into()), ..Default::default() };
+        assert_eq!(
+            redact_url("postgres://lw:s3cret@db:5432/lw"),
+            "postgres://lw:***@db:5432/lw"
+        );
+        let c = Config {
+            database_url: Some("postgres://lw:s3cret@db/lw".into()),
+            ..Default::default()
+        };
         assert!(!format!("{c:?}").contains("s3cret"));
     }
 }

@@ -7,8 +7,8 @@
 use anyhow::Result;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::{
-    AccessNeed, CarerStatus, Code, ContactMethod, DischargeReason, EpisodeState, Ethnicity, Need, NhsNumber,
-    PersonDetails, Postcode, ReferralDetails, ReferralSource, Role, Sex, Urgency,
+    AccessNeed, CarerStatus, Code, ContactMethod, DischargeReason, EpisodeState, Ethnicity, Need,
+    NhsNumber, PersonDetails, Postcode, ReferralDetails, ReferralSource, Role, Sex, Urgency,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use std::sync::Arc;
@@ -40,35 +40,136 @@ impl Rng {
     }
 }
 
-const GIVEN_F: &[&str] = &["Margaret", "Susan", "Linda", "Patricia", "Aisha", "Grace", "Olivia", "Zofia", "Fatima", "Emily", "Joan", "Sarah", "Priya", "Chloe", "Beverley", "Hannah", "Amira", "Lucy", "Irene", "Niamh"];
-const GIVEN_M: &[&str] = &["John", "David", "Michael", "Mohammed", "Peter", "Daniel", "Kwame", "Tomasz", "Arjun", "George", "Stephen", "Liam", "Raymond", "Imran", "Callum", "Trevor", "Samuel", "Dennis", "Oliver", "Hassan"];
-const FAMILY: &[&str] = &["Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Khan", "Wood", "Jackson", "Clarke", "Hussain", "Kowalski", "Begum", "Okafor", "Murphy", "Singh", "Ahmed", "Lewis", "Harris", "Martin", "Cooper", "Ward", "Morris", "Hughes", "Edwards", "Turner", "Bennett", "Shaw"];
-const STREETS: &[&str] = &["Mill Lane", "Station Road", "Church Street", "Park Avenue", "Victoria Terrace", "Elm Grove", "Canal Side", "Orchard Close", "High Street", "Beech Road"];
+const GIVEN_F: &[&str] = &[
+    "Margaret", "Susan", "Linda", "Patricia", "Aisha", "Grace", "Olivia", "Zofia", "Fatima",
+    "Emily", "Joan", "Sarah", "Priya", "Chloe", "Beverley", "Hannah", "Amira", "Lucy", "Irene",
+    "Niamh",
+];
+const GIVEN_M: &[&str] = &[
+    "John", "David", "Michael", "Mohammed", "Peter", "Daniel", "Kwame", "Tomasz", "Arjun",
+    "George", "Stephen", "Liam", "Raymond", "Imran", "Callum", "Trevor", "Samuel", "Dennis",
+    "Oliver", "Hassan",
+];
+const FAMILY: &[&str] = &[
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel",
+    "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall",
+    "Khan", "Wood", "Jackson", "Clarke", "Hussain", "Kowalski", "Begum", "Okafor", "Murphy",
+    "Singh", "Ahmed", "Lewis", "Harris", "Martin", "Cooper", "Ward", "Morris", "Hughes", "Edwards",
+    "Turner", "Bennett", "Shaw",
+];
+const STREETS: &[&str] = &[
+    "Mill Lane",
+    "Station Road",
+    "Church Street",
+    "Park Avenue",
+    "Victoria Terrace",
+    "Elm Grove",
+    "Canal Side",
+    "Orchard Close",
+    "High Street",
+    "Beech Road",
+];
 const OUTWARD: &[&str] = &["LS6", "LS7", "LS4", "LS5", "LS16", "LS17"];
-const LANGUAGES: &[(&str, bool)] = &[("English", false), ("Polish", true), ("Urdu", true), ("Punjabi", false), ("Bengali", true), ("Arabic", true), ("British Sign Language", true)];
+const LANGUAGES: &[(&str, bool)] = &[
+    ("English", false),
+    ("Polish", true),
+    ("Urdu", true),
+    ("Punjabi", false),
+    ("Bengali", true),
+    ("Arabic", true),
+    ("British Sign Language", true),
+];
 
 /// The demo accounts: (role, email, password, name).
 pub const LOGINS: &[(Role, &str, &str, &str)] = &[
-    (Role::LinkWorker, "sam.okafor@linkwork.example", "demo-linkworker-1", "Sam Okafor"),
-    (Role::LinkWorker, "jess.hughes@linkwork.example", "demo-linkworker-2", "Jess Hughes"),
-    (Role::LinkWorker, "aisha.rahman@linkwork.example", "demo-linkworker-3", "Aisha Rahman"),
-    (Role::LinkWorker, "callum.price@linkwork.example", "demo-linkworker-4", "Callum Price"),
-    (Role::Manager, "morgan.reid@linkwork.example", "demo-manager-pass", "Morgan Reid"),
-    (Role::Supervisor, "dr.natarajan@linkwork.example", "demo-supervisor-pass", "Dr Priya Natarajan"),
-    (Role::Referrer, "dr.whitfield@linkwork.example", "demo-referrer-pass", "Dr Tom Whitfield"),
-    (Role::Admin, "admin@linkwork.example", "demo-admin-pass", "Alex Admin"),
-    (Role::Partner, "hello@millbrook-garden.example", "demo-partner-pass", "Millbrook Community Garden"),
+    (
+        Role::LinkWorker,
+        "sam.okafor@linkwork.example",
+        "demo-linkworker-1",
+        "Sam Okafor",
+    ),
+    (
+        Role::LinkWorker,
+        "jess.hughes@linkwork.example",
+        "demo-linkworker-2",
+        "Jess Hughes",
+    ),
+    (
+        Role::LinkWorker,
+        "aisha.rahman@linkwork.example",
+        "demo-linkworker-3",
+        "Aisha Rahman",
+    ),
+    (
+        Role::LinkWorker,
+        "callum.price@linkwork.example",
+        "demo-linkworker-4",
+        "Callum Price",
+    ),
+    (
+        Role::Manager,
+        "morgan.reid@linkwork.example",
+        "demo-manager-pass",
+        "Morgan Reid",
+    ),
+    (
+        Role::Supervisor,
+        "dr.natarajan@linkwork.example",
+        "demo-supervisor-pass",
+        "Dr Priya Natarajan",
+    ),
+    (
+        Role::Referrer,
+        "dr.whitfield@linkwork.example",
+        "demo-referrer-pass",
+        "Dr Tom Whitfield",
+    ),
+    (
+        Role::Admin,
+        "admin@linkwork.example",
+        "demo-admin-pass",
+        "Alex Admin",
+    ),
+    (
+        Role::Partner,
+        "hello@millbrook-garden.example",
+        "demo-partner-pass",
+        "Millbrook Community Garden",
+    ),
 ];
 
 fn person(rng: &mut Rng, i: u32, practices: &[i64], today: NaiveDate) -> PersonDetails {
     let female = rng.chance(0.58);
-    let given = if female { rng.pick(GIVEN_F) } else { rng.pick(GIVEN_M) };
+    let given = if female {
+        rng.pick(GIVEN_F)
+    } else {
+        rng.pick(GIVEN_M)
+    };
     let family = rng.pick(FAMILY);
-    let age = if rng.chance(0.3) { rng.range(65, 92) } else { rng.range(18, 65) };
+    let age = if rng.chance(0.3) {
+        rng.range(65, 92)
+    } else {
+        rng.range(18, 65)
+    };
     let dob = today - Duration::days(age * 365 + rng.range(0, 365));
-    let nhs = if rng.chance(0.85) { NhsNumber::from_first_nine(999_000_000 + i * 7 + 3).or_else(|| NhsNumber::from_first_nine(999_000_000 + i * 7 + 4)) } else { None };
-    let postcode = format!("{} {}{}{}", rng.pick(OUTWARD), rng.range(1, 10), (b'A' + rng.range(0, 26) as u8) as char, (b'A' + rng.range(0, 26) as u8) as char);
-    let (language, interpreter) = if rng.chance(0.82) { LANGUAGES[0] } else { *rng.pick(&LANGUAGES[1..]) };
+    let nhs = if rng.chance(0.85) {
+        NhsNumber::from_first_nine(999_000_000 + i * 7 + 3)
+            .or_else(|| NhsNumber::from_first_nine(999_000_000 + i * 7 + 4))
+    } else {
+        None
+    };
+    let postcode = format!(
+        "{} {}{}{}",
+        rng.pick(OUTWARD),
+        rng.range(1, 10),
+        (b'A' + rng.range(0, 26) as u8) as char,
+        (b'A' + rng.range(0, 26) as u8) as char
+    );
+    let (language, interpreter) = if rng.chance(0.82) {
+        LANGUAGES[0]
+    } else {
+        *rng.pick(&LANGUAGES[1..])
+    };
     let mut access_needs = Vec::new();
     if rng.chance(0.08) {
         access_needs.push(AccessNeed::LargePrint);
@@ -82,8 +183,18 @@ fn person(rng: &mut Rng, i: u32, practices: &[i64], today: NaiveDate) -> PersonD
     if language == "British Sign Language" {
         access_needs.push(AccessNeed::BslInterpreter);
     }
-    let carer_status = if rng.chance(0.15) { CarerStatus::Carer } else if rng.chance(0.1) { CarerStatus::HasCarer } else { CarerStatus::NotACarer };
-    let ethnicity = if rng.chance(0.7) { Ethnicity::WhiteBritish } else { *rng.pick(Ethnicity::ALL) };
+    let carer_status = if rng.chance(0.15) {
+        CarerStatus::Carer
+    } else if rng.chance(0.1) {
+        CarerStatus::HasCarer
+    } else {
+        CarerStatus::NotACarer
+    };
+    let ethnicity = if rng.chance(0.7) {
+        Ethnicity::WhiteBritish
+    } else {
+        *rng.pick(Ethnicity::ALL)
+    };
     PersonDetails {
         given_name: given.to_string(),
         family_name: family.to_string(),
@@ -97,18 +208,39 @@ fn person(rng: &mut Rng, i: u32, practices: &[i64], today: NaiveDate) -> PersonD
         access_needs,
         access_notes: String::new(),
         carer_status,
-        carer_details: if carer_status == CarerStatus::HasCarer { "Daughter, telephone 07700 900999".into() } else { String::new() },
+        carer_details: if carer_status == CarerStatus::HasCarer {
+            "Daughter, telephone 07700 900999".into()
+        } else {
+            String::new()
+        },
         practice_id: Some(*rng.pick(practices)),
         address: format!("{} {}", rng.range(1, 120), rng.pick(STREETS)),
         postcode: Postcode::parse(&postcode).ok(),
         phone: format!("07700 900{:03}", rng.range(0, 1000)),
-        email: if rng.chance(0.4) { format!("{}.{}{}@example.com", given.to_lowercase(), family.to_lowercase(), i) } else { String::new() },
-        preferred_contact: Some(if rng.chance(0.7) { ContactMethod::Phone } else { *rng.pick(ContactMethod::ALL) }),
+        email: if rng.chance(0.4) {
+            format!(
+                "{}.{}{}@example.com",
+                given.to_lowercase(),
+                family.to_lowercase(),
+                i
+            )
+        } else {
+            String::new()
+        },
+        preferred_contact: Some(if rng.chance(0.7) {
+            ContactMethod::Phone
+        } else {
+            *rng.pick(ContactMethod::ALL)
+        }),
     }
 }
 
 fn referral(rng: &mut Rng, referrer: &str) -> ReferralDetails {
-    let source = if rng.chance(0.45) { ReferralSource::Gp } else { *rng.pick(ReferralSource::ALL) };
+    let source = if rng.chance(0.45) {
+        ReferralSource::Gp
+    } else {
+        *rng.pick(ReferralSource::ALL)
+    };
     let mut needs = vec![*rng.pick(Need::ALL)];
     for _ in 0..rng.range(0, 3) {
         let n = *rng.pick(Need::ALL);
@@ -119,13 +251,44 @@ fn referral(rng: &mut Rng, referrer: &str) -> ReferralDetails {
     let self_ref = source == ReferralSource::SelfReferral;
     ReferralDetails {
         source,
-        referrer_name: if self_ref { String::new() } else if source == ReferralSource::Gp { referrer.into() } else { format!("{} referrer", source.label()) },
-        referrer_role: if self_ref { String::new() } else { source.label().into() },
-        referrer_organisation: if self_ref { String::new() } else { "Riverside".into() },
-        referrer_contact: if self_ref { String::new() } else { format!("0113 496 0{:03}", rng.range(0, 1000)) },
-        reason: format!("Would benefit from support with {}.", needs.iter().map(|n| n.label().to_lowercase()).collect::<Vec<_>>().join(" and ")),
+        referrer_name: if self_ref {
+            String::new()
+        } else if source == ReferralSource::Gp {
+            referrer.into()
+        } else {
+            format!("{} referrer", source.label())
+        },
+        referrer_role: if self_ref {
+            String::new()
+        } else {
+            source.label().into()
+        },
+        referrer_organisation: if self_ref {
+            String::new()
+        } else {
+            "Riverside".into()
+        },
+        referrer_contact: if self_ref {
+            String::new()
+        } else {
+            format!("0113 496 0{:03}", rng.range(0, 1000))
+        },
+        reason: format!(
+            "Would benefit from support with {}.",
+            needs
+                .iter()
+                .map(|n| n.label().to_lowercase())
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ),
         needs,
-        urgency: if rng.chance(0.1) { Urgency::Urgent } else if rng.chance(0.2) { Urgency::Soon } else { Urgency::Routine },
+        urgency: if rng.chance(0.1) {
+            Urgency::Urgent
+        } else if rng.chance(0.2) {
+            Urgency::Soon
+        } else {
+            Urgency::Routine
+        },
     }
 }
 
@@ -134,10 +297,17 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
     let actor = Actor::system("demo");
     let pcn = store.create_pcn("Riverside Health PCN", "U99991").await?.id;
     let mut practices = Vec::new();
-    for (name, ods) in [("Riverside Medical Practice", "Y99901"), ("Millbrook Surgery", "Y99902"), ("Castle Street Health Centre", "Y99903")] {
+    for (name, ods) in [
+        ("Riverside Medical Practice", "Y99901"),
+        ("Millbrook Surgery", "Y99902"),
+        ("Castle Street Health Centre", "Y99903"),
+    ] {
         practices.push(store.create_practice(pcn, name, ods).await?.id);
     }
-    let garden = store.create_partner_org("Millbrook Community Garden").await?.id;
+    let garden = store
+        .create_partner_org("Millbrook Community Garden")
+        .await?
+        .id;
     let mut workers = Vec::new();
     for (role, email, password, name) in LOGINS {
         let hash = web::auth::hash_password(password).map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -159,8 +329,15 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
             workers.push(u.id);
         }
     }
-    let bar = if progress { ProgressBar::new(u64::from(people)) } else { ProgressBar::hidden() };
-    bar.set_style(ProgressStyle::with_template("  seeding people {bar:40} {pos}/{len} {eta}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    let bar = if progress {
+        ProgressBar::new(u64::from(people))
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("  seeding people {bar:40} {pos}/{len} {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     let mut rng = Rng::new(20_261_121);
     let now = Utc::now();
     let today = now.date_naive();
@@ -169,13 +346,31 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
         let days_ago = rng.range(0, 548);
         let referred_at = now - Duration::days(days_ago) - Duration::minutes(rng.range(0, 600));
         let r = referral(&mut rng, "Dr Tom Whitfield");
-        let (_, ep) = store.create_referral(pcn, PersonRef::New(Box::new(details)), &r, None, referred_at, &actor).await?;
+        let (_, ep) = store
+            .create_referral(
+                pcn,
+                PersonRef::New(Box::new(details)),
+                &r,
+                None,
+                referred_at,
+                &actor,
+            )
+            .await?;
         let person_id = ep.person_id;
         journey(store, &mut rng, pcn, ep, &workers, now, &actor).await?;
         // A few people come back for a second episode.
         if days_ago > 300 && rng.chance(0.06) {
             let again = now - Duration::days(rng.range(0, 120));
-            let (_, ep2) = store.create_referral(pcn, PersonRef::Existing(person_id), &referral(&mut rng, "Dr Tom Whitfield"), None, again, &actor).await?;
+            let (_, ep2) = store
+                .create_referral(
+                    pcn,
+                    PersonRef::Existing(person_id),
+                    &referral(&mut rng, "Dr Tom Whitfield"),
+                    None,
+                    again,
+                    &actor,
+                )
+                .await?;
             journey(store, &mut rng, pcn, ep2, &workers, now, &actor).await?;
         }
         bar.inc(1);
@@ -185,7 +380,15 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
 }
 
 /// Walks an episode forward through realistic steps until the next step would be in the future.
-async fn journey(store: &Arc<dyn Storage>, rng: &mut Rng, pcn: i64, ep: storage::Episode, workers: &[i64], now: DateTime<Utc>, actor: &Actor) -> Result<()> {
+async fn journey(
+    store: &Arc<dyn Storage>,
+    rng: &mut Rng,
+    pcn: i64,
+    ep: storage::Episode,
+    workers: &[i64],
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<()> {
     let mut t = ep.referred_at;
     let recent = now - t < Duration::days(12);
     if recent && rng.chance(0.6) {
@@ -195,7 +398,9 @@ async fn journey(store: &Arc<dyn Storage>, rng: &mut Rng, pcn: i64, ep: storage:
     if t > now {
         return Ok(());
     }
-    let mut ep = store.assign_episode(pcn, ep.id, ep.version, *rng.pick(workers), t, actor).await?;
+    let mut ep = store
+        .assign_episode(pcn, ep.id, ep.version, *rng.pick(workers), t, actor)
+        .await?;
     let fate = rng.range(0, 100);
     let mut steps: Vec<(EpisodeState, i64, i64)> = vec![(EpisodeState::Contacting, 1, 10)];
     if fate < 12 {
@@ -217,14 +422,22 @@ async fn journey(store: &Arc<dyn Storage>, rng: &mut Rng, pcn: i64, ep: storage:
             break;
         }
         let reason = (to == EpisodeState::Discharged).then(|| {
-            if rng.chance(0.6) { DischargeReason::GoalsMet } else { *rng.pick(DischargeReason::ALL) }
+            if rng.chance(0.6) {
+                DischargeReason::GoalsMet
+            } else {
+                *rng.pick(DischargeReason::ALL)
+            }
         });
-        ep = store.transition_episode(pcn, ep.id, ep.version, to, reason, next, actor).await?;
+        ep = store
+            .transition_episode(pcn, ep.id, ep.version, to, reason, next, actor)
+            .await?;
         t = next;
     }
     if !ep.state.is_closed() && rng.chance(0.75) {
         let next = now + Duration::days(rng.range(1, 22));
-        store.set_next_contact(pcn, ep.id, ep.version, Some(next), actor).await?;
+        store
+            .set_next_contact(pcn, ep.id, ep.version, Some(next), actor)
+            .await?;
     }
     Ok(())
 }

@@ -13,25 +13,46 @@ use storage::Storage;
 pub async fn open_storage(url: &str, pg_max_connections: u32) -> Result<Arc<dyn Storage>> {
     if let Some(path) = url.strip_prefix("sqlite://") {
         let path = path.split('?').next().unwrap_or(path);
-        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).with_context(|| format!("cannot create the data directory {}", parent.display()))?;
+        if let Some(parent) = std::path::Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).with_context(|| {
+                format!("cannot create the data directory {}", parent.display())
+            })?;
         }
-        let s = storage_sqlite::SqliteStorage::open(url).await.with_context(|| format!("cannot open SQLite database {path}"))?;
+        let s = storage_sqlite::SqliteStorage::open(url)
+            .await
+            .with_context(|| format!("cannot open SQLite database {path}"))?;
         Ok(Arc::new(s))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         let s = storage_postgres::PgStorage::open(url, pg_max_connections)
             .await
-            .with_context(|| format!("cannot open PostgreSQL database {}", config::redact_url(url)))?;
+            .with_context(|| {
+                format!(
+                    "cannot open PostgreSQL database {}",
+                    config::redact_url(url)
+                )
+            })?;
         Ok(Arc::new(s))
     } else {
-        bail!("database_url must start with sqlite:// or postgres:// (got {})", config::redact_url(url))
+        bail!(
+            "database_url must start with sqlite:// or postgres:// (got {})",
+            config::redact_url(url)
+        )
     }
 }
 
 /// Serves until Ctrl-C or SIGTERM.
-pub async fn serve(listener: tokio::net::TcpListener, store: Arc<dyn Storage>, web: web::WebConfig) -> Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Arc<dyn Storage>,
+    web: web::WebConfig,
+) -> Result<()> {
     let state = web::AppState::new(store, web);
-    web::serve(listener, state, shutdown_signal()).await.context("server failed")
+    web::serve(listener, state, shutdown_signal())
+        .await
+        .context("server failed")
 }
 
 async fn shutdown_signal() {

@@ -5,7 +5,7 @@ use crate::form::FormData;
 use crate::{AppError, AppState};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use chrono::Utc;
@@ -29,7 +29,11 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 
 /// Checks a password against a stored hash.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// A hash to verify against when the account does not exist, so the answer takes as long.
@@ -85,7 +89,10 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -
 }
 
 pub fn client_ip(parts: &Parts) -> Option<String> {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
 }
 
 /// A signed-in user, from a session cookie (pages) or an API token (`/api/v1`).
@@ -100,7 +107,11 @@ pub struct Auth {
 
 impl Auth {
     pub fn actor(&self) -> Actor {
-        Actor { user_id: Some(self.user.id), label: self.user.email.clone(), ip: self.ip.clone() }
+        Actor {
+            user_id: Some(self.user.id),
+            label: self.user.email.clone(),
+            ip: self.ip.clone(),
+        }
     }
 
     /// The user's PCN (partners have none: they cannot reach PCN records).
@@ -109,11 +120,23 @@ impl Auth {
     }
 
     /// Allows the request if `allowed`; otherwise audits the refusal and answers 403.
-    pub async fn require(&self, state: &AppState, allowed: bool, what: &str) -> Result<(), AppError> {
+    pub async fn require(
+        &self,
+        state: &AppState,
+        allowed: bool,
+        what: &str,
+    ) -> Result<(), AppError> {
         if allowed {
             return Ok(());
         }
-        let entry = AuditEntry::new(&self.actor(), "access.forbidden", "route", None, self.user.pcn_id).detail(what);
+        let entry = AuditEntry::new(
+            &self.actor(),
+            "access.forbidden",
+            "route",
+            None,
+            self.user.pcn_id,
+        )
+        .detail(what);
         state.store.append_audit(&entry).await?;
         Err(AppError::Forbidden)
     }
@@ -121,8 +144,14 @@ impl Auth {
     /// Audits an attempt to reach a record that is not in the user's PCN (or does not
     /// exist) and answers 404, the same answer for both so nothing leaks.
     pub async fn not_found(&self, state: &AppState, entity: &str, id: i64) -> AppError {
-        let entry = AuditEntry::new(&self.actor(), "access.denied", entity, Some(id), self.user.pcn_id)
-            .detail("not found in the user's PCN");
+        let entry = AuditEntry::new(
+            &self.actor(),
+            "access.denied",
+            entity,
+            Some(id),
+            self.user.pcn_id,
+        )
+        .detail("not found in the user's PCN");
         match state.store.append_audit(&entry).await {
             Ok(()) => AppError::NotFound,
             Err(e) => e.into(),
@@ -130,16 +159,29 @@ impl Auth {
     }
 
     /// Audits a read of a person's record.
-    pub async fn audit_read(&self, state: &AppState, action: &str, person_id: Option<i64>, detail: String) -> Result<(), AppError> {
-        let entity = if person_id.is_some() { "person" } else { "people" };
-        let entry = AuditEntry::new(&self.actor(), action, entity, person_id, self.user.pcn_id).detail(detail);
+    pub async fn audit_read(
+        &self,
+        state: &AppState,
+        action: &str,
+        person_id: Option<i64>,
+        detail: String,
+    ) -> Result<(), AppError> {
+        let entity = if person_id.is_some() {
+            "person"
+        } else {
+            "people"
+        };
+        let entry = AuditEntry::new(&self.actor(), action, entity, person_id, self.user.pcn_id)
+            .detail(detail);
         Ok(state.store.append_audit(&entry).await?)
     }
 
     /// Parses a submitted form, refusing it unless it carries this session's CSRF token.
     pub fn form(&self, body: &[u8]) -> Result<FormData, AppError> {
         let form = FormData::parse(body);
-        if self.csrf.is_empty() || !constant_time_eq(form.get("_csrf").as_bytes(), self.csrf.as_bytes()) {
+        if self.csrf.is_empty()
+            || !constant_time_eq(form.get("_csrf").as_bytes(), self.csrf.as_bytes())
+        {
             return Err(AppError::Csrf);
         }
         Ok(form)
@@ -153,36 +195,79 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 impl FromRequestParts<AppState> for Auth {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let ip = client_ip(parts);
-        let next = parts.uri.path_and_query().map_or("/".to_string(), |p| p.to_string());
-        let unauth = || AppError::Unauthenticated { next: next.clone() };
+        // Nested routers see a shortened path; the original one says where we are.
+        let uri = parts
+            .extensions
+            .get::<OriginalUri>()
+            .map_or_else(|| parts.uri.clone(), |o| o.0.clone());
+        let api = uri.path().starts_with("/api/");
+        let next = uri
+            .path_and_query()
+            .map_or("/".to_string(), |p| p.to_string());
+        let unauth = || AppError::Unauthenticated {
+            next: next.clone(),
+            api,
+        };
         let now = Utc::now();
-        if parts.uri.path().starts_with("/api/") {
+        if api {
             let token = parts
                 .headers
                 .get(header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .ok_or_else(unauth)?;
-            let t = state.store.api_token_by_hash(&sha256_hex(token.trim()), now).await?.ok_or_else(unauth)?;
-            let user = state.store.user_by_id(t.user_id).await?.filter(|u| !u.disabled).ok_or_else(unauth)?;
-            return Ok(Auth { user, csrf: String::new(), ip, via_token: true });
+            let t = state
+                .store
+                .api_token_by_hash(&sha256_hex(token.trim()), now)
+                .await?
+                .ok_or_else(unauth)?;
+            let user = state
+                .store
+                .user_by_id(t.user_id)
+                .await?
+                .filter(|u| !u.disabled)
+                .ok_or_else(unauth)?;
+            return Ok(Auth {
+                user,
+                csrf: String::new(),
+                ip,
+                via_token: true,
+            });
         }
         let raw = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(unauth)?;
         let id_hash = sha256_hex(&raw);
-        let session = state.store.session_by_hash(&id_hash).await?.ok_or_else(unauth)?;
+        let session = state
+            .store
+            .session_by_hash(&id_hash)
+            .await?
+            .ok_or_else(unauth)?;
         let idle = chrono::Duration::from_std(state.config.session_idle).unwrap_or_default();
-        let absolute = chrono::Duration::from_std(state.config.session_absolute).unwrap_or_default();
+        let absolute =
+            chrono::Duration::from_std(state.config.session_absolute).unwrap_or_default();
         if now - session.last_seen_at > idle || now - session.created_at > absolute {
             state.store.delete_session(&id_hash).await?;
             return Err(unauth());
         }
-        let user = state.store.user_by_id(session.user_id).await?.filter(|u| !u.disabled).ok_or_else(unauth)?;
+        let user = state
+            .store
+            .user_by_id(session.user_id)
+            .await?
+            .filter(|u| !u.disabled)
+            .ok_or_else(unauth)?;
         if now - session.last_seen_at > chrono::Duration::seconds(60) {
             state.store.touch_session(&id_hash, storage::now()).await?;
         }
-        Ok(Auth { user, csrf: session.csrf_token, ip, via_token: false })
+        Ok(Auth {
+            user,
+            csrf: session.csrf_token,
+            ip,
+            via_token: false,
+        })
     }
 }
 
@@ -192,7 +277,10 @@ pub struct MaybeAuth(pub Option<Auth>);
 impl FromRequestParts<AppState> for MaybeAuth {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match Auth::from_request_parts(parts, state).await {
             Ok(a) => Ok(MaybeAuth(Some(a))),
             Err(AppError::Unauthenticated { .. }) => Ok(MaybeAuth(None)),

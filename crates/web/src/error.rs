@@ -8,7 +8,10 @@ use storage::StorageError;
 #[derive(Debug)]
 pub enum AppError {
     /// Not signed in (pages redirect to sign-in; the API answers 401).
-    Unauthenticated { next: String },
+    Unauthenticated {
+        next: String,
+        api: bool,
+    },
     /// Signed in but the role may not do this.
     Forbidden,
     /// No such record (or not in the user's PCN: the same answer on purpose).
@@ -50,7 +53,11 @@ impl AppError {
     /// A title and message for people.
     pub fn explain(&self) -> (&'static str, String) {
         match self {
-            AppError::Unauthenticated { .. } => ("Sign in required", "Sign in to continue.".into()),
+            AppError::Unauthenticated { api: false, .. } => ("Sign in required", "Sign in to continue.".into()),
+            AppError::Unauthenticated { api: true, .. } => (
+                "Authentication required",
+                "Send a valid, unrevoked personal API token as 'Authorization: Bearer <token>'.".into(),
+            ),
             AppError::Forbidden => (
                 "You do not have permission",
                 "Your role does not allow this. If you need it for your work, ask your PCN manager or administrator.".into(),
@@ -80,8 +87,14 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
-        if let AppError::Unauthenticated { next } = &self {
-            let to = format!("/login?next={}", form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
+        if let AppError::Unauthenticated { api: true, .. } = &self {
+            return ApiError(self).into_response();
+        }
+        if let AppError::Unauthenticated { next, .. } = &self {
+            let to = format!(
+                "/login?next={}",
+                form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            );
             return axum::response::Redirect::to(&to).into_response();
         }
         crate::views::error_page(&self)
@@ -103,7 +116,14 @@ impl IntoResponse for ApiError {
         self.0.log();
         let (title, message) = self.0.explain();
         let body = serde_json::json!({"error": {"status": self.0.status().as_u16(), "title": title, "message": message}});
-        (self.0.status(), axum::Json(body)).into_response()
+        let mut res = (self.0.status(), axum::Json(body)).into_response();
+        if matches!(self.0, AppError::Unauthenticated { .. }) {
+            res.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        res
     }
 }
 

@@ -57,7 +57,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Storage>, config: WebConfig) -> Self {
-        Self { store, config: Arc::new(config) }
+        Self {
+            store,
+            config: Arc::new(config),
+        }
     }
 }
 
@@ -88,14 +91,20 @@ pub fn router(state: AppState) -> Router {
         .route("/admin/users", get(admin::users).post(admin::create_user))
         .route("/admin/users/{id}/disable", post(admin::disable_user))
         .route("/admin/users/{id}/enable", post(admin::enable_user))
-        .route("/admin/users/{id}/reset-password", post(admin::reset_password))
+        .route(
+            "/admin/users/{id}/reset-password",
+            post(admin::reset_password),
+        )
         .route("/settings", get(settings::show))
         .route("/settings/password", post(settings::change_password))
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
         .nest("/api/v1", api::router())
         .fallback(health::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
         .with_state(state)
 }
@@ -107,5 +116,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -30,10 +30,30 @@ pub struct PageCtx {
 impl PageCtx {
     pub fn new(auth: Option<&Auth>, title: impl Into<String>, path: &str) -> Self {
         let (signed_in, user_name, role_label, csrf, nav) = match auth {
-            Some(a) => (true, a.user.name.clone(), a.user.role.label().to_string(), a.csrf.clone(), nav_for(a.user.role, path)),
-            None => (false, String::new(), String::new(), String::new(), Vec::new()),
+            Some(a) => (
+                true,
+                a.user.name.clone(),
+                a.user.role.label().to_string(),
+                a.csrf.clone(),
+                nav_for(a.user.role, path),
+            ),
+            None => (
+                false,
+                String::new(),
+                String::new(),
+                String::new(),
+                Vec::new(),
+            ),
         };
-        Self { title: title.into(), signed_in, user_name, role_label, csrf, nav, flash: None }
+        Self {
+            title: title.into(),
+            signed_in,
+            user_name,
+            role_label,
+            csrf,
+            nav,
+            flash: None,
+        }
     }
 
     pub fn flash(mut self, message: Option<String>) -> Self {
@@ -68,7 +88,11 @@ fn nav_for(role: Role, path: &str) -> Vec<NavLink> {
     links.push(("/settings", "Settings"));
     links
         .into_iter()
-        .map(|(href, label)| NavLink { href, label, current: path == href || (href != "/" && path.starts_with(&format!("{href}/"))) })
+        .map(|(href, label)| NavLink {
+            href,
+            label,
+            current: path == href || (href != "/" && path.starts_with(&format!("{href}/"))),
+        })
         .collect()
 }
 
@@ -137,7 +161,11 @@ impl Field {
     /// Options from a code list, with a blank first option for selects.
     pub fn codes<T: Code>(mut self, selected: &[String], blank: Option<&str>) -> Self {
         if let Some(b) = blank {
-            self.options.push(Opt { value: String::new(), label: b.into(), selected: selected.iter().all(|s| s.is_empty()) });
+            self.options.push(Opt {
+                value: String::new(),
+                label: b.into(),
+                selected: selected.iter().all(|s| s.is_empty()),
+            });
         }
         self.options.extend(T::ALL.iter().map(|v| Opt {
             value: v.code().into(),
@@ -182,7 +210,14 @@ pub struct ErrorItem {
 }
 
 pub fn error_items(errors: &FieldErrors) -> Vec<ErrorItem> {
-    errors.0.iter().map(|e| ErrorItem { field: e.field.to_string(), message: e.message.clone() }).collect()
+    errors
+        .0
+        .iter()
+        .map(|e| ErrorItem {
+            field: e.field.to_string(),
+            message: e.message.clone(),
+        })
+        .collect()
 }
 
 /// Renders a page with a status.
@@ -191,7 +226,11 @@ pub fn render<T: Template>(status: StatusCode, page: &T) -> Response {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Sorry, there is a problem with the service.").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Sorry, there is a problem with the service.",
+            )
+                .into_response()
         }
     }
 }
@@ -210,7 +249,11 @@ struct ErrorPage {
 
 pub fn error_page(e: &AppError) -> Response {
     let (title, message) = e.explain();
-    let page = ErrorPage { ctx: PageCtx::new(None, title, ""), heading: title.into(), message };
+    let page = ErrorPage {
+        ctx: PageCtx::new(None, title, ""),
+        heading: title.into(),
+        message,
+    };
     render(e.status(), &page)
 }
 
@@ -222,5 +265,6 @@ pub fn datetime(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%-d %b %Y %H:%M").to_string()
 }
 pub fn opt_date(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map(|t| date(t.date_naive())).unwrap_or_else(|| "—".into())
+    t.map(|t| date(t.date_naive()))
+        .unwrap_or_else(|| "—".into())
 }

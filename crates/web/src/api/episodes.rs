@@ -11,7 +11,12 @@ use domain::{Code, DischargeReason, EpisodeState, Role};
 use serde::Deserialize;
 use storage::{CaseloadFilter, CaseloadSort, Episode, StorageError};
 
-async fn mapped(state: &AppState, auth: &Auth, id: i64, r: Result<Episode, StorageError>) -> Result<Json<Episode>, ApiError> {
+async fn mapped(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    r: Result<Episode, StorageError>,
+) -> Result<Json<Episode>, ApiError> {
     match r {
         Ok(e) => Ok(Json(e)),
         Err(StorageError::NotFound) => Err(auth.not_found(state, "episode", id).await.into()),
@@ -19,18 +24,43 @@ async fn mapped(state: &AppState, auth: &Auth, id: i64, r: Result<Episode, Stora
     }
 }
 
-pub async fn unassigned(State(state): State<AppState>, auth: Auth) -> Result<Json<serde_json::Value>, ApiError> {
-    auth.require(&state, auth.user.role.can_triage(), "api.triage.view").await?;
+pub async fn unassigned(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    auth.require(&state, auth.user.role.can_triage(), "api.triage.view")
+        .await?;
     let list = state.store.unassigned_queue(auth.pcn()?).await?;
-    auth.audit_read(&state, "triage.view", None, format!("api: {} unassigned", list.len())).await?;
+    auth.audit_read(
+        &state,
+        "triage.view",
+        None,
+        format!("api: {} unassigned", list.len()),
+    )
+    .await?;
     Ok(Json(serde_json::json!({"episodes": list})))
 }
 
-pub async fn get(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Result<Json<Episode>, ApiError> {
-    auth.require(&state, auth.user.role.can_read_people(), "api.episode.read").await?;
-    let e = state.store.get_episode(auth.pcn()?, id).await?.ok_or(StorageError::NotFound);
+pub async fn get(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<Episode>, ApiError> {
+    auth.require(&state, auth.user.role.can_read_people(), "api.episode.read")
+        .await?;
+    let e = state
+        .store
+        .get_episode(auth.pcn()?, id)
+        .await?
+        .ok_or(StorageError::NotFound);
     if let Ok(e) = &e {
-        auth.audit_read(&state, "episode.read", Some(e.person_id), format!("api: episode {id}")).await?;
+        auth.audit_read(
+            &state,
+            "episode.read",
+            Some(e.person_id),
+            format!("api: episode {id}"),
+        )
+        .await?;
     }
     mapped(&state, &auth, id, e).await
 }
@@ -41,9 +71,25 @@ pub struct AssignBody {
     link_worker_id: i64,
 }
 
-pub async fn assign(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>, ApiJson(b): ApiJson<AssignBody>) -> Result<Json<Episode>, ApiError> {
-    auth.require(&state, auth.user.role.can_triage(), "api.episode.assign").await?;
-    let r = state.store.assign_episode(auth.pcn()?, id, b.version, b.link_worker_id, storage::now(), &auth.actor()).await;
+pub async fn assign(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<AssignBody>,
+) -> Result<Json<Episode>, ApiError> {
+    auth.require(&state, auth.user.role.can_triage(), "api.episode.assign")
+        .await?;
+    let r = state
+        .store
+        .assign_episode(
+            auth.pcn()?,
+            id,
+            b.version,
+            b.link_worker_id,
+            storage::now(),
+            &auth.actor(),
+        )
+        .await;
     mapped(&state, &auth, id, r).await
 }
 
@@ -55,8 +101,18 @@ pub struct TransitionBody {
     reason: Option<String>,
 }
 
-pub async fn transition(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>, ApiJson(b): ApiJson<TransitionBody>) -> Result<Json<Episode>, ApiError> {
-    auth.require(&state, auth.user.role.can_triage(), "api.episode.transition").await?;
+pub async fn transition(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<TransitionBody>,
+) -> Result<Json<Episode>, ApiError> {
+    auth.require(
+        &state,
+        auth.user.role.can_triage(),
+        "api.episode.transition",
+    )
+    .await?;
     let to = EpisodeState::from_code(&b.state).ok_or_else(|| {
         let all: Vec<&str> = EpisodeState::ALL.iter().map(|s| s.code()).collect();
         AppError::BadRequest(format!("state must be one of: {}", all.join(", ")))
@@ -68,7 +124,18 @@ pub async fn transition(State(state): State<AppState>, auth: Auth, Path(id): Pat
             AppError::BadRequest(format!("reason must be one of: {}", all.join(", ")))
         })?),
     };
-    let r = state.store.transition_episode(auth.pcn()?, id, b.version, to, reason, storage::now(), &auth.actor()).await;
+    let r = state
+        .store
+        .transition_episode(
+            auth.pcn()?,
+            id,
+            b.version,
+            to,
+            reason,
+            storage::now(),
+            &auth.actor(),
+        )
+        .await;
     mapped(&state, &auth, id, r).await
 }
 
@@ -78,9 +145,19 @@ pub struct CaseloadQuery {
     sort: Option<String>,
 }
 
-pub async fn caseload(State(state): State<AppState>, auth: Auth, Path(user_id): Path<i64>, Query(q): Query<CaseloadQuery>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn caseload(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(user_id): Path<i64>,
+    Query(q): Query<CaseloadQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let own = user_id == auth.user.id && auth.user.role.has_caseload();
-    auth.require(&state, own || auth.user.role.can_view_all_caseloads(), "api.caseload.view").await?;
+    auth.require(
+        &state,
+        own || auth.user.role.can_view_all_caseloads(),
+        "api.caseload.view",
+    )
+    .await?;
     let pcn = auth.pcn()?;
     match state.store.user_by_id(user_id).await? {
         Some(u) if u.pcn_id == Some(pcn) && u.role == Role::LinkWorker => {}
@@ -88,18 +165,36 @@ pub async fn caseload(State(state): State<AppState>, auth: Auth, Path(user_id): 
     }
     let states = match q.state.as_deref() {
         None | Some("") | Some("open") => Vec::new(),
-        Some(s) => vec![EpisodeState::from_code(s).ok_or_else(|| AppError::BadRequest("state is not a known episode state".into()))?],
+        Some(s) => vec![EpisodeState::from_code(s)
+            .ok_or_else(|| AppError::BadRequest("state is not a known episode state".into()))?],
     };
     let sort = match q.sort.as_deref() {
         None | Some("") | Some("waiting") => CaseloadSort::Waiting,
         Some("name") => CaseloadSort::Name,
         Some("next") => CaseloadSort::NextContact,
         Some("last") => CaseloadSort::LastContact,
-        Some(_) => return Err(AppError::BadRequest("sort must be one of: waiting, name, next, last".into()).into()),
+        Some(_) => {
+            return Err(AppError::BadRequest(
+                "sort must be one of: waiting, name, next, last".into(),
+            )
+            .into())
+        }
     };
-    let rows = state.store.caseload(pcn, user_id, &CaseloadFilter { states, sort }).await?;
-    auth.audit_read(&state, "caseload.view", None, format!("api: caseload of user {user_id}: {} rows", rows.len())).await?;
-    let taken_on = state.store.taken_on_since(pcn, user_id, Utc::now() - Duration::days(365)).await?;
+    let rows = state
+        .store
+        .caseload(pcn, user_id, &CaseloadFilter { states, sort })
+        .await?;
+    auth.audit_read(
+        &state,
+        "caseload.view",
+        None,
+        format!("api: caseload of user {user_id}: {} rows", rows.len()),
+    )
+    .await?;
+    let taken_on = state
+        .store
+        .taken_on_since(pcn, user_id, Utc::now() - Duration::days(365))
+        .await?;
     Ok(Json(serde_json::json!({
         "link_worker_id": user_id,
         "taken_on_last_12_months": taken_on,

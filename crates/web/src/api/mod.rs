@@ -63,7 +63,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(e) => Err(ApiError(AppError::BadRequest(format!("The request body is not valid: {}", e.body_text())))),
+            Err(e) => Err(ApiError(AppError::BadRequest(format!(
+                "The request body is not valid: {}",
+                e.body_text()
+            )))),
         }
     }
 }

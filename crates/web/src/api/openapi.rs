@@ -155,9 +155,21 @@ mod tests {
     fn every_api_route_is_described() {
         let spec = super::spec();
         for (method, path) in super::super::ROUTES {
-            assert!(spec["paths"][path][method].is_object(), "{method} {path} is missing from openapi.json");
+            assert!(
+                spec["paths"][path][method].is_object(),
+                "{method} {path} is missing from openapi.json"
+            );
         }
-        let described: usize = spec["paths"].as_object().unwrap().values().map(|v| v.as_object().unwrap().len()).sum();
-        assert_eq!(described, super::super::ROUTES.len(), "openapi.json describes a route the API does not have");
+        let described: usize = spec["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_object().unwrap().len())
+            .sum();
+        assert_eq!(
+            described,
+            super::super::ROUTES.len(),
+            "openapi.json describes a route the API does not have"
+        );
     }
 }

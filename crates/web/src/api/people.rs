@@ -85,23 +85,61 @@ pub struct SearchQuery {
     postcode: Option<String>,
 }
 
-pub async fn search(State(state): State<AppState>, auth: Auth, Query(q): Query<SearchQuery>) -> Result<Response, ApiError> {
-    auth.require(&state, auth.user.role.can_read_people(), "api.people.search").await?;
-    let mut query = PersonQuery { limit: 100, ..Default::default() };
-    query.name = q.name.filter(|s| !s.trim().is_empty()).map(|s| s.trim().chars().take(100).collect());
+pub async fn search(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<SearchQuery>,
+) -> Result<Response, ApiError> {
+    auth.require(
+        &state,
+        auth.user.role.can_read_people(),
+        "api.people.search",
+    )
+    .await?;
+    let mut query = PersonQuery {
+        limit: 100,
+        ..Default::default()
+    };
+    query.name = q
+        .name
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().chars().take(100).collect());
     if let Some(n) = q.nhs_number.filter(|s| !s.trim().is_empty()) {
-        query.nhs_number = Some(domain::NhsNumber::parse(&n).map_err(|e| AppError::BadRequest(e.to_string()))?.as_str().into());
+        query.nhs_number = Some(
+            domain::NhsNumber::parse(&n)
+                .map_err(|e| AppError::BadRequest(e.to_string()))?
+                .as_str()
+                .into(),
+        );
     }
     if let Some(d) = q.date_of_birth.filter(|s| !s.trim().is_empty()) {
-        query.date_of_birth = Some(domain::person::parse_date(&d).ok_or_else(|| AppError::BadRequest("date_of_birth must be a date like 1958-03-27".into()))?);
+        query.date_of_birth = Some(domain::person::parse_date(&d).ok_or_else(|| {
+            AppError::BadRequest("date_of_birth must be a date like 1958-03-27".into())
+        })?);
     }
     query.postcode = q.postcode.filter(|s| !s.trim().is_empty());
-    if query.name.is_none() && query.nhs_number.is_none() && query.date_of_birth.is_none() && query.postcode.is_none() {
-        return Err(AppError::BadRequest("Give at least one of name, nhs_number, date_of_birth or postcode".into()).into());
+    if query.name.is_none()
+        && query.nhs_number.is_none()
+        && query.date_of_birth.is_none()
+        && query.postcode.is_none()
+    {
+        return Err(AppError::BadRequest(
+            "Give at least one of name, nhs_number, date_of_birth or postcode".into(),
+        )
+        .into());
     }
     let found = state.store.search_people(auth.pcn()?, &query).await?;
-    auth.audit_read(&state, "person.search", None, format!("api: {} results", found.len())).await?;
-    Ok(Json(serde_json::json!({ "people": found.iter().map(PersonJson::from).collect::<Vec<_>>() })).into_response())
+    auth.audit_read(
+        &state,
+        "person.search",
+        None,
+        format!("api: {} results", found.len()),
+    )
+    .await?;
+    Ok(Json(
+        serde_json::json!({ "people": found.iter().map(PersonJson::from).collect::<Vec<_>>() }),
+    )
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -112,8 +150,17 @@ pub struct CreateBody {
     confirm_not_duplicate: bool,
 }
 
-pub async fn create(State(state): State<AppState>, auth: Auth, ApiJson(body): ApiJson<CreateBody>) -> Result<Response, ApiError> {
-    auth.require(&state, auth.user.role.can_edit_people(), "api.person.create").await?;
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> Result<Response, ApiError> {
+    auth.require(
+        &state,
+        auth.user.role.can_edit_people(),
+        "api.person.create",
+    )
+    .await?;
     let pcn = auth.pcn()?;
     let details = match body.person.validate(Utc::now().date_naive()) {
         Ok(d) => d,
@@ -132,16 +179,25 @@ pub async fn create(State(state): State<AppState>, auth: Auth, ApiJson(body): Ap
             return Ok((StatusCode::CONFLICT, Json(body)).into_response());
         }
     }
-    let p = state.store.create_person(pcn, &details, &auth.actor()).await?;
+    let p = state
+        .store
+        .create_person(pcn, &details, &auth.actor())
+        .await?;
     Ok((StatusCode::CREATED, Json(PersonJson::from(&p))).into_response())
 }
 
-pub async fn get(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>) -> Result<Json<PersonJson>, ApiError> {
-    auth.require(&state, auth.user.role.can_read_people(), "api.person.read").await?;
+pub async fn get(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<PersonJson>, ApiError> {
+    auth.require(&state, auth.user.role.can_read_people(), "api.person.read")
+        .await?;
     let Some(p) = state.store.get_person(auth.pcn()?, id).await? else {
         return Err(auth.not_found(&state, "person", id).await.into());
     };
-    auth.audit_read(&state, "person.read", Some(id), "api".into()).await?;
+    auth.audit_read(&state, "person.read", Some(id), "api".into())
+        .await?;
     Ok(Json(PersonJson::from(&p)))
 }
 
@@ -152,13 +208,27 @@ pub struct UpdateBody {
     person: PersonDraft,
 }
 
-pub async fn update(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>, ApiJson(body): ApiJson<UpdateBody>) -> Result<Response, ApiError> {
-    auth.require(&state, auth.user.role.can_edit_people(), "api.person.update").await?;
+pub async fn update(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<UpdateBody>,
+) -> Result<Response, ApiError> {
+    auth.require(
+        &state,
+        auth.user.role.can_edit_people(),
+        "api.person.update",
+    )
+    .await?;
     let details = match body.person.validate(Utc::now().date_naive()) {
         Ok(d) => d,
         Err(e) => return Ok(api_validation(&e)),
     };
-    match state.store.update_person(auth.pcn()?, id, body.version, &details, &auth.actor()).await {
+    match state
+        .store
+        .update_person(auth.pcn()?, id, body.version, &details, &auth.actor())
+        .await
+    {
         Ok(p) => Ok(Json(PersonJson::from(&p)).into_response()),
         Err(StorageError::NotFound) => Err(auth.not_found(&state, "person", id).await.into()),
         Err(e) => Err(e.into()),

@@ -26,13 +26,23 @@ pub struct CreateBody {
     referral: ReferralDraft,
 }
 
-pub async fn create(State(state): State<AppState>, auth: Auth, ApiJson(body): ApiJson<CreateBody>) -> Result<Response, ApiError> {
-    auth.require(&state, auth.user.role.can_refer(), "api.referral.create").await?;
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<CreateBody>,
+) -> Result<Response, ApiError> {
+    auth.require(&state, auth.user.role.can_refer(), "api.referral.create")
+        .await?;
     let pcn = auth.pcn()?;
     let mut errors = FieldErrors::default();
     let person = match (body.person_id, body.person) {
         (Some(id), _) => {
-            auth.require(&state, auth.user.role.can_read_people(), "api.referral.existing_person").await?;
+            auth.require(
+                &state,
+                auth.user.role.can_read_people(),
+                "api.referral.existing_person",
+            )
+            .await?;
             Some(PersonRef::Existing(id))
         }
         (None, Some(d)) => match d.validate(Utc::now().date_naive()) {
@@ -59,22 +69,60 @@ pub async fn create(State(state): State<AppState>, auth: Auth, ApiJson(body): Ap
     };
     if let PersonRef::New(d) = &person {
         if let Some(nhs) = &d.nhs_number {
-            let found = state.store.search_people(pcn, &PersonQuery { nhs_number: Some(nhs.as_str().into()), limit: 2, ..Default::default() }).await?;
+            let found = state
+                .store
+                .search_people(
+                    pcn,
+                    &PersonQuery {
+                        nhs_number: Some(nhs.as_str().into()),
+                        limit: 2,
+                        ..Default::default()
+                    },
+                )
+                .await?;
             if let [only] = found.as_slice() {
                 person = PersonRef::Existing(only.id);
             }
         }
     }
-    match state.store.create_referral(pcn, person, &referral, Some(auth.user.id), storage::now(), &auth.actor()).await {
-        Ok((r, e)) => Ok((StatusCode::CREATED, Json(serde_json::json!({"referral": r, "episode": e}))).into_response()),
-        Err(StorageError::NotFound) => Err(auth.not_found(&state, "person", body.person_id.unwrap_or_default()).await.into()),
+    match state
+        .store
+        .create_referral(
+            pcn,
+            person,
+            &referral,
+            Some(auth.user.id),
+            storage::now(),
+            &auth.actor(),
+        )
+        .await
+    {
+        Ok((r, e)) => Ok((
+            StatusCode::CREATED,
+            Json(serde_json::json!({"referral": r, "episode": e})),
+        )
+            .into_response()),
+        Err(StorageError::NotFound) => Err(auth
+            .not_found(&state, "person", body.person_id.unwrap_or_default())
+            .await
+            .into()),
         Err(e) => Err(e.into()),
     }
 }
 
 pub async fn mine(State(state): State<AppState>, auth: Auth) -> Result<Response, ApiError> {
-    auth.require(&state, auth.user.role.can_refer(), "api.referral.list").await?;
-    let list = state.store.referrals_made_by(auth.pcn()?, auth.user.id).await?;
-    auth.audit_read(&state, "referral.list", None, format!("api: {} referrals", list.len())).await?;
+    auth.require(&state, auth.user.role.can_refer(), "api.referral.list")
+        .await?;
+    let list = state
+        .store
+        .referrals_made_by(auth.pcn()?, auth.user.id)
+        .await?;
+    auth.audit_read(
+        &state,
+        "referral.list",
+        None,
+        format!("api: {} referrals", list.len()),
+    )
+    .await?;
     Ok(Json(serde_json::json!({"referrals": list})).into_response())
 }

@@ -35,11 +35,25 @@ struct UsersPage {
 async fn visible_users(state: &AppState, auth: &Auth) -> Result<Vec<User>, AppError> {
     let pcn = auth.pcn()?;
     let mut users = state.store.list_users(Some(pcn)).await?;
-    users.extend(state.store.list_users(None).await?.into_iter().filter(|u| u.pcn_id.is_none()));
+    users.extend(
+        state
+            .store
+            .list_users(None)
+            .await?
+            .into_iter()
+            .filter(|u| u.pcn_id.is_none()),
+    );
     Ok(users)
 }
 
-async fn render(state: &AppState, auth: &Auth, status: StatusCode, form: &crate::form::FormData, errors: &FieldErrors, notice: Option<String>) -> Result<Response, AppError> {
+async fn render(
+    state: &AppState,
+    auth: &Auth,
+    status: StatusCode,
+    form: &crate::form::FormData,
+    errors: &FieldErrors,
+    notice: Option<String>,
+) -> Result<Response, AppError> {
     let now = chrono::Utc::now();
     let users = visible_users(state, auth)
         .await?
@@ -50,7 +64,10 @@ async fn render(state: &AppState, auth: &Auth, status: StatusCode, form: &crate:
             status: if u.disabled {
                 "Disabled".into()
             } else if u.locked_until.is_some_and(|t| t > now) {
-                format!("Locked until {}", u.locked_until.map(datetime).unwrap_or_default())
+                format!(
+                    "Locked until {}",
+                    u.locked_until.map(datetime).unwrap_or_default()
+                )
             } else {
                 "Active".into()
             },
@@ -60,8 +77,23 @@ async fn render(state: &AppState, auth: &Auth, status: StatusCode, form: &crate:
             role: u.role.label().into(),
         })
         .collect();
-    let mut orgs = vec![Opt { value: String::new(), label: "Not a partner".into(), selected: true }];
-    orgs.extend(state.store.list_partner_orgs().await?.into_iter().map(|o| Opt { selected: form.get("partner_org_id") == o.id.to_string(), value: o.id.to_string(), label: o.name }));
+    let mut orgs = vec![Opt {
+        value: String::new(),
+        label: "Not a partner".into(),
+        selected: true,
+    }];
+    orgs.extend(
+        state
+            .store
+            .list_partner_orgs()
+            .await?
+            .into_iter()
+            .map(|o| Opt {
+                selected: form.get("partner_org_id") == o.id.to_string(),
+                value: o.id.to_string(),
+                label: o.name,
+            }),
+    );
     let fields = vec![
         Field::new("text", "name", "Full name").value(form.get("name")).width("20").required().errors(errors),
         Field::new("email", "email", "Email address").value(form.get("email")).width("30").required().errors(errors),
@@ -69,26 +101,71 @@ async fn render(state: &AppState, auth: &Auth, status: StatusCode, form: &crate:
         Field::new("select", "partner_org_id", "Community partner organisation").hint("Only for the partner role").options(orgs).errors(errors),
         Field::new("password", "password", "Temporary password").hint("At least 10 characters. Give it to the person securely; they should change it after signing in.").autocomplete("new-password").required().errors(errors),
     ];
-    let title = if errors.is_empty() { "Users" } else { "Error: Users" };
-    Ok(views::render(status, &UsersPage { ctx: PageCtx::new(Some(auth), title, "/admin/users"), users, errors: error_items(errors), fields, notice }))
+    let title = if errors.is_empty() {
+        "Users"
+    } else {
+        "Error: Users"
+    };
+    Ok(views::render(
+        status,
+        &UsersPage {
+            ctx: PageCtx::new(Some(auth), title, "/admin/users"),
+            users,
+            errors: error_items(errors),
+            fields,
+            notice,
+        },
+    ))
 }
 
-pub async fn users(State(state): State<AppState>, auth: Auth, Query(q): Query<DoneQuery>) -> Result<Response, AppError> {
-    auth.require(&state, auth.user.role.can_manage_users(), "admin.users").await?;
-    render(&state, &auth, StatusCode::OK, &Default::default(), &FieldErrors::default(), flash(q.done.as_deref())).await
+pub async fn users(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    auth.require(&state, auth.user.role.can_manage_users(), "admin.users")
+        .await?;
+    render(
+        &state,
+        &auth,
+        StatusCode::OK,
+        &Default::default(),
+        &FieldErrors::default(),
+        flash(q.done.as_deref()),
+    )
+    .await
 }
 
-pub async fn create_user(State(state): State<AppState>, auth: Auth, body: Bytes) -> Result<Response, AppError> {
+pub async fn create_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, auth.user.role.can_manage_users(), "admin.users.create").await?;
+    auth.require(
+        &state,
+        auth.user.role.can_manage_users(),
+        "admin.users.create",
+    )
+    .await?;
     let mut e = FieldErrors::default();
     let name = form.get("name").trim().to_string();
     let email = form.get("email").trim().to_lowercase();
     if name.is_empty() || name.chars().count() > 100 {
-        e.add("name", "Enter the person's full name (100 characters or fewer)");
+        e.add(
+            "name",
+            "Enter the person's full name (100 characters or fewer)",
+        );
     }
-    if !(email.contains('@') && email.contains('.') && email.len() <= 254 && !email.contains(char::is_whitespace)) {
-        e.add("email", "Enter an email address in the correct format, like name@example.nhs.uk");
+    if !(email.contains('@')
+        && email.contains('.')
+        && email.len() <= 254
+        && !email.contains(char::is_whitespace))
+    {
+        e.add(
+            "email",
+            "Enter an email address in the correct format, like name@example.nhs.uk",
+        );
     }
     let role = Role::from_code(form.get("role"));
     if role.is_none() {
@@ -99,16 +176,38 @@ pub async fn create_user(State(state): State<AppState>, auth: Auth, body: Bytes)
         e.add("partner_org_id", "Choose the partner's organisation");
     }
     if role.is_some_and(|r| r != Role::Partner) && partner_org_id.is_some() {
-        e.add("partner_org_id", "Only partners belong to a partner organisation: choose 'Not a partner'");
+        e.add(
+            "partner_org_id",
+            "Only partners belong to a partner organisation: choose 'Not a partner'",
+        );
     }
     if let Some(problem) = auth::password_problem(form.get("password"), &email) {
         e.add("password", problem);
     }
     let (Some(role), true) = (role, e.is_empty()) else {
-        return render(&state, &auth, StatusCode::UNPROCESSABLE_ENTITY, &form, &e, None).await;
+        return render(
+            &state,
+            &auth,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form,
+            &e,
+            None,
+        )
+        .await;
     };
-    let pcn_id = if role == Role::Partner { None } else { Some(auth.pcn()?) };
-    let new = NewUser { email, name, role, pcn_id, partner_org_id, password_hash: auth::hash_password(form.get("password"))? };
+    let pcn_id = if role == Role::Partner {
+        None
+    } else {
+        Some(auth.pcn()?)
+    };
+    let new = NewUser {
+        email,
+        name,
+        role,
+        pcn_id,
+        partner_org_id,
+        password_hash: auth::hash_password(form.get("password"))?,
+    };
     match state.store.create_user(new, &auth.actor()).await {
         Ok(_) => Ok(see_other("/admin/users?done=user-created")),
         Err(StorageError::Duplicate(m)) => {
@@ -120,38 +219,91 @@ pub async fn create_user(State(state): State<AppState>, auth: Auth, body: Bytes)
 }
 
 async fn target(state: &AppState, auth: &Auth, id: i64) -> Result<User, AppError> {
-    match visible_users(state, auth).await?.into_iter().find(|u| u.id == id) {
+    match visible_users(state, auth)
+        .await?
+        .into_iter()
+        .find(|u| u.id == id)
+    {
         Some(u) => Ok(u),
         None => Err(auth.not_found(state, "user", id).await),
     }
 }
 
-pub async fn disable_user(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>, body: Bytes) -> Result<Response, AppError> {
+pub async fn disable_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
     auth.form(&body)?;
-    auth.require(&state, auth.user.role.can_manage_users(), "admin.users.disable").await?;
+    auth.require(
+        &state,
+        auth.user.role.can_manage_users(),
+        "admin.users.disable",
+    )
+    .await?;
     if id == auth.user.id {
-        return Err(AppError::Conflict("You cannot disable your own account: ask another administrator".into()));
+        return Err(AppError::Conflict(
+            "You cannot disable your own account: ask another administrator".into(),
+        ));
     }
     let u = target(&state, &auth, id).await?;
-    state.store.set_user_disabled(u.id, true, &auth.actor()).await?;
+    state
+        .store
+        .set_user_disabled(u.id, true, &auth.actor())
+        .await?;
     Ok(see_other("/admin/users?done=user-updated"))
 }
 
-pub async fn enable_user(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>, body: Bytes) -> Result<Response, AppError> {
+pub async fn enable_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
     auth.form(&body)?;
-    auth.require(&state, auth.user.role.can_manage_users(), "admin.users.enable").await?;
+    auth.require(
+        &state,
+        auth.user.role.can_manage_users(),
+        "admin.users.enable",
+    )
+    .await?;
     let u = target(&state, &auth, id).await?;
-    state.store.set_user_disabled(u.id, false, &auth.actor()).await?;
+    state
+        .store
+        .set_user_disabled(u.id, false, &auth.actor())
+        .await?;
     Ok(see_other("/admin/users?done=user-updated"))
 }
 
-pub async fn reset_password(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>, body: Bytes) -> Result<Response, AppError> {
+pub async fn reset_password(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, auth.user.role.can_manage_users(), "admin.users.reset").await?;
+    auth.require(
+        &state,
+        auth.user.role.can_manage_users(),
+        "admin.users.reset",
+    )
+    .await?;
     let u = target(&state, &auth, id).await?;
     let temporary = auth::random_token()?[..16].to_string();
-    state.store.set_password(u.id, &auth::hash_password(&temporary)?, &auth.actor()).await?;
+    state
+        .store
+        .set_password(u.id, &auth::hash_password(&temporary)?, &auth.actor())
+        .await?;
     let notice = format!("New temporary password for {}: {temporary} — it is shown only once. Their other sessions have been ended and any lock cleared.", u.email);
     let _ = form;
-    render(&state, &auth, StatusCode::OK, &Default::default(), &FieldErrors::default(), Some(notice)).await
+    render(
+        &state,
+        &auth,
+        StatusCode::OK,
+        &Default::default(),
+        &FieldErrors::default(),
+        Some(notice),
+    )
+    .await
 }

@@ -51,7 +51,12 @@ pub(crate) fn rows(list: &[CaseloadRow]) -> Vec<Row> {
             referred: views::date(r.referred_at.date_naive()),
             last_contact: opt_date(r.last_contact_at),
             next_contact: opt_date(r.next_contact_at),
-            needs: r.needs.iter().map(|n| n.label()).collect::<Vec<_>>().join(", "),
+            needs: r
+                .needs
+                .iter()
+                .map(|n| n.label())
+                .collect::<Vec<_>>()
+                .join(", "),
             episode_id: r.episode_id,
             version: r.episode_version,
         })
@@ -73,18 +78,39 @@ struct CaseloadPage {
     filtered: bool,
 }
 
-pub async fn mine(State(state): State<AppState>, auth: Auth, Query(q): Query<CaseloadQuery>) -> Result<Response, AppError> {
-    auth.require(&state, auth.user.role.has_caseload(), "caseload.view").await?;
+pub async fn mine(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<CaseloadQuery>,
+) -> Result<Response, AppError> {
+    auth.require(&state, auth.user.role.has_caseload(), "caseload.view")
+        .await?;
     render(&state, &auth, auth.user.id, q, "/caseload").await
 }
 
-pub async fn of_worker(State(state): State<AppState>, auth: Auth, Path(user_id): Path<i64>, Query(q): Query<CaseloadQuery>) -> Result<Response, AppError> {
+pub async fn of_worker(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(user_id): Path<i64>,
+    Query(q): Query<CaseloadQuery>,
+) -> Result<Response, AppError> {
     let own = user_id == auth.user.id && auth.user.role.has_caseload();
-    auth.require(&state, own || auth.user.role.can_view_all_caseloads(), "caseload.view").await?;
+    auth.require(
+        &state,
+        own || auth.user.role.can_view_all_caseloads(),
+        "caseload.view",
+    )
+    .await?;
     render(&state, &auth, user_id, q, &format!("/caseloads/{user_id}")).await
 }
 
-async fn render(state: &AppState, auth: &Auth, worker_id: i64, q: CaseloadQuery, action: &str) -> Result<Response, AppError> {
+async fn render(
+    state: &AppState,
+    auth: &Auth,
+    worker_id: i64,
+    q: CaseloadQuery,
+    action: &str,
+) -> Result<Response, AppError> {
     let pcn = auth.pcn()?;
     let worker = match state.store.user_by_id(worker_id).await? {
         Some(u) if u.pcn_id == Some(pcn) && u.role == Role::LinkWorker => u,
@@ -92,27 +118,75 @@ async fn render(state: &AppState, auth: &Auth, worker_id: i64, q: CaseloadQuery,
     };
     let state_filter = match q.state.as_str() {
         "" | "open" => None,
-        s => Some(EpisodeState::from_code(s).ok_or_else(|| AppError::BadRequest("Choose a state from the list".into()))?),
+        s => Some(
+            EpisodeState::from_code(s)
+                .ok_or_else(|| AppError::BadRequest("Choose a state from the list".into()))?,
+        ),
     };
     let sort = match q.sort.as_str() {
         "" | "waiting" => CaseloadSort::Waiting,
         "name" => CaseloadSort::Name,
         "next" => CaseloadSort::NextContact,
         "last" => CaseloadSort::LastContact,
-        _ => return Err(AppError::BadRequest("Choose how to sort from the list".into())),
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose how to sort from the list".into(),
+            ))
+        }
     };
-    let filter = CaseloadFilter { states: state_filter.into_iter().collect(), sort };
+    let filter = CaseloadFilter {
+        states: state_filter.into_iter().collect(),
+        sort,
+    };
     let list = state.store.caseload(pcn, worker_id, &filter).await?;
-    let open_count = if state_filter.is_none() { list.len() } else { state.store.caseload(pcn, worker_id, &CaseloadFilter::default()).await?.len() };
-    auth.audit_read(state, "caseload.view", None, format!("caseload of user {worker_id}: {} rows", list.len())).await?;
-    let taken_on = state.store.taken_on_since(pcn, worker_id, Utc::now() - Duration::days(365)).await?;
-    let mut states = vec![Opt { value: "open".into(), label: "All open episodes".into(), selected: state_filter.is_none() }];
-    states.extend(EpisodeState::ALL.iter().map(|s| Opt { value: s.code().into(), label: s.label().into(), selected: state_filter == Some(*s) }));
-    let sorts = [("waiting", "Longest waiting first"), ("name", "Name"), ("next", "Next contact"), ("last", "Most recent contact")]
-        .iter()
-        .map(|(v, l)| Opt { value: (*v).into(), label: (*l).into(), selected: q.sort == *v || (q.sort.is_empty() && *v == "waiting") })
-        .collect();
-    let heading = if worker_id == auth.user.id { "My caseload".to_string() } else { format!("Caseload: {}", worker.name) };
+    let open_count = if state_filter.is_none() {
+        list.len()
+    } else {
+        state
+            .store
+            .caseload(pcn, worker_id, &CaseloadFilter::default())
+            .await?
+            .len()
+    };
+    auth.audit_read(
+        state,
+        "caseload.view",
+        None,
+        format!("caseload of user {worker_id}: {} rows", list.len()),
+    )
+    .await?;
+    let taken_on = state
+        .store
+        .taken_on_since(pcn, worker_id, Utc::now() - Duration::days(365))
+        .await?;
+    let mut states = vec![Opt {
+        value: "open".into(),
+        label: "All open episodes".into(),
+        selected: state_filter.is_none(),
+    }];
+    states.extend(EpisodeState::ALL.iter().map(|s| Opt {
+        value: s.code().into(),
+        label: s.label().into(),
+        selected: state_filter == Some(*s),
+    }));
+    let sorts = [
+        ("waiting", "Longest waiting first"),
+        ("name", "Name"),
+        ("next", "Next contact"),
+        ("last", "Most recent contact"),
+    ]
+    .iter()
+    .map(|(v, l)| Opt {
+        value: (*v).into(),
+        label: (*l).into(),
+        selected: q.sort == *v || (q.sort.is_empty() && *v == "waiting"),
+    })
+    .collect();
+    let heading = if worker_id == auth.user.id {
+        "My caseload".to_string()
+    } else {
+        format!("Caseload: {}", worker.name)
+    };
     let page = CaseloadPage {
         ctx: PageCtx::new(Some(auth), heading.clone(), action),
         heading,

@@ -25,51 +25,110 @@ async fn storage_error(state: &AppState, auth: &Auth, id: i64, e: StorageError) 
     }
 }
 
-pub async fn assign(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>, body: Bytes) -> Result<Response, AppError> {
+pub async fn assign(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, auth.user.role.can_triage(), "episode.assign").await?;
+    auth.require(&state, auth.user.role.can_triage(), "episode.assign")
+        .await?;
     let version = form.i64("version")?;
     let worker = form.i64("link_worker_id")?;
     let back = person_page(&state, &auth, id).await?;
-    if let Err(e) = state.store.assign_episode(auth.pcn()?, id, version, worker, storage::now(), &auth.actor()).await {
+    if let Err(e) = state
+        .store
+        .assign_episode(
+            auth.pcn()?,
+            id,
+            version,
+            worker,
+            storage::now(),
+            &auth.actor(),
+        )
+        .await
+    {
         return Err(storage_error(&state, &auth, id, e).await);
     }
-    let to = if form.get("back") == "/triage" { "/triage?done=assigned".to_string() } else { format!("{back}?done=assigned") };
+    let to = if form.get("back") == "/triage" {
+        "/triage?done=assigned".to_string()
+    } else {
+        format!("{back}?done=assigned")
+    };
     Ok(see_other(&to))
 }
 
-pub async fn transition(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>, body: Bytes) -> Result<Response, AppError> {
+pub async fn transition(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, auth.user.role.can_triage(), "episode.transition").await?;
+    auth.require(&state, auth.user.role.can_triage(), "episode.transition")
+        .await?;
     let version = form.i64("version")?;
-    let to = EpisodeState::from_code(form.get("state")).ok_or_else(|| AppError::BadRequest("Choose the state to move the episode to".into()))?;
+    let to = EpisodeState::from_code(form.get("state"))
+        .ok_or_else(|| AppError::BadRequest("Choose the state to move the episode to".into()))?;
     let reason = match form.get("reason") {
         "" => None,
-        r => Some(DischargeReason::from_code(r).ok_or_else(|| AppError::BadRequest("Choose a discharge reason from the list".into()))?),
+        r => Some(DischargeReason::from_code(r).ok_or_else(|| {
+            AppError::BadRequest("Choose a discharge reason from the list".into())
+        })?),
     };
     let back = person_page(&state, &auth, id).await?;
-    if let Err(e) = state.store.transition_episode(auth.pcn()?, id, version, to, reason, storage::now(), &auth.actor()).await {
+    if let Err(e) = state
+        .store
+        .transition_episode(
+            auth.pcn()?,
+            id,
+            version,
+            to,
+            reason,
+            storage::now(),
+            &auth.actor(),
+        )
+        .await
+    {
         return Err(storage_error(&state, &auth, id, e).await);
     }
     Ok(see_other(&format!("{back}?done=state")))
 }
 
-pub async fn next_contact(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>, body: Bytes) -> Result<Response, AppError> {
+pub async fn next_contact(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, auth.user.role.can_triage(), "episode.next_contact").await?;
+    auth.require(&state, auth.user.role.can_triage(), "episode.next_contact")
+        .await?;
     let version = form.i64("version")?;
     let next = match form.get("next_contact").trim() {
         "" => None,
         s => {
-            let d = domain::person::parse_date(s).ok_or_else(|| AppError::BadRequest("Next contact must be a real date, like 2026-12-01".into()))?;
+            let d = domain::person::parse_date(s).ok_or_else(|| {
+                AppError::BadRequest("Next contact must be a real date, like 2026-12-01".into())
+            })?;
             if d < Utc::now().date_naive() {
-                return Err(AppError::BadRequest("Next contact must be today or later".into()));
+                return Err(AppError::BadRequest(
+                    "Next contact must be today or later".into(),
+                ));
             }
-            Some(d.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default()).and_utc())
+            Some(
+                d.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default())
+                    .and_utc(),
+            )
         }
     };
     let back = person_page(&state, &auth, id).await?;
-    if let Err(e) = state.store.set_next_contact(auth.pcn()?, id, version, next, &auth.actor()).await {
+    if let Err(e) = state
+        .store
+        .set_next_contact(auth.pcn()?, id, version, next, &auth.actor())
+        .await
+    {
         return Err(storage_error(&state, &auth, id, e).await);
     }
     Ok(see_other(&format!("{back}?done=next-contact")))

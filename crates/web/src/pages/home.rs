@@ -17,7 +17,10 @@ struct HomePage {
     loads: Vec<WorkerLoad>,
 }
 
-pub async fn show(State(state): State<AppState>, MaybeAuth(auth): MaybeAuth) -> Result<Response, AppError> {
+pub async fn show(
+    State(state): State<AppState>,
+    MaybeAuth(auth): MaybeAuth,
+) -> Result<Response, AppError> {
     let Some(auth) = auth else {
         return Ok(super::see_other("/login"));
     };
@@ -30,26 +33,51 @@ pub async fn show(State(state): State<AppState>, MaybeAuth(auth): MaybeAuth) -> 
         cards.push(("/triage", "Triage", "Assign new referrals to link workers."));
     }
     if role.can_read_people() {
-        cards.push(("/people", "Find a person", "Search by name, NHS number, date of birth or postcode."));
+        cards.push((
+            "/people",
+            "Find a person",
+            "Search by name, NHS number, date of birth or postcode.",
+        ));
     }
     if role.can_refer() {
-        cards.push(("/referrals/new", "Make a referral", "Refer someone to a social prescribing link worker."));
+        cards.push((
+            "/referrals/new",
+            "Make a referral",
+            "Refer someone to a social prescribing link worker.",
+        ));
     }
     if role == Role::Referrer {
-        cards.push(("/referrals/mine", "My referrals", "See what has happened to the people you referred."));
+        cards.push((
+            "/referrals/mine",
+            "My referrals",
+            "See what has happened to the people you referred.",
+        ));
     }
     if role.can_view_audit() {
-        cards.push(("/audit", "Audit log", "Who read or changed records, and when."));
+        cards.push((
+            "/audit",
+            "Audit log",
+            "Who read or changed records, and when.",
+        ));
     }
     if role.can_manage_users() {
         cards.push(("/admin/users", "Users", "Add, disable and reset accounts."));
     }
     if role == Role::Partner {
-        cards.push(("/settings", "Your account", "Referrals to your organisation will appear here in a later release."));
+        cards.push((
+            "/settings",
+            "Your account",
+            "Referrals to your organisation will appear here in a later release.",
+        ));
     }
     let loads = match (role.can_view_all_caseloads(), auth.user.pcn_id) {
         (true, Some(pcn)) => worker_loads(&state, pcn).await?,
         _ => Vec::new(),
     };
-    Ok(views::ok(&HomePage { ctx: PageCtx::new(Some(&auth), "Home", "/"), cards, loads }).into_response())
+    Ok(views::ok(&HomePage {
+        ctx: PageCtx::new(Some(&auth), "Home", "/"),
+        cards,
+        loads,
+    })
+    .into_response())
 }

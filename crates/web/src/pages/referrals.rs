@@ -95,25 +95,62 @@ async fn render(
             None => return Err(auth.not_found(state, "person", pid).await),
         }
     } else {
-        sections.extend(person_sections(person, errors, &state.store.list_practices(pcn).await?));
+        sections.extend(person_sections(
+            person,
+            errors,
+            &state.store.list_practices(pcn).await?,
+        ));
     }
     sections.extend(referral_sections(referral, errors));
-    let title = if errors.is_empty() { "Make a referral" } else { "Error: Make a referral" };
-    let page = FormPage { ctx: PageCtx::new(Some(auth), title, "/referrals/new"), errors: error_items(errors), person_id, person_name, sections };
+    let title = if errors.is_empty() {
+        "Make a referral"
+    } else {
+        "Error: Make a referral"
+    };
+    let page = FormPage {
+        ctx: PageCtx::new(Some(auth), title, "/referrals/new"),
+        errors: error_items(errors),
+        person_id,
+        person_name,
+        sections,
+    };
     Ok(views::render(status, &page))
 }
 
-pub async fn new_form(State(state): State<AppState>, auth: Auth, Query(q): Query<NewQuery>) -> Result<Response, AppError> {
-    auth.require(&state, auth.user.role.can_refer(), "referral.create").await?;
+pub async fn new_form(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, AppError> {
+    auth.require(&state, auth.user.role.can_refer(), "referral.create")
+        .await?;
     let person_id = q.person_id.filter(|_| auth.user.role.can_read_people());
-    render(&state, &auth, StatusCode::OK, person_id, &PersonDraft::default(), &ReferralDraft::default(), &FieldErrors::default()).await
+    render(
+        &state,
+        &auth,
+        StatusCode::OK,
+        person_id,
+        &PersonDraft::default(),
+        &ReferralDraft::default(),
+        &FieldErrors::default(),
+    )
+    .await
 }
 
-pub async fn create(State(state): State<AppState>, auth: Auth, body: Bytes) -> Result<Response, AppError> {
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, auth.user.role.can_refer(), "referral.create").await?;
+    auth.require(&state, auth.user.role.can_refer(), "referral.create")
+        .await?;
     let pcn = auth.pcn()?;
-    let person_id = if auth.user.role.can_read_people() { form.opt_i64("person_id")? } else { None };
+    let person_id = if auth.user.role.can_read_people() {
+        form.opt_i64("person_id")?
+    } else {
+        None
+    };
     let person_draft = draft_from_form(&form)?;
     let referral_draft = referral_draft_from_form(&form);
     let mut errors = FieldErrors::default();
@@ -135,29 +172,69 @@ pub async fn create(State(state): State<AppState>, auth: Auth, body: Bytes) -> R
         }
     };
     let (Some(mut person), Some(referral)) = (person, referral) else {
-        return render(&state, &auth, StatusCode::UNPROCESSABLE_ENTITY, person_id, &person_draft, &referral_draft, &errors).await;
+        return render(
+            &state,
+            &auth,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            person_id,
+            &person_draft,
+            &referral_draft,
+            &errors,
+        )
+        .await;
     };
     // A person already known by NHS number gets the new episode on their existing record.
     if let PersonRef::New(d) = &person {
         if let Some(nhs) = &d.nhs_number {
-            let q = PersonQuery { nhs_number: Some(nhs.as_str().into()), limit: 2, ..Default::default() };
+            let q = PersonQuery {
+                nhs_number: Some(nhs.as_str().into()),
+                limit: 2,
+                ..Default::default()
+            };
             let found = state.store.search_people(pcn, &q).await?;
             if let [only] = found.as_slice() {
                 person = PersonRef::Existing(only.id);
             }
         }
     }
-    let (_, episode) = match state.store.create_referral(pcn, person, &referral, Some(auth.user.id), storage::now(), &auth.actor()).await {
+    let (_, episode) = match state
+        .store
+        .create_referral(
+            pcn,
+            person,
+            &referral,
+            Some(auth.user.id),
+            storage::now(),
+            &auth.actor(),
+        )
+        .await
+    {
         Ok(r) => r,
-        Err(storage::StorageError::NotFound) => return Err(auth.not_found(&state, "person", person_id.unwrap_or_default()).await),
+        Err(storage::StorageError::NotFound) => {
+            return Err(auth
+                .not_found(&state, "person", person_id.unwrap_or_default())
+                .await)
+        }
         Err(storage::StorageError::Rule(m)) => {
             errors.add("practice_id", m);
-            return render(&state, &auth, StatusCode::UNPROCESSABLE_ENTITY, person_id, &person_draft, &referral_draft, &errors).await;
+            return render(
+                &state,
+                &auth,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                person_id,
+                &person_draft,
+                &referral_draft,
+                &errors,
+            )
+            .await;
         }
         Err(e) => return Err(e.into()),
     };
     if auth.user.role.can_read_people() {
-        Ok(see_other(&format!("/people/{}?done=referral", episode.person_id)))
+        Ok(see_other(&format!(
+            "/people/{}?done=referral",
+            episode.person_id
+        )))
     } else {
         Ok(see_other("/referrals/mine?done=referral"))
     }
@@ -170,14 +247,41 @@ struct MinePage {
     rows: Vec<(String, String, String, &'static str, String)>,
 }
 
-pub async fn mine(State(state): State<AppState>, auth: Auth, Query(q): Query<DoneQuery>) -> Result<Response, AppError> {
-    auth.require(&state, auth.user.role.can_refer(), "referral.list").await?;
-    let list = state.store.referrals_made_by(auth.pcn()?, auth.user.id).await?;
-    auth.audit_read(&state, "referral.list", None, format!("{} referrals", list.len())).await?;
+pub async fn mine(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    auth.require(&state, auth.user.role.can_refer(), "referral.list")
+        .await?;
+    let list = state
+        .store
+        .referrals_made_by(auth.pcn()?, auth.user.id)
+        .await?;
+    auth.audit_read(
+        &state,
+        "referral.list",
+        None,
+        format!("{} referrals", list.len()),
+    )
+    .await?;
     let rows = list
         .into_iter()
-        .map(|r| (datetime(r.received_at), r.person_name, r.state.label().to_string(), r.state.tag(), r.link_worker_name.unwrap_or_else(|| "Not yet assigned".into())))
+        .map(|r| {
+            (
+                datetime(r.received_at),
+                r.person_name,
+                r.state.label().to_string(),
+                r.state.tag(),
+                r.link_worker_name
+                    .unwrap_or_else(|| "Not yet assigned".into()),
+            )
+        })
         .collect();
-    let page = MinePage { ctx: PageCtx::new(Some(&auth), "My referrals", "/referrals/mine").flash(flash(q.done.as_deref())), rows };
+    let page = MinePage {
+        ctx: PageCtx::new(Some(&auth), "My referrals", "/referrals/mine")
+            .flash(flash(q.done.as_deref())),
+        rows,
+    };
     Ok(views::ok(&page))
 }

@@ -33,7 +33,14 @@ struct SettingsPage {
     new_token: Option<String>,
 }
 
-async fn render(state: &AppState, auth: &Auth, status: StatusCode, errors: &FieldErrors, new_token: Option<String>, done: Option<String>) -> Result<Response, AppError> {
+async fn render(
+    state: &AppState,
+    auth: &Auth,
+    status: StatusCode,
+    errors: &FieldErrors,
+    new_token: Option<String>,
+    done: Option<String>,
+) -> Result<Response, AppError> {
     let tokens = state
         .store
         .list_api_tokens(auth.user.id)
@@ -43,26 +50,70 @@ async fn render(state: &AppState, auth: &Auth, status: StatusCode, errors: &Fiel
             id: t.id,
             name: t.name,
             created: datetime(t.created_at),
-            last_used: t.last_used_at.map(datetime).unwrap_or_else(|| "Never".into()),
+            last_used: t
+                .last_used_at
+                .map(datetime)
+                .unwrap_or_else(|| "Never".into()),
             revoked: t.revoked_at.is_some(),
         })
         .collect();
     let password_fields = vec![
-        Field::new("password", "current_password", "Current password").autocomplete("current-password").required().errors(errors),
-        Field::new("password", "new_password", "New password").hint("At least 10 characters. A few unrelated words make a strong password.").autocomplete("new-password").required().errors(errors),
-        Field::new("password", "confirm_password", "Confirm new password").autocomplete("new-password").required().errors(errors),
+        Field::new("password", "current_password", "Current password")
+            .autocomplete("current-password")
+            .required()
+            .errors(errors),
+        Field::new("password", "new_password", "New password")
+            .hint("At least 10 characters. A few unrelated words make a strong password.")
+            .autocomplete("new-password")
+            .required()
+            .errors(errors),
+        Field::new("password", "confirm_password", "Confirm new password")
+            .autocomplete("new-password")
+            .required()
+            .errors(errors),
     ];
-    let token_fields = vec![Field::new("text", "token_name", "What the token is for").hint("For example: weekly report script").width("20").required().errors(errors)];
-    let title = if errors.is_empty() { "Settings" } else { "Error: Settings" };
-    let page = SettingsPage { ctx: PageCtx::new(Some(auth), title, "/settings").flash(done), errors: error_items(errors), password_fields, token_fields, tokens, new_token };
+    let token_fields = vec![Field::new("text", "token_name", "What the token is for")
+        .hint("For example: weekly report script")
+        .width("20")
+        .required()
+        .errors(errors)];
+    let title = if errors.is_empty() {
+        "Settings"
+    } else {
+        "Error: Settings"
+    };
+    let page = SettingsPage {
+        ctx: PageCtx::new(Some(auth), title, "/settings").flash(done),
+        errors: error_items(errors),
+        password_fields,
+        token_fields,
+        tokens,
+        new_token,
+    };
     Ok(views::render(status, &page))
 }
 
-pub async fn show(State(state): State<AppState>, auth: Auth, Query(q): Query<DoneQuery>) -> Result<Response, AppError> {
-    render(&state, &auth, StatusCode::OK, &FieldErrors::default(), None, flash(q.done.as_deref())).await
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    render(
+        &state,
+        &auth,
+        StatusCode::OK,
+        &FieldErrors::default(),
+        None,
+        flash(q.done.as_deref()),
+    )
+    .await
 }
 
-pub async fn change_password(State(state): State<AppState>, auth: Auth, body: Bytes) -> Result<Response, AppError> {
+pub async fn change_password(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
     let mut e = FieldErrors::default();
     if !auth::verify_password(form.get("current_password"), &auth.user.password_hash) {
@@ -75,34 +126,94 @@ pub async fn change_password(State(state): State<AppState>, auth: Auth, body: By
         e.add("confirm_password", "The new passwords do not match");
     }
     if !e.is_empty() {
-        return render(&state, &auth, StatusCode::UNPROCESSABLE_ENTITY, &e, None, None).await;
+        return render(
+            &state,
+            &auth,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &e,
+            None,
+            None,
+        )
+        .await;
     }
-    state.store.set_password(auth.user.id, &auth::hash_password(new)?, &auth.actor()).await?;
+    state
+        .store
+        .set_password(auth.user.id, &auth::hash_password(new)?, &auth.actor())
+        .await?;
     // Every session ended with the change; this browser gets a fresh one.
     let raw = auth::random_token()?;
     let now = storage::now();
-    state.store.create_session(&Session { id_hash: auth::sha256_hex(&raw), user_id: auth.user.id, csrf_token: auth::random_token()?, created_at: now, last_seen_at: now }).await?;
+    state
+        .store
+        .create_session(&Session {
+            id_hash: auth::sha256_hex(&raw),
+            user_id: auth.user.id,
+            csrf_token: auth::random_token()?,
+            created_at: now,
+            last_seen_at: now,
+        })
+        .await?;
     let mut res = see_other("/settings?done=password");
-    res.headers_mut().append(SET_COOKIE, auth::set_cookie(SESSION_COOKIE, &raw, state.config.secure_cookies, None).parse().map_err(|_| AppError::Internal("cookie".into()))?);
+    res.headers_mut().append(
+        SET_COOKIE,
+        auth::set_cookie(SESSION_COOKIE, &raw, state.config.secure_cookies, None)
+            .parse()
+            .map_err(|_| AppError::Internal("cookie".into()))?,
+    );
     Ok(res)
 }
 
-pub async fn create_token(State(state): State<AppState>, auth: Auth, body: Bytes) -> Result<Response, AppError> {
+pub async fn create_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
     let name = form.get("token_name").trim();
     if name.is_empty() || name.chars().count() > 100 {
         let mut e = FieldErrors::default();
-        e.add("token_name", "Say what the token is for (100 characters or fewer)");
-        return render(&state, &auth, StatusCode::UNPROCESSABLE_ENTITY, &e, None, None).await;
+        e.add(
+            "token_name",
+            "Say what the token is for (100 characters or fewer)",
+        );
+        return render(
+            &state,
+            &auth,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &e,
+            None,
+            None,
+        )
+        .await;
     }
     let token = format!("lw_{}", auth::random_token()?);
-    state.store.create_api_token(auth.user.id, name, &auth::sha256_hex(&token), &auth.actor()).await?;
-    render(&state, &auth, StatusCode::OK, &FieldErrors::default(), Some(token), None).await
+    state
+        .store
+        .create_api_token(auth.user.id, name, &auth::sha256_hex(&token), &auth.actor())
+        .await?;
+    render(
+        &state,
+        &auth,
+        StatusCode::OK,
+        &FieldErrors::default(),
+        Some(token),
+        None,
+    )
+    .await
 }
 
-pub async fn revoke_token(State(state): State<AppState>, auth: Auth, Path(id): Path<i64>, body: Bytes) -> Result<Response, AppError> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
     auth.form(&body)?;
-    match state.store.revoke_api_token(auth.user.id, id, &auth.actor()).await {
+    match state
+        .store
+        .revoke_api_token(auth.user.id, id, &auth.actor())
+        .await
+    {
         Ok(()) => Ok(see_other("/settings?done=token-revoked")),
         Err(storage::StorageError::NotFound) => Err(auth.not_found(&state, "api_token", id).await),
         Err(e) => Err(e.into()),

@@ -24,10 +24,26 @@ pub(crate) struct WorkerLoad {
 pub(crate) async fn worker_loads(state: &AppState, pcn: i64) -> Result<Vec<WorkerLoad>, AppError> {
     let since = Utc::now() - Duration::days(365);
     let mut loads = Vec::new();
-    for u in state.store.list_users(Some(pcn)).await?.into_iter().filter(|u| u.role == Role::LinkWorker && !u.disabled) {
-        let open = state.store.caseload(pcn, u.id, &CaseloadFilter::default()).await?.len();
+    for u in state
+        .store
+        .list_users(Some(pcn))
+        .await?
+        .into_iter()
+        .filter(|u| u.role == Role::LinkWorker && !u.disabled)
+    {
+        let open = state
+            .store
+            .caseload(pcn, u.id, &CaseloadFilter::default())
+            .await?
+            .len();
         let taken_on = state.store.taken_on_since(pcn, u.id, since).await?;
-        loads.push(WorkerLoad { id: u.id, name: u.name, open, taken_on, band: CapacityBand::for_count(taken_on).label() });
+        loads.push(WorkerLoad {
+            id: u.id,
+            name: u.name,
+            open,
+            taken_on,
+            band: CapacityBand::for_count(taken_on).label(),
+        });
     }
     Ok(loads)
 }
@@ -41,13 +57,36 @@ struct TriagePage {
     loads: Vec<WorkerLoad>,
 }
 
-pub async fn queue(State(state): State<AppState>, auth: Auth, Query(q): Query<DoneQuery>) -> Result<Response, AppError> {
-    auth.require(&state, auth.user.role.can_triage(), "triage.view").await?;
+pub async fn queue(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    auth.require(&state, auth.user.role.can_triage(), "triage.view")
+        .await?;
     let pcn = auth.pcn()?;
     let list = state.store.unassigned_queue(pcn).await?;
-    auth.audit_read(&state, "triage.view", None, format!("{} unassigned", list.len())).await?;
+    auth.audit_read(
+        &state,
+        "triage.view",
+        None,
+        format!("{} unassigned", list.len()),
+    )
+    .await?;
     let loads = worker_loads(&state, pcn).await?;
-    let workers = loads.iter().map(|w| Opt { value: w.id.to_string(), label: format!("{} ({} open)", w.name, w.open), selected: w.id == auth.user.id }).collect();
-    let page = TriagePage { ctx: PageCtx::new(Some(&auth), "Triage", "/triage").flash(flash(q.done.as_deref())), rows: rows(&list), workers, loads };
+    let workers = loads
+        .iter()
+        .map(|w| Opt {
+            value: w.id.to_string(),
+            label: format!("{} ({} open)", w.name, w.open),
+            selected: w.id == auth.user.id,
+        })
+        .collect();
+    let page = TriagePage {
+        ctx: PageCtx::new(Some(&auth), "Triage", "/triage").flash(flash(q.done.as_deref())),
+        rows: rows(&list),
+        workers,
+        loads,
+    };
     Ok(views::ok(&page))
 }

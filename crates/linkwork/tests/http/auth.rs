@@ -1,0 +1,283 @@
+//! Sign-in, sign-out, throttling, CSRF, roles and security headers.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use storage::AuditFilter;
+
+#[tokio::test]
+async fn sign_in_gives_a_session_and_sign_out_ends_it() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    let page = b.get("/caseload").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location.as_deref(), Some("/login?next=%2Fcaseload"));
+
+    let page = b.sign_in("lw@test.example", "wrong password here").await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page
+        .body
+        .contains("The email address or password is not right"));
+    assert!(!b.has_session());
+    // Unknown accounts get the same answer (no enumeration).
+    let unknown = b
+        .sign_in("nobody@test.example", "wrong password here")
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown
+        .body
+        .contains("The email address or password is not right"));
+
+    let page = b.sign_in("LW@test.example", PASSWORD).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let cookie = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("lw_session="))
+        .unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    let caseload = b.get("/caseload").await;
+    assert_eq!(caseload.status, StatusCode::OK);
+    assert!(caseload.body.contains("My caseload") && caseload.body.contains("Test lw"));
+
+    let out = b.post("/logout", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        b.get("/caseload").await.status,
+        StatusCode::SEE_OTHER,
+        "signed out"
+    );
+    let signins = app
+        .store
+        .list_audit(&AuditFilter {
+            action_prefix: Some("signin".into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let actions: Vec<&str> = signins.iter().map(|r| r.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        vec!["signin.success", "signin.failed", "signin.failed"]
+    );
+}
+
+#[tokio::test]
+async fn an_old_session_cookie_is_not_reused_at_sign_in() {
+    let app = spawn_app().await;
+    let mut b = signed_in(&app, "lw").await;
+    let before = b.get("/settings").await;
+    assert_eq!(before.status, StatusCode::OK);
+    let old_csrf = b.csrf.clone();
+    b.sign_in("lw@test.example", PASSWORD).await;
+    assert_ne!(
+        b.csrf, old_csrf,
+        "a new session (and token) at every sign-in"
+    );
+}
+
+#[tokio::test]
+async fn five_failed_sign_ins_lock_the_account() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    for _ in 0..5 {
+        let p = b.sign_in("lw2@test.example", "not the password").await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let p = b.sign_in("lw2@test.example", PASSWORD).await;
+    assert_eq!(
+        p.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the right password is refused while locked"
+    );
+    assert!(p
+        .body
+        .contains("locked after too many failed sign-in attempts"));
+    assert!(!b.has_session());
+    let locked = app
+        .store
+        .list_audit(&AuditFilter {
+            action_prefix: Some("signin.locked".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(locked.len(), 1);
+    // An administrator's reset clears the lock.
+    let mut admin = signed_in(&app, "admin").await;
+    let id = app.users["lw2"].to_string();
+    let reset = admin
+        .post(&format!("/admin/users/{id}/reset-password"), &[])
+        .await;
+    let i = reset
+        .body
+        .find("New temporary password for lw2@test.example: ")
+        .unwrap()
+        + "New temporary password for lw2@test.example: ".len();
+    let temp = reset.body[i..i + 16].to_string();
+    assert_eq!(
+        Browser::new(&app)
+            .sign_in("lw2@test.example", &temp)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused_and_change_nothing() {
+    let app = spawn_app().await;
+    let mut b = signed_in(&app, "lw").await;
+    let mut fields = vec![("_csrf", "forged")];
+    fields.extend(person_fields("Forged", "Request"));
+    let page = b.post_raw("/people", &fields).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(page.body.contains("Your form expired"));
+    let page = b
+        .post_raw("/people", &person_fields("Forged", "Request"))
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let found = b.get("/people?name=forged").await;
+    assert!(found.body.contains("0 people found"), "nothing was saved");
+    // Sign-in itself needs the token from the sign-in page.
+    let mut fresh = Browser::new(&app);
+    let p = fresh
+        .post_raw(
+            "/login",
+            &[("email", "lw@test.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    assert!(!fresh.has_session());
+}
+
+#[tokio::test]
+async fn roles_are_refused_what_they_may_not_do() {
+    let app = spawn_app().await;
+    let mut referrer = signed_in(&app, "referrer").await;
+    for path in [
+        "/people",
+        "/people/1",
+        "/triage",
+        "/audit",
+        "/admin/users",
+        "/caseload",
+    ] {
+        let p = referrer.get(path).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "referrer GET {path}");
+        assert!(p.body.contains("You do not have permission"));
+    }
+    let p = referrer
+        .post("/people", &person_fields("Not", "Allowed"))
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let mut lw = signed_in(&app, "lw").await;
+    assert_eq!(lw.get("/admin/users").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(lw.get("/audit").await.status, StatusCode::FORBIDDEN);
+    let mut admin = signed_in(&app, "admin").await;
+    assert_eq!(
+        admin.get("/people?name=a").await.status,
+        StatusCode::FORBIDDEN,
+        "administrators manage accounts, not records"
+    );
+    let mut partner = signed_in(&app, "partner").await;
+    assert_eq!(
+        partner.get("/referrals/new").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let refused = app
+        .store
+        .list_audit(&AuditFilter {
+            action_prefix: Some("access.forbidden".into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        refused.len() >= 11,
+        "every refusal is audited ({})",
+        refused.len()
+    );
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    let p = b.get("/login").await;
+    let csp = p
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(p.headers.get("x-content-type-options").unwrap(), "nosniff");
+    assert_eq!(p.headers.get("cache-control").unwrap(), "no-store");
+    assert_eq!(b.get("/health").await.status, StatusCode::OK);
+    let ready = b.get("/ready").await;
+    assert!(ready.body.contains("\"database\":\"sqlite\""));
+    assert_eq!(b.get("/no-such-page").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_user_changes_their_password() {
+    let app = spawn_app().await;
+    let mut b = signed_in(&app, "supervisor").await;
+    let p = b
+        .post(
+            "/settings/password",
+            &[
+                ("current_password", "wrong"),
+                ("new_password", "short"),
+                ("confirm_password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        p.body.contains("Your current password is not right")
+            && p.body.contains("at least 10 characters")
+    );
+    let new = "a new long passphrase";
+    let p = b
+        .post(
+            "/settings/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", new),
+                ("confirm_password", new),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        b.get("/settings").await.status,
+        StatusCode::OK,
+        "this browser stays signed in"
+    );
+    assert_eq!(
+        Browser::new(&app)
+            .sign_in("supervisor@test.example", PASSWORD)
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        Browser::new(&app)
+            .sign_in("supervisor@test.example", new)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}

@@ -1,0 +1,303 @@
+//! `spawn_app()`: the real Linkwork server on 127.0.0.1:0 over a fresh database with two
+//! PCNs and an account for every role; `Browser`: a client that keeps cookies and the
+//! session's CSRF token like a browser does.
+
+use domain::Role;
+use reqwest::header::{COOKIE, SET_COOKIE};
+use reqwest::redirect::Policy;
+use reqwest::StatusCode;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+use storage::{Actor, NewUser, Storage};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Arc<dyn Storage>,
+    pub pcn_a: i64,
+    pub practice_a: i64,
+    pub users: HashMap<&'static str, i64>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+fn password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| web::auth::hash_password(PASSWORD).expect("hash"))
+        .clone()
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_on(Engine::Sqlite).await
+}
+
+pub async fn spawn_app_on(engine: Engine) -> TestApp {
+    let (store, dir) = match engine {
+        Engine::Sqlite => {
+            let (s, d) = storage_tests::sqlite().await;
+            (s, Some(d))
+        }
+        Engine::Postgres => (storage_tests::postgres().await, None),
+    };
+    let actor = Actor::system("test");
+    let pcn_a = store.create_pcn("North PCN", "U00001").await.unwrap().id;
+    let pcn_b = store.create_pcn("South PCN", "U00002").await.unwrap().id;
+    let practice_a = store
+        .create_practice(pcn_a, "Hill Surgery", "Y00001")
+        .await
+        .unwrap()
+        .id;
+    store
+        .create_practice(pcn_b, "Vale Surgery", "Y00002")
+        .await
+        .unwrap();
+    let org = store.create_partner_org("Green Gym").await.unwrap().id;
+    let mut users = HashMap::new();
+    for (key, role, pcn) in [
+        ("lw", Role::LinkWorker, Some(pcn_a)),
+        ("lw2", Role::LinkWorker, Some(pcn_a)),
+        ("manager", Role::Manager, Some(pcn_a)),
+        ("supervisor", Role::Supervisor, Some(pcn_a)),
+        ("referrer", Role::Referrer, Some(pcn_a)),
+        ("admin", Role::Admin, Some(pcn_a)),
+        ("partner", Role::Partner, None),
+        ("lw_b", Role::LinkWorker, Some(pcn_b)),
+        ("manager_b", Role::Manager, Some(pcn_b)),
+    ] {
+        let u = store
+            .create_user(
+                NewUser {
+                    email: format!("{key}@test.example"),
+                    name: format!("Test {key}"),
+                    role,
+                    pcn_id: pcn,
+                    partner_org_id: (role == Role::Partner).then_some(org),
+                    password_hash: password_hash(),
+                },
+                &actor,
+            )
+            .await
+            .unwrap();
+        users.insert(key, u.id);
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let state = web::AppState::new(store.clone(), web::WebConfig::default());
+    tokio::spawn(web::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    TestApp {
+        base,
+        store,
+        pcn_a,
+        practice_a,
+        users,
+        _shutdown: tx,
+        _dir: dir,
+    }
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+/// A cookie-keeping client that does not follow redirects (tests look at them).
+pub struct Browser {
+    base: String,
+    http: reqwest::Client,
+    cookies: HashMap<String, String>,
+    pub csrf: String,
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Self {
+        Self {
+            base: app.base.clone(),
+            http: reqwest::Client::builder()
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+            cookies: HashMap::new(),
+            csrf: String::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn finish(&mut self, res: reqwest::Response) -> Page {
+        for v in res.headers().get_all(SET_COOKIE) {
+            let s = v.to_str().unwrap();
+            let (kv, _) = s.split_once(';').unwrap_or((s, ""));
+            let (k, val) = kv.split_once('=').unwrap();
+            if val.is_empty() {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), val.to_string());
+            }
+        }
+        let status = res.status();
+        let headers = res.headers().clone();
+        let location = headers
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        let body = res.text().await.unwrap();
+        if let Some(token) = csrf_in(&body) {
+            self.csrf = token;
+        }
+        Page {
+            status,
+            location,
+            body,
+            headers,
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.finish(res).await
+    }
+
+    /// Posts a form as it stands (no token added).
+    pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.finish(res).await
+    }
+
+    /// Posts a form with this session's CSRF token, as a page's form would.
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.csrf.clone();
+        let mut all = vec![("_csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
+        self.get("/login").await;
+        let token = self
+            .cookies
+            .get(web::auth::LOGIN_CSRF_COOKIE)
+            .cloned()
+            .unwrap_or_default();
+        let page = self
+            .post_raw(
+                "/login",
+                &[
+                    ("_csrf", &token),
+                    ("email", email),
+                    ("password", password),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        if page.status == StatusCode::SEE_OTHER {
+            self.get("/settings").await; // picks up the session's CSRF token
+        }
+        page
+    }
+
+    pub fn has_session(&self) -> bool {
+        self.cookies.contains_key(web::auth::SESSION_COOKIE)
+    }
+}
+
+pub async fn signed_in(app: &TestApp, who: &str) -> Browser {
+    let mut b = Browser::new(app);
+    let page = b.sign_in(&format!("{who}@test.example"), PASSWORD).await;
+    assert_eq!(
+        page.status,
+        StatusCode::SEE_OTHER,
+        "sign-in as {who} failed: {}",
+        page.body
+    );
+    b
+}
+
+pub fn csrf_in(html: &str) -> Option<String> {
+    let i = html.find("name=\"_csrf\" value=\"")? + "name=\"_csrf\" value=\"".len();
+    Some(html[i..].split('"').next()?.to_string())
+}
+
+/// The fields of a valid person, ready to post.
+pub fn person_fields<'a>(given: &'a str, family: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("given_name", given),
+        ("family_name", family),
+        ("date_of_birth", "1951-06-14"),
+        ("postcode", "LS6 2AB"),
+        ("sex", "female"),
+    ]
+}
+
+/// A complete referral form for a new person.
+pub fn referral_fields<'a>(
+    given: &'a str,
+    family: &'a str,
+    consent: bool,
+) -> Vec<(&'a str, &'a str)> {
+    let mut f = person_fields(given, family);
+    f.extend([
+        ("source", "gp"),
+        ("referrer_name", "Dr Test"),
+        ("referrer_contact", "0113 496 0123"),
+        ("needs", "loneliness"),
+        ("needs", "financial"),
+        ("reason", "Recently bereaved and isolated"),
+        ("urgency", "soon"),
+    ]);
+    if consent {
+        f.push(("consent", "yes"));
+    }
+    f
+}
+
+/// An API client with a bearer token made through the settings page.
+pub async fn api_token(app: &TestApp, who: &str) -> String {
+    let mut b = signed_in(app, who).await;
+    let page = b
+        .post("/settings/tokens", &[("token_name", "test script")])
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    let marker = "id=\"new-token\">";
+    let i = page.body.find(marker).expect("token shown once") + marker.len();
+    let token = page.body[i..].split('<').next().unwrap().to_string();
+    assert!(token.starts_with("lw_") && token.len() == 67, "{token}");
+    token
+}
+
+pub fn api(token: &str) -> (reqwest::Client, String) {
+    (reqwest::Client::new(), format!("Bearer {token}"))
+}

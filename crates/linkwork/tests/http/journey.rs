@@ -1,0 +1,178 @@
+//! The first real job end to end: a referral comes in, is triaged to a link worker and
+//! appears on their caseload; without consent it is refused and nothing is saved.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn a_referral_without_consent_is_refused_and_nothing_is_saved() {
+    let app = spawn_app().await;
+    let mut referrer = signed_in(&app, "referrer").await;
+    let p = referrer
+        .post("/referrals", &referral_fields("Colin", "Noconsent", false))
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p
+        .body
+        .contains("href=\"#consent\">The person must agree to be referred"));
+    assert!(p.body.contains("id=\"consent-error\""));
+    assert!(
+        p.body.contains("value=\"Colin\""),
+        "the form keeps what was typed"
+    );
+    assert!(app
+        .store
+        .unassigned_queue(app.pcn_a)
+        .await
+        .unwrap()
+        .is_empty());
+    let mut lw = signed_in(&app, "lw").await;
+    assert!(lw
+        .get("/people?name=noconsent")
+        .await
+        .body
+        .contains("0 people found"));
+}
+
+#[tokio::test]
+async fn referral_triage_and_caseload() {
+    let app = spawn_app().await;
+    let mut referrer = signed_in(&app, "referrer").await;
+    let p = referrer
+        .post("/referrals", &referral_fields("Dorothy", "Queue", true))
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert_eq!(p.location.as_deref(), Some("/referrals/mine?done=referral"));
+    let mine = referrer.get("/referrals/mine?done=referral").await;
+    assert!(
+        mine.body.contains("Referral sent")
+            && mine.body.contains("Dorothy Queue")
+            && mine.body.contains("Not yet assigned")
+    );
+
+    let mut manager = signed_in(&app, "manager").await;
+    let triage = manager.get("/triage").await;
+    assert!(
+        triage.body.contains("Unassigned referrals (1)") && triage.body.contains("QUEUE, Dorothy")
+    );
+    assert!(triage.body.contains("Soon (within a week)"));
+    let queue = app.store.unassigned_queue(app.pcn_a).await.unwrap();
+    let ep = &queue[0];
+    let lw_id = app.users["lw"].to_string();
+    let version = ep.episode_version.to_string();
+    let p = manager
+        .post(
+            &format!("/episodes/{}/assign", ep.episode_id),
+            &[
+                ("version", &version),
+                ("link_worker_id", &lw_id),
+                ("back", "/triage"),
+            ],
+        )
+        .await;
+    assert_eq!(p.location.as_deref(), Some("/triage?done=assigned"));
+    assert!(manager
+        .get("/triage")
+        .await
+        .body
+        .contains("Unassigned referrals (0)"));
+
+    let mut lw = signed_in(&app, "lw").await;
+    let caseload = lw.get("/caseload").await;
+    assert!(caseload.body.contains("QUEUE, Dorothy") && caseload.body.contains("Referred"));
+    assert!(caseload
+        .body
+        .contains("people taken on in the last 12 months: below the 200–250 range"));
+    let person = lw.get(&format!("/people/{}", ep.person_id)).await;
+    assert!(
+        person.body.contains("Assigned to Test lw")
+            && person.body.contains("Referred by Dr Test (GP)")
+    );
+    assert!(person
+        .body
+        .contains("Loneliness or social isolation, Financial issues (debt, benefits)"));
+    assert!(
+        referrer
+            .get("/referrals/mine")
+            .await
+            .body
+            .contains("Test lw"),
+        "the referrer hears who has it"
+    );
+
+    // The link worker moves the episode on; an illegal move is refused with the reason.
+    let v = app
+        .store
+        .get_episode(app.pcn_a, ep.episode_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .version
+        .to_string();
+    let bad = lw
+        .post(
+            &format!("/episodes/{}/state", ep.episode_id),
+            &[("version", &v), ("state", "active")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::CONFLICT);
+    assert!(bad.body.contains("cannot become active"));
+    let ok = lw
+        .post(
+            &format!("/episodes/{}/state", ep.episode_id),
+            &[("version", &v), ("state", "contacting")],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let filtered = lw.get("/caseload?state=contacting&sort=name").await;
+    assert!(filtered.body.contains("QUEUE, Dorothy"));
+    assert!(lw
+        .get("/caseload?state=active")
+        .await
+        .body
+        .contains("No episodes in this state"));
+    // The supervisor can view the caseload; another link worker cannot.
+    let mut sup = signed_in(&app, "supervisor").await;
+    assert!(sup
+        .get(&format!("/caseloads/{lw_id}"))
+        .await
+        .body
+        .contains("QUEUE, Dorothy"));
+    let mut lw2 = signed_in(&app, "lw2").await;
+    assert_eq!(
+        lw2.get(&format!("/caseloads/{lw_id}")).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_audit_log_shows_reads_and_verifies() {
+    let app = spawn_app().await;
+    let mut lw = signed_in(&app, "lw").await;
+    let url = lw
+        .post("/people", &person_fields("Audrey", "Trail"))
+        .await
+        .location
+        .unwrap();
+    let id = url
+        .trim_start_matches("/people/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    lw.get(&format!("/people/{id}")).await;
+    let mut manager = signed_in(&app, "manager").await;
+    let log = manager.get(&format!("/audit?person_id={id}")).await;
+    assert_eq!(log.status, StatusCode::OK);
+    assert!(
+        log.body.contains("person.read")
+            && log.body.contains("person.create")
+            && log.body.contains("lw@test.example")
+    );
+    let other = manager.get("/audit?action=signin").await;
+    assert!(other.body.contains("signin.success") && !other.body.contains("person.create"));
+    assert!(matches!(
+        app.store.verify_audit().await.unwrap(),
+        storage::AuditVerification::Intact { .. }
+    ));
+}

@@ -1,0 +1,161 @@
+//! Adding, finding and editing people: validation shown next to the field with nothing
+//! saved, duplicate warnings, and stale edits refused without losing what was typed.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+#[tokio::test]
+async fn invalid_nhs_number_and_postcode_are_shown_next_to_the_field_and_nothing_is_saved() {
+    let app = spawn_app().await;
+    let mut b = signed_in(&app, "lw").await;
+    let mut fields = person_fields("Nadia", "Checkdigit");
+    fields.retain(|(k, _)| *k != "postcode");
+    fields.extend([("nhs_number", "412 345 6879"), ("postcode", "LS1 ZZZ")]);
+    let p = b.post("/people", &fields).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("<title>Error: Add a person"));
+    // The error summary links to each field, and each message sits by its field.
+    assert!(p
+        .body
+        .contains("href=\"#nhs_number\">This is not a valid NHS number"));
+    assert!(p.body.contains("id=\"nhs_number-error\""));
+    assert!(p
+        .body
+        .contains("href=\"#postcode\">Enter a full UK postcode, like LS1 4AP"));
+    assert!(p.body.contains("id=\"postcode-error\""));
+    assert!(p.body.contains("aria-invalid=\"true\""));
+    // What was typed is kept.
+    assert!(p.body.contains("value=\"Nadia\"") && p.body.contains("value=\"412 345 6879\""));
+    let found = b.get("/people?name=checkdigit").await;
+    assert!(found.body.contains("0 people found"), "nothing saved");
+}
+
+#[tokio::test]
+async fn a_person_is_added_found_and_shown() {
+    let app = spawn_app().await;
+    let mut b = signed_in(&app, "lw").await;
+    let practice = app.practice_a.to_string();
+    let mut fields = person_fields("Olive", "Fernsby");
+    fields.extend([
+        ("nhs_number", "943 476 5919"),
+        ("practice_id", practice.as_str()),
+        ("access_needs", "large_print"),
+        ("access_needs", "hearing_loop"),
+        ("interpreter_needed", "yes"),
+        ("language", "Polish"),
+    ]);
+    let p = b.post("/people", &fields).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let url = p.location.unwrap();
+    let show = b.get(&url).await;
+    assert!(
+        show.body.contains("Olive Fernsby")
+            && show.body.contains("943 476 5919")
+            && show.body.contains("Hill Surgery")
+    );
+    assert!(
+        show.body.contains("Large print, Hearing loop")
+            && show.body.contains("Polish (needs an interpreter)")
+    );
+    for q in [
+        "/people?name=fern",
+        "/people?nhs_number=9434765919",
+        "/people?date_of_birth=1951-06-14",
+        "/people?postcode=ls6",
+    ] {
+        let r = b.get(q).await;
+        assert!(
+            r.body.contains("1 person found") && r.body.contains("FERNSBY, Olive"),
+            "{q}"
+        );
+    }
+    let bad = b.get("/people?nhs_number=123").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Enter an NHS number with 10 digits"));
+}
+
+#[tokio::test]
+async fn a_possible_duplicate_is_warned_about_before_saving() {
+    let app = spawn_app().await;
+    let mut b = signed_in(&app, "lw").await;
+    assert_eq!(
+        b.post("/people", &person_fields("Ruth", "Twice"))
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let p = b.post("/people", &person_fields("ruth", "TWICE")).await;
+    assert_eq!(p.status, StatusCode::CONFLICT);
+    assert!(
+        p.body.contains("This person may already have a record")
+            && p.body.contains("Ruth Twice, born 14 Jun 1951")
+    );
+    assert!(
+        b.get("/people?name=twice")
+            .await
+            .body
+            .contains("1 person found"),
+        "not saved yet"
+    );
+    let mut confirmed = person_fields("ruth", "TWICE");
+    confirmed.push(("confirm_not_duplicate", "yes"));
+    assert_eq!(
+        b.post("/people", &confirmed).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(b
+        .get("/people?name=twice")
+        .await
+        .body
+        .contains("2 people found"));
+}
+
+#[tokio::test]
+async fn a_stale_edit_is_refused_with_a_clear_message_and_the_typing_kept() {
+    let app = spawn_app().await;
+    let mut first = signed_in(&app, "lw").await;
+    let mut second = signed_in(&app, "manager").await;
+    let url = first
+        .post("/people", &person_fields("Vera", "Version"))
+        .await
+        .location
+        .unwrap();
+    let id = url
+        .trim_start_matches("/people/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let path = format!("/people/{id}");
+    // Both open the edit form at version 1.
+    assert!(first
+        .get(&format!("{path}/edit"))
+        .await
+        .body
+        .contains("name=\"version\" value=\"1\""));
+    assert!(second
+        .get(&format!("{path}/edit"))
+        .await
+        .body
+        .contains("name=\"version\" value=\"1\""));
+    let mut a = person_fields("Vera", "Version");
+    a.extend([("version", "1"), ("phone", "0113 496 0111")]);
+    assert_eq!(first.post(&path, &a).await.status, StatusCode::SEE_OTHER);
+    let mut b = person_fields("Vera", "Version");
+    b.extend([("version", "1"), ("phone", "0113 496 0222")]);
+    let p = second.post(&path, &b).await;
+    assert_eq!(p.status, StatusCode::CONFLICT);
+    assert!(
+        p.body.contains("Someone else changed this person"),
+        "clear message"
+    );
+    assert!(
+        p.body.contains("value=\"0113 496 0222\""),
+        "the second editor's typing is still in the form"
+    );
+    let shown = first.get(&path).await;
+    assert!(
+        shown.body.contains("0113 496 0111") && !shown.body.contains("0113 496 0222"),
+        "the first edit stands"
+    );
+}
