@@ -343,7 +343,14 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
     let today = now.date_naive();
     for i in 0..people {
         let details = person(&mut rng, i, &practices, today);
-        let days_ago = rng.range(0, 548);
+        // The first few people are steered to stop in each state in turn, so every state
+        // is on show however small the demo.
+        let target = EpisodeState::ALL.get(i as usize).copied();
+        let days_ago = match target {
+            Some(EpisodeState::Discharged) => 400,
+            Some(_) => 60,
+            None => rng.range(0, 548),
+        };
         let referred_at = now - Duration::days(days_ago) - Duration::minutes(rng.range(0, 600));
         let r = referral(&mut rng, "Dr Tom Whitfield");
         let (_, ep) = store
@@ -357,7 +364,7 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
             )
             .await?;
         let person_id = ep.person_id;
-        journey(store, &mut rng, pcn, ep, &workers, now, &actor).await?;
+        journey(store, &mut rng, pcn, ep, &workers, now, target, &actor).await?;
         // A few people come back for a second episode.
         if days_ago > 300 && rng.chance(0.06) {
             let again = now - Duration::days(rng.range(0, 120));
@@ -371,7 +378,7 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
                     &actor,
                 )
                 .await?;
-            journey(store, &mut rng, pcn, ep2, &workers, now, &actor).await?;
+            journey(store, &mut rng, pcn, ep2, &workers, now, None, &actor).await?;
         }
         bar.inc(1);
     }
@@ -379,7 +386,9 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
     Ok(people)
 }
 
-/// Walks an episode forward through realistic steps until the next step would be in the future.
+/// Walks an episode forward through realistic steps until the next step would be in the
+/// future, or until it reaches `target`.
+#[allow(clippy::too_many_arguments)]
 async fn journey(
     store: &Arc<dyn Storage>,
     rng: &mut Rng,
@@ -387,11 +396,12 @@ async fn journey(
     ep: storage::Episode,
     workers: &[i64],
     now: DateTime<Utc>,
+    target: Option<EpisodeState>,
     actor: &Actor,
 ) -> Result<()> {
     let mut t = ep.referred_at;
     let recent = now - t < Duration::days(12);
-    if recent && rng.chance(0.6) {
+    if recent && target.is_none() && rng.chance(0.6) {
         return Ok(()); // still in the unassigned queue
     }
     t += Duration::hours(rng.range(2, 72));
@@ -401,7 +411,15 @@ async fn journey(
     let mut ep = store
         .assign_episode(pcn, ep.id, ep.version, *rng.pick(workers), t, actor)
         .await?;
-    let fate = rng.range(0, 100);
+    let fate = match target {
+        Some(EpisodeState::Declined) => 0,
+        Some(EpisodeState::UnableToContact) => 15,
+        Some(_) => 50,
+        None => rng.range(0, 100),
+    };
+    if target == Some(EpisodeState::Referred) {
+        return Ok(());
+    }
     let mut steps: Vec<(EpisodeState, i64, i64)> = vec![(EpisodeState::Contacting, 1, 10)];
     if fate < 12 {
         steps.push((EpisodeState::Declined, 0, 4));
@@ -432,6 +450,9 @@ async fn journey(
             .transition_episode(pcn, ep.id, ep.version, to, reason, next, actor)
             .await?;
         t = next;
+        if target == Some(to) {
+            break;
+        }
     }
     if !ep.state.is_closed() && rng.chance(0.75) {
         let next = now + Duration::days(rng.range(1, 22));
