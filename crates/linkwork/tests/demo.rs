@@ -1,4 +1,5 @@
 //! The demo database: a synthetic PCN with episodes in every state over 18 months.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{Duration, Utc};
 use domain::{Code, EpisodeState};

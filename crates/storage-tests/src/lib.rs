@@ -1,6 +1,9 @@
 //! The storage conformance suite, written once and run against every engine, and the
 //! throwaway PostgreSQL cluster that tests start for themselves.
 
+// Test support: a failed setup step should panic with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 pub mod pg;
 pub mod suite;
 

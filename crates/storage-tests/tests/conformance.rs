@@ -1,4 +1,5 @@
 //! Runs every storage behaviour in `storage_tests::suite` on SQLite and on PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 macro_rules! conformance {
     ($($name:ident),+ $(,)?) => {

@@ -182,6 +182,7 @@ pub trait EpisodeStore: Send + Sync {
         actor: &Actor,
     ) -> Result<Episode>;
     /// Moves an episode to another state; the domain decides whether the move is legal.
+    #[allow(clippy::too_many_arguments)]
     async fn transition_episode(
         &self,
         pcn: i64,

@@ -1,4 +1,5 @@
 //! HTTP tests against the real Linkwork server on a random port.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod helpers;
 
