@@ -346,7 +346,7 @@ async fn user(command: UserCommand, cfg: &Config) -> Result<ExitCode> {
                 let name = partner_org
                     .ok_or_else(|| anyhow!("a partner needs --partner-org <organisation name>"))?;
                 let org = store.list_partner_orgs().await?.into_iter().find(|o| o.name == name).ok_or_else(|| anyhow!("no partner organisation named '{name}': add it with `linkwork partner-org-add`"))?;
-                (None, Some(org.id))
+                (Some(find_pcn(&*store, pcn.as_deref()).await?), Some(org.id))
             } else {
                 (Some(find_pcn(&*store, pcn.as_deref()).await?), None)
             };

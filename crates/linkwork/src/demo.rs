@@ -318,7 +318,7 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
                     email: (*email).into(),
                     name: (*name).into(),
                     role: *role,
-                    pcn_id: if partner { None } else { Some(pcn) },
+                    pcn_id: Some(pcn),
                     partner_org_id: partner.then_some(garden),
                     password_hash: hash,
                 },

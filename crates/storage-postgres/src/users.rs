@@ -135,6 +135,15 @@ impl UserStore for PgStorage {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+        // A new password also ends API access made with the old one.
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(storage::now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
         append(
             &mut tx,
             &AuditEntry::new(actor, "user.password", "user", Some(id), pcn),
@@ -267,9 +276,14 @@ impl UserStore for PgStorage {
             .await
             .map_err(backend)?;
         let t = token(&r)?;
+        let (pcn,): (Option<i64>,) = sqlx::query_as("SELECT pcn_id FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
         append(
             &mut tx,
-            &AuditEntry::new(actor, "token.create", "api_token", Some(t.id), None).detail(name),
+            &AuditEntry::new(actor, "token.create", "api_token", Some(t.id), pcn).detail(name),
         )
         .await?;
         tx.commit().await.map_err(backend)?;
@@ -297,9 +311,14 @@ impl UserStore for PgStorage {
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
         }
+        let (pcn,): (Option<i64>,) = sqlx::query_as("SELECT pcn_id FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
         append(
             &mut tx,
-            &AuditEntry::new(actor, "token.revoke", "api_token", Some(token_id), None),
+            &AuditEntry::new(actor, "token.revoke", "api_token", Some(token_id), pcn),
         )
         .await?;
         tx.commit().await.map_err(backend)

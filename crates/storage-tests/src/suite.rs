@@ -681,10 +681,20 @@ pub async fn accounts_throttling_sessions_and_tokens(s: Arc<dyn Storage>) {
         s.session_by_hash("h1").await.unwrap().unwrap().user_id,
         u.id
     );
+    s.create_api_token(u.id, "old script", "oldtok", &actor())
+        .await
+        .unwrap();
     s.set_password(u.id, "new-hash", &actor()).await.unwrap();
     assert!(
         s.session_by_hash("h1").await.unwrap().is_none(),
         "a password change ends sessions"
+    );
+    assert!(
+        s.api_token_by_hash("oldtok", Utc::now())
+            .await
+            .unwrap()
+            .is_none(),
+        "and revokes API tokens"
     );
     let after = s.user_by_id(u.id).await.unwrap().unwrap();
     assert!(after.locked_until.is_none() && after.password_hash == "new-hash");

@@ -30,7 +30,8 @@ pub struct NewUser {
     pub email: String,
     pub name: String,
     pub role: Role,
-    /// Required for every role but partner.
+    /// The PCN the account belongs to; for partners, the PCN that manages the account
+    /// (it grants a partner no access to the PCN's records).
     pub pcn_id: Option<i64>,
     /// Required for partners.
     pub partner_org_id: Option<i64>,

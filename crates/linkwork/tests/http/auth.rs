@@ -281,3 +281,118 @@ async fn a_user_changes_their_password() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn an_administrator_manages_only_their_own_pcns_accounts() {
+    let app = spawn_app().await;
+    let mut admin = signed_in(&app, "admin").await;
+    let users = admin.get("/admin/users").await;
+    assert!(
+        users.body.contains("partner@test.example"),
+        "partners of this PCN are listed"
+    );
+    assert!(
+        !users.body.contains("lw_b@test.example") && !users.body.contains("manager_b@test.example")
+    );
+    let other = app.users["manager_b"];
+    for action in ["reset-password", "disable"] {
+        let p = admin
+            .post(&format!("/admin/users/{other}/{action}"), &[])
+            .await;
+        assert_eq!(p.status, StatusCode::NOT_FOUND, "{action}");
+    }
+    assert_eq!(
+        Browser::new(&app)
+            .sign_in("manager_b@test.example", PASSWORD)
+            .await
+            .status,
+        StatusCode::SEE_OTHER,
+        "untouched"
+    );
+    // A new account is created in the administrator's PCN, with a password rule enforced.
+    let p = admin
+        .post(
+            "/admin/users",
+            &[
+                ("name", "New Worker"),
+                ("email", "new@test.example"),
+                ("role", "link_worker"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("at least 10 characters"));
+    let p = admin
+        .post(
+            "/admin/users",
+            &[
+                ("name", "New Worker"),
+                ("email", "new@test.example"),
+                ("role", "link_worker"),
+                ("password", "a fine long password"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    let u = app
+        .store
+        .user_by_email("new@test.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(u.pcn_id, Some(app.pcn_a));
+    let p = admin
+        .post(
+            "/admin/users",
+            &[
+                ("name", "Dup"),
+                ("email", "lw_b@test.example"),
+                ("role", "referrer"),
+                ("password", "a fine long password"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::CONFLICT);
+    assert!(
+        !p.body.contains("already exists"),
+        "another PCN's account is not confirmed"
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_revokes_api_tokens() {
+    let app = spawn_app().await;
+    let token = api_token(&app, "manager").await;
+    let (http, bearer) = api(&token);
+    let me = format!("{}/api/v1/me", app.base);
+    assert_eq!(
+        http.get(&me)
+            .header("authorization", &bearer)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let mut b = signed_in(&app, "manager").await;
+    let new = "another long passphrase";
+    b.post(
+        "/settings/password",
+        &[
+            ("current_password", PASSWORD),
+            ("new_password", new),
+            ("confirm_password", new),
+        ],
+    )
+    .await;
+    assert_eq!(
+        http.get(&me)
+            .header("authorization", &bearer)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -67,7 +67,7 @@ pub async fn spawn_app_on(engine: Engine) -> TestApp {
         ("supervisor", Role::Supervisor, Some(pcn_a)),
         ("referrer", Role::Referrer, Some(pcn_a)),
         ("admin", Role::Admin, Some(pcn_a)),
-        ("partner", Role::Partner, None),
+        ("partner", Role::Partner, Some(pcn_a)),
         ("lw_b", Role::LinkWorker, Some(pcn_b)),
         ("manager_b", Role::Manager, Some(pcn_b)),
     ] {

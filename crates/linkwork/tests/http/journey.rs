@@ -176,3 +176,53 @@ async fn the_audit_log_shows_reads_and_verifies() {
         storage::AuditVerification::Intact { .. }
     ));
 }
+
+#[tokio::test]
+async fn a_referral_joins_an_existing_record_only_when_nhs_number_birth_date_and_family_name_match()
+{
+    let app = spawn_app().await;
+    let mut lw = signed_in(&app, "lw").await;
+    let mut known = person_fields("Hilda", "Known");
+    known.push(("nhs_number", "9434765919"));
+    let url = lw.post("/people", &known).await.location.unwrap();
+    let hilda: i64 = url
+        .trim_start_matches("/people/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+
+    let mut referrer = signed_in(&app, "referrer").await;
+    // Same NHS number, another name: a referrer must not learn who holds the number.
+    let mut probe = referral_fields("Any", "Body", true);
+    probe.push(("nhs_number", "9434765919"));
+    assert_eq!(
+        referrer.post("/referrals", &probe).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let mine = referrer.get("/referrals/mine").await;
+    assert!(mine.body.contains("Any Body") && !mine.body.contains("Hilda"));
+    assert!(app
+        .store
+        .episodes_for_person(app.pcn_a, hilda)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // The same person, properly identified, joins Hilda's record.
+    let mut same = referral_fields("Hilda", "KNOWN", true);
+    same.push(("nhs_number", "943 476 5919"));
+    assert_eq!(
+        referrer.post("/referrals", &same).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.store
+            .episodes_for_person(app.pcn_a, hilda)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

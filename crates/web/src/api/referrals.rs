@@ -12,7 +12,7 @@ use axum::Json;
 use chrono::Utc;
 use domain::{FieldErrors, PersonDraft, ReferralDraft};
 use serde::Deserialize;
-use storage::{PersonQuery, PersonRef, StorageError};
+use storage::{PersonRef, StorageError};
 
 #[derive(Deserialize)]
 pub struct CreateBody {
@@ -64,27 +64,10 @@ pub async fn create(
             None
         }
     };
-    let (Some(mut person), Some(referral)) = (person, referral) else {
+    let (Some(person), Some(referral)) = (person, referral) else {
         return Ok(api_validation(&errors));
     };
-    if let PersonRef::New(d) = &person {
-        if let Some(nhs) = &d.nhs_number {
-            let found = state
-                .store
-                .search_people(
-                    pcn,
-                    &PersonQuery {
-                        nhs_number: Some(nhs.as_str().into()),
-                        limit: 2,
-                        ..Default::default()
-                    },
-                )
-                .await?;
-            if let [only] = found.as_slice() {
-                person = PersonRef::Existing(only.id);
-            }
-        }
-    }
+    let person = crate::pages::referrals::match_existing(&state, pcn, person).await?;
     match state
         .store
         .create_referral(

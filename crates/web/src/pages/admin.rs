@@ -32,18 +32,10 @@ struct UsersPage {
     notice: Option<String>,
 }
 
+/// The accounts this administrator manages: those of their own PCN (partners included:
+/// a partner account belongs to the PCN that created it, which gives it no access to records).
 async fn visible_users(state: &AppState, auth: &Auth) -> Result<Vec<User>, AppError> {
-    let pcn = auth.pcn()?;
-    let mut users = state.store.list_users(Some(pcn)).await?;
-    users.extend(
-        state
-            .store
-            .list_users(None)
-            .await?
-            .into_iter()
-            .filter(|u| u.pcn_id.is_none()),
-    );
-    Ok(users)
+    Ok(state.store.list_users(Some(auth.pcn()?)).await?)
 }
 
 async fn render(
@@ -195,11 +187,7 @@ pub async fn create_user(
         )
         .await;
     };
-    let pcn_id = if role == Role::Partner {
-        None
-    } else {
-        Some(auth.pcn()?)
-    };
+    let pcn_id = Some(auth.pcn()?);
     let new = NewUser {
         email,
         name,
@@ -210,8 +198,8 @@ pub async fn create_user(
     };
     match state.store.create_user(new, &auth.actor()).await {
         Ok(_) => Ok(see_other("/admin/users?done=user-created")),
-        Err(StorageError::Duplicate(m)) => {
-            e.add("email", m);
+        Err(StorageError::Duplicate(_)) => {
+            e.add("email", "This email address cannot be used: choose another, or ask the person whether they already have an account");
             render(&state, &auth, StatusCode::CONFLICT, &form, &e, None).await
         }
         Err(other) => Err(other.into()),

@@ -26,6 +26,27 @@ struct LoginPage {
     next: String,
 }
 
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next("/people/3?done=x"), "/people/3?done=x");
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "https://evil.example",
+            "/ok\r\nSet-Cookie: x",
+            "",
+            "/login",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
+        }
+    }
+}
+
 #[derive(serde::Deserialize, Default)]
 pub struct NextQuery {
     next: Option<String>,
@@ -33,7 +54,9 @@ pub struct NextQuery {
 
 /// Only local paths, so sign-in cannot redirect elsewhere.
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/')
+    let plain = next.chars().all(|c| c.is_ascii_graphic()) && !next.contains('\\');
+    if plain
+        && next.starts_with('/')
         && !next.starts_with("//")
         && !next.starts_with("/\\")
         && !next.starts_with("/login")

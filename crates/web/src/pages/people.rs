@@ -412,6 +412,13 @@ pub async fn create(
     if !form.checked("confirm_not_duplicate") {
         let dups = state.store.find_possible_duplicates(pcn, &details).await?;
         if !dups.is_empty() {
+            auth.audit_read(
+                &state,
+                "person.search",
+                None,
+                format!("duplicate check: {} shown", dups.len()),
+            )
+            .await?;
             let list = dups.iter().map(|p| (p.id, describe(p))).collect();
             return render_form(
                 &state,

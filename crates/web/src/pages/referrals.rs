@@ -62,6 +62,38 @@ fn referral_sections(d: &ReferralDraft, e: &FieldErrors) -> Vec<Section> {
     ]
 }
 
+/// A referral for someone already on record joins their record, but only when the NHS
+/// number, date of birth and family name all match: a referrer cannot learn who holds an
+/// NHS number, and a mistyped number does not attach the referral to someone else.
+pub(crate) async fn match_existing(
+    state: &AppState,
+    pcn: i64,
+    person: PersonRef,
+) -> Result<PersonRef, AppError> {
+    let PersonRef::New(d) = &person else {
+        return Ok(person);
+    };
+    let Some(nhs) = &d.nhs_number else {
+        return Ok(person);
+    };
+    let q = PersonQuery {
+        nhs_number: Some(nhs.as_str().into()),
+        date_of_birth: Some(d.date_of_birth),
+        limit: 5,
+        ..Default::default()
+    };
+    let found = state.store.search_people(pcn, &q).await?;
+    let family = d.family_name.to_lowercase();
+    let same: Vec<_> = found
+        .iter()
+        .filter(|p| p.details.family_name.to_lowercase() == family)
+        .collect();
+    Ok(match same.as_slice() {
+        [only] => PersonRef::Existing(only.id),
+        _ => person,
+    })
+}
+
 #[derive(Template)]
 #[template(path = "referral_form.html")]
 struct FormPage {
@@ -91,7 +123,11 @@ async fn render(
     let mut person_name = String::new();
     if let Some(pid) = person_id {
         match state.store.get_person(pcn, pid).await? {
-            Some(p) => person_name = p.details.full_name(),
+            Some(p) => {
+                auth.audit_read(state, "person.read", Some(pid), "referral form".into())
+                    .await?;
+                person_name = p.details.full_name();
+            }
             None => return Err(auth.not_found(state, "person", pid).await),
         }
     } else {
@@ -171,7 +207,7 @@ pub async fn create(
             None
         }
     };
-    let (Some(mut person), Some(referral)) = (person, referral) else {
+    let (Some(person), Some(referral)) = (person, referral) else {
         return render(
             &state,
             &auth,
@@ -183,20 +219,7 @@ pub async fn create(
         )
         .await;
     };
-    // A person already known by NHS number gets the new episode on their existing record.
-    if let PersonRef::New(d) = &person {
-        if let Some(nhs) = &d.nhs_number {
-            let q = PersonQuery {
-                nhs_number: Some(nhs.as_str().into()),
-                limit: 2,
-                ..Default::default()
-            };
-            let found = state.store.search_people(pcn, &q).await?;
-            if let [only] = found.as_slice() {
-                person = PersonRef::Existing(only.id);
-            }
-        }
-    }
+    let person = match_existing(&state, pcn, person).await?;
     let (_, episode) = match state
         .store
         .create_referral(
