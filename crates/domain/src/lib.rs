@@ -4,7 +4,7 @@
 //! `PersonDraft::validate`) and is trusted after that.
 
 #[macro_use]
-mod codes;
+pub mod codes;
 pub mod capacity;
 pub mod episode;
 pub mod errors;

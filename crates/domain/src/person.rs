@@ -2,7 +2,7 @@
 //! Accessible Information Standard. `PersonDraft` is what a form or API sends;
 //! `PersonDetails` is the validated record.
 
-use crate::codes::{join_codes, split_codes};
+use crate::codes::join_codes;
 use crate::{Code, FieldErrors, NhsNumber, Postcode};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -392,12 +392,6 @@ impl PersonDetails {
 
     pub fn access_needs_codes(&self) -> String {
         join_codes(&self.access_needs)
-    }
-
-    /// Rebuilds details from stored columns (storage is trusted: it only holds validated data).
-    #[allow(clippy::too_many_arguments)]
-    pub fn access_needs_from_codes(codes: &str) -> Vec<AccessNeed> {
-        split_codes(codes)
     }
 }
 

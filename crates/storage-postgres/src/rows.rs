@@ -1,6 +1,7 @@
 //! Turning PostgreSQL rows into storage records.
 
 use crate::backend;
+use domain::codes::split_codes as codes;
 use domain::{Code, NhsNumber, PersonDetails, Postcode};
 use sqlx::postgres::PgRow;
 use sqlx::Row;
@@ -12,10 +13,6 @@ fn code<T: Code>(s: &str) -> Result<T> {
 
 fn opt_code<T: Code>(s: Option<String>) -> Result<Option<T>> {
     s.filter(|s| !s.is_empty()).map(|s| code(&s)).transpose()
-}
-
-pub(crate) fn codes<T: Code>(s: &str) -> Vec<T> {
-    s.split(',').filter_map(|c| T::from_code(c)).collect()
 }
 
 pub(crate) fn user(r: &PgRow) -> Result<User> {

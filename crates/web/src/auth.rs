@@ -7,7 +7,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderValue};
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
@@ -77,7 +77,13 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -> String {
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure when served over TLS.
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    secure: bool,
+    max_age: Option<i64>,
+) -> Result<HeaderValue, AppError> {
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
     if secure {
         c.push_str("; Secure");
@@ -85,7 +91,7 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<i64>) -
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));
     }
-    c
+    HeaderValue::from_str(&c).map_err(|_| AppError::Internal("cookie value".into()))
 }
 
 pub fn client_ip(parts: &Parts) -> Option<String> {

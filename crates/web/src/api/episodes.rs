@@ -7,9 +7,9 @@ use crate::{AppError, AppState};
 use axum::extract::{Path, Query, State};
 use axum::Json;
 use chrono::{Duration, Utc};
-use domain::{Code, DischargeReason, EpisodeState, Role};
+use domain::{Code, DischargeReason, EpisodeState};
 use serde::Deserialize;
-use storage::{CaseloadFilter, CaseloadSort, Episode, StorageError};
+use storage::{Episode, StorageError};
 
 async fn mapped(
     state: &AppState,
@@ -159,31 +159,15 @@ pub async fn caseload(
     )
     .await?;
     let pcn = auth.pcn()?;
-    match state.store.user_by_id(user_id).await? {
-        Some(u) if u.pcn_id == Some(pcn) && u.role == Role::LinkWorker => {}
-        _ => return Err(auth.not_found(&state, "caseload", user_id).await.into()),
-    }
-    let states = match q.state.as_deref() {
-        None | Some("") | Some("open") => Vec::new(),
-        Some(s) => vec![EpisodeState::from_code(s)
-            .ok_or_else(|| AppError::BadRequest("state is not a known episode state".into()))?],
-    };
-    let sort = match q.sort.as_deref() {
-        None | Some("") | Some("waiting") => CaseloadSort::Waiting,
-        Some("name") => CaseloadSort::Name,
-        Some("next") => CaseloadSort::NextContact,
-        Some("last") => CaseloadSort::LastContact,
-        Some(_) => {
-            return Err(AppError::BadRequest(
-                "sort must be one of: waiting, name, next, last".into(),
-            )
-            .into())
-        }
-    };
-    let rows = state
-        .store
-        .caseload(pcn, user_id, &CaseloadFilter { states, sort })
-        .await?;
+    let (_, filter) = crate::pages::caseload::load_caseload_request(
+        &state,
+        &auth,
+        user_id,
+        q.state.as_deref().unwrap_or(""),
+        q.sort.as_deref().unwrap_or(""),
+    )
+    .await?;
+    let rows = state.store.caseload(pcn, user_id, &filter).await?;
     auth.audit_read(
         &state,
         "caseload.view",

@@ -270,7 +270,7 @@ pub async fn reset_password(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let form = auth.form(&body)?;
+    auth.form(&body)?;
     auth.require(
         &state,
         auth.user.role.can_manage_users(),
@@ -284,7 +284,6 @@ pub async fn reset_password(
         .set_password(u.id, &auth::hash_password(&temporary)?, &auth.actor())
         .await?;
     let notice = format!("New temporary password for {}: {temporary} — it is shown only once. Their other sessions have been ended and any lock cleared.", u.email);
-    let _ = form;
     render(
         &state,
         &auth,

@@ -104,6 +104,43 @@ pub async fn of_worker(
     render(&state, &auth, user_id, q, &format!("/caseloads/{user_id}")).await
 }
 
+/// Checks that `worker_id` is a link worker in the user's PCN (else audited 404) and reads
+/// the state filter ("open" or a state code) and sort order ("waiting", "name", "next",
+/// "last"). Shared by the caseload page and the API.
+pub(crate) async fn load_caseload_request(
+    state: &AppState,
+    auth: &Auth,
+    worker_id: i64,
+    state_code: &str,
+    sort: &str,
+) -> Result<(storage::User, CaseloadFilter), AppError> {
+    let pcn = auth.pcn()?;
+    let worker = match state.store.user_by_id(worker_id).await? {
+        Some(u) if u.pcn_id == Some(pcn) && u.role == Role::LinkWorker => u,
+        _ => return Err(auth.not_found(state, "caseload", worker_id).await),
+    };
+    let states = match state_code {
+        "" | "open" => Vec::new(),
+        s => vec![EpisodeState::from_code(s).ok_or_else(|| {
+            AppError::BadRequest(
+                "Choose a state from the list (or open for all open episodes)".into(),
+            )
+        })?],
+    };
+    let sort = match sort {
+        "" | "waiting" => CaseloadSort::Waiting,
+        "name" => CaseloadSort::Name,
+        "next" => CaseloadSort::NextContact,
+        "last" => CaseloadSort::LastContact,
+        _ => {
+            return Err(AppError::BadRequest(
+                "Choose how to sort from the list: waiting, name, next or last".into(),
+            ))
+        }
+    };
+    Ok((worker, CaseloadFilter { states, sort }))
+}
+
 async fn render(
     state: &AppState,
     auth: &Auth,
@@ -112,32 +149,8 @@ async fn render(
     action: &str,
 ) -> Result<Response, AppError> {
     let pcn = auth.pcn()?;
-    let worker = match state.store.user_by_id(worker_id).await? {
-        Some(u) if u.pcn_id == Some(pcn) && u.role == Role::LinkWorker => u,
-        _ => return Err(auth.not_found(state, "caseload", worker_id).await),
-    };
-    let state_filter = match q.state.as_str() {
-        "" | "open" => None,
-        s => Some(
-            EpisodeState::from_code(s)
-                .ok_or_else(|| AppError::BadRequest("Choose a state from the list".into()))?,
-        ),
-    };
-    let sort = match q.sort.as_str() {
-        "" | "waiting" => CaseloadSort::Waiting,
-        "name" => CaseloadSort::Name,
-        "next" => CaseloadSort::NextContact,
-        "last" => CaseloadSort::LastContact,
-        _ => {
-            return Err(AppError::BadRequest(
-                "Choose how to sort from the list".into(),
-            ))
-        }
-    };
-    let filter = CaseloadFilter {
-        states: state_filter.into_iter().collect(),
-        sort,
-    };
+    let (worker, filter) = load_caseload_request(state, auth, worker_id, &q.state, &q.sort).await?;
+    let state_filter = filter.states.first().copied();
     let list = state.store.caseload(pcn, worker_id, &filter).await?;
     let open_count = if state_filter.is_none() {
         list.len()

@@ -103,11 +103,8 @@ fn page(
         next: next.to_string(),
     };
     let mut res = views::render(status, &p);
-    let c = auth::set_cookie(LOGIN_CSRF_COOKIE, &token, secure, Some(3600));
-    res.headers_mut().append(
-        SET_COOKIE,
-        c.parse().map_err(|_| AppError::Internal("cookie".into()))?,
-    );
+    let c = auth::set_cookie(LOGIN_CSRF_COOKIE, &token, secure, Some(3600))?;
+    res.headers_mut().append(SET_COOKIE, c);
     Ok(res)
 }
 
@@ -263,15 +260,11 @@ pub async fn submit(
     let h = res.headers_mut();
     h.append(
         SET_COOKIE,
-        auth::set_cookie(SESSION_COOKIE, &raw, secure, None)
-            .parse()
-            .map_err(|_| AppError::Internal("cookie".into()))?,
+        auth::set_cookie(SESSION_COOKIE, &raw, secure, None)?,
     );
     h.append(
         SET_COOKIE,
-        auth::set_cookie(LOGIN_CSRF_COOKIE, "", secure, Some(0))
-            .parse()
-            .map_err(|_| AppError::Internal("cookie".into()))?,
+        auth::set_cookie(LOGIN_CSRF_COOKIE, "", secure, Some(0))?,
     );
     Ok(res)
 }
@@ -299,9 +292,7 @@ pub async fn logout(
     let mut res = super::see_other("/login");
     res.headers_mut().append(
         SET_COOKIE,
-        auth::set_cookie(SESSION_COOKIE, "", state.config.secure_cookies, Some(0))
-            .parse()
-            .map_err(|_| AppError::Internal("cookie".into()))?,
+        auth::set_cookie(SESSION_COOKIE, "", state.config.secure_cookies, Some(0))?,
     );
     Ok(res.into_response())
 }

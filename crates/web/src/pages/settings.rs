@@ -156,9 +156,7 @@ pub async fn change_password(
     let mut res = see_other("/settings?done=password");
     res.headers_mut().append(
         SET_COOKIE,
-        auth::set_cookie(SESSION_COOKIE, &raw, state.config.secure_cookies, None)
-            .parse()
-            .map_err(|_| AppError::Internal("cookie".into()))?,
+        auth::set_cookie(SESSION_COOKIE, &raw, state.config.secure_cookies, None)?,
     );
     Ok(res)
 }
