@@ -6,6 +6,7 @@
 #[macro_use]
 pub mod codes;
 pub mod capacity;
+pub mod directory;
 pub mod episode;
 pub mod errors;
 pub mod nhs_number;
@@ -16,6 +17,9 @@ pub mod role;
 
 pub use capacity::CapacityBand;
 pub use codes::Code;
+pub use directory::{
+    AccessFeature, Category, ReferralMode, ServiceCapacity, Weekday, CATEGORY_TAXONOMY_ID,
+};
 pub use episode::{DischargeReason, EpisodeState};
 pub use errors::{FieldError, FieldErrors};
 pub use nhs_number::NhsNumber;

@@ -7,10 +7,15 @@
 //! transaction.
 
 pub mod audit;
+pub mod directory;
 mod records;
 
 pub use audit::{
     chain_hash, AuditEntry, AuditFilter, AuditRecord, AuditVerification, GENESIS_HASH,
+};
+pub use directory::{
+    DirDoc, DirOrgRecord, DirServiceRecord, DirServiceWrite, DirectoryBatch, DirectoryStore,
+    ImportCounts,
 };
 pub use records::*;
 
@@ -244,5 +249,12 @@ pub trait Engine: Send + Sync {
 }
 
 /// Everything Linkwork stores.
-pub trait Storage: OrgStore + UserStore + PersonStore + EpisodeStore + AuditStore + Engine {}
-impl<T: OrgStore + UserStore + PersonStore + EpisodeStore + AuditStore + Engine> Storage for T {}
+pub trait Storage:
+    OrgStore + UserStore + PersonStore + EpisodeStore + AuditStore + DirectoryStore + Engine
+{
+}
+impl<
+        T: OrgStore + UserStore + PersonStore + EpisodeStore + AuditStore + DirectoryStore + Engine,
+    > Storage for T
+{
+}
