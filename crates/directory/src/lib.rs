@@ -450,3 +450,24 @@ impl Directory {
 pub fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
+
+/// Imports spreadsheet rows; unlike an ORUK feed, each row's Linkwork columns (capacity,
+/// referral mode, public…) replace the stored listing.
+pub async fn import_csv(
+    dir: &Directory,
+    parsed: &Parsed,
+    listings: &HashMap<String, Listing>,
+    source: &str,
+    actor: &Actor,
+) -> Result<ImportCounts> {
+    let mut batch = import::to_batch(parsed, source, &Listing::default());
+    for s in batch.services.iter_mut() {
+        if let Some(l) = listings.get(&s.id) {
+            s.listing = import::json(l);
+        }
+    }
+    batch.replace_listings = true;
+    let counts = dir.store.import_directory(&batch, actor).await?;
+    dir.refresh().await?;
+    Ok(counts)
+}

@@ -1,6 +1,6 @@
 //! Directory behaviour on both storage engines: ORUK import (every example file), round
 //! trip, broken feeds, idempotent re-import, partner links and search.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::type_complexity)]
 
 use directory::oruk::{CostOption, Location, Schedule, ServiceAtLocation};
 use directory::{Directory, Entry, Listing, SearchQuery, Sort};

@@ -41,6 +41,14 @@ impl Role {
     pub fn can_manage_users(self) -> bool {
         matches!(self, Role::Admin)
     }
+    /// May search the community directory and read service pages.
+    pub fn can_search_directory(self) -> bool {
+        !matches!(self, Role::Partner)
+    }
+    /// May add, edit, retire and import any directory listing and link partners.
+    pub fn can_manage_directory(self) -> bool {
+        matches!(self, Role::Manager | Role::Admin)
+    }
     /// Holds a caseload.
     pub fn has_caseload(self) -> bool {
         matches!(self, Role::LinkWorker)

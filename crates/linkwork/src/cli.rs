@@ -33,6 +33,37 @@ pub struct Cli {
 }
 
 #[derive(Subcommand)]
+enum ImportCommand {
+    /// An Open Referral UK 3.0 JSON file, or the base URL of a live ORUK API.
+    Oruk { source: String },
+    /// A spreadsheet (CSV) in the layout of docs/directory.md.
+    Csv { file: PathBuf },
+    /// Postcode centroids: CSV of postcode,latitude,longitude (see docs/directory.md).
+    Postcodes { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// The published directory as an ORUK 3.0 feed (JSON).
+    Oruk {
+        /// Write here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Directory search latency and index build time on a generated directory.
+    Search {
+        #[arg(long, default_value_t = 20_000)]
+        services: usize,
+        #[arg(long, default_value_t = 500)]
+        queries: usize,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Run the web server.
     Serve,
@@ -87,6 +118,21 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Import community directory data.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Export the community directory.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// Benchmarks that print figures.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
     },
     /// Write a consistent copy of the SQLite database (PostgreSQL: use pg_dump).
     Backup {
@@ -197,7 +243,7 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
             let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
             let l = listener(&cfg).await?;
             tracing::info!(config = ?cfg, engine = store.engine_name(), "Linkwork listening on http://{}", l.local_addr()?);
-            crate::serve(l, store, cfg.web()).await?;
+            crate::serve(l, store, &cfg.data_dir.join("search-index"), cfg.web()).await?;
         }
         Command::Demo {
             people,
@@ -208,6 +254,11 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
             std::fs::create_dir_all(&cfg.data_dir)
                 .with_context(|| format!("cannot create {}", cfg.data_dir.display()))?;
             let fresh = !keep || !path.exists();
+            let index = cfg.data_dir.join("demo-search-index");
+            if fresh && index.exists() {
+                std::fs::remove_dir_all(&index)
+                    .with_context(|| format!("cannot remove {}", index.display()))?;
+            }
             if fresh {
                 for suffix in ["", "-wal", "-shm"] {
                     let p = PathBuf::from(format!("{}{suffix}", path.display()));
@@ -238,7 +289,7 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
                 println!("  {}, {}, {}", role.label(), email, password);
             }
             println!("Press Ctrl-C to stop. Running `linkwork demo` again starts from a fresh demo database.\n");
-            crate::serve(l, store, cfg.web()).await?;
+            crate::serve(l, store, &index, cfg.web()).await?;
         }
         Command::Migrate => {
             let url = cfg.database_url();
@@ -281,6 +332,31 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
                     return Ok(ExitCode::FAILURE);
                 }
             }
+        }
+        Command::Import { command } => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            match command {
+                ImportCommand::Oruk { source } => {
+                    crate::directory_cli::import_oruk(store, &source).await?
+                }
+                ImportCommand::Csv { file } => {
+                    crate::directory_cli::import_csv(store, &file).await?
+                }
+                ImportCommand::Postcodes { file } => {
+                    crate::directory_cli::import_postcodes(store, &file).await?
+                }
+            }
+        }
+        Command::Export {
+            command: ExportCommand::Oruk { out },
+        } => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            crate::directory_cli::export_oruk(store, out.as_deref()).await?;
+        }
+        Command::Bench {
+            command: BenchCommand::Search { services, queries },
+        } => {
+            crate::directory_cli::bench_search(services, queries.max(1)).await?;
         }
         Command::Backup { path } => {
             let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;

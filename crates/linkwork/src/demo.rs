@@ -383,6 +383,7 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
         bar.inc(1);
     }
     bar.finish_and_clear();
+    crate::demo_directory::seed(store, garden).await?;
     Ok(people)
 }
 

@@ -4,6 +4,8 @@
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod demo_directory;
+pub mod directory_cli;
 
 use anyhow::{bail, Context, Result};
 use std::sync::Arc;
@@ -43,13 +45,18 @@ pub async fn open_storage(url: &str, pg_max_connections: u32) -> Result<Arc<dyn 
     }
 }
 
-/// Serves until Ctrl-C or SIGTERM.
+/// Serves until Ctrl-C or SIGTERM. The directory search index lives in `index_dir`
+/// (rebuilt there if missing or stale).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     store: Arc<dyn Storage>,
+    index_dir: &std::path::Path,
     web: web::WebConfig,
 ) -> Result<()> {
-    let state = web::AppState::new(store, web);
+    let directory = directory::Directory::open(store.clone(), Some(index_dir))
+        .await
+        .context("cannot open the directory search index")?;
+    let state = web::AppState::new(store, Arc::new(directory), web);
     web::serve(listener, state, shutdown_signal())
         .await
         .context("server failed")

@@ -137,3 +137,19 @@ pub fn api_validation(errors: &domain::FieldErrors) -> Response {
     }});
     (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
 }
+
+impl From<directory::DirectoryError> for AppError {
+    fn from(e: directory::DirectoryError) -> Self {
+        match e {
+            directory::DirectoryError::Storage(s) => s.into(),
+            directory::DirectoryError::Invalid(p) => AppError::BadRequest(
+                p.iter()
+                    .filter(|p| p.fatal)
+                    .map(|p| format!("{}: {}", p.field, p.message))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            directory::DirectoryError::Search(e) => AppError::Internal(e.to_string()),
+        }
+    }
+}

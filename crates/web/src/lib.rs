@@ -9,6 +9,7 @@ pub mod auth;
 mod error;
 mod form;
 mod headers;
+pub mod oruk;
 pub mod pages;
 mod views;
 
@@ -16,6 +17,7 @@ pub use error::AppError;
 
 use axum::routing::{get, post};
 use axum::Router;
+use directory::Directory;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,13 +54,15 @@ impl Default for WebConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Storage>,
+    pub directory: Arc<Directory>,
     pub config: Arc<WebConfig>,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Storage>, config: WebConfig) -> Self {
+    pub fn new(store: Arc<dyn Storage>, directory: Arc<Directory>, config: WebConfig) -> Self {
         Self {
             store,
+            directory,
             config: Arc::new(config),
         }
     }
@@ -99,7 +103,34 @@ pub fn router(state: AppState) -> Router {
         .route("/settings/password", post(settings::change_password))
         .route("/settings/tokens", post(settings::create_token))
         .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
+        .route("/directory", get(directory::search))
+        .route("/directory/services/new", get(directory::new_form))
+        .route("/directory/services", post(directory::create))
+        .route(
+            "/directory/services/{id}",
+            get(directory::show).post(directory::update),
+        )
+        .route("/directory/services/{id}/edit", get(directory::edit_form))
+        .route("/directory/services/{id}/retire", post(directory::retire))
+        .route(
+            "/directory/services/{id}/capacity",
+            post(directory::set_capacity),
+        )
+        .route(
+            "/directory/import",
+            get(directory::import_form)
+                .post(directory::import)
+                .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
+        )
+        .route("/directory/organizations", get(directory::organizations))
+        .route(
+            "/directory/organizations/{id}/partner",
+            post(directory::link_partner),
+        )
+        .route("/partner", get(directory::partner_home))
         .nest("/api/v1", api::router())
+        .nest("/oruk", oruk::router())
+        .route("/oruk/", oruk::meta_route())
         .fallback(health::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -109,8 +140,30 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves Linkwork on `listener` until `shutdown` completes.
+/// Serves Linkwork on `listener` until `shutdown` completes. While it runs, the directory
+/// search index is checked every few seconds against the database and rebuilt when
+/// another node (or an import from the command line) changed the directory.
 pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let directory = state.directory.clone();
+    let refresher = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(10));
+        loop {
+            tick.tick().await;
+            if let Err(e) = directory.refresh().await {
+                tracing::warn!(error = %e, "directory index refresh failed");
+            }
+        }
+    });
+    let result = serve_inner(listener, state, shutdown).await;
+    refresher.abort();
+    result
+}
+
+async fn serve_inner(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,

@@ -79,6 +79,12 @@ fn nav_for(role: Role, path: &str) -> Vec<NavLink> {
     if role == Role::Referrer {
         links.push(("/referrals/mine", "My referrals"));
     }
+    if role.can_search_directory() {
+        links.push(("/directory", "Directory"));
+    }
+    if role == Role::Partner {
+        links.push(("/partner", "Our listings"));
+    }
     if role.can_view_audit() {
         links.push(("/audit", "Audit log"));
     }

@@ -90,7 +90,14 @@ pub async fn spawn_app_on(engine: Engine) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = web::AppState::new(store.clone(), web::WebConfig::default());
+    let directory = directory::Directory::open(store.clone(), None)
+        .await
+        .unwrap();
+    let state = web::AppState::new(
+        store.clone(),
+        Arc::new(directory),
+        web::WebConfig::default(),
+    );
     tokio::spawn(web::serve(listener, state, async {
         let _ = rx.await;
     }));
@@ -203,6 +210,37 @@ impl Browser {
         let mut all = vec![("_csrf", csrf.as_str())];
         all.extend_from_slice(fields);
         self.post_raw(path, &all).await
+    }
+
+    /// Uploads a file as a page's multipart form would, with this session's CSRF token.
+    pub async fn upload(&mut self, path: &str, file_name: &str, bytes: &[u8]) -> Page {
+        let boundary = "----linkwork-test-boundary-7d2f";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{}\r\n",
+                self.csrf
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let res = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.finish(res).await
     }
 
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {

@@ -1,6 +1,7 @@
 //! The JSON API at `/api/v1`: the same rules as the pages (role, PCN, audit), with
 //! personal API tokens as bearer credentials. Described by `/api/v1/openapi.json`.
 
+mod directory;
 mod episodes;
 mod openapi;
 mod people;
@@ -11,6 +12,7 @@ use crate::error::ApiError;
 use crate::{AppError, AppState};
 use axum::extract::{FromRequest, Request};
 use axum::routing::{get, post};
+
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
@@ -27,6 +29,10 @@ pub fn router() -> Router<AppState> {
         .route("/episodes/{id}/assign", post(episodes::assign))
         .route("/episodes/{id}/transition", post(episodes::transition))
         .route("/caseloads/{user_id}", get(episodes::caseload))
+        .route(
+            "/directory/services/{id}",
+            get(directory::get).patch(directory::patch),
+        )
         .fallback(not_found)
 }
 
@@ -44,6 +50,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/episodes/{id}/assign"),
     ("post", "/episodes/{id}/transition"),
     ("get", "/caseloads/{user_id}"),
+    ("get", "/directory/services/{id}"),
+    ("patch", "/directory/services/{id}"),
 ];
 
 async fn not_found() -> ApiError {

@@ -98,7 +98,26 @@ pub fn spec() -> Value {
                     {"name": "sort", "in": "query", "schema": {"type": "string", "enum": ["waiting", "name", "next", "last"]}}
                 ],
                 "responses": std_errors(json!({"200": {"description": "Caseload and capacity"}}))
-            }}
+            }},
+            "/directory/services/{id}": {
+                "get": {
+                    "summary": "A directory service (ORUK record) with Linkwork's listing facts",
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+                    "responses": std_errors(json!({"200": {"description": "The service, its listing and version"}}))
+                },
+                "patch": {
+                    "summary": "Update a listing's capacity, referral mode, response time or verification (managers, or the service's own partner organisation)",
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["version"], "properties": {
+                        "capacity": {"type": "string", "enum": ["accepting", "waiting_list", "full"]},
+                        "referral_mode": {"type": "string", "enum": ["referral", "signpost"]},
+                        "response_days": {"type": "integer", "minimum": 1, "maximum": 365},
+                        "verified": {"type": "boolean"},
+                        "version": {"type": "integer"}
+                    }}}}},
+                    "responses": std_errors(json!({"200": {"description": "The updated service"}}))
+                }
+            }
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

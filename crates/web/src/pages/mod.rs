@@ -32,6 +32,9 @@ pub(crate) fn flash(done: Option<&str>) -> Option<String> {
         "token-revoked" => "Token revoked. It can no longer be used.",
         "user-created" => "Account created.",
         "user-updated" => "Account updated.",
+        "service-saved" => "Listing saved.",
+        "capacity" => "Capacity updated.",
+        "partner-linked" => "Partner account link saved.",
         _ => return None,
     };
     Some(msg.to_string())
@@ -41,3 +44,4 @@ pub(crate) fn flash(done: Option<&str>) -> Option<String> {
 pub struct DoneQuery {
     pub done: Option<String>,
 }
+pub mod directory;
