@@ -149,3 +149,74 @@ test('a referral is made, triaged to a link worker and appears on their caseload
   await check(page, 'audit');
   await page.close();
 });
+
+test('a link worker finds a free Tuesday walk near a postcode for over-65s; a partner keeps their listing current', async () => {
+  const page = await browser.context.newPage();
+  await signIn(page, 'sam.okafor@linkwork.example', 'demo-linkworker-1');
+  await page.click('nav a:has-text("Directory")');
+  await check(page, 'directory');
+  await page.fill('#q', 'walking group');
+  await page.fill('#postcode', 'ls6 2ab');
+  await page.selectOption('#within', '2');
+  await page.fill('#age', '70');
+  await page.selectOption('#day', 'TU');
+  await page.check('#free');
+  await Promise.all([page.waitForURL(/\/directory\?/), page.click('button:has-text("Search")')]);
+  const results = page.locator('ol.results > li');
+  assert.ok(await results.count() >= 1, 'at least one walk found');
+  const texts = await results.allTextContents();
+  assert.ok(texts.some((t) => /Tuesday Strollers/.test(t)), texts.join('\n'));
+  for (const text of texts) {
+    assert.match(text, /walk/i, 'every result is a walk');
+    assert.match(text, /miles/, 'every result shows its distance');
+    assert.match(text, /Tuesday/, 'every result meets on a Tuesday');
+    assert.match(text, /Free/, 'every result is free');
+    assert.doesNotMatch(text, /Ages (7[1-9]|[89]\d) and over/, 'every result takes a 70-year-old');
+  }
+  await check(page, 'directory-results');
+  // Nearest first: the walk starting at that postcode leads.
+  await page.selectOption('#sort', 'distance');
+  await Promise.all([page.waitForURL(/sort=distance/), page.click('button:has-text("Search")')]);
+  const nearest = await page.locator('ol.results > li').first().textContent();
+  assert.match(nearest, /Tuesday Strollers/);
+  assert.match(nearest, /Less than 0.1 miles/);
+  // A typo still finds walks; an unknown postcode is explained, not an error.
+  await page.goto(`${base}/directory?q=walkng&postcode=LS1+1AA`);
+  assert.match(await page.textContent('main'), /We do not have a location for LS1 1AA/);
+  assert.ok(await page.locator('ol.results > li').count() >= 1);
+  await page.goto(`${base}/directory?q=walking+group&postcode=LS6+2AB&within=2&age=70&day=TU&free=yes`);
+  await Promise.all([page.waitForURL(/\/directory\/services\//), page.locator('ol.results a').first().click()]);
+  assert.match(await page.textContent('main'), /How to refer/);
+  await check(page, 'directory-service');
+  await signOut(page);
+
+  // The garden's partner sees only their own listings and updates one.
+  await signIn(page, 'hello@millbrook-garden.example', 'demo-partner-pass');
+  await page.goto(`${base}/partner`);
+  await check(page, 'partner-home');
+  const cards = page.locator('.card');
+  assert.ok(await cards.count() >= 1);
+  for (const text of await cards.allTextContents()) assert.match(text, /garden|green gym/i);
+  await cards.first().locator('select').selectOption('full');
+  await Promise.all([page.waitForURL(/done=capacity/), cards.first().locator('button').click()]);
+  assert.match(await page.textContent('main'), /Capacity updated/);
+  await page.locator('.card a:has-text("Edit")').first().click();
+  await page.waitForURL(/\/edit$/);
+  await check(page, 'service-edit');
+  await page.fill('#name', '');
+  await page.fill('#s1_opens', '25:00');
+  await page.click('button:has-text("Save")');
+  assert.match(await page.textContent('.error-summary'), /Enter the service name/);
+  await check(page, 'service-edit-errors');
+  await page.fill('#name', 'Community garden sessions');
+  await page.fill('#s1_opens', '10:00');
+  await page.fill('#description', 'Grow vegetables together. Tools and gloves provided.');
+  await Promise.all([page.waitForURL(/done=service-saved/), page.click('button:has-text("Save")')]);
+  assert.match(await page.textContent('main'), /Tools and gloves provided/);
+  // Another organisation's listing cannot be edited.
+  const other = await page.request.get(`${base}/oruk/services?search=choir&per_page=1`);
+  const id = (await other.json()).contents[0].id;
+  const res = await page.goto(`${base}/directory/services/${id}/edit`);
+  assert.equal(res.status(), 403);
+  await page.close();
+});

@@ -53,6 +53,8 @@ pub const COLUMNS: &[&str] = &[
 pub struct CsvParsed {
     pub parsed: Parsed,
     pub listings: HashMap<String, Listing>,
+    /// The columns the sheet has (only those replace a stored listing's values).
+    pub columns: Vec<String>,
 }
 
 fn list<T: Code>(raw: &str, what: &str) -> Result<Vec<T>, String> {
@@ -96,7 +98,10 @@ pub fn parse_csv(bytes: &[u8]) -> Result<CsvParsed, String> {
             COLUMNS.join(", ")
         ));
     }
-    let mut out = CsvParsed::default();
+    let mut out = CsvParsed {
+        columns: headers.clone(),
+        ..Default::default()
+    };
     for (i, rec) in rdr.records().enumerate() {
         let row = i + 2;
         let rec = match rec {

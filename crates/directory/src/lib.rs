@@ -451,20 +451,63 @@ pub fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
-/// Imports spreadsheet rows; unlike an ORUK feed, each row's Linkwork columns (capacity,
-/// referral mode, public…) replace the stored listing.
+/// Imports spreadsheet rows with their Linkwork listing columns. For a service already
+/// stored, only the listing columns the sheet has (`columns`; `None` = all of them) replace
+/// the stored values; a retired service stays retired.
 pub async fn import_csv(
     dir: &Directory,
     parsed: &Parsed,
     listings: &HashMap<String, Listing>,
+    columns: Option<&[String]>,
     source: &str,
     actor: &Actor,
 ) -> Result<ImportCounts> {
+    let has = |c: &str| columns.is_none_or(|cols| cols.iter().any(|x| x == c));
+    let ids: Vec<String> = parsed.services.iter().map(|s| s.id.clone()).collect();
+    let stored: HashMap<String, Listing> = dir
+        .entries(&ids)
+        .await?
+        .into_iter()
+        .map(|e| (e.service.id, e.listing))
+        .collect();
     let mut batch = import::to_batch(parsed, source, &Listing::default());
     for s in batch.services.iter_mut() {
-        if let Some(l) = listings.get(&s.id) {
-            s.listing = import::json(l);
-        }
+        let Some(new) = listings.get(&s.id) else {
+            continue;
+        };
+        let merged = match stored.get(&s.id) {
+            None => new.clone(),
+            Some(old) => Listing {
+                public: if has("public") {
+                    new.public
+                } else {
+                    old.public
+                },
+                referral_mode: if has("referral_mode") {
+                    new.referral_mode
+                } else {
+                    old.referral_mode
+                },
+                capacity: if has("capacity") {
+                    new.capacity
+                } else {
+                    old.capacity
+                },
+                response_days: if has("response_days") {
+                    new.response_days
+                } else {
+                    old.response_days
+                },
+                access_features: if has("access_features") {
+                    new.access_features.clone()
+                } else {
+                    old.access_features.clone()
+                },
+                verified_on: old.verified_on.max(new.verified_on),
+                retired_on: old.retired_on,
+            },
+        };
+        s.listing = import::json(&merged);
     }
     batch.replace_listings = true;
     let counts = dir.store.import_directory(&batch, actor).await?;

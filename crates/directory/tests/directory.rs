@@ -223,6 +223,59 @@ pub async fn partners_see_only_their_organisations_services(store: Arc<dyn Stora
     );
 }
 
+pub async fn spreadsheet_reimport_keeps_what_the_sheet_does_not_say(store: Arc<dyn Storage>) {
+    let dir = open(store).await;
+    let csv = "service_name,organization_name,days,opens_at,closes_at,categories\n\
+               Allotment Friends,Green Steps,WE,10:00,12:00,gardening\n";
+    let p = directory::csv_import::parse_csv(csv.as_bytes()).unwrap();
+    let first = directory::import_csv(
+        &dir,
+        &p.parsed,
+        &p.listings,
+        Some(&p.columns),
+        "sheet",
+        &actor(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.created, 1);
+    let id = p.parsed.services[0].id.clone();
+    let mut e = dir.entry(&id).await.unwrap().unwrap();
+    e.listing.retired_on = Some(directory::today());
+    e.listing.capacity = domain::ServiceCapacity::Full;
+    e.listing.public = false;
+    dir.save(&e, &actor()).await.unwrap();
+    let again = directory::import_csv(
+        &dir,
+        &p.parsed,
+        &p.listings,
+        Some(&p.columns),
+        "sheet",
+        &actor(),
+    )
+    .await
+    .unwrap();
+    assert_eq!((again.created, again.updated), (0, 1));
+    let e = dir.entry(&id).await.unwrap().unwrap();
+    assert!(
+        e.listing.is_retired(),
+        "a re-import does not bring a retired service back"
+    );
+    assert_eq!(
+        e.listing.capacity,
+        domain::ServiceCapacity::Full,
+        "no capacity column: kept"
+    );
+    assert!(!e.listing.public, "no public column: kept");
+    assert!(dir
+        .search(&SearchQuery {
+            text: "allotment".into(),
+            ..Default::default()
+        })
+        .unwrap()
+        .is_empty());
+}
+
 fn located(e: &mut Entry, lat: f64, lon: f64) {
     let id = e.service.id.clone();
     e.service.service_at_locations = vec![ServiceAtLocation {
@@ -536,4 +589,5 @@ on_both_engines!(
     partners_see_only_their_organisations_services,
     search_typos_forms_filters_and_distance,
     index_files_are_reused_or_rebuilt,
+    spreadsheet_reimport_keeps_what_the_sheet_does_not_say,
 );

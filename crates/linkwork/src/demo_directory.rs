@@ -494,6 +494,7 @@ pub async fn generate(store: &std::sync::Arc<dyn Storage>, count: usize) -> Resu
         &dir,
         &parsed,
         &listings,
+        None,
         "generated",
         &Actor::system("bench"),
     )
@@ -586,7 +587,7 @@ pub async fn seed(store: &std::sync::Arc<dyn Storage>, garden_partner: i64) -> R
             parsed.organizations.push(o.clone());
         }
     }
-    directory::import_csv(&dir, &parsed, &listings, "demo directory", &actor).await?;
+    directory::import_csv(&dir, &parsed, &listings, None, "demo directory", &actor).await?;
     store
         .link_partner(&garden.id, Some(garden_partner), &actor)
         .await?;

@@ -128,6 +128,7 @@ pub async fn import_csv(store: Arc<dyn Storage>, path: &Path) -> Result<()> {
         &dir,
         &p.parsed,
         &p.listings,
+        Some(&p.columns),
         &path.display().to_string(),
         &Actor::system("cli import"),
     )

@@ -210,8 +210,10 @@ async fn services(
         .entries(&page.contents)
         .await
         .map_err(AppError::from)?;
+    // The index may lag another node's edit by a few seconds: check each record again.
     let contents = entries
         .iter()
+        .filter(|e| export::published(e))
         .map(|e| export::oruk_service(e).summary())
         .collect();
     Ok(Json(Page {
@@ -264,7 +266,9 @@ async fn service_at_locations(
         .collect();
     let mut contents = vec![];
     for (sal_id, sid, d) in &page.contents {
-        let Some(e) = entries.get(sid) else { continue };
+        let Some(e) = entries.get(sid).filter(|e| export::published(e)) else {
+            continue;
+        };
         if let Some(item) = sal_item(e, sal_id, *d, true) {
             contents.push(item);
         }

@@ -51,6 +51,8 @@ pub struct Card {
     pub distance: String,
     pub capacity: String,
     pub capacity_full: bool,
+    /// Tag colour: green accepting, orange waiting list, red full.
+    pub capacity_tag: &'static str,
     pub referral: bool,
     pub needs_review: bool,
     pub retired: bool,
@@ -186,6 +188,11 @@ fn card(e: &Entry, distance: Option<f64>) -> Card {
         distance: distance.map(distance_text).unwrap_or_default(),
         capacity: e.listing.capacity.label().into(),
         capacity_full: e.listing.capacity == ServiceCapacity::Full,
+        capacity_tag: match e.listing.capacity {
+            ServiceCapacity::Accepting => "green",
+            ServiceCapacity::WaitingList => "orange",
+            ServiceCapacity::Full => "red",
+        },
         referral: e.listing.referral_mode == ReferralMode::Referral,
         needs_review: e.listing.needs_review(directory::today()),
         retired: e.listing.is_retired(),
@@ -324,7 +331,7 @@ pub async fn search(
     };
     let searched = !pairs.is_empty();
     let (mut results, mut total) = (vec![], 0);
-    let page: usize = get("page").parse().unwrap_or(1).max(1);
+    let page: usize = get("page").parse().unwrap_or(1).clamp(1, 10_000);
     if errors.is_empty() && searched {
         let hits = state.directory.search(&sq)?;
         total = hits.len();
@@ -672,8 +679,8 @@ fn draft_from_entry(e: &Entry) -> Draft {
                 c.amount_description.clone().unwrap_or_default(),
             );
         }
-        Some(_) => put("cost", "free".into()),
-        None => {}
+        Some(c) if c.amount == Some(0.0) => put("cost", "free".into()),
+        _ => {}
     }
     put(
         "languages",
@@ -768,7 +775,7 @@ fn sections(
             .errors(e),
         Field::new("select", "status", "Status")
             .options(
-                ["active", "temporarily closed", "inactive"]
+                ["active", "temporarily closed", "inactive", "defunct"]
                     .iter()
                     .map(|s| Opt {
                         value: s.to_string(),
@@ -963,12 +970,17 @@ fn apply(
         let chosen = d.s("organization_id");
         let new_org = d.s("new_organization");
         if !new_org.is_empty() {
-            let o = Organization {
-                id: derived_id(&["org", new_org]),
-                name: new_org.into(),
-                description: String::new(),
-                ..Default::default()
-            };
+            let id = derived_id(&["org", new_org]);
+            let o = orgs
+                .iter()
+                .find(|(o, _)| o.id == id)
+                .map(|(o, _)| o.clone())
+                .unwrap_or(Organization {
+                    id,
+                    name: new_org.into(),
+                    description: String::new(),
+                    ..Default::default()
+                });
             s.organization_id = Some(o.id.clone());
             s.organization = Some(o);
         } else if let Some((o, _)) = orgs.iter().find(|(o, _)| o.id == chosen) {
@@ -983,7 +995,7 @@ fn apply(
     }
     s.description = opt("description");
     let status = d.s("status");
-    if ["active", "temporarily closed", "inactive"].contains(&status) {
+    if ["active", "temporarily closed", "inactive", "defunct"].contains(&status) {
         s.status = status.into();
     } else if !status.is_empty() {
         err.add("status", "Choose a status");
@@ -1037,9 +1049,9 @@ fn apply(
     ] {
         *slot = None;
         if let Some(v) = opt(k) {
-            match v.parse::<u8>() {
-                Ok(a) if a <= 120 => *slot = Some(f64::from(a)),
-                _ => err.add(k, "Enter an age in whole years from 0 to 120"),
+            match v.parse::<f64>() {
+                Ok(a) if a.is_finite() && (0.0..=150.0).contains(&a) => *slot = Some(a),
+                _ => err.add(k, "Enter an age in years from 0 to 150"),
             }
         }
     }
@@ -1125,20 +1137,24 @@ fn apply(
             a.postal_code = postcode;
         }
     }
-    // Weekly sessions: replace the editable ones, keep monthly and any beyond three.
-    let mut kept: Vec<Schedule> = vec![];
-    let mut weekly_seen = 0;
-    for sch in std::mem::take(&mut s.schedules) {
-        if sch.freq.as_deref() != Some("MONTHLY") && weekly_seen < 3 {
-            weekly_seen += 1;
-            continue;
-        }
-        kept.push(sch);
-    }
-    let mut sessions = vec![];
+    // Weekly sessions: the first three are edited in place (their other fields kept);
+    // monthly ones and any beyond three are left alone.
+    let editable: Vec<usize> = s
+        .schedules
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.freq.as_deref() != Some("MONTHLY"))
+        .map(|(i, _)| i)
+        .take(3)
+        .collect();
+    let mut remove = vec![];
     for (i, (dk, ok, ck)) in SESSION_KEYS.iter().enumerate() {
         let (days, opens, closes) = (d.s(dk), d.s(ok), d.s(ck));
+        let existing = editable.get(i).copied();
         if days.is_empty() && opens.is_empty() && closes.is_empty() {
+            if let Some(j) = existing {
+                remove.push(j);
+            }
             continue;
         }
         let mut codes = vec![];
@@ -1165,18 +1181,27 @@ fn apply(
                 err.add(ck, "The session must end after it starts");
             }
         }
-        sessions.push(Schedule {
-            id: derived_id(&[&sid, "session", &i.to_string()]),
-            freq: Some("WEEKLY".into()),
-            interval: Some(1.0),
-            byday: (!codes.is_empty()).then(|| codes.join(",")),
-            opens_at: Some(opens.to_string()).filter(|s| !s.is_empty()),
-            closes_at: Some(closes.to_string()).filter(|s| !s.is_empty()),
-            ..Default::default()
-        });
+        let j = match existing {
+            Some(j) => j,
+            None => {
+                s.schedules.push(Schedule {
+                    id: derived_id(&[&sid, "session", &i.to_string()]),
+                    freq: Some("WEEKLY".into()),
+                    interval: Some(1.0),
+                    ..Default::default()
+                });
+                s.schedules.len() - 1
+            }
+        };
+        let sch = &mut s.schedules[j];
+        sch.byday = (!codes.is_empty()).then(|| codes.join(","));
+        sch.opens_at = Some(opens.to_string()).filter(|s| !s.is_empty());
+        sch.closes_at = Some(closes.to_string()).filter(|s| !s.is_empty());
     }
-    sessions.extend(kept);
-    s.schedules = sessions;
+    remove.sort_unstable();
+    for j in remove.into_iter().rev() {
+        s.schedules.remove(j);
+    }
     // Cost: the first option.
     match d.s("cost") {
         "" => {}
@@ -1192,45 +1217,59 @@ fn apply(
                     }
                 }
             };
-            let option = CostOption {
-                id: s
-                    .cost_options
-                    .first()
-                    .map(|c| c.id.clone())
-                    .unwrap_or_else(|| derived_id(&[&sid, "cost"])),
-                option: Some(if c == "free" {
+            if s.cost_options.is_empty() {
+                s.cost_options.push(CostOption {
+                    id: derived_id(&[&sid, "cost"]),
+                    ..Default::default()
+                });
+            }
+            let option = &mut s.cost_options[0];
+            if amount.is_some() {
+                option.amount = amount;
+            }
+            if option.option.is_none() {
+                option.option = Some(if c == "free" {
                     "Free".into()
                 } else {
                     "Charge".into()
-                }),
-                amount,
-                amount_description: if c == "paid" {
-                    opt("cost_description")
-                } else {
-                    None
-                },
-                ..Default::default()
-            };
-            if s.cost_options.is_empty() {
-                s.cost_options.push(option);
-            } else {
-                s.cost_options[0] = option;
+                });
             }
+            option.amount_description = if c == "paid" {
+                opt("cost_description")
+            } else {
+                None
+            };
         }
         _ => err.add("cost", "Choose free or a charge"),
     }
-    s.languages = d
+    let old_languages = std::mem::take(&mut s.languages);
+    let mut languages: Vec<Language> = old_languages
+        .iter()
+        .filter(|l| l.name.is_none())
+        .cloned()
+        .collect();
+    for name in d
         .s("languages")
         .split([',', ';'])
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .take(20)
-        .map(|l| Language {
-            id: derived_id(&[&sid, "language", &l.to_lowercase()]),
-            name: Some(l.to_string()),
-            ..Default::default()
-        })
-        .collect();
+    {
+        let known = old_languages.iter().find(|l| {
+            l.name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        });
+        languages.push(match known {
+            Some(l) => l.clone(),
+            None => Language {
+                id: derived_id(&[&sid, "language", &name.to_lowercase()]),
+                name: Some(name.to_string()),
+                ..Default::default()
+            },
+        });
+    }
+    s.languages = languages;
     let cats: Vec<Category> = d
         .list("categories")
         .iter()
@@ -1543,7 +1582,7 @@ pub async fn import(
     let is_csv = name.to_ascii_lowercase().ends_with(".csv");
     let (parsed, listings) = if is_csv {
         match directory::csv_import::parse_csv(&file) {
-            Ok(p) => (p.parsed, Some(p.listings)),
+            Ok(p) => (p.parsed, Some((p.listings, p.columns))),
             Err(m) => {
                 return Ok(views::render(
                     axum::http::StatusCode::UNPROCESSABLE_ENTITY,
@@ -1572,8 +1611,16 @@ pub async fn import(
     };
     let source = format!("web upload {name} by {}", auth.user.email);
     let counts = match listings {
-        Some(l) => {
-            directory::import_csv(&state.directory, &parsed, &l, &source, &auth.actor()).await?
+        Some((l, cols)) => {
+            directory::import_csv(
+                &state.directory,
+                &parsed,
+                &l,
+                Some(&cols),
+                &source,
+                &auth.actor(),
+            )
+            .await?
         }
         None => {
             state
