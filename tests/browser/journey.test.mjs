@@ -218,5 +218,18 @@ test('a link worker finds a free Tuesday walk near a postcode for over-65s; a pa
   const id = (await other.json()).contents[0].id;
   const res = await page.goto(`${base}/directory/services/${id}/edit`);
   assert.equal(res.status(), 403);
+  await page.goto(`${base}/partner`);
+  await signOut(page);
+
+  // The manager's directory pages.
+  await signIn(page, 'morgan.reid@linkwork.example', 'demo-manager-pass');
+  await page.goto(`${base}/directory/import`);
+  await check(page, 'directory-import');
+  await page.goto(`${base}/directory/organizations`);
+  await check(page, 'directory-organisations');
+  await page.goto(`${base}/directory/services/new`);
+  await check(page, 'service-new');
+  await page.click('button:has-text("Save")');
+  assert.match(await page.textContent('.error-summary'), /Enter the service name/);
   await page.close();
 });

@@ -52,8 +52,18 @@ pub async fn import_oruk(store: Arc<dyn Storage>, source: &str) -> Result<()> {
         "Imported {source}: {} services added, {} updated, {} organisations, {} taxonomy terms.",
         counts.created,
         counts.updated,
-        parsed.organizations.len(),
-        parsed.terms.len()
+        parsed
+            .organizations
+            .iter()
+            .map(|o| &o.id)
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        parsed
+            .terms
+            .iter()
+            .map(|t| &t.id)
+            .collect::<std::collections::HashSet<_>>()
+            .len()
     );
     Ok(())
 }
