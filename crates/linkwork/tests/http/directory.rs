@@ -192,6 +192,18 @@ pub async fn oruk_api_is_schema_valid(app: &TestApp) {
             assert_valid(&term_v, term, "a taxonomy's term");
         }
     }
+    // `linkwork export oruk` writes the same records: every exported service passes too.
+    let dir = directory::Directory::open(app.store.clone(), None)
+        .await
+        .unwrap();
+    let feed =
+        serde_json::to_value(directory::export::feed(&dir.all_entries().await.unwrap())).unwrap();
+    assert_page(&feed);
+    assert_no_nulls(&feed, "export");
+    assert_eq!(feed["total_items"], page["total_items"]);
+    for item in feed["contents"].as_array().unwrap() {
+        assert_valid(&service_v, item, "an exported service");
+    }
     let (_, _, terms) = get_json(app, "/oruk/taxonomy_terms?per_page=500").await;
     assert_page(&terms);
     assert!(terms["total_items"].as_u64().unwrap() >= 21);
