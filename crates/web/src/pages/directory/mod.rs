@@ -1,0 +1,225 @@
+//! The community directory: search for link workers, service pages, add / edit / retire
+//! for managers, imports, organisations and their partner links, and the partner pages
+//! where a VCSE organisation keeps its own listings and capacity current.
+
+use super::{flash, see_other, DoneQuery};
+use crate::auth::{constant_time_eq, Auth};
+use crate::form::FormData;
+use crate::views::{self, error_items, ErrorItem, Field, Opt, PageCtx, Section};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::Response;
+use directory::oruk::{
+    Address, CostOption, Language, Location, Organization, Phone, Schedule, ServiceAtLocation,
+};
+use directory::validate::derived_id;
+use directory::{Entry, Listing, SearchQuery, Sort};
+use domain::directory::parse_time_of_day;
+use domain::{
+    AccessFeature, Category, Code, FieldErrors, Postcode, ReferralMode, Role, ServiceCapacity,
+    Weekday,
+};
+use std::collections::HashMap;
+
+mod form;
+mod imports;
+mod partners;
+mod search;
+mod service;
+
+pub use form::{create, edit_form, new_form, retire, set_capacity, update};
+pub use imports::{import, import_form};
+pub use partners::{link_partner, organizations, partner_home};
+pub use search::search;
+pub use service::show;
+
+const PER_PAGE: usize = 20;
+const METRES_PER_MILE: f64 = 1609.344;
+
+/// May this user change this listing? Managers any; partners their organisation's only.
+pub(crate) fn can_edit(auth: &Auth, e: &Entry) -> bool {
+    auth.user.role.can_manage_directory()
+        || (auth.user.role == Role::Partner
+            && auth.user.partner_org_id.is_some()
+            && e.partner_org_id == auth.user.partner_org_id)
+}
+
+async fn load(state: &AppState, id: &str) -> Result<Entry, AppError> {
+    state.directory.entry(id).await?.ok_or(AppError::NotFound)
+}
+
+/// A result or service in the words a link worker reads.
+pub struct Card {
+    pub id: String,
+    pub name: String,
+    pub organization: String,
+    pub description: String,
+    pub categories: String,
+    pub when: Vec<String>,
+    pub cost: String,
+    pub ages: String,
+    pub distance: String,
+    pub capacity: String,
+    pub capacity_full: bool,
+    /// Tag colour: green accepting, orange waiting list, red full.
+    pub capacity_tag: &'static str,
+    pub referral: bool,
+    pub needs_review: bool,
+    pub retired: bool,
+    pub status: String,
+    pub place: String,
+}
+
+fn ages(e: &Entry) -> String {
+    match (e.service.minimum_age, e.service.maximum_age) {
+        (Some(a), Some(b)) => format!("Ages {a}–{b}"),
+        (Some(a), None) => format!("Ages {a} and over"),
+        (None, Some(b)) => format!("Up to age {b}"),
+        (None, None) => "All ages".into(),
+    }
+}
+
+fn when(e: &Entry) -> Vec<String> {
+    e.service
+        .schedules
+        .iter()
+        .map(|s| {
+            let days: Vec<&str> = s
+                .byday
+                .as_deref()
+                .and_then(directory::validate::byday)
+                .unwrap_or_default()
+                .iter()
+                .map(|d| d.label())
+                .collect();
+            let days = if days.is_empty() {
+                "Regularly".to_string()
+            } else {
+                days.join(", ")
+            };
+            let monthly = if s.freq.as_deref() == Some("MONTHLY") {
+                " (monthly)"
+            } else {
+                ""
+            };
+            let hhmm =
+                |t: &Option<String>| t.as_deref().map(|t| t.chars().take(5).collect::<String>());
+            match (hhmm(&s.opens_at), hhmm(&s.closes_at)) {
+                (Some(o), Some(c)) => format!("{days}{monthly}, {o} to {c}"),
+                (Some(o), None) => format!("{days}{monthly}, from {o}"),
+                _ => format!("{days}{monthly}"),
+            }
+        })
+        .collect()
+}
+
+fn cost(e: &Entry) -> String {
+    let paid: Vec<&CostOption> = e
+        .service
+        .cost_options
+        .iter()
+        .filter(|c| c.amount.is_some_and(|a| a > 0.0))
+        .collect();
+    if paid.is_empty() {
+        if e.service.cost_options.is_empty() {
+            "Cost not given".into()
+        } else {
+            "Free".into()
+        }
+    } else {
+        paid.iter()
+            .map(|c| {
+                let mut s = format!("£{:.2}", c.amount.unwrap_or(0.0));
+                if let Some(d) = &c.amount_description {
+                    s.push(' ');
+                    s.push_str(d);
+                }
+                s
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+fn place(e: &Entry) -> String {
+    e.service
+        .service_at_locations
+        .iter()
+        .filter_map(|s| s.location.as_ref())
+        .map(|l| {
+            let mut parts: Vec<String> = vec![];
+            if let Some(n) = &l.name {
+                parts.push(n.clone());
+            }
+            if let Some(a) = l.addresses.first() {
+                for p in [&a.address_1, &a.city, &a.postal_code] {
+                    if !p.is_empty() {
+                        parts.push(p.clone());
+                    }
+                }
+            }
+            parts.join(", ")
+        })
+        .find(|s| !s.is_empty())
+        .unwrap_or_else(|| "No venue given".into())
+}
+
+fn distance_text(m: f64) -> String {
+    let miles = m / METRES_PER_MILE;
+    if miles < 0.1 {
+        "Less than 0.1 miles".into()
+    } else {
+        format!("{miles:.1} miles ({:.1} km)", m / 1000.0)
+    }
+}
+
+fn card(e: &Entry, distance: Option<f64>) -> Card {
+    let cats: Vec<&str> = e.categories().iter().map(|c| c.label()).collect();
+    let description = e.service.description.clone().unwrap_or_default();
+    let short: String = description.chars().take(220).collect();
+    Card {
+        id: e.service.id.clone(),
+        name: e.service.name.clone(),
+        organization: e
+            .service
+            .organization
+            .as_ref()
+            .map(|o| o.name.clone())
+            .unwrap_or_default(),
+        description: if short.len() < description.len() {
+            format!("{short}…")
+        } else {
+            short
+        },
+        categories: cats.join(", "),
+        when: when(e),
+        cost: cost(e),
+        ages: ages(e),
+        distance: distance.map(distance_text).unwrap_or_default(),
+        capacity: e.listing.capacity.label().into(),
+        capacity_full: e.listing.capacity == ServiceCapacity::Full,
+        capacity_tag: match e.listing.capacity {
+            ServiceCapacity::Accepting => "green",
+            ServiceCapacity::WaitingList => "orange",
+            ServiceCapacity::Full => "red",
+        },
+        referral: e.listing.referral_mode == ReferralMode::Referral,
+        needs_review: e.listing.needs_review(directory::today()),
+        retired: e.listing.is_retired(),
+        status: e.service.status.clone(),
+        place: place(e),
+    }
+}
+
+fn opts_from<T: Code>(selected: &[String]) -> Vec<Opt> {
+    T::ALL
+        .iter()
+        .map(|v| Opt {
+            value: v.code().into(),
+            label: v.label().into(),
+            selected: selected.iter().any(|s| s == v.code()),
+        })
+        .collect()
+}
