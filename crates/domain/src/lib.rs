@@ -6,10 +6,12 @@
 #[macro_use]
 pub mod codes;
 pub mod capacity;
+pub mod connection;
 pub mod directory;
 pub mod episode;
 pub mod errors;
 pub mod nhs_number;
+pub mod outcomes;
 pub mod person;
 pub mod postcode;
 pub mod referral;
@@ -17,12 +19,14 @@ pub mod role;
 
 pub use capacity::CapacityBand;
 pub use codes::Code;
+pub use connection::{ConnectionKind, ConnectionReason, ConnectionStatus, Side};
 pub use directory::{
     AccessFeature, Category, ReferralMode, ServiceCapacity, Weekday, CATEGORY_TAXONOMY_ID,
 };
 pub use episode::{DischargeReason, EpisodeState};
 pub use errors::{FieldError, FieldErrors};
 pub use nhs_number::NhsNumber;
+pub use outcomes::{Answers, Instrument, MeasurePoint, Ons4Band, Score};
 pub use person::{
     AccessNeed, CarerStatus, ContactMethod, Ethnicity, PersonDetails, PersonDraft, Sex,
 };
