@@ -7,6 +7,7 @@
 pub mod codes;
 pub mod capacity;
 pub mod connection;
+pub mod contact;
 pub mod directory;
 pub mod episode;
 pub mod errors;
@@ -20,6 +21,7 @@ pub mod role;
 pub use capacity::CapacityBand;
 pub use codes::Code;
 pub use connection::{ConnectionKind, ConnectionReason, ConnectionStatus, Side};
+pub use contact::{ContactDetails, ContactDraft, ContactType, Present, CONTACT_NORM};
 pub use directory::{
     AccessFeature, Category, ReferralMode, ServiceCapacity, Weekday, CATEGORY_TAXONOMY_ID,
 };

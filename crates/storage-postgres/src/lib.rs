@@ -3,6 +3,7 @@
 //! chain is kept linear with a transaction-scoped advisory lock.
 
 mod audit;
+mod contacts;
 mod directory;
 mod episodes;
 mod orgs;

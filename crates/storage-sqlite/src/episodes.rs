@@ -15,7 +15,7 @@ const CASELOAD_SELECT: &str = "SELECT e.id AS episode_id, e.version AS episode_v
     e.last_contact_at, e.next_contact_at, e.link_worker_id \
     FROM episodes e JOIN people p ON p.id = e.person_id JOIN referrals r ON r.id = e.referral_id";
 
-async fn event(
+pub(crate) async fn event(
     conn: &mut SqliteConnection,
     ep: &Episode,
     at: DateTime<Utc>,
@@ -38,7 +38,7 @@ async fn event(
 }
 
 /// Loads an episode for change, checking tenancy and the caller's version.
-async fn load_for_update(
+pub(crate) async fn load_for_update(
     conn: &mut SqliteConnection,
     pcn: i64,
     id: i64,

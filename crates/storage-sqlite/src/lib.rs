@@ -3,6 +3,7 @@
 //! writers queue in-process instead of failing with "database is locked".
 
 mod audit;
+mod contacts;
 mod directory;
 mod episodes;
 mod orgs;

@@ -39,4 +39,5 @@ conformance!(
     episode_transitions_follow_the_domain,
     accounts_throttling_sessions_and_tokens,
     audit_chain_records_every_write,
+    contacts_move_the_episode_on,
 );

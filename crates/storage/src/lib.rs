@@ -21,7 +21,7 @@ pub use records::*;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::{DischargeReason, EpisodeState, PersonDetails, ReferralDetails};
+use domain::{ContactDetails, DischargeReason, EpisodeState, PersonDetails, ReferralDetails};
 
 /// The current time at the precision both engines store (microseconds), so a value
 /// written and read back compares equal on SQLite and PostgreSQL alike.
@@ -248,13 +248,45 @@ pub trait Engine: Send + Sync {
     async fn backup_to(&self, path: &str) -> Result<()>;
 }
 
+/// Contacts with people, recorded against their episodes.
+#[async_trait]
+pub trait ContactStore: Send + Sync {
+    /// Records a contact on an open episode still at `expected_version`. The first contact
+    /// moves a `referred` episode to `contacting`; attended contacts set the first and last
+    /// contact times. Returns the contact and the updated episode.
+    async fn record_contact(
+        &self,
+        pcn: i64,
+        episode_id: i64,
+        expected_version: i64,
+        contact: &ContactDetails,
+        actor: &Actor,
+    ) -> Result<(Contact, Episode)>;
+    /// A person's contacts, newest first.
+    async fn contacts_for_person(&self, pcn: i64, person_id: i64) -> Result<Vec<Contact>>;
+}
+
 /// Everything Linkwork stores.
 pub trait Storage:
-    OrgStore + UserStore + PersonStore + EpisodeStore + AuditStore + DirectoryStore + Engine
+    OrgStore
+    + UserStore
+    + PersonStore
+    + EpisodeStore
+    + ContactStore
+    + AuditStore
+    + DirectoryStore
+    + Engine
 {
 }
 impl<
-        T: OrgStore + UserStore + PersonStore + EpisodeStore + AuditStore + DirectoryStore + Engine,
+        T: OrgStore
+            + UserStore
+            + PersonStore
+            + EpisodeStore
+            + ContactStore
+            + AuditStore
+            + DirectoryStore
+            + Engine,
     > Storage for T
 {
 }

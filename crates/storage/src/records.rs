@@ -1,7 +1,10 @@
 //! The records storage hands back.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::{DischargeReason, EpisodeState, Need, PersonDetails, ReferralSource, Role, Urgency};
+use domain::{
+    ContactDetails, DischargeReason, EpisodeState, Need, PersonDetails, ReferralSource, Role,
+    Urgency,
+};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -202,4 +205,15 @@ pub struct TimelineEvent {
     pub kind: String,
     pub summary: String,
     pub actor_label: String,
+}
+
+/// A recorded contact.
+#[derive(Debug, Clone)]
+pub struct Contact {
+    pub id: i64,
+    pub episode_id: i64,
+    pub person_id: i64,
+    pub details: ContactDetails,
+    pub recorded_by: Option<i64>,
+    pub recorded_at: DateTime<Utc>,
 }
