@@ -134,6 +134,22 @@ test('a referral is made, triaged to a link worker and appears on their caseload
   assert.match(main, /Assigned to Sam Okafor/);
   assert.match(main, /Loneliness or social isolation, Bereavement/);
   await check(page, 'person');
+  // Sam rings her: the first contact moves the episode to "Contacting".
+  await Promise.all([page.waitForURL(/\/contacts\/new$/), page.click('a:has-text("Record a contact")')]);
+  await check(page, 'contact-form');
+  await page.fill('#duration_minutes', '0');
+  await page.click('button:has-text("Save contact")');
+  assert.match(await page.textContent('.error-summary'), /from 1 to 480/);
+  await check(page, 'contact-form-errors');
+  await page.fill('#duration_minutes', '25');
+  await page.fill('#notes', 'Introduced myself; she would like to hear about the lunch club.');
+  await Promise.all([page.waitForURL(/done=contact/), page.click('button:has-text("Save contact")')]);
+  const after = await page.textContent('main');
+  assert.match(after, /Contact recorded/);
+  assert.match(after, /1 contact \(usual range 6–12\)/);
+  assert.match(after, /Telephone, 25 min/);
+  assert.match(after, /Contacting/);
+  await check(page, 'person-after-contact');
   await page.goto(`${base}/people?name=testperson`);
   await check(page, 'people-search');
   await page.goto(`${base}/people/new`);

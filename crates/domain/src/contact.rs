@@ -95,8 +95,14 @@ impl ContactDraft {
                 let at = d.and_time(t).and_utc();
                 if at > now + chrono::Duration::minutes(5) {
                     e.add("date", "The contact cannot be in the future");
-                } else if at.date_naive() < not_before.date_naive() {
-                    e.add("date", "The contact cannot be before the referral was made");
+                } else if at < not_before - chrono::Duration::minutes(1) {
+                    e.add(
+                        "date",
+                        format!(
+                            "The contact cannot be before the referral was made ({})",
+                            not_before.format("%-d %b %Y %H:%M")
+                        ),
+                    );
                 }
                 Some(at)
             }

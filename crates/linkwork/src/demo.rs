@@ -7,8 +7,9 @@
 use anyhow::Result;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::{
-    AccessNeed, CarerStatus, Code, ContactMethod, DischargeReason, EpisodeState, Ethnicity, Need,
-    NhsNumber, PersonDetails, Postcode, ReferralDetails, ReferralSource, Role, Sex, Urgency,
+    AccessNeed, CarerStatus, Code, ContactDetails, ContactMethod, ContactType, DischargeReason,
+    EpisodeState, Ethnicity, Need, NhsNumber, PersonDetails, Postcode, Present, ReferralDetails,
+    ReferralSource, Role, Sex, Urgency,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use std::sync::Arc;
@@ -440,6 +441,32 @@ async fn journey(
         if next > now {
             break;
         }
+        // Contacts lead each step: the first one moves the episode to contacting.
+        if to == EpisodeState::Contacting {
+            let dna = rng.chance(0.3);
+            ep = contact(store, pcn, &ep, next, dna, rng, actor).await?;
+            if dna {
+                let again = next + Duration::days(rng.range(1, 4));
+                if again < now {
+                    ep = contact(store, pcn, &ep, again, false, rng, actor).await?;
+                }
+            }
+            t = next;
+            if target == Some(to) {
+                break;
+            }
+            continue;
+        }
+        let visits = match to {
+            EpisodeState::Discharged => rng.range(4, 11),
+            EpisodeState::UnableToContact => 2,
+            _ => 1,
+        };
+        for k in 1..=visits {
+            let at = t + (next - t) * (k as i32) / (visits as i32 + 1);
+            let dna = to == EpisodeState::UnableToContact || rng.chance(0.08);
+            ep = contact(store, pcn, &ep, at, dna, rng, actor).await?;
+        }
         let reason = (to == EpisodeState::Discharged).then(|| {
             if rng.chance(0.6) {
                 DischargeReason::GoalsMet
@@ -462,4 +489,53 @@ async fn journey(
             .await?;
     }
     Ok(())
+}
+
+/// Records one synthetic contact on an episode.
+async fn contact(
+    store: &Arc<dyn Storage>,
+    pcn: i64,
+    ep: &storage::Episode,
+    at: DateTime<Utc>,
+    dna: bool,
+    rng: &mut Rng,
+    actor: &Actor,
+) -> Result<storage::Episode> {
+    let kind = *rng.pick(&[
+        ContactType::Telephone,
+        ContactType::Telephone,
+        ContactType::FaceToFace,
+        ContactType::HomeVisit,
+        ContactType::CommunityVenue,
+        ContactType::Video,
+        ContactType::Group,
+    ]);
+    let mut present = vec![Present::Person];
+    if rng.chance(0.15) {
+        present.push(Present::Carer);
+    }
+    let notes = if dna {
+        String::new()
+    } else {
+        rng.pick(&[
+            "Talked about what matters to them and what they would like to try.",
+            "Went through local groups together; keen on the walking group.",
+            "Reviewed how the first sessions went. Feeling more confident.",
+            "Helped with a benefits check and a referral for advice.",
+            "Checked in by phone; settling well with the group.",
+        ])
+        .to_string()
+    };
+    let details = ContactDetails {
+        contact_type: kind,
+        at,
+        duration_minutes: (!dna).then(|| rng.range(10, 61) as u16),
+        did_not_attend: dna,
+        present,
+        notes,
+    };
+    let (_, ep) = store
+        .record_contact(pcn, ep.id, ep.version, &details, actor)
+        .await?;
+    Ok(ep)
 }

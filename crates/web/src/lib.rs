@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Linkwork's HTTP face: server-rendered pages (askama), the JSON API under `/api/v1`,
 //! sign-in, sessions, CSRF, authorisation and security headers.
 //!
@@ -89,6 +90,8 @@ pub fn router(state: AppState) -> Router {
         .route("/episodes/{id}/assign", post(episodes::assign))
         .route("/episodes/{id}/state", post(episodes::transition))
         .route("/episodes/{id}/next-contact", post(episodes::next_contact))
+        .route("/episodes/{id}/contacts/new", get(contacts::new_form))
+        .route("/episodes/{id}/contacts", post(contacts::create))
         .route("/caseload", get(caseload::mine))
         .route("/caseloads/{user_id}", get(caseload::of_worker))
         .route("/audit", get(audit::list))

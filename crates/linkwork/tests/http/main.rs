@@ -5,6 +5,7 @@ mod helpers;
 
 mod api;
 mod auth;
+mod contacts;
 mod directory;
 mod journey;
 mod people;

@@ -186,3 +186,88 @@ pub async fn caseload(
         "episodes": rows,
     })))
 }
+
+#[derive(Deserialize)]
+pub struct NewContact {
+    #[serde(flatten)]
+    contact: domain::ContactDraft,
+    version: i64,
+}
+
+fn contact_json(c: &storage::Contact) -> serde_json::Value {
+    let d = &c.details;
+    serde_json::json!({
+        "id": c.id,
+        "episode_id": c.episode_id,
+        "contact_type": d.contact_type.code(),
+        "at": d.at,
+        "duration_minutes": d.duration_minutes,
+        "did_not_attend": d.did_not_attend,
+        "present": d.present.iter().map(|p| p.code()).collect::<Vec<_>>(),
+        "notes": d.notes,
+        "recorded_at": c.recorded_at,
+    })
+}
+
+/// Records a contact (the same checks as the page); 201 with the contact and the episode.
+pub async fn create_contact(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<NewContact>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    auth.require(&state, auth.user.role.can_triage(), "api.contact.create")
+        .await?;
+    let pcn = auth.pcn()?;
+    let Some(ep) = state.store.get_episode(pcn, id).await? else {
+        return Err(auth.not_found(&state, "episode", id).await.into());
+    };
+    let details = match body.contact.validate(Utc::now(), ep.referred_at) {
+        Ok(d) => d,
+        Err(e) => return Ok(crate::error::api_validation(&e)),
+    };
+    match state
+        .store
+        .record_contact(pcn, id, body.version, &details, &auth.actor())
+        .await
+    {
+        Ok((c, ep)) => Ok((
+            axum::http::StatusCode::CREATED,
+            Json(serde_json::json!({"contact": contact_json(&c), "episode": ep})),
+        )
+            .into_response()),
+        Err(StorageError::NotFound) => Err(auth.not_found(&state, "episode", id).await.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An episode's contacts, newest first.
+pub async fn contacts(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    auth.require(&state, auth.user.role.can_read_people(), "api.contact.read")
+        .await?;
+    let pcn = auth.pcn()?;
+    let Some(ep) = state.store.get_episode(pcn, id).await? else {
+        return Err(auth.not_found(&state, "episode", id).await.into());
+    };
+    let list: Vec<serde_json::Value> = state
+        .store
+        .contacts_for_person(pcn, ep.person_id)
+        .await?
+        .iter()
+        .filter(|c| c.episode_id == id)
+        .map(contact_json)
+        .collect();
+    auth.audit_read(
+        &state,
+        "contact.read",
+        Some(ep.person_id),
+        format!("api: episode {id} contacts"),
+    )
+    .await?;
+    Ok(Json(serde_json::json!({"contacts": list})))
+}

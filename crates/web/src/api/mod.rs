@@ -28,6 +28,10 @@ pub fn router() -> Router<AppState> {
         .route("/episodes/{id}", get(episodes::get))
         .route("/episodes/{id}/assign", post(episodes::assign))
         .route("/episodes/{id}/transition", post(episodes::transition))
+        .route(
+            "/episodes/{id}/contacts",
+            get(episodes::contacts).post(episodes::create_contact),
+        )
         .route("/caseloads/{user_id}", get(episodes::caseload))
         .route(
             "/directory/services/{id}",
@@ -49,6 +53,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/episodes/{id}"),
     ("post", "/episodes/{id}/assign"),
     ("post", "/episodes/{id}/transition"),
+    ("get", "/episodes/{id}/contacts"),
+    ("post", "/episodes/{id}/contacts"),
     ("get", "/caseloads/{user_id}"),
     ("get", "/directory/services/{id}"),
     ("patch", "/directory/services/{id}"),

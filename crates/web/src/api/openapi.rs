@@ -90,6 +90,28 @@ pub fn spec() -> Value {
                 "requestBody": body("Transition"),
                 "responses": std_errors(json!({"200": ok("Episode", "Moved")}))
             }},
+            "/episodes/{id}/contacts": {
+                "get": {
+                    "summary": "An episode's contacts, newest first",
+                    "parameters": [id_param("id")],
+                    "responses": std_errors(json!({"200": {"description": "The contacts"}}))
+                },
+                "post": {
+                    "summary": "Record a contact; the first contact moves a referred episode to contacting",
+                    "parameters": [id_param("id")],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["contact_type", "date", "version"], "properties": {
+                        "contact_type": {"type": "string", "enum": ["telephone", "face_to_face", "home_visit", "video", "community_venue", "text_email", "group"]},
+                        "date": {"type": "string", "format": "date"},
+                        "time": {"type": "string", "description": "HH:MM, 24-hour"},
+                        "duration_minutes": {"type": "string", "description": "1–480; not needed when did_not_attend"},
+                        "did_not_attend": {"type": "boolean"},
+                        "present": {"type": "array", "items": {"type": "string", "enum": ["person", "carer", "family", "interpreter"]}},
+                        "notes": {"type": "string"},
+                        "version": {"type": "integer", "description": "The episode's version"}
+                    }}}}},
+                    "responses": std_errors(json!({"201": {"description": "The contact and the updated episode"}}))
+                }
+            },
             "/caseloads/{user_id}": {"get": {
                 "summary": "A link worker's caseload",
                 "parameters": [

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod caseload;
+pub mod contacts;
 pub mod episodes;
 pub mod health;
 pub mod home;
@@ -28,6 +29,7 @@ pub(crate) fn flash(done: Option<&str>) -> Option<String> {
         "assigned" => "Episode assigned.",
         "state" => "Episode updated.",
         "next-contact" => "Next contact saved.",
+        "contact" => "Contact recorded.",
         "password" => "Your password has been changed. Sign in again on your other devices.",
         "token-revoked" => "Token revoked. It can no longer be used.",
         "user-created" => "Account created.",

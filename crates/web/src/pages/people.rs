@@ -583,6 +583,11 @@ pub(crate) struct EpisodeView {
     pub next_states: Vec<Opt>,
     pub can_discharge: bool,
     pub next_contact_value: String,
+    /// (when, what, who was there, notes), newest first.
+    pub contacts: Vec<(String, String, String, String)>,
+    pub contacts_norm: String,
+    /// below, within or above the usual 6–12.
+    pub norm_band: &'static str,
 }
 
 pub async fn show(
@@ -679,6 +684,7 @@ pub async fn show(
 
     let referrals = state.store.referrals_for_person(pcn, id).await?;
     let episodes = state.store.episodes_for_person(pcn, id).await?;
+    let all_contacts = state.store.contacts_for_person(pcn, id).await?;
     let now = Utc::now();
     let episodes = episodes
         .iter()
@@ -704,12 +710,11 @@ pub async fn show(
                 let by = if r.referrer_name.is_empty() {
                     r.source.label().to_string()
                 } else {
-                    format!(
-                        "{} ({}), {}",
-                        r.referrer_name,
-                        r.source.label(),
-                        r.referrer_organisation
-                    )
+                    let mut by = format!("{} ({})", r.referrer_name, r.source.label());
+                    if !r.referrer_organisation.is_empty() {
+                        by.push_str(&format!(", {}", r.referrer_organisation));
+                    }
+                    by
                 };
                 s.push(("Referred by".into(), by));
                 if !r.referrer_contact.is_empty() {
@@ -733,6 +738,15 @@ pub async fn show(
             if let Some(reason) = e.discharge_reason {
                 s.push(("Discharge reason".into(), reason.label().into()));
             }
+            let contacts: Vec<&storage::Contact> = all_contacts
+                .iter()
+                .filter(|c| c.episode_id == e.id)
+                .collect();
+            let attended = contacts
+                .iter()
+                .filter(|c| !c.details.did_not_attend)
+                .count();
+            let norm = domain::contact::contacts_against_norm(attended);
             EpisodeView {
                 id: e.id,
                 version: e.version,
@@ -755,6 +769,21 @@ pub async fn show(
                     .next_contact_at
                     .map(|t| t.format("%Y-%m-%d").to_string())
                     .unwrap_or_default(),
+                contacts: contacts
+                    .iter()
+                    .map(|c| {
+                        let d = &c.details;
+                        let present: Vec<&str> = d.present.iter().map(|p| p.label()).collect();
+                        (
+                            datetime(d.at),
+                            d.summary(),
+                            present.join(", "),
+                            d.notes.clone(),
+                        )
+                    })
+                    .collect(),
+                contacts_norm: norm.0,
+                norm_band: norm.1,
             }
         })
         .collect();
