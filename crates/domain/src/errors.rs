@@ -1,11 +1,13 @@
 //! Validation errors tied to the form field (or JSON field) that caused them.
 
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// One thing wrong with one field, said so a person can fix it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
-    pub field: &'static str,
+    /// The form field or JSON field name (fixed, or built for repeated rows like `goal_2`).
+    pub field: Cow<'static, str>,
     pub message: String,
 }
 
@@ -14,9 +16,9 @@ pub struct FieldError {
 pub struct FieldErrors(pub Vec<FieldError>);
 
 impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+    pub fn add(&mut self, field: impl Into<Cow<'static, str>>, message: impl Into<String>) {
         self.0.push(FieldError {
-            field,
+            field: field.into(),
             message: message.into(),
         });
     }
@@ -26,7 +28,7 @@ impl FieldErrors {
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0
             .iter()
-            .find(|e| e.field == field)
+            .find(|e| e.field.as_ref() == field)
             .map(|e| e.message.as_str())
     }
     pub fn into_result<T>(self, ok: T) -> Result<T, FieldErrors> {

@@ -11,6 +11,7 @@ pub mod contact;
 pub mod directory;
 pub mod episode;
 pub mod errors;
+pub mod journey;
 pub mod nhs_number;
 pub mod outcomes;
 pub mod person;
@@ -27,6 +28,10 @@ pub use directory::{
 };
 pub use episode::{DischargeReason, EpisodeState};
 pub use errors::{FieldError, FieldErrors};
+pub use journey::{
+    ActionOwner, Assessment, AssessmentDraft, CarePlan, DischargeSummary, HealthPeriod, HealthUse,
+    Measure, PlanDraft, RecordKind, ReferralBack, Safeguarding,
+};
 pub use nhs_number::NhsNumber;
 pub use outcomes::{Answers, Instrument, MeasurePoint, Ons4Band, Score};
 pub use person::{

@@ -196,7 +196,7 @@ impl Answers {
             if raw.is_empty() {
                 if !instrument.optional(code) {
                     errors.add(
-                        code,
+                        *code,
                         format!("Answer this question with a number from {lo} to {hi}"),
                     );
                 }
@@ -206,7 +206,7 @@ impl Answers {
             match raw.parse::<u8>() {
                 Ok(v) if (*lo..=*hi).contains(&v) => scores.push((*code, Some(v))),
                 _ => {
-                    errors.add(code, format!("Enter a whole number from {lo} to {hi}"));
+                    errors.add(*code, format!("Enter a whole number from {lo} to {hi}"));
                     scores.push((*code, None));
                 }
             }

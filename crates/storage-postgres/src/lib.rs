@@ -6,6 +6,7 @@ mod audit;
 mod contacts;
 mod directory;
 mod episodes;
+mod journey;
 mod orgs;
 mod people;
 mod rows;
@@ -17,6 +18,11 @@ use sqlx::PgPool;
 use std::str::FromStr;
 use std::time::Duration;
 use storage::{Result, StorageError};
+
+/// Names the shared engine code (`crates/storage/engine/`) compiles against.
+pub(crate) type Store = PgStorage;
+pub(crate) type DbRow = sqlx::postgres::PgRow;
+pub(crate) type DbConn = sqlx::PgConnection;
 
 /// A Linkwork database in PostgreSQL.
 #[derive(Clone)]

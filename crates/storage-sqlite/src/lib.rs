@@ -6,6 +6,7 @@ mod audit;
 mod contacts;
 mod directory;
 mod episodes;
+mod journey;
 mod orgs;
 mod people;
 mod rows;
@@ -17,6 +18,11 @@ use sqlx::SqlitePool;
 use std::str::FromStr;
 use std::time::Duration;
 use storage::{Result, StorageError};
+
+/// Names the shared engine code (`crates/storage/engine/`) compiles against.
+pub(crate) type Store = SqliteStorage;
+pub(crate) type DbRow = sqlx::sqlite::SqliteRow;
+pub(crate) type DbConn = sqlx::SqliteConnection;
 
 /// A Linkwork database in SQLite.
 #[derive(Clone)]

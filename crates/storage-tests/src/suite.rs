@@ -616,7 +616,8 @@ pub async fn episode_transitions_follow_the_domain(s: Arc<dyn Storage>) {
             .len(),
         1
     );
-    assert_eq!(s.timeline(f.pcn_a, cur.person_id).await.unwrap().len(), 9);
+    // Eight moves, the referral, and the GP-record code queued on acceptance.
+    assert_eq!(s.timeline(f.pcn_a, cur.person_id).await.unwrap().len(), 10);
 }
 
 pub async fn accounts_throttling_sessions_and_tokens(s: Arc<dyn Storage>) {
@@ -913,4 +914,490 @@ pub async fn contacts_move_the_episode_on(s: Arc<dyn Storage>) {
             .count(),
         3
     );
+}
+
+/// An episode for a new person registered at practice A, moved to `accepted`.
+async fn accepted_episode(s: &dyn Storage, f: &Fixture, family: &str) -> storage::Episode {
+    let mut p = person("Journey", family, "1961-02-03");
+    p.practice_id = Some(f.practice_a);
+    let (_, ep) = s
+        .create_referral(
+            f.pcn_a,
+            PersonRef::New(Box::new(p)),
+            &referral(),
+            Some(f.manager_a),
+            Utc::now() - Duration::days(20),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let mut ep = ep;
+    for to in [EpisodeState::Contacting, EpisodeState::Accepted] {
+        ep = s
+            .transition_episode(f.pcn_a, ep.id, ep.version, to, None, Utc::now(), &actor())
+            .await
+            .unwrap();
+    }
+    ep
+}
+
+pub async fn coding_is_queued_once_per_episode(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let accepted = accepted_episode(&*s, &f, "Accepts").await;
+    let pending = s
+        .coding_entries(f.pcn_a, Some(f.practice_a), true)
+        .await
+        .unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].concept_id, "871731000000106");
+    assert_eq!(pending[0].episode_id, accepted.id);
+    assert_eq!(pending[0].person_name, "Journey Accepts");
+    assert!(s
+        .coding_entries(f.pcn_b, None, false)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(s
+        .coding_entries(f.pcn_a, Some(f.practice_b), false)
+        .await
+        .unwrap()
+        .is_empty());
+    // A decline queues the decline code.
+    let (_, ep) = s
+        .create_referral(
+            f.pcn_a,
+            PersonRef::New(Box::new(person("Journey", "Declines", "1970-01-01"))),
+            &referral(),
+            None,
+            Utc::now(),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    s.transition_episode(
+        f.pcn_a,
+        ep.id,
+        ep.version,
+        EpisodeState::Declined,
+        None,
+        Utc::now(),
+        &actor(),
+    )
+    .await
+    .unwrap();
+    let all = s.coding_entries(f.pcn_a, None, true).await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[1].concept_id, "871711000000103");
+    assert_eq!(all[1].practice_id, None, "no practice recorded");
+    // Marked recorded once; a second time is refused; another PCN cannot.
+    let err = s
+        .mark_coded(f.pcn_b, pending[0].id, &actor())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::NotFound), "{err:?}");
+    let done = s
+        .mark_coded(f.pcn_a, pending[0].id, &actor())
+        .await
+        .unwrap();
+    assert!(done.recorded && done.recorded_at.is_some());
+    let again = s
+        .mark_coded(f.pcn_a, pending[0].id, &actor())
+        .await
+        .unwrap_err();
+    assert!(matches!(again, StorageError::Rule(_)));
+    assert_eq!(
+        s.coding_entries(f.pcn_a, None, true).await.unwrap().len(),
+        1
+    );
+    assert_eq!(
+        s.coding_for_person(f.pcn_a, accepted.person_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // The catalogue is data: a new concept queued on acceptance applies from now on.
+    s.save_coding_concept(
+        &storage::CodingConcept {
+            concept_id: "1000000000001".into(),
+            term: "Local social prescribing offered code".into(),
+            queued_on: Some(EpisodeState::Accepted),
+            active: true,
+        },
+        &actor(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.coding_catalogue().await.unwrap().len(), 3);
+    let second = accepted_episode(&*s, &f, "Second").await;
+    let codes = s
+        .coding_for_person(f.pcn_a, second.person_id)
+        .await
+        .unwrap();
+    assert_eq!(codes.len(), 2, "{codes:?}");
+    let timeline = s.timeline(f.pcn_a, accepted.person_id).await.unwrap();
+    assert_eq!(timeline.iter().filter(|t| t.kind == "coding").count(), 2);
+}
+
+pub async fn records_keep_history_and_move_the_episode(s: Arc<dyn Storage>) {
+    use domain::{Code, RecordKind};
+    use storage::NewRecord;
+    let f = fixture(&*s).await;
+    let ep = accepted_episode(&*s, &f, "Records").await;
+    let rec = |kind: RecordKind, body: &str| NewRecord {
+        kind,
+        status: String::new(),
+        body: body.into(),
+        assigned_to: None,
+        summary: format!("{} saved", kind.label()),
+    };
+    let err = s
+        .add_record(f.pcn_b, ep.id, &rec(RecordKind::Assessment, "{}"), &actor())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::NotFound));
+    let (_, ep) = s
+        .add_record(
+            f.pcn_a,
+            ep.id,
+            &rec(RecordKind::Assessment, "{\"v\":1}"),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ep.state, EpisodeState::Assessed);
+    let (_, ep) = s
+        .add_record(
+            f.pcn_a,
+            ep.id,
+            &rec(RecordKind::Assessment, "{\"v\":2}"),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        ep.state,
+        EpisodeState::Assessed,
+        "reassessment keeps the state"
+    );
+    let (_, ep) = s
+        .add_record(
+            f.pcn_a,
+            ep.id,
+            &rec(RecordKind::Plan, "{\"plan\":1}"),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ep.state, EpisodeState::PlanAgreed);
+    let all = s.records_for_person(f.pcn_a, ep.person_id).await.unwrap();
+    assert_eq!(all.len(), 3, "earlier versions kept");
+    assert_eq!(all[0].body, "{\"v\":1}");
+    // A safeguarding concern is open until its supervisor closes it.
+    let mut concern = rec(RecordKind::Safeguarding, "{\"concern\":\"x\"}");
+    concern.status = "open".into();
+    concern.assigned_to = Some(f.manager_a);
+    let (c, _) = s
+        .add_record(f.pcn_a, ep.id, &concern, &actor())
+        .await
+        .unwrap();
+    let open = s
+        .records_by_status(f.pcn_a, RecordKind::Safeguarding, "open", Some(f.manager_a))
+        .await
+        .unwrap();
+    assert_eq!(open.len(), 1);
+    assert!(s
+        .records_by_status(f.pcn_a, RecordKind::Safeguarding, "open", Some(f.worker_a))
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(s
+        .records_by_status(f.pcn_b, RecordKind::Safeguarding, "open", None)
+        .await
+        .unwrap()
+        .is_empty());
+    let stale = s
+        .update_record(
+            f.pcn_a,
+            c.id,
+            c.version + 1,
+            "closed",
+            "{}",
+            "closed",
+            &actor(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(stale, StorageError::Stale));
+    let other = s
+        .update_record(f.pcn_b, c.id, c.version, "closed", "{}", "closed", &actor())
+        .await
+        .unwrap_err();
+    assert!(matches!(other, StorageError::NotFound));
+    let closed = s
+        .update_record(
+            f.pcn_a,
+            c.id,
+            c.version,
+            "closed",
+            "{\"done\":1}",
+            "Closed",
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((closed.status.as_str(), closed.version), ("closed", 2));
+    assert!(s
+        .records_by_status(f.pcn_a, RecordKind::Safeguarding, "open", None)
+        .await
+        .unwrap()
+        .is_empty());
+    // Discharge with a summary, in one step; then only health service use may be added.
+    let stale = s
+        .discharge(
+            f.pcn_a,
+            ep.id,
+            ep.version - 1,
+            DischargeReason::GoalsMet,
+            "{}",
+            Utc::now(),
+            &actor(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(stale, StorageError::Stale));
+    let ep = s
+        .discharge(
+            f.pcn_a,
+            ep.id,
+            ep.version,
+            DischargeReason::GoalsMet,
+            "{\"summary\":\"done\"}",
+            Utc::now(),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ep.state, EpisodeState::Discharged);
+    assert_eq!(ep.discharge_reason, Some(DischargeReason::GoalsMet));
+    let err = s
+        .add_record(f.pcn_a, ep.id, &rec(RecordKind::Plan, "{}"), &actor())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::Rule(_)));
+    s.add_record(f.pcn_a, ep.id, &rec(RecordKind::HealthUse, "{}"), &actor())
+        .await
+        .unwrap();
+    let kinds: Vec<RecordKind> = s
+        .records_for_person(f.pcn_a, ep.person_id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.kind)
+        .collect();
+    assert!(kinds.contains(&RecordKind::Discharge) && kinds.contains(&RecordKind::HealthUse));
+    let audit = s.all_audit().await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "assessment.create"));
+    assert!(audit.iter().any(|a| a.action == "safeguarding.update"));
+    assert!(audit.iter().any(|a| a.action == "episode.discharge"));
+}
+
+pub async fn connections_close_the_loop(s: Arc<dyn Storage>) {
+    use domain::{ConnectionKind, ConnectionReason, ConnectionStatus, Side};
+    use storage::{ConnectionScope, NewConnection, SharedDetails, StatusChange};
+    let f = fixture(&*s).await;
+    let garden = s.create_partner_org("Garden Club").await.unwrap().id;
+    let other = s.create_partner_org("Choir").await.unwrap().id;
+    let ep = accepted_episode(&*s, &f, "Connects").await;
+    let new = |kind: ConnectionKind, consent: bool, partner: Option<i64>| NewConnection {
+        service_id: "svc-1".into(),
+        service_name: "Allotment mornings".into(),
+        organization_name: "Garden Club".into(),
+        partner_org_id: partner,
+        kind,
+        consent_at: consent.then(Utc::now),
+        shared: SharedDetails {
+            name: "Journey Connects".into(),
+            phone: "07700 900123".into(),
+            link_worker: "Sam".into(),
+            link_worker_contact: "0113 496 0001".into(),
+            ..Default::default()
+        },
+        due_at: Some(Utc::now() - Duration::days(1)),
+        note: String::new(),
+    };
+    let err = s
+        .create_connection(
+            f.pcn_a,
+            ep.id,
+            &new(ConnectionKind::Referral, false, Some(garden)),
+            &actor(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StorageError::Rule(ref m) if m.contains("consent")),
+        "{err:?}"
+    );
+    let (sign, _) = s
+        .create_connection(
+            f.pcn_a,
+            ep.id,
+            &new(ConnectionKind::Signpost, false, None),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sign.status, ConnectionStatus::Completed);
+    assert_eq!(sign.shared.name, "", "nothing shared for a signpost");
+    let (r, _) = s
+        .create_connection(
+            f.pcn_a,
+            ep.id,
+            &new(ConnectionKind::Referral, true, Some(garden)),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, ConnectionStatus::Requested);
+    assert_eq!(r.shared.phone, "07700 900123");
+    // Overdue and not yet reminded.
+    let overdue = s.overdue_unreminded(Utc::now()).await.unwrap();
+    assert_eq!(overdue.iter().map(|c| c.id).collect::<Vec<_>>(), vec![r.id]);
+    s.mark_reminded(r.id, Utc::now()).await.unwrap();
+    assert!(s.overdue_unreminded(Utc::now()).await.unwrap().is_empty());
+    // Partners see only referrals addressed to them.
+    assert_eq!(s.connections_for_partner(garden).await.unwrap().len(), 1);
+    assert!(s.connections_for_partner(other).await.unwrap().is_empty());
+    assert!(s
+        .get_connection(ConnectionScope::Partner(other), r.id)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(s
+        .get_connection(ConnectionScope::Partner(garden), sign.id)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(s
+        .get_connection(ConnectionScope::Pcn(f.pcn_b), r.id)
+        .await
+        .unwrap()
+        .is_none());
+    let change = |to, reason, side| StatusChange {
+        to,
+        reason,
+        note: String::new(),
+        side,
+    };
+    let err = s
+        .update_connection(
+            ConnectionScope::Partner(other),
+            r.id,
+            r.version,
+            &change(ConnectionStatus::Accepted, None, Side::Partner),
+            &actor(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::NotFound));
+    // The link worker cannot answer for an organisation that answers in Linkwork.
+    let err = s
+        .update_connection(
+            ConnectionScope::Pcn(f.pcn_a),
+            r.id,
+            r.version,
+            &change(ConnectionStatus::Accepted, None, Side::Partner),
+            &actor(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::Rule(_)));
+    let err = s
+        .update_connection(
+            ConnectionScope::Partner(garden),
+            r.id,
+            r.version,
+            &change(ConnectionStatus::Completed, None, Side::Partner),
+            &actor(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StorageError::Rule(ref m) if m.contains("Accepted")),
+        "{err:?}"
+    );
+    let r = s
+        .update_connection(
+            ConnectionScope::Partner(garden),
+            r.id,
+            r.version,
+            &change(ConnectionStatus::Accepted, None, Side::Partner),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert!(r.answered_at.is_some());
+    assert_eq!(s.open_referrals(f.pcn_a, None).await.unwrap().len(), 1);
+    let r = s
+        .update_connection(
+            ConnectionScope::Partner(garden),
+            r.id,
+            r.version,
+            &change(ConnectionStatus::Completed, None, Side::Partner),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, ConnectionStatus::Completed);
+    assert!(s.open_referrals(f.pcn_a, None).await.unwrap().is_empty());
+    // Without a partner account, the link worker records the organisation's answer; a
+    // rejection needs a reason.
+    let (r2, _) = s
+        .create_connection(
+            f.pcn_a,
+            ep.id,
+            &new(ConnectionKind::Referral, true, None),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let err = s
+        .update_connection(
+            ConnectionScope::Pcn(f.pcn_a),
+            r2.id,
+            r2.version,
+            &change(ConnectionStatus::Rejected, None, Side::Partner),
+            &actor(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::Rule(ref m) if m.contains("reason")));
+    let r2 = s
+        .update_connection(
+            ConnectionScope::Pcn(f.pcn_a),
+            r2.id,
+            r2.version,
+            &change(
+                ConnectionStatus::Rejected,
+                Some(ConnectionReason::NoCapacity),
+                Side::Partner,
+            ),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r2.reason, Some(ConnectionReason::NoCapacity));
+    let mine = s
+        .connections_for_person(f.pcn_a, ep.person_id)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 3);
+    let timeline = s.timeline(f.pcn_a, ep.person_id).await.unwrap();
+    assert!(timeline
+        .iter()
+        .any(|t| t.summary.contains("referral accepted")));
+    assert!(timeline
+        .iter()
+        .any(|t| t.summary.contains("as told by the organisation")));
 }

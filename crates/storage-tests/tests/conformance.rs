@@ -40,4 +40,7 @@ conformance!(
     accounts_throttling_sessions_and_tokens,
     audit_chain_records_every_write,
     contacts_move_the_episode_on,
+    coding_is_queued_once_per_episode,
+    records_keep_history_and_move_the_episode,
+    connections_close_the_loop,
 );

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod directory;
+pub mod journey;
 mod records;
 
 pub use audit::{
@@ -16,6 +17,10 @@ pub use audit::{
 pub use directory::{
     DirDoc, DirOrgRecord, DirServiceRecord, DirServiceWrite, DirectoryBatch, DirectoryStore,
     ImportCounts,
+};
+pub use journey::{
+    CodingConcept, CodingEntry, Connection, ConnectionScope, EpisodeRecord, JourneyStore,
+    NewConnection, NewRecord, SharedDetails, StatusChange,
 };
 pub use records::*;
 
@@ -275,6 +280,7 @@ pub trait Storage:
     + ContactStore
     + AuditStore
     + DirectoryStore
+    + JourneyStore
     + Engine
 {
 }
@@ -286,6 +292,7 @@ impl<
             + ContactStore
             + AuditStore
             + DirectoryStore
+            + JourneyStore
             + Engine,
     > Storage for T
 {
