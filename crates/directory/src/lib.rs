@@ -6,12 +6,14 @@ pub mod csv_import;
 pub mod export;
 pub mod import;
 pub mod listing;
+pub mod matching;
 pub mod oruk;
 pub mod search;
 pub mod validate;
 
 pub use import::{parse_json, Parsed};
 pub use listing::Listing;
+pub use matching::{Match, MatchProfile};
 pub use search::{Hit, SearchIndex, SearchQuery, Sort};
 pub use validate::Problem;
 

@@ -549,6 +549,14 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Runs `f` over the facts of every service in the live snapshot.
+    pub(crate) fn with_facts<T>(&self, f: impl FnOnce(&[Facts]) -> T) -> T {
+        match self.snapshot() {
+            Ok(snap) => f(&snap.facts),
+            Err(_) => f(&[]),
+        }
+    }
+
     /// The facts held for a service.
     pub fn facts(&self, id: &str) -> Option<Facts> {
         let snap = self.snapshot().ok()?;
