@@ -40,6 +40,7 @@ CREATE TABLE episode_records (
     kind TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT '',
     body TEXT NOT NULL,
+    due_at TIMESTAMPTZ,
     assigned_to BIGINT REFERENCES users(id),
     created_by BIGINT REFERENCES users(id),
     created_at TIMESTAMPTZ NOT NULL,

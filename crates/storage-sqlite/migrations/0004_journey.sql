@@ -40,6 +40,7 @@ CREATE TABLE episode_records (
     kind TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT '',
     body TEXT NOT NULL,
+    due_at TEXT,
     assigned_to INTEGER REFERENCES users(id),
     created_by INTEGER REFERENCES users(id),
     created_at TEXT NOT NULL,

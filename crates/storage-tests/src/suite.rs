@@ -1049,6 +1049,7 @@ pub async fn records_keep_history_and_move_the_episode(s: Arc<dyn Storage>) {
         status: String::new(),
         body: body.into(),
         assigned_to: None,
+        due_at: (kind == RecordKind::Plan).then(|| Utc::now() + Duration::days(3)),
         summary: format!("{} saved", kind.label()),
     };
     let err = s
@@ -1090,6 +1091,35 @@ pub async fn records_keep_history_and_move_the_episode(s: Arc<dyn Storage>) {
         .await
         .unwrap();
     assert_eq!(ep.state, EpisodeState::PlanAgreed);
+    s.assign_episode(f.pcn_a, ep.id, ep.version, f.worker_a, Utc::now(), &actor())
+        .await
+        .unwrap();
+    let ep = s.get_episode(f.pcn_a, ep.id).await.unwrap().unwrap();
+    let due = s
+        .due_records(
+            f.pcn_a,
+            RecordKind::Plan,
+            f.worker_a,
+            Utc::now() + Duration::days(7),
+        )
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1, "the plan review is due within a week");
+    assert!(s
+        .due_records(f.pcn_a, RecordKind::Plan, f.worker_a, Utc::now())
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(s
+        .due_records(
+            f.pcn_a,
+            RecordKind::Plan,
+            f.worker_a2,
+            Utc::now() + Duration::days(7)
+        )
+        .await
+        .unwrap()
+        .is_empty());
     let all = s.records_for_person(f.pcn_a, ep.person_id).await.unwrap();
     assert_eq!(all.len(), 3, "earlier versions kept");
     assert_eq!(all[0].body, "{\"v\":1}");

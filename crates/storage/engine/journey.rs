@@ -31,6 +31,7 @@ fn record(r: &DbRow) -> Result<EpisodeRecord> {
         status: r.try_get("status").map_err(backend)?,
         body: r.try_get("body").map_err(backend)?,
         assigned_to: r.try_get("assigned_to").map_err(backend)?,
+        due_at: r.try_get("due_at").map_err(backend)?,
         created_by: r.try_get("created_by").map_err(backend)?,
         created_at: r.try_get("created_at").map_err(backend)?,
         updated_at: r.try_get("updated_at").map_err(backend)?,
@@ -336,8 +337,8 @@ impl JourneyStore for Store {
         }
         let now = storage::now();
         let r = sqlx::query(
-            "INSERT INTO episode_records (pcn_id, episode_id, person_id, kind, status, body, assigned_to, created_by, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING *",
+            "INSERT INTO episode_records (pcn_id, episode_id, person_id, kind, status, body, assigned_to, due_at, created_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING *",
         )
         .bind(pcn)
         .bind(episode_id)
@@ -346,6 +347,7 @@ impl JourneyStore for Store {
         .bind(&rec.status)
         .bind(&rec.body)
         .bind(rec.assigned_to)
+        .bind(rec.due_at)
         .bind(actor.user_id)
         .bind(now)
         .fetch_one(&mut *tx)
@@ -476,6 +478,30 @@ impl JourneyStore for Store {
         .bind(status)
         .bind(assigned_to.is_none())
         .bind(assigned_to.unwrap_or(0))
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(record).collect()
+    }
+
+    async fn due_records(
+        &self,
+        pcn: i64,
+        kind: RecordKind,
+        link_worker_id: i64,
+        before: DateTime<Utc>,
+    ) -> Result<Vec<EpisodeRecord>> {
+        let rows = sqlx::query(
+            "SELECT r.* FROM episode_records r JOIN episodes e ON e.id = r.episode_id
+             WHERE r.pcn_id = $1 AND r.kind = $2 AND e.link_worker_id = $3 AND r.due_at < $4
+               AND e.state NOT IN ('declined', 'unable_to_contact', 'discharged')
+               AND r.id = (SELECT MAX(r2.id) FROM episode_records r2 WHERE r2.episode_id = r.episode_id AND r2.kind = $2)
+             ORDER BY r.due_at, r.id",
+        )
+        .bind(pcn)
+        .bind(kind.code())
+        .bind(link_worker_id)
+        .bind(before)
         .fetch_all(&self.read)
         .await
         .map_err(backend)?;

@@ -51,6 +51,8 @@ pub struct EpisodeRecord {
     pub body: String,
     /// Who must act on it (the GP supervisor for safeguarding).
     pub assigned_to: Option<i64>,
+    /// When it falls due (a plan's review date).
+    pub due_at: Option<DateTime<Utc>>,
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -71,6 +73,7 @@ pub struct NewRecord {
     pub status: String,
     pub body: String,
     pub assigned_to: Option<i64>,
+    pub due_at: Option<DateTime<Utc>>,
     /// One line for the person's timeline.
     pub summary: String,
 }
@@ -214,6 +217,15 @@ pub trait JourneyStore: Send + Sync {
         kind: RecordKind,
         status: &str,
         assigned_to: Option<i64>,
+    ) -> Result<Vec<EpisodeRecord>>;
+    /// The latest document of a kind per open episode of a link worker's, where it falls
+    /// due before `before` (plan reviews due), soonest first.
+    async fn due_records(
+        &self,
+        pcn: i64,
+        kind: RecordKind,
+        link_worker_id: i64,
+        before: DateTime<Utc>,
     ) -> Result<Vec<EpisodeRecord>>;
     /// Discharges an episode with a reason and closing summary in one transaction.
     #[allow(clippy::too_many_arguments)]
