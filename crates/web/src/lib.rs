@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod charts;
 mod error;
 mod form;
 mod headers;
@@ -37,6 +38,10 @@ pub struct WebConfig {
     pub max_failed_logins: u32,
     /// How long a locked account stays locked.
     pub lockout: Duration,
+    /// New referrals waiting longer than this for a first contact are flagged.
+    pub first_contact_wait_days: i64,
+    /// Unsuccessful contact attempts before an episode may be closed as unable to contact.
+    pub unable_to_contact_attempts: u32,
 }
 
 impl Default for WebConfig {
@@ -47,6 +52,8 @@ impl Default for WebConfig {
             session_absolute: Duration::from_secs(12 * 60 * 60),
             max_failed_logins: 5,
             lockout: Duration::from_secs(15 * 60),
+            first_contact_wait_days: 7,
+            unable_to_contact_attempts: 3,
         }
     }
 }
@@ -92,6 +99,28 @@ pub fn router(state: AppState) -> Router {
         .route("/episodes/{id}/next-contact", post(episodes::next_contact))
         .route("/episodes/{id}/contacts/new", get(contacts::new_form))
         .route("/episodes/{id}/contacts", post(contacts::create))
+        .route("/episodes/{id}/assessment", get(journey::assessment_new).post(journey::assessment_save))
+        .route("/episodes/{id}/plan", get(journey::plan_new).post(journey::plan_save))
+        .route("/episodes/{id}/plan/print", get(journey::plan_print))
+        .route("/episodes/{id}/measures/new", get(journey::measure_new))
+        .route("/episodes/{id}/measures", post(journey::measure_save))
+        .route("/episodes/{id}/safeguarding", get(journey::safeguarding_new).post(journey::safeguarding_save))
+        .route("/episodes/{id}/referral-back", get(journey::referral_back_new).post(journey::referral_back_save))
+        .route("/episodes/{id}/health-use", get(journey::health_use_new).post(journey::health_use_save))
+        .route("/episodes/{id}/discharge", get(journey::discharge_new).post(journey::discharge_save))
+        .route("/episodes/{id}/match", get(connections::match_page))
+        .route("/episodes/{id}/refer", get(connections::refer_new))
+        .route("/episodes/{id}/connections", post(connections::create))
+        .route("/connections/{id}/status", post(connections::status))
+        .route("/waiting", get(connections::waiting))
+        .route("/partner/referrals", get(connections::partner_list))
+        .route("/partner/referrals/{id}", get(connections::partner_show).post(connections::partner_status))
+        .route("/safeguarding", get(journey::safeguarding_list))
+        .route("/safeguarding/{id}", get(journey::safeguarding_show).post(journey::safeguarding_close))
+        .route("/coding", get(coding::list))
+        .route("/coding/{id}/recorded", post(coding::mark_recorded))
+        .route("/admin/coding", get(coding::catalogue).post(coding::save_concept))
+        .route("/today", get(today::show))
         .route("/caseload", get(caseload::mine))
         .route("/caseloads/{user_id}", get(caseload::of_worker))
         .route("/audit", get(audit::list))

@@ -65,6 +65,7 @@ impl PageCtx {
 fn nav_for(role: Role, path: &str) -> Vec<NavLink> {
     let mut links: Vec<(&'static str, &'static str)> = Vec::new();
     if role.has_caseload() {
+        links.push(("/today", "Today"));
         links.push(("/caseload", "My caseload"));
     }
     if role.can_triage() {
@@ -83,7 +84,17 @@ fn nav_for(role: Role, path: &str) -> Vec<NavLink> {
         links.push(("/directory", "Directory"));
     }
     if role == Role::Partner {
+        links.push(("/partner/referrals", "Referrals to us"));
         links.push(("/partner", "Our listings"));
+    }
+    if matches!(role, Role::Supervisor | Role::Manager) {
+        links.push(("/safeguarding", "Safeguarding"));
+    }
+    if matches!(role, Role::Manager | Role::LinkWorker | Role::Supervisor) {
+        links.push(("/coding", "GP coding"));
+    }
+    if role == Role::Admin {
+        links.push(("/admin/coding", "Code catalogue"));
     }
     if role.can_view_audit() {
         links.push(("/audit", "Audit log"));
@@ -113,7 +124,7 @@ pub struct Opt {
 pub struct Field {
     /// text, email, tel, date, password, textarea, select, radios, checkboxes, checkbox
     pub kind: &'static str,
-    pub name: &'static str,
+    pub name: std::borrow::Cow<'static, str>,
     pub label: String,
     pub hint: String,
     pub value: String,
@@ -126,10 +137,14 @@ pub struct Field {
 }
 
 impl Field {
-    pub fn new(kind: &'static str, name: &'static str, label: &str) -> Self {
+    pub fn new(
+        kind: &'static str,
+        name: impl Into<std::borrow::Cow<'static, str>>,
+        label: &str,
+    ) -> Self {
         Self {
             kind,
-            name,
+            name: name.into(),
             label: label.into(),
             hint: String::new(),
             value: String::new(),
@@ -181,7 +196,7 @@ impl Field {
         self
     }
     pub fn errors(mut self, errors: &FieldErrors) -> Self {
-        self.error = errors.get(self.name).map(String::from);
+        self.error = errors.get(&self.name).map(String::from);
         self
     }
     pub fn hint_id(&self) -> String {

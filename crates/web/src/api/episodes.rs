@@ -124,6 +124,9 @@ pub async fn transition(
             AppError::BadRequest(format!("reason must be one of: {}", all.join(", ")))
         })?),
     };
+    if to == EpisodeState::UnableToContact {
+        crate::pages::episodes::check_unreachable(&state, auth.pcn()?, id).await?;
+    }
     let r = state
         .store
         .transition_episode(

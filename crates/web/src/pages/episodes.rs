@@ -78,6 +78,14 @@ pub async fn transition(
         })?),
     };
     let back = person_page(&state, &auth, id).await?;
+    if to == EpisodeState::Discharged {
+        return Err(AppError::BadRequest(
+            "Use the Discharge page to end an episode: it records the reason and a closing summary".into(),
+        ));
+    }
+    if to == EpisodeState::UnableToContact {
+        check_unreachable(&state, auth.pcn()?, id).await?;
+    }
     if let Err(e) = state
         .store
         .transition_episode(
@@ -132,4 +140,21 @@ pub async fn next_contact(
         return Err(storage_error(&state, &auth, id, e).await);
     }
     Ok(see_other(&format!("{back}?done=next-contact")))
+}
+
+/// Refuses to close an episode as unable to contact before the configured number of
+/// unsuccessful attempts (contacts recorded as did not attend / not reached).
+pub(crate) async fn check_unreachable(state: &AppState, pcn: i64, id: i64) -> Result<(), AppError> {
+    let attempts = match state.store.get_episode(pcn, id).await? {
+        Some(ep) => state
+            .store
+            .contacts_for_person(pcn, ep.person_id)
+            .await?
+            .iter()
+            .filter(|c| c.episode_id == id && c.details.did_not_attend)
+            .count(),
+        None => return Ok(()),
+    };
+    domain::journey::may_close_unreachable(attempts, state.config.unable_to_contact_attempts)
+        .map_err(AppError::Conflict)
 }

@@ -26,7 +26,7 @@ pub async fn show(
     };
     let role = auth.user.role;
     if role == Role::LinkWorker {
-        return Ok(super::see_other("/caseload"));
+        return Ok(super::see_other("/today"));
     }
     let mut cards = Vec::new();
     if role.can_triage() {
@@ -65,9 +65,33 @@ pub async fn show(
     }
     if role == Role::Partner {
         cards.push((
-            "/settings",
-            "Your account",
-            "Referrals to your organisation will appear here in a later release.",
+            "/partner/referrals",
+            "Referrals to us",
+            "Accept, reject and report back on people referred to your services.",
+        ));
+        cards.push((
+            "/partner",
+            "Our listings",
+            "Keep your services and capacity up to date.",
+        ));
+    }
+    if role == Role::Supervisor {
+        cards.push((
+            "/safeguarding",
+            "Safeguarding concerns",
+            "Concerns raised to you by link workers: record the action and close them.",
+        ));
+    }
+    if matches!(role, Role::Manager | Role::Supervisor) {
+        cards.push((
+            "/coding",
+            "GP record coding",
+            "Codes waiting to be recorded in GP records, by practice.",
+        ));
+        cards.push((
+            "/waiting",
+            "Waiting on partners",
+            "Referrals to community services not yet finished.",
         ));
     }
     let loads = match (role.can_view_all_caseloads(), auth.user.pcn_id) {

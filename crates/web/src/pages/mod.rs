@@ -3,14 +3,19 @@
 pub mod admin;
 pub mod audit;
 pub mod caseload;
+pub mod coding;
+pub mod connections;
 pub mod contacts;
 pub mod episodes;
 pub mod health;
 pub mod home;
+pub mod journey;
 pub mod login;
 pub mod people;
+pub mod person_journey;
 pub mod referrals;
 pub mod settings;
+pub mod today;
 pub mod triage;
 
 use axum::response::{IntoResponse, Redirect, Response};
@@ -37,6 +42,20 @@ pub(crate) fn flash(done: Option<&str>) -> Option<String> {
         "service-saved" => "Listing saved.",
         "capacity" => "Capacity updated.",
         "partner-linked" => "Partner account link saved.",
+        "assessment" => "Assessment saved.",
+        "plan" => "Care and support plan saved.",
+        "measure" => "Outcome measure saved.",
+        "safeguarding" => "Safeguarding concern raised. The GP supervisor has been told.",
+        "safeguarding-closed" => "Safeguarding concern closed.",
+        "referral-back" => "Referral back recorded.",
+        "health-use" => "Health service use saved.",
+        "discharged" => "Episode discharged.",
+        "referred" => "Referral sent. The organisation has been asked to answer.",
+        "signposted" => "Signpost recorded.",
+        "connection" => "Referral updated.",
+        "referral-updated" => "Referral updated. The link worker can see it.",
+        "coded" => "Code marked as recorded.",
+        "concept-saved" => "Code saved.",
         _ => return None,
     };
     Some(msg.to_string())

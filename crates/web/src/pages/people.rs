@@ -570,7 +570,6 @@ struct ShowPage {
     can_triage: bool,
     can_refer: bool,
     workers: Vec<Opt>,
-    reasons: Vec<Opt>,
 }
 
 pub(crate) struct EpisodeView {
@@ -581,13 +580,13 @@ pub(crate) struct EpisodeView {
     pub closed: bool,
     pub summary: Vec<(String, String)>,
     pub next_states: Vec<Opt>,
-    pub can_discharge: bool,
     pub next_contact_value: String,
     /// (when, what, who was there, notes), newest first.
     pub contacts: Vec<(String, String, String, String)>,
     pub contacts_norm: String,
     /// below, within or above the usual 6–12.
     pub norm_band: &'static str,
+    pub j: super::person_journey::JourneyView,
 }
 
 pub async fn show(
@@ -685,6 +684,9 @@ pub async fn show(
     let referrals = state.store.referrals_for_person(pcn, id).await?;
     let episodes = state.store.episodes_for_person(pcn, id).await?;
     let all_contacts = state.store.contacts_for_person(pcn, id).await?;
+    let records = state.store.records_for_person(pcn, id).await?;
+    let connections = state.store.connections_for_person(pcn, id).await?;
+    let codes = state.store.coding_for_person(pcn, id).await?;
     let now = Utc::now();
     let episodes = episodes
         .iter()
@@ -747,7 +749,18 @@ pub async fn show(
                 .filter(|c| !c.details.did_not_attend)
                 .count();
             let norm = domain::contact::contacts_against_norm(attended);
+            let j = super::person_journey::build(
+                e,
+                &records,
+                &connections,
+                &codes,
+                &contacts,
+                &names,
+                state.config.unable_to_contact_attempts,
+                now,
+            );
             EpisodeView {
+                j,
                 id: e.id,
                 version: e.version,
                 state: e.state.label().into(),
@@ -758,13 +771,13 @@ pub async fn show(
                     .state
                     .next_states()
                     .iter()
+                    .filter(|s| **s != EpisodeState::Discharged)
                     .map(|s| Opt {
                         value: s.code().into(),
                         label: s.label().into(),
                         selected: false,
                     })
                     .collect(),
-                can_discharge: e.state.next_states().contains(&EpisodeState::Discharged),
                 next_contact_value: e
                     .next_contact_at
                     .map(|t| t.format("%Y-%m-%d").to_string())
@@ -803,14 +816,6 @@ pub async fn show(
             selected: false,
         })
         .collect();
-    let reasons = domain::DischargeReason::ALL
-        .iter()
-        .map(|r| Opt {
-            value: r.code().into(),
-            label: r.label().into(),
-            selected: false,
-        })
-        .collect();
     let page = ShowPage {
         ctx: PageCtx::new(Some(&auth), d.full_name(), "/people").flash(flash(q.done.as_deref())),
         id,
@@ -822,7 +827,6 @@ pub async fn show(
         can_triage: auth.user.role.can_triage(),
         can_refer: auth.user.role.can_refer(),
         workers,
-        reasons,
     };
     Ok(views::ok(&page))
 }

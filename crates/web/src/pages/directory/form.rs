@@ -336,21 +336,21 @@ fn sections(
     let mut when = vec![];
     for (i, (dk, ok, ck)) in SESSION_KEYS.iter().enumerate() {
         when.push(
-            Field::new("text", dk, &format!("Session {} days", i + 1))
+            Field::new("text", *dk, &format!("Session {} days", i + 1))
                 .hint("For example: Tuesday, Thursday")
                 .value(d.s(dk))
                 .width("20")
                 .errors(e),
         );
         when.push(
-            Field::new("text", ok, &format!("Session {} starts", i + 1))
+            Field::new("text", *ok, &format!("Session {} starts", i + 1))
                 .hint("24-hour time, like 10:00")
                 .value(d.s(ok))
                 .width("10")
                 .errors(e),
         );
         when.push(
-            Field::new("text", ck, &format!("Session {} ends", i + 1))
+            Field::new("text", *ck, &format!("Session {} ends", i + 1))
                 .value(d.s(ck))
                 .width("10")
                 .errors(e),
@@ -654,7 +654,7 @@ fn apply(
             match Weekday::parse(part) {
                 Some(w) => codes.push(w.code()),
                 None => {
-                    err.add(dk, format!("'{part}' is not a day of the week"));
+                    err.add(*dk, format!("'{part}' is not a day of the week"));
                     break;
                 }
             }
@@ -666,7 +666,7 @@ fn apply(
         }
         if let (Some(o), Some(c)) = (parse_time_of_day(opens), parse_time_of_day(closes)) {
             if c <= o {
-                err.add(ck, "The session must end after it starts");
+                err.add(*ck, "The session must end after it starts");
             }
         }
         let j = match existing {

@@ -1,0 +1,180 @@
+//! Small server-rendered SVG charts. Each has a title and a description for assistive
+//! technology, draws with `currentColor` and patterns of dash so it reads in print and in
+//! high-contrast modes, and is always shown beside a data table (the text alternative).
+
+use std::fmt::Write;
+
+/// Escapes text for SVG content and attributes.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// One line on a chart: a label and a value per point (None where not measured).
+pub struct Series {
+    pub label: String,
+    pub values: Vec<Option<f64>>,
+}
+
+const DASHES: [&str; 4] = ["", "6 4", "2 3", "10 3 2 3"];
+const MARKERS: [&str; 4] = ["circle", "square", "diamond", "triangle"];
+
+fn marker(kind: &str, x: f64, y: f64) -> String {
+    match kind {
+        "square" => format!(r#"<rect x="{:.1}" y="{:.1}" width="7" height="7"/>"#, x - 3.5, y - 3.5),
+        "diamond" => format!(
+            r#"<polygon points="{x:.1},{:.1} {:.1},{y:.1} {x:.1},{:.1} {:.1},{y:.1}"/>"#,
+            y - 5.0,
+            x + 5.0,
+            y + 5.0,
+            x - 5.0
+        ),
+        "triangle" => format!(
+            r#"<polygon points="{x:.1},{:.1} {:.1},{:.1} {:.1},{:.1}"/>"#,
+            y - 5.0,
+            x + 5.0,
+            y + 4.0,
+            x - 5.0,
+            y + 4.0
+        ),
+        _ => format!(r#"<circle cx="{x:.1}" cy="{y:.1}" r="4"/>"#),
+    }
+}
+
+/// A line chart of `series` over the points labelled `x_labels`, on the scale `lo..=hi`.
+/// `id` must be unique on the page (it names the title and description).
+pub fn line_chart(
+    id: &str,
+    title: &str,
+    desc: &str,
+    x_labels: &[String],
+    series: &[Series],
+    (lo, hi): (f64, f64),
+) -> String {
+    let (w, h) = (480.0, 220.0);
+    let (left, right, top, bottom) = (40.0, 150.0, 12.0, 36.0);
+    let pw = w - left - right;
+    let ph = h - top - bottom;
+    let n = x_labels.len().max(1);
+    let x = |i: usize| {
+        if n == 1 {
+            left + pw / 2.0
+        } else {
+            left + pw * i as f64 / (n - 1) as f64
+        }
+    };
+    let span = (hi - lo).max(1.0);
+    let y = |v: f64| top + ph * (1.0 - (v.clamp(lo, hi) - lo) / span);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        esc(title),
+        esc(desc)
+    );
+    // Axes and gridlines at the ends and middle of the scale.
+    for v in [lo, (lo + hi) / 2.0, hi] {
+        let _ = write!(
+            s,
+            r#"<line x1="{left}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="currentColor" stroke-opacity="0.25"/><text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end" fill="currentColor">{}</text>"#,
+            left + pw,
+            y(v),
+            y(v),
+            left - 6.0,
+            y(v) + 4.0,
+            format_value(v)
+        );
+    }
+    for (i, l) in x_labels.iter().enumerate() {
+        let _ = write!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="currentColor">{}</text>"#,
+            x(i),
+            h - bottom + 16.0,
+            esc(l)
+        );
+    }
+    for (k, ser) in series.iter().enumerate() {
+        let dash = DASHES[k % DASHES.len()];
+        let pts: Vec<(f64, f64)> = ser
+            .values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| (x(i), y(v))))
+            .collect();
+        let path: Vec<String> = pts.iter().map(|(a, b)| format!("{a:.1},{b:.1}")).collect();
+        let _ = write!(
+            s,
+            r#"<g stroke="currentColor" fill="currentColor"><polyline points="{}" fill="none" stroke-width="2"{}/>"#,
+            path.join(" "),
+            if dash.is_empty() {
+                String::new()
+            } else {
+                format!(r#" stroke-dasharray="{dash}""#)
+            }
+        );
+        for (a, b) in &pts {
+            s.push_str(&marker(MARKERS[k % MARKERS.len()], *a, *b));
+        }
+        // Legend.
+        let ly = top + 8.0 + 20.0 * k as f64;
+        let lx = w - right + 12.0;
+        let _ = write!(
+            s,
+            r#"<line x1="{lx}" x2="{:.1}" y1="{ly}" y2="{ly}" stroke-width="2"{}/>{}"#,
+            lx + 22.0,
+            if dash.is_empty() {
+                String::new()
+            } else {
+                format!(r#" stroke-dasharray="{dash}""#)
+            },
+            marker(MARKERS[k % MARKERS.len()], lx + 11.0, ly)
+        );
+        let _ = write!(
+            s,
+            r#"</g><text x="{:.1}" y="{:.1}" font-size="11" fill="currentColor">{}</text>"#,
+            lx + 28.0,
+            ly + 4.0,
+            esc(&ser.label)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// A value as shown on charts and in tables: whole numbers without decimals.
+pub fn format_value(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_is_labelled_and_escaped() {
+        let svg = line_chart(
+            "c1",
+            "Wellbeing <over> time",
+            "Rose from 19.25 to 23.21",
+            &["Baseline".into(), "Review".into()],
+            &[Series {
+                label: "SWEMWBS & more".into(),
+                values: vec![Some(19.25), Some(23.21)],
+            }],
+            (7.0, 35.0),
+        );
+        assert!(svg.contains(r#"aria-labelledby="c1-title c1-desc""#));
+        assert!(svg.contains("Wellbeing &lt;over&gt; time"));
+        assert!(svg.contains("SWEMWBS &amp; more"));
+        assert!(!svg.contains("<over>"));
+        assert_eq!(svg.matches("<circle").count(), 3, "two points and the legend");
+    }
+}

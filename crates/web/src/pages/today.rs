@@ -1,0 +1,128 @@
+//! The link worker's Today page: what needs doing now, across their caseload.
+
+use super::connections::{waiting_rows, WaitingRow};
+use crate::auth::Auth;
+use crate::views::{self, date, datetime, PageCtx};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use chrono::{Duration, Utc};
+use domain::{CarePlan, Code, EpisodeState, RecordKind, Role, Safeguarding};
+use std::collections::HashMap;
+use storage::CaseloadFilter;
+
+pub(crate) struct TodayRow {
+    pub person_id: i64,
+    pub name: String,
+    pub detail: String,
+    pub when: String,
+    pub flag: bool,
+}
+
+#[derive(Template)]
+#[template(path = "today.html")]
+struct TodayPage {
+    ctx: PageCtx,
+    wait_days: i64,
+    new_referrals: Vec<TodayRow>,
+    contacts_due: Vec<TodayRow>,
+    reviews_due: Vec<TodayRow>,
+    overdue: Vec<WaitingRow>,
+    safeguarding: Vec<TodayRow>,
+}
+
+pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response, AppError> {
+    auth.require(&state, auth.user.role == Role::LinkWorker, "today")
+        .await?;
+    let pcn = auth.pcn()?;
+    let me = auth.user.id;
+    let now = Utc::now();
+    let wait = state.config.first_contact_wait_days;
+    let rows = state
+        .store
+        .caseload(pcn, me, &CaseloadFilter::default())
+        .await?;
+    let names: HashMap<i64, String> = rows
+        .iter()
+        .map(|r| (r.person_id, format!("{} {}", r.given_name, r.family_name)))
+        .collect();
+    let mut new_referrals: Vec<TodayRow> = rows
+        .iter()
+        .filter(|r| r.state == EpisodeState::Referred)
+        .map(|r| TodayRow {
+            person_id: r.person_id,
+            name: names[&r.person_id].clone(),
+            detail: format!("{} · {}", r.urgency.label(), r.needs.iter().map(|n| n.label()).collect::<Vec<_>>().join(", ")),
+            when: format!("Referred {} days ago", r.days_waiting(now)),
+            flag: r.days_waiting(now) > wait,
+        })
+        .collect();
+    new_referrals.sort_by(|a, b| b.flag.cmp(&a.flag));
+    let end_of_today = now.date_naive().and_hms_opt(23, 59, 59).unwrap_or_default().and_utc();
+    let mut due: Vec<&storage::CaseloadRow> = rows
+        .iter()
+        .filter(|r| r.next_contact_at.is_some_and(|t| t <= end_of_today))
+        .collect();
+    due.sort_by_key(|r| r.next_contact_at);
+    let contacts_due = due
+        .iter()
+        .map(|r| {
+            let t = r.next_contact_at.unwrap_or(now);
+            TodayRow {
+                person_id: r.person_id,
+                name: names[&r.person_id].clone(),
+                detail: r.state.label().into(),
+                when: date(t.date_naive()),
+                flag: t.date_naive() < now.date_naive(),
+            }
+        })
+        .collect();
+    let reviews_due = state
+        .store
+        .due_records(pcn, RecordKind::Plan, me, now + Duration::days(7))
+        .await?
+        .into_iter()
+        .filter_map(|r| {
+            let plan = r.parse::<CarePlan>()?;
+            Some(TodayRow {
+                person_id: r.person_id,
+                name: names.get(&r.person_id).cloned().unwrap_or_default(),
+                detail: format!("Plan agreed {}", date(plan.agreed_on)),
+                when: date(plan.review_on),
+                flag: plan.review_on < now.date_naive(),
+            })
+        })
+        .collect();
+    let open = state.store.open_referrals(pcn, Some(me)).await?;
+    let overdue_list: Vec<_> = open.into_iter().filter(|c| c.is_overdue(now)).collect();
+    let overdue = waiting_rows(&overdue_list, now);
+    let safeguarding = state
+        .store
+        .records_by_status(pcn, RecordKind::Safeguarding, "open", None)
+        .await?
+        .into_iter()
+        .filter(|r| names.contains_key(&r.person_id))
+        .filter_map(|r| {
+            let s = r.parse::<Safeguarding>()?;
+            Some(TodayRow {
+                person_id: r.person_id,
+                name: names[&r.person_id].clone(),
+                detail: s.concern,
+                when: datetime(r.created_at),
+                flag: true,
+            })
+        })
+        .collect();
+    auth.audit_read(&state, "today.read", None, format!("{} open episodes", rows.len()))
+        .await?;
+    Ok(views::ok(&TodayPage {
+        ctx: PageCtx::new(Some(&auth), "Today", "/today"),
+        wait_days: wait,
+        new_referrals,
+        contacts_due,
+        reviews_due,
+        overdue,
+        safeguarding,
+    }))
+}
