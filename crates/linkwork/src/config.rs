@@ -24,6 +24,16 @@ pub struct Config {
     pub lockout_minutes: u64,
     /// PostgreSQL connections per node.
     pub pg_max_connections: u32,
+    /// New referrals waiting longer than this for first contact are flagged.
+    pub first_contact_wait_days: i64,
+    /// Unsuccessful attempts before an episode may be closed as unable to contact.
+    pub unable_to_contact_attempts: u32,
+    /// SMTP relay for reminder emails, e.g. "smtp://relay.internal:25"; none sends no email.
+    pub smtp_url: Option<String>,
+    /// The From address of Linkwork's emails.
+    pub mail_from: String,
+    /// The address people reach Linkwork at, for links in emails.
+    pub public_url: String,
 }
 
 impl Default for Config {
@@ -39,6 +49,11 @@ impl Default for Config {
             max_failed_logins: 5,
             lockout_minutes: 15,
             pg_max_connections: 16,
+            first_contact_wait_days: 7,
+            unable_to_contact_attempts: 3,
+            smtp_url: None,
+            mail_from: "Linkwork <linkwork@localhost>".into(),
+            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -130,6 +145,21 @@ impl Config {
         if let Some(v) = env("LINKWORK_PG_MAX_CONNECTIONS") {
             c.pg_max_connections = parse("LINKWORK_PG_MAX_CONNECTIONS", v)? as u32;
         }
+        if let Some(v) = env("LINKWORK_FIRST_CONTACT_WAIT_DAYS") {
+            c.first_contact_wait_days = parse("LINKWORK_FIRST_CONTACT_WAIT_DAYS", v)? as i64;
+        }
+        if let Some(v) = env("LINKWORK_UNABLE_TO_CONTACT_ATTEMPTS") {
+            c.unable_to_contact_attempts = parse("LINKWORK_UNABLE_TO_CONTACT_ATTEMPTS", v)? as u32;
+        }
+        if let Some(v) = env("LINKWORK_SMTP_URL") {
+            c.smtp_url = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = env("LINKWORK_MAIL_FROM") {
+            c.mail_from = v;
+        }
+        if let Some(v) = env("LINKWORK_PUBLIC_URL") {
+            c.public_url = v;
+        }
         if let Some(v) = &flags.data_dir {
             c.data_dir = v.clone();
         }
@@ -160,6 +190,13 @@ impl Config {
             session_absolute: Duration::from_secs(self.session_absolute_hours * 3600),
             max_failed_logins: self.max_failed_logins,
             lockout: Duration::from_secs(self.lockout_minutes * 60),
+            first_contact_wait_days: self.first_contact_wait_days,
+            unable_to_contact_attempts: self.unable_to_contact_attempts,
+            mail: self.smtp_url.as_ref().map(|url| web::MailConfig {
+                smtp_url: url.clone(),
+                from: self.mail_from.clone(),
+                public_url: self.public_url.trim_end_matches('/').to_string(),
+            }),
         }
     }
 }
@@ -199,6 +236,20 @@ lockout_minutes = 15                                               # (LINKWORK_L
 
 # PostgreSQL connections per node (ignored for SQLite).              (LINKWORK_PG_MAX_CONNECTIONS)
 pg_max_connections = 16
+
+# Flag new referrals waiting longer than this many days for a first contact.  (LINKWORK_FIRST_CONTACT_WAIT_DAYS)
+first_contact_wait_days = 7
+
+# Unsuccessful contact attempts before an episode can be closed as "unable to contact".
+unable_to_contact_attempts = 3                                     # (LINKWORK_UNABLE_TO_CONTACT_ATTEMPTS)
+
+# Reminder emails to community organisations whose referrals are overdue go through this
+# SMTP relay; leave it unset to send no email.  smtp:// is plain SMTP to a relay you trust
+# (e.g. the host's mail relay, which handles TLS onwards).           (LINKWORK_SMTP_URL)
+# smtp_url = "smtp://127.0.0.1:25"
+mail_from = "Linkwork <linkwork@localhost>"                        # (LINKWORK_MAIL_FROM)
+# The address people use to reach Linkwork, for links in emails.    (LINKWORK_PUBLIC_URL)
+public_url = "http://127.0.0.1:8080"
 "#;
 
 #[cfg(test)]

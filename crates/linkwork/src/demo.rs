@@ -310,6 +310,8 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
         .await?
         .id;
     let mut workers = Vec::new();
+    let mut supervisor = 0;
+    let mut partner_actor = Actor::system("demo");
     for (role, email, password, name) in LOGINS {
         let hash = web::auth::hash_password(password).map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let partner = *role == Role::Partner;
@@ -326,10 +328,30 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
                 &actor,
             )
             .await?;
-        if *role == Role::LinkWorker {
-            workers.push(u.id);
+        match role {
+            Role::LinkWorker => workers.push(u.id),
+            Role::Supervisor => supervisor = u.id,
+            Role::Partner => {
+                partner_actor = Actor {
+                    user_id: Some(u.id),
+                    label: u.email.clone(),
+                    ip: None,
+                }
+            }
+            _ => {}
         }
     }
+    crate::demo_directory::seed(store, garden).await?;
+    let services = demo_services(store).await?;
+    let ctx = crate::demo_journey::Ctx {
+        store,
+        pcn,
+        actor: &actor,
+        partner_actor: &partner_actor,
+        services: &services,
+        supervisor,
+        now: Utc::now(),
+    };
     let bar = if progress {
         ProgressBar::new(u64::from(people))
     } else {
@@ -365,42 +387,65 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
             )
             .await?;
         let person_id = ep.person_id;
-        journey(store, &mut rng, pcn, ep, &workers, now, target, &actor).await?;
+        journey(&ctx, &mut rng, ep, &r, &workers, target).await?;
         // A few people come back for a second episode.
         if days_ago > 300 && rng.chance(0.06) {
             let again = now - Duration::days(rng.range(0, 120));
+            let r2 = referral(&mut rng, "Dr Tom Whitfield");
             let (_, ep2) = store
                 .create_referral(
                     pcn,
                     PersonRef::Existing(person_id),
-                    &referral(&mut rng, "Dr Tom Whitfield"),
+                    &r2,
                     None,
                     again,
                     &actor,
                 )
                 .await?;
-            journey(store, &mut rng, pcn, ep2, &workers, now, None, &actor).await?;
+            journey(&ctx, &mut rng, ep2, &r2, &workers, None).await?;
         }
         bar.inc(1);
     }
     bar.finish_and_clear();
-    crate::demo_directory::seed(store, garden).await?;
+    crate::demo_journey::record_codes(&ctx, &mut rng).await?;
     Ok(people)
 }
 
+/// The demo directory's services, for connections.
+async fn demo_services(store: &Arc<dyn Storage>) -> Result<Vec<crate::demo_journey::DemoService>> {
+    let dir = directory::Directory::open(store.clone(), None).await?;
+    Ok(dir
+        .all_entries()
+        .await?
+        .into_iter()
+        .filter(|e| e.listing.retired_on.is_none() && e.service.status == "active")
+        .map(|e| crate::demo_journey::DemoService {
+            organization: e
+                .service
+                .organization
+                .as_ref()
+                .map_or(String::new(), |o| o.name.clone()),
+            takes_referrals: e.listing.referral_mode == domain::ReferralMode::Referral,
+            response_days: e.listing.response_days,
+            partner_org_id: e.partner_org_id,
+            id: e.service.id,
+            name: e.service.name,
+        })
+        .collect())
+}
+
 /// Walks an episode forward through realistic steps until the next step would be in the
-/// future, or until it reaches `target`.
-#[allow(clippy::too_many_arguments)]
+/// future, or until it reaches `target`, recording what a link worker would on the way.
 async fn journey(
-    store: &Arc<dyn Storage>,
+    c: &crate::demo_journey::Ctx<'_>,
     rng: &mut Rng,
-    pcn: i64,
     ep: storage::Episode,
+    r: &ReferralDetails,
     workers: &[i64],
-    now: DateTime<Utc>,
     target: Option<EpisodeState>,
-    actor: &Actor,
 ) -> Result<()> {
+    use crate::demo_journey as j;
+    let (store, pcn, actor, now) = (c.store, c.pcn, c.actor, c.now);
     let mut t = ep.referred_at;
     let recent = now - t < Duration::days(12);
     if recent && target.is_none() && rng.chance(0.6) {
@@ -410,6 +455,11 @@ async fn journey(
     if t > now {
         return Ok(());
     }
+    let name = store
+        .get_person(pcn, ep.person_id)
+        .await?
+        .map(|p| p.details.full_name())
+        .unwrap_or_default();
     let mut ep = store
         .assign_episode(pcn, ep.id, ep.version, *rng.pick(workers), t, actor)
         .await?;
@@ -422,6 +472,8 @@ async fn journey(
     if target == Some(EpisodeState::Referred) {
         return Ok(());
     }
+    let traj = j::Trajectory::new(rng);
+    let mut words = String::new();
     let mut steps: Vec<(EpisodeState, i64, i64)> = vec![(EpisodeState::Contacting, 1, 10)];
     if fate < 12 {
         steps.push((EpisodeState::Declined, 0, 4));
@@ -439,6 +491,19 @@ async fn journey(
     for (to, lo, hi) in steps {
         let next = t + Duration::days(rng.range(lo, hi + 1)) + Duration::hours(rng.range(1, 8));
         if next > now {
+            // Halfway through a long active spell: a review measure.
+            if to == EpisodeState::Discharged && (now - t).num_days() > 45 {
+                let mid = t + (now - t) / 2;
+                j::measures(
+                    c,
+                    &ep,
+                    domain::MeasurePoint::Review,
+                    traj.baseline + traj.gain / 2.0,
+                    mid,
+                    rng,
+                )
+                .await?;
+            }
             break;
         }
         // Contacts lead each step: the first one moves the episode to contacting.
@@ -459,7 +524,7 @@ async fn journey(
         }
         let visits = match to {
             EpisodeState::Discharged => rng.range(4, 11),
-            EpisodeState::UnableToContact => 2,
+            EpisodeState::UnableToContact => 3,
             _ => 1,
         };
         for k in 1..=visits {
@@ -467,19 +532,93 @@ async fn journey(
             let dna = to == EpisodeState::UnableToContact || rng.chance(0.08);
             ep = contact(store, pcn, &ep, at, dna, rng, actor).await?;
         }
-        let reason = (to == EpisodeState::Discharged).then(|| {
-            if rng.chance(0.6) {
-                DischargeReason::GoalsMet
-            } else {
-                *rng.pick(DischargeReason::ALL)
+        ep = match to {
+            EpisodeState::Assessed => {
+                let (e2, w) = j::assess(c, &ep, &r.needs, next, rng).await?;
+                words = w;
+                j::measures(
+                    c,
+                    &e2,
+                    domain::MeasurePoint::Baseline,
+                    traj.baseline,
+                    next,
+                    rng,
+                )
+                .await?;
+                if rng.chance(0.5) {
+                    j::health_use(
+                        c,
+                        &e2,
+                        domain::HealthPeriod::Before,
+                        rng.range(4, 16) as u16,
+                        rng.range(0, 4) as u16,
+                        next,
+                    )
+                    .await?;
+                }
+                e2
             }
-        });
-        ep = store
-            .transition_episode(pcn, ep.id, ep.version, to, reason, next, actor)
-            .await?;
+            EpisodeState::PlanAgreed => j::plan(c, &ep, &words, next).await?,
+            EpisodeState::Active => j::connect(c, &ep, &name, next, rng).await?,
+            EpisodeState::Discharged => {
+                let mid = t + (next - t) / 2;
+                j::measures(
+                    c,
+                    &ep,
+                    domain::MeasurePoint::Review,
+                    traj.baseline + traj.gain / 2.0,
+                    mid,
+                    rng,
+                )
+                .await?;
+                j::measures(
+                    c,
+                    &ep,
+                    domain::MeasurePoint::Discharge,
+                    traj.baseline + traj.gain,
+                    next,
+                    rng,
+                )
+                .await?;
+                let reason = if rng.chance(0.6) {
+                    DischargeReason::GoalsMet
+                } else {
+                    *rng.pick(DischargeReason::ALL)
+                };
+                let e2 = j::discharge(c, &ep, reason, next).await?;
+                let after = next + Duration::days(365);
+                if after < now && rng.chance(0.6) {
+                    j::health_use(
+                        c,
+                        &e2,
+                        domain::HealthPeriod::After,
+                        rng.range(2, 12) as u16,
+                        rng.range(0, 2) as u16,
+                        after,
+                    )
+                    .await?;
+                }
+                e2
+            }
+            _ => {
+                store
+                    .transition_episode(pcn, ep.id, ep.version, to, None, next, actor)
+                    .await?
+            }
+        };
         t = next;
         if target == Some(to) {
             break;
+        }
+    }
+    if ep.state == EpisodeState::Active {
+        let roll = rng.range(0, 100);
+        if roll < 3 {
+            j::safeguarding(c, &ep, false, t + Duration::days(2)).await?;
+        } else if roll < 5 {
+            j::safeguarding(c, &ep, true, t + Duration::days(2)).await?;
+        } else if roll < 8 {
+            j::referral_back(c, &ep, t + Duration::days(3)).await?;
         }
     }
     if !ep.state.is_closed() && rng.chance(0.75) {

@@ -353,7 +353,8 @@ fn build(count: usize) -> Built {
                 r if r < 8 => format!("{base} ({area})"),
                 r => format!("{base} ({area} {r})"),
             };
-            let org = if *cat == Category::Gardening && k < 4 {
+            let at_garden = *cat == Category::Gardening && k < 4;
+            let org = if at_garden {
                 garden.clone()
             } else {
                 rng.pick(&orgs[1..]).clone()
@@ -459,7 +460,8 @@ fn build(count: usize) -> Built {
             }
             let listing = Listing {
                 public: !rng.chance(0.05),
-                referral_mode: if rng.chance(0.6) {
+                // The garden (the demo's partner with a Linkwork account) takes referrals.
+                referral_mode: if rng.chance(0.6) || at_garden {
                     ReferralMode::Referral
                 } else {
                     ReferralMode::SignpostOnly

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod demo_directory;
+pub mod demo_journey;
 pub mod directory_cli;
 
 use anyhow::{bail, Context, Result};

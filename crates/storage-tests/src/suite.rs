@@ -1051,6 +1051,7 @@ pub async fn records_keep_history_and_move_the_episode(s: Arc<dyn Storage>) {
         assigned_to: None,
         due_at: (kind == RecordKind::Plan).then(|| Utc::now() + Duration::days(3)),
         summary: format!("{} saved", kind.label()),
+        at: Utc::now(),
     };
     let err = s
         .add_record(f.pcn_b, ep.id, &rec(RecordKind::Assessment, "{}"), &actor())
@@ -1255,6 +1256,7 @@ pub async fn connections_close_the_loop(s: Arc<dyn Storage>) {
         },
         due_at: Some(Utc::now() - Duration::days(1)),
         note: String::new(),
+        at: Utc::now(),
     };
     let err = s
         .create_connection(

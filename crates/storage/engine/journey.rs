@@ -335,7 +335,7 @@ impl JourneyStore for Store {
                 ep.state.label().to_lowercase()
             )));
         }
-        let now = storage::now();
+        let now = rec.at;
         let r = sqlx::query(
             "INSERT INTO episode_records (pcn_id, episode_id, person_id, kind, status, body, assigned_to, due_at, created_by, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING *",
@@ -584,7 +584,7 @@ impl JourneyStore for Store {
                 ep.state.label().to_lowercase()
             )));
         }
-        let now = storage::now();
+        let now = c.at;
         let status = match c.kind {
             ConnectionKind::Signpost => ConnectionStatus::Completed,
             ConnectionKind::Referral => ConnectionStatus::Requested,

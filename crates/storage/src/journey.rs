@@ -76,6 +76,8 @@ pub struct NewRecord {
     pub due_at: Option<DateTime<Utc>>,
     /// One line for the person's timeline.
     pub summary: String,
+    /// When it happened (now, except when importing or seeding history).
+    pub at: DateTime<Utc>,
 }
 
 /// The details a person agreed to share with an organisation, and nothing else.
@@ -144,6 +146,8 @@ pub struct NewConnection {
     pub shared: SharedDetails,
     pub due_at: Option<DateTime<Utc>>,
     pub note: String,
+    /// When it was made (now, except when importing or seeding history).
+    pub at: DateTime<Utc>,
 }
 
 /// Whose view a connection is reached through.

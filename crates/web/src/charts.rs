@@ -24,7 +24,11 @@ const MARKERS: [&str; 4] = ["circle", "square", "diamond", "triangle"];
 
 fn marker(kind: &str, x: f64, y: f64) -> String {
     match kind {
-        "square" => format!(r#"<rect x="{:.1}" y="{:.1}" width="7" height="7"/>"#, x - 3.5, y - 3.5),
+        "square" => format!(
+            r#"<rect x="{:.1}" y="{:.1}" width="7" height="7"/>"#,
+            x - 3.5,
+            y - 3.5
+        ),
         "diamond" => format!(
             r#"<polygon points="{x:.1},{:.1} {:.1},{y:.1} {x:.1},{:.1} {:.1},{y:.1}"/>"#,
             y - 5.0,
@@ -89,9 +93,16 @@ pub fn line_chart(
         );
     }
     for (i, l) in x_labels.iter().enumerate() {
+        // The end labels sit inside the plot so they are not cut off.
+        let anchor = match (i, n) {
+            (_, 1) => "middle",
+            (0, _) => "start",
+            (i, n) if i == n - 1 => "end",
+            _ => "middle",
+        };
         let _ = write!(
             s,
-            r#"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="middle" fill="currentColor">{}</text>"#,
+            r#"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="{anchor}" fill="currentColor">{}</text>"#,
             x(i),
             h - bottom + 16.0,
             esc(l)
@@ -175,6 +186,10 @@ mod tests {
         assert!(svg.contains("Wellbeing &lt;over&gt; time"));
         assert!(svg.contains("SWEMWBS &amp; more"));
         assert!(!svg.contains("<over>"));
-        assert_eq!(svg.matches("<circle").count(), 3, "two points and the legend");
+        assert_eq!(
+            svg.matches("<circle").count(),
+            3,
+            "two points and the legend"
+        );
     }
 }

@@ -13,6 +13,7 @@ mod form;
 mod headers;
 pub mod oruk;
 pub mod pages;
+pub mod reminders;
 mod views;
 
 pub use error::AppError;
@@ -42,6 +43,18 @@ pub struct WebConfig {
     pub first_contact_wait_days: i64,
     /// Unsuccessful contact attempts before an episode may be closed as unable to contact.
     pub unable_to_contact_attempts: u32,
+    /// Where reminder emails go; none sends no email.
+    pub mail: Option<MailConfig>,
+}
+
+/// Email settings.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `smtp://host:port` (a relay; `smtps://` needs TLS support, not built in).
+    pub smtp_url: String,
+    pub from: String,
+    /// Linkwork's address, for links in emails (no trailing slash).
+    pub public_url: String,
 }
 
 impl Default for WebConfig {
@@ -54,6 +67,7 @@ impl Default for WebConfig {
             lockout: Duration::from_secs(15 * 60),
             first_contact_wait_days: 7,
             unable_to_contact_attempts: 3,
+            mail: None,
         }
     }
 }
@@ -99,27 +113,54 @@ pub fn router(state: AppState) -> Router {
         .route("/episodes/{id}/next-contact", post(episodes::next_contact))
         .route("/episodes/{id}/contacts/new", get(contacts::new_form))
         .route("/episodes/{id}/contacts", post(contacts::create))
-        .route("/episodes/{id}/assessment", get(journey::assessment_new).post(journey::assessment_save))
-        .route("/episodes/{id}/plan", get(journey::plan_new).post(journey::plan_save))
+        .route(
+            "/episodes/{id}/assessment",
+            get(journey::assessment_new).post(journey::assessment_save),
+        )
+        .route(
+            "/episodes/{id}/plan",
+            get(journey::plan_new).post(journey::plan_save),
+        )
         .route("/episodes/{id}/plan/print", get(journey::plan_print))
         .route("/episodes/{id}/measures/new", get(journey::measure_new))
         .route("/episodes/{id}/measures", post(journey::measure_save))
-        .route("/episodes/{id}/safeguarding", get(journey::safeguarding_new).post(journey::safeguarding_save))
-        .route("/episodes/{id}/referral-back", get(journey::referral_back_new).post(journey::referral_back_save))
-        .route("/episodes/{id}/health-use", get(journey::health_use_new).post(journey::health_use_save))
-        .route("/episodes/{id}/discharge", get(journey::discharge_new).post(journey::discharge_save))
+        .route(
+            "/episodes/{id}/safeguarding",
+            get(journey::safeguarding_new).post(journey::safeguarding_save),
+        )
+        .route(
+            "/episodes/{id}/referral-back",
+            get(journey::referral_back_new).post(journey::referral_back_save),
+        )
+        .route(
+            "/episodes/{id}/health-use",
+            get(journey::health_use_new).post(journey::health_use_save),
+        )
+        .route(
+            "/episodes/{id}/discharge",
+            get(journey::discharge_new).post(journey::discharge_save),
+        )
         .route("/episodes/{id}/match", get(connections::match_page))
         .route("/episodes/{id}/refer", get(connections::refer_new))
         .route("/episodes/{id}/connections", post(connections::create))
         .route("/connections/{id}/status", post(connections::status))
         .route("/waiting", get(connections::waiting))
         .route("/partner/referrals", get(connections::partner_list))
-        .route("/partner/referrals/{id}", get(connections::partner_show).post(connections::partner_status))
+        .route(
+            "/partner/referrals/{id}",
+            get(connections::partner_show).post(connections::partner_status),
+        )
         .route("/safeguarding", get(journey::safeguarding_list))
-        .route("/safeguarding/{id}", get(journey::safeguarding_show).post(journey::safeguarding_close))
+        .route(
+            "/safeguarding/{id}",
+            get(journey::safeguarding_show).post(journey::safeguarding_close),
+        )
         .route("/coding", get(coding::list))
         .route("/coding/{id}/recorded", post(coding::mark_recorded))
-        .route("/admin/coding", get(coding::catalogue).post(coding::save_concept))
+        .route(
+            "/admin/coding",
+            get(coding::catalogue).post(coding::save_concept),
+        )
         .route("/today", get(today::show))
         .route("/caseload", get(caseload::mine))
         .route("/caseloads/{user_id}", get(caseload::of_worker))
@@ -190,8 +231,21 @@ pub async fn serve(
             }
         }
     });
+    let reminder_state = state.clone();
+    let reminders = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(15 * 60));
+        loop {
+            tick.tick().await;
+            match reminders::send_overdue(&reminder_state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sent = n, "overdue referral reminders sent"),
+                Err(e) => tracing::warn!(error = %e, "sending reminders failed; will retry"),
+            }
+        }
+    });
     let result = serve_inner(listener, state, shutdown).await;
     refresher.abort();
+    reminders.abort();
     result
 }
 

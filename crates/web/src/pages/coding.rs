@@ -68,10 +68,7 @@ pub async fn list(
         ),
     };
     let show_all = q.show.as_deref() == Some("all");
-    let entries = state
-        .store
-        .coding_entries(pcn, practice, !show_all)
-        .await?;
+    let entries = state.store.coding_entries(pcn, practice, !show_all).await?;
     auth.audit_read(
         &state,
         "coding.list",
@@ -133,11 +130,7 @@ pub async fn mark_recorded(
     let form = auth.form(&body)?;
     auth.require(&state, may_code(auth.user.role), "coding.recorded")
         .await?;
-    match state
-        .store
-        .mark_coded(auth.pcn()?, id, &auth.actor())
-        .await
-    {
+    match state.store.mark_coded(auth.pcn()?, id, &auth.actor()).await {
         Ok(_) => {}
         Err(StorageError::NotFound) => return Err(auth.not_found(&state, "coding", id).await),
         Err(e) => return Err(e.into()),
@@ -167,13 +160,21 @@ fn catalogue_states() -> Vec<Opt> {
         selected: true,
     }];
     v.extend(
-        [EpisodeState::Accepted, EpisodeState::Declined, EpisodeState::UnableToContact, EpisodeState::Discharged]
-            .iter()
-            .map(|s| Opt {
-                value: s.code().into(),
-                label: format!("Queued when the episode becomes {}", s.label().to_lowercase()),
-                selected: false,
-            }),
+        [
+            EpisodeState::Accepted,
+            EpisodeState::Declined,
+            EpisodeState::UnableToContact,
+            EpisodeState::Discharged,
+        ]
+        .iter()
+        .map(|s| Opt {
+            value: s.code().into(),
+            label: format!(
+                "Queued when the episode becomes {}",
+                s.label().to_lowercase()
+            ),
+            selected: false,
+        }),
     );
     v
 }
@@ -211,7 +212,10 @@ pub async fn save_concept(
                 .ok_or_else(|| AppError::BadRequest("Choose when the code is queued".into()))?,
         ),
     };
-    let problem = if !(6..=18).contains(&id.len()) || !id.bytes().all(|b| b.is_ascii_digit()) || id.starts_with('0') {
+    let problem = if !(6..=18).contains(&id.len())
+        || !id.bytes().all(|b| b.is_ascii_digit())
+        || id.starts_with('0')
+    {
         Some("A SNOMED CT concept id is 6 to 18 digits, not starting with 0")
     } else if term.is_empty() || term.chars().count() > 255 {
         Some("Enter the code's term (up to 255 characters)")

@@ -3,7 +3,7 @@
 //! details shared), the link worker's "waiting on partners" list, and the partner's own
 //! view of the referrals addressed to their organisation.
 
-use super::journey::{load, latest, RecordForm};
+use super::journey::{latest, load, RecordForm};
 use super::{flash, see_other, DoneQuery};
 use crate::auth::Auth;
 use crate::form::FormData;
@@ -87,7 +87,11 @@ async fn profile(
             based_on.push("needs scored 3 or more and interests from the latest assessment".into());
         }
         None => {
-            if let Some(r) = state.store.get_referral(auth.pcn()?, ep.referral_id).await? {
+            if let Some(r) = state
+                .store
+                .get_referral(auth.pcn()?, ep.referral_id)
+                .await?
+            {
                 prof.needs = r.needs.iter().map(|n| (*n, 3)).collect();
             }
             based_on.push("needs flagged at referral (no assessment yet)".into());
@@ -132,7 +136,9 @@ pub async fn match_page(
             .ok()
             .filter(|k| (0.5..=100.0).contains(k))
             .ok_or_else(|| {
-                AppError::BadRequest("Distance must be a number of kilometres from 0.5 to 100".into())
+                AppError::BadRequest(
+                    "Distance must be a number of kilometres from 0.5 to 100".into(),
+                )
             })?,
     };
     prof.max_distance_m = km * 1000.0;
@@ -142,8 +148,13 @@ pub async fn match_page(
         based_on.push("days they can make".into());
     }
     let matches = state.directory.index.match_services(&prof);
-    auth.audit_read(&state, "match.read", Some(p.id), format!("episode {id}: {} proposed", matches.len()))
-        .await?;
+    auth.audit_read(
+        &state,
+        "match.read",
+        Some(p.id),
+        format!("episode {id}: {} proposed", matches.len()),
+    )
+    .await?;
     let page = MatchPage {
         ctx: PageCtx::new(Some(&auth), "Find services", "/people"),
         person_id: p.id,
@@ -242,7 +253,11 @@ fn refer_form(
     let d = &p.details;
     let tick = |name: &str, default: bool| {
         if fresh {
-            if default { "yes" } else { "" }
+            if default {
+                "yes"
+            } else {
+                ""
+            }
         } else if f.checked(name) {
             "yes"
         } else {
@@ -252,8 +267,12 @@ fn refer_form(
     let mut fields = vec![];
     if !d.phone.is_empty() {
         fields.push(
-            Field::new("checkbox", "share_phone", &format!("Telephone ({})", d.phone))
-                .value(tick("share_phone", true)),
+            Field::new(
+                "checkbox",
+                "share_phone",
+                &format!("Telephone ({})", d.phone),
+            )
+            .value(tick("share_phone", true)),
         );
     }
     if !d.email.is_empty() {
@@ -262,13 +281,15 @@ fn refer_form(
                 .value(tick("share_email", false)),
         );
     }
-    fields.push(
-        Field::new("checkbox", "share_age", "Their age").value(tick("share_age", false)),
-    );
+    fields.push(Field::new("checkbox", "share_age", "Their age").value(tick("share_age", false)));
     if !d.access_needs.is_empty() || !d.access_notes.is_empty() {
         fields.push(
-            Field::new("checkbox", "share_access", "Their communication and access needs")
-                .value(tick("share_access", true)),
+            Field::new(
+                "checkbox",
+                "share_access",
+                "Their communication and access needs",
+            )
+            .value(tick("share_access", true)),
         );
     }
     fields.push(
@@ -306,7 +327,16 @@ pub async fn refer_new(
 ) -> Result<Response, AppError> {
     let (ep, p) = load(&state, &auth, id, "connection.create").await?;
     let e = service(&state, &q.service).await?;
-    Ok(refer_form(&auth, &p, &ep, &e, &FormData::default(), &FieldErrors::default(), true).respond())
+    Ok(refer_form(
+        &auth,
+        &p,
+        &ep,
+        &e,
+        &FormData::default(),
+        &FieldErrors::default(),
+        true,
+    )
+    .respond())
 }
 
 pub async fn create(
@@ -346,9 +376,19 @@ pub async fn create(
     let now = Utc::now();
     let shared = SharedDetails {
         name: d.full_name(),
-        phone: if form.checked("share_phone") { d.phone.clone() } else { String::new() },
-        email: if form.checked("share_email") { d.email.clone() } else { String::new() },
-        age: form.checked("share_age").then(|| d.age_on(now.date_naive())),
+        phone: if form.checked("share_phone") {
+            d.phone.clone()
+        } else {
+            String::new()
+        },
+        email: if form.checked("share_email") {
+            d.email.clone()
+        } else {
+            String::new()
+        },
+        age: form
+            .checked("share_age")
+            .then(|| d.age_on(now.date_naive())),
         about,
         access_needs: if form.checked("share_access") {
             let mut v: Vec<&str> = d.access_needs.iter().map(|a| a.label()).collect();
@@ -362,7 +402,11 @@ pub async fn create(
         link_worker: auth.user.name.clone(),
         link_worker_contact: auth.user.email.clone(),
     };
-    let org = e.service.organization.as_ref().map_or(String::new(), |o| o.name.clone());
+    let org = e
+        .service
+        .organization
+        .as_ref()
+        .map_or(String::new(), |o| o.name.clone());
     let c = NewConnection {
         service_id: e.service.id.clone(),
         service_name: e.service.name.clone(),
@@ -373,6 +417,7 @@ pub async fn create(
         shared,
         due_at: Some(now + Duration::days(i64::from(e.listing.response_days))),
         note: String::new(),
+        at: storage::now(),
     };
     match state
         .store
@@ -382,7 +427,11 @@ pub async fn create(
         Ok(_) => Ok(see_other(&format!(
             "/people/{}?done={}",
             p.id,
-            if kind == ConnectionKind::Referral { "referred" } else { "signposted" }
+            if kind == ConnectionKind::Referral {
+                "referred"
+            } else {
+                "signposted"
+            }
         ))),
         Err(StorageError::NotFound) => Err(auth.not_found(&state, "episode", id).await),
         Err(e) => Err(e.into()),
@@ -413,7 +462,10 @@ pub async fn status(
         )
         .await
     {
-        Ok(c) => Ok(see_other(&format!("/people/{}?done=connection", c.person_id))),
+        Ok(c) => Ok(see_other(&format!(
+            "/people/{}?done=connection",
+            c.person_id
+        ))),
         Err(StorageError::NotFound) => Err(auth.not_found(&state, "connection", id).await),
         Err(e) => Err(e.into()),
     }
@@ -433,7 +485,9 @@ fn change_from(form: &FormData, side: Side) -> Result<StatusChange, AppError> {
     };
     let note = form.get("note").trim().to_string();
     if note.chars().count() > domain::person::MAX_TEXT {
-        return Err(AppError::BadRequest("Keep the note to 2000 characters".into()));
+        return Err(AppError::BadRequest(
+            "Keep the note to 2000 characters".into(),
+        ));
     }
     let side = if side == Side::LinkWorker && to != ConnectionStatus::Cancelled {
         Side::Partner
@@ -479,7 +533,10 @@ pub(crate) fn waiting_rows(list: &[Connection], now: chrono::DateTime<Utc>) -> V
             organization: c.organization_name.clone(),
             status: c.status.label().into(),
             sent: datetime(c.created_at),
-            due: c.due_at.map(|d| views::date(d.date_naive())).unwrap_or_default(),
+            due: c
+                .due_at
+                .map(|d| views::date(d.date_naive()))
+                .unwrap_or_default(),
             overdue: c.is_overdue(now),
         })
         .collect()
@@ -498,8 +555,13 @@ pub async fn waiting(State(state): State<AppState>, auth: Auth) -> Result<Respon
         .store
         .open_referrals(pcn, mine_only.then_some(auth.user.id))
         .await?;
-    auth.audit_read(&state, "connection.waiting", None, format!("{} referrals", list.len()))
-        .await?;
+    auth.audit_read(
+        &state,
+        "connection.waiting",
+        None,
+        format!("{} referrals", list.len()),
+    )
+    .await?;
     Ok(views::ok(&WaitingPage {
         ctx: PageCtx::new(Some(&auth), "Waiting on partners", "/waiting"),
         mine_only,
@@ -531,7 +593,8 @@ pub async fn partner_list(
     Query(done): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     let org = partner_org(&auth);
-    auth.require(&state, org.is_some(), "partner.referrals").await?;
+    auth.require(&state, org.is_some(), "partner.referrals")
+        .await?;
     let list = state
         .store
         .connections_for_partner(org.unwrap_or_default())
@@ -549,8 +612,13 @@ pub async fn partner_list(
     };
     let (open, closed): (Vec<&Connection>, Vec<&Connection>) =
         list.iter().partition(|c| !c.status.is_closed());
-    auth.audit_read(&state, "partner.referrals", None, format!("{} referrals", list.len()))
-        .await?;
+    auth.audit_read(
+        &state,
+        "partner.referrals",
+        None,
+        format!("{} referrals", list.len()),
+    )
+    .await?;
     Ok(views::ok(&PartnerList {
         ctx: PageCtx::new(Some(&auth), "Referrals to us", "/partner/referrals")
             .flash(flash(done.done.as_deref())),
@@ -578,7 +646,8 @@ async fn partner_view(
     id: i64,
 ) -> Result<(i64, Connection), AppError> {
     let org = partner_org(auth);
-    auth.require(state, org.is_some(), "partner.referral").await?;
+    auth.require(state, org.is_some(), "partner.referral")
+        .await?;
     let org = org.unwrap_or_default();
     match state
         .store
@@ -595,7 +664,10 @@ fn partner_page(auth: &Auth, c: Connection, error: Option<String>) -> PartnerRef
     PartnerReferral {
         ctx: PageCtx::new(Some(auth), "Referral", "/partner/referrals"),
         sent: datetime(c.created_at),
-        due: c.due_at.map(|d| views::date(d.date_naive())).unwrap_or_default(),
+        due: c
+            .due_at
+            .map(|d| views::date(d.date_naive()))
+            .unwrap_or_default(),
         overdue: c.is_overdue(now),
         next: c
             .status
@@ -626,8 +698,13 @@ pub async fn partner_show(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let (_, c) = partner_view(&state, &auth, id).await?;
-    auth.audit_read(&state, "partner.referral.read", Some(c.person_id), format!("connection {id}"))
-        .await?;
+    auth.audit_read(
+        &state,
+        "partner.referral.read",
+        Some(c.person_id),
+        format!("connection {id}"),
+    )
+    .await?;
     Ok(views::ok(&partner_page(&auth, c, None)))
 }
 

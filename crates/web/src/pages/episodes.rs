@@ -80,7 +80,8 @@ pub async fn transition(
     let back = person_page(&state, &auth, id).await?;
     if to == EpisodeState::Discharged {
         return Err(AppError::BadRequest(
-            "Use the Discharge page to end an episode: it records the reason and a closing summary".into(),
+            "Use the Discharge page to end an episode: it records the reason and a closing summary"
+                .into(),
         ));
     }
     if to == EpisodeState::UnableToContact {

@@ -85,7 +85,8 @@ pub(crate) async fn load(
     id: i64,
     what: &str,
 ) -> Result<(Episode, Person), AppError> {
-    auth.require(state, auth.user.role.can_triage(), what).await?;
+    auth.require(state, auth.user.role.can_triage(), what)
+        .await?;
     let pcn = auth.pcn()?;
     let Some(ep) = state.store.get_episode(pcn, id).await? else {
         return Err(auth.not_found(state, "episode", id).await);
@@ -110,12 +111,7 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, AppError> {
     serde_json::to_string(v).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-async fn add(
-    state: &AppState,
-    auth: &Auth,
-    ep: &Episode,
-    rec: NewRecord,
-) -> Result<(), AppError> {
+async fn add(state: &AppState, auth: &Auth, ep: &Episode, rec: NewRecord) -> Result<(), AppError> {
     match state
         .store
         .add_record(auth.pcn()?, ep.id, &rec, &auth.actor())
@@ -165,9 +161,13 @@ fn assessment_sections(d: &AssessmentDraft, e: &FieldErrors) -> Vec<Section> {
             selected: score == &s.to_string(),
         }));
         needs.push(
-            Field::new("select", format!("score_{code}"), &format!("{label}: score"))
-                .options(opts)
-                .errors(e),
+            Field::new(
+                "select",
+                format!("score_{code}"),
+                &format!("{label}: score"),
+            )
+            .options(opts)
+            .errors(e),
         );
         needs.push(
             Field::new("text", format!("note_{code}"), &format!("{label}: note"))
@@ -334,6 +334,7 @@ pub async fn assessment_save(
             body: json(&a)?,
             assigned_to: None,
             due_at: None,
+            at: storage::now(),
             summary,
         },
     )
@@ -345,10 +346,12 @@ pub async fn assessment_save(
 // Care and support plan
 
 fn plan_sections(d: &PlanDraft, e: &FieldErrors) -> Vec<Section> {
-    let mut goals = vec![Field::new("textarea", "what_matters", "What matters to them")
-        .value(&d.what_matters)
-        .required()
-        .errors(e)];
+    let mut goals = vec![
+        Field::new("textarea", "what_matters", "What matters to them")
+            .value(&d.what_matters)
+            .required()
+            .errors(e),
+    ];
     for (i, g) in d.goals.iter().enumerate().take(PLAN_GOALS) {
         let n = i + 1;
         let mut f = Field::new("text", format!("goal_{n}"), &format!("Goal {n}"))
@@ -403,7 +406,14 @@ fn plan_sections(d: &PlanDraft, e: &FieldErrors) -> Vec<Section> {
     sections
 }
 
-fn plan_form(auth: &Auth, p: &Person, ep: &Episode, d: &PlanDraft, e: &FieldErrors, again: bool) -> RecordForm {
+fn plan_form(
+    auth: &Auth,
+    p: &Person,
+    ep: &Episode,
+    d: &PlanDraft,
+    e: &FieldErrors,
+    again: bool,
+) -> RecordForm {
     let heading = if again {
         "Review the care and support plan"
     } else {
@@ -480,14 +490,20 @@ pub async fn plan_save(
     open_only(&ep)?;
     let mut d = plan_draft(&form);
     d.pad();
-    let again = latest(&state, &auth, &ep, RecordKind::Plan).await?.is_some();
+    let again = latest(&state, &auth, &ep, RecordKind::Plan)
+        .await?
+        .is_some();
     let plan = match d.validate(today()) {
         Ok(plan) => plan,
         Err(e) => return Ok(plan_form(&auth, &p, &ep, &d, &e, again).respond()),
     };
     let summary = format!(
         "{}: {} goal{}, {} action{}, review on {}",
-        if again { "Plan reviewed" } else { "Plan agreed" },
+        if again {
+            "Plan reviewed"
+        } else {
+            "Plan agreed"
+        },
         plan.goals.len(),
         if plan.goals.len() == 1 { "" } else { "s" },
         plan.actions.len(),
@@ -508,6 +524,7 @@ pub async fn plan_save(
             body: json(&plan)?,
             assigned_to: None,
             due_at: Some(due),
+            at: storage::now(),
             summary,
         },
     )
@@ -569,8 +586,13 @@ pub async fn plan_print(
     else {
         return Err(AppError::NotFound);
     };
-    auth.audit_read(&state, "plan.print", Some(p.id), format!("episode {id} plan version {n}"))
-        .await?;
+    auth.audit_read(
+        &state,
+        "plan.print",
+        Some(p.id),
+        format!("episode {id} plan version {n}"),
+    )
+    .await?;
     let users = state.store.list_users(Some(pcn)).await?;
     let worker = ep
         .link_worker_id
@@ -713,7 +735,15 @@ pub async fn measure_new(
     let (ep, p) = load(&state, &auth, id, "measure.create").await?;
     open_only(&ep)?;
     let instrument = instrument_of(q.instrument.as_deref())?;
-    Ok(measure_form(&auth, &p, &ep, instrument, &FormData::default(), &FieldErrors::default()).respond())
+    Ok(measure_form(
+        &auth,
+        &p,
+        &ep,
+        instrument,
+        &FormData::default(),
+        &FieldErrors::default(),
+    )
+    .respond())
 }
 
 pub async fn measure_save(
@@ -759,6 +789,7 @@ pub async fn measure_save(
             body: json(&m)?,
             assigned_to: None,
             due_at: None,
+            at: storage::now(),
             summary: format!(
                 "{} at {}: {}",
                 instrument.code().to_uppercase(),
@@ -839,7 +870,15 @@ pub async fn safeguarding_new(
     let (ep, p) = load(&state, &auth, id, "safeguarding.create").await?;
     open_only(&ep)?;
     let sups = supervisors(&state, auth.pcn()?).await?;
-    Ok(safeguarding_form(&auth, &p, &ep, &sups, &FormData::default(), &FieldErrors::default()).respond())
+    Ok(safeguarding_form(
+        &auth,
+        &p,
+        &ep,
+        &sups,
+        &FormData::default(),
+        &FieldErrors::default(),
+    )
+    .respond())
 }
 
 pub async fn safeguarding_save(
@@ -875,6 +914,7 @@ pub async fn safeguarding_save(
             body: json(&s)?,
             assigned_to: Some(s.raised_to),
             due_at: None,
+            at: storage::now(),
             summary: format!("Safeguarding concern raised to {name}"),
         },
     )
@@ -930,10 +970,22 @@ pub async fn safeguarding_list(
             .created_by
             .and_then(|u| users.iter().find(|x| x.id == u))
             .map_or(String::new(), |u| u.name.clone());
-        open.push((r.id, r.person_id, name, views::datetime(r.created_at), s.concern, by));
+        open.push((
+            r.id,
+            r.person_id,
+            name,
+            views::datetime(r.created_at),
+            s.concern,
+            by,
+        ));
     }
-    auth.audit_read(&state, "safeguarding.list", None, format!("{} open", open.len()))
-        .await?;
+    auth.audit_read(
+        &state,
+        "safeguarding.list",
+        None,
+        format!("{} open", open.len()),
+    )
+    .await?;
     Ok(views::ok(&SafeguardingPage {
         ctx: PageCtx::new(Some(&auth), "Safeguarding concerns", "/safeguarding"),
         open,
@@ -941,14 +993,25 @@ pub async fn safeguarding_list(
     }))
 }
 
-async fn concern(state: &AppState, auth: &Auth, id: i64) -> Result<(EpisodeRecord, Safeguarding, Person), AppError> {
-    auth.require(state, auth.user.role == Role::Supervisor, "safeguarding.close")
-        .await?;
+async fn concern(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+) -> Result<(EpisodeRecord, Safeguarding, Person), AppError> {
+    auth.require(
+        state,
+        auth.user.role == Role::Supervisor,
+        "safeguarding.close",
+    )
+    .await?;
     let pcn = auth.pcn()?;
     let Some(r) = state.store.get_record(pcn, id).await? else {
         return Err(auth.not_found(state, "record", id).await);
     };
-    let Some(s) = r.parse::<Safeguarding>().filter(|_| r.kind == RecordKind::Safeguarding) else {
+    let Some(s) = r
+        .parse::<Safeguarding>()
+        .filter(|_| r.kind == RecordKind::Safeguarding)
+    else {
         return Err(AppError::NotFound);
     };
     let Some(p) = state.store.get_person(pcn, r.person_id).await? else {
@@ -957,7 +1020,14 @@ async fn concern(state: &AppState, auth: &Auth, id: i64) -> Result<(EpisodeRecor
     Ok((r, s, p))
 }
 
-fn close_form(auth: &Auth, r: &EpisodeRecord, s: &Safeguarding, p: &Person, action: &str, e: &FieldErrors) -> RecordForm {
+fn close_form(
+    auth: &Auth,
+    r: &EpisodeRecord,
+    s: &Safeguarding,
+    p: &Person,
+    action: &str,
+    e: &FieldErrors,
+) -> RecordForm {
     let mut page = RecordForm::new(
         auth,
         p,
@@ -988,8 +1058,13 @@ pub async fn safeguarding_show(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let (r, s, p) = concern(&state, &auth, id).await?;
-    auth.audit_read(&state, "safeguarding.read", Some(p.id), format!("concern {id}"))
-        .await?;
+    auth.audit_read(
+        &state,
+        "safeguarding.read",
+        Some(p.id),
+        format!("concern {id}"),
+    )
+    .await?;
     if r.status != "open" {
         return Err(AppError::Conflict("This concern is already closed".into()));
     }
@@ -1030,7 +1105,13 @@ pub async fn safeguarding_close(
 // ---------------------------------------------------------------------------------------
 // Referral back, health service use, discharge
 
-fn referral_back_form(auth: &Auth, p: &Person, ep: &Episode, f: &FormData, e: &FieldErrors) -> RecordForm {
+fn referral_back_form(
+    auth: &Auth,
+    p: &Person,
+    ep: &Episode,
+    f: &FormData,
+    e: &FieldErrors,
+) -> RecordForm {
     let mut page = RecordForm::new(
         auth,
         p,
@@ -1063,7 +1144,14 @@ pub async fn referral_back_new(
 ) -> Result<Response, AppError> {
     let (ep, p) = load(&state, &auth, id, "referral_back.create").await?;
     open_only(&ep)?;
-    Ok(referral_back_form(&auth, &p, &ep, &FormData::default(), &FieldErrors::default()).respond())
+    Ok(referral_back_form(
+        &auth,
+        &p,
+        &ep,
+        &FormData::default(),
+        &FieldErrors::default(),
+    )
+    .respond())
 }
 
 pub async fn referral_back_save(
@@ -1090,13 +1178,20 @@ pub async fn referral_back_save(
             body: json(&rb)?,
             assigned_to: None,
             due_at: None,
+            at: storage::now(),
         },
     )
     .await?;
     Ok(see_other(&format!("/people/{}?done=referral-back", p.id)))
 }
 
-fn health_use_form(auth: &Auth, p: &Person, ep: &Episode, f: &FormData, e: &FieldErrors) -> RecordForm {
+fn health_use_form(
+    auth: &Auth,
+    p: &Person,
+    ep: &Episode,
+    f: &FormData,
+    e: &FieldErrors,
+) -> RecordForm {
     let mut page = RecordForm::new(
         auth,
         p,
@@ -1105,7 +1200,11 @@ fn health_use_form(auth: &Auth, p: &Person, ep: &Episode, f: &FormData, e: &Fiel
     );
     page.intro = vec!["Optional. From the GP record or the person: used to show the change social prescribing made.".into()];
     let period = if f.get("period").is_empty() {
-        if ep.state.is_closed() { "after" } else { "before" }
+        if ep.state.is_closed() {
+            "after"
+        } else {
+            "before"
+        }
     } else {
         f.get("period")
     };
@@ -1137,7 +1236,14 @@ pub async fn health_use_new(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let (ep, p) = load(&state, &auth, id, "health_use.create").await?;
-    Ok(health_use_form(&auth, &p, &ep, &FormData::default(), &FieldErrors::default()).respond())
+    Ok(health_use_form(
+        &auth,
+        &p,
+        &ep,
+        &FormData::default(),
+        &FieldErrors::default(),
+    )
+    .respond())
 }
 
 pub async fn health_use_save(
@@ -1172,13 +1278,21 @@ pub async fn health_use_save(
             body: json(&h)?,
             assigned_to: None,
             due_at: None,
+            at: storage::now(),
         },
     )
     .await?;
     Ok(see_other(&format!("/people/{}?done=health-use", p.id)))
 }
 
-fn discharge_form(auth: &Auth, p: &Person, ep: &Episode, version: i64, f: &FormData, e: &FieldErrors) -> RecordForm {
+fn discharge_form(
+    auth: &Auth,
+    p: &Person,
+    ep: &Episode,
+    version: i64,
+    f: &FormData,
+    e: &FieldErrors,
+) -> RecordForm {
     let mut page = RecordForm::new(
         auth,
         p,
@@ -1211,7 +1325,15 @@ pub async fn discharge_new(
 ) -> Result<Response, AppError> {
     let (ep, p) = load(&state, &auth, id, "episode.discharge").await?;
     open_only(&ep)?;
-    Ok(discharge_form(&auth, &p, &ep, ep.version, &FormData::default(), &FieldErrors::default()).respond())
+    Ok(discharge_form(
+        &auth,
+        &p,
+        &ep,
+        ep.version,
+        &FormData::default(),
+        &FieldErrors::default(),
+    )
+    .respond())
 }
 
 pub async fn discharge_save(

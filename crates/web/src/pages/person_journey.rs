@@ -123,7 +123,13 @@ pub(crate) fn build(
             let mut n = a.needs.clone();
             n.sort_by(|x, y| y.score.cmp(&x.score));
             n.iter()
-                .map(|n| (n.need.label().into(), need_score_label(n.score).into(), n.note.clone()))
+                .map(|n| {
+                    (
+                        n.need.label().into(),
+                        need_score_label(n.score).into(),
+                        n.note.clone(),
+                    )
+                })
                 .collect()
         },
         strengths: a.strengths.clone(),
@@ -169,7 +175,8 @@ pub(crate) fn build(
         .rev()
         .map(|(i, p)| (i + 1, date(p.agreed_on)))
         .collect();
-    let mut measures_list: Vec<Measure> = of(RecordKind::Measure).filter_map(|r| r.parse()).collect();
+    let mut measures_list: Vec<Measure> =
+        of(RecordKind::Measure).filter_map(|r| r.parse()).collect();
     measures_list.sort_by_key(|m| m.taken_on);
     let measures = measures_list
         .iter()
@@ -235,7 +242,11 @@ pub(crate) fn build(
             Some((
                 datetime(r.created_at),
                 format!("{} (raised to {to})", s.concern),
-                if r.status == "open" { "Open".into() } else { "Closed".into() },
+                if r.status == "open" {
+                    "Open".into()
+                } else {
+                    "Closed".into()
+                },
                 s.action,
             ))
         })
@@ -249,7 +260,11 @@ pub(crate) fn build(
     let health = of(RecordKind::HealthUse)
         .filter_map(|r| {
             let h: HealthUse = r.parse()?;
-            Some((h.period.label().to_string(), h.gp_appointments, h.ae_attendances))
+            Some((
+                h.period.label().to_string(),
+                h.gp_appointments,
+                h.ae_attendances,
+            ))
         })
         .collect();
     let discharge = of(RecordKind::Discharge)
@@ -368,7 +383,10 @@ fn chart(episode: i64, i: Instrument, all: &[Measure]) -> Option<ChartView> {
                     format_value(*last)
                 ));
             } else {
-                changes.push(format!("{l}: {} (one measure so far)", format_value(*first)));
+                changes.push(format!(
+                    "{l}: {} (one measure so far)",
+                    format_value(*first)
+                ));
             }
         }
     }

@@ -53,13 +53,25 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
         .map(|r| TodayRow {
             person_id: r.person_id,
             name: names[&r.person_id].clone(),
-            detail: format!("{} · {}", r.urgency.label(), r.needs.iter().map(|n| n.label()).collect::<Vec<_>>().join(", ")),
+            detail: format!(
+                "{} · {}",
+                r.urgency.label(),
+                r.needs
+                    .iter()
+                    .map(|n| n.label())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             when: format!("Referred {} days ago", r.days_waiting(now)),
             flag: r.days_waiting(now) > wait,
         })
         .collect();
     new_referrals.sort_by(|a, b| b.flag.cmp(&a.flag));
-    let end_of_today = now.date_naive().and_hms_opt(23, 59, 59).unwrap_or_default().and_utc();
+    let end_of_today = now
+        .date_naive()
+        .and_hms_opt(23, 59, 59)
+        .unwrap_or_default()
+        .and_utc();
     let mut due: Vec<&storage::CaseloadRow> = rows
         .iter()
         .filter(|r| r.next_contact_at.is_some_and(|t| t <= end_of_today))
@@ -114,8 +126,13 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
             })
         })
         .collect();
-    auth.audit_read(&state, "today.read", None, format!("{} open episodes", rows.len()))
-        .await?;
+    auth.audit_read(
+        &state,
+        "today.read",
+        None,
+        format!("{} open episodes", rows.len()),
+    )
+    .await?;
     Ok(views::ok(&TodayPage {
         ctx: PageCtx::new(Some(&auth), "Today", "/today"),
         wait_days: wait,

@@ -1,0 +1,132 @@
+//! Reminders to community organisations: a referral not answered by its due date is
+//! flagged on the link worker's pages, and the organisation's Linkwork users are emailed
+//! once through the configured SMTP relay. The email names the service and the date, never
+//! the person: details stay behind sign-in.
+
+use crate::AppState;
+use chrono::Utc;
+use domain::Role;
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::collections::HashMap;
+
+/// Sends one reminder per overdue, unreminded referral to its organisation's partner users
+/// and marks it reminded. Returns how many referrals were reminded. Without mail settings it
+/// sends nothing (the overdue flag still shows in Linkwork). A referral whose email fails
+/// stays unreminded, so the next run tries again; one to an organisation with no Linkwork
+/// users is left for the link worker to chase.
+pub async fn send_overdue(state: &AppState) -> Result<usize, String> {
+    let Some(mail) = &state.config.mail else {
+        return Ok(0);
+    };
+    let overdue = state
+        .store
+        .overdue_unreminded(Utc::now())
+        .await
+        .map_err(|e| e.to_string())?;
+    if overdue.is_empty() {
+        return Ok(0);
+    }
+    let mut recipients: HashMap<i64, Vec<Mailbox>> = HashMap::new();
+    for u in state
+        .store
+        .list_users(None)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        if let (Role::Partner, Some(org), false) = (u.role, u.partner_org_id, u.disabled) {
+            if let Ok(addr) = u.email.parse() {
+                recipients
+                    .entry(org)
+                    .or_default()
+                    .push(Mailbox::new(Some(u.name.clone()), addr));
+            }
+        }
+    }
+    let transport = transport(&mail.smtp_url)?;
+    let from: Mailbox = mail
+        .from
+        .parse()
+        .map_err(|e| format!("bad mail_from: {e}"))?;
+    let mut sent = 0;
+    for c in overdue {
+        let Some(to) = c.partner_org_id.and_then(|o| recipients.get(&o)) else {
+            continue;
+        };
+        let due = c
+            .due_at
+            .map(|d| d.format("%-d %B %Y").to_string())
+            .unwrap_or_default();
+        let mut builder = Message::builder()
+            .from(from.clone())
+            .subject(format!(
+                "Reminder: a referral to {} is waiting for your answer",
+                c.service_name
+            ))
+            .header(ContentType::TEXT_PLAIN);
+        for m in to {
+            builder = builder.to(m.clone());
+        }
+        let body = format!(
+            "Hello,\n\nA social prescribing link worker referred someone to {service} on {sent}. \
+             We asked for an answer by {due} and have not had one yet.\n\n\
+             Please sign in to Linkwork to accept or reject the referral:\n{url}/partner/referrals/{id}\n\n\
+             If you cannot take new people at the moment, reject it with the reason \"No capacity\" \
+             so the link worker can find another option.\n\nThank you,\nLinkwork\n",
+            service = c.service_name,
+            sent = c.created_at.format("%-d %B %Y"),
+            url = mail.public_url,
+            id = c.id,
+        );
+        let msg = builder.body(body).map_err(|e| e.to_string())?;
+        match transport.send(msg).await {
+            Ok(_) => {
+                state
+                    .store
+                    .mark_reminded(c.id, Utc::now())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                sent += 1;
+            }
+            Err(e) => {
+                tracing::warn!(connection = c.id, error = %e, "reminder email not sent");
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// A transport for `smtp://[user:password@]host[:port]`: plain SMTP to a relay on a trusted
+/// network (the relay does TLS onwards).
+pub fn transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let rest = url.strip_prefix("smtp://").ok_or_else(|| {
+        format!("smtp_url must look like smtp://host:port (a relay on a trusted network), not '{url}'")
+    })?;
+    let rest = rest.trim_end_matches('/');
+    let (creds, hostport) = match rest.rsplit_once('@') {
+        Some((c, h)) => (Some(c), h),
+        None => (None, rest),
+    };
+    let (host, port) = match hostport.rsplit_once(':') {
+        Some((h, p)) => (
+            h,
+            p.parse::<u16>()
+                .map_err(|_| format!("the port in smtp_url must be a number, not '{p}'"))?,
+        ),
+        None => (hostport, 25),
+    };
+    if host.is_empty() {
+        return Err("smtp_url has no host".into());
+    }
+    let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+        .port(port)
+        .timeout(Some(std::time::Duration::from_secs(20)));
+    if let Some(c) = creds {
+        let (user, pass) = c.split_once(':').unwrap_or((c, ""));
+        b = b.credentials(lettre::transport::smtp::authentication::Credentials::new(
+            user.into(),
+            pass.into(),
+        ));
+    }
+    Ok(b.build())
+}
