@@ -684,7 +684,7 @@ impl JourneyStore for Store {
             "SELECT c.* FROM connections c JOIN episodes e ON e.id = c.episode_id
              WHERE c.pcn_id = $1 AND c.kind = 'referral'
                AND c.status IN ('requested', 'accepted', 'in-progress', 'on-hold')
-               AND ($2 OR e.link_worker_id = $3)
+               AND ($2 OR e.link_worker_id = $3 OR c.created_by = $3)
              ORDER BY c.created_at, c.id",
         )
         .bind(pcn)

@@ -258,7 +258,7 @@ pub trait JourneyStore: Send + Sync {
     /// Referrals addressed to a partner organisation, newest first.
     async fn connections_for_partner(&self, partner_org_id: i64) -> Result<Vec<Connection>>;
     /// Referrals not yet finished, for the "waiting on partners" list, oldest first;
-    /// optionally only a link worker's people.
+    /// optionally only those a link worker made or whose episode they hold.
     async fn open_referrals(
         &self,
         pcn: i64,

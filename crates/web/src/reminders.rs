@@ -100,7 +100,9 @@ pub async fn send_overdue(state: &AppState) -> Result<usize, String> {
 /// network (the relay does TLS onwards).
 pub fn transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     let rest = url.strip_prefix("smtp://").ok_or_else(|| {
-        format!("smtp_url must look like smtp://host:port (a relay on a trusted network), not '{url}'")
+        format!(
+            "smtp_url must look like smtp://host:port (a relay on a trusted network), not '{url}'"
+        )
     })?;
     let rest = rest.trim_end_matches('/');
     let (creds, hostport) = match rest.rsplit_once('@') {

@@ -14,6 +14,7 @@ pub const PASSWORD: &str = "correct horse battery";
 
 pub struct TestApp {
     pub base: String,
+    pub state: web::AppState,
     pub store: Arc<dyn Storage>,
     pub pcn_a: i64,
     pub practice_a: i64,
@@ -39,6 +40,10 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_on(engine: Engine) -> TestApp {
+    spawn_app_with(engine, web::WebConfig::default()).await
+}
+
+pub async fn spawn_app_with(engine: Engine, config: web::WebConfig) -> TestApp {
     let (store, dir) = match engine {
         Engine::Sqlite => {
             let (s, d) = storage_tests::sqlite().await;
@@ -93,16 +98,13 @@ pub async fn spawn_app_on(engine: Engine) -> TestApp {
     let directory = directory::Directory::open(store.clone(), None)
         .await
         .unwrap();
-    let state = web::AppState::new(
-        store.clone(),
-        Arc::new(directory),
-        web::WebConfig::default(),
-    );
-    tokio::spawn(web::serve(listener, state, async {
+    let state = web::AppState::new(store.clone(), Arc::new(directory), config);
+    tokio::spawn(web::serve(listener, state.clone(), async {
         let _ = rx.await;
     }));
     TestApp {
         base,
+        state,
         store,
         pcn_a,
         practice_a,

@@ -5,6 +5,7 @@ mod helpers;
 
 mod api;
 mod auth;
+mod closed_loop;
 mod contacts;
 mod directory;
 mod journey;
