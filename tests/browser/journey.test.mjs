@@ -1,6 +1,7 @@
-// The first journey end to end in real headless Chromium: a referrer refers a person,
-// the PCN manager assigns the referral from triage, and the link worker finds the person
-// on their caseload. axe-core runs on every page visited; no serious or critical
+// The journey end to end in real headless Chromium: a referrer refers a person, the PCN
+// manager assigns the referral from triage, and the link worker takes her from first
+// contact to discharge (acceptance, what matters, plan, outcome measures, matching,
+// signposting); a partner answers a referral; the supervisor and admin pages. axe-core runs on every page visited; no serious or critical
 // accessibility violation is allowed.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -123,7 +124,11 @@ test('a referral is made, triaged to a link worker and appears on their caseload
 
   // Sam sees Browsie on their caseload and opens her record.
   await signIn(page, 'sam.okafor@linkwork.example', 'demo-linkworker-1');
-  assert.match(page.url(), /\/caseload$/);
+  assert.match(page.url(), /\/today$/);
+  assert.match(await page.textContent('main'), /New referrals waiting for first contact/);
+  assert.match(await page.textContent('main'), /TESTPERSON|Testperson/);
+  await check(page, 'today');
+  await page.goto(`${base}/caseload`);
   await check(page, 'caseload');
   const mine = page.locator('tr', { hasText: 'TESTPERSON, Browsie' });
   assert.equal(await mine.count(), 1, 'on the caseload');
@@ -150,6 +155,73 @@ test('a referral is made, triaged to a link worker and appears on their caseload
   assert.match(after, /Telephone, 25 min/);
   assert.match(after, /Contacting/);
   await check(page, 'person-after-contact');
+  const personUrl = page.url().replace(/\?.*$/, '');
+
+  // She accepts: the GP-record code is queued; then what matters, the plan, a measure.
+  await Promise.all([page.waitForURL(/done=state/), page.click('button:has-text("Person accepts")')]);
+  assert.match(await page.textContent('main'), /871731000000106 Referral to social prescribing service: Waiting to be recorded/);
+  await Promise.all([page.waitForURL(/\/assessment$/), page.click('a:has-text("Record what matters and needs")')]);
+  await check(page, 'assessment-form');
+  await page.click('button:has-text("Save assessment")');
+  assert.match(await page.textContent('.error-summary'), /what matters to the person/);
+  await check(page, 'assessment-errors');
+  await page.fill('#what_matters', 'Having people to talk to again, and getting out in the fresh air.');
+  await page.selectOption('#score_loneliness', '4');
+  await page.selectOption('#score_bereavement', '5');
+  await page.locator('input[name="interests"][value="walking"]').check();
+  await Promise.all([page.waitForURL(/done=assessment/), page.click('button:has-text("Save assessment")')]);
+  assert.match(await page.textContent('main'), /Assessed/);
+  await Promise.all([page.waitForURL(/\/plan$/), page.click('a:has-text("Agree a plan")')]);
+  await check(page, 'plan-form');
+  await page.fill('#goal_1', 'Go for a walk with a group every week');
+  await page.fill('#action_what_1', 'Try the Tuesday walk');
+  await page.selectOption('#action_owner_1', 'person');
+  const soon = new Date(Date.now() + 14 * 864e5).toISOString().slice(0, 10);
+  await page.fill('#action_due_1', soon);
+  await Promise.all([page.waitForURL(/done=plan/), page.click('button:has-text("Save plan")')]);
+  assert.match(await page.textContent('main'), /Plan agreed/);
+  await Promise.all([page.waitForURL(/\/plan\/print$/), page.click('a:has-text("Print the plan for the person")')]);
+  assert.match(await page.textContent('main'), /Go for a walk with a group every week/);
+  await check(page, 'plan-print');
+  for (const [point, score] of [['baseline', '2'], ['review', '4']]) {
+    await page.goto(`${personUrl}`);
+    await Promise.all([page.waitForURL(/measures\/new/), page.click('a:has-text("SWEMWBS")')]);
+    if (point === 'baseline') {
+      await check(page, 'measure-form');
+    }
+    await page.check(`input[name="point"][value="${point}"]`);
+    for (const sel of await page.locator('select').all()) await sel.selectOption(score);
+    await Promise.all([page.waitForURL(/done=measure/), page.click('button:has-text("Save answers")')]);
+  }
+  const measured = await page.textContent('main');
+  assert.match(measured, /SWEMWBS metric score: 15\.32 to 25\.03, up by 9\.71 \(better\)/);
+  assert.equal(await page.locator('svg.chart title').count() > 0, true, 'chart with a title');
+  await check(page, 'person-with-outcomes');
+  // Matching proposes the Tuesday walk; she is signposted to it.
+  await Promise.all([page.waitForURL(/\/match$/), page.click('a:has-text("Find services")')]);
+  await check(page, 'match');
+  const walk = page.locator('section.match', { hasText: 'Tuesday Strollers' });
+  assert.equal(await walk.count(), 1, 'the Tuesday walk is proposed');
+  assert.match(await walk.textContent(), /Matches their interest in walking groups/i);
+  await Promise.all([page.waitForURL(/done=signposted/), walk.locator('button:has-text("Signpost")').click()]);
+  assert.match(await page.textContent('main'), /Active/);
+  // Discharge with a reason and a closing summary.
+  await Promise.all([page.waitForURL(/\/discharge$/), page.click('a:has-text("Discharge")')]);
+  await page.click('button:has-text("Discharge")');
+  assert.match(await page.textContent('.error-summary'), /Choose a reason for discharge/);
+  await check(page, 'discharge-errors');
+  await page.check('input[name="reason"][value="goals_met"]');
+  await page.fill('#summary', 'Walking with the Tuesday group every week and feels less alone.');
+  await Promise.all([page.waitForURL(/done=discharged/), page.click('button:has-text("Discharge")')]);
+  const done = await page.textContent('main');
+  assert.match(done, /Discharged/);
+  assert.match(done, /Walking with the Tuesday group every week/);
+  await check(page, 'person-discharged');
+  await page.goto(`${base}/waiting`);
+  await check(page, 'waiting');
+  await page.goto(`${base}/coding`);
+  assert.match(await page.textContent('main'), /TESTPERSON|Browsie/);
+  await check(page, 'coding');
   await page.goto(`${base}/people?name=testperson`);
   await check(page, 'people-search');
   await page.goto(`${base}/people/new`);
@@ -247,5 +319,28 @@ test('a link worker finds a free Tuesday walk near a postcode for over-65s; a pa
   await check(page, 'service-new');
   await page.click('button:has-text("Save")');
   assert.match(await page.textContent('.error-summary'), /Enter the service name/);
+  await signOut(page);
+
+  // The partner answers a referral; the GP supervisor sees safeguarding concerns.
+  await signIn(page, 'hello@millbrook-garden.example', 'demo-partner-pass');
+  await page.goto(`${base}/partner/referrals`);
+  await check(page, 'partner-referrals');
+  const open = page.locator('table').first().locator('a').first();
+  await Promise.all([page.waitForURL(/\/partner\/referrals\/\d+$/), open.click()]);
+  await check(page, 'partner-referral');
+  const first = page.locator('input[name="to"]').first();
+  if (await first.count()) {
+    await first.check();
+    await Promise.all([page.waitForURL(/done=referral-updated/), page.click('button:has-text("Save")')]);
+    assert.match(await page.textContent('main'), /Referral updated/);
+  }
+  await signOut(page);
+  await signIn(page, 'dr.natarajan@linkwork.example', 'demo-supervisor-pass');
+  await page.goto(`${base}/safeguarding`);
+  await check(page, 'safeguarding');
+  await signOut(page);
+  await signIn(page, 'admin@linkwork.example', 'demo-admin-pass');
+  await page.goto(`${base}/admin/coding`);
+  await check(page, 'code-catalogue');
   await page.close();
 });

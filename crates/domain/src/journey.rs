@@ -117,7 +117,7 @@ impl Assessment {
     /// Needs scored 3 or more, highest first: the ones matching works on.
     pub fn main_needs(&self) -> Vec<Need> {
         let mut v: Vec<&NeedScore> = self.needs.iter().filter(|n| n.score >= 3).collect();
-        v.sort_by(|a, b| b.score.cmp(&a.score));
+        v.sort_by_key(|n| std::cmp::Reverse(n.score));
         v.iter().map(|n| n.need).collect()
     }
 }

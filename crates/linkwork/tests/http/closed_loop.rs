@@ -272,8 +272,7 @@ pub async fn referral_to_discharge_and_the_partner_loop(app: &TestApp) {
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("reason"), "{}", bad.body);
-    let mut v = conn.version;
-    for to in ["accepted", "in-progress", "completed"] {
+    for (v, to) in (conn.version..).zip(["accepted", "in-progress", "completed"]) {
         let r = p
             .post(
                 &format!("/partner/referrals/{}", conn.id),
@@ -281,7 +280,6 @@ pub async fn referral_to_discharge_and_the_partner_loop(app: &TestApp) {
             )
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{to}: {}", r.body);
-        v += 1;
     }
     let page = lw.get(&format!("/people/{person}")).await;
     assert!(

@@ -121,7 +121,7 @@ pub(crate) fn build(
         what_matters: a.what_matters.clone(),
         needs: {
             let mut n = a.needs.clone();
-            n.sort_by(|x, y| y.score.cmp(&x.score));
+            n.sort_by_key(|x| std::cmp::Reverse(x.score));
             n.iter()
                 .map(|n| {
                     (
@@ -269,7 +269,7 @@ pub(crate) fn build(
         .collect();
     let discharge = of(RecordKind::Discharge)
         .filter_map(|r| r.parse::<DischargeSummary>())
-        .last()
+        .next_back()
         .map(|d| (d.reason.label().to_string(), d.summary));
     let codes = codes
         .iter()

@@ -47,7 +47,8 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
         .iter()
         .map(|r| (r.person_id, format!("{} {}", r.given_name, r.family_name)))
         .collect();
-    let mut new_referrals: Vec<TodayRow> = rows
+    // The caseload comes longest-waiting first, so the flagged ones lead.
+    let new_referrals: Vec<TodayRow> = rows
         .iter()
         .filter(|r| r.state == EpisodeState::Referred)
         .map(|r| TodayRow {
@@ -66,7 +67,6 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
             flag: r.days_waiting(now) > wait,
         })
         .collect();
-    new_referrals.sort_by(|a, b| b.flag.cmp(&a.flag));
     let end_of_today = now
         .date_naive()
         .and_hms_opt(23, 59, 59)
