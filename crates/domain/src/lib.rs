@@ -18,6 +18,7 @@ pub mod person;
 pub mod postcode;
 pub mod referral;
 pub mod role;
+pub mod workforce;
 
 pub use capacity::CapacityBand;
 pub use codes::Code;
@@ -40,3 +41,7 @@ pub use person::{
 pub use postcode::Postcode;
 pub use referral::{Need, ReferralDetails, ReferralDraft, ReferralSource, Urgency};
 pub use role::Role;
+pub use workforce::{
+    CareHomeTaskKind, CareHomeTaskStatus, EmployerKind, Employment, EmploymentDraft, FinancialYear,
+    MonthClaim, SupervisionKind, TrainingKind,
+};

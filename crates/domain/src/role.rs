@@ -49,6 +49,18 @@ impl Role {
     pub fn can_manage_directory(self) -> bool {
         matches!(self, Role::Manager | Role::Admin)
     }
+    /// May open the manager's reports and dashboard (aggregate figures, no one named).
+    pub fn can_view_reports(self) -> bool {
+        matches!(self, Role::Manager | Role::Admin)
+    }
+    /// May read and change employment records and ARRS claims (salaries are confidential).
+    pub fn can_manage_workforce(self) -> bool {
+        matches!(self, Role::Manager)
+    }
+    /// May record GP supervision sessions.
+    pub fn can_record_supervision(self) -> bool {
+        matches!(self, Role::Manager | Role::Supervisor)
+    }
     /// Holds a caseload.
     pub fn has_caseload(self) -> bool {
         matches!(self, Role::LinkWorker)

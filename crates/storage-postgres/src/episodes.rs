@@ -338,7 +338,7 @@ impl EpisodeStore for PgStorage {
             summary.push_str(&format!(" ({})", r.label()));
         }
         event(&mut tx, &updated, at, "state", &summary, actor).await?;
-        crate::journey::queue_coding(&mut tx, &updated, at, actor).await?;
+        crate::journey::after_transition(&mut tx, &updated, at, actor).await?;
         append(
             &mut tx,
             &AuditEntry::new(

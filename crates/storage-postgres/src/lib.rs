@@ -9,8 +9,10 @@ mod episodes;
 mod journey;
 mod orgs;
 mod people;
+mod reports;
 mod rows;
 mod users;
+mod workforce;
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -23,6 +25,9 @@ use storage::{Result, StorageError};
 pub(crate) type Store = PgStorage;
 pub(crate) type DbRow = sqlx::postgres::PgRow;
 pub(crate) type DbConn = sqlx::PgConnection;
+/// Run first in a report's read transaction so every query sees one snapshot.
+pub(crate) const SNAPSHOT_SQL: Option<&str> =
+    Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
 
 /// A Linkwork database in PostgreSQL.
 #[derive(Clone)]

@@ -9,8 +9,10 @@ mod episodes;
 mod journey;
 mod orgs;
 mod people;
+mod reports;
 mod rows;
 mod users;
+mod workforce;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -23,6 +25,8 @@ use storage::{Result, StorageError};
 pub(crate) type Store = SqliteStorage;
 pub(crate) type DbRow = sqlx::sqlite::SqliteRow;
 pub(crate) type DbConn = sqlx::SqliteConnection;
+/// Run first in a report's read transaction so every query sees one snapshot.
+pub(crate) const SNAPSHOT_SQL: Option<&str> = None;
 
 /// A Linkwork database in SQLite.
 #[derive(Clone)]

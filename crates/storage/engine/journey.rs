@@ -93,9 +93,28 @@ fn coding(r: &DbRow) -> Result<CodingEntry> {
     })
 }
 
+/// What follows an episode's change of state, in the same transaction: the time the
+/// person accepted (kept for acceptance rates) and the GP-record codes the new state
+/// calls for. Called by `transition_episode`.
+pub(crate) async fn after_transition(
+    conn: &mut DbConn,
+    ep: &Episode,
+    at: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<()> {
+    if ep.state == EpisodeState::Accepted {
+        sqlx::query("UPDATE episodes SET accepted_at = $1 WHERE id = $2 AND accepted_at IS NULL")
+            .bind(at)
+            .bind(ep.id)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+    }
+    queue_coding(conn, ep, at, actor).await
+}
+
 /// Queues the GP-record codes an episode's new state calls for (once per episode).
-/// Called by `transition_episode` in the same transaction.
-pub(crate) async fn queue_coding(
+async fn queue_coding(
     conn: &mut DbConn,
     ep: &Episode,
     at: DateTime<Utc>,

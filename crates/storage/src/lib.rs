@@ -10,6 +10,8 @@ pub mod audit;
 pub mod directory;
 pub mod journey;
 mod records;
+pub mod reports;
+pub mod workforce;
 
 pub use audit::{
     chain_hash, AuditEntry, AuditFilter, AuditRecord, AuditVerification, GENESIS_HASH,
@@ -23,6 +25,14 @@ pub use journey::{
     NewConnection, NewRecord, SharedDetails, StatusChange,
 };
 pub use records::*;
+pub use reports::{
+    CareHomeFact, CodingFact, ConnectionFact, ContactFact, EpisodeFact, RecordFact, ReportFacts,
+    ReportScope, ReportStore,
+};
+pub use workforce::{
+    ArrsCap, CareHomeTask, EmploymentRecord, NewCareHomeTask, NewSupervision, SupervisionCase,
+    SupervisionSession, TrainingRecord, TrainingRequirement, WorkforceStore,
+};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -281,6 +291,8 @@ pub trait Storage:
     + AuditStore
     + DirectoryStore
     + JourneyStore
+    + WorkforceStore
+    + ReportStore
     + Engine
 {
 }
@@ -293,6 +305,8 @@ impl<
             + AuditStore
             + DirectoryStore
             + JourneyStore
+            + WorkforceStore
+            + ReportStore
             + Engine,
     > Storage for T
 {

@@ -1,0 +1,219 @@
+//! What a report is made of: headline figures and tables of cells. Pages render them,
+//! charts draw from them and the exports write them, so a figure is computed once and
+//! reads the same everywhere.
+
+/// One value in a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    /// A number shown with this many decimals; `None` when there is nothing to compute.
+    Num(Option<f64>, u8),
+    /// A percentage 0–100 shown with one decimal; `None` when the denominator is zero.
+    Pct(Option<f64>),
+    /// Money in pence.
+    Money(i64),
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Self {
+        Self::Text(s.into())
+    }
+    /// The value as people read it on the page.
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Num(Some(v), d) => format!("{v:.*}", usize::from(*d)),
+            Cell::Pct(Some(v)) => format!("{v:.1}%"),
+            Cell::Num(None, _) | Cell::Pct(None) => "—".into(),
+            Cell::Money(p) => domain::workforce::format_pounds(*p),
+        }
+    }
+    /// The value as exported to CSV: plain numbers (no £, %, or thousands separators),
+    /// blank when there is nothing to compute.
+    pub fn raw(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Num(Some(v), d) => format!("{v:.*}", usize::from(*d)),
+            Cell::Pct(Some(v)) => format!("{v:.1}"),
+            Cell::Num(None, _) | Cell::Pct(None) => String::new(),
+            Cell::Money(p) => format!("{}.{:02}", p / 100, (p % 100).abs()),
+        }
+    }
+    /// The value as a number, for charts and spreadsheets.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Cell::Text(_) => None,
+            Cell::Int(n) => Some(*n as f64),
+            Cell::Num(v, d) => v.map(|v| round(v, *d)),
+            Cell::Pct(v) => v.map(|v| round(v, 1)),
+            Cell::Money(p) => Some(*p as f64 / 100.0),
+        }
+    }
+    pub fn is_numeric(&self) -> bool {
+        !matches!(self, Cell::Text(_))
+    }
+}
+
+/// Rounds half away from zero to `d` decimals (what the page and CSV show).
+pub fn round(v: f64, d: u8) -> f64 {
+    let f = 10f64.powi(i32::from(d));
+    (v * f).round() / f
+}
+
+/// How to draw a table as a bar chart: one bar per row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartSpec {
+    /// The column whose values the bars show.
+    pub value_column: usize,
+    /// The scale's top (e.g. 100 for percentages); the largest value when `None`.
+    pub max: Option<f64>,
+}
+
+/// A table of a report; the unit the exports write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Unique within its report; names the export file.
+    pub id: &'static str,
+    pub title: String,
+    /// What the figures count and how, in a sentence.
+    pub note: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    pub chart: Option<ChartSpec>,
+}
+
+impl Table {
+    pub fn new(id: &'static str, title: &str, columns: &[&str]) -> Self {
+        Self {
+            id,
+            title: title.into(),
+            note: String::new(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: Vec::new(),
+            chart: None,
+        }
+    }
+    pub fn note(mut self, n: impl Into<String>) -> Self {
+        self.note = n.into();
+        self
+    }
+    pub fn chart(mut self, value_column: usize, max: Option<f64>) -> Self {
+        self.chart = Some(ChartSpec { value_column, max });
+        self
+    }
+    pub fn row(&mut self, cells: Vec<Cell>) {
+        self.rows.push(cells);
+    }
+}
+
+/// A headline figure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Headline {
+    pub label: String,
+    pub value: Cell,
+    /// What is behind it ("of 42 referrals").
+    pub detail: String,
+}
+
+/// One report: a few headlines and its tables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub kind: ReportKind,
+    pub headlines: Vec<Headline>,
+    pub tables: Vec<Table>,
+}
+
+impl Report {
+    pub fn table(&self, id: &str) -> Option<&Table> {
+        self.tables.iter().find(|t| t.id == id)
+    }
+}
+
+/// The reports a manager can open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReportKind {
+    Referrals,
+    Caseloads,
+    Connections,
+    Outcomes,
+    Reach,
+    HealthUse,
+    Coding,
+    Gaps,
+    CareHomes,
+}
+
+impl ReportKind {
+    pub const ALL: &'static [ReportKind] = &[
+        ReportKind::Referrals,
+        ReportKind::Caseloads,
+        ReportKind::Connections,
+        ReportKind::Outcomes,
+        ReportKind::Reach,
+        ReportKind::HealthUse,
+        ReportKind::Coding,
+        ReportKind::Gaps,
+        ReportKind::CareHomes,
+    ];
+    pub fn slug(self) -> &'static str {
+        match self {
+            ReportKind::Referrals => "referrals",
+            ReportKind::Caseloads => "caseloads",
+            ReportKind::Connections => "connections",
+            ReportKind::Outcomes => "outcomes",
+            ReportKind::Reach => "reach",
+            ReportKind::HealthUse => "health-use",
+            ReportKind::Coding => "coding",
+            ReportKind::Gaps => "gaps",
+            ReportKind::CareHomes => "care-homes",
+        }
+    }
+    pub fn from_slug(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.slug() == s)
+    }
+    pub fn title(self) -> &'static str {
+        match self {
+            ReportKind::Referrals => "Referrals and waiting times",
+            ReportKind::Caseloads => "Caseloads and contacts",
+            ReportKind::Connections => "Connections to community services",
+            ReportKind::Outcomes => "Wellbeing outcomes",
+            ReportKind::Reach => "Reach and inequalities",
+            ReportKind::HealthUse => "Health service use before and after",
+            ReportKind::Coding => "GP record coding completeness",
+            ReportKind::Gaps => "Gaps in community provision",
+            ReportKind::CareHomes => "Care home tasks",
+        }
+    }
+    pub fn question(self) -> &'static str {
+        match self {
+            ReportKind::Referrals => {
+                "Who refers, for what, and how long people wait for a first contact."
+            }
+            ReportKind::Caseloads => {
+                "Are link workers' caseloads sustainable, and how many contacts do people get?"
+            }
+            ReportKind::Connections => {
+                "What people are connected to, and whether partners close the loop."
+            }
+            ReportKind::Outcomes => {
+                "Are people better off? Change from baseline to latest measure."
+            }
+            ReportKind::Reach => {
+                "Are we reaching the right people, compared with each practice's list?"
+            }
+            ReportKind::HealthUse => {
+                "GP appointments and A&E attendances in the 12 months before and after."
+            }
+            ReportKind::Coding => {
+                "Are referrals coded in the GP record with the national SNOMED codes?"
+            }
+            ReportKind::Gaps => {
+                "Needs with no suitable service nearby, and services turning people away."
+            }
+            ReportKind::CareHomes => "Requests handled for care homes.",
+        }
+    }
+}
