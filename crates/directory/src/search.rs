@@ -557,6 +557,26 @@ impl SearchIndex {
         }
     }
 
+    /// A service's first category, without copying its facts (for reports).
+    pub fn primary_category(&self, id: &str) -> Option<Category> {
+        let snap = self.snapshot().ok()?;
+        snap.by_key
+            .get(&key(id))
+            .and_then(|&i| snap.facts[i].categories.first().copied())
+    }
+
+    /// Venues of active services in any of `categories` (for the gaps report).
+    pub fn venues_in(&self, categories: &[Category]) -> Vec<(f64, f64)> {
+        self.with_facts(|facts| {
+            facts
+                .iter()
+                .filter(|f| !f.retired && f.status == "active")
+                .filter(|f| f.categories.iter().any(|c| categories.contains(c)))
+                .flat_map(|f| f.points.iter().filter_map(|(_, p)| *p))
+                .collect()
+        })
+    }
+
     /// The facts held for a service.
     pub fn facts(&self, id: &str) -> Option<Facts> {
         let snap = self.snapshot().ok()?;

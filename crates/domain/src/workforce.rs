@@ -14,7 +14,7 @@ use chrono::{Datelike, NaiveDate};
 code_enum!(
     /// Who employs the link worker.
     EmployerKind {
-        Pcn => ("pcn", "The PCN (or a member practice)"),
+        Pcn => ("pcn", "PCN or member practice"),
         Subcontracted => ("subcontracted", "Sub-contracted provider"),
     }
 );

@@ -28,6 +28,8 @@ pub struct Config {
     pub first_contact_wait_days: i64,
     /// Unsuccessful attempts before an episode may be closed as unable to contact.
     pub unable_to_contact_attempts: u32,
+    /// Flag a link worker to managers when a kind of supervision is older than this.
+    pub supervision_interval_days: i64,
     /// SMTP relay for reminder emails, e.g. "smtp://relay.internal:25"; none sends no email.
     pub smtp_url: Option<String>,
     /// The From address of Linkwork's emails.
@@ -51,6 +53,7 @@ impl Default for Config {
             pg_max_connections: 16,
             first_contact_wait_days: 7,
             unable_to_contact_attempts: 3,
+            supervision_interval_days: 31,
             smtp_url: None,
             mail_from: "Linkwork <linkwork@localhost>".into(),
             public_url: "http://127.0.0.1:8080".into(),
@@ -151,6 +154,9 @@ impl Config {
         if let Some(v) = env("LINKWORK_UNABLE_TO_CONTACT_ATTEMPTS") {
             c.unable_to_contact_attempts = parse("LINKWORK_UNABLE_TO_CONTACT_ATTEMPTS", v)? as u32;
         }
+        if let Some(v) = env("LINKWORK_SUPERVISION_INTERVAL_DAYS") {
+            c.supervision_interval_days = parse("LINKWORK_SUPERVISION_INTERVAL_DAYS", v)? as i64;
+        }
         if let Some(v) = env("LINKWORK_SMTP_URL") {
             c.smtp_url = Some(v).filter(|v| !v.trim().is_empty());
         }
@@ -168,6 +174,9 @@ impl Config {
         }
         if let Some(v) = &flags.listen {
             c.listen = v.clone();
+        }
+        if !(1..=366).contains(&c.supervision_interval_days) {
+            bail!("supervision_interval_days must be from 1 to 366");
         }
         if c.max_failed_logins == 0 {
             bail!("max_failed_logins must be at least 1");
@@ -192,6 +201,7 @@ impl Config {
             lockout: Duration::from_secs(self.lockout_minutes * 60),
             first_contact_wait_days: self.first_contact_wait_days,
             unable_to_contact_attempts: self.unable_to_contact_attempts,
+            supervision_interval_days: self.supervision_interval_days,
             mail: self.smtp_url.as_ref().map(|url| web::MailConfig {
                 smtp_url: url.clone(),
                 from: self.mail_from.clone(),
@@ -242,6 +252,10 @@ first_contact_wait_days = 7
 
 # Unsuccessful contact attempts before an episode can be closed as "unable to contact".
 unable_to_contact_attempts = 3                                     # (LINKWORK_UNABLE_TO_CONTACT_ATTEMPTS)
+
+# Flag a link worker to managers when their GP (line management) or clinical supervision
+# is older than this many days.                                     (LINKWORK_SUPERVISION_INTERVAL_DAYS)
+supervision_interval_days = 31
 
 # Reminder emails to community organisations whose referrals are overdue go through this
 # SMTP relay; leave it unset to send no email.  smtp:// is plain SMTP to a relay you trust

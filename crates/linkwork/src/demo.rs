@@ -311,6 +311,7 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
         .id;
     let mut workers = Vec::new();
     let mut supervisor = 0;
+    let mut manager = 0;
     let mut partner_actor = Actor::system("demo");
     for (role, email, password, name) in LOGINS {
         let hash = web::auth::hash_password(password).map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -331,6 +332,7 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
         match role {
             Role::LinkWorker => workers.push(u.id),
             Role::Supervisor => supervisor = u.id,
+            Role::Manager => manager = u.id,
             Role::Partner => {
                 partner_actor = Actor {
                     user_id: Some(u.id),
@@ -408,6 +410,20 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
     }
     bar.finish_and_clear();
     crate::demo_journey::record_codes(&ctx, &mut rng).await?;
+    crate::demo_workforce::seed(
+        &crate::demo_workforce::Ctx {
+            store,
+            pcn,
+            actor: &actor,
+            practices: &practices,
+            workers: &workers,
+            supervisor,
+            manager,
+            today,
+        },
+        &mut rng,
+    )
+    .await?;
     Ok(people)
 }
 

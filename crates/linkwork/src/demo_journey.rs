@@ -398,7 +398,12 @@ async fn answer(
         vec![(Accepted, None), (InProgress, None), (Completed, None)]
     };
     let mut version = conn.version;
+    // The organisation answers within a fortnight or so; later steps follow over weeks.
+    let mut when = sent + Duration::days(rng.range(1, 15).min(age.max(1)));
     for (to, reason) in path {
+        if when > c.now {
+            when = c.now;
+        }
         let scope = match s.partner_org_id {
             Some(o) => ConnectionScope::Partner(o),
             None => ConnectionScope::Pcn(c.pcn),
@@ -419,11 +424,13 @@ async fn answer(
                     reason,
                     note: String::new(),
                     side: Side::Partner,
+                    at: Some(when),
                 },
                 who,
             )
             .await?;
         version = updated.version;
+        when += Duration::days(rng.range(7, 60));
     }
     // A few requested referrals get cancelled by the link worker.
     if version == conn.version && age > 40 && roll < 4 {
@@ -437,6 +444,7 @@ async fn answer(
                     reason: Some(ConnectionReason::ReferredElsewhere),
                     note: String::new(),
                     side: Side::LinkWorker,
+                    at: None,
                 },
                 c.actor,
             )

@@ -6,6 +6,7 @@ pub mod config;
 pub mod demo;
 pub mod demo_directory;
 pub mod demo_journey;
+pub mod demo_workforce;
 pub mod directory_cli;
 
 use anyhow::{bail, Context, Result};

@@ -19,6 +19,7 @@
 //! - *Health service use*: episodes with both a "before" and an "after" count where the
 //!   "after" count was recorded in the period.
 
+pub mod export;
 pub mod table;
 
 pub use table::{Cell, ChartSpec, Headline, Report, ReportKind, Table};
@@ -877,7 +878,7 @@ fn health_use(facts: &ReportFacts, ctx: &Context) -> Report {
             Cell::Pct(change),
         ]);
         headlines.push(Headline {
-            label: format!("Change in {}", label.to_lowercase()),
+            label: format!("Change in {label}"),
             value: Cell::Pct(change),
             detail: format!("over {n} episodes"),
         });

@@ -1321,6 +1321,7 @@ pub async fn connections_close_the_loop(s: Arc<dyn Storage>) {
         reason,
         note: String::new(),
         side,
+        at: None,
     };
     let err = s
         .update_connection(

@@ -760,7 +760,7 @@ impl JourneyStore for Store {
         c.status
             .transition(change.to, change.side, change.reason)
             .map_err(|e| StorageError::Rule(e.to_string()))?;
-        let now = storage::now();
+        let now = change.at.unwrap_or_else(storage::now);
         let answered = c.answered_at.or(if change.side == Side::Partner { Some(now) } else { None });
         let r = sqlx::query(
             "UPDATE connections SET status = $1, reason = $2, note = $3, answered_at = $4, updated_at = $5,

@@ -142,12 +142,17 @@ impl ReportStore for Store {
             "SELECT x.episode_id, x.kind, x.body, x.created_at
              FROM episode_records x JOIN episodes e ON e.id = x.episode_id
              JOIN referrals r ON r.id = e.referral_id JOIN people p ON p.id = e.person_id
-             WHERE {SCOPE} AND x.kind IN ('measure', 'health_use')
-               AND e.referred_at < $5 AND (e.closed_at IS NULL OR e.closed_at >= $6)
+             WHERE {SCOPE} AND (
+                 (x.kind = 'measure' AND e.referred_at < $5
+                    AND (e.closed_at IS NULL OR e.closed_at >= $6))
+                 OR (x.kind = 'health_use' AND EXISTS (
+                    SELECT 1 FROM episode_records h WHERE h.episode_id = e.id
+                      AND h.kind = 'health_use' AND h.created_at >= $7 AND h.created_at < $5)))
              ORDER BY x.created_at, x.id"
         ))
         .bind(scope.to)
         .bind(alive_from)
+        .bind(scope.from)
         .fetch_all(&mut *tx)
         .await
         .map_err(backend)?

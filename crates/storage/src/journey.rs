@@ -168,6 +168,8 @@ pub struct StatusChange {
     /// Who is answering: the organisation, or the link worker (cancel, or the organisation's
     /// answer recorded for an organisation without a Linkwork account).
     pub side: Side,
+    /// When it happened; now when `None` (imports and the demo give past times).
+    pub at: Option<DateTime<Utc>>,
 }
 
 #[async_trait]

@@ -104,7 +104,8 @@ pub struct ReportFacts {
     pub episodes: Vec<EpisodeFact>,
     pub contacts: Vec<ContactFact>,
     pub connections: Vec<ConnectionFact>,
-    /// Measures and health use for the episodes above (any date; the report chooses).
+    /// Measures for the episodes above, and health use (before and after) for episodes
+    /// with a health-use record made in the period.
     pub records: Vec<RecordFact>,
     pub coding: Vec<CodingFact>,
     pub care_home: Vec<CareHomeFact>,

@@ -156,6 +156,78 @@ pub fn line_chart(
     s
 }
 
+/// A horizontal bar chart: one labelled bar per row, its value printed at the end of the
+/// bar, on a scale from 0 (or the smallest negative value) to `max` (the largest value
+/// when `None`). Negative values draw to the left of a zero line.
+pub fn bar_chart(
+    id: &str,
+    title: &str,
+    desc: &str,
+    bars: &[(String, f64)],
+    max: Option<f64>,
+    unit: &str,
+) -> String {
+    let row_h = 26.0;
+    let (w, label_w, value_w, top) = (560.0, 200.0, 70.0, 6.0);
+    let h = top * 2.0 + row_h * bars.len().max(1) as f64;
+    let hi = max
+        .unwrap_or(0.0)
+        .max(bars.iter().map(|b| b.1).fold(0.0, f64::max));
+    let lo = bars.iter().map(|b| b.1).fold(0.0, f64::min);
+    let span = (hi - lo).max(1e-9);
+    let plot_w = w - label_w - value_w;
+    let x = |v: f64| label_w + plot_w * (v - lo) / span;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart chart--bar" viewBox="0 0 {w} {h:.0}" role="img" aria-labelledby="{id}-title {id}-desc" xmlns="http://www.w3.org/2000/svg"><title id="{id}-title">{}</title><desc id="{id}-desc">{}</desc>"#,
+        esc(title),
+        esc(desc)
+    );
+    let _ = write!(
+        s,
+        r#"<line x1="{:.1}" x2="{:.1}" y1="{top}" y2="{:.1}" stroke="currentColor" stroke-opacity="0.5"/>"#,
+        x(0.0),
+        x(0.0),
+        h - top
+    );
+    for (i, (label, v)) in bars.iter().enumerate() {
+        let y = top + row_h * i as f64;
+        let shown: String = if label.chars().count() > 30 {
+            format!("{}…", label.chars().take(29).collect::<String>())
+        } else {
+            label.clone()
+        };
+        let (x0, x1) = if *v >= 0.0 { (x(0.0), x(*v)) } else { (x(*v), x(0.0)) };
+        let _ = write!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="end" fill="currentColor">{}</text><rect x="{x0:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="currentColor" fill-opacity="0.75"/><text x="{:.1}" y="{:.1}" font-size="12" fill="currentColor">{}{}</text>"#,
+            label_w - 8.0,
+            y + row_h * 0.65,
+            esc(&shown),
+            y + 4.0,
+            (x1 - x0).max(1.0),
+            row_h - 8.0,
+            x1.max(x(0.0)) + 6.0,
+            y + row_h * 0.65,
+            one_decimal(*v),
+            esc(unit)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// A bar's value: whole numbers as they are, others to one decimal.
+pub(crate) fn one_decimal(v: f64) -> String {
+    let r = (v * 10.0).round() / 10.0;
+    if (r - r.round()).abs() < 1e-9 {
+        format!("{r:.0}")
+    } else {
+        format!("{r:.1}")
+    }
+}
+
 /// A value as shown on charts and in tables: whole numbers without decimals.
 pub fn format_value(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
@@ -168,6 +240,23 @@ pub fn format_value(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bar_chart_draws_a_labelled_bar_per_row() {
+        let svg = bar_chart(
+            "b1",
+            "Referrals by source",
+            "GP 3, Self-referral 1",
+            &[("GP".into(), 3.0), ("Self <referral>".into(), 1.0)],
+            None,
+            "",
+        );
+        assert!(svg.contains(r#"aria-labelledby="b1-title b1-desc""#));
+        assert_eq!(svg.matches("<rect").count(), 2);
+        assert!(svg.contains("Self &lt;referral&gt;"));
+        // The largest bar fills the plot (200 + 290 = 490 wide).
+        assert!(svg.contains(r#"width="290.0""#), "{svg}");
+    }
 
     #[test]
     fn chart_is_labelled_and_escaped() {

@@ -43,6 +43,8 @@ pub struct WebConfig {
     pub first_contact_wait_days: i64,
     /// Unsuccessful contact attempts before an episode may be closed as unable to contact.
     pub unable_to_contact_attempts: u32,
+    /// Supervision (of each kind) older than this many days is flagged to managers.
+    pub supervision_interval_days: i64,
     /// Where reminder emails go; none sends no email.
     pub mail: Option<MailConfig>,
 }
@@ -67,6 +69,7 @@ impl Default for WebConfig {
             lockout: Duration::from_secs(15 * 60),
             first_contact_wait_days: 7,
             unable_to_contact_attempts: 3,
+            supervision_interval_days: 31,
             mail: None,
         }
     }
@@ -162,6 +165,32 @@ pub fn router(state: AppState) -> Router {
             get(coding::catalogue).post(coding::save_concept),
         )
         .route("/today", get(today::show))
+        .route("/dashboard", get(reports::dashboard))
+        .route("/reports/print", get(reports::print))
+        .route(
+            "/reports/practices",
+            get(reports::practices).post(reports::save_practices),
+        )
+        .route("/reports/{kind}", get(reports::show))
+        .route("/reports/{kind}/{file}", get(reports::export))
+        .route("/workforce", get(workforce::list).post(workforce::create))
+        .route("/workforce/new", get(workforce::new_form))
+        .route("/workforce/{id}", post(workforce::update))
+        .route("/workforce/{id}/edit", get(workforce::edit_form))
+        .route("/workforce/arrs", get(workforce::arrs))
+        .route("/workforce/arrs/{file}", get(workforce::arrs_export))
+        .route("/admin/arrs", get(workforce::caps).post(workforce::save_cap))
+        .route(
+            "/supervision",
+            get(supervision::list).post(supervision::create),
+        )
+        .route("/supervision/new", get(supervision::new_form))
+        .route("/supervision/{id}", get(supervision::show))
+        .route("/training", get(training::show))
+        .route("/training/records", post(training::record))
+        .route("/training/requirements", post(training::add_requirement))
+        .route("/care-homes", get(care_homes::list).post(care_homes::create))
+        .route("/care-homes/{id}/status", post(care_homes::status))
         .route("/caseload", get(caseload::mine))
         .route("/caseloads/{user_id}", get(caseload::of_worker))
         .route("/audit", get(audit::list))

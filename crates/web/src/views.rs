@@ -64,6 +64,9 @@ impl PageCtx {
 
 fn nav_for(role: Role, path: &str) -> Vec<NavLink> {
     let mut links: Vec<(&'static str, &'static str)> = Vec::new();
+    if role.can_view_reports() {
+        links.push(("/dashboard", "Dashboard"));
+    }
     if role.has_caseload() {
         links.push(("/today", "Today"));
         links.push(("/caseload", "My caseload"));
@@ -93,8 +96,18 @@ fn nav_for(role: Role, path: &str) -> Vec<NavLink> {
     if matches!(role, Role::Manager | Role::LinkWorker | Role::Supervisor) {
         links.push(("/coding", "GP coding"));
     }
+    if role.can_manage_workforce() {
+        links.push(("/workforce", "Workforce"));
+    }
+    if role == Role::Supervisor {
+        links.push(("/supervision", "Supervision"));
+    }
+    if role == Role::LinkWorker {
+        links.push(("/care-homes", "Care homes"));
+    }
     if role == Role::Admin {
         links.push(("/admin/coding", "Code catalogue"));
+        links.push(("/admin/arrs", "ARRS amounts"));
     }
     if role.can_view_audit() {
         links.push(("/audit", "Audit log"));

@@ -499,6 +499,7 @@ fn change_from(form: &FormData, side: Side) -> Result<StatusChange, AppError> {
         reason,
         note,
         side,
+        at: None,
     })
 }
 

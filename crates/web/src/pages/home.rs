@@ -28,6 +28,9 @@ pub async fn show(
     if role == Role::LinkWorker {
         return Ok(super::see_other("/today"));
     }
+    if role == Role::Manager {
+        return Ok(super::see_other("/dashboard"));
+    }
     let mut cards = Vec::new();
     if role.can_triage() {
         cards.push(("/triage", "Triage", "Assign new referrals to link workers."));
@@ -62,6 +65,27 @@ pub async fn show(
     }
     if role.can_manage_users() {
         cards.push(("/admin/users", "Users", "Add, disable and reset accounts."));
+    }
+    if role.can_view_reports() {
+        cards.push((
+            "/dashboard",
+            "Dashboard and reports",
+            "Headline figures for the PCN, with reports to download.",
+        ));
+    }
+    if role == Role::Admin {
+        cards.push((
+            "/admin/arrs",
+            "ARRS maximum amounts",
+            "The maximum reimbursable amount per WTE for each financial year.",
+        ));
+    }
+    if role == Role::Supervisor {
+        cards.push((
+            "/supervision",
+            "Supervision",
+            "Record supervision sessions and see who is due.",
+        ));
     }
     if role == Role::Partner {
         cards.push((

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod audit;
+pub mod care_homes;
 pub mod caseload;
 pub mod coding;
 pub mod connections;
@@ -14,9 +15,13 @@ pub mod login;
 pub mod people;
 pub mod person_journey;
 pub mod referrals;
+pub mod reports;
 pub mod settings;
+pub mod supervision;
 pub mod today;
+pub mod training;
 pub mod triage;
+pub mod workforce;
 
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -56,6 +61,14 @@ pub(crate) fn flash(done: Option<&str>) -> Option<String> {
         "referral-updated" => "Referral updated. The link worker can see it.",
         "coded" => "Code marked as recorded.",
         "concept-saved" => "Code saved.",
+        "list-sizes" => "List sizes saved.",
+        "employment" => "Employment record saved.",
+        "arrs-cap" => "Maximum amount saved.",
+        "supervision" => "Supervision session saved.",
+        "training" => "Training recorded.",
+        "requirement" => "Training requirement added.",
+        "care-home-task" => "Care home request logged.",
+        "care-home-status" => "Care home request updated.",
         _ => return None,
     };
     Some(msg.to_string())
