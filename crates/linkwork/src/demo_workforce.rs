@@ -52,8 +52,22 @@ pub async fn seed(c: &Ctx<'_>, rng: &mut Rng) -> Result<()> {
     }
     // Employment: (employer, name, WTE, salary, on-costs, sub-contract contribution).
     let jobs: [(EmployerKind, &str, i64, i64, i64, i64); 4] = [
-        (EmployerKind::Pcn, "Riverside Health PCN", 1000, 28_407_00, 6_390_00, 0),
-        (EmployerKind::Pcn, "Riverside Health PCN", 600, 17_830_00, 3_860_00, 0),
+        (
+            EmployerKind::Pcn,
+            "Riverside Health PCN",
+            1000,
+            28_407_00,
+            6_390_00,
+            0,
+        ),
+        (
+            EmployerKind::Pcn,
+            "Riverside Health PCN",
+            600,
+            17_830_00,
+            3_860_00,
+            0,
+        ),
         (
             EmployerKind::Subcontracted,
             "Millbrook Community Trust",
@@ -170,7 +184,8 @@ pub async fn seed(c: &Ctx<'_>, rng: &mut Rng) -> Result<()> {
     let reqs = store.training_requirements(c.pcn).await?;
     for (i, w) in c.workers.iter().enumerate() {
         for r in &reqs {
-            let skip = (i == 2 && r.renew_months.is_none() && r.id % 2 == 0) || (i == 3 && r.renew_months.is_some());
+            let skip = (i == 2 && r.renew_months.is_none() && r.id % 2 == 0)
+                || (i == 3 && r.renew_months.is_some());
             if skip {
                 continue;
             }
@@ -191,7 +206,11 @@ pub async fn seed(c: &Ctx<'_>, rng: &mut Rng) -> Result<()> {
         }
     }
     // Care home tasks over the last six months.
-    let homes = ["Willow Court Care Home", "Beechwood House", "The Laurels Nursing Home"];
+    let homes = [
+        "Willow Court Care Home",
+        "Beechwood House",
+        "The Laurels Nursing Home",
+    ];
     for _ in 0..24 {
         let kind = *rng.pick(CareHomeTaskKind::ALL);
         let days_ago = rng.range(0, 170);

@@ -118,7 +118,10 @@ mod tests {
     #[test]
     fn sheet_names_are_legal_and_unique() {
         let used = vec!["Referrals by source".to_string()];
-        assert_eq!(sheet_name("Referrals by source", &used), "Referrals by source 2");
+        assert_eq!(
+            sheet_name("Referrals by source", &used),
+            "Referrals by source 2"
+        );
         assert_eq!(sheet_name("A/B: [c]?", &[]), "AB c");
         assert!(sheet_name(&"x".repeat(50), &[]).len() <= 31);
     }

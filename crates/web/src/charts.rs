@@ -198,7 +198,11 @@ pub fn bar_chart(
         } else {
             label.clone()
         };
-        let (x0, x1) = if *v >= 0.0 { (x(0.0), x(*v)) } else { (x(*v), x(0.0)) };
+        let (x0, x1) = if *v >= 0.0 {
+            (x(0.0), x(*v))
+        } else {
+            (x(*v), x(0.0))
+        };
         let _ = write!(
             s,
             r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="end" fill="currentColor">{}</text><rect x="{x0:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="currentColor" fill-opacity="0.75"/><text x="{:.1}" y="{:.1}" font-size="12" fill="currentColor">{}{}</text>"#,

@@ -179,7 +179,10 @@ pub fn router(state: AppState) -> Router {
         .route("/workforce/{id}/edit", get(workforce::edit_form))
         .route("/workforce/arrs", get(workforce::arrs))
         .route("/workforce/arrs/{file}", get(workforce::arrs_export))
-        .route("/admin/arrs", get(workforce::caps).post(workforce::save_cap))
+        .route(
+            "/admin/arrs",
+            get(workforce::caps).post(workforce::save_cap),
+        )
         .route(
             "/supervision",
             get(supervision::list).post(supervision::create),
@@ -189,7 +192,10 @@ pub fn router(state: AppState) -> Router {
         .route("/training", get(training::show))
         .route("/training/records", post(training::record))
         .route("/training/requirements", post(training::add_requirement))
-        .route("/care-homes", get(care_homes::list).post(care_homes::create))
+        .route(
+            "/care-homes",
+            get(care_homes::list).post(care_homes::create),
+        )
         .route("/care-homes/{id}/status", post(care_homes::status))
         .route("/caseload", get(caseload::mine))
         .route("/caseloads/{user_id}", get(caseload::of_worker))

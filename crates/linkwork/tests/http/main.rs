@@ -11,4 +11,5 @@ mod directory;
 mod journey;
 mod people;
 mod postgres;
+mod reports;
 mod tenancy;

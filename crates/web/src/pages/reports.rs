@@ -51,13 +51,17 @@ pub(crate) struct Choices {
 fn parse_day(s: Option<&str>, field: &str) -> Result<Option<NaiveDate>, AppError> {
     match s.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(v) => domain::person::parse_date(v).map(Some).ok_or_else(|| {
-            AppError::BadRequest(format!("Enter the {field} date like 2026-04-01"))
-        }),
+        Some(v) => domain::person::parse_date(v)
+            .map(Some)
+            .ok_or_else(|| AppError::BadRequest(format!("Enter the {field} date like 2026-04-01"))),
     }
 }
 
-fn parse_id(s: Option<&str>, valid: impl Fn(i64) -> bool, what: &str) -> Result<Option<i64>, AppError> {
+fn parse_id(
+    s: Option<&str>,
+    valid: impl Fn(i64) -> bool,
+    what: &str,
+) -> Result<Option<i64>, AppError> {
     match s.map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => v
@@ -108,9 +112,7 @@ impl Filters {
                 .parse::<f64>()
                 .ok()
                 .filter(|d| (0.5..=50.0).contains(d))
-                .ok_or_else(|| {
-                    AppError::BadRequest("Enter a distance from 0.5 to 50 km".into())
-                })?,
+                .ok_or_else(|| AppError::BadRequest("Enter a distance from 0.5 to 50 km".into()))?,
         };
         Ok(Self {
             from,
@@ -166,10 +168,9 @@ impl Filters {
                 .and_then(|id| c.workers.iter().find(|w| w.0 == id))
                 .map_or("all link workers".into(), |w| w.1.clone()),
         );
-        parts.push(
-            self.source
-                .map_or("all referral sources".into(), |s| format!("referred by {}", s.label())),
-        );
+        parts.push(self.source.map_or("all referral sources".into(), |s| {
+            format!("referred by {}", s.label())
+        }));
         parts.join(", ")
     }
 }
@@ -239,7 +240,10 @@ pub(crate) async fn build(
         gap_distance_m: f.distance_km * 1000.0,
         directory: &dir,
     };
-    Ok(kinds.iter().map(|k| reports::build(*k, &facts, &ctx)).collect())
+    Ok(kinds
+        .iter()
+        .map(|k| reports::build(*k, &facts, &ctx))
+        .collect())
 }
 
 async fn require(state: &AppState, auth: &Auth, action: &str) -> Result<i64, AppError> {
@@ -289,7 +293,11 @@ fn headline_views(r: &Report) -> Vec<HeadlineView> {
 
 fn table_view(kind: ReportKind, t: &Table, query: &str) -> TableView {
     let numeric = (0..t.columns.len())
-        .map(|c| t.rows.iter().any(|r| r.get(c).is_some_and(Cell::is_numeric)))
+        .map(|c| {
+            t.rows
+                .iter()
+                .any(|r| r.get(c).is_some_and(Cell::is_numeric))
+        })
         .collect();
     let chart = t.chart.as_ref().and_then(|spec| {
         let bars: Vec<(String, f64)> = t
@@ -303,7 +311,11 @@ fn table_view(kind: ReportKind, t: &Table, query: &str) -> TableView {
         if bars.is_empty() {
             return None;
         }
-        let column = t.columns.get(spec.value_column).cloned().unwrap_or_default();
+        let column = t
+            .columns
+            .get(spec.value_column)
+            .cloned()
+            .unwrap_or_default();
         let unit = if column.ends_with("(%)") { "%" } else { "" };
         let desc = format!(
             "Bar chart of {}: {}. The same figures are in the table.",
@@ -329,7 +341,11 @@ fn table_view(kind: ReportKind, t: &Table, query: &str) -> TableView {
         note: t.note.clone(),
         columns: t.columns.clone(),
         numeric,
-        rows: t.rows.iter().map(|r| r.iter().map(Cell::display).collect()).collect(),
+        rows: t
+            .rows
+            .iter()
+            .map(|r| r.iter().map(Cell::display).collect())
+            .collect(),
         chart,
         csv: format!("/reports/{}/{}.csv?{query}", kind.slug(), t.id),
     }
@@ -341,7 +357,11 @@ pub(crate) fn report_view(r: &Report, query: &str) -> ReportView {
         title: r.kind.title(),
         question: r.kind.question(),
         headlines: headline_views(r),
-        tables: r.tables.iter().map(|t| table_view(r.kind, t, query)).collect(),
+        tables: r
+            .tables
+            .iter()
+            .map(|t| table_view(r.kind, t, query))
+            .collect(),
     }
 }
 
@@ -474,7 +494,14 @@ pub async fn export(
         .await?
         .pop()
         .ok_or_else(|| AppError::Internal("report missing".into()))?;
-    audit(&state, &auth, "report.export", &format!("{slug}/{file}"), &f).await?;
+    audit(
+        &state,
+        &auth,
+        "report.export",
+        &format!("{slug}/{file}"),
+        &f,
+    )
+    .await?;
     let stem = format!("linkwork-{}-{}-to-{}", kind.slug(), f.from, f.to);
     if file == "report.xlsx" {
         let tables: Vec<&Table> = report.tables.iter().collect();
@@ -509,7 +536,11 @@ pub(crate) fn csv_response(table: Table, stem: &str) -> Response {
         .into_response()
 }
 
-pub(crate) fn xlsx_response(tables: &[&Table], heading: &str, stem: &str) -> Result<Response, AppError> {
+pub(crate) fn xlsx_response(
+    tables: &[&Table],
+    heading: &str,
+    stem: &str,
+) -> Result<Response, AppError> {
     let bytes = reports::export::xlsx(tables, heading)
         .map_err(|e| AppError::Internal(format!("spreadsheet: {e}")))?;
     Ok((
@@ -626,8 +657,12 @@ pub async fn practices(
     auth: Auth,
     Query(done): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    auth.require(&state, auth.user.role == Role::Manager, "practice.list_sizes")
-        .await?;
+    auth.require(
+        &state,
+        auth.user.role == Role::Manager,
+        "practice.list_sizes",
+    )
+    .await?;
     let c = choices(&state, auth.pcn()?).await?;
     Ok(views::ok(&PracticesPage {
         ctx: PageCtx::new(Some(&auth), "Practice list sizes", "/dashboard")
@@ -635,7 +670,13 @@ pub async fn practices(
         practices: c
             .practices
             .into_iter()
-            .map(|p| (p.id, p.name, p.list_size.map(|l| l.to_string()).unwrap_or_default()))
+            .map(|p| {
+                (
+                    p.id,
+                    p.name,
+                    p.list_size.map(|l| l.to_string()).unwrap_or_default(),
+                )
+            })
             .collect(),
         error: None,
     }))
@@ -647,8 +688,12 @@ pub async fn save_practices(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, auth.user.role == Role::Manager, "practice.list_sizes")
-        .await?;
+    auth.require(
+        &state,
+        auth.user.role == Role::Manager,
+        "practice.list_sizes",
+    )
+    .await?;
     let pcn = auth.pcn()?;
     let c = choices(&state, pcn).await?;
     // Check every value before saving any, so a bad one changes nothing.

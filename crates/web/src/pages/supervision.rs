@@ -75,8 +75,14 @@ pub async fn list(
             Some(s) => Some(
                 s.parse::<i64>()
                     .ok()
-                    .filter(|id| users.iter().any(|u| u.id == *id && u.role == Role::LinkWorker))
-                    .ok_or_else(|| AppError::BadRequest("Choose a link worker from the list".into()))?,
+                    .filter(|id| {
+                        users
+                            .iter()
+                            .any(|u| u.id == *id && u.role == Role::LinkWorker)
+                    })
+                    .ok_or_else(|| {
+                        AppError::BadRequest("Choose a link worker from the list".into())
+                    })?,
             ),
         }
     };
@@ -116,7 +122,8 @@ pub async fn list(
         })
         .collect();
     Ok(views::ok(&ListPage {
-        ctx: PageCtx::new(Some(&auth), "Supervision", "/supervision").flash(flash(q.done.as_deref())),
+        ctx: PageCtx::new(Some(&auth), "Supervision", "/supervision")
+            .flash(flash(q.done.as_deref())),
         statuses,
         rows,
         may_record: auth.user.role.can_record_supervision(),
@@ -150,11 +157,11 @@ async fn form_page(
     errors: &FieldErrors,
 ) -> Result<RecordForm, AppError> {
     let users = pcn_users(state, pcn).await?;
-    let worker: Option<&User> = t
-        .worker
-        .parse::<i64>()
-        .ok()
-        .and_then(|id| users.iter().find(|u| u.id == id && u.role == Role::LinkWorker));
+    let worker: Option<&User> = t.worker.parse::<i64>().ok().and_then(|id| {
+        users
+            .iter()
+            .find(|u| u.id == id && u.role == Role::LinkWorker)
+    });
     let mut workers = vec![Opt {
         value: String::new(),
         label: "Choose a link worker".into(),
@@ -211,7 +218,11 @@ async fn form_page(
             state,
             "supervision.caseload",
             None,
-            format!("caseload of user {} for supervision: {} people", w.id, caseload.len()),
+            format!(
+                "caseload of user {} for supervision: {} people",
+                w.id,
+                caseload.len()
+            ),
         )
         .await?;
         let mut seen = std::collections::HashSet::new();
@@ -220,7 +231,12 @@ async fn form_page(
             .filter(|r| seen.insert(r.person_id))
             .map(|r| Opt {
                 value: r.person_id.to_string(),
-                label: format!("{} {} ({})", r.given_name, r.family_name, date(r.date_of_birth)),
+                label: format!(
+                    "{} {} ({})",
+                    r.given_name,
+                    r.family_name,
+                    date(r.date_of_birth)
+                ),
                 selected: t.cases.contains(&r.person_id.to_string()),
             })
             .collect();
@@ -259,8 +275,12 @@ pub async fn new_form(
     auth: Auth,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, AppError> {
-    auth.require(&state, auth.user.role.can_record_supervision(), "supervision.new")
-        .await?;
+    auth.require(
+        &state,
+        auth.user.role.can_record_supervision(),
+        "supervision.new",
+    )
+    .await?;
     let pcn = auth.pcn()?;
     let t = Typed {
         worker: q.worker.unwrap_or_default(),
@@ -281,8 +301,12 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, auth.user.role.can_record_supervision(), "supervision.create")
-        .await?;
+    auth.require(
+        &state,
+        auth.user.role.can_record_supervision(),
+        "supervision.create",
+    )
+    .await?;
     let pcn = auth.pcn()?;
     let t = Typed {
         worker: form.get("worker").trim().into(),
@@ -307,7 +331,10 @@ pub async fn create(
     }
     let held_on = domain::person::parse_date(&t.held_on).filter(|d| *d <= directory::today());
     if held_on.is_none() {
-        errors.add("held_on", "Enter the date it was held, like 2026-11-02, not in the future");
+        errors.add(
+            "held_on",
+            "Enter the date it was held, like 2026-11-02, not in the future",
+        );
     }
     if t.actions.chars().count() > 4000 {
         errors.add("actions", "Keep the actions to 4,000 characters");
@@ -335,7 +362,12 @@ pub async fn create(
             )
             .await
         {
-            Ok(s) => return Ok(see_other(&format!("/supervision/{}?done=supervision", s.id))),
+            Ok(s) => {
+                return Ok(see_other(&format!(
+                    "/supervision/{}?done=supervision",
+                    s.id
+                )))
+            }
             Err(StorageError::Rule(m)) => {
                 let field = if m.contains("supervisor") {
                     "supervisor"

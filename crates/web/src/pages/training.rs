@@ -197,7 +197,15 @@ pub async fn show(
     auth.require(&state, may_view(auth.user.role), "training.view")
         .await?;
     Ok(views::ok(
-        &page(&state, &auth, None, None, Default::default(), q.done.as_deref()).await?,
+        &page(
+            &state,
+            &auth,
+            None,
+            None,
+            Default::default(),
+            q.done.as_deref(),
+        )
+        .await?,
     ))
 }
 
@@ -225,10 +233,15 @@ pub async fn record(
         (_, _, Some(d)) if d > directory::today() => {
             Some("The completion date cannot be in the future".to_string())
         }
-        _ if evidence.chars().count() > 1000 => Some("Keep the evidence note to 1,000 characters".to_string()),
+        _ if evidence.chars().count() > 1000 => {
+            Some("Keep the evidence note to 1,000 characters".to_string())
+        }
         _ => None,
     };
-    let typed = (form.get("user_id").to_string(), form.get("requirement_id").to_string());
+    let typed = (
+        form.get("user_id").to_string(),
+        form.get("requirement_id").to_string(),
+    );
     let problem = match (problem, user, req, on) {
         (None, Some(u), Some(r), Some(d)) => match state
             .store
@@ -253,8 +266,12 @@ pub async fn add_requirement(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, auth.user.role == Role::Manager, "training.requirement")
-        .await?;
+    auth.require(
+        &state,
+        auth.user.role == Role::Manager,
+        "training.requirement",
+    )
+    .await?;
     let pcn = auth.pcn()?;
     let name = form.get("name").trim();
     let kind = TrainingKind::from_code(form.get("kind"));
@@ -282,6 +299,14 @@ pub async fn add_requirement(
     }
     Ok(views::render(
         StatusCode::UNPROCESSABLE_ENTITY,
-        &page(&state, &auth, None, problem.map(String::from), Default::default(), None).await?,
+        &page(
+            &state,
+            &auth,
+            None,
+            problem.map(String::from),
+            Default::default(),
+            None,
+        )
+        .await?,
     ))
 }

@@ -116,7 +116,8 @@ pub async fn list(
         })
         .collect();
     Ok(views::ok(&WorkforcePage {
-        ctx: PageCtx::new(Some(&auth), "Workforce", "/workforce").flash(flash(done.done.as_deref())),
+        ctx: PageCtx::new(Some(&auth), "Workforce", "/workforce")
+            .flash(flash(done.done.as_deref())),
         rows,
         missing,
         fy: FinancialYear::of(today).0.to_string(),
@@ -458,7 +459,8 @@ pub(crate) fn month_claims(
 }
 
 fn month_name(year: i32, month: u32) -> String {
-    NaiveDate::from_ymd_opt(year, month, 1).map_or_else(String::new, |d| d.format("%B %Y").to_string())
+    NaiveDate::from_ymd_opt(year, month, 1)
+        .map_or_else(String::new, |d| d.format("%B %Y").to_string())
 }
 
 /// The year's claim, month by month, as a table.
@@ -485,7 +487,8 @@ pub(crate) fn year_table(records: &[EmploymentRecord], fy: FinancialYear, max: i
     for (y, m) in fy.months() {
         let claims = month_claims(records, y, m, max);
         let wte: i64 = claims.iter().map(|(r, _)| r.employment.wte_milli).sum();
-        let people: std::collections::HashSet<i64> = claims.iter().map(|(r, _)| r.user_id).collect();
+        let people: std::collections::HashSet<i64> =
+            claims.iter().map(|(r, _)| r.user_id).collect();
         let sum = |f: fn(&MonthClaim) -> i64| claims.iter().map(|(_, c)| f(c)).sum::<i64>();
         let row = [
             sum(|c| c.cost_pence),
@@ -585,9 +588,8 @@ fn arrs_filter(q: &ArrsQuery, today: NaiveDate) -> Result<ArrsFilter, AppError> 
         }
     };
     let fy = match (q.year.as_deref().map(str::trim), month) {
-        (Some(y), _) if !y.is_empty() => FinancialYear::parse(y).ok_or_else(|| {
-            AppError::BadRequest("Choose a financial year like 2026/27".into())
-        })?,
+        (Some(y), _) if !y.is_empty() => FinancialYear::parse(y)
+            .ok_or_else(|| AppError::BadRequest("Choose a financial year like 2026/27".into()))?,
         (_, Some((y, m))) => FinancialYear::of(NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(today)),
         _ => FinancialYear::of(today),
     };
@@ -624,9 +626,17 @@ fn table_view(t: &Table, href: String) -> crate::pages::reports::TableView {
         note: t.note.clone(),
         columns: t.columns.clone(),
         numeric: (0..t.columns.len())
-            .map(|c| t.rows.iter().any(|r| r.get(c).is_some_and(Cell::is_numeric)))
+            .map(|c| {
+                t.rows
+                    .iter()
+                    .any(|r| r.get(c).is_some_and(Cell::is_numeric))
+            })
             .collect(),
-        rows: t.rows.iter().map(|r| r.iter().map(Cell::display).collect()).collect(),
+        rows: t
+            .rows
+            .iter()
+            .map(|r| r.iter().map(Cell::display).collect())
+            .collect(),
         chart: None,
         csv: href,
     }
@@ -651,16 +661,15 @@ pub async fn arrs(
     years.push(FinancialYear::of(today).0);
     years.sort_unstable();
     years.dedup();
-    let month_opts = f
-        .fy
-        .months()
-        .into_iter()
-        .map(|(y, m)| Opt {
-            value: format!("{y}-{m:02}"),
-            label: month_name(y, m),
-            selected: f.month == Some((y, m)),
-        })
-        .collect();
+    let month_opts =
+        f.fy.months()
+            .into_iter()
+            .map(|(y, m)| Opt {
+                value: format!("{y}-{m:02}"),
+                label: month_name(y, m),
+                selected: f.month == Some((y, m)),
+            })
+            .collect();
     Ok(views::ok(&ArrsPage {
         ctx: PageCtx::new(Some(&auth), "ARRS claims", "/workforce"),
         fy: f.fy.label(),
@@ -703,21 +712,20 @@ pub async fn arrs_export(
     let pcn = require(&state, &auth, "arrs.export").await?;
     let f = arrs_filter(&q, directory::today())?;
     let caps = state.store.arrs_caps().await?;
-    let cap = caps
-        .iter()
-        .find(|c| c.fy_start == f.fy.0)
-        .ok_or_else(|| {
-            AppError::Conflict(format!(
-                "No maximum reimbursable amount is recorded for {}. An administrator can add it.",
-                f.fy.label()
-            ))
-        })?;
+    let cap = caps.iter().find(|c| c.fy_start == f.fy.0).ok_or_else(|| {
+        AppError::Conflict(format!(
+            "No maximum reimbursable amount is recorded for {}. An administrator can add it.",
+            f.fy.label()
+        ))
+    })?;
     let records = state.store.employments(pcn).await?;
     let entry = storage::AuditEntry::new(&auth.actor(), "arrs.export", "arrs", None, Some(pcn))
         .detail(format!("{file} {}", f.fy.label()));
     state.store.append_audit(&entry).await?;
     let year = year_table(&records, f.fy, cap.max_pence);
-    let month = f.month.map(|(y, m)| month_table(&records, y, m, cap.max_pence));
+    let month = f
+        .month
+        .map(|(y, m)| month_table(&records, y, m, cap.max_pence));
     let stem = format!("linkwork-arrs-{}", f.fy.0);
     match file.as_str() {
         "arrs-year.csv" => Ok(super::reports::csv_response(year, &stem)),
@@ -769,7 +777,13 @@ async fn caps_page(
             .arrs_caps()
             .await?
             .into_iter()
-            .map(|c: ArrsCap| (FinancialYear(c.fy_start).label(), format_pounds(c.max_pence), c.note))
+            .map(|c: ArrsCap| {
+                (
+                    FinancialYear(c.fy_start).label(),
+                    format_pounds(c.max_pence),
+                    c.note,
+                )
+            })
             .collect(),
         error,
         year: typed.0,
@@ -786,7 +800,14 @@ pub async fn caps(
     auth.require(&state, auth.user.role == Role::Admin, "arrs.caps")
         .await?;
     Ok(views::ok(
-        &caps_page(&state, &auth, None, Default::default(), done.done.as_deref()).await?,
+        &caps_page(
+            &state,
+            &auth,
+            None,
+            Default::default(),
+            done.done.as_deref(),
+        )
+        .await?,
     ))
 }
 
