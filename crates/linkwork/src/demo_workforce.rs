@@ -1,7 +1,8 @@
 //! Demo workforce: practice list sizes, employment records (PCN-employed and
 //! sub-contracted, full and part time), ARRS maximums for the years the demo covers,
 //! supervision sessions (one link worker overdue), training records (with gaps) and care
-//! home tasks. All synthetic.
+//! home tasks. All synthetic. Pence are written pounds_pence (`28_407_00` is £28,407.00).
+#![allow(clippy::inconsistent_digit_grouping)]
 
 use crate::demo::Rng;
 use anyhow::Result;

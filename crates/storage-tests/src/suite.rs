@@ -1434,3 +1434,110 @@ pub async fn connections_close_the_loop(s: Arc<dyn Storage>) {
         .iter()
         .any(|t| t.summary.contains("as told by the organisation")));
 }
+
+pub async fn workforce_and_report_facts_stay_in_their_pcn(s: Arc<dyn Storage>) {
+    use domain::{EmployerKind, Employment, SupervisionKind};
+    use storage::{NewSupervision, ReportScope};
+    let f = fixture(&*s).await;
+    let job = Employment {
+        employer_kind: EmployerKind::Pcn,
+        employer_name: "North PCN".into(),
+        wte_milli: 800,
+        annual_salary_pence: 2_400_000,
+        annual_oncosts_pence: 500_000,
+        subcontract_monthly_pence: 0,
+        afc_band: "5".into(),
+        start_date: NaiveDate::from_ymd_opt(2025, 4, 1).unwrap(),
+        end_date: None,
+    };
+    let rec = s
+        .create_employment(f.pcn_a, f.worker_a, &job, &actor())
+        .await
+        .unwrap();
+    assert_eq!(rec.employment, job, "money and dates round-trip exactly");
+    // Another PCN's link worker cannot be given this PCN's employment, nor seen.
+    assert!(matches!(
+        s.create_employment(f.pcn_a, f.worker_b, &job, &actor())
+            .await,
+        Err(StorageError::Rule(_))
+    ));
+    assert!(s.employments(f.pcn_b).await.unwrap().is_empty());
+    assert!(s.get_employment(f.pcn_b, rec.id).await.unwrap().is_none());
+    // Optimistic versioning on change.
+    let mut changed = job.clone();
+    changed.wte_milli = 1000;
+    s.update_employment(f.pcn_a, rec.id, rec.version, &changed, &actor())
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.update_employment(f.pcn_a, rec.id, rec.version, &changed, &actor())
+            .await,
+        Err(StorageError::Stale)
+    ));
+    // Supervision: a case from another PCN is refused and nothing is saved.
+    let ep = accepted_episode(&*s, &f, "Supervised").await;
+    let mut p = person("Other", "Pcn", "1970-01-01");
+    p.practice_id = Some(f.practice_b);
+    let (_, other) = s
+        .create_referral(
+            f.pcn_b,
+            PersonRef::New(Box::new(p)),
+            &referral(),
+            None,
+            Utc::now(),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let session = |cases: Vec<i64>| NewSupervision {
+        link_worker_id: f.worker_a,
+        supervisor_id: f.manager_a,
+        kind: SupervisionKind::Clinical,
+        held_on: today(),
+        actions: String::new(),
+        cases,
+    };
+    assert!(matches!(
+        s.create_supervision(f.pcn_a, &session(vec![other.person_id]), &actor())
+            .await,
+        Err(StorageError::Rule(_))
+    ));
+    assert!(s
+        .supervision_sessions(f.pcn_a, None)
+        .await
+        .unwrap()
+        .is_empty());
+    let made = s
+        .create_supervision(f.pcn_a, &session(vec![ep.person_id]), &actor())
+        .await
+        .unwrap();
+    assert_eq!(made.cases, 1);
+    assert!(s.get_supervision(f.pcn_b, made.id).await.unwrap().is_none());
+    // Report facts: each PCN sees its own episodes only, with the acceptance time kept.
+    let scope = ReportScope {
+        from: Utc::now() - Duration::days(60),
+        to: Utc::now() + Duration::days(1),
+        practice: None,
+        link_worker: None,
+        source: None,
+    };
+    let a = s.report_facts(f.pcn_a, &scope).await.unwrap();
+    let b = s.report_facts(f.pcn_b, &scope).await.unwrap();
+    assert_eq!(a.episodes.len(), 1);
+    assert!(a.episodes[0].accepted_at.is_some());
+    assert_eq!(b.episodes.len(), 1);
+    assert_eq!(b.episodes[0].person_id, other.person_id);
+    assert_eq!(a.coding.len(), 1, "the accepted code, queued in the period");
+    // Filtered to another practice: nothing.
+    let filtered = s
+        .report_facts(
+            f.pcn_a,
+            &ReportScope {
+                practice: Some(f.practice_b),
+                ..scope
+            },
+        )
+        .await
+        .unwrap();
+    assert!(filtered.episodes.is_empty());
+}

@@ -43,4 +43,5 @@ conformance!(
     coding_is_queued_once_per_episode,
     records_keep_history_and_move_the_episode,
     connections_close_the_loop,
+    workforce_and_report_facts_stay_in_their_pcn,
 );

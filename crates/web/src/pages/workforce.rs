@@ -667,7 +667,7 @@ pub async fn arrs(
             .map(|(y, m)| Opt {
                 value: format!("{y}-{m:02}"),
                 label: month_name(y, m),
-                selected: f.month == Some((y, m)),
+                selected: f.month.unwrap_or((today.year(), today.month())) == (y, m),
             })
             .collect();
     Ok(views::ok(&ArrsPage {
@@ -825,7 +825,8 @@ pub async fn save_cap(
         form.get("note").trim().to_string(),
     );
     let fy = FinancialYear::parse(&typed.0);
-    let amount = parse_pounds(&typed.1).filter(|p| (1_000_00..=1_000_000_00).contains(p));
+    // £1,000 to £1,000,000, in pence.
+    let amount = parse_pounds(&typed.1).filter(|p| (100_000..=100_000_000).contains(p));
     let problem = match (fy, amount) {
         (None, _) => Some("Enter the financial year like 2026/27"),
         (_, None) => Some("Enter the maximum a year for one WTE in pounds, like 38,000"),
