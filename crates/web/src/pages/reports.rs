@@ -291,14 +291,31 @@ fn headline_views(r: &Report) -> Vec<HeadlineView> {
         .collect()
 }
 
+/// A table as the page shows it (no chart), with its download link.
+pub(crate) fn plain_table_view(t: &Table, id: String, csv: String) -> TableView {
+    TableView {
+        id,
+        title: t.title.clone(),
+        note: t.note.clone(),
+        columns: t.columns.clone(),
+        numeric: (0..t.columns.len())
+            .map(|c| {
+                t.rows
+                    .iter()
+                    .any(|r| r.get(c).is_some_and(Cell::is_numeric))
+            })
+            .collect(),
+        rows: t
+            .rows
+            .iter()
+            .map(|r| r.iter().map(Cell::display).collect())
+            .collect(),
+        chart: None,
+        csv,
+    }
+}
+
 fn table_view(kind: ReportKind, t: &Table, query: &str) -> TableView {
-    let numeric = (0..t.columns.len())
-        .map(|c| {
-            t.rows
-                .iter()
-                .any(|r| r.get(c).is_some_and(Cell::is_numeric))
-        })
-        .collect();
     let chart = t.chart.as_ref().and_then(|spec| {
         let bars: Vec<(String, f64)> = t
             .rows
@@ -336,18 +353,12 @@ fn table_view(kind: ReportKind, t: &Table, query: &str) -> TableView {
         ))
     });
     TableView {
-        id: format!("{}-{}", kind.slug(), t.id),
-        title: t.title.clone(),
-        note: t.note.clone(),
-        columns: t.columns.clone(),
-        numeric,
-        rows: t
-            .rows
-            .iter()
-            .map(|r| r.iter().map(Cell::display).collect())
-            .collect(),
         chart,
-        csv: format!("/reports/{}/{}.csv?{query}", kind.slug(), t.id),
+        ..plain_table_view(
+            t,
+            format!("{}-{}", kind.slug(), t.id),
+            format!("/reports/{}/{}.csv?{query}", kind.slug(), t.id),
+        )
     }
 }
 

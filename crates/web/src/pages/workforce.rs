@@ -620,26 +620,7 @@ struct ArrsPage {
 }
 
 fn table_view(t: &Table, href: String) -> crate::pages::reports::TableView {
-    crate::pages::reports::TableView {
-        id: t.id.to_string(),
-        title: t.title.clone(),
-        note: t.note.clone(),
-        columns: t.columns.clone(),
-        numeric: (0..t.columns.len())
-            .map(|c| {
-                t.rows
-                    .iter()
-                    .any(|r| r.get(c).is_some_and(Cell::is_numeric))
-            })
-            .collect(),
-        rows: t
-            .rows
-            .iter()
-            .map(|r| r.iter().map(Cell::display).collect())
-            .collect(),
-        chart: None,
-        csv: href,
-    }
+    crate::pages::reports::plain_table_view(t, t.id.to_string(), href)
 }
 
 pub async fn arrs(
