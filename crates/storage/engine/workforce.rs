@@ -106,6 +106,23 @@ fn task(r: &DbRow) -> Result<CareHomeTask> {
     })
 }
 
+/// Reads back the row just written, in the same transaction: `select` must alias its
+/// table as `alias`.
+async fn reread<T>(
+    conn: &mut DbConn,
+    select: &str,
+    alias: &str,
+    id: i64,
+    map: fn(&DbRow) -> Result<T>,
+) -> Result<T> {
+    sqlx::query(&format!("{select} WHERE {alias}.id = $1"))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(backend)
+        .and_then(|r| map(&r))
+}
+
 /// A user of the PCN with one of `roles`, or a rule error naming what was expected.
 async fn pcn_user(conn: &mut DbConn, pcn: i64, id: i64, roles: &[Role], what: &str) -> Result<()> {
     let row: Option<(String,)> =
@@ -220,12 +237,7 @@ impl WorkforceStore for Store {
                 .detail(format!("employment {id}")),
         )
         .await?;
-        let rec = sqlx::query(&format!("{EMPLOYMENT_SELECT} WHERE m.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)
-            .and_then(|r| employment(&r))?;
+        let rec = reread(&mut tx, EMPLOYMENT_SELECT, "m", id, employment).await?;
         tx.commit().await.map_err(backend)?;
         Ok(rec)
     }
@@ -279,12 +291,7 @@ impl WorkforceStore for Store {
                 .detail(format!("employment {id}")),
         )
         .await?;
-        let rec = sqlx::query(&format!("{EMPLOYMENT_SELECT} WHERE m.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)
-            .and_then(|r| employment(&r))?;
+        let rec = reread(&mut tx, EMPLOYMENT_SELECT, "m", id, employment).await?;
         tx.commit().await.map_err(backend)?;
         Ok(rec)
     }
@@ -455,12 +462,7 @@ impl WorkforceStore for Store {
                 .detail(format!("{} cases", s.cases.len())),
         )
         .await?;
-        let session = sqlx::query(&format!("{SUPERVISION_SELECT} WHERE s.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)
-            .and_then(|r| supervision(&r))?;
+        let session = reread(&mut tx, SUPERVISION_SELECT, "s", id, supervision).await?;
         tx.commit().await.map_err(backend)?;
         Ok(session)
     }
@@ -627,12 +629,7 @@ impl WorkforceStore for Store {
             &AuditEntry::new(actor, "care_home.create", "care_home_task", Some(id), Some(pcn)),
         )
         .await?;
-        let rec = sqlx::query(&format!("{TASK_SELECT} WHERE t.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)
-            .and_then(|r| task(&r))?;
+        let rec = reread(&mut tx, TASK_SELECT, "t", id, task).await?;
         tx.commit().await.map_err(backend)?;
         Ok(rec)
     }
@@ -677,12 +674,7 @@ impl WorkforceStore for Store {
                 .detail(status.code().to_string()),
         )
         .await?;
-        let rec = sqlx::query(&format!("{TASK_SELECT} WHERE t.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)
-            .and_then(|r| task(&r))?;
+        let rec = reread(&mut tx, TASK_SELECT, "t", id, task).await?;
         tx.commit().await.map_err(backend)?;
         Ok(rec)
     }
