@@ -11,6 +11,7 @@ pub mod contact;
 pub mod directory;
 pub mod episode;
 pub mod errors;
+pub mod interop;
 pub mod journey;
 pub mod nhs_number;
 pub mod outcomes;
@@ -29,6 +30,7 @@ pub use directory::{
 };
 pub use episode::{DischargeReason, EpisodeState};
 pub use errors::{FieldError, FieldErrors};
+pub use interop::{ClientKind, Scope};
 pub use journey::{
     ActionOwner, Assessment, AssessmentDraft, CarePlan, DischargeSummary, HealthPeriod, HealthUse,
     Measure, PlanDraft, RecordKind, ReferralBack, Safeguarding,

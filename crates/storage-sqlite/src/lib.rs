@@ -6,6 +6,7 @@ mod audit;
 mod contacts;
 mod directory;
 mod episodes;
+mod interop;
 mod journey;
 mod orgs;
 mod people;

@@ -68,13 +68,13 @@ fn connection(r: &DbRow) -> Result<Connection> {
     })
 }
 
-const CODING_SELECT: &str = "SELECT c.id, c.episode_id, c.person_id, c.practice_id, c.concept_id, \
+pub(crate) const CODING_SELECT: &str = "SELECT c.id, c.episode_id, c.person_id, c.practice_id, c.concept_id, \
     k.term, c.status, c.queued_at, c.recorded_at, c.recorded_by, \
     p.given_name || ' ' || p.family_name AS person_name, p.nhs_number, p.date_of_birth \
     FROM coding_entries c JOIN coding_catalogue k ON k.concept_id = c.concept_id \
     JOIN people p ON p.id = c.person_id";
 
-fn coding(r: &DbRow) -> Result<CodingEntry> {
+pub(crate) fn coding(r: &DbRow) -> Result<CodingEntry> {
     let status: String = r.try_get("status").map_err(backend)?;
     Ok(CodingEntry {
         id: r.try_get("id").map_err(backend)?,
@@ -198,7 +198,7 @@ async fn advance(
     Ok(updated)
 }
 
-async fn episode_in(conn: &mut DbConn, pcn: i64, id: i64) -> Result<Episode> {
+pub(crate) async fn episode_in(conn: &mut DbConn, pcn: i64, id: i64) -> Result<Episode> {
     let r = sqlx::query("SELECT * FROM episodes WHERE id = $1 AND pcn_id = $2")
         .bind(id)
         .bind(pcn)
@@ -573,6 +573,8 @@ impl JourneyStore for Store {
         let updated = rows::episode(&r)?;
         let summary = format!("{} → Discharged ({})", ep.state.label(), reason.label());
         event(&mut tx, &updated, at, "state", &summary, actor).await?;
+        // The message back to the referrer waits in the outbox, committed with the discharge.
+        crate::interop::queue_back(&mut tx, &updated, actor, false).await?;
         append(
             &mut tx,
             &AuditEntry::new(actor, "episode.discharge", "person", Some(ep.person_id), Some(pcn))

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod directory;
+pub mod interop;
 pub mod journey;
 mod records;
 pub mod reports;
@@ -19,6 +20,9 @@ pub use audit::{
 pub use directory::{
     DirDoc, DirOrgRecord, DirServiceRecord, DirServiceWrite, DirectoryBatch, DirectoryStore,
     ImportCounts,
+};
+pub use interop::{
+    ApiClient, ClientToken, CodingBatch, InteropStore, NewApiClient, OutboundMessage,
 };
 pub use journey::{
     CodingConcept, CodingEntry, Connection, ConnectionScope, EpisodeRecord, JourneyStore,
@@ -293,6 +297,7 @@ pub trait Storage:
     + JourneyStore
     + WorkforceStore
     + ReportStore
+    + InteropStore
     + Engine
 {
 }
@@ -307,6 +312,7 @@ impl<
             + JourneyStore
             + WorkforceStore
             + ReportStore
+            + InteropStore
             + Engine,
     > Storage for T
 {

@@ -1,0 +1,536 @@
+//! What other systems send: an inbound referral as a FHIR ServiceRequest, read into the
+//! same drafts the referral form fills (so the same validation applies), and a partner's
+//! Task status update read into a connection status change.
+
+use crate::fhir::{consent_extension, cs, Issue, NHS_NUMBER, ODS_CODE};
+use domain::{
+    Code, ConnectionReason, ConnectionStatus, Need, PersonDraft, ReferralDraft, ReferralSource,
+};
+use serde_json::Value;
+
+/// Who an inbound referral is for.
+#[derive(Debug, Clone)]
+pub enum InboundPerson {
+    /// `subject` refers to a Patient Linkwork already holds.
+    Existing(i64),
+    /// `subject` refers to a contained Patient; the practice by its ODS code.
+    New {
+        draft: Box<PersonDraft>,
+        practice_ods: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct InboundReferral {
+    pub person: InboundPerson,
+    pub referral: ReferralDraft,
+}
+
+fn text(v: &Value) -> Option<&str> {
+    v.as_str().map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// A string field that must be a string when present.
+fn string_at(v: &Value, key: &str, path: &str, issues: &mut Vec<Issue>) -> String {
+    match &v[key] {
+        Value::Null => String::new(),
+        Value::String(s) => s.trim().to_string(),
+        _ => {
+            issues.push(
+                Issue::new("structure", format!("{path}.{key} must be a string"))
+                    .at(format!("{path}.{key}")),
+            );
+            String::new()
+        }
+    }
+}
+
+fn read_patient(p: &Value, issues: &mut Vec<Issue>) -> (PersonDraft, Option<String>) {
+    let path = "ServiceRequest.contained.Patient";
+    let mut d = PersonDraft::default();
+    if let Some(ids) = p["identifier"].as_array() {
+        for id in ids {
+            if id["system"] == NHS_NUMBER {
+                d.nhs_number = string_at(id, "value", &format!("{path}.identifier"), issues);
+            }
+        }
+    }
+    let name = &p["name"][0];
+    d.family_name = string_at(name, "family", &format!("{path}.name"), issues);
+    d.given_name = name["given"]
+        .as_array()
+        .map(|g| g.iter().filter_map(text).collect::<Vec<_>>().join(" "))
+        .unwrap_or_default();
+    if d.given_name.is_empty() && d.family_name.is_empty() {
+        if let Some(t) = text(&name["text"]) {
+            match t.rsplit_once(' ') {
+                Some((g, f)) => {
+                    d.given_name = g.into();
+                    d.family_name = f.into();
+                }
+                None => d.family_name = t.into(),
+            }
+        }
+    }
+    d.date_of_birth = string_at(p, "birthDate", path, issues);
+    d.sex = match text(&p["gender"]) {
+        None => "unknown".into(),
+        Some(g) => g.into(),
+    };
+    if let Some(tels) = p["telecom"].as_array() {
+        for t in tels {
+            let value = text(&t["value"]).unwrap_or_default().to_string();
+            match t["system"].as_str() {
+                Some("phone") | Some("sms") if d.phone.is_empty() => d.phone = value,
+                Some("email") if d.email.is_empty() => d.email = value,
+                _ => {}
+            }
+        }
+    }
+    let addr = &p["address"][0];
+    d.postcode = string_at(addr, "postalCode", &format!("{path}.address"), issues);
+    let mut lines: Vec<String> = addr["line"]
+        .as_array()
+        .map(|l| l.iter().filter_map(text).map(str::to_string).collect())
+        .unwrap_or_default();
+    if let Some(c) = text(&addr["city"]) {
+        lines.push(c.into());
+    }
+    d.address = if lines.is_empty() {
+        string_at(addr, "text", &format!("{path}.address"), issues)
+    } else {
+        lines.join(", ")
+    };
+    if let Some(lang) = text(&p["communication"][0]["language"]["text"]) {
+        d.language = lang.into();
+    }
+    let practice = p["generalPractitioner"][0]["identifier"]
+        .as_object()
+        .filter(|i| i.get("system").and_then(Value::as_str) == Some(ODS_CODE))
+        .and_then(|i| i.get("value"))
+        .and_then(text)
+        .map(str::to_uppercase);
+    (d, practice)
+}
+
+/// Reads an inbound ServiceRequest. Structural problems come back as issues; field rules
+/// (NHS number check digit, consent, needs) are left to the drafts' own validation.
+pub fn read_service_request(
+    body: &Value,
+    default_source: ReferralSource,
+) -> Result<InboundReferral, Vec<Issue>> {
+    let mut issues = vec![];
+    if !body.is_object() {
+        return Err(vec![Issue::new(
+            "structure",
+            "The body must be a FHIR resource (a JSON object)",
+        )]);
+    }
+    if body["resourceType"] != "ServiceRequest" {
+        return Err(vec![Issue::new(
+            "invalid",
+            format!(
+                "Expected a ServiceRequest, got {}",
+                body["resourceType"].as_str().unwrap_or("no resourceType")
+            ),
+        )
+        .at("resourceType")]);
+    }
+    match body["status"].as_str() {
+        Some("active") => {}
+        Some(s) => issues.push(
+            Issue::new(
+                "value",
+                format!("A new referral must have status 'active', not '{s}'"),
+            )
+            .at("ServiceRequest.status"),
+        ),
+        None => issues
+            .push(Issue::new("required", "Give the status ('active')").at("ServiceRequest.status")),
+    }
+    match body["intent"].as_str() {
+        Some("order" | "original-order") => {}
+        Some(s) => issues.push(
+            Issue::new(
+                "value",
+                format!("A referral's intent must be 'order', not '{s}'"),
+            )
+            .at("ServiceRequest.intent"),
+        ),
+        None => issues
+            .push(Issue::new("required", "Give the intent ('order')").at("ServiceRequest.intent")),
+    }
+
+    // The person: an existing Patient, or a contained one.
+    let subject = body["subject"]["reference"].as_str().unwrap_or_default();
+    let person = if let Some(local) = subject.strip_prefix('#') {
+        let found = body["contained"].as_array().and_then(|c| {
+            c.iter()
+                .find(|r| r["resourceType"] == "Patient" && r["id"] == local)
+        });
+        match found {
+            Some(p) => {
+                let (draft, practice_ods) = read_patient(p, &mut issues);
+                Some(InboundPerson::New {
+                    draft: Box::new(draft),
+                    practice_ods,
+                })
+            }
+            None => {
+                issues.push(Issue::new("invalid", format!("subject refers to #{local} but there is no contained Patient with that id")).at("ServiceRequest.subject"));
+                None
+            }
+        }
+    } else if let Some(id) = subject.strip_prefix("Patient/") {
+        match id.parse::<i64>() {
+            Ok(id) => Some(InboundPerson::Existing(id)),
+            Err(_) => {
+                issues.push(
+                    Issue::new("not-found", format!("No Patient/{id} here"))
+                        .at("ServiceRequest.subject"),
+                );
+                None
+            }
+        }
+    } else {
+        issues.push(Issue::new("required", "Give the person: subject must refer to Patient/{id} or to a contained Patient (#id) with their details").at("ServiceRequest.subject"));
+        None
+    };
+
+    let mut r = ReferralDraft {
+        urgency: "routine".into(),
+        source: default_source.code().into(),
+        ..Default::default()
+    };
+    if let Some(exts) = body["extension"].as_array() {
+        for e in exts {
+            let url = e["url"].as_str().unwrap_or_default();
+            if url == consent_extension() {
+                r.consent = e["valueBoolean"] == Value::Bool(true);
+            } else if url == crate::fhir::ext("referral-source") {
+                match e["valueCoding"]["code"].as_str() {
+                    Some(c) => r.source = c.to_string(),
+                    None => issues.push(
+                        Issue::new(
+                            "required",
+                            "The referral-source extension needs valueCoding.code",
+                        )
+                        .at("ServiceRequest.extension"),
+                    ),
+                }
+            }
+        }
+    }
+    r.urgency = match body["priority"].as_str() {
+        None | Some("routine") => "routine",
+        Some("asap") => "soon",
+        Some("urgent" | "stat") => "urgent",
+        Some(p) => {
+            issues.push(
+                Issue::new(
+                    "value",
+                    format!("Unknown priority '{p}' (routine, urgent, asap or stat)"),
+                )
+                .at("ServiceRequest.priority"),
+            );
+            "routine"
+        }
+    }
+    .into();
+    let mut reasons = vec![];
+    if let Some(codes) = body["reasonCode"].as_array() {
+        for c in codes {
+            let mut coded = false;
+            for coding in c["coding"].as_array().into_iter().flatten() {
+                if coding["system"] == cs("need") {
+                    coded = true;
+                    match coding["code"].as_str() {
+                        Some(code) if Need::from_code(code).is_some() => {
+                            r.needs.push(code.to_string())
+                        }
+                        other => issues.push(
+                            Issue::new(
+                                "code-invalid",
+                                format!(
+                                    "Unknown need code '{}'; use one of: {}",
+                                    other.unwrap_or_default(),
+                                    Need::ALL
+                                        .iter()
+                                        .map(|n| n.code())
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            )
+                            .at("ServiceRequest.reasonCode"),
+                        ),
+                    }
+                }
+            }
+            if !coded {
+                if let Some(t) = text(&c["text"]) {
+                    reasons.push(t.to_string());
+                }
+            }
+        }
+    }
+    for n in body["note"].as_array().into_iter().flatten() {
+        if let Some(t) = text(&n["text"]) {
+            reasons.push(t.to_string());
+        }
+    }
+    r.reason = reasons.join("\n");
+
+    // The requester: a display name, or a contained Practitioner with name and telecom.
+    let req = &body["requester"];
+    if let Some(local) = req["reference"].as_str().and_then(|s| s.strip_prefix('#')) {
+        if let Some(p) = body["contained"].as_array().and_then(|c| {
+            c.iter()
+                .find(|x| x["resourceType"] == "Practitioner" && x["id"] == local)
+        }) {
+            r.referrer_name = text(&p["name"][0]["text"])
+                .map(str::to_string)
+                .unwrap_or_else(|| {
+                    let n = &p["name"][0];
+                    let given = n["given"]
+                        .as_array()
+                        .map(|g| g.iter().filter_map(text).collect::<Vec<_>>().join(" "))
+                        .unwrap_or_default();
+                    format!("{given} {}", text(&n["family"]).unwrap_or_default())
+                        .trim()
+                        .to_string()
+                });
+            r.referrer_contact = p["telecom"]
+                .as_array()
+                .map(|t| {
+                    t.iter()
+                        .filter_map(|x| text(&x["value"]))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+        } else {
+            issues.push(Issue::new("invalid", format!("requester refers to #{local} but there is no contained Practitioner with that id")).at("ServiceRequest.requester"));
+        }
+    }
+    if r.referrer_name.is_empty() {
+        r.referrer_name = text(&req["display"]).unwrap_or_default().to_string();
+    }
+    match person {
+        Some(person) if issues.is_empty() => Ok(InboundReferral {
+            person,
+            referral: r,
+        }),
+        _ => Err(issues),
+    }
+}
+
+/// A partner's answer to a referral.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskUpdate {
+    pub status: ConnectionStatus,
+    pub reason: Option<ConnectionReason>,
+    pub note: String,
+}
+
+/// Reads a Task sent to `PUT /fhir/Task/{id}`: the status, a coded reason and a note are
+/// what a partner may change.
+pub fn read_task_update(body: &Value, id: &str) -> Result<TaskUpdate, Vec<Issue>> {
+    if body["resourceType"] != "Task" {
+        return Err(vec![Issue::new(
+            "invalid",
+            format!(
+                "Expected a Task, got {}",
+                body["resourceType"].as_str().unwrap_or("no resourceType")
+            ),
+        )
+        .at("resourceType")]);
+    }
+    let mut issues = vec![];
+    if body["id"].as_str() != Some(id) {
+        issues.push(
+            Issue::new(
+                "invalid",
+                format!("The Task's id must be '{id}', as in the URL"),
+            )
+            .at("Task.id"),
+        );
+    }
+    let status = match body["status"].as_str() {
+        Some(s) => match ConnectionStatus::from_code(s) {
+            Some(st) => Some(st),
+            None => {
+                issues.push(
+                    Issue::new(
+                        "code-invalid",
+                        format!(
+                            "Status '{s}' is not used here; use one of: {}",
+                            ConnectionStatus::ALL
+                                .iter()
+                                .map(|s| s.code())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                    .at("Task.status"),
+                );
+                None
+            }
+        },
+        None => {
+            issues.push(Issue::new("required", "Give the Task's status").at("Task.status"));
+            None
+        }
+    };
+    let mut reason = None;
+    for coding in body["statusReason"]["coding"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if coding["system"] == cs("connection-reason") {
+            match coding["code"]
+                .as_str()
+                .and_then(ConnectionReason::from_code)
+            {
+                Some(r) => reason = Some(r),
+                None => issues.push(
+                    Issue::new(
+                        "code-invalid",
+                        format!(
+                            "Unknown reason; use one of: {}",
+                            ConnectionReason::ALL
+                                .iter()
+                                .map(|r| r.code())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                    .at("Task.statusReason"),
+                ),
+            }
+        }
+    }
+    if reason.is_none() && text(&body["statusReason"]["text"]).is_some() {
+        reason = Some(ConnectionReason::Other);
+    }
+    let mut note = body["note"]
+        .as_array()
+        .map(|n| {
+            n.iter()
+                .filter_map(|x| text(&x["text"]))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default();
+    if let Some(t) = text(&body["statusReason"]["text"]) {
+        if !note.contains(t) {
+            note = if note.is_empty() {
+                t.to_string()
+            } else {
+                format!("{t}\n{note}")
+            };
+        }
+    }
+    if note.chars().count() > domain::person::MAX_TEXT {
+        issues.push(
+            Issue::new(
+                "too-long",
+                format!(
+                    "The note must be {} characters or fewer",
+                    domain::person::MAX_TEXT
+                ),
+            )
+            .at("Task.note"),
+        );
+    }
+    match status {
+        Some(status) if issues.is_empty() => Ok(TaskUpdate {
+            status,
+            reason,
+            note,
+        }),
+        _ => Err(issues),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn referral() -> Value {
+        json!({
+            "resourceType": "ServiceRequest",
+            "status": "active",
+            "intent": "order",
+            "contained": [
+                {"resourceType": "Patient", "id": "p",
+                 "identifier": [{"system": NHS_NUMBER, "value": "9434765919"}],
+                 "name": [{"family": "Testperson", "given": ["Alex", "Sam"]}],
+                 "birthDate": "1960-02-03", "gender": "female",
+                 "telecom": [{"system": "phone", "value": "01632 960001"}],
+                 "address": [{"line": ["1 Test Street"], "city": "Leeds", "postalCode": "LS1 4AP"}],
+                 "generalPractitioner": [{"identifier": {"system": ODS_CODE, "value": "b86001"}}]},
+                {"resourceType": "Practitioner", "id": "r", "name": [{"text": "Dr Test Clinician"}],
+                 "telecom": [{"system": "email", "value": "t.clinician@nhs.net"}]}
+            ],
+            "extension": [{"url": consent_extension(), "valueBoolean": true}],
+            "subject": {"reference": "#p"},
+            "requester": {"reference": "#r"},
+            "priority": "urgent",
+            "reasonCode": [{"coding": [{"system": cs("need"), "code": "loneliness"}]}, {"text": "Recently bereaved"}],
+            "note": [{"text": "Lives alone"}],
+        })
+    }
+
+    #[test]
+    fn reads_a_referral_with_a_contained_patient_and_requester() {
+        let r = read_service_request(&referral(), ReferralSource::Gp).unwrap();
+        let InboundPerson::New {
+            draft,
+            practice_ods,
+        } = r.person
+        else {
+            panic!("new person")
+        };
+        assert_eq!(draft.given_name, "Alex Sam");
+        assert_eq!(draft.nhs_number, "9434765919");
+        assert_eq!(draft.address, "1 Test Street, Leeds");
+        assert_eq!(practice_ods.as_deref(), Some("B86001"));
+        assert!(r.referral.consent);
+        assert_eq!(r.referral.needs, vec!["loneliness"]);
+        assert_eq!(r.referral.urgency, "urgent");
+        assert_eq!(r.referral.reason, "Recently bereaved\nLives alone");
+        assert_eq!(r.referral.referrer_name, "Dr Test Clinician");
+        assert_eq!(r.referral.referrer_contact, "t.clinician@nhs.net");
+    }
+
+    #[test]
+    fn refuses_the_wrong_resource_and_unknown_codes() {
+        let e = read_service_request(&json!({"resourceType": "Patient"}), ReferralSource::Gp)
+            .unwrap_err();
+        assert!(e[0].diagnostics.contains("Expected a ServiceRequest"));
+        let mut bad = referral();
+        bad["reasonCode"][0]["coding"][0]["code"] = json!("astrology");
+        bad["priority"] = json!("whenever");
+        let e = read_service_request(&bad, ReferralSource::Gp).unwrap_err();
+        assert_eq!(e.len(), 2, "{e:?}");
+        let mut missing = referral();
+        missing["subject"] = json!({"reference": "#nobody"});
+        assert!(read_service_request(&missing, ReferralSource::Gp).is_err());
+    }
+
+    #[test]
+    fn reads_a_task_update() {
+        let t = json!({"resourceType": "Task", "id": "connection-4", "status": "rejected",
+            "statusReason": {"coding": [{"system": cs("connection-reason"), "code": "no_capacity"}]},
+            "note": [{"text": "Full until spring"}]});
+        let u = read_task_update(&t, "connection-4").unwrap();
+        assert_eq!(u.status, ConnectionStatus::Rejected);
+        assert_eq!(u.reason, Some(ConnectionReason::NoCapacity));
+        assert_eq!(u.note, "Full until spring");
+        assert!(read_task_update(&t, "connection-5").is_err());
+        let bad = json!({"resourceType": "Task", "id": "connection-4", "status": "ready"});
+        assert!(read_task_update(&bad, "connection-4").is_err());
+    }
+}
