@@ -74,7 +74,7 @@ pub fn patient(p: &Person, practice: Option<&Practice>) -> Value {
         "resourceType": "Patient",
         "id": p.id.to_string(),
         "meta": meta(p.version, p.updated_at),
-        "identifier": d.nhs_number.iter().map(|n| json!({"system": NHS_NUMBER, "value": n.to_string()})).collect::<Vec<_>>(),
+        "identifier": d.nhs_number.iter().map(|n| json!({"system": NHS_NUMBER, "value": n.as_str()})).collect::<Vec<_>>(),
         "name": [{"use": "official", "family": d.family_name, "given": [d.given_name]}],
         "telecom": telecom,
         "gender": d.sex.code(),

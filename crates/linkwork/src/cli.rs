@@ -288,6 +288,10 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
             for (role, email, password, _) in demo::LOGINS {
                 println!("  {}, {}, {}", role.label(), email, password);
             }
+            println!("FHIR API clients (client id, secret; see docs/interoperability.md):");
+            for (_, id, secret, name, _) in demo::API_CLIENTS {
+                println!("  {name}: {id}, {secret}");
+            }
             println!("Press Ctrl-C to stop. Running `linkwork demo` again starts from a fresh demo database.\n");
             crate::serve(l, store, &index, cfg.web()).await?;
         }

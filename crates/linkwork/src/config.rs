@@ -207,6 +207,7 @@ impl Config {
                 from: self.mail_from.clone(),
                 public_url: self.public_url.trim_end_matches('/').to_string(),
             }),
+            ..Default::default()
         }
     }
 }

@@ -7,13 +7,13 @@
 use anyhow::Result;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use domain::{
-    AccessNeed, CarerStatus, Code, ContactDetails, ContactMethod, ContactType, DischargeReason,
-    EpisodeState, Ethnicity, Need, NhsNumber, PersonDetails, Postcode, Present, ReferralDetails,
-    ReferralSource, Role, Sex, Urgency,
+    AccessNeed, CarerStatus, ClientKind, Code, ContactDetails, ContactMethod, ContactType,
+    DischargeReason, EpisodeState, Ethnicity, Need, NhsNumber, PersonDetails, Postcode, Present,
+    ReferralDetails, ReferralSource, Role, Sex, Urgency,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use std::sync::Arc;
-use storage::{Actor, NewUser, PersonRef, Storage};
+use storage::{Actor, NewApiClient, NewUser, PersonRef, Storage};
 
 /// A small deterministic generator (SplitMix64), so every demo database is the same.
 pub struct Rng(u64);
@@ -136,6 +136,25 @@ pub const LOGINS: &[(Role, &str, &str, &str)] = &[
         "hello@millbrook-garden.example",
         "demo-partner-pass",
         "Millbrook Community Garden",
+    ),
+];
+
+/// Demo API clients for trying the FHIR API with curl: (kind, client id, secret, name,
+/// scopes). Synthetic credentials for the demo database only.
+pub const API_CLIENTS: &[(ClientKind, &str, &str, &str, &str)] = &[
+    (
+        ClientKind::GpSystem,
+        "demo-gp-system",
+        "demo-gp-system-secret",
+        "Demo GP clinical system at Riverside Medical Practice",
+        "referral.write record.read task.read coding.read coding.ack directory.read",
+    ),
+    (
+        ClientKind::Partner,
+        "demo-partner-system",
+        "demo-partner-system-secret",
+        "Demo case system at Millbrook Community Garden",
+        "task.read task.update directory.read",
     ),
 ];
 
@@ -342,6 +361,23 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
             }
             _ => {}
         }
+    }
+    for (kind, id, secret, name, scopes) in API_CLIENTS {
+        store
+            .create_api_client(
+                &NewApiClient {
+                    client_id: (*id).into(),
+                    name: (*name).into(),
+                    kind: *kind,
+                    pcn_id: (*kind != ClientKind::Partner).then_some(pcn),
+                    practice_id: (*kind == ClientKind::GpSystem).then_some(practices[0]),
+                    partner_org_id: (*kind == ClientKind::Partner).then_some(garden),
+                    scopes: domain::interop::parse_scopes(scopes).map_err(anyhow::Error::msg)?,
+                    secret_hash: web::auth::sha256_hex(secret),
+                },
+                &actor,
+            )
+            .await?;
     }
     crate::demo_directory::seed(store, garden).await?;
     let services = demo_services(store).await?;

@@ -9,8 +9,10 @@ pub mod api;
 pub mod auth;
 pub mod charts;
 mod error;
+pub mod fhir;
 mod form;
 mod headers;
+pub mod message_back;
 pub mod oruk;
 pub mod pages;
 pub mod reminders;
@@ -47,6 +49,8 @@ pub struct WebConfig {
     pub supervision_interval_days: i64,
     /// Where reminder emails go; none sends no email.
     pub mail: Option<MailConfig>,
+    /// How often the outbox of messages back to referrers is checked.
+    pub outbox_interval: Duration,
 }
 
 /// Email settings.
@@ -71,6 +75,7 @@ impl Default for WebConfig {
             unable_to_contact_attempts: 3,
             supervision_interval_days: 31,
             mail: None,
+            outbox_interval: Duration::from_secs(30),
         }
     }
 }
@@ -160,6 +165,21 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/coding", get(coding::list))
         .route("/coding/{id}/recorded", post(coding::mark_recorded))
+        .route("/coding/batches", post(coding::prepare_batch))
+        .route("/coding/batches/{id}/download", get(coding::batch_csv))
+        .route(
+            "/coding/batches/{id}/acknowledge",
+            post(coding::acknowledge_batch),
+        )
+        .route(
+            "/episodes/{id}/message-back",
+            get(message_back::show).post(message_back::send),
+        )
+        .route(
+            "/admin/api-clients",
+            get(api_clients::list).post(api_clients::create),
+        )
+        .route("/admin/api-clients/{id}/revoke", post(api_clients::revoke))
         .route(
             "/admin/coding",
             get(coding::catalogue).post(coding::save_concept),
@@ -236,6 +256,8 @@ pub fn router(state: AppState) -> Router {
             post(directory::link_partner),
         )
         .route("/partner", get(directory::partner_home))
+        .route("/oauth/token", post(fhir::token))
+        .nest("/fhir", fhir::router())
         .nest("/api/v1", api::router())
         .nest("/oruk", oruk::router())
         .route("/oruk/", oruk::meta_route())
@@ -278,9 +300,22 @@ pub async fn serve(
             }
         }
     });
+    let outbox_state = state.clone();
+    let outbox = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(outbox_state.config.outbox_interval);
+        loop {
+            tick.tick().await;
+            match message_back::send_due(&outbox_state).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sent = n, "messages back to referrers sent"),
+                Err(e) => tracing::warn!(error = %e, "sending messages back failed; will retry"),
+            }
+        }
+    });
     let result = serve_inner(listener, state, shutdown).await;
     refresher.abort();
     reminders.abort();
+    outbox.abort();
     result
 }
 

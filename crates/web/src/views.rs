@@ -108,6 +108,7 @@ fn nav_for(role: Role, path: &str) -> Vec<NavLink> {
     if role == Role::Admin {
         links.push(("/admin/coding", "Code catalogue"));
         links.push(("/admin/arrs", "ARRS amounts"));
+        links.push(("/admin/api-clients", "API clients"));
     }
     if role.can_view_audit() {
         links.push(("/audit", "Audit log"));

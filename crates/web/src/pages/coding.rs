@@ -43,6 +43,17 @@ struct CodingPage {
     rows: Vec<CodingRow>,
     pending: usize,
     query: String,
+    /// The selected practice, when one is.
+    practice_id: Option<i64>,
+    batches: Vec<BatchRow>,
+}
+
+pub(crate) struct BatchRow {
+    pub id: i64,
+    pub practice: String,
+    pub created: String,
+    pub pulls: i64,
+    pub waiting: usize,
 }
 
 fn may_code(role: Role) -> bool {
@@ -109,6 +120,20 @@ pub async fn list(
         practice.map(|p| p.to_string()).unwrap_or_default(),
         if show_all { "all" } else { "pending" }
     );
+    let batches = state
+        .store
+        .open_coding_batches(pcn)
+        .await?
+        .into_iter()
+        .filter(|b| practice.is_none_or(|p| p == b.practice_id))
+        .map(|b| BatchRow {
+            id: b.id,
+            practice: format!("{} ({})", b.practice_name, b.practice_ods),
+            created: datetime(b.created_at),
+            pulls: b.pulls,
+            waiting: b.entries.iter().filter(|e| !e.recorded).count(),
+        })
+        .collect();
     Ok(views::ok(&CodingPage {
         ctx: PageCtx::new(Some(&auth), "GP record coding", "/coding")
             .flash(flash(q.done.as_deref())),
@@ -118,6 +143,8 @@ pub async fn list(
         rows,
         pending,
         query,
+        practice_id: practice,
+        batches,
     }))
 }
 
@@ -246,4 +273,92 @@ pub async fn save_concept(
         )
         .await?;
     Ok(see_other("/admin/coding?done=concept-saved"))
+}
+
+/// Prepares the practice's download: its open batch, or a new one of every waiting code.
+pub async fn prepare_batch(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = auth.form(&body)?;
+    auth.require(&state, may_code(auth.user.role), "coding.batch")
+        .await?;
+    let pcn = auth.pcn()?;
+    let practice = form.i64("practice")?;
+    match state
+        .store
+        .pull_coding_batch(pcn, practice, &auth.actor())
+        .await
+    {
+        Ok(Some(_)) => Ok(see_other(&format!(
+            "/coding?practice={practice}&done=batch-ready"
+        ))),
+        Ok(None) => Ok(see_other(&format!(
+            "/coding?practice={practice}&done=batch-none"
+        ))),
+        Err(StorageError::NotFound) => Err(auth.not_found(&state, "practice", practice).await),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A batch as CSV, for practices that import a spreadsheet.
+pub async fn batch_csv(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    auth.require(&state, may_code(auth.user.role), "coding.batch")
+        .await?;
+    let pcn = auth.pcn()?;
+    let Some(b) = state.store.coding_batch(pcn, id).await? else {
+        return Err(auth.not_found(&state, "coding_batch", id).await);
+    };
+    for e in &b.entries {
+        auth.audit_read(
+            &state,
+            "coding.download",
+            Some(e.person_id),
+            format!("batch {id}: {}", e.concept_id),
+        )
+        .await?;
+    }
+    let mut r = axum::response::IntoResponse::into_response(interop::coding::csv(&b));
+    let headers = r.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&format!(
+        "attachment; filename=\"linkwork-coding-{}-batch-{id}.csv\"",
+        b.practice_ods
+    )) {
+        headers.insert(axum::http::header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
+/// Confirms every code in a batch was filed in the GP record.
+pub async fn acknowledge_batch(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    auth.form(&body)?;
+    auth.require(&state, may_code(auth.user.role), "coding.batch")
+        .await?;
+    let pcn = auth.pcn()?;
+    match state
+        .store
+        .acknowledge_coding_batch(pcn, id, &auth.actor())
+        .await
+    {
+        Ok((b, _)) => Ok(see_other(&format!(
+            "/coding?practice={}&done=batch-acknowledged",
+            b.practice_id
+        ))),
+        Err(StorageError::NotFound) => Err(auth.not_found(&state, "coding_batch", id).await),
+        Err(e) => Err(e.into()),
+    }
 }

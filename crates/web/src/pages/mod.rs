@@ -1,6 +1,7 @@
 //! Server-rendered pages, one module per area and one handler per action.
 
 pub mod admin;
+pub mod api_clients;
 pub mod audit;
 pub mod care_homes;
 pub mod caseload;
@@ -12,6 +13,7 @@ pub mod health;
 pub mod home;
 pub mod journey;
 pub mod login;
+pub mod message_back;
 pub mod people;
 pub mod person_journey;
 pub mod referrals;
@@ -42,6 +44,11 @@ pub(crate) fn flash(done: Option<&str>) -> Option<String> {
         "contact" => "Contact recorded.",
         "password" => "Your password has been changed. Sign in again on your other devices.",
         "token-revoked" => "Token revoked. It can no longer be used.",
+        "client-revoked" => "API client revoked. Its tokens no longer work.",
+        "batch-ready" => "Download ready. Import it into the GP system, then confirm below.",
+        "batch-none" => "Nothing is waiting for that practice.",
+        "batch-acknowledged" => "Codes confirmed as recorded in the GP record.",
+        "message-queued" => "Message queued. It will be emailed to the referrer shortly.",
         "user-created" => "Account created.",
         "user-updated" => "Account updated.",
         "service-saved" => "Listing saved.",

@@ -1,0 +1,466 @@
+//! People's records: Patient, CarePlan, Goal, Observation, Encounter and the message back
+//! as a Composition. All need `record.read` and a PCN-bound client.
+
+use super::{base_url, fhir_response, page_of, Client, FhirError, FhirResult, Params};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use domain::{CarePlan, EpisodeState, Measure, NhsNumber, RecordKind, Scope};
+use interop::resources::{self, PlanState};
+use serde_json::Value;
+use storage::{EpisodeRecord, PersonQuery};
+
+fn numeric(id: &str) -> Option<i64> {
+    id.parse::<i64>().ok().filter(|n| *n > 0)
+}
+
+async fn practice_of(
+    state: &AppState,
+    pcn: i64,
+    id: Option<i64>,
+) -> Result<Option<storage::Practice>, FhirError> {
+    Ok(match id {
+        Some(id) => state
+            .store
+            .list_practices(pcn)
+            .await?
+            .into_iter()
+            .find(|p| p.id == id),
+        None => None,
+    })
+}
+
+pub async fn patient_read(
+    State(state): State<AppState>,
+    client: Client,
+    Path(id): Path<String>,
+) -> FhirResult {
+    client.need(&state, Scope::RecordRead).await?;
+    let pcn = client.pcn(&state).await?;
+    let found = match numeric(&id) {
+        Some(n) => state.store.get_person(pcn, n).await?,
+        None => None,
+    };
+    let Some(person) = found else {
+        return Err(client.not_found(&state, &format!("Patient/{id}")).await);
+    };
+    client
+        .audit(&state, "fhir.patient.read", Some(person.id), String::new())
+        .await?;
+    let practice = practice_of(&state, pcn, person.details.practice_id).await?;
+    Ok(fhir_response(
+        StatusCode::OK,
+        &resources::patient(&person, practice.as_ref()),
+    ))
+}
+
+pub async fn patient_search(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    params: Params,
+) -> FhirResult {
+    client.need(&state, Scope::RecordRead).await?;
+    let pcn = client.pcn(&state).await?;
+    params.only(&["identifier", "name", "birthdate"])?;
+    let mut q = PersonQuery {
+        limit: 200,
+        ..Default::default()
+    };
+    if let Some(ident) = params.get("identifier") {
+        let value = match ident.split_once('|') {
+            Some((system, v)) if system == interop::fhir::NHS_NUMBER => v,
+            Some((system, _)) => {
+                return Err(FhirError::bad(format!(
+                    "Search identifiers in {} only, not {system}",
+                    interop::fhir::NHS_NUMBER
+                )))
+            }
+            None => ident,
+        };
+        let n = NhsNumber::parse(value).map_err(|e| FhirError::bad(format!("identifier: {e}")))?;
+        q.nhs_number = Some(n.as_str().into());
+    }
+    if let Some(name) = params.get("name") {
+        if name.chars().count() > 100 {
+            return Err(FhirError::bad("name must be 100 characters or fewer"));
+        }
+        q.name = Some(name.into());
+    }
+    if let Some(d) = params.get("birthdate") {
+        let d = d.strip_prefix("eq").unwrap_or(d);
+        q.date_of_birth = Some(
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| FhirError::bad("birthdate must be a date, YYYY-MM-DD"))?,
+        );
+    }
+    if q.nhs_number.is_none() && (q.name.is_none() || q.date_of_birth.is_none()) {
+        return Err(FhirError::bad(
+            "Search by identifier (NHS number), or by name and birthdate together",
+        ));
+    }
+    let people = state.store.search_people(pcn, &q).await?;
+    let practices = state.store.list_practices(pcn).await?;
+    let mut out = vec![];
+    for p in &people {
+        client
+            .audit(
+                &state,
+                "fhir.patient.search",
+                Some(p.id),
+                "search match".into(),
+            )
+            .await?;
+        let practice = practices
+            .iter()
+            .find(|x| Some(x.id) == p.details.practice_id);
+        out.push(resources::patient(p, practice));
+    }
+    page_of(&base_url(&state, &headers), "Patient", &params, out)
+}
+
+/// A person's records of one kind, with whether each plan is current.
+async fn records(state: &AppState, pcn: i64, person: i64) -> Result<Vec<EpisodeRecord>, FhirError> {
+    Ok(state.store.records_for_person(pcn, person).await?)
+}
+
+async fn plan_state(
+    state: &AppState,
+    pcn: i64,
+    rec: &EpisodeRecord,
+    all: &[EpisodeRecord],
+) -> Result<PlanState, FhirError> {
+    let later = all
+        .iter()
+        .any(|r| r.kind == RecordKind::Plan && r.episode_id == rec.episode_id && r.id > rec.id);
+    if later {
+        return Ok(PlanState::Superseded);
+    }
+    let ep = state.store.get_episode(pcn, rec.episode_id).await?;
+    Ok(match ep.map(|e| e.state) {
+        Some(EpisodeState::Discharged | EpisodeState::Declined | EpisodeState::UnableToContact) => {
+            PlanState::Closed
+        }
+        _ => PlanState::Current,
+    })
+}
+
+/// A record of `kind` by id, in the client's PCN, with all the person's records.
+async fn record_of(
+    state: &AppState,
+    client: &Client,
+    pcn: i64,
+    id: i64,
+    kind: RecordKind,
+    what: &str,
+) -> Result<(EpisodeRecord, Vec<EpisodeRecord>), FhirError> {
+    match state.store.get_record(pcn, id).await? {
+        Some(r) if r.kind == kind => {
+            let all = records(state, pcn, r.person_id).await?;
+            Ok((r, all))
+        }
+        _ => Err(client.not_found(state, what).await),
+    }
+}
+
+pub async fn care_plan_read(
+    State(state): State<AppState>,
+    client: Client,
+    Path(id): Path<String>,
+) -> FhirResult {
+    client.need(&state, Scope::RecordRead).await?;
+    let pcn = client.pcn(&state).await?;
+    let what = format!("CarePlan/{id}");
+    let n = numeric(&id).ok_or(FhirError::NotFound(format!("{what} is not known here")))?;
+    let (rec, all) = record_of(&state, &client, pcn, n, RecordKind::Plan, &what).await?;
+    let plan: CarePlan = rec
+        .parse()
+        .ok_or_else(|| FhirError::Internal(format!("plan {n} unreadable")))?;
+    let st = plan_state(&state, pcn, &rec, &all).await?;
+    client
+        .audit(
+            &state,
+            "fhir.careplan.read",
+            Some(rec.person_id),
+            format!("record {n}"),
+        )
+        .await?;
+    Ok(fhir_response(
+        StatusCode::OK,
+        &resources::care_plan(rec.id, rec.person_id, &plan, st),
+    ))
+}
+
+async fn person_param(
+    state: &AppState,
+    client: &Client,
+    pcn: i64,
+    params: &Params,
+) -> Result<i64, FhirError> {
+    let id = params
+        .patient("patient")?
+        .or(params.patient("subject")?)
+        .ok_or_else(|| FhirError::bad("Search by patient (patient=Patient/{id})"))?;
+    match state.store.get_person(pcn, id).await? {
+        Some(_) => Ok(id),
+        None => Err(client.not_found(state, &format!("Patient/{id}")).await),
+    }
+}
+
+pub async fn care_plan_search(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    params: Params,
+) -> FhirResult {
+    client.need(&state, Scope::RecordRead).await?;
+    let pcn = client.pcn(&state).await?;
+    params.only(&["patient", "subject"])?;
+    let person = person_param(&state, &client, pcn, &params).await?;
+    let all = records(&state, pcn, person).await?;
+    let mut out = vec![];
+    for r in all.iter().filter(|r| r.kind == RecordKind::Plan) {
+        if let Some(p) = r.parse::<CarePlan>() {
+            let st = plan_state(&state, pcn, r, &all).await?;
+            out.push(resources::care_plan(r.id, person, &p, st));
+        }
+    }
+    client
+        .audit(
+            &state,
+            "fhir.careplan.search",
+            Some(person),
+            format!("{} plans", out.len()),
+        )
+        .await?;
+    page_of(&base_url(&state, &headers), "CarePlan", &params, out)
+}
+
+pub async fn goal_read(
+    State(state): State<AppState>,
+    client: Client,
+    Path(id): Path<String>,
+) -> FhirResult {
+    client.need(&state, Scope::RecordRead).await?;
+    let pcn = client.pcn(&state).await?;
+    let what = format!("Goal/{id}");
+    let parsed = id
+        .split_once('-')
+        .and_then(|(r, n)| Some((numeric(r)?, n.parse::<usize>().ok()?)));
+    let Some((rid, n)) = parsed else {
+        return Err(FhirError::NotFound(format!("{what} is not known here")));
+    };
+    let (rec, all) = record_of(&state, &client, pcn, rid, RecordKind::Plan, &what).await?;
+    let plan: CarePlan = rec
+        .parse()
+        .ok_or_else(|| FhirError::Internal(format!("plan {rid} unreadable")))?;
+    let st = plan_state(&state, pcn, &rec, &all).await?;
+    let Some(goal) = resources::goal(rec.id, rec.person_id, &plan, n, st) else {
+        return Err(client.not_found(&state, &what).await);
+    };
+    client
+        .audit(
+            &state,
+            "fhir.goal.read",
+            Some(rec.person_id),
+            format!("record {rid} goal {n}"),
+        )
+        .await?;
+    Ok(fhir_response(StatusCode::OK, &goal))
+}
+
+pub async fn goal_search(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    params: Params,
+) -> FhirResult {
+    client.need(&state, Scope::RecordRead).await?;
+    let pcn = client.pcn(&state).await?;
+    params.only(&["patient", "subject"])?;
+    let person = person_param(&state, &client, pcn, &params).await?;
+    let all = records(&state, pcn, person).await?;
+    let mut out = vec![];
+    for r in all.iter().filter(|r| r.kind == RecordKind::Plan) {
+        if let Some(p) = r.parse::<CarePlan>() {
+            let st = plan_state(&state, pcn, r, &all).await?;
+            out.extend(
+                (1..=p.goals.len()).filter_map(|n| resources::goal(r.id, person, &p, n, st)),
+            );
+        }
+    }
+    client
+        .audit(
+            &state,
+            "fhir.goal.search",
+            Some(person),
+            format!("{} goals", out.len()),
+        )
+        .await?;
+    page_of(&base_url(&state, &headers), "Goal", &params, out)
+}
+
+pub async fn observation_read(
+    State(state): State<AppState>,
+    client: Client,
+    Path(id): Path<String>,
+) -> FhirResult {
+    client.need(&state, Scope::RecordRead).await?;
+    let pcn = client.pcn(&state).await?;
+    let what = format!("Observation/{id}");
+    let n = numeric(&id).ok_or(FhirError::NotFound(format!("{what} is not known here")))?;
+    let (rec, _) = record_of(&state, &client, pcn, n, RecordKind::Measure, &what).await?;
+    let m: Measure = rec
+        .parse()
+        .ok_or_else(|| FhirError::Internal(format!("measure {n} unreadable")))?;
+    client
+        .audit(
+            &state,
+            "fhir.observation.read",
+            Some(rec.person_id),
+            format!("record {n}"),
+        )
+        .await?;
+    Ok(fhir_response(
+        StatusCode::OK,
+        &resources::observation(rec.id, rec.person_id, &m),
+    ))
+}
+
+pub async fn observation_search(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    params: Params,
+) -> FhirResult {
+    client.need(&state, Scope::RecordRead).await?;
+    let pcn = client.pcn(&state).await?;
+    params.only(&["patient", "subject"])?;
+    let person = person_param(&state, &client, pcn, &params).await?;
+    let out: Vec<Value> = records(&state, pcn, person)
+        .await?
+        .iter()
+        .filter(|r| r.kind == RecordKind::Measure)
+        .filter_map(|r| {
+            r.parse::<Measure>()
+                .map(|m| resources::observation(r.id, person, &m))
+        })
+        .collect();
+    client
+        .audit(
+            &state,
+            "fhir.observation.search",
+            Some(person),
+            format!("{} measures", out.len()),
+        )
+        .await?;
+    page_of(&base_url(&state, &headers), "Observation", &params, out)
+}
+
+pub async fn encounter_read(
+    State(state): State<AppState>,
+    client: Client,
+    Path(id): Path<String>,
+) -> FhirResult {
+    client.need(&state, Scope::RecordRead).await?;
+    let pcn = client.pcn(&state).await?;
+    let what = format!("Encounter/{id}");
+    let Some(n) = numeric(&id) else {
+        return Err(FhirError::NotFound(format!("{what} is not known here")));
+    };
+    let Some(person) = state.store.contact_person(pcn, n).await? else {
+        return Err(client.not_found(&state, &what).await);
+    };
+    let contacts = state.store.contacts_for_person(pcn, person).await?;
+    let Some(c) = contacts.iter().find(|c| c.id == n) else {
+        return Err(client.not_found(&state, &what).await);
+    };
+    client
+        .audit(
+            &state,
+            "fhir.encounter.read",
+            Some(person),
+            format!("contact {n}"),
+        )
+        .await?;
+    Ok(fhir_response(StatusCode::OK, &resources::encounter(c)))
+}
+
+pub async fn encounter_search(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    params: Params,
+) -> FhirResult {
+    client.need(&state, Scope::RecordRead).await?;
+    let pcn = client.pcn(&state).await?;
+    params.only(&["patient", "subject"])?;
+    let person = person_param(&state, &client, pcn, &params).await?;
+    let out: Vec<Value> = state
+        .store
+        .contacts_for_person(pcn, person)
+        .await?
+        .iter()
+        .map(resources::encounter)
+        .collect();
+    client
+        .audit(
+            &state,
+            "fhir.encounter.search",
+            Some(person),
+            format!("{} contacts", out.len()),
+        )
+        .await?;
+    page_of(&base_url(&state, &headers), "Encounter", &params, out)
+}
+
+async fn message_back(
+    state: &AppState,
+    client: &Client,
+    id: &str,
+) -> Result<interop::prsb::MessageBack, FhirError> {
+    let pcn = client.pcn(state).await?;
+    let what = format!("Composition/{id}");
+    let Some(n) = id.strip_prefix("episode-").and_then(numeric) else {
+        return Err(FhirError::NotFound(format!("{what} is not known here")));
+    };
+    match crate::message_back::gather(state, pcn, n).await {
+        Ok(m) => {
+            client
+                .audit(
+                    state,
+                    "fhir.composition.read",
+                    Some(m.person.id),
+                    format!("episode {n}"),
+                )
+                .await?;
+            Ok(m)
+        }
+        Err(crate::AppError::NotFound) => Err(client.not_found(state, &what).await),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn composition_read(
+    State(state): State<AppState>,
+    client: Client,
+    Path(id): Path<String>,
+) -> FhirResult {
+    client.need(&state, Scope::RecordRead).await?;
+    let m = message_back(&state, &client, &id).await?;
+    Ok(fhir_response(StatusCode::OK, &m.composition()))
+}
+
+pub async fn composition_document(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> FhirResult {
+    client.need(&state, Scope::RecordRead).await?;
+    let m = message_back(&state, &client, &id).await?;
+    Ok(fhir_response(
+        StatusCode::OK,
+        &m.document(&base_url(&state, &headers)),
+    ))
+}

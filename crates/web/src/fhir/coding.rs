@@ -1,0 +1,149 @@
+//! GP-record coding delivered to a practice's system: `GET /fhir/$coding-batch` hands out
+//! the practice's open batch (the same one on every pull until acknowledged, so a lost
+//! response is simply pulled again), `POST /fhir/Bundle/coding-{id}/$acknowledge` records
+//! every code in it once. Only GP-system clients bound to a practice take part.
+
+use super::{base_url, fhir_response, Client, FhirError, FhirResult, Params};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::IntoResponse;
+use domain::Scope;
+use storage::CodingBatch;
+
+async fn practice_of(state: &AppState, client: &Client) -> Result<(i64, i64), FhirError> {
+    let pcn = client.pcn(state).await?;
+    match client.token.client.practice_id {
+        Some(p) => Ok((pcn, p)),
+        None => Err(FhirError::Forbidden(
+            "Coding is delivered to a GP system registered for one practice".into(),
+        )),
+    }
+}
+
+fn batch_id(id: &str) -> Option<i64> {
+    id.strip_prefix("coding-")?.parse().ok()
+}
+
+fn render(state: &AppState, headers: &HeaderMap, params: &Params, b: &CodingBatch) -> FhirResult {
+    match params.get("_format") {
+        Some("csv" | "text/csv") => {
+            let mut r = interop::coding::csv(b).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            Ok(r)
+        }
+        None | Some("json" | "application/fhir+json") => Ok(fhir_response(
+            StatusCode::OK,
+            &interop::coding::message_bundle(&base_url(state, headers), b),
+        )),
+        Some(f) => Err(FhirError::bad(format!(
+            "_format {f} is not offered: use json or csv"
+        ))),
+    }
+}
+
+pub async fn pull(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    params: Params,
+) -> FhirResult {
+    client.need(&state, Scope::CodingRead).await?;
+    params.only(&["practice"])?;
+    let (pcn, practice) = practice_of(&state, &client).await?;
+    let practices = state.store.list_practices(pcn).await?;
+    let Some(p) = practices.iter().find(|p| p.id == practice) else {
+        return Err(FhirError::NotFound(
+            "The client's practice is not known".into(),
+        ));
+    };
+    if let Some(ods) = params.get("practice") {
+        if !ods.eq_ignore_ascii_case(&p.ods_code) {
+            return Err(FhirError::Forbidden(format!(
+                "This client pulls codes for {} only",
+                p.ods_code
+            )));
+        }
+    }
+    match state
+        .store
+        .pull_coding_batch(pcn, practice, &client.actor())
+        .await?
+    {
+        Some(b) => render(&state, &headers, &params, &b),
+        None => Ok(fhir_response(
+            StatusCode::OK,
+            &interop::coding::empty_bundle(
+                &base_url(&state, &headers),
+                &p.ods_code,
+                storage::now(),
+            ),
+        )),
+    }
+}
+
+async fn batch_for(state: &AppState, client: &Client, id: &str) -> Result<CodingBatch, FhirError> {
+    let (pcn, practice) = practice_of(state, client).await?;
+    let found = match batch_id(id) {
+        Some(n) => state.store.coding_batch(pcn, n).await?,
+        None => None,
+    };
+    match found {
+        Some(b) if b.practice_id == practice => Ok(b),
+        _ => Err(client.not_found(state, &format!("Bundle/{id}")).await),
+    }
+}
+
+pub async fn read(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    params: Params,
+    Path(id): Path<String>,
+) -> FhirResult {
+    client.need(&state, Scope::CodingRead).await?;
+    params.only(&[])?;
+    let b = batch_for(&state, &client, &id).await?;
+    for e in &b.entries {
+        client
+            .audit(
+                &state,
+                "coding.read",
+                Some(e.person_id),
+                format!("batch {}", b.id),
+            )
+            .await?;
+    }
+    render(&state, &headers, &params, &b)
+}
+
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    client: Client,
+    Path(id): Path<String>,
+) -> FhirResult {
+    client.need(&state, Scope::CodingAck).await?;
+    let b = batch_for(&state, &client, &id).await?;
+    let (b, recorded) = state
+        .store
+        .acknowledge_coding_batch(b.pcn_id, b.id, &client.actor())
+        .await?;
+    let text = if recorded == 0 {
+        format!(
+            "Batch coding-{} was already acknowledged; nothing changed",
+            b.id
+        )
+    } else {
+        format!(
+            "{recorded} code(s) in batch coding-{} are now recorded as filed in the GP record",
+            b.id
+        )
+    };
+    Ok(fhir_response(
+        StatusCode::OK,
+        &interop::operation_outcome(&[], Some(&text)),
+    ))
+}

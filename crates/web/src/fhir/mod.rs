@@ -1,0 +1,501 @@
+//! The FHIR R4 API at `/fhir` and the OAuth2 token endpoint at `/oauth/token`.
+//!
+//! Only registered API clients call it (GP clinical systems, referral hubs, partners'
+//! systems), with bearer tokens from the client-credentials grant. Every interaction checks
+//! the token's scope and the client's binding (its PCN and practice, or its partner
+//! organisation), is audited, and answers errors as an OperationOutcome.
+
+mod clinical;
+mod coding;
+mod directory;
+mod token;
+mod workflow;
+
+pub use token::token;
+
+use crate::auth::{client_ip, sha256_hex};
+use crate::{AppError, AppState};
+use axum::extract::{FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use domain::{ClientKind, Scope};
+use interop::Issue;
+use serde_json::Value;
+use std::collections::HashMap;
+use storage::{Actor, AuditEntry, ClientToken, StorageError};
+
+pub const FHIR_JSON: &str = "application/fhir+json; charset=utf-8";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/metadata", get(metadata))
+        .route("/Patient", get(clinical::patient_search))
+        .route("/Patient/{id}", get(clinical::patient_read))
+        .route(
+            "/ServiceRequest",
+            get(workflow::request_search).post(workflow::request_create),
+        )
+        .route("/ServiceRequest/{id}", get(workflow::request_read))
+        .route("/Task", get(workflow::task_search))
+        .route(
+            "/Task/{id}",
+            get(workflow::task_read).put(workflow::task_update),
+        )
+        .route("/CarePlan", get(clinical::care_plan_search))
+        .route("/CarePlan/{id}", get(clinical::care_plan_read))
+        .route("/Goal", get(clinical::goal_search))
+        .route("/Goal/{id}", get(clinical::goal_read))
+        .route("/Observation", get(clinical::observation_search))
+        .route("/Observation/{id}", get(clinical::observation_read))
+        .route("/Encounter", get(clinical::encounter_search))
+        .route("/Encounter/{id}", get(clinical::encounter_read))
+        .route("/Composition/{id}", get(clinical::composition_read))
+        .route(
+            "/Composition/{id}/$document",
+            get(clinical::composition_document),
+        )
+        .route("/HealthcareService", get(directory::service_search))
+        .route("/HealthcareService/{id}", get(directory::service_read))
+        .route("/Organization", get(directory::organization_search))
+        .route("/Organization/{id}", get(directory::organization_read))
+        .route("/Location/{id}", get(directory::location_read))
+        .route("/$coding-batch", get(coding::pull))
+        .route("/Bundle/{id}", get(coding::read))
+        .route("/Bundle/{id}/$acknowledge", post(coding::acknowledge))
+        .fallback(unsupported)
+}
+
+/// Every FHIR route as (method, path), for the documentation and authorisation checks.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("get", "/metadata"),
+    ("get", "/Patient"),
+    ("get", "/Patient/{id}"),
+    ("get", "/ServiceRequest"),
+    ("post", "/ServiceRequest"),
+    ("get", "/ServiceRequest/{id}"),
+    ("get", "/Task"),
+    ("get", "/Task/{id}"),
+    ("put", "/Task/{id}"),
+    ("get", "/CarePlan"),
+    ("get", "/CarePlan/{id}"),
+    ("get", "/Goal"),
+    ("get", "/Goal/{id}"),
+    ("get", "/Observation"),
+    ("get", "/Observation/{id}"),
+    ("get", "/Encounter"),
+    ("get", "/Encounter/{id}"),
+    ("get", "/Composition/{id}"),
+    ("get", "/Composition/{id}/$document"),
+    ("get", "/HealthcareService"),
+    ("get", "/HealthcareService/{id}"),
+    ("get", "/Organization"),
+    ("get", "/Organization/{id}"),
+    ("get", "/Location/{id}"),
+    ("get", "/$coding-batch"),
+    ("get", "/Bundle/{id}"),
+    ("post", "/Bundle/{id}/$acknowledge"),
+];
+
+/// An error answered as an OperationOutcome.
+#[derive(Debug)]
+pub enum FhirError {
+    /// No token, or an expired or revoked one.
+    Unauthenticated,
+    /// The token lacks the scope, or the client is not bound to what this needs.
+    Forbidden(String),
+    NotFound(String),
+    /// The request cannot be read (400).
+    Bad(Vec<Issue>),
+    /// The request was read but breaks a rule (422).
+    Invalid(Vec<Issue>),
+    /// The record changed since the version the client named.
+    Conflict(StatusCode, String),
+    Unsupported(String),
+    Internal(String),
+}
+
+impl FhirError {
+    pub fn bad(msg: impl Into<String>) -> Self {
+        FhirError::Bad(vec![Issue::new("invalid", msg)])
+    }
+}
+
+impl From<StorageError> for FhirError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound => FhirError::NotFound("Not found".into()),
+            StorageError::Stale => FhirError::Conflict(
+                StatusCode::CONFLICT,
+                "The record changed since you read it; read it again and retry".into(),
+            ),
+            StorageError::Duplicate(m) | StorageError::Rule(m) => {
+                FhirError::Invalid(vec![Issue::new("business-rule", m)])
+            }
+            StorageError::Backend(m) => FhirError::Internal(m),
+        }
+    }
+}
+
+impl From<AppError> for FhirError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound => FhirError::NotFound("Not found".into()),
+            AppError::Forbidden | AppError::Csrf => FhirError::Forbidden("Not allowed".into()),
+            AppError::Unauthenticated { .. } => FhirError::Unauthenticated,
+            AppError::Stale => StorageError::Stale.into(),
+            AppError::BadRequest(m) => FhirError::Invalid(vec![Issue::new("invalid", m)]),
+            AppError::Conflict(m) => FhirError::Invalid(vec![Issue::new("business-rule", m)]),
+            AppError::Internal(m) => FhirError::Internal(m),
+        }
+    }
+}
+
+/// A FHIR JSON response.
+pub fn fhir_response(status: StatusCode, body: &Value) -> Response {
+    let mut r = (status, body.to_string()).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));
+    r
+}
+
+impl IntoResponse for FhirError {
+    fn into_response(self) -> Response {
+        let (status, issues) = match self {
+            FhirError::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                vec![Issue::new("login", "Send a valid access token as 'Authorization: Bearer <token>' (POST /oauth/token with your client credentials to get one)")],
+            ),
+            FhirError::Forbidden(m) => (StatusCode::FORBIDDEN, vec![Issue::new("forbidden", m)]),
+            FhirError::NotFound(m) => (StatusCode::NOT_FOUND, vec![Issue::new("not-found", m)]),
+            FhirError::Bad(i) => (StatusCode::BAD_REQUEST, i),
+            FhirError::Invalid(i) => (StatusCode::UNPROCESSABLE_ENTITY, i),
+            FhirError::Conflict(s, m) => (s, vec![Issue::new("conflict", m)]),
+            FhirError::Unsupported(m) => (StatusCode::NOT_FOUND, vec![Issue::new("not-supported", m)]),
+            FhirError::Internal(m) => {
+                tracing::error!(error = %m, "FHIR request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    vec![Issue::new("exception", "Something went wrong on our side; the request may be retried")],
+                )
+            }
+        };
+        let mut r = fhir_response(status, &interop::operation_outcome(&issues, None));
+        if status == StatusCode::UNAUTHORIZED {
+            r.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"linkwork-fhir\""),
+            );
+        }
+        r
+    }
+}
+
+pub type FhirResult = Result<Response, FhirError>;
+
+/// The calling system, from its bearer token.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub token: ClientToken,
+    pub ip: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = FhirError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, FhirError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(FhirError::Unauthenticated)?;
+        let found = state
+            .store
+            .client_token(&sha256_hex(token), storage::now())
+            .await?
+            .ok_or(FhirError::Unauthenticated)?;
+        Ok(Client {
+            token: found,
+            ip: client_ip(parts),
+        })
+    }
+}
+
+impl Client {
+    pub fn actor(&self) -> Actor {
+        let c = &self.token.client;
+        Actor {
+            user_id: None,
+            label: format!("api-client:{} ({})", c.client_id, c.name),
+            ip: self.ip.clone(),
+        }
+    }
+
+    pub fn kind(&self) -> ClientKind {
+        self.token.client.kind
+    }
+
+    /// Allows the call if the token carries `scope`; otherwise audits and refuses.
+    pub async fn need(&self, state: &AppState, scope: Scope) -> Result<(), FhirError> {
+        if self.token.may(scope) {
+            return Ok(());
+        }
+        self.refuse(
+            state,
+            &format!("scope {} required", domain::Code::code(scope)),
+        )
+        .await?;
+        Err(FhirError::Forbidden(format!(
+            "This needs the '{}' scope, which this token does not carry",
+            domain::Code::code(scope)
+        )))
+    }
+
+    async fn refuse(&self, state: &AppState, what: &str) -> Result<(), FhirError> {
+        let entry = AuditEntry::new(
+            &self.actor(),
+            "access.forbidden",
+            "fhir",
+            None,
+            self.token.client.pcn_id,
+        )
+        .detail(what);
+        state.store.append_audit(&entry).await?;
+        Ok(())
+    }
+
+    /// The client's PCN; partners' systems have none and are refused.
+    pub async fn pcn(&self, state: &AppState) -> Result<i64, FhirError> {
+        match self.token.client.pcn_id {
+            Some(p) if self.kind() != ClientKind::Partner => Ok(p),
+            _ => {
+                self.refuse(state, "PCN records need a PCN-bound client")
+                    .await?;
+                Err(FhirError::Forbidden(
+                    "Only a GP system or hub bound to a PCN may reach people's records".into(),
+                ))
+            }
+        }
+    }
+
+    /// Audits what the client read or did to a person's record (or a record set).
+    pub async fn audit(
+        &self,
+        state: &AppState,
+        action: &str,
+        person: Option<i64>,
+        detail: String,
+    ) -> Result<(), FhirError> {
+        let entity = if person.is_some() { "person" } else { "fhir" };
+        let pcn = self.token.client.pcn_id;
+        let entry = AuditEntry::new(&self.actor(), action, entity, person, pcn).detail(detail);
+        state.store.append_audit(&entry).await?;
+        Ok(())
+    }
+
+    /// Audits a refused reach into another tenant's record and answers 404.
+    pub async fn not_found(&self, state: &AppState, what: &str) -> FhirError {
+        let entry = AuditEntry::new(
+            &self.actor(),
+            "access.denied",
+            "fhir",
+            None,
+            self.token.client.pcn_id,
+        )
+        .detail(format!("{what}: not found for this client"));
+        match state.store.append_audit(&entry).await {
+            Ok(()) => FhirError::NotFound(format!("{what} is not known here")),
+            Err(e) => e.into(),
+        }
+    }
+}
+
+/// The caller's address, when known.
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts)))
+    }
+}
+
+/// The base URL of this FHIR server, as the client reached it.
+pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+                })
+        })
+        .unwrap_or("localhost");
+    let scheme = if state.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}/fhir")
+}
+
+/// Search parameters, checked against what a search supports.
+pub struct Params(pub HashMap<String, String>);
+
+impl Params {
+    /// Refuses parameters the search does not support, so a typo is not silently ignored.
+    pub fn only(&self, allowed: &[&str]) -> Result<(), FhirError> {
+        let mut unknown: Vec<&String> = self
+            .0
+            .keys()
+            .filter(|k| {
+                !allowed.contains(&k.as_str())
+                    && !matches!(k.as_str(), "_count" | "_offset" | "_format")
+            })
+            .collect();
+        unknown.sort();
+        if unknown.is_empty() {
+            Ok(())
+        } else {
+            Err(FhirError::Bad(vec![Issue::new(
+                "not-supported",
+                format!(
+                    "Unsupported search parameter(s): {}. Supported: {}",
+                    unknown
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    allowed.join(", ")
+                ),
+            )]))
+        }
+    }
+
+    pub fn get(&self, k: &str) -> Option<&str> {
+        self.0.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())
+    }
+
+    /// `_count` (1–200, default 50) and `_offset`.
+    pub fn page(&self) -> Result<(usize, usize), FhirError> {
+        let count = match self.get("_count") {
+            None => 50,
+            Some(c) => c
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=200).contains(n))
+                .ok_or_else(|| FhirError::bad("_count must be a whole number from 1 to 200"))?,
+        };
+        let offset = match self.get("_offset") {
+            None => 0,
+            Some(o) => o
+                .parse::<usize>()
+                .map_err(|_| FhirError::bad("_offset must be a whole number"))?,
+        };
+        Ok((count, offset))
+    }
+
+    /// A `patient` (or `subject`/`for`) search value as a person id.
+    pub fn patient(&self, key: &str) -> Result<Option<i64>, FhirError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .strip_prefix("Patient/")
+                .unwrap_or(v)
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| FhirError::bad(format!("{key} must be Patient/{{id}} or an id"))),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = FhirError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, FhirError> {
+        match Query::<HashMap<String, String>>::from_request_parts(parts, state).await {
+            Ok(Query(q)) => Ok(Params(q)),
+            Err(_) => Err(FhirError::bad("The query string cannot be read")),
+        }
+    }
+}
+
+/// One page of matches as a searchset Bundle, with self and next links.
+pub fn page_of(
+    base: &str,
+    kind: &str,
+    params: &Params,
+    all: Vec<Value>,
+) -> Result<Response, FhirError> {
+    let (count, offset) = params.page()?;
+    let total = all.len();
+    let page: Vec<Value> = all.into_iter().skip(offset).take(count).collect();
+    let mut q: Vec<(String, String)> = params
+        .0
+        .iter()
+        .filter(|(k, _)| k.as_str() != "_offset" && k.as_str() != "_count")
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    q.sort();
+    let link = |off: usize| {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &q {
+            s.append_pair(k, v);
+        }
+        s.append_pair("_count", &count.to_string());
+        s.append_pair("_offset", &off.to_string());
+        format!("{base}/{kind}?{}", s.finish())
+    };
+    let next = (offset + count < total).then(|| link(offset + count));
+    Ok(fhir_response(
+        StatusCode::OK,
+        &interop::searchset(base, page, total, &link(offset), next.as_deref()),
+    ))
+}
+
+/// Reads a JSON body sent as FHIR JSON.
+pub fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, FhirError> {
+    let ct = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if !(ct.starts_with("application/fhir+json") || ct.starts_with("application/json")) {
+        return Err(FhirError::Bad(vec![Issue::new(
+            "not-supported",
+            "Send the resource as JSON with 'Content-Type: application/fhir+json'",
+        )]));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        FhirError::Bad(vec![Issue::new(
+            "structure",
+            format!("The body is not valid JSON: {e}"),
+        )])
+    })
+}
+
+async fn metadata(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: HeaderMap,
+) -> Response {
+    let base = base_url(&state, &headers);
+    let token_url = format!("{}/oauth/token", base.trim_end_matches("/fhir"));
+    fhir_response(
+        StatusCode::OK,
+        &interop::fhir::capability_statement(&base, env!("CARGO_PKG_VERSION"), &token_url),
+    )
+}
+
+async fn unsupported() -> FhirError {
+    FhirError::Unsupported(
+        "This interaction is not supported; see /fhir/metadata for what is".into(),
+    )
+}

@@ -1,0 +1,199 @@
+//! `POST /oauth/token`: the OAuth2 client-credentials grant. A client sends its id and
+//! secret (HTTP Basic or form fields) and gets a bearer token for up to its registered
+//! scopes. Tokens are random, stored only as their SHA-256, and expire.
+
+use crate::auth::{constant_time_eq, random_token, sha256_hex};
+use crate::form::FormData;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use domain::interop::{parse_scopes, scopes_string};
+use serde_json::json;
+use storage::{Actor, AuditEntry};
+
+/// How long a token lasts.
+pub const TOKEN_SECONDS: i64 = 600;
+
+fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
+    let mut r = (
+        status,
+        axum::Json(json!({"error": error, "error_description": description})),
+    )
+        .into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if status == StatusCode::UNAUTHORIZED {
+        r.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"linkwork-token\""),
+        );
+    }
+    r
+}
+
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = v.strip_prefix("Basic ")?.trim();
+    let decoded = base64_decode(encoded)?;
+    let s = String::from_utf8(decoded).ok()?;
+    let (id, secret) = s.split_once(':')?;
+    Some((id.to_string(), secret.to_string()))
+}
+
+/// Standard base64 (RFC 4648), enough for a Basic header.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut buf = 0u32;
+    let mut bits = 0;
+    for c in s.bytes().filter(|c| *c != b'=') {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        buf = (buf << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((buf >> bits) as u8);
+            buf &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+pub async fn token(
+    State(state): State<AppState>,
+    super::ClientIp(ip): super::ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match issue(&state, ip, &headers, &body).await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "token endpoint failed");
+            oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "Something went wrong; try again",
+            )
+        }
+    }
+}
+
+async fn issue(
+    state: &AppState,
+    ip: Option<String>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, storage::StorageError> {
+    let form = FormData::parse(body);
+    if form.get("grant_type") != "client_credentials" {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "Use grant_type=client_credentials",
+        ));
+    }
+    let (id, secret) = basic_credentials(headers).unwrap_or_else(|| {
+        (
+            form.get("client_id").to_string(),
+            form.get("client_secret").to_string(),
+        )
+    });
+    let found = if id.is_empty() || id.len() > 100 {
+        None
+    } else {
+        state.store.api_client_for_sign_in(&id).await?
+    };
+    let given = sha256_hex(&secret);
+    let client = match found {
+        Some((c, hash))
+            if !secret.is_empty() && constant_time_eq(given.as_bytes(), hash.as_bytes()) =>
+        {
+            c
+        }
+        _ => {
+            let actor = Actor {
+                user_id: None,
+                label: format!("api-client:{}", id.chars().take(100).collect::<String>()),
+                ip,
+            };
+            state
+                .store
+                .append_audit(&AuditEntry::new(
+                    &actor,
+                    "api_client.sign_in_failed",
+                    "api_client",
+                    None,
+                    None,
+                ))
+                .await?;
+            return Ok(oauth_error(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "The client id or secret is wrong, or the client was revoked",
+            ));
+        }
+    };
+    let asked = form.get("scope").trim();
+    let scopes = if asked.is_empty() {
+        client.scopes.clone()
+    } else {
+        match parse_scopes(asked) {
+            Ok(s) if s.iter().all(|x| client.scopes.contains(x)) => s,
+            Ok(_) => {
+                return Ok(oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_scope",
+                    &format!(
+                        "This client may have only: {}",
+                        scopes_string(&client.scopes)
+                    ),
+                ))
+            }
+            Err(e) => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", &e)),
+        }
+    };
+    let token = random_token().map_err(|e| storage::StorageError::Backend(format!("{e:?}")))?;
+    let actor = Actor {
+        user_id: None,
+        label: format!("api-client:{} ({})", client.client_id, client.name),
+        ip,
+    };
+    let expires = storage::now() + chrono::Duration::seconds(TOKEN_SECONDS);
+    state
+        .store
+        .issue_client_token(client.id, &sha256_hex(&token), &scopes, expires, &actor)
+        .await?;
+    let mut r = axum::Json(json!({
+        "access_token": token,
+        "token_type": "Bearer",
+        "expires_in": TOKEN_SECONDS,
+        "scope": scopes_string(&scopes),
+    }))
+    .into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64_decode;
+
+    #[test]
+    fn decodes_basic_credentials() {
+        assert_eq!(
+            base64_decode("YWxhZGRpbjpvcGVuc2VzYW1l").unwrap(),
+            b"aladdin:opensesame"
+        );
+        assert_eq!(base64_decode("YQ==").unwrap(), b"a");
+        assert!(base64_decode("not base64!").is_none());
+    }
+}

@@ -1,0 +1,505 @@
+//! Referrals: inbound ServiceRequests that open an episode on the PCN's unassigned queue,
+//! outbound ServiceRequests to community services, and their closed-loop Tasks, which a
+//! partner's system answers with the same rules as the partner pages.
+
+use super::{base_url, fhir_response, json_body, page_of, Client, FhirError, FhirResult, Params};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use chrono::Utc;
+use domain::{
+    ClientKind, Code, ConnectionKind, ConnectionStatus, FieldErrors, ReferralSource, Scope, Side,
+};
+use interop::inbound::{read_service_request, read_task_update, InboundPerson};
+use interop::resources::{self, Viewer};
+use interop::Issue;
+use serde_json::Value;
+use storage::{Connection, ConnectionScope, PersonRef, StatusChange, StorageError};
+
+/// Where each form field sits in an inbound ServiceRequest.
+fn fhir_path(field: &str) -> &'static str {
+    match field {
+        "given_name" => "Patient.name.given",
+        "family_name" => "Patient.name.family",
+        "date_of_birth" => "Patient.birthDate",
+        "nhs_number" => "Patient.identifier",
+        "sex" => "Patient.gender",
+        "postcode" => "Patient.address.postalCode",
+        "address" => "Patient.address",
+        "phone" | "email" => "Patient.telecom",
+        "practice_id" => "Patient.generalPractitioner",
+        "consent" => "ServiceRequest.extension",
+        "needs" => "ServiceRequest.reasonCode",
+        "reason" => "ServiceRequest.note",
+        "urgency" => "ServiceRequest.priority",
+        "source" => "ServiceRequest.extension",
+        "referrer_name" | "referrer_contact" | "referrer_role" | "referrer_organisation" => {
+            "ServiceRequest.requester"
+        }
+        _ => "ServiceRequest",
+    }
+}
+
+fn issues_of(e: &FieldErrors) -> Vec<Issue> {
+    e.0.iter()
+        .map(|f| Issue::new("invariant", f.message.clone()).at(fhir_path(&f.field)))
+        .collect()
+}
+
+pub async fn request_create(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    body: Bytes,
+) -> FhirResult {
+    client.need(&state, Scope::ReferralWrite).await?;
+    let pcn = client.pcn(&state).await?;
+    let json = json_body(&headers, &body)?;
+    let default_source = match client.kind() {
+        ClientKind::GpSystem => ReferralSource::Gp,
+        _ => ReferralSource::Other,
+    };
+    let inbound = read_service_request(&json, default_source).map_err(|issues| {
+        if issues
+            .iter()
+            .any(|i| i.expression.as_deref() == Some("resourceType") || i.code == "structure")
+        {
+            FhirError::Bad(issues)
+        } else {
+            FhirError::Invalid(issues)
+        }
+    })?;
+    let practices = state.store.list_practices(pcn).await?;
+    let mut issues = vec![];
+    let person = match inbound.person {
+        InboundPerson::Existing(id) => match state.store.get_person(pcn, id).await? {
+            Some(_) => Some(PersonRef::Existing(id)),
+            None => {
+                client
+                    .audit(
+                        &state,
+                        "access.denied",
+                        None,
+                        format!("referral for Patient/{id}: not in this PCN"),
+                    )
+                    .await?;
+                issues.push(
+                    Issue::new("not-found", format!("No Patient/{id} in this PCN"))
+                        .at("ServiceRequest.subject"),
+                );
+                None
+            }
+        },
+        InboundPerson::New {
+            mut draft,
+            practice_ods,
+        } => {
+            let practice = match practice_ods {
+                Some(ods) => match practices
+                    .iter()
+                    .find(|p| p.ods_code.eq_ignore_ascii_case(&ods))
+                {
+                    Some(p) => Some(p.id),
+                    None => {
+                        issues.push(
+                            Issue::new(
+                                "code-invalid",
+                                format!("Practice {ods} is not a practice of this PCN"),
+                            )
+                            .at("Patient.generalPractitioner"),
+                        );
+                        None
+                    }
+                },
+                None => client.token.client.practice_id,
+            };
+            draft.practice_id = practice;
+            match draft.validate(Utc::now().date_naive()) {
+                Ok(d) => Some(PersonRef::New(Box::new(d))),
+                Err(e) => {
+                    issues.extend(issues_of(&e));
+                    None
+                }
+            }
+        }
+    };
+    let mut referral_draft = inbound.referral;
+    if referral_draft.referrer_organisation.is_empty() {
+        referral_draft.referrer_organisation = match client.token.client.practice_id {
+            Some(id) => practices
+                .iter()
+                .find(|p| p.id == id)
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+            None => client.token.client.name.clone(),
+        };
+    }
+    if referral_draft.referrer_role.is_empty() {
+        referral_draft.referrer_role = ReferralSource::from_code(&referral_draft.source)
+            .map(|s| s.label().to_string())
+            .unwrap_or_default();
+    }
+    let referral = match referral_draft.validate() {
+        Ok(r) => Some(r),
+        Err(e) => {
+            issues.extend(issues_of(&e));
+            None
+        }
+    };
+    let (Some(person), Some(referral), true) = (person, referral, issues.is_empty()) else {
+        return Err(FhirError::Invalid(issues));
+    };
+    let person = crate::pages::referrals::match_existing(&state, pcn, person).await?;
+    let (r, e) = state
+        .store
+        .create_referral(
+            pcn,
+            person,
+            &referral,
+            None,
+            storage::now(),
+            &client.actor(),
+        )
+        .await?;
+    client
+        .audit(
+            &state,
+            "fhir.servicerequest.create",
+            Some(r.person_id),
+            format!("referral {}", r.id),
+        )
+        .await?;
+    let base = base_url(&state, &headers);
+    let mut resp = fhir_response(StatusCode::CREATED, &resources::referral_request(&r, &e));
+    if let Ok(v) = HeaderValue::from_str(&format!("{base}/ServiceRequest/referral-{}", r.id)) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(resp)
+}
+
+enum RequestId {
+    Referral(i64),
+    Connection(i64),
+}
+
+fn request_id(id: &str) -> Option<RequestId> {
+    if let Some(n) = id.strip_prefix("referral-") {
+        return n.parse().ok().map(RequestId::Referral);
+    }
+    id.strip_prefix("connection-")?
+        .parse()
+        .ok()
+        .map(RequestId::Connection)
+}
+
+/// A connection the client may see, and as whom.
+async fn connection_for(
+    state: &AppState,
+    client: &Client,
+    id: i64,
+    what: &str,
+) -> Result<(Connection, Viewer), FhirError> {
+    let c = &client.token.client;
+    let (scope, viewer) = match (c.kind, c.partner_org_id, c.pcn_id) {
+        (ClientKind::Partner, Some(org), _) => (ConnectionScope::Partner(org), Viewer::Partner),
+        (ClientKind::GpSystem | ClientKind::Hub, _, Some(pcn)) => {
+            (ConnectionScope::Pcn(pcn), Viewer::Pcn)
+        }
+        _ => {
+            return Err(FhirError::Forbidden(
+                "This client is not bound to a PCN or partner organisation".into(),
+            ))
+        }
+    };
+    match state.store.get_connection(scope, id).await? {
+        Some(conn) if viewer == Viewer::Pcn || conn.kind == ConnectionKind::Referral => {
+            Ok((conn, viewer))
+        }
+        _ => Err(client.not_found(state, what).await),
+    }
+}
+
+pub async fn request_read(
+    State(state): State<AppState>,
+    client: Client,
+    Path(id): Path<String>,
+) -> FhirResult {
+    let what = format!("ServiceRequest/{id}");
+    match request_id(&id) {
+        Some(RequestId::Referral(n)) => {
+            client.need(&state, Scope::RecordRead).await?;
+            let pcn = client.pcn(&state).await?;
+            let Some(r) = state.store.get_referral(pcn, n).await? else {
+                return Err(client.not_found(&state, &what).await);
+            };
+            let eps = state.store.episodes_for_person(pcn, r.person_id).await?;
+            let Some(e) = eps.iter().find(|e| e.referral_id == r.id) else {
+                return Err(client.not_found(&state, &what).await);
+            };
+            client
+                .audit(
+                    &state,
+                    "fhir.servicerequest.read",
+                    Some(r.person_id),
+                    format!("referral {n}"),
+                )
+                .await?;
+            Ok(fhir_response(
+                StatusCode::OK,
+                &resources::referral_request(&r, e),
+            ))
+        }
+        Some(RequestId::Connection(n)) => {
+            let scope = if client.kind() == ClientKind::Partner {
+                Scope::TaskRead
+            } else {
+                Scope::RecordRead
+            };
+            client.need(&state, scope).await?;
+            let (c, viewer) = connection_for(&state, &client, n, &what).await?;
+            client
+                .audit(
+                    &state,
+                    "fhir.servicerequest.read",
+                    Some(c.person_id),
+                    format!("connection {n}"),
+                )
+                .await?;
+            Ok(fhir_response(
+                StatusCode::OK,
+                &resources::connection_request(&c, viewer),
+            ))
+        }
+        None => Err(FhirError::NotFound(format!("{what} is not known here"))),
+    }
+}
+
+pub async fn request_search(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    params: Params,
+) -> FhirResult {
+    client.need(&state, Scope::RecordRead).await?;
+    let pcn = client.pcn(&state).await?;
+    params.only(&["patient", "subject"])?;
+    let person = params
+        .patient("patient")?
+        .or(params.patient("subject")?)
+        .ok_or_else(|| FhirError::bad("Search by patient (patient=Patient/{id})"))?;
+    if state.store.get_person(pcn, person).await?.is_none() {
+        return Err(client.not_found(&state, &format!("Patient/{person}")).await);
+    }
+    let referrals = state.store.referrals_for_person(pcn, person).await?;
+    let episodes = state.store.episodes_for_person(pcn, person).await?;
+    let mut out: Vec<Value> = referrals
+        .iter()
+        .filter_map(|r| {
+            episodes
+                .iter()
+                .find(|e| e.referral_id == r.id)
+                .map(|e| resources::referral_request(r, e))
+        })
+        .collect();
+    out.extend(
+        state
+            .store
+            .connections_for_person(pcn, person)
+            .await?
+            .iter()
+            .map(|c| resources::connection_request(c, Viewer::Pcn)),
+    );
+    client
+        .audit(
+            &state,
+            "fhir.servicerequest.search",
+            Some(person),
+            format!("{} requests", out.len()),
+        )
+        .await?;
+    page_of(&base_url(&state, &headers), "ServiceRequest", &params, out)
+}
+
+fn task_id(id: &str) -> Option<i64> {
+    id.strip_prefix("connection-")?.parse().ok()
+}
+
+pub async fn task_read(
+    State(state): State<AppState>,
+    client: Client,
+    Path(id): Path<String>,
+) -> FhirResult {
+    client.need(&state, Scope::TaskRead).await?;
+    let what = format!("Task/{id}");
+    let n = task_id(&id).ok_or(FhirError::NotFound(format!("{what} is not known here")))?;
+    let (c, viewer) = connection_for(&state, &client, n, &what).await?;
+    if c.kind != ConnectionKind::Referral {
+        return Err(client.not_found(&state, &what).await);
+    }
+    client
+        .audit(
+            &state,
+            "fhir.task.read",
+            Some(c.person_id),
+            format!("connection {n}"),
+        )
+        .await?;
+    Ok(fhir_response(StatusCode::OK, &resources::task(&c, viewer)))
+}
+
+pub async fn task_search(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    params: Params,
+) -> FhirResult {
+    client.need(&state, Scope::TaskRead).await?;
+    params.only(&["owner", "status", "patient"])?;
+    let statuses: Vec<ConnectionStatus> = match params.get("status") {
+        None => vec![],
+        Some(s) => s
+            .split(',')
+            .map(|x| {
+                ConnectionStatus::from_code(x.trim())
+                    .ok_or_else(|| FhirError::bad(format!("Unknown Task status '{}'", x.trim())))
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    let c = &client.token.client;
+    let (list, viewer) = match (c.kind, c.partner_org_id) {
+        (ClientKind::Partner, Some(org)) => {
+            if params.get("patient").is_some() {
+                return Err(FhirError::Forbidden(
+                    "A partner's system searches its Tasks by owner and status".into(),
+                ));
+            }
+            (
+                state.store.connections_for_partner(org).await?,
+                Viewer::Partner,
+            )
+        }
+        _ => {
+            let pcn = client.pcn(&state).await?;
+            let list = match params.patient("patient")? {
+                Some(p) => {
+                    if state.store.get_person(pcn, p).await?.is_none() {
+                        return Err(client.not_found(&state, &format!("Patient/{p}")).await);
+                    }
+                    state.store.connections_for_person(pcn, p).await?
+                }
+                None => state.store.open_referrals(pcn, None).await?,
+            };
+            (list, Viewer::Pcn)
+        }
+    };
+    let owner = params
+        .get("owner")
+        .map(|o| o.strip_prefix("Organization/").unwrap_or(o).to_string());
+    let out: Vec<&Connection> = list
+        .iter()
+        .filter(|x| x.kind == ConnectionKind::Referral)
+        .filter(|x| statuses.is_empty() || statuses.contains(&x.status))
+        .filter(|x| match &owner {
+            None => true,
+            Some(o) => x
+                .partner_org_id
+                .is_some_and(|p| *o == format!("partner-{p}")),
+        })
+        .collect();
+    for x in &out {
+        client
+            .audit(
+                &state,
+                "fhir.task.search",
+                Some(x.person_id),
+                format!("connection {}", x.id),
+            )
+            .await?;
+    }
+    let resources = out.iter().map(|x| resources::task(x, viewer)).collect();
+    page_of(&base_url(&state, &headers), "Task", &params, resources)
+}
+
+/// `If-Match: W/"3"` → 3.
+fn if_match(headers: &HeaderMap) -> Result<Option<i64>, FhirError> {
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let s = v.to_str().unwrap_or_default().trim();
+    let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
+    s.parse::<i64>()
+        .map(Some)
+        .map_err(|_| FhirError::bad("If-Match must be a version, like W/\"3\""))
+}
+
+pub async fn task_update(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> FhirResult {
+    client.need(&state, Scope::TaskUpdate).await?;
+    let what = format!("Task/{id}");
+    let n = task_id(&id).ok_or(FhirError::NotFound(format!("{what} is not known here")))?;
+    let Some(org) = client
+        .token
+        .client
+        .partner_org_id
+        .filter(|_| client.kind() == ClientKind::Partner)
+    else {
+        return Err(FhirError::Forbidden(
+            "Only a partner's system answers referrals".into(),
+        ));
+    };
+    let expected = if_match(&headers)?;
+    let json = json_body(&headers, &body)?;
+    let update = read_task_update(&json, &id).map_err(|issues| {
+        if issues
+            .iter()
+            .any(|i| i.expression.as_deref() == Some("resourceType"))
+        {
+            FhirError::Bad(issues)
+        } else {
+            FhirError::Invalid(issues)
+        }
+    })?;
+    let (current, _) = connection_for(&state, &client, n, &what).await?;
+    let version = expected.unwrap_or(current.version);
+    let change = StatusChange {
+        to: update.status,
+        reason: update.reason,
+        note: update.note,
+        side: Side::Partner,
+        at: None,
+    };
+    match state
+        .store
+        .update_connection(
+            ConnectionScope::Partner(org),
+            n,
+            version,
+            &change,
+            &client.actor(),
+        )
+        .await
+    {
+        Ok(c) => Ok(fhir_response(
+            StatusCode::OK,
+            &resources::task(&c, Viewer::Partner),
+        )),
+        Err(StorageError::Stale) if expected.is_some() => Err(FhirError::Conflict(
+            StatusCode::PRECONDITION_FAILED,
+            format!(
+                "The Task is at version {}, not {version}; read it again",
+                current.version
+            ),
+        )),
+        Err(StorageError::NotFound) => Err(client.not_found(&state, &what).await),
+        Err(StorageError::Rule(m)) => Err(FhirError::Invalid(vec![
+            Issue::new("business-rule", m).at("Task.status")
+        ])),
+        Err(e) => Err(e.into()),
+    }
+}

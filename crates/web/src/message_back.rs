@@ -1,0 +1,189 @@
+//! The message back to the GP and the referrer: gathered once from storage, then shown as a
+//! page, served as a FHIR document and emailed from the outbox. Emails are queued in the
+//! same transaction as the discharge (or when a user asks), so none is lost; a failed send
+//! is retried with a growing wait.
+
+use crate::{AppError, AppState};
+use chrono::{Duration, Utc};
+use domain::{Assessment, CarePlan, DischargeSummary, Measure, RecordKind};
+use interop::prsb::MessageBack;
+use lettre::message::{header::ContentType, Mailbox};
+use lettre::{AsyncTransport, Message};
+
+/// Everything the message says about one episode of a PCN.
+pub async fn gather(state: &AppState, pcn: i64, episode_id: i64) -> Result<MessageBack, AppError> {
+    let store = &state.store;
+    let episode = store
+        .get_episode(pcn, episode_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let person = store
+        .get_person(pcn, episode.person_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let referral = store
+        .get_referral(pcn, episode.referral_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let pcn_rec = store
+        .list_pcns()
+        .await?
+        .into_iter()
+        .find(|p| p.id == pcn)
+        .ok_or(AppError::NotFound)?;
+    let practice = match person.details.practice_id {
+        Some(id) => store
+            .list_practices(pcn)
+            .await?
+            .into_iter()
+            .find(|p| p.id == id),
+        None => None,
+    };
+    let link_worker = match episode.link_worker_id {
+        Some(id) => store.user_by_id(id).await?.map(|u| u.name),
+        None => None,
+    }
+    .unwrap_or_else(|| "Not yet assigned".into());
+    let records: Vec<_> = store
+        .records_for_person(pcn, person.id)
+        .await?
+        .into_iter()
+        .filter(|r| r.episode_id == episode_id)
+        .collect();
+    let latest = |kind: RecordKind| records.iter().rev().find(|r| r.kind == kind);
+    let plan = latest(RecordKind::Plan).and_then(|r| r.parse::<CarePlan>().map(|p| (r.id, p)));
+    let assessment = latest(RecordKind::Assessment).and_then(|r| r.parse::<Assessment>());
+    let discharge = latest(RecordKind::Discharge).and_then(|r| r.parse::<DischargeSummary>());
+    let measures: Vec<(i64, Measure)> = records
+        .iter()
+        .filter(|r| r.kind == RecordKind::Measure)
+        .filter_map(|r| r.parse::<Measure>().map(|m| (r.id, m)))
+        .collect();
+    let what_matters = plan
+        .as_ref()
+        .map(|(_, p)| p.what_matters.clone())
+        .filter(|s| !s.is_empty())
+        .or_else(|| assessment.as_ref().map(|a| a.what_matters.clone()))
+        .unwrap_or_default();
+    let needs = match &assessment {
+        Some(a) => a.needs.iter().map(|n| (n.need, Some(n.score))).collect(),
+        None => referral.needs.iter().map(|n| (*n, None)).collect(),
+    };
+    let connections = store
+        .connections_for_person(pcn, person.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.episode_id == episode_id)
+        .collect();
+    Ok(MessageBack {
+        pcn: pcn_rec,
+        person,
+        practice,
+        referral,
+        episode,
+        link_worker,
+        what_matters,
+        needs,
+        connections,
+        measures,
+        plan,
+        discharge,
+        generated_at: storage::now(),
+    })
+}
+
+/// Sends what is due in the outbox. Returns how many were sent.
+pub async fn send_due(state: &AppState) -> Result<usize, String> {
+    let now = Utc::now();
+    let due = state
+        .store
+        .due_messages(now, 50)
+        .await
+        .map_err(|e| e.to_string())?;
+    if due.is_empty() {
+        return Ok(0);
+    }
+    let retry = |attempts: i64| {
+        // 5 minutes, doubling, at most a day.
+        let minutes = 5i64.saturating_mul(1 << attempts.clamp(0, 9)).min(24 * 60);
+        Some(now + Duration::minutes(minutes))
+    };
+    let Some(mail) = &state.config.mail else {
+        for m in &due {
+            state
+                .store
+                .message_failed(
+                    m.id,
+                    "email is not set up on this server",
+                    retry(m.attempts),
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        return Ok(0);
+    };
+    let transport = crate::reminders::transport(&mail.smtp_url)?;
+    let from: Mailbox = mail.from.parse().map_err(|e| format!("mail from: {e}"))?;
+    let mut sent = 0;
+    for m in due {
+        let to: Mailbox = match m.to_address.parse() {
+            Ok(t) => t,
+            Err(_) => {
+                state
+                    .store
+                    .message_failed(m.id, "the referrer's email address is not valid", None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                continue;
+            }
+        };
+        let body = match gather(state, m.pcn_id, m.episode_id).await {
+            Ok(mb) => mb.text(),
+            Err(e) => {
+                state
+                    .store
+                    .message_failed(
+                        m.id,
+                        &format!("could not gather the message: {e:?}"),
+                        retry(m.attempts),
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                continue;
+            }
+        };
+        let msg = Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(format!(
+                "Social prescribing: message back to referrer (Linkwork episode {})",
+                m.episode_id
+            ))
+            .header(ContentType::TEXT_PLAIN)
+            .body(body.clone())
+            .map_err(|e| e.to_string())?;
+        match transport.send(msg).await {
+            Ok(_) => {
+                state
+                    .store
+                    .message_sent(m.id, &body, storage::now())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                sent += 1;
+            }
+            Err(e) => {
+                tracing::warn!(message = m.id, error = %e, "message back not sent; will retry");
+                state
+                    .store
+                    .message_failed(
+                        m.id,
+                        &format!("the mail server refused it: {e}"),
+                        retry(m.attempts),
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+    }
+    Ok(sent)
+}

@@ -1,0 +1,289 @@
+//! API clients (admins): register a GP clinical system, referral hub or partner's system,
+//! choose its scopes, see its secret once, revoke it.
+
+use super::{flash, see_other, DoneQuery};
+use crate::auth::{random_token, sha256_hex, Auth};
+use crate::views::{self, datetime, Opt, PageCtx};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::interop::scopes_string;
+use domain::{ClientKind, Code, Role, Scope};
+use storage::{NewApiClient, StorageError};
+
+struct ClientRow {
+    id: i64,
+    client_id: String,
+    name: String,
+    kind: String,
+    bound_to: String,
+    scopes: String,
+    last_used: String,
+    revoked: bool,
+}
+
+struct ScopeOpt {
+    code: &'static str,
+    label: &'static str,
+    kinds: String,
+    checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin_api_clients.html")]
+struct ClientsPage {
+    ctx: PageCtx,
+    clients: Vec<ClientRow>,
+    kinds: Vec<Opt>,
+    practices: Vec<Opt>,
+    partners: Vec<Opt>,
+    scopes: Vec<ScopeOpt>,
+    name: String,
+    error: Option<String>,
+    /// The new client's id and secret, shown once.
+    created: Option<(String, String)>,
+}
+
+async fn render(
+    state: &AppState,
+    auth: &Auth,
+    status: StatusCode,
+    form: Option<&crate::form::FormData>,
+    error: Option<String>,
+    created: Option<(String, String)>,
+    done: Option<&str>,
+) -> Result<Response, AppError> {
+    let pcn = auth.pcn()?;
+    let practices = state.store.list_practices(pcn).await?;
+    let partners = state.store.list_partner_orgs().await?;
+    let clients = state
+        .store
+        .api_clients()
+        .await?
+        .into_iter()
+        .filter(|c| c.pcn_id == Some(pcn) || c.kind == ClientKind::Partner)
+        .map(|c| ClientRow {
+            id: c.id,
+            bound_to: match c.kind {
+                ClientKind::Partner => partners
+                    .iter()
+                    .find(|p| Some(p.id) == c.partner_org_id)
+                    .map_or("Unknown organisation".into(), |p| p.name.clone()),
+                _ => practices
+                    .iter()
+                    .find(|p| Some(p.id) == c.practice_id)
+                    .map_or("The whole PCN".into(), |p| {
+                        format!("{} ({})", p.name, p.ods_code)
+                    }),
+            },
+            client_id: c.client_id,
+            name: c.name,
+            kind: c.kind.label().into(),
+            scopes: scopes_string(&c.scopes),
+            last_used: c.last_used_at.map_or("Never".into(), datetime),
+            revoked: c.revoked_at.is_some(),
+        })
+        .collect();
+    let get = |k: &str| form.map(|f| f.get(k).to_string()).unwrap_or_default();
+    let chosen_scopes = form.map(|f| f.all("scopes")).unwrap_or_default();
+    let opts = |values: Vec<(String, String)>, chosen: &str| {
+        values
+            .into_iter()
+            .map(|(value, label)| Opt {
+                selected: value == chosen,
+                value,
+                label,
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut practice_values = vec![(String::new(), "Choose a practice (GP systems)".to_string())];
+    practice_values.extend(
+        practices
+            .iter()
+            .map(|p| (p.id.to_string(), format!("{} ({})", p.name, p.ods_code))),
+    );
+    let mut partner_values = vec![(
+        String::new(),
+        "Choose an organisation (partners' systems)".to_string(),
+    )];
+    partner_values.extend(partners.iter().map(|p| (p.id.to_string(), p.name.clone())));
+    Ok(views::render(
+        status,
+        &ClientsPage {
+            ctx: PageCtx::new(Some(auth), "API clients", "/admin/api-clients").flash(flash(done)),
+            clients,
+            kinds: opts(
+                ClientKind::ALL
+                    .iter()
+                    .map(|k| (k.code().to_string(), k.label().to_string()))
+                    .collect(),
+                &get("kind"),
+            ),
+            practices: opts(practice_values, &get("practice_id")),
+            partners: opts(partner_values, &get("partner_org_id")),
+            scopes: Scope::ALL
+                .iter()
+                .map(|s| ScopeOpt {
+                    code: s.code(),
+                    label: s.label(),
+                    kinds: ClientKind::ALL
+                        .iter()
+                        .filter(|k| k.allowed_scopes().contains(s))
+                        .map(|k| k.label().split(' ').next().unwrap_or_default())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    checked: chosen_scopes.iter().any(|c| c == s.code()),
+                })
+                .collect(),
+            name: get("name"),
+            error,
+            created,
+        },
+    ))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    auth.require(&state, auth.user.role == Role::Admin, "api_clients.list")
+        .await?;
+    render(
+        &state,
+        &auth,
+        StatusCode::OK,
+        None,
+        None,
+        None,
+        q.done.as_deref(),
+    )
+    .await
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = auth.form(&body)?;
+    auth.require(&state, auth.user.role == Role::Admin, "api_clients.create")
+        .await?;
+    let pcn = auth.pcn()?;
+    let name = form.get("name").trim().to_string();
+    let kind = ClientKind::from_code(form.get("kind"));
+    let mut scopes = vec![];
+    let mut problem = None;
+    for s in form.all("scopes") {
+        match Scope::from_code(&s) {
+            Some(sc) if !scopes.contains(&sc) => scopes.push(sc),
+            Some(_) => {}
+            None => problem = Some(format!("Unknown scope '{s}'")),
+        }
+    }
+    let practices = state.store.list_practices(pcn).await?;
+    let partners = state.store.list_partner_orgs().await?;
+    let practice_id = form.opt_i64("practice_id")?;
+    let partner_org_id = form.opt_i64("partner_org_id")?;
+    if name.is_empty() || name.chars().count() > 100 {
+        problem = Some("Enter a name for the client (up to 100 characters), such as the practice's clinical system".into());
+    } else if kind.is_none() {
+        problem = Some("Choose what kind of system this is".into());
+    } else if scopes.is_empty() {
+        problem = Some("Choose at least one scope".into());
+    }
+    if let (None, Some(kind)) = (&problem, kind) {
+        if let Some(s) = scopes.iter().find(|s| !kind.allowed_scopes().contains(s)) {
+            problem = Some(format!(
+                "A {} may not have the scope '{}'",
+                kind.label().to_lowercase(),
+                s.code()
+            ));
+        }
+        match kind {
+            ClientKind::GpSystem
+                if !practice_id.is_some_and(|p| practices.iter().any(|x| x.id == p)) =>
+            {
+                problem = Some("Choose the practice this GP system serves".into())
+            }
+            ClientKind::Partner
+                if !partner_org_id.is_some_and(|p| partners.iter().any(|x| x.id == p)) =>
+            {
+                problem = Some("Choose the partner organisation this system answers for".into())
+            }
+            _ => {}
+        }
+    }
+    if let Some(p) = problem {
+        return render(
+            &state,
+            &auth,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(&form),
+            Some(p),
+            None,
+            None,
+        )
+        .await;
+    }
+    let Some(kind) = kind else {
+        return Err(AppError::BadRequest("Choose a kind".into()));
+    };
+    let client_id = format!("lw-{}", &random_token()?[..20]);
+    let secret = random_token()?;
+    let new = NewApiClient {
+        client_id: client_id.clone(),
+        name,
+        kind,
+        pcn_id: (kind != ClientKind::Partner).then_some(pcn),
+        practice_id: (kind == ClientKind::GpSystem)
+            .then_some(practice_id)
+            .flatten(),
+        partner_org_id: (kind == ClientKind::Partner)
+            .then_some(partner_org_id)
+            .flatten(),
+        scopes,
+        secret_hash: sha256_hex(&secret),
+    };
+    state.store.create_api_client(&new, &auth.actor()).await?;
+    render(
+        &state,
+        &auth,
+        StatusCode::OK,
+        None,
+        None,
+        Some((client_id, secret)),
+        None,
+    )
+    .await
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    auth.form(&body)?;
+    auth.require(&state, auth.user.role == Role::Admin, "api_clients.revoke")
+        .await?;
+    let pcn = auth.pcn()?;
+    let visible = state
+        .store
+        .api_clients()
+        .await?
+        .into_iter()
+        .any(|c| c.id == id && (c.pcn_id == Some(pcn) || c.kind == ClientKind::Partner));
+    if !visible {
+        return Err(auth.not_found(&state, "api_client", id).await);
+    }
+    match state.store.revoke_api_client(id, &auth.actor()).await {
+        Ok(()) | Err(StorageError::NotFound) => {
+            Ok(see_other("/admin/api-clients?done=client-revoked"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
