@@ -41,7 +41,7 @@ pub fn message_bundle(base: &str, b: &CodingBatch) -> Value {
         "eventCoding": {"system": format!("{LINKWORK}/CodeSystem/message-event"), "code": "gp-record-coding", "display": "Social prescribing codes for the GP record"},
         "destination": [{
             "name": b.practice_name,
-            "endpoint": format!("urn:nhs:ods:{}", b.practice_ods),
+            "endpoint": format!("{base}/$coding-batch?practice={}", b.practice_ods),
             "receiver": {"identifier": {"system": ODS_CODE, "value": b.practice_ods}, "display": b.practice_name},
         }],
         "source": {"name": "Linkwork", "endpoint": base},
@@ -70,7 +70,7 @@ pub fn empty_bundle(base: &str, practice_ods: &str, now: chrono::DateTime<chrono
         "resourceType": "MessageHeader",
         "id": "coding-none",
         "eventCoding": {"system": format!("{LINKWORK}/CodeSystem/message-event"), "code": "gp-record-coding"},
-        "destination": [{"endpoint": format!("urn:nhs:ods:{practice_ods}")}],
+        "destination": [{"endpoint": format!("{base}/$coding-batch?practice={practice_ods}")}],
         "source": {"name": "Linkwork", "endpoint": base},
     });
     json!({

@@ -177,8 +177,16 @@ pub fn full_url(base: &str, r: &Value) -> String {
     )
 }
 
-/// What the server can do, per resource: (type, interactions, search parameters).
-pub const CAPABILITIES: &[(&str, &[&str], &[(&str, &str)])] = &[
+/// One resource's row in the CapabilityStatement: (type, interactions, search parameters
+/// as (name, type)).
+pub type Capability = (
+    &'static str,
+    &'static [&'static str],
+    &'static [(&'static str, &'static str)],
+);
+
+/// What the server can do, per resource.
+pub const CAPABILITIES: &[Capability] = &[
     (
         "Patient",
         &["read", "search-type"],

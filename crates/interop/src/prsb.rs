@@ -70,17 +70,17 @@ impl MessageBack {
                     Some((_, v1, _)) if list.len() > 1 => lines.push(format!(
                         "{label}: {} ({}, {}) → {} ({}, {}); change {:+.2}",
                         fmt_num(v0),
-                        first.point.label().to_lowercase(),
+                        point(first.point),
                         date(first.taken_on),
                         fmt_num(v1),
-                        last.point.label().to_lowercase(),
+                        point(last.point),
                         date(last.taken_on),
                         v1 - v0
                     )),
                     _ => lines.push(format!(
                         "{label}: {} ({}, {})",
                         fmt_num(v0),
-                        first.point.label().to_lowercase(),
+                        point(first.point),
                         date(first.taken_on)
                     )),
                 }
@@ -343,6 +343,15 @@ impl MessageBack {
             format!("{} ({})", p.name, p.ods_code)
         })
     }
+}
+
+/// "baseline", "review", "discharge".
+fn point(p: domain::MeasurePoint) -> String {
+    p.label()
+        .split(" (")
+        .next()
+        .unwrap_or_default()
+        .to_lowercase()
 }
 
 fn fmt_num(v: f64) -> String {

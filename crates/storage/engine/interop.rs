@@ -418,7 +418,7 @@ impl InteropStore for Store {
             recorded += 1;
             let ep = episode_in(&mut tx, pcn, e.episode_id).await?;
             event(
-                &mut *tx,
+                &mut tx,
                 &ep,
                 now,
                 "coding",

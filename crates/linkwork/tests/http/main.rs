@@ -8,6 +8,7 @@ mod auth;
 mod closed_loop;
 mod contacts;
 mod directory;
+mod fhir;
 mod journey;
 mod people;
 mod postgres;

@@ -59,12 +59,7 @@ pub async fn service_search(
         .get("organization")
         .map(|o| o.strip_prefix("Organization/").unwrap_or(o).to_string());
     let mut list = entries(&state).await?;
-    list.sort_by(|a, b| {
-        a.service
-            .name
-            .to_lowercase()
-            .cmp(&b.service.name.to_lowercase())
-    });
+    list.sort_by_key(|a| a.service.name.to_lowercase());
     let out: Vec<Value> = list
         .iter()
         .filter(|e| {
@@ -148,7 +143,7 @@ pub async fn organization_search(
         .organizations()
         .await
         .map_err(|e| FhirError::Internal(e.to_string()))?;
-    orgs.sort_by(|a, b| a.0.name.to_lowercase().cmp(&b.0.name.to_lowercase()));
+    orgs.sort_by_key(|a| a.0.name.to_lowercase());
     let out: Vec<Value> = orgs
         .iter()
         .filter(|(o, _)| {

@@ -204,6 +204,7 @@ pub async fn create(
             ));
         }
         match kind {
+            _ if problem.is_some() => {}
             ClientKind::GpSystem
                 if !practice_id.is_some_and(|p| practices.iter().any(|x| x.id == p)) =>
             {
