@@ -1161,3 +1161,122 @@ async fn admin_registers_a_client_and_it_signs_in() {
     let (s, _) = f.token(&cid, &secret, None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
+
+/// Practices without an integration download the same batches from the coding page and
+/// confirm them there; a download repeated before confirming is the same batch.
+#[tokio::test]
+async fn coding_page_downloads_a_batch_and_confirms_it() {
+    let app = spawn_app().await;
+    let a = Actor::system("test");
+    let mut person = storage_tests::suite::person("Coded", "Person", "1960-01-01");
+    person.practice_id = Some(app.practice_a);
+    let (_, ep) = app
+        .store
+        .create_referral(
+            app.pcn_a,
+            storage::PersonRef::New(Box::new(person)),
+            &storage_tests::suite::referral(),
+            None,
+            Utc::now(),
+            &a,
+        )
+        .await
+        .unwrap();
+    let ep = app
+        .store
+        .assign_episode(
+            app.pcn_a,
+            ep.id,
+            ep.version,
+            app.users["lw"],
+            Utc::now(),
+            &a,
+        )
+        .await
+        .unwrap();
+    let (_, ep) = app
+        .store
+        .record_contact(
+            app.pcn_a,
+            ep.id,
+            ep.version,
+            &ContactDetails {
+                contact_type: ContactType::Telephone,
+                at: Utc::now(),
+                duration_minutes: Some(10),
+                did_not_attend: false,
+                present: vec![],
+                notes: String::new(),
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    app.store
+        .transition_episode(
+            app.pcn_a,
+            ep.id,
+            ep.version,
+            EpisodeState::Accepted,
+            None,
+            Utc::now(),
+            &a,
+        )
+        .await
+        .unwrap();
+    let mut lw = signed_in(&app, "lw").await;
+    let practice = app.practice_a.to_string();
+    let r = lw.post("/coding/batches", &[("practice", &practice)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = lw.get(&format!("/coding?practice={practice}")).await;
+    assert!(page.body.contains("Download CSV"), "{}", page.body);
+    let batch = app.store.open_coding_batches(app.pcn_a).await.unwrap()[0].id;
+    lw.post("/coding/batches", &[("practice", &practice)]).await;
+    assert_eq!(
+        app.store
+            .open_coding_batches(app.pcn_a)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "the same batch again"
+    );
+    let csv = lw.get(&format!("/coding/batches/{batch}/download")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let mut rows = csv::Reader::from_reader(csv.body.as_bytes());
+    let rows: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][6], "871731000000106");
+    assert_eq!(&rows[0][4], "Coded Person");
+    let mut partner = signed_in(&app, "partner").await;
+    assert_eq!(
+        partner
+            .get(&format!("/coding/batches/{batch}/download"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let mut lw_b = signed_in(&app, "lw_b").await;
+    assert_eq!(
+        lw_b.get(&format!("/coding/batches/{batch}/download"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = lw
+        .post(&format!("/coding/batches/{batch}/acknowledge"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(app
+        .store
+        .open_coding_batches(app.pcn_a)
+        .await
+        .unwrap()
+        .is_empty());
+    let pending = app
+        .store
+        .coding_entries(app.pcn_a, Some(app.practice_a), true)
+        .await
+        .unwrap();
+    assert!(pending.is_empty(), "recorded: {pending:?}");
+}
