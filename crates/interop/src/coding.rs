@@ -82,20 +82,6 @@ pub fn empty_bundle(base: &str, practice_ods: &str, now: chrono::DateTime<chrono
     })
 }
 
-fn csv_field(s: &str) -> String {
-    // Spreadsheets run cells that start with these as formulas.
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 /// The batch as CSV: one row per code, with the batch id on every row.
 pub fn csv(b: &CodingBatch) -> String {
     let mut out = String::from("batch,entry_id,practice_ods,nhs_number,person,date_of_birth,snomed_concept_id,term,event_date,already_recorded\n");
@@ -114,23 +100,11 @@ pub fn csv(b: &CodingBatch) -> String {
         ];
         out.push_str(
             &row.iter()
-                .map(|f| csv_field(f))
+                .map(|f| reports::export::csv_text(f))
                 .collect::<Vec<_>>()
                 .join(","),
         );
         out.push('\n');
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_defuses_formulas_and_quotes() {
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("Smith, Jo"), "\"Smith, Jo\"");
-        assert_eq!(csv_field("plain"), "plain");
-    }
 }

@@ -4,17 +4,31 @@
 use crate::table::{Cell, Table};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-/// One CSV field, quoted when needed. Text that a spreadsheet would run as a formula
-/// (starting `=`, `+`, `-`, `@`, tab or carriage return) is prefixed with `'`.
-fn csv_field(cell: &Cell) -> String {
-    let mut s = cell.raw();
-    if matches!(cell, Cell::Text(_)) && s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        s.insert(0, '\'');
-    }
+/// A text CSV field: text that a spreadsheet would run as a formula (starting `=`, `+`,
+/// `-`, `@`, tab or carriage return) is prefixed with `'`, then quoted when needed. Every
+/// CSV Linkwork writes goes through here.
+pub fn csv_text(s: &str) -> String {
+    let defused = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    quote(defused)
+}
+
+fn quote(s: String) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s
+    }
+}
+
+/// One CSV field: text defused and quoted, numbers as they are.
+fn csv_field(cell: &Cell) -> String {
+    match cell {
+        Cell::Text(t) => csv_text(t),
+        _ => quote(cell.raw()),
     }
 }
 
@@ -113,6 +127,13 @@ mod tests {
             csv(&t),
             "Name,Count\r\n\"'=HYPERLINK(\"\"x\"\")\",3\r\n\"Smith, Jones\",-1.25\r\nNone,\r\n"
         );
+    }
+
+    #[test]
+    fn csv_text_defuses_formulas_and_quotes() {
+        assert_eq!(csv_text("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_text("Smith, Jo"), "\"Smith, Jo\"");
+        assert_eq!(csv_text("plain"), "plain");
     }
 
     #[test]

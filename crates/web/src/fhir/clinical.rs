@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use domain::{CarePlan, EpisodeState, Measure, NhsNumber, RecordKind, Scope};
 use interop::resources::{self, PlanState};
 use serde_json::Value;
-use storage::{EpisodeRecord, PersonQuery};
+use storage::{Episode, EpisodeRecord, PersonQuery};
 
 fn numeric(id: &str) -> Option<i64> {
     id.parse::<i64>().ok().filter(|n| *n > 0)
@@ -119,30 +119,42 @@ pub async fn patient_search(
     page_of(&base_url(&state, &headers), "Patient", &params, out)
 }
 
-/// A person's records of one kind, with whether each plan is current.
-async fn records(state: &AppState, pcn: i64, person: i64) -> Result<Vec<EpisodeRecord>, FhirError> {
-    Ok(state.store.records_for_person(pcn, person).await?)
-}
-
-async fn plan_state(
-    state: &AppState,
-    pcn: i64,
-    rec: &EpisodeRecord,
-    all: &[EpisodeRecord],
-) -> Result<PlanState, FhirError> {
+/// Whether a plan is current, replaced by a later review, or ended with its episode.
+fn plan_state(rec: &EpisodeRecord, all: &[EpisodeRecord], episodes: &[Episode]) -> PlanState {
     let later = all
         .iter()
         .any(|r| r.kind == RecordKind::Plan && r.episode_id == rec.episode_id && r.id > rec.id);
     if later {
-        return Ok(PlanState::Superseded);
+        return PlanState::Superseded;
     }
-    let ep = state.store.get_episode(pcn, rec.episode_id).await?;
-    Ok(match ep.map(|e| e.state) {
+    match episodes
+        .iter()
+        .find(|e| e.id == rec.episode_id)
+        .map(|e| e.state)
+    {
         Some(EpisodeState::Discharged | EpisodeState::Declined | EpisodeState::UnableToContact) => {
             PlanState::Closed
         }
         _ => PlanState::Current,
-    })
+    }
+}
+
+/// A person's plans, each with its state, read with two queries.
+async fn plans(
+    state: &AppState,
+    pcn: i64,
+    person: i64,
+) -> Result<Vec<(i64, CarePlan, PlanState)>, FhirError> {
+    let all = state.store.records_for_person(pcn, person).await?;
+    let episodes = state.store.episodes_for_person(pcn, person).await?;
+    Ok(all
+        .iter()
+        .filter(|r| r.kind == RecordKind::Plan)
+        .filter_map(|r| {
+            r.parse::<CarePlan>()
+                .map(|p| (r.id, p, plan_state(r, &all, &episodes)))
+        })
+        .collect())
 }
 
 /// A record of `kind` by id, in the client's PCN, with all the person's records.
@@ -156,7 +168,7 @@ async fn record_of(
 ) -> Result<(EpisodeRecord, Vec<EpisodeRecord>), FhirError> {
     match state.store.get_record(pcn, id).await? {
         Some(r) if r.kind == kind => {
-            let all = records(state, pcn, r.person_id).await?;
+            let all = state.store.records_for_person(pcn, r.person_id).await?;
             Ok((r, all))
         }
         _ => Err(client.not_found(state, what).await),
@@ -176,7 +188,8 @@ pub async fn care_plan_read(
     let plan: CarePlan = rec
         .parse()
         .ok_or_else(|| FhirError::Internal(format!("plan {n} unreadable")))?;
-    let st = plan_state(&state, pcn, &rec, &all).await?;
+    let episodes = state.store.episodes_for_person(pcn, rec.person_id).await?;
+    let st = plan_state(&rec, &all, &episodes);
     client
         .audit(
             &state,
@@ -191,18 +204,22 @@ pub async fn care_plan_read(
     ))
 }
 
-async fn person_param(
+/// The checks every search by patient makes: `record.read`, a PCN-bound client, only the
+/// `patient` (or `subject`) parameter, and a person of that PCN. Returns (PCN, person).
+pub(super) async fn by_patient(
     state: &AppState,
     client: &Client,
-    pcn: i64,
     params: &Params,
-) -> Result<i64, FhirError> {
+) -> Result<(i64, i64), FhirError> {
+    client.need(state, Scope::RecordRead).await?;
+    let pcn = client.pcn(state).await?;
+    params.only(&["patient", "subject"])?;
     let id = params
         .patient("patient")?
         .or(params.patient("subject")?)
         .ok_or_else(|| FhirError::bad("Search by patient (patient=Patient/{id})"))?;
     match state.store.get_person(pcn, id).await? {
-        Some(_) => Ok(id),
+        Some(_) => Ok((pcn, id)),
         None => Err(client.not_found(state, &format!("Patient/{id}")).await),
     }
 }
@@ -213,18 +230,12 @@ pub async fn care_plan_search(
     headers: HeaderMap,
     params: Params,
 ) -> FhirResult {
-    client.need(&state, Scope::RecordRead).await?;
-    let pcn = client.pcn(&state).await?;
-    params.only(&["patient", "subject"])?;
-    let person = person_param(&state, &client, pcn, &params).await?;
-    let all = records(&state, pcn, person).await?;
-    let mut out = vec![];
-    for r in all.iter().filter(|r| r.kind == RecordKind::Plan) {
-        if let Some(p) = r.parse::<CarePlan>() {
-            let st = plan_state(&state, pcn, r, &all).await?;
-            out.push(resources::care_plan(r.id, person, &p, st));
-        }
-    }
+    let (pcn, person) = by_patient(&state, &client, &params).await?;
+    let out: Vec<Value> = plans(&state, pcn, person)
+        .await?
+        .iter()
+        .map(|(id, p, st)| resources::care_plan(*id, person, p, *st))
+        .collect();
     client
         .audit(
             &state,
@@ -254,7 +265,8 @@ pub async fn goal_read(
     let plan: CarePlan = rec
         .parse()
         .ok_or_else(|| FhirError::Internal(format!("plan {rid} unreadable")))?;
-    let st = plan_state(&state, pcn, &rec, &all).await?;
+    let episodes = state.store.episodes_for_person(pcn, rec.person_id).await?;
+    let st = plan_state(&rec, &all, &episodes);
     let Some(goal) = resources::goal(rec.id, rec.person_id, &plan, n, st) else {
         return Err(client.not_found(&state, &what).await);
     };
@@ -275,20 +287,14 @@ pub async fn goal_search(
     headers: HeaderMap,
     params: Params,
 ) -> FhirResult {
-    client.need(&state, Scope::RecordRead).await?;
-    let pcn = client.pcn(&state).await?;
-    params.only(&["patient", "subject"])?;
-    let person = person_param(&state, &client, pcn, &params).await?;
-    let all = records(&state, pcn, person).await?;
-    let mut out = vec![];
-    for r in all.iter().filter(|r| r.kind == RecordKind::Plan) {
-        if let Some(p) = r.parse::<CarePlan>() {
-            let st = plan_state(&state, pcn, r, &all).await?;
-            out.extend(
-                (1..=p.goals.len()).filter_map(|n| resources::goal(r.id, person, &p, n, st)),
-            );
-        }
-    }
+    let (pcn, person) = by_patient(&state, &client, &params).await?;
+    let out: Vec<Value> = plans(&state, pcn, person)
+        .await?
+        .iter()
+        .flat_map(|(id, p, st)| {
+            (1..=p.goals.len()).filter_map(move |n| resources::goal(*id, person, p, n, *st))
+        })
+        .collect();
     client
         .audit(
             &state,
@@ -333,11 +339,10 @@ pub async fn observation_search(
     headers: HeaderMap,
     params: Params,
 ) -> FhirResult {
-    client.need(&state, Scope::RecordRead).await?;
-    let pcn = client.pcn(&state).await?;
-    params.only(&["patient", "subject"])?;
-    let person = person_param(&state, &client, pcn, &params).await?;
-    let out: Vec<Value> = records(&state, pcn, person)
+    let (pcn, person) = by_patient(&state, &client, &params).await?;
+    let out: Vec<Value> = state
+        .store
+        .records_for_person(pcn, person)
         .await?
         .iter()
         .filter(|r| r.kind == RecordKind::Measure)
@@ -392,10 +397,7 @@ pub async fn encounter_search(
     headers: HeaderMap,
     params: Params,
 ) -> FhirResult {
-    client.need(&state, Scope::RecordRead).await?;
-    let pcn = client.pcn(&state).await?;
-    params.only(&["patient", "subject"])?;
-    let person = person_param(&state, &client, pcn, &params).await?;
+    let (pcn, person) = by_patient(&state, &client, &params).await?;
     let out: Vec<Value> = state
         .store
         .contacts_for_person(pcn, person)

@@ -162,14 +162,7 @@ pub async fn request_create(
             &client.actor(),
         )
         .await?;
-    client
-        .audit(
-            &state,
-            "fhir.servicerequest.create",
-            Some(r.person_id),
-            format!("referral {}", r.id),
-        )
-        .await?;
+    // create_referral audits the referral against the client in its transaction.
     let base = base_url(&state, &headers);
     let mut resp = fhir_response(StatusCode::CREATED, &resources::referral_request(&r, &e));
     if let Ok(v) = HeaderValue::from_str(&format!("{base}/ServiceRequest/referral-{}", r.id)) {
@@ -281,16 +274,7 @@ pub async fn request_search(
     headers: HeaderMap,
     params: Params,
 ) -> FhirResult {
-    client.need(&state, Scope::RecordRead).await?;
-    let pcn = client.pcn(&state).await?;
-    params.only(&["patient", "subject"])?;
-    let person = params
-        .patient("patient")?
-        .or(params.patient("subject")?)
-        .ok_or_else(|| FhirError::bad("Search by patient (patient=Patient/{id})"))?;
-    if state.store.get_person(pcn, person).await?.is_none() {
-        return Err(client.not_found(&state, &format!("Patient/{person}")).await);
-    }
+    let (pcn, person) = super::clinical::by_patient(&state, &client, &params).await?;
     let referrals = state.store.referrals_for_person(pcn, person).await?;
     let episodes = state.store.episodes_for_person(pcn, person).await?;
     let mut out: Vec<Value> = referrals
