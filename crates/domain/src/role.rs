@@ -65,6 +65,50 @@ impl Role {
     pub fn has_caseload(self) -> bool {
         matches!(self, Role::LinkWorker)
     }
+    /// Sees the link worker's day (today's contacts and follow-ups).
+    pub fn has_today(self) -> bool {
+        matches!(self, Role::LinkWorker)
+    }
+    /// Sees the referrals waiting on community organisations.
+    pub fn can_view_waiting(self) -> bool {
+        matches!(self, Role::Manager | Role::LinkWorker | Role::Supervisor)
+    }
+    /// Sees safeguarding concerns (supervisors those raised to them).
+    pub fn can_view_safeguarding(self) -> bool {
+        matches!(self, Role::Manager | Role::LinkWorker | Role::Supervisor)
+    }
+    /// Reviews and closes safeguarding concerns: the GP supervisor.
+    pub fn can_close_safeguarding(self) -> bool {
+        matches!(self, Role::Supervisor)
+    }
+    /// Prepares SNOMED codes for the GP record and confirms them recorded.
+    pub fn can_code(self) -> bool {
+        matches!(self, Role::Manager | Role::LinkWorker | Role::Supervisor)
+    }
+    /// Maintains the SNOMED code catalogue, API clients and ARRS maximum amounts.
+    pub fn can_administer(self) -> bool {
+        matches!(self, Role::Admin)
+    }
+    /// Logs and works care home requests.
+    pub fn can_work_care_homes(self) -> bool {
+        matches!(self, Role::Manager | Role::LinkWorker)
+    }
+    /// Sees supervision sessions (link workers their own).
+    pub fn can_view_supervision(self) -> bool {
+        matches!(self, Role::Manager | Role::LinkWorker | Role::Supervisor)
+    }
+    /// Sees and records training (link workers their own).
+    pub fn can_record_training(self) -> bool {
+        matches!(self, Role::Manager | Role::LinkWorker)
+    }
+    /// Sets the PCN's training requirements and practice list sizes.
+    pub fn can_manage_pcn_settings(self) -> bool {
+        matches!(self, Role::Manager)
+    }
+    /// Works for a VCSE partner organisation: sees only its referrals and listings.
+    pub fn is_partner(self) -> bool {
+        matches!(self, Role::Partner)
+    }
 }
 
 #[cfg(test)]

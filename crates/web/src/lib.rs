@@ -16,11 +16,11 @@ pub mod message_back;
 pub mod oruk;
 pub mod pages;
 pub mod reminders;
+pub mod routes;
 mod views;
 
 pub use error::AppError;
 
-use axum::routing::{get, post};
 use axum::Router;
 use directory::Directory;
 use std::net::SocketAddr;
@@ -98,170 +98,461 @@ impl AppState {
     }
 }
 
-/// Every route of Linkwork.
-pub fn router(state: AppState) -> Router {
+/// Every route of Linkwork, with the rule saying who may call it (see [`routes`]).
+pub(crate) fn routes_of_linkwork() -> routes::Routes {
+    use domain::Role as R;
     use pages::*;
-    Router::new()
-        .route("/", get(home::show))
-        .route("/health", get(health::health))
-        .route("/ready", get(health::ready))
-        .route("/static/app.css", get(health::css))
-        .route("/login", get(login::form).post(login::submit))
-        .route("/logout", post(login::logout))
-        .route("/people", get(people::list).post(people::create))
-        .route("/people/new", get(people::new_form))
-        .route("/people/{id}", get(people::show).post(people::update))
-        .route("/people/{id}/edit", get(people::edit_form))
-        .route("/referrals/new", get(referrals::new_form))
-        .route("/referrals", post(referrals::create))
-        .route("/referrals/mine", get(referrals::mine))
-        .route("/triage", get(triage::queue))
-        .route("/episodes/{id}/assign", post(episodes::assign))
-        .route("/episodes/{id}/state", post(episodes::transition))
-        .route("/episodes/{id}/next-contact", post(episodes::next_contact))
-        .route("/episodes/{id}/contacts/new", get(contacts::new_form))
-        .route("/episodes/{id}/contacts", post(contacts::create))
-        .route(
+    use routes::{public, role, role_or_owner, role_or_self, signed_in, Method, Routes, Target};
+    const PERSON: Target = Target::Pcn("person");
+    const EPISODE: Target = Target::Pcn("episode");
+    let import = axum::routing::post(directory::import)
+        .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024));
+    Routes::new()
+        .get("/", home::show, signed_in())
+        .get("/health", health::health, public())
+        .get("/ready", health::ready, public())
+        .get("/static/app.css", health::css, public())
+        .get("/login", login::form, public())
+        .post("/login", login::submit, public())
+        .post("/logout", login::logout, signed_in())
+        // People and referrals
+        .get("/people", people::list, role(R::can_read_people))
+        .post("/people", people::create, role(R::can_edit_people))
+        .get("/people/new", people::new_form, role(R::can_edit_people))
+        .get(
+            "/people/{id}",
+            people::show,
+            role(R::can_read_people).on(PERSON),
+        )
+        .post(
+            "/people/{id}",
+            people::update,
+            role(R::can_edit_people).on(PERSON),
+        )
+        .get(
+            "/people/{id}/edit",
+            people::edit_form,
+            role(R::can_edit_people).on(PERSON),
+        )
+        .get("/referrals/new", referrals::new_form, role(R::can_refer))
+        .post("/referrals", referrals::create, role(R::can_refer))
+        .get("/referrals/mine", referrals::mine, role(R::can_refer))
+        .get("/triage", triage::queue, role(R::can_triage))
+        // Episodes and the link worker's journey
+        .post(
+            "/episodes/{id}/assign",
+            episodes::assign,
+            role(R::can_triage).on(EPISODE),
+        )
+        .post(
+            "/episodes/{id}/state",
+            episodes::transition,
+            role(R::can_triage).on(EPISODE),
+        )
+        .post(
+            "/episodes/{id}/next-contact",
+            episodes::next_contact,
+            role(R::can_triage).on(EPISODE),
+        )
+        .get(
+            "/episodes/{id}/contacts/new",
+            contacts::new_form,
+            role(R::can_triage).on(EPISODE),
+        )
+        .post(
+            "/episodes/{id}/contacts",
+            contacts::create,
+            role(R::can_triage).on(EPISODE),
+        )
+        .get(
             "/episodes/{id}/assessment",
-            get(journey::assessment_new).post(journey::assessment_save),
+            journey::assessment_new,
+            role(R::can_triage).on(EPISODE),
         )
-        .route(
+        .post(
+            "/episodes/{id}/assessment",
+            journey::assessment_save,
+            role(R::can_triage).on(EPISODE),
+        )
+        .get(
             "/episodes/{id}/plan",
-            get(journey::plan_new).post(journey::plan_save),
+            journey::plan_new,
+            role(R::can_triage).on(EPISODE),
         )
-        .route("/episodes/{id}/plan/print", get(journey::plan_print))
-        .route("/episodes/{id}/measures/new", get(journey::measure_new))
-        .route("/episodes/{id}/measures", post(journey::measure_save))
-        .route(
+        .post(
+            "/episodes/{id}/plan",
+            journey::plan_save,
+            role(R::can_triage).on(EPISODE),
+        )
+        .get(
+            "/episodes/{id}/plan/print",
+            journey::plan_print,
+            role(R::can_read_people).on(EPISODE),
+        )
+        .get(
+            "/episodes/{id}/measures/new",
+            journey::measure_new,
+            role(R::can_triage).on(EPISODE),
+        )
+        .post(
+            "/episodes/{id}/measures",
+            journey::measure_save,
+            role(R::can_triage).on(EPISODE),
+        )
+        .get(
             "/episodes/{id}/safeguarding",
-            get(journey::safeguarding_new).post(journey::safeguarding_save),
+            journey::safeguarding_new,
+            role(R::can_triage).on(EPISODE),
         )
-        .route(
+        .post(
+            "/episodes/{id}/safeguarding",
+            journey::safeguarding_save,
+            role(R::can_triage).on(EPISODE),
+        )
+        .get(
             "/episodes/{id}/referral-back",
-            get(journey::referral_back_new).post(journey::referral_back_save),
+            journey::referral_back_new,
+            role(R::can_triage).on(EPISODE),
         )
-        .route(
+        .post(
+            "/episodes/{id}/referral-back",
+            journey::referral_back_save,
+            role(R::can_triage).on(EPISODE),
+        )
+        .get(
             "/episodes/{id}/health-use",
-            get(journey::health_use_new).post(journey::health_use_save),
+            journey::health_use_new,
+            role(R::can_triage).on(EPISODE),
         )
-        .route(
+        .post(
+            "/episodes/{id}/health-use",
+            journey::health_use_save,
+            role(R::can_triage).on(EPISODE),
+        )
+        .get(
             "/episodes/{id}/discharge",
-            get(journey::discharge_new).post(journey::discharge_save),
+            journey::discharge_new,
+            role(R::can_triage).on(EPISODE),
         )
-        .route("/episodes/{id}/match", get(connections::match_page))
-        .route("/episodes/{id}/refer", get(connections::refer_new))
-        .route("/episodes/{id}/connections", post(connections::create))
-        .route("/connections/{id}/status", post(connections::status))
-        .route("/waiting", get(connections::waiting))
-        .route("/partner/referrals", get(connections::partner_list))
-        .route(
-            "/partner/referrals/{id}",
-            get(connections::partner_show).post(connections::partner_status),
+        .post(
+            "/episodes/{id}/discharge",
+            journey::discharge_save,
+            role(R::can_triage).on(EPISODE),
         )
-        .route("/safeguarding", get(journey::safeguarding_list))
-        .route(
-            "/safeguarding/{id}",
-            get(journey::safeguarding_show).post(journey::safeguarding_close),
-        )
-        .route("/coding", get(coding::list))
-        .route("/coding/{id}/recorded", post(coding::mark_recorded))
-        .route("/coding/batches", post(coding::prepare_batch))
-        .route("/coding/batches/{id}/download", get(coding::batch_csv))
-        .route(
-            "/coding/batches/{id}/acknowledge",
-            post(coding::acknowledge_batch),
-        )
-        .route(
+        .get(
             "/episodes/{id}/message-back",
-            get(message_back::show).post(message_back::send),
+            message_back::show,
+            role(R::can_read_people).on(EPISODE),
         )
-        .route(
-            "/admin/api-clients",
-            get(api_clients::list).post(api_clients::create),
+        .post(
+            "/episodes/{id}/message-back",
+            message_back::send,
+            role(R::can_edit_people).on(EPISODE),
         )
-        .route("/admin/api-clients/{id}/revoke", post(api_clients::revoke))
-        .route(
+        // Connections to community organisations
+        .get(
+            "/episodes/{id}/match",
+            connections::match_page,
+            role(R::can_triage).on(EPISODE),
+        )
+        .get(
+            "/episodes/{id}/refer",
+            connections::refer_new,
+            role(R::can_triage).on(EPISODE),
+        )
+        .post(
+            "/episodes/{id}/connections",
+            connections::create,
+            role(R::can_triage).on(EPISODE),
+        )
+        .post(
+            "/connections/{id}/status",
+            connections::status,
+            role(R::can_triage).on(Target::Pcn("connection")),
+        )
+        .get("/waiting", connections::waiting, role(R::can_view_waiting))
+        .get(
+            "/partner/referrals",
+            connections::partner_list,
+            role(R::is_partner),
+        )
+        .get(
+            "/partner/referrals/{id}",
+            connections::partner_show,
+            role(R::is_partner).on(Target::Partner("connection")),
+        )
+        .post(
+            "/partner/referrals/{id}",
+            connections::partner_status,
+            role(R::is_partner).on(Target::Partner("connection")),
+        )
+        // Safeguarding and coding
+        .get(
+            "/safeguarding",
+            journey::safeguarding_list,
+            role(R::can_view_safeguarding),
+        )
+        .get(
+            "/safeguarding/{id}",
+            journey::safeguarding_show,
+            role(R::can_close_safeguarding).on(Target::Pcn("safeguarding")),
+        )
+        .post(
+            "/safeguarding/{id}",
+            journey::safeguarding_close,
+            role(R::can_close_safeguarding).on(Target::Pcn("safeguarding")),
+        )
+        .get("/coding", coding::list, role(R::can_code))
+        .post(
+            "/coding/{id}/recorded",
+            coding::mark_recorded,
+            role(R::can_code).on(Target::Pcn("coding_entry")),
+        )
+        .post("/coding/batches", coding::prepare_batch, role(R::can_code))
+        .get(
+            "/coding/batches/{id}/download",
+            coding::batch_csv,
+            role(R::can_code).on(Target::Pcn("coding_batch")),
+        )
+        .post(
+            "/coding/batches/{id}/acknowledge",
+            coding::acknowledge_batch,
+            role(R::can_code).on(Target::Pcn("coding_batch")),
+        )
+        .get("/admin/coding", coding::catalogue, role(R::can_administer))
+        .post(
             "/admin/coding",
-            get(coding::catalogue).post(coding::save_concept),
+            coding::save_concept,
+            role(R::can_administer),
         )
-        .route("/today", get(today::show))
-        .route("/dashboard", get(reports::dashboard))
-        .route("/reports/print", get(reports::print))
-        .route(
+        .get(
+            "/admin/api-clients",
+            api_clients::list,
+            role(R::can_administer),
+        )
+        .post(
+            "/admin/api-clients",
+            api_clients::create,
+            role(R::can_administer),
+        )
+        .post(
+            "/admin/api-clients/{id}/revoke",
+            api_clients::revoke,
+            role(R::can_administer).on(Target::Pcn("api_client")),
+        )
+        // Link workers' and managers' views
+        .get("/today", today::show, role(R::has_today))
+        .get("/caseload", caseload::mine, role(R::has_caseload))
+        .get(
+            "/caseloads/{user_id}",
+            caseload::of_worker,
+            role_or_self(R::can_view_all_caseloads).on(Target::Pcn("link_worker")),
+        )
+        .get("/dashboard", reports::dashboard, role(R::can_view_reports))
+        .get("/reports/print", reports::print, role(R::can_view_reports))
+        .get(
             "/reports/practices",
-            get(reports::practices).post(reports::save_practices),
+            reports::practices,
+            role(R::can_manage_pcn_settings),
         )
-        .route("/reports/{kind}", get(reports::show))
-        .route("/reports/{kind}/{file}", get(reports::export))
-        .route("/workforce", get(workforce::list).post(workforce::create))
-        .route("/workforce/new", get(workforce::new_form))
-        .route("/workforce/{id}", post(workforce::update))
-        .route("/workforce/{id}/edit", get(workforce::edit_form))
-        .route("/workforce/arrs", get(workforce::arrs))
-        .route("/workforce/arrs/{file}", get(workforce::arrs_export))
-        .route(
-            "/admin/arrs",
-            get(workforce::caps).post(workforce::save_cap),
+        .post(
+            "/reports/practices",
+            reports::save_practices,
+            role(R::can_manage_pcn_settings),
         )
-        .route(
+        .get("/reports/{kind}", reports::show, role(R::can_view_reports))
+        .get(
+            "/reports/{kind}/{file}",
+            reports::export,
+            role(R::can_view_reports),
+        )
+        .get("/audit", audit::list, role(R::can_view_audit))
+        // Workforce, supervision, training, care homes
+        .get("/workforce", workforce::list, role(R::can_manage_workforce))
+        .post(
+            "/workforce",
+            workforce::create,
+            role(R::can_manage_workforce),
+        )
+        .get(
+            "/workforce/new",
+            workforce::new_form,
+            role(R::can_manage_workforce),
+        )
+        .post(
+            "/workforce/{id}",
+            workforce::update,
+            role(R::can_manage_workforce).on(Target::Pcn("employment")),
+        )
+        .get(
+            "/workforce/{id}/edit",
+            workforce::edit_form,
+            role(R::can_manage_workforce).on(Target::Pcn("employment")),
+        )
+        .get(
+            "/workforce/arrs",
+            workforce::arrs,
+            role(R::can_manage_workforce),
+        )
+        .get(
+            "/workforce/arrs/{file}",
+            workforce::arrs_export,
+            role(R::can_manage_workforce),
+        )
+        .get("/admin/arrs", workforce::caps, role(R::can_administer))
+        .post("/admin/arrs", workforce::save_cap, role(R::can_administer))
+        .get(
             "/supervision",
-            get(supervision::list).post(supervision::create),
+            supervision::list,
+            role(R::can_view_supervision),
         )
-        .route("/supervision/new", get(supervision::new_form))
-        .route("/supervision/{id}", get(supervision::show))
-        .route("/training", get(training::show))
-        .route("/training/records", post(training::record))
-        .route("/training/requirements", post(training::add_requirement))
-        .route(
+        .post(
+            "/supervision",
+            supervision::create,
+            role(R::can_record_supervision),
+        )
+        .get(
+            "/supervision/new",
+            supervision::new_form,
+            role(R::can_record_supervision),
+        )
+        .get(
+            "/supervision/{id}",
+            supervision::show,
+            role(R::can_view_supervision).on(Target::Pcn("supervision")),
+        )
+        .get("/training", training::show, role(R::can_record_training))
+        .post(
+            "/training/records",
+            training::record,
+            role(R::can_record_training),
+        )
+        .post(
+            "/training/requirements",
+            training::add_requirement,
+            role(R::can_manage_pcn_settings),
+        )
+        .get(
             "/care-homes",
-            get(care_homes::list).post(care_homes::create),
+            care_homes::list,
+            role(R::can_work_care_homes),
         )
-        .route("/care-homes/{id}/status", post(care_homes::status))
-        .route("/caseload", get(caseload::mine))
-        .route("/caseloads/{user_id}", get(caseload::of_worker))
-        .route("/audit", get(audit::list))
-        .route("/admin/users", get(admin::users).post(admin::create_user))
-        .route("/admin/users/{id}/disable", post(admin::disable_user))
-        .route("/admin/users/{id}/enable", post(admin::enable_user))
-        .route(
+        .post(
+            "/care-homes",
+            care_homes::create,
+            role(R::can_work_care_homes),
+        )
+        .post(
+            "/care-homes/{id}/status",
+            care_homes::status,
+            role(R::can_work_care_homes).on(Target::Pcn("care_home_task")),
+        )
+        // Accounts and settings
+        .get("/admin/users", admin::users, role(R::can_manage_users))
+        .post(
+            "/admin/users",
+            admin::create_user,
+            role(R::can_manage_users),
+        )
+        .post(
+            "/admin/users/{id}/disable",
+            admin::disable_user,
+            role(R::can_manage_users).on(Target::Pcn("user")),
+        )
+        .post(
+            "/admin/users/{id}/enable",
+            admin::enable_user,
+            role(R::can_manage_users).on(Target::Pcn("user")),
+        )
+        .post(
             "/admin/users/{id}/reset-password",
-            post(admin::reset_password),
+            admin::reset_password,
+            role(R::can_manage_users).on(Target::Pcn("user")),
         )
-        .route("/settings", get(settings::show))
-        .route("/settings/password", post(settings::change_password))
-        .route("/settings/tokens", post(settings::create_token))
-        .route("/settings/tokens/{id}/revoke", post(settings::revoke_token))
-        .route("/directory", get(directory::search))
-        .route("/directory/services/new", get(directory::new_form))
-        .route("/directory/services", post(directory::create))
-        .route(
+        .get("/settings", settings::show, signed_in())
+        .post("/settings/password", settings::change_password, signed_in())
+        .post("/settings/tokens", settings::create_token, signed_in())
+        .post(
+            "/settings/tokens/{id}/revoke",
+            settings::revoke_token,
+            signed_in().on(Target::Own("api_token")),
+        )
+        // The community directory
+        .get(
+            "/directory",
+            directory::search,
+            role(R::can_search_directory),
+        )
+        .get(
+            "/directory/services/new",
+            directory::new_form,
+            role(R::can_manage_directory),
+        )
+        .post(
+            "/directory/services",
+            directory::create,
+            role(R::can_manage_directory),
+        )
+        .get(
             "/directory/services/{id}",
-            get(directory::show).post(directory::update),
+            directory::show,
+            role_or_owner(R::can_search_directory).on(Target::Shared("service")),
         )
-        .route("/directory/services/{id}/edit", get(directory::edit_form))
-        .route("/directory/services/{id}/retire", post(directory::retire))
-        .route(
+        .post(
+            "/directory/services/{id}",
+            directory::update,
+            role_or_owner(R::can_manage_directory).on(Target::Shared("service")),
+        )
+        .get(
+            "/directory/services/{id}/edit",
+            directory::edit_form,
+            role_or_owner(R::can_manage_directory).on(Target::Shared("service")),
+        )
+        .post(
+            "/directory/services/{id}/retire",
+            directory::retire,
+            role(R::can_manage_directory).on(Target::Shared("service")),
+        )
+        .post(
             "/directory/services/{id}/capacity",
-            post(directory::set_capacity),
+            directory::set_capacity,
+            role_or_owner(R::can_manage_directory).on(Target::Shared("service")),
         )
-        .route(
+        .get(
             "/directory/import",
-            get(directory::import_form)
-                .post(directory::import)
-                .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
+            directory::import_form,
+            role(R::can_manage_directory),
         )
-        .route("/directory/organizations", get(directory::organizations))
-        .route(
+        .with(
+            Method::Post,
+            "/directory/import",
+            import,
+            role(R::can_manage_directory),
+        )
+        .get(
+            "/directory/organizations",
+            directory::organizations,
+            role(R::can_manage_directory),
+        )
+        .post(
             "/directory/organizations/{id}/partner",
-            post(directory::link_partner),
+            directory::link_partner,
+            role(R::can_manage_directory).on(Target::Shared("organization")),
         )
-        .route("/partner", get(directory::partner_home))
-        .route("/oauth/token", post(fhir::token))
-        .nest("/fhir", fhir::router())
-        .nest("/api/v1", api::router())
-        .nest("/oruk", oruk::router())
-        .route("/oruk/", oruk::meta_route())
-        .fallback(health::not_found)
+        .get("/partner", directory::partner_home, role(R::is_partner))
+        // Other systems: OAuth2 token, FHIR, the JSON API, Open Referral UK
+        .post("/oauth/token", fhir::token, public())
+        .nest("/fhir", fhir::routes())
+        .nest("/api/v1", api::routes())
+        .nest("/oruk", oruk::routes())
+        .with(Method::Get, "/oruk/", oruk::meta_route(), public())
+}
+
+/// Every route of Linkwork, with the security headers and body limit on all of them.
+pub fn router(state: AppState) -> Router {
+    let (routes, _) = routes_of_linkwork().into_parts();
+    routes
+        .fallback(pages::health::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,

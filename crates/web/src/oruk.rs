@@ -5,13 +5,13 @@
 //! 500 is clamped to 500; `page` or `per_page` below 1, or not a number, is a 400. A page
 //! beyond the last is an empty page (`empty: true`), not an error.
 
+use crate::routes::Routes;
 use crate::{AppError, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Json;
-use axum::Router;
 use directory::oruk::{Page, Service, ServiceAtLocationItem, Taxonomy, TaxonomyTerm};
 use directory::{export, Entry, SearchQuery};
 use domain::directory::parse_time_of_day;
@@ -21,19 +21,28 @@ use std::collections::HashMap;
 pub const DEFAULT_PER_PAGE: u64 = 50;
 pub const MAX_PER_PAGE: u64 = 500;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(meta))
-        .route("/services", get(services))
-        .route("/services/{id}", get(service))
-        .route("/service_at_locations", get(service_at_locations))
-        .route("/service_at_locations/{id}", get(service_at_location))
-        .route("/taxonomies", get(taxonomies))
-        .route("/taxonomies/{id}", get(taxonomy))
-        .route("/taxonomy_terms", get(taxonomy_terms))
-        .route("/taxonomy_terms/{id}", get(taxonomy_term))
-        .fallback(|| async { ApiError(AppError::NotFound) })
-        .layer(axum::middleware::map_response(cors))
+/// The ORUK routes: all public (see [`crate::routes`]).
+pub fn routes() -> Routes {
+    use crate::routes::{public, Target};
+    const SHARED: Target = Target::Shared("directory");
+    Routes::new()
+        .get("/", meta, public())
+        .get("/services", services, public())
+        .get("/services/{id}", service, public().on(SHARED))
+        .get("/service_at_locations", service_at_locations, public())
+        .get(
+            "/service_at_locations/{id}",
+            service_at_location,
+            public().on(SHARED),
+        )
+        .get("/taxonomies", taxonomies, public())
+        .get("/taxonomies/{id}", taxonomy, public().on(SHARED))
+        .get("/taxonomy_terms", taxonomy_terms, public())
+        .get("/taxonomy_terms/{id}", taxonomy_term, public().on(SHARED))
+        .map(|r| {
+            r.fallback(|| async { ApiError(AppError::NotFound) })
+                .layer(axum::middleware::map_response(cors))
+        })
 }
 
 /// `GET /oruk/` (with the slash), which a nested router does not match.

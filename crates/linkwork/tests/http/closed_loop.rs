@@ -11,7 +11,7 @@ use reqwest::StatusCode;
 use storage::Actor;
 
 /// A directory service run by the test partner's organisation, taking referrals.
-async fn partner_service(app: &TestApp) -> String {
+pub(crate) async fn partner_service(app: &TestApp) -> String {
     let org = Organization {
         id: directory::new_id(),
         name: "Green Gym Trust".into(),

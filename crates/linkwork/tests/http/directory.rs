@@ -80,7 +80,7 @@ Evening Choir,Sing Out,A friendly community choir,LS7 3CD,53.8300,-1.5400,TH,18:
 Private Pilot Group,Green Steps,Not yet published,LS6 2AB,53.8200,-1.5700,WE,09:00,10:00,free,gardening,,,signpost,no\n";
 
 /// Loads the ORUK examples and a small spreadsheet through the manager's import page.
-async fn load(app: &TestApp) -> Browser {
+pub(crate) async fn load(app: &TestApp) -> Browser {
     app.store
         .import_postcodes(&[
             ("LS6 2AB".into(), 53.8201, -1.5702),

@@ -16,6 +16,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use storage::{Actor, NewApiClient, NewConnection, NewRecord, SharedDetails};
+use web::routes::{Access, Method, Target};
 
 const NHS: &str = "https://fhir.nhs.uk/Id/nhs-number";
 const ODS: &str = "https://fhir.nhs.uk/Id/ods-organization-code";
@@ -789,28 +790,28 @@ async fn fhir_api(engine: Engine) {
         }
         _ => String::new(),
     };
-    let open_routes = ["/metadata"];
-    let directory_routes = [
-        "/HealthcareService",
-        "/HealthcareService/{id}",
-        "/Organization",
-        "/Organization/{id}",
-        "/Location/{id}",
-    ];
+    // The expectations come from the route table's rules (web::routes).
+    let fhir_routes: Vec<_> = web::routes::table()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/fhir/"))
+        .collect();
+    assert!(fhir_routes.len() >= 27, "{}", fhir_routes.len());
     let mut checked = 0;
-    for (method, route) in web::fhir::ROUTES {
+    for r in &fhir_routes {
+        let route = r.path.trim_start_matches("/fhir");
+        let method = r.method.as_str();
         let url = format!("{}/fhir{}{}", app.base, concrete(route), query(route));
         let call = |token: Option<&str>| {
-            let mut req = match *method {
-                "get" => f.http.get(&url),
-                "post" => f.http.post(&url),
-                "put" => f.http.put(&url),
-                m => panic!("method {m}"),
+            let mut req = match r.method {
+                Method::Get => f.http.get(&url),
+                Method::Post => f.http.post(&url),
+                Method::Put => f.http.put(&url),
+                Method::Patch => f.http.patch(&url),
             };
             req = req.header("content-type", "application/fhir+json");
-            if *route == "/Task/{id}" && *method == "put" {
+            if route == "/Task/{id}" && r.method == Method::Put {
                 req = req.body(update("cancelled", Some("other")).to_string());
-            } else if *method == "post" && *route == "/ServiceRequest" {
+            } else if r.method == Method::Post && route == "/ServiceRequest" {
                 req = req.body(inbound("6541003238", "Y00001", true).to_string());
             }
             if let Some(t) = token {
@@ -825,71 +826,51 @@ async fn fhir_api(engine: Engine) {
         let other_body: Value = other.json().await.unwrap_or(Value::Null);
         let read_only = call(Some(&gp_read_only)).send().await.unwrap().status();
         checked += 4;
-        if open_routes.contains(route) {
-            assert_eq!(anonymous, StatusCode::OK, "{method} {route}");
-            continue;
-        }
+        let scope = match r.rule.access {
+            Access::Public => {
+                assert_eq!(anonymous, StatusCode::OK, "{method} {route}");
+                continue;
+            }
+            Access::Client(scope) => scope,
+            other => panic!("{method} {route}: a FHIR route with rule {other:?}"),
+        };
         assert_eq!(
             anonymous,
             StatusCode::UNAUTHORIZED,
             "{method} {route} without a token"
         );
-        if directory_routes.contains(route) {
-            assert_ne!(
-                narrow_s,
-                StatusCode::FORBIDDEN,
-                "{method} {route}: directory.read is enough"
-            );
-            continue;
-        }
+        // `narrow` holds only directory.read; `gp_read_only` only record.read.
+        let narrow_expected = scope == Scope::DirectoryRead;
         assert_eq!(
-            narrow_s,
-            StatusCode::FORBIDDEN,
-            "{method} {route} with only directory.read"
+            narrow_s != StatusCode::FORBIDDEN,
+            narrow_expected,
+            "{method} {route} ({scope:?}) with only directory.read: {narrow_s}"
         );
-        if [
-            "/ServiceRequest",
-            "/Task/{id}",
-            "/$coding-batch",
-            "/Bundle/{id}",
-            "/Bundle/{id}/$acknowledge",
-            "/Task",
-        ]
-        .contains(route)
-            && *method != "get"
-            || route.contains("coding")
-            || route.starts_with("/Bundle")
-            || *route == "/Task"
-        {
-            assert_eq!(
-                read_only,
-                StatusCode::FORBIDDEN,
-                "{method} {route} with only record.read"
-            );
-        }
-        if *method == "get"
-            && !route.contains("coding")
-            && !route.starts_with("/Bundle")
-            && *route != "/Task"
-        {
-            if route.contains("{id}") {
-                assert_eq!(
-                    other_pcn,
-                    StatusCode::NOT_FOUND,
-                    "{method} {route}: another PCN's hub sees nothing"
-                );
-            } else {
+        assert_eq!(
+            read_only != StatusCode::FORBIDDEN,
+            scope == Scope::RecordRead,
+            "{method} {route} ({scope:?}) with only record.read: {read_only}"
+        );
+        // Another PCN's hub holds record.read, task.read and referral.write for its own PCN.
+        if r.method == Method::Get && matches!(scope, Scope::RecordRead | Scope::TaskRead) {
+            if r.rule.target == Target::None {
                 assert!(
                     other_pcn == StatusCode::NOT_FOUND
                         || (other_pcn == StatusCode::OK && other_body["total"] == 0),
                     "{method} {route}: another PCN's hub finds nothing: {other_pcn} {other_body}"
+                );
+            } else {
+                assert_eq!(
+                    other_pcn,
+                    StatusCode::NOT_FOUND,
+                    "{method} {route}: another PCN's hub sees nothing"
                 );
             }
         }
     }
     println!(
         "FHIR authorisation checks: {} routes × 4 callers = {checked} checks",
-        web::fhir::ROUTES.len()
+        fhir_routes.len()
     );
 
     // Coding: pulled twice is the same batch; acknowledged once; nothing sent twice.

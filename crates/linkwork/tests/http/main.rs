@@ -10,6 +10,7 @@ mod contacts;
 mod directory;
 mod fhir;
 mod journey;
+mod matrix;
 mod people;
 mod postgres;
 mod reports;

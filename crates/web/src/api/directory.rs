@@ -1,7 +1,7 @@
 //! The directory in the JSON API: a service with Linkwork's listing facts, and updates to
 //! those facts by managers or the service's own partner organisation.
 
-use crate::api::ApiJson;
+use crate::api::ApiBody;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::pages::directory::can_edit;
@@ -51,7 +51,7 @@ pub async fn patch(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
-    ApiJson(p): ApiJson<ListingPatch>,
+    p: ApiBody,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let mut e = state
         .directory
@@ -60,6 +60,7 @@ pub async fn patch(
         .ok_or(AppError::NotFound)?;
     auth.require(&state, can_edit(&auth, &e), "api.directory.service.update")
         .await?;
+    let p: ListingPatch = p.json()?;
     if p.version != e.version {
         return Err(AppError::Stale.into());
     }

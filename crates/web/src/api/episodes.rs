@@ -1,6 +1,6 @@
 //! `/api/v1/episodes` and `/api/v1/caseloads`: the queue, triage and caseloads.
 
-use super::ApiJson;
+use super::ApiBody;
 use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::{AppError, AppState};
@@ -75,10 +75,11 @@ pub async fn assign(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<AssignBody>,
+    b: ApiBody,
 ) -> Result<Json<Episode>, ApiError> {
     auth.require(&state, auth.user.role.can_triage(), "api.episode.assign")
         .await?;
+    let b: AssignBody = b.json()?;
     let r = state
         .store
         .assign_episode(
@@ -105,7 +106,7 @@ pub async fn transition(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<TransitionBody>,
+    b: ApiBody,
 ) -> Result<Json<Episode>, ApiError> {
     auth.require(
         &state,
@@ -113,6 +114,7 @@ pub async fn transition(
         "api.episode.transition",
     )
     .await?;
+    let b: TransitionBody = b.json()?;
     let to = EpisodeState::from_code(&b.state).ok_or_else(|| {
         let all: Vec<&str> = EpisodeState::ALL.iter().map(|s| s.code()).collect();
         AppError::BadRequest(format!("state must be one of: {}", all.join(", ")))
@@ -217,11 +219,12 @@ pub async fn create_contact(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<NewContact>,
+    body: ApiBody,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     auth.require(&state, auth.user.role.can_triage(), "api.contact.create")
         .await?;
+    let body: NewContact = body.json()?;
     let pcn = auth.pcn()?;
     let Some(ep) = state.store.get_episode(pcn, id).await? else {
         return Err(auth.not_found(&state, "episode", id).await.into());

@@ -9,56 +9,84 @@ mod referrals;
 
 use crate::auth::Auth;
 use crate::error::ApiError;
-use crate::{AppError, AppState};
+use crate::routes::Routes;
+use crate::AppError;
+use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
-use axum::routing::{get, post};
-
-use axum::{Json, Router};
+use axum::Json;
 use serde::de::DeserializeOwned;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi::document))
-        .route("/me", get(me))
-        .route("/people", get(people::search).post(people::create))
-        .route("/people/{id}", get(people::get).put(people::update))
-        .route("/referrals", post(referrals::create))
-        .route("/referrals/mine", get(referrals::mine))
-        .route("/episodes/unassigned", get(episodes::unassigned))
-        .route("/episodes/{id}", get(episodes::get))
-        .route("/episodes/{id}/assign", post(episodes::assign))
-        .route("/episodes/{id}/transition", post(episodes::transition))
-        .route(
+/// The API's routes, each with the roles that may call it (see [`crate::routes`]).
+pub fn routes() -> Routes {
+    use crate::routes::{any_token, public, token, token_or_owner, token_or_self, Target};
+    use domain::Role as R;
+    const PERSON: Target = Target::Pcn("person");
+    const EPISODE: Target = Target::Pcn("episode");
+    const SERVICE: Target = Target::Shared("service");
+    Routes::new()
+        .get("/openapi.json", openapi::document, public())
+        .get("/me", me, any_token())
+        .get("/people", people::search, token(R::can_read_people))
+        .post("/people", people::create, token(R::can_edit_people))
+        .get(
+            "/people/{id}",
+            people::get,
+            token(R::can_read_people).on(PERSON),
+        )
+        .put(
+            "/people/{id}",
+            people::update,
+            token(R::can_edit_people).on(PERSON),
+        )
+        .post("/referrals", referrals::create, token(R::can_refer))
+        .get("/referrals/mine", referrals::mine, token(R::can_refer))
+        .get(
+            "/episodes/unassigned",
+            episodes::unassigned,
+            token(R::can_triage),
+        )
+        .get(
+            "/episodes/{id}",
+            episodes::get,
+            token(R::can_read_people).on(EPISODE),
+        )
+        .post(
+            "/episodes/{id}/assign",
+            episodes::assign,
+            token(R::can_triage).on(EPISODE),
+        )
+        .post(
+            "/episodes/{id}/transition",
+            episodes::transition,
+            token(R::can_triage).on(EPISODE),
+        )
+        .get(
             "/episodes/{id}/contacts",
-            get(episodes::contacts).post(episodes::create_contact),
+            episodes::contacts,
+            token(R::can_read_people).on(EPISODE),
         )
-        .route("/caseloads/{user_id}", get(episodes::caseload))
-        .route(
+        .post(
+            "/episodes/{id}/contacts",
+            episodes::create_contact,
+            token(R::can_triage).on(EPISODE),
+        )
+        .get(
+            "/caseloads/{user_id}",
+            episodes::caseload,
+            token_or_self(R::can_view_all_caseloads).on(Target::Pcn("link_worker")),
+        )
+        .get(
             "/directory/services/{id}",
-            get(directory::get).patch(directory::patch),
+            directory::get,
+            token_or_owner(R::can_search_directory).on(SERVICE),
         )
-        .fallback(not_found)
+        .patch(
+            "/directory/services/{id}",
+            directory::patch,
+            token_or_owner(R::can_manage_directory).on(SERVICE),
+        )
+        .map(|r| r.fallback(not_found))
 }
-
-/// Every route of the API, as (method, path template), for the OpenAPI document check.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("get", "/me"),
-    ("get", "/people"),
-    ("post", "/people"),
-    ("get", "/people/{id}"),
-    ("put", "/people/{id}"),
-    ("post", "/referrals"),
-    ("get", "/referrals/mine"),
-    ("get", "/episodes/unassigned"),
-    ("get", "/episodes/{id}"),
-    ("post", "/episodes/{id}/assign"),
-    ("post", "/episodes/{id}/transition"),
-    ("get", "/episodes/{id}/contacts"),
-    ("post", "/episodes/{id}/contacts"),
-    ("get", "/caseloads/{user_id}"),
-    ("get", "/directory/services/{id}"),
-    ("patch", "/directory/services/{id}"),
-];
 
 async fn not_found() -> ApiError {
     ApiError(AppError::NotFound)
@@ -68,19 +96,49 @@ async fn me(auth: Auth) -> Json<storage::User> {
     Json(auth.user)
 }
 
-/// A JSON body whose parse errors come back as our JSON error shape.
-pub struct ApiJson<T>(pub T);
+/// A JSON body, read only when the handler asks: after the caller's role is checked, so
+/// a caller who may not do something is told so whatever they sent. Parse errors come
+/// back in the API's JSON error shape.
+pub struct ApiBody {
+    bytes: Bytes,
+    json: bool,
+}
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+impl ApiBody {
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        if !self.json {
+            return Err(ApiError(AppError::BadRequest(
+                "The request body is not valid: send it as JSON, with 'Content-Type: application/json'"
+                    .into(),
+            )));
+        }
+        serde_json::from_slice(&self.bytes).map_err(|e| {
+            ApiError(AppError::BadRequest(format!(
+                "The request body is not valid: {e}"
+            )))
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for ApiBody {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(req, state).await {
-            Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(e) => Err(ApiError(AppError::BadRequest(format!(
-                "The request body is not valid: {}",
+        let json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                let m = m.trim();
+                m.eq_ignore_ascii_case("application/json") || m.ends_with("+json")
+            });
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            ApiError(AppError::BadRequest(format!(
+                "The request body could not be read: {}",
                 e.body_text()
-            )))),
-        }
+            )))
+        })?;
+        Ok(ApiBody { bytes, json })
     }
 }

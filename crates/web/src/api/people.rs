@@ -1,6 +1,6 @@
 //! `/api/v1/people`: search, create, read and update people's records.
 
-use super::ApiJson;
+use super::ApiBody;
 use crate::auth::Auth;
 use crate::error::{api_validation, ApiError};
 use crate::{AppError, AppState};
@@ -153,7 +153,7 @@ pub struct CreateBody {
 pub async fn create(
     State(state): State<AppState>,
     auth: Auth,
-    ApiJson(body): ApiJson<CreateBody>,
+    body: ApiBody,
 ) -> Result<Response, ApiError> {
     auth.require(
         &state,
@@ -161,6 +161,7 @@ pub async fn create(
         "api.person.create",
     )
     .await?;
+    let body: CreateBody = body.json()?;
     let pcn = auth.pcn()?;
     let details = match body.person.validate(Utc::now().date_naive()) {
         Ok(d) => d,
@@ -212,7 +213,7 @@ pub async fn update(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<UpdateBody>,
+    body: ApiBody,
 ) -> Result<Response, ApiError> {
     auth.require(
         &state,
@@ -220,6 +221,7 @@ pub async fn update(
         "api.person.update",
     )
     .await?;
+    let body: UpdateBody = body.json()?;
     let details = match body.person.validate(Utc::now().date_naive()) {
         Ok(d) => d,
         Err(e) => return Ok(api_validation(&e)),

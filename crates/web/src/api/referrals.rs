@@ -1,7 +1,7 @@
 //! `/api/v1/referrals`: make a referral (for a known person or with their details) and
 //! list the referrals you made.
 
-use super::ApiJson;
+use super::ApiBody;
 use crate::auth::Auth;
 use crate::error::{api_validation, ApiError};
 use crate::AppState;
@@ -29,10 +29,11 @@ pub struct CreateBody {
 pub async fn create(
     State(state): State<AppState>,
     auth: Auth,
-    ApiJson(body): ApiJson<CreateBody>,
+    body: ApiBody,
 ) -> Result<Response, ApiError> {
     auth.require(&state, auth.user.role.can_refer(), "api.referral.create")
         .await?;
+    let body: CreateBody = body.json()?;
     let pcn = auth.pcn()?;
     let mut errors = FieldErrors::default();
     let person = match (body.person_id, body.person) {

@@ -14,13 +14,12 @@ mod workflow;
 pub use token::token;
 
 use crate::auth::{client_ip, sha256_hex};
+use crate::routes::Routes;
 use crate::{AppError, AppState};
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::Router;
 use domain::{ClientKind, Scope};
 use interop::Issue;
 use serde_json::Value;
@@ -29,75 +28,121 @@ use storage::{Actor, AuditEntry, ClientToken, StorageError};
 
 pub const FHIR_JSON: &str = "application/fhir+json; charset=utf-8";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/metadata", get(metadata))
-        .route("/Patient", get(clinical::patient_search))
-        .route("/Patient/{id}", get(clinical::patient_read))
-        .route(
+/// The FHIR routes, each with the scope it needs (see [`crate::routes`]).
+pub fn routes() -> Routes {
+    use crate::routes::{client, public, Target};
+    use Scope::{
+        CodingAck, CodingRead, DirectoryRead, RecordRead, ReferralWrite, TaskRead, TaskUpdate,
+    };
+    const BOUND: Target = Target::Bound("record");
+    const SHARED: Target = Target::Shared("directory");
+    Routes::new()
+        .get("/metadata", metadata, public())
+        .get("/Patient", clinical::patient_search, client(RecordRead))
+        .get(
+            "/Patient/{id}",
+            clinical::patient_read,
+            client(RecordRead).on(BOUND),
+        )
+        .get(
             "/ServiceRequest",
-            get(workflow::request_search).post(workflow::request_create),
+            workflow::request_search,
+            client(RecordRead),
         )
-        .route("/ServiceRequest/{id}", get(workflow::request_read))
-        .route("/Task", get(workflow::task_search))
-        .route(
+        .post(
+            "/ServiceRequest",
+            workflow::request_create,
+            client(ReferralWrite),
+        )
+        // `referral-{id}` needs record.read; a partner reads `connection-{id}` with task.read.
+        .get(
+            "/ServiceRequest/{id}",
+            workflow::request_read,
+            client(RecordRead).on(BOUND),
+        )
+        .get("/Task", workflow::task_search, client(TaskRead))
+        .get(
             "/Task/{id}",
-            get(workflow::task_read).put(workflow::task_update),
+            workflow::task_read,
+            client(TaskRead).on(BOUND),
         )
-        .route("/CarePlan", get(clinical::care_plan_search))
-        .route("/CarePlan/{id}", get(clinical::care_plan_read))
-        .route("/Goal", get(clinical::goal_search))
-        .route("/Goal/{id}", get(clinical::goal_read))
-        .route("/Observation", get(clinical::observation_search))
-        .route("/Observation/{id}", get(clinical::observation_read))
-        .route("/Encounter", get(clinical::encounter_search))
-        .route("/Encounter/{id}", get(clinical::encounter_read))
-        .route("/Composition/{id}", get(clinical::composition_read))
-        .route(
+        .put(
+            "/Task/{id}",
+            workflow::task_update,
+            client(TaskUpdate).on(BOUND),
+        )
+        .get("/CarePlan", clinical::care_plan_search, client(RecordRead))
+        .get(
+            "/CarePlan/{id}",
+            clinical::care_plan_read,
+            client(RecordRead).on(BOUND),
+        )
+        .get("/Goal", clinical::goal_search, client(RecordRead))
+        .get(
+            "/Goal/{id}",
+            clinical::goal_read,
+            client(RecordRead).on(BOUND),
+        )
+        .get(
+            "/Observation",
+            clinical::observation_search,
+            client(RecordRead),
+        )
+        .get(
+            "/Observation/{id}",
+            clinical::observation_read,
+            client(RecordRead).on(BOUND),
+        )
+        .get("/Encounter", clinical::encounter_search, client(RecordRead))
+        .get(
+            "/Encounter/{id}",
+            clinical::encounter_read,
+            client(RecordRead).on(BOUND),
+        )
+        .get(
+            "/Composition/{id}",
+            clinical::composition_read,
+            client(RecordRead).on(BOUND),
+        )
+        .get(
             "/Composition/{id}/$document",
-            get(clinical::composition_document),
+            clinical::composition_document,
+            client(RecordRead).on(BOUND),
         )
-        .route("/HealthcareService", get(directory::service_search))
-        .route("/HealthcareService/{id}", get(directory::service_read))
-        .route("/Organization", get(directory::organization_search))
-        .route("/Organization/{id}", get(directory::organization_read))
-        .route("/Location/{id}", get(directory::location_read))
-        .route("/$coding-batch", get(coding::pull))
-        .route("/Bundle/{id}", get(coding::read))
-        .route("/Bundle/{id}/$acknowledge", post(coding::acknowledge))
-        .fallback(unsupported)
+        .get(
+            "/HealthcareService",
+            directory::service_search,
+            client(DirectoryRead),
+        )
+        .get(
+            "/HealthcareService/{id}",
+            directory::service_read,
+            client(DirectoryRead).on(SHARED),
+        )
+        .get(
+            "/Organization",
+            directory::organization_search,
+            client(DirectoryRead),
+        )
+        .get(
+            "/Organization/{id}",
+            directory::organization_read,
+            client(DirectoryRead).on(SHARED),
+        )
+        .get(
+            "/Location/{id}",
+            directory::location_read,
+            client(DirectoryRead).on(SHARED),
+        )
+        .get("/$coding-batch", coding::pull, client(CodingRead))
+        .get("/Bundle/{id}", coding::read, client(CodingRead).on(BOUND))
+        .post(
+            "/Bundle/{id}/$acknowledge",
+            coding::acknowledge,
+            client(CodingAck).on(BOUND),
+        )
+        .map(|r| r.fallback(unsupported))
 }
-
-/// Every FHIR route as (method, path), for the documentation and authorisation checks.
-pub const ROUTES: &[(&str, &str)] = &[
-    ("get", "/metadata"),
-    ("get", "/Patient"),
-    ("get", "/Patient/{id}"),
-    ("get", "/ServiceRequest"),
-    ("post", "/ServiceRequest"),
-    ("get", "/ServiceRequest/{id}"),
-    ("get", "/Task"),
-    ("get", "/Task/{id}"),
-    ("put", "/Task/{id}"),
-    ("get", "/CarePlan"),
-    ("get", "/CarePlan/{id}"),
-    ("get", "/Goal"),
-    ("get", "/Goal/{id}"),
-    ("get", "/Observation"),
-    ("get", "/Observation/{id}"),
-    ("get", "/Encounter"),
-    ("get", "/Encounter/{id}"),
-    ("get", "/Composition/{id}"),
-    ("get", "/Composition/{id}/$document"),
-    ("get", "/HealthcareService"),
-    ("get", "/HealthcareService/{id}"),
-    ("get", "/Organization"),
-    ("get", "/Organization/{id}"),
-    ("get", "/Location/{id}"),
-    ("get", "/$coding-batch"),
-    ("get", "/Bundle/{id}"),
-    ("post", "/Bundle/{id}/$acknowledge"),
-];
 
 /// An error answered as an OperationOutcome.
 #[derive(Debug)]

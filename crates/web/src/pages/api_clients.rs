@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use domain::interop::scopes_string;
-use domain::{ClientKind, Code, Role, Scope};
+use domain::{ClientKind, Code, Scope};
 use storage::{NewApiClient, StorageError};
 
 struct ClientRow {
@@ -150,7 +150,7 @@ pub async fn list(
     auth: Auth,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    auth.require(&state, auth.user.role == Role::Admin, "api_clients.list")
+    auth.require(&state, auth.user.role.can_administer(), "api_clients.list")
         .await?;
     render(
         &state,
@@ -170,8 +170,12 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, auth.user.role == Role::Admin, "api_clients.create")
-        .await?;
+    auth.require(
+        &state,
+        auth.user.role.can_administer(),
+        "api_clients.create",
+    )
+    .await?;
     let pcn = auth.pcn()?;
     let name = form.get("name").trim().to_string();
     let kind = ClientKind::from_code(form.get("kind"));
@@ -269,8 +273,12 @@ pub async fn revoke(
     body: Bytes,
 ) -> Result<Response, AppError> {
     auth.form(&body)?;
-    auth.require(&state, auth.user.role == Role::Admin, "api_clients.revoke")
-        .await?;
+    auth.require(
+        &state,
+        auth.user.role.can_administer(),
+        "api_clients.revoke",
+    )
+    .await?;
     let pcn = auth.pcn()?;
     let visible = state
         .store

@@ -17,10 +17,6 @@ use domain::{CareHomeTaskKind, CareHomeTaskStatus, Code, Role};
 use serde::Deserialize;
 use storage::{NewCareHomeTask, StorageError};
 
-fn may_use(role: Role) -> bool {
-    matches!(role, Role::Manager | Role::LinkWorker)
-}
-
 #[derive(Deserialize, Default)]
 pub struct TasksQuery {
     pub done: Option<String>,
@@ -114,8 +110,12 @@ pub async fn list(
     auth: Auth,
     Query(q): Query<TasksQuery>,
 ) -> Result<Response, AppError> {
-    auth.require(&state, may_use(auth.user.role), "care_home.list")
-        .await?;
+    auth.require(
+        &state,
+        auth.user.role.can_work_care_homes(),
+        "care_home.list",
+    )
+    .await?;
     let typed = [
         String::new(),
         String::new(),
@@ -133,8 +133,12 @@ pub async fn create(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, may_use(auth.user.role), "care_home.create")
-        .await?;
+    auth.require(
+        &state,
+        auth.user.role.can_work_care_homes(),
+        "care_home.create",
+    )
+    .await?;
     let pcn = auth.pcn()?;
     let typed = [
         form.get("care_home").trim().to_string(),
@@ -200,8 +204,12 @@ pub async fn status(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, may_use(auth.user.role), "care_home.status")
-        .await?;
+    auth.require(
+        &state,
+        auth.user.role.can_work_care_homes(),
+        "care_home.status",
+    )
+    .await?;
     let status = CareHomeTaskStatus::from_code(form.get("status"))
         .ok_or_else(|| AppError::BadRequest("Choose done, cancelled or open".into()))?;
     match state

@@ -10,7 +10,7 @@ use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use domain::{Code, EpisodeState, Role};
+use domain::{Code, EpisodeState};
 use serde::Deserialize;
 use storage::{CodingConcept, StorageError};
 
@@ -56,16 +56,12 @@ pub(crate) struct BatchRow {
     pub waiting: usize,
 }
 
-fn may_code(role: Role) -> bool {
-    matches!(role, Role::Manager | Role::LinkWorker | Role::Supervisor)
-}
-
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
     Query(q): Query<CodingQuery>,
 ) -> Result<Response, AppError> {
-    auth.require(&state, may_code(auth.user.role), "coding.list")
+    auth.require(&state, auth.user.role.can_code(), "coding.list")
         .await?;
     let pcn = auth.pcn()?;
     let practices = state.store.list_practices(pcn).await?;
@@ -155,7 +151,7 @@ pub async fn mark_recorded(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, may_code(auth.user.role), "coding.recorded")
+    auth.require(&state, auth.user.role.can_code(), "coding.recorded")
         .await?;
     match state.store.mark_coded(auth.pcn()?, id, &auth.actor()).await {
         Ok(_) => {}
@@ -211,7 +207,7 @@ pub async fn catalogue(
     auth: Auth,
     Query(done): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    auth.require(&state, auth.user.role == Role::Admin, "coding.catalogue")
+    auth.require(&state, auth.user.role.can_administer(), "coding.catalogue")
         .await?;
     Ok(views::ok(&CatalogueePage {
         ctx: PageCtx::new(Some(&auth), "Code catalogue", "/admin/coding")
@@ -228,7 +224,7 @@ pub async fn save_concept(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, auth.user.role == Role::Admin, "coding.catalogue")
+    auth.require(&state, auth.user.role.can_administer(), "coding.catalogue")
         .await?;
     let id = form.get("concept_id").trim();
     let term = form.get("term").trim();
@@ -282,7 +278,7 @@ pub async fn prepare_batch(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, may_code(auth.user.role), "coding.batch")
+    auth.require(&state, auth.user.role.can_code(), "coding.batch")
         .await?;
     let pcn = auth.pcn()?;
     let practice = form.i64("practice")?;
@@ -308,7 +304,7 @@ pub async fn batch_csv(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    auth.require(&state, may_code(auth.user.role), "coding.batch")
+    auth.require(&state, auth.user.role.can_code(), "coding.batch")
         .await?;
     let pcn = auth.pcn()?;
     let Some(b) = state.store.coding_batch(pcn, id).await? else {
@@ -346,7 +342,7 @@ pub async fn acknowledge_batch(
     body: Bytes,
 ) -> Result<Response, AppError> {
     auth.form(&body)?;
-    auth.require(&state, may_code(auth.user.role), "coding.batch")
+    auth.require(&state, auth.user.role.can_code(), "coding.batch")
         .await?;
     let pcn = auth.pcn()?;
     match state

@@ -546,7 +546,7 @@ pub(crate) fn waiting_rows(list: &[Connection], now: chrono::DateTime<Utc>) -> V
 pub async fn waiting(State(state): State<AppState>, auth: Auth) -> Result<Response, AppError> {
     auth.require(
         &state,
-        auth.user.role.can_triage() || auth.user.role == Role::Supervisor,
+        auth.user.role.can_view_waiting(),
         "connection.waiting",
     )
     .await?;

@@ -937,12 +937,8 @@ pub async fn safeguarding_list(
     auth: Auth,
 ) -> Result<Response, AppError> {
     let role = auth.user.role;
-    auth.require(
-        &state,
-        matches!(role, Role::Supervisor | Role::Manager | Role::LinkWorker),
-        "safeguarding.list",
-    )
-    .await?;
+    auth.require(&state, role.can_view_safeguarding(), "safeguarding.list")
+        .await?;
     let pcn = auth.pcn()?;
     let mine_only = role == Role::Supervisor;
     let records = state
@@ -1000,7 +996,7 @@ async fn concern(
 ) -> Result<(EpisodeRecord, Safeguarding, Person), AppError> {
     auth.require(
         state,
-        auth.user.role == Role::Supervisor,
+        auth.user.role.can_close_safeguarding(),
         "safeguarding.close",
     )
     .await?;

@@ -670,7 +670,7 @@ pub async fn practices(
 ) -> Result<Response, AppError> {
     auth.require(
         &state,
-        auth.user.role == Role::Manager,
+        auth.user.role.can_manage_pcn_settings(),
         "practice.list_sizes",
     )
     .await?;
@@ -701,7 +701,7 @@ pub async fn save_practices(
     let form = auth.form(&body)?;
     auth.require(
         &state,
-        auth.user.role == Role::Manager,
+        auth.user.role.can_manage_pcn_settings(),
         "practice.list_sizes",
     )
     .await?;

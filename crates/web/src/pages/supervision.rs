@@ -17,10 +17,6 @@ use domain::{Code, FieldErrors, Role, SupervisionKind};
 use serde::Deserialize;
 use storage::{CaseloadFilter, NewSupervision, StorageError, User};
 
-fn may_view(role: Role) -> bool {
-    matches!(role, Role::Manager | Role::Supervisor | Role::LinkWorker)
-}
-
 #[derive(Deserialize, Default)]
 pub struct SupervisionQuery {
     pub worker: Option<String>,
@@ -62,8 +58,12 @@ pub async fn list(
     auth: Auth,
     Query(q): Query<SupervisionQuery>,
 ) -> Result<Response, AppError> {
-    auth.require(&state, may_view(auth.user.role), "supervision.list")
-        .await?;
+    auth.require(
+        &state,
+        auth.user.role.can_view_supervision(),
+        "supervision.list",
+    )
+    .await?;
     let pcn = auth.pcn()?;
     let users = pcn_users(&state, pcn).await?;
     let own_only = auth.user.role == Role::LinkWorker;
@@ -406,8 +406,12 @@ pub async fn show(
     Path(id): Path<i64>,
     Query(done): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    auth.require(&state, may_view(auth.user.role), "supervision.show")
-        .await?;
+    auth.require(
+        &state,
+        auth.user.role.can_view_supervision(),
+        "supervision.show",
+    )
+    .await?;
     let pcn = auth.pcn()?;
     let Some((s, cases)) = state.store.get_supervision(pcn, id).await? else {
         return Err(auth.not_found(&state, "supervision", id).await);

@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Response;
 use chrono::{Duration, Utc};
-use domain::{CarePlan, Code, EpisodeState, RecordKind, Role, Safeguarding};
+use domain::{CarePlan, Code, EpisodeState, RecordKind, Safeguarding};
 use std::collections::HashMap;
 use storage::CaseloadFilter;
 
@@ -33,7 +33,7 @@ struct TodayPage {
 }
 
 pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response, AppError> {
-    auth.require(&state, auth.user.role == Role::LinkWorker, "today")
+    auth.require(&state, auth.user.role.has_today(), "today")
         .await?;
     let pcn = auth.pcn()?;
     let me = auth.user.id;

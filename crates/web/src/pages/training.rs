@@ -17,10 +17,6 @@ use domain::{Code, Role, TrainingKind};
 use serde::Deserialize;
 use storage::StorageError;
 
-fn may_view(role: Role) -> bool {
-    matches!(role, Role::Manager | Role::LinkWorker)
-}
-
 #[derive(Deserialize, Default)]
 pub struct TrainingQuery {
     pub done: Option<String>,
@@ -194,8 +190,12 @@ pub async fn show(
     auth: Auth,
     Query(q): Query<TrainingQuery>,
 ) -> Result<Response, AppError> {
-    auth.require(&state, may_view(auth.user.role), "training.view")
-        .await?;
+    auth.require(
+        &state,
+        auth.user.role.can_record_training(),
+        "training.view",
+    )
+    .await?;
     Ok(views::ok(
         &page(
             &state,
@@ -215,8 +215,12 @@ pub async fn record(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, may_view(auth.user.role), "training.record")
-        .await?;
+    auth.require(
+        &state,
+        auth.user.role.can_record_training(),
+        "training.record",
+    )
+    .await?;
     let pcn = auth.pcn()?;
     let user = if auth.user.role == Role::Manager {
         form.get("user_id").trim().parse::<i64>().ok()
@@ -268,7 +272,7 @@ pub async fn add_requirement(
     let form = auth.form(&body)?;
     auth.require(
         &state,
-        auth.user.role == Role::Manager,
+        auth.user.role.can_manage_pcn_settings(),
         "training.requirement",
     )
     .await?;
