@@ -22,6 +22,10 @@ pub struct Config {
     pub session_absolute_hours: u64,
     pub max_failed_logins: u32,
     pub lockout_minutes: u64,
+    /// Refuse an address after this many failed sign-ins within `lockout_minutes`.
+    pub max_failed_logins_per_address: u32,
+    /// Behind a reverse proxy that sets X-Forwarded-For: take the client's address from it.
+    pub trust_forwarded_for: bool,
     /// PostgreSQL connections per node.
     pub pg_max_connections: u32,
     /// New referrals waiting longer than this for first contact are flagged.
@@ -50,6 +54,8 @@ impl Default for Config {
             session_absolute_hours: 12,
             max_failed_logins: 5,
             lockout_minutes: 15,
+            max_failed_logins_per_address: 30,
+            trust_forwarded_for: false,
             pg_max_connections: 16,
             first_contact_wait_days: 7,
             unable_to_contact_attempts: 3,
@@ -145,6 +151,16 @@ impl Config {
         if let Some(v) = env("LINKWORK_LOCKOUT_MINUTES") {
             c.lockout_minutes = parse("LINKWORK_LOCKOUT_MINUTES", v)?;
         }
+        if let Some(v) = env("LINKWORK_SESSION_ABSOLUTE_HOURS") {
+            c.session_absolute_hours = parse("LINKWORK_SESSION_ABSOLUTE_HOURS", v)?;
+        }
+        if let Some(v) = env("LINKWORK_MAX_FAILED_LOGINS_PER_ADDRESS") {
+            c.max_failed_logins_per_address =
+                parse("LINKWORK_MAX_FAILED_LOGINS_PER_ADDRESS", v)? as u32;
+        }
+        if let Some(v) = env("LINKWORK_TRUST_FORWARDED_FOR") {
+            c.trust_forwarded_for = matches!(v.as_str(), "1" | "true" | "yes");
+        }
         if let Some(v) = env("LINKWORK_PG_MAX_CONNECTIONS") {
             c.pg_max_connections = parse("LINKWORK_PG_MAX_CONNECTIONS", v)? as u32;
         }
@@ -181,6 +197,12 @@ impl Config {
         if c.max_failed_logins == 0 {
             bail!("max_failed_logins must be at least 1");
         }
+        if c.max_failed_logins_per_address == 0 {
+            bail!("max_failed_logins_per_address must be at least 1");
+        }
+        if c.session_idle_minutes == 0 || c.session_absolute_hours == 0 {
+            bail!("session_idle_minutes and session_absolute_hours must be at least 1");
+        }
         Ok(c)
     }
 
@@ -199,6 +221,8 @@ impl Config {
             session_absolute: Duration::from_secs(self.session_absolute_hours * 3600),
             max_failed_logins: self.max_failed_logins,
             lockout: Duration::from_secs(self.lockout_minutes * 60),
+            max_failed_logins_per_address: self.max_failed_logins_per_address,
+            trust_forwarded_for: self.trust_forwarded_for,
             first_contact_wait_days: self.first_contact_wait_days,
             unable_to_contact_attempts: self.unable_to_contact_attempts,
             supervision_interval_days: self.supervision_interval_days,
@@ -239,11 +263,17 @@ secure_cookies = false
 
 # Sign people out after this many minutes without activity, and after this many hours in all.
 session_idle_minutes = 30                                          # (LINKWORK_SESSION_IDLE_MINUTES)
-session_absolute_hours = 12
+session_absolute_hours = 12                                        # (LINKWORK_SESSION_ABSOLUTE_HOURS)
 
 # Lock an account after this many failed sign-ins in a row, for this many minutes.
 max_failed_logins = 5                                              # (LINKWORK_MAX_FAILED_LOGINS)
 lockout_minutes = 15                                               # (LINKWORK_LOCKOUT_MINUTES)
+# Refuse a network address after this many failed sign-ins (people or API clients) within
+# lockout_minutes, whichever accounts they tried.  (LINKWORK_MAX_FAILED_LOGINS_PER_ADDRESS)
+max_failed_logins_per_address = 30
+# Behind a reverse proxy that sets X-Forwarded-For, take the client's address from its last
+# entry (for the audit log and the limit above). Never set it without such a proxy.
+trust_forwarded_for = false                                        # (LINKWORK_TRUST_FORWARDED_FOR)
 
 # PostgreSQL connections per node (ignored for SQLite).              (LINKWORK_PG_MAX_CONNECTIONS)
 pg_max_connections = 16

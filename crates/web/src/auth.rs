@@ -94,7 +94,22 @@ pub fn set_cookie(
     HeaderValue::from_str(&c).map_err(|_| AppError::Internal("cookie value".into()))
 }
 
-pub fn client_ip(parts: &Parts) -> Option<String> {
+/// The caller's network address: the connection's, or (only when configured to trust a
+/// reverse proxy) the last entry of `X-Forwarded-For`, which that proxy appended.
+pub fn client_ip(parts: &Parts, config: &crate::WebConfig) -> Option<String> {
+    if config.trust_forwarded_for {
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .last()
+            .and_then(|a| a.trim().parse::<std::net::IpAddr>().ok());
+        if let Some(a) = forwarded {
+            return Some(a.to_string());
+        }
+    }
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -205,7 +220,7 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let ip = client_ip(parts);
+        let ip = client_ip(parts, &state.config);
         // Nested routers see a shortened path; the original one says where we are.
         let uri = parts
             .extensions

@@ -17,6 +17,7 @@ pub mod oruk;
 pub mod pages;
 pub mod reminders;
 pub mod routes;
+pub mod throttle;
 mod views;
 
 pub use error::AppError;
@@ -39,8 +40,15 @@ pub struct WebConfig {
     pub session_absolute: Duration,
     /// Failed sign-ins before an account is locked.
     pub max_failed_logins: u32,
-    /// How long a locked account stays locked.
+    /// How long a locked account stays locked, and the window failed sign-ins from one
+    /// address are counted over.
     pub lockout: Duration,
+    /// Failed sign-ins (people and API clients) from one address within `lockout` before
+    /// that address is refused.
+    pub max_failed_logins_per_address: u32,
+    /// Take the client's address from the last `X-Forwarded-For` entry (set only behind
+    /// a reverse proxy that sets it; otherwise anyone could choose their address).
+    pub trust_forwarded_for: bool,
     /// New referrals waiting longer than this for a first contact are flagged.
     pub first_contact_wait_days: i64,
     /// Unsuccessful contact attempts before an episode may be closed as unable to contact.
@@ -71,6 +79,8 @@ impl Default for WebConfig {
             session_absolute: Duration::from_secs(12 * 60 * 60),
             max_failed_logins: 5,
             lockout: Duration::from_secs(15 * 60),
+            max_failed_logins_per_address: 30,
+            trust_forwarded_for: false,
             first_contact_wait_days: 7,
             unable_to_contact_attempts: 3,
             supervision_interval_days: 31,
@@ -86,6 +96,8 @@ pub struct AppState {
     pub store: Arc<dyn Storage>,
     pub directory: Arc<Directory>,
     pub config: Arc<WebConfig>,
+    /// Failed sign-ins per address (this node's count).
+    pub throttle: Arc<throttle::Throttle>,
 }
 
 impl AppState {
@@ -94,6 +106,7 @@ impl AppState {
             store,
             directory,
             config: Arc::new(config),
+            throttle: Arc::default(),
         }
     }
 }

@@ -396,3 +396,186 @@ async fn a_password_change_revokes_api_tokens() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn failed_sign_ins_from_one_address_are_throttled_whichever_account() {
+    let app = spawn_app_with(
+        Engine::Sqlite,
+        web::WebConfig {
+            max_failed_logins_per_address: 3,
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut b = Browser::new(&app);
+    for email in [
+        "nobody@test.example",
+        "manager@test.example",
+        "admin@test.example",
+    ] {
+        let page = b.sign_in(email, "not the password at all").await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{email}");
+    }
+    // The right password for an account never tried is refused from this address too,
+    // with the same words whatever the account (nothing to enumerate).
+    let page = b.sign_in("lw@test.example", PASSWORD).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "{}", page.body);
+    assert!(page
+        .body
+        .contains("too many failed sign-in attempts from your network"));
+    assert!(!b.has_session());
+    let unknown = b.sign_in("nobody@test.example", PASSWORD).await;
+    assert_eq!(unknown.status, StatusCode::TOO_MANY_REQUESTS);
+    // API clients signing in from the same address are refused as well.
+    let r = reqwest::Client::new()
+        .post(format!("{}/oauth/token", app.base))
+        .basic_auth("any-client", Some("any-secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // No account was locked by it: the accounts' own counters are separate.
+    let lw = app
+        .store
+        .user_by_email("lw@test.example")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(lw.locked_until.is_none() && lw.failed_logins == 0);
+    let refused = app
+        .store
+        .list_audit(&AuditFilter {
+            action_prefix: Some("signin.refused".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(refused.len(), 2, "each refusal is audited");
+}
+
+#[tokio::test]
+async fn failed_client_sign_ins_are_throttled_too() {
+    let app = spawn_app_with(
+        Engine::Sqlite,
+        web::WebConfig {
+            max_failed_logins_per_address: 2,
+            ..Default::default()
+        },
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let token = |secret: &'static str| {
+        http.post(format!("{}/oauth/token", app.base))
+            .basic_auth("no-such-client", Some(secret))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+    };
+    assert_eq!(
+        token("one").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        token("two").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let third = token("three").await.unwrap();
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    // And people signing in from there.
+    let mut b = Browser::new(&app);
+    assert_eq!(
+        b.sign_in("lw@test.example", PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
+#[tokio::test]
+async fn sessions_end_after_the_idle_and_the_absolute_timeouts() {
+    use std::time::Duration;
+    // Idle: no request for longer than the idle timeout.
+    let idle = spawn_app_with(
+        Engine::Sqlite,
+        web::WebConfig {
+            session_idle: Duration::from_secs(1),
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut b = signed_in(&idle, "lw").await;
+    assert_eq!(b.get("/caseload").await.status, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let page = b.get("/caseload").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location.as_deref(), Some("/login?next=%2Fcaseload"));
+    // Absolute: however busy, the session ends this long after sign-in.
+    let absolute = spawn_app_with(
+        Engine::Sqlite,
+        web::WebConfig {
+            session_absolute: Duration::from_secs(2),
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut b = signed_in(&absolute, "lw").await;
+    for _ in 0..3 {
+        assert_eq!(b.get("/caseload").await.status, StatusCode::OK);
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(b.get("/caseload").await.status, StatusCode::SEE_OTHER);
+    // Signing in again gives a new session.
+    let again = b.sign_in("lw@test.example", PASSWORD).await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER);
+    assert_eq!(b.get("/caseload").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn over_https_cookies_are_secure_and_browsers_told_to_stay_on_https() {
+    let app = spawn_app_with(
+        Engine::Sqlite,
+        web::WebConfig {
+            secure_cookies: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut b = Browser::new(&app);
+    let form = b.get("/login").await;
+    let login_cookie = form.headers.get("set-cookie").unwrap().to_str().unwrap();
+    assert!(login_cookie.contains("; Secure") && login_cookie.contains("HttpOnly"));
+    assert!(form
+        .headers
+        .get("strict-transport-security")
+        .is_some_and(|h| h.to_str().unwrap().contains("max-age=31536000")));
+    let page = b.sign_in("lw@test.example", PASSWORD).await;
+    let session = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("lw_session="))
+        .unwrap();
+    for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
+        assert!(session.contains(flag), "{flag} missing: {session}");
+    }
+    // Every page, not only sign-in, says: no framing, no sniffing, no referrer, no cache.
+    let page = b.get("/caseload").await;
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    for part in [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+    ] {
+        assert!(csp.contains(part), "{part} missing from {csp}");
+    }
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
+    assert_eq!(page.headers["x-frame-options"], "DENY");
+    assert_eq!(page.headers["referrer-policy"], "no-referrer");
+    assert_eq!(page.headers["x-content-type-options"], "nosniff");
+    assert_eq!(page.headers["cache-control"], "no-store");
+}

@@ -644,9 +644,8 @@ fn matches(
     }
 }
 
-/// What PCN B's records look like, to prove no caller from PCN A changed them.
-async fn snapshot(app: &TestApp, r: &Records) -> String {
-    let pcn_b = app.store.list_pcns().await.unwrap()[1].id;
+/// What one PCN's records look like, to prove a walk changed none of them.
+async fn snapshot(app: &TestApp, pcn_b: i64, r: &Records) -> String {
     let s = &app.store;
     let today = chrono::Utc::now().date_naive();
     format!(
@@ -676,7 +675,8 @@ async fn snapshot(app: &TestApp, r: &Records) -> String {
 async fn authorisation_matrix(engine: Engine) {
     let app = spawn_app_on(engine).await;
     let w = world(&app).await;
-    let before = snapshot(&app, &w.other).await;
+    let pcn_b = app.store.list_pcns().await.unwrap()[1].id;
+    let before = snapshot(&app, pcn_b, &w.other).await;
     let mut table = web::routes::table();
     // Sign-out last, so each caller's session lasts the whole walk.
     table.sort_by_key(|r| r.path == "/logout");
@@ -771,7 +771,7 @@ async fn authorisation_matrix(engine: Engine) {
         failures.join("\n")
     );
     assert_eq!(
-        snapshot(&app, &w.other).await,
+        snapshot(&app, pcn_b, &w.other).await,
         before,
         "callers from PCN A changed PCN B's records"
     );
@@ -792,4 +792,66 @@ async fn authorisation_matrix_postgres() {
         return;
     }
     authorisation_matrix(Engine::Postgres).await;
+}
+
+/// Every form (each POST route a session may send) is refused without the session's CSRF
+/// token, or with another one, and changes nothing.
+#[tokio::test]
+async fn every_form_needs_the_csrf_token() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let before = snapshot(&app, app.pcn_a, &w.own).await;
+    let mut checked = 0;
+    for route in web::routes::table() {
+        let Access::Session(_) = route.rule.access else {
+            continue;
+        };
+        if route.method != Method::Post {
+            continue;
+        }
+        // Someone the rule allows, so only the missing token can refuse the form.
+        let who = CALLERS
+            .into_iter()
+            .flatten()
+            .find(|who| expected(&route, Some(who), false, Tenancy::Own) == Expect::Allowed)
+            .unwrap_or_else(|| panic!("nobody may POST {}", route.path));
+        let path = concrete(&route, &w, Some(who), Tenancy::Own);
+        let mut b = signed_in(&app, who).await;
+        for token in [None, Some("0".repeat(64))] {
+            let page = if route.path == "/directory/import" {
+                b.csrf = token.clone().unwrap_or_default();
+                b.upload(&path, "services.csv", b"service_name\nX\n").await
+            } else {
+                let mut fields = vec![("version", "1")];
+                if let Some(t) = &token {
+                    fields.push(("_csrf", t));
+                }
+                b.post_raw(&path, &fields).await
+            };
+            checked += 1;
+            assert_eq!(
+                page.status,
+                StatusCode::FORBIDDEN,
+                "POST {path} as {who} with CSRF token {token:?}: {}",
+                page.body
+            );
+            assert!(page.body.contains("Your form expired"), "POST {path}");
+        }
+    }
+    // Sign-in has its own token, from the sign-in page's cookie.
+    let mut anonymous = Browser::new(&app);
+    let page = anonymous
+        .post_raw(
+            "/login",
+            &[("email", "lw@test.example"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(!anonymous.has_session());
+    assert_eq!(
+        snapshot(&app, app.pcn_a, &w.own).await,
+        before,
+        "a form without its token changed a record"
+    );
+    println!("CSRF: {checked} form submissions without a valid token refused");
 }

@@ -266,7 +266,7 @@ impl FromRequestParts<AppState> for Client {
             .ok_or(FhirError::Unauthenticated)?;
         Ok(Client {
             token: found,
-            ip: client_ip(parts),
+            ip: client_ip(parts, &state.config),
         })
     }
 }
@@ -363,11 +363,14 @@ impl Client {
 /// The caller's address, when known.
 pub struct ClientIp(pub Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<AppState> for ClientIp {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_ip(parts)))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts, &state.config)))
     }
 }
 

@@ -93,6 +93,18 @@ async fn issue(
     body: &[u8],
 ) -> Result<Response, storage::StorageError> {
     let form = FormData::parse(body);
+    let address = ip.clone().unwrap_or_else(|| "unknown".into());
+    let window = state.config.lockout;
+    if state
+        .throttle
+        .blocked(&address, state.config.max_failed_logins_per_address, window)
+    {
+        return Ok(oauth_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "invalid_client",
+            "Too many failed sign-ins from this address; try again later",
+        ));
+    }
     if form.get("grant_type") != "client_credentials" {
         return Ok(oauth_error(
             StatusCode::BAD_REQUEST,
@@ -119,6 +131,7 @@ async fn issue(
             c
         }
         _ => {
+            state.throttle.fail(&address, window);
             let actor = Actor {
                 user_id: None,
                 label: format!("api-client:{}", id.chars().take(100).collect::<String>()),

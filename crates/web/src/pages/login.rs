@@ -1,5 +1,6 @@
 //! Sign-in and sign-out. Sign-in is throttled per account (locked after repeated
-//! failures), gives one message for any wrong email or password, always issues a new
+//! failures) and per network address (refused after many failures, whichever accounts),
+//! gives one message for any wrong email or password, always issues a new
 //! session id, and is audited.
 
 use crate::auth::{self, Auth, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
@@ -138,12 +139,39 @@ pub async fn submit(
     let password = form.get("password");
     let next = safe_next(form.get("next"));
     let secure = state.config.secure_cookies;
-    let ip = auth::client_ip(&parts);
+    let ip = auth::client_ip(&parts, &state.config);
     let actor = Actor {
         user_id: None,
         label: email.clone(),
         ip: ip.clone(),
     };
+    let address = ip.clone().unwrap_or_else(|| "unknown".into());
+    let window = state.config.lockout;
+    if state
+        .throttle
+        .blocked(&address, state.config.max_failed_logins_per_address, window)
+    {
+        state
+            .store
+            .append_audit(
+                &AuditEntry::new(&actor, "signin.refused", "user", None, None)
+                    .detail("too many failed sign-ins from this address"),
+            )
+            .await?;
+        return page(
+            StatusCode::TOO_MANY_REQUESTS,
+            &email,
+            Some((
+                "email",
+                format!(
+                    "There have been too many failed sign-in attempts from your network. Wait {} minutes, then try again.",
+                    window.as_secs().div_ceil(60)
+                ),
+            )),
+            &next,
+            secure,
+        );
+    }
     if email.is_empty() || password.is_empty() {
         let field = if email.is_empty() {
             "email"
@@ -171,6 +199,7 @@ pub async fn submit(
     };
     let Some(user) = state.store.user_by_email(&email).await? else {
         auth::verify_password(password, auth::dummy_hash());
+        state.throttle.fail(&address, window);
         state
             .store
             .append_audit(
@@ -211,6 +240,7 @@ pub async fn submit(
         );
     }
     if !auth::verify_password(password, &user.password_hash) {
+        state.throttle.fail(&address, window);
         let lock_until =
             Utc::now() + chrono::Duration::from_std(state.config.lockout).unwrap_or_default();
         state
@@ -226,6 +256,7 @@ pub async fn submit(
         );
     }
     if user.disabled {
+        state.throttle.fail(&address, window);
         state
             .store
             .append_audit(
