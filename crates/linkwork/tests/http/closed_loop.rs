@@ -159,6 +159,7 @@ pub async fn referral_to_discharge_and_the_partner_loop(app: &TestApp) {
         .post(
             &format!("/episodes/{ep}/plan"),
             &[
+                ("based_on", "0"),
                 ("what_matters", "Getting out and meeting people"),
                 ("goal_1", "Go to a gardening group every week"),
                 ("action_what_1", "Visit the allotment"),

@@ -6,6 +6,7 @@ mod helpers;
 mod api;
 mod auth;
 mod closed_loop;
+mod concurrency;
 mod contacts;
 mod directory;
 mod fhir;

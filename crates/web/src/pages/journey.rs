@@ -406,14 +406,17 @@ fn plan_sections(d: &PlanDraft, e: &FieldErrors) -> Vec<Section> {
     sections
 }
 
+/// The plan form. `based_on` is the id of the plan version it was opened from (0 for
+/// none), so a save over a version someone else saved meanwhile is caught.
 fn plan_form(
     auth: &Auth,
     p: &Person,
     ep: &Episode,
     d: &PlanDraft,
     e: &FieldErrors,
-    again: bool,
+    based_on: Option<i64>,
 ) -> RecordForm {
+    let again = based_on.is_some();
     let heading = if again {
         "Review the care and support plan"
     } else {
@@ -426,6 +429,8 @@ fn plan_form(
         "Write the plan together with the person. Leave unused goals and actions blank.".into()
     }];
     f.sections = plan_sections(d, e);
+    f.hidden
+        .push(("based_on".into(), based_on.unwrap_or(0).to_string()));
     f.submit = "Save plan".into();
     f.errors(e)
 }
@@ -456,9 +461,9 @@ pub async fn plan_new(
 ) -> Result<Response, AppError> {
     let (ep, p) = load(&state, &auth, id, "plan.create").await?;
     open_only(&ep)?;
-    let last = latest(&state, &auth, &ep, RecordKind::Plan)
-        .await?
-        .and_then(|r| r.parse::<CarePlan>());
+    let record = latest(&state, &auth, &ep, RecordKind::Plan).await?;
+    let based_on = record.as_ref().map(|r| r.id);
+    let last = record.and_then(|r| r.parse::<CarePlan>());
     let d = match &last {
         Some(plan) => PlanDraft::from_plan(plan),
         None => {
@@ -476,7 +481,7 @@ pub async fn plan_new(
             d
         }
     };
-    Ok(plan_form(&auth, &p, &ep, &d, &FieldErrors::default(), last.is_some()).respond())
+    Ok(plan_form(&auth, &p, &ep, &d, &FieldErrors::default(), based_on).respond())
 }
 
 pub async fn plan_save(
@@ -490,12 +495,26 @@ pub async fn plan_save(
     open_only(&ep)?;
     let mut d = plan_draft(&form);
     d.pad();
-    let again = latest(&state, &auth, &ep, RecordKind::Plan)
+    let current = latest(&state, &auth, &ep, RecordKind::Plan)
         .await?
-        .is_some();
+        .map(|r| r.id);
+    let again = current.is_some();
+    // Someone saved a version after this form was opened: save nothing, and give the
+    // form back with everything typed, now based on the latest version.
+    if form.get("based_on").trim() != current.unwrap_or(0).to_string() {
+        let mut e = FieldErrors::default();
+        e.add(
+            "what_matters",
+            "Someone else saved a new version of this plan after you opened it, so your plan was not saved. \
+             Your changes are still in the form below: open the person's record in a new tab to see the latest plan, then save again.",
+        );
+        let mut page = plan_form(&auth, &p, &ep, &d, &e, current).respond();
+        *page.status_mut() = StatusCode::CONFLICT;
+        return Ok(page);
+    }
     let plan = match d.validate(today()) {
         Ok(plan) => plan,
-        Err(e) => return Ok(plan_form(&auth, &p, &ep, &d, &e, again).respond()),
+        Err(e) => return Ok(plan_form(&auth, &p, &ep, &d, &e, current).respond()),
     };
     let summary = format!(
         "{}: {} goal{}, {} action{}, review on {}",
