@@ -559,7 +559,7 @@ fn concrete_with(
     match p {
         "/episodes/{id}/refer" => path.push_str(&format!("?service={}", w.service.0)),
         "/episodes/{id}/measures/new" => path.push_str("?instrument=swemwbs"),
-        "/api/v1/people" => path.push_str("?name=Matrix"),
+        "/api/v1/people" | "/people" => path.push_str("?name=Matrix"),
         _ => {}
     }
     path
@@ -644,6 +644,44 @@ fn matches(
     }
 }
 
+/// Routes that read or change people's records: each use must leave an audit entry.
+fn touches_people(route: &Route) -> bool {
+    const LISTS: [&str; 14] = [
+        "/people",
+        "/caseload",
+        "/caseloads/{user_id}",
+        "/triage",
+        "/today",
+        "/waiting",
+        "/safeguarding",
+        "/coding",
+        "/referrals/mine",
+        "/partner/referrals",
+        "/api/v1/people",
+        "/api/v1/episodes/unassigned",
+        "/api/v1/referrals/mine",
+        "/api/v1/caseloads/{user_id}",
+    ];
+    matches!(
+        route.rule.target,
+        Target::Pcn(
+            "person" | "episode" | "connection" | "safeguarding" | "coding_entry" | "coding_batch"
+        ) | Target::Partner("connection")
+    ) || LISTS.contains(&route.path.as_str())
+}
+
+async fn last_audit_seq(app: &TestApp) -> i64 {
+    app.store
+        .list_audit(&storage::AuditFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .first()
+        .map_or(0, |r| r.seq)
+}
+
 /// What one PCN's records look like, to prove a walk changed none of them.
 async fn snapshot(app: &TestApp, pcn_b: i64, r: &Records) -> String {
     let s = &app.store;
@@ -697,6 +735,7 @@ async fn authorisation_matrix(engine: Engine) {
     let mut checks = 0usize;
     let mut failures = Vec::new();
     let mut routes_checked = 0usize;
+    let mut audited = 0usize;
     let mut fhir = 0usize;
     for route in &table {
         if matches!(route.rule.access, Access::Client(_)) {
@@ -715,8 +754,22 @@ async fn authorisation_matrix(engine: Engine) {
                 let path = concrete(route, &w, who, tenancy);
                 let token = who.map(|who| w.tokens[who].0.as_str());
                 let b = sessions.get_mut(&who).unwrap();
+                let seq = last_audit_seq(&app).await;
                 let (status, location, body) =
                     call(&http, &app.base, route, &path, b, token, &csrf[&who]).await;
+                // Every read or change of people's records that went through is audited.
+                let went_through = status.is_success()
+                    || (route.method != Method::Get && status == StatusCode::SEE_OTHER);
+                if went_through && who.is_some() && touches_people(route) {
+                    audited += 1;
+                    if last_audit_seq(&app).await == seq {
+                        failures.push(format!(
+                            "{} {path} as {} answered {status} and left no audit entry",
+                            route.method.as_str(),
+                            who.unwrap_or("anonymous")
+                        ));
+                    }
+                }
                 // A write to another tenant's record must answer exactly as for no record
                 // at all (a 404, or the same validation message), so nothing leaks.
                 let (status, location) = if tenancy == Tenancy::Other
@@ -776,7 +829,7 @@ async fn authorisation_matrix(engine: Engine) {
         "callers from PCN A changed PCN B's records"
     );
     println!(
-        "Authorisation matrix ({engine:?}): {routes_checked} routes (pages, /api/v1, /oruk) × {} callers × own/other tenant = {checks} checks; {fhir} FHIR routes checked by scope in fhir.rs",
+        "Authorisation matrix ({engine:?}): {routes_checked} routes (pages, /api/v1, /oruk) × {} callers × own/other tenant = {checks} checks; {fhir} FHIR routes checked by scope in fhir.rs; {audited} uses of people's records each left an audit entry",
         CALLERS.len()
     );
 }

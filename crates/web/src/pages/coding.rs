@@ -350,10 +350,25 @@ pub async fn acknowledge_batch(
         .acknowledge_coding_batch(pcn, id, &auth.actor())
         .await
     {
-        Ok((b, _)) => Ok(see_other(&format!(
-            "/coding?practice={}&done=batch-acknowledged",
-            b.practice_id
-        ))),
+        Ok((b, recorded)) => {
+            // Each code recorded is audited with its person; the confirmation itself too.
+            let entry = storage::AuditEntry::new(
+                &auth.actor(),
+                "coding.batch_acknowledged",
+                "coding_batch",
+                Some(id),
+                Some(pcn),
+            )
+            .detail(format!(
+                "{recorded} code(s) recorded of {} in the batch",
+                b.entries.len()
+            ));
+            state.store.append_audit(&entry).await?;
+            Ok(see_other(&format!(
+                "/coding?practice={}&done=batch-acknowledged",
+                b.practice_id
+            )))
+        }
         Err(StorageError::NotFound) => Err(auth.not_found(&state, "coding_batch", id).await),
         Err(e) => Err(e.into()),
     }

@@ -325,7 +325,7 @@ pub async fn refer_new(
     Path(id): Path<i64>,
     Query(q): Query<ServiceQuery>,
 ) -> Result<Response, AppError> {
-    let (ep, p) = load(&state, &auth, id, "connection.create").await?;
+    let (ep, p) = super::journey::load_for_form(&state, &auth, id, "connection.create").await?;
     let e = service(&state, &q.service).await?;
     Ok(refer_form(
         &auth,

@@ -105,6 +105,13 @@ pub async fn new_form(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let ep = load(&state, &auth, id).await?;
+    auth.audit_read(
+        &state,
+        "record.form",
+        Some(ep.person_id),
+        format!("contact form, episode {id}"),
+    )
+    .await?;
     if ep.state.is_closed() {
         return Err(AppError::Conflict(
             "This episode is closed: contacts can no longer be added".into(),

@@ -97,6 +97,24 @@ pub(crate) async fn load(
     Ok((ep, person))
 }
 
+/// [`load`] for a form that shows the person's record: opening it is audited as a read.
+pub(crate) async fn load_for_form(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    what: &str,
+) -> Result<(Episode, Person), AppError> {
+    let (ep, p) = load(state, auth, id, what).await?;
+    auth.audit_read(
+        state,
+        "record.form",
+        Some(p.id),
+        format!("{what} form, episode {id}"),
+    )
+    .await?;
+    Ok((ep, p))
+}
+
 fn open_only(ep: &Episode) -> Result<(), AppError> {
     if ep.state.is_closed() {
         return Err(AppError::Conflict(format!(
@@ -241,7 +259,7 @@ pub async fn assessment_new(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let (ep, p) = load(&state, &auth, id, "assessment.create").await?;
+    let (ep, p) = load_for_form(&state, &auth, id, "assessment.create").await?;
     open_only(&ep)?;
     let last = latest(&state, &auth, &ep, RecordKind::Assessment)
         .await?
@@ -459,7 +477,7 @@ pub async fn plan_new(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let (ep, p) = load(&state, &auth, id, "plan.create").await?;
+    let (ep, p) = load_for_form(&state, &auth, id, "plan.create").await?;
     open_only(&ep)?;
     let record = latest(&state, &auth, &ep, RecordKind::Plan).await?;
     let based_on = record.as_ref().map(|r| r.id);
@@ -751,7 +769,7 @@ pub async fn measure_new(
     Path(id): Path<i64>,
     Query(q): Query<InstrumentQuery>,
 ) -> Result<Response, AppError> {
-    let (ep, p) = load(&state, &auth, id, "measure.create").await?;
+    let (ep, p) = load_for_form(&state, &auth, id, "measure.create").await?;
     open_only(&ep)?;
     let instrument = instrument_of(q.instrument.as_deref())?;
     Ok(measure_form(
@@ -886,7 +904,7 @@ pub async fn safeguarding_new(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let (ep, p) = load(&state, &auth, id, "safeguarding.create").await?;
+    let (ep, p) = load_for_form(&state, &auth, id, "safeguarding.create").await?;
     open_only(&ep)?;
     let sups = supervisors(&state, auth.pcn()?).await?;
     Ok(safeguarding_form(
@@ -1157,7 +1175,7 @@ pub async fn referral_back_new(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let (ep, p) = load(&state, &auth, id, "referral_back.create").await?;
+    let (ep, p) = load_for_form(&state, &auth, id, "referral_back.create").await?;
     open_only(&ep)?;
     Ok(referral_back_form(
         &auth,
@@ -1250,7 +1268,7 @@ pub async fn health_use_new(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let (ep, p) = load(&state, &auth, id, "health_use.create").await?;
+    let (ep, p) = load_for_form(&state, &auth, id, "health_use.create").await?;
     Ok(health_use_form(
         &auth,
         &p,
@@ -1338,7 +1356,7 @@ pub async fn discharge_new(
     auth: Auth,
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
-    let (ep, p) = load(&state, &auth, id, "episode.discharge").await?;
+    let (ep, p) = load_for_form(&state, &auth, id, "episode.discharge").await?;
     open_only(&ep)?;
     Ok(discharge_form(
         &auth,
