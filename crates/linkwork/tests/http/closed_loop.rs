@@ -36,16 +36,6 @@ pub(crate) async fn partner_service(app: &TestApp) -> String {
     saved.service.id
 }
 
-fn person_of(location: &str) -> i64 {
-    location
-        .trim_start_matches("/people/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
 async fn version(app: &TestApp, ep: i64) -> String {
     app.store
         .get_episode(app.pcn_a, ep)

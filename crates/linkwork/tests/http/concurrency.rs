@@ -24,17 +24,12 @@ async fn post_plan(b: &mut Browser, ep: i64, fields: Vec<(String, String)>) -> P
 pub async fn two_editors(app: &TestApp) {
     let mut lw = signed_in(app, "lw").await;
     let mut lw2 = signed_in(app, "lw2").await;
-    let person: i64 = lw
-        .post("/referrals", &referral_fields("Rosa", "Parallel", true))
-        .await
-        .location
-        .unwrap()
-        .trim_start_matches("/people/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let person = person_of(
+        &lw.post("/referrals", &referral_fields("Rosa", "Parallel", true))
+            .await
+            .location
+            .unwrap(),
+    );
     let ep = app
         .store
         .episodes_for_person(app.pcn_a, person)

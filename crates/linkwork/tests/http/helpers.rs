@@ -341,3 +341,14 @@ pub async fn api_token(app: &TestApp, who: &str) -> String {
 pub fn api(token: &str) -> (reqwest::Client, String) {
     (reqwest::Client::new(), format!("Bearer {token}"))
 }
+
+/// The person id in a `/people/{id}…` redirect (after a referral is accepted).
+pub fn person_of(location: &str) -> i64 {
+    location
+        .trim_start_matches("/people/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}

@@ -38,36 +38,28 @@ struct Records {
 async fn records(app: &TestApp, pcn: i64, practice: i64, lw: i64, partner: i64) -> Records {
     let a = Actor::system("matrix");
     let store = &app.store;
-    let supervisor = store
-        .create_user(
-            NewUser {
-                email: format!("sup-{pcn}@matrix.example"),
-                name: "Matrix Supervisor".into(),
-                role: Role::Supervisor,
-                pcn_id: Some(pcn),
-                partner_org_id: None,
-                password_hash: "x".into(),
-            },
-            &a,
-        )
-        .await
-        .unwrap()
-        .id;
-    let user = store
-        .create_user(
-            NewUser {
-                email: format!("spare-{pcn}@matrix.example"),
-                name: "Matrix Spare".into(),
-                role: Role::Referrer,
-                pcn_id: Some(pcn),
-                partner_org_id: None,
-                password_hash: "x".into(),
-            },
-            &a,
-        )
-        .await
-        .unwrap()
-        .id;
+    let mut staff = Vec::new();
+    for (who, name, role) in [
+        ("sup", "Matrix Supervisor", Role::Supervisor),
+        ("spare", "Matrix Spare", Role::Referrer),
+    ] {
+        let made = store
+            .create_user(
+                NewUser {
+                    email: format!("{who}-{pcn}@matrix.example"),
+                    name: name.into(),
+                    role,
+                    pcn_id: Some(pcn),
+                    partner_org_id: None,
+                    password_hash: "x".into(),
+                },
+                &a,
+            )
+            .await
+            .unwrap();
+        staff.push(made.id);
+    }
+    let (supervisor, user) = (staff[0], staff[1]);
     let mut person = storage_tests::suite::person("Matrix", &format!("Pcn{pcn}"), "1950-06-01");
     person.practice_id = Some(practice);
     let now = chrono::Utc::now();
