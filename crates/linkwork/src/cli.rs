@@ -134,10 +134,15 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
-    /// Write a consistent copy of the SQLite database (PostgreSQL: use pg_dump).
+    /// Write a backup of the whole database (either engine) to one checked file.
     Backup {
-        /// Where to write it (default: <data_dir>/backups/linkwork-<time>.db).
+        /// Where to write it (default: <data_dir>/backups/linkwork-<time>.lwbackup).
         path: Option<PathBuf>,
+    },
+    /// Restore a backup into a new, empty database (the one --data-dir or --database-url names).
+    Restore {
+        /// A file written by `linkwork backup`.
+        path: PathBuf,
     },
 }
 
@@ -366,18 +371,15 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
             let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
             let path = path.unwrap_or_else(|| {
                 cfg.data_dir.join("backups").join(format!(
-                    "linkwork-{}.db",
+                    "linkwork-{}.lwbackup",
                     chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
                 ))
             });
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            if path.exists() {
-                bail!("{} already exists: choose another path", path.display());
-            }
-            store.backup_to(&path.display().to_string()).await?;
-            println!("Backup written to {}", path.display());
+            crate::backup_cli::backup(store.as_ref(), &path).await?;
+        }
+        Command::Restore { path } => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            crate::backup_cli::restore(store.as_ref(), &path).await?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -1,6 +1,7 @@
 //! The `linkwork` command: configuration, opening the chosen storage engine, serving, the
 //! demo, and the administrative commands. `main.rs` only parses the command line.
 
+pub mod backup_cli;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -3,6 +3,7 @@
 //! chain is kept linear with a transaction-scoped advisory lock.
 
 mod audit;
+mod backup;
 mod contacts;
 mod directory;
 mod episodes;
@@ -105,9 +106,18 @@ impl storage::Engine for PgStorage {
         Ok(())
     }
 
-    async fn backup_to(&self, _path: &str) -> Result<()> {
-        Err(StorageError::Rule(
-            "On PostgreSQL, take backups with pg_dump (see docs/deploy-postgres.md)".into(),
-        ))
+    async fn schema_version(&self) -> Result<i64> {
+        backup::schema_version(&self.read).await
+    }
+
+    async fn dump(&self, sink: &mut (dyn storage::backup::DumpSink + Send)) -> Result<()> {
+        backup::dump(&self.read, sink).await
+    }
+
+    async fn restore(
+        &self,
+        source: &mut (dyn storage::backup::RestoreSource + Send),
+    ) -> Result<u64> {
+        backup::restore(&self.write, source).await
     }
 }

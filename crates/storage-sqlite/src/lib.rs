@@ -3,6 +3,7 @@
 //! writers queue in-process instead of failing with "database is locked".
 
 mod audit;
+mod backup;
 mod contacts;
 mod directory;
 mod episodes;
@@ -131,12 +132,18 @@ impl storage::Engine for SqliteStorage {
         Ok(())
     }
 
-    async fn backup_to(&self, path: &str) -> Result<()> {
-        sqlx::query("VACUUM INTO ?")
-            .bind(path)
-            .execute(&self.write)
-            .await
-            .map_err(backend)?;
-        Ok(())
+    async fn schema_version(&self) -> Result<i64> {
+        backup::schema_version(&self.read).await
+    }
+
+    async fn dump(&self, sink: &mut (dyn storage::backup::DumpSink + Send)) -> Result<()> {
+        backup::dump(&self.read, sink).await
+    }
+
+    async fn restore(
+        &self,
+        source: &mut (dyn storage::backup::RestoreSource + Send),
+    ) -> Result<u64> {
+        backup::restore(&self.write, source).await
     }
 }

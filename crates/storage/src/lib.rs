@@ -7,6 +7,7 @@
 //! transaction.
 
 pub mod audit;
+pub mod backup;
 pub mod directory;
 pub mod interop;
 pub mod journey;
@@ -263,8 +264,14 @@ pub trait Engine: Send + Sync {
     fn engine_name(&self) -> &'static str;
     /// Answers when the database can be queried.
     async fn ping(&self) -> Result<()>;
-    /// Writes a consistent copy of the database (SQLite only; Postgres uses pg_dump).
-    async fn backup_to(&self, path: &str) -> Result<()>;
+    /// The highest migration applied.
+    async fn schema_version(&self) -> Result<i64>;
+    /// Reads every table (but sessions), parents first, from one consistent snapshot.
+    async fn dump(&self, sink: &mut (dyn backup::DumpSink + Send)) -> Result<()>;
+    /// Restores a checked backup into this database in one transaction: refused, with
+    /// nothing changed, unless the database holds no accounts, people or audit entries.
+    /// Returns the rows restored.
+    async fn restore(&self, source: &mut (dyn backup::RestoreSource + Send)) -> Result<u64>;
 }
 
 /// Contacts with people, recorded against their episodes.
