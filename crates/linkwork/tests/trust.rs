@@ -228,10 +228,10 @@ async fn backup_round_trip(engine: &str, source: &str, target: &str, empty: &str
         assert_eq!(count(empty, "users").await, 0, "{}", file.display());
         assert_eq!(count(empty, "audit_log").await, 0, "{}", file.display());
     }
-    println!(
-        "backup round trip on {engine}: {} rows restored and matched; 6 refusals",
+    storage_tests::figure(&format!(
+        "Backup and restore on {engine}: {} rows restored and matched; 6 bad restores refused",
         original.len() - original.iter().filter(|l| l.starts_with("T ")).count()
-    );
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,6 +10,24 @@ pub mod suite;
 use std::sync::Arc;
 use storage::Storage;
 
+/// Prints a figure a test measured (matrix size, payloads tried, crash rounds …) and, when
+/// `LINKWORK_TEST_FIGURES` names a file, appends it there so `scripts/test` can show them all
+/// after the run without running anything twice.
+pub fn figure(line: &str) {
+    use std::io::Write;
+    println!("{line}");
+    if let Some(path) = std::env::var_os("LINKWORK_TEST_FIGURES") {
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut f| f.write_all(format!("{line}\n").as_bytes()));
+        if let Err(e) = written {
+            panic!("could not record a test figure in {path:?}: {e}");
+        }
+    }
+}
+
 /// A fresh, migrated SQLite database in its own temporary directory.
 pub async fn sqlite() -> (Arc<dyn Storage>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -868,10 +868,10 @@ async fn fhir_api(engine: Engine) {
             }
         }
     }
-    println!(
+    storage_tests::figure(&format!(
         "FHIR authorisation checks: {} routes × 4 callers = {checked} checks",
         fhir_routes.len()
-    );
+    ));
 
     // Coding: pulled twice is the same batch; acknowledged once; nothing sent twice.
     let (s, b1) = f.get(&gp, "$coding-batch").await;

@@ -820,10 +820,10 @@ async fn authorisation_matrix(engine: Engine) {
         before,
         "callers from PCN A changed PCN B's records"
     );
-    println!(
+    storage_tests::figure(&format!(
         "Authorisation matrix ({engine:?}): {routes_checked} routes (pages, /api/v1, /oruk) × {} callers × own/other tenant = {checks} checks; {fhir} FHIR routes checked by scope in fhir.rs; {audited} uses of people's records each left an audit entry",
         CALLERS.len()
-    );
+    ));
 }
 
 #[tokio::test]
@@ -898,5 +898,7 @@ async fn every_form_needs_the_csrf_token() {
         before,
         "a form without its token changed a record"
     );
-    println!("CSRF: {checked} form submissions without a valid token refused");
+    storage_tests::figure(&format!(
+        "CSRF: {checked} form submissions without a valid token refused"
+    ));
 }
