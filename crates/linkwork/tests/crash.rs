@@ -9,7 +9,7 @@ use sqlx::Connection;
 use std::collections::HashSet;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use storage::{Actor, NewUser};
 
@@ -213,7 +213,7 @@ async fn crash_rounds(engine: &str, url: &str) {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
-    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut acknowledged = Vec::<String>::new();
     for round in 1..=ROUNDS {
         let mut server = start(url, dir.path(), port);
         wait_ready(&http, &base, &mut server).await;
@@ -233,7 +233,7 @@ async fn crash_rounds(engine: &str, url: &str) {
         server.wait().unwrap();
         stop.store(true, Ordering::SeqCst);
         for w in writers {
-            acknowledged.lock().unwrap().extend(w.await.unwrap());
+            acknowledged.extend(w.await.unwrap());
         }
     }
     // It starts once more after the last kill, and answers.
@@ -242,7 +242,6 @@ async fn crash_rounds(engine: &str, url: &str) {
     server.kill().unwrap();
     server.wait().unwrap();
 
-    let acknowledged = acknowledged.lock().unwrap().clone();
     assert!(
         acknowledged.len() >= ROUNDS as usize,
         "too few writes to prove anything: {}",

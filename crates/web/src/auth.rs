@@ -205,6 +205,9 @@ impl Auth {
         {
             return Err(AppError::Csrf);
         }
+        if form.has_nul() {
+            return Err(AppError::BadRequest(crate::form::NUL_REFUSED.into()));
+        }
         Ok(form)
     }
 }

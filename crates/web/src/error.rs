@@ -24,6 +24,8 @@ pub enum AppError {
     Conflict(String),
     /// The CSRF token is missing or wrong.
     Csrf,
+    /// The body is over the size limit.
+    TooLarge,
     Internal(String),
 }
 
@@ -46,6 +48,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Stale | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -72,6 +75,10 @@ impl AppError {
             AppError::Csrf => (
                 "Your form expired",
                 "For your security this form could not be accepted. Go back, reload the page and try again.".into(),
+            ),
+            AppError::TooLarge => (
+                "What was sent is too large",
+                "Linkwork accepts up to 256 KiB in a form or API request, and up to 20 MiB in a directory import. Nothing was saved.".into(),
             ),
             AppError::Internal(_) => ("Sorry, there is a problem with the service", "Try again later. Nothing was saved.".into()),
         }

@@ -3,7 +3,38 @@
 #[derive(Debug, Default)]
 pub struct FormData(Vec<(String, String)>);
 
+/// What a form, query or JSON body with a NUL character gets: no database stores one in
+/// text (PostgreSQL refuses it), so it is refused before anything is read or written.
+pub const NUL_REFUSED: &str = "What was sent contains a NUL character, which cannot be saved. \
+     It sometimes comes with text copied from another program: remove it and try again.";
+
+/// Whether JSON text holds a NUL, as a raw byte or as the escape `\u0000`.
+pub fn json_has_nul(json: &[u8]) -> bool {
+    if json.contains(&0) {
+        return true;
+    }
+    let mut backslashes = 0usize;
+    for (i, &b) in json.iter().enumerate() {
+        if b == b'\\' {
+            backslashes += 1;
+            continue;
+        }
+        // An escape starts at a backslash preceded by an even number of backslashes.
+        if b == b'u' && backslashes % 2 == 1 && json[i + 1..].starts_with(b"0000") {
+            return true;
+        }
+        backslashes = 0;
+    }
+    false
+}
+
 impl FormData {
+    /// Whether any name or value holds a NUL character.
+    pub fn has_nul(&self) -> bool {
+        self.0
+            .iter()
+            .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+    }
     pub fn parse(body: &[u8]) -> Self {
         Self(form_urlencoded::parse(body).into_owned().collect())
     }
@@ -39,5 +70,24 @@ impl FormData {
     pub fn i64(&self, name: &str) -> Result<i64, crate::AppError> {
         self.opt_i64(name)?
             .ok_or_else(|| crate::AppError::BadRequest(format!("{name} is missing")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nul_is_found_in_forms_and_json_however_written() {
+        assert!(FormData::parse(b"name=Ann%00e").has_nul());
+        assert!(!FormData::parse(b"name=Ann%2000").has_nul());
+        assert!(json_has_nul(br#"{"a":"x\u0000"}"#));
+        assert!(json_has_nul(br#"{"a":"\\\u0000"}"#));
+        assert!(
+            !json_has_nul(br#"{"a":"\\u0000"}"#),
+            "an escaped backslash, then text"
+        );
+        assert!(json_has_nul(b"{\"a\":\"\0\"}"));
+        assert!(!json_has_nul(br#"{"a":"u0000"}"#));
     }
 }

@@ -10,6 +10,7 @@ mod concurrency;
 mod contacts;
 mod directory;
 mod fhir;
+mod hostile;
 mod journey;
 mod matrix;
 mod people;

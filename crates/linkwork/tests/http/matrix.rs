@@ -19,19 +19,19 @@ use web::routes::{Access, Method, Route, Target, Who};
 
 /// One PCN's records, one of each kind a route can name.
 #[derive(Debug, Clone)]
-struct Records {
-    person: i64,
-    episode: i64,
-    connection: i64,
-    safeguarding: i64,
-    coding_entry: i64,
-    coding_batch: i64,
-    api_client: i64,
-    link_worker: i64,
-    employment: i64,
-    supervision: i64,
-    care_home_task: i64,
-    user: i64,
+pub(crate) struct Records {
+    pub(crate) person: i64,
+    pub(crate) episode: i64,
+    pub(crate) connection: i64,
+    pub(crate) safeguarding: i64,
+    pub(crate) coding_entry: i64,
+    pub(crate) coding_batch: i64,
+    pub(crate) api_client: i64,
+    pub(crate) link_worker: i64,
+    pub(crate) employment: i64,
+    pub(crate) supervision: i64,
+    pub(crate) care_home_task: i64,
+    pub(crate) user: i64,
 }
 
 /// Makes one of every record in `pcn`, through the storage layer.
@@ -268,23 +268,23 @@ async fn records(app: &TestApp, pcn: i64, practice: i64, lw: i64, partner: i64) 
 }
 
 /// Everything the routes can name: own PCN (A), other PCN (B), and the directory.
-struct World {
-    own: Records,
-    other: Records,
+pub(crate) struct World {
+    pub(crate) own: Records,
+    pub(crate) other: Records,
     /// Connections referred to the partner's organisation (Green Gym), and to another.
-    partner_connection: (i64, i64),
+    pub(crate) partner_connection: (i64, i64),
     /// A listing owned by the partner's organisation, and one it does not own.
-    service: (String, String),
-    organization: (String, String),
+    pub(crate) service: (String, String),
+    pub(crate) organization: (String, String),
     /// ORUK ids (all public).
-    oruk: HashMap<&'static str, String>,
+    pub(crate) oruk: HashMap<&'static str, String>,
     /// Each caller's own API tokens: (for `/api/v1`, for revoking from the settings page).
-    tokens: HashMap<&'static str, (String, i64)>,
+    pub(crate) tokens: HashMap<&'static str, (String, i64)>,
     /// Another user's token (lw2), which no caller may revoke.
-    other_token: i64,
+    pub(crate) other_token: i64,
 }
 
-async fn world(app: &TestApp) -> World {
+pub(crate) async fn world(app: &TestApp) -> World {
     let a = Actor::system("matrix");
     let pcn_b = app.store.list_pcns().await.unwrap()[1].id;
     let practice_b = app.store.list_practices(pcn_b).await.unwrap()[0].id;
@@ -411,7 +411,7 @@ async fn world(app: &TestApp) -> World {
 }
 
 /// Callers by session and by token: anonymous, then every role of PCN A.
-const CALLERS: [Option<&str>; 7] = [
+pub(crate) const CALLERS: [Option<&str>; 7] = [
     None,
     Some("admin"),
     Some("manager"),
@@ -434,13 +434,13 @@ fn role_of(who: &str) -> Role {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Tenancy {
+pub(crate) enum Tenancy {
     Own,
     Other,
 }
 
 #[derive(Debug, PartialEq, Eq)]
-enum Expect {
+pub(crate) enum Expect {
     Allowed,
     SignIn,
     Forbidden,
@@ -448,7 +448,12 @@ enum Expect {
 }
 
 /// What the rule says `who` gets for `route` on a record of `tenancy`.
-fn expected(route: &Route, who: Option<&str>, by_token: bool, tenancy: Tenancy) -> Expect {
+pub(crate) fn expected(
+    route: &Route,
+    who: Option<&str>,
+    by_token: bool,
+    tenancy: Tenancy,
+) -> Expect {
     let who_rule = match (route.rule.access, by_token) {
         (Access::Public, _) => return Expect::Allowed,
         (Access::Session(w), false) | (Access::Token(w), true) => w,
@@ -476,7 +481,7 @@ fn expected(route: &Route, who: Option<&str>, by_token: bool, tenancy: Tenancy) 
 }
 
 /// The route's path with its placeholders filled for `tenancy`.
-fn concrete(route: &Route, w: &World, who: Option<&str>, tenancy: Tenancy) -> String {
+pub(crate) fn concrete(route: &Route, w: &World, who: Option<&str>, tenancy: Tenancy) -> String {
     concrete_with(route, w, who, tenancy, None)
 }
 
@@ -675,7 +680,7 @@ async fn last_audit_seq(app: &TestApp) -> i64 {
 }
 
 /// What one PCN's records look like, to prove a walk changed none of them.
-async fn snapshot(app: &TestApp, pcn_b: i64, r: &Records) -> String {
+pub(crate) async fn snapshot(app: &TestApp, pcn_b: i64, r: &Records) -> String {
     let s = &app.store;
     let today = chrono::Utc::now().date_naive();
     format!(

@@ -112,6 +112,11 @@ impl ApiBody {
                     .into(),
             )));
         }
+        if crate::form::json_has_nul(&self.bytes) {
+            return Err(ApiError(AppError::BadRequest(
+                crate::form::NUL_REFUSED.into(),
+            )));
+        }
         serde_json::from_slice(&self.bytes).map_err(|e| {
             ApiError(AppError::BadRequest(format!(
                 "The request body is not valid: {e}"
@@ -134,6 +139,9 @@ impl<S: Send + Sync> FromRequest<S> for ApiBody {
                 m.eq_ignore_ascii_case("application/json") || m.ends_with("+json")
             });
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                return ApiError(AppError::TooLarge);
+            }
             ApiError(AppError::BadRequest(format!(
                 "The request body could not be read: {}",
                 e.body_text()

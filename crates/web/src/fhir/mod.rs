@@ -193,6 +193,10 @@ impl From<AppError> for FhirError {
             AppError::Stale => StorageError::Stale.into(),
             AppError::BadRequest(m) => FhirError::Invalid(vec![Issue::new("invalid", m)]),
             AppError::Conflict(m) => FhirError::Invalid(vec![Issue::new("business-rule", m)]),
+            AppError::TooLarge => FhirError::Invalid(vec![Issue::new(
+                "too-costly",
+                "The request is larger than Linkwork accepts (256 KiB)",
+            )]),
             AppError::Internal(m) => FhirError::Internal(m),
         }
     }
@@ -520,6 +524,12 @@ pub fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, FhirError> {
         return Err(FhirError::Bad(vec![Issue::new(
             "not-supported",
             "Send the resource as JSON with 'Content-Type: application/fhir+json'",
+        )]));
+    }
+    if crate::form::json_has_nul(body) {
+        return Err(FhirError::Bad(vec![Issue::new(
+            "invalid",
+            crate::form::NUL_REFUSED,
         )]));
     }
     serde_json::from_slice(body).map_err(|e| {

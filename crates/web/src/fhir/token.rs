@@ -105,6 +105,13 @@ async fn issue(
             "Too many failed sign-ins from this address; try again later",
         ));
     }
+    if form.has_nul() {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            crate::form::NUL_REFUSED,
+        ));
+    }
     if form.get("grant_type") != "client_credentials" {
         return Ok(oauth_error(
             StatusCode::BAD_REQUEST,

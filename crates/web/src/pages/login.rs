@@ -128,6 +128,9 @@ pub async fn submit(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let form = FormData::parse(&body);
+    if form.has_nul() {
+        return Err(AppError::BadRequest(crate::form::NUL_REFUSED.into()));
+    }
     let headers: &HeaderMap = &parts.headers;
     let expected = auth::cookie(headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty()

@@ -44,11 +44,7 @@ pub async fn import(
     )
     .await?;
     let (mut csrf, mut file, mut name) = (String::new(), Vec::new(), String::new());
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?
-    {
+    while let Some(field) = multipart.next_field().await.map_err(upload_error)? {
         match field.name() {
             Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
             Some("file") => {
@@ -58,11 +54,7 @@ pub async fn import(
                     .chars()
                     .take(100)
                     .collect();
-                file = field
-                    .bytes()
-                    .await
-                    .map_err(|e| AppError::BadRequest(format!("The file could not be read: {e}")))?
-                    .to_vec();
+                file = field.bytes().await.map_err(upload_error)?.to_vec();
             }
             _ => {}
         }
@@ -149,4 +141,13 @@ pub async fn import(
         report: Some(report),
         error: None,
     }))
+}
+
+/// An upload that could not be read: over the 20 MiB limit, or broken.
+fn upload_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge
+    } else {
+        AppError::BadRequest(format!("The upload could not be read: {}", e.body_text()))
+    }
 }
