@@ -26,6 +26,10 @@ pub struct Config {
     pub max_failed_logins_per_address: u32,
     /// Behind a reverse proxy that sets X-Forwarded-For: take the client's address from it.
     pub trust_forwarded_for: bool,
+    /// Seconds a client has to send a request's headers.
+    pub header_read_timeout_seconds: u64,
+    /// Seconds a request may take, reading its body and answering.
+    pub request_timeout_seconds: u64,
     /// PostgreSQL connections per node.
     pub pg_max_connections: u32,
     /// New referrals waiting longer than this for first contact are flagged.
@@ -55,6 +59,8 @@ impl Default for Config {
             max_failed_logins: 5,
             lockout_minutes: 15,
             max_failed_logins_per_address: 30,
+            header_read_timeout_seconds: 20,
+            request_timeout_seconds: 120,
             trust_forwarded_for: false,
             pg_max_connections: 16,
             first_contact_wait_days: 7,
@@ -161,6 +167,12 @@ impl Config {
         if let Some(v) = env("LINKWORK_TRUST_FORWARDED_FOR") {
             c.trust_forwarded_for = matches!(v.as_str(), "1" | "true" | "yes");
         }
+        if let Some(v) = env("LINKWORK_HEADER_READ_TIMEOUT_SECONDS") {
+            c.header_read_timeout_seconds = parse("LINKWORK_HEADER_READ_TIMEOUT_SECONDS", v)?;
+        }
+        if let Some(v) = env("LINKWORK_REQUEST_TIMEOUT_SECONDS") {
+            c.request_timeout_seconds = parse("LINKWORK_REQUEST_TIMEOUT_SECONDS", v)?;
+        }
         if let Some(v) = env("LINKWORK_PG_MAX_CONNECTIONS") {
             c.pg_max_connections = parse("LINKWORK_PG_MAX_CONNECTIONS", v)? as u32;
         }
@@ -200,6 +212,9 @@ impl Config {
         if c.max_failed_logins_per_address == 0 {
             bail!("max_failed_logins_per_address must be at least 1");
         }
+        if c.header_read_timeout_seconds == 0 || c.request_timeout_seconds == 0 {
+            bail!("header_read_timeout_seconds and request_timeout_seconds must be at least 1");
+        }
         if c.session_idle_minutes == 0 || c.session_absolute_hours == 0 {
             bail!("session_idle_minutes and session_absolute_hours must be at least 1");
         }
@@ -226,6 +241,8 @@ impl Config {
             first_contact_wait_days: self.first_contact_wait_days,
             unable_to_contact_attempts: self.unable_to_contact_attempts,
             supervision_interval_days: self.supervision_interval_days,
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_seconds),
+            request_timeout: Duration::from_secs(self.request_timeout_seconds),
             mail: self.smtp_url.as_ref().map(|url| web::MailConfig {
                 smtp_url: url.clone(),
                 from: self.mail_from.clone(),
@@ -274,6 +291,11 @@ max_failed_logins_per_address = 30
 # Behind a reverse proxy that sets X-Forwarded-For, take the client's address from its last
 # entry (for the audit log and the limit above). Never set it without such a proxy.
 trust_forwarded_for = false                                        # (LINKWORK_TRUST_FORWARDED_FOR)
+
+# A client must send a request's headers within this many seconds, and a request (reading its
+# body and answering) may take this many; slow clients cannot hold connections open.
+header_read_timeout_seconds = 20                                   # (LINKWORK_HEADER_READ_TIMEOUT_SECONDS)
+request_timeout_seconds = 120                                      # (LINKWORK_REQUEST_TIMEOUT_SECONDS)
 
 # PostgreSQL connections per node (ignored for SQLite).              (LINKWORK_PG_MAX_CONNECTIONS)
 pg_max_connections = 16

@@ -26,6 +26,8 @@ pub enum AppError {
     Csrf,
     /// The body is over the size limit.
     TooLarge,
+    /// The request took longer than the request timeout.
+    Timeout,
     Internal(String),
 }
 
@@ -49,6 +51,7 @@ impl AppError {
             AppError::Stale | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -79,6 +82,10 @@ impl AppError {
             AppError::TooLarge => (
                 "What was sent is too large",
                 "Linkwork accepts up to 256 KiB in a form or API request, and up to 20 MiB in a directory import. Nothing was saved.".into(),
+            ),
+            AppError::Timeout => (
+                "That took too long",
+                "Linkwork stopped waiting for this request, and nothing from it was saved. Check your connection and try again.".into(),
             ),
             AppError::Internal(_) => ("Sorry, there is a problem with the service", "Try again later. Nothing was saved.".into()),
         }

@@ -50,3 +50,22 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     }
     res
 }
+
+/// Stops a request that takes longer than the request timeout (a client trickling its body,
+/// or a handler stuck behind a lock) with 408. Dropping the handler rolls back its
+/// transaction, so nothing from it is saved.
+pub async fn request_timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    match tokio::time::timeout(state.config.request_timeout, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::warn!(%path, "request timed out");
+            let res = crate::AppError::Timeout;
+            if path.starts_with("/api/") {
+                crate::error::ApiError(res).into_response()
+            } else {
+                res.into_response()
+            }
+        }
+    }
+}

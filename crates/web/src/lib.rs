@@ -24,7 +24,6 @@ pub use error::AppError;
 
 use axum::Router;
 use directory::Directory;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use storage::Storage;
@@ -59,6 +58,12 @@ pub struct WebConfig {
     pub mail: Option<MailConfig>,
     /// How often the outbox of messages back to referrers is checked.
     pub outbox_interval: Duration,
+    /// A client must send a request's headers within this long (and between requests on a
+    /// kept-alive connection), or the connection is closed: slow-header attacks hold nothing.
+    pub header_read_timeout: Duration,
+    /// A request (reading its body and answering it) taking longer than this is stopped
+    /// with 408 and its transaction rolled back.
+    pub request_timeout: Duration,
 }
 
 /// Email settings.
@@ -86,6 +91,8 @@ impl Default for WebConfig {
             supervision_interval_days: 31,
             mail: None,
             outbox_interval: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(20),
+            request_timeout: Duration::from_secs(120),
         }
     }
 }
@@ -568,6 +575,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::health::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            headers::request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             headers::security_headers,
         ))
         .layer(axum::extract::DefaultBodyLimit::max(256 * 1024))
@@ -623,13 +634,60 @@ pub async fn serve(
     result
 }
 
+/// Accepts connections until `shutdown`, then lets requests in flight finish. Each
+/// connection is HTTP/1.1 with a header read timeout; each request has the request timeout.
 async fn serve_inner(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    use axum::extract::ConnectInfo;
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let header_timeout = state.config.header_read_timeout;
+    let app = router(state);
+    // Every connection holds a receiver; shutdown waits until all have gone.
+    let (closing, closed) = tokio::sync::watch::channel(false);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, addr) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait, do not spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(addr));
+                app.clone().oneshot(req.map(axum::body::Body::new))
+            });
+        let mut closed = closed.clone();
+        tokio::spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout);
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = closed.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+    drop(listener);
+    let _ = closing.send(true);
+    drop(closed);
+    closing.closed().await;
+    Ok(())
 }

@@ -609,3 +609,57 @@ async fn oversized_bodies_are_refused() {
     assert!(!fine.status.is_server_error(), "{}", fine.status);
     assert_eq!(fingerprint(&app).await, before, "nothing saved");
 }
+
+/// Slow clients hold nothing: headers not sent within the header timeout close the
+/// connection; a body trickled past the request timeout gets 408 and saves nothing.
+#[tokio::test]
+async fn slow_clients_are_cut_off() {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let config = web::WebConfig {
+        header_read_timeout: Duration::from_secs(1),
+        request_timeout: Duration::from_secs(1),
+        ..Default::default()
+    };
+    let app = spawn_app_with(Engine::Sqlite, config).await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let read_all = async |s: &mut tokio::net::TcpStream| {
+        let mut got = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut got)).await;
+        String::from_utf8_lossy(&got).into_owned()
+    };
+
+    // Headers that never finish.
+    let started = Instant::now();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET /health HTTP/1.1\r\nHost: linkwork\r\nX-Slow: ")
+        .await
+        .unwrap();
+    let answer = read_all(&mut slow).await;
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(5),
+        "the connection was held for {waited:?}"
+    );
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+
+    // A body that never finishes.
+    let started = Instant::now();
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(
+        b"POST /login HTTP/1.1\r\nHost: linkwork\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\nConnection: close\r\n\r\nemail=lw%40",
+    )
+    .await
+    .unwrap();
+    let answer = read_all(&mut slow).await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("That took too long"), "{answer}");
+
+    // Everyone else is still served.
+    let mut b = Browser::new(&app);
+    assert_eq!(b.get("/health").await.status, reqwest::StatusCode::OK);
+}

@@ -197,6 +197,7 @@ impl From<AppError> for FhirError {
                 "too-costly",
                 "The request is larger than Linkwork accepts (256 KiB)",
             )]),
+            AppError::Timeout => FhirError::Internal("the request timed out".into()),
             AppError::Internal(m) => FhirError::Internal(m),
         }
     }
