@@ -1,19 +1,25 @@
 //! The community directory: community groups and services in the Open Referral UK 3.0
 //! shape, imported from ORUK feeds and spreadsheets, kept current by managers and VCSE
 //! partners, searched with tantivy and published as an ORUK feed.
+// Without the search feature (the fuzz targets) the service glue is compiled out.
+#![cfg_attr(not(feature = "search"), allow(unused_imports, dead_code))]
 
 pub mod csv_import;
 pub mod export;
 pub mod import;
 pub mod listing;
+#[cfg(feature = "search")]
 pub mod matching;
 pub mod oruk;
+#[cfg(feature = "search")]
 pub mod search;
 pub mod validate;
 
 pub use import::{parse_json, Parsed};
 pub use listing::Listing;
+#[cfg(feature = "search")]
 pub use matching::{Match, MatchProfile};
+#[cfg(feature = "search")]
 pub use search::{Hit, SearchIndex, SearchQuery, Sort};
 pub use validate::Problem;
 
@@ -145,6 +151,7 @@ pub fn category_taxonomy() -> Taxonomy {
 pub enum DirectoryError {
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[cfg(feature = "search")]
     #[error(transparent)]
     Search(#[from] search::SearchError),
     #[error("the service is not valid: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
@@ -154,12 +161,14 @@ pub enum DirectoryError {
 pub type Result<T, E = DirectoryError> = std::result::Result<T, E>;
 
 /// The directory of one node: storage plus this node's search index.
+#[cfg(feature = "search")]
 pub struct Directory {
     store: Arc<dyn Storage>,
     pub index: SearchIndex,
     rebuild: tokio::sync::Mutex<()>,
 }
 
+#[cfg(feature = "search")]
 impl std::fmt::Debug for Directory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Directory")
@@ -169,8 +178,10 @@ impl std::fmt::Debug for Directory {
 }
 
 /// Organisations by id, with their partner link.
+#[cfg(feature = "search")]
 type Orgs = HashMap<String, (Organization, Option<i64>)>;
 
+#[cfg(feature = "search")]
 impl Directory {
     /// Opens the directory and makes the search index current: reuses index files built
     /// from the current directory generation, rebuilds them otherwise.
@@ -456,6 +467,7 @@ pub fn today() -> NaiveDate {
 /// Imports spreadsheet rows with their Linkwork listing columns. For a service already
 /// stored, only the listing columns the sheet has (`columns`; `None` = all of them) replace
 /// the stored values; a retired service stays retired.
+#[cfg(feature = "search")]
 pub async fn import_csv(
     dir: &Directory,
     parsed: &Parsed,
