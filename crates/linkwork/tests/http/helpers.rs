@@ -131,8 +131,13 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(app: &TestApp) -> Self {
+        Self::at(&app.base)
+    }
+
+    /// A browser for a server started some other way (the soak test's binary).
+    pub fn at(base: &str) -> Self {
         Self {
-            base: app.base.clone(),
+            base: base.to_string(),
             http: reqwest::Client::builder()
                 .redirect(Policy::none())
                 .build()
