@@ -85,6 +85,8 @@ async fn fingerprint(app: &TestApp) -> u64 {
 
 fn decode(s: &str) -> String {
     s.replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#38;", "&")
         .replace("&#39;", "'")
         .replace("&#x27;", "'")
         .replace("&lt;", "<")
@@ -165,6 +167,78 @@ fn forms(page_path: &str, html: &str) -> Vec<(String, Fields)> {
     out
 }
 
+/// A value someone filling the form in properly might give a field the page left empty, so
+/// that each payload is tried in an otherwise valid form and can be saved.
+fn plausible(name: &str) -> Option<String> {
+    let today = chrono::Utc::now().date_naive();
+    let v = match name {
+        "given_name" => "Ada",
+        "family_name" => "Baseline",
+        "date_of_birth" => "1950-01-01",
+        "postcode" => "LS7 1AA",
+        "phone" => "0113 496 0000",
+        "email" => "baseline@hostile.example",
+        "next_contact" => return Some((today + chrono::Duration::days(7)).to_string()),
+        "duration_minutes" | "renew_months" | "gp_appointments" | "ae_attendances" => "2",
+        "annual_salary" => "29000",
+        "annual_oncosts" => "6000",
+        "year" => "2031",
+        "amount" => "4000000",
+        "size_1" => "8000",
+        "source" => "gp",
+        "urgency" => "routine",
+        "consent" => "yes",
+        "needs" => "loneliness",
+        "referrer_name" => "Dr Baseline",
+        "referrer_contact" => "0113 496 0001",
+        "optimistic" | "useful" | "relaxed" | "problems" | "thinking" | "close" | "mind" => "3",
+        n if n.starts_with("score_") => "3",
+        n if n.ends_with("_on") || n.ends_with("_date") || n == "date" => {
+            return Some(today.to_string())
+        }
+        "new_password" | "confirm_password" | "password" | "current_password" | "concept_id" => {
+            return None
+        }
+        _ => "Baseline text",
+    };
+    Some(v.to_string())
+}
+
+/// The page's fields with the empty ones filled in plausibly.
+fn filled(fields: Fields) -> Fields {
+    let mut out: Fields = fields
+        .into_iter()
+        .map(|(name, value)| {
+            if value.is_empty() && name != "_csrf" {
+                let v = plausible(&name).unwrap_or_default();
+                (name, v)
+            } else {
+                (name, value)
+            }
+        })
+        .collect();
+    // The referral form's tick boxes start unticked: tick what a valid referral needs.
+    if out.iter().any(|(n, _)| n == "referrer_name") {
+        for name in ["consent", "needs"] {
+            if !out.iter().any(|(n, _)| n == name) {
+                out.push((name.to_string(), plausible(name).unwrap_or_default()));
+            }
+        }
+    }
+    out
+}
+
+/// Takes the hidden version fields (and the session token) from a freshly opened form.
+fn refresh_versions(fields: &mut Fields, fresh: &Fields) {
+    for (name, value) in fields.iter_mut() {
+        if ["version", "based_on", "_csrf"].contains(&name.as_str()) {
+            if let Some((_, v)) = fresh.iter().find(|(n, _)| n == name) {
+                *value = v.clone();
+            }
+        }
+    }
+}
+
 fn assert_escaped(what: &str, body: &str) {
     for live in LIVE {
         assert!(
@@ -192,7 +266,7 @@ struct Tally {
 async fn forms_corpus(app: &TestApp, w: &World, tally: &mut Tally) -> (usize, usize, usize) {
     let table = web::routes::table();
     // Every page each role can open, for the forms on it.
-    let mut found: BTreeMap<String, (&'static str, Fields)> = BTreeMap::new();
+    let mut found: BTreeMap<String, (&'static str, String, Fields)> = BTreeMap::new();
     for who in CALLERS.into_iter().flatten() {
         let mut b = signed_in(app, who).await;
         for route in &table {
@@ -205,7 +279,9 @@ async fn forms_corpus(app: &TestApp, w: &World, tally: &mut Tally) -> (usize, us
             let path = concrete(route, w, Some(who), Tenancy::Own);
             let page = b.get(&path).await;
             for (action, fields) in forms(&path, &page.body) {
-                found.entry(action).or_insert((who, fields));
+                found
+                    .entry(action)
+                    .or_insert((who, path.clone(), filled(fields)));
             }
         }
     }
@@ -220,35 +296,40 @@ async fn forms_corpus(app: &TestApp, w: &World, tally: &mut Tally) -> (usize, us
     for route in &posts {
         let who = allowed_caller(route).unwrap_or_else(|| panic!("nobody may POST {}", route.path));
         let path = concrete(route, w, Some(who), Tenancy::Own);
-        let (who, defaults) = match found.get(&path) {
-            Some((who, fields)) => {
+        let (who, page_path, mut defaults) = match found.get(&path) {
+            Some((who, page, fields)) => {
                 with_page += 1;
-                (*who, fields.clone())
+                (*who, Some(page.clone()), fields.clone())
             }
             // A form no page showed (e.g. one reached only from a record in another state):
             // its version field still gets the corpus.
-            None => (who, vec![("version".to_string(), "1".to_string())]),
+            None => (who, None, vec![("version".to_string(), "1".to_string())]),
         };
         let mut b = signed_in(app, who).await;
         before = fingerprint(app).await; // signing in records the sign-in
-        for (i, (field, _)) in defaults.iter().enumerate() {
+        let names: Vec<String> = defaults.iter().map(|(n, _)| n.clone()).collect();
+        for (i, field) in names.iter().enumerate() {
             if field == "_csrf" {
                 continue;
             }
             fields_tried += 1;
             for (label, payload) in payloads() {
-                let csrf = b.csrf.clone();
-                let mut sent: Vec<(&str, &str)> = Vec::new();
-                for (j, (name, value)) in defaults.iter().enumerate() {
-                    match (name.as_str(), i == j) {
-                        ("_csrf", _) => sent.push(("_csrf", csrf.as_str())),
-                        (_, true) => sent.push((name, payload.as_str())),
-                        (_, false) => sent.push((name, value)),
-                    }
-                }
+                let mut owned: Fields = defaults
+                    .iter()
+                    .enumerate()
+                    .map(|(j, (name, value))| match (name.as_str(), i == j) {
+                        ("_csrf", _) => (name.clone(), b.csrf.clone()),
+                        (_, true) => (name.clone(), payload.clone()),
+                        (_, false) => (name.clone(), value.clone()),
+                    })
+                    .collect();
                 if !defaults.iter().any(|(n, _)| n == "_csrf") {
-                    sent.push(("_csrf", csrf.as_str()));
+                    owned.push(("_csrf".into(), b.csrf.clone()));
                 }
+                let sent: Vec<(&str, &str)> = owned
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_str()))
+                    .collect();
                 let what = format!("POST {path} as {who}, {field} = {label}");
                 let page = b.post_raw(&path, &sent).await;
                 tally.submissions += 1;
@@ -284,6 +365,17 @@ async fn forms_corpus(app: &TestApp, w: &World, tally: &mut Tally) -> (usize, us
                 } else {
                     if after != before {
                         tally.saved += 1;
+                        // The record moved on: take the form's new version, as a person
+                        // reopening it would, so the next payload is not refused as stale.
+                        if let Some(page) = &page_path {
+                            let fresh = b.get(page).await;
+                            if let Some((_, now)) = forms(page, &fresh.body)
+                                .into_iter()
+                                .find(|(action, _)| *action == path)
+                            {
+                                refresh_versions(&mut defaults, &now);
+                            }
+                        }
                     }
                     if let Some(to) = page.location.as_deref() {
                         assert!(!to.starts_with("/login"), "{what}: signed out");
