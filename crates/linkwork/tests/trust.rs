@@ -133,8 +133,8 @@ async fn count(url: &str, table: &str) -> i64 {
     }
 }
 
-/// A backup that is whole but made for another engine or schema.
-fn foreign_backup(path: &std::path::Path, engine: &str, schema: i64) {
+/// A backup that is whole but made for another engine or schema, or holding `table`.
+fn foreign_backup(path: &std::path::Path, engine: &str, schema: i64, table: &str) {
     use storage::backup::{BackupHeader, BackupWriter, DumpSink};
     let header = BackupHeader {
         engine: engine.into(),
@@ -142,7 +142,8 @@ fn foreign_backup(path: &std::path::Path, engine: &str, schema: i64) {
         created_at: chrono::Utc::now(),
     };
     let mut w = BackupWriter::new(Vec::new(), &header).unwrap();
-    w.table("pcns").unwrap();
+    w.table(table).unwrap();
+    w.row(r#"{"id": "planted", "user_id": 1}"#).unwrap();
     let (bytes, _, _) = w.finish().unwrap();
     std::fs::write(path, bytes).unwrap();
 }
@@ -212,15 +213,19 @@ async fn backup_round_trip(engine: &str, source: &str, target: &str, empty: &str
         "sqlite"
     };
     let wrong_engine = dir.path().join("engine.lwbackup");
-    foreign_backup(&wrong_engine, other, 6);
+    foreign_backup(&wrong_engine, other, 6, "pcns");
     let wrong_schema = dir.path().join("schema.lwbackup");
-    foreign_backup(&wrong_schema, engine, 99);
+    foreign_backup(&wrong_schema, engine, 99, "pcns");
+    // A crafted file planting a sign-in session: sessions are never restored.
+    let planted = dir.path().join("planted.lwbackup");
+    foreign_backup(&planted, engine, 6, "sessions");
     for (file, says) in [
         (&cut, "incomplete"),
         (&changed, "do not match its checksum"),
         (&not_backup, "not a Linkwork backup"),
         (&wrong_engine, "backup and this database is"),
         (&wrong_schema, "schema 99"),
+        (&planted, "a table (sessions) this database does not"),
     ] {
         let (ok, out) = linkwork(empty, &["restore", file.to_str().unwrap()]);
         assert!(!ok, "{} was restored: {out}", file.display());
@@ -229,7 +234,7 @@ async fn backup_round_trip(engine: &str, source: &str, target: &str, empty: &str
         assert_eq!(count(empty, "audit_log").await, 0, "{}", file.display());
     }
     storage_tests::figure(&format!(
-        "Backup and restore on {engine}: {} rows restored and matched; 6 bad restores refused",
+        "Backup and restore on {engine}: {} rows restored and matched; 7 bad restores refused",
         original.len() - original.iter().filter(|l| l.starts_with("T ")).count()
     ));
 }

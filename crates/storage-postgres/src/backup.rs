@@ -34,7 +34,7 @@ async fn tables(conn: &mut PgConnection) -> Result<Vec<String>> {
 }
 
 pub(crate) async fn schema_version(pool: &PgPool) -> Result<i64> {
-    sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+    sqlx::query_scalar(backup::SCHEMA_SQL)
         .fetch_one(pool)
         .await
         .map_err(backend)
@@ -60,19 +60,11 @@ pub(crate) async fn dump(pool: &PgPool, sink: &mut (dyn DumpSink + Send)) -> Res
 
 pub(crate) async fn restore(pool: &PgPool, source: &mut (dyn RestoreSource + Send)) -> Result<u64> {
     let mut tx = pool.begin().await.map_err(backend)?;
-    let held: i64 = sqlx::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM people) \
-         + (SELECT COUNT(*) FROM audit_log)",
-    )
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(backend)?;
-    if held > 0 {
-        return Err(StorageError::Rule(format!(
-            "this database already holds Linkwork data ({held} accounts, people and audit \
-             entries): restore only into a new, empty database"
-        )));
-    }
+    let held: i64 = sqlx::query_scalar(backup::HELD_SQL)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+    backup::refuse_if_held(held)?;
     let order = tables(&mut tx).await?;
     // Only the reference rows the migrations seed are here; the backup brings its own.
     for table in order.iter().rev() {

@@ -42,7 +42,7 @@ async fn columns(conn: &mut SqliteConnection, table: &str) -> Result<Vec<String>
 }
 
 pub(crate) async fn schema_version(pool: &SqlitePool) -> Result<i64> {
-    sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+    sqlx::query_scalar(backup::SCHEMA_SQL)
         .fetch_one(pool)
         .await
         .map_err(backend)
@@ -76,21 +76,14 @@ pub(crate) async fn restore(
     source: &mut (dyn RestoreSource + Send),
 ) -> Result<u64> {
     let mut tx = pool.begin().await.map_err(backend)?;
-    let held: i64 = sqlx::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM people) \
-         + (SELECT COUNT(*) FROM audit_log)",
-    )
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(backend)?;
-    if held > 0 {
-        return Err(StorageError::Rule(format!(
-            "this database already holds Linkwork data ({held} accounts, people and audit \
-             entries): restore only into a new, empty database"
-        )));
-    }
+    let held: i64 = sqlx::query_scalar(backup::HELD_SQL)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+    backup::refuse_if_held(held)?;
     // Only the reference rows the migrations seed are here; the backup brings its own.
-    for table in tables(&mut tx).await?.iter().rev() {
+    let order = tables(&mut tx).await?;
+    for table in order.iter().rev() {
         if table != "audit_log" {
             sqlx::query(&format!("DELETE FROM {}", quote(table)))
                 .execute(&mut *tx)
@@ -102,7 +95,12 @@ pub(crate) async fn restore(
     let mut current: Option<(String, String)> = None;
     while let Some((table, rows)) = source.next_batch()? {
         if current.as_ref().is_none_or(|(t, _)| *t != table) {
-            let cols = columns(&mut tx, &table).await?;
+            // Only tables a backup holds: never sessions, the migration ledger or SQLite's own.
+            let cols = if order.contains(&table) {
+                columns(&mut tx, &table).await?
+            } else {
+                Vec::new()
+            };
             if cols.is_empty() {
                 return Err(StorageError::Rule(format!(
                     "the backup has a table ({table}) this database does not"

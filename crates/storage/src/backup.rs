@@ -30,6 +30,24 @@ pub const SKIPPED: &[&str] = &["sessions", "_sqlx_migrations"];
 /// Rows handed to the engine per insert statement on restore.
 pub const BATCH_ROWS: usize = 500;
 
+/// The highest migration applied (the schema version a backup records and needs).
+pub const SCHEMA_SQL: &str = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success";
+
+/// What makes a database "in use" for a restore: accounts, people or audit entries.
+pub const HELD_SQL: &str = "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM people) \
+     + (SELECT COUNT(*) FROM audit_log)";
+
+/// Refuses a restore into a database that holds anything of [`HELD_SQL`]'s.
+pub fn refuse_if_held(held: i64) -> Result<()> {
+    if held > 0 {
+        return Err(StorageError::Rule(format!(
+            "this database already holds Linkwork data ({held} accounts, people and audit \
+             entries): restore only into a new, empty database"
+        )));
+    }
+    Ok(())
+}
+
 /// What a backup says about itself.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BackupHeader {
