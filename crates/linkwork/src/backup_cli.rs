@@ -51,27 +51,37 @@ impl<S: RestoreSource> RestoreSource for Progress<S> {
     }
 }
 
-/// Writes the backup beside its final name and renames it into place once whole, so a
-/// file under the final name is always complete.
+/// Writes the backup beside its final name and links it into place once whole, so a file
+/// under the final name is always complete and never replaces another. Only the owner may
+/// read it: it holds every person's record.
 pub async fn backup(store: &dyn Storage, path: &Path) -> Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
     if path.exists() {
         bail!("{} already exists: choose another path", path.display());
     }
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("could not create {}", parent.display()))?;
-    }
-    let partial = path.with_extension("partial");
-    let file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&partial)
-        .with_context(|| format!("could not create {}", partial.display()))?;
     let header = BackupHeader {
         engine: store.engine_name().into(),
         schema: store.schema_version().await?,
         created_at: chrono::Utc::now(),
     };
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(parent)
+        .with_context(|| format!("could not create {}", parent.display()))?;
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    let file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&partial)
+        .with_context(|| format!("could not create {}", partial.display()))?;
     let written = async {
         let mut sink = Progress {
             inner: BackupWriter::new(BufWriter::new(file), &header)?,
@@ -82,17 +92,15 @@ pub async fn backup(store: &dyn Storage, path: &Path) -> Result<()> {
         let (out, tables, rows) = sink.inner.finish()?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
+        // A hard link fails rather than replace a file that appeared meanwhile.
+        std::fs::hard_link(&partial, path)
+            .with_context(|| format!("could not create {}", path.display()))?;
+        File::open(parent)?.sync_all()?;
         anyhow::Ok((tables, rows))
     }
     .await;
-    let (tables, rows) = match written {
-        Ok(counts) => counts,
-        Err(e) => {
-            let _ = std::fs::remove_file(&partial);
-            return Err(e.context("the backup was not written"));
-        }
-    };
-    std::fs::rename(&partial, path)?;
+    let _ = std::fs::remove_file(&partial);
+    let (tables, rows) = written.map_err(|e| e.context("the backup was not written"))?;
     println!(
         "Backup written to {}: {tables} tables, {rows} rows, {} schema {}.",
         path.display(),

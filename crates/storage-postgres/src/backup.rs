@@ -112,6 +112,11 @@ pub(crate) async fn restore(pool: &PgPool, source: &mut (dyn RestoreSource + Sen
         .await
         .map_err(backend)?;
     }
+    sqlx::query("UPDATE dir_generation SET generation = GREATEST(generation, $1)")
+        .bind(backup::generation_after_restore())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
     tx.commit().await.map_err(backend)?;
     Ok(restored)
 }

@@ -127,6 +127,11 @@ pub(crate) async fn restore(
             .map_err(|e| StorageError::Rule(format!("restoring {table}: {e}")))?;
         restored += rows.len() as u64;
     }
+    sqlx::query("UPDATE dir_generation SET generation = MAX(generation, ?)")
+        .bind(backup::generation_after_restore())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
     tx.commit().await.map_err(backend)?;
     Ok(restored)
 }

@@ -37,6 +37,12 @@ pub const SCHEMA_SQL: &str = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrat
 pub const HELD_SQL: &str = "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM people) \
      + (SELECT COUNT(*) FROM audit_log)";
 
+/// Moves the directory's generation past every search index built before the restore (any
+/// node's index of the old or another database), so each node rebuilds its index.
+pub fn generation_after_restore() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
 /// Refuses a restore into a database that holds anything of [`HELD_SQL`]'s.
 pub fn refuse_if_held(held: i64) -> Result<()> {
     if held > 0 {
@@ -192,91 +198,153 @@ pub struct CheckedBackup {
     pub rows: u64,
 }
 
-/// Reads a backup through and checks it is a whole, unaltered Linkwork backup: the magic
-/// line, only T/R lines, a table before any row, no table twice, and an END line whose
-/// counts and SHA-256 match. Nothing is restored from a file that fails this.
-pub fn check(input: impl BufRead) -> Result<CheckedBackup> {
-    let mut lines = input.split(b'\n');
-    let first = match lines.next() {
-        Some(Ok(l)) => l,
-        Some(Err(e)) => return Err(bad(format!("could not read the file: {e}"))),
-        None => return Err(bad("the file is empty: it is not a Linkwork backup")),
-    };
-    let Some(head) = first.strip_prefix(MAGIC.as_bytes()) else {
-        return Err(bad(
-            "this is not a Linkwork backup (it does not begin with LINKWORK-BACKUP 1)",
-        ));
-    };
-    let header: BackupHeader = serde_json::from_slice(head)
-        .map_err(|e| bad(format!("the backup's first line is damaged: {e}")))?;
-    let mut hash = Sha256::new();
-    hash.update(&first);
-    hash.update(b"\n");
-    let (mut tables, mut rows) = (0u64, 0u64);
-    let mut seen = BTreeSet::new();
-    let mut in_table = false;
-    for (n, line) in lines.enumerate() {
-        let line = line.map_err(|e| bad(format!("could not read the file: {e}")))?;
-        let at = n + 2;
+enum Item {
+    Table(String),
+    Row(String),
+}
+
+/// Reads a backup line by line, checking as it goes: the magic line, only T and R lines, a
+/// table before any row, no table twice, each row one JSON object, and an END line whose
+/// counts and SHA-256 match what came before, with nothing after it. [`check`] and the
+/// restore both read through this, so what is restored is exactly what was checked.
+struct Lines<R: BufRead> {
+    lines: std::io::Split<R>,
+    header: BackupHeader,
+    hash: Sha256,
+    tables: u64,
+    rows: u64,
+    seen: BTreeSet<String>,
+    in_table: bool,
+    at: usize,
+    ended: bool,
+}
+
+impl<R: BufRead> Lines<R> {
+    fn open(input: R) -> Result<Self> {
+        let mut lines = input.split(b'\n');
+        let first = match lines.next() {
+            Some(Ok(l)) => l,
+            Some(Err(e)) => return Err(bad(format!("could not read the file: {e}"))),
+            None => return Err(bad("the file is empty: it is not a Linkwork backup")),
+        };
+        let Some(head) = first.strip_prefix(MAGIC.as_bytes()) else {
+            return Err(bad(
+                "this is not a Linkwork backup (it does not begin with LINKWORK-BACKUP 1)",
+            ));
+        };
+        let header: BackupHeader = serde_json::from_slice(head)
+            .map_err(|e| bad(format!("the backup's first line is damaged: {e}")))?;
+        let mut hash = Sha256::new();
+        hash.update(&first);
+        hash.update(b"\n");
+        Ok(Self {
+            lines,
+            header,
+            hash,
+            tables: 0,
+            rows: 0,
+            seen: BTreeSet::new(),
+            in_table: false,
+            at: 1,
+            ended: false,
+        })
+    }
+
+    /// The next table or row; `None` once the END line has been read and found right.
+    fn next(&mut self) -> Result<Option<Item>> {
+        let line = match self.lines.next() {
+            None if self.ended => return Ok(None),
+            None => return Err(bad(
+                "the backup is incomplete: it has no END line (was it cut short while copying?)",
+            )),
+            Some(Err(e)) => return Err(bad(format!("could not read the file: {e}"))),
+            Some(Ok(_)) if self.ended => {
+                return Err(bad(
+                    "the backup is damaged: there is more after its END line",
+                ))
+            }
+            Some(Ok(l)) => l,
+        };
+        self.at += 1;
         if let Some(end) = line.strip_prefix(b"END ") {
             let trailer: Trailer = serde_json::from_slice(end)
                 .map_err(|e| bad(format!("the backup's END line is damaged: {e}")))?;
-            let sum = hex::encode(hash.finalize());
+            let sum = hex::encode(self.hash.clone().finalize());
             if trailer.sha256 != sum {
                 return Err(bad(
                     "the backup is damaged: its contents do not match its checksum",
                 ));
             }
-            if trailer.tables != tables || trailer.rows != rows {
+            if trailer.tables != self.tables || trailer.rows != self.rows {
                 return Err(bad(format!(
-                    "the backup is damaged: it says {} tables and {} rows but holds {tables} and {rows}",
-                    trailer.tables, trailer.rows
+                    "the backup is damaged: it says {} tables and {} rows but holds {} and {}",
+                    trailer.tables, trailer.rows, self.tables, self.rows
                 )));
             }
-            return Ok(CheckedBackup {
-                header,
-                tables,
-                rows,
-            });
+            self.ended = true;
+            return self.next();
         }
-        hash.update(&line);
-        hash.update(b"\n");
+        self.hash.update(&line);
+        self.hash.update(b"\n");
+        let at = self.at;
         if let Some(name) = line.strip_prefix(b"T ") {
-            let name = String::from_utf8_lossy(name).into_owned();
-            if !seen.insert(name.clone()) {
+            let name = String::from_utf8(name.to_vec())
+                .map_err(|_| bad(format!("the backup is damaged at line {at}: not UTF-8")))?;
+            if !self.seen.insert(name.clone()) {
                 return Err(bad(format!(
                     "the backup is damaged: table {name} appears twice"
                 )));
             }
-            tables += 1;
-            in_table = true;
-        } else if line.starts_with(b"R ") && in_table {
-            rows += 1;
+            self.tables += 1;
+            self.in_table = true;
+            Ok(Some(Item::Table(name)))
+        } else if let (Some(row), true) = (line.strip_prefix(b"R "), self.in_table) {
+            if serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(row).is_err() {
+                if self.lines.next().is_none() {
+                    return Err(bad(
+                        "the backup is incomplete: it ends part-way through a row (was it cut short while copying?)",
+                    ));
+                }
+                return Err(bad(format!(
+                    "the backup is damaged at line {at}: a row that is not one JSON object"
+                )));
+            }
+            self.rows += 1;
+            let row = String::from_utf8(row.to_vec())
+                .map_err(|_| bad(format!("the backup is damaged at line {at}: not UTF-8")))?;
+            Ok(Some(Item::Row(row)))
         } else {
-            return Err(bad(format!(
+            Err(bad(format!(
                 "the backup is damaged at line {at}: not a table or a row"
-            )));
+            )))
         }
     }
-    Err(bad(
-        "the backup is incomplete: it has no END line (was it cut short while copying?)",
-    ))
 }
 
-/// Reads a checked backup's rows back in batches.
+/// Reads a backup through and checks it is a whole, unaltered Linkwork backup (see
+/// [`Lines`]). Nothing is restored from a file that fails this.
+pub fn check(input: impl BufRead) -> Result<CheckedBackup> {
+    let mut lines = Lines::open(input)?;
+    while lines.next()?.is_some() {}
+    Ok(CheckedBackup {
+        header: lines.header,
+        tables: lines.tables,
+        rows: lines.rows,
+    })
+}
+
+/// Reads a backup's rows back in batches, checking every line again as it goes: a file
+/// changed since [`check`] fails at its END line, before the restore commits.
 pub struct BackupReader<R: BufRead + Send> {
-    lines: std::io::Split<R>,
+    lines: Lines<R>,
     table: Option<String>,
     pending_table: Option<String>,
 }
 
 impl<R: BufRead + Send> BackupReader<R> {
-    /// Skips the header line; call [`check`] on the same file first.
     pub fn new(input: R) -> Result<Self> {
-        let mut lines = input.split(b'\n');
-        lines.next();
         Ok(Self {
-            lines,
+            lines: Lines::open(input)?,
             table: None,
             pending_table: None,
         })
@@ -289,24 +357,19 @@ impl<R: BufRead + Send> RestoreSource for BackupReader<R> {
             self.table = Some(t);
         }
         let mut rows = Vec::new();
-        for line in self.lines.by_ref() {
-            let line = line.map_err(|e| bad(format!("could not read the file: {e}")))?;
-            let text = String::from_utf8(line)
-                .map_err(|_| bad("the backup is damaged: a line is not UTF-8"))?;
-            if let Some(name) = text.strip_prefix("T ") {
-                if rows.is_empty() {
-                    self.table = Some(name.to_string());
-                    continue;
-                }
-                self.pending_table = Some(name.to_string());
-                break;
-            } else if let Some(row) = text.strip_prefix("R ") {
-                rows.push(row.to_string());
-                if rows.len() >= BATCH_ROWS {
+        while let Some(item) = self.lines.next()? {
+            match item {
+                Item::Table(name) if rows.is_empty() => self.table = Some(name),
+                Item::Table(name) => {
+                    self.pending_table = Some(name);
                     break;
                 }
-            } else if text.starts_with("END ") {
-                break;
+                Item::Row(row) => {
+                    rows.push(row);
+                    if rows.len() >= BATCH_ROWS {
+                        break;
+                    }
+                }
             }
         }
         if rows.is_empty() {
@@ -359,6 +422,24 @@ mod tests {
         while let Some((t, rows)) = r.next_batch().unwrap() {
             got.push((t, rows.len()));
         }
+        // A file changed after it was checked fails while being read back.
+        let changed =
+            String::from_utf8(file.clone())
+                .unwrap()
+                .replacen("\"a_id\":2", "\"a_id\":7", 1);
+        let mut r = BackupReader::new(changed.as_bytes()).unwrap();
+        let mut failed = false;
+        loop {
+            match r.next_batch() {
+                Ok(Some(_)) => {}
+                Ok(None) => break,
+                Err(_) => {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        assert!(failed, "a changed file read back without complaint");
         assert_eq!(
             got,
             vec![("a".into(), BATCH_ROWS), ("a".into(), 3), ("b".into(), 1)]
@@ -379,6 +460,15 @@ mod tests {
         assert!(err.contains("not a Linkwork backup"), "{err}");
         let err = check(&b""[..]).unwrap_err().to_string();
         assert!(err.contains("empty"), "{err}");
+        let trailing = format!("{text}R {{\"id\": 9}}\n");
+        let err = check(trailing.as_bytes()).unwrap_err().to_string();
+        assert!(err.contains("after its END"), "{err}");
+        let mut w = BackupWriter::new(Vec::new(), &header()).unwrap();
+        w.table("a").unwrap();
+        w.row("{\"id\":1},{\"id\":2}").unwrap();
+        let two = w.finish().unwrap().0;
+        let err = check(&two[..]).unwrap_err().to_string();
+        assert!(err.contains("not one JSON object"), "{err}");
     }
 
     #[test]

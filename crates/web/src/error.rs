@@ -51,7 +51,7 @@ impl AppError {
             AppError::Stale | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Timeout => StatusCode::REQUEST_TIMEOUT,
+            AppError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -85,7 +85,7 @@ impl AppError {
             ),
             AppError::Timeout => (
                 "That took too long",
-                "Linkwork stopped waiting for this request, and nothing from it was saved. Check your connection and try again.".into(),
+                "Linkwork stopped waiting for this request. Anything not already confirmed as saved was not saved: check the record, then try again.".into(),
             ),
             AppError::Internal(_) => ("Sorry, there is a problem with the service", "Try again later. Nothing was saved.".into()),
         }

@@ -62,7 +62,7 @@ pub struct WebConfig {
     /// kept-alive connection), or the connection is closed: slow-header attacks hold nothing.
     pub header_read_timeout: Duration,
     /// A request (reading its body and answering it) taking longer than this is stopped
-    /// with 408 and its transaction rolled back.
+    /// with 503 and the connection closed (five times as long for the directory import).
     pub request_timeout: Duration,
 }
 
@@ -688,6 +688,13 @@ async fn serve_inner(
     drop(listener);
     let _ = closing.send(true);
     drop(closed);
-    closing.closed().await;
+    // Requests in flight get half a minute; a client that stops reading does not hold
+    // the shutdown for ever.
+    if tokio::time::timeout(Duration::from_secs(30), closing.closed())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after 30 s; shutting down anyway");
+    }
     Ok(())
 }

@@ -667,6 +667,11 @@ async fn oversized_bodies_are_refused() {
         reqwest::StatusCode::PAYLOAD_TOO_LARGE,
         "a 300 KiB form"
     );
+    assert!(
+        page.body.contains("up to 256 KiB in a form"),
+        "{}",
+        page.body
+    );
     let res = reqwest::Client::new()
         .post(format!("{}/api/v1/people", app.base))
         .bearer_auth(&w.tokens["lw"].0)
@@ -703,7 +708,7 @@ async fn oversized_bodies_are_refused() {
 }
 
 /// Slow clients hold nothing: headers not sent within the header timeout close the
-/// connection; a body trickled past the request timeout gets 408 and saves nothing.
+/// connection; a body trickled past the request timeout gets 503, the connection closed.
 #[tokio::test]
 async fn slow_clients_are_cut_off() {
     use std::time::{Duration, Instant};
@@ -748,7 +753,11 @@ async fn slow_clients_are_cut_off() {
     .unwrap();
     let answer = read_all(&mut slow).await;
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer}"
+    );
     assert!(answer.contains("That took too long"), "{answer}");
 
     // Everyone else is still served.

@@ -125,7 +125,9 @@ async fn issue(
             form.get("client_secret").to_string(),
         )
     });
-    let found = if id.is_empty() || id.len() > 100 {
+    // An id no client can have (empty, over-long, or with a NUL, which no database stores)
+    // is a failed sign-in like any other, counted towards the address's limit.
+    let found = if id.is_empty() || id.len() > 100 || id.contains('\0') {
         None
     } else {
         state.store.api_client_for_sign_in(&id).await?

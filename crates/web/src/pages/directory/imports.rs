@@ -46,7 +46,7 @@ pub async fn import(
     let (mut csrf, mut file, mut name) = (String::new(), Vec::new(), String::new());
     while let Some(field) = multipart.next_field().await.map_err(upload_error)? {
         match field.name() {
-            Some("_csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("_csrf") => csrf = field.text().await.map_err(upload_error)?,
             Some("file") => {
                 name = field
                     .file_name()
