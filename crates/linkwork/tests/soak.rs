@@ -64,7 +64,7 @@ async fn session(
                     StatusCode::OK,
                 )
             }
-            8 | 5..=7 => (
+            5..=8 => (
                 "directory search".into(),
                 b.get("/directory?q=walk").await,
                 StatusCode::OK,
