@@ -368,7 +368,16 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
             crate::directory_cli::bench_search(services, queries.max(1)).await?;
         }
         Command::Backup { path } => {
-            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            // Opening a SQLite URL creates the file: backing up a data directory with no
+            // database would otherwise write an empty backup without a word.
+            let url = cfg.database_url();
+            if let Some(file) = url.strip_prefix("sqlite://") {
+                let file = file.split('?').next().unwrap_or(file);
+                if !std::path::Path::new(file).exists() {
+                    bail!("there is no Linkwork database at {file}: check --data-dir or --database-url");
+                }
+            }
+            let store = crate::open_storage(&url, cfg.pg_max_connections).await?;
             let path = path.unwrap_or_else(|| {
                 cfg.data_dir.join("backups").join(format!(
                     "linkwork-{}.lwbackup",

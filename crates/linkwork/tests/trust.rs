@@ -265,6 +265,11 @@ async fn backup_and_restore_on_sqlite() {
     let empty = url("empty.db");
     let (ok, out) = linkwork(&empty, &["migrate"]);
     assert!(ok, "{out}");
+    // A data directory with no database is not backed up as an empty one.
+    let nowhere = dir.path().join("nowhere.lwbackup");
+    let (ok, out) = linkwork(&url("missing.db"), &["backup", nowhere.to_str().unwrap()]);
+    assert!(!ok && out.contains("no Linkwork database"), "{out}");
+    assert!(!nowhere.exists() && !dir.path().join("missing.db").exists());
     backup_round_trip("sqlite", &url("source.db"), &url("target.db"), &empty).await;
 }
 

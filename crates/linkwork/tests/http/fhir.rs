@@ -869,7 +869,7 @@ async fn fhir_api(engine: Engine) {
         }
     }
     storage_tests::figure(&format!(
-        "FHIR authorisation checks: {} routes × 4 callers = {checked} checks",
+        "FHIR authorisation checks ({engine:?}): {} routes × 4 callers = {checked} checks",
         fhir_routes.len()
     ));
 
