@@ -61,6 +61,25 @@ enum BenchCommand {
         #[arg(long, default_value_t = 500)]
         queries: usize,
     },
+    /// Load a running Linkwork on this machine as signed-in link workers (a realistic mix,
+    /// about one request in ten a write) and print throughput and latency per route.
+    Load {
+        /// The server, on this machine (e.g. http://127.0.0.1:8080).
+        #[arg(long)]
+        url: String,
+        /// Concurrent link workers.
+        #[arg(long, default_value_t = 50)]
+        users: usize,
+        /// Seconds to run the mix for.
+        #[arg(long, default_value_t = 30)]
+        duration: u64,
+        /// The server's process id, to report its peak memory.
+        #[arg(long)]
+        pid: Option<u32>,
+        /// An account to sign in as, email:password (repeatable). Default: the demo's link workers.
+        #[arg(long = "login")]
+        logins: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -366,6 +385,44 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
             command: BenchCommand::Search { services, queries },
         } => {
             crate::directory_cli::bench_search(services, queries.max(1)).await?;
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Load {
+                    url,
+                    users,
+                    duration,
+                    pid,
+                    logins,
+                },
+        } => {
+            let logins = if logins.is_empty() {
+                crate::demo::LOGINS
+                    .iter()
+                    .filter(|(role, ..)| *role == domain::Role::LinkWorker)
+                    .map(|(_, email, password, _)| (email.to_string(), password.to_string()))
+                    .collect()
+            } else {
+                logins
+                    .iter()
+                    .map(|l| {
+                        l.split_once(':')
+                            .map(|(e, p)| (e.to_string(), p.to_string()))
+                            .ok_or_else(|| anyhow!("--login takes email:password, not {l}"))
+                    })
+                    .collect::<Result<Vec<_>>>()?
+            };
+            if users == 0 || duration == 0 {
+                bail!("--users and --duration must be at least 1");
+            }
+            crate::bench_load::run(crate::bench_load::LoadPlan {
+                url,
+                users,
+                duration: std::time::Duration::from_secs(duration),
+                pid,
+                logins,
+            })
+            .await?;
         }
         Command::Backup { path } => {
             // Opening a SQLite URL creates the file: backing up a data directory with no

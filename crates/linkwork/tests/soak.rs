@@ -91,46 +91,8 @@ async fn soak_mixed_traffic_on_sqlite() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(20);
-    let dir = tempfile::tempdir().unwrap();
-    let bin = env!("CARGO_BIN_EXE_linkwork");
-    let seeded = Command::new(bin)
-        .args(["demo", "--no-serve", "--people", "200", "--data-dir"])
-        .arg(dir.path())
-        .env("LINKWORK_LOG", "warn")
-        .output()
-        .unwrap();
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = Command::new(bin)
-        .arg("--database-url")
-        .arg(format!("sqlite://{}", dir.path().join("demo.db").display()))
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["--listen", &format!("127.0.0.1:{port}"), "serve"])
-        .env("LINKWORK_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let (_dir, mut server, base) = demo_server(200).await;
     let pid = server.id();
-    let base = format!("http://127.0.0.1:{port}");
-    let until = Instant::now() + Duration::from_secs(60);
-    loop {
-        let ready = reqwest::get(format!("{base}/ready")).await;
-        if ready.is_ok_and(|r| r.status() == StatusCode::OK) {
-            break;
-        }
-        assert!(Instant::now() < until, "linkwork serve did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 
     let workers: Vec<_> = linkwork::demo::LOGINS
         .iter()
@@ -204,5 +166,103 @@ async fn soak_mixed_traffic_on_sqlite() {
         percentile(&took, 0.50),
         percentile(&took, 0.95),
         percentile(&took, 0.99),
+    ));
+}
+
+/// A demo PCN of `people` served by the real binary on a free loopback port.
+async fn demo_server(people: u32) -> (tempfile::TempDir, std::process::Child, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_linkwork");
+    let seeded = Command::new(bin)
+        .args([
+            "demo",
+            "--no-serve",
+            "--people",
+            &people.to_string(),
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .env("LINKWORK_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let server = Command::new(bin)
+        .arg("--database-url")
+        .arg(format!("sqlite://{}", dir.path().join("demo.db").display()))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--listen", &format!("127.0.0.1:{port}"), "serve"])
+        .env("LINKWORK_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        let ready = reqwest::get(format!("{base}/ready")).await;
+        if ready.is_ok_and(|r| r.status() == StatusCode::OK) {
+            break;
+        }
+        assert!(Instant::now() < until, "linkwork serve did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (dir, server, base)
+}
+
+/// `linkwork bench load` as a smoke test: a short run completes with no errors and prints
+/// its figures per route.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bench_load_runs_without_errors() {
+    let (_dir, mut server, base) = demo_server(60).await;
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_linkwork"))
+        .args([
+            "bench",
+            "load",
+            "--url",
+            &base,
+            "--users",
+            "8",
+            "--duration",
+            "5",
+        ])
+        .arg("--pid")
+        .arg(server.id().to_string())
+        .env("LINKWORK_LOG", "warn")
+        .output()
+        .await
+        .unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for route in [
+        "GET /today",
+        "GET /people/{id}",
+        "GET /episodes/{id}/match",
+        "POST /episodes/{id}/contacts",
+    ] {
+        assert!(text.contains(route), "no figures for {route}:\n{text}");
+    }
+    let summary = text
+        .lines()
+        .find(|l| l.contains("requests/s from"))
+        .unwrap();
+    assert!(summary.ends_with(", 0 errors"), "{summary}");
+    storage_tests::figure(&format!(
+        "Bench load smoke (debug build, 60-person PCN): {summary}"
     ));
 }
