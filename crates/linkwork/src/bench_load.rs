@@ -183,32 +183,15 @@ async fn worker(mut s: Session, n0: usize, stop: Arc<AtomicBool>) -> Stats {
                 ))
                 .await,
             ),
-            (16, Some(p)) | (17, Some(p)) => {
-                // Matching needs the person's episode, from their page (counted too).
-                let page = timed_get(
-                    &mut s,
-                    &mut stats,
-                    "GET /people/{id}",
-                    &format!("/people/{p}"),
-                )
-                .await;
-                match ids(&page, "href=\"/episodes/").first() {
-                    Some(ep) => (
-                        "GET /episodes/{id}/match",
-                        s.get(&format!("/episodes/{ep}/match")).await,
-                    ),
-                    None => continue,
-                }
-            }
+            (16, Some(p)) | (17, Some(p)) => match episode_of(&mut s, &mut stats, p).await {
+                Some(ep) => (
+                    "GET /episodes/{id}/match",
+                    s.get(&format!("/episodes/{ep}/match")).await,
+                ),
+                None => continue,
+            },
             (_, Some(p)) => {
-                let page = timed_get(
-                    &mut s,
-                    &mut stats,
-                    "GET /people/{id}",
-                    &format!("/people/{p}"),
-                )
-                .await;
-                let Some(ep) = ids(&page, "/episodes/").into_iter().next() else {
+                let Some(ep) = episode_of(&mut s, &mut stats, p).await else {
                     continue;
                 };
                 let form = timed_get(
@@ -256,6 +239,12 @@ async fn worker(mut s: Session, n0: usize, stop: Arc<AtomicBool>) -> Stats {
         record(&mut stats, route, started, result, StatusCode::OK);
     }
     stats
+}
+
+/// A person's episode, from their page (the page load counted like any other).
+async fn episode_of(s: &mut Session, stats: &mut Stats, person: &str) -> Option<String> {
+    let page = timed_get(s, stats, "GET /people/{id}", &format!("/people/{person}")).await;
+    ids(&page, "href=\"/episodes/").into_iter().next()
 }
 
 /// A GET on the way to something else, counted like any other; returns the page.
