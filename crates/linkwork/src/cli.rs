@@ -79,6 +79,9 @@ enum BenchCommand {
         /// An account to sign in as, email:password (repeatable). Default: the demo's link workers.
         #[arg(long = "login")]
         logins: Vec<String>,
+        /// Spread the default sign-ins over this many PCNs of `bench-data` (k ≥ 2 add +pcnk).
+        #[arg(long, default_value_t = 1)]
+        pcns: u32,
     },
 }
 
@@ -147,6 +150,22 @@ enum Command {
     Export {
         #[command(subcommand)]
         command: ExportCommand,
+    },
+    /// Generate synthetic data at PCN, ICB or national scale into a new, empty database,
+    /// for the benchmarks.
+    BenchData {
+        /// pcn (3,000 people), icb (190,000 people, 20,000 services) or national (1.25 million people).
+        #[arg(long, value_enum)]
+        scale: crate::bench_data::Scale,
+        /// The new database: sqlite://path or postgres://user:password@host/db.
+        #[arg(long)]
+        db: String,
+        /// How many PCNs, instead of the scale's.
+        #[arg(long)]
+        pcns: Option<u32>,
+        /// People per PCN, instead of the scale's.
+        #[arg(long)]
+        people: Option<u32>,
     },
     /// Benchmarks that print figures.
     Bench {
@@ -381,6 +400,23 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
             let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
             crate::directory_cli::export_oruk(store, out.as_deref()).await?;
         }
+        Command::BenchData {
+            scale,
+            db,
+            pcns,
+            people,
+        } => {
+            crate::bench_data::run(
+                crate::bench_data::DataPlan {
+                    scale,
+                    url: db,
+                    pcns,
+                    people,
+                },
+                cfg.pg_max_connections,
+            )
+            .await?;
+        }
         Command::Bench {
             command: BenchCommand::Search { services, queries },
         } => {
@@ -394,13 +430,19 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
                     duration,
                     pid,
                     logins,
+                    pcns,
                 },
         } => {
             let logins = if logins.is_empty() {
-                crate::demo::LOGINS
-                    .iter()
-                    .filter(|(role, ..)| *role == domain::Role::LinkWorker)
-                    .map(|(_, email, password, _)| (email.to_string(), password.to_string()))
+                (0..pcns.max(1))
+                    .flat_map(|k| {
+                        crate::demo::LOGINS
+                            .iter()
+                            .filter(|(role, ..)| *role == domain::Role::LinkWorker)
+                            .map(move |(_, email, password, _)| {
+                                (crate::bench_data::pcn_email(email, k), password.to_string())
+                            })
+                    })
                     .collect()
             } else {
                 logins

@@ -41,17 +41,17 @@ impl Rng {
     }
 }
 
-const GIVEN_F: &[&str] = &[
+pub(crate) const GIVEN_F: &[&str] = &[
     "Margaret", "Susan", "Linda", "Patricia", "Aisha", "Grace", "Olivia", "Zofia", "Fatima",
     "Emily", "Joan", "Sarah", "Priya", "Chloe", "Beverley", "Hannah", "Amira", "Lucy", "Irene",
     "Niamh",
 ];
-const GIVEN_M: &[&str] = &[
+pub(crate) const GIVEN_M: &[&str] = &[
     "John", "David", "Michael", "Mohammed", "Peter", "Daniel", "Kwame", "Tomasz", "Arjun",
     "George", "Stephen", "Liam", "Raymond", "Imran", "Callum", "Trevor", "Samuel", "Dennis",
     "Oliver", "Hassan",
 ];
-const FAMILY: &[&str] = &[
+pub(crate) const FAMILY: &[&str] = &[
     "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel",
     "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall",
     "Khan", "Wood", "Jackson", "Clarke", "Hussain", "Kowalski", "Begum", "Okafor", "Murphy",
@@ -312,8 +312,36 @@ fn referral(rng: &mut Rng, referrer: &str) -> ReferralDetails {
     }
 }
 
+/// How big a synthetic PCN to make.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    /// People referred.
+    pub people: u32,
+    /// Referrals are spread over this many days before today.
+    pub span_days: i64,
+    /// Services in the community directory.
+    pub services: usize,
+}
+
+impl Shape {
+    /// The demo: `people` referred over the last 18 months, 160 services.
+    pub fn demo(people: u32) -> Self {
+        Self {
+            people,
+            span_days: 548,
+            services: 160,
+        }
+    }
+}
+
 /// Fills an empty database with the demo PCN. Returns the number of people created.
 pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Result<u32> {
+    seed_shaped(store, Shape::demo(people), progress).await
+}
+
+/// Fills an empty database with a synthetic PCN of the given shape.
+pub async fn seed_shaped(store: &Arc<dyn Storage>, shape: Shape, progress: bool) -> Result<u32> {
+    let people = shape.people;
     let actor = Actor::system("demo");
     let pcn = store.create_pcn("Riverside Health PCN", "U99991").await?.id;
     let mut practices = Vec::new();
@@ -379,7 +407,7 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
             )
             .await?;
     }
-    crate::demo_directory::seed(store, garden).await?;
+    crate::demo_directory::seed(store, garden, shape.services).await?;
     let services = demo_services(store).await?;
     let ctx = crate::demo_journey::Ctx {
         store,
@@ -410,7 +438,7 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
         let days_ago = match target {
             Some(EpisodeState::Discharged) => 400,
             Some(_) => 60,
-            None => rng.range(0, 548),
+            None => rng.range(0, shape.span_days.max(1)),
         };
         let referred_at = now - Duration::days(days_ago) - Duration::minutes(rng.range(0, 600));
         let r = referral(&mut rng, "Dr Tom Whitfield");

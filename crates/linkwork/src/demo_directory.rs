@@ -505,12 +505,16 @@ pub async fn generate(store: &std::sync::Arc<dyn Storage>, count: usize) -> Resu
 }
 
 /// Seeds the demo directory; returns how many services were created.
-pub async fn seed(store: &std::sync::Arc<dyn Storage>, garden_partner: i64) -> Result<usize> {
+pub async fn seed(
+    store: &std::sync::Arc<dyn Storage>,
+    garden_partner: i64,
+    services: usize,
+) -> Result<usize> {
     let actor = Actor::system("demo");
     store.import_postcodes(&postcodes()).await?;
     let dir = Directory::open(store.clone(), None).await?;
     let today = directory::today();
-    let (mut parsed, mut listings, garden, orgs) = build(160);
+    let (mut parsed, mut listings, garden, orgs) = build(services);
     let mut n = parsed.services.len();
     // Fixed services the demo walkthrough relies on: free walks on Tuesdays for older people.
     for (i, (name, district, inward, min)) in [

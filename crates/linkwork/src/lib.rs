@@ -2,6 +2,7 @@
 //! demo, and the administrative commands. `main.rs` only parses the command line.
 
 pub mod backup_cli;
+pub mod bench_data;
 pub mod bench_load;
 pub mod cli;
 pub mod config;

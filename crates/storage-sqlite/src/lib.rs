@@ -43,11 +43,21 @@ impl SqliteStorage {
     /// Opens (creating if missing) the database at a `sqlite://path` URL and runs migrations.
     #[tracing::instrument(skip_all)]
     pub async fn open(url: &str) -> Result<Self> {
+        Self::open_with(url, SqliteSynchronous::Full).await
+    }
+
+    /// Opens a throwaway database that never waits for the disk (`synchronous = OFF`): for
+    /// generated data that is copied elsewhere and deleted, never for real records.
+    pub async fn open_scratch(url: &str) -> Result<Self> {
+        Self::open_with(url, SqliteSynchronous::Off).await
+    }
+
+    async fn open_with(url: &str, synchronous: SqliteSynchronous) -> Result<Self> {
         let opts = SqliteConnectOptions::from_str(url)
             .map_err(|e| StorageError::Backend(format!("bad SQLite URL {url}: {e}")))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Full)
+            .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let write = SqlitePoolOptions::new()
@@ -94,6 +104,60 @@ impl SqliteStorage {
                 "integrity check failed: {rows:?}"
             ))),
         }
+    }
+}
+
+/// A table as the schema declares it, for tools that copy rows between databases.
+#[derive(Debug, Clone)]
+pub struct TableFacts {
+    pub name: String,
+    /// Column names in order, with whether each is declared BOOLEAN.
+    pub columns: Vec<(String, bool)>,
+    /// The integer primary key column, if the table has one.
+    pub key: Option<String>,
+    /// (column, referenced table) for each foreign key.
+    pub foreign_keys: Vec<(String, String)>,
+}
+
+impl SqliteStorage {
+    /// Every table's columns, key and foreign keys.
+    pub async fn table_facts(&self) -> Result<Vec<TableFacts>> {
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+             ORDER BY name",
+        )
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?;
+        let mut out = Vec::new();
+        for name in names {
+            let cols: Vec<(String, String, i64)> =
+                sqlx::query_as("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid")
+                    .bind(&name)
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(backend)?;
+            let key = match cols.iter().filter(|c| c.2 > 0).collect::<Vec<_>>()[..] {
+                [(col, ty, _)] if ty.eq_ignore_ascii_case("INTEGER") => Some(col.clone()),
+                _ => None,
+            };
+            let foreign_keys: Vec<(String, String)> =
+                sqlx::query_as("SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?)")
+                    .bind(&name)
+                    .fetch_all(&self.read)
+                    .await
+                    .map_err(backend)?;
+            out.push(TableFacts {
+                columns: cols
+                    .into_iter()
+                    .map(|(c, ty, _)| (c, ty.eq_ignore_ascii_case("BOOLEAN")))
+                    .collect(),
+                name,
+                key,
+                foreign_keys,
+            });
+        }
+        Ok(out)
     }
 }
 
