@@ -70,6 +70,12 @@ impl SqliteStorage {
             write,
         };
         store.migrate().await?;
+        // Table statistics for the query planner, refreshed where they are missing or stale
+        // (SQLite bounds the work). Readers opened below plan with them.
+        sqlx::query("PRAGMA optimize = 0x10002")
+            .execute(&store.write)
+            .await
+            .map_err(backend)?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(opts.read_only(true))

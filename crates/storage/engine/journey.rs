@@ -511,10 +511,14 @@ impl JourneyStore for Store {
         before: DateTime<Utc>,
     ) -> Result<Vec<EpisodeRecord>> {
         let rows = sqlx::query(
-            "SELECT r.* FROM episode_records r JOIN episodes e ON e.id = r.episode_id
-             WHERE r.pcn_id = $1 AND r.kind = $2 AND e.link_worker_id = $3 AND r.due_at < $4
+            // From the worker's open episodes to each one's latest record of the kind: a
+            // few index lookups however long the PCN's history.
+            "SELECT r.* FROM episodes e
+             JOIN episode_records r ON r.id =
+                 (SELECT MAX(r2.id) FROM episode_records r2 WHERE r2.episode_id = e.id AND r2.kind = $2)
+             WHERE e.pcn_id = $1 AND e.link_worker_id = $3
                AND e.state NOT IN ('declined', 'unable_to_contact', 'discharged')
-               AND r.id = (SELECT MAX(r2.id) FROM episode_records r2 WHERE r2.episode_id = r.episode_id AND r2.kind = $2)
+               AND r.pcn_id = $1 AND r.due_at < $4
              ORDER BY r.due_at, r.id",
         )
         .bind(pcn)
