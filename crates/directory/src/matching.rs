@@ -50,7 +50,38 @@ fn km(m: f64) -> String {
     }
 }
 
-fn consider(f: &Facts, p: &MatchProfile) -> Option<Match> {
+/// Why a service is proposed and what to check: written only for the services shown, so
+/// scoring thousands of services allocates nothing.
+struct Notes {
+    explain: bool,
+    /// Needs and interests the service helps with.
+    helps: usize,
+    reasons: Vec<String>,
+    cautions: Vec<String>,
+}
+
+impl Notes {
+    fn reason(&mut self, text: impl FnOnce() -> String) {
+        if self.explain {
+            self.reasons.push(text());
+        }
+    }
+    fn caution(&mut self, text: impl FnOnce() -> String) {
+        if self.explain {
+            self.cautions.push(text());
+        }
+    }
+}
+
+/// A service's score for the person, with its distance from their home, or `None` when it
+/// is not proposed at all.
+/// `lang` is the person's language when not English, lower-cased.
+fn consider(
+    f: &Facts,
+    p: &MatchProfile,
+    lang: Option<&str>,
+    n: &mut Notes,
+) -> Option<(f64, Option<f64>)> {
     if f.retired || !matches!(f.status.as_str(), "active" | "temporarily closed") {
         return None;
     }
@@ -63,17 +94,15 @@ fn consider(f: &Facts, p: &MatchProfile) -> Option<Match> {
         return None;
     }
     let mut score = 0.0;
-    let mut reasons = vec![];
-    let mut cautions = vec![];
     // Needs and interests: a service must help with at least one to be proposed.
     for (need, weight) in &p.needs {
-        let helps: Vec<&Category> = Category::for_need(*need)
+        if let Some(c) = Category::for_need(*need)
             .iter()
-            .filter(|c| f.categories.contains(c))
-            .collect();
-        if let Some(c) = helps.first() {
+            .find(|c| f.categories.contains(c))
+        {
             score += 10.0 * f64::from(*weight) / 3.0;
-            reasons.push(format!(
+            n.helps += 1;
+            n.reason(|| format!(
                 "Helps with {} ({})",
                 need.label().to_lowercase(),
                 c.label().to_lowercase()
@@ -83,13 +112,11 @@ fn consider(f: &Facts, p: &MatchProfile) -> Option<Match> {
     for i in &p.interests {
         if f.categories.contains(i) {
             score += 8.0;
-            reasons.push(format!(
-                "Matches their interest in {}",
-                i.label().to_lowercase()
-            ));
+            n.helps += 1;
+            n.reason(|| format!("Matches their interest in {}", i.label().to_lowercase()));
         }
     }
-    if reasons.is_empty() {
+    if n.helps == 0 {
         return None;
     }
     let distance = p.near.and_then(|near| {
@@ -102,91 +129,82 @@ fn consider(f: &Facts, p: &MatchProfile) -> Option<Match> {
         (Some(_), Some(d)) if d > p.max_distance_m => return None,
         (Some(_), Some(d)) => {
             score += 8.0 * (1.0 - d / p.max_distance_m.max(1.0));
-            reasons.push(format!("{} from their home", km(d)));
+            n.reason(|| format!("{} from their home", km(d)));
         }
         (Some(_), None) if !f.points.is_empty() => {
-            cautions.push("Venue location not known: check how far it is".into());
+            n.caution(|| "Venue location not known: check how far it is".into());
         }
         _ => {}
     }
     if f.free {
         score += 2.0;
-        reasons.push("Free".into());
+        n.reason(|| "Free".into());
     }
     if let Some(age) = p.age {
         if f.min_age.is_some() || f.max_age.is_some() {
             score += 1.0;
-            reasons.push(format!("Open to people aged {age:.0}"));
+            n.reason(|| format!("Open to people aged {age:.0}"));
         }
     }
     if !p.days.is_empty() {
         let wanted: u8 = p.days.iter().fold(0, |b, d| b | (1u8 << d.index()));
-        let runs: Vec<&str> = Weekday::ALL
+        let runs: u8 = Weekday::ALL
             .iter()
-            .filter(|d| {
-                let bit = 1u8 << d.index();
+            .map(|d| 1u8 << d.index())
+            .filter(|bit| {
                 wanted & bit != 0
                     && f.sessions
                         .iter()
                         .any(|(days, _, _)| *days == 0 || days & bit != 0)
             })
-            .map(|d| d.label())
-            .collect();
-        if runs.is_empty() {
+            .fold(0, |b, bit| b | bit);
+        if runs == 0 {
             if f.sessions.is_empty() {
-                cautions.push("No timetable listed: check when it runs".into());
+                n.caution(|| "No timetable listed: check when it runs".into());
             } else {
                 return None;
             }
         } else {
             score += 3.0;
-            reasons.push(format!("Runs on {}", runs.join(", ")));
+            n.reason(|| {
+                let days: Vec<&str> = Weekday::ALL
+                    .iter()
+                    .filter(|d| runs & (1u8 << d.index()) != 0)
+                    .map(|d| d.label())
+                    .collect();
+                format!("Runs on {}", days.join(", "))
+            });
         }
     }
-    if let Some(lang) = p.language.as_ref().map(|l| l.trim().to_lowercase()) {
-        if !lang.is_empty() && lang != "english" {
-            if f.languages.contains(&lang) {
-                score += 5.0;
-                reasons.push(format!("Offered in {}", titlecase(&lang)));
-            } else {
-                cautions.push(format!(
-                    "{} not listed: an interpreter may be needed",
-                    titlecase(&lang)
-                ));
-            }
+    if let Some(lang) = lang {
+        if f.languages.iter().any(|l| l == lang) {
+            score += 5.0;
+            n.reason(|| format!("Offered in {}", titlecase(lang)));
+        } else {
+            n.caution(|| format!("{} not listed: an interpreter may be needed", titlecase(lang)));
         }
     }
     for a in &p.access {
         if f.access.contains(a) {
             score += 2.0;
-            reasons.push(a.label().to_string());
+            n.reason(|| a.label().to_string());
         } else {
             score -= 2.0;
-            cautions.push(format!("{} not listed", a.label()));
+            n.caution(|| format!("{} not listed", a.label()));
         }
     }
     match f.capacity {
         ServiceCapacity::Accepting => {
             score += 3.0;
-            reasons.push("Taking new people".into());
+            n.reason(|| "Taking new people".into());
         }
-        ServiceCapacity::WaitingList => cautions.push("Has a waiting list".into()),
+        ServiceCapacity::WaitingList => n.caution(|| "Has a waiting list".into()),
         ServiceCapacity::Full => {
             score -= 15.0;
-            cautions.push("Full at the moment".into());
+            n.caution(|| "Full at the moment".into());
         }
     }
-    Some(Match {
-        id: f.id.clone(),
-        name: f.name.clone(),
-        organization: f.organization.clone(),
-        score,
-        distance_m: distance,
-        takes_referrals: f.referral_mode == ReferralMode::Referral,
-        capacity: f.capacity,
-        reasons,
-        cautions,
-    })
+    Some((score, distance))
 }
 
 fn titlecase(s: &str) -> String {
@@ -199,15 +217,52 @@ fn titlecase(s: &str) -> String {
 impl SearchIndex {
     /// Services proposed for a person, best first.
     pub fn match_services(&self, p: &MatchProfile) -> Vec<Match> {
-        let mut out: Vec<Match> =
-            self.with_facts(|facts| facts.iter().filter_map(|f| consider(f, p)).collect());
-        out.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.name.cmp(&b.name))
-        });
-        out.truncate(p.limit.max(1));
-        out
+        let lang = p
+            .language
+            .as_ref()
+            .map(|l| l.trim().to_lowercase())
+            .filter(|l| !l.is_empty() && l != "english");
+        let lang = lang.as_deref();
+        self.with_facts(|facts| {
+            let mut quiet = Notes {
+                explain: false,
+                helps: 0,
+                reasons: Vec::new(),
+                cautions: Vec::new(),
+            };
+            let mut ranked: Vec<(f64, &Facts)> = facts
+                .iter()
+                .filter_map(|f| {
+                    quiet.helps = 0;
+                    consider(f, p, lang, &mut quiet).map(|(score, _)| (score, f))
+                })
+                .collect();
+            ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+            ranked.truncate(p.limit.max(1));
+            ranked
+                .into_iter()
+                .filter_map(|(_, f)| {
+                    let mut n = Notes {
+                        explain: true,
+                        helps: 0,
+                        reasons: Vec::new(),
+                        cautions: Vec::new(),
+                    };
+                    let (score, distance) = consider(f, p, lang, &mut n)?;
+                    Some(Match {
+                        id: f.id.clone(),
+                        name: f.name.clone(),
+                        organization: f.organization.clone(),
+                        score,
+                        distance_m: distance,
+                        takes_referrals: f.referral_mode == ReferralMode::Referral,
+                        capacity: f.capacity,
+                        reasons: n.reasons,
+                        cautions: n.cautions,
+                    })
+                })
+                .collect()
+        })
     }
 }
 

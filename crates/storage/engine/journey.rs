@@ -721,6 +721,28 @@ impl JourneyStore for Store {
         rows.iter().map(connection).collect()
     }
 
+    async fn overdue_referrals(
+        &self,
+        pcn: i64,
+        link_worker_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Connection>> {
+        let rows = sqlx::query(
+            "SELECT c.* FROM connections c JOIN episodes e ON e.id = c.episode_id
+             WHERE c.pcn_id = $1 AND c.kind = 'referral' AND c.status = 'requested'
+               AND c.due_at < $3
+               AND (e.link_worker_id = $2 OR c.created_by = $2)
+             ORDER BY c.created_at, c.id",
+        )
+        .bind(pcn)
+        .bind(link_worker_id)
+        .bind(now)
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(connection).collect()
+    }
+
     async fn update_connection(
         &self,
         scope: ConnectionScope,

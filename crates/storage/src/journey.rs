@@ -266,6 +266,14 @@ pub trait JourneyStore: Send + Sync {
         pcn: i64,
         link_worker_id: Option<i64>,
     ) -> Result<Vec<Connection>>;
+    /// Of those, a link worker's requests still unanswered after their due time (what
+    /// `Connection::is_overdue` says), oldest first.
+    async fn overdue_referrals(
+        &self,
+        pcn: i64,
+        link_worker_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Connection>>;
     /// Moves a connection on; the domain decides what each side may do.
     async fn update_connection(
         &self,

@@ -106,8 +106,7 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
             })
         })
         .collect();
-    let open = state.store.open_referrals(pcn, Some(me)).await?;
-    let overdue_list: Vec<_> = open.into_iter().filter(|c| c.is_overdue(now)).collect();
+    let overdue_list = state.store.overdue_referrals(pcn, me, now).await?;
     let overdue = waiting_rows(&overdue_list, now);
     let safeguarding = state
         .store
