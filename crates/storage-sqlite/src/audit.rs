@@ -38,12 +38,64 @@ pub(crate) async fn append(conn: &mut SqliteConnection, entry: &AuditEntry) -> R
     Ok(())
 }
 
+/// An audit entry waiting for the group commit, and who to tell when it is durable.
+pub(crate) struct Pending {
+    entry: AuditEntry,
+    done: tokio::sync::oneshot::Sender<Result<()>>,
+}
+
+/// Audit entries recorded on their own (reads of people's records: most requests) are
+/// committed in groups: whatever arrived while the last commit waited for the disk goes
+/// into the next transaction together. Each caller still waits until its own entry is
+/// committed, so no read is answered before its audit entry is safe; a busy server makes
+/// one commit for many reads instead of one each.
+pub(crate) fn start_group_commit(
+    write: sqlx::SqlitePool,
+) -> tokio::sync::mpsc::UnboundedSender<Pending> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Pending>();
+    tokio::spawn(async move {
+        let mut batch = Vec::new();
+        while rx.recv_many(&mut batch, GROUP_MAX).await > 0 {
+            let result = commit_group(&write, &batch).await;
+            for p in batch.drain(..) {
+                let answer = match &result {
+                    Ok(()) => Ok(()),
+                    Err(e) => Err(storage::StorageError::Backend(e.to_string())),
+                };
+                let _ = p.done.send(answer);
+            }
+        }
+    });
+    tx
+}
+
+/// The most entries in one commit.
+const GROUP_MAX: usize = 256;
+
+async fn commit_group(write: &sqlx::SqlitePool, batch: &[Pending]) -> Result<()> {
+    let mut tx = write.begin().await.map_err(backend)?;
+    for p in batch {
+        append(&mut tx, &p.entry).await?;
+    }
+    tx.commit().await.map_err(backend)
+}
+
 #[async_trait]
 impl AuditStore for SqliteStorage {
     async fn append_audit(&self, entry: &AuditEntry) -> Result<()> {
-        let mut tx = self.write.begin().await.map_err(backend)?;
-        append(&mut tx, entry).await?;
-        tx.commit().await.map_err(backend)
+        let (done, answer) = tokio::sync::oneshot::channel();
+        let pending = Pending {
+            entry: entry.clone(),
+            done,
+        };
+        if self.audit.send(pending).is_err() {
+            return Err(storage::StorageError::Backend(
+                "the audit writer has stopped".into(),
+            ));
+        }
+        answer.await.map_err(|_| {
+            storage::StorageError::Backend("the audit writer stopped before committing".into())
+        })?
     }
 
     async fn list_audit(&self, f: &AuditFilter) -> Result<Vec<AuditRecord>> {

@@ -37,6 +37,8 @@ pub struct SqliteStorage {
     read: SqlitePool,
     /// One connection: writes are serialised here.
     write: SqlitePool,
+    /// Audit entries recorded on their own, committed in groups (see `audit`).
+    audit: tokio::sync::mpsc::UnboundedSender<audit::Pending>,
 }
 
 impl SqliteStorage {
@@ -59,10 +61,7 @@ impl SqliteStorage {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(synchronous)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10))
-            // 16 MiB of pages per connection instead of SQLite's 2 MiB: at ICB scale the
-            // indexes a page uses no longer fit the default, and each miss is a read call.
-            .pragma("cache_size", "-16384");
+            .busy_timeout(Duration::from_secs(10));
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(opts.clone())
@@ -70,6 +69,7 @@ impl SqliteStorage {
             .map_err(backend)?;
         let store = Self {
             read: write.clone(),
+            audit: audit::start_group_commit(write.clone()),
             write,
         };
         store.migrate().await?;
@@ -87,6 +87,7 @@ impl SqliteStorage {
         Ok(Self {
             read,
             write: store.write,
+            audit: store.audit,
         })
     }
 
