@@ -75,6 +75,36 @@ impl Notes {
 
 /// A service's score for the person, with its distance from their home, or `None` when it
 /// is not proposed at all.
+/// The person's language when it is not English, lower-cased.
+fn language(p: &MatchProfile) -> Option<String> {
+    p.language
+        .as_ref()
+        .map(|l| l.trim().to_lowercase())
+        .filter(|l| !l.is_empty() && l != "english")
+}
+
+/// A service as shown to the link worker: its score, reasons and cautions.
+fn explain(f: &Facts, p: &MatchProfile, lang: Option<&str>) -> Option<Match> {
+    let mut n = Notes {
+        explain: true,
+        helps: 0,
+        reasons: Vec::new(),
+        cautions: Vec::new(),
+    };
+    let (score, distance) = consider(f, p, lang, &mut n)?;
+    Some(Match {
+        id: f.id.clone(),
+        name: f.name.clone(),
+        organization: f.organization.clone(),
+        score,
+        distance_m: distance,
+        takes_referrals: f.referral_mode == ReferralMode::Referral,
+        capacity: f.capacity,
+        reasons: n.reasons,
+        cautions: n.cautions,
+    })
+}
+
 /// `lang` is the person's language when not English, lower-cased.
 fn consider(
     f: &Facts,
@@ -102,11 +132,13 @@ fn consider(
         {
             score += 10.0 * f64::from(*weight) / 3.0;
             n.helps += 1;
-            n.reason(|| format!(
-                "Helps with {} ({})",
-                need.label().to_lowercase(),
-                c.label().to_lowercase()
-            ));
+            n.reason(|| {
+                format!(
+                    "Helps with {} ({})",
+                    need.label().to_lowercase(),
+                    c.label().to_lowercase()
+                )
+            });
         }
     }
     for i in &p.interests {
@@ -181,7 +213,12 @@ fn consider(
             score += 5.0;
             n.reason(|| format!("Offered in {}", titlecase(lang)));
         } else {
-            n.caution(|| format!("{} not listed: an interpreter may be needed", titlecase(lang)));
+            n.caution(|| {
+                format!(
+                    "{} not listed: an interpreter may be needed",
+                    titlecase(lang)
+                )
+            });
         }
     }
     for a in &p.access {
@@ -217,11 +254,7 @@ fn titlecase(s: &str) -> String {
 impl SearchIndex {
     /// Services proposed for a person, best first.
     pub fn match_services(&self, p: &MatchProfile) -> Vec<Match> {
-        let lang = p
-            .language
-            .as_ref()
-            .map(|l| l.trim().to_lowercase())
-            .filter(|l| !l.is_empty() && l != "english");
+        let lang = language(p);
         let lang = lang.as_deref();
         self.with_facts(|facts| {
             let mut quiet = Notes {
@@ -241,26 +274,7 @@ impl SearchIndex {
             ranked.truncate(p.limit.max(1));
             ranked
                 .into_iter()
-                .filter_map(|(_, f)| {
-                    let mut n = Notes {
-                        explain: true,
-                        helps: 0,
-                        reasons: Vec::new(),
-                        cautions: Vec::new(),
-                    };
-                    let (score, distance) = consider(f, p, lang, &mut n)?;
-                    Some(Match {
-                        id: f.id.clone(),
-                        name: f.name.clone(),
-                        organization: f.organization.clone(),
-                        score,
-                        distance_m: distance,
-                        takes_referrals: f.referral_mode == ReferralMode::Referral,
-                        capacity: f.capacity,
-                        reasons: n.reasons,
-                        cautions: n.cautions,
-                    })
-                })
+                .filter_map(|(_, f)| explain(f, p, lang))
                 .collect()
         })
     }
@@ -269,6 +283,10 @@ impl SearchIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn shown(f: &Facts, p: &MatchProfile) -> Option<Match> {
+        explain(f, p, language(p).as_deref())
+    }
 
     fn facts(id: &str, cats: &[Category]) -> Facts {
         Facts {
@@ -308,19 +326,19 @@ mod tests {
     #[test]
     fn unrelated_and_far_services_are_left_out() {
         let p = profile();
-        assert!(consider(&facts("a", &[Category::BenefitsDebt]), &p).is_none());
+        assert!(shown(&facts("a", &[Category::BenefitsDebt]), &p).is_none());
         let mut far = facts("b", &[Category::Gardening]);
         far.points = vec![("sal".into(), Some((54.5, -1.56)))];
-        assert!(consider(&far, &p).is_none());
+        assert!(shown(&far, &p).is_none());
         let mut young = facts("c", &[Category::Gardening]);
         young.max_age = Some(25.0);
-        assert!(consider(&young, &p).is_none());
+        assert!(shown(&young, &p).is_none());
     }
 
     #[test]
     fn reasons_explain_the_ranking() {
         let p = profile();
-        let garden = consider(
+        let garden = shown(
             &facts("g", &[Category::Gardening, Category::Befriending]),
             &p,
         )
@@ -341,7 +359,7 @@ mod tests {
         assert!(garden.reasons.iter().any(|r| r.contains("from their home")));
         let mut full = facts("f", &[Category::Gardening, Category::Befriending]);
         full.capacity = ServiceCapacity::Full;
-        let full = consider(&full, &p).unwrap();
+        let full = shown(&full, &p).unwrap();
         assert!(full.score < garden.score);
         assert!(full.cautions.iter().any(|c| c.contains("Full")));
     }
@@ -356,7 +374,7 @@ mod tests {
         f.languages = vec!["polish".into()];
         f.access = vec![AccessFeature::StepFree];
         f.sessions = vec![(1u8 << Weekday::Tu.index(), None, None)];
-        let m = consider(&f, &p).unwrap();
+        let m = shown(&f, &p).unwrap();
         assert!(
             m.reasons.contains(&"Offered in Polish".to_string()),
             "{:?}",
@@ -364,6 +382,6 @@ mod tests {
         );
         assert!(m.reasons.iter().any(|r| r.starts_with("Runs on Tuesday")));
         f.sessions = vec![(1u8 << Weekday::Fr.index(), None, None)];
-        assert!(consider(&f, &p).is_none(), "not on a day they can make");
+        assert!(shown(&f, &p).is_none(), "not on a day they can make");
     }
 }
