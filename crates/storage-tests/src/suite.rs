@@ -1240,6 +1240,10 @@ pub async fn connections_close_the_loop(s: Arc<dyn Storage>) {
     let garden = s.create_partner_org("Garden Club").await.unwrap().id;
     let other = s.create_partner_org("Choir").await.unwrap().id;
     let ep = accepted_episode(&*s, &f, "Connects").await;
+    let ep = s
+        .assign_episode(f.pcn_a, ep.id, ep.version, f.worker_a, Utc::now(), &actor())
+        .await
+        .unwrap();
     let new = |kind: ConnectionKind, consent: bool, partner: Option<i64>| NewConnection {
         service_id: "svc-1".into(),
         service_name: "Allotment mornings".into(),
@@ -1298,6 +1302,30 @@ pub async fn connections_close_the_loop(s: Arc<dyn Storage>) {
     assert_eq!(overdue.iter().map(|c| c.id).collect::<Vec<_>>(), vec![r.id]);
     s.mark_reminded(r.id, Utc::now()).await.unwrap();
     assert!(s.overdue_unreminded(Utc::now()).await.unwrap().is_empty());
+    // Today's list: the worker's requests past their due time, and nobody else's.
+    let worker = f.worker_a;
+    let ids = |v: Vec<storage::Connection>| v.iter().map(|c| c.id).collect::<Vec<_>>();
+    let mine = s
+        .overdue_referrals(f.pcn_a, worker, Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(ids(mine), vec![r.id]);
+    let before_due = Utc::now() - Duration::days(2);
+    assert!(s
+        .overdue_referrals(f.pcn_a, worker, before_due)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(s
+        .overdue_referrals(f.pcn_b, worker, Utc::now())
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(s
+        .overdue_referrals(f.pcn_a, f.worker_a2, Utc::now())
+        .await
+        .unwrap()
+        .is_empty());
     // Partners see only referrals addressed to them.
     assert_eq!(s.connections_for_partner(garden).await.unwrap().len(), 1);
     assert!(s.connections_for_partner(other).await.unwrap().is_empty());
