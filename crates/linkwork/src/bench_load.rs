@@ -21,6 +21,10 @@ pub struct LoadPlan {
     pub pid: Option<u32>,
     /// Sign-ins to share out among the users (email, password).
     pub logins: Vec<(String, String)>,
+    /// The server's database, to time the person page's queries without HTTP.
+    pub db: Option<String>,
+    /// How many PCNs the sign-ins come from (for the database timing's sample).
+    pub pcns: u32,
 }
 
 /// One route's answers.
@@ -444,9 +448,107 @@ pub async fn run(plan: LoadPlan) -> Result<()> {
     if let Some(peak) = peak {
         println!("Server peak memory (RSS): {peak:.0} MiB");
     }
+    if let Some(url) = &plan.db {
+        person_page_db_time(url, plan.pcns).await?;
+    }
     if errors > 0 {
         bail!("{errors} requests failed");
     }
+    Ok(())
+}
+
+/// The raw database time of the person page: the same storage calls the page makes, one
+/// at a time, for the people on the caseloads of the first `pcns` PCNs, without HTTP,
+/// sign-in, audit or rendering.
+async fn person_page_db_time(url: &str, pcns: u32) -> Result<()> {
+    let store = crate::open_storage(url, 2).await?;
+    let mut people = Vec::new();
+    for pcn in store
+        .list_pcns()
+        .await?
+        .into_iter()
+        .take(pcns.max(1) as usize)
+    {
+        for u in store.list_users(Some(pcn.id)).await? {
+            if u.role == domain::Role::LinkWorker {
+                let rows = store
+                    .caseload(pcn.id, u.id, &storage::CaseloadFilter::default())
+                    .await?;
+                people.extend(rows.iter().take(40).map(|r| (pcn.id, r.person_id)));
+            }
+        }
+    }
+    if people.is_empty() {
+        bail!("nobody on a caseload in the database to time the person page with");
+    }
+    let mut took = Vec::with_capacity(people.len());
+    let mut queries = 0;
+    for (pcn, id) in &people {
+        let started = Instant::now();
+        let person = store.get_person(*pcn, *id).await?;
+        let _ = store.list_practices(*pcn).await?;
+        let _ = store.list_users(Some(*pcn)).await?;
+        let _ = store.referrals_for_person(*pcn, *id).await?;
+        let _ = store.episodes_for_person(*pcn, *id).await?;
+        let _ = store.contacts_for_person(*pcn, *id).await?;
+        let _ = store.records_for_person(*pcn, *id).await?;
+        let _ = store.connections_for_person(*pcn, *id).await?;
+        let _ = store.coding_for_person(*pcn, *id).await?;
+        let _ = store.timeline(*pcn, *id).await?;
+        queries = 10;
+        took.push(started.elapsed());
+        if person.is_none() {
+            bail!("person {id} of PCN {pcn} is on a caseload but cannot be read");
+        }
+    }
+    took.sort();
+    println!(
+        "Person page, database only ({queries} storage calls, one page at a time, {} people): \
+         p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        took.len(),
+        pct(&took, 0.50),
+        pct(&took, 0.99),
+        took.last().map_or(0.0, |d| ms(*d))
+    );
+    Ok(())
+}
+
+/// `linkwork bench reports`: each PCN's manager opens the year's full report (every report
+/// on one printable page, the heaviest a manager can ask for), twice, one PCN after another.
+pub async fn reports(url: &str, logins: &[(String, String)]) -> Result<()> {
+    loopback(url)?;
+    println!(
+        "Opening the last 12 months' full report as {} managers at {url} …",
+        logins.len()
+    );
+    let mut first = Vec::new();
+    let mut again = Vec::new();
+    for (email, password) in logins {
+        let mut s = Session::new(url)?;
+        s.sign_in(email, password).await?;
+        for into in [&mut first, &mut again] {
+            let started = Instant::now();
+            let (status, body) = s.get("/reports/print").await?;
+            if status != StatusCode::OK || !body.contains("Social prescribing report") {
+                bail!("the report for {email} failed ({status})");
+            }
+            into.push(started.elapsed());
+        }
+    }
+    let total: Duration = first.iter().sum();
+    for (name, took) in [("first", &mut first), ("again", &mut again)] {
+        took.sort();
+        println!(
+            "  {name:<6} p50 {:.0} ms, max {:.0} ms",
+            pct(took, 0.50),
+            took.last().map_or(0.0, |d| ms(*d))
+        );
+    }
+    println!(
+        "Every PCN's year, one after another: {:.2} s for {} PCNs",
+        total.as_secs_f64(),
+        logins.len()
+    );
     Ok(())
 }
 

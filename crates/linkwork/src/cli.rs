@@ -82,6 +82,19 @@ enum BenchCommand {
         /// Spread the default sign-ins over this many PCNs of `bench-data` (k ≥ 2 add +pcnk).
         #[arg(long, default_value_t = 1)]
         pcns: u32,
+        /// The server's database URL: also time the person page's queries without HTTP.
+        #[arg(long)]
+        db: Option<String>,
+    },
+    /// Time the year's full manager report for each PCN of a running Linkwork on this
+    /// machine, one PCN after another (the demo's manager; +pcnk for `bench-data` PCNs).
+    Reports {
+        /// The server, on this machine (e.g. http://127.0.0.1:8080).
+        #[arg(long)]
+        url: String,
+        /// How many PCNs.
+        #[arg(long, default_value_t = 1)]
+        pcns: u32,
     },
 }
 
@@ -431,6 +444,7 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
                     pid,
                     logins,
                     pcns,
+                    db,
                 },
         } => {
             let logins = if logins.is_empty() {
@@ -463,8 +477,22 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
                 duration: std::time::Duration::from_secs(duration),
                 pid,
                 logins,
+                db,
+                pcns,
             })
             .await?;
+        }
+        Command::Bench {
+            command: BenchCommand::Reports { url, pcns },
+        } => {
+            let (_, email, password, _) = crate::demo::LOGINS
+                .iter()
+                .find(|(role, ..)| *role == domain::Role::Manager)
+                .context("the demo has a manager")?;
+            let logins: Vec<(String, String)> = (0..pcns.max(1))
+                .map(|k| (crate::bench_data::pcn_email(email, k), password.to_string()))
+                .collect();
+            crate::bench_load::reports(&url, &logins).await?;
         }
         Command::Backup { path } => {
             // Opening a SQLite URL creates the file: backing up a data directory with no

@@ -16,3 +16,6 @@ CREATE INDEX connections_person ON connections(pcn_id, person_id, created_at);
 -- A link worker's caseload: their open episodes, oldest referral first.
 DROP INDEX episodes_worker;
 CREATE INDEX episodes_worker ON episodes(pcn_id, link_worker_id, state, referred_at);
+
+-- Reports: a PCN's contacts in a period.
+CREATE INDEX contacts_at ON contacts(pcn_id, at);

@@ -13,7 +13,9 @@ use storage::{
 };
 
 /// The filters every query shares: `$1` PCN, `$2` practice, `$3` link worker, `$4` source.
-/// Expects `e` (episodes), `r` (referrals) and `p` (people) in the FROM clause.
+/// Expects `e` (episodes), `r` (referrals) and `p` (people) in the FROM clause. Queries of
+/// an episode's rows also name the PCN on those rows, so the planner can start from the
+/// PCN's rows in the period instead of every PCN's.
 const SCOPE: &str = "e.pcn_id = $1
     AND (CAST($2 AS BIGINT) IS NULL OR p.practice_id = $2)
     AND (CAST($3 AS BIGINT) IS NULL OR e.link_worker_id = $3)
@@ -75,8 +77,8 @@ impl ReportStore for Store {
                 r.needs, e.state, e.discharge_reason, e.referred_at, e.assigned_at,
                 e.first_contact_at, e.accepted_at, e.closed_at, p.date_of_birth, p.sex,
                 p.ethnicity, p.carer_status, p.access_needs, pc.latitude, pc.longitude,
-                (SELECT COUNT(*) FROM contacts c WHERE c.episode_id = e.id AND NOT c.did_not_attend) AS attended,
-                (SELECT COUNT(*) FROM contacts c WHERE c.episode_id = e.id AND c.did_not_attend) AS missed
+                (SELECT COUNT(*) FROM contacts c WHERE c.pcn_id = e.pcn_id AND c.episode_id = e.id AND NOT c.did_not_attend) AS attended,
+                (SELECT COUNT(*) FROM contacts c WHERE c.pcn_id = e.pcn_id AND c.episode_id = e.id AND c.did_not_attend) AS missed
              {EPISODES} LEFT JOIN postcodes pc ON pc.postcode = p.postcode
              WHERE {SCOPE} AND e.referred_at < $5 AND (e.closed_at IS NULL OR e.closed_at >= $6)
              ORDER BY e.id"
@@ -94,7 +96,7 @@ impl ReportStore for Store {
             "SELECT c.episode_id, c.contact_type, c.did_not_attend, c.at
              FROM contacts c JOIN episodes e ON e.id = c.episode_id
              JOIN referrals r ON r.id = e.referral_id JOIN people p ON p.id = e.person_id
-             WHERE {SCOPE} AND c.at >= $5 AND c.at < $6"
+             WHERE {SCOPE} AND c.pcn_id = $1 AND c.at >= $5 AND c.at < $6"
         ))
         .bind(scope.from)
         .bind(scope.to)
@@ -116,7 +118,7 @@ impl ReportStore for Store {
             "SELECT k.episode_id, k.service_id, k.kind, k.status, k.reason, k.created_at, k.answered_at
              FROM connections k JOIN episodes e ON e.id = k.episode_id
              JOIN referrals r ON r.id = e.referral_id JOIN people p ON p.id = e.person_id
-             WHERE {SCOPE} AND k.created_at >= $5 AND k.created_at < $6 ORDER BY k.id"
+             WHERE {SCOPE} AND k.pcn_id = $1 AND k.created_at >= $5 AND k.created_at < $6 ORDER BY k.id"
         ))
         .bind(scope.from)
         .bind(scope.to)
@@ -142,7 +144,7 @@ impl ReportStore for Store {
             "SELECT x.episode_id, x.kind, x.body, x.created_at
              FROM episode_records x JOIN episodes e ON e.id = x.episode_id
              JOIN referrals r ON r.id = e.referral_id JOIN people p ON p.id = e.person_id
-             WHERE {SCOPE} AND (
+             WHERE {SCOPE} AND x.pcn_id = $1 AND (
                  (x.kind = 'measure' AND e.referred_at < $5
                     AND (e.closed_at IS NULL OR e.closed_at >= $6))
                  OR (x.kind = 'health_use' AND EXISTS (
@@ -171,7 +173,7 @@ impl ReportStore for Store {
             "SELECT x.episode_id, x.practice_id, x.concept_id, x.status, x.queued_at
              FROM coding_entries x JOIN episodes e ON e.id = x.episode_id
              JOIN referrals r ON r.id = e.referral_id JOIN people p ON p.id = e.person_id
-             WHERE {SCOPE} AND x.queued_at >= $5 AND x.queued_at < $6 ORDER BY x.id"
+             WHERE {SCOPE} AND x.pcn_id = $1 AND x.queued_at >= $5 AND x.queued_at < $6 ORDER BY x.id"
         ))
         .bind(scope.from)
         .bind(scope.to)
