@@ -218,15 +218,15 @@ fn copy_row(
         }
         match facts.name.as_str() {
             "pcns" => {
-                let name = format!("{} {}", text(&v, "name"), k + 1);
+                let name = format!("{} {k}", text(&v, "name"));
                 v.insert("name".into(), name.into());
-                v.insert("ods_code".into(), format!("U{:05}", k).into());
+                v.insert("ods_code".into(), format!("U{k:05}").into());
             }
             "practices" => {
                 let last = text(&v, "ods_code").chars().last().unwrap_or('0');
                 let digit = last.to_digit(10).unwrap_or(0) as i64;
                 v.insert("ods_code".into(), format!("Y{:05}", k * 10 + digit).into());
-                let name = format!("{} {}", text(&v, "name"), k + 1);
+                let name = format!("{} {k}", text(&v, "name"));
                 v.insert("name".into(), name.into());
             }
             "users" => {
@@ -305,6 +305,8 @@ pub struct DataPlan {
     pub pcns: Option<u32>,
     /// Override the people per PCN.
     pub people: Option<u32>,
+    /// Override the services in the directory.
+    pub services: Option<usize>,
 }
 
 /// Generates the data and prints what it made.
@@ -315,6 +317,9 @@ pub async fn run(plan: DataPlan, pg_max_connections: u32) -> Result<()> {
     }
     if let Some(p) = plan.people {
         sizes.shape.people = p.max(10);
+    }
+    if let Some(n) = plan.services {
+        sizes.shape.services = n.max(10);
     }
     let started = Instant::now();
     let target = crate::open_storage(&plan.url, pg_max_connections).await?;
@@ -431,11 +436,14 @@ pub async fn run(plan: DataPlan, pg_max_connections: u32) -> Result<()> {
             copier.rows_out.get(t).copied().unwrap_or(0)
         );
     }
-    println!(
-        "Sign in as the demo's accounts; in PCN k (2 to {}) add +pcnk before the @, e.g. {}.",
-        sizes.pcns.max(2),
-        pcn_email("sam.okafor@linkwork.example", 2.min(sizes.pcns.max(1)))
-    );
+    if sizes.pcns > 1 {
+        println!(
+            "The first PCN has the demo's accounts. Each copy k (1 to {}) is \"… PCN k\" and its \
+             accounts add +pcnk before the @, e.g. {}.",
+            sizes.pcns - 1,
+            pcn_email("sam.okafor@linkwork.example", 1)
+        );
+    }
     Ok(())
 }
 

@@ -79,7 +79,7 @@ enum BenchCommand {
         /// An account to sign in as, email:password (repeatable). Default: the demo's link workers.
         #[arg(long = "login")]
         logins: Vec<String>,
-        /// Spread the default sign-ins over this many PCNs of `bench-data` (k ≥ 2 add +pcnk).
+        /// Spread the default sign-ins over this many PCNs of `bench-data` (copy k adds +pcnk).
         #[arg(long, default_value_t = 1)]
         pcns: u32,
         /// The server's database URL: also time the person page's queries without HTTP.
@@ -87,7 +87,7 @@ enum BenchCommand {
         db: Option<String>,
     },
     /// Time the year's full manager report for each PCN of a running Linkwork on this
-    /// machine, one PCN after another (the demo's manager; +pcnk for `bench-data` PCNs).
+    /// machine, one PCN after another (the demo's manager; +pcnk for `bench-data` copies).
     Reports {
         /// The server, on this machine (e.g. http://127.0.0.1:8080).
         #[arg(long)]
@@ -179,6 +179,9 @@ enum Command {
         /// People per PCN, instead of the scale's.
         #[arg(long)]
         people: Option<u32>,
+        /// Services in the directory, instead of the scale's.
+        #[arg(long)]
+        services: Option<usize>,
     },
     /// Benchmarks that print figures.
     Bench {
@@ -418,6 +421,7 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
             db,
             pcns,
             people,
+            services,
         } => {
             crate::bench_data::run(
                 crate::bench_data::DataPlan {
@@ -425,6 +429,7 @@ async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
                     url: db,
                     pcns,
                     people,
+                    services,
                 },
                 cfg.pg_max_connections,
             )

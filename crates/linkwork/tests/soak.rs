@@ -190,6 +190,14 @@ async fn demo_server(people: u32) -> (tempfile::TempDir, std::process::Child, St
         "{}",
         String::from_utf8_lossy(&seeded.stderr)
     );
+    let db = dir.path().join("demo.db");
+    let (server, base) = serve(&db, dir.path()).await;
+    (dir, server, base)
+}
+
+/// Serves the database at `db` on a free loopback port; waits until it is ready.
+async fn serve(db: &std::path::Path, data_dir: &std::path::Path) -> (std::process::Child, String) {
+    let bin = env!("CARGO_BIN_EXE_linkwork");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -197,9 +205,9 @@ async fn demo_server(people: u32) -> (tempfile::TempDir, std::process::Child, St
         .port();
     let server = Command::new(bin)
         .arg("--database-url")
-        .arg(format!("sqlite://{}", dir.path().join("demo.db").display()))
+        .arg(format!("sqlite://{}", db.display()))
         .arg("--data-dir")
-        .arg(dir.path())
+        .arg(data_dir)
         .args(["--listen", &format!("127.0.0.1:{port}"), "serve"])
         .env("LINKWORK_LOG", "error")
         .stdout(Stdio::null())
@@ -216,42 +224,138 @@ async fn demo_server(people: u32) -> (tempfile::TempDir, std::process::Child, St
         assert!(Instant::now() < until, "linkwork serve did not start");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    (dir, server, base)
+    (server, base)
 }
 
-/// `linkwork bench load` as a smoke test: a short run completes with no errors and prints
-/// its figures per route.
+/// The scale benchmarks at a small scale, as CI's smoke test: `bench-data` makes two PCNs
+/// that sign-ins and storage both see as separate, `bench load` runs the mix on them with no
+/// errors and prints its figures per route and the person page's database time, and
+/// `bench reports` opens each PCN's year.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bench_load_runs_without_errors() {
-    let (_dir, mut server, base) = demo_server(60).await;
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_linkwork"))
+async fn bench_smoke_on_generated_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = env!("CARGO_BIN_EXE_linkwork");
+    let db = dir.path().join("bench.db");
+    let url = format!("sqlite://{}", db.display());
+    let made = Command::new(bin)
         .args([
-            "bench",
-            "load",
-            "--url",
-            &base,
-            "--users",
-            "8",
-            "--duration",
-            "5",
+            "bench-data",
+            "--scale",
+            "pcn",
+            "--pcns",
+            "2",
+            "--people",
+            "60",
         ])
-        .arg("--pid")
-        .arg(server.id().to_string())
+        .args(["--services", "300", "--db", &url])
         .env("LINKWORK_LOG", "warn")
         .output()
-        .await
         .unwrap();
+    let text = String::from_utf8_lossy(&made.stdout).to_string();
+    assert!(
+        made.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let row = |name: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no count of {name}:\n{text}"))
+    };
+    assert_eq!(row("pcns"), 2);
+    assert_eq!(row("people"), 120, "60 people in each PCN");
+    assert_eq!(
+        row("dir_services"),
+        303,
+        "300 generated and the walkthrough's 3"
+    );
+    assert!(row("contacts") > 120, "{text}");
+    // The copy is a PCN of its own: its own accounts, people and NHS numbers.
+    {
+        let store = linkwork::open_storage(&url, 1).await.unwrap();
+        let pcns = store.list_pcns().await.unwrap();
+        assert_eq!(pcns.len(), 2);
+        let users = store.list_users(Some(pcns[1].id)).await.unwrap();
+        assert!(
+            users
+                .iter()
+                .any(|u| u.email == "sam.okafor+pcn1@linkwork.example"),
+            "{:?}",
+            users.iter().map(|u| &u.email).collect::<Vec<_>>()
+        );
+        let mut numbers = std::collections::BTreeSet::new();
+        let mut people = 0;
+        for pcn in &pcns {
+            for u in store.list_users(Some(pcn.id)).await.unwrap() {
+                for r in store
+                    .caseload(pcn.id, u.id, &storage::CaseloadFilter::default())
+                    .await
+                    .unwrap()
+                {
+                    let p = store
+                        .get_person(pcn.id, r.person_id)
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    assert_eq!(p.pcn_id, pcn.id);
+                    people += 1;
+                    if let Some(n) = p.details.nhs_number {
+                        assert!(numbers.insert(n.to_string()), "NHS number {n} twice");
+                    }
+                }
+            }
+        }
+        assert!(people > 10, "people on caseloads in both PCNs");
+    }
+    let (mut server, base) = serve(&db, dir.path()).await;
+    let run = |args: Vec<String>| async move {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_linkwork"))
+            .args(args)
+            .env("LINKWORK_LOG", "warn")
+            .output()
+            .await
+            .unwrap()
+    };
+    let load = run(vec![
+        "bench".into(),
+        "load".into(),
+        "--url".into(),
+        base.clone(),
+        "--users".into(),
+        "8".into(),
+        "--duration".into(),
+        "5".into(),
+        "--pcns".into(),
+        "2".into(),
+        "--db".into(),
+        url.clone(),
+        "--pid".into(),
+        server.id().to_string(),
+    ])
+    .await;
+    let reports = run(vec![
+        "bench".into(),
+        "reports".into(),
+        "--url".into(),
+        base.clone(),
+        "--pcns".into(),
+        "2".into(),
+    ])
+    .await;
     server.kill().unwrap();
     server.wait().unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&load.stdout);
     assert!(
-        out.status.success(),
+        load.status.success(),
         "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
+        String::from_utf8_lossy(&load.stderr)
     );
     for route in [
         "GET /today",
+        "GET /caseload",
         "GET /people/{id}",
+        "GET /directory?q=",
         "GET /episodes/{id}/match",
         "POST /episodes/{id}/contacts",
     ] {
@@ -262,7 +366,22 @@ async fn bench_load_runs_without_errors() {
         .find(|l| l.contains("requests/s from"))
         .unwrap();
     assert!(summary.ends_with(", 0 errors"), "{summary}");
+    let db_time = text
+        .lines()
+        .find(|l| l.starts_with("Person page, database only"))
+        .unwrap_or_else(|| panic!("no database time:\n{text}"));
     storage_tests::figure(&format!(
-        "Bench load smoke (debug build, 60-person PCN): {summary}"
+        "Bench load smoke (debug build, 2 generated PCNs of 60 people): {summary}; {db_time}"
     ));
+    let text = String::from_utf8_lossy(&reports.stdout);
+    assert!(
+        reports.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&reports.stderr)
+    );
+    let total = text
+        .lines()
+        .find(|l| l.starts_with("Every PCN's year"))
+        .unwrap_or_else(|| panic!("no report figure:\n{text}"));
+    storage_tests::figure(&format!("Bench reports smoke (debug build): {total}"));
 }
