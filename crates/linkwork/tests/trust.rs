@@ -153,6 +153,7 @@ fn foreign_backup(path: &std::path::Path, engine: &str, schema: i64, table: &str
 async fn backup_round_trip(engine: &str, source: &str, target: &str, empty: &str) {
     let dir = tempfile::tempdir().unwrap();
     let store = linkwork::open_storage(source, 4).await.unwrap();
+    let schema = store.schema_version().await.unwrap();
     linkwork::demo::seed(&store, 60, false).await.unwrap();
     drop(store);
     let first = dir.path().join("first.lwbackup");
@@ -232,12 +233,12 @@ async fn backup_round_trip(engine: &str, source: &str, target: &str, empty: &str
         "sqlite"
     };
     let wrong_engine = dir.path().join("engine.lwbackup");
-    foreign_backup(&wrong_engine, other, 6, "pcns");
+    foreign_backup(&wrong_engine, other, schema, "pcns");
     let wrong_schema = dir.path().join("schema.lwbackup");
     foreign_backup(&wrong_schema, engine, 99, "pcns");
     // A crafted file planting a sign-in session: sessions are never restored.
     let planted = dir.path().join("planted.lwbackup");
-    foreign_backup(&planted, engine, 6, "sessions");
+    foreign_backup(&planted, engine, schema, "sessions");
     for (file, says) in [
         (&cut, "incomplete"),
         (&changed, "do not match its checksum"),
