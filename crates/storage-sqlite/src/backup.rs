@@ -9,27 +9,20 @@ use storage::{Result, StorageError};
 
 /// Every table but those never backed up, parents first.
 async fn tables(conn: &mut SqliteConnection) -> Result<Vec<String>> {
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-         ORDER BY name",
-    )
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(backend)?;
-    let names: Vec<String> = names
+    let facts: Vec<_> = crate::table_facts(conn)
+        .await?
         .into_iter()
-        .filter(|n| !backup::SKIPPED.contains(&n.as_str()))
+        .filter(|t| !backup::SKIPPED.contains(&t.name.as_str()))
         .collect();
-    let mut deps = Vec::new();
-    for t in &names {
-        let parents: Vec<String> =
-            sqlx::query_scalar("SELECT \"table\" FROM pragma_foreign_key_list(?)")
-                .bind(t)
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(backend)?;
-        deps.extend(parents.into_iter().map(|p| (t.clone(), p)));
-    }
+    let names: Vec<String> = facts.iter().map(|t| t.name.clone()).collect();
+    let deps: Vec<(String, String)> = facts
+        .iter()
+        .flat_map(|t| {
+            t.foreign_keys
+                .iter()
+                .map(|(_, parent)| (t.name.clone(), parent.clone()))
+        })
+        .collect();
     backup::parents_first(&names, &deps)
 }
 

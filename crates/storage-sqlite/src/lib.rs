@@ -132,43 +132,50 @@ pub struct TableFacts {
 impl SqliteStorage {
     /// Every table's columns, key and foreign keys.
     pub async fn table_facts(&self) -> Result<Vec<TableFacts>> {
-        let names: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
-             ORDER BY name",
-        )
-        .fetch_all(&self.read)
-        .await
-        .map_err(backend)?;
-        let mut out = Vec::new();
-        for name in names {
-            let cols: Vec<(String, String, i64)> =
-                sqlx::query_as("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid")
-                    .bind(&name)
-                    .fetch_all(&self.read)
-                    .await
-                    .map_err(backend)?;
-            let key = match cols.iter().filter(|c| c.2 > 0).collect::<Vec<_>>()[..] {
-                [(col, ty, _)] if ty.eq_ignore_ascii_case("INTEGER") => Some(col.clone()),
-                _ => None,
-            };
-            let foreign_keys: Vec<(String, String)> =
-                sqlx::query_as("SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?)")
-                    .bind(&name)
-                    .fetch_all(&self.read)
-                    .await
-                    .map_err(backend)?;
-            out.push(TableFacts {
-                columns: cols
-                    .into_iter()
-                    .map(|(c, ty, _)| (c, ty.eq_ignore_ascii_case("BOOLEAN")))
-                    .collect(),
-                name,
-                key,
-                foreign_keys,
-            });
-        }
-        Ok(out)
+        let mut conn = self.read.acquire().await.map_err(backend)?;
+        table_facts(&mut conn).await
     }
+}
+
+/// Every table's columns, key and foreign keys, read on one connection (a backup reads them
+/// inside its snapshot).
+pub(crate) async fn table_facts(conn: &mut sqlx::SqliteConnection) -> Result<Vec<TableFacts>> {
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+         ORDER BY name",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?;
+    let mut out = Vec::new();
+    for name in names {
+        let cols: Vec<(String, String, i64)> =
+            sqlx::query_as("SELECT name, type, pk FROM pragma_table_info(?) ORDER BY cid")
+                .bind(&name)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(backend)?;
+        let key = match cols.iter().filter(|c| c.2 > 0).collect::<Vec<_>>()[..] {
+            [(col, ty, _)] if ty.eq_ignore_ascii_case("INTEGER") => Some(col.clone()),
+            _ => None,
+        };
+        let foreign_keys: Vec<(String, String)> =
+            sqlx::query_as("SELECT \"from\", \"table\" FROM pragma_foreign_key_list(?)")
+                .bind(&name)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(backend)?;
+        out.push(TableFacts {
+            columns: cols
+                .into_iter()
+                .map(|(c, ty, _)| (c, ty.eq_ignore_ascii_case("BOOLEAN")))
+                .collect(),
+            name,
+            key,
+            foreign_keys,
+        });
+    }
+    Ok(out)
 }
 
 async fn applied(pool: &SqlitePool) -> usize {
