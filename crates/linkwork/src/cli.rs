@@ -86,8 +86,9 @@ enum BenchCommand {
         #[arg(long)]
         db: Option<String>,
     },
-    /// Time the year's full manager report for each PCN of a running Linkwork on this
-    /// machine, one PCN after another (the demo's manager; +pcnk for `bench-data` copies).
+    /// Time the last 12 months' manager reports for each PCN of a running Linkwork on this
+    /// machine, one PCN after another: referrals, caseloads and outcomes, then every report
+    /// on the printable page (the demo's manager; +pcnk for `bench-data` copies).
     Reports {
         /// The server, on this machine (e.g. http://127.0.0.1:8080).
         #[arg(long)]

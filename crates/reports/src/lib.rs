@@ -31,7 +31,7 @@ use domain::{
     MeasurePoint, Need, ReferralSource, Sex,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
-use storage::{EpisodeFact, ReportFacts};
+use storage::{EpisodeFact, FactNeeds, ReportFacts};
 
 /// What the reports need to know about the community directory.
 pub trait DirectoryView {
@@ -143,6 +143,35 @@ pub fn build(kind: ReportKind, facts: &ReportFacts, ctx: &Context) -> Report {
         ReportKind::Gaps => gaps(facts, ctx),
         ReportKind::CareHomes => care_homes(facts, ctx),
     }
+}
+
+/// The facts the reports use besides the episodes, for reading only those (`report_facts`).
+pub fn needs(kinds: &[ReportKind]) -> FactNeeds {
+    kinds.iter().fold(FactNeeds::default(), |all, kind| {
+        all.and(match kind {
+            ReportKind::Caseloads => FactNeeds {
+                contacts: true,
+                ..FactNeeds::default()
+            },
+            ReportKind::Connections => FactNeeds {
+                connections: true,
+                ..FactNeeds::default()
+            },
+            ReportKind::Outcomes | ReportKind::HealthUse => FactNeeds {
+                records: true,
+                ..FactNeeds::default()
+            },
+            ReportKind::Coding => FactNeeds {
+                coding: true,
+                ..FactNeeds::default()
+            },
+            ReportKind::CareHomes => FactNeeds {
+                care_home: true,
+                ..FactNeeds::default()
+            },
+            ReportKind::Referrals | ReportKind::Reach | ReportKind::Gaps => FactNeeds::default(),
+        })
+    })
 }
 
 fn referred_in_period<'f>(facts: &'f ReportFacts, ctx: &Context) -> Vec<&'f EpisodeFact> {
@@ -344,10 +373,11 @@ fn caseloads(facts: &ReportFacts, ctx: &Context) -> Report {
             .position(|t| t.code() == c.contact_type)
             .unwrap_or(usize::MAX);
         let entry = types.entry(i).or_default();
+        let n = usize::try_from(c.count).unwrap_or(0);
         if c.did_not_attend {
-            entry.1 += 1;
+            entry.1 += n;
         } else {
-            entry.0 += 1;
+            entry.0 += n;
         }
     }
     let mut contact_types = Table::new(

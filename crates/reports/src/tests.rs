@@ -7,7 +7,7 @@
 
 use super::*;
 use chrono::TimeZone;
-use storage::{CodingFact, ConnectionFact, RecordFact};
+use storage::{CodingFact, ConnectionFact, ContactCount, RecordFact};
 
 fn t(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, 9, 0, 0).unwrap()
@@ -99,6 +99,68 @@ fn statistics() {
     assert_eq!(percentile(&[5.0], 90.0), Some(5.0));
     assert_eq!(pct(1, 3).map(|p| table::round(p, 1)), Some(33.3));
     assert_eq!(pct(1, 0), None);
+}
+
+#[test]
+fn caseloads_and_contacts_by_type() {
+    let dir = Dir;
+    let c = ctx(&dir);
+    let mut facts = ReportFacts::default();
+    // Sam: one episode discharged in the period after 8 contacts, one taken on and open.
+    let mut done = ep(1, t(2026, 1, 5));
+    done.assigned_at = Some(t(2026, 1, 10));
+    done.accepted_at = Some(t(2026, 1, 20));
+    done.closed_at = Some(t(2026, 5, 10));
+    done.state = "discharged".into();
+    done.contacts_attended = 8;
+    let mut open = ep(2, t(2026, 4, 25));
+    open.assigned_at = Some(t(2026, 5, 1));
+    open.state = "active".into();
+    open.contacts_attended = 2;
+    // Jess: open since before the 12 months.
+    let mut old = ep(3, t(2025, 2, 20));
+    old.link_worker_id = Some(11);
+    old.assigned_at = Some(t(2025, 3, 1));
+    old.state = "active".into();
+    facts.episodes = vec![done, open, old];
+    let count = |contact_type: &str, did_not_attend: bool, count: i64| ContactCount {
+        contact_type: contact_type.into(),
+        did_not_attend,
+        count,
+    };
+    facts.contacts = vec![
+        count("group", false, 3),
+        count("telephone", false, 5),
+        count("telephone", true, 2),
+        count("carrier_pigeon", false, 1),
+    ];
+    let r = build(ReportKind::Caseloads, &facts, &c);
+    assert_eq!(figure(&r, "per-worker", "Sam", 1), Cell::Int(1), "open at end");
+    assert_eq!(figure(&r, "per-worker", "Sam", 2), Cell::Int(2), "taken on");
+    assert_eq!(figure(&r, "per-worker", "Sam", 4), Cell::Int(1), "discharged");
+    assert_eq!(figure(&r, "per-worker", "Sam", 5), Cell::Num(Some(8.0), 1));
+    assert_eq!(figure(&r, "per-worker", "Sam", 6), Cell::Pct(Some(100.0)));
+    assert_eq!(figure(&r, "per-worker", "Jess", 1), Cell::Int(1));
+    assert_eq!(figure(&r, "per-worker", "Jess", 2), Cell::Int(0));
+    // Counted contacts come through by type, attended and not; unknown types as "Other".
+    assert_eq!(figure(&r, "contact-types", "Telephone", 1), Cell::Int(5));
+    assert_eq!(figure(&r, "contact-types", "Telephone", 2), Cell::Int(2));
+    assert_eq!(figure(&r, "contact-types", "Group session", 1), Cell::Int(3));
+    assert_eq!(figure(&r, "contact-types", "Other", 1), Cell::Int(1));
+}
+
+#[test]
+fn each_report_reads_only_the_facts_it_uses() {
+    assert_eq!(needs(&[ReportKind::Referrals]), FactNeeds::default());
+    assert_eq!(
+        needs(&[ReportKind::Caseloads, ReportKind::Outcomes]),
+        FactNeeds {
+            contacts: true,
+            records: true,
+            ..FactNeeds::default()
+        }
+    );
+    assert_eq!(needs(ReportKind::ALL), FactNeeds::ALL);
 }
 
 #[test]

@@ -1465,7 +1465,7 @@ pub async fn connections_close_the_loop(s: Arc<dyn Storage>) {
 
 pub async fn workforce_and_report_facts_stay_in_their_pcn(s: Arc<dyn Storage>) {
     use domain::{EmployerKind, Employment, SupervisionKind};
-    use storage::{NewSupervision, ReportScope};
+    use storage::{ContactCount, FactNeeds, NewSupervision, ReportScope};
     let f = fixture(&*s).await;
     let job = Employment {
         employer_kind: EmployerKind::Pcn,
@@ -1549,13 +1549,70 @@ pub async fn workforce_and_report_facts_stay_in_their_pcn(s: Arc<dyn Storage>) {
         link_worker: None,
         source: None,
     };
-    let a = s.report_facts(f.pcn_a, &scope).await.unwrap();
-    let b = s.report_facts(f.pcn_b, &scope).await.unwrap();
+    // Contacts are counted by type and attendance: three calls and a missed one.
+    let mut ep = ep;
+    for (days_ago, dna) in [(15, false), (3, false), (2, true), (1, false)] {
+        let call = domain::ContactDetails {
+            contact_type: domain::ContactType::Telephone,
+            at: Utc::now() - Duration::days(days_ago),
+            duration_minutes: (!dna).then_some(20),
+            did_not_attend: dna,
+            present: vec![domain::Present::Person],
+            notes: String::new(),
+        };
+        ep = s
+            .record_contact(f.pcn_a, ep.id, ep.version, &call, &actor())
+            .await
+            .unwrap()
+            .1;
+    }
+    let a = s
+        .report_facts(f.pcn_a, &scope, FactNeeds::ALL)
+        .await
+        .unwrap();
+    let b = s
+        .report_facts(f.pcn_b, &scope, FactNeeds::ALL)
+        .await
+        .unwrap();
     assert_eq!(a.episodes.len(), 1);
     assert!(a.episodes[0].accepted_at.is_some());
     assert_eq!(b.episodes.len(), 1);
     assert_eq!(b.episodes[0].person_id, other.person_id);
     assert_eq!(a.coding.len(), 1, "the accepted code, queued in the period");
+    let count = |did_not_attend: bool, count: i64| ContactCount {
+        contact_type: "telephone".into(),
+        did_not_attend,
+        count,
+    };
+    assert_eq!(a.contacts, vec![count(false, 3), count(true, 1)]);
+    assert!(b.contacts.is_empty(), "no contacts in the other PCN");
+    // The last ten days leave out the call fifteen days ago, but the episode's own counts
+    // are for all time.
+    let recent = s
+        .report_facts(
+            f.pcn_a,
+            &ReportScope {
+                from: Utc::now() - Duration::days(10),
+                ..scope.clone()
+            },
+            FactNeeds::ALL,
+        )
+        .await
+        .unwrap();
+    assert_eq!(recent.contacts, vec![count(false, 2), count(true, 1)]);
+    let mine = recent
+        .episodes
+        .iter()
+        .find(|e| e.episode_id == ep.id)
+        .unwrap();
+    assert_eq!((mine.contacts_attended, mine.contacts_missed), (3, 1));
+    // Only what is asked for is read.
+    let only_episodes = s
+        .report_facts(f.pcn_a, &scope, FactNeeds::default())
+        .await
+        .unwrap();
+    assert_eq!(only_episodes.episodes.len(), a.episodes.len());
+    assert!(only_episodes.contacts.is_empty() && only_episodes.coding.is_empty());
     // Filtered to another practice: nothing.
     let filtered = s
         .report_facts(
@@ -1564,6 +1621,7 @@ pub async fn workforce_and_report_facts_stay_in_their_pcn(s: Arc<dyn Storage>) {
                 practice: Some(f.practice_b),
                 ..scope
             },
+            FactNeeds::ALL,
         )
         .await
         .unwrap();

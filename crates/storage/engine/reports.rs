@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 use storage::{
-    CareHomeFact, CodingFact, ConnectionFact, ContactFact, EpisodeFact, RecordFact, ReportFacts,
-    ReportScope, ReportStore, Result,
+    CareHomeFact, CodingFact, ConnectionFact, ContactCount, EpisodeFact, FactNeeds, RecordFact,
+    ReportFacts, ReportScope, ReportStore, Result,
 };
 
 /// The filters every query shares: `$1` PCN, `$2` practice, `$3` link worker, `$4` source.
@@ -55,7 +55,12 @@ fn episode_fact(r: &DbRow) -> Result<EpisodeFact> {
 
 #[async_trait]
 impl ReportStore for Store {
-    async fn report_facts(&self, pcn: i64, scope: &ReportScope) -> Result<ReportFacts> {
+    async fn report_facts(
+        &self,
+        pcn: i64,
+        scope: &ReportScope,
+        needs: FactNeeds,
+    ) -> Result<ReportFacts> {
         // Episodes alive in the period, and those alive in the 12 months before its end
         // (for "taken on in the last 12 months").
         let alive_from: DateTime<Utc> = scope.from.min(scope.to - chrono::Duration::days(365));
@@ -92,128 +97,151 @@ impl ReportStore for Store {
         .map(episode_fact)
         .collect::<Result<Vec<_>>>()?;
 
-        let contacts = scoped!(&format!(
-            "SELECT c.episode_id, c.contact_type, c.did_not_attend, c.at
-             FROM contacts c JOIN episodes e ON e.id = c.episode_id
-             JOIN referrals r ON r.id = e.referral_id JOIN people p ON p.id = e.person_id
-             WHERE {SCOPE} AND c.pcn_id = $1 AND c.at >= $5 AND c.at < $6"
-        ))
-        .bind(scope.from)
-        .bind(scope.to)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend)?
-        .iter()
-        .map(|r| {
-            Ok(ContactFact {
-                episode_id: r.try_get("episode_id").map_err(backend)?,
-                contact_type: r.try_get("contact_type").map_err(backend)?,
-                did_not_attend: r.try_get("did_not_attend").map_err(backend)?,
-                at: r.try_get("at").map_err(backend)?,
+        // Counted here rather than read row by row: a PCN's year is over ten thousand contacts.
+        let contacts = if needs.contacts {
+            scoped!(&format!(
+                "SELECT c.contact_type, c.did_not_attend, COUNT(*) AS n
+                 FROM contacts c JOIN episodes e ON e.id = c.episode_id
+                 JOIN referrals r ON r.id = e.referral_id JOIN people p ON p.id = e.person_id
+                 WHERE {SCOPE} AND c.pcn_id = $1 AND c.at >= $5 AND c.at < $6
+                 GROUP BY c.contact_type, c.did_not_attend
+                 ORDER BY c.contact_type, c.did_not_attend"
+            ))
+            .bind(scope.from)
+            .bind(scope.to)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| {
+                Ok(ContactCount {
+                    contact_type: r.try_get("contact_type").map_err(backend)?,
+                    did_not_attend: r.try_get("did_not_attend").map_err(backend)?,
+                    count: r.try_get("n").map_err(backend)?,
+                })
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
 
-        let connections = scoped!(&format!(
-            "SELECT k.episode_id, k.service_id, k.kind, k.status, k.reason, k.created_at, k.answered_at
-             FROM connections k JOIN episodes e ON e.id = k.episode_id
-             JOIN referrals r ON r.id = e.referral_id JOIN people p ON p.id = e.person_id
-             WHERE {SCOPE} AND k.pcn_id = $1 AND k.created_at >= $5 AND k.created_at < $6 ORDER BY k.id"
-        ))
-        .bind(scope.from)
-        .bind(scope.to)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend)?
-        .iter()
-        .map(|r| {
-            let reason: Option<String> = r.try_get("reason").map_err(backend)?;
-            Ok(ConnectionFact {
-                episode_id: r.try_get("episode_id").map_err(backend)?,
-                service_id: r.try_get("service_id").map_err(backend)?,
-                kind: r.try_get("kind").map_err(backend)?,
-                status: r.try_get("status").map_err(backend)?,
-                reason: reason.filter(|s| !s.is_empty()),
-                created_at: r.try_get("created_at").map_err(backend)?,
-                answered_at: r.try_get("answered_at").map_err(backend)?,
+        let connections = if needs.connections {
+            scoped!(&format!(
+                "SELECT k.episode_id, k.service_id, k.kind, k.status, k.reason, k.created_at, k.answered_at
+                 FROM connections k JOIN episodes e ON e.id = k.episode_id
+                 JOIN referrals r ON r.id = e.referral_id JOIN people p ON p.id = e.person_id
+                 WHERE {SCOPE} AND k.pcn_id = $1 AND k.created_at >= $5 AND k.created_at < $6 ORDER BY k.id"
+            ))
+            .bind(scope.from)
+            .bind(scope.to)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| {
+                let reason: Option<String> = r.try_get("reason").map_err(backend)?;
+                Ok(ConnectionFact {
+                    episode_id: r.try_get("episode_id").map_err(backend)?,
+                    service_id: r.try_get("service_id").map_err(backend)?,
+                    kind: r.try_get("kind").map_err(backend)?,
+                    status: r.try_get("status").map_err(backend)?,
+                    reason: reason.filter(|s| !s.is_empty()),
+                    created_at: r.try_get("created_at").map_err(backend)?,
+                    answered_at: r.try_get("answered_at").map_err(backend)?,
+                })
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
 
-        let records = scoped!(&format!(
-            "SELECT x.episode_id, x.kind, x.body, x.created_at
-             FROM episode_records x JOIN episodes e ON e.id = x.episode_id
-             JOIN referrals r ON r.id = e.referral_id JOIN people p ON p.id = e.person_id
-             WHERE {SCOPE} AND x.pcn_id = $1 AND (
-                 (x.kind = 'measure' AND e.referred_at < $5
-                    AND (e.closed_at IS NULL OR e.closed_at >= $6))
-                 OR (x.kind = 'health_use' AND EXISTS (
-                    SELECT 1 FROM episode_records h WHERE h.episode_id = e.id
-                      AND h.kind = 'health_use' AND h.created_at >= $7 AND h.created_at < $5)))
-             ORDER BY x.created_at, x.id"
-        ))
-        .bind(scope.to)
-        .bind(alive_from)
-        .bind(scope.from)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend)?
-        .iter()
-        .map(|r| {
-            Ok(RecordFact {
-                episode_id: r.try_get("episode_id").map_err(backend)?,
-                kind: r.try_get("kind").map_err(backend)?,
-                body: r.try_get("body").map_err(backend)?,
-                created_at: r.try_get("created_at").map_err(backend)?,
+        let records = if needs.records {
+            scoped!(&format!(
+                "SELECT x.episode_id, x.kind, x.body, x.created_at
+                 FROM episode_records x JOIN episodes e ON e.id = x.episode_id
+                 JOIN referrals r ON r.id = e.referral_id JOIN people p ON p.id = e.person_id
+                 WHERE {SCOPE} AND x.pcn_id = $1 AND (
+                     (x.kind = 'measure' AND e.referred_at < $5
+                        AND (e.closed_at IS NULL OR e.closed_at >= $6))
+                     OR (x.kind = 'health_use' AND EXISTS (
+                        SELECT 1 FROM episode_records h WHERE h.episode_id = e.id
+                          AND h.kind = 'health_use' AND h.created_at >= $7 AND h.created_at < $5)))
+                 ORDER BY x.created_at, x.id"
+            ))
+            .bind(scope.to)
+            .bind(alive_from)
+            .bind(scope.from)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| {
+                Ok(RecordFact {
+                    episode_id: r.try_get("episode_id").map_err(backend)?,
+                    kind: r.try_get("kind").map_err(backend)?,
+                    body: r.try_get("body").map_err(backend)?,
+                    created_at: r.try_get("created_at").map_err(backend)?,
+                })
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
 
-        let coding = scoped!(&format!(
-            "SELECT x.episode_id, x.practice_id, x.concept_id, x.status, x.queued_at
-             FROM coding_entries x JOIN episodes e ON e.id = x.episode_id
-             JOIN referrals r ON r.id = e.referral_id JOIN people p ON p.id = e.person_id
-             WHERE {SCOPE} AND x.pcn_id = $1 AND x.queued_at >= $5 AND x.queued_at < $6 ORDER BY x.id"
-        ))
-        .bind(scope.from)
-        .bind(scope.to)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend)?
-        .iter()
-        .map(|r| {
-            let status: String = r.try_get("status").map_err(backend)?;
-            Ok(CodingFact {
-                episode_id: r.try_get("episode_id").map_err(backend)?,
-                practice_id: r.try_get("practice_id").map_err(backend)?,
-                concept_id: r.try_get("concept_id").map_err(backend)?,
-                recorded: status == "recorded",
-                queued_at: r.try_get("queued_at").map_err(backend)?,
+        let coding = if needs.coding {
+            scoped!(&format!(
+                "SELECT x.episode_id, x.practice_id, x.concept_id, x.status, x.queued_at
+                 FROM coding_entries x JOIN episodes e ON e.id = x.episode_id
+                 JOIN referrals r ON r.id = e.referral_id JOIN people p ON p.id = e.person_id
+                 WHERE {SCOPE} AND x.pcn_id = $1 AND x.queued_at >= $5 AND x.queued_at < $6 ORDER BY x.id"
+            ))
+            .bind(scope.from)
+            .bind(scope.to)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| {
+                let status: String = r.try_get("status").map_err(backend)?;
+                Ok(CodingFact {
+                    episode_id: r.try_get("episode_id").map_err(backend)?,
+                    practice_id: r.try_get("practice_id").map_err(backend)?,
+                    concept_id: r.try_get("concept_id").map_err(backend)?,
+                    recorded: status == "recorded",
+                    queued_at: r.try_get("queued_at").map_err(backend)?,
+                })
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
 
-        let care_home = sqlx::query(
-            "SELECT kind, status, link_worker_id FROM care_home_tasks
-             WHERE pcn_id = $1 AND (CAST($2 AS BIGINT) IS NULL OR link_worker_id = $2)
-               AND requested_on >= $3 AND requested_on < $4",
-        )
-        .bind(pcn)
-        .bind(scope.link_worker)
-        .bind(scope.from.date_naive())
-        .bind(scope.to.date_naive())
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend)?
-        .iter()
-        .map(|r| {
-            Ok(CareHomeFact {
-                kind: r.try_get("kind").map_err(backend)?,
-                status: r.try_get("status").map_err(backend)?,
-                link_worker_id: r.try_get("link_worker_id").map_err(backend)?,
+        let care_home = if needs.care_home {
+            sqlx::query(
+                "SELECT kind, status, link_worker_id FROM care_home_tasks
+                 WHERE pcn_id = $1 AND (CAST($2 AS BIGINT) IS NULL OR link_worker_id = $2)
+                   AND requested_on >= $3 AND requested_on < $4",
+            )
+            .bind(pcn)
+            .bind(scope.link_worker)
+            .bind(scope.from.date_naive())
+            .bind(scope.to.date_naive())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| {
+                Ok(CareHomeFact {
+                    kind: r.try_get("kind").map_err(backend)?,
+                    status: r.try_get("status").map_err(backend)?,
+                    link_worker_id: r.try_get("link_worker_id").map_err(backend)?,
+                })
             })
-        })
-        .collect::<Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
+
         tx.commit().await.map_err(backend)?;
         Ok(ReportFacts {
             episodes,

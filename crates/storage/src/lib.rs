@@ -31,8 +31,8 @@ pub use journey::{
 };
 pub use records::*;
 pub use reports::{
-    CareHomeFact, CodingFact, ConnectionFact, ContactFact, EpisodeFact, RecordFact, ReportFacts,
-    ReportScope, ReportStore,
+    CareHomeFact, CodingFact, ConnectionFact, ContactCount, EpisodeFact, FactNeeds, RecordFact,
+    ReportFacts, ReportScope, ReportStore,
 };
 pub use workforce::{
     ArrsCap, CareHomeTask, EmploymentRecord, NewCareHomeTask, NewSupervision, SupervisionCase,

@@ -49,13 +49,14 @@ pub struct EpisodeFact {
     pub contacts_missed: i64,
 }
 
-/// A contact held in the period (type and whether attended), for the episodes in scope.
-#[derive(Debug, Clone)]
-pub struct ContactFact {
-    pub episode_id: i64,
+/// How many contacts of one type were held in the period for the episodes in scope, and
+/// whether the person attended them. Counted by the database: a PCN's year is over ten
+/// thousand contacts at scale, and the reports only need the counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactCount {
     pub contact_type: String,
     pub did_not_attend: bool,
-    pub at: DateTime<Utc>,
+    pub count: i64,
 }
 
 /// A connection made in the period.
@@ -102,7 +103,7 @@ pub struct CareHomeFact {
 pub struct ReportFacts {
     /// Episodes referred before the end of the period and not closed before its start.
     pub episodes: Vec<EpisodeFact>,
-    pub contacts: Vec<ContactFact>,
+    pub contacts: Vec<ContactCount>,
     pub connections: Vec<ConnectionFact>,
     /// Measures for the episodes above, and health use (before and after) for episodes
     /// with a health-use record made in the period.
@@ -111,8 +112,47 @@ pub struct ReportFacts {
     pub care_home: Vec<CareHomeFact>,
 }
 
+/// Which facts to read besides the episodes (which every report uses). A report page reads
+/// what its report needs; the dashboard and the printable page read everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FactNeeds {
+    pub contacts: bool,
+    pub connections: bool,
+    /// Outcome measures and health service use.
+    pub records: bool,
+    pub coding: bool,
+    pub care_home: bool,
+}
+
+impl FactNeeds {
+    pub const ALL: FactNeeds = FactNeeds {
+        contacts: true,
+        connections: true,
+        records: true,
+        coding: true,
+        care_home: true,
+    };
+
+    /// Both sets together.
+    pub fn and(self, o: FactNeeds) -> FactNeeds {
+        FactNeeds {
+            contacts: self.contacts || o.contacts,
+            connections: self.connections || o.connections,
+            records: self.records || o.records,
+            coding: self.coding || o.coding,
+            care_home: self.care_home || o.care_home,
+        }
+    }
+}
+
 #[async_trait]
 pub trait ReportStore: Send + Sync {
-    /// The facts for a PCN's report over `scope`, in one read snapshot.
-    async fn report_facts(&self, pcn: i64, scope: &ReportScope) -> Result<ReportFacts>;
+    /// The facts for a PCN's report over `scope`, in one read snapshot: the episodes, and
+    /// the other facts `needs` names (the rest are left empty).
+    async fn report_facts(
+        &self,
+        pcn: i64,
+        scope: &ReportScope,
+        needs: FactNeeds,
+    ) -> Result<ReportFacts>;
 }

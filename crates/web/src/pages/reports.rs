@@ -219,7 +219,10 @@ pub(crate) async fn build(
     c: &Choices,
     kinds: &[ReportKind],
 ) -> Result<Vec<Report>, AppError> {
-    let facts: ReportFacts = state.store.report_facts(pcn, &f.scope()).await?;
+    let facts: ReportFacts = state
+        .store
+        .report_facts(pcn, &f.scope(), reports::needs(kinds))
+        .await?;
     let scope = f.scope();
     let dir = Dir(&state.directory.index);
     let ctx = Context {
