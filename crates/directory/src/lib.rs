@@ -319,18 +319,16 @@ impl Directory {
     /// The entries with these ids, in the order asked (missing ones left out).
     pub async fn entries(&self, ids: &[String]) -> Result<Vec<Entry>> {
         let records = self.store.dir_services(ids).await?;
-        let mut org_ids: Vec<&str> = records
+        let mut org_ids: Vec<String> = records
             .iter()
-            .filter_map(|r| r.organization_id.as_deref())
+            .filter_map(|r| r.organization_id.clone())
             .collect();
         org_ids.sort_unstable();
         org_ids.dedup();
         let mut orgs = Orgs::new();
-        for id in org_ids {
-            if let Some(o) = self.store.dir_organization(id).await? {
-                if let Ok(d) = serde_json::from_str::<Organization>(&o.doc) {
-                    orgs.insert(o.id, (d, o.partner_org_id));
-                }
+        for o in self.store.dir_organizations_in(&org_ids).await? {
+            if let Ok(d) = serde_json::from_str::<Organization>(&o.doc) {
+                orgs.insert(o.id, (d, o.partner_org_id));
             }
         }
         let mut by_id: HashMap<String, Entry> = records

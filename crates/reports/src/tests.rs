@@ -135,9 +135,17 @@ fn caseloads_and_contacts_by_type() {
         count("carrier_pigeon", false, 1),
     ];
     let r = build(ReportKind::Caseloads, &facts, &c);
-    assert_eq!(figure(&r, "per-worker", "Sam", 1), Cell::Int(1), "open at end");
+    assert_eq!(
+        figure(&r, "per-worker", "Sam", 1),
+        Cell::Int(1),
+        "open at end"
+    );
     assert_eq!(figure(&r, "per-worker", "Sam", 2), Cell::Int(2), "taken on");
-    assert_eq!(figure(&r, "per-worker", "Sam", 4), Cell::Int(1), "discharged");
+    assert_eq!(
+        figure(&r, "per-worker", "Sam", 4),
+        Cell::Int(1),
+        "discharged"
+    );
     assert_eq!(figure(&r, "per-worker", "Sam", 5), Cell::Num(Some(8.0), 1));
     assert_eq!(figure(&r, "per-worker", "Sam", 6), Cell::Pct(Some(100.0)));
     assert_eq!(figure(&r, "per-worker", "Jess", 1), Cell::Int(1));
@@ -145,7 +153,10 @@ fn caseloads_and_contacts_by_type() {
     // Counted contacts come through by type, attended and not; unknown types as "Other".
     assert_eq!(figure(&r, "contact-types", "Telephone", 1), Cell::Int(5));
     assert_eq!(figure(&r, "contact-types", "Telephone", 2), Cell::Int(2));
-    assert_eq!(figure(&r, "contact-types", "Group session", 1), Cell::Int(3));
+    assert_eq!(
+        figure(&r, "contact-types", "Group session", 1),
+        Cell::Int(3)
+    );
     assert_eq!(figure(&r, "contact-types", "Other", 1), Cell::Int(1));
 }
 

@@ -374,6 +374,27 @@ impl DirectoryStore for SqliteStorage {
         Ok(row.map(org))
     }
 
+    async fn dir_organizations_in(&self, ids: &[String]) -> Result<Vec<DirOrgRecord>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new(
+                "SELECT id, name, doc, partner_org_id FROM dir_organizations WHERE id IN (",
+            );
+            let mut sep = qb.separated(", ");
+            for id in chunk {
+                sep.push_bind(id);
+            }
+            qb.push(")");
+            let rows: Vec<(String, String, String, Option<i64>)> = qb
+                .build_query_as()
+                .fetch_all(&self.read)
+                .await
+                .map_err(backend)?;
+            out.extend(rows.into_iter().map(org));
+        }
+        Ok(out)
+    }
+
     async fn dir_organizations(&self) -> Result<Vec<DirOrgRecord>> {
         let rows: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(
             "SELECT id, name, doc, partner_org_id FROM dir_organizations ORDER BY name, id",

@@ -224,20 +224,25 @@ impl UserStore for SqliteStorage {
         Ok(())
     }
 
-    async fn session_by_hash(&self, id_hash: &str) -> Result<Option<Session>> {
-        let r = sqlx::query("SELECT * FROM sessions WHERE id_hash = ?")
-            .bind(id_hash)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(backend)?;
+    async fn session_with_user(&self, id_hash: &str) -> Result<Option<(Session, User)>> {
+        let r = sqlx::query(
+            "SELECT s.id_hash, s.user_id, s.csrf_token, s.created_at AS session_created_at,
+                s.last_seen_at AS session_last_seen_at, u.*
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(backend)?;
         r.map(|r| {
-            Ok(Session {
+            let session = Session {
                 id_hash: r.try_get("id_hash").map_err(backend)?,
                 user_id: r.try_get("user_id").map_err(backend)?,
                 csrf_token: r.try_get("csrf_token").map_err(backend)?,
-                created_at: r.try_get("created_at").map_err(backend)?,
-                last_seen_at: r.try_get("last_seen_at").map_err(backend)?,
-            })
+                created_at: r.try_get("session_created_at").map_err(backend)?,
+                last_seen_at: r.try_get("session_last_seen_at").map_err(backend)?,
+            };
+            Ok((session, rows::user(&r)?))
         })
         .transpose()
     }

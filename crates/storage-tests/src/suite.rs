@@ -678,16 +678,20 @@ pub async fn accounts_throttling_sessions_and_tokens(s: Arc<dyn Storage>) {
         last_seen_at: now,
     };
     s.create_session(&sess).await.unwrap();
+    let (found, user) = s.session_with_user("h1").await.unwrap().unwrap();
+    assert_eq!((found.user_id, found.csrf_token.as_str()), (u.id, "c"));
+    assert_eq!((user.id, user.email.as_str()), (u.id, u.email.as_str()));
     assert_eq!(
-        s.session_by_hash("h1").await.unwrap().unwrap().user_id,
-        u.id
+        (found.created_at, found.last_seen_at),
+        (sess.created_at, sess.last_seen_at),
+        "the session's own times, not the user's"
     );
     s.create_api_token(u.id, "old script", "oldtok", &actor())
         .await
         .unwrap();
     s.set_password(u.id, "new-hash", &actor()).await.unwrap();
     assert!(
-        s.session_by_hash("h1").await.unwrap().is_none(),
+        s.session_with_user("h1").await.unwrap().is_none(),
         "a password change ends sessions"
     );
     assert!(
@@ -709,7 +713,7 @@ pub async fn accounts_throttling_sessions_and_tokens(s: Arc<dyn Storage>) {
     s.set_user_disabled(u.id, true, &actor()).await.unwrap();
     assert!(s.user_by_id(u.id).await.unwrap().unwrap().disabled);
     assert!(
-        s.session_by_hash("h2").await.unwrap().is_none(),
+        s.session_with_user("h2").await.unwrap().is_none(),
         "disabling ends sessions"
     );
 
@@ -1626,4 +1630,32 @@ pub async fn workforce_and_report_facts_stay_in_their_pcn(s: Arc<dyn Storage>) {
         .await
         .unwrap();
     assert!(filtered.episodes.is_empty());
+}
+
+pub async fn directory_organisations_are_read_together(s: Arc<dyn Storage>) {
+    use storage::DirectoryBatch;
+    let org = |id: &str, name: &str| (id.to_string(), name.to_string(), "{}".to_string());
+    s.import_directory(
+        &DirectoryBatch {
+            organizations: vec![
+                org("org-a", "Allotment Friends"),
+                org("org-b", "Befriending Line"),
+                org("org-c", "Citizens Advice Millbrook"),
+            ],
+            taxonomies: vec![],
+            terms: vec![],
+            services: vec![],
+            replace_listings: false,
+            source: "conformance".into(),
+        },
+        &actor(),
+    )
+    .await
+    .unwrap();
+    let ids = ["org-c", "org-a", "org-missing"].map(String::from);
+    let mut found = s.dir_organizations_in(&ids).await.unwrap();
+    found.sort_by(|a, b| a.id.cmp(&b.id));
+    let names: Vec<&str> = found.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["Allotment Friends", "Citizens Advice Millbrook"]);
+    assert!(s.dir_organizations_in(&[]).await.unwrap().is_empty());
 }

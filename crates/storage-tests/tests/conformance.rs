@@ -44,4 +44,5 @@ conformance!(
     records_keep_history_and_move_the_episode,
     connections_close_the_loop,
     workforce_and_report_facts_stay_in_their_pcn,
+    directory_organisations_are_read_together,
 );

@@ -115,6 +115,9 @@ pub trait DirectoryStore: Send + Sync {
     async fn dir_service_for_location(&self, location_link_id: &str) -> Result<Option<String>>;
 
     async fn dir_organization(&self, id: &str) -> Result<Option<DirOrgRecord>>;
+    /// The organisations with these ids, in no particular order (one read for a page of
+    /// services, not one per organisation).
+    async fn dir_organizations_in(&self, ids: &[String]) -> Result<Vec<DirOrgRecord>>;
     async fn dir_organizations(&self) -> Result<Vec<DirOrgRecord>>;
 
     async fn dir_taxonomies(&self) -> Result<Vec<DirDoc>>;

@@ -126,7 +126,8 @@ pub trait UserStore: Send + Sync {
     async fn record_login_success(&self, id: i64, actor: &Actor) -> Result<()>;
 
     async fn create_session(&self, session: &Session) -> Result<()>;
-    async fn session_by_hash(&self, id_hash: &str) -> Result<Option<Session>>;
+    /// The session with this hash and its user, read together (every signed-in request asks).
+    async fn session_with_user(&self, id_hash: &str) -> Result<Option<(Session, User)>>;
     async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()>;
     async fn delete_session(&self, id_hash: &str) -> Result<()>;
 

@@ -265,9 +265,9 @@ impl FromRequestParts<AppState> for Auth {
         }
         let raw = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(unauth)?;
         let id_hash = sha256_hex(&raw);
-        let session = state
+        let (session, user) = state
             .store
-            .session_by_hash(&id_hash)
+            .session_with_user(&id_hash)
             .await?
             .ok_or_else(unauth)?;
         let idle = chrono::Duration::from_std(state.config.session_idle).unwrap_or_default();
@@ -277,12 +277,9 @@ impl FromRequestParts<AppState> for Auth {
             state.store.delete_session(&id_hash).await?;
             return Err(unauth());
         }
-        let user = state
-            .store
-            .user_by_id(session.user_id)
-            .await?
-            .filter(|u| !u.disabled)
-            .ok_or_else(unauth)?;
+        if user.disabled {
+            return Err(unauth());
+        }
         if now - session.last_seen_at > chrono::Duration::seconds(60) {
             state.store.touch_session(&id_hash, storage::now()).await?;
         }
