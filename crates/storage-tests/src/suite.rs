@@ -1553,6 +1553,47 @@ pub async fn workforce_and_report_facts_stay_in_their_pcn(s: Arc<dyn Storage>) {
         link_worker: None,
         source: None,
     };
+    // Episodes closed before the 12 months to the period's end are left out (the caseload
+    // report counts those taken on in that year); those closed since are kept.
+    let mut closed = Vec::new();
+    for (family, closed_days_ago) in [("Closed Early", 400), ("Closed Lately", 30)] {
+        let mut p = person("Journey", family, "1958-07-08");
+        p.practice_id = Some(f.practice_a);
+        let (_, mut e) = s
+            .create_referral(
+                f.pcn_a,
+                PersonRef::New(Box::new(p)),
+                &referral(),
+                Some(f.manager_a),
+                Utc::now() - Duration::days(500),
+                &actor(),
+            )
+            .await
+            .unwrap();
+        for (to, reason, days_ago) in [
+            (EpisodeState::Contacting, None, 495),
+            (EpisodeState::Accepted, None, 490),
+            (
+                EpisodeState::Discharged,
+                Some(DischargeReason::GoalsMet),
+                closed_days_ago,
+            ),
+        ] {
+            e = s
+                .transition_episode(
+                    f.pcn_a,
+                    e.id,
+                    e.version,
+                    to,
+                    reason,
+                    Utc::now() - Duration::days(days_ago),
+                    &actor(),
+                )
+                .await
+                .unwrap();
+        }
+        closed.push(e.id);
+    }
     // Contacts are counted by type and attendance: three calls and a missed one.
     let mut ep = ep;
     for (days_ago, dna) in [(15, false), (3, false), (2, true), (1, false)] {
@@ -1578,7 +1619,8 @@ pub async fn workforce_and_report_facts_stay_in_their_pcn(s: Arc<dyn Storage>) {
         .report_facts(f.pcn_b, &scope, FactNeeds::ALL)
         .await
         .unwrap();
-    assert_eq!(a.episodes.len(), 1);
+    let ids: Vec<i64> = a.episodes.iter().map(|e| e.episode_id).collect();
+    assert_eq!(ids, vec![ep.id, closed[1]], "open, and closed in the year");
     assert!(a.episodes[0].accepted_at.is_some());
     assert_eq!(b.episodes.len(), 1);
     assert_eq!(b.episodes[0].person_id, other.person_id);
@@ -1623,13 +1665,30 @@ pub async fn workforce_and_report_facts_stay_in_their_pcn(s: Arc<dyn Storage>) {
             f.pcn_a,
             &ReportScope {
                 practice: Some(f.practice_b),
-                ..scope
+                ..scope.clone()
             },
             FactNeeds::ALL,
         )
         .await
         .unwrap();
     assert!(filtered.episodes.is_empty());
+    assert!(
+        filtered.contacts.is_empty(),
+        "no contacts at another practice"
+    );
+    // Filtered to this practice: the same counts, through the joins that filter.
+    let here = s
+        .report_facts(
+            f.pcn_a,
+            &ReportScope {
+                practice: Some(f.practice_a),
+                ..scope.clone()
+            },
+            FactNeeds::ALL,
+        )
+        .await
+        .unwrap();
+    assert_eq!(here.contacts, a.contacts);
 }
 
 pub async fn directory_organisations_are_read_together(s: Arc<dyn Storage>) {
