@@ -41,6 +41,10 @@ pub struct SqliteStorage {
     audit: tokio::sync::mpsc::UnboundedSender<audit::Pending>,
 }
 
+/// The compile option that puts every connection's page cache behind one global lock
+/// (`.cargo/config.toml` builds SQLite without it).
+pub const SHARED_PAGE_CACHE: &str = "ENABLE_MEMORY_MANAGEMENT";
+
 impl SqliteStorage {
     /// Opens (creating if missing) the database at a `sqlite://path` URL and runs migrations.
     #[tracing::instrument(skip_all)]
@@ -84,11 +88,24 @@ impl SqliteStorage {
             .connect_with(opts.read_only(true))
             .await
             .map_err(backend)?;
-        Ok(Self {
+        let store = Self {
             read,
             write: store.write,
             audit: store.audit,
-        })
+        };
+        if store
+            .compile_options()
+            .await?
+            .iter()
+            .any(|o| o == SHARED_PAGE_CACHE)
+        {
+            tracing::warn!(
+                "SQLite was built with {SHARED_PAGE_CACHE}: every connection shares one page \
+                 cache behind one lock, which halves throughput under load. Build from the \
+                 repository so .cargo/config.toml applies (docs/performance.md)."
+            );
+        }
+        Ok(store)
     }
 
     /// Applies any migrations not yet applied. Returns how many ran.
@@ -100,6 +117,15 @@ impl SqliteStorage {
             .await
             .map_err(|e| StorageError::Backend(e.to_string()))?;
         Ok(applied(&self.write).await.saturating_sub(before))
+    }
+
+    /// The options the linked SQLite was compiled with (`PRAGMA compile_options`).
+    pub async fn compile_options(&self) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as("PRAGMA compile_options")
+            .fetch_all(&self.read)
+            .await
+            .map_err(backend)?;
+        Ok(rows.into_iter().map(|(o,)| o).collect())
     }
 
     /// Runs SQLite's own consistency check; `Ok(())` when it answers "ok".
