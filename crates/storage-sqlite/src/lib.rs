@@ -66,8 +66,12 @@ impl SqliteStorage {
             .synchronous(synchronous)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // No ping before handing out a connection (sqlx's default): an embedded database
+        // cannot hang up, and each ping is one more round trip to the connection's thread
+        // for every statement run on the pool.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(opts.clone())
             .await
             .map_err(backend)?;
@@ -85,6 +89,7 @@ impl SqliteStorage {
             .map_err(backend)?;
         let read = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .connect_with(opts.read_only(true))
             .await
             .map_err(backend)?;
