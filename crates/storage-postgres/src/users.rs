@@ -224,7 +224,10 @@ impl UserStore for PgStorage {
 
     async fn session_with_user(&self, id_hash: &str) -> Result<Option<(Session, User)>> {
         let r = sqlx::query(
-            "SELECT s.id_hash, s.user_id, s.csrf_token, s.created_at AS session_created_at,
+            // Every session column is renamed so no users column can shadow one (the CSRF
+            // token above all): sqlx gives a repeated column name its last value.
+            "SELECT s.id_hash AS session_id_hash, s.user_id AS session_user_id,
+                s.csrf_token AS session_csrf_token, s.created_at AS session_created_at,
                 s.last_seen_at AS session_last_seen_at, u.*
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
         )
@@ -234,9 +237,9 @@ impl UserStore for PgStorage {
         .map_err(backend)?;
         r.map(|r| {
             let session = Session {
-                id_hash: r.try_get("id_hash").map_err(backend)?,
-                user_id: r.try_get("user_id").map_err(backend)?,
-                csrf_token: r.try_get("csrf_token").map_err(backend)?,
+                id_hash: r.try_get("session_id_hash").map_err(backend)?,
+                user_id: r.try_get("session_user_id").map_err(backend)?,
+                csrf_token: r.try_get("session_csrf_token").map_err(backend)?,
                 created_at: r.try_get("session_created_at").map_err(backend)?,
                 last_seen_at: r.try_get("session_last_seen_at").map_err(backend)?,
             };

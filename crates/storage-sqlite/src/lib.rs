@@ -44,6 +44,9 @@ pub struct SqliteStorage {
 /// The compile option that puts every connection's page cache behind one global lock
 /// (`.cargo/config.toml` builds SQLite without it).
 pub const SHARED_PAGE_CACHE: &str = "ENABLE_MEMORY_MANAGEMENT";
+/// The compile option that turns off memory statistics and the global lock they take on
+/// every allocation.
+pub const NO_MEMORY_STATISTICS: &str = "DEFAULT_MEMSTATUS=0";
 
 impl SqliteStorage {
     /// Opens (creating if missing) the database at a `sqlite://path` URL and runs migrations.
@@ -98,16 +101,14 @@ impl SqliteStorage {
             write: store.write,
             audit: store.audit,
         };
-        if store
-            .compile_options()
-            .await?
-            .iter()
-            .any(|o| o == SHARED_PAGE_CACHE)
+        let options = store.compile_options().await?;
+        if options.iter().any(|o| o == SHARED_PAGE_CACHE)
+            || !options.iter().any(|o| o == NO_MEMORY_STATISTICS)
         {
             tracing::warn!(
-                "SQLite was built with {SHARED_PAGE_CACHE}: every connection shares one page \
-                 cache behind one lock, which halves throughput under load. Build from the \
-                 repository so .cargo/config.toml applies (docs/performance.md)."
+                "SQLite was built with {SHARED_PAGE_CACHE} or without {NO_MEMORY_STATISTICS}: \
+                 their global locks halve throughput under load. Build inside the repository \
+                 so .cargo/config.toml applies (docs/deploy-postgres.md, docs/performance.md)."
             );
         }
         Ok(store)

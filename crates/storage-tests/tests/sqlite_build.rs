@@ -20,7 +20,9 @@ async fn sqlite_is_built_without_global_locks_on_the_read_path() {
         "one page cache per connection: {options:?}"
     );
     assert!(
-        options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+        options
+            .iter()
+            .any(|o| o == storage_sqlite::NO_MEMORY_STATISTICS),
         "no memory statistics: {options:?}"
     );
 }
