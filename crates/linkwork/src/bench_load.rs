@@ -535,9 +535,9 @@ pub async fn reports(url: &str, logins: &[(String, String)]) -> Result<()> {
         s.sign_in(email, password).await?;
         sessions.push((email, s));
     }
-    // (named reports, printable page), per PCN, for each pass.
-    let mut passes: Vec<(Vec<Duration>, Vec<Duration>)> = Vec::new();
-    for _ in 0..2 {
+    // took[kind][pass]: per PCN, kind 0 the three named reports, kind 1 the printable page.
+    let mut took: [Vec<Vec<Duration>>; 2] = Default::default();
+    for _pass in 0..2 {
         let (mut named, mut print) = (Vec::new(), Vec::new());
         for (email, s) in &mut sessions {
             let started = Instant::now();
@@ -555,43 +555,33 @@ pub async fn reports(url: &str, logins: &[(String, String)]) -> Result<()> {
             }
             print.push(started.elapsed());
         }
-        passes.push((named, print));
+        took[0].push(named);
+        took[1].push(print);
     }
-    for (what, pick) in [
-        ("Referrals, caseloads and outcomes (3 pages)", 0usize),
-        ("Every report (the printable page)", 1),
-    ] {
+    let total = |times: &[Duration]| times.iter().sum::<Duration>().as_secs_f64();
+    let kinds = [
+        "Referrals, caseloads and outcomes (3 pages)",
+        "Every report (the printable page)",
+    ];
+    for (what, passes) in kinds.iter().zip(&took) {
         println!("{what}, per PCN:");
-        for (pass, (named, print)) in ["first", "again"].iter().zip(&passes) {
-            let mut took = if pick == 0 {
-                named.clone()
-            } else {
-                print.clone()
-            };
-            took.sort();
+        for (pass, times) in ["first", "again"].iter().zip(passes) {
+            let mut sorted = times.clone();
+            sorted.sort();
             println!(
                 "  {pass:<6} p50 {:.0} ms, max {:.0} ms, all {} PCNs one after another {:.2} s",
-                pct(&took, 0.50),
-                took.last().map_or(0.0, |d| ms(*d)),
-                took.len(),
-                took.iter().sum::<Duration>().as_secs_f64()
+                pct(&sorted, 0.50),
+                sorted.last().map_or(0.0, |d| ms(*d)),
+                sorted.len(),
+                total(&sorted)
             );
         }
     }
-    let total = |pick: usize| -> f64 {
-        passes[0]
-            .0
-            .iter()
-            .zip(&passes[0].1)
-            .map(|(n, p)| if pick == 0 { *n } else { *p })
-            .sum::<Duration>()
-            .as_secs_f64()
-    };
     println!(
         "Every PCN's year, one after another (first pass): {:.2} s for the three named reports, \
          {:.2} s for every report, {} PCNs",
-        total(0),
-        total(1),
+        total(&took[0][0]),
+        total(&took[1][0]),
         logins.len()
     );
     Ok(())
