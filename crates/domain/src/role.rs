@@ -1,7 +1,8 @@
 //! The roles people have in Linkwork and what each may do.
 
 code_enum!(
-    /// A user's role within their PCN (or, for partners, their VCSE organisation).
+    /// A user's role within their PCN (or, for partners, their VCSE organisation; the
+    /// deployment operator belongs to no PCN and runs what the PCNs share).
     Role {
         Admin => ("admin", "Administrator"),
         Manager => ("manager", "PCN manager"),
@@ -9,6 +10,7 @@ code_enum!(
         Supervisor => ("supervisor", "GP supervisor"),
         Referrer => ("referrer", "Referrer"),
         Partner => ("partner", "Community partner"),
+        Operator => ("operator", "Deployment operator"),
     }
 );
 
@@ -37,15 +39,33 @@ impl Role {
     pub fn can_view_audit(self) -> bool {
         matches!(self, Role::Manager | Role::Admin)
     }
-    /// May manage user accounts.
+    /// May manage user accounts: a PCN administrator its PCN's staff, the operator partner
+    /// organisations' and other operators' accounts.
     pub fn can_manage_users(self) -> bool {
-        matches!(self, Role::Admin)
+        matches!(self, Role::Admin | Role::Operator)
+    }
+    /// May create accounts of `role`: a PCN's administrator its staff roles, the deployment
+    /// operator partners and operators. Nobody else, so no PCN can mint an account that
+    /// reads what another PCN shares with a partner.
+    pub fn may_create(self, role: Role) -> bool {
+        match self {
+            Role::Admin => !matches!(role, Role::Partner | Role::Operator),
+            Role::Operator => matches!(role, Role::Partner | Role::Operator),
+            _ => false,
+        }
+    }
+    /// Runs what the whole deployment shares: partner organisations with their accounts and
+    /// API clients, which directory organisation each partner keeps, the national SNOMED
+    /// code catalogue and the ARRS maximum amounts. Reads no one's record.
+    pub fn can_operate(self) -> bool {
+        matches!(self, Role::Operator)
     }
     /// May search the community directory and read service pages.
     pub fn can_search_directory(self) -> bool {
-        !matches!(self, Role::Partner)
+        !matches!(self, Role::Partner | Role::Operator)
     }
-    /// May add, edit, retire and import any directory listing and link partners.
+    /// May add, edit, retire and import any directory listing (linking listings to partner
+    /// organisations is the operator's: [`Role::can_operate`]).
     pub fn can_manage_directory(self) -> bool {
         matches!(self, Role::Manager | Role::Admin)
     }
@@ -85,9 +105,10 @@ impl Role {
     pub fn can_code(self) -> bool {
         matches!(self, Role::Manager | Role::LinkWorker | Role::Supervisor)
     }
-    /// Maintains the SNOMED code catalogue, API clients and ARRS maximum amounts.
+    /// Registers API clients: a PCN's administrator its GP systems and hubs, the operator
+    /// partner organisations' systems.
     pub fn can_administer(self) -> bool {
-        matches!(self, Role::Admin)
+        matches!(self, Role::Admin | Role::Operator)
     }
     /// Logs and works care home requests.
     pub fn can_work_care_homes(self) -> bool {
@@ -103,6 +124,16 @@ impl Role {
     }
     /// Sets the PCN's training requirements and practice list sizes.
     pub fn can_manage_pcn_settings(self) -> bool {
+        matches!(self, Role::Manager)
+    }
+    /// Sees the directory's organisations and which partner keeps each (changing the link
+    /// is the operator's).
+    pub fn can_view_partner_links(self) -> bool {
+        matches!(self, Role::Manager | Role::Admin | Role::Operator)
+    }
+    /// Holds the PCN's side of its relationships with partner organisations: asks to refer
+    /// to one through Linkwork, or ends it.
+    pub fn can_manage_partner_links(self) -> bool {
         matches!(self, Role::Manager)
     }
     /// Works for a VCSE partner organisation: sees only its referrals and listings.
@@ -130,5 +161,16 @@ mod tests {
         assert!(!Role::Partner.can_read_people());
         assert!(!Role::Admin.can_read_people());
         assert!(Role::LinkWorker.can_read_people());
+        assert!(!Role::Operator.can_read_people());
+    }
+
+    #[test]
+    fn only_the_operator_creates_partner_accounts() {
+        assert!(!Role::Admin.may_create(Role::Partner));
+        assert!(!Role::Admin.may_create(Role::Operator));
+        assert!(Role::Admin.may_create(Role::LinkWorker));
+        assert!(Role::Operator.may_create(Role::Partner));
+        assert!(!Role::Operator.may_create(Role::LinkWorker));
+        assert!(!Role::Manager.may_create(Role::Referrer));
     }
 }

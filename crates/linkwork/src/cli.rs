@@ -570,7 +570,9 @@ async fn user(command: UserCommand, cfg: &Config) -> Result<ExitCode> {
                 let name = partner_org
                     .ok_or_else(|| anyhow!("a partner needs --partner-org <organisation name>"))?;
                 let org = store.list_partner_orgs().await?.into_iter().find(|o| o.name == name).ok_or_else(|| anyhow!("no partner organisation named '{name}': add it with `linkwork partner-org-add`"))?;
-                (Some(find_pcn(&*store, pcn.as_deref()).await?), Some(org.id))
+                (None, Some(org.id))
+            } else if role == Role::Operator {
+                (None, None)
             } else {
                 (Some(find_pcn(&*store, pcn.as_deref()).await?), None)
             };

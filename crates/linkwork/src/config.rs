@@ -26,6 +26,8 @@ pub struct Config {
     pub max_failed_logins_per_address: u32,
     /// Behind a reverse proxy that sets X-Forwarded-For: take the client's address from it.
     pub trust_forwarded_for: bool,
+    /// Personal API tokens stop working this many days after they were made.
+    pub api_token_days: u64,
     /// Seconds a client has to send a request's headers.
     pub header_read_timeout_seconds: u64,
     /// Seconds a request may take, reading its body and answering.
@@ -59,6 +61,7 @@ impl Default for Config {
             max_failed_logins: 5,
             lockout_minutes: 15,
             max_failed_logins_per_address: 30,
+            api_token_days: 90,
             header_read_timeout_seconds: 20,
             request_timeout_seconds: 120,
             trust_forwarded_for: false,
@@ -154,6 +157,9 @@ impl Config {
         if let Some(v) = env("LINKWORK_MAX_FAILED_LOGINS") {
             c.max_failed_logins = parse("LINKWORK_MAX_FAILED_LOGINS", v)? as u32;
         }
+        if let Some(v) = env("LINKWORK_API_TOKEN_DAYS") {
+            c.api_token_days = parse("LINKWORK_API_TOKEN_DAYS", v)?;
+        }
         if let Some(v) = env("LINKWORK_LOCKOUT_MINUTES") {
             c.lockout_minutes = parse("LINKWORK_LOCKOUT_MINUTES", v)?;
         }
@@ -206,6 +212,9 @@ impl Config {
         if !(1..=366).contains(&c.supervision_interval_days) {
             bail!("supervision_interval_days must be from 1 to 366");
         }
+        if c.api_token_days == 0 || c.api_token_days > 3650 {
+            bail!("api_token_days must be between 1 and 3650");
+        }
         if c.max_failed_logins == 0 {
             bail!("max_failed_logins must be at least 1");
         }
@@ -243,6 +252,7 @@ impl Config {
             supervision_interval_days: self.supervision_interval_days,
             header_read_timeout: Duration::from_secs(self.header_read_timeout_seconds),
             request_timeout: Duration::from_secs(self.request_timeout_seconds),
+            api_token_lifetime: Duration::from_secs(self.api_token_days * 24 * 3600),
             mail: self.smtp_url.as_ref().map(|url| web::MailConfig {
                 smtp_url: url.clone(),
                 from: self.mail_from.clone(),
@@ -281,6 +291,9 @@ secure_cookies = false
 # Sign people out after this many minutes without activity, and after this many hours in all.
 session_idle_minutes = 30                                          # (LINKWORK_SESSION_IDLE_MINUTES)
 session_absolute_hours = 12                                        # (LINKWORK_SESSION_ABSOLUTE_HOURS)
+
+# Personal API tokens stop working this many days after they were made.
+api_token_days = 90                                                # (LINKWORK_API_TOKEN_DAYS)
 
 # Lock an account after this many failed sign-ins in a row, for this many minutes.
 max_failed_logins = 5                                              # (LINKWORK_MAX_FAILED_LOGINS)

@@ -137,6 +137,12 @@ pub const LOGINS: &[(Role, &str, &str, &str)] = &[
         "demo-partner-pass",
         "Millbrook Community Garden",
     ),
+    (
+        Role::Operator,
+        "operator@linkwork.example",
+        "demo-operator-pass",
+        "Oli Operator",
+    ),
 ];
 
 /// Demo API clients for trying the FHIR API with curl: (kind, client id, secret, name,
@@ -369,7 +375,8 @@ pub async fn seed_shaped(store: &Arc<dyn Storage>, shape: Shape, progress: bool)
                     email: (*email).into(),
                     name: (*name).into(),
                     role: *role,
-                    pcn_id: Some(pcn),
+                    // Partners and the operator belong to no PCN (docs/security.md).
+                    pcn_id: (!matches!(role, Role::Partner | Role::Operator)).then_some(pcn),
                     partner_org_id: partner.then_some(garden),
                     password_hash: hash,
                 },
@@ -390,6 +397,19 @@ pub async fn seed_shaped(store: &Arc<dyn Storage>, shape: Shape, progress: bool)
             _ => {}
         }
     }
+    // The demo PCN refers to the garden through Linkwork: both sides hold the relationship.
+    store
+        .set_partner_link(pcn, garden, storage::LinkSide::Pcn, true, &actor)
+        .await?;
+    store
+        .set_partner_link(
+            pcn,
+            garden,
+            storage::LinkSide::Partner,
+            true,
+            &partner_actor,
+        )
+        .await?;
     for (kind, id, secret, name, scopes) in API_CLIENTS {
         store
             .create_api_client(

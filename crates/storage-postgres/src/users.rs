@@ -106,6 +106,16 @@ impl UserStore for PgStorage {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
+            // Disabling revokes the account's API tokens for good: enabling it again
+            // does not bring them back.
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(storage::now())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         }
         let action = if disabled {
             "user.disable"

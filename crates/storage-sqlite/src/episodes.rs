@@ -158,7 +158,9 @@ impl EpisodeStore for SqliteStorage {
 
     async fn referrals_made_by(&self, pcn: i64, user_id: i64) -> Result<Vec<ReferralSummary>> {
         let rs = sqlx::query(
-            "SELECT r.id AS referral_id, e.id AS episode_id, p.given_name, p.family_name, r.received_at, e.state, u.name AS worker
+            "SELECT r.id AS referral_id, e.id AS episode_id, r.person_id, p.given_name, p.family_name,
+                    p.date_of_birth, r.received_at, e.state, u.name AS worker,
+                    p.created_at >= r.received_at AS made_person
              FROM referrals r JOIN episodes e ON e.referral_id = r.id JOIN people p ON p.id = r.person_id
              LEFT JOIN users u ON u.id = e.link_worker_id
              WHERE r.pcn_id = ? AND r.created_by = ? ORDER BY r.received_at DESC, r.id DESC LIMIT 200",
@@ -173,11 +175,26 @@ impl EpisodeStore for SqliteStorage {
                 Ok(ReferralSummary {
                     referral_id: r.try_get("referral_id").map_err(backend)?,
                     episode_id: r.try_get("episode_id").map_err(backend)?,
-                    person_name: format!(
-                        "{} {}",
-                        r.try_get::<&str, _>("given_name").map_err(backend)?,
-                        r.try_get::<&str, _>("family_name").map_err(backend)?
-                    ),
+                    person_id: r.try_get("person_id").map_err(backend)?,
+                    // The referral made the record (it was written in the referral's own
+                    // transaction, after its time was taken): the name is the referrer's. Otherwise the referral
+                    // joined a record someone else made (matched on NHS number, date of birth
+                    // and family name), so show only what the referrer typed to match it.
+                    person_name: if r.try_get::<bool, _>("made_person").map_err(backend)? {
+                        format!(
+                            "{} {}",
+                            r.try_get::<&str, _>("given_name").map_err(backend)?,
+                            r.try_get::<&str, _>("family_name").map_err(backend)?
+                        )
+                    } else {
+                        format!(
+                            "{}, born {}",
+                            r.try_get::<&str, _>("family_name").map_err(backend)?,
+                            r.try_get::<chrono::NaiveDate, _>("date_of_birth")
+                                .map_err(backend)?
+                                .format("%-d %b %Y")
+                        )
+                    },
                     received_at: r.try_get("received_at").map_err(backend)?,
                     state: EpisodeState::from_code(r.try_get("state").map_err(backend)?)
                         .ok_or_else(|| StorageError::Backend("bad state".into()))?,

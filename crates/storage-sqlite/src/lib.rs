@@ -10,6 +10,7 @@ mod episodes;
 mod interop;
 mod journey;
 mod orgs;
+mod ownership;
 mod people;
 mod reports;
 mod rows;

@@ -1330,6 +1330,39 @@ pub async fn connections_close_the_loop(s: Arc<dyn Storage>) {
         .await
         .unwrap()
         .is_empty());
+    // A partner sees a PCN's referrals only while both hold the relationship: the PCN asks,
+    // the partner accepts; a partner cannot accept what no PCN asked for.
+    use storage::LinkSide;
+    assert!(s.connections_for_partner(garden).await.unwrap().is_empty());
+    assert!(matches!(
+        s.set_partner_link(f.pcn_b, garden, LinkSide::Partner, true, &actor())
+            .await
+            .unwrap_err(),
+        StorageError::NotFound
+    ));
+    let asked = s
+        .set_partner_link(f.pcn_a, garden, LinkSide::Pcn, true, &actor())
+        .await
+        .unwrap();
+    assert!(!asked.is_live());
+    assert!(!s.partner_link_live(f.pcn_a, garden).await.unwrap());
+    assert!(s.connections_for_partner(garden).await.unwrap().is_empty());
+    let live = s
+        .set_partner_link(f.pcn_a, garden, LinkSide::Partner, true, &actor())
+        .await
+        .unwrap();
+    assert!(live.is_live());
+    assert!(s.partner_link_live(f.pcn_a, garden).await.unwrap());
+    assert!(!s.partner_link_live(f.pcn_b, garden).await.unwrap());
+    assert_eq!(
+        s.partner_links(None, Some(garden)).await.unwrap(),
+        vec![live]
+    );
+    assert!(s
+        .partner_links(Some(f.pcn_b), None)
+        .await
+        .unwrap()
+        .is_empty());
     // Partners see only referrals addressed to them.
     assert_eq!(s.connections_for_partner(garden).await.unwrap().len(), 1);
     assert!(s.connections_for_partner(other).await.unwrap().is_empty());
@@ -1416,6 +1449,20 @@ pub async fn connections_close_the_loop(s: Arc<dyn Storage>) {
         .unwrap();
     assert_eq!(r.status, ConnectionStatus::Completed);
     assert!(s.open_referrals(f.pcn_a, None).await.unwrap().is_empty());
+    // Either side ending the relationship takes the PCN's referrals out of the partner's sight.
+    s.set_partner_link(f.pcn_a, garden, LinkSide::Pcn, false, &actor())
+        .await
+        .unwrap();
+    assert!(s.connections_for_partner(garden).await.unwrap().is_empty());
+    assert!(s
+        .get_connection(ConnectionScope::Partner(garden), r.id)
+        .await
+        .unwrap()
+        .is_none());
+    s.set_partner_link(f.pcn_a, garden, LinkSide::Pcn, true, &actor())
+        .await
+        .unwrap();
+    assert_eq!(s.connections_for_partner(garden).await.unwrap().len(), 1);
     // Without a partner account, the link worker records the organisation's answer; a
     // rejection needs a reason.
     let (r2, _) = s

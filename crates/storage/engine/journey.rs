@@ -209,6 +209,12 @@ pub(crate) async fn episode_in(conn: &mut DbConn, pcn: i64, id: i64) -> Result<E
     rows::episode(&r)
 }
 
+/// What a partner organisation sees of a PCN's connections: its referrals, and only while the
+/// PCN and the partner both hold their relationship (`pcn_partners`).
+const PARTNER_SEES: &str = " AND kind = 'referral' AND EXISTS (SELECT 1 FROM pcn_partners l
+    WHERE l.pcn_id = connections.pcn_id AND l.partner_org_id = connections.partner_org_id
+      AND l.pcn_agreed_at IS NOT NULL AND l.partner_agreed_at IS NOT NULL)";
+
 fn scope_sql(scope: ConnectionScope) -> (&'static str, i64) {
     match scope {
         ConnectionScope::Pcn(p) => ("pcn_id", p),
@@ -663,7 +669,7 @@ impl JourneyStore for Store {
         let (col, v) = scope_sql(scope);
         let mut sql = format!("SELECT * FROM connections WHERE id = $1 AND {col} = $2");
         if matches!(scope, ConnectionScope::Partner(_)) {
-            sql.push_str(" AND kind = 'referral'");
+            sql.push_str(PARTNER_SEES);
         }
         sqlx::query(&sql)
             .bind(id)
@@ -689,10 +695,10 @@ impl JourneyStore for Store {
     }
 
     async fn connections_for_partner(&self, partner_org_id: i64) -> Result<Vec<Connection>> {
-        let rows = sqlx::query(
-            "SELECT * FROM connections WHERE partner_org_id = $1 AND kind = 'referral'
-             ORDER BY created_at DESC, id DESC LIMIT 500",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT * FROM connections WHERE partner_org_id = $1{PARTNER_SEES}
+             ORDER BY created_at DESC, id DESC LIMIT 500"
+        ))
         .bind(partner_org_id)
         .fetch_all(&self.read)
         .await
@@ -755,7 +761,7 @@ impl JourneyStore for Store {
         let (col, v) = scope_sql(scope);
         let mut sql = format!("SELECT * FROM connections WHERE id = $1 AND {col} = $2");
         if matches!(scope, ConnectionScope::Partner(_)) {
-            sql.push_str(" AND kind = 'referral'");
+            sql.push_str(PARTNER_SEES);
         }
         let c = sqlx::query(&sql)
             .bind(id)

@@ -11,7 +11,7 @@ use domain::{
 use serde::Serialize;
 
 /// A SNOMED CT concept Linkwork asks practices to record.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CodingConcept {
     pub concept_id: String,
     pub term: String,

@@ -11,6 +11,7 @@ pub mod backup;
 pub mod directory;
 pub mod interop;
 pub mod journey;
+pub mod ownership;
 mod records;
 pub mod reports;
 pub mod workforce;
@@ -29,6 +30,7 @@ pub use journey::{
     CodingConcept, CodingEntry, Connection, ConnectionScope, EpisodeRecord, JourneyStore,
     NewConnection, NewRecord, SharedDetails, StatusChange,
 };
+pub use ownership::{LinkSide, OwnershipStore, PartnerLink};
 pub use records::*;
 pub use reports::{
     CareHomeFact, CodingFact, ConnectionFact, ContactCount, EpisodeFact, FactNeeds, RecordFact,
@@ -306,6 +308,7 @@ pub trait Storage:
     + WorkforceStore
     + ReportStore
     + InteropStore
+    + OwnershipStore
     + Engine
 {
 }
@@ -321,6 +324,7 @@ impl<
             + WorkforceStore
             + ReportStore
             + InteropStore
+            + OwnershipStore
             + Engine,
     > Storage for T
 {

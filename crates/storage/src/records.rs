@@ -129,6 +129,9 @@ pub struct Referral {
 pub struct ReferralSummary {
     pub referral_id: i64,
     pub episode_id: i64,
+    /// For the audit log only: never shown to the referrer.
+    #[serde(skip)]
+    pub person_id: i64,
     pub person_name: String,
     pub received_at: DateTime<Utc>,
     pub state: EpisodeState,

@@ -197,6 +197,55 @@ impl Auth {
         Ok(state.store.append_audit(&entry).await?)
     }
 
+    /// Audits a read of a person's record that belongs to `pcn`, which may not be the
+    /// reader's own (a partner reading a PCN's referral): the entry carries the PCN that owns
+    /// the data, so that PCN's audit view shows who read its people.
+    pub async fn audit_read_in(
+        &self,
+        state: &AppState,
+        action: &str,
+        pcn: i64,
+        person_id: i64,
+        detail: String,
+    ) -> Result<(), AppError> {
+        let entry = AuditEntry::new(&self.actor(), action, "person", Some(person_id), Some(pcn))
+            .detail(detail);
+        Ok(state.store.append_audit(&entry).await?)
+    }
+
+    /// Audits a list or search that showed people: one entry per PCN whose people were
+    /// shown, naming each person shown (`shown` is (PCN, person) pairs, in the order shown),
+    /// so a PCN's audit view says who saw whom, not only how many.
+    pub async fn audit_shown(
+        &self,
+        state: &AppState,
+        action: &str,
+        shown: &[(i64, i64)],
+        detail: &str,
+    ) -> Result<(), AppError> {
+        if shown.is_empty() {
+            let entry = AuditEntry::new(&self.actor(), action, "people", None, self.user.pcn_id)
+                .detail(format!("{detail}; nobody shown"));
+            return Ok(state.store.append_audit(&entry).await?);
+        }
+        let mut pcns: Vec<i64> = shown.iter().map(|(p, _)| *p).collect();
+        pcns.sort_unstable();
+        pcns.dedup();
+        for pcn in pcns {
+            let mut people: Vec<String> = Vec::new();
+            for (_, person) in shown.iter().filter(|(p, _)| *p == pcn) {
+                let id = person.to_string();
+                if !people.contains(&id) {
+                    people.push(id);
+                }
+            }
+            let entry = AuditEntry::new(&self.actor(), action, "people", None, Some(pcn))
+                .detail(format!("{detail}; shown: people {}", people.join(", ")));
+            state.store.append_audit(&entry).await?;
+        }
+        Ok(())
+    }
+
     /// Parses a submitted form, refusing it unless it carries this session's CSRF token.
     pub fn form(&self, body: &[u8]) -> Result<FormData, AppError> {
         let form = FormData::parse(body);
@@ -245,10 +294,13 @@ impl FromRequestParts<AppState> for Auth {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .ok_or_else(unauth)?;
+            let lifetime =
+                chrono::Duration::from_std(state.config.api_token_lifetime).unwrap_or_default();
             let t = state
                 .store
                 .api_token_by_hash(&sha256_hex(token.trim()), now)
                 .await?
+                .filter(|t| now - t.created_at <= lifetime)
                 .ok_or_else(unauth)?;
             let user = state
                 .store

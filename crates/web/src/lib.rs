@@ -64,6 +64,8 @@ pub struct WebConfig {
     /// A request (reading its body and answering it) taking longer than this is stopped
     /// with 503 and the connection closed (five times as long for the directory import).
     pub request_timeout: Duration,
+    /// Personal API tokens stop working this long after they were made.
+    pub api_token_lifetime: Duration,
 }
 
 /// Email settings.
@@ -93,6 +95,7 @@ impl Default for WebConfig {
             outbox_interval: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(20),
             request_timeout: Duration::from_secs(120),
+            api_token_lifetime: Duration::from_secs(90 * 24 * 3600),
         }
     }
 }
@@ -339,12 +342,8 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
             coding::acknowledge_batch,
             role(R::can_code).on(Target::Pcn("coding_batch")),
         )
-        .get("/admin/coding", coding::catalogue, role(R::can_administer))
-        .post(
-            "/admin/coding",
-            coding::save_concept,
-            role(R::can_administer),
-        )
+        .get("/admin/coding", coding::catalogue, role(R::can_operate))
+        .post("/admin/coding", coding::save_concept, role(R::can_operate))
         .get(
             "/admin/api-clients",
             api_clients::list,
@@ -419,8 +418,8 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
             workforce::arrs_export,
             role(R::can_manage_workforce),
         )
-        .get("/admin/arrs", workforce::caps, role(R::can_administer))
-        .post("/admin/arrs", workforce::save_cap, role(R::can_administer))
+        .get("/admin/arrs", workforce::caps, role(R::can_operate))
+        .post("/admin/arrs", workforce::save_cap, role(R::can_operate))
         .get(
             "/supervision",
             supervision::list,
@@ -552,14 +551,40 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
         .get(
             "/directory/organizations",
             directory::organizations,
-            role(R::can_manage_directory),
+            role(R::can_view_partner_links),
         )
         .post(
             "/directory/organizations/{id}/partner",
             directory::link_partner,
-            role(R::can_manage_directory).on(Target::Shared("organization")),
+            role(R::can_operate).on(Target::Shared("organization")),
         )
         .get("/partner", directory::partner_home, role(R::is_partner))
+        // Who shares what between PCNs and partners (docs/security.md, "Ownership")
+        .get(
+            "/partners",
+            partners::pcn_list,
+            role(R::can_manage_partner_links),
+        )
+        .post(
+            "/partners/{id}",
+            partners::pcn_set,
+            role(R::can_manage_partner_links).on(Target::Shared("partner_org")),
+        )
+        .post(
+            "/partner/pcns/{id}",
+            partners::partner_set,
+            role(R::is_partner).on(Target::Partner("pcn_link")),
+        )
+        .get(
+            "/operator/partners",
+            partners::operator_list,
+            role(R::can_operate),
+        )
+        .post(
+            "/operator/partners",
+            partners::operator_create,
+            role(R::can_operate),
+        )
         // Other systems: OAuth2 token, FHIR, the JSON API, Open Referral UK
         .post("/oauth/token", fhir::token, public())
         .nest("/fhir", fhir::routes())

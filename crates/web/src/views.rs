@@ -106,9 +106,17 @@ fn nav_for(role: Role, path: &str) -> Vec<NavLink> {
         links.push(("/care-homes", "Care homes"));
     }
     if role == Role::Admin {
+        links.push(("/admin/api-clients", "API clients"));
+    }
+    if role.can_operate() {
+        links.push(("/operator/partners", "Partners"));
+        links.push(("/directory/organizations", "Directory links"));
         links.push(("/admin/coding", "Code catalogue"));
         links.push(("/admin/arrs", "ARRS amounts"));
         links.push(("/admin/api-clients", "API clients"));
+    }
+    if role.can_manage_partner_links() {
+        links.push(("/partners", "Partners"));
     }
     if role.can_view_audit() {
         links.push(("/audit", "Audit log"));

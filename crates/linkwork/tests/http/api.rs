@@ -117,12 +117,18 @@ async fn the_api_refers_triages_and_lists_a_caseload_with_the_pages_rules() {
     let created: Value = r.json().await.unwrap();
     assert_eq!(created["episode"]["state"], "referred");
     let episode_id = created["episode"]["id"].as_i64().unwrap();
-    // A referrer cannot read people.
+    // A referrer is not told the record's id (issue 19, finding 9), and cannot read people.
+    assert!(created["episode"].get("person_id").is_none(), "{created}");
+    assert!(created["referral"].get("person_id").is_none(), "{created}");
+    let person_id = app
+        .store
+        .get_episode(app.pcn_a, episode_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .person_id;
     let r = http
-        .get(format!(
-            "{}/api/v1/people/{}",
-            app.base, created["episode"]["person_id"]
-        ))
+        .get(format!("{}/api/v1/people/{person_id}", app.base))
         .header("authorization", &bearer)
         .send()
         .await

@@ -288,8 +288,8 @@ async fn an_administrator_manages_only_their_own_pcns_accounts() {
     let mut admin = signed_in(&app, "admin").await;
     let users = admin.get("/admin/users").await;
     assert!(
-        users.body.contains("partner@test.example"),
-        "partners of this PCN are listed"
+        !users.body.contains("partner@test.example"),
+        "partners' accounts are the operator's, not a PCN's"
     );
     assert!(
         !users.body.contains("lw_b@test.example") && !users.body.contains("manager_b@test.example")

@@ -401,16 +401,18 @@ pub async fn search_page_and_partner_isolation(app: &TestApp) {
         StatusCode::FORBIDDEN
     );
 
-    // The manager links Green Steps to the partner's organisation.
+    // The deployment operator links Green Steps to the partner's organisation; a PCN's
+    // manager may not (every PCN shares the directory).
     let partner_org = app.store.list_partner_orgs().await.unwrap()[0].id;
     m.get("/directory/organizations").await;
     let org = walk.organization_id.clone().unwrap();
-    let res = m
-        .post(
-            &format!("/directory/organizations/{org}/partner"),
-            &[("partner_org_id", &partner_org.to_string())],
-        )
-        .await;
+    let link = [("partner_org_id", partner_org.to_string())];
+    let link: Vec<(&str, &str)> = link.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let path = format!("/directory/organizations/{org}/partner");
+    assert_eq!(m.post(&path, &link).await.status, StatusCode::FORBIDDEN);
+    let mut op = signed_in(app, "operator").await;
+    op.get("/directory/organizations").await;
+    let res = op.post(&path, &link).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
 
     let mut p = signed_in(app, "partner").await;

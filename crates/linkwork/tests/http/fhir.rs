@@ -1089,11 +1089,7 @@ async fn admin_registers_a_client_and_it_signs_in() {
     let bad = admin
         .post(
             "/admin/api-clients",
-            &[
-                ("name", "Hub"),
-                ("kind", "partner"),
-                ("scopes", "referral.write"),
-            ],
+            &[("name", "Hub"), ("kind", "hub"), ("scopes", "task.update")],
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);

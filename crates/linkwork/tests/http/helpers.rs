@@ -72,9 +72,11 @@ pub async fn spawn_app_with(engine: Engine, config: web::WebConfig) -> TestApp {
         ("supervisor", Role::Supervisor, Some(pcn_a)),
         ("referrer", Role::Referrer, Some(pcn_a)),
         ("admin", Role::Admin, Some(pcn_a)),
-        ("partner", Role::Partner, Some(pcn_a)),
+        ("partner", Role::Partner, None),
+        ("operator", Role::Operator, None),
         ("lw_b", Role::LinkWorker, Some(pcn_b)),
         ("manager_b", Role::Manager, Some(pcn_b)),
+        ("admin_b", Role::Admin, Some(pcn_b)),
     ] {
         let u = store
             .create_user(
@@ -92,6 +94,15 @@ pub async fn spawn_app_with(engine: Engine, config: web::WebConfig) -> TestApp {
             .unwrap();
         users.insert(key, u.id);
     }
+    // PCN A refers to the Green Gym through Linkwork (both sides hold it); PCN B does not.
+    store
+        .set_partner_link(pcn_a, org, storage::LinkSide::Pcn, true, &actor)
+        .await
+        .unwrap();
+    store
+        .set_partner_link(pcn_a, org, storage::LinkSide::Partner, true, &actor)
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -333,7 +344,10 @@ pub fn referral_fields<'a>(
 pub async fn api_token(app: &TestApp, who: &str) -> String {
     let mut b = signed_in(app, who).await;
     let page = b
-        .post("/settings/tokens", &[("token_name", "test script")])
+        .post(
+            "/settings/tokens",
+            &[("token_name", "test script"), ("token_password", PASSWORD)],
+        )
         .await;
     assert_eq!(page.status, StatusCode::OK);
     let marker = "id=\"new-token\">";

@@ -13,6 +13,7 @@ mod fhir;
 mod hostile;
 mod journey;
 mod matrix;
+mod ownership;
 mod people;
 mod postgres;
 mod reports;

@@ -282,6 +282,12 @@ pub(crate) struct World {
     pub(crate) tokens: HashMap<&'static str, (String, i64)>,
     /// Another user's token (lw2), which no caller may revoke.
     pub(crate) other_token: i64,
+    /// The partner's organisation, and the two PCNs.
+    pub(crate) partner_org: i64,
+    pub(crate) pcn_a: i64,
+    pub(crate) pcn_b: i64,
+    /// A spare partner account and a partner's API client: what the operator manages.
+    pub(crate) operator_own: (i64, i64),
 }
 
 pub(crate) async fn world(app: &TestApp) -> World {
@@ -398,7 +404,42 @@ pub(crate) async fn world(app: &TestApp) -> World {
         .await
         .unwrap()
         .id;
+    let spare_partner = app
+        .store
+        .create_user(
+            NewUser {
+                email: "spare-partner@matrix.example".into(),
+                name: "Spare partner".into(),
+                role: Role::Partner,
+                pcn_id: None,
+                partner_org_id: Some(gym),
+                password_hash: "x".into(),
+            },
+            &a,
+        )
+        .await
+        .unwrap()
+        .id;
+    let partner_client = app
+        .store
+        .create_api_client(
+            &NewApiClient {
+                client_id: "matrix-partner-system".into(),
+                name: "Matrix partner system".into(),
+                kind: domain::ClientKind::Partner,
+                pcn_id: None,
+                practice_id: None,
+                partner_org_id: Some(gym),
+                scopes: vec![domain::Scope::TaskRead],
+                secret_hash: web::auth::sha256_hex("matrix-partner"),
+            },
+            &a,
+        )
+        .await
+        .unwrap()
+        .id;
     World {
+        operator_own: (spare_partner, partner_client),
         partner_connection: (own.connection, elsewhere.id),
         own,
         other,
@@ -407,12 +448,16 @@ pub(crate) async fn world(app: &TestApp) -> World {
         oruk,
         tokens,
         other_token,
+        partner_org: gym,
+        pcn_a: app.pcn_a,
+        pcn_b,
     }
 }
 
 /// Callers by session and by token: anonymous, then every role of PCN A.
-pub(crate) const CALLERS: [Option<&str>; 7] = [
+pub(crate) const CALLERS: [Option<&str>; 8] = [
     None,
+    Some("operator"),
     Some("admin"),
     Some("manager"),
     Some("lw"),
@@ -429,6 +474,7 @@ fn role_of(who: &str) -> Role {
         "supervisor" => Role::Supervisor,
         "referrer" => Role::Referrer,
         "partner" => Role::Partner,
+        "operator" => Role::Operator,
         other => panic!("no role for {other}"),
     }
 }
@@ -504,6 +550,13 @@ fn concrete_with(
     let p = route.path.as_str();
     let id_of_record = match route.rule.target {
         Target::None => String::new(),
+        // The operator's own accounts and clients are partners', not a PCN's.
+        Target::Pcn("user") if who == Some("operator") && tenancy == Tenancy::Own => {
+            w.operator_own.0.to_string()
+        }
+        Target::Pcn("api_client") if who == Some("operator") && tenancy == Tenancy::Own => {
+            w.operator_own.1.to_string()
+        }
         Target::Pcn(kind) => match kind {
             "person" => r.person,
             "episode" => r.episode,
@@ -530,6 +583,10 @@ fn concrete_with(
         },
         Target::Shared("service") => pick(&w.service.0, &w.service.1),
         Target::Shared("organization") => pick(&w.organization.0, &w.organization.1),
+        // Any partner organisation may be asked; both tenancies name one that exists.
+        Target::Shared("partner_org") => w.partner_org.to_string(),
+        // The partner's side of a relationship: PCN A has asked (own), PCN B never has.
+        Target::Partner("pcn_link") => pick(&w.pcn_a.to_string(), &w.pcn_b.to_string()),
         Target::Shared("directory") if p.starts_with("/oruk/") => {
             let kind = p.trim_start_matches("/oruk/").split('/').next().unwrap();
             w.oruk

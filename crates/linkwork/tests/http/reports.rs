@@ -651,7 +651,10 @@ async fn arrs_claim_for_a_month(engine: Engine) {
         .status,
         StatusCode::FORBIDDEN
     );
+    // The ARRS maximums are national: the deployment operator keeps them, not a PCN.
     let mut admin = signed_in(&app, "admin").await;
+    assert_eq!(admin.get("/admin/arrs").await.status, StatusCode::FORBIDDEN);
+    let mut admin = signed_in(&app, "operator").await;
     let bad = admin
         .post(
             "/admin/arrs",

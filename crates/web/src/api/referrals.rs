@@ -81,6 +81,17 @@ pub async fn create(
         )
         .await
     {
+        // Someone who may not read people's records gets back only what they sent and the
+        // referral's own ids: a referral that joined an existing record must not tell them
+        // that record's id (or that one exists).
+        Ok((r, e)) if !auth.user.role.can_read_people() => Ok((
+            StatusCode::CREATED,
+            Json(serde_json::json!({
+                "referral": {"id": r.id, "received_at": r.received_at},
+                "episode": {"id": e.id, "state": e.state},
+            })),
+        )
+            .into_response()),
         Ok((r, e)) => Ok((
             StatusCode::CREATED,
             Json(serde_json::json!({"referral": r, "episode": e})),
@@ -97,15 +108,14 @@ pub async fn create(
 pub async fn mine(State(state): State<AppState>, auth: Auth) -> Result<Response, ApiError> {
     auth.require(&state, auth.user.role.can_refer(), "api.referral.list")
         .await?;
-    let list = state
-        .store
-        .referrals_made_by(auth.pcn()?, auth.user.id)
-        .await?;
-    auth.audit_read(
+    let pcn = auth.pcn()?;
+    let list = state.store.referrals_made_by(pcn, auth.user.id).await?;
+    let shown: Vec<(i64, i64)> = list.iter().map(|r| (pcn, r.person_id)).collect();
+    auth.audit_shown(
         &state,
         "referral.list",
-        None,
-        format!("api: {} referrals", list.len()),
+        &shown,
+        &format!("api: {} referrals", list.len()),
     )
     .await?;
     Ok(Json(serde_json::json!({"referrals": list})).into_response())

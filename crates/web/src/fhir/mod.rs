@@ -348,6 +348,22 @@ impl Client {
         Ok(())
     }
 
+    /// Audits what the client read of a person of `pcn` (a partner's system reads PCNs'
+    /// referrals): the entry carries the PCN that owns the data.
+    pub async fn audit_in(
+        &self,
+        state: &AppState,
+        action: &str,
+        pcn: i64,
+        person: i64,
+        detail: String,
+    ) -> Result<(), FhirError> {
+        let entry = AuditEntry::new(&self.actor(), action, "person", Some(person), Some(pcn))
+            .detail(detail);
+        state.store.append_audit(&entry).await?;
+        Ok(())
+    }
+
     /// Audits a refused reach into another tenant's record and answers 404.
     pub async fn not_found(&self, state: &AppState, what: &str) -> FhirError {
         let entry = AuditEntry::new(

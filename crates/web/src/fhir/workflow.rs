@@ -252,10 +252,11 @@ pub async fn request_read(
             client.need(&state, scope).await?;
             let (c, viewer) = connection_for(&state, &client, n, &what).await?;
             client
-                .audit(
+                .audit_in(
                     &state,
                     "fhir.servicerequest.read",
-                    Some(c.person_id),
+                    c.pcn_id,
+                    c.person_id,
                     format!("connection {n}"),
                 )
                 .await?;
@@ -322,10 +323,11 @@ pub async fn task_read(
         return Err(client.not_found(&state, &what).await);
     }
     client
-        .audit(
+        .audit_in(
             &state,
             "fhir.task.read",
-            Some(c.person_id),
+            c.pcn_id,
+            c.person_id,
             format!("connection {n}"),
         )
         .await?;
@@ -393,10 +395,11 @@ pub async fn task_search(
         .collect();
     for x in &out {
         client
-            .audit(
+            .audit_in(
                 &state,
                 "fhir.task.search",
-                Some(x.person_id),
+                x.pcn_id,
+                x.person_id,
                 format!("connection {}", x.id),
             )
             .await?;

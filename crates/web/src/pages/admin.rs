@@ -1,4 +1,5 @@
-//! Account administration for a PCN's administrator: add, disable, enable and reset.
+//! Account administration: a PCN's administrator keeps its staff's accounts, the deployment
+//! operator partners' and operators'. Add, disable, enable and reset.
 
 use super::{flash, see_other, DoneQuery};
 use crate::auth::{self, Auth};
@@ -32,10 +33,23 @@ struct UsersPage {
     notice: Option<String>,
 }
 
-/// The accounts this administrator manages: those of their own PCN (partners included:
-/// a partner account belongs to the PCN that created it, which gives it no access to records).
+/// The accounts this caller manages: a PCN administrator its own PCN's staff; the deployment
+/// operator partners' and operators' accounts (which belong to no PCN). Nobody manages the
+/// accounts of another PCN, and no PCN manages a partner's (docs/security.md, "Ownership").
 async fn visible_users(state: &AppState, auth: &Auth) -> Result<Vec<User>, AppError> {
-    Ok(state.store.list_users(Some(auth.pcn()?)).await?)
+    let me = auth.user.role;
+    let pcn = if me.can_operate() {
+        None
+    } else {
+        Some(auth.pcn()?)
+    };
+    Ok(state
+        .store
+        .list_users(pcn)
+        .await?
+        .into_iter()
+        .filter(|u| me.may_create(u.role) || u.id == auth.user.id)
+        .collect())
 }
 
 async fn render(
@@ -69,30 +83,65 @@ async fn render(
             role: u.role.label().into(),
         })
         .collect();
-    let mut orgs = vec![Opt {
+    let me = auth.user.role;
+    let mut roles = vec![Opt {
         value: String::new(),
-        label: "Not a partner".into(),
-        selected: true,
+        label: "Choose".into(),
+        selected: form.get("role").is_empty(),
     }];
-    orgs.extend(
-        state
-            .store
-            .list_partner_orgs()
-            .await?
-            .into_iter()
-            .map(|o| Opt {
-                selected: form.get("partner_org_id") == o.id.to_string(),
-                value: o.id.to_string(),
-                label: o.name,
+    roles.extend(
+        Role::ALL
+            .iter()
+            .filter(|r| me.may_create(**r))
+            .map(|r| Opt {
+                value: r.code().into(),
+                label: r.label().into(),
+                selected: form.get("role") == r.code(),
             }),
     );
-    let fields = vec![
-        Field::new("text", "name", "Full name").value(form.get("name")).width("20").required().errors(errors),
-        Field::new("email", "email", "Email address").value(form.get("email")).width("30").required().errors(errors),
-        Field::new("select", "role", "Role").codes::<Role>(&[form.get("role").to_string()], Some("Choose")).required().errors(errors),
-        Field::new("select", "partner_org_id", "Community partner organisation").hint("Only for the partner role").options(orgs).errors(errors),
-        Field::new("password", "password", "Temporary password").hint("At least 10 characters. Give it to the person securely; they should change it after signing in.").autocomplete("new-password").required().errors(errors),
+    let mut fields = vec![
+        Field::new("text", "name", "Full name")
+            .value(form.get("name"))
+            .width("20")
+            .required()
+            .errors(errors),
+        Field::new("email", "email", "Email address")
+            .value(form.get("email"))
+            .width("30")
+            .required()
+            .errors(errors),
+        Field::new("select", "role", "Role")
+            .options(roles)
+            .required()
+            .errors(errors),
     ];
+    // Only the operator makes partners' accounts, so only they choose an organisation.
+    if me.may_create(Role::Partner) {
+        let mut orgs = vec![Opt {
+            value: String::new(),
+            label: "Not a partner".into(),
+            selected: true,
+        }];
+        orgs.extend(
+            state
+                .store
+                .list_partner_orgs()
+                .await?
+                .into_iter()
+                .map(|o| Opt {
+                    selected: form.get("partner_org_id") == o.id.to_string(),
+                    value: o.id.to_string(),
+                    label: o.name,
+                }),
+        );
+        fields.push(
+            Field::new("select", "partner_org_id", "Community partner organisation")
+                .hint("Only for the partner role")
+                .options(orgs)
+                .errors(errors),
+        );
+    }
+    fields.push(Field::new("password", "password", "Temporary password").hint("At least 10 characters. Give it to the person securely; they should change it after signing in.").autocomplete("new-password").required().errors(errors));
     let title = if errors.is_empty() {
         "Users"
     } else {
@@ -159,12 +208,21 @@ pub async fn create_user(
             "Enter an email address in the correct format, like name@example.nhs.uk",
         );
     }
-    let role = Role::from_code(form.get("role"));
+    let role = Role::from_code(form.get("role")).filter(|r| auth.user.role.may_create(*r));
     if role.is_none() {
-        e.add("role", "Choose a role");
+        e.add("role", "Choose a role from the list");
     }
     let partner_org_id = form.opt_i64("partner_org_id")?;
-    if role == Some(Role::Partner) && partner_org_id.is_none() {
+    let known_org = match partner_org_id {
+        Some(o) => state
+            .store
+            .list_partner_orgs()
+            .await?
+            .iter()
+            .any(|x| x.id == o),
+        None => false,
+    };
+    if role == Some(Role::Partner) && !known_org {
         e.add("partner_org_id", "Choose the partner's organisation");
     }
     if role.is_some_and(|r| r != Role::Partner) && partner_org_id.is_some() {
@@ -187,7 +245,12 @@ pub async fn create_user(
         )
         .await;
     };
-    let pcn_id = Some(auth.pcn()?);
+    // Staff belong to their administrator's PCN; partners and operators to none.
+    let pcn_id = if matches!(role, Role::Partner | Role::Operator) {
+        None
+    } else {
+        Some(auth.pcn()?)
+    };
     let new = NewUser {
         email,
         name,

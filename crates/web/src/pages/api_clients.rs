@@ -1,5 +1,6 @@
-//! API clients (admins): register a GP clinical system, referral hub or partner's system,
-//! choose its scopes, see its secret once, revoke it.
+//! API clients: a PCN's administrator registers its GP clinical systems and referral hubs,
+//! the deployment operator partners' systems (no PCN may bind a client to a partner that
+//! other PCNs refer to). Choose its scopes, see its secret once, revoke it.
 
 use super::{flash, see_other, DoneQuery};
 use crate::auth::{random_token, sha256_hex, Auth};
@@ -12,7 +13,23 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use domain::interop::scopes_string;
 use domain::{ClientKind, Code, Scope};
-use storage::{NewApiClient, StorageError};
+use storage::{ApiClient, NewApiClient, StorageError};
+
+/// Whether the caller may register a client of `kind`: partners' systems are the operator's,
+/// every other kind its PCN administrator's.
+fn registers(auth: &Auth, kind: ClientKind) -> bool {
+    if auth.user.role.can_operate() {
+        kind == ClientKind::Partner
+    } else {
+        kind != ClientKind::Partner && auth.user.pcn_id.is_some()
+    }
+}
+
+/// Whether the caller sees and may revoke `c`: their PCN's clients, or (the operator)
+/// partners' systems.
+fn manages(auth: &Auth, c: &ApiClient) -> bool {
+    registers(auth, c.kind) && (auth.user.role.can_operate() || c.pcn_id == auth.user.pcn_id)
+}
 
 struct ClientRow {
     id: i64,
@@ -56,15 +73,17 @@ async fn render(
     created: Option<(String, String)>,
     done: Option<&str>,
 ) -> Result<Response, AppError> {
-    let pcn = auth.pcn()?;
-    let practices = state.store.list_practices(pcn).await?;
+    let practices = match auth.user.pcn_id {
+        Some(pcn) => state.store.list_practices(pcn).await?,
+        None => vec![],
+    };
     let partners = state.store.list_partner_orgs().await?;
     let clients = state
         .store
         .api_clients()
         .await?
         .into_iter()
-        .filter(|c| c.pcn_id == Some(pcn) || c.kind == ClientKind::Partner)
+        .filter(|c| manages(auth, c))
         .map(|c| ClientRow {
             id: c.id,
             bound_to: match c.kind {
@@ -109,7 +128,9 @@ async fn render(
         String::new(),
         "Choose an organisation (partners' systems)".to_string(),
     )];
-    partner_values.extend(partners.iter().map(|p| (p.id.to_string(), p.name.clone())));
+    if auth.user.role.can_operate() {
+        partner_values.extend(partners.iter().map(|p| (p.id.to_string(), p.name.clone())));
+    }
     Ok(views::render(
         status,
         &ClientsPage {
@@ -118,6 +139,7 @@ async fn render(
             kinds: opts(
                 ClientKind::ALL
                     .iter()
+                    .filter(|k| registers(auth, **k))
                     .map(|k| (k.code().to_string(), k.label().to_string()))
                     .collect(),
                 &get("kind"),
@@ -176,9 +198,9 @@ pub async fn create(
         "api_clients.create",
     )
     .await?;
-    let pcn = auth.pcn()?;
+    let pcn = auth.user.pcn_id;
     let name = form.get("name").trim().to_string();
-    let kind = ClientKind::from_code(form.get("kind"));
+    let kind = ClientKind::from_code(form.get("kind")).filter(|k| registers(&auth, *k));
     let mut scopes = vec![];
     let mut problem = None;
     for s in form.all("scopes") {
@@ -188,14 +210,17 @@ pub async fn create(
             None => problem = Some(format!("Unknown scope '{s}'")),
         }
     }
-    let practices = state.store.list_practices(pcn).await?;
+    let practices = match pcn {
+        Some(pcn) => state.store.list_practices(pcn).await?,
+        None => vec![],
+    };
     let partners = state.store.list_partner_orgs().await?;
     let practice_id = form.opt_i64("practice_id")?;
     let partner_org_id = form.opt_i64("partner_org_id")?;
     if name.is_empty() || name.chars().count() > 100 {
         problem = Some("Enter a name for the client (up to 100 characters), such as the practice's clinical system".into());
     } else if kind.is_none() {
-        problem = Some("Choose what kind of system this is".into());
+        problem = Some("Choose what kind of system this is, from the list".into());
     } else if scopes.is_empty() {
         problem = Some("Choose at least one scope".into());
     }
@@ -243,7 +268,7 @@ pub async fn create(
         client_id: client_id.clone(),
         name,
         kind,
-        pcn_id: (kind != ClientKind::Partner).then_some(pcn),
+        pcn_id: (kind != ClientKind::Partner).then_some(pcn).flatten(),
         practice_id: (kind == ClientKind::GpSystem)
             .then_some(practice_id)
             .flatten(),
@@ -279,13 +304,12 @@ pub async fn revoke(
         "api_clients.revoke",
     )
     .await?;
-    let pcn = auth.pcn()?;
     let visible = state
         .store
         .api_clients()
         .await?
         .into_iter()
-        .any(|c| c.id == id && (c.pcn_id == Some(pcn) || c.kind == ClientKind::Partner));
+        .any(|c| c.id == id && manages(&auth, &c));
     if !visible {
         return Err(auth.not_found(&state, "api_client", id).await);
     }

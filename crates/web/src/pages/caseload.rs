@@ -161,11 +161,12 @@ async fn render(
             .await?
             .len()
     };
-    auth.audit_read(
+    let shown: Vec<(i64, i64)> = list.iter().map(|r| (pcn, r.person_id)).collect();
+    auth.audit_shown(
         state,
         "caseload.view",
-        None,
-        format!("caseload of user {worker_id}: {} rows", list.len()),
+        &shown,
+        &format!("caseload of user {worker_id}: {} rows", list.len()),
     )
     .await?;
     let taken_on = state

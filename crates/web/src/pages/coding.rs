@@ -76,11 +76,12 @@ pub async fn list(
     };
     let show_all = q.show.as_deref() == Some("all");
     let entries = state.store.coding_entries(pcn, practice, !show_all).await?;
-    auth.audit_read(
+    let shown: Vec<(i64, i64)> = entries.iter().map(|e| (pcn, e.person_id)).collect();
+    auth.audit_shown(
         &state,
         "coding.list",
-        None,
-        format!("practice {practice:?}: {} entries", entries.len()),
+        &shown,
+        &format!("practice {practice:?}: {} entries", entries.len()),
     )
     .await?;
     let pending = entries.iter().filter(|e| !e.recorded).count();
@@ -207,7 +208,7 @@ pub async fn catalogue(
     auth: Auth,
     Query(done): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    auth.require(&state, auth.user.role.can_administer(), "coding.catalogue")
+    auth.require(&state, auth.user.role.can_operate(), "coding.catalogue")
         .await?;
     Ok(views::ok(&CatalogueePage {
         ctx: PageCtx::new(Some(&auth), "Code catalogue", "/admin/coding")
@@ -224,7 +225,7 @@ pub async fn save_concept(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, auth.user.role.can_administer(), "coding.catalogue")
+    auth.require(&state, auth.user.role.can_operate(), "coding.catalogue")
         .await?;
     let id = form.get("concept_id").trim();
     let term = form.get("term").trim();

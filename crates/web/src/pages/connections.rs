@@ -407,11 +407,17 @@ pub async fn create(
         .organization
         .as_ref()
         .map_or(String::new(), |o| o.name.clone());
+    // The organisation answers in Linkwork only while it and this PCN both hold their
+    // relationship; otherwise the link worker records its answer.
+    let partner_org_id = match e.partner_org_id {
+        Some(org) if state.store.partner_link_live(auth.pcn()?, org).await? => Some(org),
+        _ => None,
+    };
     let c = NewConnection {
         service_id: e.service.id.clone(),
         service_name: e.service.name.clone(),
         organization_name: org,
-        partner_org_id: e.partner_org_id,
+        partner_org_id,
         kind,
         consent_at: (kind == ConnectionKind::Referral).then_some(now),
         shared,
@@ -556,11 +562,12 @@ pub async fn waiting(State(state): State<AppState>, auth: Auth) -> Result<Respon
         .store
         .open_referrals(pcn, mine_only.then_some(auth.user.id))
         .await?;
-    auth.audit_read(
+    let shown: Vec<(i64, i64)> = list.iter().map(|c| (pcn, c.person_id)).collect();
+    auth.audit_shown(
         &state,
         "connection.waiting",
-        None,
-        format!("{} referrals", list.len()),
+        &shown,
+        &format!("{} referrals", list.len()),
     )
     .await?;
     Ok(views::ok(&WaitingPage {
@@ -613,11 +620,12 @@ pub async fn partner_list(
     };
     let (open, closed): (Vec<&Connection>, Vec<&Connection>) =
         list.iter().partition(|c| !c.status.is_closed());
-    auth.audit_read(
+    let shown: Vec<(i64, i64)> = list.iter().map(|c| (c.pcn_id, c.person_id)).collect();
+    auth.audit_shown(
         &state,
         "partner.referrals",
-        None,
-        format!("{} referrals", list.len()),
+        &shown,
+        &format!("{} referrals", list.len()),
     )
     .await?;
     Ok(views::ok(&PartnerList {
@@ -699,10 +707,11 @@ pub async fn partner_show(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     let (_, c) = partner_view(&state, &auth, id).await?;
-    auth.audit_read(
+    auth.audit_read_in(
         &state,
         "partner.referral.read",
-        Some(c.person_id),
+        c.pcn_id,
+        c.person_id,
         format!("connection {id}"),
     )
     .await?;
@@ -730,10 +739,21 @@ pub async fn partner_status(
         .await
     {
         Ok(_) => Ok(see_other("/partner/referrals?done=referral-updated")),
-        Err(StorageError::Rule(m)) => Ok(views::render(
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-            &partner_page(&auth, c, Some(m)),
-        )),
+        Err(StorageError::Rule(m)) => {
+            // The refusal shows the referral again: a read like any other.
+            auth.audit_read_in(
+                &state,
+                "partner.referral.read",
+                c.pcn_id,
+                c.person_id,
+                format!("connection {id}, shown again with: {m}"),
+            )
+            .await?;
+            Ok(views::render(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                &partner_page(&auth, c, Some(m)),
+            ))
+        }
         Err(StorageError::NotFound) => Err(auth.not_found(&state, "connection", id).await),
         Err(e) => Err(e.into()),
     }

@@ -73,11 +73,33 @@ pub async fn show(
             "Headline figures for the PCN, with reports to download.",
         ));
     }
-    if role == Role::Admin {
+    if role.can_operate() {
+        cards.push((
+            "/operator/partners",
+            "Partner organisations",
+            "Community organisations every PCN may refer to: add them, then their accounts.",
+        ));
+        cards.push((
+            "/directory/organizations",
+            "Directory links",
+            "Which partner organisation keeps each directory organisation's listings.",
+        ));
+        cards.push((
+            "/admin/coding",
+            "SNOMED code catalogue",
+            "The national codes queued for GP records, for every PCN.",
+        ));
         cards.push((
             "/admin/arrs",
             "ARRS maximum amounts",
             "The maximum reimbursable amount per WTE for each financial year.",
+        ));
+    }
+    if role.can_manage_partner_links() {
+        cards.push((
+            "/partners",
+            "Partners",
+            "The community organisations that answer this PCN's referrals in Linkwork.",
         ));
     }
     if role == Role::Supervisor {

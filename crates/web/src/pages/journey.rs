@@ -1012,11 +1012,12 @@ pub async fn safeguarding_list(
             by,
         ));
     }
-    auth.audit_read(
+    let shown: Vec<(i64, i64)> = open.iter().map(|o| (pcn, o.1)).collect();
+    auth.audit_shown(
         &state,
         "safeguarding.list",
-        None,
-        format!("{} open", open.len()),
+        &shown,
+        &format!("{} open", open.len()),
     )
     .await?;
     Ok(views::ok(&SafeguardingPage {
@@ -1041,11 +1042,14 @@ async fn concern(
     let Some(r) = state.store.get_record(pcn, id).await? else {
         return Err(auth.not_found(state, "record", id).await);
     };
+    // Open only to the supervisor it was raised to: another supervisor of the PCN gets the
+    // same answer as for no concern at all (docs/security.md, "Bindings inside a PCN").
     let Some(s) = r
         .parse::<Safeguarding>()
         .filter(|_| r.kind == RecordKind::Safeguarding)
+        .filter(|s| s.raised_to == auth.user.id || r.assigned_to == Some(auth.user.id))
     else {
-        return Err(AppError::NotFound);
+        return Err(auth.not_found(state, "safeguarding", id).await);
     };
     let Some(p) = state.store.get_person(pcn, r.person_id).await? else {
         return Err(AppError::NotFound);
@@ -1118,7 +1122,17 @@ pub async fn safeguarding_close(
     let version = form.i64("version")?;
     let closed = match s.close(form.get("action"), today()) {
         Ok(c) => c,
-        Err(e) => return Ok(close_form(&auth, &r, &s, &p, form.get("action"), &e).respond()),
+        Err(e) => {
+            // The refusal shows the concern again: a read like any other.
+            auth.audit_read(
+                &state,
+                "safeguarding.read",
+                Some(p.id),
+                format!("concern {id}, shown again to correct"),
+            )
+            .await?;
+            return Ok(close_form(&auth, &r, &s, &p, form.get("action"), &e).respond());
+        }
     };
     state
         .store

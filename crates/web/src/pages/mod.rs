@@ -14,6 +14,7 @@ pub mod home;
 pub mod journey;
 pub mod login;
 pub mod message_back;
+pub mod partners;
 pub mod people;
 pub mod person_journey;
 pub mod referrals;
@@ -54,6 +55,8 @@ pub(crate) fn flash(done: Option<&str>) -> Option<String> {
         "service-saved" => "Listing saved.",
         "capacity" => "Capacity updated.",
         "partner-linked" => "Partner account link saved.",
+        "partner-link" => "Relationship saved.",
+        "partner-org" => "Partner organisation added. Add its people's accounts under Users.",
         "assessment" => "Assessment saved.",
         "plan" => "Care and support plan saved.",
         "measure" => "Outcome measure saved.",

@@ -237,11 +237,12 @@ pub async fn list(
     let mut results = Vec::new();
     if searched && problem.is_none() {
         let found = state.store.search_people(pcn, &query).await?;
-        auth.audit_read(
+        let shown: Vec<(i64, i64)> = found.iter().map(|p| (pcn, p.id)).collect();
+        auth.audit_shown(
             &state,
             "person.search",
-            None,
-            format!("{} results", found.len()),
+            &shown,
+            &format!("{} results", found.len()),
         )
         .await?;
         results = found
@@ -412,11 +413,12 @@ pub async fn create(
     if !form.checked("confirm_not_duplicate") {
         let dups = state.store.find_possible_duplicates(pcn, &details).await?;
         if !dups.is_empty() {
-            auth.audit_read(
+            let shown: Vec<(i64, i64)> = dups.iter().map(|p| (pcn, p.id)).collect();
+            auth.audit_shown(
                 &state,
                 "person.search",
-                None,
-                format!("duplicate check: {} shown", dups.len()),
+                &shown,
+                &format!("duplicate check: {} shown", dups.len()),
             )
             .await?;
             let list = dups.iter().map(|p| (p.id, describe(p))).collect();

@@ -277,15 +277,14 @@ pub async fn mine(
 ) -> Result<Response, AppError> {
     auth.require(&state, auth.user.role.can_refer(), "referral.list")
         .await?;
-    let list = state
-        .store
-        .referrals_made_by(auth.pcn()?, auth.user.id)
-        .await?;
-    auth.audit_read(
+    let pcn = auth.pcn()?;
+    let list = state.store.referrals_made_by(pcn, auth.user.id).await?;
+    let shown: Vec<(i64, i64)> = list.iter().map(|r| (pcn, r.person_id)).collect();
+    auth.audit_shown(
         &state,
         "referral.list",
-        None,
-        format!("{} referrals", list.len()),
+        &shown,
+        &format!("{} referrals", list.len()),
     )
     .await?;
     let rows = list

@@ -19,7 +19,9 @@ struct TokenRow {
     name: String,
     created: String,
     last_used: String,
-    revoked: bool,
+    /// Revoked or expired; none while it works.
+    status: Option<String>,
+    expires: String,
 }
 
 #[derive(Template)]
@@ -41,12 +43,22 @@ async fn render(
     new_token: Option<String>,
     done: Option<String>,
 ) -> Result<Response, AppError> {
+    let lifetime = chrono::Duration::from_std(state.config.api_token_lifetime).unwrap_or_default();
+    let now = chrono::Utc::now();
     let tokens = state
         .store
         .list_api_tokens(auth.user.id)
         .await?
         .into_iter()
         .map(|t| TokenRow {
+            status: if t.revoked_at.is_some() {
+                Some("Revoked".into())
+            } else if now - t.created_at > lifetime {
+                Some("Expired".into())
+            } else {
+                None
+            },
+            expires: datetime(t.created_at + lifetime),
             id: t.id,
             name: t.name,
             created: datetime(t.created_at),
@@ -54,7 +66,6 @@ async fn render(
                 .last_used_at
                 .map(datetime)
                 .unwrap_or_else(|| "Never".into()),
-            revoked: t.revoked_at.is_some(),
         })
         .collect();
     let password_fields = vec![
@@ -72,11 +83,20 @@ async fn render(
             .required()
             .errors(errors),
     ];
-    let token_fields = vec![Field::new("text", "token_name", "What the token is for")
-        .hint("For example: weekly report script")
-        .width("20")
-        .required()
-        .errors(errors)];
+    let days = state.config.api_token_lifetime.as_secs() / 86_400;
+    let token_fields = vec![
+        Field::new("text", "token_name", "What the token is for")
+            .hint("For example: weekly report script")
+            .width("20")
+            .required()
+            .errors(errors),
+        Field::new("password", "token_password", "Your password")
+            .hint(&format!("A token acts as you for {days} days, so confirm it is you. Revoke it when it is no longer needed; disabling your account revokes it for good."))
+            .autocomplete("current-password")
+            .width("20")
+            .required()
+            .errors(errors),
+    ];
     let title = if errors.is_empty() {
         "Settings"
     } else {
@@ -168,12 +188,21 @@ pub async fn create_token(
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
     let name = form.get("token_name").trim();
+    let mut e = FieldErrors::default();
     if name.is_empty() || name.chars().count() > 100 {
-        let mut e = FieldErrors::default();
         e.add(
             "token_name",
             "Say what the token is for (100 characters or fewer)",
         );
+    }
+    // A token acts as the account for months: a session alone (a borrowed screen) may
+    // not make one, so the password is asked again.
+    if form.get("token_password").is_empty() {
+        e.add("token_password", "Enter your password to make a token");
+    } else if !auth::verify_password(form.get("token_password"), &auth.user.password_hash) {
+        e.add("token_password", "The password is not right");
+    }
+    if !e.is_empty() {
         return render(
             &state,
             &auth,

@@ -125,11 +125,19 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
             })
         })
         .collect();
-    auth.audit_read(
+    let shown: Vec<(i64, i64)> = new_referrals
+        .iter()
+        .chain(&contacts_due)
+        .chain(&reviews_due)
+        .chain(&safeguarding)
+        .map(|r| (pcn, r.person_id))
+        .chain(overdue_list.iter().map(|c| (pcn, c.person_id)))
+        .collect();
+    auth.audit_shown(
         &state,
         "today.read",
-        None,
-        format!("{} open episodes", rows.len()),
+        &shown,
+        &format!("{} open episodes", rows.len()),
     )
     .await?;
     Ok(views::ok(&TodayPage {

@@ -66,11 +66,12 @@ pub async fn queue(
         .await?;
     let pcn = auth.pcn()?;
     let list = state.store.unassigned_queue(pcn).await?;
-    auth.audit_read(
+    let shown: Vec<(i64, i64)> = list.iter().map(|r| (pcn, r.person_id)).collect();
+    auth.audit_shown(
         &state,
         "triage.view",
-        None,
-        format!("{} unassigned", list.len()),
+        &shown,
+        &format!("{} unassigned", list.len()),
     )
     .await?;
     let loads = worker_loads(&state, pcn).await?;

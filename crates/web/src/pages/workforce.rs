@@ -778,7 +778,7 @@ pub async fn caps(
     auth: Auth,
     Query(done): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
-    auth.require(&state, auth.user.role.can_administer(), "arrs.caps")
+    auth.require(&state, auth.user.role.can_operate(), "arrs.caps")
         .await?;
     Ok(views::ok(
         &caps_page(
@@ -798,7 +798,7 @@ pub async fn save_cap(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
-    auth.require(&state, auth.user.role.can_administer(), "arrs.caps")
+    auth.require(&state, auth.user.role.can_operate(), "arrs.caps")
         .await?;
     let typed = (
         form.get("year").trim().to_string(),

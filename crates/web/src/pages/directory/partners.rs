@@ -7,6 +7,8 @@ use super::*;
 struct OrgsPage {
     ctx: PageCtx,
     orgs: Vec<(String, String, Vec<Opt>)>,
+    /// Only the deployment operator changes which partner keeps an organisation.
+    editable: bool,
 }
 
 pub async fn organizations(
@@ -16,7 +18,7 @@ pub async fn organizations(
 ) -> Result<Response, AppError> {
     auth.require(
         &state,
-        auth.user.role.can_manage_directory(),
+        auth.user.role.can_view_partner_links(),
         "directory.organizations",
     )
     .await?;
@@ -42,7 +44,11 @@ pub async fn organizations(
         .collect();
     let ctx =
         PageCtx::new(Some(&auth), "Organisations", "/directory").flash(flash(done.done.as_deref()));
-    Ok(views::ok(&OrgsPage { ctx, orgs }))
+    Ok(views::ok(&OrgsPage {
+        ctx,
+        orgs,
+        editable: auth.user.role.can_operate(),
+    }))
 }
 
 pub async fn link_partner(
@@ -53,7 +59,7 @@ pub async fn link_partner(
 ) -> Result<Response, AppError> {
     auth.require(
         &state,
-        auth.user.role.can_manage_directory(),
+        auth.user.role.can_operate(),
         "directory.partner_link",
     )
     .await?;
@@ -88,6 +94,7 @@ struct PartnerPage {
     ctx: PageCtx,
     services: Vec<(Card, i64)>,
     capacities: Vec<Opt>,
+    pcns: Vec<crate::pages::partners::LinkRowView>,
 }
 
 pub async fn partner_home(
@@ -118,5 +125,6 @@ pub async fn partner_home(
         ctx,
         services,
         capacities: opts_from::<ServiceCapacity>(&[]),
+        pcns: crate::pages::partners::partner_rows(&state, org.unwrap_or_default()).await?,
     }))
 }
