@@ -253,6 +253,7 @@ impl Config {
             header_read_timeout: Duration::from_secs(self.header_read_timeout_seconds),
             request_timeout: Duration::from_secs(self.request_timeout_seconds),
             api_token_lifetime: Duration::from_secs(self.api_token_days * 24 * 3600),
+            address_pause: Duration::from_secs(2),
             mail: self.smtp_url.as_ref().map(|url| web::MailConfig {
                 smtp_url: url.clone(),
                 from: self.mail_from.clone(),

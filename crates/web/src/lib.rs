@@ -66,6 +66,9 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// Personal API tokens stop working this long after they were made.
     pub api_token_lifetime: Duration,
+    /// How long each sign-in attempt from an address over its failure limit waits (they
+    /// are answered one at a time).
+    pub address_pause: Duration,
 }
 
 /// Email settings.
@@ -96,6 +99,7 @@ impl Default for WebConfig {
             header_read_timeout: Duration::from_secs(20),
             request_timeout: Duration::from_secs(120),
             api_token_lifetime: Duration::from_secs(90 * 24 * 3600),
+            address_pause: Duration::from_secs(2),
         }
     }
 }

@@ -132,3 +132,55 @@ pub fn transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, String
     }
     Ok(b.build())
 }
+
+/// Tells an account's owner by email that sign-in to it paused after failed attempts, from
+/// one address or (`everywhere`) from many. Sent in the background, so the answer to the
+/// sign-in takes no longer; without mail settings it only logs.
+pub fn notify_lockout(state: &AppState, user: &storage::User, address: &str, everywhere: bool) {
+    let Some(mail) = state.config.mail.clone() else {
+        tracing::info!(
+            user = user.id,
+            "sign-in paused after failed attempts; no mail set up to tell the owner"
+        );
+        return;
+    };
+    let (name, email) = (user.name.clone(), user.email.clone());
+    let address = address.to_string();
+    tokio::spawn(async move {
+        let sent = async {
+            let to: Mailbox = email.parse().map_err(|e| format!("{e}"))?;
+            let to = Mailbox::new(Some(name), to.email);
+            let from: Mailbox = mail
+                .from
+                .parse()
+                .map_err(|e| format!("bad mail_from: {e}"))?;
+            let scope = if everywhere {
+                "from every device, for a while,".to_string()
+            } else {
+                format!("from the network address {address} for a while")
+            };
+            let body = format!(
+                "Hello,\n\nThere have been several failed attempts to sign in to your Linkwork account, so \
+                 signing in to it is paused {scope}.\n\nIf this was you, wait and try again, or ask your \
+                 administrator to reset your password.\nIf it was not you, tell your administrator: \
+                 someone may be trying to guess your password.\n\nSign in at {url}/login\n\nLinkwork\n",
+                url = mail.public_url,
+            );
+            let msg = Message::builder()
+                .from(from)
+                .to(to)
+                .subject("Linkwork: failed attempts to sign in to your account")
+                .header(ContentType::TEXT_PLAIN)
+                .body(body)
+                .map_err(|e| e.to_string())?;
+            transport(&mail.smtp_url)?
+                .send(msg)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok::<(), String>(())
+        };
+        if let Err(e) = sent.await {
+            tracing::warn!(error = %e, "lockout notice not sent");
+        }
+    });
+}

@@ -1,10 +1,12 @@
-//! Failed sign-ins counted per network address (people and API clients alike), in memory
-//! on each node: after `limit` failures within `window`, that address is refused until
-//! the oldest failure falls out of the window. Accounts are locked separately, in the
-//! database, after repeated failures whatever the address (see `pages::login`).
+//! Failed sign-ins counted in memory on each node, by key: a network address (people and API
+//! clients alike), or an account from one address. After `limit` failures within `window`
+//! the key is blocked until the oldest failure falls out of the window. What a block means is
+//! the caller's choice (see `pages::login`): API clients from a blocked address are refused;
+//! people's attempts from it are slowed and queued, and an account blocked from one address
+//! pauses only there.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Addresses remembered at most; past this, the address with the oldest last failure is
@@ -14,9 +16,22 @@ const MAX_ADDRESSES: usize = 50_000;
 #[derive(Debug, Default)]
 pub struct Throttle {
     failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    /// One turn at a time for each address over its limit (see [`Throttle::turn`]).
+    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Throttle {
+    /// The queue of `key`'s attempts: a caller holds it while it pauses, so attempts from an
+    /// address over its limit are answered one at a time, each after the pause.
+    pub fn turn(&self, key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self.turns.lock().unwrap_or_else(|e| e.into_inner());
+        if map.len() >= MAX_ADDRESSES && !map.contains_key(key) {
+            // Forget the queues nobody waits in.
+            map.retain(|_, m| Arc::strong_count(m) > 1);
+        }
+        map.entry(key.to_string()).or_default().clone()
+    }
+
     /// Whether `key` has `limit` or more failures within `window`.
     pub fn blocked(&self, key: &str, limit: u32, window: Duration) -> bool {
         let now = Instant::now();

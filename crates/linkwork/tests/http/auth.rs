@@ -81,23 +81,149 @@ async fn an_old_session_cookie_is_not_reused_at_sign_in() {
     );
 }
 
-#[tokio::test]
-async fn five_failed_sign_ins_lock_the_account() {
-    let app = spawn_app().await;
+/// Finding 6: failures for an account pause it from that address only (anyone can type a
+/// name, so no one elsewhere can lock its owner out), with the answer a wrong password or an
+/// unknown account gets; the owner hears of it by email.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_failed_sign_ins_pause_the_account_from_that_address_and_tell_its_owner() {
+    let (_smtp, maildir, port) = smtp_sink().await;
+    let app = spawn_app_with(
+        Engine::Sqlite,
+        web::WebConfig {
+            trust_forwarded_for: true,
+            mail: Some(web::MailConfig {
+                smtp_url: format!("smtp://127.0.0.1:{port}"),
+                from: "Linkwork <linkwork@test.example>".into(),
+                public_url: "https://linkwork.test.example".into(),
+            }),
+            ..Default::default()
+        },
+    )
+    .await;
     let mut b = Browser::new(&app);
+    b.forwarded_for = Some("192.0.2.10".into());
+    let mut wrong_page = String::new();
     for _ in 0..5 {
         let p = b.sign_in("lw2@test.example", "not the password").await;
         assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+        wrong_page = p.body;
     }
     let p = b.sign_in("lw2@test.example", PASSWORD).await;
     assert_eq!(
         p.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "the right password is refused while locked"
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the right password is refused from there while paused"
     );
-    assert!(p
-        .body
-        .contains("locked after too many failed sign-in attempts"));
+    assert!(!b.has_session());
+    let unknown = b
+        .sign_in("nobody-here@test.example", "not the password")
+        .await;
+    let words = |body: &str| {
+        let i = body.find("error-summary").unwrap();
+        body[i..i + 400].to_string()
+    };
+    assert_eq!(
+        words(&p.body),
+        words(&unknown.body),
+        "locked reads as unknown"
+    );
+    assert_eq!(
+        words(&p.body),
+        words(&wrong_page),
+        "locked reads as a wrong password"
+    );
+    // The owner, at another address, signs in.
+    let mut owner = Browser::new(&app);
+    owner.forwarded_for = Some("198.51.100.7".into());
+    assert_eq!(
+        owner.sign_in("lw2@test.example", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let paused = app
+        .store
+        .list_audit(&AuditFilter {
+            action_prefix: Some("signin.refused".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(paused.iter().any(|e| e
+        .detail
+        .contains("paused for this account from this address")));
+    // The owner is told, by email.
+    let mut told = Vec::new();
+    for _ in 0..50 {
+        told = mails(&maildir);
+        if !told.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(told.len(), 1, "one notice");
+    assert!(told[0].contains("lw2@test.example") && told[0].contains("192.0.2.10"));
+}
+
+/// Sign-in answers in the same time whether the account exists, is paused or the password
+/// is wrong (each runs one argon2 check). Medians of several tries; a gap of 15 times
+/// (locked 2 ms, unknown 30 ms) was the finding.
+#[tokio::test]
+async fn sign_in_takes_as_long_for_every_kind_of_refusal() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    for _ in 0..5 {
+        b.sign_in("lw2@test.example", "not the password").await;
+    }
+    let median = |email: &'static str, password: &'static str| {
+        let mut b = Browser::new(&app);
+        async move {
+            let mut took = Vec::new();
+            for _ in 0..7 {
+                b.get("/login").await;
+                let t = std::time::Instant::now();
+                let p = b.sign_in(email, password).await;
+                took.push(t.elapsed());
+                assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{email}");
+            }
+            took.sort();
+            took[3].as_secs_f64()
+        }
+    };
+    let paused = median("lw2@test.example", PASSWORD).await;
+    let unknown = median("nobody@test.example", "not the password").await;
+    let wrong = median("manager@test.example", "not the password").await;
+    let (lo, hi) = (
+        paused.min(unknown).min(wrong),
+        paused.max(unknown).max(wrong),
+    );
+    assert!(
+        hi < lo * 3.0,
+        "paused {paused:.4} s, unknown {unknown:.4} s, wrong {wrong:.4} s"
+    );
+}
+
+#[tokio::test]
+async fn many_failures_from_many_addresses_lock_the_account_everywhere() {
+    let app = spawn_app_with(
+        Engine::Sqlite,
+        web::WebConfig {
+            trust_forwarded_for: true,
+            max_failed_logins: 1,
+            ..Default::default()
+        },
+    )
+    .await;
+    // One failure from each of ten addresses: the account-wide limit (ten times the
+    // per-address one) locks it everywhere.
+    for k in 0..10 {
+        let mut b = Browser::new(&app);
+        b.forwarded_for = Some(format!("192.0.2.{}", k + 1));
+        b.sign_in("lw2@test.example", "not the password").await;
+    }
+    let mut b = Browser::new(&app);
+    b.forwarded_for = Some("203.0.113.9".into());
+    let p = b.sign_in("lw2@test.example", PASSWORD).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!b.has_session());
     let locked = app
         .store
@@ -397,12 +523,17 @@ async fn a_password_change_revokes_api_tokens() {
     );
 }
 
+/// Past the address's limit, people's attempts from it are slowed and taken one at a time,
+/// but a person there who knows their password still signs in (finding 6: one person behind
+/// a shared NHS address could lock everyone out); API clients from it are refused.
 #[tokio::test]
-async fn failed_sign_ins_from_one_address_are_throttled_whichever_account() {
+async fn failed_sign_ins_from_one_address_slow_it_without_locking_it_out() {
+    let pause = std::time::Duration::from_millis(400);
     let app = spawn_app_with(
         Engine::Sqlite,
         web::WebConfig {
             max_failed_logins_per_address: 3,
+            address_pause: pause,
             ..Default::default()
         },
     )
@@ -416,17 +547,11 @@ async fn failed_sign_ins_from_one_address_are_throttled_whichever_account() {
         let page = b.sign_in(email, "not the password at all").await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{email}");
     }
-    // The right password for an account never tried is refused from this address too,
-    // with the same words whatever the account (nothing to enumerate).
+    let t = std::time::Instant::now();
     let page = b.sign_in("lw@test.example", PASSWORD).await;
-    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "{}", page.body);
-    assert!(page
-        .body
-        .contains("too many failed sign-in attempts from your network"));
-    assert!(!b.has_session());
-    let unknown = b.sign_in("nobody@test.example", PASSWORD).await;
-    assert_eq!(unknown.status, StatusCode::TOO_MANY_REQUESTS);
-    // API clients signing in from the same address are refused as well.
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert!(t.elapsed() >= pause, "the attempt waited its turn");
+    // API clients signing in from the same address are refused.
     let r = reqwest::Client::new()
         .post(format!("{}/oauth/token", app.base))
         .basic_auth("any-client", Some("any-secret"))
@@ -435,24 +560,11 @@ async fn failed_sign_ins_from_one_address_are_throttled_whichever_account() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    // No account was locked by it: the accounts' own counters are separate.
-    let lw = app
-        .store
-        .user_by_email("lw@test.example")
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(lw.locked_until.is_none() && lw.failed_logins == 0);
-    let refused = app
-        .store
-        .list_audit(&AuditFilter {
-            action_prefix: Some("signin.refused".into()),
-            limit: 10,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    assert_eq!(refused.len(), 2, "each refusal is audited");
+    // No account was locked by it.
+    for email in ["manager@test.example", "admin@test.example"] {
+        let u = app.store.user_by_email(email).await.unwrap().unwrap();
+        assert!(u.locked_until.is_none(), "{email}");
+    }
 }
 
 #[tokio::test]
@@ -482,11 +594,11 @@ async fn failed_client_sign_ins_are_throttled_too() {
     );
     let third = token("three").await.unwrap();
     assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
-    // And people signing in from there.
+    // People signing in from there with their password still can (slowed).
     let mut b = Browser::new(&app);
     assert_eq!(
         b.sign_in("lw@test.example", PASSWORD).await.status,
-        StatusCode::TOO_MANY_REQUESTS
+        StatusCode::SEE_OTHER
     );
 }
 

@@ -547,45 +547,7 @@ async fn partner_isolation_on_postgres() {
 /// aiosmtpd, writing to a maildir), once, and names no one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn overdue_referrals_are_reminded_by_email() {
-    let maildir = tempfile::tempdir().unwrap();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let python =
-        std::env::var("LINKWORK_TEST_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
-    let mut smtp = tokio::process::Command::new(&python)
-        .args([
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-        ])
-        .arg(maildir.path().join("box"))
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("cannot start {python} -m aiosmtpd (install python3-aiosmtpd): {e}")
-        });
-    // Wait until it listens.
-    let mut up = false;
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(
-        up,
-        "aiosmtpd did not start (is python3-aiosmtpd installed?)"
-    );
+    let (mut smtp, maildir, port) = smtp_sink().await;
     let config = web::WebConfig {
         mail: Some(web::MailConfig {
             smtp_url: format!("smtp://127.0.0.1:{port}"),

@@ -22,7 +22,7 @@ const NHS: &str = "https://fhir.nhs.uk/Id/nhs-number";
 const ODS: &str = "https://fhir.nhs.uk/Id/ods-organization-code";
 const LW: &str = "https://fhir.linkwork.example";
 
-struct Fhir {
+pub(crate) struct Fhir {
     base: String,
     http: reqwest::Client,
     /// Every resource the server sent back, for the independent validator.
@@ -30,7 +30,7 @@ struct Fhir {
 }
 
 impl Fhir {
-    fn new(app: &TestApp) -> Self {
+    pub(crate) fn new(app: &TestApp) -> Self {
         Fhir {
             base: app.base.clone(),
             http: reqwest::Client::new(),
@@ -54,7 +54,7 @@ impl Fhir {
         (status, body)
     }
 
-    async fn get(&mut self, token: &str, path: &str) -> (StatusCode, Value) {
+    pub(crate) async fn get(&mut self, token: &str, path: &str) -> (StatusCode, Value) {
         let req = self
             .http
             .get(format!("{}/fhir/{path}", self.base))
@@ -82,7 +82,12 @@ impl Fhir {
         self.send(req).await
     }
 
-    async fn token(&self, id: &str, secret: &str, scope: Option<&str>) -> (StatusCode, Value) {
+    pub(crate) async fn token(
+        &self,
+        id: &str,
+        secret: &str,
+        scope: Option<&str>,
+    ) -> (StatusCode, Value) {
         let mut form = vec![("grant_type", "client_credentials")];
         if let Some(s) = scope {
             form.push(("scope", s));
@@ -99,7 +104,7 @@ impl Fhir {
     }
 }
 
-async fn client(
+pub(crate) async fn client(
     app: &TestApp,
     id: &str,
     kind: ClientKind,

@@ -138,6 +138,8 @@ pub struct Browser {
     http: reqwest::Client,
     cookies: HashMap<String, String>,
     pub csrf: String,
+    /// Sent as `X-Forwarded-For` (for a server that trusts its proxy): another address.
+    pub forwarded_for: Option<String>,
 }
 
 impl Browser {
@@ -155,6 +157,7 @@ impl Browser {
                 .unwrap(),
             cookies: HashMap::new(),
             csrf: String::new(),
+            forwarded_for: None,
         }
     }
 
@@ -195,13 +198,14 @@ impl Browser {
     }
 
     pub async fn get(&mut self, path: &str) -> Page {
-        let res = self
+        let mut req = self
             .http
             .get(format!("{}{path}", self.base))
-            .header(COOKIE, self.cookie_header())
-            .send()
-            .await
-            .unwrap();
+            .header(COOKIE, self.cookie_header());
+        if let Some(a) = &self.forwarded_for {
+            req = req.header("x-forwarded-for", a);
+        }
+        let res = req.send().await.unwrap();
         self.finish(res).await
     }
 
@@ -210,15 +214,16 @@ impl Browser {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
-        let res = self
+        let mut req = self
             .http
             .post(format!("{}{path}", self.base))
             .header(COOKIE, self.cookie_header())
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+            .body(body);
+        if let Some(a) = &self.forwarded_for {
+            req = req.header("x-forwarded-for", a);
+        }
+        let res = req.send().await.unwrap();
         self.finish(res).await
     }
 
@@ -370,4 +375,61 @@ pub fn person_of(location: &str) -> i64 {
         .unwrap()
         .parse()
         .unwrap()
+}
+
+/// A real SMTP server on loopback (Debian's aiosmtpd) writing what it receives to a maildir
+/// under the returned folder's `box`; it stops when the child is dropped.
+pub async fn smtp_sink() -> (tokio::process::Child, tempfile::TempDir, u16) {
+    let maildir = tempfile::tempdir().unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let python =
+        std::env::var("LINKWORK_TEST_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
+    let smtp = tokio::process::Command::new(&python)
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
+        .arg(maildir.path().join("box"))
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot start {python} -m aiosmtpd (install python3-aiosmtpd): {e}")
+        });
+    let mut up = false;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        up,
+        "aiosmtpd did not start (is python3-aiosmtpd installed?)"
+    );
+    (smtp, maildir, port)
+}
+
+/// The messages in a sink's maildir so far, as text.
+pub fn mails(maildir: &tempfile::TempDir) -> Vec<String> {
+    let mut out = Vec::new();
+    for sub in ["new", "cur"] {
+        if let Ok(rd) = std::fs::read_dir(maildir.path().join("box").join(sub)) {
+            for e in rd.flatten() {
+                out.push(std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+        }
+    }
+    out
 }

@@ -60,6 +60,12 @@ async fn records(app: &TestApp, pcn: i64, practice: i64, lw: i64, partner: i64) 
         staff.push(made.id);
     }
     let (supervisor, user) = (staff[0], staff[1]);
+    // In PCN A the concern is raised to the test's own supervisor, the caller who may open it.
+    let supervisor = if pcn == app.pcn_a {
+        app.users["supervisor"]
+    } else {
+        supervisor
+    };
     let mut person = storage_tests::suite::person("Matrix", &format!("Pcn{pcn}"), "1950-06-01");
     person.practice_id = Some(practice);
     let now = chrono::Utc::now();

@@ -346,9 +346,41 @@ async fn deployment_settings_are_the_operators_postgres() {
 async fn a_concern_is_open_only_to_its_supervisor(engine: Engine) {
     let app = spawn_app_on(engine).await;
     let w = world(&app).await;
-    // The matrix's concern is raised to its own supervisor ("sup-…"), not to ours.
+    // A concern raised to the matrix's other supervisor of PCN A ("sup-…"), not to ours.
+    let sup = app
+        .store
+        .user_by_email(&format!("sup-{}@matrix.example", app.pcn_a))
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let concern = domain::Safeguarding {
+        concern: "Raised to the other supervisor".into(),
+        raised_to: sup,
+        action: String::new(),
+        closed_on: None,
+    };
+    let (record, _) = app
+        .store
+        .add_record(
+            app.pcn_a,
+            w.own.episode,
+            &storage::NewRecord {
+                kind: domain::RecordKind::Safeguarding,
+                status: "open".into(),
+                body: serde_json::to_string(&concern).unwrap(),
+                assigned_to: Some(sup),
+                due_at: None,
+                summary: "Safeguarding concern".into(),
+                at: chrono::Utc::now(),
+            },
+            &storage::Actor::system("test"),
+        )
+        .await
+        .unwrap();
+    let id = record.id;
     let mut other_sup = signed_in(&app, "supervisor").await;
-    let path = format!("/safeguarding/{}", w.own.safeguarding);
+    let path = format!("/safeguarding/{id}");
     assert_eq!(other_sup.get(&path).await.status, StatusCode::NOT_FOUND);
     let p = other_sup
         .post(
@@ -357,12 +389,7 @@ async fn a_concern_is_open_only_to_its_supervisor(engine: Engine) {
         )
         .await;
     assert_eq!(p.status, StatusCode::NOT_FOUND);
-    let r = app
-        .store
-        .get_record(app.pcn_a, w.own.safeguarding)
-        .await
-        .unwrap()
-        .unwrap();
+    let r = app.store.get_record(app.pcn_a, id).await.unwrap().unwrap();
     assert_eq!(r.status, "open");
     // The supervisor it was raised to opens and closes it.
     app.store
@@ -585,4 +612,98 @@ async fn a_referrer_learns_nothing_of_an_existing_record_postgres() {
         return;
     }
     a_referrer_learns_nothing_of_an_existing_record(Engine::Postgres).await;
+}
+
+/// Finding 3: a GP system's client is bound to its practice: people registered at another
+/// practice of the same PCN answer as missing, by id and in every search; a hub still reaches
+/// the whole PCN.
+async fn a_gp_system_reaches_only_its_practices_people(engine: Engine) {
+    use crate::fhir::{client, Fhir};
+    use domain::{ClientKind, Scope::*};
+    let app = spawn_app_on(engine).await;
+    let w = world(&app).await; // its person is registered at Hill Surgery (practice A)
+    let dale = app
+        .store
+        .create_practice(app.pcn_a, "Dale Surgery", "Y00003")
+        .await
+        .unwrap()
+        .id;
+    let gp = client(
+        &app,
+        "dale-gp",
+        ClientKind::GpSystem,
+        Some(app.pcn_a),
+        Some(dale),
+        None,
+        &[RecordRead, TaskRead],
+    )
+    .await;
+    let hub = client(
+        &app,
+        "a-hub",
+        ClientKind::Hub,
+        Some(app.pcn_a),
+        None,
+        None,
+        &[RecordRead, TaskRead],
+    )
+    .await;
+    let mut f = Fhir::new(&app);
+    let (_, t) = f.token("dale-gp", &gp, None).await;
+    let gp_token = t["access_token"].as_str().unwrap().to_string();
+    let (_, t) = f.token("a-hub", &hub, None).await;
+    let hub_token = t["access_token"].as_str().unwrap().to_string();
+    let person = w.own.person;
+    let referral = app
+        .store
+        .referrals_for_person(app.pcn_a, person)
+        .await
+        .unwrap()[0]
+        .id;
+    let paths = [
+        format!("Patient/{person}"),
+        format!("ServiceRequest/referral-{referral}"),
+        format!("ServiceRequest/connection-{}", w.own.connection),
+        format!("Task/connection-{}", w.own.connection),
+        format!("ServiceRequest?patient=Patient/{person}"),
+        format!("Encounter?patient=Patient/{person}"),
+        format!("Observation?patient=Patient/{person}"),
+        format!("CarePlan?patient=Patient/{person}"),
+        format!("Task?patient=Patient/{person}"),
+    ];
+    for path in &paths {
+        let (status, body) = f.get(&hub_token, path).await;
+        assert_eq!(status, StatusCode::OK, "the hub reads {path}: {body}");
+        let (status, body) = f.get(&gp_token, path).await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "Dale's GP system read {path}: {body}"
+        );
+    }
+    let (status, body) = f.get(&gp_token, "Task").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !body
+            .to_string()
+            .contains(&format!("connection-{}", w.own.connection)),
+        "{body}"
+    );
+    let (_, body) = f.get(&hub_token, "Task").await;
+    assert!(body
+        .to_string()
+        .contains(&format!("connection-{}", w.own.connection)));
+}
+
+#[tokio::test]
+async fn a_gp_system_reaches_only_its_practices_people_sqlite() {
+    a_gp_system_reaches_only_its_practices_people(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gp_system_reaches_only_its_practices_people_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    a_gp_system_reaches_only_its_practices_people(Engine::Postgres).await;
 }

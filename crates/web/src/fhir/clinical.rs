@@ -38,7 +38,11 @@ pub async fn patient_read(
     client.need(&state, Scope::RecordRead).await?;
     let pcn = client.pcn(&state).await?;
     let found = match numeric(&id) {
-        Some(n) => state.store.get_person(pcn, n).await?,
+        Some(n) => state.store.get_person(pcn, n).await?.filter(|p| {
+            client
+                .practice()
+                .is_none_or(|x| p.details.practice_id == Some(x))
+        }),
         None => None,
     };
     let Some(person) = found else {
@@ -99,7 +103,10 @@ pub async fn patient_search(
             "Search by identifier (NHS number), or by name and birthdate together",
         ));
     }
-    let people = state.store.search_people(pcn, &q).await?;
+    let mut people = state.store.search_people(pcn, &q).await?;
+    if let Some(x) = client.practice() {
+        people.retain(|p| p.details.practice_id == Some(x));
+    }
     let practices = state.store.list_practices(pcn).await?;
     let mut out = vec![];
     for p in &people {
@@ -167,7 +174,7 @@ async fn record_of(
     what: &str,
 ) -> Result<(EpisodeRecord, Vec<EpisodeRecord>), FhirError> {
     match state.store.get_record(pcn, id).await? {
-        Some(r) if r.kind == kind => {
+        Some(r) if r.kind == kind && client.reaches(state, pcn, r.person_id).await? => {
             let all = state.store.records_for_person(pcn, r.person_id).await?;
             Ok((r, all))
         }
@@ -219,8 +226,8 @@ pub(super) async fn by_patient(
         .or(params.patient("subject")?)
         .ok_or_else(|| FhirError::bad("Search by patient (patient=Patient/{id})"))?;
     match state.store.get_person(pcn, id).await? {
-        Some(_) => Ok((pcn, id)),
-        None => Err(client.not_found(state, &format!("Patient/{id}")).await),
+        Some(_) if client.reaches(state, pcn, id).await? => Ok((pcn, id)),
+        _ => Err(client.not_found(state, &format!("Patient/{id}")).await),
     }
 }
 
@@ -376,6 +383,9 @@ pub async fn encounter_read(
     let Some(person) = state.store.contact_person(pcn, n).await? else {
         return Err(client.not_found(&state, &what).await);
     };
+    if !client.reaches(&state, pcn, person).await? {
+        return Err(client.not_found(&state, &what).await);
+    }
     let contacts = state.store.contacts_for_person(pcn, person).await?;
     let Some(c) = contacts.iter().find(|c| c.id == n) else {
         return Err(client.not_found(&state, &what).await);
@@ -427,6 +437,9 @@ async fn message_back(
         return Err(FhirError::NotFound(format!("{what} is not known here")));
     };
     match crate::message_back::gather(state, pcn, n).await {
+        Ok(m) if !client.reaches(state, pcn, m.person.id).await? => {
+            Err(client.not_found(state, &what).await)
+        }
         Ok(m) => {
             client
                 .audit(

@@ -74,8 +74,8 @@ pub async fn request_create(
     let mut issues = vec![];
     let person = match inbound.person {
         InboundPerson::Existing(id) => match state.store.get_person(pcn, id).await? {
-            Some(_) => Some(PersonRef::Existing(id)),
-            None => {
+            Some(_) if client.reaches(&state, pcn, id).await? => Some(PersonRef::Existing(id)),
+            _ => {
                 client
                     .audit(
                         &state,
@@ -206,7 +206,11 @@ async fn connection_for(
         }
     };
     match state.store.get_connection(scope, id).await? {
-        Some(conn) if viewer == Viewer::Pcn || conn.kind == ConnectionKind::Referral => {
+        Some(conn)
+            if (viewer == Viewer::Pcn
+                && client.reaches(state, conn.pcn_id, conn.person_id).await?)
+                || (viewer == Viewer::Partner && conn.kind == ConnectionKind::Referral) =>
+        {
             Ok((conn, viewer))
         }
         _ => Err(client.not_found(state, what).await),
@@ -226,6 +230,9 @@ pub async fn request_read(
             let Some(r) = state.store.get_referral(pcn, n).await? else {
                 return Err(client.not_found(&state, &what).await);
             };
+            if !client.reaches(&state, pcn, r.person_id).await? {
+                return Err(client.not_found(&state, &what).await);
+            }
             let eps = state.store.episodes_for_person(pcn, r.person_id).await?;
             let Some(e) = eps.iter().find(|e| e.referral_id == r.id) else {
                 return Err(client.not_found(&state, &what).await);
@@ -367,15 +374,27 @@ pub async fn task_search(
         }
         _ => {
             let pcn = client.pcn(&state).await?;
-            let list = match params.patient("patient")? {
+            let mut list = match params.patient("patient")? {
                 Some(p) => {
-                    if state.store.get_person(pcn, p).await?.is_none() {
+                    if state.store.get_person(pcn, p).await?.is_none()
+                        || !client.reaches(&state, pcn, p).await?
+                    {
                         return Err(client.not_found(&state, &format!("Patient/{p}")).await);
                     }
                     state.store.connections_for_person(pcn, p).await?
                 }
                 None => state.store.open_referrals(pcn, None).await?,
             };
+            // A GP system sees the referrals of its own practice's people only.
+            if client.practice().is_some() {
+                let mut kept = Vec::with_capacity(list.len());
+                for c in list {
+                    if client.reaches(&state, pcn, c.person_id).await? {
+                        kept.push(c);
+                    }
+                }
+                list = kept;
+            }
             (list, Viewer::Pcn)
         }
     };

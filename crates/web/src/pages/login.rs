@@ -150,31 +150,20 @@ pub async fn submit(
     };
     let address = ip.clone().unwrap_or_else(|| "unknown".into());
     let window = state.config.lockout;
-    if state
-        .throttle
-        .blocked(&address, state.config.max_failed_logins_per_address, window)
-    {
-        state
-            .store
-            .append_audit(
-                &AuditEntry::new(&actor, "signin.refused", "user", None, None)
-                    .detail("too many failed sign-ins from this address"),
-            )
-            .await?;
-        return page(
-            StatusCode::TOO_MANY_REQUESTS,
-            &email,
-            Some((
-                "email",
-                format!(
-                    "There have been too many failed sign-in attempts from your network. Wait {} minutes, then try again.",
-                    window.as_secs().div_ceil(60)
-                ),
-            )),
-            &next,
-            secure,
-        );
-    }
+    // Over the address's limit, attempts from it are slowed and taken one at a time, but
+    // still checked: a shared NHS network address is never locked out as a whole, and a
+    // person there who knows their password still signs in.
+    let _turn =
+        if state
+            .throttle
+            .blocked(&address, state.config.max_failed_logins_per_address, window)
+        {
+            let turn = state.throttle.turn(&address).lock_owned().await;
+            tokio::time::sleep(state.config.address_pause).await;
+            Some(turn)
+        } else {
+            None
+        };
     if email.is_empty() || password.is_empty() {
         let field = if email.is_empty() {
             "email"
@@ -194,14 +183,28 @@ pub async fn submit(
             secure,
         );
     }
-    let wrong = || {
-        (
-            "email",
-            "The email address or password is not right. Check them and try again.".to_string(),
+    // One answer, after one password check, whether the account is unknown, locked,
+    // disabled or the password wrong: nothing tells who has an account here.
+    let refuse = || {
+        page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &email,
+            Some((
+                "email",
+                "The email address or password is not right. Check them and try again. After several failed attempts, signing in to that account from this device pauses for a while."
+                    .to_string(),
+            )),
+            &next,
+            secure,
         )
     };
-    let Some(user) = state.store.user_by_email(&email).await? else {
-        auth::verify_password(password, auth::dummy_hash());
+    let user = state.store.user_by_email(&email).await?;
+    let right = auth::verify_password(
+        password,
+        user.as_ref()
+            .map_or(auth::dummy_hash(), |u| u.password_hash.as_str()),
+    );
+    let Some(user) = user else {
         state.throttle.fail(&address, window);
         state
             .store
@@ -210,71 +213,75 @@ pub async fn submit(
                     .detail("unknown account"),
             )
             .await?;
-        return page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &email,
-            Some(wrong()),
-            &next,
-            secure,
-        );
+        return refuse();
     };
     let actor = Actor {
         user_id: Some(user.id),
         ..actor
     };
-    if let Some(until) = user.locked_until.filter(|t| *t > Utc::now()) {
-        state
-            .store
-            .append_audit(
-                &AuditEntry::new(&actor, "signin.refused", "user", Some(user.id), user.pcn_id)
-                    .detail("account locked"),
-            )
-            .await?;
-        let msg = format!(
-            "This account is locked after too many failed sign-in attempts. Try again after {} UTC, or ask your administrator to reset your password.",
-            until.format("%H:%M")
-        );
-        return page(
-            StatusCode::TOO_MANY_REQUESTS,
-            &email,
-            Some(("email", msg)),
-            &next,
-            secure,
-        );
+    // Failures for this account from this address pause it here only: anyone can type a
+    // name, so no one elsewhere can lock its owner out. Many failures from many addresses
+    // lock the account everywhere (in the database).
+    let pair = format!("account {}|{address}", user.id);
+    let paused_here = state
+        .throttle
+        .blocked(&pair, state.config.max_failed_logins, window);
+    let locked = user.locked_until.is_some_and(|t| t > Utc::now());
+    let refusal = if paused_here {
+        Some("paused for this account from this address")
+    } else if locked {
+        Some("account locked")
+    } else if !right {
+        None
+    } else if user.disabled {
+        Some("account disabled")
+    } else {
+        return sign_in(&state, headers, user, &actor, &next, secure).await;
+    };
+    match refusal {
+        Some(why) => {
+            state
+                .store
+                .append_audit(
+                    &AuditEntry::new(&actor, "signin.refused", "user", Some(user.id), user.pcn_id)
+                        .detail(why),
+                )
+                .await?;
+        }
+        None => {
+            state.throttle.fail(&address, window);
+            state.throttle.fail(&pair, window);
+            let lock_until = Utc::now() + chrono::Duration::from_std(window).unwrap_or_default();
+            let everywhere = state.config.max_failed_logins.saturating_mul(ACCOUNT_WIDE);
+            let count = state
+                .store
+                .record_login_failure(user.id, everywhere, lock_until, &actor)
+                .await?;
+            let paused_now = state
+                .throttle
+                .blocked(&pair, state.config.max_failed_logins, window);
+            if count >= everywhere || paused_now {
+                // The owner hears of it by email (when mail is set up), never the caller.
+                crate::reminders::notify_lockout(&state, &user, &address, count >= everywhere);
+            }
+        }
     }
-    if !auth::verify_password(password, &user.password_hash) {
-        state.throttle.fail(&address, window);
-        let lock_until =
-            Utc::now() + chrono::Duration::from_std(state.config.lockout).unwrap_or_default();
-        state
-            .store
-            .record_login_failure(user.id, state.config.max_failed_logins, lock_until, &actor)
-            .await?;
-        return page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &email,
-            Some(wrong()),
-            &next,
-            secure,
-        );
-    }
-    if user.disabled {
-        state.throttle.fail(&address, window);
-        state
-            .store
-            .append_audit(
-                &AuditEntry::new(&actor, "signin.refused", "user", Some(user.id), user.pcn_id)
-                    .detail("account disabled"),
-            )
-            .await?;
-        return page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &email,
-            Some(wrong()),
-            &next,
-            secure,
-        );
-    }
+    refuse()
+}
+
+/// Failures from every address together, as a multiple of `max_failed_logins`, that lock an
+/// account everywhere.
+const ACCOUNT_WIDE: u32 = 10;
+
+/// Starts a session for `user` and answers with its cookie.
+async fn sign_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: storage::User,
+    actor: &Actor,
+    next: &str,
+    secure: bool,
+) -> Result<Response, AppError> {
     // A fresh session id at every sign-in (no fixation); any old session is ended.
     if let Some(old) = auth::cookie(headers, SESSION_COOKIE) {
         state.store.delete_session(&auth::sha256_hex(&old)).await?;
@@ -289,8 +296,8 @@ pub async fn submit(
         last_seen_at: now,
     };
     state.store.create_session(&session).await?;
-    state.store.record_login_success(user.id, &actor).await?;
-    let mut res = super::see_other(&next);
+    state.store.record_login_success(user.id, actor).await?;
+    let mut res = super::see_other(next);
     let h = res.headers_mut();
     h.append(
         SET_COOKIE,
