@@ -48,6 +48,9 @@ pub struct Config {
     pub public_url: String,
 }
 
+/// The public address when none is configured (it then follows `listen`).
+const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -71,7 +74,7 @@ impl Default for Config {
             supervision_interval_days: 31,
             smtp_url: None,
             mail_from: "Linkwork <linkwork@localhost>".into(),
-            public_url: "http://127.0.0.1:8080".into(),
+            public_url: DEFAULT_PUBLIC_URL.into(),
         }
     }
 }
@@ -239,7 +242,15 @@ impl Config {
 
     pub fn web(&self) -> web::WebConfig {
         use std::time::Duration;
+        // The default public address follows --listen, so the demo on another port links
+        // to itself; a deployment sets public_url to the address people use.
+        let public_url = if self.public_url == DEFAULT_PUBLIC_URL {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_url.trim_end_matches('/').to_string()
+        };
         web::WebConfig {
+            public_url: public_url.clone(),
             secure_cookies: self.secure_cookies,
             session_idle: Duration::from_secs(self.session_idle_minutes * 60),
             session_absolute: Duration::from_secs(self.session_absolute_hours * 3600),
@@ -257,7 +268,7 @@ impl Config {
             mail: self.smtp_url.as_ref().map(|url| web::MailConfig {
                 smtp_url: url.clone(),
                 from: self.mail_from.clone(),
-                public_url: self.public_url.trim_end_matches('/').to_string(),
+                public_url: public_url.clone(),
             }),
             ..Default::default()
         }
@@ -329,7 +340,10 @@ supervision_interval_days = 31
 # (e.g. the host's mail relay, which handles TLS onwards).           (LINKWORK_SMTP_URL)
 # smtp_url = "smtp://127.0.0.1:25"
 mail_from = "Linkwork <linkwork@localhost>"                        # (LINKWORK_MAIL_FROM)
-# The address people use to reach Linkwork, for links in emails.    (LINKWORK_PUBLIC_URL)
+# The address people and systems use to reach Linkwork. Every absolute URL Linkwork writes
+# starts with it (FHIR links and token endpoint, links in emails), never with a request's
+# Host header. https:// makes cookies Secure with the __Host- prefix and turns on HSTS.
+# Left at this default, it follows `listen`.                         (LINKWORK_PUBLIC_URL)
 public_url = "http://127.0.0.1:8080"
 "#;
 

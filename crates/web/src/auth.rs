@@ -16,6 +16,25 @@ use storage::{Actor, AuditEntry, User};
 pub const SESSION_COOKIE: &str = "lw_session";
 pub const LOGIN_CSRF_COOKIE: &str = "lw_login_csrf";
 
+/// The session cookie's name: over HTTPS with the `__Host-` prefix, which browsers accept
+/// only `Secure`, for the whole site and from this host (no subdomain can set or shadow it).
+pub fn session_cookie(secure: bool) -> &'static str {
+    if secure {
+        "__Host-lw_session"
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// The sign-in form's double-submit cookie, named like [`session_cookie`].
+pub fn login_csrf_cookie(secure: bool) -> &'static str {
+    if secure {
+        "__Host-lw_login_csrf"
+    } else {
+        LOGIN_CSRF_COOKIE
+    }
+}
+
 /// Hashes a password with argon2id and a random salt.
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let mut salt = [0u8; 16];
@@ -315,7 +334,8 @@ impl FromRequestParts<AppState> for Auth {
                 via_token: true,
             });
         }
-        let raw = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(unauth)?;
+        let raw =
+            cookie(&parts.headers, session_cookie(state.config.https())).ok_or_else(unauth)?;
         let id_hash = sha256_hex(&raw);
         let (session, user) = state
             .store

@@ -55,7 +55,7 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     if !is_static {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    if state.config.secure_cookies {
+    if state.config.https() {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),

@@ -31,7 +31,13 @@ use storage::Storage;
 /// Settings the web layer needs.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
-    /// Set cookies `Secure` and send HSTS (when served over TLS, directly or behind a proxy).
+    /// The address people and systems reach Linkwork at (`https://linkwork.example.nhs.uk`):
+    /// every absolute URL Linkwork writes (FHIR links, the token endpoint, links in email)
+    /// starts with it, never with a request's `Host` header. `https://` turns on `Secure`
+    /// `__Host-` cookies and HSTS.
+    pub public_url: String,
+    /// Set cookies `Secure` and send HSTS even when `public_url` is not https (served over
+    /// TLS behind a proxy that rewrites the scheme).
     pub secure_cookies: bool,
     /// Sign-out after this long without a request.
     pub session_idle: Duration,
@@ -71,6 +77,14 @@ pub struct WebConfig {
     pub address_pause: Duration,
 }
 
+impl WebConfig {
+    /// Served over HTTPS: cookies are `Secure` with the `__Host-` prefix, and browsers are
+    /// told to stay on HTTPS (HSTS).
+    pub fn https(&self) -> bool {
+        self.secure_cookies || self.public_url.starts_with("https://")
+    }
+}
+
 /// Email settings.
 #[derive(Debug, Clone)]
 pub struct MailConfig {
@@ -84,6 +98,7 @@ pub struct MailConfig {
 impl Default for WebConfig {
     fn default() -> Self {
         Self {
+            public_url: "http://localhost".into(),
             secure_cookies: false,
             session_idle: Duration::from_secs(30 * 60),
             session_absolute: Duration::from_secs(12 * 60 * 60),

@@ -34,7 +34,7 @@ async fn sign_in_gives_a_session_and_sign_out_ends_it() {
         .get_all("set-cookie")
         .iter()
         .map(|v| v.to_str().unwrap().to_string())
-        .find(|c| c.starts_with("lw_session="))
+        .find(|c| c.starts_with("__Host-lw_session="))
         .unwrap();
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
@@ -666,7 +666,7 @@ async fn over_https_cookies_are_secure_and_browsers_told_to_stay_on_https() {
         .get_all("set-cookie")
         .iter()
         .map(|v| v.to_str().unwrap().to_string())
-        .find(|c| c.starts_with("lw_session="))
+        .find(|c| c.starts_with("__Host-lw_session="))
         .unwrap();
     for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
         assert!(session.contains(flag), "{flag} missing: {session}");

@@ -268,11 +268,13 @@ impl Browser {
 
     pub async fn sign_in(&mut self, email: &str, password: &str) -> Page {
         self.get("/login").await;
-        let token = self
-            .cookies
-            .get(web::auth::LOGIN_CSRF_COOKIE)
-            .cloned()
-            .unwrap_or_default();
+        let token = [
+            web::auth::login_csrf_cookie(false),
+            web::auth::login_csrf_cookie(true),
+        ]
+        .iter()
+        .find_map(|name| self.cookies.get(*name).cloned())
+        .unwrap_or_default();
         let page = self
             .post_raw(
                 "/login",
@@ -291,7 +293,8 @@ impl Browser {
     }
 
     pub fn has_session(&self) -> bool {
-        self.cookies.contains_key(web::auth::SESSION_COOKIE)
+        self.cookies.contains_key(web::auth::session_cookie(false))
+            || self.cookies.contains_key(web::auth::session_cookie(true))
     }
 }
 

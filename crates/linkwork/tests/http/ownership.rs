@@ -707,3 +707,52 @@ async fn a_gp_system_reaches_only_its_practices_people_postgres() {
     }
     a_gp_system_reaches_only_its_practices_people(Engine::Postgres).await;
 }
+
+/// Finding 11: absolute URLs come from the configured public address, never the `Host`
+/// header; an https public address gives `Secure` `__Host-` cookies and HSTS by itself.
+#[tokio::test]
+async fn absolute_urls_and_cookies_follow_the_configured_public_address() {
+    let app = spawn_app_with(
+        Engine::Sqlite,
+        web::WebConfig {
+            public_url: "https://linkwork.example.nhs.uk".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let r = reqwest::Client::new()
+        .get(format!("{}/fhir/metadata", app.base))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let body = r.text().await.unwrap();
+    assert!(!body.contains("evil.example"), "{body}");
+    assert!(
+        body.contains("https://linkwork.example.nhs.uk/oauth/token"),
+        "{body}"
+    );
+    let mut b = Browser::new(&app);
+    let form = b.get("/login").await;
+    let cookie = form.headers["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("__Host-lw_login_csrf=") && cookie.contains("; Secure"));
+    assert!(form.headers.contains_key("strict-transport-security"));
+    let page = b.sign_in("lw@test.example", PASSWORD).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let session = page
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("__Host-lw_session="))
+        .expect("a __Host- session cookie");
+    assert!(
+        session.contains("; Secure") && session.contains("Path=/") && !session.contains("Domain")
+    );
+    assert_eq!(
+        b.get("/today").await.status,
+        StatusCode::OK,
+        "the session works"
+    );
+}

@@ -4,7 +4,7 @@
 use super::{base_url, fhir_response, page_of, Client, FhirError, FhirResult, Params};
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use domain::{CarePlan, EpisodeState, Measure, NhsNumber, RecordKind, Scope};
 use interop::resources::{self, PlanState};
 use serde_json::Value;
@@ -61,7 +61,6 @@ pub async fn patient_read(
 pub async fn patient_search(
     State(state): State<AppState>,
     client: Client,
-    headers: HeaderMap,
     params: Params,
 ) -> FhirResult {
     client.need(&state, Scope::RecordRead).await?;
@@ -123,7 +122,7 @@ pub async fn patient_search(
             .find(|x| Some(x.id) == p.details.practice_id);
         out.push(resources::patient(p, practice));
     }
-    page_of(&base_url(&state, &headers), "Patient", &params, out)
+    page_of(&base_url(&state), "Patient", &params, out)
 }
 
 /// Whether a plan is current, replaced by a later review, or ended with its episode.
@@ -234,7 +233,6 @@ pub(super) async fn by_patient(
 pub async fn care_plan_search(
     State(state): State<AppState>,
     client: Client,
-    headers: HeaderMap,
     params: Params,
 ) -> FhirResult {
     let (pcn, person) = by_patient(&state, &client, &params).await?;
@@ -251,7 +249,7 @@ pub async fn care_plan_search(
             format!("{} plans", out.len()),
         )
         .await?;
-    page_of(&base_url(&state, &headers), "CarePlan", &params, out)
+    page_of(&base_url(&state), "CarePlan", &params, out)
 }
 
 pub async fn goal_read(
@@ -291,7 +289,6 @@ pub async fn goal_read(
 pub async fn goal_search(
     State(state): State<AppState>,
     client: Client,
-    headers: HeaderMap,
     params: Params,
 ) -> FhirResult {
     let (pcn, person) = by_patient(&state, &client, &params).await?;
@@ -310,7 +307,7 @@ pub async fn goal_search(
             format!("{} goals", out.len()),
         )
         .await?;
-    page_of(&base_url(&state, &headers), "Goal", &params, out)
+    page_of(&base_url(&state), "Goal", &params, out)
 }
 
 pub async fn observation_read(
@@ -343,7 +340,6 @@ pub async fn observation_read(
 pub async fn observation_search(
     State(state): State<AppState>,
     client: Client,
-    headers: HeaderMap,
     params: Params,
 ) -> FhirResult {
     let (pcn, person) = by_patient(&state, &client, &params).await?;
@@ -366,7 +362,7 @@ pub async fn observation_search(
             format!("{} measures", out.len()),
         )
         .await?;
-    page_of(&base_url(&state, &headers), "Observation", &params, out)
+    page_of(&base_url(&state), "Observation", &params, out)
 }
 
 pub async fn encounter_read(
@@ -404,7 +400,6 @@ pub async fn encounter_read(
 pub async fn encounter_search(
     State(state): State<AppState>,
     client: Client,
-    headers: HeaderMap,
     params: Params,
 ) -> FhirResult {
     let (pcn, person) = by_patient(&state, &client, &params).await?;
@@ -423,7 +418,7 @@ pub async fn encounter_search(
             format!("{} contacts", out.len()),
         )
         .await?;
-    page_of(&base_url(&state, &headers), "Encounter", &params, out)
+    page_of(&base_url(&state), "Encounter", &params, out)
 }
 
 async fn message_back(
@@ -469,13 +464,12 @@ pub async fn composition_read(
 pub async fn composition_document(
     State(state): State<AppState>,
     client: Client,
-    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> FhirResult {
     client.need(&state, Scope::RecordRead).await?;
     let m = message_back(&state, &client, &id).await?;
     Ok(fhir_response(
         StatusCode::OK,
-        &m.document(&base_url(&state, &headers)),
+        &m.document(&base_url(&state)),
     ))
 }

@@ -6,7 +6,7 @@
 use super::{base_url, fhir_response, Client, FhirError, FhirResult, Params};
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use domain::Scope;
 use storage::CodingBatch;
@@ -25,7 +25,7 @@ fn batch_id(id: &str) -> Option<i64> {
     id.strip_prefix("coding-")?.parse().ok()
 }
 
-fn render(state: &AppState, headers: &HeaderMap, params: &Params, b: &CodingBatch) -> FhirResult {
+fn render(state: &AppState, params: &Params, b: &CodingBatch) -> FhirResult {
     match params.get("_format") {
         Some("csv" | "text/csv") => {
             let mut r = interop::coding::csv(b).into_response();
@@ -37,7 +37,7 @@ fn render(state: &AppState, headers: &HeaderMap, params: &Params, b: &CodingBatc
         }
         None | Some("json" | "application/fhir+json") => Ok(fhir_response(
             StatusCode::OK,
-            &interop::coding::message_bundle(&base_url(state, headers), b),
+            &interop::coding::message_bundle(&base_url(state), b),
         )),
         Some(f) => Err(FhirError::bad(format!(
             "_format {f} is not offered: use json or csv"
@@ -45,12 +45,7 @@ fn render(state: &AppState, headers: &HeaderMap, params: &Params, b: &CodingBatc
     }
 }
 
-pub async fn pull(
-    State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
-    params: Params,
-) -> FhirResult {
+pub async fn pull(State(state): State<AppState>, client: Client, params: Params) -> FhirResult {
     client.need(&state, Scope::CodingRead).await?;
     params.only(&["practice"])?;
     let (pcn, practice) = practice_of(&state, &client).await?;
@@ -73,14 +68,10 @@ pub async fn pull(
         .pull_coding_batch(pcn, practice, &client.actor())
         .await?
     {
-        Some(b) => render(&state, &headers, &params, &b),
+        Some(b) => render(&state, &params, &b),
         None => Ok(fhir_response(
             StatusCode::OK,
-            &interop::coding::empty_bundle(
-                &base_url(&state, &headers),
-                &p.ods_code,
-                storage::now(),
-            ),
+            &interop::coding::empty_bundle(&base_url(&state), &p.ods_code, storage::now()),
         )),
     }
 }
@@ -100,7 +91,6 @@ async fn batch_for(state: &AppState, client: &Client, id: &str) -> Result<Coding
 pub async fn read(
     State(state): State<AppState>,
     client: Client,
-    headers: HeaderMap,
     params: Params,
     Path(id): Path<String>,
 ) -> FhirResult {
@@ -117,7 +107,7 @@ pub async fn read(
             )
             .await?;
     }
-    render(&state, &headers, &params, &b)
+    render(&state, &params, &b)
 }
 
 pub async fn acknowledge(

@@ -4,7 +4,7 @@
 use super::{base_url, fhir_response, page_of, Client, FhirError, FhirResult, Params};
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use directory::Entry;
 use domain::Scope;
 use interop::resources;
@@ -49,7 +49,6 @@ pub async fn service_read(
 pub async fn service_search(
     State(state): State<AppState>,
     client: Client,
-    headers: HeaderMap,
     params: Params,
 ) -> FhirResult {
     client.need(&state, Scope::DirectoryRead).await?;
@@ -72,12 +71,7 @@ pub async fn service_search(
         })
         .filter_map(resources::healthcare_service)
         .collect();
-    page_of(
-        &base_url(&state, &headers),
-        "HealthcareService",
-        &params,
-        out,
-    )
+    page_of(&base_url(&state), "HealthcareService", &params, out)
 }
 
 pub async fn organization_read(
@@ -132,7 +126,6 @@ pub async fn organization_read(
 pub async fn organization_search(
     State(state): State<AppState>,
     client: Client,
-    headers: HeaderMap,
     params: Params,
 ) -> FhirResult {
     client.need(&state, Scope::DirectoryRead).await?;
@@ -152,7 +145,7 @@ pub async fn organization_search(
         })
         .filter_map(|(o, _)| resources::organization(o))
         .collect();
-    page_of(&base_url(&state, &headers), "Organization", &params, out)
+    page_of(&base_url(&state), "Organization", &params, out)
 }
 
 pub async fn location_read(

@@ -422,25 +422,10 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
-/// The base URL of this FHIR server, as the client reached it.
-pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.bytes().all(|b| {
-                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
-                })
-        })
-        .unwrap_or("localhost");
-    let scheme = if state.config.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}/fhir")
+/// The base URL of this FHIR server: the configured public address, never the `Host` header
+/// (which a client chooses).
+pub fn base_url(state: &AppState) -> String {
+    format!("{}/fhir", state.config.public_url.trim_end_matches('/'))
 }
 
 /// Search parameters, checked against what a search supports.
@@ -584,11 +569,8 @@ pub fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, FhirError> {
     })
 }
 
-async fn metadata(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    headers: HeaderMap,
-) -> Response {
-    let base = base_url(&state, &headers);
+async fn metadata(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
+    let base = base_url(&state);
     let token_url = format!("{}/oauth/token", base.trim_end_matches("/fhir"));
     fhir_response(
         StatusCode::OK,

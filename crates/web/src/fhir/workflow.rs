@@ -163,7 +163,7 @@ pub async fn request_create(
         )
         .await?;
     // create_referral audits the referral against the client in its transaction.
-    let base = base_url(&state, &headers);
+    let base = base_url(&state);
     let mut resp = fhir_response(StatusCode::CREATED, &resources::referral_request(&r, &e));
     if let Ok(v) = HeaderValue::from_str(&format!("{base}/ServiceRequest/referral-{}", r.id)) {
         resp.headers_mut().insert(header::LOCATION, v);
@@ -279,7 +279,6 @@ pub async fn request_read(
 pub async fn request_search(
     State(state): State<AppState>,
     client: Client,
-    headers: HeaderMap,
     params: Params,
 ) -> FhirResult {
     let (pcn, person) = super::clinical::by_patient(&state, &client, &params).await?;
@@ -310,7 +309,7 @@ pub async fn request_search(
             format!("{} requests", out.len()),
         )
         .await?;
-    page_of(&base_url(&state, &headers), "ServiceRequest", &params, out)
+    page_of(&base_url(&state), "ServiceRequest", &params, out)
 }
 
 fn task_id(id: &str) -> Option<i64> {
@@ -344,7 +343,6 @@ pub async fn task_read(
 pub async fn task_search(
     State(state): State<AppState>,
     client: Client,
-    headers: HeaderMap,
     params: Params,
 ) -> FhirResult {
     client.need(&state, Scope::TaskRead).await?;
@@ -424,7 +422,7 @@ pub async fn task_search(
             .await?;
     }
     let resources = out.iter().map(|x| resources::task(x, viewer)).collect();
-    page_of(&base_url(&state, &headers), "Task", &params, resources)
+    page_of(&base_url(&state), "Task", &params, resources)
 }
 
 /// `If-Match: W/"3"` → 3.

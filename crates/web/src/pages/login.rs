@@ -3,7 +3,7 @@
 //! gives one message for any wrong email or password, always issues a new
 //! session id, and is audited.
 
-use crate::auth::{self, Auth, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
+use crate::auth::{self, Auth};
 use crate::form::FormData;
 use crate::views::{self, ErrorItem, Field, PageCtx};
 use crate::{AppError, AppState};
@@ -104,7 +104,7 @@ fn page(
         next: next.to_string(),
     };
     let mut res = views::render(status, &p);
-    let c = auth::set_cookie(LOGIN_CSRF_COOKIE, &token, secure, Some(3600))?;
+    let c = auth::set_cookie(auth::login_csrf_cookie(secure), &token, secure, Some(3600))?;
     res.headers_mut().append(SET_COOKIE, c);
     Ok(res)
 }
@@ -118,7 +118,7 @@ pub async fn form(
         "",
         None,
         &safe_next(q.next.as_deref().unwrap_or("/")),
-        state.config.secure_cookies,
+        state.config.https(),
     )
 }
 
@@ -132,7 +132,8 @@ pub async fn submit(
         return Err(AppError::BadRequest(crate::form::NUL_REFUSED.into()));
     }
     let headers: &HeaderMap = &parts.headers;
-    let expected = auth::cookie(headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let expected =
+        auth::cookie(headers, auth::login_csrf_cookie(state.config.https())).unwrap_or_default();
     if expected.is_empty()
         || !auth::constant_time_eq(expected.as_bytes(), form.get("_csrf").as_bytes())
     {
@@ -141,7 +142,7 @@ pub async fn submit(
     let email = form.get("email").trim().to_lowercase();
     let password = form.get("password");
     let next = safe_next(form.get("next"));
-    let secure = state.config.secure_cookies;
+    let secure = state.config.https();
     let ip = auth::client_ip(&parts, &state.config);
     let actor = Actor {
         user_id: None,
@@ -283,7 +284,7 @@ async fn sign_in(
     secure: bool,
 ) -> Result<Response, AppError> {
     // A fresh session id at every sign-in (no fixation); any old session is ended.
-    if let Some(old) = auth::cookie(headers, SESSION_COOKIE) {
+    if let Some(old) = auth::cookie(headers, auth::session_cookie(secure)) {
         state.store.delete_session(&auth::sha256_hex(&old)).await?;
     }
     let raw = auth::random_token()?;
@@ -301,11 +302,11 @@ async fn sign_in(
     let h = res.headers_mut();
     h.append(
         SET_COOKIE,
-        auth::set_cookie(SESSION_COOKIE, &raw, secure, None)?,
+        auth::set_cookie(auth::session_cookie(secure), &raw, secure, None)?,
     );
     h.append(
         SET_COOKIE,
-        auth::set_cookie(LOGIN_CSRF_COOKIE, "", secure, Some(0))?,
+        auth::set_cookie(auth::login_csrf_cookie(secure), "", secure, Some(0))?,
     );
     Ok(res)
 }
@@ -317,7 +318,8 @@ pub async fn logout(
     body: Bytes,
 ) -> Result<Response, AppError> {
     auth.form(&body)?;
-    if let Some(raw) = auth::cookie(&headers, SESSION_COOKIE) {
+    let secure = state.config.https();
+    if let Some(raw) = auth::cookie(&headers, auth::session_cookie(secure)) {
         state.store.delete_session(&auth::sha256_hex(&raw)).await?;
     }
     state
@@ -333,7 +335,7 @@ pub async fn logout(
     let mut res = super::see_other("/login");
     res.headers_mut().append(
         SET_COOKIE,
-        auth::set_cookie(SESSION_COOKIE, "", state.config.secure_cookies, Some(0))?,
+        auth::set_cookie(auth::session_cookie(secure), "", secure, Some(0))?,
     );
     Ok(res.into_response())
 }

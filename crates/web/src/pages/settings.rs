@@ -2,7 +2,7 @@
 //! (shown once, stored only as a hash, revocable).
 
 use super::{flash, see_other, DoneQuery};
-use crate::auth::{self, Auth, SESSION_COOKIE};
+use crate::auth::{self, Auth};
 use crate::views::{self, datetime, error_items, ErrorItem, Field, PageCtx};
 use crate::{AppError, AppState};
 use askama::Template;
@@ -176,7 +176,12 @@ pub async fn change_password(
     let mut res = see_other("/settings?done=password");
     res.headers_mut().append(
         SET_COOKIE,
-        auth::set_cookie(SESSION_COOKIE, &raw, state.config.secure_cookies, None)?,
+        auth::set_cookie(
+            auth::session_cookie(state.config.https()),
+            &raw,
+            state.config.https(),
+            None,
+        )?,
     );
     Ok(res)
 }
