@@ -28,6 +28,8 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Personal API tokens stop working this many days after they were made.
     pub api_token_days: u64,
+    /// Report counts below this (other than 0) are withheld; at least 5.
+    pub report_small_number: i64,
     /// Seconds a client has to send a request's headers.
     pub header_read_timeout_seconds: u64,
     /// Seconds a request may take, reading its body and answering.
@@ -65,6 +67,7 @@ impl Default for Config {
             lockout_minutes: 15,
             max_failed_logins_per_address: 30,
             api_token_days: 90,
+            report_small_number: web::SMALL_NUMBER,
             header_read_timeout_seconds: 20,
             request_timeout_seconds: 120,
             trust_forwarded_for: false,
@@ -160,6 +163,9 @@ impl Config {
         if let Some(v) = env("LINKWORK_MAX_FAILED_LOGINS") {
             c.max_failed_logins = parse("LINKWORK_MAX_FAILED_LOGINS", v)? as u32;
         }
+        if let Some(v) = env("LINKWORK_REPORT_SMALL_NUMBER") {
+            c.report_small_number = parse("LINKWORK_REPORT_SMALL_NUMBER", v)? as i64;
+        }
         if let Some(v) = env("LINKWORK_API_TOKEN_DAYS") {
             c.api_token_days = parse("LINKWORK_API_TOKEN_DAYS", v)?;
         }
@@ -215,6 +221,12 @@ impl Config {
         if !(1..=366).contains(&c.supervision_interval_days) {
             bail!("supervision_interval_days must be from 1 to 366");
         }
+        if c.report_small_number < web::SMALL_NUMBER {
+            bail!(
+                "report_small_number must be at least {}: smaller counts could identify people",
+                web::SMALL_NUMBER
+            );
+        }
         if c.api_token_days == 0 || c.api_token_days > 3650 {
             bail!("api_token_days must be between 1 and 3650");
         }
@@ -265,6 +277,7 @@ impl Config {
             request_timeout: Duration::from_secs(self.request_timeout_seconds),
             api_token_lifetime: Duration::from_secs(self.api_token_days * 24 * 3600),
             address_pause: Duration::from_secs(2),
+            small_number: self.report_small_number,
             mail: self.smtp_url.as_ref().map(|url| web::MailConfig {
                 smtp_url: url.clone(),
                 from: self.mail_from.clone(),
@@ -303,6 +316,10 @@ secure_cookies = false
 # Sign people out after this many minutes without activity, and after this many hours in all.
 session_idle_minutes = 30                                          # (LINKWORK_SESSION_IDLE_MINUTES)
 session_absolute_hours = 12                                        # (LINKWORK_SESSION_ABSOLUTE_HOURS)
+
+# Reports withhold counts from 1 up to one below this (and the figures worked out from them),
+# for every role and export, so that no one can be identified. At least 5.
+report_small_number = 5                                            # (LINKWORK_REPORT_SMALL_NUMBER)
 
 # Personal API tokens stop working this many days after they were made.
 api_token_days = 90                                                # (LINKWORK_API_TOKEN_DAYS)

@@ -97,6 +97,9 @@ pub fn xlsx(tables: &[&Table], heading: &str) -> Result<Vec<u8>, XlsxError> {
                     (Cell::Text(s), _) => {
                         sheet.write_string(r, c, s)?;
                     }
+                    (Cell::Suppressed(_), _) => {
+                        sheet.write_string(r, c, cell.display())?;
+                    }
                     (_, Some(v)) => {
                         sheet.write_number(r, c, v)?;
                     }

@@ -22,7 +22,9 @@
 pub mod export;
 pub mod table;
 
-pub use table::{Cell, ChartSpec, Headline, Report, ReportKind, Table};
+pub use table::{
+    suppress_small_numbers, Cell, ChartSpec, Headline, Report, ReportKind, Table, SMALL_NUMBER,
+};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use domain::{

@@ -13,6 +13,49 @@ pub enum Cell {
     Pct(Option<f64>),
     /// Money in pence.
     Money(i64),
+    /// A small count, or a figure computed from one, withheld so that no one can be picked
+    /// out of a small group ([`suppress_small_numbers`]); shown as "<" and the threshold.
+    Suppressed(i64),
+}
+
+/// Counts below this (other than 0) are withheld from every report, page and export; a
+/// deployment may choose a higher threshold, never a lower one.
+pub const SMALL_NUMBER: i64 = 5;
+
+/// Withholds small numbers from a report for every role and every export: a count from 1 to
+/// `below - 1` becomes [`Cell::Suppressed`], and so do the percentages and averages in the
+/// same row (which could give the count back). Headlines are counts too. Money (staff costs)
+/// is not a count of people and stays. Says so in the note of each table it changed.
+pub fn suppress_small_numbers(mut r: Report, below: i64) -> Report {
+    let small = |c: &Cell| matches!(c, Cell::Int(n) if (1..below).contains(n));
+    for h in &mut r.headlines {
+        if small(&h.value) {
+            h.value = Cell::Suppressed(below);
+        }
+    }
+    for t in &mut r.tables {
+        let mut changed = false;
+        for row in &mut t.rows {
+            if !row.iter().any(small) {
+                continue;
+            }
+            changed = true;
+            for c in row.iter_mut() {
+                if small(c) || matches!(c, Cell::Pct(Some(_)) | Cell::Num(Some(_), _)) {
+                    *c = Cell::Suppressed(below);
+                }
+            }
+        }
+        if changed {
+            let sep = if t.note.is_empty() { "" } else { " " };
+            t.note = format!(
+                "{}{sep}Counts from 1 to {}, and the figures worked out from them, show as <{below} so that no one can be identified.",
+                t.note,
+                below - 1
+            );
+        }
+    }
+    r
 }
 
 impl Cell {
@@ -28,6 +71,7 @@ impl Cell {
             Cell::Pct(Some(v)) => format!("{v:.1}%"),
             Cell::Num(None, _) | Cell::Pct(None) => "—".into(),
             Cell::Money(p) => domain::workforce::format_pounds(*p),
+            Cell::Suppressed(below) => format!("<{below}"),
         }
     }
     /// The value as exported to CSV: plain numbers (no £, %, or thousands separators),
@@ -40,6 +84,7 @@ impl Cell {
             Cell::Pct(Some(v)) => format!("{v:.1}"),
             Cell::Num(None, _) | Cell::Pct(None) => String::new(),
             Cell::Money(p) => format!("{}.{:02}", p / 100, (p % 100).abs()),
+            Cell::Suppressed(below) => format!("<{below}"),
         }
     }
     /// The value as a number, for charts and spreadsheets.
@@ -50,6 +95,7 @@ impl Cell {
             Cell::Num(v, d) => v.map(|v| round(v, *d)),
             Cell::Pct(v) => v.map(|v| round(v, 1)),
             Cell::Money(p) => Some(*p as f64 / 100.0),
+            Cell::Suppressed(_) => None,
         }
     }
     pub fn is_numeric(&self) -> bool {
@@ -215,5 +261,64 @@ impl ReportKind {
             }
             ReportKind::CareHomes => "Requests handled for care homes.",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_counts_and_what_they_give_away_are_withheld() {
+        let mut t = Table::new("t", "By age", &["Age band", "Referrals", "Share"]);
+        t.row(vec![
+            Cell::text("18–24"),
+            Cell::Int(1),
+            Cell::Pct(Some(2.0)),
+        ]);
+        t.row(vec![
+            Cell::text("25–34"),
+            Cell::Int(0),
+            Cell::Pct(Some(0.0)),
+        ]);
+        t.row(vec![
+            Cell::text("35–44"),
+            Cell::Int(49),
+            Cell::Pct(Some(98.0)),
+        ]);
+        let mut staff = Table::new("s", "Costs", &["Worker", "Cost"]);
+        staff.row(vec![Cell::text("A"), Cell::Money(3)]);
+        let r = Report {
+            kind: ReportKind::Reach,
+            headlines: vec![
+                Headline {
+                    label: "Referrals".into(),
+                    value: Cell::Int(4),
+                    detail: String::new(),
+                },
+                Headline {
+                    label: "People".into(),
+                    value: Cell::Int(5),
+                    detail: String::new(),
+                },
+            ],
+            tables: vec![t, staff],
+        };
+        let r = suppress_small_numbers(r, SMALL_NUMBER);
+        assert_eq!(r.headlines[0].value, Cell::Suppressed(5));
+        assert_eq!(r.headlines[1].value, Cell::Int(5), "5 and over stay");
+        let t = &r.tables[0];
+        assert_eq!(t.rows[0][1..], [Cell::Suppressed(5), Cell::Suppressed(5)]);
+        assert_eq!(t.rows[0][1].display(), "<5");
+        assert_eq!(t.rows[0][1].raw(), "<5");
+        assert_eq!(t.rows[1][1], Cell::Int(0), "none is not a small group");
+        assert_eq!(t.rows[2][1], Cell::Int(49));
+        assert!(t.note.contains("show as <5"));
+        assert_eq!(
+            r.tables[1].rows[0][1],
+            Cell::Money(3),
+            "money is not a count"
+        );
+        assert!(!r.tables[1].note.contains("<5"));
     }
 }

@@ -21,6 +21,8 @@ pub mod throttle;
 mod views;
 
 pub use error::AppError;
+/// Report counts below this are withheld unless a deployment chooses more.
+pub use reports::SMALL_NUMBER;
 
 use axum::Router;
 use directory::Directory;
@@ -75,6 +77,10 @@ pub struct WebConfig {
     /// How long each sign-in attempt from an address over its failure limit waits (they
     /// are answered one at a time).
     pub address_pause: Duration,
+    /// Report counts from 1 up to one below this are withheld ("<5"), with what they give
+    /// away. The configuration allows 5 or more; the tests of hand-computed figures set 1
+    /// (nothing withheld) and a test of its own proves the default.
+    pub small_number: i64,
 }
 
 impl WebConfig {
@@ -115,6 +121,7 @@ impl Default for WebConfig {
             request_timeout: Duration::from_secs(120),
             api_token_lifetime: Duration::from_secs(90 * 24 * 3600),
             address_pause: Duration::from_secs(2),
+            small_number: reports::SMALL_NUMBER,
         }
     }
 }

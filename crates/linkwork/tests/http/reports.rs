@@ -378,7 +378,16 @@ fn sheet_number(
 }
 
 async fn reports_match_hand_computed_figures(engine: Engine) {
-    let app = spawn_app_on(engine).await;
+    // Four referrals: every count here is small, so this test, which checks the figures
+    // themselves, turns suppression off; `small_numbers_are_withheld_everywhere` proves it on.
+    let app = spawn_app_with(
+        engine,
+        web::WebConfig {
+            small_number: 1,
+            ..Default::default()
+        },
+    )
+    .await;
     seed(&app).await;
     let mut m = signed_in(&app, "manager").await;
 
@@ -919,4 +928,80 @@ async fn supervision_training_and_care_homes() {
         .await
         .unwrap();
     assert_eq!(tasks[0].status, CareHomeTaskStatus::Done);
+}
+
+/// Finding 10 of issue 19: with the default settings, a small group is never shown: counts
+/// from 1 to 4 and what they give away read "<5" on the page, in CSV and XLSX, on the
+/// printable report and the dashboard, and each table says why.
+async fn small_numbers_are_withheld_everywhere(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    seed(&app).await;
+    let mut m = signed_in(&app, "manager").await;
+    m.post(
+        "/reports/practices",
+        &[(&format!("size_{}", app.practice_a), "5,000")],
+    )
+    .await;
+    let rows = csv(&mut m, &format!("/reports/reach/practice.csv?{PERIOD}")).await;
+    assert_eq!(
+        &rows[1][..4],
+        ["Hill Surgery", "<5", "5000", "<5"],
+        "{rows:?}"
+    );
+    let rows = csv(&mut m, &format!("/reports/reach/age.csv?{PERIOD}")).await;
+    assert_eq!(cell(&rows, "75–84", 1), "<5");
+    let rows = csv(
+        &mut m,
+        &format!("/reports/referrals/decisions.csv?{PERIOD}"),
+    )
+    .await;
+    assert_eq!(cell(&rows, "Accepted", 1), "<5");
+    assert_eq!(
+        cell(&rows, "Accepted", 2),
+        "<5",
+        "the share gives the count back"
+    );
+    let mut book = xlsx(
+        &app,
+        &mut m,
+        &format!("/reports/referrals/report.xlsx?{PERIOD}"),
+    )
+    .await;
+    let sheet = book
+        .worksheet_range("What people decided")
+        .expect("the decisions sheet");
+    let accepted = sheet
+        .rows()
+        .find(|r| matches!(&r[0], Data::String(s) if s == "Accepted"))
+        .expect("an Accepted row");
+    assert_eq!(accepted[1].to_string(), "<5");
+    for path in [
+        format!("/reports/reach?{PERIOD}"),
+        format!("/reports/print?{PERIOD}"),
+        format!("/dashboard?{PERIOD}"),
+    ] {
+        let page = m.get(&path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        // "<5", escaped as HTML.
+        assert!(
+            page.body.contains("&#60;5") || page.body.contains("&lt;5"),
+            "{path} shows no withheld figure"
+        );
+    }
+    let page = m.get(&format!("/reports/reach?{PERIOD}")).await;
+    assert!(page.body.contains("so that no one can be identified"));
+    assert!(!page.body.contains(">4<"), "a count of four is shown");
+}
+
+#[tokio::test]
+async fn small_numbers_are_withheld_everywhere_sqlite() {
+    small_numbers_are_withheld_everywhere(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn small_numbers_are_withheld_everywhere_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    small_numbers_are_withheld_everywhere(Engine::Postgres).await;
 }

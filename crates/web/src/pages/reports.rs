@@ -245,7 +245,13 @@ pub(crate) async fn build(
     };
     Ok(kinds
         .iter()
-        .map(|k| reports::build(*k, &facts, &ctx))
+        // Small numbers are withheld here, once, for every page, print and export.
+        .map(|k| {
+            reports::suppress_small_numbers(
+                reports::build(*k, &facts, &ctx),
+                state.config.small_number,
+            )
+        })
         .collect())
 }
 
