@@ -138,6 +138,7 @@ test('a referral is made, triaged to a link worker and appears on their caseload
   assert.match(main, /943 476 5919/);
   assert.match(main, /Assigned to Sam Okafor/);
   assert.match(main, /Loneliness or social isolation, Bereavement/);
+  const browsie = page.url();
   await check(page, 'person');
   // Sam rings her: the first contact moves the episode to "Contacting".
   await Promise.all([page.waitForURL(/\/contacts\/new$/), page.click('a:has-text("Record a contact")')]);
@@ -230,11 +231,48 @@ test('a referral is made, triaged to a link worker and appears on their caseload
   await check(page, 'settings');
   await signOut(page);
 
+  // Jess is not Browsie's link worker: she says why before the record opens.
+  await signIn(page, 'jess.hughes@linkwork.example', 'demo-linkworker-2');
+  await page.goto(browsie);
+  assert.match(page.url(), /\/access\?next=/);
+  assert.doesNotMatch(await page.textContent('main'), /943 476 5919/);
+  await check(page, 'access-reason');
+  await page.click('button:has-text("Open the record")');
+  assert.match(await page.textContent('.error-summary'), /Choose why/);
+  await check(page, 'access-reason-error');
+  await page.check('input[value=covering]');
+  await page.fill('#detail', 'Sam is on leave');
+  await Promise.all([page.waitForURL(/\/people\/\d+$/), page.click('button:has-text("Open the record")')]);
+  assert.match(await page.textContent('main'), /943 476 5919/);
+  await signOut(page);
+
   await signIn(page, 'admin@linkwork.example', 'demo-admin-pass');
   await page.goto(`${base}/admin/users`);
   await check(page, 'admin-users');
   await page.goto(`${base}/audit`);
+  assert.match(await page.textContent('main'), /Sam is on leave/);
   await check(page, 'audit');
+  await signOut(page);
+
+  // The manager holds the PCN's side of its partner relationships.
+  await signIn(page, 'morgan.reid@linkwork.example', 'demo-manager-pass');
+  await page.goto(`${base}/partners`);
+  assert.match(await page.textContent('main'), /Millbrook Community Garden/);
+  await check(page, 'partners');
+  await signOut(page);
+
+  // The deployment operator keeps what the PCNs share.
+  await signIn(page, 'operator@linkwork.example', 'demo-operator-pass');
+  for (const [path, name] of [['/operator/partners', 'operator-partners'], ['/admin/users', 'operator-users'],
+    ['/admin/api-clients', 'operator-api-clients'], ['/directory/organizations', 'operator-directory-links'],
+    ['/admin/coding', 'operator-coding'], ['/admin/arrs', 'operator-arrs']]) {
+    await page.goto(`${base}${path}`);
+    assert.equal(await page.locator('h1').count(), 1, path);
+    await check(page, name);
+  }
+  await page.fill('#name', 'Riverside Men\'s Shed');
+  await Promise.all([page.waitForURL(/done=partner-org/), page.click('button:has-text("Add organisation")')]);
+  assert.match(await page.textContent('main'), /Riverside Men's Shed/);
   await page.close();
 });
 
@@ -307,6 +345,8 @@ test('a link worker finds a free Tuesday walk near a postcode for over-65s; a pa
   const res = await page.goto(`${base}/directory/services/${id}/edit`);
   assert.equal(res.status(), 403);
   await page.goto(`${base}/partner`);
+  assert.match(await page.textContent('main'), /PCNs that refer to you/);
+  await check(page, 'partner-home');
   await signOut(page);
 
   // The manager's directory pages.

@@ -32,3 +32,17 @@ FROM (
 -- deployment operator manages them from now on.
 UPDATE users SET pcn_id = NULL WHERE role = 'partner';
 UPDATE api_clients SET pcn_id = NULL, practice_id = NULL WHERE kind = 'partner';
+
+-- Need-to-know (break-glass): a link worker opening a person who is not theirs (no episode of
+-- theirs or waiting in triage, no referral they made) says why first. The reason is audited
+-- and lets them in for a while.
+CREATE TABLE access_reasons (
+    id BIGSERIAL PRIMARY KEY,
+    pcn_id BIGINT NOT NULL REFERENCES pcns(id),
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    person_id BIGINT NOT NULL REFERENCES people(id),
+    reason TEXT NOT NULL,
+    granted_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX access_reasons_user ON access_reasons(pcn_id, user_id, person_id, expires_at);

@@ -4,6 +4,7 @@
 
 use crate::{audit::append, backend, DbRow, Store};
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::Row;
 use storage::{Actor, AuditEntry, LinkSide, OwnershipStore, PartnerLink, Result, StorageError};
 
@@ -131,5 +132,64 @@ impl OwnershipStore for Store {
         .await
         .map_err(backend)?;
         Ok(n > 0)
+    }
+
+    async fn person_is_theirs(
+        &self,
+        pcn: i64,
+        person: i64,
+        user: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let theirs: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM episodes WHERE pcn_id = $1 AND person_id = $2
+                              AND (link_worker_id = $3 OR link_worker_id IS NULL))
+                 OR EXISTS (SELECT 1 FROM referrals WHERE pcn_id = $1 AND person_id = $2 AND created_by = $3)
+                 OR EXISTS (SELECT 1 FROM access_reasons WHERE pcn_id = $1 AND user_id = $3
+                              AND person_id = $2 AND expires_at > $4)",
+        )
+        .bind(pcn)
+        .bind(person)
+        .bind(user)
+        .bind(now)
+        .fetch_one(&self.read)
+        .await
+        .map_err(backend)?;
+        Ok(theirs)
+    }
+
+    async fn give_access_reason(
+        &self,
+        pcn: i64,
+        person: i64,
+        user: i64,
+        reason: &str,
+        until: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let done = sqlx::query(
+            "INSERT INTO access_reasons (pcn_id, user_id, person_id, reason, granted_at, expires_at)
+             SELECT $1, $2, p.id, $4, $5, $6 FROM people p WHERE p.id = $3 AND p.pcn_id = $1",
+        )
+        .bind(pcn)
+        .bind(user)
+        .bind(person)
+        .bind(reason)
+        .bind(storage::now())
+        .bind(until)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, "person.access_reason", "person", Some(person), Some(pcn))
+                .detail(format!("not on their caseload; reason: {reason}")),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
     }
 }

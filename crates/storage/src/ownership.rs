@@ -1,5 +1,6 @@
 //! What the PCNs of one deployment share, and who holds it: the relationships through which
-//! a PCN refers people to a partner organisation (docs/security.md, "Ownership").
+//! a PCN refers people to a partner organisation; and need-to-know inside a PCN, the reasons
+//! a link worker gives to open someone who is not theirs (docs/security.md, "Ownership").
 
 use crate::{Actor, Result};
 use async_trait::async_trait;
@@ -56,4 +57,26 @@ pub trait OwnershipStore: Send + Sync {
     ) -> Result<PartnerLink>;
     /// Whether `pcn` refers to `partner_org_id` through Linkwork now.
     async fn partner_link_live(&self, pcn: i64, partner_org_id: i64) -> Result<bool>;
+
+    /// Whether `person` of `pcn` is `user`'s to open without giving a reason: an episode of
+    /// theirs or one waiting in triage, a referral they made, or a reason they gave that is
+    /// still in force at `now`.
+    async fn person_is_theirs(
+        &self,
+        pcn: i64,
+        person: i64,
+        user: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Records why `user` opens `person` (until `until`), audited under the PCN with the
+    /// reason. `StorageError::NotFound` when the person is not in `pcn`.
+    async fn give_access_reason(
+        &self,
+        pcn: i64,
+        person: i64,
+        user: i64,
+        reason: &str,
+        until: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<()>;
 }

@@ -143,6 +143,8 @@ pub struct Auth {
     pub csrf: String,
     pub ip: Option<String>,
     pub via_token: bool,
+    /// The page asked for (path and query), to come back to after giving a reason.
+    pub path: String,
 }
 
 impl Auth {
@@ -214,6 +216,32 @@ impl Auth {
         let entry = AuditEntry::new(&self.actor(), action, entity, person_id, self.user.pcn_id)
             .detail(detail);
         Ok(state.store.append_audit(&entry).await?)
+    }
+
+    /// Need-to-know: a link worker may open a person of their PCN only when the person is
+    /// theirs (an episode of theirs or one waiting in triage, a referral they made) or they
+    /// have said why (`/people/{id}/access`, audited). Managers and GP supervisors oversee the
+    /// whole PCN and are not asked. Call after the person is known to be in the PCN.
+    pub async fn need_to_know(
+        &self,
+        state: &AppState,
+        pcn: i64,
+        person: i64,
+    ) -> Result<(), AppError> {
+        if self.user.role != domain::Role::LinkWorker
+            || state
+                .store
+                .person_is_theirs(pcn, person, self.user.id, Utc::now())
+                .await?
+        {
+            return Ok(());
+        }
+        let next = if self.path.starts_with('/') && !self.path.starts_with("//") {
+            self.path.clone()
+        } else {
+            format!("/people/{person}")
+        };
+        Err(AppError::NeedReason { person, next })
     }
 
     /// Audits a read of a person's record that belongs to `pcn`, which may not be the
@@ -301,6 +329,12 @@ impl FromRequestParts<AppState> for Auth {
         let next = uri
             .path_and_query()
             .map_or("/".to_string(), |p| p.to_string());
+        // Only a page read can be come back to after saying why (a form is sent again).
+        let path = if parts.method == axum::http::Method::GET {
+            next.clone()
+        } else {
+            String::new()
+        };
         let unauth = || AppError::Unauthenticated {
             next: next.clone(),
             api,
@@ -332,6 +366,7 @@ impl FromRequestParts<AppState> for Auth {
                 csrf: String::new(),
                 ip,
                 via_token: true,
+                path,
             });
         }
         let raw =
@@ -360,6 +395,7 @@ impl FromRequestParts<AppState> for Auth {
             csrf: session.csrf_token,
             ip,
             via_token: false,
+            path,
         })
     }
 }

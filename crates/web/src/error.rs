@@ -14,6 +14,12 @@ pub enum AppError {
     },
     /// Signed in but the role may not do this.
     Forbidden,
+    /// A link worker opening a person who is not theirs: pages send them to say why first
+    /// (`/people/{person}/access`), the API refuses with 403.
+    NeedReason {
+        person: i64,
+        next: String,
+    },
     /// No such record (or not in the user's PCN: the same answer on purpose).
     NotFound,
     /// The record changed since it was opened.
@@ -46,7 +52,9 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden | AppError::Csrf | AppError::NeedReason { .. } => {
+                StatusCode::FORBIDDEN
+            }
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Stale | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -67,6 +75,10 @@ impl AppError {
             AppError::Forbidden => (
                 "You do not have permission",
                 "Your role does not allow this. If you need it for your work, ask your PCN manager or administrator.".into(),
+            ),
+            AppError::NeedReason { .. } => (
+                "Say why you need this record",
+                "This person is not on your caseload or waiting in triage. Open their record in Linkwork and say why you need it; the reason is recorded in the audit log.".into(),
             ),
             AppError::NotFound => ("Page not found", "We could not find that page or record. Check the address, or search again.".into()),
             AppError::Stale => (
@@ -103,6 +115,13 @@ impl IntoResponse for AppError {
         self.log();
         if let AppError::Unauthenticated { api: true, .. } = &self {
             return ApiError(self).into_response();
+        }
+        if let AppError::NeedReason { person, next } = &self {
+            let to = format!(
+                "/people/{person}/access?next={}",
+                form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+            );
+            return axum::response::Redirect::to(&to).into_response();
         }
         if let AppError::Unauthenticated { next, .. } = &self {
             let to = format!(

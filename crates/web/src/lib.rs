@@ -167,6 +167,16 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
         // People and referrals
         .get("/people", people::list, role(R::can_read_people))
         .post("/people", people::create, role(R::can_edit_people))
+        .get(
+            "/people/{id}/access",
+            access::form,
+            role(R::can_read_people).on(Target::Pcn("person")),
+        )
+        .post(
+            "/people/{id}/access",
+            access::give,
+            role(R::can_read_people).on(Target::Pcn("person")),
+        )
         .get("/people/new", people::new_form, role(R::can_edit_people))
         .get(
             "/people/{id}",

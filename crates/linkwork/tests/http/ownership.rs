@@ -154,6 +154,10 @@ async fn partner_accounts_and_clients_belong_to_the_operator(engine: Engine) {
     assert!(reads
         .iter()
         .any(|r| r.actor_id == Some(made.id) && r.entity_id == Some(w.own.person)));
+    storage_tests::figure(&format!(
+        "Ownership and bindings ({engine:?}): {}",
+        "partner accounts and clients: 2 PCN administrators refused a partner account, a partner client, listing and revoking the operator's; the partner sees only PCNs it holds a relationship with; its reads are on PCN A's audit log by person"
+    ));
 }
 
 #[tokio::test]
@@ -208,6 +212,10 @@ async fn a_pcn_refers_to_a_partner_only_when_both_agree(engine: Engine) {
     assert_eq!(partner.get(&other).await.status, StatusCode::NOT_FOUND);
     let changes = audit_of(&app, w.pcn_b, "partner_link.").await;
     assert_eq!(changes.len(), 3, "{changes:?}");
+    storage_tests::figure(&format!(
+        "Ownership and bindings ({engine:?}): {}",
+        "relationships: a partner sees a PCN's referral only once both sides agree, and not after one ends it; 3 changes audited"
+    ));
 }
 
 #[tokio::test]
@@ -326,6 +334,10 @@ async fn deployment_settings_are_the_operators(engine: Engine) {
         .post("/admin/arrs", &[("year", "2030/31"), ("amount", "41000")])
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    storage_tests::figure(&format!(
+        "Ownership and bindings ({engine:?}): {}",
+        "deployment settings: 4 PCN managers and administrators refused directory partner links, catalogue edits, planted codes and ARRS maximums; nothing changed"
+    ));
 }
 
 #[tokio::test]
@@ -416,6 +428,10 @@ async fn a_concern_is_open_only_to_its_supervisor(engine: Engine) {
         )
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    storage_tests::figure(&format!(
+        "Ownership and bindings ({engine:?}): {}",
+        "safeguarding: another supervisor refused reading and closing a concern; the assigned one closes it"
+    ));
 }
 
 #[tokio::test]
@@ -518,6 +534,10 @@ async fn personal_tokens_are_no_back_door(engine: Engine) {
         StatusCode::UNAUTHORIZED,
         "an expired token"
     );
+    storage_tests::figure(&format!(
+        "Ownership and bindings ({engine:?}): {}",
+        "personal tokens: creation refused without the password twice; dead after disable and re-enable; expired past their lifetime"
+    ));
 }
 
 #[tokio::test]
@@ -599,6 +619,10 @@ async fn a_referrer_learns_nothing_of_an_existing_record(engine: Engine) {
     assert!(shown
         .iter()
         .any(|e| e.detail.contains(&format!("shown: people {}", existing.id))));
+    storage_tests::figure(&format!(
+        "Ownership and bindings ({engine:?}): {}",
+        "referrers: no id or stored name of a joined record in the API answer, my referrals page or API list"
+    ));
 }
 
 #[tokio::test]
@@ -693,6 +717,10 @@ async fn a_gp_system_reaches_only_its_practices_people(engine: Engine) {
     assert!(body
         .to_string()
         .contains(&format!("connection-{}", w.own.connection)));
+    storage_tests::figure(&format!(
+        "Ownership and bindings ({engine:?}): {}",
+        "practice binding: 9 FHIR reads and searches of another practice's person answered 404 for a GP system and 200 for the PCN's hub"
+    ));
 }
 
 #[tokio::test]
@@ -755,4 +783,113 @@ async fn absolute_urls_and_cookies_follow_the_configured_public_address() {
         StatusCode::OK,
         "the session works"
     );
+}
+
+/// Need-to-know: a link worker opening a person who is not theirs says why first; the reason
+/// is audited under the PCN and opens the record; their own people, triage and managers are
+/// not asked. The API refuses without a reason.
+async fn a_link_worker_says_why_before_opening_someone_elses_person(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let w = world(&app).await; // its person is lw's
+    let person = format!("/people/{}", w.own.person);
+    let mut lw = signed_in(&app, "lw").await;
+    assert_eq!(lw.get(&person).await.status, StatusCode::OK, "their own");
+    let mut manager = signed_in(&app, "manager").await;
+    assert_eq!(
+        manager.get(&person).await.status,
+        StatusCode::OK,
+        "oversight"
+    );
+    let mut lw2 = signed_in(&app, "lw2").await;
+    let page = lw2.get(&person).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let to = page.location.unwrap();
+    assert!(
+        to.starts_with(&format!("/people/{}/access?next=", w.own.person)),
+        "{to}"
+    );
+    let ask = lw2.get(&to).await;
+    assert_eq!(ask.status, StatusCode::OK);
+    assert!(ask.body.contains("Say why you need this record"));
+    assert!(
+        !ask.body.contains("Matrix"),
+        "nothing of the person before the reason"
+    );
+    // Every way in is closed: an episode's pages and forms, the plan, the API.
+    for path in [
+        format!("/people/{}/edit", w.own.person),
+        format!("/episodes/{}/contacts/new", w.own.episode),
+        format!("/episodes/{}/message-back", w.own.episode),
+    ] {
+        let p = lw2.get(&path).await;
+        assert_eq!(p.status, StatusCode::SEE_OTHER, "{path}");
+        assert!(p.location.unwrap().contains("/access?next="), "{path}");
+    }
+    let token = api_token(&app, "lw2").await;
+    let r = reqwest::Client::new()
+        .get(format!("{}/api/v1/people/{}", app.base, w.own.person))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // A reason is required, and "another reason" needs words.
+    let action = format!("/people/{}/access", w.own.person);
+    let p = lw2
+        .post(&action, &[("reason", "other"), ("next", &person)])
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("Describe why"));
+    let p = lw2
+        .post(
+            &action,
+            &[
+                ("reason", "covering"),
+                ("detail", "Sam is on leave this week"),
+                ("next", &person),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.location.as_deref(), Some(person.as_str()));
+    assert_eq!(lw2.get(&person).await.status, StatusCode::OK, "open now");
+    let said = audit_of(&app, app.pcn_a, "person.access_reason").await;
+    assert_eq!(said.len(), 1);
+    assert_eq!(said[0].entity_id, Some(w.own.person));
+    assert_eq!(said[0].actor_id, Some(app.users["lw2"]));
+    assert!(
+        said[0].detail.contains("Covering for a colleague")
+            && said[0].detail.contains("Sam is on leave")
+    );
+    // The manager sees it on the audit page.
+    let audit = manager.get("/audit").await;
+    assert!(
+        audit.body.contains("Sam is on leave"),
+        "the audit view shows the reason"
+    );
+    // Another PCN's person is not found, reason or not.
+    let p = lw2
+        .post(
+            &format!("/people/{}/access", w.other.person),
+            &[("reason", "duty")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    storage_tests::figure(&format!(
+        "Ownership and bindings ({engine:?}): {}",
+        "need-to-know: person page, edit, contact and message-back forms and the API asked for a reason; the reason audited and shown to the manager"
+    ));
+}
+
+#[tokio::test]
+async fn a_link_worker_says_why_before_opening_someone_elses_person_sqlite() {
+    a_link_worker_says_why_before_opening_someone_elses_person(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_worker_says_why_before_opening_someone_elses_person_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    a_link_worker_says_why_before_opening_someone_elses_person(Engine::Postgres).await;
 }

@@ -54,6 +54,7 @@ pub async fn get(
         .await?
         .ok_or(StorageError::NotFound);
     if let Ok(e) = &e {
+        auth.need_to_know(&state, e.pcn_id, e.person_id).await?;
         auth.audit_read(
             &state,
             "episode.read",
@@ -71,6 +72,15 @@ pub struct AssignBody {
     link_worker_id: i64,
 }
 
+/// Need-to-know for a change to episode `id` (a missing one is left to the store's 404).
+async fn theirs(state: &AppState, auth: &Auth, id: i64) -> Result<(), ApiError> {
+    let pcn = auth.pcn()?;
+    if let Some(ep) = state.store.get_episode(pcn, id).await? {
+        auth.need_to_know(state, pcn, ep.person_id).await?;
+    }
+    Ok(())
+}
+
 pub async fn assign(
     State(state): State<AppState>,
     auth: Auth,
@@ -80,6 +90,7 @@ pub async fn assign(
     auth.require(&state, auth.user.role.can_triage(), "api.episode.assign")
         .await?;
     let b: AssignBody = b.json()?;
+    theirs(&state, &auth, id).await?;
     let r = state
         .store
         .assign_episode(
@@ -126,6 +137,7 @@ pub async fn transition(
             AppError::BadRequest(format!("reason must be one of: {}", all.join(", ")))
         })?),
     };
+    theirs(&state, &auth, id).await?;
     if to == EpisodeState::UnableToContact {
         crate::pages::episodes::check_unreachable(&state, auth.pcn()?, id).await?;
     }
@@ -229,6 +241,7 @@ pub async fn create_contact(
     let Some(ep) = state.store.get_episode(pcn, id).await? else {
         return Err(auth.not_found(&state, "episode", id).await.into());
     };
+    auth.need_to_know(&state, pcn, ep.person_id).await?;
     let details = match body.contact.validate(Utc::now(), ep.referred_at) {
         Ok(d) => d,
         Err(e) => return Ok(crate::error::api_validation(&e)),
@@ -260,6 +273,7 @@ pub async fn contacts(
     let Some(ep) = state.store.get_episode(pcn, id).await? else {
         return Err(auth.not_found(&state, "episode", id).await.into());
     };
+    auth.need_to_know(&state, pcn, ep.person_id).await?;
     let list: Vec<serde_json::Value> = state
         .store
         .contacts_for_person(pcn, ep.person_id)

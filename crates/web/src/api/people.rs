@@ -194,9 +194,11 @@ pub async fn get(
 ) -> Result<Json<PersonJson>, ApiError> {
     auth.require(&state, auth.user.role.can_read_people(), "api.person.read")
         .await?;
-    let Some(p) = state.store.get_person(auth.pcn()?, id).await? else {
+    let pcn = auth.pcn()?;
+    let Some(p) = state.store.get_person(pcn, id).await? else {
         return Err(auth.not_found(&state, "person", id).await.into());
     };
+    auth.need_to_know(&state, pcn, id).await?;
     auth.audit_read(&state, "person.read", Some(id), "api".into())
         .await?;
     Ok(Json(PersonJson::from(&p)))

@@ -81,8 +81,12 @@ fn sections(d: &ContactDraft, e: &FieldErrors) -> Vec<Section> {
 async fn load(state: &AppState, auth: &Auth, id: i64) -> Result<Episode, AppError> {
     auth.require(state, auth.user.role.can_triage(), "contact.create")
         .await?;
-    match state.store.get_episode(auth.pcn()?, id).await? {
-        Some(e) => Ok(e),
+    let pcn = auth.pcn()?;
+    match state.store.get_episode(pcn, id).await? {
+        Some(e) => {
+            auth.need_to_know(state, pcn, e.person_id).await?;
+            Ok(e)
+        }
         None => Err(auth.not_found(state, "episode", id).await),
     }
 }

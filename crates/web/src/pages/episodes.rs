@@ -11,9 +11,15 @@ use chrono::{NaiveTime, Utc};
 use domain::{Code, DischargeReason, EpisodeState};
 use storage::StorageError;
 
+/// The person page of episode `id`, once the caller may act on it (in their PCN, and theirs
+/// to open: [`Auth::need_to_know`]).
 async fn person_page(state: &AppState, auth: &Auth, id: i64) -> Result<String, AppError> {
-    match state.store.get_episode(auth.pcn()?, id).await? {
-        Some(e) => Ok(format!("/people/{}", e.person_id)),
+    let pcn = auth.pcn()?;
+    match state.store.get_episode(pcn, id).await? {
+        Some(e) => {
+            auth.need_to_know(state, pcn, e.person_id).await?;
+            Ok(format!("/people/{}", e.person_id))
+        }
         None => Err(auth.not_found(state, "episode", id).await),
     }
 }

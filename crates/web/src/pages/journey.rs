@@ -94,6 +94,7 @@ pub(crate) async fn load(
     let Some(person) = state.store.get_person(pcn, ep.person_id).await? else {
         return Err(auth.not_found(state, "person", ep.person_id).await);
     };
+    auth.need_to_know(state, pcn, person.id).await?;
     Ok((ep, person))
 }
 
@@ -608,6 +609,7 @@ pub async fn plan_print(
     let Some(p) = state.store.get_person(pcn, ep.person_id).await? else {
         return Err(auth.not_found(&state, "person", ep.person_id).await);
     };
+    auth.need_to_know(&state, pcn, p.id).await?;
     let plans: Vec<EpisodeRecord> = state
         .store
         .records_for_person(pcn, p.id)

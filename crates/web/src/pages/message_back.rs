@@ -46,6 +46,9 @@ async fn render(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let pcn = auth.pcn()?;
+    if let Some(ep) = state.store.get_episode(pcn, id).await? {
+        auth.need_to_know(state, pcn, ep.person_id).await?;
+    }
     let m = match crate::message_back::gather(state, pcn, id).await {
         Ok(m) => m,
         Err(AppError::NotFound) => return Err(auth.not_found(state, "episode", id).await),

@@ -1,5 +1,6 @@
 //! Server-rendered pages, one module per area and one handler per action.
 
+pub mod access;
 pub mod admin;
 pub mod api_clients;
 pub mod audit;

@@ -465,9 +465,11 @@ pub async fn edit_form(
 ) -> Result<Response, AppError> {
     auth.require(&state, auth.user.role.can_edit_people(), "person.edit")
         .await?;
-    let Some(p) = state.store.get_person(auth.pcn()?, id).await? else {
+    let pcn = auth.pcn()?;
+    let Some(p) = state.store.get_person(pcn, id).await? else {
         return Err(auth.not_found(&state, "person", id).await);
     };
+    auth.need_to_know(&state, pcn, id).await?;
     auth.audit_read(&state, "person.read", Some(id), "edit form".into())
         .await?;
     render_form(
@@ -492,6 +494,10 @@ pub async fn update(
     auth.require(&state, auth.user.role.can_edit_people(), "person.update")
         .await?;
     let pcn = auth.pcn()?;
+    if state.store.get_person(pcn, id).await?.is_none() {
+        return Err(auth.not_found(&state, "person", id).await);
+    }
+    auth.need_to_know(&state, pcn, id).await?;
     let version = form.i64("version")?;
     let draft = draft_from_form(&form)?;
     let details = match draft.validate(Utc::now().date_naive()) {
@@ -603,6 +609,7 @@ pub async fn show(
     let Some(p) = state.store.get_person(pcn, id).await? else {
         return Err(auth.not_found(&state, "person", id).await);
     };
+    auth.need_to_know(&state, pcn, id).await?;
     auth.audit_read(&state, "person.read", Some(id), "person page".into())
         .await?;
     let d = &p.details;
