@@ -146,7 +146,9 @@ impl OwnershipStore for Store {
                               AND (link_worker_id = $3 OR link_worker_id IS NULL))
                  OR EXISTS (SELECT 1 FROM referrals WHERE pcn_id = $1 AND person_id = $2 AND created_by = $3)
                  OR EXISTS (SELECT 1 FROM access_reasons WHERE pcn_id = $1 AND user_id = $3
-                              AND person_id = $2 AND expires_at > $4)",
+                              AND person_id = $2 AND expires_at > $4)
+                 OR EXISTS (SELECT 1 FROM audit_log WHERE entity = 'person' AND entity_id = $2
+                              AND action = 'person.create' AND actor_id = $3 AND pcn_id = $1)",
         )
         .bind(pcn)
         .bind(person)

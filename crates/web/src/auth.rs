@@ -219,7 +219,7 @@ impl Auth {
     }
 
     /// Need-to-know: a link worker may open a person of their PCN only when the person is
-    /// theirs (an episode of theirs or one waiting in triage, a referral they made) or they
+    /// theirs (an episode of theirs or one waiting in triage, a referral they made, a record they added) or they
     /// have said why (`/people/{id}/access`, audited). Managers and GP supervisors oversee the
     /// whole PCN and are not asked. Call after the person is known to be in the PCN.
     pub async fn need_to_know(

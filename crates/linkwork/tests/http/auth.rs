@@ -34,7 +34,7 @@ async fn sign_in_gives_a_session_and_sign_out_ends_it() {
         .get_all("set-cookie")
         .iter()
         .map(|v| v.to_str().unwrap().to_string())
-        .find(|c| c.starts_with("__Host-lw_session="))
+        .find(|c| c.starts_with("lw_session="))
         .unwrap();
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
