@@ -270,6 +270,7 @@ test('a referral is made, triaged to a link worker and appears on their caseload
     assert.equal(await page.locator('h1').count(), 1, path);
     await check(page, name);
   }
+  await page.goto(`${base}/operator/partners`);
   await page.fill('#name', 'Riverside Men\'s Shed');
   await Promise.all([page.waitForURL(/done=partner-org/), page.click('button:has-text("Add organisation")')]);
   assert.match(await page.textContent('main'), /Riverside Men's Shed/);
@@ -379,7 +380,14 @@ test('a link worker finds a free Tuesday walk near a postcode for over-65s; a pa
   await page.goto(`${base}/safeguarding`);
   await check(page, 'safeguarding');
   await signOut(page);
+  // The national code catalogue is the deployment operator's, not a PCN administrator's.
   await signIn(page, 'admin@linkwork.example', 'demo-admin-pass');
+  const refused = await page.goto(`${base}/admin/coding`);
+  assert.equal(refused.status(), 403);
+  await check(page, 'code-catalogue-refused');
+  await page.goto(`${base}/settings`);
+  await signOut(page);
+  await signIn(page, 'operator@linkwork.example', 'demo-operator-pass');
   await page.goto(`${base}/admin/coding`);
   await check(page, 'code-catalogue');
   await page.close();

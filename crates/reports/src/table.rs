@@ -22,6 +22,16 @@ pub enum Cell {
 /// deployment may choose a higher threshold, never a lower one.
 pub const SMALL_NUMBER: i64 = 5;
 
+/// Whether `text` holds a whole number from 1 to `below - 1` (a count), as a word of its own:
+/// "1 of 3 referrals" does; "33.3%" (a decimal) and "5,000" (a thousand) do not.
+fn mentions_small(text: &str, below: i64) -> bool {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .map(|w| w.trim_matches(|c| c == '.' || c == ','))
+        .filter(|w| !w.is_empty() && !w.contains('.'))
+        .filter_map(|w| w.replace(',', "").parse::<i64>().ok())
+        .any(|n| (1..below).contains(&n))
+}
+
 /// Withholds small numbers from a report for every role and every export: a count from 1 to
 /// `below - 1` becomes [`Cell::Suppressed`], and so do the percentages and averages in the
 /// same row (which could give the count back). Headlines are counts too. Money (staff costs)
@@ -29,8 +39,15 @@ pub const SMALL_NUMBER: i64 = 5;
 pub fn suppress_small_numbers(mut r: Report, below: i64) -> Report {
     let small = |c: &Cell| matches!(c, Cell::Int(n) if (1..below).contains(n));
     for h in &mut r.headlines {
-        if small(&h.value) {
-            h.value = Cell::Suppressed(below);
+        // "1 of 3 referrals": the words behind a headline are counts too.
+        let told = mentions_small(&h.detail, below);
+        if small(&h.value) || told {
+            if !matches!(h.value, Cell::Text(_) | Cell::Money(_)) {
+                h.value = Cell::Suppressed(below);
+            }
+            if told {
+                h.detail = format!("withheld: fewer than {below}");
+            }
         }
     }
     for t in &mut r.tables {
@@ -301,12 +318,29 @@ mod tests {
                     value: Cell::Int(5),
                     detail: String::new(),
                 },
+                Headline {
+                    label: "Accepted".into(),
+                    value: Cell::Pct(Some(33.3)),
+                    detail: "1 of 3 referrals".into(),
+                },
+                Headline {
+                    label: "Reach".into(),
+                    value: Cell::Int(40),
+                    detail: "of 5,000 people, 12.5 a day".into(),
+                },
             ],
             tables: vec![t, staff],
         };
         let r = suppress_small_numbers(r, SMALL_NUMBER);
         assert_eq!(r.headlines[0].value, Cell::Suppressed(5));
         assert_eq!(r.headlines[1].value, Cell::Int(5), "5 and over stay");
+        assert_eq!(
+            r.headlines[2].value,
+            Cell::Suppressed(5),
+            "its words gave a count"
+        );
+        assert_eq!(r.headlines[2].detail, "withheld: fewer than 5");
+        assert_eq!(r.headlines[3].detail, "of 5,000 people, 12.5 a day");
         let t = &r.tables[0];
         assert_eq!(t.rows[0][1..], [Cell::Suppressed(5), Cell::Suppressed(5)]);
         assert_eq!(t.rows[0][1].display(), "<5");

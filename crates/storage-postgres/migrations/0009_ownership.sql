@@ -33,8 +33,18 @@ FROM (
 UPDATE users SET pcn_id = NULL WHERE role = 'partner';
 UPDATE api_clients SET pcn_id = NULL, practice_id = NULL WHERE kind = 'partner';
 
+-- Any PCN's administrator could make them until now, so none is trusted until the operator has
+-- checked it: partner accounts are disabled (their sessions and personal tokens end; the
+-- operator enables each one they confirm under Users) and partner systems' API clients are
+-- revoked (the operator registers them again). Their data and history stay.
+DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE role = 'partner');
+UPDATE api_tokens SET revoked_at = now()
+ WHERE revoked_at IS NULL AND user_id IN (SELECT id FROM users WHERE role = 'partner');
+UPDATE users SET disabled = TRUE WHERE role = 'partner';
+UPDATE api_clients SET revoked_at = now() WHERE kind = 'partner' AND revoked_at IS NULL;
+
 -- Need-to-know (break-glass): a link worker opening a person who is not theirs (no episode of
--- theirs or waiting in triage, no referral they made) says why first. The reason is audited
+-- theirs or waiting in triage, no record they added) says why first. The reason is audited
 -- and lets them in for a while.
 CREATE TABLE access_reasons (
     id BIGSERIAL PRIMARY KEY,

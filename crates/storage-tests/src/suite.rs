@@ -1301,10 +1301,25 @@ pub async fn connections_close_the_loop(s: Arc<dyn Storage>) {
         .unwrap();
     assert_eq!(r.status, ConnectionStatus::Requested);
     assert_eq!(r.shared.phone, "07700 900123");
-    // Overdue and not yet reminded.
+    // Overdue and not yet reminded: but the partner is reminded only of referrals it can see,
+    // and no relationship is held yet.
+    assert!(s.overdue_unreminded(Utc::now()).await.unwrap().is_empty());
+    s.set_partner_link(f.pcn_a, garden, storage::LinkSide::Pcn, true, &actor())
+        .await
+        .unwrap();
+    s.set_partner_link(f.pcn_a, garden, storage::LinkSide::Partner, true, &actor())
+        .await
+        .unwrap();
     let overdue = s.overdue_unreminded(Utc::now()).await.unwrap();
     assert_eq!(overdue.iter().map(|c| c.id).collect::<Vec<_>>(), vec![r.id]);
     s.mark_reminded(r.id, Utc::now()).await.unwrap();
+    // Ended again for the relationship checks below.
+    s.set_partner_link(f.pcn_a, garden, storage::LinkSide::Pcn, false, &actor())
+        .await
+        .unwrap();
+    s.set_partner_link(f.pcn_a, garden, storage::LinkSide::Partner, false, &actor())
+        .await
+        .unwrap();
     assert!(s.overdue_unreminded(Utc::now()).await.unwrap().is_empty());
     // Today's list: the worker's requests past their due time, and nobody else's.
     let worker = f.worker_a;

@@ -779,11 +779,28 @@ impl JourneyStore for Store {
                 "A signpost is information given: it has no status to change".into(),
             ));
         }
+        // The organisation answers in Linkwork itself while it and the PCN hold their
+        // relationship; once either ends it, the link worker records its answer.
+        let answers_itself = match c.partner_org_id {
+            Some(org) => {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM pcn_partners WHERE pcn_id = $1 AND partner_org_id = $2
+                       AND pcn_agreed_at IS NOT NULL AND partner_agreed_at IS NOT NULL",
+                )
+                .bind(c.pcn_id)
+                .bind(org)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?
+                    > 0
+            }
+            None => false,
+        };
         match (scope, change.side) {
             (ConnectionScope::Partner(_), Side::LinkWorker) => {
                 return Err(StorageError::Rule("Partners answer as the organisation".into()))
             }
-            (ConnectionScope::Pcn(_), Side::Partner) if c.partner_org_id.is_some() => {
+            (ConnectionScope::Pcn(_), Side::Partner) if answers_itself => {
                 return Err(StorageError::Rule(format!(
                     "{} answers this referral in Linkwork itself",
                     c.organization_name
@@ -832,10 +849,12 @@ impl JourneyStore for Store {
     }
 
     async fn overdue_unreminded(&self, now: DateTime<Utc>) -> Result<Vec<Connection>> {
-        let rows = sqlx::query(
-            "SELECT * FROM connections WHERE kind = 'referral' AND status = 'requested'
-             AND due_at < $1 AND reminded_at IS NULL ORDER BY due_at, id LIMIT 1000",
-        )
+        // Only referrals the partner can see: to an organisation whose relationship with the
+        // referring PCN both still hold.
+        let rows = sqlx::query(&format!(
+            "SELECT * FROM connections WHERE status = 'requested'
+             AND due_at < $1 AND reminded_at IS NULL{PARTNER_SEES} ORDER BY due_at, id LIMIT 1000"
+        ))
         .bind(now)
         .fetch_all(&self.read)
         .await

@@ -143,8 +143,7 @@ impl OwnershipStore for Store {
     ) -> Result<bool> {
         let theirs: bool = sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM episodes WHERE pcn_id = $1 AND person_id = $2
-                              AND (link_worker_id = $3 OR link_worker_id IS NULL))
-                 OR EXISTS (SELECT 1 FROM referrals WHERE pcn_id = $1 AND person_id = $2 AND created_by = $3)
+                              AND (link_worker_id = $3 OR (link_worker_id IS NULL AND closed_at IS NULL)))
                  OR EXISTS (SELECT 1 FROM access_reasons WHERE pcn_id = $1 AND user_id = $3
                               AND person_id = $2 AND expires_at > $4)
                  OR EXISTS (SELECT 1 FROM audit_log WHERE entity = 'person' AND entity_id = $2

@@ -59,8 +59,9 @@ pub trait OwnershipStore: Send + Sync {
     async fn partner_link_live(&self, pcn: i64, partner_org_id: i64) -> Result<bool>;
 
     /// Whether `person` of `pcn` is `user`'s to open without giving a reason: an episode of
-    /// theirs or one waiting in triage, a referral they made, a record they added (its
-    /// `person.create` audit entry), or a reason they gave that is still in force at `now`.
+    /// theirs or an open one waiting in triage, a record they added (its `person.create`
+    /// audit entry), or a reason they gave that is still in force at `now`. (A referral they
+    /// made is not enough: referring someone would otherwise open any record.)
     async fn person_is_theirs(
         &self,
         pcn: i64,

@@ -219,7 +219,7 @@ impl Auth {
     }
 
     /// Need-to-know: a link worker may open a person of their PCN only when the person is
-    /// theirs (an episode of theirs or one waiting in triage, a referral they made, a record they added) or they
+    /// theirs (an episode of theirs or an open one waiting in triage, a record they added) or they
     /// have said why (`/people/{id}/access`, audited). Managers and GP supervisors oversee the
     /// whole PCN and are not asked. Call after the person is known to be in the PCN.
     pub async fn need_to_know(
@@ -241,6 +241,16 @@ impl Auth {
         } else {
             format!("/people/{person}")
         };
+        // The attempt is on the PCN's audit log whether or not a reason follows.
+        let entry = AuditEntry::new(
+            &self.actor(),
+            "access.reason_asked",
+            "person",
+            Some(person),
+            Some(pcn),
+        )
+        .detail(format!("not theirs; asked why before {next}"));
+        state.store.append_audit(&entry).await?;
         Err(AppError::NeedReason { person, next })
     }
 

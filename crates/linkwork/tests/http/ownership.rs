@@ -205,11 +205,44 @@ async fn a_pcn_refers_to_a_partner_only_when_both_agree(engine: Engine) {
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER);
     assert_eq!(partner.get(&other).await.status, StatusCode::OK);
-    // The PCN ends it: the partner no longer sees its referrals.
+    // While it is live, PCN B's link worker cannot answer for the organisation.
+    let version = |app: &TestApp| {
+        let store = app.store.clone();
+        let id = w.other.connection;
+        let pcn = w.pcn_b;
+        async move {
+            store
+                .get_connection(storage::ConnectionScope::Pcn(pcn), id)
+                .await
+                .unwrap()
+                .unwrap()
+                .version
+                .to_string()
+        }
+    };
+    let mut lw_b = signed_in(&app, "lw_b").await;
+    let status = format!("/connections/{}/status", w.other.connection);
+    let v = version(&app).await;
+    let p = lw_b
+        .post(&status, &[("version", &v), ("to", "accepted")])
+        .await;
+    assert_eq!(
+        p.status,
+        StatusCode::CONFLICT,
+        "the partner answers: {}",
+        p.body
+    );
+    // The PCN ends it: the partner no longer sees its referrals, and the link worker records
+    // the organisation's answer instead, so no referral is left stuck.
     manager_b
         .post(&format!("/partners/{}", w.partner_org), &[("agree", "no")])
         .await;
     assert_eq!(partner.get(&other).await.status, StatusCode::NOT_FOUND);
+    let v = version(&app).await;
+    let p = lw_b
+        .post(&status, &[("version", &v), ("to", "accepted")])
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     let changes = audit_of(&app, w.pcn_b, "partner_link.").await;
     assert_eq!(changes.len(), 3, "{changes:?}");
     storage_tests::figure(&format!(
@@ -391,6 +424,18 @@ async fn a_concern_is_open_only_to_its_supervisor(engine: Engine) {
         .await
         .unwrap();
     let id = record.id;
+    // Link workers see concerns they raised or about their own people: lw2 sees neither.
+    let list = signed_in(&app, "lw2").await.get("/safeguarding").await;
+    assert!(
+        !list.body.contains("Raised to the other supervisor"),
+        "{}",
+        list.body
+    );
+    let list = signed_in(&app, "lw").await.get("/safeguarding").await;
+    assert!(
+        list.body.contains("Raised to the other supervisor"),
+        "lw's own person"
+    );
     let mut other_sup = signed_in(&app, "supervisor").await;
     let path = format!("/safeguarding/{id}");
     assert_eq!(other_sup.get(&path).await.status, StatusCode::NOT_FOUND);
@@ -833,6 +878,25 @@ async fn a_link_worker_says_why_before_opening_someone_elses_person(engine: Engi
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Referring someone who is not theirs is a use of the record too.
+    let p = lw2
+        .post(
+            "/referrals",
+            &[
+                ("person_id", &w.own.person.to_string()),
+                ("source", "gp"),
+                ("referrer_name", "Dr Test"),
+                ("referrer_contact", "0113 496 0000"),
+                ("needs", "loneliness"),
+                ("urgency", "routine"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert!(p.location.unwrap_or_default().contains("/access?next="));
+    let asked = audit_of(&app, app.pcn_a, "access.reason_asked").await;
+    assert!(asked.iter().all(|e| e.actor_id == Some(app.users["lw2"])) && asked.len() >= 4);
     // A reason is required, and "another reason" needs words.
     let action = format!("/people/{}/access", w.own.person);
     let p = lw2

@@ -30,12 +30,14 @@ pub async fn unassigned(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     auth.require(&state, auth.user.role.can_triage(), "api.triage.view")
         .await?;
-    let list = state.store.unassigned_queue(auth.pcn()?).await?;
-    auth.audit_read(
+    let pcn = auth.pcn()?;
+    let list = state.store.unassigned_queue(pcn).await?;
+    let shown: Vec<(i64, i64)> = list.iter().map(|r| (pcn, r.person_id)).collect();
+    auth.audit_shown(
         &state,
         "triage.view",
-        None,
-        format!("api: {} unassigned", list.len()),
+        &shown,
+        &format!("api: {} unassigned", list.len()),
     )
     .await?;
     Ok(Json(serde_json::json!({"episodes": list})))
@@ -185,11 +187,12 @@ pub async fn caseload(
     )
     .await?;
     let rows = state.store.caseload(pcn, user_id, &filter).await?;
-    auth.audit_read(
+    let shown: Vec<(i64, i64)> = rows.iter().map(|r| (pcn, r.person_id)).collect();
+    auth.audit_shown(
         &state,
         "caseload.view",
-        None,
-        format!("api: caseload of user {user_id}: {} rows", rows.len()),
+        &shown,
+        &format!("api: caseload of user {user_id}: {} rows", rows.len()),
     )
     .await?;
     let taken_on = state

@@ -128,12 +128,14 @@ pub async fn search(
         )
         .into());
     }
-    let found = state.store.search_people(auth.pcn()?, &query).await?;
-    auth.audit_read(
+    let pcn = auth.pcn()?;
+    let found = state.store.search_people(pcn, &query).await?;
+    let shown: Vec<(i64, i64)> = found.iter().map(|p| (pcn, p.id)).collect();
+    auth.audit_shown(
         &state,
         "person.search",
-        None,
-        format!("api: {} results", found.len()),
+        &shown,
+        &format!("api: {} results", found.len()),
     )
     .await?;
     Ok(Json(
@@ -224,13 +226,18 @@ pub async fn update(
     )
     .await?;
     let body: UpdateBody = body.json()?;
+    let pcn = auth.pcn()?;
+    if state.store.get_person(pcn, id).await?.is_none() {
+        return Err(auth.not_found(&state, "person", id).await.into());
+    }
+    auth.need_to_know(&state, pcn, id).await?;
     let details = match body.person.validate(Utc::now().date_naive()) {
         Ok(d) => d,
         Err(e) => return Ok(api_validation(&e)),
     };
     match state
         .store
-        .update_person(auth.pcn()?, id, body.version, &details, &auth.actor())
+        .update_person(pcn, id, body.version, &details, &auth.actor())
         .await
     {
         Ok(p) => Ok(Json(PersonJson::from(&p)).into_response()),

@@ -69,6 +69,11 @@ pub async fn create(
         return Ok(api_validation(&errors));
     };
     let person = crate::pages::referrals::match_existing(&state, pcn, person).await?;
+    if let (PersonRef::Existing(id), true) = (&person, auth.user.role.can_read_people()) {
+        if state.store.get_person(pcn, *id).await?.is_some() {
+            auth.need_to_know(&state, pcn, *id).await?;
+        }
+    }
     match state
         .store
         .create_referral(

@@ -38,11 +38,11 @@ pub async fn patient_read(
     client.need(&state, Scope::RecordRead).await?;
     let pcn = client.pcn(&state).await?;
     let found = match numeric(&id) {
-        Some(n) => state.store.get_person(pcn, n).await?.filter(|p| {
-            client
-                .practice()
-                .is_none_or(|x| p.details.practice_id == Some(x))
-        }),
+        Some(n) => state
+            .store
+            .get_person(pcn, n)
+            .await?
+            .filter(|p| client.reaches_person(p)),
         None => None,
     };
     let Some(person) = found else {
@@ -103,9 +103,7 @@ pub async fn patient_search(
         ));
     }
     let mut people = state.store.search_people(pcn, &q).await?;
-    if let Some(x) = client.practice() {
-        people.retain(|p| p.details.practice_id == Some(x));
-    }
+    people.retain(|p| client.reaches_person(p));
     let practices = state.store.list_practices(pcn).await?;
     let mut out = vec![];
     for p in &people {

@@ -335,31 +335,32 @@ impl Client {
         }
     }
 
-    /// The practice a GP system is bound to: it reaches only the people registered there.
-    pub fn practice(&self) -> Option<i64> {
-        self.token
-            .client
-            .practice_id
-            .filter(|_| self.kind() == ClientKind::GpSystem)
+    /// Whether the client's binding reaches `p` (of its PCN): a hub the whole PCN, a GP system
+    /// only the people registered at its practice, and no one if it has no practice
+    /// (docs/security.md, "Bindings inside a PCN").
+    pub fn reaches_person(&self, p: &storage::Person) -> bool {
+        match (self.kind(), self.token.client.practice_id) {
+            (ClientKind::GpSystem, Some(x)) => p.details.practice_id == Some(x),
+            (ClientKind::GpSystem, None) => false,
+            _ => true,
+        }
     }
 
-    /// Whether the client's binding reaches `person` of its PCN: a hub reaches the whole
-    /// PCN, a GP system only the people registered at its practice (docs/security.md,
-    /// "Bindings inside a PCN"). Anyone else's record answers as a missing one.
+    /// [`Client::reaches_person`] by id; anyone else's record answers as a missing one.
     pub async fn reaches(
         &self,
         state: &AppState,
         pcn: i64,
         person: i64,
     ) -> Result<bool, FhirError> {
-        let Some(practice) = self.practice() else {
+        if self.kind() != ClientKind::GpSystem {
             return Ok(true);
-        };
+        }
         Ok(state
             .store
             .get_person(pcn, person)
             .await?
-            .is_some_and(|p| p.details.practice_id == Some(practice)))
+            .is_some_and(|p| self.reaches_person(&p)))
     }
 
     /// Audits what the client read or did to a person's record (or a record set).

@@ -151,6 +151,24 @@ pub async fn request_create(
         return Err(FhirError::Invalid(issues));
     };
     let person = crate::pages::referrals::match_existing(&state, pcn, person).await?;
+    // A GP system joins a referral only to a record it may reach (its own practice's).
+    if let PersonRef::Existing(id) = &person {
+        if !client.reaches(&state, pcn, *id).await? {
+            client
+                .audit(
+                    &state,
+                    "access.denied",
+                    None,
+                    "referral matched a person outside the client's practice".into(),
+                )
+                .await?;
+            return Err(FhirError::Invalid(vec![Issue::new(
+                "business-rule",
+                "This patient's details match a record this practice's system cannot reach: ask the PCN team to refer them",
+            )
+            .at("ServiceRequest.subject")]));
+        }
+    }
     let (r, e) = state
         .store
         .create_referral(
@@ -384,7 +402,7 @@ pub async fn task_search(
                 None => state.store.open_referrals(pcn, None).await?,
             };
             // A GP system sees the referrals of its own practice's people only.
-            if client.practice().is_some() {
+            if client.kind() == ClientKind::GpSystem {
                 let mut kept = Vec::with_capacity(list.len());
                 for c in list {
                     if client.reaches(&state, pcn, c.person_id).await? {

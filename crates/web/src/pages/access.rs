@@ -46,7 +46,11 @@ struct ReasonPage {
 
 /// Where to go afterwards: a page of this site, else the person.
 fn safe_next(next: &str, person: i64) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    if local {
         next.to_string()
     } else {
         format!("/people/{person}")
@@ -176,5 +180,25 @@ pub async fn give(
         Ok(()) => Ok(see_other(&next)),
         Err(StorageError::NotFound) => Err(auth.not_found(&state, "person", id).await),
         Err(other) => Err(other.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_a_page_of_this_site_is_gone_on_to() {
+        assert_eq!(safe_next("/people/3?tab=plan", 3), "/people/3?tab=plan");
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/ /evil.example",
+            "https://evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(bad, 3), "/people/3", "{bad:?}");
+        }
     }
 }

@@ -75,7 +75,30 @@ pub async fn list(
         ),
     };
     let show_all = q.show.as_deref() == Some("all");
-    let entries = state.store.coding_entries(pcn, practice, !show_all).await?;
+    let mut entries = state.store.coding_entries(pcn, practice, !show_all).await?;
+    // Need-to-know: a link worker's list holds their own people's codes only.
+    if auth.user.role == domain::Role::LinkWorker {
+        let now = chrono::Utc::now();
+        let mut theirs = std::collections::HashMap::new();
+        let mut kept = Vec::with_capacity(entries.len());
+        for e in entries {
+            let mine = match theirs.get(&e.person_id) {
+                Some(m) => *m,
+                None => {
+                    let m = state
+                        .store
+                        .person_is_theirs(pcn, e.person_id, auth.user.id, now)
+                        .await?;
+                    theirs.insert(e.person_id, m);
+                    m
+                }
+            };
+            if mine {
+                kept.push(e);
+            }
+        }
+        entries = kept;
+    }
     let shown: Vec<(i64, i64)> = entries.iter().map(|e| (pcn, e.person_id)).collect();
     auth.audit_shown(
         &state,

@@ -457,6 +457,13 @@ pub async fn status(
         .await?;
     let pcn = auth.pcn()?;
     let change = change_from(&form, Side::LinkWorker)?;
+    if let Some(c) = state
+        .store
+        .get_connection(ConnectionScope::Pcn(pcn), id)
+        .await?
+    {
+        auth.need_to_know(&state, pcn, c.person_id).await?;
+    }
     match state
         .store
         .update_connection(

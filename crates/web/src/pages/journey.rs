@@ -991,10 +991,21 @@ pub async fn safeguarding_list(
         .await?;
     let users = state.store.list_users(Some(pcn)).await?;
     let mut open = vec![];
+    let now = Utc::now();
     for r in records {
         let Some(s) = r.parse::<Safeguarding>() else {
             continue;
         };
+        // A link worker sees the concerns they raised and those about their own people.
+        if role == Role::LinkWorker
+            && r.created_by != Some(auth.user.id)
+            && !state
+                .store
+                .person_is_theirs(pcn, r.person_id, auth.user.id, now)
+                .await?
+        {
+            continue;
+        }
         let name = state
             .store
             .get_person(pcn, r.person_id)

@@ -133,11 +133,11 @@ pub async fn send(
         "message_back.send",
     )
     .await?;
-    match state
-        .store
-        .queue_message_back(auth.pcn()?, id, &auth.actor())
-        .await
-    {
+    let pcn = auth.pcn()?;
+    if let Some(ep) = state.store.get_episode(pcn, id).await? {
+        auth.need_to_know(&state, pcn, ep.person_id).await?;
+    }
+    match state.store.queue_message_back(pcn, id, &auth.actor()).await {
         Ok(_) => Ok(see_other(&format!(
             "/episodes/{id}/message-back?done=message-queued"
         ))),

@@ -697,6 +697,20 @@ pub async fn show(
     let connections = state.store.connections_for_person(pcn, id).await?;
     let codes = state.store.coding_for_person(pcn, id).await?;
     let now = Utc::now();
+    // Read only when a referral names a partner (most person pages have none).
+    let live_partners: std::collections::HashSet<i64> =
+        if connections.iter().any(|c| c.partner_org_id.is_some()) {
+            state
+                .store
+                .partner_links(Some(pcn), None)
+                .await?
+                .into_iter()
+                .filter(|l| l.is_live())
+                .map(|l| l.partner_org_id)
+                .collect()
+        } else {
+            Default::default()
+        };
     let episodes = episodes
         .iter()
         .map(|e| {
@@ -767,6 +781,7 @@ pub async fn show(
                 &names,
                 state.config.unable_to_contact_attempts,
                 now,
+                &live_partners,
             );
             EpisodeView {
                 j,

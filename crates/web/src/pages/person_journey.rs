@@ -110,6 +110,8 @@ pub(crate) fn build(
     names: &HashMap<i64, String>,
     attempts_needed: u32,
     now: DateTime<Utc>,
+    // Partner organisations that answer this PCN's referrals in Linkwork now.
+    live_partners: &std::collections::HashSet<i64>,
 ) -> JourneyView {
     let mine: Vec<&EpisodeRecord> = records.iter().filter(|r| r.episode_id == e.id).collect();
     let of = |k: RecordKind| mine.iter().filter(move |r| r.kind == k);
@@ -220,7 +222,9 @@ pub(crate) fn build(
             due: c.due_at.map(|d| date(d.date_naive())).unwrap_or_default(),
             overdue: c.is_overdue(now),
             can_cancel: c.kind == ConnectionKind::Referral && !c.status.is_closed(),
-            record_for_org: if c.kind == ConnectionKind::Referral && c.partner_org_id.is_none() {
+            record_for_org: if c.kind == ConnectionKind::Referral
+                && !c.partner_org_id.is_some_and(|o| live_partners.contains(&o))
+            {
                 c.status
                     .next(Side::Partner)
                     .iter()

@@ -124,6 +124,7 @@ async fn render(
     if let Some(pid) = person_id {
         match state.store.get_person(pcn, pid).await? {
             Some(p) => {
+                auth.need_to_know(state, pcn, pid).await?;
                 auth.audit_read(state, "person.read", Some(pid), "referral form".into())
                     .await?;
                 person_name = p.details.full_name();
@@ -220,6 +221,14 @@ pub async fn create(
         .await;
     };
     let person = match_existing(&state, pcn, person).await?;
+    // Referring someone already on record is a use of their record: a link worker for whom
+    // they are not theirs says why first (the referral's new episode would otherwise open the
+    // record to them). Referrers never see the record, so they are not asked.
+    if let (PersonRef::Existing(id), true) = (&person, auth.user.role.can_read_people()) {
+        if state.store.get_person(pcn, *id).await?.is_some() {
+            auth.need_to_know(&state, pcn, *id).await?;
+        }
+    }
     let (_, episode) = match state
         .store
         .create_referral(

@@ -214,11 +214,12 @@ async fn form_page(
             .store
             .caseload(pcn, w.id, &CaseloadFilter::default())
             .await?;
-        auth.audit_read(
+        let shown: Vec<(i64, i64)> = caseload.iter().map(|r| (pcn, r.person_id)).collect();
+        auth.audit_shown(
             state,
             "supervision.caseload",
-            None,
-            format!(
+            &shown,
+            &format!(
                 "caseload of user {} for supervision: {} people",
                 w.id,
                 caseload.len()
