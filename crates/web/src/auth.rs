@@ -303,6 +303,32 @@ impl Auth {
         Ok(())
     }
 
+    /// Tells each PCN whose referrals partner organisation `org` sees that someone was given a
+    /// way in as that partner (an account, a new password, an API client): an entry on each
+    /// such PCN's audit log, so its manager sees who can read its people's referrals.
+    pub async fn audit_partner_credential(
+        &self,
+        state: &AppState,
+        org: i64,
+        what: &str,
+    ) -> Result<(), AppError> {
+        for link in state.store.partner_links(None, Some(org)).await? {
+            if !link.is_live() {
+                continue;
+            }
+            let entry = AuditEntry::new(
+                &self.actor(),
+                "partner.credential",
+                "partner_org",
+                Some(org),
+                Some(link.pcn_id),
+            )
+            .detail(format!("{}: {what}", link.partner_name));
+            state.store.append_audit(&entry).await?;
+        }
+        Ok(())
+    }
+
     /// Parses a submitted form, refusing it unless it carries this session's CSRF token.
     pub fn form(&self, body: &[u8]) -> Result<FormData, AppError> {
         let form = FormData::parse(body);

@@ -108,6 +108,16 @@ async fn partner_accounts_and_clients_belong_to_the_operator(engine: Engine) {
         (made.pcn_id, made.partner_org_id),
         (None, Some(w.partner_org))
     );
+    // PCN A, whose referrals the partner sees, is told a way in was made; PCN B is not.
+    let told = audit_of(&app, app.pcn_a, "partner.credential").await;
+    assert!(
+        told.iter()
+            .any(|e| e.detail.contains("volunteer@test.example")),
+        "{told:?}"
+    );
+    assert!(audit_of(&app, w.pcn_b, "partner.credential")
+        .await
+        .is_empty());
     let p = op
         .post(
             "/admin/users",

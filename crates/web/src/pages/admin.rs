@@ -260,7 +260,13 @@ pub async fn create_user(
         password_hash: auth::hash_password(form.get("password"))?,
     };
     match state.store.create_user(new, &auth.actor()).await {
-        Ok(_) => Ok(see_other("/admin/users?done=user-created")),
+        Ok(u) => {
+            if let Some(org) = u.partner_org_id {
+                auth.audit_partner_credential(&state, org, &format!("account {} made", u.email))
+                    .await?;
+            }
+            Ok(see_other("/admin/users?done=user-created"))
+        }
         Err(StorageError::Duplicate(_)) => {
             e.add("email", "This email address cannot be used: choose another, or ask the person whether they already have an account");
             render(&state, &auth, StatusCode::CONFLICT, &form, &e, None).await
@@ -324,6 +330,10 @@ pub async fn enable_user(
         .store
         .set_user_disabled(u.id, false, &auth.actor())
         .await?;
+    if let Some(org) = u.partner_org_id {
+        auth.audit_partner_credential(&state, org, &format!("account {} enabled", u.email))
+            .await?;
+    }
     Ok(see_other("/admin/users?done=user-updated"))
 }
 
@@ -346,6 +356,10 @@ pub async fn reset_password(
         .store
         .set_password(u.id, &auth::hash_password(&temporary)?, &auth.actor())
         .await?;
+    if let Some(org) = u.partner_org_id {
+        auth.audit_partner_credential(&state, org, &format!("password of {} reset", u.email))
+            .await?;
+    }
     let notice = format!("New temporary password for {}: {temporary} — it is shown only once. Their other sessions have been ended and any lock cleared.", u.email);
     render(
         &state,

@@ -279,6 +279,10 @@ pub async fn create(
         secret_hash: sha256_hex(&secret),
     };
     state.store.create_api_client(&new, &auth.actor()).await?;
+    if let Some(org) = new.partner_org_id {
+        auth.audit_partner_credential(&state, org, &format!("API client {client_id} registered"))
+            .await?;
+    }
     render(
         &state,
         &auth,
