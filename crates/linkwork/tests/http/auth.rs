@@ -84,11 +84,12 @@ async fn an_old_session_cookie_is_not_reused_at_sign_in() {
 /// Finding 6: failures for an account pause it from that address only (anyone can type a
 /// name, so no one elsewhere can lock its owner out), with the answer a wrong password or an
 /// unknown account gets; the owner hears of it by email.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn five_failed_sign_ins_pause_the_account_from_that_address_and_tell_its_owner() {
+async fn five_failed_sign_ins_pause_the_account_from_that_address_and_tell_its_owner(
+    engine: Engine,
+) {
     let (_smtp, maildir, port) = smtp_sink().await;
     let app = spawn_app_with(
-        Engine::Sqlite,
+        engine,
         web::WebConfig {
             trust_forwarded_for: true,
             mail: Some(web::MailConfig {
@@ -202,10 +203,9 @@ async fn sign_in_takes_as_long_for_every_kind_of_refusal() {
     );
 }
 
-#[tokio::test]
-async fn many_failures_from_many_addresses_lock_the_account_everywhere() {
+async fn many_failures_from_many_addresses_lock_the_account_everywhere(engine: Engine) {
     let app = spawn_app_with(
-        Engine::Sqlite,
+        engine,
         web::WebConfig {
             trust_forwarded_for: true,
             max_failed_logins: 1,
@@ -690,4 +690,32 @@ async fn over_https_cookies_are_secure_and_browsers_told_to_stay_on_https() {
     assert_eq!(page.headers["referrer-policy"], "no-referrer");
     assert_eq!(page.headers["x-content-type-options"], "nosniff");
     assert_eq!(page.headers["cache-control"], "no-store");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_failed_sign_ins_pause_the_account_from_that_address_and_tell_its_owner_sqlite() {
+    five_failed_sign_ins_pause_the_account_from_that_address_and_tell_its_owner(Engine::Sqlite)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_failed_sign_ins_pause_the_account_from_that_address_and_tell_its_owner_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    five_failed_sign_ins_pause_the_account_from_that_address_and_tell_its_owner(Engine::Postgres)
+        .await;
+}
+
+#[tokio::test]
+async fn many_failures_from_many_addresses_lock_the_account_everywhere_sqlite() {
+    many_failures_from_many_addresses_lock_the_account_everywhere(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_failures_from_many_addresses_lock_the_account_everywhere_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    many_failures_from_many_addresses_lock_the_account_everywhere(Engine::Postgres).await;
 }

@@ -793,10 +793,9 @@ async fn a_gp_system_reaches_only_its_practices_people_postgres() {
 
 /// Finding 11: absolute URLs come from the configured public address, never the `Host`
 /// header; an https public address gives `Secure` `__Host-` cookies and HSTS by itself.
-#[tokio::test]
-async fn absolute_urls_and_cookies_follow_the_configured_public_address() {
+async fn absolute_urls_and_cookies_follow_the_configured_public_address(engine: Engine) {
     let app = spawn_app_with(
-        Engine::Sqlite,
+        engine,
         web::WebConfig {
             public_url: "https://linkwork.example.nhs.uk".into(),
             ..Default::default()
@@ -838,6 +837,19 @@ async fn absolute_urls_and_cookies_follow_the_configured_public_address() {
         StatusCode::OK,
         "the session works"
     );
+}
+
+#[tokio::test]
+async fn absolute_urls_and_cookies_follow_the_configured_public_address_sqlite() {
+    absolute_urls_and_cookies_follow_the_configured_public_address(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn absolute_urls_and_cookies_follow_the_configured_public_address_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    absolute_urls_and_cookies_follow_the_configured_public_address(Engine::Postgres).await;
 }
 
 /// Need-to-know: a link worker opening a person who is not theirs says why first; the reason
