@@ -329,6 +329,38 @@ impl Auth {
         Ok(())
     }
 
+    /// Checks the password typed again (to make a token, to change it). Failures count with
+    /// sign-in's for this account and address and are audited, so a borrowed session cannot
+    /// be used to guess the password; while paused, even the right one is refused.
+    pub async fn password_again(&self, state: &AppState, password: &str) -> Result<bool, AppError> {
+        let address = self.ip.clone().unwrap_or_else(|| "unknown".into());
+        let key = crate::throttle::account_key(self.user.id, &address);
+        let window = state.config.lockout;
+        let paused = state
+            .throttle
+            .blocked(&key, state.config.max_failed_logins, window);
+        if !paused && verify_password(password, &self.user.password_hash) {
+            return Ok(true);
+        }
+        if !paused {
+            state.throttle.fail(&key, window);
+        }
+        let entry = AuditEntry::new(
+            &self.actor(),
+            "password.again_refused",
+            "user",
+            Some(self.user.id),
+            self.user.pcn_id,
+        )
+        .detail(if paused {
+            "paused after failed attempts from this address"
+        } else {
+            "wrong password"
+        });
+        state.store.append_audit(&entry).await?;
+        Ok(false)
+    }
+
     /// Parses a submitted form, refusing it unless it carries this session's CSRF token.
     pub fn form(&self, body: &[u8]) -> Result<FormData, AppError> {
         let form = FormData::parse(body);

@@ -13,6 +13,12 @@ use std::time::{Duration, Instant};
 /// forgotten (so a flood of spoofed addresses cannot grow memory without bound).
 const MAX_ADDRESSES: usize = 50_000;
 
+/// The key that counts failed passwords for one account from one address (sign-in and the
+/// password asked again in Settings count together).
+pub fn account_key(user: i64, address: &str) -> String {
+    format!("account {user}|{address}")
+}
+
 #[derive(Debug, Default)]
 pub struct Throttle {
     failures: Mutex<HashMap<String, VecDeque<Instant>>>,

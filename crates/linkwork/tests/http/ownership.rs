@@ -530,6 +530,36 @@ async fn personal_tokens_are_no_back_door(engine: Engine) {
         .await
         .unwrap()
         .is_empty());
+    // A borrowed session cannot guess the password here: failures count with sign-in's.
+    let mut borrowed = signed_in(&app, "lw2").await;
+    for _ in 0..5 {
+        borrowed
+            .post(
+                "/settings/tokens",
+                &[
+                    ("token_name", "script"),
+                    ("token_password", "still guessing"),
+                ],
+            )
+            .await;
+    }
+    let p = borrowed
+        .post(
+            "/settings/tokens",
+            &[("token_name", "script"), ("token_password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        p.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "paused after five"
+    );
+    let refused = audit_of(&app, app.pcn_a, "password.again_refused").await;
+    assert_eq!(
+        refused.len(),
+        7,
+        "one by lw above (an empty password is no try), six by lw2"
+    );
     let token = api_token(&app, "lw").await;
     let (http, bearer) = api(&token);
     let call = || {

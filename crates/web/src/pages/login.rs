@@ -192,7 +192,7 @@ pub async fn submit(
             &email,
             Some((
                 "email",
-                "The email address or password is not right. Check them and try again. After several failed attempts, signing in to that account from this device pauses for a while."
+                "The email address or password is not right. Check them and try again. After several failed attempts, signing in to that account from this network pauses for a while."
                     .to_string(),
             )),
             &next,
@@ -223,7 +223,7 @@ pub async fn submit(
     // Failures for this account from this address pause it here only: anyone can type a
     // name, so no one elsewhere can lock its owner out. Many failures from many addresses
     // lock the account everywhere (in the database).
-    let pair = format!("account {}|{address}", user.id);
+    let pair = crate::throttle::account_key(user.id, &address);
     let paused_here = state
         .throttle
         .blocked(&pair, state.config.max_failed_logins, window);

@@ -136,8 +136,14 @@ pub async fn change_password(
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
     let mut e = FieldErrors::default();
-    if !auth::verify_password(form.get("current_password"), &auth.user.password_hash) {
-        e.add("current_password", "Your current password is not right");
+    if !auth
+        .password_again(&state, form.get("current_password"))
+        .await?
+    {
+        e.add(
+            "current_password",
+            "Your current password is not right (after several tries, wait 15 minutes)",
+        );
     }
     let new = form.get("new_password");
     if let Some(p) = auth::password_problem(new, &auth.user.email) {
@@ -204,8 +210,14 @@ pub async fn create_token(
     // not make one, so the password is asked again.
     if form.get("token_password").is_empty() {
         e.add("token_password", "Enter your password to make a token");
-    } else if !auth::verify_password(form.get("token_password"), &auth.user.password_hash) {
-        e.add("token_password", "The password is not right");
+    } else if !auth
+        .password_again(&state, form.get("token_password"))
+        .await?
+    {
+        e.add(
+            "token_password",
+            "The password is not right (after several tries, wait 15 minutes)",
+        );
     }
     if !e.is_empty() {
         return render(
