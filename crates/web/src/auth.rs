@@ -254,6 +254,20 @@ impl Auth {
         Err(AppError::NeedReason { person, next })
     }
 
+    /// [`Auth::need_to_know`] for the person of episode `id`, before a change to it; a
+    /// missing episode passes, so the store answers it as it answers any missing record.
+    pub async fn need_to_know_episode(
+        &self,
+        state: &AppState,
+        pcn: i64,
+        id: i64,
+    ) -> Result<(), AppError> {
+        match state.store.get_episode(pcn, id).await? {
+            Some(ep) => self.need_to_know(state, pcn, ep.person_id).await,
+            None => Ok(()),
+        }
+    }
+
     /// Audits a read of a person's record that belongs to `pcn`, which may not be the
     /// reader's own (a partner reading a PCN's referral): the entry carries the PCN that owns
     /// the data, so that PCN's audit view shows who read its people.

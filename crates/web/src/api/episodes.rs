@@ -76,11 +76,7 @@ pub struct AssignBody {
 
 /// Need-to-know for a change to episode `id` (a missing one is left to the store's 404).
 async fn theirs(state: &AppState, auth: &Auth, id: i64) -> Result<(), ApiError> {
-    let pcn = auth.pcn()?;
-    if let Some(ep) = state.store.get_episode(pcn, id).await? {
-        auth.need_to_know(state, pcn, ep.person_id).await?;
-    }
-    Ok(())
+    Ok(auth.need_to_know_episode(state, auth.pcn()?, id).await?)
 }
 
 pub async fn assign(

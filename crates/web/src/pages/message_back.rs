@@ -46,9 +46,7 @@ async fn render(
     error: Option<String>,
 ) -> Result<Response, AppError> {
     let pcn = auth.pcn()?;
-    if let Some(ep) = state.store.get_episode(pcn, id).await? {
-        auth.need_to_know(state, pcn, ep.person_id).await?;
-    }
+    auth.need_to_know_episode(state, pcn, id).await?;
     let m = match crate::message_back::gather(state, pcn, id).await {
         Ok(m) => m,
         Err(AppError::NotFound) => return Err(auth.not_found(state, "episode", id).await),
@@ -134,9 +132,7 @@ pub async fn send(
     )
     .await?;
     let pcn = auth.pcn()?;
-    if let Some(ep) = state.store.get_episode(pcn, id).await? {
-        auth.need_to_know(&state, pcn, ep.person_id).await?;
-    }
+    auth.need_to_know_episode(&state, pcn, id).await?;
     match state.store.queue_message_back(pcn, id, &auth.actor()).await {
         Ok(_) => Ok(see_other(&format!(
             "/episodes/{id}/message-back?done=message-queued"
