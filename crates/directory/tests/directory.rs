@@ -13,7 +13,7 @@ fn standards() -> PathBuf {
     let p = std::env::var_os("LINKWORK_ORUK_STANDARDS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/standards/oruk-3.0")
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/standards/oruk-3.0")
         });
     assert!(
         p.join("examples").is_dir(),
