@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
 use storage::backup::{DumpSink, RestoreSource};
-use storage_sqlite::TableFacts;
+use storage_sql::TableFacts;
 
 /// The scales of the issue: link workers × years at 250 people a year each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -341,7 +341,7 @@ pub async fn run(plan: DataPlan, pg_max_connections: u32) -> Result<()> {
         .tempdir()
         .context("cannot make a scratch directory")?;
     let template_url = format!("sqlite://{}", scratch.path().join("template.db").display());
-    let template = storage_sqlite::SqliteStorage::open_scratch(&template_url).await?;
+    let template = storage_sql::SqliteStorage::open_scratch(&template_url).await?;
     let facts = template.table_facts().await?;
     let template_store: Arc<dyn storage::Storage> = Arc::new(template);
     crate::demo::seed_shaped(&template_store, shape, true).await?;

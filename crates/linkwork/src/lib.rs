@@ -28,12 +28,12 @@ pub async fn open_storage(url: &str, pg_max_connections: u32) -> Result<Arc<dyn 
                 format!("cannot create the data directory {}", parent.display())
             })?;
         }
-        let s = storage_sqlite::SqliteStorage::open(url)
+        let s = storage_sql::SqliteStorage::open(url)
             .await
             .with_context(|| format!("cannot open SQLite database {path}"))?;
         Ok(Arc::new(s))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let s = storage_postgres::PgStorage::open(url, pg_max_connections)
+        let s = storage_sql::PgStorage::open(url, pg_max_connections)
             .await
             .with_context(|| {
                 format!(

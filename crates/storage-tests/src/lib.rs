@@ -32,7 +32,7 @@ pub fn figure(line: &str) {
 pub async fn sqlite() -> (Arc<dyn Storage>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let s = storage_sqlite::SqliteStorage::open(&url)
+    let s = storage_sql::SqliteStorage::open(&url)
         .await
         .expect("open sqlite");
     (Arc::new(s), dir)
@@ -42,7 +42,7 @@ pub async fn sqlite() -> (Arc<dyn Storage>, tempfile::TempDir) {
 pub async fn postgres() -> Arc<dyn Storage> {
     let url = pg::fresh_database().await;
     Arc::new(
-        storage_postgres::PgStorage::open(&url, 8)
+        storage_sql::PgStorage::open(&url, 8)
             .await
             .expect("open postgres"),
     )

@@ -7,22 +7,20 @@
 async fn sqlite_is_built_without_global_locks_on_the_read_path() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("build.db").display());
-    let store = storage_sqlite::SqliteStorage::open(&url).await.unwrap();
+    let store = storage_sql::SqliteStorage::open(&url).await.unwrap();
     let options = store.compile_options().await.unwrap();
     assert!(
         options.iter().any(|o| o == "THREADSAFE=1"),
         "still safe across threads: {options:?}"
     );
     assert!(
-        !options
-            .iter()
-            .any(|o| o == storage_sqlite::SHARED_PAGE_CACHE),
+        !options.iter().any(|o| o == storage_sql::SHARED_PAGE_CACHE),
         "one page cache per connection: {options:?}"
     );
     assert!(
         options
             .iter()
-            .any(|o| o == storage_sqlite::NO_MEMORY_STATISTICS),
+            .any(|o| o == storage_sql::NO_MEMORY_STATISTICS),
         "no memory statistics: {options:?}"
     );
 }

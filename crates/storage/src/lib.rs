@@ -1,7 +1,8 @@
 //! Storage traits per aggregate, the records they speak in, and `StorageError`.
 //!
-//! Each engine (`storage-sqlite`, `storage-postgres`) implements every trait with its own
-//! SQL and migrations; `storage-tests` runs one conformance suite against both. Every
+//! `storage-sql` implements every trait once, in SQL, and compiles it for SQLite and for
+//! PostgreSQL (each with its own migrations); `storage-tests` runs one conformance suite
+//! against both. Every
 //! method that touches a person's record takes the caller's PCN and only ever sees that
 //! PCN's rows; every write takes the [`Actor`] and appends to the audit log in the same
 //! transaction.

@@ -1,0 +1,36 @@
+//! Linkwork storage in SQL: every store of the `storage` traits written once and compiled for
+//! two engines (ADR 42).
+//!
+//! - [`sqlite`]: the embedded default, one file under the data directory.
+//! - [`postgres`]: for deployments that outgrow one machine (several nodes, one primary).
+//!
+//! `store/` holds the stores, written once in plain sqlx and SQL; each engine mounts it as its
+//! own `store` module and supplies a small `seam` module of the few things that truly differ
+//! (see `store/mod.rs`). What stays per engine is connecting and pool settings, migrations
+//! (`migrations/sqlite`, `migrations/postgres`, append-only), SQLite's single writer and audit
+//! group commit, and backup.
+
+pub mod postgres;
+pub mod sqlite;
+#[cfg(test)]
+mod tests;
+
+pub use postgres::PgStorage;
+pub use sqlite::{SqliteStorage, TableFacts, NO_MEMORY_STATISTICS, SHARED_PAGE_CACHE};
+
+use storage::StorageError;
+
+/// Turns a sqlx error into the storage error callers act on: a unique key already taken is
+/// `Duplicate`, a missing row `NotFound`, anything else `Backend` (and logged).
+fn storage_error(e: sqlx::Error, engine: &str) -> StorageError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            return StorageError::Duplicate(db.message().to_string());
+        }
+    }
+    if matches!(e, sqlx::Error::RowNotFound) {
+        return StorageError::NotFound;
+    }
+    tracing::error!(error = %e, "{engine} error");
+    StorageError::Backend(e.to_string())
+}

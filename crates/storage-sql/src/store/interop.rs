@@ -1,0 +1,637 @@
+//! The interop store: API clients of other systems, GP-record coding batches and the
+//! messages queued back to them.
+
+use super::audit::append;
+use super::engine::{backend, DbConn, DbRow, Store};
+use super::episodes::event;
+use super::journey::{coding, episode_in, CODING_SELECT};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::interop::{email_in, parse_scopes, scopes_string};
+use domain::{ClientKind, Code, Scope};
+use sqlx::Row;
+use storage::{
+    Actor, ApiClient, AuditEntry, ClientToken, CodingBatch, Episode, InteropStore, NewApiClient,
+    OutboundMessage, Result, StorageError,
+};
+
+fn scopes(s: &str) -> Result<Vec<Scope>> {
+    parse_scopes(s).map_err(StorageError::Backend)
+}
+
+fn client(r: &DbRow) -> Result<ApiClient> {
+    let kind: String = r.try_get("kind").map_err(backend)?;
+    Ok(ApiClient {
+        id: r.try_get("id").map_err(backend)?,
+        client_id: r.try_get("client_id").map_err(backend)?,
+        name: r.try_get("name").map_err(backend)?,
+        kind: ClientKind::from_code(&kind)
+            .ok_or_else(|| StorageError::Backend(format!("unknown client kind {kind}")))?,
+        pcn_id: r.try_get("pcn_id").map_err(backend)?,
+        practice_id: r.try_get("practice_id").map_err(backend)?,
+        partner_org_id: r.try_get("partner_org_id").map_err(backend)?,
+        scopes: scopes(r.try_get("scopes").map_err(backend)?)?,
+        created_at: r.try_get("created_at").map_err(backend)?,
+        last_used_at: r.try_get("last_used_at").map_err(backend)?,
+        revoked_at: r.try_get("revoked_at").map_err(backend)?,
+    })
+}
+
+const BATCH_SELECT: &str = "SELECT b.*, p.name AS practice_name, p.ods_code AS practice_ods \
+    FROM coding_batches b JOIN practices p ON p.id = b.practice_id";
+
+/// A batch row with its codes.
+async fn batch(conn: &mut DbConn, r: &DbRow) -> Result<CodingBatch> {
+    let id: i64 = r.try_get("id").map_err(backend)?;
+    let entries = sqlx::query(&format!(
+        "{CODING_SELECT} WHERE c.batch_id = $1 ORDER BY c.queued_at, c.id"
+    ))
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?
+    .iter()
+    .map(coding)
+    .collect::<Result<Vec<_>>>()?;
+    Ok(CodingBatch {
+        id,
+        pcn_id: r.try_get("pcn_id").map_err(backend)?,
+        practice_id: r.try_get("practice_id").map_err(backend)?,
+        practice_name: r.try_get("practice_name").map_err(backend)?,
+        practice_ods: r.try_get("practice_ods").map_err(backend)?,
+        created_at: r.try_get("created_at").map_err(backend)?,
+        pulls: r.try_get("pulls").map_err(backend)?,
+        last_pulled_at: r.try_get("last_pulled_at").map_err(backend)?,
+        acknowledged_at: r.try_get("acknowledged_at").map_err(backend)?,
+        acknowledged_by: r.try_get("acknowledged_by").map_err(backend)?,
+        entries,
+    })
+}
+
+async fn batch_by_id(conn: &mut DbConn, pcn: i64, id: i64) -> Result<Option<CodingBatch>> {
+    let row = sqlx::query(&format!("{BATCH_SELECT} WHERE b.id = $1 AND b.pcn_id = $2"))
+        .bind(id)
+        .bind(pcn)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(backend)?;
+    match row {
+        Some(r) => Ok(Some(batch(conn, &r).await?)),
+        None => Ok(None),
+    }
+}
+
+fn message(r: &DbRow) -> Result<OutboundMessage> {
+    Ok(OutboundMessage {
+        id: r.try_get("id").map_err(backend)?,
+        pcn_id: r.try_get("pcn_id").map_err(backend)?,
+        episode_id: r.try_get("episode_id").map_err(backend)?,
+        person_id: r.try_get("person_id").map_err(backend)?,
+        to_address: r.try_get("to_address").map_err(backend)?,
+        body: r.try_get("body").map_err(backend)?,
+        created_at: r.try_get("created_at").map_err(backend)?,
+        created_by: r.try_get("created_by").map_err(backend)?,
+        attempts: r.try_get("attempts").map_err(backend)?,
+        last_error: r.try_get("last_error").map_err(backend)?,
+        next_attempt_at: r.try_get("next_attempt_at").map_err(backend)?,
+        sent_at: r.try_get("sent_at").map_err(backend)?,
+    })
+}
+
+/// Queues the message back for an episode to its referrer's email address, inside the
+/// caller's transaction. With `required`, no address is a rule error; without, nothing
+/// is queued.
+pub(crate) async fn queue_back(
+    conn: &mut DbConn,
+    ep: &Episode,
+    actor: &Actor,
+    required: bool,
+) -> Result<Option<OutboundMessage>> {
+    let (contact,): (String,) =
+        sqlx::query_as("SELECT referrer_contact FROM referrals WHERE id = $1")
+            .bind(ep.referral_id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(backend)?;
+    let Some(to) = email_in(&contact) else {
+        return if required {
+            Err(StorageError::Rule(
+                "The referrer gave no email address, so the message cannot be emailed; print it instead".into(),
+            ))
+        } else {
+            Ok(None)
+        };
+    };
+    let now = storage::now();
+    let row = sqlx::query(
+        "INSERT INTO outbound_messages (pcn_id, episode_id, person_id, kind, to_address, created_at, created_by, next_attempt_at)
+         VALUES ($1, $2, $3, 'message_back', $4, $5, $6, $5) RETURNING *",
+    )
+    .bind(ep.pcn_id)
+    .bind(ep.id)
+    .bind(ep.person_id)
+    .bind(&to)
+    .bind(now)
+    .bind(&actor.label)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(backend)?;
+    let m = message(&row)?;
+    event(
+        &mut *conn,
+        ep,
+        now,
+        "message",
+        &format!("Message back to the referrer queued for {to}"),
+        actor,
+    )
+    .await?;
+    append(
+        &mut *conn,
+        &AuditEntry::new(
+            actor,
+            "message_back.queue",
+            "person",
+            Some(ep.person_id),
+            Some(ep.pcn_id),
+        )
+        .detail(format!("episode {}: to {to}", ep.id)),
+    )
+    .await?;
+    Ok(Some(m))
+}
+
+#[async_trait]
+impl InteropStore for Store {
+    async fn create_api_client(&self, c: &NewApiClient, actor: &Actor) -> Result<ApiClient> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let now = storage::now();
+        let row = sqlx::query(
+            "INSERT INTO api_clients (client_id, name, kind, pcn_id, practice_id, partner_org_id, scopes, secret_hash, created_at, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *",
+        )
+        .bind(&c.client_id)
+        .bind(&c.name)
+        .bind(c.kind.code())
+        .bind(c.pcn_id)
+        .bind(c.practice_id)
+        .bind(c.partner_org_id)
+        .bind(scopes_string(&c.scopes))
+        .bind(&c.secret_hash)
+        .bind(now)
+        .bind(&actor.label)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let created = client(&row)?;
+        append(
+            &mut tx,
+            &AuditEntry::new(
+                actor,
+                "api_client.create",
+                "api_client",
+                Some(created.id),
+                c.pcn_id,
+            )
+            .detail(format!(
+                "{} ({}): {}",
+                c.name,
+                c.kind.code(),
+                scopes_string(&c.scopes)
+            )),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(created)
+    }
+
+    async fn api_clients(&self) -> Result<Vec<ApiClient>> {
+        sqlx::query("SELECT * FROM api_clients ORDER BY id DESC")
+            .fetch_all(&self.read)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(client)
+            .collect()
+    }
+
+    async fn revoke_api_client(&self, id: i64, actor: &Actor) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let done = sqlx::query(
+            "UPDATE api_clients SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(storage::now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        sqlx::query("DELETE FROM api_client_tokens WHERE client_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, "api_client.revoke", "api_client", Some(id), None),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn api_client_for_sign_in(&self, client_id: &str) -> Result<Option<(ApiClient, String)>> {
+        let row =
+            sqlx::query("SELECT * FROM api_clients WHERE client_id = $1 AND revoked_at IS NULL")
+                .bind(client_id)
+                .fetch_optional(&self.read)
+                .await
+                .map_err(backend)?;
+        match row {
+            Some(r) => Ok(Some((
+                client(&r)?,
+                r.try_get("secret_hash").map_err(backend)?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    async fn issue_client_token(
+        &self,
+        client_pk: i64,
+        token_hash: &str,
+        granted: &[Scope],
+        expires_at: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let now = storage::now();
+        sqlx::query("DELETE FROM api_client_tokens WHERE client_id = $1 AND expires_at < $2")
+            .bind(client_pk)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("INSERT INTO api_client_tokens (token_hash, client_id, scopes, issued_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(token_hash)
+            .bind(client_pk)
+            .bind(scopes_string(granted))
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        append(
+            &mut tx,
+            &AuditEntry::new(
+                actor,
+                "api_client.token",
+                "api_client",
+                Some(client_pk),
+                None,
+            )
+            .detail(format!("scopes: {}", scopes_string(granted))),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn client_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ClientToken>> {
+        let row = sqlx::query(
+            "SELECT c.*, t.scopes AS token_scopes, t.expires_at FROM api_client_tokens t
+             JOIN api_clients c ON c.id = t.client_id
+             WHERE t.token_hash = $1 AND t.expires_at > $2 AND c.revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(backend)?;
+        let Some(r) = row else { return Ok(None) };
+        let found = ClientToken {
+            client: client(&r)?,
+            scopes: scopes(r.try_get("token_scopes").map_err(backend)?)?,
+            expires_at: r.try_get("expires_at").map_err(backend)?,
+        };
+        if found
+            .client
+            .last_used_at
+            .is_none_or(|t| now - t > chrono::Duration::seconds(60))
+        {
+            sqlx::query("UPDATE api_clients SET last_used_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(found.client.id)
+                .execute(&self.write)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(Some(found))
+    }
+
+    async fn pull_coding_batch(
+        &self,
+        pcn: i64,
+        practice: i64,
+        actor: &Actor,
+    ) -> Result<Option<CodingBatch>> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let known: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM practices WHERE id = $1 AND pcn_id = $2")
+                .bind(practice)
+                .bind(pcn)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        if known.is_none() {
+            return Err(StorageError::NotFound);
+        }
+        let now = storage::now();
+        let open: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT b.id, (SELECT COUNT(*) FROM coding_entries c WHERE c.batch_id = b.id AND c.status = 'pending')
+             FROM coding_batches b WHERE b.pcn_id = $1 AND b.practice_id = $2 AND b.acknowledged_at IS NULL
+             ORDER BY b.id LIMIT 1",
+        )
+        .bind(pcn)
+        .bind(practice)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let id = match open {
+            Some((id, waiting)) if waiting > 0 => {
+                sqlx::query("UPDATE coding_batches SET pulls = pulls + 1, last_pulled_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                id
+            }
+            other => {
+                if let Some((spent, _)) = other {
+                    // Every code in it was recorded by hand: nothing is left to acknowledge.
+                    sqlx::query("UPDATE coding_batches SET acknowledged_at = $1, acknowledged_by = 'all codes recorded by hand' WHERE id = $2")
+                        .bind(now)
+                        .bind(spent)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                }
+                let (waiting,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM coding_entries WHERE pcn_id = $1 AND practice_id = $2 AND status = 'pending' AND batch_id IS NULL",
+                )
+                .bind(pcn)
+                .bind(practice)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+                if waiting == 0 {
+                    tx.commit().await.map_err(backend)?;
+                    return Ok(None);
+                }
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO coding_batches (pcn_id, practice_id, created_at, created_by, last_pulled_at)
+                     VALUES ($1, $2, $3, $4, $3) RETURNING id",
+                )
+                .bind(pcn)
+                .bind(practice)
+                .bind(now)
+                .bind(&actor.label)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+                sqlx::query(
+                    "UPDATE coding_entries SET batch_id = $1 WHERE pcn_id = $2 AND practice_id = $3 AND status = 'pending' AND batch_id IS NULL",
+                )
+                .bind(id)
+                .bind(pcn)
+                .bind(practice)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                id
+            }
+        };
+        let b = batch_by_id(&mut tx, pcn, id)
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        for e in b.entries.iter().filter(|e| !e.recorded) {
+            append(
+                &mut tx,
+                &AuditEntry::new(actor, "coding.pull", "person", Some(e.person_id), Some(pcn))
+                    .detail(format!("batch {id}, pull {}: {}", b.pulls, e.concept_id)),
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(Some(b))
+    }
+
+    async fn coding_batch(&self, pcn: i64, id: i64) -> Result<Option<CodingBatch>> {
+        let mut conn = self.read.acquire().await.map_err(backend)?;
+        batch_by_id(&mut conn, pcn, id).await
+    }
+
+    async fn open_coding_batches(&self, pcn: i64) -> Result<Vec<CodingBatch>> {
+        let mut conn = self.read.acquire().await.map_err(backend)?;
+        let rows = sqlx::query(&format!(
+            "{BATCH_SELECT} WHERE b.pcn_id = $1 AND b.acknowledged_at IS NULL ORDER BY b.id"
+        ))
+        .bind(pcn)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(batch(&mut conn, r).await?);
+        }
+        Ok(out)
+    }
+
+    async fn acknowledge_coding_batch(
+        &self,
+        pcn: i64,
+        id: i64,
+        actor: &Actor,
+    ) -> Result<(CodingBatch, u32)> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let b = batch_by_id(&mut tx, pcn, id)
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        if b.acknowledged_at.is_some() {
+            return Ok((b, 0));
+        }
+        let now = storage::now();
+        let mut recorded = 0u32;
+        for e in b.entries.iter().filter(|e| !e.recorded) {
+            let done = sqlx::query(
+                "UPDATE coding_entries SET status = 'recorded', recorded_at = $1, recorded_by = $2
+                 WHERE id = $3 AND status = 'pending'",
+            )
+            .bind(now)
+            .bind(actor.user_id)
+            .bind(e.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if done.rows_affected() == 0 {
+                continue;
+            }
+            recorded += 1;
+            let ep = episode_in(&mut tx, pcn, e.episode_id).await?;
+            event(
+                &mut tx,
+                &ep,
+                now,
+                "coding",
+                &format!(
+                    "GP record code recorded at {}: {} ({})",
+                    b.practice_name, e.term, e.concept_id
+                ),
+                actor,
+            )
+            .await?;
+            append(
+                &mut tx,
+                &AuditEntry::new(
+                    actor,
+                    "coding.recorded",
+                    "person",
+                    Some(e.person_id),
+                    Some(pcn),
+                )
+                .detail(format!(
+                    "batch {id}, episode {}: {}",
+                    e.episode_id, e.concept_id
+                )),
+            )
+            .await?;
+        }
+        sqlx::query(
+            "UPDATE coding_batches SET acknowledged_at = $1, acknowledged_by = $2 WHERE id = $3",
+        )
+        .bind(now)
+        .bind(&actor.label)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let b = batch_by_id(&mut tx, pcn, id)
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        tx.commit().await.map_err(backend)?;
+        Ok((b, recorded))
+    }
+
+    async fn contact_person(&self, pcn: i64, contact_id: i64) -> Result<Option<i64>> {
+        let row: Option<(i64,)> = sqlx::query_as(
+            "SELECT e.person_id FROM contacts c JOIN episodes e ON e.id = c.episode_id WHERE c.id = $1 AND e.pcn_id = $2",
+        )
+        .bind(contact_id)
+        .bind(pcn)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(backend)?;
+        Ok(row.map(|(p,)| p))
+    }
+
+    async fn queue_message_back(
+        &self,
+        pcn: i64,
+        episode_id: i64,
+        actor: &Actor,
+    ) -> Result<OutboundMessage> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let ep = episode_in(&mut tx, pcn, episode_id).await?;
+        let m = queue_back(&mut tx, &ep, actor, true)
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(m)
+    }
+
+    async fn messages_for_episode(
+        &self,
+        pcn: i64,
+        episode_id: i64,
+    ) -> Result<Vec<OutboundMessage>> {
+        sqlx::query(
+            "SELECT * FROM outbound_messages WHERE pcn_id = $1 AND episode_id = $2 ORDER BY id",
+        )
+        .bind(pcn)
+        .bind(episode_id)
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(message)
+        .collect()
+    }
+
+    async fn due_messages(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<OutboundMessage>> {
+        sqlx::query(
+            "SELECT * FROM outbound_messages WHERE sent_at IS NULL AND next_attempt_at IS NOT NULL
+             AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(message)
+        .collect()
+    }
+
+    async fn message_sent(&self, id: i64, body: &str, at: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let row = sqlx::query(
+            "UPDATE outbound_messages SET sent_at = $1, body = $2, attempts = attempts + 1, next_attempt_at = NULL, last_error = NULL
+             WHERE id = $3 AND sent_at IS NULL RETURNING *",
+        )
+        .bind(at)
+        .bind(body)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?
+        .ok_or(StorageError::NotFound)?;
+        let m = message(&row)?;
+        append(
+            &mut tx,
+            &AuditEntry::new(
+                &Actor::system("outbox"),
+                "message_back.sent",
+                "person",
+                Some(m.person_id),
+                Some(m.pcn_id),
+            )
+            .detail(format!("episode {}: to {}", m.episode_id, m.to_address)),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn message_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE outbound_messages SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2
+             WHERE id = $3 AND sent_at IS NULL",
+        )
+        .bind(error)
+        .bind(retry_at)
+        .bind(id)
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+}

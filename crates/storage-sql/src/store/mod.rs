@@ -1,0 +1,38 @@
+//! Every store, written once in plain sqlx and SQL, and compiled twice: once as
+//! `crate::sqlite::store` and once as `crate::postgres::store` (each engine mounts this
+//! folder with `#[path]`; ADR 42).
+//!
+//! The code here reaches its engine only through `engine`, the `seam` module of the engine it
+//! is compiled into. A seam offers the same names on both engines, so a store that used
+//! anything engine-specific would fail to compile on the other one:
+//! - `Db`, `DbConn`, `DbRow`, `Store`: the sqlx database, connection and row types and the
+//!   engine's storage struct;
+//! - `backend`: sqlx errors into `StorageError`;
+//! - `hold_audit_chain` and `append_audit_alone`: how appends to the audit chain are
+//!   serialised (PostgreSQL: an advisory lock; SQLite: one writer and a group commit);
+//! - `SNAPSHOT_SQL`, `CASELOAD_OF_WORKER`: the two statements whose SQL differs;
+//! - `NAME`, `MIGRATOR` and `backup`: the engine's name, its migrations and its backup.
+//!
+//! Placeholders are `$1, $2 …`, which both engines accept. Never mix a hand-written `$n` with
+//! `QueryBuilder::push_bind` in one statement: on SQLite `push_bind` writes `?`, which SQLite
+//! numbers apart from `$n`, so values would bind to the wrong places (pinned by a test in
+//! `crate::tests`).
+
+use super::seam as engine;
+
+mod audit;
+mod contacts;
+mod database;
+mod directory;
+mod episodes;
+mod interop;
+mod journey;
+mod orgs;
+mod ownership;
+mod people;
+mod reports;
+mod rows;
+mod users;
+mod workforce;
+
+pub(super) use audit::append as append_audit;

@@ -1,0 +1,97 @@
+//! PCNs, practices and partner organisations.
+
+use super::engine::{backend, Store};
+use async_trait::async_trait;
+use storage::{OrgStore, PartnerOrg, Pcn, Practice, Result};
+
+#[async_trait]
+impl OrgStore for Store {
+    async fn create_pcn(&self, name: &str, ods_code: &str) -> Result<Pcn> {
+        let (id,): (i64,) =
+            sqlx::query_as("INSERT INTO pcns (name, ods_code) VALUES ($1, $2) RETURNING id")
+                .bind(name)
+                .bind(ods_code)
+                .fetch_one(&self.write)
+                .await
+                .map_err(backend)?;
+        Ok(Pcn {
+            id,
+            name: name.into(),
+            ods_code: ods_code.into(),
+        })
+    }
+
+    async fn list_pcns(&self) -> Result<Vec<Pcn>> {
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT id, name, ods_code FROM pcns ORDER BY name")
+                .fetch_all(&self.read)
+                .await
+                .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, ods_code)| Pcn { id, name, ods_code })
+            .collect())
+    }
+
+    async fn create_practice(&self, pcn: i64, name: &str, ods_code: &str) -> Result<Practice> {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO practices (pcn_id, name, ods_code) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(pcn)
+        .bind(name)
+        .bind(ods_code)
+        .fetch_one(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(Practice {
+            id,
+            pcn_id: pcn,
+            name: name.into(),
+            ods_code: ods_code.into(),
+        })
+    }
+
+    async fn list_practices(&self, pcn: i64) -> Result<Vec<Practice>> {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT id, name, ods_code FROM practices WHERE pcn_id = $1 ORDER BY name",
+        )
+        .bind(pcn)
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, ods_code)| Practice {
+                id,
+                pcn_id: pcn,
+                name,
+                ods_code,
+            })
+            .collect())
+    }
+
+    async fn create_partner_org(&self, name: &str) -> Result<PartnerOrg> {
+        let (id,): (i64,) =
+            sqlx::query_as("INSERT INTO partner_orgs (name) VALUES ($1) RETURNING id")
+                .bind(name)
+                .fetch_one(&self.write)
+                .await
+                .map_err(backend)?;
+        Ok(PartnerOrg {
+            id,
+            name: name.into(),
+        })
+    }
+
+    async fn list_partner_orgs(&self) -> Result<Vec<PartnerOrg>> {
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT id, name FROM partner_orgs ORDER BY name")
+                .fetch_all(&self.read)
+                .await
+                .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| PartnerOrg { id, name })
+            .collect())
+    }
+}

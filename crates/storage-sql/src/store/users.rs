@@ -1,0 +1,359 @@
+//! Accounts, sessions and API tokens.
+
+use super::engine::{backend, DbRow, Store};
+use super::{audit::append, rows};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::Code;
+use sqlx::Row;
+use storage::{
+    Actor, ApiToken, AuditEntry, NewUser, Result, Session, StorageError, User, UserStore,
+};
+
+fn token(r: &DbRow) -> Result<ApiToken> {
+    Ok(ApiToken {
+        id: r.try_get("id").map_err(backend)?,
+        user_id: r.try_get("user_id").map_err(backend)?,
+        name: r.try_get("name").map_err(backend)?,
+        created_at: r.try_get("created_at").map_err(backend)?,
+        last_used_at: r.try_get("last_used_at").map_err(backend)?,
+        revoked_at: r.try_get("revoked_at").map_err(backend)?,
+    })
+}
+
+#[async_trait]
+impl UserStore for Store {
+    async fn create_user(&self, u: NewUser, actor: &Actor) -> Result<User> {
+        let email = u.email.trim().to_lowercase();
+        let now = storage::now();
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let row = sqlx::query(
+            "INSERT INTO users (email, name, role, pcn_id, partner_org_id, password_hash, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+        )
+        .bind(&email)
+        .bind(&u.name)
+        .bind(u.role.code())
+        .bind(u.pcn_id)
+        .bind(u.partner_org_id)
+        .bind(&u.password_hash)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match backend(e) {
+            StorageError::Duplicate(_) => StorageError::Duplicate(format!("An account with the email {email} already exists")),
+            other => other,
+        })?;
+        let user = rows::user(&row)?;
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, "user.create", "user", Some(user.id), user.pcn_id)
+                .detail(format!("{} as {}", email, u.role.code())),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(user)
+    }
+
+    async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+        let r = sqlx::query("SELECT * FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(backend)?;
+        r.as_ref().map(rows::user).transpose()
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let r = sqlx::query("SELECT * FROM users WHERE email = $1")
+            .bind(email.trim().to_lowercase())
+            .fetch_optional(&self.read)
+            .await
+            .map_err(backend)?;
+        r.as_ref().map(rows::user).transpose()
+    }
+
+    async fn list_users(&self, pcn: Option<i64>) -> Result<Vec<User>> {
+        let rs = match pcn {
+            Some(p) => {
+                sqlx::query("SELECT * FROM users WHERE pcn_id = $1 ORDER BY name")
+                    .bind(p)
+                    .fetch_all(&self.read)
+                    .await
+            }
+            None => {
+                sqlx::query("SELECT * FROM users ORDER BY name")
+                    .fetch_all(&self.read)
+                    .await
+            }
+        }
+        .map_err(backend)?;
+        rs.iter().map(rows::user).collect()
+    }
+
+    async fn set_user_disabled(&self, id: i64, disabled: bool, actor: &Actor) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let r = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2 RETURNING pcn_id")
+            .bind(disabled)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .ok_or(StorageError::NotFound)?;
+        let pcn: Option<i64> = r.try_get("pcn_id").map_err(backend)?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            // Disabling revokes the account's API tokens for good: enabling it again
+            // does not bring them back.
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(storage::now())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
+        let action = if disabled {
+            "user.disable"
+        } else {
+            "user.enable"
+        };
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, action, "user", Some(id), pcn),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn set_password(&self, id: i64, password_hash: &str, actor: &Actor) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let r = sqlx::query("UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2 RETURNING pcn_id")
+            .bind(password_hash)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .ok_or(StorageError::NotFound)?;
+        let pcn: Option<i64> = r.try_get("pcn_id").map_err(backend)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        // A new password also ends API access made with the old one.
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(storage::now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, "user.password", "user", Some(id), pcn),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn record_login_failure(
+        &self,
+        id: i64,
+        max_failures: u32,
+        lock_until: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<u32> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let r = sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins, pcn_id")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .ok_or(StorageError::NotFound)?;
+        let count = r.try_get::<i64, _>("failed_logins").map_err(backend)? as u32;
+        let pcn: Option<i64> = r.try_get("pcn_id").map_err(backend)?;
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, "signin.failed", "user", Some(id), pcn)
+                .detail(format!("failure {count}")),
+        )
+        .await?;
+        if count >= max_failures {
+            sqlx::query("UPDATE users SET locked_until = $1, failed_logins = 0 WHERE id = $2")
+                .bind(lock_until)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            append(
+                &mut tx,
+                &AuditEntry::new(actor, "signin.locked", "user", Some(id), pcn)
+                    .detail(format!("locked until {lock_until}")),
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(count)
+    }
+
+    async fn record_login_success(&self, id: i64, actor: &Actor) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let r = sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 RETURNING pcn_id")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .ok_or(StorageError::NotFound)?;
+        let pcn: Option<i64> = r.try_get("pcn_id").map_err(backend)?;
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, "signin.success", "user", Some(id), pcn),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn create_session(&self, s: &Session) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&s.id_hash)
+            .bind(s.user_id)
+            .bind(&s.csrf_token)
+            .bind(s.created_at)
+            .bind(s.last_seen_at)
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn session_with_user(&self, id_hash: &str) -> Result<Option<(Session, User)>> {
+        let r = sqlx::query(
+            // Every session column is renamed so no users column can shadow one (the CSRF
+            // token above all): sqlx gives a repeated column name its last value.
+            "SELECT s.id_hash AS session_id_hash, s.user_id AS session_user_id,
+                s.csrf_token AS session_csrf_token, s.created_at AS session_created_at,
+                s.last_seen_at AS session_last_seen_at, u.*
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(backend)?;
+        r.map(|r| {
+            let session = Session {
+                id_hash: r.try_get("session_id_hash").map_err(backend)?,
+                user_id: r.try_get("session_user_id").map_err(backend)?,
+                csrf_token: r.try_get("session_csrf_token").map_err(backend)?,
+                created_at: r.try_get("session_created_at").map_err(backend)?,
+                last_seen_at: r.try_get("session_last_seen_at").map_err(backend)?,
+            };
+            Ok((session, rows::user(&r)?))
+        })
+        .transpose()
+    }
+
+    async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+            .bind(at)
+            .bind(id_hash)
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        actor: &Actor,
+    ) -> Result<ApiToken> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let r = sqlx::query("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING *")
+            .bind(user_id)
+            .bind(name)
+            .bind(token_hash)
+            .bind(storage::now())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let t = token(&r)?;
+        let (pcn,): (Option<i64>,) = sqlx::query_as("SELECT pcn_id FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, "token.create", "api_token", Some(t.id), pcn).detail(name),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(t)
+    }
+
+    async fn list_api_tokens(&self, user_id: i64) -> Result<Vec<ApiToken>> {
+        let rs = sqlx::query("SELECT * FROM api_tokens WHERE user_id = $1 ORDER BY id DESC")
+            .bind(user_id)
+            .fetch_all(&self.read)
+            .await
+            .map_err(backend)?;
+        rs.iter().map(token).collect()
+    }
+
+    async fn revoke_api_token(&self, user_id: i64, token_id: i64, actor: &Actor) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+            .bind(storage::now())
+            .bind(token_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        let (pcn,): (Option<i64>,) = sqlx::query_as("SELECT pcn_id FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, "token.revoke", "api_token", Some(token_id), pcn),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn api_token_by_hash(
+        &self,
+        token_hash: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<ApiToken>> {
+        let r = sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL RETURNING *")
+            .bind(at)
+            .bind(token_hash)
+            .fetch_optional(&self.write)
+            .await
+            .map_err(backend)?;
+        r.as_ref().map(token).transpose()
+    }
+}
