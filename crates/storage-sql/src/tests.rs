@@ -46,18 +46,23 @@ async fn sqlite_counts_dollar_n_and_bare_question_marks_apart() {
 #[test]
 fn the_stores_write_no_bare_question_mark_placeholders() {
     let stores = [
+        ("api_clients", include_str!("store/api_clients.rs")),
         ("audit", include_str!("store/audit.rs")),
+        ("care_homes", include_str!("store/care_homes.rs")),
         ("contacts", include_str!("store/contacts.rs")),
         ("database", include_str!("store/database.rs")),
         ("directory", include_str!("store/directory.rs")),
         ("episodes", include_str!("store/episodes.rs")),
         ("interop", include_str!("store/interop.rs")),
-        ("journey", include_str!("store/journey.rs")),
+        ("coding", include_str!("store/coding.rs")),
+        ("connections", include_str!("store/connections.rs")),
+        ("records", include_str!("store/records.rs")),
         ("orgs", include_str!("store/orgs.rs")),
         ("ownership", include_str!("store/ownership.rs")),
         ("people", include_str!("store/people.rs")),
         ("reports", include_str!("store/reports.rs")),
         ("rows", include_str!("store/rows.rs")),
+        ("supervision", include_str!("store/supervision.rs")),
         ("users", include_str!("store/users.rs")),
         ("workforce", include_str!("store/workforce.rs")),
     ];

@@ -109,8 +109,9 @@ impl OutboundMessage {
     }
 }
 
+/// Other systems' API clients and the tokens they sign in for.
 #[async_trait]
-pub trait InteropStore: Send + Sync {
+pub trait ApiClientStore: Send + Sync {
     async fn create_api_client(&self, c: &NewApiClient, actor: &Actor) -> Result<ApiClient>;
     /// Every client, newest first.
     async fn api_clients(&self) -> Result<Vec<ApiClient>>;
@@ -132,7 +133,11 @@ pub trait InteropStore: Send + Sync {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<ClientToken>>;
+}
 
+/// GP-record coding batches other systems pull, and the messages queued back to GP systems.
+#[async_trait]
+pub trait InteropStore: Send + Sync {
     /// The practice's open batch if it still has codes to record, otherwise a new batch of
     /// every code waiting for the practice (none when nothing waits). Each pull is audited
     /// against every person in the batch.

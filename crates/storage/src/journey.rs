@@ -172,8 +172,9 @@ pub struct StatusChange {
     pub at: Option<DateTime<Utc>>,
 }
 
+/// The SNOMED CT codes a link worker's transitions queue for the GP record.
 #[async_trait]
-pub trait JourneyStore: Send + Sync {
+pub trait CodingStore: Send + Sync {
     /// The code catalogue.
     async fn coding_catalogue(&self) -> Result<Vec<CodingConcept>>;
     /// Adds or changes a concept (admins).
@@ -189,7 +190,11 @@ pub trait JourneyStore: Send + Sync {
     async fn coding_for_person(&self, pcn: i64, person_id: i64) -> Result<Vec<CodingEntry>>;
     /// Marks a code as recorded in the GP record.
     async fn mark_coded(&self, pcn: i64, entry_id: i64, actor: &Actor) -> Result<CodingEntry>;
+}
 
+/// The documents a link worker records on an episode, and discharge.
+#[async_trait]
+pub trait RecordStore: Send + Sync {
     /// Adds a document to an open episode (health service use also to a closed one). A
     /// first assessment moves an accepted episode to assessed; a first plan moves an
     /// assessed episode to plan agreed.
@@ -245,7 +250,11 @@ pub trait JourneyStore: Send + Sync {
         at: DateTime<Utc>,
         actor: &Actor,
     ) -> Result<Episode>;
+}
 
+/// Signposts and closed-loop referrals to community services.
+#[async_trait]
+pub trait ConnectionStore: Send + Sync {
     /// Signposts or refers; a referral needs consent. The first connection moves a
     /// plan-agreed episode to active.
     async fn create_connection(

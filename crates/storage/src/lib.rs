@@ -25,11 +25,12 @@ pub use directory::{
     ImportCounts,
 };
 pub use interop::{
-    ApiClient, ClientToken, CodingBatch, InteropStore, NewApiClient, OutboundMessage,
+    ApiClient, ApiClientStore, ClientToken, CodingBatch, InteropStore, NewApiClient,
+    OutboundMessage,
 };
 pub use journey::{
-    CodingConcept, CodingEntry, Connection, ConnectionScope, EpisodeRecord, JourneyStore,
-    NewConnection, NewRecord, SharedDetails, StatusChange,
+    CodingConcept, CodingEntry, CodingStore, Connection, ConnectionScope, ConnectionStore,
+    EpisodeRecord, NewConnection, NewRecord, RecordStore, SharedDetails, StatusChange,
 };
 pub use ownership::{LinkSide, OwnershipStore, PartnerLink};
 pub use records::*;
@@ -38,8 +39,9 @@ pub use reports::{
     ReportFacts, ReportScope, ReportStore,
 };
 pub use workforce::{
-    ArrsCap, CareHomeTask, EmploymentRecord, NewCareHomeTask, NewSupervision, SupervisionCase,
-    SupervisionSession, TrainingRecord, TrainingRequirement, WorkforceStore,
+    ArrsCap, CareHomeStore, CareHomeTask, EmploymentRecord, NewCareHomeTask, NewSupervision,
+    SupervisionCase, SupervisionSession, SupervisionStore, TrainingRecord, TrainingRequirement,
+    WorkforceStore,
 };
 
 use async_trait::async_trait;
@@ -305,10 +307,15 @@ pub trait Storage:
     + ContactStore
     + AuditStore
     + DirectoryStore
-    + JourneyStore
+    + CodingStore
+    + RecordStore
+    + ConnectionStore
     + WorkforceStore
+    + SupervisionStore
+    + CareHomeStore
     + ReportStore
     + InteropStore
+    + ApiClientStore
     + OwnershipStore
     + Engine
 {
@@ -321,10 +328,15 @@ impl<
             + ContactStore
             + AuditStore
             + DirectoryStore
-            + JourneyStore
+            + CodingStore
+            + RecordStore
+            + ConnectionStore
             + WorkforceStore
+            + SupervisionStore
+            + CareHomeStore
             + ReportStore
             + InteropStore
+            + ApiClientStore
             + OwnershipStore
             + Engine,
     > Storage for T

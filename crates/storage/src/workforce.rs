@@ -106,6 +106,7 @@ pub struct NewCareHomeTask {
     pub details: String,
 }
 
+/// Practice list sizes, link workers' employments and the ARRS maximums.
 #[async_trait]
 pub trait WorkforceStore: Send + Sync {
     /// Each practice's registered list size, where the manager has entered it.
@@ -141,7 +142,11 @@ pub trait WorkforceStore: Send + Sync {
 
     async fn arrs_caps(&self) -> Result<Vec<ArrsCap>>;
     async fn save_arrs_cap(&self, cap: &ArrsCap, actor: &Actor) -> Result<()>;
+}
 
+/// GP supervision sessions and the training link workers complete.
+#[async_trait]
+pub trait SupervisionStore: Send + Sync {
     /// Sessions in the PCN, newest first; only one link worker's when given.
     async fn supervision_sessions(
         &self,
@@ -182,7 +187,11 @@ pub trait WorkforceStore: Send + Sync {
         evidence: &str,
         actor: &Actor,
     ) -> Result<TrainingRecord>;
+}
 
+/// Tasks care homes ask of the PCN's link workers.
+#[async_trait]
+pub trait CareHomeStore: Send + Sync {
     /// Care home tasks requested in `[from, to]`, newest first.
     async fn care_home_tasks(
         &self,

@@ -356,7 +356,7 @@ impl EpisodeStore for Store {
             summary.push_str(&format!(" ({})", r.label()));
         }
         event(&mut tx, &updated, at, "state", &summary, actor).await?;
-        super::journey::after_transition(&mut tx, &updated, at, actor).await?;
+        super::coding::after_transition(&mut tx, &updated, at, actor).await?;
         append(
             &mut tx,
             &AuditEntry::new(

@@ -20,18 +20,23 @@
 
 use super::seam as engine;
 
+mod api_clients;
 mod audit;
+mod care_homes;
+mod coding;
+mod connections;
 mod contacts;
 mod database;
 mod directory;
 mod episodes;
 mod interop;
-mod journey;
 mod orgs;
 mod ownership;
 mod people;
+mod records;
 mod reports;
 mod rows;
+mod supervision;
 mod users;
 mod workforce;
 

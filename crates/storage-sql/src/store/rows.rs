@@ -6,7 +6,8 @@ use domain::{Code, NhsNumber, PersonDetails, Postcode};
 use sqlx::Row;
 use storage::{AuditRecord, CaseloadRow, Episode, Person, Referral, Result, StorageError, User};
 
-fn code<T: Code>(s: &str) -> Result<T> {
+/// A stored code back into its value set; a code this build does not know is a backend error.
+pub(crate) fn code<T: Code>(s: &str) -> Result<T> {
     T::from_code(s).ok_or_else(|| StorageError::Backend(format!("unknown code in database: {s}")))
 }
 
