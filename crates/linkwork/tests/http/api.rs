@@ -27,15 +27,7 @@ async fn tokens_authenticate_the_api_until_revoked() {
 
     let token = api_token(&app, "lw").await;
     let (http, bearer) = api(&token);
-    let me: Value = http
-        .get(format!("{}/api/v1/me", app.base))
-        .header("authorization", &bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = api_json(&http, &bearer, &format!("{}/api/v1/me", app.base)).await;
     assert_eq!(me["email"], "lw@test.example");
     assert!(me.get("password_hash").is_none(), "never sent");
 
@@ -144,17 +136,13 @@ async fn the_api_refers_triages_and_lists_a_caseload_with_the_pages_rules() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let token = api_token(&app, "manager").await;
-    let (http, bearer) = api(&token);
-    let q: Value = http
-        .get(format!("{}/api/v1/episodes/unassigned", app.base))
-        .header("authorization", &bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (http, bearer) = api_as(&app, "manager").await;
+    let q: Value = api_json(
+        &http,
+        &bearer,
+        &format!("{}/api/v1/episodes/unassigned", app.base),
+    )
+    .await;
     assert_eq!(q["episodes"].as_array().unwrap().len(), 1);
     assert_eq!(q["episodes"][0]["urgency"], "urgent");
     let lw = app.users["lw"];
@@ -193,30 +181,21 @@ async fn the_api_refers_triages_and_lists_a_caseload_with_the_pages_rules() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 
-    let c: Value = http
-        .get(format!("{}/api/v1/caseloads/{lw}", app.base))
-        .header("authorization", &bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let c: Value = api_json(
+        &http,
+        &bearer,
+        &format!("{}/api/v1/caseloads/{lw}", app.base),
+    )
+    .await;
     assert_eq!(c["episodes"][0]["given_name"], "Ivy");
     assert_eq!(c["episodes"][0]["state"], "contacting");
     assert_eq!(c["taken_on_last_12_months"], 1);
-    let found: Value = http
-        .get(format!(
-            "{}/api/v1/people?nhs_number=654%20100%203238",
-            app.base
-        ))
-        .header("authorization", &bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let found: Value = api_json(
+        &http,
+        &bearer,
+        &format!("{}/api/v1/people?nhs_number=654%20100%203238", app.base),
+    )
+    .await;
     assert_eq!(found["people"].as_array().unwrap().len(), 1);
     let r = http
         .get(format!("{}/api/v1/people", app.base))
@@ -234,8 +213,7 @@ async fn the_api_refers_triages_and_lists_a_caseload_with_the_pages_rules() {
 #[tokio::test]
 async fn people_through_the_api_use_versions_and_duplicate_checks() {
     let app = spawn_app().await;
-    let token = api_token(&app, "lw").await;
-    let (http, bearer) = api(&token);
+    let (http, bearer) = api_as(&app, "lw").await;
     let url = format!("{}/api/v1/people", app.base);
     let person = json!({"given_name": "Mabel", "family_name": "Json", "date_of_birth": "1939-11-05", "postcode": "nope"});
     let r = http
@@ -299,15 +277,7 @@ async fn people_through_the_api_use_versions_and_duplicate_checks() {
         .as_str()
         .unwrap()
         .contains("changed by someone else"));
-    let got: Value = http
-        .get(&item)
-        .header("authorization", &bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got: Value = api_json(&http, &bearer, &item).await;
     assert_eq!(
         (got["version"].as_i64(), got["phone"].as_str()),
         (Some(2), Some("0113 496 0777"))

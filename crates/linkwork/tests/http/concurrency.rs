@@ -24,18 +24,8 @@ async fn post_plan(b: &mut Browser, ep: i64, fields: Vec<(String, String)>) -> P
 pub async fn two_editors(app: &TestApp) {
     let mut lw = signed_in(app, "lw").await;
     let mut lw2 = signed_in(app, "lw2").await;
-    let person = person_of(
-        &lw.post("/referrals", &referral_fields("Rosa", "Parallel", true))
-            .await
-            .location
-            .unwrap(),
-    );
-    let ep = app
-        .store
-        .episodes_for_person(app.pcn_a, person)
-        .await
-        .unwrap()[0]
-        .clone();
+    let person = refer(&mut lw, "Rosa", "Parallel").await;
+    let ep = first_episode(app, person).await;
 
     // The person's details: both open the edit form, the first saves, the second is told.
     let form_1 = lw.get(&format!("/people/{person}/edit")).await;

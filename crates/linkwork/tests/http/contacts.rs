@@ -5,24 +5,8 @@ use crate::helpers::*;
 use reqwest::StatusCode;
 
 async fn referred_episode(app: &TestApp, lw: &mut Browser) -> (i64, i64) {
-    let url = lw
-        .post("/referrals", &referral_fields("Connie", "Tact", true))
-        .await
-        .location
-        .unwrap();
-    let person: i64 = url
-        .trim_start_matches("/people/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let ep = app
-        .store
-        .episodes_for_person(app.pcn_a, person)
-        .await
-        .unwrap()[0]
-        .clone();
+    let person = refer(lw, "Connie", "Tact").await;
+    let ep = first_episode(app, person).await;
     (person, ep.id)
 }
 
@@ -150,8 +134,7 @@ pub async fn contacts_on_page_and_api(app: &TestApp) {
     assert_eq!(stale.status, StatusCode::CONFLICT);
 
     // The API: the same rules.
-    let token = api_token(app, "lw").await;
-    let (http, bearer) = api(&token);
+    let (http, bearer) = api_as(app, "lw").await;
     let ep = app
         .store
         .get_episode(app.pcn_a, ep_id)
@@ -177,15 +160,7 @@ pub async fn contacts_on_page_and_api(app: &TestApp) {
     assert_eq!(res.status(), StatusCode::CREATED);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["episode"]["state"], "contacting");
-    let list: serde_json::Value = http
-        .get(&url)
-        .header("authorization", &bearer)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: serde_json::Value = api_json(&http, &bearer, &url).await;
     assert_eq!(list["contacts"].as_array().unwrap().len(), 2);
     assert_eq!(list["contacts"][0]["contact_type"], "home_visit");
 }

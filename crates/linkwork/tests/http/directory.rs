@@ -510,8 +510,7 @@ pub async fn search_page_and_partner_isolation(app: &TestApp) {
         "partners do not search the PCN's directory"
     );
     // And through the API.
-    let token = api_token(app, "partner").await;
-    let (http, bearer) = api(&token);
+    let (http, bearer) = api_as(app, "partner").await;
     let url = |id: &str| format!("{}/api/v1/directory/services/{id}", app.base);
     let res = http
         .patch(url(&choir.id))

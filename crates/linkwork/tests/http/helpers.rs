@@ -1,6 +1,8 @@
 //! `spawn_app()`: the real Linkwork server on 127.0.0.1:0 over a fresh database with two
 //! PCNs and an account for every role; `Browser`: a client that keeps cookies and the
-//! session's CSRF token like a browser does.
+//! session's CSRF token like a browser does. Also the set-up steps tests share: signing in,
+//! referring or adding a person and reading their first episode, an API client for a role,
+//! and reading cookies and JSON answers.
 
 use domain::Role;
 use reqwest::header::{COOKIE, SET_COOKIE};
@@ -348,6 +350,63 @@ pub fn referral_fields<'a>(
     f
 }
 
+/// Refers a new person through the referral form (with consent) and returns their id, read
+/// from the redirect to their page.
+pub async fn refer(b: &mut Browser, given: &str, family: &str) -> i64 {
+    let page = b
+        .post("/referrals", &referral_fields(given, family, true))
+        .await;
+    person_of(&page.location.unwrap())
+}
+
+/// Adds a person through the form with these fields and returns their id, read from the
+/// redirect to their page.
+pub async fn add_person(b: &mut Browser, fields: &[(&str, &str)]) -> i64 {
+    person_of(&b.post("/people", fields).await.location.unwrap())
+}
+
+/// A person's first episode in PCN A, straight from storage.
+pub async fn first_episode(app: &TestApp, person: i64) -> storage::Episode {
+    app.store
+        .episodes_for_person(app.pcn_a, person)
+        .await
+        .unwrap()[0]
+        .clone()
+}
+
+/// An attended phone call at `at`, with nobody else present and no notes.
+pub fn phone_call(at: chrono::DateTime<chrono::Utc>, minutes: u16) -> domain::ContactDetails {
+    domain::ContactDetails {
+        contact_type: domain::ContactType::Telephone,
+        at,
+        duration_minutes: Some(minutes),
+        did_not_attend: false,
+        present: vec![],
+        notes: String::new(),
+    }
+}
+
+/// The `Set-Cookie` header a page sent for the cookie whose name starts as `prefix`.
+pub fn set_cookie(page: &Page, prefix: &str) -> Option<String> {
+    page.headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with(prefix))
+}
+
+/// GETs `url` with an API bearer header and reads the answer as JSON.
+pub async fn api_json(http: &reqwest::Client, bearer: &str, url: &str) -> serde_json::Value {
+    http.get(url)
+        .header("authorization", bearer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// An API client with a bearer token made through the settings page.
 pub async fn api_token(app: &TestApp, who: &str) -> String {
     let mut b = signed_in(app, who).await;
@@ -363,6 +422,11 @@ pub async fn api_token(app: &TestApp, who: &str) -> String {
     let token = page.body[i..].split('<').next().unwrap().to_string();
     assert!(token.starts_with("lw_") && token.len() == 67, "{token}");
     token
+}
+
+/// An API client and its bearer header for `who`, with a token made through the settings page.
+pub async fn api_as(app: &TestApp, who: &str) -> (reqwest::Client, String) {
+    api(&api_token(app, who).await)
 }
 
 pub fn api(token: &str) -> (reqwest::Client, String) {

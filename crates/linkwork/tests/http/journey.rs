@@ -149,16 +149,8 @@ async fn referral_triage_and_caseload() {
 async fn the_audit_log_shows_reads_and_verifies() {
     let app = spawn_app().await;
     let mut lw = signed_in(&app, "lw").await;
-    let url = lw
-        .post("/people", &person_fields("Audrey", "Trail"))
+    let id = add_person(&mut lw, &person_fields("Audrey", "Trail"))
         .await
-        .location
-        .unwrap();
-    let id = url
-        .trim_start_matches("/people/")
-        .split('?')
-        .next()
-        .unwrap()
         .to_string();
     lw.get(&format!("/people/{id}")).await;
     let mut manager = signed_in(&app, "manager").await;
@@ -184,14 +176,7 @@ async fn a_referral_joins_an_existing_record_only_when_nhs_number_birth_date_and
     let mut lw = signed_in(&app, "lw").await;
     let mut known = person_fields("Hilda", "Known");
     known.push(("nhs_number", "9434765919"));
-    let url = lw.post("/people", &known).await.location.unwrap();
-    let hilda: i64 = url
-        .trim_start_matches("/people/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let hilda = add_person(&mut lw, &known).await;
 
     let mut referrer = signed_in(&app, "referrer").await;
     // Same NHS number, another name: a referrer must not learn who holds the number.

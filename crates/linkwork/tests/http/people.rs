@@ -115,16 +115,8 @@ async fn a_stale_edit_is_refused_with_a_clear_message_and_the_typing_kept() {
     let app = spawn_app().await;
     let mut first = signed_in(&app, "lw").await;
     let mut second = signed_in(&app, "manager").await;
-    let url = first
-        .post("/people", &person_fields("Vera", "Version"))
+    let id = add_person(&mut first, &person_fields("Vera", "Version"))
         .await
-        .location
-        .unwrap();
-    let id = url
-        .trim_start_matches("/people/")
-        .split('?')
-        .next()
-        .unwrap()
         .to_string();
     let path = format!("/people/{id}");
     // Both open the edit form at version 1.

@@ -23,19 +23,8 @@ async fn referral_to_caseload_and_stale_edit_on_postgres() {
     }
     let app = spawn_app_on(Engine::Postgres).await;
     let mut lw = signed_in(&app, "lw").await;
-    let url = lw
-        .post("/referrals", &referral_fields("Pearl", "Engine", true))
-        .await
-        .location
-        .unwrap();
-    let id: i64 = url
-        .trim_start_matches("/people/")
-        .split('?')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
-    let ep = app.store.episodes_for_person(app.pcn_a, id).await.unwrap()[0].clone();
+    let id = refer(&mut lw, "Pearl", "Engine").await;
+    let ep = first_episode(&app, id).await;
     let me = app.users["lw"].to_string();
     let v = ep.version.to_string();
     assert_eq!(

@@ -7,23 +7,9 @@ use storage::AuditFilter;
 
 pub async fn other_pcn_is_invisible(app: &TestApp) {
     let mut a = signed_in(app, "lw").await;
-    let url = a
-        .post("/referrals", &referral_fields("Agnes", "Private", true))
-        .await
-        .location
-        .unwrap();
-    let id = url
-        .trim_start_matches("/people/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_string();
-    let ep = app
-        .store
-        .episodes_for_person(app.pcn_a, id.parse().unwrap())
-        .await
-        .unwrap()[0]
-        .clone();
+    let person = refer(&mut a, "Agnes", "Private").await;
+    let id = person.to_string();
+    let ep = first_episode(app, person).await;
 
     let mut b = signed_in(app, "lw_b").await;
     for path in [
@@ -75,8 +61,7 @@ pub async fn other_pcn_is_invisible(app: &TestApp) {
         StatusCode::NOT_FOUND
     );
 
-    let token = api_token(app, "lw_b").await;
-    let (http, bearer) = api(&token);
+    let (http, bearer) = api_as(app, "lw_b").await;
     let r = http
         .get(format!("{}/api/v1/people/{id}", app.base))
         .header("authorization", &bearer)

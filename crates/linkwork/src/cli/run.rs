@@ -1,0 +1,255 @@
+//! Carrying out a parsed command: serving, the demo, set-up commands, audit, directory
+//! import and export, benchmarks, backup and restore.
+
+use super::users::user;
+use super::{
+    find_pcn, AuditCommand, BenchCommand, Command, ConfigCommand, ExportCommand, ImportCommand,
+};
+use crate::config::{self, Config};
+use crate::demo;
+use anyhow::{anyhow, bail, Context, Result};
+use domain::Code;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use storage::AuditVerification;
+
+async fn listener(cfg: &Config) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.listen))
+}
+
+pub(super) async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
+    match command {
+        Command::Config {
+            command: ConfigCommand::Example,
+        } => {
+            print!("{}", config::EXAMPLE);
+        }
+        Command::Serve => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            let l = listener(&cfg).await?;
+            tracing::info!(config = ?cfg, engine = store.engine_name(), "Linkwork listening on http://{}", l.local_addr()?);
+            crate::serve(l, store, &cfg.data_dir.join("search-index"), cfg.web()).await?;
+        }
+        Command::Demo {
+            people,
+            keep,
+            no_serve,
+        } => {
+            let path = cfg.data_dir.join("demo.db");
+            std::fs::create_dir_all(&cfg.data_dir)
+                .with_context(|| format!("cannot create {}", cfg.data_dir.display()))?;
+            let fresh = !keep || !path.exists();
+            let index = cfg.data_dir.join("demo-search-index");
+            if fresh && index.exists() {
+                std::fs::remove_dir_all(&index)
+                    .with_context(|| format!("cannot remove {}", index.display()))?;
+            }
+            if fresh {
+                for suffix in ["", "-wal", "-shm"] {
+                    let p = PathBuf::from(format!("{}{suffix}", path.display()));
+                    if p.exists() {
+                        std::fs::remove_file(&p).with_context(|| {
+                            format!("cannot remove the old demo database {}", p.display())
+                        })?;
+                    }
+                }
+            }
+            let store = crate::open_storage(&config::sqlite_url(&path), 1).await?;
+            if fresh {
+                println!("Creating the demo database at {} …", path.display());
+                let started = std::time::Instant::now();
+                demo::seed(&store, people, true).await?;
+                println!(
+                    "Created {people} synthetic people in {:.1} s.",
+                    started.elapsed().as_secs_f64()
+                );
+            }
+            if no_serve {
+                return Ok(ExitCode::SUCCESS);
+            }
+            let l = listener(&cfg).await?;
+            println!("\nLinkwork demo is running at http://{}/", l.local_addr()?);
+            println!("Sign in with one of these synthetic accounts (role, email, password):");
+            for (role, email, password, _) in demo::LOGINS {
+                println!("  {}, {}, {}", role.label(), email, password);
+            }
+            println!("FHIR API clients (client id, secret; see docs/interoperability.md):");
+            for (_, id, secret, name, _) in demo::API_CLIENTS {
+                println!("  {name}: {id}, {secret}");
+            }
+            println!("Press Ctrl-C to stop. Running `linkwork demo` again starts from a fresh demo database.\n");
+            crate::serve(l, store, &index, cfg.web()).await?;
+        }
+        Command::Migrate => {
+            let url = cfg.database_url();
+            let store = crate::open_storage(&url, cfg.pg_max_connections).await?;
+            println!(
+                "Database {} ({}) is up to date.",
+                config::redact_url(&url),
+                store.engine_name()
+            );
+        }
+        Command::PcnAdd { name, ods } => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            let p = store.create_pcn(&name, &ods.to_uppercase()).await?;
+            println!("Added PCN {} ({}), id {}", p.name, p.ods_code, p.id);
+        }
+        Command::PracticeAdd { pcn, name, ods } => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            let pcn_id = find_pcn(&*store, Some(&pcn)).await?;
+            let p = store
+                .create_practice(pcn_id, &name, &ods.to_uppercase())
+                .await?;
+            println!("Added practice {} ({}), id {}", p.name, p.ods_code, p.id);
+        }
+        Command::PartnerOrgAdd { name } => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            let o = store.create_partner_org(&name).await?;
+            println!("Added partner organisation {}, id {}", o.name, o.id);
+        }
+        Command::User { command } => return user(command, &cfg).await,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            match store.verify_audit().await? {
+                AuditVerification::Intact { records } => {
+                    println!("Audit log intact: {records} records, hash chain verified.")
+                }
+                AuditVerification::Broken { at_seq, reason } => {
+                    println!("Audit log BROKEN at record {at_seq}: {reason}");
+                    return Ok(ExitCode::FAILURE);
+                }
+            }
+        }
+        Command::Import { command } => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            match command {
+                ImportCommand::Oruk { source } => {
+                    crate::directory_cli::import_oruk(store, &source).await?
+                }
+                ImportCommand::Csv { file } => {
+                    crate::directory_cli::import_csv(store, &file).await?
+                }
+                ImportCommand::Postcodes { file } => {
+                    crate::directory_cli::import_postcodes(store, &file).await?
+                }
+            }
+        }
+        Command::Export {
+            command: ExportCommand::Oruk { out },
+        } => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            crate::directory_cli::export_oruk(store, out.as_deref()).await?;
+        }
+        Command::BenchData {
+            scale,
+            db,
+            pcns,
+            people,
+            services,
+        } => {
+            crate::bench_data::run(
+                crate::bench_data::DataPlan {
+                    scale,
+                    url: db,
+                    pcns,
+                    people,
+                    services,
+                },
+                cfg.pg_max_connections,
+            )
+            .await?;
+        }
+        Command::Bench {
+            command: BenchCommand::Search { services, queries },
+        } => {
+            crate::directory_cli::bench_search(services, queries.max(1)).await?;
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Load {
+                    url,
+                    users,
+                    duration,
+                    pid,
+                    logins,
+                    pcns,
+                    db,
+                },
+        } => {
+            let logins = if logins.is_empty() {
+                (0..pcns.max(1))
+                    .flat_map(|k| {
+                        crate::demo::LOGINS
+                            .iter()
+                            .filter(|(role, ..)| *role == domain::Role::LinkWorker)
+                            .map(move |(_, email, password, _)| {
+                                (crate::bench_data::pcn_email(email, k), password.to_string())
+                            })
+                    })
+                    .collect()
+            } else {
+                logins
+                    .iter()
+                    .map(|l| {
+                        l.split_once(':')
+                            .map(|(e, p)| (e.to_string(), p.to_string()))
+                            .ok_or_else(|| anyhow!("--login takes email:password, not {l}"))
+                    })
+                    .collect::<Result<Vec<_>>>()?
+            };
+            if users == 0 || duration == 0 {
+                bail!("--users and --duration must be at least 1");
+            }
+            crate::bench_load::run(crate::bench_load::LoadPlan {
+                url,
+                users,
+                duration: std::time::Duration::from_secs(duration),
+                pid,
+                logins,
+                db,
+                pcns,
+            })
+            .await?;
+        }
+        Command::Bench {
+            command: BenchCommand::Reports { url, pcns },
+        } => {
+            let (_, email, password, _) = crate::demo::LOGINS
+                .iter()
+                .find(|(role, ..)| *role == domain::Role::Manager)
+                .context("the demo has a manager")?;
+            let logins: Vec<(String, String)> = (0..pcns.max(1))
+                .map(|k| (crate::bench_data::pcn_email(email, k), password.to_string()))
+                .collect();
+            crate::bench_load::reports(&url, &logins).await?;
+        }
+        Command::Backup { path } => {
+            // Opening a SQLite URL creates the file: backing up a data directory with no
+            // database would otherwise write an empty backup without a word.
+            let url = cfg.database_url();
+            if let Some(file) = url.strip_prefix("sqlite://") {
+                let file = file.split('?').next().unwrap_or(file);
+                if !std::path::Path::new(file).exists() {
+                    bail!("there is no Linkwork database at {file}: check --data-dir or --database-url");
+                }
+            }
+            let store = crate::open_storage(&url, cfg.pg_max_connections).await?;
+            let path = path.unwrap_or_else(|| {
+                cfg.data_dir.join("backups").join(format!(
+                    "linkwork-{}.lwbackup",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+                ))
+            });
+            crate::backup_cli::backup(store.as_ref(), &path).await?;
+        }
+        Command::Restore { path } => {
+            let store = crate::open_storage(&cfg.database_url(), cfg.pg_max_connections).await?;
+            crate::backup_cli::restore(store.as_ref(), &path).await?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,524 @@
+//! What the FHIR scenario checks once the journey is made: reads as the GP system, the
+//! partner's Task, scopes and tenancy on every route, coding, the message back and the
+//! directory resources.
+
+use super::{inbound, Journey, Scene, LW, NHS};
+use crate::helpers::*;
+use chrono::Utc;
+use domain::Scope;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use web::routes::{Access, Method, Target};
+
+/// Reads as the PCN's GP system: every resource the journey made, searches and paging.
+pub(super) async fn reads_as_gp(s: &mut Scene, j: &mut Journey) {
+    let f = &mut s.f;
+    let gp = s.gp.clone();
+    let person = j.person;
+    let referral_id = &j.referral_id;
+    let ep = &j.ep;
+    let contact = &j.contact;
+    let plan_id = j.plan_id;
+    let measure_id = j.measure_id;
+    let task = &j.task;
+    // Reads as the PCN's GP system.
+    for path in [
+        format!("Patient/{person}"),
+        format!("ServiceRequest/{referral_id}"),
+        format!("ServiceRequest/{task}"),
+        format!("Task/{task}"),
+        format!("CarePlan/{plan_id}"),
+        format!("Goal/{plan_id}-1"),
+        format!("Observation/{measure_id}"),
+        format!("Encounter/{}", contact.id),
+        format!("Composition/episode-{}", ep.id),
+        format!("Composition/episode-{}/$document", ep.id),
+    ] {
+        let (s, b) = f.get(&gp, &path).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {b}");
+    }
+    let (_, p) = f
+        .get(&gp, &format!("Patient?identifier={NHS}|9434765919"))
+        .await;
+    assert_eq!(p["total"], 1, "{p}");
+    assert_eq!(
+        p["entry"][0]["resource"]["identifier"][0]["value"],
+        "9434765919"
+    );
+    let (_, p) = f.get(&gp, "Patient?name=Fern&birthdate=1955-03-14").await;
+    assert_eq!(p["total"], 1, "{p}");
+    let (s, _) = f.get(&gp, "Patient?name=Fern").await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "name alone is too wide a search"
+    );
+    let (s, b) = f.get(&gp, "Patient?identifier=123").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{b}");
+    let (s, b) = f.get(&gp, "Patient?nhs=9434765919").await;
+    assert_eq!(
+        s,
+        StatusCode::BAD_REQUEST,
+        "unknown parameters are refused: {b}"
+    );
+    let (_, obs) = f
+        .get(
+            &gp,
+            &format!("Observation?patient=Patient/{person}&_count=1"),
+        )
+        .await;
+    assert_eq!(obs["total"], 2);
+    assert_eq!(obs["entry"].as_array().unwrap().len(), 1);
+    assert!(
+        obs["link"][1]["url"]
+            .as_str()
+            .unwrap()
+            .contains("_offset=1"),
+        "{obs}"
+    );
+    let (_, o) = f.get(&gp, &format!("Observation/{measure_id}")).await;
+    assert_eq!(
+        o["valueQuantity"]["value"], 19.25,
+        "SWEMWBS: 7 items × 3 = raw 21 = metric 19.25"
+    );
+    for path in ["CarePlan", "Goal", "Encounter", "ServiceRequest", "Task"] {
+        let (s, b) = f.get(&gp, &format!("{path}?patient={person}")).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {b}");
+        assert!(b["total"].as_u64().unwrap() >= 1, "{path}: {b}");
+    }
+}
+
+/// The partner's system answers its Task; the rules are the partner pages' rules.
+pub(super) async fn partner_answers_its_task(s: &mut Scene, j: &mut Journey) {
+    let app = &s.app;
+    let f = &mut s.f;
+    let green_gym = s.green_gym;
+    let gp = s.gp.clone();
+    let gym = s.gym.clone();
+    let walk = s.walk.clone();
+    let person = j.person;
+    let task = &j.task;
+    let lw = &mut j.lw;
+    // The partner's system answers its Task; the rules are the partner pages' rules.
+    let (s, t) = f
+        .get(
+            &gym,
+            &format!("Task?owner=Organization/partner-{green_gym}&status=requested"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(t["total"], 1, "{t}");
+    assert_eq!(t["entry"][0]["resource"]["for"]["display"], "Fern Inbound");
+    assert!(
+        t["entry"][0]["resource"]["for"].get("reference").is_none(),
+        "partners get no patient id"
+    );
+    let (s, _) = f.get(&gym, &format!("Patient/{person}")).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let update = |status: &str, reason: Option<&str>| task_update(task, status, reason);
+    let (s, b) = f
+        .put(&gym, &format!("Task/{task}"), &update("completed", None))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "requested → completed is illegal: {b}"
+    );
+    assert!(b.to_string().contains("cannot move a referral"), "{b}");
+    let (s, _) = f
+        .put(&walk, &format!("Task/{task}"), &update("accepted", None))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "another organisation's Task");
+    let (s, _) = f.get(&walk, &format!("Task/{task}")).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, w) = f.get(&walk, "Task").await;
+    assert_eq!(w["total"], 0);
+    let (s, _) = f
+        .put(&gp, &format!("Task/{task}"), &update("accepted", None))
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "a GP system cannot answer for a partner"
+    );
+    let stale = f
+        .http
+        .put(format!("{}/fhir/Task/{task}", app.base))
+        .bearer_auth(&gym)
+        .header("content-type", "application/fhir+json")
+        .header("if-match", "W/\"99\"")
+        .body(update("accepted", None).to_string());
+    let (s, _) = f.send(stale).await;
+    assert_eq!(s, StatusCode::PRECONDITION_FAILED);
+    let (s, b) = f
+        .put(&gym, &format!("Task/{task}"), &update("accepted", None))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, b) = f
+        .put(&gym, &format!("Task/{task}"), &update("completed", None))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["status"], "completed");
+    let seen = lw.get(&format!("/people/{person}")).await;
+    assert!(
+        seen.body.contains("Completed (attended)"),
+        "the link worker sees the partner's answer"
+    );
+    let (_, t) = f.get(&gym, &format!("Task/{task}")).await;
+    assert_eq!(t["status"], "completed");
+}
+
+/// Scopes and tenancy on every FHIR route, the expectations taken from the route table.
+pub(super) async fn scopes_and_tenancy(s: &mut Scene, j: &mut Journey, engine: Engine) {
+    let app = &s.app;
+    let f = &mut s.f;
+    let narrow = s.narrow.clone();
+    let hub_b = s.hub_b.clone();
+    let gp_read_only = s.gp_read_only.clone();
+    let person = j.person;
+    let referral_id = &j.referral_id;
+    let ep = &j.ep;
+    let contact = &j.contact;
+    let plan_id = j.plan_id;
+    let measure_id = j.measure_id;
+    let task = &j.task;
+    let update = |status: &str, reason: Option<&str>| task_update(task, status, reason);
+    // Scopes and tenancy on every FHIR route.
+    let concrete = |p: &str| {
+        p.replace(
+            "{id}",
+            &match p {
+                p if p.starts_with("/Patient") => person.to_string(),
+                p if p.starts_with("/ServiceRequest") => referral_id.clone(),
+                p if p.starts_with("/Task") => task.clone(),
+                p if p.starts_with("/CarePlan") | p.starts_with("/Observation") => {
+                    (if p.starts_with("/CarePlan") {
+                        plan_id
+                    } else {
+                        measure_id
+                    })
+                    .to_string()
+                }
+                p if p.starts_with("/Goal") => format!("{plan_id}-1"),
+                p if p.starts_with("/Encounter") => contact.id.to_string(),
+                p if p.starts_with("/Composition") => format!("episode-{}", ep.id),
+                p if p.starts_with("/Bundle") => "coding-1".into(),
+                _ => "x".into(),
+            },
+        )
+    };
+    let query = |p: &str| match p {
+        "/Patient" => format!("?identifier={NHS}|9434765919"),
+        "/CarePlan" | "/Goal" | "/Observation" | "/Encounter" | "/ServiceRequest" => {
+            format!("?patient={person}")
+        }
+        _ => String::new(),
+    };
+    // The expectations come from the route table's rules (web::routes).
+    let fhir_routes: Vec<_> = web::routes::table()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/fhir/"))
+        .collect();
+    assert!(fhir_routes.len() >= 27, "{}", fhir_routes.len());
+    let mut checked = 0;
+    for r in &fhir_routes {
+        let route = r.path.trim_start_matches("/fhir");
+        let method = r.method.as_str();
+        let url = format!("{}/fhir{}{}", app.base, concrete(route), query(route));
+        let call = |token: Option<&str>| {
+            let mut req = match r.method {
+                Method::Get => f.http.get(&url),
+                Method::Post => f.http.post(&url),
+                Method::Put => f.http.put(&url),
+                Method::Patch => f.http.patch(&url),
+            };
+            req = req.header("content-type", "application/fhir+json");
+            if route == "/Task/{id}" && r.method == Method::Put {
+                req = req.body(update("cancelled", Some("other")).to_string());
+            } else if r.method == Method::Post && route == "/ServiceRequest" {
+                req = req.body(inbound("6541003238", "Y00001", true).to_string());
+            }
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            req
+        };
+        let anonymous = call(None).send().await.unwrap().status();
+        let narrow_s = call(Some(&narrow)).send().await.unwrap().status();
+        let other = call(Some(&hub_b)).send().await.unwrap();
+        let other_pcn = other.status();
+        let other_body: Value = other.json().await.unwrap_or(Value::Null);
+        let read_only = call(Some(&gp_read_only)).send().await.unwrap().status();
+        checked += 4;
+        let scope = match r.rule.access {
+            Access::Public => {
+                assert_eq!(anonymous, StatusCode::OK, "{method} {route}");
+                continue;
+            }
+            Access::Client(scope) => scope,
+            other => panic!("{method} {route}: a FHIR route with rule {other:?}"),
+        };
+        assert_eq!(
+            anonymous,
+            StatusCode::UNAUTHORIZED,
+            "{method} {route} without a token"
+        );
+        // `narrow` holds only directory.read; `gp_read_only` only record.read.
+        let narrow_expected = scope == Scope::DirectoryRead;
+        assert_eq!(
+            narrow_s != StatusCode::FORBIDDEN,
+            narrow_expected,
+            "{method} {route} ({scope:?}) with only directory.read: {narrow_s}"
+        );
+        assert_eq!(
+            read_only != StatusCode::FORBIDDEN,
+            scope == Scope::RecordRead,
+            "{method} {route} ({scope:?}) with only record.read: {read_only}"
+        );
+        // Another PCN's hub holds record.read, task.read and referral.write for its own PCN.
+        if r.method == Method::Get && matches!(scope, Scope::RecordRead | Scope::TaskRead) {
+            if r.rule.target == Target::None {
+                assert!(
+                    other_pcn == StatusCode::NOT_FOUND
+                        || (other_pcn == StatusCode::OK && other_body["total"] == 0),
+                    "{method} {route}: another PCN's hub finds nothing: {other_pcn} {other_body}"
+                );
+            } else {
+                assert_eq!(
+                    other_pcn,
+                    StatusCode::NOT_FOUND,
+                    "{method} {route}: another PCN's hub sees nothing"
+                );
+            }
+        }
+    }
+    storage_tests::figure(&format!(
+        "FHIR authorisation checks ({engine:?}): {} routes × 4 callers = {checked} checks",
+        fhir_routes.len()
+    ));
+}
+
+/// Coding: pulled twice is the same batch; acknowledged once; nothing sent twice.
+pub(super) async fn coding_is_delivered_once(s: &mut Scene, j: &mut Journey) {
+    let app = &s.app;
+    let f = &mut s.f;
+    let gp = s.gp.clone();
+    let narrow = s.narrow.clone();
+    let person = j.person;
+    // Coding: pulled twice is the same batch; acknowledged once; nothing sent twice.
+    let (s, b1) = f.get(&gp, "$coding-batch").await;
+    assert_eq!(s, StatusCode::OK, "{b1}");
+    assert_eq!(b1["type"], "message");
+    let codes = b1["entry"].as_array().unwrap().len() - 1;
+    assert_eq!(codes, 1, "one accepted episode, one code: {b1}");
+    let (_, b2) = f.get(&gp, "$coding-batch").await;
+    assert_eq!(
+        b1["id"], b2["id"],
+        "a lost response is pulled again, unchanged"
+    );
+    assert_eq!(b1["entry"], b2["entry"]);
+    let batch = b1["id"].as_str().unwrap().to_string();
+    let csv = f
+        .http
+        .get(format!("{}/fhir/Bundle/{batch}?_format=csv", app.base))
+        .bearer_auth(&gp)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains("871731000000106") && csv.contains("9434765919"),
+        "{csv}"
+    );
+    let (s, _) = f
+        .post(&narrow, &format!("Bundle/{batch}/$acknowledge"), &json!({}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, ack) = f
+        .post(&gp, &format!("Bundle/{batch}/$acknowledge"), &json!({}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ack.to_string().contains("1 code(s)"), "{ack}");
+    let (_, again) = f
+        .post(&gp, &format!("Bundle/{batch}/$acknowledge"), &json!({}))
+        .await;
+    assert!(
+        again.to_string().contains("already acknowledged"),
+        "{again}"
+    );
+    let entries = app
+        .store
+        .coding_entries(app.pcn_a, Some(app.practice_a), false)
+        .await
+        .unwrap();
+    assert_eq!(entries.iter().filter(|e| e.recorded).count(), 1);
+    let timeline = app.store.timeline(app.pcn_a, person).await.unwrap();
+    assert_eq!(
+        timeline
+            .iter()
+            .filter(|e| e.kind == "coding" && e.summary.contains("recorded"))
+            .count(),
+        1,
+        "recorded once: {timeline:?}"
+    );
+    let (_, empty) = f.get(&gp, "$coding-batch").await;
+    assert_eq!(
+        empty["entry"].as_array().unwrap().len(),
+        1,
+        "only the header: nothing left"
+    );
+}
+
+/// The message back: a document, a page, and an email queued at discharge.
+pub(super) async fn message_back(s: &mut Scene, j: &mut Journey) {
+    let app = &s.app;
+    let a = s.a.clone();
+    let f = &mut s.f;
+    let gp = s.gp.clone();
+    let ep = &j.ep;
+    let lw = &mut j.lw;
+    // The message back: a document, a page, and an email queued at discharge.
+    let (_, doc) = f
+        .get(&gp, &format!("Composition/episode-{}/$document", ep.id))
+        .await;
+    assert_eq!(doc["type"], "document");
+    assert_eq!(doc["entry"][0]["resource"]["resourceType"], "Composition");
+    let text = doc.to_string();
+    assert!(
+        text.contains("What matters to the person")
+            && text.contains("Allotment mornings")
+            && text.contains("SWEMWBS"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Getting out of the house &amp; meeting people"),
+        "narrative is escaped XHTML"
+    );
+    let page = lw.get(&format!("/episodes/{}/message-back", ep.id)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Support offered and outcome")
+            && page.body.contains("completed (attended)"),
+        "{}",
+        page.body
+    );
+    let ep = app
+        .store
+        .get_episode(app.pcn_a, ep.id)
+        .await
+        .unwrap()
+        .unwrap();
+    app.store
+        .discharge(
+            app.pcn_a,
+            ep.id,
+            ep.version,
+            domain::DischargeReason::GoalsMet,
+            &serde_json::to_string(&domain::DischargeSummary {
+                reason: domain::DischargeReason::GoalsMet,
+                summary: "Goes to the garden weekly".into(),
+            })
+            .unwrap(),
+            Utc::now(),
+            &a,
+        )
+        .await
+        .unwrap();
+    let queued = app
+        .store
+        .messages_for_episode(app.pcn_a, ep.id)
+        .await
+        .unwrap();
+    assert_eq!(queued.len(), 1, "queued with the discharge");
+    assert_eq!(queued[0].to_address, "rowan.test@nhs.example");
+    // With no mail server set up it stays queued to retry, never dropped.
+    web::message_back::send_due(&app.state).await.unwrap();
+    let queued = app
+        .store
+        .messages_for_episode(app.pcn_a, ep.id)
+        .await
+        .unwrap();
+    assert!(
+        queued[0].sent_at.is_none() && queued[0].next_attempt_at.is_some(),
+        "{queued:?}"
+    );
+    let (_, comp) = f.get(&gp, &format!("Composition/episode-{}", ep.id)).await;
+    assert_eq!(comp["status"], "final");
+}
+
+/// Directory resources, for the validator too.
+pub(super) async fn directory_resources(s: &mut Scene) {
+    let app = &s.app;
+    let a = s.a.clone();
+    let f = &mut s.f;
+    let green_gym = s.green_gym;
+    let gp = s.gp.clone();
+    let gym = s.gym.clone();
+    // Directory resources, for the validator too.
+    let org = directory::oruk::Organization {
+        id: directory::new_id(),
+        name: "Green Gym Trust".into(),
+        description: "Volunteering outdoors".into(),
+        ..Default::default()
+    };
+    let mut e = directory::Entry::new("Allotment mornings");
+    e.service.organization_id = Some(org.id.clone());
+    e.service.organization = Some(org.clone());
+    let loc = directory::oruk::Location {
+        id: directory::new_id(),
+        location_type: "physical".into(),
+        name: Some("Hill allotments".into()),
+        latitude: Some(53.8),
+        longitude: Some(-1.55),
+        addresses: vec![directory::oruk::Address {
+            id: directory::new_id(),
+            address_1: "Hill Lane".into(),
+            city: "Leeds".into(),
+            state_province: "West Yorkshire".into(),
+            postal_code: "LS6 2AA".into(),
+            country: "GB".into(),
+            address_type: "physical".into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    e.service.service_at_locations = vec![directory::oruk::ServiceAtLocation {
+        id: directory::new_id(),
+        location_id: Some(loc.id.clone()),
+        location: Some(loc.clone()),
+        ..Default::default()
+    }];
+    let saved = app.state.directory.save(&e, &a).await.unwrap();
+    app.state.directory.refresh().await.unwrap();
+    let (s, hs) = f.get(&gym, "HealthcareService?name=allotment").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(hs["total"], 1, "{hs}");
+    assert_eq!(
+        f.get(&gym, &format!("HealthcareService/{}", saved.service.id))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        f.get(&gym, &format!("Organization/{}", org.id)).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        f.get(&gym, &format!("Location/{}", loc.id)).await.0,
+        StatusCode::OK
+    );
+    f.get(&gym, &format!("Organization/partner-{green_gym}"))
+        .await;
+    f.get(&gp, &format!("Organization/pcn-{}", app.pcn_a)).await;
+}
+
+/// The Task update a partner's system sends: a new status, and a reason when it gives one.
+fn task_update(task: &str, status: &str, reason: Option<&str>) -> Value {
+    let mut t = json!({"resourceType": "Task", "id": task, "status": status, "intent": "order"});
+    if let Some(r) = reason {
+        t["statusReason"] = json!({"coding": [{"system": format!("{LW}/CodeSystem/connection-reason"), "code": r}]});
+    }
+    t
+}

@@ -1,0 +1,435 @@
+//! The FHIR API over the real server, on SQLite and PostgreSQL: client credentials and
+//! token rules; an inbound ServiceRequest lands on the PCN's unassigned queue, and bad ones
+//! are refused with an OperationOutcome and change nothing; a partner's system answers its
+//! Task (illegal moves refused, another organisation's Task out of reach) and the link
+//! worker sees the answer; scopes and tenancy on every FHIR route; coding pulled twice is
+//! delivered once; the message back renders; and every resource the server emitted is
+//! validated by an independent FHIR implementation (Python `fhir.resources`).
+//!
+//! The scenario runs in steps that share a `Scene` (the server, the clients and their
+//! tokens) and a `Journey` (what the steps made): the first steps are in `referral`, the
+//! checks after them in `checks`.
+
+mod checks;
+mod referral;
+
+use crate::helpers::*;
+use chrono::Utc;
+use domain::{ClientKind, EpisodeState, Scope};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use storage::{Actor, NewApiClient};
+
+const NHS: &str = "https://fhir.nhs.uk/Id/nhs-number";
+const ODS: &str = "https://fhir.nhs.uk/Id/ods-organization-code";
+const LW: &str = "https://fhir.linkwork.example";
+
+pub(crate) struct Fhir {
+    base: String,
+    http: reqwest::Client,
+    /// Every resource the server sent back, for the independent validator.
+    emitted: Vec<Value>,
+}
+
+impl Fhir {
+    pub(crate) fn new(app: &TestApp) -> Self {
+        Fhir {
+            base: app.base.clone(),
+            http: reqwest::Client::new(),
+            emitted: vec![],
+        }
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+        let r = req.send().await.unwrap();
+        let status = r.status();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap_or(Value::Null);
+        if ct.starts_with("application/fhir+json") {
+            assert!(body["resourceType"].is_string(), "{body}");
+            self.emitted.push(body.clone());
+        }
+        (status, body)
+    }
+
+    pub(crate) async fn get(&mut self, token: &str, path: &str) -> (StatusCode, Value) {
+        let req = self
+            .http
+            .get(format!("{}/fhir/{path}", self.base))
+            .bearer_auth(token);
+        self.send(req).await
+    }
+
+    async fn post(&mut self, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+        let req = self
+            .http
+            .post(format!("{}/fhir/{path}", self.base))
+            .bearer_auth(token)
+            .header("content-type", "application/fhir+json")
+            .body(body.to_string());
+        self.send(req).await
+    }
+
+    async fn put(&mut self, token: &str, path: &str, body: &Value) -> (StatusCode, Value) {
+        let req = self
+            .http
+            .put(format!("{}/fhir/{path}", self.base))
+            .bearer_auth(token)
+            .header("content-type", "application/fhir+json")
+            .body(body.to_string());
+        self.send(req).await
+    }
+
+    pub(crate) async fn token(
+        &self,
+        id: &str,
+        secret: &str,
+        scope: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let mut form = vec![("grant_type", "client_credentials")];
+        if let Some(s) = scope {
+            form.push(("scope", s));
+        }
+        let r = self
+            .http
+            .post(format!("{}/oauth/token", self.base))
+            .basic_auth(id, Some(secret))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json().await.unwrap())
+    }
+}
+
+pub(crate) async fn client(
+    app: &TestApp,
+    id: &str,
+    kind: ClientKind,
+    pcn: Option<i64>,
+    practice: Option<i64>,
+    partner: Option<i64>,
+    scopes: &[Scope],
+) -> String {
+    let secret = format!("{id}-secret");
+    app.store
+        .create_api_client(
+            &NewApiClient {
+                client_id: id.into(),
+                name: format!("Test {id}"),
+                kind,
+                pcn_id: pcn,
+                practice_id: practice,
+                partner_org_id: partner,
+                scopes: scopes.to_vec(),
+                secret_hash: web::auth::sha256_hex(&secret),
+            },
+            &Actor::system("test"),
+        )
+        .await
+        .unwrap();
+    secret
+}
+
+fn inbound(nhs: &str, ods: &str, consent: bool) -> Value {
+    json!({
+        "resourceType": "ServiceRequest",
+        "status": "active",
+        "intent": "order",
+        "contained": [
+            {"resourceType": "Patient", "id": "p",
+             "identifier": [{"system": NHS, "value": nhs}],
+             "name": [{"family": "Inbound", "given": ["Fern"]}],
+             "birthDate": "1955-03-14", "gender": "female",
+             "telecom": [{"system": "phone", "value": "01632 960777"}],
+             "address": [{"line": ["9 Test Lane"], "city": "Leeds", "postalCode": "LS1 4AP"}],
+             "generalPractitioner": [{"identifier": {"system": ODS, "value": ods}}]},
+            {"resourceType": "Practitioner", "id": "r", "name": [{"text": "Dr Rowan Test"}],
+             "telecom": [{"system": "email", "value": "rowan.test@nhs.example"}]}
+        ],
+        "extension": [{"url": format!("{LW}/StructureDefinition/consent-to-refer"), "valueBoolean": consent}],
+        "subject": {"reference": "#p"},
+        "requester": {"reference": "#r"},
+        "priority": "routine",
+        "reasonCode": [{"coding": [{"system": format!("{LW}/CodeSystem/need"), "code": "loneliness"}]}],
+        "note": [{"text": "Lives alone; would like company."}]
+    })
+}
+
+fn python() -> String {
+    if let Ok(p) = std::env::var("LINKWORK_FHIR_PYTHON") {
+        return p;
+    }
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv-fhir/bin/python");
+    if venv.exists() {
+        return venv.display().to_string();
+    }
+    "python3".into()
+}
+
+/// Runs the independent validator over everything emitted; fails the test if it fails.
+fn validate_all(emitted: &[Value]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    for (n, v) in emitted.iter().enumerate() {
+        std::fs::write(
+            dir.path().join(format!(
+                "{n:04}-{}.json",
+                v["resourceType"].as_str().unwrap()
+            )),
+            v.to_string(),
+        )
+        .unwrap();
+    }
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fhir/validate.py");
+    let out = std::process::Command::new(python())
+        .arg(script)
+        .arg(dir.path())
+        .output()
+        .expect("run the FHIR validator (python3)");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "FHIR validation failed:\n{text}");
+    text
+}
+
+/// What the scenario sets up first and every step uses: the server, the FHIR client and
+/// the tokens of each API client.
+struct Scene {
+    app: TestApp,
+    a: Actor,
+    f: Fhir,
+    green_gym: i64,
+    /// The PCN's GP system (every scope it may hold).
+    gp: String,
+    /// A GP system with only directory.read.
+    narrow: String,
+    /// Another PCN's hub.
+    hub_b: String,
+    /// The Green Gym's system, and another partner's.
+    gym: String,
+    walk: String,
+    /// The GP system's token with only record.read.
+    gp_read_only: String,
+}
+
+/// What the first steps made for the checks: the link worker's session, the person, their
+/// referral and episode, a contact, a plan, a measure and the Green Gym's Task.
+struct Journey {
+    lw: Browser,
+    person: i64,
+    referral_id: String,
+    ep: storage::Episode,
+    contact: storage::Contact,
+    plan_id: i64,
+    measure_id: i64,
+    task: String,
+}
+
+/// The whole FHIR scenario on one engine, step by step; then every resource the server
+/// emitted, validated independently.
+async fn fhir_api(engine: Engine) {
+    let mut s = referral::clients_and_tokens(engine).await;
+    let (lw, person, referral_id) = referral::inbound_referrals(&mut s).await;
+    let mut j = referral::take_through(&s, lw, person, referral_id).await;
+    checks::reads_as_gp(&mut s, &mut j).await;
+    checks::partner_answers_its_task(&mut s, &mut j).await;
+    checks::scopes_and_tenancy(&mut s, &mut j, engine).await;
+    checks::coding_is_delivered_once(&mut s, &mut j).await;
+    checks::message_back(&mut s, &mut j).await;
+    checks::directory_resources(&mut s).await;
+
+    // Every resource emitted, validated independently.
+    let report = validate_all(&s.f.emitted);
+    println!("{report}");
+    assert!(s.f.emitted.len() > 40, "{}", s.f.emitted.len());
+}
+
+#[tokio::test]
+async fn fhir_api_sqlite() {
+    fhir_api(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn fhir_api_postgres() {
+    fhir_api(Engine::Postgres).await;
+}
+
+/// Admins register a client on the page; the secret shown once signs in.
+#[tokio::test]
+async fn admin_registers_a_client_and_it_signs_in() {
+    let app = spawn_app().await;
+    let mut admin = signed_in(&app, "admin").await;
+    let page = admin.get("/admin/api-clients").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let bad = admin
+        .post(
+            "/admin/api-clients",
+            &[("name", "Hub"), ("kind", "hub"), ("scopes", "task.update")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("may not have the scope"), "{}", bad.body);
+    let practice = app.practice_a.to_string();
+    let ok = admin
+        .post(
+            "/admin/api-clients",
+            &[
+                ("name", "Hill Surgery system"),
+                ("kind", "gp_system"),
+                ("practice_id", &practice),
+                ("scopes", "coding.read"),
+                ("scopes", "record.read"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let grab = |id: &str| {
+        let start = ok.body.find(&format!("id=\"{id}\">")).unwrap() + id.len() + 6;
+        ok.body[start..].split('<').next().unwrap().to_string()
+    };
+    let (cid, secret) = (grab("client-id"), grab("client-secret"));
+    let f = Fhir::new(&app);
+    let (s, b) = f.token(&cid, &secret, None).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b["scope"], "coding.read record.read");
+    let mut lw = signed_in(&app, "lw").await;
+    assert_eq!(
+        lw.get("/admin/api-clients").await.status,
+        StatusCode::FORBIDDEN
+    );
+    // Revoked: the token stops working at once.
+    let id = app.store.api_clients().await.unwrap()[0].id;
+    let r = admin
+        .post(&format!("/admin/api-clients/{id}/revoke"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = reqwest::Client::new()
+        .get(format!("{}/fhir/Patient/1", app.base))
+        .bearer_auth(b["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let (s, _) = f.token(&cid, &secret, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+/// Practices without an integration download the same batches from the coding page and
+/// confirm them there; a download repeated before confirming is the same batch.
+#[tokio::test]
+async fn coding_page_downloads_a_batch_and_confirms_it() {
+    let app = spawn_app().await;
+    let a = Actor::system("test");
+    let mut person = storage_tests::suite::person("Coded", "Person", "1960-01-01");
+    person.practice_id = Some(app.practice_a);
+    let (_, ep) = app
+        .store
+        .create_referral(
+            app.pcn_a,
+            storage::PersonRef::New(Box::new(person)),
+            &storage_tests::suite::referral(),
+            None,
+            Utc::now(),
+            &a,
+        )
+        .await
+        .unwrap();
+    let ep = app
+        .store
+        .assign_episode(
+            app.pcn_a,
+            ep.id,
+            ep.version,
+            app.users["lw"],
+            Utc::now(),
+            &a,
+        )
+        .await
+        .unwrap();
+    let (_, ep) = app
+        .store
+        .record_contact(
+            app.pcn_a,
+            ep.id,
+            ep.version,
+            &phone_call(Utc::now(), 10),
+            &a,
+        )
+        .await
+        .unwrap();
+    app.store
+        .transition_episode(
+            app.pcn_a,
+            ep.id,
+            ep.version,
+            EpisodeState::Accepted,
+            None,
+            Utc::now(),
+            &a,
+        )
+        .await
+        .unwrap();
+    let mut lw = signed_in(&app, "lw").await;
+    let practice = app.practice_a.to_string();
+    let r = lw.post("/coding/batches", &[("practice", &practice)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = lw.get(&format!("/coding?practice={practice}")).await;
+    assert!(page.body.contains("Download CSV"), "{}", page.body);
+    let batch = app.store.open_coding_batches(app.pcn_a).await.unwrap()[0].id;
+    lw.post("/coding/batches", &[("practice", &practice)]).await;
+    assert_eq!(
+        app.store
+            .open_coding_batches(app.pcn_a)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "the same batch again"
+    );
+    let csv = lw.get(&format!("/coding/batches/{batch}/download")).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let mut rows = csv::Reader::from_reader(csv.body.as_bytes());
+    let rows: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][6], "871731000000106");
+    assert_eq!(&rows[0][4], "Coded Person");
+    let mut partner = signed_in(&app, "partner").await;
+    assert_eq!(
+        partner
+            .get(&format!("/coding/batches/{batch}/download"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let mut lw_b = signed_in(&app, "lw_b").await;
+    assert_eq!(
+        lw_b.get(&format!("/coding/batches/{batch}/download"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = lw
+        .post(&format!("/coding/batches/{batch}/acknowledge"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(app
+        .store
+        .open_coding_batches(app.pcn_a)
+        .await
+        .unwrap()
+        .is_empty());
+    let pending = app
+        .store
+        .coding_entries(app.pcn_a, Some(app.practice_a), true)
+        .await
+        .unwrap();
+    assert!(pending.is_empty(), "recorded: {pending:?}");
+}

@@ -1,0 +1,138 @@
+//! Users, sign-in throttling, sessions and one-time tokens.
+
+use super::{actor, fixture};
+use chrono::{Duration, Utc};
+use domain::Role;
+use std::sync::Arc;
+use storage::{NewUser, Session, Storage, StorageError};
+
+pub async fn accounts_throttling_sessions_and_tokens(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let dup = s
+        .create_user(
+            NewUser {
+                email: "LW.A@example.org".into(),
+                name: "x".into(),
+                role: Role::Referrer,
+                pcn_id: Some(f.pcn_a),
+                partner_org_id: None,
+                password_hash: "x".into(),
+            },
+            &actor(),
+        )
+        .await;
+    assert!(
+        matches!(dup, Err(StorageError::Duplicate(ref m)) if m.contains("lw.a@example.org")),
+        "{dup:?}"
+    );
+    let u = s
+        .user_by_email(" Lw.A@Example.org ")
+        .await
+        .unwrap()
+        .expect("email lookups ignore case");
+    let lock = Utc::now() + Duration::minutes(15);
+    for i in 1..=4 {
+        assert_eq!(
+            s.record_login_failure(u.id, 5, lock, &actor())
+                .await
+                .unwrap(),
+            i
+        );
+    }
+    assert!(s
+        .user_by_id(u.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .locked_until
+        .is_none());
+    s.record_login_failure(u.id, 5, lock, &actor())
+        .await
+        .unwrap();
+    let locked = s.user_by_id(u.id).await.unwrap().unwrap();
+    assert!(
+        locked.locked_until.is_some_and(|t| t > Utc::now()),
+        "locked after five failures"
+    );
+
+    let now = storage::now();
+    let sess = Session {
+        id_hash: "h1".into(),
+        user_id: u.id,
+        csrf_token: "c".into(),
+        created_at: now,
+        last_seen_at: now,
+    };
+    s.create_session(&sess).await.unwrap();
+    let (found, user) = s.session_with_user("h1").await.unwrap().unwrap();
+    assert_eq!((found.user_id, found.csrf_token.as_str()), (u.id, "c"));
+    assert_eq!((user.id, user.email.as_str()), (u.id, u.email.as_str()));
+    assert_eq!(
+        (found.created_at, found.last_seen_at),
+        (sess.created_at, sess.last_seen_at),
+        "the session's own times, not the user's"
+    );
+    s.create_api_token(u.id, "old script", "oldtok", &actor())
+        .await
+        .unwrap();
+    s.set_password(u.id, "new-hash", &actor()).await.unwrap();
+    assert!(
+        s.session_with_user("h1").await.unwrap().is_none(),
+        "a password change ends sessions"
+    );
+    assert!(
+        s.api_token_by_hash("oldtok", Utc::now())
+            .await
+            .unwrap()
+            .is_none(),
+        "and revokes API tokens"
+    );
+    let after = s.user_by_id(u.id).await.unwrap().unwrap();
+    assert!(after.locked_until.is_none() && after.password_hash == "new-hash");
+
+    s.create_session(&Session {
+        id_hash: "h2".into(),
+        ..sess.clone()
+    })
+    .await
+    .unwrap();
+    s.set_user_disabled(u.id, true, &actor()).await.unwrap();
+    assert!(s.user_by_id(u.id).await.unwrap().unwrap().disabled);
+    assert!(
+        s.session_with_user("h2").await.unwrap().is_none(),
+        "disabling ends sessions"
+    );
+
+    let t = s
+        .create_api_token(f.worker_a2, "script", "tokhash", &actor())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.api_token_by_hash("tokhash", Utc::now())
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        t.id
+    );
+    assert!(s.list_api_tokens(f.worker_a2).await.unwrap()[0]
+        .last_used_at
+        .is_some());
+    assert!(
+        matches!(
+            s.revoke_api_token(f.worker_a, t.id, &actor()).await,
+            Err(StorageError::NotFound)
+        ),
+        "only the owner revokes"
+    );
+    s.revoke_api_token(f.worker_a2, t.id, &actor())
+        .await
+        .unwrap();
+    assert!(s
+        .api_token_by_hash("tokhash", Utc::now())
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(s.list_users(Some(f.pcn_a)).await.unwrap().len(), 3);
+    assert_eq!(s.list_users(None).await.unwrap().len(), 4);
+}

@@ -1,0 +1,289 @@
+//! People: details round-trip with optimistic versioning, concurrent edits, the
+//! practice-in-PCN rule, tenant isolation, search and possible duplicates.
+
+use super::{actor, fixture, person, referral};
+use chrono::{NaiveDate, Utc};
+use std::sync::Arc;
+use storage::{PersonQuery, PersonRef, Storage, StorageError};
+
+pub async fn people_round_trip_and_optimistic_versioning(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let mut d = person("Ada", "Testperson", "1950-04-02");
+    d.nhs_number = Some(domain::NhsNumber::parse("9434765919").unwrap());
+    d.postcode = Some(domain::Postcode::parse("LS1 4AP").unwrap());
+    d.practice_id = Some(f.practice_a);
+    d.access_needs = vec![
+        domain::AccessNeed::LargePrint,
+        domain::AccessNeed::HearingLoop,
+    ];
+    let p = s.create_person(f.pcn_a, &d, &actor()).await.unwrap();
+    assert_eq!(p.version, 1);
+    let got = s.get_person(f.pcn_a, p.id).await.unwrap().expect("found");
+    assert_eq!(got.details, d, "what is read back is what was written");
+
+    let mut changed = d.clone();
+    changed.phone = "0113 496 0999".into();
+    let v2 = s
+        .update_person(f.pcn_a, p.id, 1, &changed, &actor())
+        .await
+        .unwrap();
+    assert_eq!(v2.version, 2);
+    assert_eq!(v2.details.phone, "0113 496 0999");
+
+    // A second editor who opened version 1 is refused, and the first edit survives.
+    let mut stale = d.clone();
+    stale.family_name = "Overwritten".into();
+    assert!(matches!(
+        s.update_person(f.pcn_a, p.id, 1, &stale, &actor()).await,
+        Err(StorageError::Stale)
+    ));
+    let now = s.get_person(f.pcn_a, p.id).await.unwrap().unwrap();
+    assert_eq!(now.details.family_name, "Testperson");
+    assert_eq!(now.details.phone, "0113 496 0999");
+    assert_eq!(now.version, 2);
+}
+
+pub async fn concurrent_edits_one_wins(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let p = s
+        .create_person(f.pcn_a, &person("Con", "Current", "1970-01-01"), &actor())
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        let s = s.clone();
+        let mut d = p.details.clone();
+        d.phone = format!("0113 496 000{i}");
+        tasks.push(tokio::spawn(async move {
+            s.update_person(f.pcn_a, p.id, 1, &d, &actor()).await
+        }));
+    }
+    let mut ok = 0;
+    let mut stale = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            Err(StorageError::Stale) => stale += 1,
+            Err(e) => panic!("unexpected error {e}"),
+        }
+    }
+    assert_eq!(
+        (ok, stale),
+        (1, 5),
+        "exactly one of six concurrent edits of version 1 wins"
+    );
+    assert_eq!(
+        s.get_person(f.pcn_a, p.id).await.unwrap().unwrap().version,
+        2
+    );
+}
+
+pub async fn practice_must_be_in_the_pcn(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let mut d = person("Pat", "Practice", "1980-05-05");
+    d.practice_id = Some(f.practice_b);
+    assert!(matches!(
+        s.create_person(f.pcn_a, &d, &actor()).await,
+        Err(StorageError::Rule(_))
+    ));
+    assert!(
+        s.search_people(
+            f.pcn_a,
+            &PersonQuery {
+                limit: 10,
+                ..Default::default()
+            }
+        )
+        .await
+        .unwrap()
+        .is_empty(),
+        "nothing saved"
+    );
+}
+
+pub async fn tenants_are_isolated(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let (_, ep) = s
+        .create_referral(
+            f.pcn_a,
+            PersonRef::New(Box::new(person("Iso", "Lated", "1960-06-06"))),
+            &referral(),
+            None,
+            Utc::now(),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let pid = ep.person_id;
+    assert!(s.get_person(f.pcn_b, pid).await.unwrap().is_none());
+    assert!(s.get_episode(f.pcn_b, ep.id).await.unwrap().is_none());
+    assert!(s
+        .search_people(
+            f.pcn_b,
+            &PersonQuery {
+                name: Some("iso".into()),
+                limit: 10,
+                ..Default::default()
+            }
+        )
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(s.unassigned_queue(f.pcn_b).await.unwrap().is_empty());
+    assert!(s.timeline(f.pcn_b, pid).await.unwrap().is_empty());
+    assert!(s
+        .episodes_for_person(f.pcn_b, pid)
+        .await
+        .unwrap()
+        .is_empty());
+    let d = s.get_person(f.pcn_a, pid).await.unwrap().unwrap().details;
+    assert!(matches!(
+        s.update_person(f.pcn_b, pid, 1, &d, &actor()).await,
+        Err(StorageError::NotFound)
+    ));
+    assert!(matches!(
+        s.create_referral(
+            f.pcn_b,
+            PersonRef::Existing(pid),
+            &referral(),
+            None,
+            Utc::now(),
+            &actor()
+        )
+        .await,
+        Err(StorageError::NotFound)
+    ));
+    assert!(matches!(
+        s.assign_episode(f.pcn_b, ep.id, 1, f.worker_b, Utc::now(), &actor())
+            .await,
+        Err(StorageError::NotFound)
+    ));
+    // A PCN A episode cannot go to PCN B's link worker.
+    assert!(matches!(
+        s.assign_episode(f.pcn_a, ep.id, 1, f.worker_b, Utc::now(), &actor())
+            .await,
+        Err(StorageError::Rule(_))
+    ));
+    assert!(s
+        .get_episode(f.pcn_a, ep.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .link_worker_id
+        .is_none());
+}
+
+pub async fn search_by_name_nhs_number_birth_date_and_postcode(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let mut a = person("Margaret", "Oakley", "1948-02-11");
+    a.nhs_number = Some(domain::NhsNumber::parse("9434765919").unwrap());
+    a.postcode = Some(domain::Postcode::parse("LS6 2AB").unwrap());
+    let mut b = person("Tom", "Oakfield", "1990-07-30");
+    b.postcode = Some(domain::Postcode::parse("LS7 1AA").unwrap());
+    let c = person("Priya", "Shah", "1975-12-01");
+    for d in [&a, &b, &c] {
+        s.create_person(f.pcn_a, d, &actor()).await.unwrap();
+    }
+    let names = |v: Vec<storage::Person>| {
+        v.into_iter()
+            .map(|p| p.details.given_name)
+            .collect::<Vec<_>>()
+    };
+    let q = |name: Option<&str>| PersonQuery {
+        name: name.map(String::from),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        names(s.search_people(f.pcn_a, &q(Some("oak"))).await.unwrap()),
+        vec!["Tom", "Margaret"]
+    );
+    assert_eq!(
+        names(
+            s.search_people(f.pcn_a, &q(Some("margaret OAK")))
+                .await
+                .unwrap()
+        ),
+        vec!["Margaret"]
+    );
+    assert!(
+        s.search_people(f.pcn_a, &q(Some("%")))
+            .await
+            .unwrap()
+            .is_empty(),
+        "wildcards are literal"
+    );
+    let by_nhs = PersonQuery {
+        nhs_number: Some("9434765919".into()),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        names(s.search_people(f.pcn_a, &by_nhs).await.unwrap()),
+        vec!["Margaret"]
+    );
+    let by_dob = PersonQuery {
+        date_of_birth: NaiveDate::from_ymd_opt(1975, 12, 1),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        names(s.search_people(f.pcn_a, &by_dob).await.unwrap()),
+        vec!["Priya"]
+    );
+    let by_pc = PersonQuery {
+        postcode: Some("ls7 1aa".into()),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        names(s.search_people(f.pcn_a, &by_pc).await.unwrap()),
+        vec!["Tom"]
+    );
+    let by_outward = PersonQuery {
+        postcode: Some("LS6".into()),
+        limit: 50,
+        ..Default::default()
+    };
+    assert_eq!(
+        names(s.search_people(f.pcn_a, &by_outward).await.unwrap()),
+        vec!["Margaret"]
+    );
+}
+
+pub async fn possible_duplicates(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let mut a = person("Sam", "Double", "1966-03-03");
+    a.nhs_number = Some(domain::NhsNumber::parse("6541003238").unwrap());
+    s.create_person(f.pcn_a, &a, &actor()).await.unwrap();
+    let mut same_nhs = person("Samuel", "Other", "1966-03-04");
+    same_nhs.nhs_number = a.nhs_number.clone();
+    assert_eq!(
+        s.find_possible_duplicates(f.pcn_a, &same_nhs)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let same_name_dob = person("sam", "DOUBLE", "1966-03-03");
+    assert_eq!(
+        s.find_possible_duplicates(f.pcn_a, &same_name_dob)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let different = person("Sam", "Double", "1966-03-05");
+    assert!(s
+        .find_possible_duplicates(f.pcn_a, &different)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(
+        s.find_possible_duplicates(f.pcn_b, &same_name_dob)
+            .await
+            .unwrap()
+            .is_empty(),
+        "other PCNs are not searched"
+    );
+}
