@@ -6,7 +6,7 @@
 )]
 
 use super::*;
-use chrono::TimeZone;
+use chrono::{NaiveDate, TimeZone};
 use storage::{CodingFact, ConnectionFact, ContactCount, RecordFact};
 
 fn t(y: i32, m: u32, d: u32) -> DateTime<Utc> {
