@@ -1,0 +1,174 @@
+//! Matching: a person's profile against the directory, and the match page.
+
+use super::*;
+
+#[derive(Deserialize, Default)]
+pub struct MatchQuery {
+    pub distance_km: Option<String>,
+    pub free: Option<String>,
+    #[serde(default)]
+    pub day: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "match.html")]
+pub(super) struct MatchPage {
+    ctx: PageCtx,
+    person_id: i64,
+    person_name: String,
+    episode_id: i64,
+    based_on: Vec<String>,
+    distance_km: String,
+    free: bool,
+    days: Vec<Opt>,
+    matches: Vec<MatchView>,
+    no_postcode: bool,
+}
+
+pub(super) struct MatchView {
+    m: Match,
+    distance: String,
+}
+
+/// What matching knows about a person: assessed needs and interests (or the referral's
+/// needs before an assessment), age, home postcode, language and access needs.
+pub(super) async fn profile(
+    state: &AppState,
+    auth: &Auth,
+    ep: &Episode,
+    p: &Person,
+) -> Result<(MatchProfile, Vec<String>), AppError> {
+    let mut based_on = vec![];
+    let d = &p.details;
+    let mut prof = MatchProfile {
+        age: Some(f64::from(d.age_on(Utc::now().date_naive()))),
+        limit: 25,
+        max_distance_m: 10_000.0,
+        ..Default::default()
+    };
+    let assessment = latest(state, auth, ep, RecordKind::Assessment)
+        .await?
+        .and_then(|r| r.parse::<Assessment>());
+    match assessment {
+        Some(a) => {
+            prof.needs = a
+                .needs
+                .iter()
+                .filter(|n| n.score >= 3)
+                .map(|n| (n.need, n.score))
+                .collect();
+            prof.interests = a.interests.clone();
+            based_on.push("needs scored 3 or more and interests from the latest assessment".into());
+        }
+        None => {
+            if let Some(r) = state
+                .store
+                .get_referral(auth.pcn()?, ep.referral_id)
+                .await?
+            {
+                prof.needs = r.needs.iter().map(|n| (*n, 3)).collect();
+            }
+            based_on.push("needs flagged at referral (no assessment yet)".into());
+        }
+    }
+    if let Some(pc) = &d.postcode {
+        prof.near = state.directory.postcode(&pc.to_string()).await?;
+        if prof.near.is_some() {
+            based_on.push(format!("distance from {pc}"));
+        }
+    }
+    based_on.push(format!("age {}", d.age_on(Utc::now().date_naive())));
+    if !d.language.trim().is_empty() && !d.language.eq_ignore_ascii_case("english") {
+        prof.language = Some(d.language.clone());
+        based_on.push(format!("language ({})", d.language));
+    }
+    prof.access = d
+        .access_needs
+        .iter()
+        .filter_map(|a| AccessFeature::for_need(*a))
+        .collect();
+    if !prof.access.is_empty() {
+        based_on.push("access needs".into());
+    }
+    based_on.push("live capacity".into());
+    Ok((prof, based_on))
+}
+
+pub async fn match_page(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    axum_extra_query: axum::extract::RawQuery,
+) -> Result<Response, AppError> {
+    let (ep, p) = load(&state, &auth, id, "match.read").await?;
+    let q = parse_match_query(axum_extra_query.0.as_deref().unwrap_or(""));
+    let (mut prof, mut based_on) = profile(&state, &auth, &ep, &p).await?;
+    let km: f64 = match q.distance_km.as_deref().map(str::trim) {
+        None | Some("") => 10.0,
+        Some(s) => s
+            .parse::<f64>()
+            .ok()
+            .filter(|k| (0.5..=100.0).contains(k))
+            .ok_or_else(|| {
+                AppError::BadRequest(
+                    "Distance must be a number of kilometres from 0.5 to 100".into(),
+                )
+            })?,
+    };
+    prof.max_distance_m = km * 1000.0;
+    prof.free_only = q.free.is_some();
+    prof.days = q.day.iter().filter_map(|d| Weekday::from_code(d)).collect();
+    if !prof.days.is_empty() {
+        based_on.push("days they can make".into());
+    }
+    let matches = state.directory.index.match_services(&prof);
+    auth.audit_read(
+        &state,
+        "match.read",
+        Some(p.id),
+        format!("episode {id}: {} proposed", matches.len()),
+    )
+    .await?;
+    let page = MatchPage {
+        ctx: PageCtx::new(Some(&auth), "Find services", "/people"),
+        person_id: p.id,
+        person_name: p.details.full_name(),
+        episode_id: ep.id,
+        based_on,
+        distance_km: crate::charts::format_value(km),
+        free: prof.free_only,
+        days: Weekday::ALL
+            .iter()
+            .map(|d| Opt {
+                value: d.code().into(),
+                label: d.label().into(),
+                selected: prof.days.contains(d),
+            })
+            .collect(),
+        no_postcode: prof.near.is_none(),
+        matches: matches
+            .into_iter()
+            .map(|m| MatchView {
+                distance: m
+                    .distance_m
+                    .map(|d| format!("{:.1} km", d / 1000.0))
+                    .unwrap_or_default(),
+                m,
+            })
+            .collect(),
+    };
+    Ok(views::ok(&page))
+}
+
+pub(super) fn parse_match_query(raw: &str) -> MatchQuery {
+    let mut q = MatchQuery::default();
+    for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
+        match k.as_ref() {
+            "distance_km" => q.distance_km = Some(v.into_owned()),
+            "free" => q.free = Some(v.into_owned()),
+            "day" => q.day.push(v.into_owned()),
+            _ => {}
+        }
+    }
+    q
+}

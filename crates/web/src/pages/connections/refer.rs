@@ -1,0 +1,246 @@
+//! Signpost or refer: the referral form, new and create.
+
+use super::*;
+
+#[derive(Deserialize)]
+pub struct ServiceQuery {
+    pub service: String,
+}
+
+pub(super) async fn service(state: &AppState, id: &str) -> Result<directory::Entry, AppError> {
+    match state.directory.entry(id).await? {
+        Some(e) if e.listing.retired_on.is_none() => Ok(e),
+        _ => Err(AppError::BadRequest(
+            "That service is not in the directory (it may have been retired)".into(),
+        )),
+    }
+}
+
+pub(super) fn refer_form(
+    auth: &Auth,
+    p: &Person,
+    ep: &Episode,
+    e: &directory::Entry,
+    f: &FormData,
+    errors: &FieldErrors,
+    fresh: bool,
+) -> RecordForm {
+    let org = e
+        .service
+        .organization
+        .as_ref()
+        .map_or(String::new(), |o| o.name.clone());
+    let mut page = RecordForm::new(
+        auth,
+        p,
+        &format!("Refer to {}", e.service.name),
+        format!("/episodes/{}/connections", ep.id),
+    );
+    page.cancel = format!("/episodes/{}/match", ep.id);
+    page.hidden = vec![
+        ("kind".into(), "referral".into()),
+        ("service".into(), e.service.id.clone()),
+    ];
+    page.intro = vec![
+        format!(
+            "{org} will see the person's name and only the details ticked below, and nothing else from their record."
+        ),
+        format!(
+            "They are asked to answer within {} days; you will see their answer on the person's page.",
+            e.listing.response_days
+        ),
+    ];
+    let d = &p.details;
+    let tick = |name: &str, default: bool| {
+        if fresh {
+            if default {
+                "yes"
+            } else {
+                ""
+            }
+        } else if f.checked(name) {
+            "yes"
+        } else {
+            ""
+        }
+    };
+    let mut fields = vec![];
+    if !d.phone.is_empty() {
+        fields.push(
+            Field::new(
+                "checkbox",
+                "share_phone",
+                &format!("Telephone ({})", d.phone),
+            )
+            .value(tick("share_phone", true)),
+        );
+    }
+    if !d.email.is_empty() {
+        fields.push(
+            Field::new("checkbox", "share_email", &format!("Email ({})", d.email))
+                .value(tick("share_email", false)),
+        );
+    }
+    fields.push(Field::new("checkbox", "share_age", "Their age").value(tick("share_age", false)));
+    if !d.access_needs.is_empty() || !d.access_notes.is_empty() {
+        fields.push(
+            Field::new(
+                "checkbox",
+                "share_access",
+                "Their communication and access needs",
+            )
+            .value(tick("share_access", true)),
+        );
+    }
+    fields.push(
+        Field::new("textarea", "about", "What they would like help with")
+            .hint("In words agreed with the person. Do not include medical details.")
+            .value(f.get("about"))
+            .errors(errors),
+    );
+    page.sections = vec![
+        Section {
+            legend: "What to share".into(),
+            fields,
+        },
+        Section {
+            legend: "Consent".into(),
+            fields: vec![Field::new(
+                "checkbox",
+                "consent",
+                &format!("The person agrees to share these details with {org}"),
+            )
+            .hint("Ask them now. Without their agreement, signpost instead: give them the details to contact the service themselves.")
+            .value(if f.checked("consent") { "yes" } else { "" })
+            .errors(errors)],
+        },
+    ];
+    page.submit = "Send referral".into();
+    page.errors(errors)
+}
+
+pub async fn refer_new(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<ServiceQuery>,
+) -> Result<Response, AppError> {
+    let (ep, p) =
+        crate::pages::journey::load_for_form(&state, &auth, id, "connection.create").await?;
+    let e = service(&state, &q.service).await?;
+    Ok(refer_form(
+        &auth,
+        &p,
+        &ep,
+        &e,
+        &FormData::default(),
+        &FieldErrors::default(),
+        true,
+    )
+    .respond())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = auth.form(&body)?;
+    let (ep, p) = load(&state, &auth, id, "connection.create").await?;
+    let kind = ConnectionKind::from_code(form.get("kind"))
+        .ok_or_else(|| AppError::BadRequest("Choose to signpost or refer".into()))?;
+    let e = service(&state, form.get("service")).await?;
+    let d = &p.details;
+    let about = form.get("about").trim().to_string();
+    let mut errors = FieldErrors::default();
+    if kind == ConnectionKind::Referral {
+        if !form.checked("consent") {
+            errors.add(
+                "consent",
+                "Record that the person agrees to share their details, or signpost instead",
+            );
+        }
+        if e.listing.referral_mode != domain::ReferralMode::Referral {
+            return Err(AppError::Conflict(format!(
+                "{} does not take referrals: signpost the person instead",
+                e.service.name
+            )));
+        }
+        if about.chars().count() > domain::person::MAX_TEXT {
+            errors.add("about", "Keep this to 2000 characters");
+        }
+        if !errors.is_empty() {
+            return Ok(refer_form(&auth, &p, &ep, &e, &form, &errors, false).respond());
+        }
+    }
+    let now = Utc::now();
+    let shared = SharedDetails {
+        name: d.full_name(),
+        phone: if form.checked("share_phone") {
+            d.phone.clone()
+        } else {
+            String::new()
+        },
+        email: if form.checked("share_email") {
+            d.email.clone()
+        } else {
+            String::new()
+        },
+        age: form
+            .checked("share_age")
+            .then(|| d.age_on(now.date_naive())),
+        about,
+        access_needs: if form.checked("share_access") {
+            let mut v: Vec<&str> = d.access_needs.iter().map(|a| a.label()).collect();
+            if !d.access_notes.is_empty() {
+                v.push(&d.access_notes);
+            }
+            v.join("; ")
+        } else {
+            String::new()
+        },
+        link_worker: auth.user.name.clone(),
+        link_worker_contact: auth.user.email.clone(),
+    };
+    let org = e
+        .service
+        .organization
+        .as_ref()
+        .map_or(String::new(), |o| o.name.clone());
+    // The organisation answers in Linkwork only while it and this PCN both hold their
+    // relationship; otherwise the link worker records its answer.
+    let partner_org_id = match e.partner_org_id {
+        Some(org) if state.store.partner_link_live(auth.pcn()?, org).await? => Some(org),
+        _ => None,
+    };
+    let c = NewConnection {
+        service_id: e.service.id.clone(),
+        service_name: e.service.name.clone(),
+        organization_name: org,
+        partner_org_id,
+        kind,
+        consent_at: (kind == ConnectionKind::Referral).then_some(now),
+        shared,
+        due_at: Some(now + Duration::days(i64::from(e.listing.response_days))),
+        note: String::new(),
+        at: storage::now(),
+    };
+    match state
+        .store
+        .create_connection(auth.pcn()?, ep.id, &c, &auth.actor())
+        .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/people/{}?done={}",
+            p.id,
+            if kind == ConnectionKind::Referral {
+                "referred"
+            } else {
+                "signposted"
+            }
+        ))),
+        Err(StorageError::NotFound) => Err(auth.not_found(&state, "episode", id).await),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,199 @@
+//! The "what matters" assessment: its form, new and save.
+
+use super::*;
+
+pub(super) fn assessment_sections(d: &AssessmentDraft, e: &FieldErrors) -> Vec<Section> {
+    let mut needs = vec![];
+    for (code, score, note) in &d.needs {
+        let label = Need::from_code(code).map_or(code.as_str(), |n| n.label());
+        let mut opts = vec![Opt {
+            value: String::new(),
+            label: "Not assessed".into(),
+            selected: score.is_empty(),
+        }];
+        opts.extend(NEED_SCORE.map(|s| Opt {
+            value: s.to_string(),
+            label: need_score_label(s).into(),
+            selected: score == &s.to_string(),
+        }));
+        needs.push(
+            Field::new(
+                "select",
+                format!("score_{code}"),
+                &format!("{label}: score"),
+            )
+            .options(opts)
+            .errors(e),
+        );
+        needs.push(
+            Field::new("text", format!("note_{code}"), &format!("{label}: note"))
+                .value(note)
+                .errors(e),
+        );
+    }
+    vec![
+        Section {
+            legend: "What matters to the person".into(),
+            fields: vec![
+                Field::new("date", "assessed_on", "Date of the conversation")
+                    .value(&d.assessed_on)
+                    .required()
+                    .errors(e),
+                Field::new("textarea", "what_matters", "What matters to them")
+                    .hint("In their own words")
+                    .value(&d.what_matters)
+                    .required()
+                    .errors(e),
+                Field::new("textarea", "strengths", "Strengths")
+                    .hint("What they are good at, who and what helps them")
+                    .value(&d.strengths)
+                    .errors(e),
+                Field::new("checkboxes", "interests", "Interests")
+                    .hint("Used to find activities they would enjoy")
+                    .codes::<Category>(&d.interests, None)
+                    .errors(e),
+            ],
+        },
+        Section {
+            legend: "Needs".into(),
+            fields: std::iter::once(
+                Field::new("text", "needs", "How to score")
+                    .hint("Score each need that applies from 1 (managing well) to 5 (needs a lot of help). Leave the rest as not assessed.")
+                    .errors(e),
+            )
+            .filter(|f| f.error.is_some())
+            .chain(needs)
+            .collect(),
+        },
+    ]
+}
+
+pub(super) fn assessment_form(
+    auth: &Auth,
+    p: &Person,
+    ep: &Episode,
+    d: &AssessmentDraft,
+    e: &FieldErrors,
+    again: bool,
+) -> RecordForm {
+    let heading = if again {
+        "Review what matters and needs"
+    } else {
+        "What matters and needs"
+    };
+    let mut f = RecordForm::new(auth, p, heading, format!("/episodes/{}/assessment", ep.id));
+    f.intro = vec![if again {
+        "Start from the last assessment and change what is different now. The earlier assessment is kept.".into()
+    } else {
+        "Record the \"what matters to me\" conversation and score each need that applies.".into()
+    }];
+    f.sections = assessment_sections(d, e);
+    f.submit = "Save assessment".into();
+    f.errors(e)
+}
+
+pub async fn assessment_new(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (ep, p) = load_for_form(&state, &auth, id, "assessment.create").await?;
+    open_only(&ep)?;
+    let last = latest(&state, &auth, &ep, RecordKind::Assessment)
+        .await?
+        .and_then(|r| r.parse::<Assessment>());
+    let d = match &last {
+        Some(a) => AssessmentDraft::from_assessment(a, today()),
+        None => {
+            let referral = state
+                .store
+                .get_referral(auth.pcn()?, ep.referral_id)
+                .await?;
+            let flagged: Vec<Need> = referral.map(|r| r.needs).unwrap_or_default();
+            AssessmentDraft {
+                assessed_on: today().to_string(),
+                needs: Need::ALL
+                    .iter()
+                    .map(|n| {
+                        let note = if flagged.contains(n) {
+                            "Flagged at referral".to_string()
+                        } else {
+                            String::new()
+                        };
+                        (n.code().to_string(), String::new(), note)
+                    })
+                    .collect(),
+                ..Default::default()
+            }
+        }
+    };
+    Ok(assessment_form(&auth, &p, &ep, &d, &FieldErrors::default(), last.is_some()).respond())
+}
+
+pub(crate) fn assessment_draft(f: &FormData) -> AssessmentDraft {
+    AssessmentDraft {
+        assessed_on: f.get("assessed_on").into(),
+        what_matters: f.get("what_matters").into(),
+        strengths: f.get("strengths").into(),
+        interests: f.all("interests"),
+        needs: Need::ALL
+            .iter()
+            .map(|n| {
+                (
+                    n.code().to_string(),
+                    f.get(&format!("score_{}", n.code())).to_string(),
+                    f.get(&format!("note_{}", n.code())).to_string(),
+                )
+            })
+            .collect(),
+    }
+}
+
+pub async fn assessment_save(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = auth.form(&body)?;
+    let (ep, p) = load(&state, &auth, id, "assessment.create").await?;
+    open_only(&ep)?;
+    let d = assessment_draft(&form);
+    let again = latest(&state, &auth, &ep, RecordKind::Assessment)
+        .await?
+        .is_some();
+    let a = match d.validate(today()) {
+        Ok(a) => a,
+        Err(e) => return Ok(assessment_form(&auth, &p, &ep, &d, &e, again).respond()),
+    };
+    let scored: Vec<String> = a
+        .needs
+        .iter()
+        .map(|n| format!("{} {}", n.need.label().to_lowercase(), n.score))
+        .collect();
+    let summary = format!(
+        "{}: {}",
+        if again {
+            "Needs reassessed"
+        } else {
+            "What matters and needs assessed"
+        },
+        scored.join(", ")
+    );
+    add(
+        &state,
+        &auth,
+        &ep,
+        NewRecord {
+            kind: RecordKind::Assessment,
+            status: String::new(),
+            body: json(&a)?,
+            assigned_to: None,
+            due_at: None,
+            at: storage::now(),
+            summary,
+        },
+    )
+    .await?;
+    Ok(see_other(&format!("/people/{}?done=assessment", p.id)))
+}

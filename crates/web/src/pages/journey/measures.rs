@@ -1,0 +1,176 @@
+//! Outcome measures (wellbeing instruments): form, new and save.
+
+use super::*;
+
+#[derive(Deserialize, Default)]
+pub struct InstrumentQuery {
+    pub instrument: Option<String>,
+}
+
+pub(super) fn measure_sections(
+    instrument: Instrument,
+    point: &str,
+    taken_on: &str,
+    get: impl Fn(&str) -> String,
+    e: &FieldErrors,
+) -> Vec<Section> {
+    let mut items = vec![];
+    for (code, question, lo, hi) in instrument.items() {
+        let v = get(code);
+        let mut opts = vec![Opt {
+            value: String::new(),
+            label: "Choose".into(),
+            selected: v.is_empty(),
+        }];
+        opts.extend((*lo..=*hi).map(|s| Opt {
+            value: s.to_string(),
+            label: s.to_string(),
+            selected: v == s.to_string(),
+        }));
+        items.push(
+            Field::new("select", *code, question)
+                .hint(&format!("{lo} to {hi}"))
+                .options(opts)
+                .errors(e),
+        );
+    }
+    vec![
+        Section {
+            legend: "When".into(),
+            fields: vec![
+                Field::new("radios", "point", "At which point")
+                    .codes::<MeasurePoint>(&[point.to_string()], None)
+                    .errors(e),
+                Field::new("date", "taken_on", "Date completed")
+                    .value(taken_on)
+                    .required()
+                    .errors(e),
+            ],
+        },
+        Section {
+            legend: instrument.label().into(),
+            fields: items,
+        },
+    ]
+}
+
+pub(super) fn measure_form(
+    auth: &Auth,
+    p: &Person,
+    ep: &Episode,
+    instrument: Instrument,
+    f: &FormData,
+    e: &FieldErrors,
+) -> RecordForm {
+    let mut page = RecordForm::new(
+        auth,
+        p,
+        &format!("Record {}", instrument.label()),
+        format!("/episodes/{}/measures", ep.id),
+    );
+    page.hidden = vec![("instrument".into(), instrument.code().into())];
+    page.intro = vec!["Ask each question as written and record the person's own answer.".into()];
+    let point = if f.get("point").is_empty() {
+        "baseline"
+    } else {
+        f.get("point")
+    };
+    let taken = if f.get("taken_on").is_empty() {
+        today().to_string()
+    } else {
+        f.get("taken_on").to_string()
+    };
+    page.sections = measure_sections(instrument, point, &taken, |c| f.get(c).to_string(), e);
+    page.notice = instrument.notice().map(String::from);
+    page.submit = "Save answers".into();
+    page.errors(e)
+}
+
+pub(super) fn instrument_of(s: Option<&str>) -> Result<Instrument, AppError> {
+    s.and_then(Instrument::from_code).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "Choose an outcome measure: {}",
+            Instrument::ALL
+                .iter()
+                .map(|i| i.code())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    })
+}
+
+pub async fn measure_new(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<InstrumentQuery>,
+) -> Result<Response, AppError> {
+    let (ep, p) = load_for_form(&state, &auth, id, "measure.create").await?;
+    open_only(&ep)?;
+    let instrument = instrument_of(q.instrument.as_deref())?;
+    Ok(measure_form(
+        &auth,
+        &p,
+        &ep,
+        instrument,
+        &FormData::default(),
+        &FieldErrors::default(),
+    )
+    .respond())
+}
+
+pub async fn measure_save(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = auth.form(&body)?;
+    let (ep, p) = load(&state, &auth, id, "measure.create").await?;
+    open_only(&ep)?;
+    let instrument = instrument_of(Some(form.get("instrument")))?;
+    let point = MeasurePoint::from_code(form.get("point"));
+    let parsed = Measure::parse(
+        instrument,
+        point.unwrap_or(MeasurePoint::Baseline),
+        form.get("taken_on"),
+        today(),
+        |c| form.get(c).to_string(),
+    );
+    let m = match (parsed, point) {
+        (Ok(m), Some(_)) => m,
+        (parsed, point) => {
+            let mut e = parsed.err().unwrap_or_default();
+            if point.is_none() {
+                e.add("point", "Choose baseline, review or discharge");
+            }
+            return Ok(measure_form(&auth, &p, &ep, instrument, &form, &e).respond());
+        }
+    };
+    let figures: Vec<String> = m
+        .headlines()
+        .iter()
+        .map(|(l, v, _)| format!("{l} {}", crate::charts::format_value(*v)))
+        .collect();
+    add(
+        &state,
+        &auth,
+        &ep,
+        NewRecord {
+            kind: RecordKind::Measure,
+            status: String::new(),
+            body: json(&m)?,
+            assigned_to: None,
+            due_at: None,
+            at: storage::now(),
+            summary: format!(
+                "{} at {}: {}",
+                instrument.code().to_uppercase(),
+                m.point.code(),
+                figures.join(", ")
+            ),
+        },
+    )
+    .await?;
+    Ok(see_other(&format!("/people/{}?done=measure", p.id)))
+}

@@ -1,0 +1,324 @@
+//! Safeguarding concerns: raise, save, list, show and close.
+
+use super::*;
+
+pub(super) async fn supervisors(
+    state: &AppState,
+    pcn: i64,
+) -> Result<Vec<(i64, String)>, AppError> {
+    Ok(state
+        .store
+        .list_users(Some(pcn))
+        .await?
+        .into_iter()
+        .filter(|u| u.role == Role::Supervisor && !u.disabled)
+        .map(|u| (u.id, u.name))
+        .collect())
+}
+
+pub(super) fn safeguarding_form(
+    auth: &Auth,
+    p: &Person,
+    ep: &Episode,
+    sups: &[(i64, String)],
+    f: &FormData,
+    e: &FieldErrors,
+) -> RecordForm {
+    let mut page = RecordForm::new(
+        auth,
+        p,
+        "Raise a safeguarding concern",
+        format!("/episodes/{}/safeguarding", ep.id),
+    );
+    page.intro = vec![
+        "The GP supervisor sees this on their dashboard and records what was done.".into(),
+        "If someone is in immediate danger, call 999 first.".into(),
+    ];
+    let mut opts = vec![Opt {
+        value: String::new(),
+        label: "Choose".into(),
+        selected: f.get("raised_to").is_empty(),
+    }];
+    opts.extend(sups.iter().map(|(id, name)| Opt {
+        value: id.to_string(),
+        label: name.clone(),
+        selected: f.get("raised_to") == id.to_string(),
+    }));
+    page.sections = vec![Section {
+        legend: "The concern".into(),
+        fields: vec![
+            Field::new("textarea", "concern", "What is the concern")
+                .hint("What you saw or were told, when, and anything already done")
+                .value(f.get("concern"))
+                .required()
+                .errors(e),
+            Field::new("select", "raised_to", "GP supervisor")
+                .options(opts)
+                .required()
+                .errors(e),
+        ],
+    }];
+    page.submit = "Raise concern".into();
+    page.errors(e)
+}
+
+pub async fn safeguarding_new(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (ep, p) = load_for_form(&state, &auth, id, "safeguarding.create").await?;
+    open_only(&ep)?;
+    let sups = supervisors(&state, auth.pcn()?).await?;
+    Ok(safeguarding_form(
+        &auth,
+        &p,
+        &ep,
+        &sups,
+        &FormData::default(),
+        &FieldErrors::default(),
+    )
+    .respond())
+}
+
+pub async fn safeguarding_save(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = auth.form(&body)?;
+    let (ep, p) = load(&state, &auth, id, "safeguarding.create").await?;
+    open_only(&ep)?;
+    let sups = supervisors(&state, auth.pcn()?).await?;
+    let to = form
+        .get("raised_to")
+        .parse::<i64>()
+        .ok()
+        .filter(|id| sups.iter().any(|s| s.0 == *id));
+    let s = match Safeguarding::new(form.get("concern"), to) {
+        Ok(s) => s,
+        Err(e) => return Ok(safeguarding_form(&auth, &p, &ep, &sups, &form, &e).respond()),
+    };
+    let name = sups
+        .iter()
+        .find(|x| x.0 == s.raised_to)
+        .map_or(String::new(), |x| x.1.clone());
+    add(
+        &state,
+        &auth,
+        &ep,
+        NewRecord {
+            kind: RecordKind::Safeguarding,
+            status: "open".into(),
+            body: json(&s)?,
+            assigned_to: Some(s.raised_to),
+            due_at: None,
+            at: storage::now(),
+            summary: format!("Safeguarding concern raised to {name}"),
+        },
+    )
+    .await?;
+    Ok(see_other(&format!("/people/{}?done=safeguarding", p.id)))
+}
+
+#[derive(Template)]
+#[template(path = "safeguarding.html")]
+pub(super) struct SafeguardingPage {
+    ctx: PageCtx,
+    /// (record id, person id, person name, raised on, concern, raised by)
+    open: Vec<(i64, i64, String, String, String, String)>,
+    mine_only: bool,
+}
+
+/// Open safeguarding concerns: the supervisor's own, or every one for a manager.
+pub async fn safeguarding_list(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Response, AppError> {
+    let role = auth.user.role;
+    auth.require(&state, role.can_view_safeguarding(), "safeguarding.list")
+        .await?;
+    let pcn = auth.pcn()?;
+    let mine_only = role == Role::Supervisor;
+    let records = state
+        .store
+        .records_by_status(
+            pcn,
+            RecordKind::Safeguarding,
+            "open",
+            mine_only.then_some(auth.user.id),
+        )
+        .await?;
+    let users = state.store.list_users(Some(pcn)).await?;
+    let mut open = vec![];
+    let now = Utc::now();
+    for r in records {
+        let Some(s) = r.parse::<Safeguarding>() else {
+            continue;
+        };
+        // A link worker sees the concerns they raised and those about their own people.
+        if role == Role::LinkWorker
+            && r.created_by != Some(auth.user.id)
+            && !state
+                .store
+                .person_is_theirs(pcn, r.person_id, auth.user.id, now)
+                .await?
+        {
+            continue;
+        }
+        let name = state
+            .store
+            .get_person(pcn, r.person_id)
+            .await?
+            .map(|p| p.details.full_name())
+            .unwrap_or_default();
+        let by = r
+            .created_by
+            .and_then(|u| users.iter().find(|x| x.id == u))
+            .map_or(String::new(), |u| u.name.clone());
+        open.push((
+            r.id,
+            r.person_id,
+            name,
+            views::datetime(r.created_at),
+            s.concern,
+            by,
+        ));
+    }
+    let shown: Vec<(i64, i64)> = open.iter().map(|o| (pcn, o.1)).collect();
+    auth.audit_shown(
+        &state,
+        "safeguarding.list",
+        &shown,
+        &format!("{} open", open.len()),
+    )
+    .await?;
+    Ok(views::ok(&SafeguardingPage {
+        ctx: PageCtx::new(Some(&auth), "Safeguarding concerns", "/safeguarding"),
+        open,
+        mine_only,
+    }))
+}
+
+pub(super) async fn concern(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+) -> Result<(EpisodeRecord, Safeguarding, Person), AppError> {
+    auth.require(
+        state,
+        auth.user.role.can_close_safeguarding(),
+        "safeguarding.close",
+    )
+    .await?;
+    let pcn = auth.pcn()?;
+    let Some(r) = state.store.get_record(pcn, id).await? else {
+        return Err(auth.not_found(state, "record", id).await);
+    };
+    // Open only to the supervisor it was raised to: another supervisor of the PCN gets the
+    // same answer as for no concern at all (docs/security.md, "Bindings inside a PCN").
+    let Some(s) = r
+        .parse::<Safeguarding>()
+        .filter(|_| r.kind == RecordKind::Safeguarding)
+        .filter(|s| s.raised_to == auth.user.id || r.assigned_to == Some(auth.user.id))
+    else {
+        return Err(auth.not_found(state, "safeguarding", id).await);
+    };
+    let Some(p) = state.store.get_person(pcn, r.person_id).await? else {
+        return Err(AppError::NotFound);
+    };
+    Ok((r, s, p))
+}
+
+pub(super) fn close_form(
+    auth: &Auth,
+    r: &EpisodeRecord,
+    s: &Safeguarding,
+    p: &Person,
+    action: &str,
+    e: &FieldErrors,
+) -> RecordForm {
+    let mut page = RecordForm::new(
+        auth,
+        p,
+        "Close a safeguarding concern",
+        format!("/safeguarding/{}", r.id),
+    );
+    page.cancel = "/safeguarding".into();
+    page.version = Some(r.version);
+    page.intro = vec![
+        format!("Raised {}:", views::datetime(r.created_at)),
+        s.concern.clone(),
+    ];
+    page.sections = vec![Section {
+        legend: "What was done".into(),
+        fields: vec![Field::new("textarea", "action", "Action taken")
+            .hint("Who was told, what was decided, and any follow-up")
+            .value(action)
+            .required()
+            .errors(e)],
+    }];
+    page.submit = "Record action and close".into();
+    page.errors(e)
+}
+
+pub async fn safeguarding_show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let (r, s, p) = concern(&state, &auth, id).await?;
+    auth.audit_read(
+        &state,
+        "safeguarding.read",
+        Some(p.id),
+        format!("concern {id}"),
+    )
+    .await?;
+    if r.status != "open" {
+        return Err(AppError::Conflict("This concern is already closed".into()));
+    }
+    Ok(close_form(&auth, &r, &s, &p, "", &FieldErrors::default()).respond())
+}
+
+pub async fn safeguarding_close(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = auth.form(&body)?;
+    let (r, s, p) = concern(&state, &auth, id).await?;
+    if r.status != "open" {
+        return Err(AppError::Conflict("This concern is already closed".into()));
+    }
+    let version = form.i64("version")?;
+    let closed = match s.close(form.get("action"), today()) {
+        Ok(c) => c,
+        Err(e) => {
+            // The refusal shows the concern again: a read like any other.
+            auth.audit_read(
+                &state,
+                "safeguarding.read",
+                Some(p.id),
+                format!("concern {id}, shown again to correct"),
+            )
+            .await?;
+            return Ok(close_form(&auth, &r, &s, &p, form.get("action"), &e).respond());
+        }
+    };
+    state
+        .store
+        .update_record(
+            auth.pcn()?,
+            id,
+            version,
+            "closed",
+            &json(&closed)?,
+            "Safeguarding concern closed by the GP supervisor, with the action taken",
+            &auth.actor(),
+        )
+        .await?;
+    Ok(see_other("/safeguarding?done=safeguarding-closed"))
+}

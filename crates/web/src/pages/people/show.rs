@@ -1,0 +1,293 @@
+//! One person's page with their episodes.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "person_show.html")]
+pub(super) struct ShowPage {
+    ctx: PageCtx,
+    id: i64,
+    name: String,
+    summary: Vec<(String, String)>,
+    episodes: Vec<EpisodeView>,
+    timeline: Vec<(String, String, String)>,
+    can_edit: bool,
+    can_triage: bool,
+    can_refer: bool,
+    workers: Vec<Opt>,
+}
+
+pub(crate) struct EpisodeView {
+    pub id: i64,
+    pub version: i64,
+    pub state: String,
+    pub tag: &'static str,
+    pub closed: bool,
+    pub summary: Vec<(String, String)>,
+    pub next_states: Vec<Opt>,
+    pub next_contact_value: String,
+    /// (when, what, who was there, notes), newest first.
+    pub contacts: Vec<(String, String, String, String)>,
+    pub contacts_norm: String,
+    /// below, within or above the usual 6–12.
+    pub norm_band: &'static str,
+    pub j: crate::pages::person_journey::JourneyView,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Query(q): Query<DoneQuery>,
+) -> Result<Response, AppError> {
+    auth.require(&state, auth.user.role.can_read_people(), "person.read")
+        .await?;
+    let pcn = auth.pcn()?;
+    let Some(p) = state.store.get_person(pcn, id).await? else {
+        return Err(auth.not_found(&state, "person", id).await);
+    };
+    auth.need_to_know(&state, pcn, id).await?;
+    auth.audit_read(&state, "person.read", Some(id), "person page".into())
+        .await?;
+    let d = &p.details;
+    let today = Utc::now().date_naive();
+    let practices = state.store.list_practices(pcn).await?;
+    let users = state.store.list_users(Some(pcn)).await?;
+    let names: HashMap<i64, String> = users.iter().map(|u| (u.id, u.name.clone())).collect();
+    let dash = |s: &str| {
+        if s.trim().is_empty() {
+            "—".to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    let mut summary = vec![
+        (
+            "NHS number".into(),
+            d.nhs_number
+                .as_ref()
+                .map_or("Not known".into(), |n| n.to_string()),
+        ),
+        (
+            "Date of birth".into(),
+            format!("{} (aged {})", date(d.date_of_birth), d.age_on(today)),
+        ),
+        ("Sex".into(), d.sex.label().into()),
+        ("Gender identity".into(), dash(&d.gender_identity)),
+        (
+            "Ethnic category".into(),
+            d.ethnicity.map_or("—".into(), |e| e.label().into()),
+        ),
+        (
+            "GP practice".into(),
+            d.practice_id
+                .and_then(|pid| practices.iter().find(|p| p.id == pid))
+                .map_or("—".into(), |p| p.name.clone()),
+        ),
+        (
+            "Preferred language".into(),
+            format!(
+                "{}{}",
+                dash(&d.language),
+                if d.interpreter_needed {
+                    " (needs an interpreter)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+    ];
+    let needs: Vec<&str> = d.access_needs.iter().map(|a| a.label()).collect();
+    let mut access = needs.join(", ");
+    if !d.access_notes.is_empty() {
+        access = if access.is_empty() {
+            d.access_notes.clone()
+        } else {
+            format!("{access}. {}", d.access_notes)
+        };
+    }
+    summary.push(("Communication needs".into(), dash(&access)));
+    summary.push((
+        "Address".into(),
+        dash(&format!(
+            "{} {}",
+            d.address,
+            d.postcode
+                .as_ref()
+                .map(|p| p.to_string())
+                .unwrap_or_default()
+        )),
+    ));
+    summary.push(("Telephone".into(), dash(&d.phone)));
+    summary.push(("Email".into(), dash(&d.email)));
+    summary.push((
+        "Preferred contact".into(),
+        d.preferred_contact.map_or("—".into(), |c| c.label().into()),
+    ));
+    summary.push(("Carer status".into(), d.carer_status.label().into()));
+    summary.push(("Carer or next of kin".into(), dash(&d.carer_details)));
+
+    let referrals = state.store.referrals_for_person(pcn, id).await?;
+    let episodes = state.store.episodes_for_person(pcn, id).await?;
+    let all_contacts = state.store.contacts_for_person(pcn, id).await?;
+    let records = state.store.records_for_person(pcn, id).await?;
+    let connections = state.store.connections_for_person(pcn, id).await?;
+    let codes = state.store.coding_for_person(pcn, id).await?;
+    let now = Utc::now();
+    // Read only when a referral names a partner (most person pages have none).
+    let live_partners: std::collections::HashSet<i64> =
+        if connections.iter().any(|c| c.partner_org_id.is_some()) {
+            state
+                .store
+                .partner_links(Some(pcn), None)
+                .await?
+                .into_iter()
+                .filter(|l| l.is_live())
+                .map(|l| l.partner_org_id)
+                .collect()
+        } else {
+            Default::default()
+        };
+    let episodes = episodes
+        .iter()
+        .map(|e| {
+            let r = referrals.iter().find(|r| r.id == e.referral_id);
+            let mut s = vec![
+                (
+                    "Referred".into(),
+                    format!(
+                        "{} ({} days ago)",
+                        datetime(e.referred_at),
+                        (now - e.referred_at).num_days()
+                    ),
+                ),
+                (
+                    "Link worker".into(),
+                    e.link_worker_id
+                        .and_then(|w| names.get(&w).cloned())
+                        .unwrap_or_else(|| "Not yet assigned".into()),
+                ),
+            ];
+            if let Some(r) = r {
+                let by = if r.referrer_name.is_empty() {
+                    r.source.label().to_string()
+                } else {
+                    let mut by = format!("{} ({})", r.referrer_name, r.source.label());
+                    if !r.referrer_organisation.is_empty() {
+                        by.push_str(&format!(", {}", r.referrer_organisation));
+                    }
+                    by
+                };
+                s.push(("Referred by".into(), by));
+                if !r.referrer_contact.is_empty() {
+                    s.push(("Referrer contact".into(), r.referrer_contact.clone()));
+                }
+                s.push(("Urgency".into(), r.urgency.label().into()));
+                s.push((
+                    "Needs".into(),
+                    dash(
+                        &r.needs
+                            .iter()
+                            .map(|n| n.label())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                ));
+                s.push(("Reason".into(), dash(&r.reason)));
+            }
+            s.push(("First contact".into(), opt_date(e.first_contact_at)));
+            s.push(("Next contact".into(), opt_date(e.next_contact_at)));
+            if let Some(reason) = e.discharge_reason {
+                s.push(("Discharge reason".into(), reason.label().into()));
+            }
+            let contacts: Vec<&storage::Contact> = all_contacts
+                .iter()
+                .filter(|c| c.episode_id == e.id)
+                .collect();
+            let attended = contacts
+                .iter()
+                .filter(|c| !c.details.did_not_attend)
+                .count();
+            let norm = domain::contact::contacts_against_norm(attended);
+            let j = crate::pages::person_journey::build(
+                e,
+                &records,
+                &connections,
+                &codes,
+                &contacts,
+                &names,
+                state.config.unable_to_contact_attempts,
+                now,
+                &live_partners,
+            );
+            EpisodeView {
+                j,
+                id: e.id,
+                version: e.version,
+                state: e.state.label().into(),
+                tag: e.state.tag(),
+                closed: e.state.is_closed(),
+                summary: s,
+                next_states: e
+                    .state
+                    .next_states()
+                    .iter()
+                    .filter(|s| **s != EpisodeState::Discharged)
+                    .map(|s| Opt {
+                        value: s.code().into(),
+                        label: s.label().into(),
+                        selected: false,
+                    })
+                    .collect(),
+                next_contact_value: e
+                    .next_contact_at
+                    .map(|t| t.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default(),
+                contacts: contacts
+                    .iter()
+                    .map(|c| {
+                        let d = &c.details;
+                        let present: Vec<&str> = d.present.iter().map(|p| p.label()).collect();
+                        (
+                            datetime(d.at),
+                            d.summary(),
+                            present.join(", "),
+                            d.notes.clone(),
+                        )
+                    })
+                    .collect(),
+                contacts_norm: norm.0,
+                norm_band: norm.1,
+            }
+        })
+        .collect();
+    let timeline = state
+        .store
+        .timeline(pcn, id)
+        .await?
+        .into_iter()
+        .map(|t| (datetime(t.at), t.summary, t.actor_label))
+        .collect();
+    let workers = users
+        .iter()
+        .filter(|u| u.role == domain::Role::LinkWorker && !u.disabled)
+        .map(|u| Opt {
+            value: u.id.to_string(),
+            label: u.name.clone(),
+            selected: false,
+        })
+        .collect();
+    let page = ShowPage {
+        ctx: PageCtx::new(Some(&auth), d.full_name(), "/people").flash(flash(q.done.as_deref())),
+        id,
+        name: d.full_name(),
+        summary,
+        episodes,
+        timeline,
+        can_edit: auth.user.role.can_edit_people(),
+        can_triage: auth.user.role.can_triage(),
+        can_refer: auth.user.role.can_refer(),
+        workers,
+    };
+    Ok(views::ok(&page))
+}
