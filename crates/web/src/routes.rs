@@ -1,7 +1,7 @@
 //! The one route table. Every route of Linkwork (pages, `/api/v1`, `/oruk`, `/fhir`) is
 //! added through [`Routes`], which takes the handler *and* the rule saying who may call it
 //! and whose record its `{id}` names. A route cannot be added without a rule, and the
-//! authorisation matrix test (`tests/http/matrix.rs`) walks [`table`] to check every
+//! authorisation matrix test (`tests/http/matrix/`) walks [`table`] to check every
 //! route × caller × tenant against the rule on the real server.
 //!
 //! The rule is a declaration the handlers must live up to, not the check itself: each
