@@ -140,7 +140,7 @@ async fn authorisation_matrix(engine: Engine) {
         "callers from PCN A changed PCN B's records"
     );
     storage_tests::figure(&format!(
-        "Authorisation matrix ({engine:?}): {routes_checked} routes (pages, /api/v1, /oruk) × {} callers × own/other tenant = {checks} checks; {fhir} FHIR routes checked by scope in fhir.rs; {audited} uses of people's records each left an audit entry",
+        "Authorisation matrix ({engine:?}): {routes_checked} routes (pages, /api/v1, /oruk) × {} callers × own/other tenant = {checks} checks; {fhir} FHIR routes checked by scope in tests/http/fhir; {audited} uses of people's records each left an audit entry",
         CALLERS.len()
     ));
 }
