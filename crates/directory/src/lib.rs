@@ -4,7 +4,11 @@
 // Without the search feature (the fuzz targets) the service glue is compiled out.
 #![cfg_attr(not(feature = "search"), allow(unused_imports, dead_code))]
 
+#[cfg(feature = "search")]
+pub mod classify;
 pub mod csv_import;
+#[cfg(feature = "search")]
+pub mod eligibility;
 pub mod export;
 pub mod import;
 pub mod listing;
@@ -14,6 +18,8 @@ pub mod oruk;
 #[cfg(feature = "search")]
 pub mod search;
 pub mod validate;
+#[cfg(feature = "search")]
+pub mod vocabulary;
 
 pub use import::{parse_json, Parsed};
 pub use listing::Listing;
@@ -241,13 +247,25 @@ impl Directory {
             .collect())
     }
 
-    async fn term_taxonomies(&self) -> Result<HashMap<String, String>> {
+    /// Every taxonomy term's taxonomy and name, for services that carry only term ids.
+    async fn term_taxonomies(&self) -> Result<search::Terms> {
         Ok(self
             .store
             .dir_terms()
             .await?
             .into_iter()
-            .filter_map(|t| Some((t.id, t.parent_id?)))
+            .filter_map(|t| {
+                let name = serde_json::from_str::<TaxonomyTerm>(&t.doc)
+                    .map(|d| d.name)
+                    .unwrap_or_default();
+                Some((
+                    t.id,
+                    search::TermInfo {
+                        taxonomy_id: t.parent_id?,
+                        name,
+                    },
+                ))
+            })
             .collect())
     }
 

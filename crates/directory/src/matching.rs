@@ -1,29 +1,96 @@
 //! Matching: which directory services to propose for a person, ranked, each with the
-//! reasons it was proposed (and anything to check). Works on the facts held in memory,
-//! so it costs a pass over the directory and no database query.
+//! reasons it was proposed and anything to check.
+//!
+//! The whole person is one query through the same retrieval as search: their needs with
+//! their scores (each need widened to the concepts of the vocabulary that help with it),
+//! their interests and what matters to them in their own words (read against the
+//! vocabulary, interests also as ranked words). Their lasting preferences are hard
+//! filters: a service that breaks one is left out and counted, so an empty page can name
+//! the real cause, and the page may relax one filter and say so.
 
+use crate::search::query::{concept_scores, nearness, wanted};
 use crate::search::{Facts, SearchIndex};
+use crate::vocabulary::{ConceptId, Vocabulary};
+use domain::person::Sex;
 use domain::{AccessFeature, Category, Code, Need, ReferralMode, ServiceCapacity, Weekday};
+use std::collections::HashMap;
 
 /// What is known about the person that matters for matching.
 #[derive(Debug, Clone, Default)]
 pub struct MatchProfile {
     /// Needs with their weight (assessment score 1–5; referral needs count as 3).
     pub needs: Vec<(Need, u8)>,
+    /// Interests chosen from the category list.
     pub interests: Vec<Category>,
+    /// Interests in their own words ("I used to love dancing").
+    pub interest_words: Vec<String>,
+    /// What matters to them, in their own words.
+    pub what_matters: String,
     pub age: Option<f64>,
+    /// For single-sex groups.
+    pub sex: Option<Sex>,
     /// Where they live (postcode centroid).
     pub near: Option<(f64, f64)>,
     /// Farthest they would travel; services farther away are left out.
     pub max_distance_m: f64,
-    /// Their preferred language, if not English.
+    /// The language they need, if not English (a name or ISO 639 code).
     pub language: Option<String>,
-    /// Access features their needs call for.
+    /// Access features they need; step-free access is a hard filter.
     pub access: Vec<AccessFeature>,
     /// Days they can make (any day when empty).
     pub days: Vec<Weekday>,
     pub free_only: bool,
+    /// One filter the link worker chose to relax for this look.
+    pub relax: Option<Filter>,
     pub limit: usize,
+}
+
+/// The person's lasting preferences that leave services out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Filter {
+    Distance,
+    Free,
+    Days,
+    Language,
+    StepFree,
+}
+
+impl Filter {
+    pub const ALL: [Filter; 5] = [
+        Filter::Distance,
+        Filter::Free,
+        Filter::Days,
+        Filter::Language,
+        Filter::StepFree,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Filter::Distance => "distance",
+            Filter::Free => "free",
+            Filter::Days => "days",
+            Filter::Language => "language",
+            Filter::StepFree => "step_free",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == s)
+    }
+
+    /// "3 services fit but …", completed.
+    pub fn left_out(self, p: &MatchProfile) -> String {
+        match self {
+            Filter::Distance => format!("are over {} away", km(p.max_distance_m)),
+            Filter::Free => "charge a fee".into(),
+            Filter::Days => "do not run on the days they can make".into(),
+            Filter::Language => format!(
+                "do not list {}",
+                p.language.as_deref().map(titlecase).unwrap_or_default()
+            ),
+            Filter::StepFree => "are not step-free".into(),
+        }
+    }
 }
 
 /// A proposed service.
@@ -36,10 +103,20 @@ pub struct Match {
     pub distance_m: Option<f64>,
     pub takes_referrals: bool,
     pub capacity: ServiceCapacity,
-    /// Why it was proposed, in plain words.
+    /// Why it was proposed, in plain words, quoting the listing.
     pub reasons: Vec<String>,
     /// What to check before connecting the person.
     pub cautions: Vec<String>,
+}
+
+/// What matching found, and why others were left out.
+#[derive(Debug, Clone, Default)]
+pub struct MatchReport {
+    pub matches: Vec<Match>,
+    /// Services that fit the person but break one preference, per preference.
+    pub left_out: Vec<(Filter, usize)>,
+    /// Needs no service in the directory is classified for.
+    pub unserved: Vec<Need>,
 }
 
 fn km(m: f64) -> String {
@@ -50,200 +127,6 @@ fn km(m: f64) -> String {
     }
 }
 
-/// Why a service is proposed and what to check: written only for the services shown, so
-/// scoring thousands of services allocates nothing.
-struct Notes {
-    explain: bool,
-    /// Needs and interests the service helps with.
-    helps: usize,
-    reasons: Vec<String>,
-    cautions: Vec<String>,
-}
-
-impl Notes {
-    fn reason(&mut self, text: impl FnOnce() -> String) {
-        if self.explain {
-            self.reasons.push(text());
-        }
-    }
-    fn caution(&mut self, text: impl FnOnce() -> String) {
-        if self.explain {
-            self.cautions.push(text());
-        }
-    }
-}
-
-/// A service's score for the person, with its distance from their home, or `None` when it
-/// is not proposed at all.
-/// The person's language when it is not English, lower-cased.
-fn language(p: &MatchProfile) -> Option<String> {
-    p.language
-        .as_ref()
-        .map(|l| l.trim().to_lowercase())
-        .filter(|l| !l.is_empty() && l != "english")
-}
-
-/// A service as shown to the link worker: its score, reasons and cautions.
-fn explain(f: &Facts, p: &MatchProfile, lang: Option<&str>) -> Option<Match> {
-    let mut n = Notes {
-        explain: true,
-        helps: 0,
-        reasons: Vec::new(),
-        cautions: Vec::new(),
-    };
-    let (score, distance) = consider(f, p, lang, &mut n)?;
-    Some(Match {
-        id: f.id.clone(),
-        name: f.name.clone(),
-        organization: f.organization.clone(),
-        score,
-        distance_m: distance,
-        takes_referrals: f.referral_mode == ReferralMode::Referral,
-        capacity: f.capacity,
-        reasons: n.reasons,
-        cautions: n.cautions,
-    })
-}
-
-/// `lang` is the person's language when not English, lower-cased.
-fn consider(
-    f: &Facts,
-    p: &MatchProfile,
-    lang: Option<&str>,
-    n: &mut Notes,
-) -> Option<(f64, Option<f64>)> {
-    if f.retired || !matches!(f.status.as_str(), "active" | "temporarily closed") {
-        return None;
-    }
-    if let Some(age) = p.age {
-        if f.min_age.is_some_and(|m| age < m) || f.max_age.is_some_and(|m| age > m) {
-            return None;
-        }
-    }
-    if p.free_only && !f.free {
-        return None;
-    }
-    let mut score = 0.0;
-    // Needs and interests: a service must help with at least one to be proposed.
-    for (need, weight) in &p.needs {
-        if let Some(c) = Category::for_need(*need)
-            .iter()
-            .find(|c| f.categories.contains(c))
-        {
-            score += 10.0 * f64::from(*weight) / 3.0;
-            n.helps += 1;
-            n.reason(|| {
-                format!(
-                    "Helps with {} ({})",
-                    need.label().to_lowercase(),
-                    c.label().to_lowercase()
-                )
-            });
-        }
-    }
-    for i in &p.interests {
-        if f.categories.contains(i) {
-            score += 8.0;
-            n.helps += 1;
-            n.reason(|| format!("Matches their interest in {}", i.label().to_lowercase()));
-        }
-    }
-    if n.helps == 0 {
-        return None;
-    }
-    let distance = p.near.and_then(|near| {
-        f.points
-            .iter()
-            .filter_map(|(_, pt)| pt.map(|pt| domain::directory::distance_m(near, pt)))
-            .min_by(|a, b| a.total_cmp(b))
-    });
-    match (p.near, distance) {
-        (Some(_), Some(d)) if d > p.max_distance_m => return None,
-        (Some(_), Some(d)) => {
-            score += 8.0 * (1.0 - d / p.max_distance_m.max(1.0));
-            n.reason(|| format!("{} from their home", km(d)));
-        }
-        (Some(_), None) if !f.points.is_empty() => {
-            n.caution(|| "Venue location not known: check how far it is".into());
-        }
-        _ => {}
-    }
-    if f.free {
-        score += 2.0;
-        n.reason(|| "Free".into());
-    }
-    if let Some(age) = p.age {
-        if f.min_age.is_some() || f.max_age.is_some() {
-            score += 1.0;
-            n.reason(|| format!("Open to people aged {age:.0}"));
-        }
-    }
-    if !p.days.is_empty() {
-        let wanted: u8 = p.days.iter().fold(0, |b, d| b | (1u8 << d.index()));
-        let runs: u8 = Weekday::ALL
-            .iter()
-            .map(|d| 1u8 << d.index())
-            .filter(|bit| {
-                wanted & bit != 0
-                    && f.sessions
-                        .iter()
-                        .any(|(days, _, _)| *days == 0 || days & bit != 0)
-            })
-            .fold(0, |b, bit| b | bit);
-        if runs == 0 {
-            if f.sessions.is_empty() {
-                n.caution(|| "No timetable listed: check when it runs".into());
-            } else {
-                return None;
-            }
-        } else {
-            score += 3.0;
-            n.reason(|| {
-                let days: Vec<&str> = Weekday::ALL
-                    .iter()
-                    .filter(|d| runs & (1u8 << d.index()) != 0)
-                    .map(|d| d.label())
-                    .collect();
-                format!("Runs on {}", days.join(", "))
-            });
-        }
-    }
-    if let Some(lang) = lang {
-        if f.languages.iter().any(|l| l == lang) {
-            score += 5.0;
-            n.reason(|| format!("Offered in {}", titlecase(lang)));
-        } else {
-            n.caution(|| {
-                format!(
-                    "{} not listed: an interpreter may be needed",
-                    titlecase(lang)
-                )
-            });
-        }
-    }
-    for a in &p.access {
-        if f.access.contains(a) {
-            score += 2.0;
-            n.reason(|| a.label().to_string());
-        } else {
-            score -= 2.0;
-            n.caution(|| format!("{} not listed", a.label()));
-        }
-    }
-    match f.capacity {
-        ServiceCapacity::Accepting => {
-            score += 3.0;
-            n.reason(|| "Taking new people".into());
-        }
-        ServiceCapacity::WaitingList => n.caution(|| "Has a waiting list".into()),
-        ServiceCapacity::Full => {
-            score -= 15.0;
-            n.caution(|| "Full at the moment".into());
-        }
-    }
-    Some((score, distance))
-}
-
 fn titlecase(s: &str) -> String {
     let mut c = s.chars();
     c.next()
@@ -251,137 +134,408 @@ fn titlecase(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Why each group of wanted concepts is there ("Helps with loneliness").
+#[derive(Debug, Clone)]
+enum Because {
+    Need(Need),
+    Interest(String),
+    Matters,
+}
+
+/// The person as a query: groups of concepts with weights, and why each group is there.
+struct Query {
+    groups: Vec<Vec<(ConceptId, f32)>>,
+    because: Vec<Because>,
+    /// Needs they have (score 3 or more, or flagged), for "avoid for" and eligibility.
+    needs: Vec<Need>,
+    /// Every concept the person's words or needs name.
+    named: Vec<ConceptId>,
+}
+
+fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
+    let mut q = Query {
+        groups: vec![],
+        because: vec![],
+        needs: vec![],
+        named: vec![],
+    };
+    for (need, score) in &p.needs {
+        let weight = 0.6 + 0.2 * f32::from((*score).clamp(1, 5));
+        let g: Vec<(ConceptId, f32)> = v
+            .for_need(*need)
+            .into_iter()
+            .map(|(c, w)| (c, w * weight))
+            .collect();
+        q.named
+            .extend(g.iter().filter(|x| x.1 >= weight).map(|x| x.0));
+        q.groups.push(g);
+        q.because.push(Because::Need(*need));
+        q.needs.push(*need);
+    }
+    for c in &p.interests {
+        let g: Vec<(ConceptId, f32)> = v.in_category(*c).into_iter().map(|c| (c, 0.9)).collect();
+        q.groups.push(g);
+        q.because.push(Because::Interest(c.label().to_lowercase()));
+    }
+    for words in &p.interest_words {
+        let (groups, found) = wanted(v, words);
+        for (g, f) in groups.into_iter().zip(&found) {
+            q.named.push(f.concept);
+            q.groups
+                .push(g.into_iter().map(|(c, w)| (c, w * 0.9)).collect());
+            q.because.push(Because::Interest(f.words.clone()));
+        }
+    }
+    let (groups, found) = wanted(v, &p.what_matters);
+    let mut seen = vec![];
+    for f in &found {
+        if !seen.contains(&f.concept) {
+            seen.push(f.concept);
+        }
+    }
+    for (g, c) in groups.into_iter().zip(seen) {
+        q.named.push(c);
+        for n in &v.concept(c).needs {
+            if !q.needs.contains(n) {
+                q.needs.push(*n);
+            }
+        }
+        q.groups
+            .push(g.into_iter().map(|(c, w)| (c, w * 0.6)).collect());
+        q.because.push(Because::Matters);
+    }
+    q
+}
+
+/// Why a service is left out, or `None` when it may be proposed. `relax` lifts one
+/// preference; the caution it raises instead is pushed onto `cautions`.
+fn excluded(
+    f: &Facts,
+    p: &MatchProfile,
+    q: &Query,
+    v: &Vocabulary,
+    distance: Option<f64>,
+    cautions: &mut Vec<String>,
+) -> Result<(), Option<Filter>> {
+    if !f.open() {
+        return Err(None);
+    }
+    if let Some(age) = p.age {
+        let child_ages = f.child_ages() && age >= 16.0;
+        if !child_ages && (f.min_age.is_some_and(|m| age < m) || f.max_age.is_some_and(|m| age > m))
+        {
+            return Err(None);
+        }
+    }
+    if let (Some(want), Some(sex)) = (p.sex, f.sex()) {
+        if matches!(want, Sex::Male | Sex::Female) && want != sex {
+            return Err(None);
+        }
+    }
+    // Never for someone with this need (a licensed bar for someone stopping drinking).
+    for t in &f.tags {
+        if v.concept(t.concept)
+            .avoid_for
+            .iter()
+            .any(|n| q.needs.contains(n))
+        {
+            return Err(None);
+        }
+    }
+    // Eligibility that names a need or situation the person does not have.
+    for t in f
+        .tags
+        .iter()
+        .filter(|t| t.source == crate::classify::Source::Eligibility)
+    {
+        let c = v.concept(t.concept);
+        let theirs = q.named.contains(&t.concept) || c.needs.iter().any(|n| q.needs.contains(n));
+        if !c.needs.is_empty() && !theirs {
+            return Err(None);
+        }
+    }
+    let mut check = |filter: Filter, breaks: bool, caution: &dyn Fn() -> String| {
+        if !breaks {
+            Ok(())
+        } else if p.relax == Some(filter) {
+            cautions.push(caution());
+            Ok(())
+        } else {
+            Err(Some(filter))
+        }
+    };
+    check(Filter::Free, p.free_only && !f.free, &|| {
+        "Charges a fee (free only relaxed)".into()
+    })?;
+    let far = p.near.is_some() && !f.remote() && distance.is_some_and(|d| d > p.max_distance_m);
+    check(Filter::Distance, far, &|| {
+        format!("Over {} away (distance relaxed)", km(p.max_distance_m))
+    })?;
+    if !p.days.is_empty() && !f.sessions.is_empty() {
+        let wanted: u8 = p.days.iter().fold(0, |b, d| b | (1u8 << d.index()));
+        let runs = f
+            .sessions
+            .iter()
+            .any(|(days, _, _)| *days == 0 || days & wanted != 0);
+        check(Filter::Days, !runs, &|| {
+            "Not on the days they can make (days relaxed)".into()
+        })?;
+    }
+    if let Some(lang) = language(p) {
+        let offered = speaks(f, &lang);
+        check(Filter::Language, !offered, &|| {
+            format!(
+                "{} not listed: an interpreter may be needed (language relaxed)",
+                titlecase(&lang)
+            )
+        })?;
+    }
+    if p.access.contains(&AccessFeature::StepFree) && !f.remote() {
+        let steps = f.reading.step_free.as_ref().is_some_and(|s| !s.0);
+        check(Filter::StepFree, steps, &|| {
+            "Not step-free (step-free relaxed)".into()
+        })?;
+    }
+    Ok(())
+}
+
+/// The person's language when it is not English, lower-cased.
+fn language(p: &MatchProfile) -> Option<String> {
+    p.language
+        .as_ref()
+        .map(|l| l.trim().to_lowercase())
+        .filter(|l| !l.is_empty() && l != "english" && l != "en")
+}
+
+/// Whether a service is offered in a language (by name or ISO code; BSL by its code too).
+fn speaks(f: &Facts, lang: &str) -> bool {
+    let bsl = matches!(lang, "bfi" | "bsl" | "british sign language");
+    f.languages.iter().any(|l| l == lang) || (bsl && f.access.contains(&AccessFeature::Bsl))
+}
+
+/// A service's score for the person (from the concepts and words it answers), or `None`.
+fn relevance(
+    i: usize,
+    concepts: &HashMap<usize, (f32, ConceptId)>,
+    words: &HashMap<usize, f32>,
+) -> Option<f32> {
+    let c = concepts.get(&i).map_or(0.0, |c| c.0);
+    let w = words.get(&i).copied().unwrap_or(0.0);
+    let s = c + 0.5 * w;
+    (s >= 0.3).then_some(s)
+}
+
 impl SearchIndex {
     /// Services proposed for a person, best first.
     pub fn match_services(&self, p: &MatchProfile) -> Vec<Match> {
-        let lang = language(p);
-        let lang = lang.as_deref();
-        self.with_facts(|facts| {
-            let mut quiet = Notes {
-                explain: false,
-                helps: 0,
-                reasons: Vec::new(),
-                cautions: Vec::new(),
-            };
-            let mut ranked: Vec<(f64, &Facts)> = facts
+        self.match_report(p).matches
+    }
+
+    /// Services proposed for a person, with what was left out and why.
+    pub fn match_report(&self, p: &MatchProfile) -> MatchReport {
+        let v = Vocabulary::builtin();
+        let Ok(snap) = self.snapshot() else {
+            return MatchReport::default();
+        };
+        let q = query(v, p);
+        let concepts = concept_scores(&snap, &q.groups);
+        let words: HashMap<usize, f32> = {
+            let text = p.interest_words.join(" ");
+            let found = self
+                .text_scores(&snap, &text)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let max = found.iter().map(|x| x.1).fold(f32::MIN_POSITIVE, f32::max);
+            found.into_iter().map(|(i, s)| (i, s / max)).collect()
+        };
+        let mut report = MatchReport {
+            unserved: q
+                .needs
                 .iter()
-                .filter_map(|f| {
-                    quiet.helps = 0;
-                    consider(f, p, lang, &mut quiet).map(|(score, _)| (score, f))
+                .copied()
+                .filter(|n| {
+                    v.for_need(*n).iter().all(|(c, w)| {
+                        *w < 1.0
+                            || snap
+                                .by_concept
+                                .get(usize::from(c.0))
+                                .is_none_or(Vec::is_empty)
+                    })
                 })
-                .collect();
-            ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
-            ranked.truncate(p.limit.max(1));
-            ranked
-                .into_iter()
-                .filter_map(|(_, f)| explain(f, p, lang))
-                .collect()
-        })
+                .collect(),
+            ..Default::default()
+        };
+        let mut left_out: HashMap<Filter, usize> = HashMap::new();
+        let mut ranked: Vec<(f32, usize, Option<f64>, Vec<String>)> = vec![];
+        let mut candidates: Vec<usize> = concepts.keys().copied().collect();
+        candidates.extend(words.keys().filter(|i| !concepts.contains_key(i)));
+        for i in candidates {
+            let Some(rel) = relevance(i, &concepts, &words) else {
+                continue;
+            };
+            let f = &snap.facts[i];
+            let distance = p.near.and_then(|near| f.nearest(near)).map(|x| x.1);
+            let mut cautions = vec![];
+            match excluded(f, p, &q, v, distance, &mut cautions) {
+                Ok(()) => {}
+                Err(Some(filter)) => {
+                    *left_out.entry(filter).or_default() += 1;
+                    continue;
+                }
+                Err(None) => continue,
+            }
+            let mut score = rel;
+            if p.near.is_some() {
+                let scale = (p.max_distance_m / 10_000.0).max(0.1);
+                score *= nearness(distance.map(|d| d / scale), f.remote());
+            }
+            score *= match f.capacity {
+                ServiceCapacity::Accepting => 1.0,
+                ServiceCapacity::WaitingList => 0.85,
+                ServiceCapacity::Full => 0.3,
+            };
+            if f.reading.only_for.is_some() {
+                score *= 0.6;
+            }
+            if language(p).is_some_and(|l| speaks(f, &l)) {
+                score *= 1.15;
+            }
+            ranked.push((score, i, distance, cautions));
+        }
+        ranked.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| snap.facts[a.1].name.cmp(&snap.facts[b.1].name))
+        });
+        ranked.truncate(p.limit.max(1));
+        report.matches = ranked
+            .into_iter()
+            .map(|(score, i, distance, cautions)| {
+                explain(
+                    &snap.facts[i],
+                    p,
+                    &q,
+                    v,
+                    &concepts,
+                    score,
+                    distance,
+                    cautions,
+                )
+            })
+            .collect();
+        let mut left: Vec<(Filter, usize)> = left_out.into_iter().collect();
+        left.sort_by_key(|x| (std::cmp::Reverse(x.1), x.0.code()));
+        report.left_out = left;
+        report
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn shown(f: &Facts, p: &MatchProfile) -> Option<Match> {
-        explain(f, p, language(p).as_deref())
-    }
-
-    fn facts(id: &str, cats: &[Category]) -> Facts {
-        Facts {
-            id: id.into(),
-            name: format!("Service {id}"),
-            organization: "Org".into(),
-            public: true,
-            retired: false,
-            status: "active".into(),
-            min_age: None,
-            max_age: None,
-            term_ids: vec![],
-            taxonomy_ids: vec![],
-            categories: cats.to_vec(),
-            sessions: vec![],
-            free: false,
-            access: vec![],
-            languages: vec![],
-            points: vec![("sal".into(), Some((53.80, -1.55)))],
-            capacity: ServiceCapacity::Accepting,
-            referral_mode: ReferralMode::Referral,
+/// A proposed service as shown to the link worker: its reasons and cautions.
+#[allow(clippy::too_many_arguments)]
+fn explain(
+    f: &Facts,
+    p: &MatchProfile,
+    q: &Query,
+    v: &Vocabulary,
+    _concepts: &HashMap<usize, (f32, ConceptId)>,
+    score: f32,
+    distance: Option<f64>,
+    mut cautions: Vec<String>,
+) -> Match {
+    let mut reasons = vec![];
+    for (g, because) in q.groups.iter().zip(&q.because) {
+        let best = g
+            .iter()
+            .filter_map(|(c, w)| {
+                f.tags
+                    .iter()
+                    .find(|t| t.concept == *c)
+                    .map(|t| (t.strength * w, t))
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let Some((s, t)) = best else { continue };
+        if s < 0.2 {
+            continue;
+        }
+        let quote = format!("\"{}\" in its {}", t.words, t.source.label());
+        let why = match because {
+            Because::Need(n) => format!("Helps with {}: {quote}", n.label().to_lowercase()),
+            Because::Interest(i) => format!("Matches their interest in {i}: {quote}"),
+            Because::Matters => format!(
+                "Fits what matters to them ({}): {quote}",
+                v.label(t.concept).to_lowercase()
+            ),
+        };
+        if !reasons.contains(&why) {
+            reasons.push(why);
         }
     }
-
-    fn profile() -> MatchProfile {
-        MatchProfile {
-            needs: vec![(Need::Loneliness, 4)],
-            interests: vec![Category::Gardening],
-            age: Some(70.0),
-            near: Some((53.80, -1.56)),
-            max_distance_m: 10_000.0,
-            limit: 10,
-            ..Default::default()
+    match (p.near, distance) {
+        (_, _) if f.remote() => reasons.push(format!(
+            "Reaches people where they are: {}",
+            f.reading.area.as_deref().unwrap_or_default()
+        )),
+        (Some(_), Some(d)) => reasons.push(format!("{} from their home", km(d))),
+        (Some(_), None) => cautions.push("Venue location not known: check how far it is".into()),
+        _ => {}
+    }
+    if f.free {
+        reasons.push("Free".into());
+    }
+    if !p.days.is_empty() {
+        let runs: Vec<&str> = p
+            .days
+            .iter()
+            .filter(|d| {
+                f.sessions
+                    .iter()
+                    .any(|(days, _, _)| *days == 0 || days & (1u8 << d.index()) != 0)
+            })
+            .map(|d| d.label())
+            .collect();
+        if f.sessions.is_empty() {
+            cautions.push("No timetable listed: check when it runs".into());
+        } else if !runs.is_empty() {
+            reasons.push(format!("Runs on {}", runs.join(", ")));
         }
     }
-
-    #[test]
-    fn unrelated_and_far_services_are_left_out() {
-        let p = profile();
-        assert!(shown(&facts("a", &[Category::BenefitsDebt]), &p).is_none());
-        let mut far = facts("b", &[Category::Gardening]);
-        far.points = vec![("sal".into(), Some((54.5, -1.56)))];
-        assert!(shown(&far, &p).is_none());
-        let mut young = facts("c", &[Category::Gardening]);
-        young.max_age = Some(25.0);
-        assert!(shown(&young, &p).is_none());
+    if let Some(lang) = language(p) {
+        if speaks(f, &lang) {
+            reasons.push(format!("Offered in {}", titlecase(&lang)));
+        }
     }
-
-    #[test]
-    fn reasons_explain_the_ranking() {
-        let p = profile();
-        let garden = shown(
-            &facts("g", &[Category::Gardening, Category::Befriending]),
-            &p,
-        )
-        .unwrap();
-        assert!(
-            garden
-                .reasons
-                .iter()
-                .any(|r| r.contains("interest in gardening")),
-            "{:?}",
-            garden.reasons
-        );
-        assert!(
-            garden.reasons.iter().any(|r| r.contains("loneliness")),
-            "{:?}",
-            garden.reasons
-        );
-        assert!(garden.reasons.iter().any(|r| r.contains("from their home")));
-        let mut full = facts("f", &[Category::Gardening, Category::Befriending]);
-        full.capacity = ServiceCapacity::Full;
-        let full = shown(&full, &p).unwrap();
-        assert!(full.score < garden.score);
-        assert!(full.cautions.iter().any(|c| c.contains("Full")));
+    for a in &p.access {
+        if *a == AccessFeature::StepFree && f.remote() {
+            continue;
+        }
+        match f.reading.access.iter().find(|x| x.0 == *a) {
+            Some((_, words)) => reasons.push(format!("{}: \"{words}\"", a.label())),
+            None if f.access.contains(a) => reasons.push(a.label().to_string()),
+            None => cautions.push(format!("{} not listed: check", a.label())),
+        }
     }
-
-    #[test]
-    fn language_access_and_days() {
-        let mut p = profile();
-        p.language = Some("Polish".into());
-        p.access = vec![AccessFeature::StepFree];
-        p.days = vec![Weekday::Tu];
-        let mut f = facts("p", &[Category::Gardening]);
-        f.languages = vec!["polish".into()];
-        f.access = vec![AccessFeature::StepFree];
-        f.sessions = vec![(1u8 << Weekday::Tu.index(), None, None)];
-        let m = shown(&f, &p).unwrap();
-        assert!(
-            m.reasons.contains(&"Offered in Polish".to_string()),
-            "{:?}",
-            m.reasons
-        );
-        assert!(m.reasons.iter().any(|r| r.starts_with("Runs on Tuesday")));
-        f.sessions = vec![(1u8 << Weekday::Fr.index(), None, None)];
-        assert!(shown(&f, &p).is_none(), "not on a day they can make");
+    if let Some(only) = &f.reading.only_for {
+        cautions.push(format!(
+            "Only for some people: \"{only}\". Check they qualify"
+        ));
+    }
+    if let Some(how) = &f.reading.by_referral {
+        cautions.push(format!("How to get in: \"{how}\""));
+    }
+    match f.capacity {
+        ServiceCapacity::Accepting => reasons.push("Taking new people".into()),
+        ServiceCapacity::WaitingList => cautions.push("Has a waiting list".into()),
+        ServiceCapacity::Full => cautions.push("Full at the moment".into()),
+    }
+    Match {
+        id: f.id.clone(),
+        name: f.name.clone(),
+        organization: f.organization.clone(),
+        score: f64::from(score),
+        distance_m: distance,
+        takes_referrals: f.referral_mode == ReferralMode::Referral,
+        capacity: f.capacity,
+        reasons,
+        cautions,
     }
 }

@@ -33,7 +33,7 @@ pub use errors::{FieldError, FieldErrors};
 pub use interop::{ClientKind, Scope};
 pub use journey::{
     ActionOwner, Assessment, AssessmentDraft, CarePlan, DischargeSummary, HealthPeriod, HealthUse,
-    Measure, PlanDraft, RecordKind, ReferralBack, Safeguarding,
+    Measure, PlanDraft, Preferences, RecordKind, ReferralBack, Safeguarding,
 };
 pub use nhs_number::NhsNumber;
 pub use outcomes::{Answers, Instrument, MeasurePoint, Ons4Band, Score};

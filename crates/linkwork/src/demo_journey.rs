@@ -226,6 +226,19 @@ pub async fn assess(
         ]))
         .into(),
         interests: interests.to_vec(),
+        interest_words: (*rng.pick(&[
+            "fixing bikes, quizzes",
+            "birdwatching, local history",
+            "dancing, a good natter",
+            "watching the football",
+            "cooking for friends, baking",
+            "",
+        ]))
+        .into(),
+        preferences: domain::Preferences {
+            free_only: rng.chance(0.3),
+            ..Default::default()
+        },
     };
     let ep = record(
         c,

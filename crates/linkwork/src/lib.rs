@@ -4,6 +4,7 @@
 pub mod backup_cli;
 pub mod bench_data;
 pub mod bench_load;
+pub mod bench_matching;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -12,7 +12,7 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Json;
-use directory::oruk::{Page, Service, ServiceAtLocationItem, Taxonomy, TaxonomyTerm};
+use directory::oruk::{Organization, Page, Service, ServiceAtLocationItem, Taxonomy, TaxonomyTerm};
 use directory::{export, Entry, SearchQuery};
 use domain::directory::parse_time_of_day;
 use domain::{Postcode, Weekday};
@@ -28,6 +28,10 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/", meta, public())
         .get("/services", services, public())
+        // The ORUK validator's legacy paging test lists `/services/`.
+        .get("/services/", services, public())
+        .get("/organizations", organizations, public())
+        .get("/organizations/{id}", organization, public().on(SHARED))
         .get("/services/{id}", service, public().on(SHARED))
         .get("/service_at_locations", service_at_locations, public())
         .get(
@@ -332,6 +336,64 @@ async fn service_at_location(
     Ok(Json(
         sal_item(&e, &id, None, false).ok_or(AppError::NotFound)?,
     ))
+}
+
+/// Organisations with at least one published service, by name.
+async fn organizations(
+    State(state): State<AppState>,
+    Query(p): Params,
+) -> Result<Json<Page<Organization>>, ApiError> {
+    let (page, per_page) = paging(&p)?;
+    let with_services = state.directory.index.published_by_organization();
+    let all: Vec<Organization> = state
+        .directory
+        .organizations()
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|(o, _)| o)
+        .filter(|o| with_services.contains_key(&o.id))
+        .collect();
+    Ok(Json(page_of(all, page, per_page)))
+}
+
+/// One organisation with its published services (as in `/services`, without details).
+async fn organization(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let ids = state
+        .directory
+        .index
+        .published_by_organization()
+        .remove(&id)
+        .ok_or(AppError::NotFound)?;
+    let org = state
+        .directory
+        .organizations()
+        .await
+        .map_err(AppError::from)?
+        .into_iter()
+        .map(|(o, _)| o)
+        .find(|o| o.id == id)
+        .ok_or(AppError::NotFound)?;
+    let services: Vec<Service> = state
+        .directory
+        .entries(&ids)
+        .await
+        .map_err(AppError::from)?
+        .iter()
+        .filter(|e| export::published(e))
+        .map(|e| {
+            let mut s = export::oruk_service(e).summary();
+            s.organization = None;
+            s
+        })
+        .collect();
+    let mut doc = serde_json::to_value(&org).map_err(|e| AppError::Internal(e.to_string()))?;
+    doc["services"] =
+        serde_json::to_value(&services).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(Json(doc))
 }
 
 async fn taxonomies(

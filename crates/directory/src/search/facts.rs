@@ -2,10 +2,24 @@
 //! directory entry, and the filter and distance checks made on them.
 
 use super::SearchQuery;
+use crate::classify::{classify, Tag};
+use crate::eligibility::{read, Reading};
+use crate::vocabulary::{ConceptId, Vocabulary};
 use crate::Entry;
 use domain::directory::{distance_m, parse_time_of_day};
-use domain::{AccessFeature, Category, ReferralMode, ServiceCapacity};
+use domain::person::Sex;
+use domain::{AccessFeature, Category, Code, ReferralMode, ServiceCapacity};
 use std::collections::HashMap;
+
+/// A taxonomy term the directory holds: its taxonomy and its name.
+#[derive(Debug, Clone)]
+pub struct TermInfo {
+    pub taxonomy_id: String,
+    pub name: String,
+}
+
+/// Every taxonomy term by id.
+pub type Terms = HashMap<String, TermInfo>;
 
 /// The facts about a service that filters and result lists need.
 #[derive(Debug, Clone)]
@@ -13,6 +27,7 @@ pub struct Facts {
     pub id: String,
     pub name: String,
     pub organization: String,
+    pub organization_id: Option<String>,
     pub public: bool,
     pub retired: bool,
     pub status: String,
@@ -30,10 +45,16 @@ pub struct Facts {
     pub points: Vec<(String, Option<(f64, f64)>)>,
     pub capacity: ServiceCapacity,
     pub referral_mode: ReferralMode,
+    /// The vocabulary's concepts it is classified as, strongest first, with evidence.
+    pub tags: Vec<Tag>,
+    /// Facts read from its words (sex, ages, access, restrictions, reach), with sources.
+    pub reading: Reading,
+    /// Its ages are a child's who comes with a grown-up (parent and toddler groups).
+    pub child_ages: bool,
 }
 
 impl Facts {
-    pub fn from_entry(e: &Entry, term_taxonomies: &HashMap<String, String>) -> Self {
+    pub fn from_entry(e: &Entry, terms: &Terms) -> Self {
         let s = &e.service;
         let term_ids: Vec<String> = s.term_ids().map(str::to_string).collect();
         let mut taxonomy_ids: Vec<String> = s
@@ -44,7 +65,7 @@ impl Facts {
                 t.and_then(|t| t.taxonomy_id.clone()).or_else(|| {
                     a.taxonomy_term_id
                         .as_ref()
-                        .and_then(|id| term_taxonomies.get(id).cloned())
+                        .and_then(|id| terms.get(id).map(|t| t.taxonomy_id.clone()))
                 })
             })
             .collect();
@@ -80,11 +101,38 @@ impl Facts {
             .flatten()
             .map(|l| l.trim().to_lowercase())
             .collect();
+        let term_names: Vec<&str> = s
+            .attributes
+            .iter()
+            .filter_map(|a| {
+                a.taxonomy_term
+                    .as_ref()
+                    .map(|t| t.name.as_str())
+                    .or_else(|| {
+                        a.taxonomy_term_id
+                            .as_ref()
+                            .and_then(|id| terms.get(id).map(|t| t.name.as_str()))
+                    })
+            })
+            .filter(|n| !categories.iter().any(|c| c.label() == *n))
+            .collect();
+        let organization = s
+            .organization
+            .as_ref()
+            .map(|o| o.name.clone())
+            .unwrap_or_default();
+        let tags = classify(
+            Vocabulary::builtin(),
+            s,
+            &term_names,
+            &categories,
+            &organization,
+        );
         if languages.is_empty() {
             languages.push("english".into());
             languages.push("en".into());
         }
-        let points = s
+        let points: Vec<(String, Option<(f64, f64)>)> = s
             .service_at_locations
             .iter()
             .map(|sal| {
@@ -95,37 +143,100 @@ impl Facts {
                 (sal.id.clone(), p)
             })
             .collect();
+        let reading = read(s, points.iter().any(|p| p.1.is_some()));
+        let mut access = e.listing.access_features.clone();
+        for (a, _) in &reading.access {
+            if !access.contains(a) {
+                access.push(*a);
+            }
+        }
         Facts {
             id: s.id.clone(),
             name: s.name.clone(),
-            organization: s
+            organization,
+            organization_id: s
                 .organization
                 .as_ref()
-                .map(|o| o.name.clone())
-                .unwrap_or_default(),
+                .map(|o| o.id.clone())
+                .or_else(|| s.organization_id.clone()),
             public: e.listing.public,
             retired: e.listing.is_retired(),
             status: s.status.clone(),
-            min_age: s.minimum_age,
-            max_age: s.maximum_age,
+            min_age: s.minimum_age.or(reading.min_age.as_ref().map(|a| a.0)),
+            max_age: s.maximum_age.or(reading.max_age.as_ref().map(|a| a.0)),
             term_ids,
             taxonomy_ids,
-            categories,
+            categories: {
+                let mut all = categories;
+                for t in tags.iter().filter(|t| t.strength >= 0.8) {
+                    if let Some(c) = Vocabulary::builtin().concept(t.concept).category {
+                        if !all.contains(&c) {
+                            all.push(c);
+                        }
+                    }
+                }
+                all
+            },
             sessions,
             free,
-            access: e.listing.access_features.clone(),
+            access,
             languages,
             points,
             capacity: e.listing.capacity,
             referral_mode: e.listing.referral_mode,
+            tags,
+            reading,
+            child_ages: s.maximum_age.is_some_and(|m| m <= 12.0) && {
+                let text = format!(
+                    "{} {} {}",
+                    s.name,
+                    s.description.as_deref().unwrap_or(""),
+                    s.eligibility_description.as_deref().unwrap_or("")
+                )
+                .to_lowercase();
+                [
+                    "parent", "carer", "grown-up", "grown up", "mum", "dad", "toddler", "family",
+                    "families",
+                ]
+                .iter()
+                .any(|w| text.contains(w))
+            },
         }
+    }
+
+    /// Its ages are a child's who comes with a grown-up.
+    pub fn child_ages(&self) -> bool {
+        self.child_ages
+    }
+
+    /// How strongly it is classified as a concept (0 when not).
+    pub fn strength(&self, c: ConceptId) -> f32 {
+        self.tags
+            .iter()
+            .find(|t| t.concept == c)
+            .map_or(0.0, |t| t.strength)
+    }
+
+    /// The sex a single-sex group is for.
+    pub fn sex(&self) -> Option<Sex> {
+        self.reading.sex.as_ref().map(|s| s.0)
+    }
+
+    /// Open now (not closed for a while, not inactive or defunct).
+    pub fn open(&self) -> bool {
+        !self.retired && self.status == "active"
+    }
+
+    /// A service with no venue on the map that reaches people where they are.
+    pub fn remote(&self) -> bool {
+        self.reading.area.is_some()
     }
 
     pub(super) fn passes(&self, q: &SearchQuery) -> bool {
         if self.retired || (q.public_only && !self.public) {
             return false;
         }
-        if !q.include_inactive && !matches!(self.status.as_str(), "active" | "temporarily closed") {
+        if !q.include_inactive && self.status != "active" {
             return false;
         }
         if !q.categories.is_empty() && !q.categories.iter().any(|c| self.categories.contains(c)) {
@@ -186,7 +297,7 @@ impl Facts {
     }
 
     /// The nearest located site to `p`: (service-at-location id, metres).
-    pub(super) fn nearest(&self, p: (f64, f64)) -> Option<(String, f64)> {
+    pub(crate) fn nearest(&self, p: (f64, f64)) -> Option<(String, f64)> {
         self.points
             .iter()
             .filter_map(|(id, pt)| pt.map(|pt| (id.clone(), distance_m(p, pt))))

@@ -1,6 +1,7 @@
 //! Building and keeping the search index: the tantivy schema, opening the index on disk or
 //! in memory, loading and updating services, and the snapshot searches read.
 
+use super::facts::Terms;
 use super::Facts;
 use crate::Entry;
 use domain::Category;
@@ -54,11 +55,26 @@ pub(super) fn key(id: &str) -> (u64, u64) {
     ((n >> 64) as u64, n as u64)
 }
 
-pub(super) struct Snapshot {
+pub(crate) struct Snapshot {
     generation: i64,
     pub(super) reader: IndexReader,
-    pub(super) facts: Vec<Facts>,
+    pub(crate) facts: Vec<Facts>,
     pub(super) by_key: HashMap<(u64, u64), usize>,
+    /// Per concept of the vocabulary: the services classified as it, with strength.
+    pub(crate) by_concept: Vec<Vec<(usize, f32)>>,
+}
+
+/// The services classified as each concept.
+fn by_concept(facts: &[Facts]) -> Vec<Vec<(usize, f32)>> {
+    let mut out = vec![vec![]; crate::vocabulary::Vocabulary::builtin().concepts.len()];
+    for (i, f) in facts.iter().enumerate() {
+        for t in &f.tags {
+            if let Some(list) = out.get_mut(usize::from(t.concept.0)) {
+                list.push((i, t.strength));
+            }
+        }
+    }
+    out
 }
 
 /// The search index for one node.
@@ -125,6 +141,7 @@ impl SearchIndex {
             reader,
             facts: vec![],
             by_key: HashMap::new(),
+            by_concept: vec![],
         };
         Ok((
             Self {
@@ -151,7 +168,7 @@ impl SearchIndex {
         self.len() == 0
     }
 
-    pub(super) fn snapshot(&self) -> Result<Arc<Snapshot>, SearchError> {
+    pub(crate) fn snapshot(&self) -> Result<Arc<Snapshot>, SearchError> {
         self.snap
             .read()
             .map(|s| Arc::clone(&s))
@@ -225,13 +242,13 @@ impl SearchIndex {
     pub fn load(
         &self,
         entries: &[Entry],
-        term_taxonomies: &HashMap<String, String>,
+        terms: &Terms,
         generation: i64,
         reuse_files: bool,
     ) -> Result<(), SearchError> {
         let facts: Vec<Facts> = entries
             .iter()
-            .map(|e| Facts::from_entry(e, term_taxonomies))
+            .map(|e| Facts::from_entry(e, terms))
             .collect();
         if !reuse_files {
             self.with_writer(|w| {
@@ -251,7 +268,7 @@ impl SearchIndex {
     pub fn upsert(
         &self,
         entries: &[Entry],
-        term_taxonomies: &HashMap<String, String>,
+        terms: &Terms,
         generation: i64,
     ) -> Result<(), SearchError> {
         let old = self.snapshot()?;
@@ -259,7 +276,7 @@ impl SearchIndex {
         let mut by_key = old.by_key.clone();
         self.with_writer(|w| {
             for e in entries {
-                let f = Facts::from_entry(e, term_taxonomies);
+                let f = Facts::from_entry(e, terms);
                 w.delete_term(Term::from_field_text(self.fields.id, &e.service.id));
                 w.add_document(self.document(e, &f))?;
                 let k = key(&e.service.id);
@@ -301,6 +318,7 @@ impl SearchIndex {
         let snap = Arc::new(Snapshot {
             generation,
             reader,
+            by_concept: by_concept(&facts),
             facts,
             by_key,
         });
@@ -332,6 +350,27 @@ impl SearchIndex {
                 .filter(|f| !f.retired && f.status == "active")
                 .filter(|f| f.categories.iter().any(|c| categories.contains(c)))
                 .flat_map(|f| f.points.iter().filter_map(|(_, p)| *p))
+                .collect()
+        })
+    }
+
+    /// Published services by organisation id, each list in name order (for the ORUK
+    /// `/organizations` endpoints).
+    pub fn published_by_organization(&self) -> HashMap<String, Vec<String>> {
+        self.with_facts(|facts| {
+            let mut out: HashMap<String, Vec<(String, String)>> = HashMap::new();
+            for f in facts.iter().filter(|f| f.public && !f.retired) {
+                if let Some(o) = &f.organization_id {
+                    out.entry(o.clone())
+                        .or_default()
+                        .push((f.name.clone(), f.id.clone()));
+                }
+            }
+            out.into_iter()
+                .map(|(o, mut list)| {
+                    list.sort();
+                    (o, list.into_iter().map(|x| x.1).collect())
+                })
                 .collect()
         })
     }

@@ -5,8 +5,8 @@
 
 mod facts;
 mod index;
-mod query;
+pub(crate) mod query;
 
-pub use facts::Facts;
+pub use facts::{Facts, TermInfo, Terms};
 pub use index::{SearchError, SearchIndex};
 pub use query::{Hit, SearchQuery, Sort};

@@ -3,11 +3,14 @@
 
 use super::index::{key, Snapshot};
 use super::{SearchError, SearchIndex};
+use crate::vocabulary::{ConceptId, Found, Vocabulary};
 use domain::directory::distance_m;
 use domain::{AccessFeature, Category, Weekday};
 use std::collections::HashMap;
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query as TQuery, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query as TQuery, TermQuery,
+};
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
 
@@ -60,15 +63,107 @@ pub struct Hit {
     pub distance_m: Option<f64>,
     /// The service-at-location nearest the place asked about (or the first one).
     pub location_link_id: Option<String>,
+    /// Why it matched, in words ("Debt advice: \"debts\" in its description").
+    pub why: Option<String>,
+}
+
+/// How much nearer beats farther: a service `d` km away keeps this share of its
+/// relevance (1 at the door, about 0.6 at 10 km, 0.27 at 50 km and beyond).
+pub(crate) fn nearness(d_m: Option<f64>, remote: bool) -> f32 {
+    if remote {
+        return 0.95;
+    }
+    match d_m {
+        Some(d) => {
+            let k = d / 8000.0;
+            (0.25 + 0.75 / (1.0 + k * k)) as f32
+        }
+        None => 0.6,
+    }
+}
+
+/// The concepts a text asks for, each widened to the concepts that help with the needs it
+/// names: one group per concept found, so a service is scored on how many it answers.
+pub(crate) fn wanted(v: &Vocabulary, text: &str) -> (Vec<Vec<(ConceptId, f32)>>, Vec<Found>) {
+    let found = v.find(text);
+    let mut groups: Vec<Vec<(ConceptId, f32)>> = vec![];
+    let mut seen = vec![];
+    for f in &found {
+        if seen.contains(&f.concept) {
+            continue;
+        }
+        seen.push(f.concept);
+        groups.push(widen(v, f.concept, 1.0));
+    }
+    (groups, found)
+}
+
+/// A concept and those that help with its needs (the help counted a little less).
+pub(crate) fn widen(v: &Vocabulary, c: ConceptId, weight: f32) -> Vec<(ConceptId, f32)> {
+    let mut g = vec![(c, weight)];
+    for n in &v.concept(c).needs {
+        for (other, w) in v.for_need(*n) {
+            let w = 0.75 * w * weight;
+            match g.iter_mut().find(|x| x.0 == other) {
+                Some(x) => x.1 = x.1.max(w),
+                None => g.push((other, w)),
+            }
+        }
+    }
+    g
+}
+
+/// Per service, the best (score, concept) of each group, summed over groups.
+pub(crate) fn concept_scores(
+    snap: &Snapshot,
+    groups: &[Vec<(ConceptId, f32)>],
+) -> HashMap<usize, (f32, ConceptId)> {
+    let mut out: HashMap<usize, (f32, ConceptId, f32)> = HashMap::new();
+    for g in groups {
+        let mut best: HashMap<usize, (f32, ConceptId)> = HashMap::new();
+        for (c, w) in g {
+            let Some(list) = snap.by_concept.get(usize::from(c.0)) else {
+                continue;
+            };
+            for (i, strength) in list {
+                let s = strength * w;
+                let e = best.entry(*i).or_insert((0.0, *c));
+                if s > e.0 {
+                    *e = (s, *c);
+                }
+            }
+        }
+        for (i, (s, c)) in best {
+            let e = out.entry(i).or_insert((0.0, c, 0.0));
+            if s > e.2 {
+                // The concept shown as the reason is the group's strongest.
+                e.1 = c;
+                e.2 = s;
+            }
+            e.0 += s;
+        }
+    }
+    out.into_iter().map(|(i, (s, c, _))| (i, (s, c))).collect()
 }
 
 impl SearchIndex {
-    /// Every service matching the query, best first.
+    /// Every service matching the query, best first: text relevance (words ranked,
+    /// stemmed and typo-tolerant) blended with the concepts the words name, then with
+    /// distance when a place is given.
     pub fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
         let snap = self.snapshot()?;
+        let v = Vocabulary::builtin();
         let text_scores = self.text_scores(&snap, &q.text)?;
+        let (groups, _) = wanted(v, &q.text);
+        let concepts = concept_scores(&snap, &groups);
+        let max_text = text_scores
+            .as_ref()
+            .and_then(|t| t.iter().map(|x| x.1).max_by(f32::total_cmp))
+            .unwrap_or(1.0)
+            .max(f32::MIN_POSITIVE);
+        let n_groups = groups.len().max(1) as f32;
         let mut hits = vec![];
-        let mut consider = |i: usize, score: f32| {
+        let mut consider = |i: usize, text: f32| {
             let f = &snap.facts[i];
             if !f.passes(q) {
                 return;
@@ -78,27 +173,53 @@ impl SearchIndex {
                 None => (f.points.first().map(|p| p.0.clone()), None),
             };
             if let Some(limit) = q.within_m {
-                if q.near.is_some() && !distance.is_some_and(|d| d <= limit) {
+                if q.near.is_some() && !f.remote() && !distance.is_some_and(|d| d <= limit) {
                     return;
                 }
             }
+            let concept = concepts.get(&i).copied();
+            let text = text / max_text;
+            let relevance = if groups.is_empty() {
+                text
+            } else {
+                0.65 * concept.map_or(0.0, |c| c.0) / n_groups + 0.35 * text
+            };
+            let score = if q.near.is_some() {
+                relevance * nearness(distance, f.remote())
+            } else {
+                relevance
+            };
+            let why = concept.and_then(|(_, c)| {
+                f.tags.iter().find(|t| t.concept == c).map(|t| {
+                    format!(
+                        "{}: \"{}\" in its {}",
+                        v.label(c),
+                        t.words,
+                        t.source.label()
+                    )
+                })
+            });
             hits.push(Hit {
                 id: f.id.clone(),
                 score,
                 distance_m: distance,
                 location_link_id,
+                why,
             });
         };
-        match text_scores {
-            Some(scores) => {
-                for (i, s) in scores {
-                    consider(i, s);
-                }
+        let searched = text_scores.is_some() || !groups.is_empty();
+        if searched {
+            let mut seen: HashMap<usize, f32> =
+                text_scores.unwrap_or_default().into_iter().collect();
+            for i in concepts.keys() {
+                seen.entry(*i).or_insert(0.0);
             }
-            None => {
-                for i in 0..snap.facts.len() {
-                    consider(i, 0.0);
-                }
+            for (i, s) in seen {
+                consider(i, s);
+            }
+        } else {
+            for i in 0..snap.facts.len() {
+                consider(i, 0.0);
             }
         }
         let by_distance = |a: &Hit, b: &Hit| {
@@ -112,11 +233,11 @@ impl SearchIndex {
                 .map(|&i| snap.facts[i].name.to_lowercase())
                 .unwrap_or_default()
         };
-        match (q.sort, q.text.trim().is_empty()) {
-            (Sort::Distance, _) | (Sort::Relevance, true) if q.near.is_some() => {
+        match (q.sort, searched) {
+            (Sort::Distance, _) | (Sort::Relevance, false) if q.near.is_some() => {
                 hits.sort_by(|a, b| by_distance(a, b).then_with(|| a.id.cmp(&b.id)))
             }
-            (Sort::Relevance, false) => hits.sort_by(|a, b| {
+            (Sort::Relevance, true) => hits.sort_by(|a, b| {
                 b.score
                     .total_cmp(&a.score)
                     .then_with(|| by_distance(a, b))
@@ -156,7 +277,8 @@ impl SearchIndex {
                 out.push((sal.clone(), h.id.clone(), d));
             }
         }
-        if q.near.is_some() {
+        // With words to rank by, the services keep their blended order; without, nearest first.
+        if q.near.is_some() && q.text.trim().is_empty() {
             out.sort_by(|a, b| {
                 a.2.unwrap_or(f64::INFINITY)
                     .total_cmp(&b.2.unwrap_or(f64::INFINITY))
@@ -168,13 +290,54 @@ impl SearchIndex {
 
     /// Scores of the services whose text matches, or `None` for an empty query. Words may
     /// be misspelt (fuzzy matching) or in another form (stemming: "walks" finds "walking").
-    fn text_scores(
+    pub(crate) fn text_scores(
         &self,
         snap: &Snapshot,
         text: &str,
     ) -> Result<Option<Vec<(usize, f32)>>, SearchError> {
         const STOP: &[&str] = &[
-            "a", "an", "and", "the", "for", "of", "in", "on", "at", "to", "with", "near", "or",
+            "a",
+            "an",
+            "and",
+            "the",
+            "for",
+            "of",
+            "in",
+            "on",
+            "at",
+            "to",
+            "with",
+            "near",
+            "or",
+            "i",
+            "my",
+            "me",
+            "is",
+            "am",
+            "are",
+            "be",
+            "it",
+            "im",
+            "ive",
+            "s",
+            "t",
+            "their",
+            "they",
+            "them",
+            "who",
+            "some",
+            "something",
+            "someone",
+            "want",
+            "need",
+            "looking",
+            "would",
+            "like",
+            "can",
+            "get",
+            "go",
+            "do",
+            "so",
         ];
         let mut stem = self.index.tokenizer_for_field(self.fields.name)?;
         let lowered = text.to_lowercase();
@@ -230,9 +393,22 @@ impl SearchIndex {
             }
             per_token.push((Occur::Should, Box::new(BooleanQuery::new(alts))));
         }
-        let n = per_token.len();
-        let required = (n * 2).div_ceil(3).max(1);
-        let query = BooleanQuery::with_minimum_required_clauses(per_token, required);
+        // Words are ranked, not all required: a service matching more of them scores more.
+        if words.len() > 1 {
+            let phrase: Vec<Term> = words
+                .iter()
+                .map(|w| {
+                    let mut stream = stem.token_stream(w);
+                    let t = stream.next().map(|t| t.text.clone()).unwrap_or_default();
+                    Term::from_field_text(self.fields.name, &t)
+                })
+                .collect();
+            per_token.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(PhraseQuery::new(phrase)), 4.0)),
+            ));
+        }
+        let query = BooleanQuery::new(per_token);
         let searcher = snap.reader.searcher();
         let limit = snap.facts.len().max(1);
         let found = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;

@@ -4,7 +4,7 @@
 use super::{date_field, optional_text, required_text};
 use crate::errors::FieldErrors;
 use crate::Code;
-use crate::{Category, Need};
+use crate::{Category, Need, Weekday};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::ops::RangeInclusive;
@@ -43,7 +43,32 @@ pub struct Assessment {
     /// Interests, as directory categories: used for matching.
     #[serde(default)]
     pub interests: Vec<Category>,
+    /// Interests in their own words ("fixing bikes, quizzes"): matching reads these too.
+    #[serde(default)]
+    pub interest_words: String,
+    /// What suits them, kept until the next assessment: matching applies these as filters.
+    #[serde(default)]
+    pub preferences: Preferences,
 }
+
+/// A person's lasting preferences for activities, applied by matching as hard filters
+/// (the match page can relax one for a look and says so).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Preferences {
+    #[serde(default)]
+    pub free_only: bool,
+    #[serde(default)]
+    pub step_free: bool,
+    /// Days they can make; any day when empty.
+    #[serde(default)]
+    pub days: Vec<Weekday>,
+    /// How far they can travel, in kilometres.
+    #[serde(default)]
+    pub max_km: Option<f64>,
+}
+
+/// How far a person may be asked to travel, in kilometres.
+pub const TRAVEL_KM: RangeInclusive<f64> = 0.5..=100.0;
 
 impl Assessment {
     /// Needs scored 3 or more, highest first: the ones matching works on.
@@ -62,6 +87,11 @@ pub struct AssessmentDraft {
     pub what_matters: String,
     pub strengths: String,
     pub interests: Vec<String>,
+    pub interest_words: String,
+    pub free_only: bool,
+    pub step_free: bool,
+    pub days: Vec<String>,
+    pub max_km: String,
     /// (need code, score text, note) for every need, in `Need::ALL` order.
     pub needs: Vec<(String, String, String)>,
 }
@@ -74,6 +104,20 @@ impl AssessmentDraft {
             what_matters: a.what_matters.clone(),
             strengths: a.strengths.clone(),
             interests: a.interests.iter().map(|c| c.code().to_string()).collect(),
+            interest_words: a.interest_words.clone(),
+            free_only: a.preferences.free_only,
+            step_free: a.preferences.step_free,
+            days: a
+                .preferences
+                .days
+                .iter()
+                .map(|d| d.code().to_string())
+                .collect(),
+            max_km: a
+                .preferences
+                .max_km
+                .map(|k| k.to_string())
+                .unwrap_or_default(),
             needs: Need::ALL
                 .iter()
                 .map(|n| {
@@ -109,6 +153,35 @@ impl AssessmentDraft {
                 None => e.add("interests", "Choose interests from the list"),
             }
         }
+        let interest_words = optional_text(&mut e, "interest_words", &self.interest_words);
+        let mut days = vec![];
+        for d in &self.days {
+            match Weekday::from_code(d) {
+                Some(d) if !days.contains(&d) => days.push(d),
+                Some(_) => {}
+                None => e.add("days", "Choose days from the list"),
+            }
+        }
+        days.sort_by_key(|d| d.index());
+        let max_km = match self.max_km.trim() {
+            "" => None,
+            s => match s.parse::<f64>() {
+                Ok(k) if TRAVEL_KM.contains(&k) => Some(k),
+                _ => {
+                    e.add(
+                        "max_km",
+                        "Enter how far they can travel as a number of kilometres from 0.5 to 100, or leave it blank",
+                    );
+                    None
+                }
+            },
+        };
+        let preferences = Preferences {
+            free_only: self.free_only,
+            step_free: self.step_free,
+            days,
+            max_km,
+        };
         let mut needs = vec![];
         for (code, score, note) in &self.needs {
             let Some(need) = Need::from_code(code) else {
@@ -145,6 +218,8 @@ impl AssessmentDraft {
             needs,
             strengths,
             interests,
+            interest_words,
+            preferences,
         })
     }
 }
@@ -167,6 +242,7 @@ mod tests {
                 .iter()
                 .map(|n| (n.code().into(), String::new(), String::new()))
                 .collect(),
+            ..Default::default()
         }
     }
 
@@ -206,6 +282,35 @@ mod tests {
             .unwrap_err()
             .get("score_mental_health")
             .is_some());
+    }
+
+    #[test]
+    fn preferences_are_checked_and_kept() {
+        let mut d = assessment_draft();
+        d.needs[2].1 = "4".into();
+        d.interest_words = "fixing bikes, quizzes".into();
+        d.free_only = true;
+        d.days = vec!["TU".into(), "MO".into()];
+        d.max_km = "5".into();
+        let a = d.validate(today()).unwrap();
+        assert_eq!(a.preferences.days, vec![Weekday::Mo, Weekday::Tu]);
+        assert_eq!(a.preferences.max_km, Some(5.0));
+        assert!(a.preferences.free_only && !a.preferences.step_free);
+        let again = AssessmentDraft::from_assessment(&a, today());
+        assert_eq!(again.validate(today()).unwrap().preferences, a.preferences);
+        for bad in ["0", "far", "101", "-3"] {
+            let mut d = d.clone();
+            d.max_km = bad.into();
+            let e = d.validate(today()).unwrap_err();
+            assert!(
+                e.get("max_km").is_some_and(|m| m.contains("kilometres")),
+                "{bad}"
+            );
+        }
+        // An assessment saved before preferences existed still reads.
+        let old = r#"{"assessed_on":"2026-01-02","what_matters":"x","needs":[]}"#;
+        let a: Assessment = serde_json::from_str(old).unwrap();
+        assert_eq!(a.preferences, Preferences::default());
     }
 
     #[test]

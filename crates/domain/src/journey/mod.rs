@@ -12,7 +12,9 @@ mod measure;
 mod referral_back;
 mod safeguarding;
 
-pub use assessment::{need_score_label, Assessment, AssessmentDraft, NeedScore, NEED_SCORE};
+pub use assessment::{
+    need_score_label, Assessment, AssessmentDraft, NeedScore, Preferences, NEED_SCORE, TRAVEL_KM,
+};
 pub use care_plan::{
     ActionDraft, ActionOwner, CarePlan, PlanAction, PlanDraft, PLAN_ACTIONS, PLAN_GOALS,
 };

@@ -63,6 +63,16 @@ enum BenchCommand {
         #[arg(long, default_value_t = 500)]
         queries: usize,
     },
+    /// Search and matching quality on a graded evaluation set, imported through the real
+    /// import into a scratch database: nDCG@5, recall@10 and "must never" violations.
+    Matching {
+        /// The evaluation set's folder (feed.json, postcodes.csv, searches.toml, people.toml).
+        #[arg(long, default_value = "crates/directory/eval")]
+        eval: PathBuf,
+        /// Print each development case's top 10 (never the held-out half).
+        #[arg(long)]
+        show: bool,
+    },
     /// Load a running Linkwork on this machine as signed-in link workers (a realistic mix,
     /// about one request in ten a write) and print throughput and latency per route.
     Load {

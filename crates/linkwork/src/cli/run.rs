@@ -169,6 +169,11 @@ pub(super) async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
             crate::directory_cli::bench_search(services, queries.max(1)).await?;
         }
         Command::Bench {
+            command: BenchCommand::Matching { eval, show },
+        } => {
+            crate::bench_matching::run(&eval, show).await?;
+        }
+        Command::Bench {
             command:
                 BenchCommand::Load {
                     url,

@@ -157,6 +157,49 @@ pub async fn oruk_api_is_schema_valid(app: &TestApp) {
         assert_valid(&service_v, &full, "/services/{id}");
     }
 
+    // `/services/` (the validator's legacy paging test) lists the same as `/services`.
+    let (status, _, slash) = get_json(app, "/oruk/services/?per_page=100").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(slash["contents"], page["contents"]);
+
+    // Organisations: only those with a published service, each with its services.
+    let org_v = validator(schema("schema/compiled/organization.json"), &[]);
+    let (status, _, orgs) = get_json(app, "/oruk/organizations?per_page=100").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_page(&orgs);
+    assert_no_nulls(&orgs, "organizations");
+    let orgs = orgs["contents"].as_array().unwrap();
+    assert!(!orgs.is_empty());
+    let mut listed = 0;
+    for o in orgs {
+        assert_valid(&org_v, o, "an /organizations item");
+        let id = o["id"].as_str().unwrap();
+        let (status, _, full) = get_json(app, &format!("/oruk/organizations/{id}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_no_nulls(&full, id);
+        assert_valid(&org_v, &full, "/organizations/{id}");
+        let services = full["services"].as_array().unwrap();
+        assert!(!services.is_empty(), "{full}");
+        for s in services {
+            assert!(
+                s["name"].as_str() != Some("Private Pilot Group"),
+                "unpublished services stay out of an organisation"
+            );
+        }
+        listed += services.len();
+    }
+    assert_eq!(
+        listed,
+        items.len(),
+        "every published service under its organisation"
+    );
+    let (status, _, _) = get_json(
+        app,
+        "/oruk/organizations/00000000-0000-4000-8000-000000000000",
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
     let (_, _, sals) = get_json(app, "/oruk/service_at_locations?per_page=100").await;
     assert_page(&sals);
     assert!(!sals["contents"].as_array().unwrap().is_empty());

@@ -389,6 +389,8 @@ pub(super) async fn take_through(
         }],
         strengths: String::new(),
         interests: vec![],
+        interest_words: String::new(),
+        preferences: domain::Preferences::default(),
     };
     add(
         RecordKind::Assessment,

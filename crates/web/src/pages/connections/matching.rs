@@ -8,6 +8,9 @@ pub struct MatchQuery {
     pub free: Option<String>,
     #[serde(default)]
     pub day: Vec<String>,
+    /// The filter form was sent (so an unticked box means "no", not "as saved").
+    pub filtered: bool,
+    pub relax: Option<String>,
 }
 
 #[derive(Template)]
@@ -23,6 +26,12 @@ pub(super) struct MatchPage {
     days: Vec<Opt>,
     matches: Vec<MatchView>,
     no_postcode: bool,
+    /// "3 services fit but are over 10 km away", each with a link that relaxes it.
+    left_out: Vec<(String, String)>,
+    /// Set when one preference is relaxed for this look.
+    relaxed: Option<String>,
+    /// "No service in the directory is classified for …".
+    unserved: Vec<String>,
 }
 
 pub(super) struct MatchView {
@@ -58,7 +67,27 @@ pub(super) async fn profile(
                 .map(|n| (n.need, n.score))
                 .collect();
             prof.interests = a.interests.clone();
-            based_on.push("needs scored 3 or more and interests from the latest assessment".into());
+            prof.interest_words = a
+                .interest_words
+                .split([',', ';', '\n'])
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect();
+            prof.what_matters = a.what_matters.clone();
+            let pref = &a.preferences;
+            prof.free_only = pref.free_only;
+            prof.days = pref.days.clone();
+            if let Some(k) = pref.max_km {
+                prof.max_distance_m = k * 1000.0;
+            }
+            if pref.step_free {
+                prof.access.push(AccessFeature::StepFree);
+            }
+            based_on.push(
+                "needs scored 3 or more, interests, what matters to them and what suits them, from the latest assessment"
+                    .into(),
+            );
         }
         None => {
             if let Some(r) = state
@@ -82,11 +111,18 @@ pub(super) async fn profile(
         prof.language = Some(d.language.clone());
         based_on.push(format!("language ({})", d.language));
     }
-    prof.access = d
+    for a in d
         .access_needs
         .iter()
         .filter_map(|a| AccessFeature::for_need(*a))
-        .collect();
+    {
+        if !prof.access.contains(&a) {
+            prof.access.push(a);
+        }
+    }
+    if matches!(d.sex, Sex::Male | Sex::Female) {
+        prof.sex = Some(d.sex);
+    }
     if !prof.access.is_empty() {
         based_on.push("access needs".into());
     }
@@ -104,7 +140,7 @@ pub async fn match_page(
     let q = parse_match_query(axum_extra_query.0.as_deref().unwrap_or(""));
     let (mut prof, mut based_on) = profile(&state, &auth, &ep, &p).await?;
     let km: f64 = match q.distance_km.as_deref().map(str::trim) {
-        None | Some("") => 10.0,
+        None | Some("") => prof.max_distance_m / 1000.0,
         Some(s) => s
             .parse::<f64>()
             .ok()
@@ -116,12 +152,56 @@ pub async fn match_page(
             })?,
     };
     prof.max_distance_m = km * 1000.0;
-    prof.free_only = q.free.is_some();
-    prof.days = q.day.iter().filter_map(|d| Weekday::from_code(d)).collect();
+    if q.filtered {
+        prof.free_only = q.free.is_some();
+        prof.days = q.day.iter().filter_map(|d| Weekday::from_code(d)).collect();
+    }
     if !prof.days.is_empty() {
         based_on.push("days they can make".into());
     }
-    let matches = state.directory.index.match_services(&prof);
+    prof.relax = q.relax.as_deref().and_then(Filter::from_code);
+    let report = state.directory.index.match_report(&prof);
+    let here = |relax: Option<Filter>| {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        s.append_pair("filtered", "1");
+        s.append_pair("distance_km", &crate::charts::format_value(km));
+        if prof.free_only {
+            s.append_pair("free", "yes");
+        }
+        for d in &prof.days {
+            s.append_pair("day", d.code());
+        }
+        if let Some(r) = relax {
+            s.append_pair("relax", r.code());
+        }
+        format!("/episodes/{id}/match?{}", s.finish())
+    };
+    let left_out = report
+        .left_out
+        .iter()
+        .map(|(f, n)| {
+            (
+                format!(
+                    "{n} more {} fit but {}.",
+                    if *n == 1 { "service" } else { "services" },
+                    f.left_out(&prof)
+                        .replacen("are ", if *n == 1 { "is " } else { "are " }, 1)
+                        .replacen("do not", if *n == 1 { "does not" } else { "do not" }, 1)
+                        .replacen("charge ", if *n == 1 { "charges " } else { "charge " }, 1)
+                ),
+                here(Some(*f)),
+            )
+        })
+        .collect();
+    let unserved = report
+        .unserved
+        .iter()
+        .map(|n| n.label().to_lowercase())
+        .collect();
+    let relaxed = prof
+        .relax
+        .map(|f| format!("Showing services that {} as well. ", f.left_out(&prof)));
+    let matches = report.matches;
     auth.audit_read(
         &state,
         "match.read",
@@ -146,6 +226,9 @@ pub async fn match_page(
             })
             .collect(),
         no_postcode: prof.near.is_none(),
+        left_out,
+        relaxed,
+        unserved,
         matches: matches
             .into_iter()
             .map(|m| MatchView {
@@ -167,6 +250,8 @@ pub(super) fn parse_match_query(raw: &str) -> MatchQuery {
             "distance_km" => q.distance_km = Some(v.into_owned()),
             "free" => q.free = Some(v.into_owned()),
             "day" => q.day.push(v.into_owned()),
+            "filtered" => q.filtered = true,
+            "relax" => q.relax = Some(v.into_owned()),
             _ => {}
         }
     }

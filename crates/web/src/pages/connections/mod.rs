@@ -14,7 +14,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::{Duration, Utc};
+use directory::matching::Filter;
 use directory::{Match, MatchProfile};
+use domain::person::Sex;
 use domain::{
     AccessFeature, Assessment, Code, ConnectionKind, ConnectionReason, ConnectionStatus,
     FieldErrors, RecordKind, Role, Side, Weekday,

@@ -52,6 +52,29 @@ pub(super) fn assessment_sections(d: &AssessmentDraft, e: &FieldErrors) -> Vec<S
                     .hint("Used to find activities they would enjoy")
                     .codes::<Category>(&d.interests, None)
                     .errors(e),
+                Field::new("textarea", "interest_words", "Interests in their own words")
+                    .hint("For example: fixing bikes, quizzes, birdwatching. Matching reads these too")
+                    .value(&d.interest_words)
+                    .errors(e),
+            ],
+        },
+        Section {
+            legend: "What suits them".into(),
+            fields: vec![
+                Field::new("checkbox", "free_only", "Free activities only")
+                    .value(if d.free_only { "yes" } else { "" })
+                    .errors(e),
+                Field::new("checkbox", "step_free", "Needs step-free access")
+                    .value(if d.step_free { "yes" } else { "" })
+                    .errors(e),
+                Field::new("checkboxes", "days", "Days they can make")
+                    .hint("Leave all unticked for any day")
+                    .codes::<Weekday>(&d.days, None)
+                    .errors(e),
+                Field::new("text", "max_km", "How far they can travel (km)")
+                    .hint("For example 5. Leave blank for the match page's 10 km")
+                    .value(&d.max_km)
+                    .errors(e),
             ],
         },
         Section {
@@ -136,6 +159,11 @@ pub(crate) fn assessment_draft(f: &FormData) -> AssessmentDraft {
         what_matters: f.get("what_matters").into(),
         strengths: f.get("strengths").into(),
         interests: f.all("interests"),
+        interest_words: f.get("interest_words").into(),
+        free_only: f.checked("free_only"),
+        step_free: f.checked("step_free"),
+        days: f.all("days"),
+        max_km: f.get("max_km").into(),
         needs: Need::ALL
             .iter()
             .map(|n| {

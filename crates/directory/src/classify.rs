@@ -1,0 +1,209 @@
+//! Classifying a service from any publisher into the vocabulary's concepts, from its
+//! taxonomy terms (any taxonomy, by their names), its name, description, eligibility and
+//! organisation, keeping the words that matched as evidence.
+
+use crate::oruk::Service;
+use crate::vocabulary::{ConceptId, Vocabulary};
+use domain::Category;
+
+/// Where a concept was found in a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Source {
+    /// A Linkwork category a manager or partner chose.
+    Category,
+    Name,
+    Taxonomy,
+    Description,
+    Eligibility,
+    Organization,
+}
+
+impl Source {
+    fn strength(self) -> f32 {
+        match self {
+            Source::Category => 1.0,
+            Source::Name => 1.0,
+            Source::Taxonomy => 0.8,
+            Source::Description => 0.6,
+            Source::Eligibility => 0.5,
+            Source::Organization => 0.4,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Category => "category",
+            Source::Name => "name",
+            Source::Taxonomy => "taxonomy term",
+            Source::Description => "description",
+            Source::Eligibility => "eligibility",
+            Source::Organization => "organisation",
+        }
+    }
+}
+
+/// A concept a service is classified as, how strongly (0–1) and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tag {
+    pub concept: ConceptId,
+    pub strength: f32,
+    pub source: Source,
+    /// The words that matched, as written.
+    pub words: String,
+}
+
+/// The concepts a service is classified as, strongest evidence kept per concept.
+/// `term_names` are the names of its taxonomy terms (from any taxonomy); `categories`
+/// the Linkwork categories it is tagged with.
+pub fn classify(
+    v: &Vocabulary,
+    s: &Service,
+    term_names: &[&str],
+    categories: &[Category],
+    organization: &str,
+) -> Vec<Tag> {
+    let mut tags: Vec<Tag> = vec![];
+    let mut add = |concept: ConceptId, source: Source, words: &str, repeat: bool| {
+        match tags.iter_mut().find(|t| t.concept == concept) {
+            Some(t) => {
+                let s = source.strength();
+                if s > t.strength {
+                    // Found again in a stronger place: keep that evidence, plus a little
+                    // for having been found twice.
+                    t.strength = (s + 0.1).min(1.0);
+                    t.source = source;
+                    t.words = words.to_string();
+                } else if !repeat || source != t.source {
+                    t.strength = (t.strength + 0.1).min(1.0);
+                }
+            }
+            None => tags.push(Tag {
+                concept,
+                strength: source.strength(),
+                source,
+                words: words.to_string(),
+            }),
+        }
+    };
+    let texts: [(Source, &str); 4] = [
+        (Source::Name, s.name.as_str()),
+        (Source::Description, s.description.as_deref().unwrap_or("")),
+        (
+            Source::Eligibility,
+            s.eligibility_description.as_deref().unwrap_or(""),
+        ),
+        (Source::Organization, organization),
+    ];
+    for (source, text) in texts {
+        let mut seen = vec![];
+        let found = if source == Source::Name {
+            v.find(text)
+        } else {
+            v.find_in_text(text)
+        };
+        for f in found {
+            let repeat = seen.contains(&f.concept);
+            seen.push(f.concept);
+            add(f.concept, source, &f.words, repeat);
+        }
+    }
+    for name in term_names {
+        for f in v.find(name) {
+            add(f.concept, Source::Taxonomy, name, false);
+        }
+    }
+    // A chosen Linkwork category confirms the concepts under it that the words name;
+    // when the words name none, all of them, weakly.
+    for c in categories {
+        let under = v.in_category(*c);
+        let named: Vec<ConceptId> = under
+            .iter()
+            .copied()
+            .filter(|id| tags.iter().any(|t| t.concept == *id))
+            .collect();
+        if named.is_empty() {
+            for id in under {
+                tags.push(Tag {
+                    concept: id,
+                    strength: 0.5,
+                    source: Source::Category,
+                    words: domain::Code::label(*c).to_string(),
+                });
+            }
+        } else {
+            for t in tags.iter_mut().filter(|t| named.contains(&t.concept)) {
+                t.strength = 1.0;
+            }
+        }
+    }
+    let overridden: Vec<ConceptId> = tags
+        .iter()
+        .flat_map(|t| v.concept(t.concept).overrides.iter().copied())
+        .collect();
+    tags.retain(|t| !overridden.contains(&t.concept));
+    tags.sort_by(|a, b| {
+        b.strength
+            .total_cmp(&a.strength)
+            .then(a.concept.cmp(&b.concept))
+    });
+    tags
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(v: &Vocabulary, tags: &[Tag]) -> Vec<String> {
+        tags.iter()
+            .map(|t| v.concept(t.concept).id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_foreign_listing_is_classified_with_evidence() {
+        let v = Vocabulary::builtin();
+        let s = Service {
+            id: "s".into(),
+            name: "Recovery Café".into(),
+            status: "active".into(),
+            description: Some(
+                "A friendly drop-in for people in recovery from drink or drug problems.".into(),
+            ),
+            ..Default::default()
+        };
+        let tags = classify(v, &s, &["Drugs & Alcohol"], &[], "Harrowby Recovery Trust");
+        let drug = tags
+            .iter()
+            .find(|t| {
+                v.concept(t.concept)
+                    .needs
+                    .contains(&domain::Need::SubstanceUse)
+            })
+            .unwrap_or_else(|| panic!("{:?}", ids(v, &tags)));
+        assert!(drug.strength >= 0.8, "{drug:?}");
+        assert!(!drug.words.is_empty());
+    }
+
+    #[test]
+    fn a_perpetrator_programme_is_not_victims_support() {
+        let v = Vocabulary::builtin();
+        let s = Service {
+            id: "s".into(),
+            name: "Changing Behaviours".into(),
+            status: "active".into(),
+            description: Some(
+                "A programme for perpetrators of domestic abuse who want to change.".into(),
+            ),
+            ..Default::default()
+        };
+        let tags = classify(v, &s, &[], &[], "");
+        assert!(
+            tags.iter().all(|t| !v
+                .concept(t.concept)
+                .needs
+                .contains(&domain::Need::DomesticAbuse)),
+            "{:?}",
+            ids(v, &tags)
+        );
+    }
+}

@@ -1,0 +1,459 @@
+//! Facts read from a listing's words, for the services whose publisher wrote who may come,
+//! how to get in and where it reaches only as text: single-sex groups, age ranges,
+//! restrictions ("for tenants of …"), referral routes, step-free access and other access
+//! features from ORUK `accessibility` descriptions, and the area a telephone, online or
+//! home-visit service covers. Each fact keeps the sentence it came from, to be shown.
+
+use crate::oruk::Service;
+use domain::person::Sex;
+use domain::AccessFeature;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// What the words of a listing say.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reading {
+    /// Only for one sex, with the words that say so.
+    pub sex: Option<(Sex, String)>,
+    /// Youngest age accepted (from the text when not in `minimum_age`).
+    pub min_age: Option<(f64, String)>,
+    pub max_age: Option<(f64, String)>,
+    /// Step-free (true) or not (false), with the words.
+    pub step_free: Option<(bool, String)>,
+    pub access: Vec<(AccessFeature, String)>,
+    /// Who else it is only for, when that is not something matching can check
+    /// ("For tenants of Harrowby Homes").
+    pub only_for: Option<String>,
+    /// How people get in when a referral is needed ("by referral from a GP").
+    pub by_referral: Option<String>,
+    /// The area a service without a venue covers (telephone, online, home visits).
+    pub area: Option<String>,
+}
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|_| Regex::new("$^").expect("empty")))
+}
+
+/// Sentences of a text, trimmed.
+fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    text.split(['.', ';', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// Words that say an age is a child's, not the person's ("children under 8").
+fn about_a_child(before: &str, after: &str) -> bool {
+    static CHILD: OnceLock<Regex> = OnceLock::new();
+    static WITH: OnceLock<Regex> = OnceLock::new();
+    let child = re(
+        &CHILD,
+        r"(?i)\b(child|children|kids?|bab(y|ies)|toddlers?|grandchild(ren)?|little ones|sons?|daughters?)\W*(aged\W*)?$",
+    );
+    let with = re(
+        &WITH,
+        r"(?i)^\W*(s\W+)?(with|and)\W+(a|an|their|your)?\W*(parents?|carers?|grown.?ups?|adults?|mums?|dads?)",
+    );
+    let tail: String = before
+        .chars()
+        .rev()
+        .take(40)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    child.is_match(&tail) || with.is_match(after)
+}
+
+/// Ages a sentence gives for the people it is for.
+fn ages(sentence: &str) -> (Option<f64>, Option<f64>) {
+    static RANGE: OnceLock<Regex> = OnceLock::new();
+    static PLUS: OnceLock<Regex> = OnceLock::new();
+    static OVER: OnceLock<Regex> = OnceLock::new();
+    static UNDER: OnceLock<Regex> = OnceLock::new();
+    let range = re(
+        &RANGE,
+        r"(?i)\b(\d{1,2})\s*(?:-|–|—|to)\s*(\d{1,2})\b(?:\s*(?:years?|yrs?))?",
+    );
+    let plus = re(
+        &PLUS,
+        r"(?i)\b(\d{1,2})\s*(?:\+|(?:years?\s*)?(?:and|or)\s*(?:over|above|older|upwards))",
+    );
+    let over = re(&OVER, r"(?i)\b(?:over|above)[\s-]*(\d{1,2})'?s?\b");
+    let under = re(&UNDER, r"(?i)\b(?:under|below)[\s-]*(\d{1,2})'?s?\b");
+    let (mut min, mut max) = (None, None);
+    let ok = |m: &regex::Match| !about_a_child(&sentence[..m.start()], &sentence[m.end()..]);
+    for c in range.captures_iter(sentence) {
+        let (Some(all), Some(a), Some(b)) = (c.get(0), c.get(1), c.get(2)) else {
+            continue;
+        };
+        // "10-12" in a time ("10-12pm") or a date is not an age.
+        let after = sentence[all.end()..].trim_start().to_lowercase();
+        if after.starts_with("am") || after.starts_with("pm") || after.starts_with(':') {
+            continue;
+        }
+        let (a, b): (f64, f64) = (
+            a.as_str().parse().unwrap_or(0.0),
+            b.as_str().parse().unwrap_or(0.0),
+        );
+        let said_age = sentence[..all.start()].to_lowercase().contains("aged")
+            || sentence[..all.start()].to_lowercase().contains("ages")
+            || sentence[all.end()..]
+                .to_lowercase()
+                .trim_start()
+                .starts_with("year");
+        if a < b && said_age && ok(&all) {
+            min = Some(a);
+            max = Some(b);
+        }
+    }
+    for c in plus.captures_iter(sentence) {
+        if let (Some(all), Some(n)) = (c.get(0), c.get(1)) {
+            if ok(&all) {
+                min = n.as_str().parse().ok().or(min);
+            }
+        }
+    }
+    for c in over.captures_iter(sentence) {
+        if let (Some(all), Some(n)) = (c.get(0), c.get(1)) {
+            if ok(&all) {
+                min = n.as_str().parse().ok().or(min);
+            }
+        }
+    }
+    for c in under.captures_iter(sentence) {
+        if let (Some(all), Some(n)) = (c.get(0), c.get(1)) {
+            if ok(&all) {
+                max = n.as_str().parse::<f64>().ok().map(|n| n - 1.0).or(max);
+            }
+        }
+    }
+    (min, max)
+}
+
+/// The sex a sentence limits a group to, if it names only one.
+fn sex_of(sentence: &str) -> Option<Sex> {
+    static MALE: OnceLock<Regex> = OnceLock::new();
+    static FEMALE: OnceLock<Regex> = OnceLock::new();
+    let male = re(
+        &MALE,
+        r"(?i)\b(men|man|male|males|dads?|fathers?|boys|gentlemen|gents|mens|men's)\b",
+    );
+    let female = re(
+        &FEMALE,
+        r"(?i)\b(women|woman|female|females|mums?|mothers?|girls|ladies|womens|women's)\b",
+    );
+    match (male.is_match(sentence), female.is_match(sentence)) {
+        (true, false) => Some(Sex::Male),
+        (false, true) => Some(Sex::Female),
+        _ => None,
+    }
+}
+
+/// Reads a listing's words. `located` says whether any of its sites has coordinates.
+pub fn read(s: &Service, located: bool) -> Reading {
+    let mut r = Reading::default();
+    let eligibility = s.eligibility_description.as_deref().unwrap_or("");
+    let description = s.description.as_deref().unwrap_or("");
+    // Sex: the eligibility says who may come; a name or description that says "only" does too.
+    for sentence in sentences(eligibility) {
+        if let Some(sex) = sex_of(sentence) {
+            // "Families of …" or "carers of …" before the sex word are not a limit.
+            let lower = sentence.to_lowercase();
+            if !lower.contains("famil") && !lower.contains("partners") {
+                r.sex = Some((sex, sentence.to_string()));
+                break;
+            }
+        }
+    }
+    if r.sex.is_none() {
+        static ONLY: OnceLock<Regex> = OnceLock::new();
+        let only = re(
+            &ONLY,
+            r"(?i)\b((?:women|men|ladies|girls|boys|male|female)(?:'s)?(?:[\s-]+and[\s-]+(?:girls|boys))?[\s-]+only|only[\s-]+for[\s-]+(?:women|men))\b",
+        );
+        for text in [s.name.as_str(), description] {
+            if let Some(m) = only.find(text) {
+                r.sex = sex_of(m.as_str()).map(|x| (x, m.as_str().to_string()));
+                if r.sex.is_some() {
+                    break;
+                }
+            }
+        }
+        if r.sex.is_none() && eligibility.is_empty() {
+            static NAMED: OnceLock<Regex> = OnceLock::new();
+            let named = re(
+                &NAMED,
+                r"(?i)\b(women's|womens|ladies'?|men's|mens|male voice|mums'?|dads'?)\s",
+            );
+            if let Some(m) = named.find(&s.name) {
+                r.sex = sex_of(m.as_str()).map(|x| (x, s.name.clone()));
+            }
+        }
+    }
+    // Ages: structured fields win; otherwise the eligibility, then the description.
+    for text in [eligibility, description, s.name.as_str()] {
+        for sentence in sentences(text) {
+            let (min, max) = ages(sentence);
+            if r.min_age.is_none() {
+                r.min_age = min.map(|m| (m, sentence.to_string()));
+            }
+            if r.max_age.is_none() {
+                r.max_age = max.map(|m| (m, sentence.to_string()));
+            }
+        }
+        if r.min_age.is_some() || r.max_age.is_some() {
+            break;
+        }
+    }
+    if r.max_age.is_none() && r.min_age.is_none() {
+        static YOUTH: OnceLock<Regex> = OnceLock::new();
+        let youth = re(
+            &YOUTH,
+            r"(?i)\b(youth club|youth group|young people's|teen|teens|teenagers|young adults)\b",
+        );
+        for text in [s.name.as_str(), eligibility] {
+            if let Some(m) = youth.find(text) {
+                r.max_age = Some((25.0, m.as_str().to_string()));
+                break;
+            }
+        }
+    }
+    if r.min_age.is_none() {
+        static ADULT: OnceLock<Regex> = OnceLock::new();
+        let adult = re(&ADULT, r"(?i)^\s*adults?\b");
+        if let Some(sentence) = sentences(eligibility).find(|x| adult.is_match(x)) {
+            r.min_age = Some((18.0, sentence.to_string()));
+        }
+    }
+    // Restrictions matching cannot check, and referral routes.
+    static ONLY_FOR: OnceLock<Regex> = OnceLock::new();
+    let only_for = re(
+        &ONLY_FOR,
+        r"(?i)\b(tenants? of|residents? of|registered with|members of|patients\b|students of|staff of|employees of|pupils of|on the books of)",
+    );
+    static REFERRAL: OnceLock<Regex> = OnceLock::new();
+    let referral = re(
+        &REFERRAL,
+        r"(?i)\b(by|on|needs? a|requires? a|via)\s+(a\s+)?(referral|voucher|prescription)\b|\breferral (only|from)\b",
+    );
+    for sentence in sentences(eligibility) {
+        if r.only_for.is_none() && only_for.is_match(sentence) {
+            r.only_for = Some(sentence.to_string());
+        }
+        if r.by_referral.is_none() && referral.is_match(sentence) {
+            r.by_referral = Some(sentence.to_string());
+        }
+    }
+    // Access: venue accessibility descriptions, then the service's own words.
+    let mut access_text = vec![];
+    for sal in &s.service_at_locations {
+        if let Some(l) = &sal.location {
+            for a in &l.accessibility {
+                for t in [&a.description, &a.details, &a.accessibility]
+                    .into_iter()
+                    .flatten()
+                {
+                    access_text.push(t.as_str());
+                }
+            }
+        }
+    }
+    access_text.push(description);
+    static NO_STEP: OnceLock<Regex> = OnceLock::new();
+    static STEP: OnceLock<Regex> = OnceLock::new();
+    let no_step = re(
+        &NO_STEP,
+        r"(?i)\b(no lift|without a lift|stairs only|steps (to|up|into|at)|flight of stairs|not (fully )?(wheelchair|step[\s-]?free)|no (wheelchair|step[\s-]?free|level) access|(first|second|upper) floor(?:[^.]*?)(no lift|stairs)|upstairs(?:[^.]*?)no lift|narrow (steps|stairs)|steep steps)",
+    );
+    let step = re(
+        &STEP,
+        r"(?i)\b(step[\s-]?free|level access|wheelchair[\s-]?(accessible|access|friendly|users welcome)|ramped? access|ramp\b|lift to all floors|ground[\s-]floor|accessible entrance|fully accessible)",
+    );
+    for t in &access_text {
+        if let Some(m) = no_step.find(t) {
+            r.step_free = Some((false, sentence_around(t, m.start())));
+            break;
+        }
+    }
+    if r.step_free.is_none() {
+        for t in &access_text {
+            if let Some(m) = step.find(t) {
+                r.step_free = Some((true, sentence_around(t, m.start())));
+                break;
+            }
+        }
+    }
+    let features: [(AccessFeature, &str); 5] = [
+        (
+            AccessFeature::HearingLoop,
+            r"(?i)\b(hearing|induction) loop|loop system",
+        ),
+        (AccessFeature::Bsl, r"(?i)\bbsl\b|british sign language"),
+        (
+            AccessFeature::AccessibleToilet,
+            r"(?i)\b(accessible|disabled) (toilet|loo|wc)",
+        ),
+        (
+            AccessFeature::Parking,
+            r"(?i)\b(disabled|blue badge) (parking|bays?)",
+        ),
+        (AccessFeature::LargePrint, r"(?i)\blarge print\b"),
+    ];
+    static FEATURES: OnceLock<Vec<Regex>> = OnceLock::new();
+    let compiled = FEATURES.get_or_init(|| {
+        features
+            .iter()
+            .filter_map(|(_, p)| Regex::new(p).ok())
+            .collect()
+    });
+    for ((feature, _), pattern) in features.iter().zip(compiled) {
+        if let Some((t, m)) = access_text
+            .iter()
+            .find_map(|t| pattern.find(t).map(|m| (t, m)))
+        {
+            r.access.push((*feature, sentence_around(t, m.start())));
+        }
+    }
+    if r.step_free.as_ref().is_some_and(|s| s.0) {
+        r.access.push((
+            AccessFeature::StepFree,
+            r.step_free.clone().unwrap_or_default().1,
+        ));
+    }
+    // Reach: a service with no venue on the map reaches people where they are.
+    if !located {
+        let areas: Vec<&str> = s
+            .service_areas
+            .iter()
+            .filter_map(|a| {
+                a.extent
+                    .as_deref()
+                    .or(a.name.as_deref())
+                    .or(a.service_area.as_deref())
+            })
+            .filter(|a| !a.trim().is_empty())
+            .collect();
+        static REMOTE: OnceLock<Regex> = OnceLock::new();
+        let remote = re(
+            &REMOTE,
+            r"(?i)\b(telephone|phone line|helpline|by phone|online|video call|home visits?|visits? (you|people) at home|in your home|at home)\b",
+        );
+        if !areas.is_empty() {
+            r.area = Some(areas.join("; "));
+        } else if let Some(m) = remote.find(&format!("{} {description}", s.name)) {
+            r.area = Some(format!("not stated ({})", m.as_str()));
+        }
+    }
+    r
+}
+
+/// The sentence of `text` around byte `at`.
+fn sentence_around(text: &str, at: usize) -> String {
+    let start = text[..at].rfind(['.', '\n']).map_or(0, |i| i + 1);
+    let end = text[at..].find(['.', '\n']).map_or(text.len(), |i| at + i);
+    text[start..end].trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(name: &str, eligibility: &str, description: &str) -> Service {
+        Service {
+            id: "s".into(),
+            name: name.into(),
+            status: "active".into(),
+            eligibility_description: (!eligibility.is_empty()).then(|| eligibility.into()),
+            description: Some(description.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn single_sex_groups_are_read_from_words() {
+        let sex = |n: &str, e: &str, d: &str| read(&service(n, e, d), true).sex.map(|s| s.0);
+        assert_eq!(sex("Shed", "Men aged 18 and over", ""), Some(Sex::Male));
+        assert_eq!(sex("Swim", "Women and girls only", ""), Some(Sex::Female));
+        assert_eq!(
+            sex("Club", "Dads and male carers with children under 8", ""),
+            Some(Sex::Male)
+        );
+        assert_eq!(
+            sex("Ladies' Lunch", "", "A lunch for anyone"),
+            Some(Sex::Female)
+        );
+        assert_eq!(sex("Café", "Families and carers of patients", ""), None);
+        assert_eq!(sex("Choir", "", "Everyone welcome, men and women"), None);
+        assert_eq!(
+            sex("Walk", "", "A women-only walk on Fridays"),
+            Some(Sex::Female)
+        );
+    }
+
+    #[test]
+    fn ages_for_the_person_not_their_child() {
+        let age = |e: &str, d: &str| {
+            let r = read(&service("X", e, d), true);
+            (r.min_age.map(|a| a.0), r.max_age.map(|a| a.0))
+        };
+        assert_eq!(age("Over 60s", ""), (Some(60.0), None));
+        assert_eq!(age("Adults 18+", ""), (Some(18.0), None));
+        assert_eq!(
+            age("", "For young people aged 11–18."),
+            (Some(11.0), Some(18.0))
+        );
+        assert_eq!(age("People aged 55 and over", ""), (Some(55.0), None));
+        assert_eq!(age("Under 25s", ""), (None, Some(24.0)));
+        assert_eq!(age("Dads with children under 8", ""), (None, None));
+        assert_eq!(age("", "Under-5s with a parent or carer"), (None, None));
+        assert_eq!(age("", "Meets 10-12 on Tuesdays"), (None, None));
+        assert_eq!(age("", "Linden Road Youth Club"), (None, None));
+        assert_eq!(
+            read(&service("Linden Youth Club", "", ""), true)
+                .max_age
+                .map(|a| a.0),
+            Some(25.0)
+        );
+    }
+
+    #[test]
+    fn access_restrictions_referral_and_reach() {
+        let mut s = service(
+            "Art",
+            "For tenants of Harrowby Homes, by referral from a GP",
+            "",
+        );
+        s.service_at_locations = vec![crate::oruk::ServiceAtLocation {
+            id: "sal".into(),
+            location: Some(crate::oruk::Location {
+                id: "l".into(),
+                location_type: "physical".into(),
+                accessibility: vec![crate::oruk::Accessibility {
+                    id: "a".into(),
+                    description: Some("First floor room, no lift. Hearing loop fitted.".into()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            ..Default::default()
+        }];
+        let r = read(&s, true);
+        assert_eq!(r.step_free.as_ref().map(|x| x.0), Some(false));
+        assert!(r.access.iter().any(|a| a.0 == AccessFeature::HearingLoop));
+        assert!(r.only_for.as_deref().unwrap().contains("tenants of"));
+        assert!(r.by_referral.is_some());
+        let ramp = service("Cafe", "", "Ground floor with a ramp at the entrance.");
+        assert_eq!(read(&ramp, true).step_free.map(|x| x.0), Some(true));
+        let mut phone = service("Friends", "", "A weekly telephone call");
+        phone.service_areas = vec![crate::oruk::ServiceArea {
+            id: "a".into(),
+            extent: Some("Harrowby district".into()),
+            ..Default::default()
+        }];
+        assert_eq!(
+            read(&phone, false).area.as_deref(),
+            Some("Harrowby district")
+        );
+        assert_eq!(read(&phone, true).area, None);
+    }
+}

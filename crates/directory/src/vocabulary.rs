@@ -1,0 +1,449 @@
+//! The social prescribing vocabulary: every concept a link worker connects people to (needs,
+//! activities, kinds of advice), each with the words and everyday phrases people use for it.
+//! It is data, in `vocabulary.toml` beside this crate's `Cargo.toml`, read when the
+//! directory opens; `docs/directory.md` says how to extend it.
+//!
+//! Text is matched word by word after lower-casing, dropping apostrophes ("men's" is
+//! "mens") and reducing each word with the Snowball English stemmer, so a term written
+//! once finds its other forms. A phrase matches as consecutive words; where two terms
+//! overlap in a text the longer one wins.
+
+use domain::{Category, Code, Need};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+/// The vocabulary shipped with Linkwork.
+const BUILTIN: &str = include_str!("../vocabulary.toml");
+
+/// A concept's position in the vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConceptId(pub u16);
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub id: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Concept {
+    pub id: String,
+    pub label: String,
+    pub group: String,
+    /// The Linkwork activity category it files under, if any.
+    pub category: Option<Category>,
+    /// Needs it directly helps with.
+    pub needs: Vec<Need>,
+    /// Needs it helps with less directly.
+    pub also_helps: Vec<Need>,
+    pub terms: Vec<String>,
+    /// Needs for which a service with this concept must never be proposed.
+    pub avoid_for: Vec<Need>,
+    /// Concepts a service with this one is not classified as.
+    pub overrides: Vec<ConceptId>,
+}
+
+/// A concept found in a text, with the words that matched as they were written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub concept: ConceptId,
+    pub words: String,
+    /// Index of the first matching word among the text's words.
+    pub at: usize,
+    pub len: usize,
+}
+
+#[derive(Debug)]
+pub struct Vocabulary {
+    pub groups: Vec<Group>,
+    pub concepts: Vec<Concept>,
+    /// First stemmed word of each term → (the term's stemmed words, its concept, whether
+    /// it counts only in short texts: names, taxonomy terms, searches, people's words).
+    phrases: HashMap<String, Vec<(Vec<String>, ConceptId, bool)>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileDef {
+    group: Vec<GroupDef>,
+    concept: Vec<ConceptDef>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupDef {
+    id: String,
+    label: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConceptDef {
+    id: String,
+    label: String,
+    group: String,
+    category: Option<String>,
+    #[serde(default)]
+    needs: Vec<String>,
+    #[serde(default)]
+    also_helps: Vec<String>,
+    terms: Vec<String>,
+    #[serde(default)]
+    title_terms: Vec<String>,
+    #[serde(default)]
+    avoid_for: Vec<String>,
+    #[serde(default)]
+    overrides: Vec<String>,
+}
+
+/// A text's words: (as written, lower-cased; stemmed).
+pub fn words(text: &str) -> Vec<(String, String)> {
+    let stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
+    let mut out = vec![];
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut Vec<(String, String)>| {
+        if !word.is_empty() {
+            let stem = stemmer.stem(word).into_owned();
+            out.push((std::mem::take(word), stem));
+        }
+    };
+    for c in text.chars() {
+        if matches!(c, '\'' | '\u{2019}' | '\u{2018}') {
+            continue;
+        }
+        if c.is_alphanumeric() {
+            word.extend(c.to_lowercase());
+        } else {
+            flush(&mut word, &mut out);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+fn needs(list: &[String], concept: &str, field: &str) -> Result<Vec<Need>, String> {
+    list.iter()
+        .map(|n| {
+            Need::from_code(n)
+                .ok_or_else(|| format!("concept {concept}: {field} has unknown need '{n}'"))
+        })
+        .collect()
+}
+
+impl Vocabulary {
+    /// The vocabulary shipped with Linkwork (checked by this module's tests).
+    pub fn builtin() -> &'static Vocabulary {
+        static V: OnceLock<Vocabulary> = OnceLock::new();
+        V.get_or_init(|| {
+            Vocabulary::parse(BUILTIN).unwrap_or_else(|e| {
+                tracing::error!(error = %e, "the built-in vocabulary is invalid");
+                Vocabulary {
+                    groups: vec![],
+                    concepts: vec![],
+                    phrases: HashMap::new(),
+                }
+            })
+        })
+    }
+
+    /// Reads and checks a vocabulary file, naming the first problem.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let file: FileDef = toml::from_str(text).map_err(|e| e.to_string())?;
+        let groups: Vec<Group> = file
+            .group
+            .into_iter()
+            .map(|g| Group {
+                id: g.id,
+                label: g.label,
+            })
+            .collect();
+        let ids: HashMap<&str, u16> = file
+            .concept
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.as_str(), i as u16))
+            .collect();
+        if ids.len() != file.concept.len() {
+            return Err("two concepts share an id".into());
+        }
+        if file.concept.len() > usize::from(u16::MAX) {
+            return Err("too many concepts".into());
+        }
+        let mut concepts = vec![];
+        let mut phrases: HashMap<String, Vec<(Vec<String>, ConceptId, bool)>> = HashMap::new();
+        for (i, c) in file.concept.iter().enumerate() {
+            if !groups.iter().any(|g| g.id == c.group) {
+                return Err(format!("concept {}: unknown group '{}'", c.id, c.group));
+            }
+            let category = match &c.category {
+                None => None,
+                Some(code) => Some(
+                    Category::from_code(code)
+                        .ok_or_else(|| format!("concept {}: unknown category '{code}'", c.id))?,
+                ),
+            };
+            let overrides = c
+                .overrides
+                .iter()
+                .map(|o| {
+                    ids.get(o.as_str())
+                        .map(|&n| ConceptId(n))
+                        .ok_or_else(|| format!("concept {}: overrides unknown concept '{o}'", c.id))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if c.terms.is_empty() {
+                return Err(format!("concept {} has no terms", c.id));
+            }
+            let all = c.terms.iter().map(|t| (t, false));
+            for (t, title_only) in all.chain(c.title_terms.iter().map(|t| (t, true))) {
+                let stems: Vec<String> = words(t).into_iter().map(|w| w.1).collect();
+                let Some(first) = stems.first().cloned() else {
+                    return Err(format!("concept {}: term '{t}' has no words", c.id));
+                };
+                phrases
+                    .entry(first)
+                    .or_default()
+                    .push((stems, ConceptId(i as u16), title_only));
+            }
+            concepts.push(Concept {
+                id: c.id.clone(),
+                label: c.label.clone(),
+                group: c.group.clone(),
+                category,
+                needs: needs(&c.needs, &c.id, "needs")?,
+                also_helps: needs(&c.also_helps, &c.id, "also_helps")?,
+                terms: c.terms.iter().chain(&c.title_terms).cloned().collect(),
+                avoid_for: needs(&c.avoid_for, &c.id, "avoid_for")?,
+                overrides,
+            });
+        }
+        // Longest phrase first, so the first that fits is the longest.
+        for list in phrases.values_mut() {
+            list.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
+        }
+        Ok(Vocabulary {
+            groups,
+            concepts,
+            phrases,
+        })
+    }
+
+    pub fn concept(&self, id: ConceptId) -> &Concept {
+        &self.concepts[usize::from(id.0)]
+    }
+
+    pub fn by_id(&self, id: &str) -> Option<ConceptId> {
+        self.concepts
+            .iter()
+            .position(|c| c.id == id)
+            .map(|i| ConceptId(i as u16))
+    }
+
+    /// Concepts named in a short text (a name, a taxonomy term, a search, a person's own
+    /// words), in order, longest phrase first where terms overlap.
+    pub fn find(&self, text: &str) -> Vec<Found> {
+        self.find_in(&words(text), false)
+    }
+
+    /// Concepts named in running text (a description): title-only terms do not count.
+    pub fn find_in_text(&self, text: &str) -> Vec<Found> {
+        self.find_in(&words(text), true)
+    }
+
+    /// As [`Vocabulary::find`], on words already split; `body` leaves out title-only terms.
+    pub fn find_in(&self, words: &[(String, String)], body: bool) -> Vec<Found> {
+        let mut out = vec![];
+        let mut i = 0;
+        while i < words.len() {
+            let Some(list) = self.phrases.get(&words[i].1) else {
+                i += 1;
+                continue;
+            };
+            let fits = |stems: &Vec<String>, title_only: bool| {
+                !(body && title_only)
+                    && stems.len() <= words.len() - i
+                    && stems.iter().zip(&words[i..]).all(|(s, w)| *s == w.1)
+            };
+            let Some((longest, _, _)) = list.iter().find(|(stems, _, t)| fits(stems, *t)) else {
+                i += 1;
+                continue;
+            };
+            let n = longest.len();
+            let written = words[i..i + n]
+                .iter()
+                .map(|w| w.0.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            // Every concept that has this very phrase.
+            for (_, concept, _) in list
+                .iter()
+                .filter(|(stems, _, t)| stems == longest && !(body && *t))
+            {
+                out.push(Found {
+                    concept: *concept,
+                    words: written.clone(),
+                    at: i,
+                    len: n,
+                });
+            }
+            i += n;
+        }
+        out
+    }
+
+    /// Concepts that help with a need: 1.0 for direct help, 0.4 for less direct.
+    pub fn for_need(&self, need: Need) -> Vec<(ConceptId, f32)> {
+        self.concepts
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| {
+                let w = if c.needs.contains(&need) {
+                    1.0
+                } else if c.also_helps.contains(&need) {
+                    0.4
+                } else {
+                    return None;
+                };
+                Some((ConceptId(i as u16), w))
+            })
+            .collect()
+    }
+
+    /// Concepts filed under a Linkwork category.
+    pub fn in_category(&self, category: Category) -> Vec<ConceptId> {
+        self.concepts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.category == Some(category))
+            .map(|(i, _)| ConceptId(i as u16))
+            .collect()
+    }
+
+    /// The concept's label, for reasons shown to staff.
+    pub fn label(&self, id: ConceptId) -> &str {
+        &self.concept(id).label
+    }
+
+    /// The concept codes of a need that nothing in the vocabulary helps with.
+    pub fn unserved_needs(&self) -> Vec<Need> {
+        Need::ALL
+            .iter()
+            .copied()
+            .filter(|n| self.for_need(*n).iter().all(|(_, w)| *w < 1.0))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn concepts(v: &Vocabulary, text: &str) -> Vec<String> {
+        v.find(text)
+            .into_iter()
+            .map(|f| v.concept(f.concept).id.clone())
+            .collect()
+    }
+
+    const SMALL: &str = r#"
+[[group]]
+id = "g"
+label = "G"
+
+[[concept]]
+id = "debt"
+label = "Debt advice"
+group = "g"
+category = "benefits_debt"
+needs = ["financial"]
+terms = ["debt", "money worries", "can't pay the bills", "skint"]
+
+[[concept]]
+id = "lonely"
+label = "Loneliness"
+group = "g"
+needs = ["loneliness"]
+terms = ["lonely", "loneliness", "on my own"]
+title_terms = ["alone"]
+
+[[concept]]
+id = "abuse"
+label = "Domestic abuse support"
+group = "g"
+terms = ["domestic abuse"]
+
+[[concept]]
+id = "perpetrator"
+label = "Perpetrator programme"
+group = "g"
+terms = ["perpetrator", "who have been abusive"]
+overrides = ["abuse"]
+avoid_for = ["domestic_abuse"]
+"#;
+
+    #[test]
+    fn phrases_word_forms_and_apostrophes_match() {
+        let v = Vocabulary::parse(SMALL).unwrap();
+        assert_eq!(concepts(&v, "Money worries"), vec!["debt"]);
+        assert_eq!(
+            concepts(&v, "I cant pay the bills, I'm skint"),
+            vec!["debt", "debt"]
+        );
+        assert_eq!(concepts(&v, "DEBTS"), vec!["debt"], "stemmed");
+        assert_eq!(concepts(&v, "living on my own"), vec!["lonely"]);
+        assert!(concepts(&v, "my own money").is_empty());
+        assert_eq!(concepts(&v, "All alone"), vec!["lonely"]);
+        assert!(v.find_in_text("Come alone or with a friend").is_empty());
+        let found = v.find("Feeling lonely");
+        assert_eq!(found[0].words, "lonely");
+        assert_eq!(found[0].at, 1);
+    }
+
+    #[test]
+    fn needs_overrides_and_mistakes() {
+        let v = Vocabulary::parse(SMALL).unwrap();
+        let debt = v.by_id("debt").unwrap();
+        assert_eq!(v.for_need(Need::Financial), vec![(debt, 1.0)]);
+        assert_eq!(
+            v.concept(v.by_id("perpetrator").unwrap()).overrides,
+            vec![v.by_id("abuse").unwrap()]
+        );
+        let bad = SMALL.replace("needs = [\"financial\"]", "needs = [\"money\"]");
+        assert!(Vocabulary::parse(&bad)
+            .unwrap_err()
+            .contains("unknown need 'money'"));
+        let bad = SMALL.replace("group = \"g\"\ncategory", "group = \"x\"\ncategory");
+        assert!(Vocabulary::parse(&bad)
+            .unwrap_err()
+            .contains("unknown group"));
+        let bad = SMALL.replace("overrides = [\"abuse\"]", "overrides = [\"nope\"]");
+        assert!(Vocabulary::parse(&bad)
+            .unwrap_err()
+            .contains("unknown concept 'nope'"));
+    }
+
+    #[test]
+    fn the_builtin_vocabulary_is_valid_and_serves_every_need() {
+        let v = Vocabulary::parse(BUILTIN).expect("vocabulary.toml is valid");
+        assert!(v.concepts.len() >= 80, "{} concepts", v.concepts.len());
+        assert_eq!(v.unserved_needs(), Vec::<Need>::new());
+        for c in Category::ALL {
+            assert!(
+                !v.in_category(*c).is_empty(),
+                "no concept files under {c:?}"
+            );
+        }
+        // Everyday words reach the concepts a link worker means.
+        let has = |text: &str, need: Need| {
+            v.find(text)
+                .iter()
+                .any(|f| v.concept(f.concept).needs.contains(&need))
+        };
+        assert!(has("money worries", Need::Financial));
+        assert!(has("I feel so lonely", Need::Loneliness));
+        assert!(has("loneliness", Need::Loneliness));
+        assert!(has("drinking too much", Need::SubstanceUse));
+        assert!(has("domestic violence", Need::DomesticAbuse));
+    }
+}

@@ -1,0 +1,299 @@
+//! `linkwork bench matching`: imports a graded evaluation set (an ORUK feed, postcodes,
+//! typed searches and people, judged 0–3 by hand) into a scratch database through the
+//! real import, runs every search and every person's match, and prints nDCG@5,
+//! recall@10 and "must never suggest" violations in any top 10.
+//!
+//! Cases are split by the number in their id: odd ones are the development half (the
+//! only ones whose per-case results `--show` prints, for working on ranking), even ones
+//! are held out. Report the held-out figures; a gap between the halves means tuning.
+
+use anyhow::{bail, Context, Result};
+use directory::{Directory, Listing, MatchProfile, SearchQuery};
+use domain::{person::Sex, AccessFeature, Code, Need, Weekday};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::Path;
+use storage::Actor;
+
+#[derive(Deserialize)]
+struct Searches {
+    search: Vec<SearchCase>,
+}
+
+#[derive(Deserialize)]
+struct SearchCase {
+    id: String,
+    query: String,
+    postcode: Option<String>,
+    age: Option<f64>,
+    #[serde(default)]
+    judgements: HashMap<String, u8>,
+    #[serde(default)]
+    must_never: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct People {
+    person: Vec<PersonCase>,
+}
+
+#[derive(Deserialize)]
+struct PersonCase {
+    id: String,
+    age: f64,
+    sex: String,
+    postcode: String,
+    #[serde(default)]
+    needs: HashMap<String, u8>,
+    #[serde(default)]
+    interests: Vec<String>,
+    #[serde(default)]
+    what_matters: String,
+    #[serde(default)]
+    free_only: bool,
+    #[serde(default)]
+    step_free: bool,
+    language: Option<String>,
+    #[serde(default)]
+    days: Vec<String>,
+    max_km: Option<f64>,
+    #[serde(default)]
+    judgements: HashMap<String, u8>,
+    #[serde(default)]
+    must_never: Vec<String>,
+}
+
+/// One case's figures.
+struct Scored {
+    id: String,
+    ndcg5: f64,
+    recall10: Option<f64>,
+    violations: Vec<String>,
+    shown: Vec<String>,
+}
+
+fn dcg(grades: impl Iterator<Item = u8>) -> f64 {
+    grades
+        .enumerate()
+        .map(|(i, g)| (2f64.powi(i32::from(g)) - 1.0) / ((i as f64) + 2.0).log2())
+        .sum()
+}
+
+fn score(id: &str, ranked: &[String], judged: &HashMap<String, u8>, never: &[String]) -> Scored {
+    let grade = |s: &String| judged.get(s).copied().unwrap_or(0);
+    let mut ideal: Vec<u8> = judged.values().copied().collect();
+    ideal.sort_unstable_by(|a, b| b.cmp(a));
+    let idcg = dcg(ideal.iter().copied().take(5));
+    let ndcg5 = if idcg > 0.0 {
+        dcg(ranked.iter().take(5).map(grade)) / idcg
+    } else {
+        1.0
+    };
+    let good: Vec<&String> = judged
+        .iter()
+        .filter(|(_, g)| **g >= 2)
+        .map(|(s, _)| s)
+        .collect();
+    let recall10 = (!good.is_empty()).then(|| {
+        let top: Vec<&String> = ranked.iter().take(10).collect();
+        good.iter().filter(|g| top.contains(g)).count() as f64 / good.len() as f64
+    });
+    let violations = ranked
+        .iter()
+        .take(10)
+        .filter(|s| never.contains(s))
+        .cloned()
+        .collect();
+    Scored {
+        id: id.to_string(),
+        ndcg5,
+        recall10,
+        violations,
+        shown: ranked.iter().take(10).cloned().collect(),
+    }
+}
+
+/// Odd case numbers are the development half.
+fn is_dev(id: &str) -> bool {
+    let n: u32 = id
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap_or(0);
+    n % 2 == 1
+}
+
+fn summary(what: &str, cases: &[Scored]) {
+    for (half, pick) in [
+        ("development (odd)", true),
+        ("held out (even)", false),
+        ("all", true),
+    ] {
+        let set: Vec<&Scored> = cases
+            .iter()
+            .filter(|c| half == "all" || is_dev(&c.id) == pick)
+            .collect();
+        if set.is_empty() {
+            continue;
+        }
+        let n = set.len() as f64;
+        let ndcg = set.iter().map(|c| c.ndcg5).sum::<f64>() / n;
+        let recalls: Vec<f64> = set.iter().filter_map(|c| c.recall10).collect();
+        let recall = recalls.iter().sum::<f64>() / recalls.len().max(1) as f64;
+        let violations: usize = set.iter().map(|c| c.violations.len()).sum();
+        let empty = set.iter().filter(|c| c.shown.is_empty()).count();
+        println!(
+            "  {what:<9} {half:<18} cases {:>3}   nDCG@5 {ndcg:.3}   recall@10 {recall:.3}   must-never in top 10 {violations:>3}   empty {empty}",
+            set.len()
+        );
+    }
+}
+
+pub async fn run(eval: &Path, show: bool) -> Result<()> {
+    if !eval.join("feed.json").exists() {
+        bail!(
+            "no evaluation set at {} (it needs feed.json, postcodes.csv, searches.toml and people.toml); run from the project folder or pass --eval",
+            eval.display()
+        );
+    }
+    let tmp = tempfile::tempdir()?;
+    let store =
+        crate::open_storage(&crate::config::sqlite_url(&tmp.path().join("eval.db")), 1).await?;
+    let bytes = std::fs::read(eval.join("feed.json"))?;
+    let parsed = directory::parse_json(&bytes).map_err(|m| anyhow::anyhow!("feed.json is {m}"))?;
+    let dir = Directory::open(store.clone(), Some(&tmp.path().join("index"))).await?;
+    let started = std::time::Instant::now();
+    let counts = dir
+        .import(
+            &parsed,
+            "evaluation feed",
+            &Listing::default(),
+            &Actor::system("bench"),
+        )
+        .await?;
+    println!(
+        "Imported {} services through the real import in {:.2} s ({} problems).",
+        counts.created,
+        started.elapsed().as_secs_f64(),
+        parsed.problems.len()
+    );
+    crate::directory_cli::import_postcodes(store.clone(), &eval.join("postcodes.csv")).await?;
+    let searches: Searches = toml::from_str(
+        &std::fs::read_to_string(eval.join("searches.toml")).context("searches.toml")?,
+    )?;
+    let people: People =
+        toml::from_str(&std::fs::read_to_string(eval.join("people.toml")).context("people.toml")?)?;
+    let names: HashMap<String, String> = dir
+        .all_entries()
+        .await?
+        .into_iter()
+        .map(|e| (e.service.id.clone(), e.service.name.clone()))
+        .collect();
+
+    let mut search_scores = vec![];
+    for c in &searches.search {
+        let near = match &c.postcode {
+            Some(pc) => dir.postcode(pc).await?,
+            None => None,
+        };
+        let hits = dir.search(&SearchQuery {
+            text: c.query.clone(),
+            near,
+            age: c.age,
+            ..Default::default()
+        })?;
+        let ranked: Vec<String> = hits.into_iter().map(|h| h.id).collect();
+        search_scores.push(score(&c.id, &ranked, &c.judgements, &c.must_never));
+    }
+    let mut match_scores = vec![];
+    for c in &people.person {
+        let mut needs = vec![];
+        for (code, s) in &c.needs {
+            let need =
+                Need::from_code(code).with_context(|| format!("{}: unknown need {code}", c.id))?;
+            needs.push((need, *s));
+        }
+        needs.sort_by_key(|n| n.0.code());
+        let profile = MatchProfile {
+            needs,
+            interest_words: c.interests.clone(),
+            what_matters: c.what_matters.clone(),
+            age: Some(c.age),
+            sex: Sex::from_code(&c.sex),
+            near: dir.postcode(&c.postcode).await?,
+            max_distance_m: c.max_km.unwrap_or(10.0) * 1000.0,
+            language: c.language.clone(),
+            access: if c.step_free {
+                vec![AccessFeature::StepFree]
+            } else {
+                vec![]
+            },
+            days: c.days.iter().filter_map(|d| Weekday::parse(d)).collect(),
+            free_only: c.free_only,
+            limit: 10,
+            ..Default::default()
+        };
+        let ranked: Vec<String> = dir
+            .index
+            .match_services(&profile)
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        match_scores.push(score(&c.id, &ranked, &c.judgements, &c.must_never));
+    }
+    if show {
+        for (what, cases) in [("search", &search_scores), ("match", &match_scores)] {
+            for c in cases.iter().filter(|c| is_dev(&c.id)) {
+                println!(
+                    "{what} {} nDCG@5 {:.2} recall@10 {}",
+                    c.id,
+                    c.ndcg5,
+                    c.recall10.map_or("-".into(), |r| format!("{r:.2}"))
+                );
+                for (k, s) in c.shown.iter().enumerate() {
+                    let flag = if c.violations.contains(s) {
+                        "  NEVER"
+                    } else {
+                        ""
+                    };
+                    println!(
+                        "    {:>2}. {}{flag}",
+                        k + 1,
+                        names.get(s).map_or(s.as_str(), String::as_str)
+                    );
+                }
+            }
+        }
+    }
+    println!(
+        "Evaluation set {}: {} searches, {} people",
+        eval.display(),
+        searches.search.len(),
+        people.person.len()
+    );
+    summary("search", &search_scores);
+    summary("matching", &match_scores);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ndcg_recall_and_violations_are_computed_as_defined() {
+        let judged: HashMap<String, u8> = [("a".into(), 3), ("b".into(), 2), ("c".into(), 1)]
+            .into_iter()
+            .collect();
+        let perfect = score("s01", &["a".into(), "b".into(), "c".into()], &judged, &[]);
+        assert!((perfect.ndcg5 - 1.0).abs() < 1e-9);
+        assert_eq!(perfect.recall10, Some(1.0));
+        let bad = score("s02", &["x".into(), "c".into()], &judged, &["x".into()]);
+        assert!(bad.ndcg5 < 0.2, "{}", bad.ndcg5);
+        assert_eq!(bad.recall10, Some(0.0));
+        assert_eq!(bad.violations, vec!["x".to_string()]);
+        assert!(is_dev("s01-lonely") && !is_dev("p02-tom"));
+    }
+}
