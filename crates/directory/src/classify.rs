@@ -52,6 +52,35 @@ pub struct Tag {
     pub words: String,
 }
 
+/// Records a concept found in one place: the strongest evidence is kept, and being found
+/// again elsewhere adds a little.
+fn add(
+    tags: &mut Vec<Tag>,
+    concept: ConceptId,
+    source: Source,
+    strength: f32,
+    words: &str,
+    repeat: bool,
+) {
+    match tags.iter_mut().find(|t| t.concept == concept) {
+        Some(t) => {
+            if strength > t.strength {
+                t.strength = (strength + 0.1).min(1.0);
+                t.source = source;
+                t.words = words.to_string();
+            } else if !repeat || source != t.source {
+                t.strength = (t.strength + 0.1).min(1.0);
+            }
+        }
+        None => tags.push(Tag {
+            concept,
+            strength,
+            source,
+            words: words.to_string(),
+        }),
+    }
+}
+
 /// The concepts a service is classified as, strongest evidence kept per concept.
 /// `term_names` are the names of its taxonomy terms (from any taxonomy); `categories`
 /// the Linkwork categories it is tagged with.
@@ -63,28 +92,6 @@ pub fn classify(
     organization: &str,
 ) -> Vec<Tag> {
     let mut tags: Vec<Tag> = vec![];
-    let mut add = |concept: ConceptId, source: Source, words: &str, repeat: bool| {
-        match tags.iter_mut().find(|t| t.concept == concept) {
-            Some(t) => {
-                let s = source.strength();
-                if s > t.strength {
-                    // Found again in a stronger place: keep that evidence, plus a little
-                    // for having been found twice.
-                    t.strength = (s + 0.1).min(1.0);
-                    t.source = source;
-                    t.words = words.to_string();
-                } else if !repeat || source != t.source {
-                    t.strength = (t.strength + 0.1).min(1.0);
-                }
-            }
-            None => tags.push(Tag {
-                concept,
-                strength: source.strength(),
-                source,
-                words: words.to_string(),
-            }),
-        }
-    };
     let texts: [(Source, &str); 4] = [
         (Source::Name, s.name.as_str()),
         (Source::Description, s.description.as_deref().unwrap_or("")),
@@ -104,12 +111,29 @@ pub fn classify(
         for f in found {
             let repeat = seen.contains(&f.concept);
             seen.push(f.concept);
-            add(f.concept, source, &f.words, repeat);
+            add(
+                &mut tags,
+                f.concept,
+                source,
+                source.strength(),
+                &f.words,
+                repeat,
+            );
         }
     }
+    // A broad term ("Arts, Music & Crafts") is weaker evidence for each concept it names.
     for name in term_names {
-        for f in v.find(name) {
-            add(f.concept, Source::Taxonomy, name, false);
+        let found = v.find(name);
+        let mut concepts: Vec<ConceptId> = found.iter().map(|f| f.concept).collect();
+        concepts.dedup();
+        let share = match concepts.len() {
+            0 | 1 => 1.0,
+            2 => 0.8,
+            _ => 0.65,
+        };
+        for c in concepts {
+            let strength = Source::Taxonomy.strength() * share;
+            add(&mut tags, c, Source::Taxonomy, strength, name, false);
         }
     }
     // A chosen Linkwork category confirms the concepts under it that the words name;

@@ -33,8 +33,11 @@ pub struct MatchProfile {
     pub near: Option<(f64, f64)>,
     /// Farthest they would travel; services farther away are left out.
     pub max_distance_m: f64,
-    /// The language they need, if not English (a name or ISO 639 code).
+    /// Their language, if not English (a name or ISO 639 code).
     pub language: Option<String>,
+    /// They need the service in that language (an interpreter is needed): a filter, not
+    /// a bonus.
+    pub language_required: bool,
     /// Access features they need; step-free access is a hard filter.
     pub access: Vec<AccessFeature>,
     /// Days they can make (any day when empty).
@@ -160,7 +163,14 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
         named: vec![],
     };
     for (need, score) in &p.needs {
-        let weight = 0.6 + 0.2 * f32::from((*score).clamp(1, 5));
+        // 1 is "managing well": no reason to propose anything; 3 and over is a main need.
+        let weight = match score {
+            0 | 1 => continue,
+            2 => 0.3,
+            3 => 1.0,
+            4 => 1.3,
+            _ => 1.6,
+        };
         let g: Vec<(ConceptId, f32)> = v
             .for_need(*need)
             .into_iter()
@@ -179,11 +189,23 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
     }
     for words in &p.interest_words {
         let (groups, found) = wanted(v, words);
-        for (g, f) in groups.into_iter().zip(&found) {
-            q.named.push(f.concept);
+        let mut seen = vec![];
+        for f in &found {
+            if !seen.contains(&f.concept) {
+                seen.push(f.concept);
+            }
+        }
+        for (g, c) in groups.into_iter().zip(seen) {
+            let label = found
+                .iter()
+                .find(|f| f.concept == c)
+                .map(|f| f.words.clone())
+                .unwrap_or_default();
+            q.named.push(c);
+            let w = 0.9 * who_weight(v, c);
             q.groups
-                .push(g.into_iter().map(|(c, w)| (c, w * 0.9)).collect());
-            q.because.push(Because::Interest(f.words.clone()));
+                .push(g.into_iter().map(|(c, x)| (c, x * w)).collect());
+            q.because.push(Because::Interest(label));
         }
     }
     let (groups, found) = wanted(v, &p.what_matters);
@@ -200,11 +222,23 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
                 q.needs.push(*n);
             }
         }
+        let w = 0.6 * who_weight(v, c);
         q.groups
-            .push(g.into_iter().map(|(c, w)| (c, w * 0.6)).collect());
+            .push(g.into_iter().map(|(c, x)| (c, x * w)).collect());
         q.because.push(Because::Matters);
     }
     q
+}
+
+/// A concept that only says who someone is ("my children", "older people": no category,
+/// no need it helps with) says less about what to propose than an activity or a need.
+fn who_weight(v: &Vocabulary, c: ConceptId) -> f32 {
+    let c = v.concept(c);
+    if c.category.is_none() && c.needs.is_empty() {
+        0.35
+    } else {
+        1.0
+    }
 }
 
 /// Why a service is left out, or `None` when it may be proposed. `relax` lifts one
@@ -242,15 +276,11 @@ fn excluded(
             return Err(None);
         }
     }
-    // Eligibility that names a need or situation the person does not have.
-    for t in f
-        .tags
-        .iter()
-        .filter(|t| t.source == crate::classify::Source::Eligibility)
-    {
-        let c = v.concept(t.concept);
-        let theirs = q.named.contains(&t.concept) || c.needs.iter().any(|n| q.needs.contains(n));
-        if !c.needs.is_empty() && !theirs {
+    // Eligibility that names a situation the person is not in ("for carers").
+    for (c, _) in &f.requires {
+        let concept = v.concept(*c);
+        let theirs = q.named.contains(c) || concept.needs.iter().any(|n| q.needs.contains(n));
+        if !theirs {
             return Err(None);
         }
     }
@@ -281,7 +311,7 @@ fn excluded(
             "Not on the days they can make (days relaxed)".into()
         })?;
     }
-    if let Some(lang) = language(p) {
+    if let Some(lang) = language(p).filter(|_| p.language_required) {
         let offered = speaks(f, &lang);
         check(Filter::Language, !offered, &|| {
             format!(
@@ -399,7 +429,7 @@ impl SearchIndex {
                 score *= 0.6;
             }
             if language(p).is_some_and(|l| speaks(f, &l)) {
-                score *= 1.15;
+                score *= 1.3;
             }
             ranked.push((score, i, distance, cautions));
         }
@@ -427,6 +457,37 @@ impl SearchIndex {
         left.sort_by_key(|x| (std::cmp::Reverse(x.1), x.0.code()));
         report.left_out = left;
         report
+    }
+}
+
+impl SearchIndex {
+    /// Why a service is not proposed for a person, in words (for the evaluation's
+    /// diagnostics and for a link worker who expected it).
+    pub fn why_not(&self, p: &MatchProfile, id: &str) -> String {
+        let v = Vocabulary::builtin();
+        let Ok(snap) = self.snapshot() else {
+            return "the index is unavailable".into();
+        };
+        let Some(i) = snap.facts.iter().position(|f| f.id == id) else {
+            return "not in the directory".into();
+        };
+        let f = &snap.facts[i];
+        let q = query(v, p);
+        let concepts = concept_scores(&snap, &q.groups);
+        let rel = concepts.get(&i).map_or(0.0, |c| c.0);
+        let distance = p.near.and_then(|near| f.nearest(near)).map(|x| x.1);
+        let mut cautions = vec![];
+        let tags: Vec<String> = f
+            .tags
+            .iter()
+            .map(|t| format!("{} {:.1}", v.concept(t.concept).id, t.strength))
+            .collect();
+        let verdict = match excluded(f, p, &q, v, distance, &mut cautions) {
+            Ok(()) => "passes every filter".to_string(),
+            Err(Some(filter)) => format!("left out: {}", filter.code()),
+            Err(None) => "left out: closed, age, sex, eligibility or never-for".to_string(),
+        };
+        format!("relevance {rel:.2}; {verdict}; tags [{}]", tags.join(", "))
     }
 }
 
@@ -502,6 +563,11 @@ fn explain(
     if let Some(lang) = language(p) {
         if speaks(f, &lang) {
             reasons.push(format!("Offered in {}", titlecase(&lang)));
+        } else if !p.language_required {
+            cautions.push(format!(
+                "{} not listed: check they are comfortable in English",
+                titlecase(&lang)
+            ));
         }
     }
     for a in &p.access {

@@ -42,6 +42,8 @@ pub struct Concept {
     pub avoid_for: Vec<Need>,
     /// Concepts a service with this one is not classified as.
     pub overrides: Vec<ConceptId>,
+    /// Named in a service's eligibility, it limits the service to people who have it.
+    pub restricts: bool,
 }
 
 /// A concept found in a text, with the words that matched as they were written.
@@ -95,6 +97,8 @@ struct ConceptDef {
     avoid_for: Vec<String>,
     #[serde(default)]
     overrides: Vec<String>,
+    #[serde(default)]
+    restricts: bool,
 }
 
 /// A text's words: (as written, lower-cased; stemmed).
@@ -216,6 +220,7 @@ impl Vocabulary {
                 terms: c.terms.iter().chain(&c.title_terms).cloned().collect(),
                 avoid_for: needs(&c.avoid_for, &c.id, "avoid_for")?,
                 overrides,
+                restricts: c.restricts,
             });
         }
         // Longest phrase first, so the first that fits is the longest.
@@ -292,7 +297,7 @@ impl Vocabulary {
         out
     }
 
-    /// Concepts that help with a need: 1.0 for direct help, 0.4 for less direct.
+    /// Concepts that help with a need: 1.0 for direct help, 0.25 for less direct.
     pub fn for_need(&self, need: Need) -> Vec<(ConceptId, f32)> {
         self.concepts
             .iter()
@@ -301,7 +306,7 @@ impl Vocabulary {
                 let w = if c.needs.contains(&need) {
                     1.0
                 } else if c.also_helps.contains(&need) {
-                    0.4
+                    0.25
                 } else {
                     return None;
                 };

@@ -70,6 +70,10 @@ struct Scored {
     recall10: Option<f64>,
     violations: Vec<String>,
     shown: Vec<String>,
+    /// Judged 2 or 3 but not in the top 10, with why (development cases only).
+    missed: Vec<(String, String)>,
+    /// Score and reasons of each shown match.
+    notes: Vec<String>,
 }
 
 fn dcg(grades: impl Iterator<Item = u8>) -> f64 {
@@ -110,6 +114,8 @@ fn score(id: &str, ranked: &[String], judged: &HashMap<String, u8>, never: &[Str
         recall10,
         violations,
         shown: ranked.iter().take(10).cloned().collect(),
+        missed: vec![],
+        notes: vec![],
     }
 }
 
@@ -235,15 +241,36 @@ pub async fn run(eval: &Path, show: bool) -> Result<()> {
             limit: 10,
             ..Default::default()
         };
-        let ranked: Vec<String> = dir
-            .index
-            .match_services(&profile)
-            .into_iter()
-            .map(|m| m.id)
+        let found = dir.index.match_services(&profile);
+        let ranked: Vec<String> = found.iter().map(|m| m.id.clone()).collect();
+        let mut scored = score(&c.id, &ranked, &c.judgements, &c.must_never);
+        scored.notes = found
+            .iter()
+            .map(|m| format!("{:.2} {}", m.score, m.reasons.join("; ")))
             .collect();
-        match_scores.push(score(&c.id, &ranked, &c.judgements, &c.must_never));
+        if show && is_dev(&c.id) {
+            for (s, g) in &c.judgements {
+                if *g >= 2 && !scored.shown.contains(s) {
+                    scored
+                        .missed
+                        .push((s.clone(), dir.index.why_not(&profile, s)));
+                }
+            }
+        }
+        match_scores.push(scored);
     }
     if show {
+        let people_judged: HashMap<&str, &HashMap<String, u8>> = people
+            .person
+            .iter()
+            .map(|p| (p.id.as_str(), &p.judgements))
+            .chain(
+                searches
+                    .search
+                    .iter()
+                    .map(|s| (s.id.as_str(), &s.judgements)),
+            )
+            .collect();
         for (what, cases) in [("search", &search_scores), ("match", &match_scores)] {
             for c in cases.iter().filter(|c| is_dev(&c.id)) {
                 println!(
@@ -252,15 +279,24 @@ pub async fn run(eval: &Path, show: bool) -> Result<()> {
                     c.ndcg5,
                     c.recall10.map_or("-".into(), |r| format!("{r:.2}"))
                 );
+                let judged = people_judged.get(c.id.as_str());
                 for (k, s) in c.shown.iter().enumerate() {
                     let flag = if c.violations.contains(s) {
                         "  NEVER"
                     } else {
                         ""
                     };
+                    let grade = judged.and_then(|j| j.get(s)).copied().unwrap_or(0);
                     println!(
-                        "    {:>2}. {}{flag}",
+                        "    {:>2}. [{grade}] {}{flag}  {}",
                         k + 1,
+                        names.get(s).map_or(s.as_str(), String::as_str),
+                        c.notes.get(k).map_or("", String::as_str)
+                    );
+                }
+                for (s, why) in &c.missed {
+                    println!(
+                        "    missed: {}: {why}",
                         names.get(s).map_or(s.as_str(), String::as_str)
                     );
                 }

@@ -51,6 +51,8 @@ pub struct Facts {
     pub reading: Reading,
     /// Its ages are a child's who comes with a grown-up (parent and toddler groups).
     pub child_ages: bool,
+    /// Who it is only for, as concepts its eligibility names ("for carers"), with the words.
+    pub requires: Vec<(ConceptId, String)>,
 }
 
 impl Facts {
@@ -186,6 +188,17 @@ impl Facts {
             referral_mode: e.listing.referral_mode,
             tags,
             reading,
+            requires: {
+                let v = Vocabulary::builtin();
+                let mut r: Vec<(ConceptId, String)> = vec![];
+                let text = s.eligibility_description.as_deref().unwrap_or("");
+                for f in v.find_in_text(text) {
+                    if v.concept(f.concept).restricts && !r.iter().any(|x| x.0 == f.concept) {
+                        r.push((f.concept, text.to_string()));
+                    }
+                }
+                r
+            },
             child_ages: s.maximum_age.is_some_and(|m| m <= 12.0) && {
                 let text = format!(
                     "{} {} {}",

@@ -67,8 +67,13 @@ pub struct Hit {
     pub why: Option<String>,
 }
 
-/// How much nearer beats farther: a service `d` km away keeps this share of its
-/// relevance (1 at the door, about 0.6 at 10 km, 0.27 at 50 km and beyond).
+/// Beyond this distance from the place searched, a service is in another area: it is
+/// listed after every nearer one.
+pub const FAR_M: f64 = 30_000.0;
+
+/// How much nearer beats farther: a service `d` metres away keeps this share of its
+/// relevance (1 at the door, 0.7 at 5 km, 0.4 at 10 km, 0.07 at 50 km), so a copy of a
+/// group in the next town sinks below the local one and below anything relevant nearby.
 pub(crate) fn nearness(d_m: Option<f64>, remote: bool) -> f32 {
     if remote {
         return 0.95;
@@ -76,7 +81,7 @@ pub(crate) fn nearness(d_m: Option<f64>, remote: bool) -> f32 {
     match d_m {
         Some(d) => {
             let k = d / 8000.0;
-            (0.25 + 0.75 / (1.0 + k * k)) as f32
+            (0.05 + 0.95 / (1.0 + k * k)) as f32
         }
         None => 0.6,
     }
@@ -98,9 +103,14 @@ pub(crate) fn wanted(v: &Vocabulary, text: &str) -> (Vec<Vec<(ConceptId, f32)>>,
     (groups, found)
 }
 
-/// A concept and those that help with its needs (the help counted a little less).
+/// A concept and, when it is a need as people feel it ("money worries", "lonely": a
+/// concept filed under no category), the concepts that help with that need, counted a
+/// little less. An activity ("dancing") is not widened: it means itself.
 pub(crate) fn widen(v: &Vocabulary, c: ConceptId, weight: f32) -> Vec<(ConceptId, f32)> {
     let mut g = vec![(c, weight)];
+    if v.concept(c).category.is_some() {
+        return g;
+    }
     for n in &v.concept(c).needs {
         for (other, w) in v.for_need(*n) {
             let w = 0.75 * w * weight;
@@ -154,8 +164,14 @@ impl SearchIndex {
         let snap = self.snapshot()?;
         let v = Vocabulary::builtin();
         let text_scores = self.text_scores(&snap, &q.text)?;
-        let (groups, _) = wanted(v, &q.text);
+        let (groups, found) = wanted(v, &q.text);
         let concepts = concept_scores(&snap, &groups);
+        // Needs the words name: services never to suggest for them are left out
+        // (a fee-charging debt firm for "skint").
+        let needs: Vec<domain::Need> = found
+            .iter()
+            .flat_map(|f| v.concept(f.concept).needs.iter().copied())
+            .collect();
         let max_text = text_scores
             .as_ref()
             .and_then(|t| t.iter().map(|x| x.1).max_by(f32::total_cmp))
@@ -166,6 +182,16 @@ impl SearchIndex {
         let mut consider = |i: usize, text: f32| {
             let f = &snap.facts[i];
             if !f.passes(q) {
+                return;
+            }
+            if !needs.is_empty()
+                && f.tags.iter().any(|t| {
+                    v.concept(t.concept)
+                        .avoid_for
+                        .iter()
+                        .any(|n| needs.contains(n))
+                })
+            {
                 return;
             }
             let (location_link_id, distance) = match q.near.and_then(|p| f.nearest(p)) {
@@ -184,11 +210,15 @@ impl SearchIndex {
             } else {
                 0.65 * concept.map_or(0.0, |c| c.0) / n_groups + 0.35 * text
             };
-            let score = if q.near.is_some() {
+            let mut score = if q.near.is_some() {
                 relevance * nearness(distance, f.remote())
             } else {
                 relevance
             };
+            // Only for some people (tenants of one landlord, carers): the searcher may not be.
+            if f.reading.only_for.is_some() || !f.requires.is_empty() {
+                score *= 0.7;
+            }
             let why = concept.and_then(|(_, c)| {
                 f.tags.iter().find(|t| t.concept == c).map(|t| {
                     format!(
@@ -237,9 +267,13 @@ impl SearchIndex {
             (Sort::Distance, _) | (Sort::Relevance, false) if q.near.is_some() => {
                 hits.sort_by(|a, b| by_distance(a, b).then_with(|| a.id.cmp(&b.id)))
             }
+            // Services beyond reach of a place asked about (another town's copy of a
+            // group) come after every nearer one, however well their words match.
             (Sort::Relevance, true) => hits.sort_by(|a, b| {
-                b.score
-                    .total_cmp(&a.score)
+                let far = |h: &Hit| h.distance_m.is_some_and(|d| d > FAR_M);
+                far(a)
+                    .cmp(&far(b))
+                    .then_with(|| b.score.total_cmp(&a.score))
                     .then_with(|| by_distance(a, b))
                     .then_with(|| a.id.cmp(&b.id))
             }),

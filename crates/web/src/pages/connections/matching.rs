@@ -109,6 +109,7 @@ pub(super) async fn profile(
     based_on.push(format!("age {}", d.age_on(Utc::now().date_naive())));
     if !d.language.trim().is_empty() && !d.language.eq_ignore_ascii_case("english") {
         prof.language = Some(d.language.clone());
+        prof.language_required = d.interpreter_needed;
         based_on.push(format!("language ({})", d.language));
     }
     for a in d
