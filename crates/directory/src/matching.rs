@@ -89,7 +89,7 @@ impl Filter {
             Filter::Days => "do not run on the days they can make".into(),
             Filter::Language => format!(
                 "do not list {}",
-                p.language.as_deref().map(titlecase).unwrap_or_default()
+                language(p).map(|l| language_name(&l)).unwrap_or_default()
             ),
             Filter::StepFree => "are not step-free".into(),
         }
@@ -183,7 +183,11 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
         q.needs.push(*need);
     }
     for c in &p.interests {
-        let g: Vec<(ConceptId, f32)> = v.in_category(*c).into_iter().map(|c| (c, 0.9)).collect();
+        let g: Vec<(ConceptId, f32)> = v
+            .in_category(*c)
+            .into_iter()
+            .map(|c| (c, INTEREST))
+            .collect();
         q.groups.push(g);
         q.because.push(Because::Interest(c.label().to_lowercase()));
     }
@@ -202,7 +206,7 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
                 .map(|f| f.words.clone())
                 .unwrap_or_default();
             q.named.push(c);
-            let w = 0.9 * who_weight(v, c);
+            let w = INTEREST * who_weight(v, c);
             q.groups
                 .push(g.into_iter().map(|(c, x)| (c, x * w)).collect());
             q.because.push(Because::Interest(label));
@@ -222,13 +226,18 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
                 q.needs.push(*n);
             }
         }
-        let w = 0.6 * who_weight(v, c);
+        let w = MATTERS * who_weight(v, c);
         q.groups
             .push(g.into_iter().map(|(c, x)| (c, x * w)).collect());
         q.because.push(Because::Matters);
     }
     q
 }
+
+/// Weight of what they enjoy: the way in a link worker looks for first.
+const INTEREST: f32 = 1.2;
+/// Weight of what matters to them, read from their words.
+const MATTERS: f32 = 0.8;
 
 /// A concept that only says who someone is ("my children", "older people": no category,
 /// no need it helps with) says less about what to propose than an activity or a need.
@@ -316,7 +325,7 @@ fn excluded(
         check(Filter::Language, !offered, &|| {
             format!(
                 "{} not listed: an interpreter may be needed (language relaxed)",
-                titlecase(&lang)
+                language_name(&lang)
             )
         })?;
     }
@@ -335,6 +344,33 @@ fn language(p: &MatchProfile) -> Option<String> {
         .as_ref()
         .map(|l| l.trim().to_lowercase())
         .filter(|l| !l.is_empty() && l != "english" && l != "en")
+}
+
+/// A language's name from its ISO 639 code (the common ones), or the words given.
+fn language_name(lang: &str) -> String {
+    let name = match lang {
+        "ar" | "ara" => "Arabic",
+        "bfi" | "bsl" => "British Sign Language",
+        "bn" | "ben" => "Bengali",
+        "cy" | "cym" | "wel" => "Welsh",
+        "fa" | "fas" | "per" => "Farsi",
+        "fr" | "fra" | "fre" => "French",
+        "gu" | "guj" => "Gujarati",
+        "hi" | "hin" => "Hindi",
+        "ku" | "kur" => "Kurdish",
+        "lt" | "lit" => "Lithuanian",
+        "pa" | "pan" => "Punjabi",
+        "pl" | "pol" => "Polish",
+        "pt" | "por" => "Portuguese",
+        "ro" | "ron" | "rum" => "Romanian",
+        "so" | "som" => "Somali",
+        "ti" | "tir" => "Tigrinya",
+        "uk" | "ukr" => "Ukrainian",
+        "ur" | "urd" => "Urdu",
+        "zh" | "zho" | "chi" => "Chinese",
+        other => return titlecase(other),
+    };
+    name.to_string()
 }
 
 /// Whether a service is offered in a language (by name or ISO code; BSL by its code too).
@@ -429,7 +465,7 @@ impl SearchIndex {
                 score *= 0.6;
             }
             if language(p).is_some_and(|l| speaks(f, &l)) {
-                score *= 1.3;
+                score *= 1.5;
             }
             ranked.push((score, i, distance, cautions));
         }
@@ -562,11 +598,11 @@ fn explain(
     }
     if let Some(lang) = language(p) {
         if speaks(f, &lang) {
-            reasons.push(format!("Offered in {}", titlecase(&lang)));
+            reasons.push(format!("Offered in {}", language_name(&lang)));
         } else if !p.language_required {
             cautions.push(format!(
                 "{} not listed: check they are comfortable in English",
-                titlecase(&lang)
+                language_name(&lang)
             ));
         }
     }

@@ -210,8 +210,21 @@ pub async fn run(eval: &Path, show: bool) -> Result<()> {
             age: c.age,
             ..Default::default()
         })?;
-        let ranked: Vec<String> = hits.into_iter().map(|h| h.id).collect();
-        search_scores.push(score(&c.id, &ranked, &c.judgements, &c.must_never));
+        let ranked: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
+        let mut scored = score(&c.id, &ranked, &c.judgements, &c.must_never);
+        scored.notes = hits
+            .iter()
+            .map(|h| {
+                format!(
+                    "{:.2} {} {}",
+                    h.score,
+                    h.distance_m
+                        .map_or(String::new(), |d| format!("{:.1} km", d / 1000.0)),
+                    h.why.as_deref().unwrap_or("")
+                )
+            })
+            .collect();
+        search_scores.push(scored);
     }
     let mut match_scores = vec![];
     for c in &people.person {

@@ -170,6 +170,7 @@ async fn query(
             .transpose()?,
         public_only: true,
         include_inactive: true,
+        keep_far: true,
         ..Default::default()
     };
     if locations {

@@ -41,8 +41,12 @@ pub struct SearchQuery {
     pub referrals_only: bool,
     /// Staff see services not published in the ORUK feed; the public feed does not.
     pub public_only: bool,
-    /// Also show inactive and defunct services (the ORUK feed does; staff search does not).
+    /// Also show inactive, defunct and temporarily closed services (the ORUK feed does;
+    /// staff search does when asked).
     pub include_inactive: bool,
+    /// With a place and no distance, also list services over [`FAR_M`] away (after every
+    /// nearer one). Staff search leaves them out unless asked; the ORUK API keeps them.
+    pub keep_far: bool,
     pub sort: Sort,
 }
 
@@ -202,6 +206,8 @@ impl SearchIndex {
                 if q.near.is_some() && !f.remote() && !distance.is_some_and(|d| d <= limit) {
                     return;
                 }
+            } else if !q.keep_far && distance.is_some_and(|d| d > FAR_M) {
+                return;
             }
             let concept = concepts.get(&i).copied();
             let text = text / max_text;

@@ -70,6 +70,8 @@ pub struct Card {
     pub retired: bool,
     pub status: String,
     pub place: String,
+    /// Why a search found it ("Debt advice: \"debts\" in its description").
+    pub why: String,
 }
 
 fn ages(e: &Entry) -> String {
@@ -210,6 +212,7 @@ fn card(e: &Entry, distance: Option<f64>) -> Card {
         retired: e.listing.is_retired(),
         status: e.service.status.clone(),
         place: place(e),
+        why: String::new(),
     }
 }
 

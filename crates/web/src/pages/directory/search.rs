@@ -112,6 +112,8 @@ pub async fn search(
     if let (Ok(miles), Some(_)) = (within.parse::<f64>(), sq.near) {
         sq.within_m = Some(miles * METRES_PER_MILE);
     }
+    sq.keep_far = within == "any";
+    sq.include_inactive = get("closed") == "yes";
     sq.sort = match get("sort").as_str() {
         "distance" => Sort::Distance,
         "name" => Sort::Name,
@@ -130,13 +132,16 @@ pub async fn search(
             .collect();
         let ids: Vec<String> = slice.iter().map(|h| h.id.clone()).collect();
         let entries = state.directory.entries(&ids).await?;
-        let dist: HashMap<&str, Option<f64>> = slice
-            .iter()
-            .map(|h| (h.id.as_str(), h.distance_m))
-            .collect();
+        let found: HashMap<&str, &directory::Hit> =
+            slice.iter().map(|h| (h.id.as_str(), h)).collect();
         results = entries
             .iter()
-            .map(|e| card(e, dist.get(e.service.id.as_str()).copied().flatten()))
+            .map(|e| {
+                let hit = found.get(e.service.id.as_str());
+                let mut c = card(e, hit.and_then(|h| h.distance_m));
+                c.why = hit.and_then(|h| h.why.clone()).unwrap_or_default();
+                c
+            })
             .collect();
     }
     let link = |p: usize| {
@@ -155,14 +160,14 @@ pub async fn search(
         (page - 1) * PER_PAGE + 1
     };
     let last_shown = ((page - 1) * PER_PAGE + results.len()).min(total);
-    let radii = ["", "1", "2", "5", "10"]
+    let radii = ["", "1", "2", "5", "10", "any"]
         .iter()
         .map(|r| Opt {
             value: r.to_string(),
-            label: if r.is_empty() {
-                "Any distance".into()
-            } else {
-                format!("Within {r} miles")
+            label: match *r {
+                "" => "In the area (about 20 miles)".into(),
+                "any" => "Any distance".into(),
+                r => format!("Within {r} miles"),
             },
             selected: within == *r,
         })
