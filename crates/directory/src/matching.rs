@@ -234,6 +234,10 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
     q
 }
 
+/// A service answering several of the person's needs and interests ranks higher, but
+/// each beyond the best counts this much: one strong fit beats several faint ones.
+const OTHERS: f32 = 0.5;
+
 /// Weight of what they enjoy: the way in a link worker looks for first.
 const INTEREST: f32 = 1.2;
 /// Weight of what matters to them, read from their words.
@@ -404,7 +408,7 @@ impl SearchIndex {
             return MatchReport::default();
         };
         let q = query(v, p);
-        let concepts = concept_scores(&snap, &q.groups);
+        let concepts = concept_scores(&snap, &q.groups, OTHERS);
         let words: HashMap<usize, f32> = {
             let text = p.interest_words.join(" ");
             let found = self
@@ -509,7 +513,7 @@ impl SearchIndex {
         };
         let f = &snap.facts[i];
         let q = query(v, p);
-        let concepts = concept_scores(&snap, &q.groups);
+        let concepts = concept_scores(&snap, &q.groups, OTHERS);
         let rel = concepts.get(&i).map_or(0.0, |c| c.0);
         let distance = p.near.and_then(|near| f.nearest(near)).map(|x| x.1);
         let mut cautions = vec![];
@@ -551,7 +555,8 @@ fn explain(
             })
             .max_by(|a, b| a.0.total_cmp(&b.0));
         let Some((s, t)) = best else { continue };
-        if s < 0.2 {
+        // Less direct help (a walk for someone with a long-term condition) is not a reason.
+        if s < 0.3 {
             continue;
         }
         let quote = format!("\"{}\" in its {}", t.words, t.source.label());

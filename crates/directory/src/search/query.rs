@@ -127,10 +127,12 @@ pub(crate) fn widen(v: &Vocabulary, c: ConceptId, weight: f32) -> Vec<(ConceptId
     g
 }
 
-/// Per service, the best (score, concept) of each group, summed over groups.
+/// Per service, the best (score, concept) of each group, combined over groups: the best
+/// group counts in full and each other group at `others` (1 adds them all up).
 pub(crate) fn concept_scores(
     snap: &Snapshot,
     groups: &[Vec<(ConceptId, f32)>],
+    others: f32,
 ) -> HashMap<usize, (f32, ConceptId)> {
     let mut out: HashMap<usize, (f32, ConceptId, f32)> = HashMap::new();
     for g in groups {
@@ -157,7 +159,9 @@ pub(crate) fn concept_scores(
             e.0 += s;
         }
     }
-    out.into_iter().map(|(i, (s, c, _))| (i, (s, c))).collect()
+    out.into_iter()
+        .map(|(i, (sum, c, best))| (i, (best + others * (sum - best), c)))
+        .collect()
 }
 
 impl SearchIndex {
@@ -169,7 +173,7 @@ impl SearchIndex {
         let v = Vocabulary::builtin();
         let text_scores = self.text_scores(&snap, &q.text)?;
         let (groups, found) = wanted(v, &q.text);
-        let concepts = concept_scores(&snap, &groups);
+        let concepts = concept_scores(&snap, &groups, 1.0);
         // Needs the words name: services never to suggest for them are left out
         // (a fee-charging debt firm for "skint").
         let needs: Vec<domain::Need> = found
