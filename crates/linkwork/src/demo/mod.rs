@@ -6,6 +6,7 @@
 
 mod accounts;
 mod episodes;
+mod partner_feed;
 mod people;
 
 pub use accounts::{API_CLIENTS, LOGINS};
@@ -156,6 +157,10 @@ pub async fn seed_shaped(store: &Arc<dyn Storage>, shape: Shape, progress: bool)
             .await?;
     }
     crate::demo_directory::seed(store, garden, shape.services).await?;
+    {
+        let dir = directory::Directory::open(store.clone(), None).await?;
+        partner_feed::import(&dir, &actor).await?;
+    }
     let services = demo_services(store).await?;
     let ctx = crate::demo_journey::Ctx {
         store,

@@ -363,6 +363,7 @@ pub(crate) async fn world(app: &TestApp) -> World {
     );
     oruk.insert("taxonomies", oruk_first("taxonomies").await);
     oruk.insert("taxonomy_terms", oruk_first("taxonomy_terms").await);
+    oruk.insert("organizations", oruk_first("organizations").await);
     let mut tokens = HashMap::new();
     for who in CALLERS.iter().flatten() {
         let raw = format!("lw_matrix_{who}");

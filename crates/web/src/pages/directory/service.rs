@@ -16,6 +16,57 @@ struct ServicePage {
     can_edit: bool,
     can_manage: bool,
     capacities: Vec<Opt>,
+    /// What Linkwork read from the listing: (what, the words it came from).
+    concepts: Vec<(String, String)>,
+    facts: Vec<(String, String)>,
+}
+
+/// The concepts a listing is classified as and the facts read from its words, each with
+/// the words it came from, for the service page.
+fn reading(state: &AppState, id: &str) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    let Some(f) = state.directory.index.facts(id) else {
+        return (vec![], vec![]);
+    };
+    let v = directory::vocabulary::Vocabulary::builtin();
+    let concepts = f
+        .tags
+        .iter()
+        .filter(|t| t.strength >= 0.5)
+        .map(|t| {
+            (
+                v.label(t.concept).to_string(),
+                format!("\"{}\" in its {}", t.words, t.source.label()),
+            )
+        })
+        .collect();
+    let r = &f.reading;
+    let mut facts = vec![];
+    if let Some((sex, words)) = &r.sex {
+        facts.push((format!("{} only", sex.label()), words.clone()));
+    }
+    if let Some((a, words)) = &r.min_age {
+        facts.push((format!("Aged {a:.0} or over"), words.clone()));
+    }
+    if let Some((a, words)) = &r.max_age {
+        facts.push((format!("Aged {a:.0} or under"), words.clone()));
+    }
+    if let Some((yes, words)) = &r.step_free {
+        let what = if *yes { "Step-free" } else { "Not step-free" };
+        facts.push((what.to_string(), words.clone()));
+    }
+    for (a, words) in r.access.iter().filter(|a| a.0 != AccessFeature::StepFree) {
+        facts.push((a.label().to_string(), words.clone()));
+    }
+    if let Some(words) = &r.only_for {
+        facts.push(("Only for some people".into(), words.clone()));
+    }
+    if let Some(words) = &r.by_referral {
+        facts.push(("How to get in".into(), words.clone()));
+    }
+    if let Some(area) = &r.area {
+        facts.push(("Reaches people where they are".into(), area.clone()));
+    }
+    (concepts, facts)
 }
 
 pub async fn show(
@@ -53,7 +104,10 @@ pub async fn show(
         .map(|a| a.label())
         .collect::<Vec<_>>()
         .join(", ");
+    let (concepts, facts) = reading(&state, &e.service.id);
     let page = ServicePage {
+        concepts,
+        facts,
         ctx: PageCtx::new(Some(&auth), e.service.name.clone(), "/directory")
             .flash(flash(done.done.as_deref())),
         card: card(&e, None),
