@@ -8,6 +8,7 @@
 //! `discharge`, and partners kept to their own referrals in `partners`.
 
 mod discharge;
+mod matching;
 mod partners;
 
 use crate::helpers::*;
@@ -74,6 +75,21 @@ async fn referral_to_discharge_on_postgres() {
     }
     let app = spawn_app_on(Engine::Postgres).await;
     referral_to_discharge_and_the_partner_loop(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn match_page_on_sqlite() {
+    let app = spawn_app().await;
+    matching::match_page_applies_what_suits_them(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn match_page_on_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    let app = spawn_app_on(Engine::Postgres).await;
+    matching::match_page_applies_what_suits_them(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,0 +1,397 @@
+//! Search and matching on a directory published by someone else: an ORUK feed under a
+//! foreign taxonomy (and some services with none), imported through the ordinary import,
+//! then searched in everyday words and matched to whole people, on both storage engines.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use directory::matching::Filter;
+use directory::{Directory, Listing, MatchProfile, SearchQuery};
+use domain::person::Sex;
+use domain::{AccessFeature, Need};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use storage::{Actor, Storage};
+
+/// Home, and a town 50 km north.
+const HOME: (f64, f64) = (51.500, -0.100);
+const FAR: (f64, f64) = (51.950, -0.100);
+
+fn id(n: u32) -> String {
+    format!("00000000-0000-4000-8000-{n:012}")
+}
+
+fn term(name: &str, n: u32) -> Value {
+    json!({
+        "id": id(900 + n), "link_id": "", "link_type": "service",
+        "taxonomy_term_id": id(800 + n),
+        "taxonomy_term": {"id": id(800 + n), "name": name, "description": name,
+            "taxonomy": "Elsewhere Council Categories", "taxonomy_id": id(799)}
+    })
+}
+
+/// A service: (n, name, description, eligibility, foreign term, at, access words, status).
+#[allow(clippy::too_many_arguments)]
+fn service(
+    n: u32,
+    name: &str,
+    description: &str,
+    eligibility: Option<&str>,
+    term_name: Option<(&str, u32)>,
+    at: Option<(f64, f64)>,
+    access: Option<&str>,
+    status: &str,
+) -> Value {
+    let mut s = json!({
+        "id": id(n), "name": name, "description": description, "status": status,
+        "organization_id": id(1),
+    });
+    if let Some(e) = eligibility {
+        s["eligibility_description"] = json!(e);
+    }
+    if let Some((t, k)) = term_name {
+        let mut a = term(t, k);
+        a["id"] = json!(id(1000 + n));
+        a["link_id"] = json!(id(n));
+        s["attributes"] = json!([a]);
+    }
+    match at {
+        Some((lat, lon)) => {
+            let mut loc = json!({"id": id(2000 + n), "location_type": "physical",
+                "latitude": lat, "longitude": lon});
+            if let Some(a) = access {
+                loc["accessibility"] = json!([{"id": id(3000 + n), "description": a}]);
+            }
+            s["service_at_locations"] =
+                json!([{"id": id(4000 + n), "location_id": id(2000 + n), "location": loc}]);
+        }
+        None => {
+            s["service_areas"] = json!([{"id": id(5000 + n), "extent": "The whole borough (telephone)", "extent_type": "text"}]);
+        }
+    }
+    s
+}
+
+fn feed() -> Vec<u8> {
+    let near = |k: f64| (HOME.0 + k * 0.009, HOME.1);
+    let services = vec![
+        service(
+            10,
+            "Women's Safety Service",
+            "Confidential support for anyone experiencing domestic abuse, and safety planning.",
+            None,
+            Some(("Safety at Home", 1)),
+            Some(near(1.0)),
+            None,
+            "active",
+        ),
+        service(
+            11,
+            "Changing Behaviours",
+            "A programme for men who have been abusive in their relationships and want to change.",
+            Some("Men who have been abusive"),
+            Some(("Safety at Home", 1)),
+            Some(near(1.0)),
+            None,
+            "active",
+        ),
+        service(
+            12,
+            "Talk It Through",
+            "Someone to listen if you are feeling low.",
+            None,
+            None,
+            None,
+            None,
+            "active",
+        ),
+        service(
+            13,
+            "Sunday Lunch Club",
+            "A hot lunch and a chat for people who would like company.",
+            Some("Over 60s"),
+            Some(("Socialising & Clubs", 2)),
+            Some(near(2.0)),
+            Some("First floor hall, no lift"),
+            "active",
+        ),
+        service(
+            14,
+            "Sunday Lunch Club",
+            "Our sister lunch club in the next town.",
+            Some("Over 60s"),
+            Some(("Socialising & Clubs", 2)),
+            Some(FAR),
+            None,
+            "active",
+        ),
+        service(
+            15,
+            "Knit and Natter",
+            "Knitting, crochet and a cuppa. Ground floor, level access.",
+            None,
+            Some(("Socialising & Clubs", 2)),
+            Some(near(3.0)),
+            Some("Step-free entrance"),
+            "temporarily closed",
+        ),
+        service(
+            16,
+            "Recovery Café",
+            "A friendly café run by people in recovery from drink or drugs.",
+            None,
+            Some(("Drink & Drugs", 3)),
+            Some(near(1.5)),
+            None,
+            "active",
+        ),
+        service(
+            17,
+            "Quiz Night",
+            "A weekly pub quiz at the Red Lion with a licensed bar.",
+            None,
+            Some(("Socialising & Clubs", 2)),
+            Some(near(0.5)),
+            None,
+            "active",
+        ),
+        service(
+            18,
+            "Men's Shed",
+            "Woodwork, fixing bikes and tea.",
+            Some("Men only"),
+            Some(("Socialising & Clubs", 2)),
+            Some(near(1.0)),
+            None,
+            "active",
+        ),
+        service(
+            19,
+            "Memory Café",
+            "A monthly café for people living with dementia and their carers.",
+            Some("People with a diagnosis of dementia or memory problems"),
+            Some(("Memory & Dementia", 4)),
+            Some(near(1.0)),
+            None,
+            "active",
+        ),
+        service(
+            20,
+            "Friendship Calls",
+            "A weekly friendly phone call from a volunteer for people who feel lonely.",
+            None,
+            None,
+            None,
+            None,
+            "active",
+        ),
+        service(
+            21,
+            "Hillside Befriending",
+            "Befriending visits for people who are isolated.",
+            None,
+            Some(("Socialising & Clubs", 2)),
+            Some(near(15.0)),
+            None,
+            "active",
+        ),
+    ];
+    let feed = json!([{"id": id(1), "name": "Elsewhere Community Network",
+        "description": "A synthetic network.", "services": services}]);
+    serde_json::to_vec(&feed).unwrap()
+}
+
+async fn directory(store: Arc<dyn Storage>) -> Directory {
+    let dir = Directory::open(store, None).await.unwrap();
+    let parsed = directory::parse_json(&feed()).unwrap();
+    assert!(
+        parsed.problems.iter().all(|p| !p.fatal),
+        "{:?}",
+        parsed.problems
+    );
+    dir.import(
+        &parsed,
+        "elsewhere",
+        &Listing::default(),
+        &Actor::system("test"),
+    )
+    .await
+    .unwrap();
+    dir
+}
+
+fn found(dir: &Directory, q: &SearchQuery) -> Vec<String> {
+    dir.search(q).unwrap().into_iter().map(|h| h.id).collect()
+}
+
+fn words(text: &str) -> SearchQuery {
+    SearchQuery {
+        text: text.into(),
+        near: Some(HOME),
+        ..Default::default()
+    }
+}
+
+pub async fn everyday_words_find_a_foreign_directory(store: Arc<dyn Storage>) {
+    let dir = directory(store).await;
+    // "domestic violence" finds "domestic abuse"; the perpetrator programme is not offered.
+    let dv = found(&dir, &words("domestic violence"));
+    assert_eq!(dv.first(), Some(&id(10)), "{dv:?}");
+    assert!(!dv.iter().take(3).any(|s| *s == id(11)), "{dv:?}");
+    // "lonely" reaches befriending and lunch clubs though no listing says "lonely".
+    let lonely = found(&dir, &words("lonely"));
+    for s in [id(13), id(20), id(12)] {
+        assert!(lonely.contains(&s), "{s} missing from {lonely:?}");
+    }
+    // The reason names what matched.
+    let hit = dir.search(&words("domestic violence")).unwrap().remove(0);
+    assert!(hit.why.unwrap().contains("domestic abuse"));
+    // A copy 50 km away is not offered as the local group; asked for, it comes last.
+    let lunch = found(&dir, &words("lunch club"));
+    assert!(
+        lunch.contains(&id(13)) && !lunch.contains(&id(14)),
+        "{lunch:?}"
+    );
+    let anywhere = found(
+        &dir,
+        &SearchQuery {
+            keep_far: true,
+            ..words("lunch club")
+        },
+    );
+    assert_eq!(anywhere.last(), Some(&id(14)), "{anywhere:?}");
+    // Temporarily closed: hidden unless asked for.
+    assert!(!found(&dir, &words("knitting")).contains(&id(15)));
+    let closed = found(
+        &dir,
+        &SearchQuery {
+            include_inactive: true,
+            ..words("knitting")
+        },
+    );
+    assert!(closed.contains(&id(15)));
+    // A telephone service with a service area counts inside a distance limit.
+    let within = found(
+        &dir,
+        &SearchQuery {
+            within_m: Some(3000.0),
+            ..words("lonely")
+        },
+    );
+    assert!(
+        within.contains(&id(20)) && !within.contains(&id(21)),
+        "{within:?}"
+    );
+}
+
+pub async fn matching_reads_the_whole_person(store: Arc<dyn Storage>) {
+    let dir = directory(store).await;
+    let person = |needs: Vec<(Need, u8)>| MatchProfile {
+        needs,
+        age: Some(70.0),
+        sex: Some(Sex::Female),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 10,
+        ..Default::default()
+    };
+    let ids = |p: &MatchProfile| -> Vec<String> {
+        dir.index
+            .match_services(p)
+            .into_iter()
+            .map(|m| m.id)
+            .collect()
+    };
+    // A service under another publisher's "Drink & Drugs" is proposed for substance use,
+    // with the words quoted; a quiz with a licensed bar never is.
+    let drink = person(vec![(Need::SubstanceUse, 4), (Need::Loneliness, 3)]);
+    let m = dir.index.match_services(&drink);
+    let recovery = m.iter().find(|x| x.id == id(16)).expect("recovery café");
+    assert!(
+        recovery.reasons.iter().any(|r| r.contains("substance use")),
+        "{:?}",
+        recovery.reasons
+    );
+    assert!(!ids(&drink).contains(&id(17)));
+    // A woman is not offered the men-only shed; a man is.
+    let lonely = person(vec![(Need::Loneliness, 5)]);
+    assert!(!ids(&lonely).contains(&id(18)));
+    let man = MatchProfile {
+        sex: Some(Sex::Male),
+        ..lonely.clone()
+    };
+    assert!(ids(&man).contains(&id(18)));
+    // The dementia café is only for people with memory problems; what matters in their
+    // own words can say so.
+    assert!(!ids(&lonely).contains(&id(19)));
+    let memory = MatchProfile {
+        what_matters: "My memory is going and I worry about dementia".into(),
+        ..lonely.clone()
+    };
+    assert!(ids(&memory).contains(&id(19)), "{:?}", ids(&memory));
+    // Interests in their own words.
+    let knit = MatchProfile {
+        interest_words: vec!["I love knitting".into()],
+        ..lonely.clone()
+    };
+    assert!(!ids(&knit).contains(&id(15)), "temporarily closed");
+    // Step-free access is a filter: the first-floor lunch club is left out and counted,
+    // and relaxing it brings it back with a caution.
+    let wheelchair = MatchProfile {
+        access: vec![AccessFeature::StepFree],
+        ..lonely.clone()
+    };
+    let report = dir.index.match_report(&wheelchair);
+    assert!(!report.matches.iter().any(|x| x.id == id(13)));
+    assert!(
+        report.left_out.contains(&(Filter::StepFree, 1)),
+        "{:?}",
+        report.left_out
+    );
+    let relaxed = dir.index.match_report(&MatchProfile {
+        relax: Some(Filter::StepFree),
+        ..wheelchair.clone()
+    });
+    let lunch = relaxed.matches.iter().find(|x| x.id == id(13)).unwrap();
+    assert!(lunch.cautions.iter().any(|c| c.contains("Not step-free")));
+    // How far they travel: the befriending group 15 km away is counted, not shown.
+    let near = dir.index.match_report(&lonely);
+    assert!(!near.matches.iter().any(|x| x.id == id(21)));
+    assert!(near.left_out.iter().any(|(f, _)| *f == Filter::Distance));
+    // A need no service is classified for is named.
+    let digital = dir
+        .index
+        .match_report(&person(vec![(Need::DigitalInclusion, 4)]));
+    assert!(digital.matches.is_empty());
+    assert_eq!(digital.unserved, vec![Need::DigitalInclusion]);
+}
+
+macro_rules! on_both_engines {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (s, _dir) = storage_tests::sqlite().await;
+                    super::$name(s).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if storage_tests::pg::skip_requested() {
+                        eprintln!("PostgreSQL half skipped by LINKWORK_TEST_SKIP_POSTGRES=1");
+                        return;
+                    }
+                    let s = storage_tests::postgres().await;
+                    super::$name(s).await;
+                }
+            )+
+        }
+    };
+}
+
+on_both_engines!(
+    everyday_words_find_a_foreign_directory,
+    matching_reads_the_whole_person
+);
