@@ -17,13 +17,16 @@ struct ServicePage {
     can_manage: bool,
     capacities: Vec<Opt>,
     /// What Linkwork read from the listing: (what, the words it came from).
-    concepts: Vec<(String, String)>,
-    facts: Vec<(String, String)>,
+    concepts: Vec<Read>,
+    facts: Vec<Read>,
 }
+
+/// Something read from a listing, and the words it came from.
+type Read = (String, String);
 
 /// The concepts a listing is classified as and the facts read from its words, each with
 /// the words it came from, for the service page.
-fn reading(state: &AppState, id: &str) -> (Vec<(String, String)>, Vec<(String, String)>) {
+fn reading(state: &AppState, id: &str) -> (Vec<Read>, Vec<Read>) {
     let Some(f) = state.directory.index.facts(id) else {
         return (vec![], vec![]);
     };
