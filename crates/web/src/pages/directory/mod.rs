@@ -216,6 +216,27 @@ fn card(e: &Entry, distance: Option<f64>) -> Card {
     }
 }
 
+/// A card with what the search index read from the listing's words: categories inferred
+/// from its concepts, and ages and access features written only as text.
+fn with_reading(mut c: Card, state: &AppState) -> Card {
+    let Some(f) = state.directory.index.facts(&c.id) else {
+        return c;
+    };
+    if c.categories.is_empty() && !f.categories.is_empty() {
+        let cats: Vec<&str> = f.categories.iter().map(|c| c.label()).collect();
+        c.categories = format!("{} (read from its words)", cats.join(", "));
+    }
+    if c.ages == "All ages" {
+        c.ages = match (f.min_age, f.max_age) {
+            (Some(a), Some(b)) => format!("Ages {a}–{b} (read from its words)"),
+            (Some(a), None) => format!("Ages {a} and over (read from its words)"),
+            (None, Some(b)) => format!("Up to age {b} (read from its words)"),
+            (None, None) => c.ages,
+        };
+    }
+    c
+}
+
 fn opts_from<T: Code>(selected: &[String]) -> Vec<Opt> {
     T::ALL
         .iter()

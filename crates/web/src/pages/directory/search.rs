@@ -138,7 +138,7 @@ pub async fn search(
             .iter()
             .map(|e| {
                 let hit = found.get(e.service.id.as_str());
-                let mut c = card(e, hit.and_then(|h| h.distance_m));
+                let mut c = with_reading(card(e, hit.and_then(|h| h.distance_m)), &state);
                 c.why = hit.and_then(|h| h.why.clone()).unwrap_or_default();
                 c
             })

@@ -100,9 +100,13 @@ pub async fn show(
         .filter_map(|l| l.name.clone().or(l.code.clone()))
         .collect::<Vec<_>>()
         .join(", ");
-    let access = e
-        .listing
-        .access_features
+    // What the listing records, and what its venue's accessibility words say.
+    let access = state
+        .directory
+        .index
+        .facts(&e.service.id)
+        .map(|f| f.access)
+        .unwrap_or_else(|| e.listing.access_features.clone())
         .iter()
         .map(|a| a.label())
         .collect::<Vec<_>>()
@@ -113,7 +117,7 @@ pub async fn show(
         facts,
         ctx: PageCtx::new(Some(&auth), e.service.name.clone(), "/directory")
             .flash(flash(done.done.as_deref())),
-        card: card(&e, None),
+        card: with_reading(card(&e, None), &state),
         phones,
         languages: if languages.is_empty() {
             "English".into()
