@@ -81,13 +81,17 @@ fn add(
     }
 }
 
+/// A taxonomy term on a service: its name, and the concepts a manager mapped it to (then
+/// used instead of reading the name).
+pub type TermOf<'a> = (&'a str, Option<&'a [ConceptId]>);
+
 /// The concepts a service is classified as, strongest evidence kept per concept.
-/// `term_names` are the names of its taxonomy terms (from any taxonomy); `categories`
-/// the Linkwork categories it is tagged with.
+/// `terms` are its taxonomy terms (from any taxonomy); `categories` the Linkwork categories
+/// it is tagged with.
 pub fn classify(
     v: &Vocabulary,
     s: &Service,
-    term_names: &[&str],
+    terms: &[TermOf],
     categories: &[Category],
     organization: &str,
 ) -> Vec<Tag> {
@@ -122,7 +126,14 @@ pub fn classify(
         }
     }
     // A broad term ("Arts, Music & Crafts") is weaker evidence for each concept it names.
-    for name in term_names {
+    for (name, mapped) in terms {
+        if let Some(concepts) = mapped {
+            let words = format!("{name} (mapped by a manager)");
+            for c in concepts.iter() {
+                add(&mut tags, *c, Source::Taxonomy, 1.0, &words, false);
+            }
+            continue;
+        }
         let found = v.find(name);
         let mut concepts: Vec<ConceptId> = found.iter().map(|f| f.concept).collect();
         concepts.dedup();
@@ -195,7 +206,13 @@ mod tests {
             ),
             ..Default::default()
         };
-        let tags = classify(v, &s, &["Drugs & Alcohol"], &[], "Harrowby Recovery Trust");
+        let tags = classify(
+            v,
+            &s,
+            &[("Drugs & Alcohol", None)],
+            &[],
+            "Harrowby Recovery Trust",
+        );
         let drug = tags
             .iter()
             .find(|t| {
@@ -221,6 +238,12 @@ mod tests {
             ..Default::default()
         };
         let tags = classify(v, &s, &[], &[], "");
+        // A manager's mapping is used instead of the term's name.
+        let peer = v.by_id("peer_support").unwrap();
+        let mapped = classify(v, &s, &[("Safety at Home", Some(&[peer][..]))], &[], "");
+        let t = mapped.iter().find(|t| t.concept == peer).unwrap();
+        assert_eq!(t.strength, 1.0);
+        assert!(t.words.contains("mapped by a manager"));
         assert!(
             tags.iter().all(|t| !v
                 .concept(t.concept)

@@ -247,8 +247,23 @@ impl Directory {
             .collect())
     }
 
-    /// Every taxonomy term's taxonomy and name, for services that carry only term ids.
+    /// Every taxonomy term's taxonomy, name and mapped concepts (for services that carry
+    /// only term ids, and for classification).
     async fn term_taxonomies(&self) -> Result<search::Terms> {
+        let v = vocabulary::Vocabulary::builtin();
+        let mapped: HashMap<String, Vec<vocabulary::ConceptId>> = self
+            .store
+            .dir_term_concepts()
+            .await?
+            .into_iter()
+            .map(|(term, concepts)| {
+                let ids = concepts
+                    .split(',')
+                    .filter_map(|c| v.by_id(c.trim()))
+                    .collect();
+                (term, ids)
+            })
+            .collect();
         Ok(self
             .store
             .dir_terms()
@@ -258,15 +273,33 @@ impl Directory {
                 let name = serde_json::from_str::<TaxonomyTerm>(&t.doc)
                     .map(|d| d.name)
                     .unwrap_or_default();
+                let concepts = mapped.get(&t.id).cloned();
                 Some((
                     t.id,
                     search::TermInfo {
                         taxonomy_id: t.parent_id?,
                         name,
+                        concepts,
                     },
                 ))
             })
             .collect())
+    }
+
+    /// Maps a taxonomy term to vocabulary concepts for the whole directory (`None` goes
+    /// back to reading its name), then reclassifies.
+    pub async fn map_term(
+        &self,
+        term_id: &str,
+        concepts: Option<&[String]>,
+        actor: &Actor,
+    ) -> Result<()> {
+        let joined = concepts.map(|c| c.join(","));
+        self.store
+            .set_dir_term_concepts(term_id, joined.as_deref(), actor)
+            .await?;
+        self.refresh().await?;
+        Ok(())
     }
 
     fn entry_of(r: DirServiceRecord, orgs: &Orgs) -> Entry {

@@ -244,11 +244,11 @@ pub async fn bench_search(n: usize, queries: usize) -> Result<()> {
     let v = directory::vocabulary::Vocabulary::builtin();
     let mut tags = 0;
     for e in &entries {
-        let names: Vec<&str> = e
+        let names: Vec<directory::classify::TermOf> = e
             .service
             .attributes
             .iter()
-            .filter_map(|a| a.taxonomy_term.as_ref().map(|t| t.name.as_str()))
+            .filter_map(|a| a.taxonomy_term.as_ref().map(|t| (t.name.as_str(), None)))
             .collect();
         tags += directory::classify::classify(v, &e.service, &names, &e.categories(), "").len();
         let located = e

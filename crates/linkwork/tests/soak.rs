@@ -267,8 +267,8 @@ async fn bench_smoke_on_generated_data() {
     assert_eq!(row("people"), 120, "60 people in each PCN");
     assert_eq!(
         row("dir_services"),
-        303,
-        "300 generated and the walkthrough's 3"
+        318,
+        "300 generated, the walkthrough's 3 and the demo partner feed's 15"
     );
     assert!(row("contacts") > 120, "{text}");
     // The copy is a PCN of its own: its own accounts, people and NHS numbers.

@@ -45,4 +45,5 @@ conformance!(
     connections_close_the_loop,
     workforce_and_report_facts_stay_in_their_pcn,
     directory_organisations_are_read_together,
+    taxonomy_terms_are_mapped_to_concepts,
 );

@@ -125,6 +125,17 @@ pub trait DirectoryStore: Send + Sync {
 
     /// Bumped by every directory write; search indexes compare it to know they are stale.
     async fn directory_generation(&self) -> Result<i64>;
+    /// A manager's mappings of taxonomy terms to vocabulary concepts: (term id, concept ids
+    /// comma-separated).
+    async fn dir_term_concepts(&self) -> Result<Vec<(String, String)>>;
+    /// Maps a taxonomy term to concepts (`None` forgets the mapping) for the whole directory;
+    /// audited, and every node's index is rebuilt (reclassified) as for any directory change.
+    async fn set_dir_term_concepts(
+        &self,
+        term_id: &str,
+        concepts: Option<&str>,
+        actor: &Actor,
+    ) -> Result<()>;
 
     /// Adds or replaces postcode centroids (normalised "LS1 4AP" form). Returns the count.
     async fn import_postcodes(&self, rows: &[(String, f64, f64)]) -> Result<u64>;

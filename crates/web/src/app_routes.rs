@@ -429,6 +429,21 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
             role_or_owner(R::can_manage_directory).on(Target::Shared("service")),
         )
         .get(
+            "/directory/taxonomy",
+            directory::terms,
+            role(R::can_manage_directory),
+        )
+        .get(
+            "/directory/taxonomy/{id}",
+            directory::term_form,
+            role(R::can_manage_directory).on(Target::Shared("term")),
+        )
+        .post(
+            "/directory/taxonomy/{id}",
+            directory::term_save,
+            role(R::can_manage_directory).on(Target::Shared("term")),
+        )
+        .get(
             "/directory/import",
             directory::import_form,
             role(R::can_manage_directory),

@@ -28,8 +28,12 @@ pub fn routes() -> Routes {
     Routes::new()
         .get("/", meta, public())
         .get("/services", services, public())
-        // The ORUK validator's legacy paging test lists `/services/`.
+        // The ORUK validator's legacy tests list with a trailing slash (`/services/`).
         .get("/services/", services, public())
+        .get("/service_at_locations/", service_at_locations, public())
+        .get("/taxonomies/", taxonomies, public())
+        .get("/taxonomy_terms/", taxonomy_terms, public())
+        .get("/organizations/", organizations, public())
         .get("/organizations", organizations, public())
         .get("/organizations/{id}", organization, public().on(SHARED))
         .get("/services/{id}", service, public().on(SHARED))

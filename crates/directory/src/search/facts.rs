@@ -11,11 +11,13 @@ use domain::person::Sex;
 use domain::{AccessFeature, Category, Code, ReferralMode, ServiceCapacity};
 use std::collections::HashMap;
 
-/// A taxonomy term the directory holds: its taxonomy and its name.
+/// A taxonomy term the directory holds: its taxonomy, its name, and the concepts a manager
+/// mapped it to.
 #[derive(Debug, Clone)]
 pub struct TermInfo {
     pub taxonomy_id: String,
     pub name: String,
+    pub concepts: Option<Vec<ConceptId>>,
 }
 
 /// Every taxonomy term by id.
@@ -103,20 +105,19 @@ impl Facts {
             .flatten()
             .map(|l| l.trim().to_lowercase())
             .collect();
-        let term_names: Vec<&str> = s
+        let term_names: Vec<(&str, Option<&[ConceptId]>)> = s
             .attributes
             .iter()
             .filter_map(|a| {
-                a.taxonomy_term
+                let known = a.taxonomy_term_id.as_ref().and_then(|id| terms.get(id));
+                let name = a
+                    .taxonomy_term
                     .as_ref()
                     .map(|t| t.name.as_str())
-                    .or_else(|| {
-                        a.taxonomy_term_id
-                            .as_ref()
-                            .and_then(|id| terms.get(id).map(|t| t.name.as_str()))
-                    })
+                    .or(known.map(|t| t.name.as_str()))?;
+                Some((name, known.and_then(|t| t.concepts.as_deref())))
             })
-            .filter(|n| !categories.iter().any(|c| c.label() == *n))
+            .filter(|(n, _)| !categories.iter().any(|c| c.label() == *n))
             .collect();
         let organization = s
             .organization

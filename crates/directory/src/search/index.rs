@@ -375,6 +375,19 @@ impl SearchIndex {
         })
     }
 
+    /// How many services (retired ones aside) carry each taxonomy term.
+    pub fn services_per_term(&self) -> HashMap<String, usize> {
+        self.with_facts(|facts| {
+            let mut out: HashMap<String, usize> = HashMap::new();
+            for f in facts.iter().filter(|f| !f.retired) {
+                for t in &f.term_ids {
+                    *out.entry(t.clone()).or_default() += 1;
+                }
+            }
+            out
+        })
+    }
+
     /// The facts held for a service.
     pub fn facts(&self, id: &str) -> Option<Facts> {
         let snap = self.snapshot().ok()?;

@@ -157,10 +157,19 @@ pub async fn oruk_api_is_schema_valid(app: &TestApp) {
         assert_valid(&service_v, &full, "/services/{id}");
     }
 
-    // `/services/` (the validator's legacy paging test) lists the same as `/services`.
-    let (status, _, slash) = get_json(app, "/oruk/services/?per_page=100").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(slash["contents"], page["contents"]);
+    // Every list with a trailing slash (the validator's legacy tests) lists the same.
+    for list in [
+        "services",
+        "service_at_locations",
+        "taxonomies",
+        "taxonomy_terms",
+        "organizations",
+    ] {
+        let (_, _, plain) = get_json(app, &format!("/oruk/{list}?per_page=100")).await;
+        let (status, _, slash) = get_json(app, &format!("/oruk/{list}/?per_page=100")).await;
+        assert_eq!(status, StatusCode::OK, "/oruk/{list}/");
+        assert_eq!(slash["contents"], plain["contents"], "/oruk/{list}/");
+    }
 
     // Organisations: only those with a published service, each with its services.
     let org_v = validator(schema("schema/compiled/organization.json"), &[]);

@@ -9,6 +9,7 @@ mod closed_loop;
 mod concurrency;
 mod contacts;
 mod directory;
+mod directory_terms;
 mod fhir;
 mod hostile;
 mod journey;

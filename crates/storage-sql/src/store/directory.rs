@@ -434,6 +434,52 @@ impl DirectoryStore for Store {
             .collect())
     }
 
+    async fn dir_term_concepts(&self) -> Result<Vec<(String, String)>> {
+        sqlx::query_as("SELECT term_id, concepts FROM dir_term_concepts ORDER BY term_id")
+            .fetch_all(&self.read)
+            .await
+            .map_err(backend)
+    }
+
+    async fn set_dir_term_concepts(
+        &self,
+        term_id: &str,
+        concepts: Option<&str>,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let known: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM dir_taxonomy_terms WHERE id = $1")
+                .bind(term_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        if known.is_none() {
+            return Err(StorageError::NotFound);
+        }
+        match concepts {
+            Some(c) => sqlx::query(
+                "INSERT INTO dir_term_concepts (term_id, concepts) VALUES ($1, $2) \
+                 ON CONFLICT (term_id) DO UPDATE SET concepts = excluded.concepts",
+            )
+            .bind(term_id)
+            .bind(c),
+            None => sqlx::query("DELETE FROM dir_term_concepts WHERE term_id = $1").bind(term_id),
+        }
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        bump_generation(&mut tx).await?;
+        let entry = AuditEntry::new(actor, "directory.term_mapping", "taxonomy_term", None, None)
+            .detail(format!(
+                "{term_id} -> {}",
+                concepts.unwrap_or("(read from its name)")
+            ));
+        audit::append(&mut tx, &entry).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(())
+    }
+
     async fn directory_generation(&self) -> Result<i64> {
         let (g,): (i64,) = sqlx::query_as("SELECT generation FROM dir_generation WHERE id = 1")
             .fetch_one(&self.read)

@@ -31,3 +31,61 @@ pub async fn directory_organisations_are_read_together(s: Arc<dyn Storage>) {
     assert_eq!(names, ["Allotment Friends", "Citizens Advice Millbrook"]);
     assert!(s.dir_organizations_in(&[]).await.unwrap().is_empty());
 }
+
+/// A manager's mapping of a foreign taxonomy term: kept, replaced, forgotten; each change
+/// moves the directory generation on (so every node reclassifies) and is audited; an
+/// unknown term is refused.
+pub async fn taxonomy_terms_are_mapped_to_concepts(s: Arc<dyn Storage>) {
+    use storage::{DirDoc, DirectoryBatch};
+    s.import_directory(
+        &DirectoryBatch {
+            organizations: vec![],
+            taxonomies: vec![DirDoc {
+                id: "tax-x".into(),
+                parent_id: None,
+                doc: "{}".into(),
+            }],
+            terms: vec![DirDoc {
+                id: "term-x".into(),
+                parent_id: Some("tax-x".into()),
+                doc: "{}".into(),
+            }],
+            services: vec![],
+            replace_listings: false,
+            source: "conformance".into(),
+        },
+        &actor(),
+    )
+    .await
+    .unwrap();
+    assert!(s.dir_term_concepts().await.unwrap().is_empty());
+    let g0 = s.directory_generation().await.unwrap();
+    s.set_dir_term_concepts("term-x", Some("drug_alcohol,peer_support"), &actor())
+        .await
+        .unwrap();
+    s.set_dir_term_concepts("term-x", Some("drug_alcohol"), &actor())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.dir_term_concepts().await.unwrap(),
+        vec![("term-x".to_string(), "drug_alcohol".to_string())]
+    );
+    assert!(s.directory_generation().await.unwrap() >= g0 + 2);
+    s.set_dir_term_concepts("term-x", None, &actor())
+        .await
+        .unwrap();
+    assert!(s.dir_term_concepts().await.unwrap().is_empty());
+    assert!(matches!(
+        s.set_dir_term_concepts("no-such-term", Some("x"), &actor())
+            .await,
+        Err(storage::StorageError::NotFound)
+    ));
+    let audit = s.all_audit().await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .filter(|e| e.action == "directory.term_mapping")
+            .count()
+            >= 3
+    );
+}

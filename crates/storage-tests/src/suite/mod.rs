@@ -19,7 +19,9 @@ pub use audit::audit_chain_records_every_write;
 pub use coding::coding_is_queued_once_per_episode;
 pub use connections::connections_close_the_loop;
 pub use contacts::contacts_move_the_episode_on;
-pub use directory::directory_organisations_are_read_together;
+pub use directory::{
+    directory_organisations_are_read_together, taxonomy_terms_are_mapped_to_concepts,
+};
 pub use episodes::{episode_transitions_follow_the_domain, referral_triage_and_caseload};
 pub use people::{
     concurrent_edits_one_wins, people_round_trip_and_optimistic_versioning, possible_duplicates,

@@ -63,6 +63,8 @@ pub(super) fn concrete_with(
         },
         Target::Shared("service") => pick(&w.service.0, &w.service.1),
         Target::Shared("organization") => pick(&w.organization.0, &w.organization.1),
+        // Another publisher's taxonomy term: the directory is shared by every PCN.
+        Target::Shared("term") => w.foreign_term.clone(),
         // Any partner organisation may be asked; both tenancies name one that exists.
         Target::Shared("partner_org") => w.partner_org.to_string(),
         // The partner's side of a relationship: PCN A has asked (own), PCN B never has.

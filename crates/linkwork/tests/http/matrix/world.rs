@@ -271,6 +271,8 @@ pub(crate) struct World {
     /// A listing owned by the partner's organisation, and one it does not own.
     pub(crate) service: (String, String),
     pub(crate) organization: (String, String),
+    /// A taxonomy term of another publisher.
+    pub(crate) foreign_term: String,
     /// ORUK ids (all public).
     pub(crate) oruk: HashMap<&'static str, String>,
     /// Each caller's own API tokens: (for `/api/v1`, for revoking from the settings page).
@@ -345,6 +347,15 @@ pub(crate) async fn world(app: &TestApp) -> World {
         .expect("a listing no partner owns")
         .to_string();
     let orgs = app.store.dir_organizations().await.unwrap();
+    let foreign_term = app
+        .store
+        .dir_terms()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.parent_id.as_deref() != Some(domain::CATEGORY_TAXONOMY_ID))
+        .expect("an imported feed's taxonomy term")
+        .id;
     let oruk_first = |path: &'static str| {
         let url = format!("{}/oruk/{path}", app.base);
         async move {
@@ -441,6 +452,7 @@ pub(crate) async fn world(app: &TestApp) -> World {
         other,
         service: (owned, not_owned),
         organization: (orgs[0].id.clone(), orgs[orgs.len() - 1].id.clone()),
+        foreign_term,
         oruk,
         tokens,
         other_token,
