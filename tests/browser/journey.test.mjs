@@ -315,6 +315,20 @@ test('a link worker finds a free Tuesday walk near a postcode for over-65s; a pa
   await Promise.all([page.waitForURL(/\/directory\/services\//), page.locator('ol.results a').first().click()]);
   assert.match(await page.textContent('main'), /How to refer/);
   await check(page, 'directory-service');
+  // Everyday words: "can't pay the bills" finds money advice and says why; "alcohol" finds the
+  // drug and alcohol service another publisher listed under its own category.
+  await page.goto(`${base}/directory?q=${encodeURIComponent("can't pay the bills")}&postcode=LS6+2AB`);
+  const money = await page.locator('ol.results > li').allTextContents();
+  assert.ok(money.slice(0, 5).some((t) => /debt|benefits|warm homes/i.test(t)), money.join('\n'));
+  assert.match(money[0], /Matches /);
+  await page.goto(`${base}/directory?q=alcohol`);
+  await Promise.all([
+    page.waitForURL(/\/directory\/services\//),
+    page.locator('ol.results a', { hasText: 'Drink and Drugs Service' }).click(),
+  ]);
+  assert.match(await page.textContent('main'), /How Linkwork reads this listing/);
+  assert.match(await page.textContent('main'), /Drug and alcohol support/);
+  await check(page, 'directory-service-read');
   await signOut(page);
 
   // The garden's partner sees only their own listings and updates one.
@@ -356,6 +370,11 @@ test('a link worker finds a free Tuesday walk near a postcode for over-65s; a pa
   await check(page, 'directory-import');
   await page.goto(`${base}/directory/organizations`);
   await check(page, 'directory-organisations');
+  await page.goto(`${base}/directory/taxonomy`);
+  assert.match(await page.textContent('main'), /North Leeds Wellbeing Network Categories/);
+  await check(page, 'directory-taxonomy');
+  await Promise.all([page.waitForURL(/\/directory\/taxonomy\/.+/), page.locator('a', { hasText: 'Map' }).first().click()]);
+  await check(page, 'directory-term');
   await page.goto(`${base}/directory/services/new`);
   await check(page, 'service-new');
   await page.click('button:has-text("Save")');

@@ -71,6 +71,9 @@ pub struct Hit {
     pub why: Option<String>,
 }
 
+/// A result's relevance must be at least this share of the best result's to be listed.
+const MIN_SHARE: f32 = 0.12;
+
 /// Beyond this distance from the place searched, a service is in another area: it is
 /// listed after every nearer one.
 pub const FAR_M: f64 = 30_000.0;
@@ -187,6 +190,7 @@ impl SearchIndex {
             .max(f32::MIN_POSITIVE);
         let n_groups = groups.len().max(1) as f32;
         let mut hits = vec![];
+        let mut relevances: Vec<f32> = vec![];
         let mut consider = |i: usize, text: f32| {
             let f = &snap.facts[i];
             if !f.passes(q) {
@@ -246,6 +250,7 @@ impl SearchIndex {
                 location_link_id,
                 why,
             });
+            relevances.push(relevance);
         };
         let searched = text_scores.is_some() || !groups.is_empty();
         if searched {
@@ -261,6 +266,13 @@ impl SearchIndex {
             for i in 0..snap.facts.len() {
                 consider(i, 0.0);
             }
+        }
+        // Words are ranked, not required, so a service sharing only a common word ("group")
+        // would be listed; those far below the best match are not.
+        if searched {
+            let best = relevances.iter().copied().fold(0.0f32, f32::max);
+            let mut keep = relevances.iter().map(|r| *r >= MIN_SHARE * best);
+            hits.retain(|_| keep.next().unwrap_or(false));
         }
         let by_distance = |a: &Hit, b: &Hit| {
             let da = a.distance_m.unwrap_or(f64::INFINITY);
