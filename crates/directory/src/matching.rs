@@ -238,6 +238,9 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
 /// each beyond the best counts this much: one strong fit beats several faint ones.
 const OTHERS: f32 = 0.5;
 
+/// A service offered in the person's language (not English) ranks this much higher.
+const LANGUAGE_BONUS: f32 = 1.5;
+
 /// Weight of what they enjoy: the way in a link worker looks for first.
 const INTEREST: f32 = 1.2;
 /// Weight of what matters to them, read from their words.
@@ -256,11 +259,13 @@ fn who_weight(v: &Vocabulary, c: ConceptId) -> f32 {
 
 /// Why a service is left out, or `None` when it may be proposed. `relax` lifts one
 /// preference; the caution it raises instead is pushed onto `cautions`.
+#[allow(clippy::too_many_arguments)]
 fn excluded(
     f: &Facts,
     p: &MatchProfile,
     q: &Query,
     v: &Vocabulary,
+    lang: Option<&str>,
     distance: Option<f64>,
     cautions: &mut Vec<String>,
 ) -> Result<(), Option<Filter>> {
@@ -324,12 +329,12 @@ fn excluded(
             "Not on the days they can make (days relaxed)".into()
         })?;
     }
-    if let Some(lang) = language(p).filter(|_| p.language_required) {
-        let offered = speaks(f, &lang);
+    if let Some(lang) = lang.filter(|_| p.language_required) {
+        let offered = speaks(f, lang);
         check(Filter::Language, !offered, &|| {
             format!(
                 "{} not listed: an interpreter may be needed (language relaxed)",
-                language_name(&lang)
+                language_name(lang)
             )
         })?;
     }
@@ -410,9 +415,13 @@ impl SearchIndex {
         let q = query(v, p);
         let concepts = concept_scores(&snap, &q.groups, OTHERS);
         let words: HashMap<usize, f32> = {
+            // Interests are also looked for as words: one the vocabulary lacks still finds a
+            // listing that names it.
             let text = p.interest_words.join(" ");
             let found = self
-                .text_scores(&snap, &text)
+                // The person's own words, typed by the link worker: the best few hundred
+                // listings that name them are enough to rank.
+                .text_scores(&snap, &text, Some(300), false)
                 .ok()
                 .flatten()
                 .unwrap_or_default();
@@ -438,22 +447,41 @@ impl SearchIndex {
         };
         let mut left_out: HashMap<Filter, usize> = HashMap::new();
         let mut ranked: Vec<(f32, usize, Option<f64>, Vec<String>)> = vec![];
-        let mut candidates: Vec<usize> = concepts.keys().copied().collect();
-        candidates.extend(words.keys().filter(|i| !concepts.contains_key(i)));
-        for i in candidates {
-            let Some(rel) = relevance(i, &concepts, &words) else {
-                continue;
-            };
+        let mut candidates: Vec<(usize, f32)> = concepts
+            .keys()
+            .chain(words.keys().filter(|i| !concepts.contains_key(i)))
+            .filter_map(|&i| relevance(i, &concepts, &words).map(|r| (i, r)))
+            .collect();
+        // Best first, so the weak tail can be skipped once the list is settled: nothing below
+        // can reach the proposals (every factor after relevance is at most LANGUAGE_BONUS),
+        // and only services at least half as relevant as the best count as "fit" in the
+        // left-out notes.
+        candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let best = candidates.first().map_or(0.0, |c| c.1);
+        let limit = p.limit.max(1);
+        let mut kth = Vec::<f32>::with_capacity(limit + 1);
+        let lang = language(p);
+        for (i, rel) in candidates {
+            let settled =
+                kth.len() == limit && kth.last().is_some_and(|k| rel * LANGUAGE_BONUS < *k);
+            if settled && rel < 0.5 * best {
+                break;
+            }
             let f = &snap.facts[i];
-            let distance = p.near.and_then(|near| f.nearest(near)).map(|x| x.1);
+            let distance = p.near.and_then(|near| f.nearest_m(near));
             let mut cautions = vec![];
-            match excluded(f, p, &q, v, distance, &mut cautions) {
+            match excluded(f, p, &q, v, lang.as_deref(), distance, &mut cautions) {
                 Ok(()) => {}
                 Err(Some(filter)) => {
-                    *left_out.entry(filter).or_default() += 1;
+                    if rel >= 0.5 * best {
+                        *left_out.entry(filter).or_default() += 1;
+                    }
                     continue;
                 }
                 Err(None) => continue,
+            }
+            if settled {
+                continue;
             }
             let mut score = rel;
             if p.near.is_some() {
@@ -468,8 +496,14 @@ impl SearchIndex {
             if f.reading.only_for.is_some() {
                 score *= 0.6;
             }
-            if language(p).is_some_and(|l| speaks(f, &l)) {
-                score *= 1.5;
+            if lang.as_deref().is_some_and(|l| speaks(f, l)) {
+                score *= LANGUAGE_BONUS;
+            }
+            // The `limit` best scores so far, highest first.
+            let at = kth.partition_point(|k| *k >= score);
+            if at < limit {
+                kth.insert(at, score);
+                kth.truncate(limit);
             }
             ranked.push((score, i, distance, cautions));
         }
@@ -515,14 +549,15 @@ impl SearchIndex {
         let q = query(v, p);
         let concepts = concept_scores(&snap, &q.groups, OTHERS);
         let rel = concepts.get(&i).map_or(0.0, |c| c.0);
-        let distance = p.near.and_then(|near| f.nearest(near)).map(|x| x.1);
+        let distance = p.near.and_then(|near| f.nearest_m(near));
         let mut cautions = vec![];
+        let lang = language(p);
         let tags: Vec<String> = f
             .tags
             .iter()
             .map(|t| format!("{} {:.1}", v.concept(t.concept).id, t.strength))
             .collect();
-        let verdict = match excluded(f, p, &q, v, distance, &mut cautions) {
+        let verdict = match excluded(f, p, &q, v, lang.as_deref(), distance, &mut cautions) {
             Ok(()) => "passes every filter".to_string(),
             Err(Some(filter)) => format!("left out: {}", filter.code()),
             Err(None) => "left out: closed, age, sex, eligibility or never-for".to_string(),

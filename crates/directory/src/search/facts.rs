@@ -310,6 +310,14 @@ impl Facts {
         true
     }
 
+    /// Metres to the nearest located site from `p`.
+    pub(crate) fn nearest_m(&self, p: (f64, f64)) -> Option<f64> {
+        self.points
+            .iter()
+            .filter_map(|(_, pt)| pt.map(|pt| distance_m(p, pt)))
+            .min_by(|a, b| a.total_cmp(b))
+    }
+
     /// The nearest located site to `p`: (service-at-location id, metres).
     pub(crate) fn nearest(&self, p: (f64, f64)) -> Option<(String, f64)> {
         self.points

@@ -137,33 +137,51 @@ pub(crate) fn concept_scores(
     groups: &[Vec<(ConceptId, f32)>],
     others: f32,
 ) -> HashMap<usize, (f32, ConceptId)> {
-    let mut out: HashMap<usize, (f32, ConceptId, f32)> = HashMap::new();
+    // Dense per-service arrays rather than maps: a widened need touches thousands of
+    // services, and this runs on every search and every match.
+    let n = snap.facts.len();
+    let none = ConceptId(0);
+    let mut group_best = vec![0.0f32; n];
+    let mut group_concept = vec![none; n];
+    let mut group_touched: Vec<usize> = vec![];
+    let mut sum = vec![0.0f32; n];
+    let mut top = vec![0.0f32; n];
+    let mut top_concept = vec![none; n];
+    let mut touched: Vec<usize> = vec![];
     for g in groups {
-        let mut best: HashMap<usize, (f32, ConceptId)> = HashMap::new();
         for (c, w) in g {
             let Some(list) = snap.by_concept.get(usize::from(c.0)) else {
                 continue;
             };
-            for (i, strength) in list {
+            for &(i, strength) in list {
                 let s = strength * w;
-                let e = best.entry(*i).or_insert((0.0, *c));
-                if s > e.0 {
-                    *e = (s, *c);
+                if group_best[i] == 0.0 {
+                    group_touched.push(i);
+                }
+                if s > group_best[i] {
+                    group_best[i] = s;
+                    group_concept[i] = *c;
                 }
             }
         }
-        for (i, (s, c)) in best {
-            let e = out.entry(i).or_insert((0.0, c, 0.0));
-            if s > e.2 {
-                // The concept shown as the reason is the group's strongest.
-                e.1 = c;
-                e.2 = s;
+        for &i in &group_touched {
+            let s = group_best[i];
+            if sum[i] == 0.0 {
+                touched.push(i);
             }
-            e.0 += s;
+            sum[i] += s;
+            // The concept shown as the reason is the strongest group's.
+            if s > top[i] {
+                top[i] = s;
+                top_concept[i] = group_concept[i];
+            }
+            group_best[i] = 0.0;
         }
+        group_touched.clear();
     }
-    out.into_iter()
-        .map(|(i, (sum, c, best))| (i, (best + others * (sum - best), c)))
+    touched
+        .into_iter()
+        .map(|i| (i, (top[i] + others * (sum[i] - top[i]), top_concept[i])))
         .collect()
 }
 
@@ -174,7 +192,7 @@ impl SearchIndex {
     pub fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
         let snap = self.snapshot()?;
         let v = Vocabulary::builtin();
-        let text_scores = self.text_scores(&snap, &q.text)?;
+        let text_scores = self.text_scores(&snap, &q.text, None, true)?;
         let (groups, found) = wanted(v, &q.text);
         let concepts = concept_scores(&snap, &groups, 1.0);
         // Needs the words name: services never to suggest for them are left out
@@ -190,8 +208,15 @@ impl SearchIndex {
             .max(f32::MIN_POSITIVE);
         let n_groups = groups.len().max(1) as f32;
         let mut hits = vec![];
-        let mut relevances: Vec<f32> = vec![];
-        let mut consider = |i: usize, text: f32| {
+        let relevance_of = |i: usize, text: f32| -> f32 {
+            let text = text / max_text;
+            if groups.is_empty() {
+                text
+            } else {
+                0.65 * concepts.get(&i).map_or(0.0, |c| c.0) / n_groups + 0.35 * text
+            }
+        };
+        let mut consider = |i: usize, relevance: f32| {
             let f = &snap.facts[i];
             if !f.passes(q) {
                 return;
@@ -218,12 +243,6 @@ impl SearchIndex {
                 return;
             }
             let concept = concepts.get(&i).copied();
-            let text = text / max_text;
-            let relevance = if groups.is_empty() {
-                text
-            } else {
-                0.65 * concept.map_or(0.0, |c| c.0) / n_groups + 0.35 * text
-            };
             let mut score = if q.near.is_some() {
                 relevance * nearness(distance, f.remote())
             } else {
@@ -250,7 +269,6 @@ impl SearchIndex {
                 location_link_id,
                 why,
             });
-            relevances.push(relevance);
         };
         let searched = text_scores.is_some() || !groups.is_empty();
         if searched {
@@ -259,20 +277,23 @@ impl SearchIndex {
             for i in concepts.keys() {
                 seen.entry(*i).or_insert(0.0);
             }
-            for (i, s) in seen {
-                consider(i, s);
+            // Words are ranked, not required, so a service sharing only a common word
+            // ("group") would be listed; those far below the best match are not (and cost
+            // nothing more).
+            let scored: Vec<(usize, f32)> = seen
+                .into_iter()
+                .map(|(i, t)| (i, relevance_of(i, t)))
+                .collect();
+            let best = scored.iter().map(|x| x.1).fold(0.0f32, f32::max);
+            for (i, r) in scored {
+                if r >= MIN_SHARE * best {
+                    consider(i, r);
+                }
             }
         } else {
             for i in 0..snap.facts.len() {
                 consider(i, 0.0);
             }
-        }
-        // Words are ranked, not required, so a service sharing only a common word ("group")
-        // would be listed; those far below the best match are not.
-        if searched {
-            let best = relevances.iter().copied().fold(0.0f32, f32::max);
-            let mut keep = relevances.iter().map(|r| *r >= MIN_SHARE * best);
-            hits.retain(|_| keep.next().unwrap_or(false));
         }
         let by_distance = |a: &Hit, b: &Hit| {
             let da = a.distance_m.unwrap_or(f64::INFINITY);
@@ -345,11 +366,14 @@ impl SearchIndex {
     }
 
     /// Scores of the services whose text matches, or `None` for an empty query. Words may
-    /// be misspelt (fuzzy matching) or in another form (stemming: "walks" finds "walking").
+    /// be misspelt (fuzzy matching, when `typos`) or in another form (stemming: "walks"
+    /// finds "walking"). At most `limit` services, best first (`None`: all).
     pub(crate) fn text_scores(
         &self,
         snap: &Snapshot,
         text: &str,
+        limit: Option<usize>,
+        typos: bool,
     ) -> Result<Option<Vec<(usize, f32)>>, SearchError> {
         const STOP: &[&str] = &[
             "a",
@@ -397,13 +421,32 @@ impl SearchIndex {
         ];
         let mut stem = self.index.tokenizer_for_field(self.fields.name)?;
         let lowered = text.to_lowercase();
-        let words: Vec<&str> = lowered
+        let mut words: Vec<&str> = lowered
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| !w.is_empty() && !STOP.contains(w))
             .take(12)
             .collect();
         if words.is_empty() {
             return Ok(None);
+        }
+        // A word in most listings ("group", "support") ranks nothing and matches everything:
+        // with rarer words beside it, it is left out (the name phrase still counts it).
+        let searcher = snap.reader.searcher();
+        let all = searcher.num_docs().max(1);
+        let mut common = |w: &str| -> bool {
+            let mut stream = stem.token_stream(w);
+            let t = stream.next().map(|t| t.text.clone()).unwrap_or_default();
+            let df = searcher
+                .doc_freq(&Term::from_field_text(self.fields.body, &t))
+                .unwrap_or(0);
+            df * 3 > all
+        };
+        let phrase_words = words.clone();
+        if words.len() > 1 {
+            let rare: Vec<&str> = words.iter().copied().filter(|w| !common(w)).collect();
+            if !rare.is_empty() {
+                words = rare;
+            }
         }
         let mut per_token: Vec<(Occur, Box<dyn TQuery>)> = vec![];
         for w in &words {
@@ -414,6 +457,7 @@ impl SearchIndex {
             }
             let len = w.chars().count();
             let distance = match len {
+                _ if !typos => 0,
                 0..=3 => 0,
                 4..=7 => 1,
                 _ => 2,
@@ -450,8 +494,8 @@ impl SearchIndex {
             per_token.push((Occur::Should, Box::new(BooleanQuery::new(alts))));
         }
         // Words are ranked, not all required: a service matching more of them scores more.
-        if words.len() > 1 {
-            let phrase: Vec<Term> = words
+        if phrase_words.len() > 1 {
+            let phrase: Vec<Term> = phrase_words
                 .iter()
                 .map(|w| {
                     let mut stream = stem.token_stream(w);
@@ -465,8 +509,7 @@ impl SearchIndex {
             ));
         }
         let query = BooleanQuery::new(per_token);
-        let searcher = snap.reader.searcher();
-        let limit = snap.facts.len().max(1);
+        let limit = limit.unwrap_or(snap.facts.len()).max(1);
         let found = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
         let mut out = Vec::with_capacity(found.len());
         let mut columns: HashMap<
