@@ -232,7 +232,9 @@ pub async fn term_save(
         state.directory.map_term(&id, None, &auth.actor()).await?;
         return Ok(see_other("/directory/taxonomy?done=forgotten"));
     }
-    let chosen = f.all("concept");
+    let mut chosen = f.all("concept");
+    chosen.sort();
+    chosen.dedup();
     if let Some(bad) = chosen.iter().find(|c| v.by_id(c).is_none()) {
         let page = term_page(
             &state,
