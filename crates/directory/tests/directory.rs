@@ -554,34 +554,7 @@ pub async fn index_files_are_reused_or_rebuilt(store: Arc<dyn Storage>) {
     assert!(!dir.refresh().await.unwrap(), "nothing new");
 }
 
-macro_rules! on_both_engines {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let (s, _dir) = storage_tests::sqlite().await;
-                    super::$name(s).await;
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if storage_tests::pg::skip_requested() {
-                        eprintln!("PostgreSQL half skipped by LINKWORK_TEST_SKIP_POSTGRES=1");
-                        return;
-                    }
-                    let s = storage_tests::postgres().await;
-                    super::$name(s).await;
-                }
-            )+
-        }
-    };
-}
-
-on_both_engines!(
+storage_tests::on_both_engines!(
     every_example_file_imports,
     import_export_import_round_trip,
     broken_feed_keeps_the_good_records,

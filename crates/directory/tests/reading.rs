@@ -364,34 +364,7 @@ pub async fn matching_reads_the_whole_person(store: Arc<dyn Storage>) {
     assert_eq!(digital.unserved, vec![Need::DigitalInclusion]);
 }
 
-macro_rules! on_both_engines {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    let (s, _dir) = storage_tests::sqlite().await;
-                    super::$name(s).await;
-                }
-            )+
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    if storage_tests::pg::skip_requested() {
-                        eprintln!("PostgreSQL half skipped by LINKWORK_TEST_SKIP_POSTGRES=1");
-                        return;
-                    }
-                    let s = storage_tests::postgres().await;
-                    super::$name(s).await;
-                }
-            )+
-        }
-    };
-}
-
-on_both_engines!(
+storage_tests::on_both_engines!(
     everyday_words_find_a_foreign_directory,
     matching_reads_the_whole_person
 );

@@ -10,6 +10,36 @@ pub mod suite;
 use std::sync::Arc;
 use storage::Storage;
 
+/// Runs each named `async fn(Arc<dyn Storage>)` of the calling test file as two tests: on
+/// SQLite (`sqlite::name`) and on a throwaway PostgreSQL cluster (`postgres::name`).
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let (s, _dir) = $crate::sqlite().await;
+                    super::$name(s).await;
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if $crate::pg::skip_requested() {
+                        eprintln!("PostgreSQL half skipped by LINKWORK_TEST_SKIP_POSTGRES=1");
+                        return;
+                    }
+                    let s = $crate::postgres().await;
+                    super::$name(s).await;
+                }
+            )+
+        }
+    };
+}
+
 /// Prints a figure a test measured (matrix size, payloads tried, crash rounds …) and, when
 /// `LINKWORK_TEST_FIGURES` names a file, appends it there so `scripts/test` can show them all
 /// after the run without running anything twice.
