@@ -273,7 +273,7 @@ fn excluded(
         return Err(None);
     }
     if let Some(age) = p.age {
-        let child_ages = f.child_ages() && age >= 16.0;
+        let child_ages = f.child_ages && age >= 16.0;
         if !child_ages && (f.min_age.is_some_and(|m| age < m) || f.max_age.is_some_and(|m| age > m))
         {
             return Err(None);
@@ -515,16 +515,7 @@ impl SearchIndex {
         report.matches = ranked
             .into_iter()
             .map(|(score, i, distance, cautions)| {
-                explain(
-                    &snap.facts[i],
-                    p,
-                    &q,
-                    v,
-                    &concepts,
-                    score,
-                    distance,
-                    cautions,
-                )
+                explain(&snap.facts[i], p, &q, v, score, distance, cautions)
             })
             .collect();
         let mut left: Vec<(Filter, usize)> = left_out.into_iter().collect();
@@ -573,7 +564,6 @@ fn explain(
     p: &MatchProfile,
     q: &Query,
     v: &Vocabulary,
-    _concepts: &HashMap<usize, (f32, ConceptId)>,
     score: f32,
     distance: Option<f64>,
     mut cautions: Vec<String>,

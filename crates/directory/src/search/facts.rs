@@ -218,11 +218,6 @@ impl Facts {
         }
     }
 
-    /// Its ages are a child's who comes with a grown-up.
-    pub fn child_ages(&self) -> bool {
-        self.child_ages
-    }
-
     /// How strongly it is classified as a concept (0 when not).
     pub fn strength(&self, c: ConceptId) -> f32 {
         self.tags
