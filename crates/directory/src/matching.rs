@@ -8,6 +8,7 @@
 //! filters: a service that breaks one is left out and counted, so an empty page can name
 //! the real cause, and the page may relax one filter and say so.
 
+use crate::classify::Source;
 use crate::search::query::{concept_scores, nearness, wanted};
 use crate::search::{Facts, SearchIndex};
 use crate::vocabulary::{ConceptId, Vocabulary};
@@ -153,6 +154,8 @@ struct Query {
     needs: Vec<Need>,
     /// Every concept the person's words or needs name.
     named: Vec<ConceptId>,
+    /// The concepts their own words name (interests, what matters to them).
+    own: Vec<ConceptId>,
 }
 
 fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
@@ -161,6 +164,7 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
         because: vec![],
         needs: vec![],
         named: vec![],
+        own: vec![],
     };
     for (need, score) in &p.needs {
         // 1 is "managing well": no reason to propose anything; 3 and over is a main need.
@@ -189,7 +193,10 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
             .map(|c| (c, INTEREST))
             .collect();
         q.groups.push(g);
-        q.because.push(Because::Interest(c.label().to_lowercase()));
+        q.because.push(Because::Interest(format!(
+            "in {}",
+            c.label().to_lowercase()
+        )));
     }
     for words in &p.interest_words {
         let (groups, found) = wanted(v, words);
@@ -200,15 +207,22 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
             }
         }
         for (g, c) in groups.into_iter().zip(seen) {
-            let label = found
-                .iter()
-                .find(|f| f.concept == c)
-                .map(|f| f.words.clone())
-                .unwrap_or_default();
+            // Their own short phrase as it stands ("quizzes", "fixing bikes"); a longer one
+            // is quoted whole ("being outdoors with the pram"), not cut to the word matched.
+            let label = if words.split_whitespace().count() <= 3 {
+                format!("in {}", words.trim())
+            } else {
+                format!("(\"{}\")", words.trim())
+            };
             q.named.push(c);
+            q.own.push(c);
             let w = INTEREST * who_weight(v, c);
-            q.groups
-                .push(g.into_iter().map(|(c, x)| (c, x * w)).collect());
+            q.groups.push(
+                made_for(v, c, g)
+                    .into_iter()
+                    .map(|(c, x)| (c, x * w))
+                    .collect(),
+            );
             q.because.push(Because::Interest(label));
         }
     }
@@ -221,14 +235,19 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
     }
     for (g, c) in groups.into_iter().zip(seen) {
         q.named.push(c);
+        q.own.push(c);
         for n in &v.concept(c).needs {
             if !q.needs.contains(n) {
                 q.needs.push(*n);
             }
         }
         let w = MATTERS * who_weight(v, c);
-        q.groups
-            .push(g.into_iter().map(|(c, x)| (c, x * w)).collect());
+        q.groups.push(
+            made_for(v, c, g)
+                .into_iter()
+                .map(|(c, x)| (c, x * w))
+                .collect(),
+        );
         q.because.push(Because::Matters);
     }
     q
@@ -242,9 +261,21 @@ const OTHERS: f32 = 0.5;
 const LANGUAGE_BONUS: f32 = 1.5;
 
 /// Weight of what they enjoy: the way in a link worker looks for first.
-const INTEREST: f32 = 1.2;
+const INTEREST: f32 = 1.0;
 /// Weight of what matters to them, read from their words.
 const MATTERS: f32 = 0.8;
+
+/// A group widened by the concepts made for people the concept describes ("other mums":
+/// toddler groups are made for parents).
+fn made_for(v: &Vocabulary, c: ConceptId, mut g: Vec<(ConceptId, f32)>) -> Vec<(ConceptId, f32)> {
+    for (i, x) in v.concepts.iter().enumerate() {
+        let id = ConceptId(i as u16);
+        if x.audience.as_ref().is_some_and(|a| a.contains(&c)) && !g.iter().any(|y| y.0 == id) {
+            g.push((id, 0.8));
+        }
+    }
+    g
+}
 
 /// A concept that only says who someone is ("my children", "older people": no category,
 /// no need it helps with) says less about what to propose than an activity or a need.
@@ -256,6 +287,82 @@ fn who_weight(v: &Vocabulary, c: ConceptId) -> f32 {
         1.0
     }
 }
+
+/// A service made for people in a situation the person is not in (a toddler group for
+/// someone without young children) ranks this much lower: it may still be right, but
+/// after everything made for anyone.
+const NOT_FOR_THEM: f32 = 0.4;
+
+/// A service made for people like them (a men's group for a man, an over-60s group for
+/// someone over 60) ranks this much higher.
+const FOR_PEOPLE_LIKE_THEM: f32 = 1.15;
+
+/// The concept a service is named for whose people the person is not among, if any: read
+/// from its name, taxonomy terms and category, not from passing words in a description.
+fn made_for_others(
+    f: &Facts,
+    p: &MatchProfile,
+    q: &Query,
+    v: &Vocabulary,
+    lang: Option<&str>,
+) -> Option<ConceptId> {
+    if lang.is_some_and(|l| speaks(f, l)) {
+        return None;
+    }
+    let access = p
+        .access
+        .iter()
+        .any(|a| *a != AccessFeature::StepFree && f.access.contains(a));
+    let named: Vec<ConceptId> = f
+        .tags
+        .iter()
+        .filter(|t| {
+            t.strength >= 0.8
+                && matches!(t.source, Source::Name | Source::Taxonomy | Source::Category)
+        })
+        .map(|t| t.concept)
+        .filter(|&c| v.concept(c).audience.is_some())
+        .collect();
+    named
+        .iter()
+        .copied()
+        // A stroke club is for people who have had a stroke, not for every long-term
+        // condition: the narrower concept decides.
+        .filter(|&c| !named.iter().any(|&n| v.concept(n).within == Some(c)))
+        .fold(None, |other, c| {
+            let concept = v.concept(c);
+            let also = concept.audience.as_deref().unwrap_or_default();
+            let theirs = q.own.contains(&c)
+                || also.iter().any(|a| q.own.contains(a))
+                || (concept.within.is_none() && concept.needs.iter().any(|n| q.needs.contains(n)))
+                || (access && concept.group == "health");
+            // Made for several kinds of people (those with dementia and their carers): for
+            // them if they are any of those.
+            match other {
+                _ if theirs => Some(None),
+                Some(None) => Some(None),
+                Some(Some(o)) => Some(Some(o)),
+                None => Some(Some(c)),
+            }
+        })
+        .flatten()
+}
+
+/// Whether a service is made for people like them: their sex, or their age group.
+fn like_them(f: &Facts, p: &MatchProfile) -> bool {
+    let sex = matches!(p.sex, Some(Sex::Male | Sex::Female)) && f.sex() == p.sex;
+    let age = p
+        .age
+        .is_some_and(|a| f.min_age.is_some_and(|m| m >= 50.0 && a >= m));
+    sex || age
+}
+
+/// Distance weighs less in matching than in search: for a person, a group that fits what
+/// they enjoy a bus ride away is better than one that does not, round the corner.
+const NEARNESS_SCALE: f64 = 1.5;
+
+/// The most the factors after relevance can raise a score.
+const MOST: f32 = LANGUAGE_BONUS * FOR_PEOPLE_LIKE_THEM;
 
 /// Why a service is left out, or `None` when it may be proposed. `relax` lifts one
 /// preference; the caution it raises instead is pushed onto `cautions`.
@@ -416,7 +523,8 @@ impl SearchIndex {
         let concepts = concept_scores(&snap, &q.groups, OTHERS);
         let words: HashMap<usize, f32> = {
             // Interests are also looked for as words: one the vocabulary lacks still finds a
-            // listing that names it.
+            // listing that names it. (Each interest on its own, and what matters to them as
+            // words too, measured no better on the evaluation's development half.)
             let text = p.interest_words.join(" ");
             let found = self
                 // The person's own words, typed by the link worker: the best few hundred
@@ -453,7 +561,7 @@ impl SearchIndex {
             .filter_map(|&i| relevance(i, &concepts, &words).map(|r| (i, r)))
             .collect();
         // Best first, so the weak tail can be skipped once the list is settled: nothing below
-        // can reach the proposals (every factor after relevance is at most LANGUAGE_BONUS),
+        // can reach the proposals (every factor after relevance together is at most MOST),
         // and only services at least half as relevant as the best count as "fit" in the
         // left-out notes.
         candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -462,8 +570,7 @@ impl SearchIndex {
         let mut kth = Vec::<f32>::with_capacity(limit + 1);
         let lang = language(p);
         for (i, rel) in candidates {
-            let settled =
-                kth.len() == limit && kth.last().is_some_and(|k| rel * LANGUAGE_BONUS < *k);
+            let settled = kth.len() == limit && kth.last().is_some_and(|k| rel * MOST < *k);
             if settled && rel < 0.5 * best {
                 break;
             }
@@ -485,7 +592,7 @@ impl SearchIndex {
             }
             let mut score = rel;
             if p.near.is_some() {
-                let scale = (p.max_distance_m / 10_000.0).max(0.1);
+                let scale = (p.max_distance_m / 10_000.0).max(0.1) * NEARNESS_SCALE;
                 score *= nearness(distance.map(|d| d / scale), f.remote());
             }
             score *= match f.capacity {
@@ -499,11 +606,22 @@ impl SearchIndex {
             if lang.as_deref().is_some_and(|l| speaks(f, l)) {
                 score *= LANGUAGE_BONUS;
             }
+            if made_for_others(f, p, &q, v, lang.as_deref()).is_some() {
+                score *= NOT_FOR_THEM;
+            } else if like_them(f, p) {
+                score *= FOR_PEOPLE_LIKE_THEM;
+            }
             // The `limit` best scores so far, highest first.
             let at = kth.partition_point(|k| *k >= score);
             if at < limit {
                 kth.insert(at, score);
                 kth.truncate(limit);
+            }
+            if std::env::var("LW_DEBUG").is_ok() {
+                eprintln!(
+                    "DBG {} rel {rel:.2} score {score:.2} d {:?} cap {:?} only {:?}",
+                    f.name, distance, f.capacity, f.reading.only_for
+                );
             }
             ranked.push((score, i, distance, cautions));
         }
@@ -546,7 +664,15 @@ impl SearchIndex {
         let tags: Vec<String> = f
             .tags
             .iter()
-            .map(|t| format!("{} {:.1}", v.concept(t.concept).id, t.strength))
+            .map(|t| {
+                format!(
+                    "{} {:.1} {:?} {}",
+                    v.concept(t.concept).id,
+                    t.strength,
+                    t.source,
+                    t.words
+                )
+            })
             .collect();
         let verdict = match excluded(f, p, &q, v, lang.as_deref(), distance, &mut cautions) {
             Ok(()) => "passes every filter".to_string(),
@@ -587,7 +713,7 @@ fn explain(
         let quote = format!("\"{}\" in its {}", t.words, t.source.label());
         let why = match because {
             Because::Need(n) => format!("Helps with {}: {quote}", n.label().to_lowercase()),
-            Because::Interest(i) => format!("Matches their interest in {i}: {quote}"),
+            Because::Interest(i) => format!("Matches their interest {i}: {quote}"),
             Because::Matters => format!(
                 "Fits what matters to them ({}): {quote}",
                 v.label(t.concept).to_lowercase()
@@ -645,6 +771,12 @@ fn explain(
             None if f.access.contains(a) => reasons.push(a.label().to_string()),
             None => cautions.push(format!("{} not listed: check", a.label())),
         }
+    }
+    if let Some(c) = made_for_others(f, p, q, v, language(p).as_deref()) {
+        cautions.push(format!(
+            "Made for {}: check it suits them",
+            v.label(c).to_lowercase()
+        ));
     }
     if let Some(only) = &f.reading.only_for {
         cautions.push(format!(

@@ -44,6 +44,11 @@ pub struct Concept {
     pub overrides: Vec<ConceptId>,
     /// Named in a service's eligibility, it limits the service to people who have it.
     pub restricts: bool,
+    /// A service named for this concept is for people who have it (a toddler group, a
+    /// stroke club): `Some` with the other concepts that also place a person among them.
+    pub audience: Option<Vec<ConceptId>>,
+    /// The broader concept this is one kind of (stroke within long-term conditions).
+    pub within: Option<ConceptId>,
 }
 
 /// A concept found in a text, with the words that matched as they were written.
@@ -99,6 +104,31 @@ struct ConceptDef {
     overrides: Vec<String>,
     #[serde(default)]
     restricts: bool,
+    audience: Option<Vec<String>>,
+    within: Option<String>,
+}
+
+/// A term's words as matched: each stemmed, except a word written with a leading `=`,
+/// which matches only as written ("=mindful": its stem, "mind", is another word). Such a
+/// word is kept as `=word`.
+fn term_words(term: &str) -> Vec<String> {
+    term.split_whitespace()
+        .flat_map(|part| match part.strip_prefix('=') {
+            Some(exact) => words(exact)
+                .into_iter()
+                .map(|w| format!("={}", w.0))
+                .collect::<Vec<_>>(),
+            None => words(part).into_iter().map(|w| w.1).collect(),
+        })
+        .collect()
+}
+
+/// Whether a term's word (from [`term_words`]) matches a text's word.
+fn word_fits(term_word: &str, word: &(String, String)) -> bool {
+    match term_word.strip_prefix('=') {
+        Some(exact) => exact == word.0,
+        None => term_word == word.1,
+    }
 }
 
 /// A text's words: (as written, lower-cased; stemmed).
@@ -196,13 +226,43 @@ impl Vocabulary {
                         .ok_or_else(|| format!("concept {}: overrides unknown concept '{o}'", c.id))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            let audience = c
+                .audience
+                .as_ref()
+                .map(|list| {
+                    list.iter()
+                        .map(|o| {
+                            ids.get(o.as_str()).map(|&n| ConceptId(n)).ok_or_else(|| {
+                                format!("concept {}: audience names unknown concept '{o}'", c.id)
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .transpose()?;
+            let within = c
+                .within
+                .as_ref()
+                .map(|o| {
+                    ids.get(o.as_str()).map(|&n| ConceptId(n)).ok_or_else(|| {
+                        format!("concept {}: within names unknown concept '{o}'", c.id)
+                    })
+                })
+                .transpose()?;
             if c.terms.is_empty() {
                 return Err(format!("concept {} has no terms", c.id));
             }
             let all = c.terms.iter().map(|t| (t, false));
             for (t, title_only) in all.chain(c.title_terms.iter().map(|t| (t, true))) {
-                let stems: Vec<String> = words(t).into_iter().map(|w| w.1).collect();
-                let Some(first) = stems.first().cloned() else {
+                let stems = term_words(t);
+                // Listed under its first word's stem, which is what a text is looked up by.
+                let Some(first) = stems.first().map(|w| match w.strip_prefix('=') {
+                    Some(exact) => words(exact)
+                        .into_iter()
+                        .next()
+                        .map(|w| w.1)
+                        .unwrap_or_default(),
+                    None => w.clone(),
+                }) else {
                     return Err(format!("concept {}: term '{t}' has no words", c.id));
                 };
                 phrases
@@ -221,6 +281,8 @@ impl Vocabulary {
                 avoid_for: needs(&c.avoid_for, &c.id, "avoid_for")?,
                 overrides,
                 restricts: c.restricts,
+                audience,
+                within,
             });
         }
         // Longest phrase first, so the first that fits is the longest.
@@ -268,7 +330,7 @@ impl Vocabulary {
             let fits = |stems: &Vec<String>, title_only: bool| {
                 !(body && title_only)
                     && stems.len() <= words.len() - i
-                    && stems.iter().zip(&words[i..]).all(|(s, w)| *s == w.1)
+                    && stems.iter().zip(&words[i..]).all(|(s, w)| word_fits(s, w))
             };
             let Some((longest, _, _)) = list.iter().find(|(stems, _, t)| fits(stems, *t)) else {
                 i += 1;
@@ -386,6 +448,21 @@ terms = ["perpetrator", "who have been abusive"]
 overrides = ["abuse"]
 avoid_for = ["domestic_abuse"]
 "#;
+
+    #[test]
+    fn a_word_marked_exact_does_not_match_its_stem() {
+        let v = Vocabulary::builtin();
+        let ids = |t: &str| -> Vec<String> {
+            v.find(t)
+                .into_iter()
+                .map(|f| v.concept(f.concept).id.clone())
+                .collect()
+        };
+        assert_eq!(ids("Mindfulness for beginners"), vec!["mindfulness"]);
+        assert!(ids("Nature & Outdoors").iter().all(|c| c != "immigration"));
+        assert!(ids("Peace of mind").iter().all(|c| c != "mindfulness"));
+        assert_eq!(ids("help with naturalisation"), vec!["immigration"]);
+    }
 
     #[test]
     fn phrases_word_forms_and_apostrophes_match() {

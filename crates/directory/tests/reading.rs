@@ -193,6 +193,26 @@ fn feed() -> Vec<u8> {
             None,
             "active",
         ),
+        service(
+            22,
+            "Stroke Club",
+            "Friendship, a cuppa and gentle exercise for stroke survivors.",
+            None,
+            Some(("Socialising & Clubs", 2)),
+            Some(near(0.3)),
+            None,
+            "active",
+        ),
+        service(
+            23,
+            "Stay and Play",
+            "Songs, toys and a cuppa for little ones and their grown-ups.",
+            None,
+            Some(("Socialising & Clubs", 2)),
+            Some(near(0.3)),
+            None,
+            "active",
+        ),
     ];
     let feed = json!([{"id": id(1), "name": "Elsewhere Community Network",
         "description": "A synthetic network.", "services": services}]);
@@ -327,6 +347,33 @@ pub async fn matching_reads_the_whole_person(store: Arc<dyn Storage>) {
         ..lonely.clone()
     };
     assert!(ids(&memory).contains(&id(19)), "{:?}", ids(&memory));
+    // A group made for people in another situation (a stroke club, a toddler group) comes
+    // after those made for anyone, with a caution; their own words put them among its people.
+    let m = dir.index.match_services(&lonely);
+    let at = |id: &str| m.iter().position(|x| x.id == id);
+    let calls = at(&id(20)).expect("friendship calls");
+    for other in [id(22), id(23)] {
+        assert!(at(&other).is_none_or(|p| p > calls), "{m:#?}");
+    }
+    let stroke = m
+        .iter()
+        .find(|x| x.id == id(22))
+        .expect("stroke club, ranked low");
+    assert!(
+        stroke
+            .cautions
+            .iter()
+            .any(|c| c == "Made for stroke: check it suits them"),
+        "{:?}",
+        stroke.cautions
+    );
+    let survivor = MatchProfile {
+        what_matters: "Since I had a stroke I hardly go out".into(),
+        ..lonely.clone()
+    };
+    let m = dir.index.match_services(&survivor);
+    assert_eq!(m[0].id, id(22), "{m:#?}");
+    assert!(m[0].cautions.iter().all(|c| !c.starts_with("Made for")));
     // Interests in their own words.
     let knit = MatchProfile {
         interest_words: vec!["I love knitting".into()],
