@@ -617,12 +617,6 @@ impl SearchIndex {
                 kth.insert(at, score);
                 kth.truncate(limit);
             }
-            if std::env::var("LW_DEBUG").is_ok() {
-                eprintln!(
-                    "DBG {} rel {rel:.2} score {score:.2} d {:?} cap {:?} only {:?}",
-                    f.name, distance, f.capacity, f.reading.only_for
-                );
-            }
             ranked.push((score, i, distance, cautions));
         }
         ranked.sort_by(|a, b| {
