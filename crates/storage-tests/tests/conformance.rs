@@ -46,4 +46,5 @@ conformance!(
     workforce_and_report_facts_stay_in_their_pcn,
     directory_organisations_are_read_together,
     taxonomy_terms_are_mapped_to_concepts,
+    listing_concepts_are_reviewed,
 );

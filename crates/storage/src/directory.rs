@@ -137,6 +137,20 @@ pub trait DirectoryStore: Send + Sync {
         actor: &Actor,
     ) -> Result<()>;
 
+    /// Staff reviews of the concepts read from single listings: (service id, concept id,
+    /// "confirmed" or "rejected").
+    async fn dir_service_concepts(&self) -> Result<Vec<(String, String, String)>>;
+    /// Confirms or rejects a concept for one listing (`None` makes it a suggestion again);
+    /// audited, and every node's index is rebuilt as for any directory change.
+    /// `NotFound` when the service is not held.
+    async fn set_dir_service_concept(
+        &self,
+        service_id: &str,
+        concept: &str,
+        verdict: Option<&str>,
+        actor: &Actor,
+    ) -> Result<()>;
+
     /// Adds or replaces postcode centroids (normalised "LS1 4AP" form). Returns the count.
     async fn import_postcodes(&self, rows: &[(String, f64, f64)]) -> Result<u64>;
     async fn postcode_location(&self, postcode: &str) -> Result<Option<(f64, f64)>>;

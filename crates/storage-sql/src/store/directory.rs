@@ -480,6 +480,64 @@ impl DirectoryStore for Store {
         Ok(())
     }
 
+    async fn dir_service_concepts(&self) -> Result<Vec<(String, String, String)>> {
+        sqlx::query_as(
+            "SELECT service_id, concept, verdict FROM dir_service_concepts \
+             ORDER BY service_id, concept",
+        )
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)
+    }
+
+    async fn set_dir_service_concept(
+        &self,
+        service_id: &str,
+        concept: &str,
+        verdict: Option<&str>,
+        actor: &Actor,
+    ) -> Result<()> {
+        if verdict.is_some_and(|v| v != "confirmed" && v != "rejected") {
+            return Err(StorageError::Rule(format!("unknown verdict {verdict:?}")));
+        }
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let known: Option<(String,)> = sqlx::query_as("SELECT id FROM dir_services WHERE id = $1")
+            .bind(service_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if known.is_none() {
+            return Err(StorageError::NotFound);
+        }
+        match verdict {
+            Some(v) => sqlx::query(
+                "INSERT INTO dir_service_concepts (service_id, concept, verdict) \
+                 VALUES ($1, $2, $3) \
+                 ON CONFLICT (service_id, concept) DO UPDATE SET verdict = excluded.verdict",
+            )
+            .bind(service_id)
+            .bind(concept)
+            .bind(v),
+            None => sqlx::query(
+                "DELETE FROM dir_service_concepts WHERE service_id = $1 AND concept = $2",
+            )
+            .bind(service_id)
+            .bind(concept),
+        }
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        bump_generation(&mut tx).await?;
+        let entry = AuditEntry::new(actor, "directory.service_concept", "dir_service", None, None)
+            .detail(format!(
+                "{service_id} {concept}: {}",
+                verdict.unwrap_or("suggested")
+            ));
+        audit::append(&mut tx, &entry).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(())
+    }
+
     async fn directory_generation(&self) -> Result<i64> {
         let (g,): (i64,) = sqlx::query_as("SELECT generation FROM dir_generation WHERE id = 1")
             .fetch_one(&self.read)

@@ -89,3 +89,70 @@ pub async fn taxonomy_terms_are_mapped_to_concepts(s: Arc<dyn Storage>) {
             >= 3
     );
 }
+
+/// Staff confirm or reject a concept read from one listing; the review is kept, audited and
+/// moves the directory on.
+pub async fn listing_concepts_are_reviewed(s: Arc<dyn Storage>) {
+    use storage::{DirServiceWrite, DirectoryBatch};
+    s.import_directory(
+        &DirectoryBatch {
+            organizations: vec![],
+            taxonomies: vec![],
+            terms: vec![],
+            services: vec![DirServiceWrite {
+                id: "svc-r".into(),
+                organization_id: None,
+                name: "Reservoir Walk".into(),
+                status: "active".into(),
+                doc: "{}".into(),
+                listing: "{}".into(),
+                location_ids: vec![],
+            }],
+            replace_listings: false,
+            source: "conformance".into(),
+        },
+        &actor(),
+    )
+    .await
+    .unwrap();
+    assert!(s.dir_service_concepts().await.unwrap().is_empty());
+    let g0 = s.directory_generation().await.unwrap();
+    s.set_dir_service_concept("svc-r", "walking", Some("confirmed"), &actor())
+        .await
+        .unwrap();
+    s.set_dir_service_concept("svc-r", "immigration", Some("confirmed"), &actor())
+        .await
+        .unwrap();
+    s.set_dir_service_concept("svc-r", "immigration", Some("rejected"), &actor())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.dir_service_concepts().await.unwrap(),
+        vec![
+            ("svc-r".into(), "immigration".into(), "rejected".into()),
+            ("svc-r".into(), "walking".into(), "confirmed".into()),
+        ]
+    );
+    assert!(s.directory_generation().await.unwrap() >= g0 + 3);
+    s.set_dir_service_concept("svc-r", "walking", None, &actor())
+        .await
+        .unwrap();
+    assert_eq!(s.dir_service_concepts().await.unwrap().len(), 1);
+    assert!(matches!(
+        s.set_dir_service_concept("no-such-service", "walking", Some("confirmed"), &actor())
+            .await,
+        Err(storage::StorageError::NotFound)
+    ));
+    assert!(s
+        .set_dir_service_concept("svc-r", "walking", Some("maybe"), &actor())
+        .await
+        .is_err());
+    let audit = s.all_audit().await.unwrap();
+    assert_eq!(
+        audit
+            .iter()
+            .filter(|e| e.action == "directory.service_concept")
+            .count(),
+        4
+    );
+}

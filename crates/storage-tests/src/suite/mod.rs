@@ -20,7 +20,8 @@ pub use coding::coding_is_queued_once_per_episode;
 pub use connections::connections_close_the_loop;
 pub use contacts::contacts_move_the_episode_on;
 pub use directory::{
-    directory_organisations_are_read_together, taxonomy_terms_are_mapped_to_concepts,
+    directory_organisations_are_read_together, listing_concepts_are_reviewed,
+    taxonomy_terms_are_mapped_to_concepts,
 };
 pub use episodes::{episode_transitions_follow_the_domain, referral_triage_and_caseload};
 pub use people::{
