@@ -11,6 +11,8 @@ use domain::Category;
 pub enum Source {
     /// A Linkwork category a manager or partner chose.
     Category,
+    /// Confirmed on the listing by a manager or its partner.
+    Review,
     Name,
     Taxonomy,
     Description,
@@ -21,7 +23,7 @@ pub enum Source {
 impl Source {
     fn strength(self) -> f32 {
         match self {
-            Source::Category => 1.0,
+            Source::Category | Source::Review => 1.0,
             Source::Name => 1.0,
             Source::Taxonomy => 0.8,
             Source::Description => 0.6,
@@ -33,6 +35,7 @@ impl Source {
     pub fn label(self) -> &'static str {
         match self {
             Source::Category => "category",
+            Source::Review => "review",
             Source::Name => "name",
             Source::Taxonomy => "taxonomy term",
             Source::Description => "description",
@@ -50,6 +53,18 @@ pub struct Tag {
     pub source: Source,
     /// The words that matched, as written.
     pub words: String,
+    /// A manager or the listing's partner confirmed it: no longer a suggestion.
+    pub confirmed: bool,
+}
+
+impl Tag {
+    /// The evidence in words: "\"memory cafe\" in its name", or "confirmed by staff".
+    pub fn evidence(&self) -> String {
+        match self.source {
+            Source::Review => "confirmed by staff".into(),
+            s => format!("\"{}\" in its {}", self.words, s.label()),
+        }
+    }
 }
 
 /// Records a concept found in one place: the strongest evidence is kept, and being found
@@ -77,8 +92,38 @@ fn add(
             strength,
             source,
             words: words.to_string(),
+            confirmed: false,
         }),
     }
+}
+
+/// Applies staff reviews of one listing's concepts: (concept, confirmed). A confirmed
+/// concept counts in full whatever the words say; a rejected one is dropped.
+pub fn review(tags: &mut Vec<Tag>, reviews: &[(ConceptId, bool)]) {
+    for (c, confirmed) in reviews {
+        if !confirmed {
+            tags.retain(|t| t.concept != *c);
+            continue;
+        }
+        match tags.iter_mut().find(|t| t.concept == *c) {
+            Some(t) => {
+                t.strength = 1.0;
+                t.confirmed = true;
+            }
+            None => tags.push(Tag {
+                concept: *c,
+                strength: 1.0,
+                source: Source::Review,
+                words: "confirmed by staff".into(),
+                confirmed: true,
+            }),
+        }
+    }
+    tags.sort_by(|a, b| {
+        b.strength
+            .total_cmp(&a.strength)
+            .then(a.concept.cmp(&b.concept))
+    });
 }
 
 /// A taxonomy term on a service: its name, and the concepts a manager mapped it to (then
@@ -163,6 +208,7 @@ pub fn classify(
                     strength: 0.5,
                     source: Source::Category,
                     words: domain::Code::label(*c).to_string(),
+                    confirmed: false,
                 });
             }
         } else {

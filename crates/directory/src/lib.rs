@@ -286,6 +286,41 @@ impl Directory {
             .collect())
     }
 
+    /// Staff reviews of listings' concepts (unknown concept ids, from an older vocabulary,
+    /// are skipped).
+    async fn reviews(&self) -> Result<search::Reviews> {
+        let v = vocabulary::Vocabulary::builtin();
+        let mut out = search::Reviews::new();
+        for (service, concept, verdict) in self.store.dir_service_concepts().await? {
+            if let Some(c) = v.by_id(&concept) {
+                out.entry(service)
+                    .or_default()
+                    .push((c, verdict == "confirmed"));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Confirms (`Some(true)`) or rejects (`Some(false)`) a concept for one listing, or
+    /// makes it a suggestion again (`None`); then reclassifies.
+    pub async fn review_concept(
+        &self,
+        service_id: &str,
+        concept: &str,
+        verdict: Option<bool>,
+        actor: &Actor,
+    ) -> Result<()> {
+        if vocabulary::Vocabulary::builtin().by_id(concept).is_none() {
+            return Err(StorageError::Rule(format!("unknown concept '{concept}'")).into());
+        }
+        let verdict = verdict.map(|c| if c { "confirmed" } else { "rejected" });
+        self.store
+            .set_dir_service_concept(service_id, concept, verdict, actor)
+            .await?;
+        self.refresh().await?;
+        Ok(())
+    }
+
     /// Maps a taxonomy term to vocabulary concepts for the whole directory (`None` goes
     /// back to reading its name), then reclassifies.
     pub async fn map_term(
@@ -328,7 +363,9 @@ impl Directory {
     async fn reload(&self, generation: i64, reuse_files: bool) -> Result<()> {
         let entries = self.all_entries().await?;
         let terms = self.term_taxonomies().await?;
-        self.index.load(&entries, &terms, generation, reuse_files)?;
+        let reviews = self.reviews().await?;
+        self.index
+            .load(&entries, &terms, &reviews, generation, reuse_files)?;
         Ok(())
     }
 
@@ -456,8 +493,9 @@ impl Directory {
         let gap = generation - self.index.generation();
         if (1..=2).contains(&gap) {
             let terms = self.term_taxonomies().await?;
+            let reviews = self.reviews().await?;
             self.index
-                .upsert(std::slice::from_ref(&saved), &terms, generation)?;
+                .upsert(std::slice::from_ref(&saved), &terms, &reviews, generation)?;
         } else {
             drop(_guard);
             self.refresh().await?;

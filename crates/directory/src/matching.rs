@@ -704,7 +704,7 @@ fn explain(
         if s < 0.3 {
             continue;
         }
-        let quote = format!("\"{}\" in its {}", t.words, t.source.label());
+        let quote = t.evidence();
         let why = match because {
             Because::Need(n) => format!("Helps with {}: {quote}", n.label().to_lowercase()),
             Because::Interest(i) => format!("Matches their interest {i}: {quote}"),

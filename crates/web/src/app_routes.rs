@@ -424,6 +424,11 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
             role(R::can_manage_directory).on(Target::Shared("service")),
         )
         .post(
+            "/directory/services/{id}/concepts",
+            directory::review_concept,
+            role_or_owner(R::can_manage_directory).on(Target::Shared("service")),
+        )
+        .post(
             "/directory/services/{id}/capacity",
             directory::set_capacity,
             role_or_owner(R::can_manage_directory).on(Target::Shared("service")),

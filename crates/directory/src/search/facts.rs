@@ -2,7 +2,7 @@
 //! directory entry, and the filter and distance checks made on them.
 
 use super::SearchQuery;
-use crate::classify::{classify, Tag};
+use crate::classify::{classify, review, Tag};
 use crate::eligibility::{read, Reading};
 use crate::vocabulary::{ConceptId, Vocabulary};
 use crate::Entry;
@@ -22,6 +22,9 @@ pub struct TermInfo {
 
 /// Every taxonomy term by id.
 pub type Terms = HashMap<String, TermInfo>;
+
+/// Staff reviews of listings' concepts by service id: (concept, confirmed).
+pub type Reviews = HashMap<String, Vec<(ConceptId, bool)>>;
 
 /// The facts about a service that filters and result lists need.
 #[derive(Debug, Clone)]
@@ -49,6 +52,8 @@ pub struct Facts {
     pub referral_mode: ReferralMode,
     /// The vocabulary's concepts it is classified as, strongest first, with evidence.
     pub tags: Vec<Tag>,
+    /// Concepts staff said it is not, whatever its words say.
+    pub rejected: Vec<ConceptId>,
     /// Facts read from its words (sex, ages, access, restrictions, reach), with sources.
     pub reading: Reading,
     /// Its ages are a child's who comes with a grown-up (parent and toddler groups).
@@ -58,7 +63,7 @@ pub struct Facts {
 }
 
 impl Facts {
-    pub fn from_entry(e: &Entry, terms: &Terms) -> Self {
+    pub fn from_entry(e: &Entry, terms: &Terms, reviews: &Reviews) -> Self {
         let s = &e.service;
         let term_ids: Vec<String> = s.term_ids().map(str::to_string).collect();
         let mut taxonomy_ids: Vec<String> = s
@@ -124,13 +129,16 @@ impl Facts {
             .as_ref()
             .map(|o| o.name.clone())
             .unwrap_or_default();
-        let tags = classify(
+        let mut tags = classify(
             Vocabulary::builtin(),
             s,
             &term_names,
             &categories,
             &organization,
         );
+        let reviewed = reviews.get(&s.id).map(Vec::as_slice).unwrap_or_default();
+        review(&mut tags, reviewed);
+        let rejected = reviewed.iter().filter(|r| !r.1).map(|r| r.0).collect();
         if languages.is_empty() {
             languages.push("english".into());
             languages.push("en".into());
@@ -188,6 +196,7 @@ impl Facts {
             capacity: e.listing.capacity,
             referral_mode: e.listing.referral_mode,
             tags,
+            rejected,
             reading,
             requires: {
                 let v = Vocabulary::builtin();

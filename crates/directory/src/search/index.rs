@@ -1,7 +1,7 @@
 //! Building and keeping the search index: the tantivy schema, opening the index on disk or
 //! in memory, loading and updating services, and the snapshot searches read.
 
-use super::facts::Terms;
+use super::facts::{Reviews, Terms};
 use super::Facts;
 use crate::Entry;
 use domain::Category;
@@ -243,12 +243,13 @@ impl SearchIndex {
         &self,
         entries: &[Entry],
         terms: &Terms,
+        reviews: &Reviews,
         generation: i64,
         reuse_files: bool,
     ) -> Result<(), SearchError> {
         let facts: Vec<Facts> = entries
             .iter()
-            .map(|e| Facts::from_entry(e, terms))
+            .map(|e| Facts::from_entry(e, terms, reviews))
             .collect();
         if !reuse_files {
             self.with_writer(|w| {
@@ -269,6 +270,7 @@ impl SearchIndex {
         &self,
         entries: &[Entry],
         terms: &Terms,
+        reviews: &Reviews,
         generation: i64,
     ) -> Result<(), SearchError> {
         let old = self.snapshot()?;
@@ -276,7 +278,7 @@ impl SearchIndex {
         let mut by_key = old.by_key.clone();
         self.with_writer(|w| {
             for e in entries {
-                let f = Facts::from_entry(e, terms);
+                let f = Facts::from_entry(e, terms, reviews);
                 w.delete_term(Term::from_field_text(self.fields.id, &e.service.id));
                 w.add_document(self.document(e, &f))?;
                 let k = key(&e.service.id);

@@ -7,6 +7,6 @@ mod facts;
 mod index;
 pub(crate) mod query;
 
-pub use facts::{Facts, TermInfo, Terms};
+pub use facts::{Facts, Reviews, TermInfo, Terms};
 pub use index::{SearchError, SearchIndex};
 pub use query::{Hit, SearchQuery, Sort};

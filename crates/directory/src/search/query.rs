@@ -253,14 +253,10 @@ impl SearchIndex {
                 score *= 0.7;
             }
             let why = concept.and_then(|(_, c)| {
-                f.tags.iter().find(|t| t.concept == c).map(|t| {
-                    format!(
-                        "{}: \"{}\" in its {}",
-                        v.label(c),
-                        t.words,
-                        t.source.label()
-                    )
-                })
+                f.tags
+                    .iter()
+                    .find(|t| t.concept == c)
+                    .map(|t| format!("{}: {}", v.label(c), t.evidence()))
             });
             hits.push(Hit {
                 id: f.id.clone(),

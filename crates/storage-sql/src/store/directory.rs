@@ -528,11 +528,17 @@ impl DirectoryStore for Store {
         .await
         .map_err(backend)?;
         bump_generation(&mut tx).await?;
-        let entry = AuditEntry::new(actor, "directory.service_concept", "dir_service", None, None)
-            .detail(format!(
-                "{service_id} {concept}: {}",
-                verdict.unwrap_or("suggested")
-            ));
+        let entry = AuditEntry::new(
+            actor,
+            "directory.service_concept",
+            "dir_service",
+            None,
+            None,
+        )
+        .detail(format!(
+            "{service_id} {concept}: {}",
+            verdict.unwrap_or("suggested")
+        ));
         audit::append(&mut tx, &entry).await?;
         tx.commit().await.map_err(backend)?;
         Ok(())

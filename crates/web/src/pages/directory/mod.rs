@@ -34,7 +34,7 @@ pub use form::{create, edit_form, new_form, retire, set_capacity, update};
 pub use imports::{import, import_form};
 pub use partners::{link_partner, organizations, partner_home};
 pub use search::search;
-pub use service::show;
+pub use service::{review_concept, show};
 pub use terms::{term_form, term_save, terms};
 
 const PER_PAGE: usize = 20;

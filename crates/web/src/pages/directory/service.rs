@@ -16,30 +16,52 @@ struct ServicePage {
     can_edit: bool,
     can_manage: bool,
     capacities: Vec<Opt>,
-    /// What Linkwork read from the listing: (what, the words it came from).
-    concepts: Vec<Read>,
+    /// What Linkwork read from the listing, each with its evidence and review.
+    concepts: Vec<ReadConcept>,
+    /// Concepts staff said it is not.
+    rejected: Vec<ReadConcept>,
     facts: Vec<Read>,
+    /// Every concept, by group, for "add what it is": (group label, [(id, label)]).
+    all_concepts: Vec<(String, Vec<(String, String)>)>,
 }
 
 /// Something read from a listing, and the words it came from.
 type Read = (String, String);
 
-/// The concepts a listing is classified as and the facts read from its words, each with
-/// the words it came from, for the service page.
-fn reading(state: &AppState, id: &str) -> (Vec<Read>, Vec<Read>) {
+/// A concept on the service page.
+struct ReadConcept {
+    id: String,
+    label: String,
+    evidence: String,
+    confirmed: bool,
+}
+
+/// The concepts a listing is classified as (and those staff rejected), and the facts read
+/// from its words, each with the words it came from, for the service page.
+fn reading(state: &AppState, id: &str) -> (Vec<ReadConcept>, Vec<ReadConcept>, Vec<Read>) {
     let Some(f) = state.directory.index.facts(id) else {
-        return (vec![], vec![]);
+        return (vec![], vec![], vec![]);
     };
     let v = directory::vocabulary::Vocabulary::builtin();
     let concepts = f
         .tags
         .iter()
-        .filter(|t| t.strength >= 0.5)
-        .map(|t| {
-            (
-                v.label(t.concept).to_string(),
-                format!("\"{}\" in its {}", t.words, t.source.label()),
-            )
+        .filter(|t| t.strength >= 0.5 || t.confirmed)
+        .map(|t| ReadConcept {
+            id: v.concept(t.concept).id.clone(),
+            label: v.label(t.concept).to_string(),
+            evidence: t.evidence(),
+            confirmed: t.confirmed,
+        })
+        .collect();
+    let rejected = f
+        .rejected
+        .iter()
+        .map(|c| ReadConcept {
+            id: v.concept(*c).id.clone(),
+            label: v.label(*c).to_string(),
+            evidence: String::new(),
+            confirmed: false,
         })
         .collect();
     let r = &f.reading;
@@ -69,7 +91,62 @@ fn reading(state: &AppState, id: &str) -> (Vec<Read>, Vec<Read>) {
     if let Some(area) = &r.area {
         facts.push(("Reaches people where they are".into(), area.clone()));
     }
-    (concepts, facts)
+    (concepts, rejected, facts)
+}
+
+/// Every concept of the vocabulary by group, for the "add what it is" list.
+fn all_concepts() -> Vec<(String, Vec<(String, String)>)> {
+    let v = directory::vocabulary::Vocabulary::builtin();
+    v.groups
+        .iter()
+        .map(|g| {
+            let mut list: Vec<(String, String)> = v
+                .concepts
+                .iter()
+                .filter(|c| c.group == g.id)
+                .map(|c| (c.id.clone(), c.label.clone()))
+                .collect();
+            list.sort_by(|a, b| a.1.cmp(&b.1));
+            (g.label.clone(), list)
+        })
+        .collect()
+}
+
+/// Confirms, rejects or un-reviews one concept on a listing (managers, or the listing's
+/// partner): search and matching use the review at once, on every node.
+pub async fn review_concept(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let e = load(&state, &id).await?;
+    auth.require(&state, can_edit(&auth, &e), "directory.service.concept")
+        .await?;
+    let f = auth.form(&body)?;
+    let concept = f.get("concept");
+    if directory::vocabulary::Vocabulary::builtin()
+        .by_id(concept)
+        .is_none()
+    {
+        return Err(AppError::BadRequest(
+            "Choose what the service is from the list".into(),
+        ));
+    }
+    let (verdict, done) = match f.get("verdict") {
+        "confirm" => (Some(true), "concept-confirmed"),
+        "reject" => (Some(false), "concept-rejected"),
+        "suggest" => (None, "concept-suggested"),
+        _ => return Err(AppError::BadRequest("Choose confirm or remove".into())),
+    };
+    state
+        .directory
+        .review_concept(&e.service.id, concept, verdict, &auth.actor())
+        .await?;
+    Ok(see_other(&format!(
+        "/directory/services/{}?done={done}#reading",
+        e.service.id
+    )))
 }
 
 pub async fn show(
@@ -111,10 +188,12 @@ pub async fn show(
         .map(|a| a.label())
         .collect::<Vec<_>>()
         .join(", ");
-    let (concepts, facts) = reading(&state, &e.service.id);
+    let (concepts, rejected, facts) = reading(&state, &e.service.id);
     let page = ServicePage {
         concepts,
+        rejected,
         facts,
+        all_concepts: if editable { all_concepts() } else { vec![] },
         ctx: PageCtx::new(Some(&auth), e.service.name.clone(), "/directory")
             .flash(flash(done.done.as_deref())),
         card: with_reading(card(&e, None), &state),
