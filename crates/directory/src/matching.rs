@@ -13,7 +13,9 @@ use crate::search::query::{concept_scores, nearness, wanted};
 use crate::search::{Facts, SearchIndex};
 use crate::vocabulary::{ConceptId, Vocabulary};
 use domain::person::Sex;
-use domain::{AccessFeature, Category, Code, Need, ReferralMode, ServiceCapacity, Weekday};
+use domain::{
+    AccessFeature, Category, Code, Need, ReferralMode, ServiceCapacity, TimeOfDay, Weekday,
+};
 use std::collections::HashMap;
 
 /// What is known about the person that matters for matching.
@@ -43,6 +45,8 @@ pub struct MatchProfile {
     pub access: Vec<AccessFeature>,
     /// Days they can make (any day when empty).
     pub days: Vec<Weekday>,
+    /// Parts of the day they can make (any time when empty).
+    pub times: Vec<TimeOfDay>,
     pub free_only: bool,
     /// One filter the link worker chose to relax for this look.
     pub relax: Option<Filter>,
@@ -87,6 +91,7 @@ impl Filter {
         match self {
             Filter::Distance => format!("are over {} away", km(p.max_distance_m)),
             Filter::Free => "charge a fee".into(),
+            Filter::Days if !p.times.is_empty() => "do not run when they can make it".into(),
             Filter::Days => "do not run on the days they can make".into(),
             Filter::Language => format!(
                 "do not list {}",
@@ -426,14 +431,10 @@ fn excluded(
     check(Filter::Distance, far, &|| {
         format!("Over {} away (distance relaxed)", km(p.max_distance_m))
     })?;
-    if !p.days.is_empty() && !f.sessions.is_empty() {
-        let wanted: u8 = p.days.iter().fold(0, |b, d| b | (1u8 << d.index()));
-        let runs = f
-            .sessions
-            .iter()
-            .any(|(days, _, _)| *days == 0 || days & wanted != 0);
+    if (!p.days.is_empty() || !p.times.is_empty()) && !f.sessions.is_empty() {
+        let runs = f.sessions.iter().any(|s| session_fits(p, *s));
         check(Filter::Days, !runs, &|| {
-            "Not on the days they can make (days relaxed)".into()
+            "Not when they can make it (days and times relaxed)".into()
         })?;
     }
     if let Some(lang) = lang.filter(|_| p.language_required) {
@@ -452,6 +453,18 @@ fn excluded(
         })?;
     }
     Ok(())
+}
+
+/// Whether a weekly session (days bitmask, opens, closes) is on a day and at a time the
+/// person can make. A session that lists no days or no times is not ruled out by them.
+fn session_fits(p: &MatchProfile, (days, opens, closes): (u8, Option<u16>, Option<u16>)) -> bool {
+    let wanted: u8 = p.days.iter().fold(0, |b, d| b | (1u8 << d.index()));
+    let day = p.days.is_empty() || days == 0 || days & wanted != 0;
+    let time = p.times.is_empty()
+        || p.times
+            .iter()
+            .any(|t| t.fits(opens, closes).unwrap_or(true));
+    day && time
 }
 
 /// The person's language when it is not English, lower-cased.
@@ -744,6 +757,23 @@ fn explain(
             cautions.push("No timetable listed: check when it runs".into());
         } else if !runs.is_empty() {
             reasons.push(format!("Runs on {}", runs.join(", ")));
+        }
+    }
+    if !p.times.is_empty() {
+        let at: Vec<&str> = p
+            .times
+            .iter()
+            .filter(|t| f.sessions.iter().any(|s| t.fits(s.1, s.2) == Some(true)))
+            .map(|t| t.word())
+            .collect();
+        if !at.is_empty() {
+            reasons.push(format!("Runs in the {}", at.join(" and ")));
+        } else if f.sessions.is_empty() {
+            if p.days.is_empty() {
+                cautions.push("No timetable listed: check when it runs".into());
+            }
+        } else if f.sessions.iter().all(|s| s.1.is_none()) {
+            cautions.push("No times listed: check when it runs".into());
         }
     }
     if let Some(lang) = language(p) {

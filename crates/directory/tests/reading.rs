@@ -6,7 +6,7 @@
 use directory::matching::Filter;
 use directory::{Directory, Listing, MatchProfile, SearchQuery};
 use domain::person::Sex;
-use domain::{AccessFeature, Need};
+use domain::{AccessFeature, Need, TimeOfDay};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use storage::{Actor, Storage};
@@ -214,6 +214,10 @@ fn feed() -> Vec<u8> {
             "active",
         ),
     ];
+    let mut services = services;
+    // The lunch club meets on Sunday from 12 till 2.
+    services[3]["schedules"] = json!([{"id": id(6013), "service_id": id(13), "freq": "WEEKLY",
+        "byday": "SU", "opens_at": "12:00", "closes_at": "14:00"}]);
     let feed = json!([{"id": id(1), "name": "Elsewhere Community Network",
         "description": "A synthetic network.", "services": services}]);
     serde_json::to_vec(&feed).unwrap()
@@ -399,6 +403,34 @@ pub async fn matching_reads_the_whole_person(store: Arc<dyn Storage>) {
     });
     let lunch = relaxed.matches.iter().find(|x| x.id == id(13)).unwrap();
     assert!(lunch.cautions.iter().any(|c| c.contains("Not step-free")));
+    // Times of day they can make: the Sunday lunch club (12 till 2) is left out for
+    // someone who can only make evenings, and kept, with the reason, for afternoons.
+    let evenings = dir.index.match_report(&MatchProfile {
+        times: vec![TimeOfDay::Evening],
+        ..lonely.clone()
+    });
+    assert!(!evenings.matches.iter().any(|x| x.id == id(13)));
+    assert!(evenings.left_out.iter().any(|(f, _)| *f == Filter::Days));
+    assert_eq!(
+        Filter::Days.left_out(&MatchProfile {
+            times: vec![TimeOfDay::Evening],
+            ..lonely.clone()
+        }),
+        "do not run when they can make it"
+    );
+    let afternoons = dir.index.match_services(&MatchProfile {
+        times: vec![TimeOfDay::Afternoon],
+        ..lonely.clone()
+    });
+    let lunch = afternoons
+        .iter()
+        .find(|x| x.id == id(13))
+        .expect("lunch club");
+    assert!(
+        lunch.reasons.iter().any(|r| r == "Runs in the afternoons"),
+        "{:?}",
+        lunch.reasons
+    );
     // How far they travel: the befriending group 15 km away is counted, not shown.
     let near = dir.index.match_report(&lonely);
     assert!(!near.matches.iter().any(|x| x.id == id(21)));

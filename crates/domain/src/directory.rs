@@ -151,6 +151,45 @@ impl Weekday {
     }
 }
 
+code_enum!(
+    /// Parts of the day a person can make.
+    TimeOfDay {
+        Morning => ("morning", "Mornings (before 12 noon)"),
+        Afternoon => ("afternoon", "Afternoons (12 noon to 5pm)"),
+        Evening => ("evening", "Evenings (after 5pm)"),
+    }
+);
+
+impl TimeOfDay {
+    /// Its span in minutes after midnight, [from, to).
+    pub fn span(self) -> (u16, u16) {
+        match self {
+            TimeOfDay::Morning => (0, 12 * 60),
+            TimeOfDay::Afternoon => (12 * 60, 17 * 60),
+            TimeOfDay::Evening => (17 * 60, 24 * 60),
+        }
+    }
+
+    /// A short word for reasons ("mornings").
+    pub fn word(self) -> &'static str {
+        match self {
+            TimeOfDay::Morning => "mornings",
+            TimeOfDay::Afternoon => "afternoons",
+            TimeOfDay::Evening => "evenings",
+        }
+    }
+
+    /// Whether a session from `opens` to `closes` (minutes after midnight) runs in this
+    /// part of the day; `None` when the session lists no times. A session with only an
+    /// opening time is taken to last an hour.
+    pub fn fits(self, opens: Option<u16>, closes: Option<u16>) -> Option<bool> {
+        let opens = opens?;
+        let closes = closes.filter(|c| *c > opens).unwrap_or(opens + 60);
+        let (from, to) = self.span();
+        Some(opens < to && closes > from)
+    }
+}
+
 /// A time of day "HH:MM" or "HH:MM:SS" as minutes after midnight.
 pub fn parse_time_of_day(s: &str) -> Option<u16> {
     let mut parts = s.trim().split(':');
@@ -181,6 +220,22 @@ pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_session_fits_the_parts_of_the_day_it_overlaps() {
+        use super::TimeOfDay::*;
+        let t = |h: u16, m: u16| Some(h * 60 + m);
+        assert_eq!(Morning.fits(t(10, 0), t(12, 0)), Some(true));
+        assert_eq!(Afternoon.fits(t(10, 0), t(12, 0)), Some(false));
+        assert_eq!(Afternoon.fits(t(11, 30), t(13, 0)), Some(true));
+        assert_eq!(Evening.fits(t(18, 30), None), Some(true));
+        assert_eq!(
+            Afternoon.fits(t(16, 30), None),
+            Some(true),
+            "an hour assumed"
+        );
+        assert_eq!(Evening.fits(None, t(20, 0)), None, "no opening time");
+    }
+
     use super::*;
 
     #[test]

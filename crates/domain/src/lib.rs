@@ -26,7 +26,8 @@ pub use codes::Code;
 pub use connection::{ConnectionKind, ConnectionReason, ConnectionStatus, Side};
 pub use contact::{ContactDetails, ContactDraft, ContactType, Present, CONTACT_NORM};
 pub use directory::{
-    AccessFeature, Category, ReferralMode, ServiceCapacity, Weekday, CATEGORY_TAXONOMY_ID,
+    AccessFeature, Category, ReferralMode, ServiceCapacity, TimeOfDay, Weekday,
+    CATEGORY_TAXONOMY_ID,
 };
 pub use episode::{DischargeReason, EpisodeState};
 pub use errors::{FieldError, FieldErrors};

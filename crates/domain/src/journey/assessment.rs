@@ -4,7 +4,7 @@
 use super::{date_field, optional_text, required_text};
 use crate::errors::FieldErrors;
 use crate::Code;
-use crate::{Category, Need, Weekday};
+use crate::{Category, Need, TimeOfDay, Weekday};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::ops::RangeInclusive;
@@ -62,6 +62,9 @@ pub struct Preferences {
     /// Days they can make; any day when empty.
     #[serde(default)]
     pub days: Vec<Weekday>,
+    /// Parts of the day they can make; any time when empty.
+    #[serde(default)]
+    pub times: Vec<TimeOfDay>,
     /// How far they can travel, in kilometres.
     #[serde(default)]
     pub max_km: Option<f64>,
@@ -91,6 +94,7 @@ pub struct AssessmentDraft {
     pub free_only: bool,
     pub step_free: bool,
     pub days: Vec<String>,
+    pub times: Vec<String>,
     pub max_km: String,
     /// (need code, score text, note) for every need, in `Need::ALL` order.
     pub needs: Vec<(String, String, String)>,
@@ -112,6 +116,12 @@ impl AssessmentDraft {
                 .days
                 .iter()
                 .map(|d| d.code().to_string())
+                .collect(),
+            times: a
+                .preferences
+                .times
+                .iter()
+                .map(|t| t.code().to_string())
                 .collect(),
             max_km: a
                 .preferences
@@ -163,6 +173,15 @@ impl AssessmentDraft {
             }
         }
         days.sort_by_key(|d| d.index());
+        let mut times = vec![];
+        for t in &self.times {
+            match TimeOfDay::from_code(t) {
+                Some(t) if !times.contains(&t) => times.push(t),
+                Some(_) => {}
+                None => e.add("times", "Choose times of day from the list"),
+            }
+        }
+        times.sort_by_key(|t| t.span().0);
         let max_km = match self.max_km.trim() {
             "" => None,
             s => match s.parse::<f64>() {
@@ -180,6 +199,7 @@ impl AssessmentDraft {
             free_only: self.free_only,
             step_free: self.step_free,
             days,
+            times,
             max_km,
         };
         let mut needs = vec![];
@@ -291,9 +311,17 @@ mod tests {
         d.interest_words = "fixing bikes, quizzes".into();
         d.free_only = true;
         d.days = vec!["TU".into(), "MO".into()];
+        d.times = vec!["evening".into(), "morning".into()];
         d.max_km = "5".into();
         let a = d.validate(today()).unwrap();
         assert_eq!(a.preferences.days, vec![Weekday::Mo, Weekday::Tu]);
+        assert_eq!(
+            a.preferences.times,
+            vec![TimeOfDay::Morning, TimeOfDay::Evening]
+        );
+        let mut bad = d.clone();
+        bad.times = vec!["midnight".into()];
+        assert!(bad.validate(today()).unwrap_err().get("times").is_some());
         assert_eq!(a.preferences.max_km, Some(5.0));
         assert!(a.preferences.free_only && !a.preferences.step_free);
         let again = AssessmentDraft::from_assessment(&a, today());

@@ -9,8 +9,29 @@ use storage::Actor;
 
 /// Saves a free service `km` kilometres north of the person's home.
 async fn service(app: &TestApp, name: &str, description: &str, km: f64) -> String {
+    timed(app, name, description, km, None).await
+}
+
+/// As [`service`], meeting weekly at `(day, opens, closes)` when given.
+async fn timed(
+    app: &TestApp,
+    name: &str,
+    description: &str,
+    km: f64,
+    when: Option<(&str, &str, &str)>,
+) -> String {
     let mut e = directory::Entry::new(name);
     e.service.description = Some(description.into());
+    if let Some((day, opens, closes)) = when {
+        e.service.schedules = vec![directory::oruk::Schedule {
+            id: directory::validate::derived_id(&[&e.service.id, "schedule"]),
+            freq: Some("WEEKLY".into()),
+            byday: Some(day.into()),
+            opens_at: Some(opens.into()),
+            closes_at: Some(closes.into()),
+            ..Default::default()
+        }];
+    }
     let id = e.service.id.clone();
     e.service.service_at_locations = vec![ServiceAtLocation {
         id: directory::validate::derived_id(&[&id, "sal"]),
@@ -58,6 +79,14 @@ pub async fn match_page_applies_what_suits_them(app: &TestApp) {
         "Valley Befriending",
         "Befriending visits for people who are isolated.",
         15.0,
+    )
+    .await;
+    timed(
+        app,
+        "Twilight Lunch Club",
+        "A hot lunch club for people who would like company, held in the evening. Step-free access.",
+        1.0,
+        Some(("TU", "18:00", "20:00")),
     )
     .await;
     service(
@@ -119,7 +148,7 @@ pub async fn match_page_applies_what_suits_them(app: &TestApp) {
     // Relaxing step-free shows the upstairs club, saying so.
     let relaxed = lw
         .get(&format!(
-            "/episodes/{ep}/match?filtered=1&distance_km=5&relax=step_free"
+            "/episodes/{ep}/match?filtered=1&distance_km=5&step_free=yes&relax=step_free"
         ))
         .await;
     assert!(
@@ -129,6 +158,53 @@ pub async fn match_page_applies_what_suits_them(app: &TestApp) {
     );
     assert!(relaxed.body.contains("Not step-free (step-free relaxed)"));
     assert!(relaxed.body.contains("Apply every preference again"));
+
+    // Times of day: the evening club is left out for someone who can make mornings, and
+    // says when it runs for someone who can make evenings.
+    let evening = lw.get(&format!("/episodes/{ep}/match")).await;
+    assert!(
+        evening.body.contains("Twilight Lunch Club"),
+        "{}",
+        evening.body
+    );
+    let mornings = lw
+        .get(&format!(
+            "/episodes/{ep}/match?filtered=1&distance_km=5&step_free=yes&time=morning"
+        ))
+        .await;
+    assert!(
+        !mornings.body.contains("Twilight Lunch Club"),
+        "{}",
+        mornings.body
+    );
+    assert!(
+        mornings
+            .body
+            .contains("1 more service fit but does not run when they can make it"),
+        "{}",
+        mornings.body
+    );
+    let evenings = lw
+        .get(&format!(
+            "/episodes/{ep}/match?filtered=1&distance_km=5&step_free=yes&time=evening"
+        ))
+        .await;
+    assert!(
+        evenings.body.contains("Runs in the evenings"),
+        "{}",
+        evenings.body
+    );
+    // Saved on the assessment, the times apply by default.
+    form.push(("times", "morning"));
+    let ok = lw.post(&format!("/episodes/{ep}/assessment"), &form).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let saved = lw.get(&format!("/episodes/{ep}/match")).await;
+    assert!(
+        !saved.body.contains("Twilight Lunch Club"),
+        "{}",
+        saved.body
+    );
+    assert!(saved.body.contains("times of day they can make"));
 
     // The reassessment starts from what suits them.
     let again = lw.get(&format!("/episodes/{ep}/assessment")).await;

@@ -8,6 +8,9 @@ pub struct MatchQuery {
     pub free: Option<String>,
     #[serde(default)]
     pub day: Vec<String>,
+    #[serde(default)]
+    pub time: Vec<String>,
+    pub step_free: Option<String>,
     /// The filter form was sent (so an unticked box means "no", not "as saved").
     pub filtered: bool,
     pub relax: Option<String>,
@@ -23,7 +26,9 @@ pub(super) struct MatchPage {
     based_on: Vec<String>,
     distance_km: String,
     free: bool,
+    step_free: bool,
     days: Vec<Opt>,
+    times: Vec<Opt>,
     matches: Vec<MatchView>,
     no_postcode: bool,
     /// "3 services fit but are over 10 km away", each with a link that relaxes it.
@@ -78,6 +83,7 @@ pub(super) async fn profile(
             let pref = &a.preferences;
             prof.free_only = pref.free_only;
             prof.days = pref.days.clone();
+            prof.times = pref.times.clone();
             if let Some(k) = pref.max_km {
                 prof.max_distance_m = k * 1000.0;
             }
@@ -156,9 +162,24 @@ pub async fn match_page(
     if q.filtered {
         prof.free_only = q.free.is_some();
         prof.days = q.day.iter().filter_map(|d| Weekday::from_code(d)).collect();
+        prof.times = q
+            .time
+            .iter()
+            .filter_map(|t| TimeOfDay::from_code(t))
+            .collect();
+        let step_free = q.step_free.is_some();
+        let has = prof.access.contains(&AccessFeature::StepFree);
+        if step_free && !has {
+            prof.access.push(AccessFeature::StepFree);
+        } else if !step_free && has {
+            prof.access.retain(|a| *a != AccessFeature::StepFree);
+        }
     }
     if !prof.days.is_empty() {
         based_on.push("days they can make".into());
+    }
+    if !prof.times.is_empty() {
+        based_on.push("times of day they can make".into());
     }
     prof.relax = q.relax.as_deref().and_then(Filter::from_code);
     let report = state.directory.index.match_report(&prof);
@@ -171,6 +192,12 @@ pub async fn match_page(
         }
         for d in &prof.days {
             s.append_pair("day", d.code());
+        }
+        for t in &prof.times {
+            s.append_pair("time", t.code());
+        }
+        if prof.access.contains(&AccessFeature::StepFree) {
+            s.append_pair("step_free", "yes");
         }
         if let Some(r) = relax {
             s.append_pair("relax", r.code());
@@ -218,6 +245,15 @@ pub async fn match_page(
         based_on,
         distance_km: crate::charts::format_value(km),
         free: prof.free_only,
+        step_free: prof.access.contains(&AccessFeature::StepFree),
+        times: TimeOfDay::ALL
+            .iter()
+            .map(|t| Opt {
+                value: t.code().into(),
+                label: t.label().into(),
+                selected: prof.times.contains(t),
+            })
+            .collect(),
         days: Weekday::ALL
             .iter()
             .map(|d| Opt {
@@ -251,6 +287,8 @@ pub(super) fn parse_match_query(raw: &str) -> MatchQuery {
             "distance_km" => q.distance_km = Some(v.into_owned()),
             "free" => q.free = Some(v.into_owned()),
             "day" => q.day.push(v.into_owned()),
+            "time" => q.time.push(v.into_owned()),
+            "step_free" => q.step_free = Some(v.into_owned()),
             "filtered" => q.filtered = true,
             "relax" => q.relax = Some(v.into_owned()),
             _ => {}

@@ -19,7 +19,7 @@ use directory::{Match, MatchProfile};
 use domain::person::Sex;
 use domain::{
     AccessFeature, Assessment, Code, ConnectionKind, ConnectionReason, ConnectionStatus,
-    FieldErrors, RecordKind, Role, Side, Weekday,
+    FieldErrors, RecordKind, Role, Side, TimeOfDay, Weekday,
 };
 use serde::Deserialize;
 use storage::{

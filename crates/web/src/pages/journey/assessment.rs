@@ -71,6 +71,10 @@ pub(super) fn assessment_sections(d: &AssessmentDraft, e: &FieldErrors) -> Vec<S
                     .hint("Leave all unticked for any day")
                     .codes::<Weekday>(&d.days, None)
                     .errors(e),
+                Field::new("checkboxes", "times", "Times of day they can make")
+                    .hint("Leave all unticked for any time")
+                    .codes::<TimeOfDay>(&d.times, None)
+                    .errors(e),
                 Field::new("text", "max_km", "How far they can travel (km)")
                     .hint("For example 5. Leave blank for the match page's 10 km")
                     .value(&d.max_km)
@@ -163,6 +167,7 @@ pub(crate) fn assessment_draft(f: &FormData) -> AssessmentDraft {
         free_only: f.checked("free_only"),
         step_free: f.checked("step_free"),
         days: f.all("days"),
+        times: f.all("times"),
         max_km: f.get("max_km").into(),
         needs: Need::ALL
             .iter()

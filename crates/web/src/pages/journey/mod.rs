@@ -21,7 +21,7 @@ use domain::journey::{
 use domain::{
     Assessment, AssessmentDraft, CarePlan, Category, Code, DischargeReason, DischargeSummary,
     FieldErrors, HealthPeriod, HealthUse, Instrument, Measure, MeasurePoint, Need, PlanDraft,
-    RecordKind, ReferralBack, Role, Safeguarding, Weekday,
+    RecordKind, ReferralBack, Role, Safeguarding, TimeOfDay, Weekday,
 };
 use serde::Deserialize;
 use storage::{Episode, EpisodeRecord, NewRecord, Person, StorageError};
