@@ -341,7 +341,14 @@ pub fn read(s: &Service, located: bool) -> Reading {
             &REMOTE,
             r"(?i)\b(telephone|phone line|helpline|by phone|online|video call|home visits?|visits? (you|people) at home|in your home|at home)\b",
         );
-        if !areas.is_empty() {
+        // "Meets at the station car park" names a venue without coordinates, not a reach.
+        static MEETS: OnceLock<Regex> = OnceLock::new();
+        let meets = re(
+            &MEETS,
+            r"(?i)\b(meets?|meeting point|held|starts?|leaves?|departs?) (at|from|outside)\b",
+        );
+        let meeting_point = areas.iter().any(|a| meets.is_match(a));
+        if !areas.is_empty() && !meeting_point {
             r.area = Some(areas.join("; "));
         } else if let Some(m) = remote.find(&format!("{} {description}", s.name)) {
             r.area = Some(format!("not stated ({})", m.as_str()));
@@ -458,5 +465,10 @@ mod tests {
             Some("Harrowby district")
         );
         assert_eq!(read(&phone, true).area, None);
+        let mut walk = phone.clone();
+        walk.name = "Sunday Hill Walks".into();
+        walk.description = Some("Long walks in the hills.".into());
+        walk.service_areas[0].extent = Some("Meets at the station car park".into());
+        assert_eq!(read(&walk, false).area, None, "a meeting point is a venue");
     }
 }
