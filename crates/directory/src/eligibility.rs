@@ -471,4 +471,43 @@ mod tests {
         walk.service_areas[0].extent = Some("Meets at the station car park".into());
         assert_eq!(read(&walk, false).area, None, "a meeting point is a venue");
     }
+
+    #[test]
+    fn whom_a_description_says_a_service_is_for() {
+        assert_eq!(
+            made_for_clause("A monthly cafe for people living with dementia and their carers."),
+            Some("for people living with dementia and their carers")
+        );
+        assert!(
+            made_for_clause("For adults who have had a stroke: exercise and a chat")
+                .is_some_and(|c| c.ends_with("a stroke"))
+        );
+        assert_eq!(
+            made_for_clause(
+                "Gentle walks for people who are new to exercise, or living with pain."
+            ),
+            None,
+            "for anyone new to exercise"
+        );
+        assert_eq!(
+            made_for_clause("A lunch club for people who would like company."),
+            None
+        );
+    }
+}
+
+/// The clause of a description that says whom a service is made for ("for adults living with
+/// dementia", "for people affected by a loved one's drinking"), or `None`. Only the words
+/// straight after the qualifier count, so "for people who are new to exercise, or living
+/// with a condition" is for anyone.
+pub fn made_for_clause(description: &str) -> Option<&str> {
+    static FOR: OnceLock<Regex> = OnceLock::new();
+    let pattern = re(
+        &FOR,
+        r"(?i)\bfor (?:people|adults|anyone|those|men|women|young people|families)(?: who (?:are|have|live))? (?:(?:living|diagnosed) with|with|affected by|experiencing|recovering from|bereaved by|in recovery from|in the early stages of|who have had|who care for|caring for)\b([^.:;!?]*)",
+    );
+    pattern
+        .captures(description)
+        .and_then(|c| c.get(0))
+        .map(|m| m.as_str())
 }

@@ -326,7 +326,8 @@ fn made_for_others(
                 && matches!(t.source, Source::Name | Source::Taxonomy | Source::Category)
         })
         .map(|t| t.concept)
-        .filter(|&c| v.concept(c).audience.is_some())
+        .chain(f.made_for.iter().copied())
+        .filter(|&c| v.concept(c).audience.is_some() && !f.rejected.contains(&c))
         .collect();
     named
         .iter()

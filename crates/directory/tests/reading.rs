@@ -378,6 +378,15 @@ pub async fn matching_reads_the_whole_person(store: Arc<dyn Storage>) {
     let m = dir.index.match_services(&survivor);
     assert_eq!(m[0].id, id(22), "{m:#?}");
     assert!(m[0].cautions.iter().all(|c| !c.starts_with("Made for")));
+    // Whom its description says it is made for is read, for the ranking and the page.
+    let cafe = dir.index.facts(&id(19)).expect("memory café");
+    let v = directory::vocabulary::Vocabulary::builtin();
+    let made_for: Vec<&str> = cafe
+        .made_for
+        .iter()
+        .map(|c| v.concept(*c).id.as_str())
+        .collect();
+    assert_eq!(made_for, ["dementia", "carers"]);
     // Interests in their own words.
     let knit = MatchProfile {
         interest_words: vec!["I love knitting".into()],

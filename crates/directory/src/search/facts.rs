@@ -60,6 +60,9 @@ pub struct Facts {
     pub child_ages: bool,
     /// Who it is only for, as concepts its eligibility names ("for carers"), with the words.
     pub requires: Vec<(ConceptId, String)>,
+    /// Whom its description says it is made for ("for adults living with dementia"), as
+    /// concepts that have an audience: matching ranks it down for others, not out.
+    pub made_for: Vec<ConceptId>,
 }
 
 impl Facts {
@@ -208,6 +211,21 @@ impl Facts {
                     }
                 }
                 r
+            },
+            made_for: {
+                let v = Vocabulary::builtin();
+                let mut m: Vec<ConceptId> = vec![];
+                let clause = s
+                    .description
+                    .as_deref()
+                    .and_then(crate::eligibility::made_for_clause)
+                    .unwrap_or("");
+                for f in v.find(clause) {
+                    if v.concept(f.concept).audience.is_some() && !m.contains(&f.concept) {
+                        m.push(f.concept);
+                    }
+                }
+                m
             },
             child_ages: s.maximum_age.is_some_and(|m| m <= 12.0) && {
                 let text = format!(

@@ -38,8 +38,8 @@ struct ReadConcept {
 
 /// The concepts a listing is classified as (and those staff rejected), and the facts read
 /// from its words, each with the words it came from, for the service page.
-fn reading(state: &AppState, id: &str) -> (Vec<ReadConcept>, Vec<ReadConcept>, Vec<Read>) {
-    let Some(f) = state.directory.index.facts(id) else {
+fn reading(state: &AppState, e: &Entry) -> (Vec<ReadConcept>, Vec<ReadConcept>, Vec<Read>) {
+    let Some(f) = state.directory.index.facts(&e.service.id) else {
         return (vec![], vec![], vec![]);
     };
     let v = directory::vocabulary::Vocabulary::builtin();
@@ -81,6 +81,19 @@ fn reading(state: &AppState, id: &str) -> (Vec<ReadConcept>, Vec<ReadConcept>, V
     }
     for (a, words) in r.access.iter().filter(|a| a.0 != AccessFeature::StepFree) {
         facts.push((a.label().to_string(), words.clone()));
+    }
+    let made_for: Vec<&str> = f.made_for.iter().map(|c| v.label(*c)).collect();
+    if let (false, Some(clause)) = (
+        made_for.is_empty(),
+        e.service
+            .description
+            .as_deref()
+            .and_then(directory::eligibility::made_for_clause),
+    ) {
+        facts.push((
+            format!("Made for: {}", made_for.join(", ").to_lowercase()),
+            clause.to_string(),
+        ));
     }
     if let Some(words) = &r.only_for {
         facts.push(("Only for some people".into(), words.clone()));
@@ -188,7 +201,7 @@ pub async fn show(
         .map(|a| a.label())
         .collect::<Vec<_>>()
         .join(", ");
-    let (concepts, rejected, facts) = reading(&state, &e.service.id);
+    let (concepts, rejected, facts) = reading(&state, &e);
     let page = ServicePage {
         concepts,
         rejected,

@@ -1,0 +1,16 @@
+import { launch } from './lib.mjs';
+const base = 'http://127.0.0.1:8471';
+const b = await launch();
+const page = await b.context.newPage();
+await page.goto(`${base}/login`);
+await page.fill('#email', 'sam.okafor@linkwork.example');
+await page.fill('#password', 'demo-linkworker-1');
+await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button:has-text("Sign in")')]);
+await page.goto(`${base}/episodes/62/match?filtered=1&distance_km=10&time=evening`);
+const secs = page.locator('section.match');
+for (let i = 0; i < 3; i++) console.log((await secs.nth(i).innerText()).replace(/\s+/g, ' ').slice(0, 600), '\n');
+await page.goto(`${base}/episodes/62/match`);
+for (let i = 0; i < 3; i++) console.log((await secs.nth(i).innerText()).replace(/\s+/g, ' ').slice(0, 600), '\n');
+await page.setViewportSize({ width: 390, height: 844 });
+await page.screenshot({ path: '/tmp/lw-ui/shots/match-top-390.png' });
+await b.close();

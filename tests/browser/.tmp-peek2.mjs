@@ -1,0 +1,16 @@
+import { launch } from './lib.mjs';
+const base = 'http://127.0.0.1:8471';
+const b = await launch();
+const page = await b.context.newPage();
+await page.goto(`${base}/login`);
+await page.fill('#email', 'morgan.reid@linkwork.example');
+await page.fill('#password', 'demo-manager-pass');
+await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button:has-text("Sign in")')]);
+await page.setViewportSize({ width: 390, height: 844 });
+await page.goto(`${base}/directory/services/7260a087-a29f-59b1-bc76-c895a21a1f4e#reading`);
+await page.locator('#reading').scrollIntoViewIfNeeded();
+await page.screenshot({ path: '/tmp/lw-ui/shots/reading-390.png' });
+await page.setViewportSize({ width: 1280, height: 900 });
+await page.locator('#reading').scrollIntoViewIfNeeded();
+await page.screenshot({ path: '/tmp/lw-ui/shots/reading-desktop.png' });
+await b.close();
