@@ -364,6 +364,22 @@ fn sentence_around(text: &str, at: usize) -> String {
     text[start..end].trim().to_string()
 }
 
+/// The clause of a description that says whom a service is made for ("for adults living with
+/// dementia", "for people affected by a loved one's drinking"), or `None`. Only the words
+/// straight after the qualifier count, so "for people who are new to exercise, or living
+/// with a condition" is for anyone.
+pub fn made_for_clause(description: &str) -> Option<&str> {
+    static FOR: OnceLock<Regex> = OnceLock::new();
+    let pattern = re(
+        &FOR,
+        r"(?i)\bfor (?:people|adults|anyone|those|men|women|young people|families)(?: who (?:are|have|live))? (?:(?:living|diagnosed) with|with|affected by|experiencing|recovering from|bereaved by|in recovery from|in the early stages of|who have had|who care for|caring for)\b([^.:;!?]*)",
+    );
+    pattern
+        .captures(description)
+        .and_then(|c| c.get(0))
+        .map(|m| m.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,20 +510,4 @@ mod tests {
             None
         );
     }
-}
-
-/// The clause of a description that says whom a service is made for ("for adults living with
-/// dementia", "for people affected by a loved one's drinking"), or `None`. Only the words
-/// straight after the qualifier count, so "for people who are new to exercise, or living
-/// with a condition" is for anyone.
-pub fn made_for_clause(description: &str) -> Option<&str> {
-    static FOR: OnceLock<Regex> = OnceLock::new();
-    let pattern = re(
-        &FOR,
-        r"(?i)\bfor (?:people|adults|anyone|those|men|women|young people|families)(?: who (?:are|have|live))? (?:(?:living|diagnosed) with|with|affected by|experiencing|recovering from|bereaved by|in recovery from|in the early stages of|who have had|who care for|caring for)\b([^.:;!?]*)",
-    );
-    pattern
-        .captures(description)
-        .and_then(|c| c.get(0))
-        .map(|m| m.as_str())
 }
