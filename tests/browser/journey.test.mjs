@@ -375,6 +375,20 @@ test('a link worker finds a free Tuesday walk near a postcode for over-65s; a pa
   await check(page, 'directory-taxonomy');
   await Promise.all([page.waitForURL(/\/directory\/taxonomy\/.+/), page.locator('a', { hasText: 'Map' }).first().click()]);
   await check(page, 'directory-term');
+  // What one listing is read as: a suggestion until the manager confirms it; on a phone too.
+  await page.goto(`${base}/directory?q=alcohol`);
+  await Promise.all([
+    page.waitForURL(/\/directory\/services\//),
+    page.locator('ol.results a', { hasText: 'Drink and Drugs Service' }).click(),
+  ]);
+  const row = page.locator('table.reading-table tbody tr', { hasText: 'Drug and alcohol support' });
+  assert.match(await row.textContent(), /Suggested/);
+  await Promise.all([page.waitForURL(/done=concept-confirmed/), row.locator('button:has-text("Confirm")').click()]);
+  assert.match(await page.locator('table.reading-table tbody tr', { hasText: 'Drug and alcohol support' }).textContent(), /Confirmed/);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await check(page, 'directory-service-review-phone');
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scroll at 390 px');
+  await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto(`${base}/directory/services/new`);
   await check(page, 'service-new');
   await page.click('button:has-text("Save")');
