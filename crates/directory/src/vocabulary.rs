@@ -465,6 +465,40 @@ avoid_for = ["domestic_abuse"]
     }
 
     #[test]
+    fn everyday_words_find_their_concepts() {
+        let v = Vocabulary::builtin();
+        let ids = |t: &str| -> Vec<String> {
+            v.find(t)
+                .into_iter()
+                .map(|f| v.concept(f.concept).id.clone())
+                .collect()
+        };
+        for (words, concept) in [
+            ("I love my crosswords", "quiz_games"),
+            ("a game of darts", "quiz_games"),
+            ("old films", "cinema_club"),
+            ("walking my dog", "animals"),
+            ("my breathing is bad", "lung_condition"),
+            ("my bad back", "chronic_pain"),
+            ("he hits me", "domestic_abuse"),
+            ("I can't pay the bills", "money_worries"),
+            ("I'm in a wheelchair", "disability"),
+            ("my hearing's going", "sensory_loss"),
+            ("getting out of the house", "loneliness"),
+            ("meeting other mums", "parenting"),
+        ] {
+            assert!(
+                ids(words).iter().any(|c| c == concept),
+                "{words}: {:?}",
+                ids(words)
+            );
+        }
+        // Not housing: "house" is not "housing"; not parenting: "my mum" is not "mums".
+        assert!(!ids("getting out of the house").contains(&"housing_advice".to_string()));
+        assert!(!ids("caring for my mum").contains(&"parenting".to_string()));
+    }
+
+    #[test]
     fn phrases_word_forms_and_apostrophes_match() {
         let v = Vocabulary::parse(SMALL).unwrap();
         assert_eq!(concepts(&v, "Money worries"), vec!["debt"]);
