@@ -449,15 +449,17 @@ overrides = ["abuse"]
 avoid_for = ["domestic_abuse"]
 "#;
 
+    /// The ids of the builtin vocabulary's concepts a short text names.
+    fn ids(text: &str) -> Vec<String> {
+        let v = Vocabulary::builtin();
+        v.find(text)
+            .into_iter()
+            .map(|f| v.concept(f.concept).id.clone())
+            .collect()
+    }
+
     #[test]
     fn a_word_marked_exact_does_not_match_its_stem() {
-        let v = Vocabulary::builtin();
-        let ids = |t: &str| -> Vec<String> {
-            v.find(t)
-                .into_iter()
-                .map(|f| v.concept(f.concept).id.clone())
-                .collect()
-        };
         assert_eq!(ids("Mindfulness for beginners"), vec!["mindfulness"]);
         assert!(ids("Nature & Outdoors").iter().all(|c| c != "immigration"));
         assert!(ids("Peace of mind").iter().all(|c| c != "mindfulness"));
@@ -466,13 +468,6 @@ avoid_for = ["domestic_abuse"]
 
     #[test]
     fn everyday_words_find_their_concepts() {
-        let v = Vocabulary::builtin();
-        let ids = |t: &str| -> Vec<String> {
-            v.find(t)
-                .into_iter()
-                .map(|f| v.concept(f.concept).id.clone())
-                .collect()
-        };
         for (words, concept) in [
             ("I love my crosswords", "quiz_games"),
             ("a game of darts", "quiz_games"),
