@@ -323,35 +323,37 @@ fn made_for_others(
         .iter()
         .filter(|t| {
             t.strength >= 0.8
-                && matches!(t.source, Source::Name | Source::Taxonomy | Source::Category)
+                && matches!(
+                    t.source,
+                    Source::Name | Source::Taxonomy | Source::Category | Source::Review
+                )
         })
         .map(|t| t.concept)
         .chain(f.made_for.iter().copied())
         .filter(|&c| v.concept(c).audience.is_some() && !f.rejected.contains(&c))
         .collect();
-    named
+    // A stroke club is for people who have had a stroke, not for every long-term condition:
+    // the narrower concept decides.
+    let audiences: Vec<ConceptId> = named
         .iter()
         .copied()
-        // A stroke club is for people who have had a stroke, not for every long-term
-        // condition: the narrower concept decides.
         .filter(|&c| !named.iter().any(|&n| v.concept(n).within == Some(c)))
-        .fold(None, |other, c| {
-            let concept = v.concept(c);
-            let also = concept.audience.as_deref().unwrap_or_default();
-            let theirs = q.own.contains(&c)
-                || also.iter().any(|a| q.own.contains(a))
-                || (concept.within.is_none() && concept.needs.iter().any(|n| q.needs.contains(n)))
-                || (access && concept.group == "health");
-            // Made for several kinds of people (those with dementia and their carers): for
-            // them if they are any of those.
-            match other {
-                _ if theirs => Some(None),
-                Some(None) => Some(None),
-                Some(Some(o)) => Some(Some(o)),
-                None => Some(Some(c)),
-            }
-        })
-        .flatten()
+        .collect();
+    let theirs = |c: ConceptId| {
+        let concept = v.concept(c);
+        let also = concept.audience.as_deref().unwrap_or_default();
+        q.own.contains(&c)
+            || also.iter().any(|a| q.own.contains(a))
+            || (concept.within.is_none() && concept.needs.iter().any(|n| q.needs.contains(n)))
+            || (access && concept.group == "health")
+    };
+    // Made for several kinds of people (those with dementia and their carers): for them if
+    // they are any of those.
+    if audiences.iter().any(|&c| theirs(c)) {
+        None
+    } else {
+        audiences.first().copied()
+    }
 }
 
 /// Whether a service is made for people like them: their sex, or their age group.

@@ -378,6 +378,28 @@ pub async fn matching_reads_the_whole_person(store: Arc<dyn Storage>) {
     let m = dir.index.match_services(&survivor);
     assert_eq!(m[0].id, id(22), "{m:#?}");
     assert!(m[0].cautions.iter().all(|c| !c.starts_with("Made for")));
+    // A manager confirming a listing is for veterans makes it one, with the caution; removing
+    // the concept takes it back.
+    let actor = Actor::system("test");
+    dir.review_concept(&id(20), "veterans", Some(true), &actor)
+        .await
+        .unwrap();
+    let calls = dir.index.match_services(&lonely);
+    let calls = calls
+        .iter()
+        .find(|x| x.id == id(20))
+        .expect("friendship calls");
+    assert!(
+        calls
+            .cautions
+            .iter()
+            .any(|c| c.starts_with("Made for veterans")),
+        "{:?}",
+        calls.cautions
+    );
+    dir.review_concept(&id(20), "veterans", None, &actor)
+        .await
+        .unwrap();
     // Whom its description says it is made for is read, for the ranking and the page.
     let cafe = dir.index.facts(&id(19)).expect("memory café");
     let v = directory::vocabulary::Vocabulary::builtin();
