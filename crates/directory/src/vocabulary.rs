@@ -217,36 +217,26 @@ impl Vocabulary {
                         .ok_or_else(|| format!("concept {}: unknown category '{code}'", c.id))?,
                 ),
             };
+            // A concept named in another field, by id.
+            let concept_id = |o: &String, field: &str| {
+                ids.get(o.as_str())
+                    .map(|&n| ConceptId(n))
+                    .ok_or_else(|| format!("concept {}: {field} names unknown concept '{o}'", c.id))
+            };
             let overrides = c
                 .overrides
                 .iter()
-                .map(|o| {
-                    ids.get(o.as_str())
-                        .map(|&n| ConceptId(n))
-                        .ok_or_else(|| format!("concept {}: overrides unknown concept '{o}'", c.id))
-                })
+                .map(|o| concept_id(o, "overrides"))
                 .collect::<Result<Vec<_>, _>>()?;
             let audience = c
                 .audience
                 .as_ref()
-                .map(|list| {
-                    list.iter()
-                        .map(|o| {
-                            ids.get(o.as_str()).map(|&n| ConceptId(n)).ok_or_else(|| {
-                                format!("concept {}: audience names unknown concept '{o}'", c.id)
-                            })
-                        })
-                        .collect::<Result<Vec<_>, _>>()
-                })
+                .map(|list| list.iter().map(|o| concept_id(o, "audience")).collect())
                 .transpose()?;
             let within = c
                 .within
                 .as_ref()
-                .map(|o| {
-                    ids.get(o.as_str()).map(|&n| ConceptId(n)).ok_or_else(|| {
-                        format!("concept {}: within names unknown concept '{o}'", c.id)
-                    })
-                })
+                .map(|o| concept_id(o, "within"))
                 .transpose()?;
             if c.terms.is_empty() {
                 return Err(format!("concept {} has no terms", c.id));
