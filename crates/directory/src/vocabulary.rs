@@ -481,6 +481,9 @@ avoid_for = ["domestic_abuse"]
         // Not housing: "house" is not "housing"; not parenting: "my mum" is not "mums".
         assert!(!ids("getting out of the house").contains(&"housing_advice".to_string()));
         assert!(!ids("caring for my mum").contains(&"parenting".to_string()));
+        // Work they once did is not a wish for employment support; wanting work is.
+        assert!(!ids("cooking, I worked in the kitchen").contains(&"employment".to_string()));
+        assert!(ids("I need work").contains(&"employment".to_string()));
     }
 
     #[test]
