@@ -109,6 +109,24 @@ impl EpisodeState {
         self.next_states().is_empty()
     }
 
+    /// A move that ends the episode from the person page (decline, unable to contact):
+    /// asked to confirm, with a reason.
+    pub fn is_closing(self) -> bool {
+        matches!(self, EpisodeState::Declined | EpisodeState::UnableToContact)
+    }
+
+    /// The state a closed episode goes back to when it is reopened: the one it was closed
+    /// from, or (for episodes closed before that was kept) the nearest open state.
+    pub fn reopens_to(self, closed_from: Option<EpisodeState>) -> EpisodeState {
+        match closed_from {
+            Some(s) if !s.is_closed() => s,
+            _ => match self {
+                EpisodeState::Discharged => EpisodeState::Active,
+                _ => EpisodeState::Contacting,
+            },
+        }
+    }
+
     /// Open states, for queries.
     pub fn open_states() -> Vec<EpisodeState> {
         Self::ALL
@@ -129,6 +147,28 @@ impl EpisodeState {
             Declined | UnableToContact => "orange",
             Discharged => "grey",
         }
+    }
+}
+
+/// How long after closing an episode may be reopened (a mistaken decline, a discharge
+/// the person asks to undo). After that, a new referral opens a new episode.
+pub const REOPEN_DAYS: i64 = 14;
+
+/// Whether an episode closed at `closed_at` may still be reopened at `now`.
+pub fn may_reopen(
+    state: EpisodeState,
+    closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
+    if !state.is_closed() {
+        return Err("This episode is open: there is nothing to reopen".into());
+    }
+    match closed_at {
+        Some(at) if now - at <= chrono::Duration::days(REOPEN_DAYS) => Ok(()),
+        _ => Err(format!(
+            "An episode can be reopened for {REOPEN_DAYS} days after it closed; this one closed \
+             earlier. Make a new referral to open a new episode"
+        )),
     }
 }
 
@@ -180,6 +220,21 @@ mod tests {
         }
         let msg = Discharged.transition(Active, None).unwrap_err().to_string();
         assert!(msg.contains("closed"), "{msg}");
+    }
+
+    #[test]
+    fn a_closed_episode_reopens_within_the_window_to_where_it_was() {
+        let now = chrono::Utc::now();
+        let day = chrono::Duration::days(1);
+        assert!(may_reopen(Declined, Some(now - day), now).is_ok());
+        assert!(may_reopen(Discharged, Some(now - day * 14), now).is_ok());
+        let late = may_reopen(Declined, Some(now - day * 15), now).unwrap_err();
+        assert!(late.contains("14 days"), "{late}");
+        assert!(may_reopen(Active, None, now).is_err());
+        assert_eq!(Declined.reopens_to(Some(Referred)), Referred);
+        assert_eq!(Discharged.reopens_to(Some(PlanAgreed)), PlanAgreed);
+        assert_eq!(UnableToContact.reopens_to(None), Contacting);
+        assert_eq!(Discharged.reopens_to(None), Active);
     }
 
     #[test]

@@ -224,6 +224,31 @@ pub trait EpisodeStore: Send + Sync {
         at: DateTime<Utc>,
         actor: &Actor,
     ) -> Result<Episode>;
+    /// Closes an episode as declined or unable to contact, with the reason in the person's
+    /// timeline (asked for on the confirmation page).
+    #[allow(clippy::too_many_arguments)]
+    async fn close_episode(
+        &self,
+        pcn: i64,
+        id: i64,
+        expected_version: i64,
+        to: EpisodeState,
+        why: &str,
+        at: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<Episode>;
+    /// Reopens a closed episode within [`domain::episode::REOPEN_DAYS`], back to the state
+    /// it was closed from; GP-record codes its closing queued and not yet sent to the
+    /// practice are withdrawn (the timeline says which, and any the practice already has).
+    async fn reopen_episode(
+        &self,
+        pcn: i64,
+        id: i64,
+        expected_version: i64,
+        why: &str,
+        at: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<Episode>;
     /// Plans (or clears) the next contact with the person.
     async fn set_next_contact(
         &self,

@@ -153,6 +153,8 @@ pub struct Episode {
     pub next_contact_at: Option<DateTime<Utc>>,
     pub closed_at: Option<DateTime<Utc>>,
     pub discharge_reason: Option<DischargeReason>,
+    /// The open state it was closed from, while it is closed (for reopening).
+    pub closed_from: Option<EpisodeState>,
     pub version: i64,
 }
 

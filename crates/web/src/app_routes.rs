@@ -144,6 +144,26 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
             role(R::can_triage).on(EPISODE),
         )
         .get(
+            "/episodes/{id}/close",
+            journey::close_new,
+            role(R::can_triage).on(EPISODE),
+        )
+        .post(
+            "/episodes/{id}/close",
+            journey::close_save,
+            role(R::can_triage).on(EPISODE),
+        )
+        .get(
+            "/episodes/{id}/reopen",
+            journey::reopen_new,
+            role(R::can_triage).on(EPISODE),
+        )
+        .post(
+            "/episodes/{id}/reopen",
+            journey::reopen_save,
+            role(R::can_triage).on(EPISODE),
+        )
+        .get(
             "/episodes/{id}/discharge",
             journey::discharge_new,
             role(R::can_triage).on(EPISODE),

@@ -472,13 +472,15 @@ impl FromRequestParts<AppState> for Auth {
         if now - session.last_seen_at > chrono::Duration::seconds(60) {
             state.store.touch_session(&id_hash, storage::now()).await?;
         }
-        Ok(Auth {
+        let auth = Auth {
             user,
             csrf: session.csrf_token,
             ip,
             via_token: false,
             path,
-        })
+        };
+        crate::error::remember_signed_in(&auth);
+        Ok(auth)
     }
 }
 

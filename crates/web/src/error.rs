@@ -5,6 +5,63 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use storage::StorageError;
 
+/// Who is signed in and the page they came from, kept for the length of one request so
+/// that an error page rendered far from its handler still shows the menu and the way back.
+#[derive(Default)]
+pub(crate) struct RequestPage {
+    pub auth: Option<crate::auth::Auth>,
+    /// The page that linked here (same site only), as a path.
+    pub back: Option<String>,
+}
+
+tokio::task_local! {
+    static REQUEST_PAGE: std::cell::RefCell<RequestPage>;
+}
+
+/// Middleware: opens the request's [`RequestPage`].
+pub(crate) async fn request_page(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let back = back_path(req.headers());
+    REQUEST_PAGE
+        .scope(
+            std::cell::RefCell::new(RequestPage { auth: None, back }),
+            next.run(req),
+        )
+        .await
+}
+
+/// The path of a same-site `Referer`, if any.
+fn back_path(h: &axum::http::HeaderMap) -> Option<String> {
+    let host = h.get(axum::http::header::HOST)?.to_str().ok()?;
+    let referer = h.get(axum::http::header::REFERER)?.to_str().ok()?;
+    let rest = referer
+        .strip_prefix("http://")
+        .or_else(|| referer.strip_prefix("https://"))?;
+    let path = rest.strip_prefix(host)?;
+    (path.starts_with('/') && !path.starts_with("//") && !path.contains(['"', '<', '>']))
+        .then(|| path.to_string())
+}
+
+/// Called once a page request is signed in.
+pub(crate) fn remember_signed_in(auth: &crate::auth::Auth) {
+    let _ = REQUEST_PAGE.try_with(|p| p.borrow_mut().auth = Some(auth.clone()));
+}
+
+/// The signed-in user and the page they came from, for an error page.
+pub(crate) fn request_page_now() -> RequestPage {
+    REQUEST_PAGE
+        .try_with(|p| {
+            let p = p.borrow();
+            RequestPage {
+                auth: p.auth.clone(),
+                back: p.back.clone(),
+            }
+        })
+        .unwrap_or_default()
+}
+
 #[derive(Debug)]
 pub enum AppError {
     /// Not signed in (pages redirect to sign-in; the API answers 401).

@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
     let (routes, _) = routes_of_linkwork().into_parts();
     routes
         .fallback(pages::health::not_found)
+        .layer(axum::middleware::from_fn(error::request_page))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::request_timeout,

@@ -288,14 +288,18 @@ struct ErrorPage {
     ctx: PageCtx,
     heading: String,
     message: String,
+    back: Option<String>,
 }
 
 pub fn error_page(e: &AppError) -> Response {
     let (title, message) = e.explain();
+    // Signed in: the menu stays, and the way back is the page they came from.
+    let here = crate::error::request_page_now();
     let page = ErrorPage {
-        ctx: PageCtx::new(None, title, ""),
+        ctx: PageCtx::new(here.auth.as_ref(), title, ""),
         heading: title.into(),
         message,
+        back: here.back.filter(|_| here.auth.is_some()),
     };
     render(e.status(), &page)
 }

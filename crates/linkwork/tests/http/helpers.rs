@@ -211,6 +211,19 @@ impl Browser {
         self.finish(res).await
     }
 
+    /// A page opened from a link on `from` (sent as the same-site `Referer`).
+    pub async fn get_from(&mut self, path: &str, from: &str) -> Page {
+        let res = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, self.cookie_header())
+            .header("referer", format!("{}{from}", self.base))
+            .send()
+            .await
+            .unwrap();
+        self.finish(res).await
+    }
+
     /// Posts a form as it stands (no token added).
     pub async fn post_raw(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
         let body: String = form_urlencoded::Serializer::new(String::new())

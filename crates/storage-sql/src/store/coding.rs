@@ -57,6 +57,60 @@ pub(crate) async fn after_transition(
     queue_coding(conn, ep, at, actor).await
 }
 
+/// On reopening a closed episode: the codes its closing queued that have not gone to the
+/// practice are withdrawn (deleted, with a line in the timeline); those already sent in a
+/// batch or recorded stay, and the timeline says to ask the practice.
+pub(crate) async fn withdraw_on_reopen(
+    conn: &mut DbConn,
+    closed: &Episode,
+    at: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT c.id, c.concept_id, k.term, c.status, c.batch_id FROM coding_entries c
+         JOIN coding_catalogue k ON k.concept_id = c.concept_id
+         WHERE c.episode_id = $1 AND k.queued_on = $2 ORDER BY c.id",
+    )
+    .bind(closed.id)
+    .bind(closed.state.code())
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?;
+    for r in &rows {
+        let id: i64 = r.try_get("id").map_err(backend)?;
+        let concept: String = r.try_get("concept_id").map_err(backend)?;
+        let term: String = r.try_get("term").map_err(backend)?;
+        let status: String = r.try_get("status").map_err(backend)?;
+        let batch: Option<i64> = r.try_get("batch_id").map_err(backend)?;
+        let summary = if status == "pending" && batch.is_none() {
+            sqlx::query("DELETE FROM coding_entries WHERE id = $1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(backend)?;
+            append(
+                conn,
+                &AuditEntry::new(
+                    actor,
+                    "coding.withdraw",
+                    "person",
+                    Some(closed.person_id),
+                    Some(closed.pcn_id),
+                )
+                .detail(format!("episode {}: {concept}", closed.id)),
+            )
+            .await?;
+            format!("GP record code withdrawn before it reached the practice: {term} ({concept})")
+        } else {
+            format!(
+                "GP record code already sent to the practice: ask them to remove {term} ({concept})"
+            )
+        };
+        event(conn, closed, at, "coding", &summary, actor).await?;
+    }
+    Ok(())
+}
+
 /// Queues the GP-record codes an episode's new state calls for (once per episode).
 async fn queue_coding(
     conn: &mut DbConn,

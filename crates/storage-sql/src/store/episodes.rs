@@ -323,27 +323,57 @@ impl EpisodeStore for Store {
         at: DateTime<Utc>,
         actor: &Actor,
     ) -> Result<Episode> {
+        self.transition(pcn, id, expected_version, to, reason, None, at, actor)
+            .await
+    }
+
+    async fn close_episode(
+        &self,
+        pcn: i64,
+        id: i64,
+        expected_version: i64,
+        to: EpisodeState,
+        why: &str,
+        at: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<Episode> {
+        if !to.is_closing() {
+            return Err(StorageError::Rule(format!(
+                "{} does not close an episode",
+                to.label()
+            )));
+        }
+        let why = why.trim();
+        if why.is_empty() {
+            return Err(StorageError::Rule("Give the reason for closing".into()));
+        }
+        self.transition(pcn, id, expected_version, to, None, Some(why), at, actor)
+            .await
+    }
+
+    async fn reopen_episode(
+        &self,
+        pcn: i64,
+        id: i64,
+        expected_version: i64,
+        why: &str,
+        at: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<Episode> {
+        let why = why.trim();
+        if why.is_empty() {
+            return Err(StorageError::Rule("Give the reason for reopening".into()));
+        }
         let mut tx = self.write.begin().await.map_err(backend)?;
         let ep = load_for_update(&mut tx, pcn, id, expected_version).await?;
-        ep.state
-            .transition(to, reason)
-            .map_err(|e| StorageError::Rule(e.to_string()))?;
-        let first_contact = to == EpisodeState::Contacting && ep.first_contact_at.is_none();
+        domain::episode::may_reopen(ep.state, ep.closed_at, at).map_err(StorageError::Rule)?;
+        let to = ep.state.reopens_to(ep.closed_from);
         let r = sqlx::query(
-            "UPDATE episodes SET state = $1, discharge_reason = $2, version = version + 1,
-               closed_at = CASE WHEN $3 THEN $4 ELSE closed_at END,
-               first_contact_at = CASE WHEN $5 THEN $6 ELSE first_contact_at END,
-               last_contact_at = CASE WHEN $7 THEN $8 ELSE last_contact_at END
-             WHERE id = $9 AND version = $10 RETURNING *",
+            "UPDATE episodes SET state = $1, discharge_reason = NULL, closed_at = NULL,
+               closed_from = NULL, version = version + 1
+             WHERE id = $2 AND version = $3 RETURNING *",
         )
         .bind(to.code())
-        .bind(reason.map(|r| r.code()))
-        .bind(to.is_closed())
-        .bind(at)
-        .bind(first_contact)
-        .bind(at)
-        .bind(first_contact)
-        .bind(at)
         .bind(id)
         .bind(expected_version)
         .fetch_optional(&mut *tx)
@@ -351,17 +381,21 @@ impl EpisodeStore for Store {
         .map_err(backend)?
         .ok_or(StorageError::Stale)?;
         let updated = rows::episode(&r)?;
-        let mut summary = format!("{} → {}", ep.state.label(), to.label());
-        if let Some(r) = reason {
-            summary.push_str(&format!(" ({})", r.label()));
-        }
-        event(&mut tx, &updated, at, "state", &summary, actor).await?;
-        super::coding::after_transition(&mut tx, &updated, at, actor).await?;
+        event(
+            &mut tx,
+            &updated,
+            at,
+            "state",
+            &format!("{} → {} (reopened: {why})", ep.state.label(), to.label()),
+            actor,
+        )
+        .await?;
+        super::coding::withdraw_on_reopen(&mut tx, &ep, at, actor).await?;
         append(
             &mut tx,
             &AuditEntry::new(
                 actor,
-                "episode.transition",
+                "episode.reopen",
                 "person",
                 Some(ep.person_id),
                 Some(pcn),
@@ -485,5 +519,80 @@ impl EpisodeStore for Store {
                 })
             })
             .collect()
+    }
+}
+
+impl Store {
+    /// A move between states; `why` (for a close from the person page) goes into the
+    /// timeline.
+    #[allow(clippy::too_many_arguments)]
+    async fn transition(
+        &self,
+        pcn: i64,
+        id: i64,
+        expected_version: i64,
+        to: EpisodeState,
+        reason: Option<DischargeReason>,
+        why: Option<&str>,
+        at: DateTime<Utc>,
+        actor: &Actor,
+    ) -> Result<Episode> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let ep = load_for_update(&mut tx, pcn, id, expected_version).await?;
+        ep.state
+            .transition(to, reason)
+            .map_err(|e| StorageError::Rule(e.to_string()))?;
+        let first_contact = to == EpisodeState::Contacting && ep.first_contact_at.is_none();
+        let r = sqlx::query(
+            "UPDATE episodes SET state = $1, discharge_reason = $2, version = version + 1,
+               closed_at = CASE WHEN $3 THEN $4 ELSE closed_at END,
+               closed_from = CASE WHEN $3 THEN $11 ELSE closed_from END,
+               first_contact_at = CASE WHEN $5 THEN $6 ELSE first_contact_at END,
+               last_contact_at = CASE WHEN $7 THEN $8 ELSE last_contact_at END
+             WHERE id = $9 AND version = $10 RETURNING *",
+        )
+        .bind(to.code())
+        .bind(reason.map(|r| r.code()))
+        .bind(to.is_closed())
+        .bind(at)
+        .bind(first_contact)
+        .bind(at)
+        .bind(first_contact)
+        .bind(at)
+        .bind(id)
+        .bind(expected_version)
+        .bind(ep.state.code())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?
+        .ok_or(StorageError::Stale)?;
+        let updated = rows::episode(&r)?;
+        let mut summary = format!("{} → {}", ep.state.label(), to.label());
+        if let Some(r) = reason {
+            summary.push_str(&format!(" ({})", r.label()));
+        }
+        if let Some(why) = why {
+            summary.push_str(&format!(": {why}"));
+        }
+        event(&mut tx, &updated, at, "state", &summary, actor).await?;
+        super::coding::after_transition(&mut tx, &updated, at, actor).await?;
+        append(
+            &mut tx,
+            &AuditEntry::new(
+                actor,
+                "episode.transition",
+                "person",
+                Some(ep.person_id),
+                Some(pcn),
+            )
+            .detail(format!(
+                "episode {id}: {} -> {}",
+                ep.state.code(),
+                to.code()
+            )),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(updated)
     }
 }

@@ -342,13 +342,14 @@ impl RecordStore for Store {
         .map_err(backend)?;
         let r = sqlx::query(
             "UPDATE episodes SET state = $1, discharge_reason = $2, closed_at = $3, next_contact_at = NULL,
-             version = version + 1 WHERE id = $4 AND version = $5 RETURNING *",
+             closed_from = $6, version = version + 1 WHERE id = $4 AND version = $5 RETURNING *",
         )
         .bind(EpisodeState::Discharged.code())
         .bind(reason.code())
         .bind(at)
         .bind(episode_id)
         .bind(expected_version)
+        .bind(ep.state.code())
         .fetch_optional(&mut *tx)
         .await
         .map_err(backend)?

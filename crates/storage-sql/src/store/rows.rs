@@ -99,6 +99,7 @@ pub(crate) fn episode(r: &DbRow) -> Result<Episode> {
         next_contact_at: r.try_get("next_contact_at").map_err(backend)?,
         closed_at: r.try_get("closed_at").map_err(backend)?,
         discharge_reason: opt_code(r.try_get("discharge_reason").map_err(backend)?)?,
+        closed_from: opt_code(r.try_get("closed_from").map_err(backend)?)?,
         version: r.try_get("version").map_err(backend)?,
     })
 }

@@ -90,8 +90,9 @@ pub async fn transition(
                 .into(),
         ));
     }
-    if to == EpisodeState::UnableToContact {
-        check_unreachable(&state, auth.pcn()?, id).await?;
+    if to.is_closing() {
+        // Closing asks to confirm, with a reason: the confirmation page does it.
+        return Ok(see_other(&format!("/episodes/{id}/close?to={}", to.code())));
     }
     if let Err(e) = state
         .store

@@ -31,8 +31,12 @@ pub async fn referral_to_discharge_and_the_partner_loop(app: &TestApp) {
     let v = version(app, ep).await;
     let r = lw
         .post(
-            &format!("/episodes/{ep}/state"),
-            &[("version", &v), ("state", "unable_to_contact")],
+            &format!("/episodes/{ep}/close"),
+            &[
+                ("version", &v),
+                ("to", "unable_to_contact"),
+                ("why", "One call, no answer"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);

@@ -7,6 +7,7 @@
 //! The tests and shared helpers are here; the walk from referral to discharge is in
 //! `discharge`, and partners kept to their own referrals in `partners`.
 
+mod closing;
 mod discharge;
 mod matching;
 mod partners;
@@ -75,6 +76,21 @@ async fn referral_to_discharge_on_postgres() {
     }
     let app = spawn_app_on(Engine::Postgres).await;
     referral_to_discharge_and_the_partner_loop(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_and_reopening_on_sqlite() {
+    let app = spawn_app().await;
+    closing::closing_asks_and_can_be_undone(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_and_reopening_on_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    let app = spawn_app_on(Engine::Postgres).await;
+    closing::closing_asks_and_can_be_undone(&app).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -262,7 +262,8 @@ pub(super) async fn forms_corpus(
                     assert!(
                         page.body.contains("There is a problem")
                             || page.body.contains("error-summary")
-                            || page.body.contains("Go to the Linkwork home page"),
+                            || page.body.contains("Go to the Linkwork home page")
+                            || page.body.contains("Go to your home page"),
                         "{what}: a {} that does not say what is wrong:\n{}",
                         page.status,
                         page.body

@@ -95,6 +95,7 @@ pub(super) fn concrete_with(
     match p {
         "/episodes/{id}/refer" => path.push_str(&format!("?service={}", w.service.0)),
         "/episodes/{id}/measures/new" => path.push_str("?instrument=swemwbs"),
+        "/episodes/{id}/close" => path.push_str("?to=declined"),
         "/api/v1/people" | "/people" => path.push_str("?name=Matrix"),
         _ => {}
     }

@@ -20,13 +20,14 @@ use domain::journey::{
 };
 use domain::{
     Assessment, AssessmentDraft, CarePlan, Category, Code, DischargeReason, DischargeSummary,
-    FieldErrors, HealthPeriod, HealthUse, Instrument, Measure, MeasurePoint, Need, PlanDraft,
-    RecordKind, ReferralBack, Role, Safeguarding, TimeOfDay, Weekday,
+    EpisodeState, FieldErrors, HealthPeriod, HealthUse, Instrument, Measure, MeasurePoint, Need,
+    PlanDraft, RecordKind, ReferralBack, Role, Safeguarding, TimeOfDay, Weekday,
 };
 use serde::Deserialize;
 use storage::{Episode, EpisodeRecord, NewRecord, Person, StorageError};
 
 mod assessment;
+mod close;
 mod discharge;
 mod health_use;
 mod measures;
@@ -35,6 +36,7 @@ mod referral_back;
 mod safeguarding;
 
 pub use assessment::*;
+pub use close::*;
 pub use discharge::*;
 pub use health_use::*;
 pub use measures::*;
@@ -64,7 +66,17 @@ impl RecordForm {
     pub(crate) fn new(auth: &Auth, person: &Person, heading: &str, action: String) -> Self {
         Self {
             ctx: PageCtx::new(Some(auth), heading, "/people"),
-            caption: person.details.full_name(),
+            // Whose record this is, on every journey form: name, NHS number, date of birth.
+            caption: format!(
+                "{} · NHS number {} · born {}",
+                person.details.full_name(),
+                person
+                    .details
+                    .nhs_number
+                    .as_ref()
+                    .map_or("not known".into(), |n| n.to_string()),
+                date(person.details.date_of_birth)
+            ),
             heading: heading.into(),
             intro: vec![],
             action,

@@ -25,6 +25,8 @@ pub(crate) struct EpisodeView {
     pub closed: bool,
     pub summary: Vec<(String, String)>,
     pub next_states: Vec<Opt>,
+    /// The last day a closed episode may be reopened, while it still may.
+    pub reopen_until: Option<String>,
     pub next_contact_value: String,
     /// (when, what, who was there, notes), newest first.
     pub contacts: Vec<(String, String, String, String)>,
@@ -232,13 +234,22 @@ pub async fn show(
                     .state
                     .next_states()
                     .iter()
-                    .filter(|s| **s != EpisodeState::Discharged)
+                    .filter(|s| **s != EpisodeState::Discharged && !s.is_closing())
                     .map(|s| Opt {
                         value: s.code().into(),
                         label: s.label().into(),
                         selected: false,
                     })
                     .collect(),
+                reopen_until: domain::episode::may_reopen(e.state, e.closed_at, Utc::now())
+                    .ok()
+                    .and(e.closed_at)
+                    .map(|at| {
+                        date(
+                            (at + chrono::Duration::days(domain::episode::REOPEN_DAYS))
+                                .date_naive(),
+                        )
+                    }),
                 next_contact_value: e
                     .next_contact_at
                     .map(|t| t.format("%Y-%m-%d").to_string())
