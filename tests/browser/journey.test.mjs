@@ -158,6 +158,20 @@ test('a referral is made, triaged to a link worker and appears on their caseload
   await check(page, 'person-after-contact');
   const personUrl = page.url().replace(/\?.*$/, '');
 
+  // On a phone, "Person declines" asks first: whose record, the code it would queue, a
+  // reason; cancelling changes nothing.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await Promise.all([page.waitForURL(/close\?to=declined/), page.click('a:has-text("Person declines")')]);
+  const confirm = await page.textContent('main');
+  assert.match(confirm, /NHS number/);
+  assert.match(confirm, /Social prescribing declined/);
+  assert.match(confirm, /reopened for 14 days/);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'no sideways scroll at 390 px');
+  await check(page, 'close-confirm-390');
+  await Promise.all([page.waitForURL(personUrl), page.click('main a:has-text("Cancel")')]);
+  assert.match(await page.textContent('main'), /Contacting/);
+  await page.setViewportSize({ width: 1280, height: 900 });
+
   // She accepts: the GP-record code is queued; then what matters, the plan, a measure.
   await Promise.all([page.waitForURL(/done=state/), page.click('button:has-text("Person accepts")')]);
   assert.match(await page.textContent('main'), /871731000000106 Referral to social prescribing service: Waiting to be recorded/);

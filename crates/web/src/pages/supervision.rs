@@ -268,6 +268,7 @@ async fn form_page(
         errors: error_items(errors),
         notice,
         submit: "Save session".into(),
+        warning: false,
     })
 }
 

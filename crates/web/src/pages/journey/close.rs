@@ -99,6 +99,7 @@ async fn close_form(
             .required()
             .errors(e)],
     }];
+    page.warning = true;
     page.submit = if to == EpisodeState::Declined {
         "Yes, close: they decline".into()
     } else {

@@ -17,7 +17,7 @@ pub(super) fn discharge_form(
         format!("/episodes/{}/discharge", ep.id),
     );
     page.version = Some(version);
-    page.intro = vec!["Record a discharge outcome measure first if the person is willing. A new episode can be opened later with a new referral; this one stays in their history.".into()];
+    page.intro = vec!["Record a discharge outcome measure first if the person is willing. The episode can be reopened for 14 days if this is a mistake; after that a new referral opens a new episode, and this one stays in their history.".into()];
     page.sections = vec![Section {
         legend: "Ending this episode".into(),
         fields: vec![
@@ -32,6 +32,7 @@ pub(super) fn discharge_form(
         ],
     }];
     page.submit = "Discharge".into();
+    page.warning = true;
     page.errors(e)
 }
 

@@ -60,6 +60,8 @@ pub(crate) struct RecordForm {
     pub errors: Vec<ErrorItem>,
     pub notice: Option<String>,
     pub submit: String,
+    /// The submit button closes or removes something (drawn as a warning button).
+    pub warning: bool,
 }
 
 impl RecordForm {
@@ -87,6 +89,7 @@ impl RecordForm {
             errors: vec![],
             notice: None,
             submit: "Save".into(),
+            warning: false,
         }
     }
 

@@ -119,6 +119,7 @@ pub(super) fn employment_form(
         errors: error_items(errors),
         notice: Some("Salaries are confidential: only PCN managers see this page.".into()),
         submit: "Save employment".into(),
+        warning: false,
     }
 }
 
