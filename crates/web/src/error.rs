@@ -32,7 +32,8 @@ pub(crate) async fn request_page(
         .await
 }
 
-/// The path of a same-site `Referer`, if any.
+/// The path of a same-site `Referer`, if any (pages send `Referrer-Policy: same-origin`,
+/// so a browser sends one to Linkwork and to no one else).
 fn back_path(h: &axum::http::HeaderMap) -> Option<String> {
     let host = h.get(axum::http::header::HOST)?.to_str().ok()?;
     let referer = h.get(axum::http::header::REFERER)?.to_str().ok()?;
@@ -40,8 +41,11 @@ fn back_path(h: &axum::http::HeaderMap) -> Option<String> {
         .strip_prefix("http://")
         .or_else(|| referer.strip_prefix("https://"))?;
     let path = rest.strip_prefix(host)?;
-    (path.starts_with('/') && !path.starts_with("//") && !path.contains(['"', '<', '>']))
-        .then(|| path.to_string())
+    (path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.contains(['"', '<', '>', '\\'])
+        && !path.chars().any(|c| c.is_control()))
+    .then(|| path.to_string())
 }
 
 /// Called once a page request is signed in.
@@ -240,6 +244,37 @@ impl From<directory::DirectoryError> for AppError {
                     .join("; "),
             ),
             directory::DirectoryError::Search(e) => AppError::Internal(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::back_path;
+    use axum::http::{HeaderMap, HeaderValue};
+
+    fn back(referer: &str) -> Option<String> {
+        let mut h = HeaderMap::new();
+        h.insert("host", HeaderValue::from_static("linkwork.test"));
+        h.insert("referer", HeaderValue::from_str(referer).unwrap());
+        back_path(&h)
+    }
+
+    #[test]
+    fn the_way_back_is_a_path_on_this_site_only() {
+        assert_eq!(
+            back("https://linkwork.test/people/3").as_deref(),
+            Some("/people/3")
+        );
+        for bad in [
+            "https://other.example/people/3",
+            "https://linkwork.test.other.example/x",
+            "https://linkwork.test//evil.example",
+            "https://linkwork.test/\\evil.example",
+            "https://linkwork.test/a\"onmouseover=x",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(back(bad), None, "{bad}");
         }
     }
 }

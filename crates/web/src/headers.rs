@@ -46,7 +46,7 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(
         "permissions-policy",

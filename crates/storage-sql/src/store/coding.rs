@@ -82,12 +82,20 @@ pub(crate) async fn withdraw_on_reopen(
         let term: String = r.try_get("term").map_err(backend)?;
         let status: String = r.try_get("status").map_err(backend)?;
         let batch: Option<i64> = r.try_get("batch_id").map_err(backend)?;
-        let summary = if status == "pending" && batch.is_none() {
-            sqlx::query("DELETE FROM coding_entries WHERE id = $1")
-                .bind(id)
-                .execute(&mut *conn)
-                .await
-                .map_err(backend)?;
+        // Deleted only if still unsent as the delete runs: a practice's pull may batch it
+        // between the read above and here.
+        let withdrawn = status == "pending"
+            && batch.is_none()
+            && sqlx::query(
+                "DELETE FROM coding_entries WHERE id = $1 AND status = 'pending' AND batch_id IS NULL",
+            )
+            .bind(id)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?
+            .rows_affected()
+                == 1;
+        let summary = if withdrawn {
             append(
                 conn,
                 &AuditEntry::new(

@@ -391,6 +391,28 @@ impl EpisodeStore for Store {
         )
         .await?;
         super::coding::withdraw_on_reopen(&mut tx, &ep, at, actor).await?;
+        // A discharge's message back to the referrer not yet sent is no longer true.
+        let unsent = sqlx::query(
+            "DELETE FROM outbound_messages WHERE episode_id = $1 AND pcn_id = $2
+               AND kind = 'message_back' AND sent_at IS NULL",
+        )
+        .bind(id)
+        .bind(pcn)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        if unsent > 0 {
+            event(
+                &mut tx,
+                &updated,
+                at,
+                "message",
+                "Message back to the referrer not yet sent: withdrawn",
+                actor,
+            )
+            .await?;
+        }
         append(
             &mut tx,
             &AuditEntry::new(

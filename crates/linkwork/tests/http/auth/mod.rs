@@ -546,7 +546,8 @@ async fn over_https_cookies_are_secure_and_browsers_told_to_stay_on_https() {
     }
     assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"));
     assert_eq!(page.headers["x-frame-options"], "DENY");
-    assert_eq!(page.headers["referrer-policy"], "no-referrer");
+    // Sent only to Linkwork itself (for an error page's way back), never to another site.
+    assert_eq!(page.headers["referrer-policy"], "same-origin");
     assert_eq!(page.headers["x-content-type-options"], "nosniff");
     assert_eq!(page.headers["cache-control"], "no-store");
 }
