@@ -129,11 +129,7 @@ pub struct MatchReport {
 }
 
 fn km(m: f64) -> String {
-    if m < 1000.0 {
-        format!("{} m", (m / 10.0).round() * 10.0)
-    } else {
-        format!("{:.1} km", m / 1000.0)
-    }
+    domain::directory::miles(m)
 }
 
 fn titlecase(s: &str) -> String {

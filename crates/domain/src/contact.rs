@@ -92,7 +92,8 @@ impl ContactDraft {
         };
         let at = match (date, time) {
             (Some(d), Some(t)) => {
-                let at = d.and_time(t).and_utc();
+                // Typed in UK time (GMT or BST).
+                let at = crate::uk_time::at(d, t);
                 if at > now + chrono::Duration::minutes(5) {
                     e.add("date", "The contact cannot be in the future");
                 } else if at < not_before - chrono::Duration::minutes(1) {
@@ -100,7 +101,7 @@ impl ContactDraft {
                         "date",
                         format!(
                             "The contact cannot be before the referral was made ({})",
-                            not_before.format("%-d %b %Y %H:%M")
+                            crate::uk_time::to_uk(not_before).format("%-d %b %Y %H:%M")
                         ),
                     );
                 }

@@ -208,6 +208,25 @@ pub fn parse_time_of_day(s: &str) -> Option<u16> {
     Some(h * 60 + m)
 }
 
+/// Metres in a mile: distances are shown and typed in miles, as people in England say them.
+pub const METRES_PER_MILE: f64 = 1609.344;
+
+/// A distance in words, in miles: "less than 0.1 miles", "0.4 miles", "1 mile", "2.5 miles".
+pub fn miles(m: f64) -> String {
+    let miles = m / METRES_PER_MILE;
+    if miles < 0.1 {
+        return "less than 0.1 miles".into();
+    }
+    let rounded = (miles * 10.0).round() / 10.0;
+    if (rounded - 1.0).abs() < f64::EPSILON {
+        "1 mile".into()
+    } else if rounded.fract() == 0.0 {
+        format!("{rounded:.0} miles")
+    } else {
+        format!("{rounded:.1} miles")
+    }
+}
+
 /// Great-circle distance in metres between two WGS84 points.
 pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
     const R: f64 = 6_371_008.8;
@@ -220,6 +239,16 @@ pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn distances_read_in_miles_with_the_right_plural() {
+        use super::miles;
+        assert_eq!(miles(100.0), "less than 0.1 miles");
+        assert_eq!(miles(1000.0), "0.6 miles");
+        assert_eq!(miles(1609.0), "1 mile");
+        assert_eq!(miles(3218.7), "2 miles");
+        assert_eq!(miles(4023.4), "2.5 miles");
+    }
+
     #[test]
     fn a_session_fits_the_parts_of_the_day_it_overlaps() {
         use super::TimeOfDay::*;

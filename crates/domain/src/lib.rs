@@ -19,6 +19,7 @@ pub mod person;
 pub mod postcode;
 pub mod referral;
 pub mod role;
+pub mod uk_time;
 pub mod workforce;
 
 pub use capacity::CapacityBand;

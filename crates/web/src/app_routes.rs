@@ -16,6 +16,7 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
         .get("/health", health::health, public())
         .get("/ready", health::ready, public())
         .get("/static/app.css", health::css, public())
+        .get("/favicon.ico", health::favicon, public())
         .get("/login", login::form, public())
         .post("/login", login::submit, public())
         .post("/logout", login::logout, signed_in())

@@ -55,7 +55,7 @@ pub async fn send_overdue(state: &AppState) -> Result<usize, String> {
         };
         let due = c
             .due_at
-            .map(|d| d.format("%-d %B %Y").to_string())
+            .map(|d| domain::uk_time::to_uk(d).format("%-d %B %Y").to_string())
             .unwrap_or_default();
         let mut builder = Message::builder()
             .from(from.clone())
@@ -74,7 +74,7 @@ pub async fn send_overdue(state: &AppState) -> Result<usize, String> {
              If you cannot take new people at the moment, reject it with the reason \"No capacity\" \
              so the link worker can find another option.\n\nThank you,\nLinkwork\n",
             service = c.service_name,
-            sent = c.created_at.format("%-d %B %Y"),
+            sent = domain::uk_time::to_uk(c.created_at).format("%-d %B %Y"),
             url = mail.public_url,
             id = c.id,
         );

@@ -308,10 +308,13 @@ pub fn error_page(e: &AppError) -> Response {
 pub fn date(d: chrono::NaiveDate) -> String {
     d.format("%-d %b %Y").to_string()
 }
+/// An instant as UK time (GMT or BST), as people in England read it.
 pub fn datetime(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%-d %b %Y %H:%M").to_string()
+    domain::uk_time::to_uk(t)
+        .format("%-d %b %Y %H:%M")
+        .to_string()
 }
 pub fn opt_date(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
-    t.map(|t| date(t.date_naive()))
+    t.map(|t| date(domain::uk_time::to_uk(t).date()))
         .unwrap_or_else(|| "—".into())
 }

@@ -70,8 +70,11 @@ pub struct Preferences {
     pub max_km: Option<f64>,
 }
 
-/// How far a person may be asked to travel, in kilometres.
-pub const TRAVEL_KM: RangeInclusive<f64> = 0.5..=100.0;
+/// How far a person may be asked to travel, in miles (typed and shown in miles; kept in
+/// kilometres as `max_km`).
+pub const TRAVEL_MILES: RangeInclusive<f64> = 0.5..=60.0;
+
+const KM_PER_MILE: f64 = 1.609344;
 
 impl Assessment {
     /// Needs scored 3 or more, highest first: the ones matching works on.
@@ -95,7 +98,8 @@ pub struct AssessmentDraft {
     pub step_free: bool,
     pub days: Vec<String>,
     pub times: Vec<String>,
-    pub max_km: String,
+    /// How far they can travel, in miles, as typed.
+    pub max_miles: String,
     /// (need code, score text, note) for every need, in `Need::ALL` order.
     pub needs: Vec<(String, String, String)>,
 }
@@ -123,10 +127,13 @@ impl AssessmentDraft {
                 .iter()
                 .map(|t| t.code().to_string())
                 .collect(),
-            max_km: a
+            max_miles: a
                 .preferences
                 .max_km
-                .map(|k| k.to_string())
+                .map(|k| {
+                    let miles = (k / KM_PER_MILE * 10.0).round() / 10.0;
+                    miles.to_string()
+                })
                 .unwrap_or_default(),
             needs: Need::ALL
                 .iter()
@@ -182,14 +189,14 @@ impl AssessmentDraft {
             }
         }
         times.sort_by_key(|t| t.span().0);
-        let max_km = match self.max_km.trim() {
+        let max_km = match self.max_miles.trim() {
             "" => None,
             s => match s.parse::<f64>() {
-                Ok(k) if TRAVEL_KM.contains(&k) => Some(k),
+                Ok(m) if TRAVEL_MILES.contains(&m) => Some(m * KM_PER_MILE),
                 _ => {
                     e.add(
-                        "max_km",
-                        "Enter how far they can travel as a number of kilometres from 0.5 to 100, or leave it blank",
+                        "max_miles",
+                        "Enter how far they can travel as a number of miles from 0.5 to 60, or leave it blank",
                     );
                     None
                 }
@@ -312,7 +319,7 @@ mod tests {
         d.free_only = true;
         d.days = vec!["TU".into(), "MO".into()];
         d.times = vec!["evening".into(), "morning".into()];
-        d.max_km = "5".into();
+        d.max_miles = "5".into();
         let a = d.validate(today()).unwrap();
         assert_eq!(a.preferences.days, vec![Weekday::Mo, Weekday::Tu]);
         assert_eq!(
@@ -322,16 +329,16 @@ mod tests {
         let mut bad = d.clone();
         bad.times = vec!["midnight".into()];
         assert!(bad.validate(today()).unwrap_err().get("times").is_some());
-        assert_eq!(a.preferences.max_km, Some(5.0));
+        assert!((a.preferences.max_km.unwrap() - 8.04672).abs() < 1e-9);
         assert!(a.preferences.free_only && !a.preferences.step_free);
         let again = AssessmentDraft::from_assessment(&a, today());
         assert_eq!(again.validate(today()).unwrap().preferences, a.preferences);
-        for bad in ["0", "far", "101", "-3"] {
+        for bad in ["0", "far", "61", "-3"] {
             let mut d = d.clone();
-            d.max_km = bad.into();
+            d.max_miles = bad.into();
             let e = d.validate(today()).unwrap_err();
             assert!(
-                e.get("max_km").is_some_and(|m| m.contains("kilometres")),
+                e.get("max_miles").is_some_and(|m| m.contains("miles")),
                 "{bad}"
             );
         }

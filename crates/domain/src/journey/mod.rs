@@ -13,7 +13,7 @@ mod referral_back;
 mod safeguarding;
 
 pub use assessment::{
-    need_score_label, Assessment, AssessmentDraft, NeedScore, Preferences, NEED_SCORE, TRAVEL_KM,
+    need_score_label, Assessment, AssessmentDraft, NeedScore, Preferences, NEED_SCORE, TRAVEL_MILES,
 };
 pub use care_plan::{
     ActionDraft, ActionOwner, CarePlan, PlanAction, PlanDraft, PLAN_ACTIONS, PLAN_GOALS,

@@ -18,4 +18,6 @@ mod ownership;
 mod people;
 mod postgres;
 mod reports;
+mod site;
 mod tenancy;
+mod uk_time;

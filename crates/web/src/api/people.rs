@@ -165,7 +165,7 @@ pub async fn create(
     .await?;
     let body: CreateBody = body.json()?;
     let pcn = auth.pcn()?;
-    let details = match body.person.validate(Utc::now().date_naive()) {
+    let details = match body.person.validate(domain::uk_time::today()) {
         Ok(d) => d,
         Err(e) => return Ok(api_validation(&e)),
     };
@@ -231,7 +231,7 @@ pub async fn update(
         return Err(auth.not_found(&state, "person", id).await.into());
     }
     auth.need_to_know(&state, pcn, id).await?;
-    let details = match body.person.validate(Utc::now().date_naive()) {
+    let details = match body.person.validate(domain::uk_time::today()) {
         Ok(d) => d,
         Err(e) => return Ok(api_validation(&e)),
     };

@@ -9,7 +9,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use chrono::Utc;
 use domain::{FieldErrors, PersonDraft, ReferralDraft};
 use serde::Deserialize;
 use storage::{PersonRef, StorageError};
@@ -46,7 +45,7 @@ pub async fn create(
             .await?;
             Some(PersonRef::Existing(id))
         }
-        (None, Some(d)) => match d.validate(Utc::now().date_naive()) {
+        (None, Some(d)) => match d.validate(domain::uk_time::today()) {
             Ok(d) => Some(PersonRef::New(Box::new(d))),
             Err(e) => {
                 errors.0.extend(e.0);

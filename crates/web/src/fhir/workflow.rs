@@ -7,7 +7,6 @@ use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use chrono::Utc;
 use domain::{
     ClientKind, Code, ConnectionKind, ConnectionStatus, FieldErrors, ReferralSource, Scope, Side,
 };
@@ -115,7 +114,7 @@ pub async fn request_create(
                 None => client.token.client.practice_id,
             };
             draft.practice_id = practice;
-            match draft.validate(Utc::now().date_naive()) {
+            match draft.validate(domain::uk_time::today()) {
                 Ok(d) => Some(PersonRef::New(Box::new(d))),
                 Err(e) => {
                     issues.extend(issues_of(&e));

@@ -6,7 +6,7 @@ use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use chrono::{Duration, NaiveTime};
+use chrono::Duration;
 use storage::{AuditEntry, AuditFilter};
 
 #[derive(serde::Deserialize, Default)]
@@ -76,7 +76,7 @@ pub async fn list(
             return Ok(None);
         }
         domain::person::parse_date(s)
-            .map(|d| Some(d.and_time(NaiveTime::MIN).and_utc()))
+            .map(|d| Some(domain::uk_time::start_of(d)))
             .ok_or_else(|| {
                 AppError::BadRequest(format!("{what} must be a real date, like 2026-11-01"))
             })

@@ -42,13 +42,16 @@ pub(crate) fn rows(list: &[CaseloadRow]) -> Vec<Row> {
         .map(|r| Row {
             person_id: r.person_id,
             name: format!("{}, {}", r.family_name.to_uppercase(), r.given_name),
-            age: now.date_naive().years_since(r.date_of_birth).unwrap_or(0),
+            age: domain::uk_time::to_uk(now)
+                .date()
+                .years_since(r.date_of_birth)
+                .unwrap_or(0),
             state: r.state.label().into(),
             tag: r.state.tag(),
             urgency: r.urgency.label().into(),
             urgent: r.urgency != domain::Urgency::Routine,
             days_waiting: r.days_waiting(now),
-            referred: views::date(r.referred_at.date_naive()),
+            referred: views::date(domain::uk_time::to_uk(r.referred_at).date()),
             last_contact: opt_date(r.last_contact_at),
             next_contact: opt_date(r.next_contact_at),
             needs: r

@@ -123,8 +123,12 @@ pub async fn new_form(
     }
     let d = ContactDraft {
         contact_type: "telephone".into(),
-        date: Utc::now().format("%Y-%m-%d").to_string(),
-        time: Utc::now().format("%H:%M").to_string(),
+        date: domain::uk_time::to_uk(Utc::now())
+            .format("%Y-%m-%d")
+            .to_string(),
+        time: domain::uk_time::to_uk(Utc::now())
+            .format("%H:%M")
+            .to_string(),
         present: vec!["person".into()],
         ..Default::default()
     };

@@ -7,7 +7,7 @@ use crate::{AppError, AppState};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use chrono::{NaiveTime, Utc};
+use chrono::NaiveTime;
 use domain::{Code, DischargeReason, EpisodeState};
 use storage::StorageError;
 
@@ -128,15 +128,15 @@ pub async fn next_contact(
             let d = domain::person::parse_date(s).ok_or_else(|| {
                 AppError::BadRequest("Next contact must be a real date, like 2026-12-01".into())
             })?;
-            if d < Utc::now().date_naive() {
+            if d < domain::uk_time::today() {
                 return Err(AppError::BadRequest(
                     "Next contact must be today or later".into(),
                 ));
             }
-            Some(
-                d.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default())
-                    .and_utc(),
-            )
+            Some(domain::uk_time::at(
+                d,
+                NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+            ))
         }
     };
     let back = person_page(&state, &auth, id).await?;

@@ -219,7 +219,10 @@ pub(crate) fn build(
             reason: c.reason.map(|r| r.label().to_string()).unwrap_or_default(),
             note: c.note.clone(),
             sent: datetime(c.created_at),
-            due: c.due_at.map(|d| date(d.date_naive())).unwrap_or_default(),
+            due: c
+                .due_at
+                .map(|d| date(domain::uk_time::to_uk(d).date()))
+                .unwrap_or_default(),
             overdue: c.is_overdue(now),
             can_cancel: c.kind == ConnectionKind::Referral && !c.status.is_closed(),
             record_for_org: if c.kind == ConnectionKind::Referral
@@ -283,7 +286,7 @@ pub(crate) fn build(
                 c.concept_id.clone(),
                 c.term.clone(),
                 match c.recorded_at {
-                    Some(t) => format!("Recorded {}", date(t.date_naive())),
+                    Some(t) => format!("Recorded {}", date(domain::uk_time::to_uk(t).date())),
                     None => "Waiting to be recorded".into(),
                 },
             )

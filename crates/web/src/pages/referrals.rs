@@ -13,7 +13,6 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::Utc;
 use domain::{Code, FieldErrors, Need, PersonDraft, ReferralDraft, ReferralSource, Urgency};
 use storage::{PersonQuery, PersonRef};
 
@@ -193,7 +192,7 @@ pub async fn create(
     let mut errors = FieldErrors::default();
     let person = match person_id {
         Some(id) => Some(PersonRef::Existing(id)),
-        None => match person_draft.validate(Utc::now().date_naive()) {
+        None => match person_draft.validate(domain::uk_time::today()) {
             Ok(d) => Some(PersonRef::New(Box::new(d))),
             Err(e) => {
                 errors.0.extend(e.0);

@@ -67,11 +67,10 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
             flag: r.days_waiting(now) > wait,
         })
         .collect();
-    let end_of_today = now
-        .date_naive()
-        .and_hms_opt(23, 59, 59)
-        .unwrap_or_default()
-        .and_utc();
+    // The end of today in the UK.
+    let end_of_today =
+        domain::uk_time::start_of(domain::uk_time::to_uk(now).date() + Duration::days(1))
+            - Duration::seconds(1);
     let mut due: Vec<&storage::CaseloadRow> = rows
         .iter()
         .filter(|r| r.next_contact_at.is_some_and(|t| t <= end_of_today))
@@ -85,8 +84,8 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
                 person_id: r.person_id,
                 name: names[&r.person_id].clone(),
                 detail: r.state.label().into(),
-                when: date(t.date_naive()),
-                flag: t.date_naive() < now.date_naive(),
+                when: date(domain::uk_time::to_uk(t).date()),
+                flag: domain::uk_time::to_uk(t).date() < domain::uk_time::to_uk(now).date(),
             }
         })
         .collect();
@@ -102,7 +101,7 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
                 name: names.get(&r.person_id).cloned().unwrap_or_default(),
                 detail: format!("Plan agreed {}", date(plan.agreed_on)),
                 when: date(plan.review_on),
-                flag: plan.review_on < now.date_naive(),
+                flag: plan.review_on < domain::uk_time::to_uk(now).date(),
             })
         })
         .collect();

@@ -111,13 +111,13 @@ pub async fn match_page_applies_what_suits_them(app: &TestApp) {
         ("score_loneliness", "4"),
         ("interest_words", "fixing bikes"),
         ("step_free", "yes"),
-        ("max_km", "far"),
+        ("max_miles", "far"),
     ];
     // A distance that is not a number is refused, named, and nothing is saved.
     let bad = lw.post(&format!("/episodes/{ep}/assessment"), &form).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.body.contains("number of kilometres"), "{}", bad.body);
-    form[5].1 = "5";
+    assert!(bad.body.contains("number of miles"), "{}", bad.body);
+    form[5].1 = "3";
     let ok = lw.post(&format!("/episodes/{ep}/assessment"), &form).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
 
@@ -137,18 +137,21 @@ pub async fn match_page_applies_what_suits_them(app: &TestApp) {
         !body.contains("Upstairs Lunch Club"),
         "not step-free: {body}"
     );
-    assert!(!body.contains("Valley Befriending"), "over 5 km: {body}");
+    assert!(!body.contains("Valley Befriending"), "over 3 miles: {body}");
     assert!(
         body.contains("1 more service fit but is not step-free"),
         "{body}"
     );
-    assert!(body.contains("fit but is over 5.0 km away"), "{body}");
+    assert!(body.contains("fit but is over 3 miles away"), "{body}");
+    // Distances in miles, with the right plural.
+    assert!(body.contains("0.6 miles"), "1 km is 0.6 miles: {body}");
+    assert!(!body.contains(" km"), "{body}");
     assert!(body.contains("relax=step_free"), "{body}");
 
     // Relaxing step-free shows the upstairs club, saying so.
     let relaxed = lw
         .get(&format!(
-            "/episodes/{ep}/match?filtered=1&distance_km=5&step_free=yes&relax=step_free"
+            "/episodes/{ep}/match?filtered=1&distance_miles=3&step_free=yes&relax=step_free"
         ))
         .await;
     assert!(
@@ -169,7 +172,7 @@ pub async fn match_page_applies_what_suits_them(app: &TestApp) {
     );
     let mornings = lw
         .get(&format!(
-            "/episodes/{ep}/match?filtered=1&distance_km=5&step_free=yes&time=morning"
+            "/episodes/{ep}/match?filtered=1&distance_miles=3&step_free=yes&time=morning"
         ))
         .await;
     assert!(
@@ -186,7 +189,7 @@ pub async fn match_page_applies_what_suits_them(app: &TestApp) {
     );
     let evenings = lw
         .get(&format!(
-            "/episodes/{ep}/match?filtered=1&distance_km=5&step_free=yes&time=evening"
+            "/episodes/{ep}/match?filtered=1&distance_miles=3&step_free=yes&time=evening"
         ))
         .await;
     assert!(

@@ -1,10 +1,12 @@
 //! Matching: a person's profile against the directory, and the match page.
 
 use super::*;
+use domain::directory::METRES_PER_MILE;
+use domain::journey::TRAVEL_MILES;
 
 #[derive(Deserialize, Default)]
 pub struct MatchQuery {
-    pub distance_km: Option<String>,
+    pub distance_miles: Option<String>,
     pub free: Option<String>,
     #[serde(default)]
     pub day: Vec<String>,
@@ -24,14 +26,14 @@ pub(super) struct MatchPage {
     person_name: String,
     episode_id: i64,
     based_on: Vec<String>,
-    distance_km: String,
+    distance_miles: String,
     free: bool,
     step_free: bool,
     days: Vec<Opt>,
     times: Vec<Opt>,
     matches: Vec<MatchView>,
     no_postcode: bool,
-    /// "3 services fit but are over 10 km away", each with a link that relaxes it.
+    /// "3 services fit but are over 6 miles away", each with a link that relaxes it.
     left_out: Vec<(String, String)>,
     /// Set when one preference is relaxed for this look.
     relaxed: Option<String>,
@@ -55,9 +57,10 @@ pub(super) async fn profile(
     let mut based_on = vec![];
     let d = &p.details;
     let mut prof = MatchProfile {
-        age: Some(f64::from(d.age_on(Utc::now().date_naive()))),
+        age: Some(f64::from(d.age_on(domain::uk_time::today()))),
         limit: 25,
-        max_distance_m: 10_000.0,
+        // Six miles unless their assessment says otherwise.
+        max_distance_m: 6.0 * METRES_PER_MILE,
         ..Default::default()
     };
     let assessment = latest(state, auth, ep, RecordKind::Assessment)
@@ -85,7 +88,7 @@ pub(super) async fn profile(
             prof.days = pref.days.clone();
             prof.times = pref.times.clone();
             if let Some(k) = pref.max_km {
-                prof.max_distance_m = k * 1000.0;
+                prof.max_distance_m = k * 1000.0; // kept in km; typed in miles
             }
             if pref.step_free {
                 prof.access.push(AccessFeature::StepFree);
@@ -112,7 +115,7 @@ pub(super) async fn profile(
             based_on.push(format!("distance from {pc}"));
         }
     }
-    based_on.push(format!("age {}", d.age_on(Utc::now().date_naive())));
+    based_on.push(format!("age {}", d.age_on(domain::uk_time::today())));
     if !d.language.trim().is_empty() && !d.language.eq_ignore_ascii_case("english") {
         prof.language = Some(d.language.clone());
         prof.language_required = d.interpreter_needed;
@@ -146,19 +149,17 @@ pub async fn match_page(
     let (ep, p) = load(&state, &auth, id, "match.read").await?;
     let q = parse_match_query(axum_extra_query.0.as_deref().unwrap_or(""));
     let (mut prof, mut based_on) = profile(&state, &auth, &ep, &p).await?;
-    let km: f64 = match q.distance_km.as_deref().map(str::trim) {
-        None | Some("") => prof.max_distance_m / 1000.0,
+    let miles: f64 = match q.distance_miles.as_deref().map(str::trim) {
+        None | Some("") => prof.max_distance_m / METRES_PER_MILE,
         Some(s) => s
             .parse::<f64>()
             .ok()
-            .filter(|k| (0.5..=100.0).contains(k))
+            .filter(|k| TRAVEL_MILES.contains(k))
             .ok_or_else(|| {
-                AppError::BadRequest(
-                    "Distance must be a number of kilometres from 0.5 to 100".into(),
-                )
+                AppError::BadRequest("Distance must be a number of miles from 0.5 to 60".into())
             })?,
     };
-    prof.max_distance_m = km * 1000.0;
+    prof.max_distance_m = miles * METRES_PER_MILE;
     if q.filtered {
         prof.free_only = q.free.is_some();
         prof.days = q.day.iter().filter_map(|d| Weekday::from_code(d)).collect();
@@ -186,7 +187,7 @@ pub async fn match_page(
     let here = |relax: Option<Filter>| {
         let mut s = form_urlencoded::Serializer::new(String::new());
         s.append_pair("filtered", "1");
-        s.append_pair("distance_km", &crate::charts::format_value(km));
+        s.append_pair("distance_miles", &crate::charts::format_value(miles));
         if prof.free_only {
             s.append_pair("free", "yes");
         }
@@ -243,7 +244,7 @@ pub async fn match_page(
         person_name: p.details.full_name(),
         episode_id: ep.id,
         based_on,
-        distance_km: crate::charts::format_value(km),
+        distance_miles: crate::charts::format_value(miles),
         free: prof.free_only,
         step_free: prof.access.contains(&AccessFeature::StepFree),
         times: TimeOfDay::ALL
@@ -271,7 +272,7 @@ pub async fn match_page(
             .map(|m| MatchView {
                 distance: m
                     .distance_m
-                    .map(|d| format!("{:.1} km", d / 1000.0))
+                    .map(domain::directory::miles)
                     .unwrap_or_default(),
                 m,
             })
@@ -284,7 +285,7 @@ pub(super) fn parse_match_query(raw: &str) -> MatchQuery {
     let mut q = MatchQuery::default();
     for (k, v) in form_urlencoded::parse(raw.as_bytes()) {
         match k.as_ref() {
-            "distance_km" => q.distance_km = Some(v.into_owned()),
+            "distance_miles" => q.distance_miles = Some(v.into_owned()),
             "free" => q.free = Some(v.into_owned()),
             "day" => q.day.push(v.into_owned()),
             "time" => q.time.push(v.into_owned()),

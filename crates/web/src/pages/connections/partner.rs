@@ -97,7 +97,7 @@ pub(super) fn partner_page(auth: &Auth, c: Connection, error: Option<String>) ->
         sent: datetime(c.created_at),
         due: c
             .due_at
-            .map(|d| views::date(d.date_naive()))
+            .map(|d| views::date(domain::uk_time::to_uk(d).date()))
             .unwrap_or_default(),
         overdue: c.is_overdue(now),
         next: c

@@ -189,7 +189,7 @@ pub async fn create(
         },
         age: form
             .checked("share_age")
-            .then(|| d.age_on(now.date_naive())),
+            .then(|| d.age_on(domain::uk_time::to_uk(now).date())),
         about,
         access_needs: if form.checked("share_access") {
             let mut v: Vec<&str> = d.access_needs.iter().map(|a| a.label()).collect();

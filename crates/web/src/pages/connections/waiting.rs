@@ -32,7 +32,7 @@ pub(crate) fn waiting_rows(list: &[Connection], now: chrono::DateTime<Utc>) -> V
             sent: datetime(c.created_at),
             due: c
                 .due_at
-                .map(|d| views::date(d.date_naive()))
+                .map(|d| views::date(domain::uk_time::to_uk(d).date()))
                 .unwrap_or_default(),
             overdue: c.is_overdue(now),
         })

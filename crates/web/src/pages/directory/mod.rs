@@ -38,7 +38,7 @@ pub use service::{review_concept, show};
 pub use terms::{term_form, term_save, terms};
 
 const PER_PAGE: usize = 20;
-const METRES_PER_MILE: f64 = 1609.344;
+use domain::directory::METRES_PER_MILE;
 
 /// May this user change this listing? Managers any; partners their organisation's only.
 pub(crate) fn can_edit(auth: &Auth, e: &Entry) -> bool {
@@ -171,12 +171,11 @@ fn place(e: &Entry) -> String {
 }
 
 fn distance_text(m: f64) -> String {
-    let miles = m / METRES_PER_MILE;
-    if miles < 0.1 {
-        "Less than 0.1 miles".into()
-    } else {
-        format!("{miles:.1} miles ({:.1} km)", m / 1000.0)
-    }
+    let words = domain::directory::miles(m);
+    let mut c = words.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 fn card(e: &Entry, distance: Option<f64>) -> Card {

@@ -75,9 +75,9 @@ pub(super) fn assessment_sections(d: &AssessmentDraft, e: &FieldErrors) -> Vec<S
                     .hint("Leave all unticked for any time")
                     .codes::<TimeOfDay>(&d.times, None)
                     .errors(e),
-                Field::new("text", "max_km", "How far they can travel (km)")
-                    .hint("For example 5. Leave blank for the match page's 10 km")
-                    .value(&d.max_km)
+                Field::new("text", "max_miles", "How far they can travel (miles)")
+                    .hint("For example 3. Leave blank for the match page's 6 miles")
+                    .value(&d.max_miles)
                     .errors(e),
             ],
         },
@@ -168,7 +168,7 @@ pub(crate) fn assessment_draft(f: &FormData) -> AssessmentDraft {
         step_free: f.checked("step_free"),
         days: f.all("days"),
         times: f.all("times"),
-        max_km: f.get("max_km").into(),
+        max_miles: f.get("max_miles").into(),
         needs: Need::ALL
             .iter()
             .map(|n| {

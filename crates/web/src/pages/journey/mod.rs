@@ -190,5 +190,5 @@ pub(crate) async fn latest(
 }
 
 fn today() -> chrono::NaiveDate {
-    Utc::now().date_naive()
+    domain::uk_time::today()
 }

@@ -186,10 +186,10 @@ pub async fn plan_save(
         if plan.actions.len() == 1 { "" } else { "s" },
         date(plan.review_on)
     );
-    let due = plan
-        .review_on
-        .and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default())
-        .and_utc();
+    let due = domain::uk_time::at(
+        plan.review_on,
+        NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
+    );
     add(
         &state,
         &auth,

@@ -97,7 +97,7 @@ pub async fn create(
         .await?;
     let pcn = auth.pcn()?;
     let draft = draft_from_form(&form)?;
-    let details = match draft.validate(Utc::now().date_naive()) {
+    let details = match draft.validate(domain::uk_time::today()) {
         Ok(d) => d,
         Err(e) => {
             return render_form(
@@ -202,7 +202,7 @@ pub async fn update(
     auth.need_to_know(&state, pcn, id).await?;
     let version = form.i64("version")?;
     let draft = draft_from_form(&form)?;
-    let details = match draft.validate(Utc::now().date_naive()) {
+    let details = match draft.validate(domain::uk_time::today()) {
         Ok(d) => d,
         Err(e) => {
             return render_form(

@@ -52,7 +52,7 @@ pub async fn show(
     auth.audit_read(&state, "person.read", Some(id), "person page".into())
         .await?;
     let d = &p.details;
-    let today = Utc::now().date_naive();
+    let today = domain::uk_time::today();
     let practices = state.store.list_practices(pcn).await?;
     let users = state.store.list_users(Some(pcn)).await?;
     let names: HashMap<i64, String> = users.iter().map(|u| (u.id, u.name.clone())).collect();
@@ -246,13 +246,15 @@ pub async fn show(
                     .and(e.closed_at)
                     .map(|at| {
                         date(
-                            (at + chrono::Duration::days(domain::episode::REOPEN_DAYS))
-                                .date_naive(),
+                            domain::uk_time::to_uk(
+                                at + chrono::Duration::days(domain::episode::REOPEN_DAYS),
+                            )
+                            .date(),
                         )
                     }),
                 next_contact_value: e
                     .next_contact_at
-                    .map(|t| t.format("%Y-%m-%d").to_string())
+                    .map(|t| domain::uk_time::to_uk(t).format("%Y-%m-%d").to_string())
                     .unwrap_or_default(),
                 contacts: contacts
                     .iter()
