@@ -37,10 +37,65 @@ impl Instrument {
             Instrument::Swemwbs => &SWEMWBS_ITEMS,
             Instrument::Mycaw => &[
                 ("concern_1", "How severe is your first concern now?", 0, 6),
-                ("concern_2", "How severe is your second concern now? (optional)", 0, 6),
+                ("concern_2", "How severe is your second concern now?", 0, 6),
                 ("wellbeing", "How would you rate your general feeling of wellbeing now?", 0, 6),
             ],
         }
+    }
+
+    /// What is said or shown before the items, as the instrument words it.
+    pub fn stem(self) -> &'static str {
+        match self {
+            Instrument::Wemwbs | Instrument::Swemwbs => {
+                "Below are some statements about feelings and thoughts. Please tick the box that best describes your experience of each over the last 2 weeks."
+            }
+            Instrument::Ons4 => {
+                "Next I would like to ask you four questions about your feelings on aspects of your life. There are no right or wrong answers. For each of these questions I'd like you to give an answer on a scale of 0 to 10, where 0 is \u{201c}not at all\u{201d} and 10 is \u{201c}completely\u{201d}."
+            }
+            Instrument::Mycaw => {
+                "Please write down one or two concerns or problems which you would most like us to help you with, and how severe each one is now, from 0 (not bothering me at all) to 6 (bothers me greatly)."
+            }
+        }
+    }
+
+    /// The words for one answer to an item, as the instrument prints them: every point for
+    /// (S)WEMWBS ("None of the time" … "All of the time"), the end points for the 0–10 and
+    /// 0–6 scales ("0 – Not at all"), the number alone between them.
+    pub fn answer_label(self, item: &str, value: u8) -> String {
+        let words = match self {
+            Instrument::Wemwbs | Instrument::Swemwbs => match value {
+                1 => Some("None of the time"),
+                2 => Some("Rarely"),
+                3 => Some("Some of the time"),
+                4 => Some("Often"),
+                5 => Some("All of the time"),
+                _ => None,
+            },
+            Instrument::Ons4 => match (item, value) {
+                ("anxiety", 0) => Some("Not at all anxious"),
+                ("anxiety", 10) => Some("Completely anxious"),
+                (_, 0) => Some("Not at all"),
+                (_, 10) => Some("Completely"),
+                _ => None,
+            },
+            Instrument::Mycaw => match (item, value) {
+                ("wellbeing", 0) => Some("As good as it could be"),
+                ("wellbeing", 6) => Some("As bad as it could be"),
+                (_, 0) => Some("Not bothering me at all"),
+                (_, 6) => Some("Bothers me greatly"),
+                _ => None,
+            },
+        };
+        match (self, words) {
+            (Instrument::Wemwbs | Instrument::Swemwbs, Some(w)) => w.to_string(),
+            (_, Some(w)) => format!("{value} \u{2013} {w}"),
+            (_, None) => value.to_string(),
+        }
+    }
+
+    /// Whether an item must be answered.
+    pub fn required(self, item: &str) -> bool {
+        !self.optional(item)
     }
 
     /// Items that may be left blank.
@@ -255,6 +310,51 @@ impl Answers {
 mod tests {
     use super::*;
     use crate::Code;
+
+    #[test]
+    fn instruments_are_worded_as_published() {
+        assert!(Instrument::Swemwbs
+            .stem()
+            .starts_with("Below are some statements about feelings and thoughts."));
+        assert!(Instrument::Swemwbs.stem().contains("over the last 2 weeks"));
+        let points: Vec<String> = (1..=5)
+            .map(|v| Instrument::Swemwbs.answer_label("optimistic", v))
+            .collect();
+        assert_eq!(
+            points,
+            [
+                "None of the time",
+                "Rarely",
+                "Some of the time",
+                "Often",
+                "All of the time"
+            ]
+        );
+        assert_eq!(
+            Instrument::Ons4.answer_label("happiness", 0),
+            "0 \u{2013} Not at all"
+        );
+        assert_eq!(
+            Instrument::Ons4.answer_label("happiness", 10),
+            "10 \u{2013} Completely"
+        );
+        assert_eq!(Instrument::Ons4.answer_label("happiness", 5), "5");
+        assert_eq!(
+            Instrument::Ons4.answer_label("anxiety", 10),
+            "10 \u{2013} Completely anxious"
+        );
+        assert_eq!(
+            Instrument::Mycaw.answer_label("concern_1", 6),
+            "6 \u{2013} Bothers me greatly"
+        );
+        assert_eq!(
+            Instrument::Mycaw.answer_label("wellbeing", 0),
+            "0 \u{2013} As good as it could be"
+        );
+        assert!(Instrument::Ons4.stem().contains("0 to 10"));
+        assert!(!Instrument::Mycaw.required("concern_2"));
+        assert!(Instrument::Swemwbs.required("mind"));
+    }
 
     fn answers(i: Instrument, v: &[(&str, &str)]) -> Result<Answers, FieldErrors> {
         Answers::parse(i, |k| {

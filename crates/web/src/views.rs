@@ -156,6 +156,11 @@ pub struct Field {
     /// CSS width modifier: "", "10", "20", "30".
     pub width: &'static str,
     pub required: bool,
+    /// When a field is needed only sometimes, when ("needed if they prefer calls or
+    /// texts"): shown instead of "(optional)".
+    pub needed_when: String,
+    /// `inputmode` for a text input ("numeric", "decimal"): the phone keypad for numbers.
+    pub inputmode: &'static str,
 }
 
 impl Field {
@@ -175,7 +180,24 @@ impl Field {
             autocomplete: "off",
             width: "",
             required: false,
+            needed_when: String::new(),
+            inputmode: "",
         }
+    }
+    /// Needed only in a case the label names ("needed if …"), not "(optional)".
+    pub fn needed_when(mut self, when: &str) -> Self {
+        self.needed_when = when.into();
+        self
+    }
+    /// A whole number: the number keypad on a phone.
+    pub fn numeric(mut self) -> Self {
+        self.inputmode = "numeric";
+        self
+    }
+    /// A number that may have a decimal point.
+    pub fn decimal(mut self) -> Self {
+        self.inputmode = "decimal";
+        self
     }
     pub fn hint(mut self, h: &str) -> Self {
         self.hint = h.into();

@@ -57,6 +57,8 @@ fn sections(d: &ContactDraft, e: &FieldErrors) -> Vec<Section> {
                 .width("10")
                 .errors(e),
             Field::new("text", "duration_minutes", "How long, in minutes")
+                .needed_when("not needed if they did not attend")
+                .numeric()
                 .value(&d.duration_minutes)
                 .width("10")
                 .errors(e),

@@ -37,10 +37,10 @@ fn referral_sections(d: &ReferralDraft, e: &FieldErrors) -> Vec<Section> {
             legend: "Who is referring".into(),
             fields: vec![
                 Field::new("select", "source", "Referral source").codes::<ReferralSource>(&one(&d.source), Some("Choose")).required().errors(e),
-                Field::new("text", "referrer_name", "Referrer's name").hint("Not needed for a self-referral").value(&d.referrer_name).width("20").errors(e),
+                Field::new("text", "referrer_name", "Referrer's name").needed_when("not needed for a self-referral").value(&d.referrer_name).width("20").errors(e),
                 Field::new("text", "referrer_role", "Referrer's role").value(&d.referrer_role).width("20").errors(e),
                 Field::new("text", "referrer_organisation", "Referrer's organisation").value(&d.referrer_organisation).width("30").errors(e),
-                Field::new("text", "referrer_contact", "Referrer's telephone or email").hint("So the link worker can tell you what happened").value(&d.referrer_contact).width("30").errors(e),
+                Field::new("text", "referrer_contact", "Referrer's telephone or email").needed_when("not needed for a self-referral").hint("So the link worker can tell you what happened").value(&d.referrer_contact).width("30").errors(e),
             ],
         },
         Section {

@@ -129,9 +129,37 @@ pub async fn referral_to_discharge_and_the_partner_loop(app: &TestApp) {
             .status,
         StatusCode::SEE_OTHER
     );
+    // A review dated the same day as the baseline is questioned and not saved...
     items[1].1 = "review";
     items[3].1 = "6";
-    lw.post(&format!("/episodes/{ep}/measures"), &items).await;
+    let before = records(app, person).await;
+    let same = lw.post(&format!("/episodes/{ep}/measures"), &items).await;
+    assert_eq!(same.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(same.body.contains("was also taken on"), "{}", same.body);
+    assert_eq!(records(app, person).await, before);
+    // ...until the link worker says it was.
+    items.push(("same_day", "yes"));
+    let ok = lw.post(&format!("/episodes/{ep}/measures"), &items).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    // The instruments read as published: the stem and every answer's words.
+    let form = lw
+        .get(&format!("/episodes/{ep}/measures/new?instrument=swemwbs"))
+        .await;
+    for want in [
+        "Below are some statements about feelings and thoughts",
+        "over the last 2 weeks",
+        "None of the time",
+        "Some of the time",
+        "All of the time",
+    ] {
+        assert!(form.body.contains(want), "{want}: {}", form.body);
+    }
+    assert!(!form.body.contains("(optional)"), "every item must be answered");
+    let form = lw
+        .get(&format!("/episodes/{ep}/measures/new?instrument=ons4"))
+        .await;
+    assert!(form.body.contains("0 – Not at all"), "{}", form.body);
+    assert!(form.body.contains("10 – Completely anxious"));
     let page = lw.get(&format!("/people/{person}")).await;
     assert!(page.body.contains("<svg class=\"chart\""), "chart shown");
     assert!(

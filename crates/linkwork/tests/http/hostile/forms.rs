@@ -302,3 +302,73 @@ pub(super) async fn forms_corpus(
     }
     (posts.len(), with_page, fields_tried)
 }
+
+/// The fields (by id, which is their name) a form labels "(optional)".
+fn optional_fields(form_html: &str) -> Vec<String> {
+    form_html
+        .split("<label")
+        .skip(1)
+        .filter_map(|chunk| {
+            let label = &chunk[..chunk.find("</label>")?];
+            label
+                .contains("class=\"optional\"")
+                .then(|| attr(label, "for"))
+                .flatten()
+        })
+        .collect()
+}
+
+/// Every form on every page that marks a field "(optional)" is sent, otherwise filled in
+/// properly, with each such field left empty: none may come back with an error on it.
+/// Returns (forms, optional fields) checked, and what failed.
+pub(super) async fn optional_means_optional(
+    app: &TestApp,
+    w: &World,
+) -> (usize, usize, Vec<String>) {
+    let table = web::routes::table();
+    let mut seen = std::collections::BTreeSet::new();
+    let (mut forms_checked, mut fields_checked, mut failed) = (0, 0, vec![]);
+    for who in CALLERS.into_iter().flatten() {
+        let mut b = signed_in(app, who).await;
+        for route in &table {
+            if route.method != Method::Get
+                || !matches!(route.rule.access, Access::Session(_))
+                || expected(route, Some(who), false, Tenancy::Own) != Expect::Allowed
+            {
+                continue;
+            }
+            let path = concrete(route, w, Some(who), Tenancy::Own);
+            let page = b.get(&path).await;
+            let bodies: Vec<&str> = page.body.split("<form").skip(1).collect();
+            for ((action, fields), body) in forms(&path, &page.body).into_iter().zip(bodies) {
+                let optional = optional_fields(body);
+                if optional.is_empty() || !seen.insert(action.clone()) {
+                    continue;
+                }
+                forms_checked += 1;
+                fields_checked += optional.len();
+                let sent: Fields = filled(fields)
+                    .into_iter()
+                    .map(|(n, v)| {
+                        if optional.contains(&n) {
+                            (n, String::new())
+                        } else {
+                            (n, v)
+                        }
+                    })
+                    .collect();
+                let pairs: Vec<(&str, &str)> =
+                    sent.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+                let answer = b.post_raw(&action, &pairs).await;
+                for name in &optional {
+                    if answer.body.contains(&format!("id=\"{name}-error\"")) {
+                        failed.push(format!(
+                            "{action} (form on {path}, as {who}): \"{name}\" is labelled optional but was refused when left empty"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    (forms_checked, fields_checked, failed)
+}

@@ -21,7 +21,7 @@ mod pages;
 
 use crate::helpers::*;
 use crate::matrix::{expected, world, Expect, Tenancy, CALLERS};
-use forms::forms_corpus;
+use forms::{forms_corpus, optional_means_optional};
 use json::json_corpus;
 use pages::pages_show_payloads_escaped;
 use std::hash::{DefaultHasher, Hasher};
@@ -160,6 +160,22 @@ async fn hostile_input_postgres() {
         return;
     }
     hostile_input(Engine::Postgres).await;
+}
+
+/// A field labelled "(optional)" on any form of any page may be left empty.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn optional_means_optional_on_every_form() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (forms, fields, failed) = optional_means_optional(&app, &w).await;
+    storage_tests::figure(&format!(
+        "Optional fields: {fields} fields labelled optional on {forms} forms, each sent empty"
+    ));
+    assert!(
+        forms > 5,
+        "only {forms} forms with optional fields were found"
+    );
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
 
 /// Bodies over the limits are refused before any handler reads them: 256 KiB for forms and

@@ -75,7 +75,7 @@ pub(super) fn assessment_sections(d: &AssessmentDraft, e: &FieldErrors) -> Vec<S
                     .hint("Leave all unticked for any time")
                     .codes::<TimeOfDay>(&d.times, None)
                     .errors(e),
-                Field::new("text", "max_miles", "How far they can travel (miles)")
+                Field::new("text", "max_miles", "How far they can travel (miles)").decimal()
                     .hint("For example 3. Leave blank for the match page's 6 miles")
                     .value(&d.max_miles)
                     .errors(e),

@@ -32,11 +32,13 @@ pub(super) fn health_use_form(
                 .codes::<HealthPeriod>(&[period.to_string()], None)
                 .errors(e),
             Field::new("text", "gp_appointments", "GP appointments")
+                .numeric()
                 .value(f.get("gp_appointments"))
                 .width("10")
                 .required()
                 .errors(e),
             Field::new("text", "ae_attendances", "A&E attendances")
+                .numeric()
                 .value(f.get("ae_attendances"))
                 .width("10")
                 .required()

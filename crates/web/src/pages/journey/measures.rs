@@ -15,24 +15,39 @@ pub(super) fn measure_sections(
     e: &FieldErrors,
 ) -> Vec<Section> {
     let mut items = vec![];
+    // (S)WEMWBS is a grid of tick boxes, one per statement: radios with the published
+    // words. The 0–10 and 0–6 scales are a list with their end points named.
+    let grid = matches!(instrument, Instrument::Wemwbs | Instrument::Swemwbs);
     for (code, question, lo, hi) in instrument.items() {
         let v = get(code);
-        let mut opts = vec![Opt {
-            value: String::new(),
-            label: "Choose".into(),
-            selected: v.is_empty(),
-        }];
-        opts.extend((*lo..=*hi).map(|s| Opt {
+        let answers = (*lo..=*hi).map(|s| Opt {
             value: s.to_string(),
-            label: s.to_string(),
+            label: instrument.answer_label(code, s),
             selected: v == s.to_string(),
-        }));
-        items.push(
+        });
+        let field = if grid {
+            Field::new("radios", *code, question).options(answers.collect())
+        } else {
+            let mut opts = vec![Opt {
+                value: String::new(),
+                label: "Choose".into(),
+                selected: v.is_empty(),
+            }];
+            opts.extend(answers);
             Field::new("select", *code, question)
-                .hint(&format!("{lo} to {hi}"))
+                .hint(&format!(
+                    "{} to {}",
+                    instrument.answer_label(code, *lo),
+                    instrument.answer_label(code, *hi)
+                ))
                 .options(opts)
-                .errors(e),
-        );
+        };
+        let field = if instrument.required(code) {
+            field.required()
+        } else {
+            field
+        };
+        items.push(field.errors(e));
     }
     vec![
         Section {
@@ -69,7 +84,10 @@ pub(super) fn measure_form(
         format!("/episodes/{}/measures", ep.id),
     );
     page.hidden = vec![("instrument".into(), instrument.code().into())];
-    page.intro = vec!["Ask each question as written and record the person's own answer.".into()];
+    page.intro = vec![
+        "Ask each question as written and record the person's own answer.".into(),
+        format!("Read out: \u{201c}{}\u{201d}", instrument.stem()),
+    ];
     let point = if f.get("point").is_empty() {
         "baseline"
     } else {
@@ -81,6 +99,17 @@ pub(super) fn measure_form(
         f.get("taken_on").to_string()
     };
     page.sections = measure_sections(instrument, point, &taken, |c| f.get(c).to_string(), e);
+    if e.get("same_day").is_some() {
+        page.sections.push(Section {
+            legend: "Taken the same day as the baseline".into(),
+            fields: vec![Field::new(
+                "checkbox",
+                "same_day",
+                "Yes, record it with this date: it was taken the same day",
+            )
+            .errors(e)],
+        });
+    }
     page.notice = instrument.notice().map(String::from);
     page.submit = "Save answers".into();
     page.errors(e)
@@ -147,6 +176,36 @@ pub async fn measure_save(
             return Ok(measure_form(&auth, &p, &ep, instrument, &form, &e).respond());
         }
     };
+    // A review or discharge measure dated the same day as the baseline is usually a slip
+    // of the date: asked about once.
+    if m.point != MeasurePoint::Baseline && form.get("same_day") != "yes" {
+        let records = state
+            .store
+            .records_for_person(auth.pcn()?, ep.person_id)
+            .await?;
+        let same_day = records
+            .iter()
+            .filter(|r| r.episode_id == ep.id && r.kind == RecordKind::Measure)
+            .filter_map(|r| r.parse::<Measure>())
+            .any(|b| {
+                b.instrument == m.instrument
+                    && b.point == MeasurePoint::Baseline
+                    && b.taken_on == m.taken_on
+            });
+        if same_day {
+            let mut e = FieldErrors::default();
+            e.add(
+                "same_day",
+                format!(
+                    "The baseline {} was also taken on {}. A {} usually comes weeks later: check the date, or tick the box to record it anyway",
+                    instrument.label(),
+                    date(m.taken_on),
+                    m.point.label().to_lowercase()
+                ),
+            );
+            return Ok(measure_form(&auth, &p, &ep, instrument, &form, &e).respond());
+        }
+    }
     let figures: Vec<String> = m
         .headlines()
         .iter()

@@ -146,10 +146,12 @@ pub(crate) fn person_sections(
                     .width("10")
                     .errors(e),
                 Field::new("tel", "phone", "Telephone")
+                    .needed_when("needed if they prefer calls or texts")
                     .value(&d.phone)
                     .width("20")
                     .errors(e),
                 Field::new("email", "email", "Email")
+                    .needed_when("needed if they prefer email")
                     .value(&d.email)
                     .width("30")
                     .errors(e),

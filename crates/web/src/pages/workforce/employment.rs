@@ -47,19 +47,19 @@ pub(super) fn employment_sections(
             .errors(errors),
     );
     let pay = vec![
-        Field::new("text", "wte", "Whole-time equivalent (WTE)")
+        Field::new("text", "wte", "Whole-time equivalent (WTE)").decimal()
             .hint("1 for full time; 0.6 for three days a week.")
             .value(&d.wte)
             .width("10")
             .required()
             .errors(errors),
-        Field::new("text", "annual_salary", "Actual annual salary (£)")
+        Field::new("text", "annual_salary", "Actual annual salary (£)").decimal()
             .hint("What is paid for these hours, not the full-time rate.")
             .value(&d.annual_salary)
             .width("10")
             .required()
             .errors(errors),
-        Field::new("text", "annual_oncosts", "Employer on-costs a year (£)")
+        Field::new("text", "annual_oncosts", "Employer on-costs a year (£)").decimal()
             .hint("Employer's National Insurance and pension contributions.")
             .value(&d.annual_oncosts)
             .width("10")

@@ -347,7 +347,8 @@ pub(super) fn apply(
             "Choose whether the service is taking new people",
         ),
     }
-    match d.s("response_days").parse::<u16>() {
+    match d.s("response_days").trim().parse::<u16>() {
+        _ if d.s("response_days").trim().is_empty() => e.listing.response_days = 14,
         Ok(n) if (1..=365).contains(&n) => e.listing.response_days = n,
         _ => err.add("response_days", "Enter a number of days from 1 to 365"),
     }

@@ -26,6 +26,7 @@ pub(super) fn sections(
         }));
         about.push(
             Field::new("select", "organization_id", "Organisation")
+                .needed_when("or name a new one below")
                 .options(org_opts)
                 .errors(e),
         );
@@ -193,6 +194,8 @@ pub(super) fn sections(
             .options(radios::<ServiceCapacity>(d.s("capacity")))
             .errors(e),
         Field::new("text", "response_days", "Days to answer a referral")
+            .hint("Leave blank for 14")
+            .numeric()
             .value(d.s("response_days"))
             .width("10")
             .errors(e),
