@@ -167,6 +167,7 @@ pub async fn search(
             label: match *r {
                 "" => "In the area (about 20 miles)".into(),
                 "any" => "Any distance".into(),
+                "1" => "Within 1 mile".into(),
                 r => format!("Within {r} miles"),
             },
             selected: within == *r,
