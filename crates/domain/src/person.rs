@@ -425,8 +425,151 @@ fn looks_like_email(s: &str) -> bool {
         && !domain.contains('@')
 }
 
+/// A name for comparing: lower case, letters only ("O'Neill-Smith" → "oneillsmith").
+fn name_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Edit distance, capped: whether two names differ by at most one letter added, dropped,
+/// changed or two swapped ("Jon"/"John", "Smyth"/"Smith", "Hlida"/"Hilda").
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a == b {
+        return true;
+    }
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let start = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let (ra, rb) = (&a[start..], &b[start..]);
+    match (ra.len(), rb.len()) {
+        (x, y) if x == y => {
+            ra[1..] == rb[1..] || (x >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..])
+        }
+        (x, y) if x > y => ra[1..] == *rb,
+        _ => *ra == rb[1..],
+    }
+}
+
+/// Whether two names are probably the same as typed by different people: the same letters,
+/// one letter apart (names of 4 letters or more), one part of a double-barrelled name, or an
+/// initial for the given name.
+fn similar_name(a: &str, b: &str, initial_ok: bool) -> bool {
+    let (a, b) = (name_key(a), name_key(b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let (short, long) = if a.len() <= b.len() {
+        (&a, &b)
+    } else {
+        (&b, &a)
+    };
+    a == b
+        || (short.len() >= 4 && one_edit_apart(&a, &b))
+        || (short.len() >= 3 && long.starts_with(short.as_str()))
+        || (short.len() >= 4 && long.ends_with(short.as_str()))
+        || (initial_ok && short.len() == 1 && long.starts_with(short.as_str()))
+}
+
+/// Why an existing record is probably the same person as new details, if it is: the same
+/// NHS number; or the same date of birth with a similar name; or the same date of birth and
+/// postcode with a similar family or given name. Used on every way a person enters, to show
+/// likely duplicates before another record is made.
+pub fn likely_same(new: &PersonDetails, old: &PersonDetails) -> Option<&'static str> {
+    if new.nhs_number.is_some() && new.nhs_number == old.nhs_number {
+        return Some("same NHS number");
+    }
+    if new.date_of_birth != old.date_of_birth {
+        return None;
+    }
+    let family = similar_name(&new.family_name, &old.family_name, false);
+    let given = similar_name(&new.given_name, &old.given_name, true);
+    if family && given {
+        return Some("similar name, same date of birth");
+    }
+    let postcode = new.postcode.is_some() && new.postcode == old.postcode;
+    if postcode && (family || given) {
+        return Some("same date of birth and postcode, similar name");
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn likely_duplicates_are_found_by_tolerant_names() {
+        use super::{likely_same, PersonDetails};
+        let d = |given: &str, family: &str, dob: &str, postcode: &str| PersonDetails {
+            given_name: given.into(),
+            family_name: family.into(),
+            date_of_birth: chrono::NaiveDate::parse_from_str(dob, "%Y-%m-%d").unwrap(),
+            postcode: crate::postcode::Postcode::parse(postcode).ok(),
+            nhs_number: None,
+            sex: super::Sex::Unknown,
+            gender_identity: String::new(),
+            ethnicity: None,
+            language: String::new(),
+            interpreter_needed: false,
+            access_needs: vec![],
+            access_notes: String::new(),
+            carer_status: super::CarerStatus::NotACarer,
+            carer_details: String::new(),
+            practice_id: None,
+            address: String::new(),
+            phone: String::new(),
+            email: String::new(),
+            preferred_contact: None,
+        };
+        let old = d("Hilda", "O'Neill-Smith", "1951-06-14", "LS6 2AB");
+        for (new, why) in [
+            (
+                d("hilda", "ONEILL-SMITH", "1951-06-14", ""),
+                "case and punctuation",
+            ),
+            (
+                d("Hlida", "O'Neill Smith", "1951-06-14", ""),
+                "letters swapped",
+            ),
+            (
+                d("H", "Smith", "1951-06-14", ""),
+                "initial, one part of the name",
+            ),
+            (
+                d("Hilda", "Oneil-Smith", "1951-06-14", ""),
+                "a letter missing from the family name",
+            ),
+            (
+                d("Hilda", "Smith", "1951-06-14", ""),
+                "one part of a double-barrelled name",
+            ),
+            (
+                d("Margaret", "O'Neill-Smith", "1951-06-14", "LS62AB"),
+                "same postcode",
+            ),
+        ] {
+            assert!(likely_same(&new, &old).is_some(), "{why}");
+        }
+        for (new, why) in [
+            (
+                d("Hilda", "O'Neill-Smith", "1951-06-15", "LS6 2AB"),
+                "another birthday",
+            ),
+            (
+                d("Margaret", "Jones", "1951-06-14", "LS6 2AB"),
+                "nothing in common but the day and place",
+            ),
+            (
+                d("Margaret", "O'Neill-Smith", "1951-06-14", ""),
+                "a relative born the same day, elsewhere",
+            ),
+        ] {
+            assert!(likely_same(&new, &old).is_none(), "{why}");
+        }
+    }
+
     use super::*;
 
     fn today() -> NaiveDate {

@@ -151,3 +151,79 @@ async fn a_stale_edit_is_refused_with_a_clear_message_and_the_typing_kept() {
         "the first edit stands"
     );
 }
+
+/// Referring someone already on record under a slightly different spelling shows the
+/// likely record first; the link worker chooses it or says it is someone else. Nothing is
+/// made until they choose.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_referral_shows_likely_duplicates_before_making_another_record() {
+    let app = spawn_app().await;
+    let mut lw = signed_in(&app, "lw").await;
+    let mut known = person_fields("Hilda", "O'Neill-Smith");
+    known.push(("postcode", "LS6 2AB"));
+    let hilda = add_person(&mut lw, &known).await;
+    let people = |app: &TestApp| {
+        let store = app.store.clone();
+        let pcn = app.pcn_a;
+        async move {
+            store
+                .search_people(
+                    pcn,
+                    &storage::PersonQuery {
+                        date_of_birth: chrono::NaiveDate::from_ymd_opt(1951, 6, 14),
+                        limit: 50,
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(people(&app).await, 1);
+    // The same person, spelt another way: shown, and nothing made.
+    let mut again = referral_fields("hilda", "Oneill Smith", true);
+    let r = lw.post("/referrals", &again).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("This person may already have a record"));
+    assert!(r.body.contains(&format!("value=\"{hilda}\"")), "{}", r.body);
+    assert!(r.body.contains("similar name, same date of birth"));
+    assert!(
+        r.body.contains("value=\"Oneill Smith\""),
+        "what was typed is kept"
+    );
+    assert_eq!(people(&app).await, 1);
+    // "Yes, this is her": the referral joins her record.
+    let id = hilda.to_string();
+    again.push(("duplicate", &id));
+    let r = lw.post("/referrals", &again).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(people(&app).await, 1);
+    assert_eq!(
+        app.store
+            .episodes_for_person(app.pcn_a, hilda)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // A different person born the same day with a similar name: said so, a new record.
+    let mut other = referral_fields("Hilda", "Smith", true);
+    assert_eq!(
+        lw.post("/referrals", &other).await.status,
+        StatusCode::CONFLICT
+    );
+    other.push(("duplicate", "new"));
+    assert_eq!(
+        lw.post("/referrals", &other).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(people(&app).await, 2);
+    // Adding a person by hand finds the same likely record.
+    let mut typo = person_fields("Hlida", "O'Neill-Smith");
+    typo.push(("postcode", "LS6 2AB"));
+    let r = lw.post("/people", &typo).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("This person may already have a record"));
+    assert_eq!(people(&app).await, 2);
+}

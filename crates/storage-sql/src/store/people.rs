@@ -200,19 +200,28 @@ impl PersonStore for Store {
 
     async fn find_possible_duplicates(&self, pcn: i64, d: &PersonDetails) -> Result<Vec<Person>> {
         let rs = sqlx::query(
+            // Everyone with the NHS number or born that day (a handful in a PCN), then the
+            // tolerant comparison of names and postcodes in `domain::person::likely_same`.
             "SELECT * FROM people WHERE deleted_at IS NULL AND pcn_id = $1
-             AND ((nhs_number IS NOT NULL AND nhs_number = $2)
-                  OR (lower(family_name) = lower($3) AND lower(given_name) = lower($4) AND date_of_birth = $5))
-             ORDER BY id LIMIT 20",
+             AND ((nhs_number IS NOT NULL AND nhs_number = $2) OR date_of_birth = $3)
+             ORDER BY id LIMIT 500",
         )
         .bind(pcn)
         .bind(d.nhs_number.as_ref().map(|n| n.as_str().to_string()))
-        .bind(&d.family_name)
-        .bind(&d.given_name)
         .bind(d.date_of_birth)
         .fetch_all(&self.read)
         .await
         .map_err(backend)?;
-        rs.iter().map(rows::person).collect()
+        let mut out = vec![];
+        for r in &rs {
+            let p = rows::person(r)?;
+            if domain::person::likely_same(d, &p.details).is_some() {
+                out.push(p);
+            }
+            if out.len() == 20 {
+                break;
+            }
+        }
+        Ok(out)
     }
 }

@@ -101,6 +101,8 @@ struct FormPage {
     person_id: Option<i64>,
     person_name: String,
     sections: Vec<Section>,
+    /// Records that are probably the same person: (id, name, date of birth, NHS number, why).
+    duplicates: Vec<(i64, String)>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -116,6 +118,7 @@ async fn render(
     person: &PersonDraft,
     referral: &ReferralDraft,
     errors: &FieldErrors,
+    duplicates: Vec<(i64, String)>,
 ) -> Result<Response, AppError> {
     let pcn = auth.pcn()?;
     let mut sections = Vec::new();
@@ -149,6 +152,7 @@ async fn render(
         person_id,
         person_name,
         sections,
+        duplicates,
     };
     Ok(views::render(status, &page))
 }
@@ -169,6 +173,7 @@ pub async fn new_form(
         &PersonDraft::default(),
         &ReferralDraft::default(),
         &FieldErrors::default(),
+        Vec::new(),
     )
     .await
 }
@@ -216,10 +221,59 @@ pub async fn create(
             &person_draft,
             &referral_draft,
             &errors,
+            Vec::new(),
         )
         .await;
     };
-    let person = match_existing(&state, pcn, person).await?;
+    let mut person = match_existing(&state, pcn, person).await?;
+    // Staff who may read records are shown the likely duplicates before another record is
+    // made, and choose: this is one of them, or a different person. (Referrers never see
+    // records; theirs joins one only on NHS number, date of birth and family name.)
+    if let (PersonRef::New(d), true) = (&person, auth.user.role.can_read_people()) {
+        match form.get("duplicate") {
+            "new" => {}
+            "" => {
+                let dups = state.store.find_possible_duplicates(pcn, d).await?;
+                if !dups.is_empty() {
+                    let shown: Vec<(i64, i64)> = dups.iter().map(|p| (pcn, p.id)).collect();
+                    auth.audit_shown(
+                        &state,
+                        "person.search",
+                        &shown,
+                        &format!("duplicate check on referral: {} shown", dups.len()),
+                    )
+                    .await?;
+                    let list = dups
+                        .iter()
+                        .map(|p| {
+                            let why =
+                                domain::person::likely_same(d, &p.details).unwrap_or_default();
+                            (p.id, format!("{} ({why})", super::people::describe(p)))
+                        })
+                        .collect();
+                    return render(
+                        &state,
+                        &auth,
+                        StatusCode::CONFLICT,
+                        person_id,
+                        &person_draft,
+                        &referral_draft,
+                        &errors,
+                        list,
+                    )
+                    .await;
+                }
+            }
+            id => {
+                let id = id.parse::<i64>().map_err(|_| {
+                    AppError::BadRequest(
+                        "Choose one of the records shown, or a different person".into(),
+                    )
+                })?;
+                person = PersonRef::Existing(id);
+            }
+        }
+    }
     // Referring someone already on record is a use of their record: a link worker for whom
     // they are not theirs says why first (the referral's new episode would otherwise open the
     // record to them). Referrers never see the record, so they are not asked.
@@ -256,6 +310,7 @@ pub async fn create(
                 &person_draft,
                 &referral_draft,
                 &errors,
+                Vec::new(),
             )
             .await;
         }

@@ -154,7 +154,10 @@ pub async fn referral_to_discharge_and_the_partner_loop(app: &TestApp) {
     ] {
         assert!(form.body.contains(want), "{want}: {}", form.body);
     }
-    assert!(!form.body.contains("(optional)"), "every item must be answered");
+    assert!(
+        !form.body.contains("(optional)"),
+        "every item must be answered"
+    );
     let form = lw
         .get(&format!("/episodes/{ep}/measures/new?instrument=ons4"))
         .await;
