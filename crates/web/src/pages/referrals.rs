@@ -115,8 +115,7 @@ async fn render(
     auth: &Auth,
     status: StatusCode,
     person_id: Option<i64>,
-    person: &PersonDraft,
-    referral: &ReferralDraft,
+    (person, referral): (&PersonDraft, &ReferralDraft),
     errors: &FieldErrors,
     duplicates: Vec<(i64, String)>,
 ) -> Result<Response, AppError> {
@@ -170,8 +169,7 @@ pub async fn new_form(
         &auth,
         StatusCode::OK,
         person_id,
-        &PersonDraft::default(),
-        &ReferralDraft::default(),
+        (&PersonDraft::default(), &ReferralDraft::default()),
         &FieldErrors::default(),
         Vec::new(),
     )
@@ -218,8 +216,7 @@ pub async fn create(
             &auth,
             StatusCode::UNPROCESSABLE_ENTITY,
             person_id,
-            &person_draft,
-            &referral_draft,
+            (&person_draft, &referral_draft),
             &errors,
             Vec::new(),
         )
@@ -256,8 +253,7 @@ pub async fn create(
                         &auth,
                         StatusCode::CONFLICT,
                         person_id,
-                        &person_draft,
-                        &referral_draft,
+                        (&person_draft, &referral_draft),
                         &errors,
                         list,
                     )
@@ -307,8 +303,7 @@ pub async fn create(
                 &auth,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 person_id,
-                &person_draft,
-                &referral_draft,
+                (&person_draft, &referral_draft),
                 &errors,
                 Vec::new(),
             )
