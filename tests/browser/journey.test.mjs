@@ -84,7 +84,11 @@ test('a referral is made, triaged to a link worker and appears on their caseload
   await check(page, 'referral-form');
   await page.fill('#given_name', 'Browsie');
   await page.fill('#family_name', 'Testperson');
-  await page.fill('#date_of_birth', '1949-03-17');
+  // Date of birth in three boxes, with the number keypad on a phone.
+  assert.equal(await page.getAttribute('#date_of_birth', 'inputmode'), 'numeric');
+  await page.fill('#date_of_birth', '17');
+  await page.fill('#date_of_birth-month', '3');
+  await page.fill('#date_of_birth-year', '1949');
   await page.fill('#nhs_number', '943 476 5919');
   await page.fill('#postcode', 'ls6 2ab');
   await page.selectOption('#source', 'gp');
@@ -97,6 +101,7 @@ test('a referral is made, triaged to a link worker and appears on their caseload
   await page.waitForSelector('.error-summary');
   assert.match(await page.textContent('.error-summary'), /The person must agree to be referred/);
   assert.equal(await page.inputValue('#given_name'), 'Browsie', 'what was typed is kept');
+  assert.equal(await page.inputValue('#date_of_birth-year'), '1949', 'the date boxes keep what was typed');
   await check(page, 'referral-missing-consent');
   // Following the summary link moves focus to the consent box.
   await page.click('.error-summary a[href="#consent"]');
@@ -205,7 +210,17 @@ test('a referral is made, triaged to a link worker and appears on their caseload
       await check(page, 'measure-form');
     }
     await page.check(`input[name="point"][value="${point}"]`);
-    for (const sel of await page.locator('select').all()) await sel.selectOption(score);
+    // Each statement is answered in the instrument's own words.
+    const items = await page.$$eval('input[type=radio]:not([name="point"])', (rs) => [...new Set(rs.map((r) => r.name))]);
+    assert.equal(items.length, 7, 'seven SWEMWBS statements');
+    for (const name of items) await page.check(`input[name="${name}"][value="${score}"]`);
+    if (point === 'review') {
+      // The same day as the baseline: asked about first, then recorded when confirmed.
+      await page.click('button:has-text("Save answers")');
+      await page.waitForSelector('.error-summary');
+      assert.match(await page.textContent('.error-summary'), /was also taken on/);
+      await page.check('#same_day');
+    }
     await Promise.all([page.waitForURL(/done=measure/), page.click('button:has-text("Save answers")')]);
   }
   const measured = await page.textContent('main');

@@ -45,6 +45,23 @@ impl FormData {
             .find(|(k, _)| k == name)
             .map_or("", |(_, v)| v.as_str())
     }
+    /// A date typed in three boxes (`{name}_day`, `{name}_month`, `{name}_year`, as the
+    /// NHS design system asks for dates people know, like a date of birth) as
+    /// "YYYY-MM-DD"; or the single field `name` when the boxes were not sent (the API,
+    /// older forms). Boxes that are not numbers are passed on as typed, to be refused by
+    /// the date check with the field named.
+    pub fn date(&self, name: &str) -> String {
+        let part = |p: &str| self.get(&format!("{name}_{p}")).trim().to_string();
+        let (d, m, y) = (part("day"), part("month"), part("year"));
+        if d.is_empty() && m.is_empty() && y.is_empty() {
+            return self.get(name).to_string();
+        }
+        let pad = |s: &str| match s.parse::<u32>() {
+            Ok(n) if s.len() <= 2 => format!("{n:02}"),
+            _ => s.to_string(),
+        };
+        format!("{y}-{}-{}", pad(&m), pad(&d))
+    }
     /// Every value for a name.
     pub fn all(&self, name: &str) -> Vec<String> {
         self.0

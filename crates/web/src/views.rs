@@ -257,6 +257,21 @@ impl Field {
         }
         ids.join(" ")
     }
+    /// For a date in three boxes: (day, month, year) from the value "YYYY-MM-DD" (or as
+    /// typed, when it came back with an error).
+    pub fn date_parts(&self) -> (String, String, String) {
+        let mut it = self.value.splitn(3, '-');
+        let (y, m, d) = (
+            it.next().unwrap_or_default(),
+            it.next().unwrap_or_default(),
+            it.next().unwrap_or_default(),
+        );
+        let trim = |s: &str| match s.parse::<u32>() {
+            Ok(n) => n.to_string(),
+            Err(_) => s.to_string(),
+        };
+        (trim(d), trim(m), y.to_string())
+    }
     pub fn is_checked(&self) -> bool {
         matches!(self.value.as_str(), "yes" | "true" | "on")
     }

@@ -227,3 +227,42 @@ async fn a_referral_shows_likely_duplicates_before_making_another_record() {
     assert!(r.body.contains("This person may already have a record"));
     assert_eq!(people(&app).await, 2);
 }
+
+/// The date of birth is typed in three boxes (day, month, year); a date that does not
+/// exist is refused against the field and what was typed comes back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn date_of_birth_in_three_boxes() {
+    let app = spawn_app().await;
+    let mut lw = signed_in(&app, "lw").await;
+    let form = lw.get("/people/new").await;
+    for want in [
+        "name=\"date_of_birth_day\"",
+        "name=\"date_of_birth_month\"",
+        "name=\"date_of_birth_year\"",
+        "inputmode=\"numeric\"",
+    ] {
+        assert!(form.body.contains(want), "{want}");
+    }
+    let mut fields: Vec<(&str, &str)> = person_fields("Dora", "Boxes")
+        .into_iter()
+        .filter(|(k, _)| *k != "date_of_birth")
+        .collect();
+    fields.extend([
+        ("date_of_birth_day", "31"),
+        ("date_of_birth_month", "2"),
+        ("date_of_birth_year", "1950"),
+    ]);
+    let bad = lw.post("/people", &fields).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("id=\"date_of_birth-error\""),
+        "{}",
+        bad.body
+    );
+    assert!(bad.body.contains("value=\"31\"") && bad.body.contains("value=\"1950\""));
+    fields.retain(|(k, _)| *k != "date_of_birth_day");
+    fields.push(("date_of_birth_day", "3"));
+    let id = add_person(&mut lw, &fields).await;
+    let p = app.store.get_person(app.pcn_a, id).await.unwrap().unwrap();
+    assert_eq!(p.details.date_of_birth.to_string(), "1950-02-03");
+}

@@ -99,6 +99,8 @@ pub(super) fn plausible(name: &str) -> Option<String> {
         "given_name" => "Ada",
         "family_name" => "Baseline",
         "date_of_birth" => "1950-01-01",
+        "date_of_birth_day" | "date_of_birth_month" => "1",
+        "date_of_birth_year" => "1950",
         "postcode" => "LS7 1AA",
         "phone" => "0113 496 0000",
         "email" => "baseline@hostile.example",

@@ -34,7 +34,7 @@ pub(crate) fn draft_from_form(f: &FormData) -> Result<PersonDraft, AppError> {
     Ok(PersonDraft {
         given_name: f.get("given_name").into(),
         family_name: f.get("family_name").into(),
-        date_of_birth: f.get("date_of_birth").into(),
+        date_of_birth: f.date("date_of_birth"),
         nhs_number: f.get("nhs_number").into(),
         sex: f.get("sex").into(),
         gender_identity: f.get("gender_identity").into(),
@@ -86,8 +86,8 @@ pub(crate) fn person_sections(
                     .width("20")
                     .required()
                     .errors(e),
-                Field::new("date", "date_of_birth", "Date of birth")
-                    .hint("For example, 1958-03-27")
+                Field::new("date3", "date_of_birth", "Date of birth")
+                    .hint("For example, 27 3 1958")
                     .value(&d.date_of_birth)
                     .required()
                     .errors(e),
