@@ -54,6 +54,16 @@ async function check(page, name) {
   assert.equal(violations.length, 0, describeViolations(page.url(), violations));
 }
 
+// The same page on a phone (390 px): nothing scrolls sideways, axe-core finds nothing.
+async function checkPhone(page, name) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  await check(page, name);
+  await page.setViewportSize(size);
+  assert.ok(width <= 390, `${name}: the page scrolls sideways at 390 px (${width} px wide)`);
+}
+
 async function signIn(page, email, password) {
   await page.goto(`${base}/login`);
   await check(page, 'login');
@@ -118,6 +128,7 @@ test('a referral is made, triaged to a link worker and appears on their caseload
   await check(page, 'manager-home');
   await page.goto(`${base}/triage`);
   await check(page, 'triage');
+  await checkPhone(page, 'triage-390');
   const row = page.locator('tr', { hasText: 'TESTPERSON, Browsie' });
   assert.equal(await row.count(), 1, 'the new referral waits in triage');
   const sam = await row.locator('option', { hasText: 'Sam Okafor' }).getAttribute('value');
@@ -135,6 +146,7 @@ test('a referral is made, triaged to a link worker and appears on their caseload
   await check(page, 'today');
   await page.goto(`${base}/caseload`);
   await check(page, 'caseload');
+  await checkPhone(page, 'caseload-390');
   const mine = page.locator('tr', { hasText: 'TESTPERSON, Browsie' });
   assert.equal(await mine.count(), 1, 'on the caseload');
   assert.match(await mine.textContent(), /Referred/);
@@ -161,6 +173,7 @@ test('a referral is made, triaged to a link worker and appears on their caseload
   assert.match(after, /Telephone, 25 min/);
   assert.match(after, /Contacting/);
   await check(page, 'person-after-contact');
+  await checkPhone(page, 'person-390');
   const personUrl = page.url().replace(/\?.*$/, '');
 
   // On a phone, "Person declines" asks first: whose record, the code it would queue, a

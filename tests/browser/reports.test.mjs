@@ -52,6 +52,16 @@ async function check(page, name) {
   assert.equal(violations.length, 0, describeViolations(page.url(), violations));
 }
 
+// The same page on a phone (390 px): nothing scrolls sideways, axe-core finds nothing.
+async function checkPhone(page, name) {
+  const size = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  await check(page, name);
+  await page.setViewportSize(size);
+  assert.ok(width <= 390, `${name}: the page scrolls sideways at 390 px (${width} px wide)`);
+}
+
 test('a manager reads the dashboard, two reports, downloads and an ARRS claim', async () => {
   const page = await browser.context.newPage();
   await page.goto(`${base}/login`);
@@ -68,6 +78,7 @@ test('a manager reads the dashboard, two reports, downloads and an ARRS claim', 
   assert.ok(await page.getByRole('link', { name: /clinical \/ non-managerial supervision/ }).count() > 0,
     'the demo link worker with lapsed clinical supervision is flagged');
   await check(page, 'manager-dashboard');
+  await checkPhone(page, 'manager-dashboard-390');
 
   // Referrals report: a chart beside each table, and a filter that changes the figures.
   await page.getByRole('link', { name: 'Referrals and waiting times' }).click();
