@@ -115,6 +115,11 @@ pub async fn closing_asks_and_can_be_undone(app: &TestApp) {
         p.body
     );
     assert!(p.body.contains("It can be reopened until"));
+    // The page names people, not sign-in addresses, and no internal episode number.
+    assert!(p.body.contains("by Test lw (Link worker)"), "{}", p.body);
+    assert!(!p.body.contains("by lw@test.example"));
+    assert!(!p.body.contains(&format!("Episode {ep}")));
+    assert!(p.body.contains("Referred "));
     // Another PCN cannot reopen it, nor see that it exists.
     let mut other = signed_in(app, "lw_b").await;
     let v = version(app, ep).await;

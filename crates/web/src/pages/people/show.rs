@@ -19,6 +19,10 @@ pub(super) struct ShowPage {
 
 pub(crate) struct EpisodeView {
     pub id: i64,
+    /// The card's heading, as people name an episode: "Referred 3 Dec 2026".
+    pub heading: String,
+    /// The same, for screen-reader text after a button: "the referral of 3 Dec 2026".
+    pub label: String,
     pub version: i64,
     pub state: String,
     pub tag: &'static str,
@@ -223,6 +227,14 @@ pub async fn show(
                 &live_partners,
             );
             EpisodeView {
+                heading: format!(
+                    "Referred {}",
+                    date(domain::uk_time::to_uk(e.referred_at).date())
+                ),
+                label: format!(
+                    "the referral of {}",
+                    date(domain::uk_time::to_uk(e.referred_at).date())
+                ),
                 j,
                 id: e.id,
                 version: e.version,
@@ -274,12 +286,17 @@ pub async fn show(
             }
         })
         .collect();
+    // The timeline names people by name and role, not by their sign-in address.
+    let everyone = state.store.list_users(None).await?;
     let timeline = state
         .store
         .timeline(pcn, id)
         .await?
         .into_iter()
-        .map(|t| (datetime(t.at), t.summary, t.actor_label))
+        .map(|t| {
+            let who = who_did(&everyone, &t.actor_label);
+            (datetime(t.at), t.summary, who)
+        })
         .collect();
     let workers = users
         .iter()
@@ -303,4 +320,14 @@ pub async fn show(
         workers,
     };
     Ok(views::ok(&page))
+}
+
+/// Who did something, as the timeline shows it: "Sam Okafor (Link worker)" for a user,
+/// "Linkwork" for the system and the demo, the label as recorded otherwise (an API client).
+fn who_did(users: &[storage::User], label: &str) -> String {
+    match users.iter().find(|u| u.email.eq_ignore_ascii_case(label)) {
+        Some(u) => format!("{} ({})", u.name, u.role.label()),
+        None if matches!(label, "demo" | "system" | "") => "Linkwork".into(),
+        None => label.to_string(),
+    }
 }
