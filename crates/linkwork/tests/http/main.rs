@@ -20,4 +20,5 @@ mod postgres;
 mod reports;
 mod site;
 mod tenancy;
+mod today;
 mod uk_time;

@@ -27,6 +27,8 @@ struct TodayPage {
     wait_days: i64,
     new_referrals: Vec<TodayRow>,
     contacts_due: Vec<TodayRow>,
+    /// Reviews whose date has passed, oldest first, then those due in the next 7 days.
+    reviews_overdue: Vec<TodayRow>,
     reviews_due: Vec<TodayRow>,
     overdue: Vec<WaitingRow>,
     safeguarding: Vec<TodayRow>,
@@ -89,7 +91,7 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
             }
         })
         .collect();
-    let reviews_due = state
+    let (reviews_overdue, reviews_due): (Vec<TodayRow>, Vec<TodayRow>) = state
         .store
         .due_records(pcn, RecordKind::Plan, me, now + Duration::days(7))
         .await?
@@ -104,7 +106,7 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
                 flag: plan.review_on < domain::uk_time::to_uk(now).date(),
             })
         })
-        .collect();
+        .partition(|r| r.flag);
     let overdue_list = state.store.overdue_referrals(pcn, me, now).await?;
     let overdue = waiting_rows(&overdue_list, now);
     let safeguarding = state
@@ -127,6 +129,7 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
     let shown: Vec<(i64, i64)> = new_referrals
         .iter()
         .chain(&contacts_due)
+        .chain(&reviews_overdue)
         .chain(&reviews_due)
         .chain(&safeguarding)
         .map(|r| (pcn, r.person_id))
@@ -144,6 +147,7 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
         wait_days: wait,
         new_referrals,
         contacts_due,
+        reviews_overdue,
         reviews_due,
         overdue,
         safeguarding,
