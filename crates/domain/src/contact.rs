@@ -137,6 +137,12 @@ impl ContactDraft {
                 None => e.add("present", "Choose who was present from the list"),
             }
         }
+        if self.did_not_attend && present.contains(&Present::Person) {
+            e.add(
+                "present",
+                "They did not attend, so they cannot have been present: untick one",
+            );
+        }
         let notes = check_text(&mut e, "notes", "Notes", &self.notes, MAX_TEXT);
         match (contact_type, at, e.is_empty()) {
             (Some(contact_type), Some(at), true) => Ok(ContactDetails {
@@ -252,11 +258,28 @@ mod tests {
     }
 
     #[test]
+    fn a_missed_contact_cannot_have_the_person_present() {
+        let mut d = draft();
+        d.did_not_attend = true;
+        d.present = vec!["person".into()];
+        let e = d.validate(now(), referred()).unwrap_err();
+        assert!(e
+            .get("present")
+            .is_some_and(|m| m.contains("did not attend")));
+        d.present = vec!["carer".into()];
+        assert!(
+            d.validate(now(), referred()).is_ok(),
+            "a carer may answer the door"
+        );
+    }
+
+    #[test]
     fn did_not_attend_needs_no_duration() {
         let mut d = draft();
         d.duration_minutes.clear();
         assert!(d.validate(now(), referred()).is_err());
         d.did_not_attend = true;
+        d.present.clear();
         assert_eq!(
             d.validate(now(), referred()).unwrap().summary(),
             "Telephone: did not attend"

@@ -70,6 +70,7 @@ fn sections(d: &ContactDraft, e: &FieldErrors) -> Vec<Section> {
             .value(if d.did_not_attend { "yes" } else { "" })
             .errors(e),
             Field::new("checkboxes", "present", "Who was there")
+                .hint("If they did not attend, untick \u{201c}The person\u{201d}")
                 .codes::<Present>(&d.present, None)
                 .errors(e),
             Field::new("textarea", "notes", "Notes")

@@ -212,6 +212,22 @@ pub async fn closing_asks_and_can_be_undone(app: &TestApp) {
     let v = version(app, ep).await;
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
     let now_hm = chrono::Utc::now().format("%H:%M").to_string();
+    // Missed, yet "the person" ticked as there: refused against the field, nothing saved.
+    let r = lw
+        .post(
+            &format!("/episodes/{ep}/contacts"),
+            &[
+                ("version", &v),
+                ("contact_type", "telephone"),
+                ("date", &today),
+                ("time", &now_hm),
+                ("did_not_attend", "yes"),
+                ("present", "person"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("id=\"present-error\""), "{}", r.body);
     let r = lw
         .post(
             &format!("/episodes/{ep}/contacts"),

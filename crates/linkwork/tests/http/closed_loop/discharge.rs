@@ -91,6 +91,30 @@ pub async fn referral_to_discharge_and_the_partner_loop(app: &TestApp) {
     let review = (chrono::Utc::now() + chrono::Duration::days(30))
         .format("%Y-%m-%d")
         .to_string();
+    // A new action due before today is questioned like the review date; nothing saved.
+    let past = (domain::uk_time::today() - chrono::Duration::days(3)).to_string();
+    let before = records(app, person).await;
+    let bad = lw
+        .post(
+            &format!("/episodes/{ep}/plan"),
+            &[
+                ("based_on", "0"),
+                ("what_matters", "Getting out and meeting people"),
+                ("goal_1", "Go to a gardening group every week"),
+                ("action_what_1", "Visit the allotment"),
+                ("action_owner_1", "person"),
+                ("action_due_1", &past),
+                ("review_on", &review),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(
+        bad.body.contains("Action 1 is due before today"),
+        "{}",
+        bad.body
+    );
+    assert_eq!(records(app, person).await, before);
     let ok = lw
         .post(
             &format!("/episodes/{ep}/plan"),
@@ -216,6 +240,32 @@ pub async fn referral_to_discharge_and_the_partner_loop(app: &TestApp) {
         .clone();
     assert_eq!(conn.shared.name, "Olive Loop");
     assert!(conn.shared.phone.is_empty(), "phone not ticked, not shared");
+    // The same referral sent again (a second click) is refused, saying why; nothing added.
+    let twice = lw
+        .post(
+            &format!("/episodes/{ep}/connections"),
+            &[
+                ("kind", "referral"),
+                ("service", &service),
+                ("consent", "yes"),
+                ("about", "Would like to meet people"),
+            ],
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
+    assert!(
+        twice.body.contains("was already referred"),
+        "{}",
+        twice.body
+    );
+    assert_eq!(
+        app.store
+            .connections_for_person(app.pcn_a, person)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let ep_now = app.store.get_episode(app.pcn_a, ep).await.unwrap().unwrap();
     assert_eq!(ep_now.state, domain::EpisodeState::Active);
 

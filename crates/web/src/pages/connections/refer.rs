@@ -174,6 +174,24 @@ pub async fn create(
             return Ok(refer_form(&auth, &p, &ep, &e, &form, &errors, false).respond());
         }
     }
+    // The same service already in this episode and still open: a second click, or a second
+    // tab. Refused, saying what is there and how to record it again.
+    let same = state
+        .store
+        .connections_for_person(auth.pcn()?, p.id)
+        .await?
+        .into_iter()
+        .find(|c| c.episode_id == ep.id && c.service_id == e.service.id && !c.status.is_closed());
+    if let Some(c) = same {
+        return Err(AppError::Conflict(format!(
+            "{} was already {} for this person on {} and is still open ({}), so nothing new was recorded. \
+             To record it again, update or cancel the earlier one on the person's page first.",
+            c.service_name,
+            if c.kind == ConnectionKind::Referral { "referred" } else { "signposted" },
+            views::date(domain::uk_time::to_uk(c.created_at).date()),
+            c.status.label().to_lowercase()
+        )));
+    }
     let now = Utc::now();
     let shared = SharedDetails {
         name: d.full_name(),

@@ -173,6 +173,38 @@ pub async fn plan_save(
         Ok(plan) => plan,
         Err(e) => return Ok(plan_form(&auth, &p, &ep, &d, &e, current).respond()),
     };
+    // An action due before today is questioned like the review date: a new action cannot
+    // be due in the past. One carried over unchanged from the plan being reviewed keeps
+    // its date (it is history, and may be done).
+    let previous: Vec<domain::journey::PlanAction> =
+        match latest(&state, &auth, &ep, RecordKind::Plan).await? {
+            Some(r) => r.parse::<CarePlan>().map(|p| p.actions).unwrap_or_default(),
+            None => vec![],
+        };
+    let mut e = FieldErrors::default();
+    for (i, a) in d.actions.iter().enumerate().take(PLAN_ACTIONS) {
+        let n = i + 1;
+        let blank =
+            a.what.trim().is_empty() && a.owner_name.trim().is_empty() && a.due.trim().is_empty();
+        if blank {
+            continue;
+        }
+        let Some(due) = domain::person::parse_date(&a.due) else {
+            continue;
+        };
+        let carried = previous
+            .iter()
+            .any(|p| p.due == due && p.what.trim() == a.what.trim());
+        if due < today() && !carried {
+            e.add(
+                format!("action_due_{n}"),
+                format!("Action {n} is due before today: give today or a later date"),
+            );
+        }
+    }
+    if !e.is_empty() {
+        return Ok(plan_form(&auth, &p, &ep, &d, &e, current).respond());
+    }
     let summary = format!(
         "{}: {} goal{}, {} action{}, review on {}",
         if again {
