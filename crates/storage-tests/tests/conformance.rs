@@ -38,6 +38,7 @@ conformance!(
     referral_triage_and_caseload,
     episode_transitions_follow_the_domain,
     accounts_throttling_sessions_and_tokens,
+    notices_are_shown_once,
     audit_chain_records_every_write,
     contacts_move_the_episode_on,
     coding_is_queued_once_per_episode,

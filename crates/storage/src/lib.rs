@@ -135,6 +135,23 @@ pub trait UserStore: Send + Sync {
     async fn session_with_user(&self, id_hash: &str) -> Result<Option<(Session, User)>>;
     async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()>;
     async fn delete_session(&self, id_hash: &str) -> Result<()>;
+    /// Keeps something to show a user once (a temporary password, a new secret) under the
+    /// hash of a random token, until `expires_at`; expired ones are cleared as it runs.
+    async fn put_notice(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        body: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// The notice, once: it is deleted as it is read. `None` when unknown, another user's
+    /// or expired.
+    async fn take_notice(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>>;
 
     async fn create_api_token(
         &self,

@@ -429,11 +429,16 @@ pub async fn api_token(app: &TestApp, who: &str) -> String {
             &[("token_name", "test script"), ("token_password", PASSWORD)],
         )
         .await;
-    assert_eq!(page.status, StatusCode::OK);
+    // Post/redirect/get: the token is shown once on the page the form redirects to.
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let to = page.location.unwrap();
+    let page = b.get(&to).await;
     let marker = "id=\"new-token\">";
     let i = page.body.find(marker).expect("token shown once") + marker.len();
     let token = page.body[i..].split('<').next().unwrap().to_string();
     assert!(token.starts_with("lw_") && token.len() == 67, "{token}");
+    // Refreshing that page shows it no more, and makes no other token.
+    assert!(!b.get(&to).await.body.contains(&token), "shown only once");
     token
 }
 

@@ -278,6 +278,49 @@ impl UserStore for Store {
         Ok(())
     }
 
+    async fn put_notice(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        body: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        sqlx::query("DELETE FROM one_time_notices WHERE expires_at < $1")
+            .bind(storage::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO one_time_notices (token_hash, user_id, body, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(body)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn take_notice(
+        &self,
+        user_id: i64,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<String>> {
+        let row: Option<(String, DateTime<Utc>)> = sqlx::query_as(
+            "DELETE FROM one_time_notices WHERE token_hash = $1 AND user_id = $2 RETURNING body, expires_at",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .fetch_optional(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(row.filter(|(_, until)| *until >= now).map(|(body, _)| body))
+    }
+
     async fn create_api_token(
         &self,
         user_id: i64,

@@ -136,3 +136,44 @@ pub async fn accounts_throttling_sessions_and_tokens(s: Arc<dyn Storage>) {
     assert_eq!(s.list_users(Some(f.pcn_a)).await.unwrap().len(), 3);
     assert_eq!(s.list_users(None).await.unwrap().len(), 4);
 }
+
+/// A one-time notice is read once, only by its user, and not after it expires.
+pub async fn notices_are_shown_once(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let now = Utc::now();
+    s.put_notice(
+        f.worker_a,
+        "hash-1",
+        "secret text",
+        now + Duration::minutes(5),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.take_notice(f.worker_b, "hash-1", now).await.unwrap(),
+        None,
+        "another user's notice is not theirs"
+    );
+    assert_eq!(
+        s.take_notice(f.worker_a, "hash-1", now)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("secret text")
+    );
+    assert_eq!(
+        s.take_notice(f.worker_a, "hash-1", now).await.unwrap(),
+        None,
+        "once"
+    );
+    s.put_notice(f.worker_a, "hash-2", "late", now + Duration::minutes(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.take_notice(f.worker_a, "hash-2", now + Duration::minutes(6))
+            .await
+            .unwrap(),
+        None,
+        "expired"
+    );
+}

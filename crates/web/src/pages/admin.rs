@@ -166,13 +166,17 @@ pub async fn users(
 ) -> Result<Response, AppError> {
     auth.require(&state, auth.user.role.can_manage_users(), "admin.users")
         .await?;
+    let notice = match super::take_once(&state, &auth, q.notice.as_deref()).await? {
+        Some(n) => Some(n),
+        None => flash(q.done.as_deref()),
+    };
     render(
         &state,
         &auth,
         StatusCode::OK,
         &Default::default(),
         &FieldErrors::default(),
-        flash(q.done.as_deref()),
+        notice,
     )
     .await
 }
@@ -361,13 +365,5 @@ pub async fn reset_password(
             .await?;
     }
     let notice = format!("New temporary password for {}: {temporary} — it is shown only once. Their other sessions have been ended and any lock cleared.", u.email);
-    render(
-        &state,
-        &auth,
-        StatusCode::OK,
-        &Default::default(),
-        &FieldErrors::default(),
-        Some(notice),
-    )
-    .await
+    super::show_once(&state, &auth, &notice, "/admin/users").await
 }

@@ -174,13 +174,19 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     auth.require(&state, auth.user.role.can_administer(), "api_clients.list")
         .await?;
+    let created = super::take_once(&state, &auth, q.notice.as_deref())
+        .await?
+        .and_then(|n| {
+            n.split_once('\n')
+                .map(|(id, s)| (id.to_string(), s.to_string()))
+        });
     render(
         &state,
         &auth,
         StatusCode::OK,
         None,
         None,
-        None,
+        created,
         q.done.as_deref(),
     )
     .await
@@ -283,14 +289,12 @@ pub async fn create(
         auth.audit_partner_credential(&state, org, &format!("API client {client_id} registered"))
             .await?;
     }
-    render(
+    // Shown once, after a redirect: a refresh registers nothing again.
+    super::show_once(
         &state,
         &auth,
-        StatusCode::OK,
-        None,
-        None,
-        Some((client_id, secret)),
-        None,
+        &format!("{client_id}\n{secret}"),
+        "/admin/api-clients",
     )
     .await
 }

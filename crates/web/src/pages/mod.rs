@@ -93,5 +93,52 @@ pub(crate) fn flash(done: Option<&str>) -> Option<String> {
 #[derive(serde::Deserialize, Default)]
 pub struct DoneQuery {
     pub done: Option<String>,
+    /// A one-time notice's token ([`show_once`]).
+    pub notice: Option<String>,
+}
+
+/// How long a one-time notice waits to be shown.
+const NOTICE_MINUTES: i64 = 5;
+
+/// Post/redirect/get for a result shown once (a temporary password, a new secret): keeps
+/// it for this user for a few minutes under a random token and redirects to `to` with the
+/// token, so a refresh of the page repeats nothing and shows nothing again.
+pub(crate) async fn show_once(
+    state: &crate::AppState,
+    auth: &crate::auth::Auth,
+    body: &str,
+    to: &str,
+) -> Result<Response, crate::AppError> {
+    let token = crate::auth::random_token()?;
+    state
+        .store
+        .put_notice(
+            auth.user.id,
+            &crate::auth::sha256_hex(&token),
+            body,
+            chrono::Utc::now() + chrono::Duration::minutes(NOTICE_MINUTES),
+        )
+        .await?;
+    let sep = if to.contains('?') { '&' } else { '?' };
+    Ok(see_other(&format!("{to}{sep}notice={token}")))
+}
+
+/// The notice a [`show_once`] redirect carries, once.
+pub(crate) async fn take_once(
+    state: &crate::AppState,
+    auth: &crate::auth::Auth,
+    token: Option<&str>,
+) -> Result<Option<String>, crate::AppError> {
+    let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 128) else {
+        return Ok(None);
+    };
+    Ok(state
+        .store
+        .take_notice(
+            auth.user.id,
+            &crate::auth::sha256_hex(token),
+            chrono::Utc::now(),
+        )
+        .await?)
 }
 pub mod directory;

@@ -118,12 +118,13 @@ pub async fn show(
     auth: Auth,
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
+    let token = super::take_once(&state, &auth, q.notice.as_deref()).await?;
     render(
         &state,
         &auth,
         StatusCode::OK,
         &FieldErrors::default(),
-        None,
+        token,
         flash(q.done.as_deref()),
     )
     .await
@@ -235,15 +236,8 @@ pub async fn create_token(
         .store
         .create_api_token(auth.user.id, name, &auth::sha256_hex(&token), &auth.actor())
         .await?;
-    render(
-        &state,
-        &auth,
-        StatusCode::OK,
-        &FieldErrors::default(),
-        Some(token),
-        None,
-    )
-    .await
+    // Shown once, after a redirect: a refresh makes no second token.
+    super::show_once(&state, &auth, &token, "/settings").await
 }
 
 pub async fn revoke_token(

@@ -127,6 +127,17 @@ pub(super) async fn many_failures_from_many_addresses_lock_the_account_everywher
     let reset = admin
         .post(&format!("/admin/users/{id}/reset-password"), &[])
         .await;
+    // Post/redirect/get: the password is on the page the reset redirects to, once; a
+    // refresh neither shows it again nor resets the password again.
+    assert_eq!(reset.status, StatusCode::SEE_OTHER, "{}", reset.body);
+    let to = reset.location.clone().unwrap();
+    let reset = admin.get(&to).await;
+    let again = admin.get(&to).await;
+    assert!(
+        !again.body.contains("New temporary password"),
+        "{}",
+        again.body
+    );
     let i = reset
         .body
         .find("New temporary password for lw2@test.example: ")

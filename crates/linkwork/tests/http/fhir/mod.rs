@@ -290,7 +290,13 @@ async fn admin_registers_a_client_and_it_signs_in() {
             ],
         )
         .await;
-    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let to = ok.location.clone().unwrap();
+    let ok = admin.get(&to).await;
+    assert!(
+        !admin.get(&to).await.body.contains("client-secret"),
+        "the secret is shown once"
+    );
     let grab = |id: &str| {
         let start = ok.body.find(&format!("id=\"{id}\">")).unwrap() + id.len() + 6;
         ok.body[start..].split('<').next().unwrap().to_string()
