@@ -136,6 +136,8 @@ pub struct ReferralSummary {
     pub received_at: DateTime<Utc>,
     pub state: EpisodeState,
     pub link_worker_name: Option<String>,
+    /// Why it ended, when it was discharged.
+    pub discharge_reason: Option<DischargeReason>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -38,6 +38,14 @@ async fn a_referral_without_consent_is_refused_and_nothing_is_saved() {
 async fn referral_triage_and_caseload() {
     let app = spawn_app().await;
     let mut referrer = signed_in(&app, "referrer").await;
+    // The referrer's own name and contact are filled in from their account.
+    let form = referrer.get("/referrals/new").await;
+    assert!(
+        form.body.contains("value=\"Test referrer\""),
+        "{}",
+        form.body
+    );
+    assert!(form.body.contains("value=\"referrer@test.example\""));
     let p = referrer
         .post("/referrals", &referral_fields("Dorothy", "Queue", true))
         .await;
@@ -48,6 +56,9 @@ async fn referral_triage_and_caseload() {
         mine.body.contains("Referral sent")
             && mine.body.contains("Dorothy Queue")
             && mine.body.contains("Not yet assigned")
+            && mine
+                .body
+                .contains("Waiting for a link worker to make contact")
     );
 
     let mut manager = signed_in(&app, "manager").await;

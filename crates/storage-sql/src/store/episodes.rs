@@ -160,7 +160,7 @@ impl EpisodeStore for Store {
     async fn referrals_made_by(&self, pcn: i64, user_id: i64) -> Result<Vec<ReferralSummary>> {
         let rs = sqlx::query(
             "SELECT r.id AS referral_id, e.id AS episode_id, r.person_id, p.given_name, p.family_name,
-                    p.date_of_birth, r.received_at, e.state, u.name AS worker,
+                    p.date_of_birth, r.received_at, e.state, e.discharge_reason, u.name AS worker,
                     p.created_at >= r.received_at AS made_person
              FROM referrals r JOIN episodes e ON e.referral_id = r.id JOIN people p ON p.id = r.person_id
              LEFT JOIN users u ON u.id = e.link_worker_id
@@ -200,6 +200,10 @@ impl EpisodeStore for Store {
                     state: EpisodeState::from_code(r.try_get("state").map_err(backend)?)
                         .ok_or_else(|| StorageError::Backend("bad state".into()))?,
                     link_worker_name: r.try_get("worker").map_err(backend)?,
+                    discharge_reason: r
+                        .try_get::<Option<String>, _>("discharge_reason")
+                        .map_err(backend)?
+                        .and_then(|c| DischargeReason::from_code(&c)),
                 })
             })
             .collect()

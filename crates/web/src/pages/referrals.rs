@@ -164,12 +164,18 @@ pub async fn new_form(
     auth.require(&state, auth.user.role.can_refer(), "referral.create")
         .await?;
     let person_id = q.person_id.filter(|_| auth.user.role.can_read_people());
+    // A referrer refers as themselves: their name and contact come from their account.
+    let mut referral = ReferralDraft::default();
+    if auth.user.role == domain::Role::Referrer {
+        referral.referrer_name = auth.user.name.clone();
+        referral.referrer_contact = auth.user.email.clone();
+    }
     render(
         &state,
         &auth,
         StatusCode::OK,
         person_id,
-        (&PersonDraft::default(), &ReferralDraft::default()),
+        (&PersonDraft::default(), &referral),
         &FieldErrors::default(),
         Vec::new(),
     )
@@ -325,7 +331,8 @@ pub async fn create(
 #[template(path = "referrals_mine.html")]
 struct MinePage {
     ctx: PageCtx,
-    rows: Vec<(String, String, String, &'static str, String)>,
+    /// (sent, person, status, tag, link worker, what happened).
+    rows: Vec<(String, String, String, &'static str, String, String)>,
 }
 
 pub async fn mine(
@@ -355,6 +362,7 @@ pub async fn mine(
                 r.state.tag(),
                 r.link_worker_name
                     .unwrap_or_else(|| "Not yet assigned".into()),
+                what_happened(r.state, r.discharge_reason),
             )
         })
         .collect();
@@ -364,4 +372,21 @@ pub async fn mine(
         rows,
     };
     Ok(views::ok(&page))
+}
+
+/// What happened to a referral, for the person who made it: no health details, only the
+/// outcome and, for one that ended, why.
+fn what_happened(state: domain::EpisodeState, reason: Option<domain::DischargeReason>) -> String {
+    use domain::EpisodeState::*;
+    match state {
+        Referred => "Waiting for a link worker to make contact".into(),
+        Contacting => "A link worker is trying to make contact".into(),
+        Accepted | Assessed | PlanAgreed | Active => "They are working with a link worker".into(),
+        Declined => "They chose not to take up social prescribing".into(),
+        UnableToContact => "The link worker could not reach them after several tries".into(),
+        Discharged => match reason {
+            Some(r) => format!("Finished: {}", r.label().to_lowercase()),
+            None => "Finished".into(),
+        },
+    }
 }

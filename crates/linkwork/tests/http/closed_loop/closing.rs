@@ -106,6 +106,13 @@ pub async fn closing_asks_and_can_be_undone(app: &TestApp) {
     assert!(timeline(app, person)
         .await
         .contains("Has support from her sister now"));
+    // Whoever made the referral sees what happened, without the link worker's notes.
+    let mine = lw.get("/referrals/mine").await.body;
+    assert!(
+        mine.contains("They chose not to take up social prescribing"),
+        "{mine}"
+    );
+    assert!(!mine.contains("Has support from her sister now"));
 
     // The person page offers to reopen, with the last day.
     let p = lw.get(&page).await;
