@@ -245,3 +245,37 @@ impl Routes {
 pub fn table() -> Vec<Route> {
     crate::routes_of_linkwork().into_parts().1
 }
+
+/// Whether a signed-in user of `role` may open the page at `path` (a GET of a page route),
+/// by the route table: links a role cannot follow are not shown to it. A route open to a
+/// role only for its own record (a caseload, a partner's listing) counts as closed: such
+/// links are drawn by pages that know whose record it is.
+pub fn may_open(role: Role, path: &str) -> bool {
+    static PAGES: std::sync::OnceLock<Vec<(Vec<String>, Access)>> = std::sync::OnceLock::new();
+    let pages = PAGES.get_or_init(|| {
+        table()
+            .into_iter()
+            .filter(|r| r.method == Method::Get)
+            .map(|r| {
+                let parts = r.path.split('/').map(String::from).collect();
+                (parts, r.rule.access)
+            })
+            .collect()
+    });
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    let want: Vec<&str> = path.split('/').collect();
+    pages
+        .iter()
+        .find(|(parts, _)| {
+            parts.len() == want.len()
+                && parts
+                    .iter()
+                    .zip(&want)
+                    .all(|(p, w)| p == w || (p.starts_with('{') && !w.is_empty()))
+        })
+        .is_some_and(|(_, access)| match access {
+            Access::Public => true,
+            Access::Session(who) => who.role_passes(role),
+            _ => false,
+        })
+}

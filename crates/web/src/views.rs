@@ -25,6 +25,8 @@ pub struct PageCtx {
     pub csrf: String,
     pub nav: Vec<NavLink>,
     pub flash: Option<String>,
+    /// The signed-in user's role, for [`PageCtx::may`].
+    pub role: Option<Role>,
 }
 
 impl PageCtx {
@@ -53,7 +55,13 @@ impl PageCtx {
             csrf,
             nav,
             flash: None,
+            role: auth.map(|a| a.user.role),
         }
+    }
+
+    /// Whether the signed-in user may open a page: a link they cannot follow is not shown.
+    pub fn may(&self, path: &str) -> bool {
+        self.role.is_some_and(|r| crate::routes::may_open(r, path))
     }
 
     pub fn flash(mut self, message: Option<String>) -> Self {

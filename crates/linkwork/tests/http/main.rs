@@ -13,6 +13,7 @@ mod directory_terms;
 mod fhir;
 mod hostile;
 mod journey;
+mod links;
 mod matrix;
 mod ownership;
 mod people;
