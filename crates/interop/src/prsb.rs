@@ -4,7 +4,7 @@
 //! One gathering of facts ([`MessageBack`]) gives the FHIR document, the email text and
 //! the print page, so they always say the same thing.
 
-use crate::fhir::{cs, date, full_url, id_system, instant, narrative, reference, ODS_CODE};
+use crate::fhir::{cs, full_url, id_system, instant, narrative, reference, ODS_CODE};
 use crate::resources::{self, PlanState, Viewer};
 use chrono::{DateTime, Utc};
 use domain::{CarePlan, Code, ConnectionKind, DischargeSummary, EpisodeState, Measure, Need};
@@ -93,7 +93,7 @@ impl MessageBack {
         let r = &self.referral;
         let mut referral = vec![format!(
             "Referred on {} by {} ({}).",
-            date(r.received_at.date_naive()),
+            date(domain::uk_time::to_uk(r.received_at).date()),
             if r.referrer_name.is_empty() {
                 "the person themselves"
             } else {
@@ -364,3 +364,8 @@ fn fmt_num(v: f64) -> String {
 
 /// The ODS identifier system, re-exported for pages that show it.
 pub const PRACTICE_SYSTEM: &str = ODS_CODE;
+
+/// A date as people in the NHS write it in a letter: "3 Dec 2026".
+fn date(d: chrono::NaiveDate) -> String {
+    d.format("%-d %b %Y").to_string()
+}

@@ -404,6 +404,16 @@ pub(super) async fn message_back(s: &mut Scene, j: &mut Journey) {
         "{}",
         page.body
     );
+    // A letter for people: no FHIR words, dates as the NHS writes them.
+    assert!(!page.body.contains("FHIR") && !page.body.contains("Composition/"));
+    let written = domain::uk_time::today().format("%-d %b %Y").to_string();
+    assert!(page.body.contains(&written), "{written}: {}", page.body);
+    let iso = domain::uk_time::today().to_string();
+    let letter = page.body.split("<article").nth(1).unwrap_or("");
+    assert!(
+        !letter.contains(&iso),
+        "no ISO dates in the letter: {letter}"
+    );
     let ep = app
         .store
         .get_episode(app.pcn_a, ep.id)
