@@ -4,6 +4,7 @@
 use super::{cell, csv, seed, sheet_number, xlsx, PERIOD};
 use crate::helpers::*;
 use calamine::{Data, Reader};
+use chrono::Datelike;
 use reqwest::StatusCode;
 
 pub(super) async fn reports_match_hand_computed_figures(engine: Engine) {
@@ -326,6 +327,43 @@ pub(super) async fn arrs_claim_for_a_month(engine: Engine) {
     assert_eq!(sheet_number(&mut book, &month_sheet, "Total", 7), 3758.25);
     let page = m.get("/workforce/arrs?year=2025&month=2026-01").await;
     assert!(page.body.contains("£3,758.25"), "{}", page.body);
+
+    // A month still to come is never shown as a claim.
+    let today = domain::uk_time::today();
+    let next = (today.with_day(1).unwrap() + chrono::Duration::days(40))
+        .format("%Y-%m")
+        .to_string();
+    let future = m.get(&format!("/workforce/arrs?month={next}")).await;
+    assert_eq!(future.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        future.body.contains("has not started yet"),
+        "{}",
+        future.body
+    );
+    let fy = domain::workforce::FinancialYear::of(today);
+    let ok = admin
+        .post(
+            "/admin/arrs",
+            &[
+                ("year", &fy.label()),
+                ("amount", "36,428"),
+                ("note", "Test"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    let rows = csv(
+        &mut m,
+        &format!("/workforce/arrs/arrs-year.csv?year={}", fy.0),
+    )
+    .await;
+    for (y, mo) in fy.months() {
+        let first = chrono::NaiveDate::from_ymd_opt(y, mo, 1).unwrap();
+        if first > today {
+            let name = first.format("%B %Y").to_string();
+            assert_eq!(cell(&rows, &name, 1), "Not yet claimable", "{name}");
+        }
+    }
 }
 
 /// Finding 10 of issue 19: with the default settings, a small group is never shown: counts

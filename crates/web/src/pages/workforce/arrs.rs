@@ -27,7 +27,13 @@ pub(super) fn month_name(year: i32, month: u32) -> String {
 }
 
 /// The year's claim, month by month, as a table.
-pub(crate) fn year_table(records: &[EmploymentRecord], fy: FinancialYear, max: i64) -> Table {
+/// Months that have not started yet are listed as "Not yet claimable", never with a claim.
+pub(crate) fn year_table(
+    records: &[EmploymentRecord],
+    fy: FinancialYear,
+    max: i64,
+    today: NaiveDate,
+) -> Table {
     let mut t = Table::new(
         "arrs-year",
         &format!("ARRS claim {}, month by month", fy.label()),
@@ -48,6 +54,18 @@ pub(crate) fn year_table(records: &[EmploymentRecord], fy: FinancialYear, max: i
     .chart(6, None);
     let mut totals = [0i64; 4];
     for (y, m) in fy.months() {
+        if NaiveDate::from_ymd_opt(y, m, 1).is_some_and(|first| first > today) {
+            t.row(vec![
+                Cell::text(month_name(y, m)),
+                Cell::text("Not yet claimable"),
+                Cell::text(""),
+                Cell::text(""),
+                Cell::text(""),
+                Cell::text(""),
+                Cell::text(""),
+            ]);
+            continue;
+        }
         let claims = month_claims(records, y, m, max);
         let wte: i64 = claims.iter().map(|(r, _)| r.employment.wte_milli).sum();
         let people: std::collections::HashSet<i64> =
@@ -157,6 +175,12 @@ pub(super) fn arrs_filter(q: &ArrsQuery, today: NaiveDate) -> Result<ArrsFilter,
         _ => FinancialYear::of(today),
     };
     if let Some((y, m)) = month {
+        if NaiveDate::from_ymd_opt(y, m, 1).is_some_and(|first| first > today) {
+            return Err(AppError::BadRequest(format!(
+                "{} has not started yet: a claim can only be made for a month that has begun",
+                month_name(y, m)
+            )));
+        }
         if !fy.months().contains(&(y, m)) {
             return Err(AppError::BadRequest(format!(
                 "That month is not in the financial year {}",
@@ -208,6 +232,8 @@ pub async fn arrs(
     let month_opts =
         f.fy.months()
             .into_iter()
+            // Only months that have begun can be claimed.
+            .filter(|(y, m)| NaiveDate::from_ymd_opt(*y, *m, 1).is_some_and(|d| d <= today))
             .map(|(y, m)| Opt {
                 value: format!("{y}-{m:02}"),
                 label: month_name(y, m),
@@ -231,7 +257,7 @@ pub async fn arrs(
         max_note: cap.map(|c| c.note.clone()).unwrap_or_default(),
         year: cap.map(|c| {
             table_view(
-                &year_table(&records, f.fy, c.max_pence),
+                &year_table(&records, f.fy, c.max_pence, directory::today()),
                 format!("/workforce/arrs/arrs-year.csv?{query}"),
             )
         }),
@@ -266,7 +292,7 @@ pub async fn arrs_export(
     let entry = storage::AuditEntry::new(&auth.actor(), "arrs.export", "arrs", None, Some(pcn))
         .detail(format!("{file} {}", f.fy.label()));
     state.store.append_audit(&entry).await?;
-    let year = year_table(&records, f.fy, cap.max_pence);
+    let year = year_table(&records, f.fy, cap.max_pence, directory::today());
     let month = f
         .month
         .map(|(y, m)| month_table(&records, y, m, cap.max_pence));
