@@ -150,17 +150,26 @@ pub async fn next_contact(
     Ok(see_other(&format!("{back}?done=next-contact")))
 }
 
+/// Contacts recorded in an episode as did not attend or not reached.
+pub(crate) async fn unsuccessful_attempts(
+    state: &AppState,
+    pcn: i64,
+    ep: &storage::Episode,
+) -> Result<usize, AppError> {
+    Ok(state
+        .store
+        .contacts_for_person(pcn, ep.person_id)
+        .await?
+        .iter()
+        .filter(|c| c.episode_id == ep.id && c.details.did_not_attend)
+        .count())
+}
+
 /// Refuses to close an episode as unable to contact before the configured number of
 /// unsuccessful attempts (contacts recorded as did not attend / not reached).
 pub(crate) async fn check_unreachable(state: &AppState, pcn: i64, id: i64) -> Result<(), AppError> {
     let attempts = match state.store.get_episode(pcn, id).await? {
-        Some(ep) => state
-            .store
-            .contacts_for_person(pcn, ep.person_id)
-            .await?
-            .iter()
-            .filter(|c| c.episode_id == id && c.details.did_not_attend)
-            .count(),
+        Some(ep) => unsuccessful_attempts(state, pcn, &ep).await?,
         None => return Ok(()),
     };
     domain::journey::may_close_unreachable(attempts, state.config.unable_to_contact_attempts)

@@ -22,15 +22,20 @@ fn closing(to: &str) -> Result<EpisodeState, AppError> {
         })
 }
 
+/// The reason a close or a reopening needs: given, and not too long.
+fn reason_errors(why: &str, missing: &str) -> FieldErrors {
+    let mut e = FieldErrors::default();
+    if why.is_empty() {
+        e.add("why", missing);
+    } else if why.chars().count() > 2000 {
+        e.add("why", "Keep the reason to 2,000 characters or fewer");
+    }
+    e
+}
+
 /// Unsuccessful attempts recorded in this episode, and how many are needed.
 async fn attempts(state: &AppState, auth: &Auth, ep: &Episode) -> Result<(usize, u32), AppError> {
-    let n = state
-        .store
-        .contacts_for_person(auth.pcn()?, ep.person_id)
-        .await?
-        .iter()
-        .filter(|c| c.episode_id == ep.id && c.details.did_not_attend)
-        .count();
+    let n = crate::pages::episodes::unsuccessful_attempts(state, auth.pcn()?, ep).await?;
     Ok((n, state.config.unable_to_contact_attempts))
 }
 
@@ -168,12 +173,7 @@ pub async fn close_save(
     let to = closing(form.get("to"))?;
     let version = form.i64("version")?;
     let why = form.get("why").trim();
-    let mut e = FieldErrors::default();
-    if why.is_empty() {
-        e.add("why", "Say why the episode is closing");
-    } else if why.chars().count() > 2000 {
-        e.add("why", "Keep the reason to 2,000 characters or fewer");
-    }
+    let e = reason_errors(why, "Say why the episode is closing");
     if !e.is_empty() {
         let page = close_form(&state, &auth, &p, &ep, to, &form, &e).await?;
         return Ok(page.respond());
@@ -267,12 +267,7 @@ pub async fn reopen_save(
     let (ep, p) = load(&state, &auth, id, "episode.reopen").await?;
     let version = form.i64("version")?;
     let why = form.get("why").trim();
-    let mut e = FieldErrors::default();
-    if why.is_empty() {
-        e.add("why", "Say why the episode is being reopened");
-    } else if why.chars().count() > 2000 {
-        e.add("why", "Keep the reason to 2,000 characters or fewer");
-    }
+    let e = reason_errors(why, "Say why the episode is being reopened");
     if !e.is_empty() {
         return Ok(reopen_form(&auth, &p, &ep, version, &form, &e).respond());
     }
