@@ -222,3 +222,37 @@ async fn a_referral_joins_an_existing_record_only_when_nhs_number_birth_date_and
         1
     );
 }
+
+/// The "what matters" form puts the needs flagged at referral first and saves as it is
+/// given: nothing is typed into a note for the link worker, so leaving a flagged need
+/// unscored is not refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_assessment_puts_referred_needs_first_and_saves_what_it_shows() {
+    let app = spawn_app().await;
+    let mut lw = signed_in(&app, "lw").await;
+    // referral_fields flags loneliness and financial issues.
+    let person = refer(&mut lw, "Wendy", "Matters").await;
+    let ep = first_episode(&app, person).await.id;
+    let form = lw.get(&format!("/episodes/{ep}/assessment")).await.body;
+    let flagged = form.find("Needs flagged at referral").expect("a flagged section");
+    let other = form.find("Other needs").expect("the rest after");
+    let lonely = form.find("id=\"score_loneliness\"").unwrap();
+    let money = form.find("id=\"score_financial\"").unwrap();
+    assert!(flagged < lonely && flagged < money && lonely < other && money < other);
+    assert!(!form.contains("value=\"Flagged at referral\""), "no note typed in for them");
+    let today = domain::uk_time::today().to_string();
+    let r = lw
+        .post(
+            &format!("/episodes/{ep}/assessment"),
+            &[
+                ("assessed_on", today.as_str()),
+                ("what_matters", "Company on Sundays"),
+                ("score_loneliness", "4"),
+                ("note_loneliness", ""),
+                ("score_financial", ""),
+                ("note_financial", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}

@@ -2,10 +2,19 @@
 
 use super::*;
 
-pub(super) fn assessment_sections(d: &AssessmentDraft, e: &FieldErrors) -> Vec<Section> {
+/// The form's sections; needs flagged at referral come first, in their own section, each
+/// saying so (as a hint: nothing is typed into the note for the link worker).
+pub(super) fn assessment_sections(
+    d: &AssessmentDraft,
+    e: &FieldErrors,
+    flagged: &[Need],
+) -> Vec<Section> {
     let mut needs = vec![];
+    let mut referred = vec![];
     for (code, score, note) in &d.needs {
-        let label = Need::from_code(code).map_or(code.as_str(), |n| n.label());
+        let need = Need::from_code(code);
+        let at_referral = need.is_some_and(|n| flagged.contains(&n));
+        let label = need.map_or(code.as_str(), |n| n.label());
         let mut opts = vec![Opt {
             value: String::new(),
             label: "Not assessed".into(),
@@ -16,16 +25,26 @@ pub(super) fn assessment_sections(d: &AssessmentDraft, e: &FieldErrors) -> Vec<S
             label: need_score_label(s).into(),
             selected: score == &s.to_string(),
         }));
-        needs.push(
-            Field::new(
-                "select",
-                format!("score_{code}"),
-                &format!("{label}: score"),
-            )
-            .options(opts)
+        let into = if at_referral {
+            &mut referred
+        } else {
+            &mut needs
+        };
+        let score_field = Field::new(
+            "select",
+            format!("score_{code}"),
+            &format!("{label}: score"),
+        )
+        .options(opts);
+        into.push(
+            if at_referral {
+                score_field.hint("Flagged at referral")
+            } else {
+                score_field
+            }
             .errors(e),
         );
-        needs.push(
+        into.push(
             Field::new("text", format!("note_{code}"), &format!("{label}: note"))
                 .value(note)
                 .errors(e),
@@ -82,7 +101,11 @@ pub(super) fn assessment_sections(d: &AssessmentDraft, e: &FieldErrors) -> Vec<S
             ],
         },
         Section {
-            legend: "Needs".into(),
+            legend: "Needs flagged at referral".into(),
+            fields: referred,
+        },
+        Section {
+            legend: if flagged.is_empty() { "Needs".into() } else { "Other needs".into() },
             fields: std::iter::once(
                 Field::new("text", "needs", "How to score")
                     .hint("Score each need that applies from 1 (managing well) to 5 (needs a lot of help). Leave the rest as not assessed.")
@@ -93,6 +116,9 @@ pub(super) fn assessment_sections(d: &AssessmentDraft, e: &FieldErrors) -> Vec<S
             .collect(),
         },
     ]
+    .into_iter()
+    .filter(|s| !s.fields.is_empty())
+    .collect()
 }
 
 pub(super) fn assessment_form(
@@ -102,6 +128,7 @@ pub(super) fn assessment_form(
     d: &AssessmentDraft,
     e: &FieldErrors,
     again: bool,
+    flagged: &[Need],
 ) -> RecordForm {
     let heading = if again {
         "Review what matters and needs"
@@ -114,7 +141,7 @@ pub(super) fn assessment_form(
     } else {
         "Record the \"what matters to me\" conversation and score each need that applies.".into()
     }];
-    f.sections = assessment_sections(d, e);
+    f.sections = assessment_sections(d, e, flagged);
     f.submit = "Save assessment".into();
     f.errors(e)
 }
@@ -131,30 +158,40 @@ pub async fn assessment_new(
         .and_then(|r| r.parse::<Assessment>());
     let d = match &last {
         Some(a) => AssessmentDraft::from_assessment(a, today()),
-        None => {
-            let referral = state
-                .store
-                .get_referral(auth.pcn()?, ep.referral_id)
-                .await?;
-            let flagged: Vec<Need> = referral.map(|r| r.needs).unwrap_or_default();
-            AssessmentDraft {
-                assessed_on: today().to_string(),
-                needs: Need::ALL
-                    .iter()
-                    .map(|n| {
-                        let note = if flagged.contains(n) {
-                            "Flagged at referral".to_string()
-                        } else {
-                            String::new()
-                        };
-                        (n.code().to_string(), String::new(), note)
-                    })
-                    .collect(),
-                ..Default::default()
-            }
-        }
+        None => AssessmentDraft {
+            assessed_on: today().to_string(),
+            needs: Need::ALL
+                .iter()
+                .map(|n| (n.code().to_string(), String::new(), String::new()))
+                .collect(),
+            ..Default::default()
+        },
     };
-    Ok(assessment_form(&auth, &p, &ep, &d, &FieldErrors::default(), last.is_some()).respond())
+    let flagged = flagged_at_referral(&state, &auth, &ep).await?;
+    Ok(assessment_form(
+        &auth,
+        &p,
+        &ep,
+        &d,
+        &FieldErrors::default(),
+        last.is_some(),
+        &flagged,
+    )
+    .respond())
+}
+
+/// The needs the referral flagged.
+async fn flagged_at_referral(
+    state: &AppState,
+    auth: &Auth,
+    ep: &Episode,
+) -> Result<Vec<Need>, AppError> {
+    Ok(state
+        .store
+        .get_referral(auth.pcn()?, ep.referral_id)
+        .await?
+        .map(|r| r.needs)
+        .unwrap_or_default())
 }
 
 pub(crate) fn assessment_draft(f: &FormData) -> AssessmentDraft {
@@ -197,7 +234,10 @@ pub async fn assessment_save(
         .is_some();
     let a = match d.validate(today()) {
         Ok(a) => a,
-        Err(e) => return Ok(assessment_form(&auth, &p, &ep, &d, &e, again).respond()),
+        Err(e) => {
+            let flagged = flagged_at_referral(&state, &auth, &ep).await?;
+            return Ok(assessment_form(&auth, &p, &ep, &d, &e, again, &flagged).respond());
+        }
     };
     let scored: Vec<String> = a
         .needs
