@@ -234,12 +234,17 @@ async fn the_assessment_puts_referred_needs_first_and_saves_what_it_shows() {
     let person = refer(&mut lw, "Wendy", "Matters").await;
     let ep = first_episode(&app, person).await.id;
     let form = lw.get(&format!("/episodes/{ep}/assessment")).await.body;
-    let flagged = form.find("Needs flagged at referral").expect("a flagged section");
+    let flagged = form
+        .find("Needs flagged at referral")
+        .expect("a flagged section");
     let other = form.find("Other needs").expect("the rest after");
     let lonely = form.find("id=\"score_loneliness\"").unwrap();
     let money = form.find("id=\"score_financial\"").unwrap();
     assert!(flagged < lonely && flagged < money && lonely < other && money < other);
-    assert!(!form.contains("value=\"Flagged at referral\""), "no note typed in for them");
+    assert!(
+        !form.contains("value=\"Flagged at referral\""),
+        "no note typed in for them"
+    );
     let today = domain::uk_time::today().to_string();
     let r = lw
         .post(
