@@ -475,12 +475,15 @@ fn similar_name(a: &str, b: &str, initial_ok: bool) -> bool {
 }
 
 /// Why an existing record is probably the same person as new details, if it is: the same
-/// NHS number; or the same date of birth with a similar name; or the same date of birth and
+/// NHS number; or (unless both have NHS numbers, and they differ) the same date of birth with a similar name; or the same date of birth and
 /// postcode with a similar family or given name. Used on every way a person enters, to show
 /// likely duplicates before another record is made.
 pub fn likely_same(new: &PersonDetails, old: &PersonDetails) -> Option<&'static str> {
-    if new.nhs_number.is_some() && new.nhs_number == old.nhs_number {
-        return Some("same NHS number");
+    match (&new.nhs_number, &old.nhs_number) {
+        (Some(a), Some(b)) if a == b => return Some("same NHS number"),
+        // Two NHS numbers that differ are two people (twins share the rest).
+        (Some(_), Some(_)) => return None,
+        _ => {}
     }
     if new.date_of_birth != old.date_of_birth {
         return None;

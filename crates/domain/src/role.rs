@@ -19,6 +19,10 @@ impl Role {
     pub fn can_read_people(self) -> bool {
         matches!(self, Role::Manager | Role::LinkWorker | Role::Supervisor)
     }
+    /// May merge two records of one person, and undo a merge.
+    pub fn can_merge_people(self) -> bool {
+        matches!(self, Role::Manager)
+    }
     /// May create and edit people's demographics.
     pub fn can_edit_people(self) -> bool {
         matches!(self, Role::Manager | Role::LinkWorker)

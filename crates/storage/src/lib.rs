@@ -196,6 +196,32 @@ pub trait PersonStore: Send + Sync {
         pcn: i64,
         details: &PersonDetails,
     ) -> Result<Vec<Person>>;
+    /// Moves everything recorded about `merged` (referrals, episodes, contacts, plans,
+    /// connections, codes, messages, supervision discussions) to `kept`, hides `merged`
+    /// (it points at `kept` from then on) and records what moved; audited as `person.merge`
+    /// on both records. Both must be live records of the PCN, and different.
+    async fn merge_people(
+        &self,
+        pcn: i64,
+        kept: i64,
+        merged: i64,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<PersonMerge>;
+    /// Moves back exactly the rows a merge moved and shows the merged record again; audited
+    /// as `person.unmerge`. Refused once the kept record has itself been merged away (undo
+    /// that merge first) or if the merge was already undone.
+    async fn undo_merge(
+        &self,
+        pcn: i64,
+        merge_id: i64,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<PersonMerge>;
+    /// Merges into `kept`, newest first, undone ones included.
+    async fn merges_into(&self, pcn: i64, kept: i64) -> Result<Vec<PersonMerge>>;
+    /// The record a merged-away record went into, if it was merged.
+    async fn merged_into(&self, pcn: i64, id: i64) -> Result<Option<i64>>;
 }
 
 /// Referrals, the episodes they open, triage and caseloads.

@@ -88,6 +88,35 @@ pub struct Person {
     pub updated_at: DateTime<Utc>,
 }
 
+/// One record merged into another by a manager (issue 22). The merged record stays in the
+/// database, hidden and pointing at the one it went into; `moved` lists every row that moved,
+/// by table, so that undoing the merge moves exactly those rows back.
+#[derive(Debug, Clone)]
+pub struct PersonMerge {
+    pub id: i64,
+    pub kept_id: i64,
+    pub merged_id: i64,
+    /// The merged record's name, date of birth and NHS number as they were.
+    pub merged_details: PersonDetails,
+    /// (table, ids) for every table rows moved from; `supervision_cases` by session id.
+    pub moved: Vec<(String, Vec<i64>)>,
+    pub reason: String,
+    pub merged_by: Option<i64>,
+    pub merged_at: DateTime<Utc>,
+    pub undone_at: Option<DateTime<Utc>>,
+    pub undo_reason: Option<String>,
+}
+
+impl PersonMerge {
+    /// How many rows of `table` moved.
+    pub fn count(&self, table: &str) -> usize {
+        self.moved
+            .iter()
+            .find(|(t, _)| t == table)
+            .map_or(0, |(_, ids)| ids.len())
+    }
+}
+
 /// Search for people; empty fields are ignored, filled ones must all match.
 #[derive(Debug, Clone, Default)]
 pub struct PersonQuery {

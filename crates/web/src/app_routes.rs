@@ -35,6 +35,26 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
         )
         .get("/people/new", people::new_form, role(R::can_edit_people))
         .get(
+            "/people/{id}/merge",
+            people::merge_form,
+            role(R::can_merge_people).on(PERSON),
+        )
+        .post(
+            "/people/{id}/merge",
+            people::merge_save,
+            role(R::can_merge_people).on(PERSON),
+        )
+        .get(
+            "/people/{id}/unmerge",
+            people::unmerge_form_page,
+            role(R::can_merge_people).on(PERSON),
+        )
+        .post(
+            "/people/{id}/unmerge",
+            people::unmerge_save,
+            role(R::can_merge_people).on(PERSON),
+        )
+        .get(
             "/people/{id}",
             people::show,
             role(R::can_read_people).on(PERSON),

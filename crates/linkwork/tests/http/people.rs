@@ -266,3 +266,201 @@ async fn date_of_birth_in_three_boxes() {
     let p = app.store.get_person(app.pcn_a, id).await.unwrap().unwrap();
     assert_eq!(p.details.date_of_birth.to_string(), "1950-02-03");
 }
+
+/// Two records of one person that already exist: the person page says so to staff, a
+/// manager compares them and merges with a reason, the merged record's address leads to
+/// the kept one, and the merge is undone exactly. Other roles and PCNs cannot.
+async fn merging_two_records(app: &TestApp) {
+    let mut lw = signed_in(app, "lw").await;
+    let mut manager = signed_in(app, "manager").await;
+    let mut manager_b = signed_in(app, "manager_b").await;
+    let kept = add_person(&mut lw, &person_fields("Mabel", "Doubleday")).await;
+    // A referral made the second record before anyone looked (as a referrer's would).
+    let mut again = referral_fields("Mable", "Doubleday", true);
+    again.push(("duplicate", "new"));
+    let r = lw.post("/referrals", &again).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let gone = person_of(&r.location.unwrap());
+    assert_ne!(kept, gone);
+
+    // Staff are told on the person page; only a manager is offered the merge.
+    let page = lw.get(&format!("/people/{kept}")).await;
+    assert!(page
+        .body
+        .contains("This may be the same person as another record"));
+    assert!(page.body.contains("Mable Doubleday, born 14 Jun 1951"));
+    assert!(!page.body.contains("/merge"), "a link worker cannot merge");
+    assert!(page.body.contains("ask a PCN manager"));
+    assert_eq!(
+        lw.get(&format!("/people/{kept}/merge")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let page = manager.get(&format!("/people/{kept}")).await;
+    assert!(page
+        .body
+        .contains(&format!("/people/{kept}/merge?with={gone}")));
+    // Another PCN's manager: not found, as for any record of another PCN.
+    assert_eq!(
+        manager_b.get(&format!("/people/{kept}/merge")).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Step one lists the likely record; step two compares them.
+    let pick = manager.get(&format!("/people/{kept}/merge")).await;
+    assert!(
+        pick.body.contains(&format!("?with={gone}")),
+        "{}",
+        pick.body
+    );
+    assert!(pick.body.contains("similar name, same date of birth"));
+    let compare = manager
+        .get(&format!("/people/{kept}/merge?with={gone}"))
+        .await;
+    assert_eq!(compare.status, StatusCode::OK);
+    assert!(compare.body.contains("Mabel Doubleday") && compare.body.contains("Mable Doubleday"));
+    assert!(
+        compare.body.contains("1 (1 open)"),
+        "the other record's episode is shown"
+    );
+
+    // Without a choice and a reason, nothing moves and each error is named.
+    let with = gone.to_string();
+    let bad = manager
+        .post(&format!("/people/{kept}/merge"), &[("with", &with)])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Choose which record to keep"));
+    assert!(bad.body.contains("Say why these are the same person"));
+    assert_eq!(
+        app.store
+            .episodes_for_person(app.pcn_a, gone)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // Another PCN's manager cannot merge them either.
+    let refused = manager_b
+        .post(
+            &format!("/people/{kept}/merge"),
+            &[("with", &with), ("keep", "this"), ("why", "same")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+
+    let done = manager
+        .post(
+            &format!("/people/{kept}/merge"),
+            &[
+                ("with", &with),
+                ("keep", "this"),
+                ("why", "Same address and phone; the practice confirmed"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    assert_eq!(
+        done.location.as_deref(),
+        Some(format!("/people/{kept}?done=merged").as_str())
+    );
+    let page = manager.get(&format!("/people/{kept}?done=merged")).await;
+    assert!(page.body.contains("Records merged."));
+    assert!(page
+        .body
+        .contains("The record of Mable Doubleday (born 14 Jun 1951) was merged into this one"));
+    assert!(
+        page.body.contains("Recently bereaved and isolated"),
+        "the referral moved"
+    );
+    assert!(
+        !page.body.contains("This may be the same person"),
+        "the merged record is no longer a likely duplicate"
+    );
+    // The merged record's address leads to the kept one; search finds one record.
+    let old = manager.get(&format!("/people/{gone}")).await;
+    assert_eq!(old.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        old.location.as_deref(),
+        Some(format!("/people/{kept}?done=merged-away").as_str())
+    );
+    assert!(manager
+        .get("/people?name=doubleday")
+        .await
+        .body
+        .contains("1 person found"));
+    let audit = app
+        .store
+        .list_audit(&storage::AuditFilter {
+            action_prefix: Some("person.merge".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 2, "on both records");
+
+    // Undo: a reason is needed; then the other record is back with its referral.
+    let merges = app.store.merges_into(app.pcn_a, kept).await.unwrap();
+    let m = merges[0].id.to_string();
+    assert!(page
+        .body
+        .contains(&format!("/people/{kept}/unmerge?merge={m}")));
+    let form = manager
+        .get(&format!("/people/{kept}/unmerge?merge={m}"))
+        .await;
+    assert!(form.body.contains("Undo a merge") && form.body.contains("moves back the"));
+    let bad = manager
+        .post(&format!("/people/{kept}/unmerge"), &[("merge", &m)])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Say why the merge was wrong"));
+    assert_eq!(
+        lw.post(
+            &format!("/people/{kept}/unmerge"),
+            &[("merge", &m), ("why", "x")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let undone = manager
+        .post(
+            &format!("/people/{kept}/unmerge"),
+            &[("merge", &m), ("why", "Twins after all")],
+        )
+        .await;
+    assert_eq!(undone.status, StatusCode::SEE_OTHER, "{}", undone.body);
+    let back = manager.get(&format!("/people/{gone}")).await;
+    assert_eq!(back.status, StatusCode::OK);
+    assert!(back.body.contains("Recently bereaved and isolated"));
+    assert!(app
+        .store
+        .episodes_for_person(app.pcn_a, kept)
+        .await
+        .unwrap()
+        .is_empty());
+    // Undone once: the undo page no longer offers it.
+    assert_eq!(
+        manager
+            .post(
+                &format!("/people/{kept}/unmerge"),
+                &[("merge", &m), ("why", "again")]
+            )
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merging_two_records_on_sqlite() {
+    merging_two_records(&spawn_app().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn merging_two_records_on_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    merging_two_records(&spawn_app_on(Engine::Postgres).await).await;
+}

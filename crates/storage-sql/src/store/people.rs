@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use domain::{Code, PersonDetails};
 use sqlx::query::Query;
 use sqlx::QueryBuilder;
-use storage::{Actor, AuditEntry, Person, PersonQuery, PersonStore, Result, StorageError};
+use storage::{
+    Actor, AuditEntry, Person, PersonMerge, PersonQuery, PersonStore, Result, StorageError,
+};
 
 const DETAIL_COLUMNS: &str = "given_name, family_name, search_name, date_of_birth, nhs_number, sex, gender_identity, \
     ethnicity, language, interpreter_needed, access_needs, access_notes, carer_status, carer_details, practice_id, \
@@ -87,6 +89,86 @@ pub(crate) async fn insert(
     )
     .await?;
     Ok(person)
+}
+
+/// Tables whose rows belong to one person through `person_id` (and carry `id` and `pcn_id`):
+/// what a merge moves. `supervision_cases` is moved apart (its key is the session).
+const PERSON_TABLES: [&str; 8] = [
+    "referrals",
+    "episodes",
+    "episode_events",
+    "contacts",
+    "episode_records",
+    "connections",
+    "coding_entries",
+    "outbound_messages",
+];
+
+fn moved_text(moved: &[(String, Vec<i64>)]) -> String {
+    moved
+        .iter()
+        .map(|(t, ids)| {
+            let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+            format!("{t}={}", ids.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn moved_of(text: &str) -> Vec<(String, Vec<i64>)> {
+    text.lines()
+        .filter_map(|l| {
+            let (t, ids) = l.split_once('=')?;
+            let ids = ids
+                .split(',')
+                .filter_map(|i| i.trim().parse().ok())
+                .collect();
+            Some((t.to_string(), ids))
+        })
+        .collect()
+}
+
+async fn load_merge(conn: &mut DbConn, pcn: i64, id: i64) -> Result<Option<PersonMerge>> {
+    let r = sqlx::query(
+        "SELECT p.*, m.id AS merge_id, m.kept_id, m.merged_id, m.moved, m.reason, m.merged_by,
+                m.merged_at, m.undone_at, m.undo_reason
+         FROM person_merges m JOIN people p ON p.id = m.merged_id
+         WHERE m.id = $1 AND m.pcn_id = $2",
+    )
+    .bind(id)
+    .bind(pcn)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(backend)?;
+    r.as_ref().map(merge_row).transpose()
+}
+
+fn merge_row(r: &super::engine::DbRow) -> Result<PersonMerge> {
+    use sqlx::Row;
+    Ok(PersonMerge {
+        id: r.try_get("merge_id").map_err(backend)?,
+        kept_id: r.try_get("kept_id").map_err(backend)?,
+        merged_id: r.try_get("merged_id").map_err(backend)?,
+        merged_details: rows::person(r)?.details,
+        moved: moved_of(&r.try_get::<String, _>("moved").map_err(backend)?),
+        reason: r.try_get("reason").map_err(backend)?,
+        merged_by: r.try_get("merged_by").map_err(backend)?,
+        merged_at: r.try_get("merged_at").map_err(backend)?,
+        undone_at: r.try_get("undone_at").map_err(backend)?,
+        undo_reason: r.try_get("undo_reason").map_err(backend)?,
+    })
+}
+
+async fn live_person(conn: &mut DbConn, pcn: i64, id: i64) -> Result<Person> {
+    let r =
+        sqlx::query("SELECT * FROM people WHERE id = $1 AND pcn_id = $2 AND deleted_at IS NULL")
+            .bind(id)
+            .bind(pcn)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?
+            .ok_or(StorageError::NotFound)?;
+    rows::person(&r)
 }
 
 #[async_trait]
@@ -223,5 +305,259 @@ impl PersonStore for Store {
             }
         }
         Ok(out)
+    }
+
+    async fn merge_people(
+        &self,
+        pcn: i64,
+        kept: i64,
+        merged: i64,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<PersonMerge> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StorageError::Rule(
+                "Say why these are the same person (what you checked)".into(),
+            ));
+        }
+        if kept == merged {
+            return Err(StorageError::Rule(
+                "Choose a different record to keep: a record cannot be merged into itself".into(),
+            ));
+        }
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let keep = live_person(&mut tx, pcn, kept).await?;
+        let gone = live_person(&mut tx, pcn, merged).await?;
+        if let (Some(a), Some(b)) = (&keep.details.nhs_number, &gone.details.nhs_number) {
+            if a != b {
+                return Err(StorageError::Rule(
+                    "These records have different NHS numbers, so they are different people".into(),
+                ));
+            }
+        }
+        let now = storage::now();
+        let mut moved = vec![];
+        for table in PERSON_TABLES {
+            let ids: Vec<(i64,)> = sqlx::query_as(&format!(
+                "SELECT id FROM {table} WHERE pcn_id = $1 AND person_id = $2 ORDER BY id"
+            ))
+            .bind(pcn)
+            .bind(merged)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if ids.is_empty() {
+                continue;
+            }
+            sqlx::query(&format!(
+                "UPDATE {table} SET person_id = $1 WHERE pcn_id = $2 AND person_id = $3"
+            ))
+            .bind(kept)
+            .bind(pcn)
+            .bind(merged)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            moved.push((table.to_string(), ids.into_iter().map(|(i,)| i).collect()));
+        }
+        // A session that discussed both records keeps its link to the merged one (the key is
+        // the session and the person); every other discussion moves.
+        let sessions: Vec<(i64,)> = sqlx::query_as(
+            "SELECT session_id FROM supervision_cases WHERE pcn_id = $1 AND person_id = $2
+             AND session_id NOT IN (SELECT session_id FROM supervision_cases WHERE person_id = $3)
+             ORDER BY session_id",
+        )
+        .bind(pcn)
+        .bind(merged)
+        .bind(kept)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        for (sid,) in &sessions {
+            sqlx::query(
+                "UPDATE supervision_cases SET person_id = $1 WHERE session_id = $2 AND person_id = $3",
+            )
+            .bind(kept)
+            .bind(sid)
+            .bind(merged)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
+        if !sessions.is_empty() {
+            moved.push((
+                "supervision_cases".into(),
+                sessions.into_iter().map(|(i,)| i).collect(),
+            ));
+        }
+        sqlx::query(
+            "UPDATE people SET deleted_at = $1, merged_into = $2, version = version + 1 WHERE id = $3",
+        )
+        .bind(now)
+        .bind(kept)
+        .bind(merged)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query("UPDATE people SET version = version + 1, updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(kept)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO person_merges (pcn_id, kept_id, merged_id, moved, reason, merged_by, merged_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(pcn)
+        .bind(kept)
+        .bind(merged)
+        .bind(moved_text(&moved))
+        .bind(reason)
+        .bind(actor.user_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let what = moved_text(&moved).replace('\n', "; ");
+        for (subject, other) in [(kept, merged), (merged, kept)] {
+            append(
+                &mut tx,
+                &AuditEntry::new(actor, "person.merge", "person", Some(subject), Some(pcn)).detail(
+                    format!("merge {id}: person {merged} into person {kept} (other {other}); moved {what}; reason: {reason}"),
+                ),
+            )
+            .await?;
+        }
+        let m = load_merge(&mut tx, pcn, id)
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(m)
+    }
+
+    async fn undo_merge(
+        &self,
+        pcn: i64,
+        merge_id: i64,
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<PersonMerge> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StorageError::Rule("Say why the merge was wrong".into()));
+        }
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let m = load_merge(&mut tx, pcn, merge_id)
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        if m.undone_at.is_some() {
+            return Err(StorageError::Rule(
+                "This merge has already been undone".into(),
+            ));
+        }
+        // The kept record must still be live: undo a later merge of it first.
+        if live_person(&mut tx, pcn, m.kept_id).await.is_err() {
+            return Err(StorageError::Rule(
+                "The record this one went into has since been merged itself: undo that merge first"
+                    .into(),
+            ));
+        }
+        let now = storage::now();
+        for (table, ids) in &m.moved {
+            let (sql, key) = if table == "supervision_cases" {
+                (
+                    "UPDATE supervision_cases SET person_id = $1 WHERE pcn_id = $2 AND person_id = $3 AND session_id = $4",
+                    "session",
+                )
+            } else if PERSON_TABLES.contains(&table.as_str()) {
+                ("", "id")
+            } else {
+                continue;
+            };
+            for row in ids {
+                let q = if key == "id" {
+                    format!("UPDATE {table} SET person_id = $1 WHERE pcn_id = $2 AND person_id = $3 AND id = $4")
+                } else {
+                    sql.to_string()
+                };
+                sqlx::query(&q)
+                    .bind(m.merged_id)
+                    .bind(pcn)
+                    .bind(m.kept_id)
+                    .bind(row)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            }
+        }
+        sqlx::query(
+            "UPDATE people SET deleted_at = NULL, merged_into = NULL, version = version + 1, updated_at = $1 WHERE id = $2 AND pcn_id = $3",
+        )
+        .bind(now)
+        .bind(m.merged_id)
+        .bind(pcn)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query("UPDATE people SET version = version + 1, updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(m.kept_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query(
+            "UPDATE person_merges SET undone_at = $1, undone_by = $2, undo_reason = $3 WHERE id = $4",
+        )
+        .bind(now)
+        .bind(actor.user_id)
+        .bind(reason)
+        .bind(merge_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        for subject in [m.kept_id, m.merged_id] {
+            append(
+                &mut tx,
+                &AuditEntry::new(actor, "person.unmerge", "person", Some(subject), Some(pcn))
+                    .detail(format!(
+                    "merge {merge_id} undone: person {} separated from person {}; reason: {reason}",
+                    m.merged_id, m.kept_id
+                )),
+            )
+            .await?;
+        }
+        let m = load_merge(&mut tx, pcn, merge_id)
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(m)
+    }
+
+    async fn merges_into(&self, pcn: i64, kept: i64) -> Result<Vec<PersonMerge>> {
+        let rs = sqlx::query(
+            "SELECT p.*, m.id AS merge_id, m.kept_id, m.merged_id, m.moved, m.reason, m.merged_by,
+                m.merged_at, m.undone_at, m.undo_reason
+             FROM person_merges m JOIN people p ON p.id = m.merged_id
+             WHERE m.pcn_id = $1 AND m.kept_id = $2 ORDER BY m.id DESC",
+        )
+        .bind(pcn)
+        .bind(kept)
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?;
+        rs.iter().map(merge_row).collect()
+    }
+
+    async fn merged_into(&self, pcn: i64, id: i64) -> Result<Option<i64>> {
+        let r: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT merged_into FROM people WHERE id = $1 AND pcn_id = $2")
+                .bind(id)
+                .bind(pcn)
+                .fetch_optional(&self.read)
+                .await
+                .map_err(backend)?;
+        Ok(r.and_then(|(m,)| m))
     }
 }

@@ -287,3 +287,132 @@ pub async fn possible_duplicates(s: Arc<dyn Storage>) {
         "other PCNs are not searched"
     );
 }
+
+/// Two records of one person merged by a manager: everything moves to the kept record, the
+/// merged one is hidden and points at it, the merge is recorded, and undoing it moves back
+/// exactly what moved. Other PCNs, different NHS numbers and self-merges are refused.
+pub async fn merging_two_records_and_undoing_it(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let mut first = person("Robin", "Twice", "1958-08-08");
+    first.nhs_number = Some(domain::NhsNumber::parse("6541003238").unwrap());
+    let (_, ep_kept) = s
+        .create_referral(
+            f.pcn_a,
+            PersonRef::New(Box::new(first)),
+            &referral(),
+            Some(f.manager_a),
+            Utc::now(),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let (_, ep_gone) = s
+        .create_referral(
+            f.pcn_a,
+            PersonRef::New(Box::new(person("Robyn", "Twice", "1958-08-08"))),
+            &referral(),
+            Some(f.manager_a),
+            Utc::now(),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let contact = domain::ContactDetails {
+        contact_type: domain::ContactType::Telephone,
+        at: Utc::now(),
+        duration_minutes: Some(10),
+        did_not_attend: false,
+        present: vec![domain::Present::Person],
+        notes: String::new(),
+    };
+    s.record_contact(f.pcn_a, ep_gone.id, ep_gone.version, &contact, &actor())
+        .await
+        .unwrap();
+    let (kept, gone) = (ep_kept.person_id, ep_gone.person_id);
+
+    // Refused: another PCN, the same record, no reason, different NHS numbers.
+    let err = s
+        .merge_people(f.pcn_b, kept, gone, "same person", &actor())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::NotFound), "{err:?}");
+    let err = s
+        .merge_people(f.pcn_a, kept, kept, "same person", &actor())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::Rule(_)), "{err:?}");
+    let err = s
+        .merge_people(f.pcn_a, kept, gone, "  ", &actor())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::Rule(_)), "{err:?}");
+    let mut other = person("Robin", "Twice", "1958-08-08");
+    other.nhs_number = Some(domain::NhsNumber::parse("9434765919").unwrap());
+    let other = s.create_person(f.pcn_a, &other, &actor()).await.unwrap();
+    let err = s
+        .merge_people(f.pcn_a, kept, other.id, "same person", &actor())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StorageError::Rule(m) if m.contains("different NHS numbers")),
+        "{err:?}"
+    );
+    assert_eq!(s.episodes_for_person(f.pcn_a, kept).await.unwrap().len(), 1);
+
+    let m = s
+        .merge_people(f.pcn_a, kept, gone, "Same address and phone", &actor())
+        .await
+        .unwrap();
+    assert_eq!((m.kept_id, m.merged_id), (kept, gone));
+    assert_eq!(m.merged_details.given_name, "Robyn");
+    assert_eq!(m.count("episodes"), 1);
+    assert_eq!(m.count("contacts"), 1);
+    assert_eq!(m.count("referrals"), 1);
+    assert_eq!(s.episodes_for_person(f.pcn_a, kept).await.unwrap().len(), 2);
+    assert_eq!(s.contacts_for_person(f.pcn_a, kept).await.unwrap().len(), 1);
+    assert!(s.get_person(f.pcn_a, gone).await.unwrap().is_none());
+    assert_eq!(s.merged_into(f.pcn_a, gone).await.unwrap(), Some(kept));
+    assert_eq!(s.merged_into(f.pcn_b, gone).await.unwrap(), None);
+    let found = s
+        .search_people(
+            f.pcn_a,
+            &PersonQuery {
+                name: Some("twice".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(found.iter().all(|p| p.id != gone), "merged record hidden");
+    assert_eq!(s.merges_into(f.pcn_a, kept).await.unwrap().len(), 1);
+    assert!(s.merges_into(f.pcn_b, kept).await.unwrap().is_empty());
+    // A merged-away record cannot be merged again, nor the other way round.
+    let err = s
+        .merge_people(f.pcn_a, gone, kept, "again", &actor())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::NotFound), "{err:?}");
+
+    // Undo: from another PCN is not found; then everything goes back.
+    let err = s
+        .undo_merge(f.pcn_b, m.id, "wrong", &actor())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::NotFound), "{err:?}");
+    let undone = s
+        .undo_merge(f.pcn_a, m.id, "Different people after all", &actor())
+        .await
+        .unwrap();
+    assert!(undone.undone_at.is_some());
+    assert_eq!(s.episodes_for_person(f.pcn_a, kept).await.unwrap().len(), 1);
+    assert_eq!(s.episodes_for_person(f.pcn_a, gone).await.unwrap().len(), 1);
+    assert_eq!(s.contacts_for_person(f.pcn_a, gone).await.unwrap().len(), 1);
+    assert!(s.get_person(f.pcn_a, gone).await.unwrap().is_some());
+    assert_eq!(s.merged_into(f.pcn_a, gone).await.unwrap(), None);
+    let err = s
+        .undo_merge(f.pcn_a, m.id, "again", &actor())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::Rule(_)), "{err:?}");
+}

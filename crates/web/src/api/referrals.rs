@@ -21,6 +21,9 @@ pub struct CreateBody {
     /// The person's details, when `person_id` is not given.
     #[serde(default)]
     person: Option<PersonDraft>,
+    /// Staff who were shown possible duplicates (409) and checked: this is someone else.
+    #[serde(default)]
+    confirm_not_duplicate: bool,
     #[serde(flatten)]
     referral: ReferralDraft,
 }
@@ -68,6 +71,25 @@ pub async fn create(
         return Ok(api_validation(&errors));
     };
     let person = crate::pages::referrals::match_existing(&state, pcn, person).await?;
+    // Staff are shown likely duplicates first, as on the referral form; a referrer sees no
+    // one's records, and the PCN team finds the duplicate on the person's page to merge.
+    if let (PersonRef::New(d), true, false) = (
+        &person,
+        auth.user.role.can_read_people(),
+        body.confirm_not_duplicate,
+    ) {
+        let dups = state.store.find_possible_duplicates(pcn, d).await?;
+        if !dups.is_empty() {
+            let ids: Vec<i64> = dups.iter().map(|p| p.id).collect();
+            let body = serde_json::json!({"error": {
+                "status": 409,
+                "title": "This person may already have a record",
+                "message": "People with the same NHS number, or a similar name and the same date of birth, exist. Send person_id for one of them, or send again with \"confirm_not_duplicate\": true.",
+                "possible_duplicates": ids,
+            }});
+            return Ok((StatusCode::CONFLICT, Json(body)).into_response());
+        }
+    }
     if let (PersonRef::Existing(id), true) = (&person, auth.user.role.can_read_people()) {
         if state.store.get_person(pcn, *id).await?.is_some() {
             auth.need_to_know(&state, pcn, *id).await?;

@@ -150,6 +150,40 @@ pub async fn request_create(
         return Err(FhirError::Invalid(issues));
     };
     let person = crate::pages::referrals::match_existing(&state, pcn, person).await?;
+    // One person, one record: a new patient who looks like one already held (the NHS number,
+    // or a similar name with the same date of birth) is refused, naming the records the
+    // client may refer for, rather than made a second time.
+    if let PersonRef::New(d) = &person {
+        let held = state.store.find_possible_duplicates(pcn, d).await?;
+        if !held.is_empty() {
+            let mut reachable = vec![];
+            for p in &held {
+                if client.reaches(&state, pcn, p.id).await? {
+                    reachable.push(format!("Patient/{}", p.id));
+                }
+            }
+            client
+                .audit(
+                    &state,
+                    "referral.duplicate_refused",
+                    None,
+                    format!(
+                        "{} possible duplicate(s) of the referred patient",
+                        held.len()
+                    ),
+                )
+                .await?;
+            let msg = if reachable.is_empty() {
+                "This patient's details match a record already held that this practice's system cannot reach: ask the PCN team to refer them".to_string()
+            } else {
+                format!(
+                    "This patient may already be held as {}: send the referral with subject set to that Patient, or correct the demographics if they are someone else",
+                    reachable.join(" or ")
+                )
+            };
+            return Err(FhirError::Conflict(StatusCode::CONFLICT, msg));
+        }
+    }
     // A GP system joins a referral only to a record it may reach (its own practice's).
     if let PersonRef::Existing(id) = &person {
         if !client.reaches(&state, pcn, *id).await? {

@@ -293,6 +293,32 @@ pub(super) async fn inbound_referrals(s: &mut Scene) -> (Browser, i64, String) {
         .parse::<i64>()
         .unwrap();
     let referral_id = sr["id"].as_str().unwrap().to_string();
+    // The NHS number already held, with other demographics: refused, naming the Patient to
+    // refer for, and no second record made (issue 22, issue 25 item 1).
+    let mut clash = inbound("9434765919", "Y00001", true);
+    clash["contained"][0]["name"] = json!([{"family": "Otherway", "given": ["Fenella"]}]);
+    clash["contained"][0]["birthDate"] = json!("1960-01-01");
+    let (s, oo) = f.post(&gp, "ServiceRequest", &clash).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{oo}");
+    assert_eq!(oo["resourceType"], "OperationOutcome");
+    assert!(
+        oo.to_string()
+            .contains(&format!("may already be held as Patient/{person}")),
+        "{oo}"
+    );
+    let held = app
+        .store
+        .search_people(
+            app.pcn_a,
+            &storage::PersonQuery {
+                nhs_number: Some("9434765919".into()),
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1, "one record per NHS number");
     let (s, _) = f
         .post(
             &narrow,
@@ -409,6 +435,7 @@ pub(super) async fn take_through(
         }],
         support_offered: "Befriending phone calls".into(),
         review_on: today + chrono::Duration::days(42),
+        phb: Default::default(),
     };
     let plan_id = add(RecordKind::Plan, serde_json::to_string(&plan).unwrap()).await;
     let m = |each: u8| Measure {

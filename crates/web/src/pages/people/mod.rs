@@ -23,10 +23,12 @@ use storage::{Person, PersonQuery, Practice, StorageError};
 
 mod form;
 mod list;
+mod merge;
 mod show;
 
 pub use form::*;
 pub use list::*;
+pub use merge::*;
 pub use show::*;
 
 /// Reads the person fields of a form.

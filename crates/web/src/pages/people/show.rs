@@ -15,6 +15,15 @@ pub(super) struct ShowPage {
     can_triage: bool,
     can_refer: bool,
     workers: Vec<Opt>,
+    /// NHS number, date of birth and age, telephone: what identifies them at a glance.
+    key_facts: String,
+    /// The open episode the main action (record a contact) is for: (id, label).
+    current: Option<(i64, String)>,
+    /// Other records that may be the same person: (id, "Name, born …", why).
+    duplicates: Vec<(i64, String, String)>,
+    can_merge: bool,
+    /// Merges into this record not undone: (merge id, what was merged, when and why).
+    merges: Vec<(i64, String)>,
 }
 
 pub(crate) struct EpisodeView {
@@ -50,6 +59,10 @@ pub async fn show(
         .await?;
     let pcn = auth.pcn()?;
     let Some(p) = state.store.get_person(pcn, id).await? else {
+        // A record merged into another: its address leads to the record it went into.
+        if let Some(kept) = state.store.merged_into(pcn, id).await? {
+            return Ok(see_other(&format!("/people/{kept}?done=merged-away")));
+        }
         return Err(auth.not_found(&state, "person", id).await);
     };
     auth.need_to_know(&state, pcn, id).await?;
@@ -154,7 +167,7 @@ pub async fn show(
         } else {
             Default::default()
         };
-    let episodes = episodes
+    let episodes: Vec<EpisodeView> = episodes
         .iter()
         .map(|e| {
             let r = referrals.iter().find(|r| r.id == e.referral_id);
@@ -307,6 +320,66 @@ pub async fn show(
             selected: false,
         })
         .collect();
+    let key_facts = format!(
+        "NHS number {} · born {} (aged {}){}",
+        d.nhs_number
+            .as_ref()
+            .map_or("not known".into(), |n| n.to_string()),
+        date(d.date_of_birth),
+        d.age_on(today),
+        if d.phone.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", d.phone)
+        }
+    );
+    let current = episodes
+        .iter()
+        .find(|e| !e.closed)
+        .map(|e| (e.id, e.label.clone()));
+    let duplicates = state
+        .store
+        .find_possible_duplicates(pcn, d)
+        .await?
+        .into_iter()
+        .filter(|o| o.id != id)
+        .map(|o| {
+            let why = domain::person::likely_same(d, &o.details).unwrap_or_default();
+            (
+                o.id,
+                format!(
+                    "{}, born {}",
+                    o.details.full_name(),
+                    date(o.details.date_of_birth)
+                ),
+                why.to_string(),
+            )
+        })
+        .collect();
+    let merges = state
+        .store
+        .merges_into(pcn, id)
+        .await?
+        .into_iter()
+        .filter(|m| m.undone_at.is_none())
+        .map(|m| {
+            let by = m
+                .merged_by
+                .and_then(|u| names.get(&u).cloned())
+                .unwrap_or_else(|| "Linkwork".into());
+            (
+                m.id,
+                format!(
+                    "The record of {} (born {}) was merged into this one on {} by {}: {}",
+                    m.merged_details.full_name(),
+                    date(m.merged_details.date_of_birth),
+                    datetime(m.merged_at),
+                    by,
+                    m.reason
+                ),
+            )
+        })
+        .collect();
     let page = ShowPage {
         ctx: PageCtx::new(Some(&auth), d.full_name(), "/people").flash(flash(q.done.as_deref())),
         id,
@@ -318,6 +391,11 @@ pub async fn show(
         can_triage: auth.user.role.can_triage(),
         can_refer: auth.user.role.can_refer(),
         workers,
+        key_facts,
+        current,
+        duplicates,
+        can_merge: auth.user.role.can_merge_people(),
+        merges,
     };
     Ok(views::ok(&page))
 }
