@@ -278,6 +278,7 @@ pub async fn plan(c: &Ctx<'_>, ep: &Episode, words: &str, at: DateTime<Utc>) -> 
         ],
         support_offered: "Fortnightly calls from the link worker for the first two months.".into(),
         review_on: day + chrono::Days::new(56),
+        phb: Default::default(),
     };
     let (_, ep) = c
         .store

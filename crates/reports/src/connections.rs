@@ -174,6 +174,38 @@ pub(crate) fn connections(facts: &ReportFacts, ctx: &Context) -> Report {
                 detail: format!("days, over {}", response_days.len()),
             },
         ],
-        tables: vec![cats, statuses, rates, response, by_reason],
+        tables: vec![cats, statuses, rates, response, by_reason, phb_table(facts)],
     }
+}
+
+/// Personal health budgets (DES B3.3): where each episode's latest plan saved in the period
+/// says a budget stands.
+fn phb_table(facts: &ReportFacts) -> Table {
+    use domain::journey::PhbStatus;
+    let mut latest: BTreeMap<i64, PhbStatus> = BTreeMap::new();
+    // Records come oldest first, so the last plan of an episode wins.
+    for r in facts.records.iter().filter(|r| r.kind == "plan") {
+        if let Ok(p) = serde_json::from_str::<domain::CarePlan>(&r.body) {
+            latest.insert(r.episode_id, p.phb.status);
+        }
+    }
+    let mut t = Table::new(
+        "phb",
+        "Personal health budgets",
+        &["Where it stands", "Episodes"],
+    )
+    .note("Each episode's latest care and support plan saved in the period. Explored: every stage but 'not discussed yet'.");
+    let explored = latest
+        .values()
+        .filter(|s| **s != PhbStatus::NotDiscussed)
+        .count();
+    for s in PhbStatus::ALL {
+        let n = latest.values().filter(|x| *x == s).count();
+        t.row(vec![Cell::text(s.label()), Cell::Int(n as i64)]);
+    }
+    t.row(vec![
+        Cell::text("Explored with the person (all but not discussed)"),
+        Cell::Int(explored as i64),
+    ]);
+    t
 }

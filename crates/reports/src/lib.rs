@@ -172,6 +172,7 @@ pub fn needs(kinds: &[ReportKind]) -> FactNeeds {
             },
             ReportKind::Connections => FactNeeds {
                 connections: true,
+                records: true,
                 ..FactNeeds::default()
             },
             ReportKind::Outcomes | ReportKind::HealthUse => FactNeeds {

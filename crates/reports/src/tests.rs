@@ -460,3 +460,49 @@ fn gaps_reach_coding_and_health_use() {
         Cell::Pct(Some(0.0))
     );
 }
+
+#[test]
+fn personal_health_budgets_count_each_episodes_latest_plan() {
+    let plan = |e: i64, phb: &str, at| RecordFact {
+        episode_id: e,
+        kind: "plan".into(),
+        body: serde_json::json!({
+            "agreed_on": "2026-05-01", "what_matters": "x", "goals": ["y"], "actions": [],
+            "review_on": "2026-07-01",
+            "phb": {"status": phb, "referred_on": "2026-05-02"}
+        })
+        .to_string(),
+        created_at: at,
+    };
+    let mut facts = ReportFacts::default();
+    facts.records = vec![
+        plan(1, "may_be_eligible", t(2026, 5, 1)),
+        plan(1, "referred", t(2026, 5, 3)), // the later plan of episode 1 counts
+        plan(2, "declined", t(2026, 5, 4)),
+        plan(3, "not_discussed", t(2026, 5, 5)),
+        RecordFact {
+            episode_id: 4,
+            kind: "plan".into(),
+            // A plan saved before budgets were recorded: not discussed.
+            body: r#"{"agreed_on":"2026-05-01","what_matters":"x","goals":["y"],"actions":[],"review_on":"2026-07-01"}"#.into(),
+            created_at: t(2026, 5, 6),
+        },
+    ];
+    let dir = Dir;
+    let r = build(ReportKind::Connections, &facts, &ctx(&dir));
+    let row = |label: &str| figure(&r, "phb", label, 1);
+    assert_eq!(
+        row("Referred to the personal health budget team"),
+        Cell::Int(1)
+    );
+    assert_eq!(
+        row("Discussed: they may be eligible, not yet referred"),
+        Cell::Int(0)
+    );
+    assert_eq!(row("Discussed: they do not want one"), Cell::Int(1));
+    assert_eq!(row("Not discussed yet"), Cell::Int(2));
+    assert_eq!(
+        row("Explored with the person (all but not discussed)"),
+        Cell::Int(2)
+    );
+}

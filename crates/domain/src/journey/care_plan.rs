@@ -16,6 +16,77 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// Where a personal health budget stands (DES B3.3: "explore and support access to a
+    /// personal health budget where appropriate").
+    PhbStatus {
+        NotDiscussed => ("not_discussed", "Not discussed yet"),
+        NotAppropriate => ("not_appropriate", "Discussed: not right for them now"),
+        Declined => ("declined", "Discussed: they do not want one"),
+        MayBeEligible => ("may_be_eligible", "Discussed: they may be eligible, not yet referred"),
+        Referred => ("referred", "Referred to the personal health budget team"),
+        Agreed => ("agreed", "Personal health budget agreed"),
+        NotEligible => ("not_eligible", "The personal health budget team found them not eligible"),
+    }
+);
+
+code_enum!(
+    /// Why a person may have a personal health budget: a legal right, or the ICB's choice.
+    PhbBasis {
+        ContinuingHealthcare => ("chc", "Right to have one: NHS Continuing Healthcare"),
+        ChildrensContinuingCare => ("ccc", "Right to have one: children's continuing care"),
+        Section117 => ("s117", "Right to have one: section 117 aftercare"),
+        Wheelchair => ("wheelchair", "Right to have one: personal wheelchair budget"),
+        Local => ("local", "At the ICB's discretion"),
+    }
+);
+
+impl PhbStatus {
+    /// The stages that follow a referral to the PHB team (they need its date).
+    pub fn after_referral(self) -> bool {
+        matches!(
+            self,
+            PhbStatus::Referred | PhbStatus::Agreed | PhbStatus::NotEligible
+        )
+    }
+}
+
+/// A personal health budget, as the plan records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Phb {
+    pub status: PhbStatus,
+    #[serde(default)]
+    pub basis: Option<PhbBasis>,
+    /// When the person was referred to the ICB's PHB team.
+    #[serde(default)]
+    pub referred_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub notes: String,
+}
+
+impl Default for Phb {
+    fn default() -> Self {
+        Self {
+            status: PhbStatus::NotDiscussed,
+            basis: None,
+            referred_on: None,
+            notes: String::new(),
+        }
+    }
+}
+
+impl Phb {
+    /// One line for the person page and the timeline: "Referred to the personal health
+    /// budget team on 3 Dec 2026".
+    pub fn summary(&self) -> String {
+        let mut s = self.status.label().to_string();
+        if let (true, Some(d)) = (self.status.after_referral(), self.referred_on) {
+            s.push_str(&format!(" (referred {})", d.format("%-d %b %Y")));
+        }
+        s
+    }
+}
+
 /// Goals a plan form offers, and action rows.
 pub const PLAN_GOALS: usize = 5;
 pub const PLAN_ACTIONS: usize = 6;
@@ -40,6 +111,9 @@ pub struct CarePlan {
     #[serde(default)]
     pub support_offered: String,
     pub review_on: NaiveDate,
+    /// Plans saved before personal health budgets were recorded read as "not discussed".
+    #[serde(default)]
+    pub phb: Phb,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -60,6 +134,10 @@ pub struct PlanDraft {
     pub actions: Vec<ActionDraft>,
     pub support_offered: String,
     pub review_on: String,
+    pub phb_status: String,
+    pub phb_basis: String,
+    pub phb_referred_on: String,
+    pub phb_notes: String,
 }
 
 impl PlanDraft {
@@ -80,6 +158,14 @@ impl PlanDraft {
                 .collect(),
             support_offered: p.support_offered.clone(),
             review_on: p.review_on.to_string(),
+            phb_status: p.phb.status.code().into(),
+            phb_basis: p
+                .phb
+                .basis
+                .map(|b| b.code().to_string())
+                .unwrap_or_default(),
+            phb_referred_on: p.phb.referred_on.map(|d| d.to_string()).unwrap_or_default(),
+            phb_notes: p.phb.notes.clone(),
         };
         d.pad();
         d
@@ -167,6 +253,7 @@ impl PlanDraft {
                 e.add("review_on", "The review date must be within a year");
             }
         }
+        let phb = self.phb(&mut e, today);
         e.into_result(CarePlan {
             agreed_on: today,
             what_matters,
@@ -174,7 +261,60 @@ impl PlanDraft {
             actions,
             support_offered,
             review_on: review_on.unwrap_or(today),
+            phb,
         })
+    }
+
+    /// The personal health budget part: not discussed when left blank; a referral date for
+    /// the stages after a referral, not in the future.
+    fn phb(&self, e: &mut FieldErrors, today: NaiveDate) -> Phb {
+        let status = match self.phb_status.trim() {
+            "" => PhbStatus::NotDiscussed,
+            s => PhbStatus::from_code(s).unwrap_or_else(|| {
+                e.add("phb_status", "Choose where a personal health budget stands");
+                PhbStatus::NotDiscussed
+            }),
+        };
+        let basis = match self.phb_basis.trim() {
+            "" => None,
+            s => {
+                let b = PhbBasis::from_code(s);
+                if b.is_none() {
+                    e.add("phb_basis", "Choose why they may have one from the list");
+                }
+                b
+            }
+        };
+        let referred_on = if status.after_referral() {
+            let d = date_field(
+                e,
+                "phb_referred_on",
+                &self.phb_referred_on,
+                "the date they were referred to the personal health budget team",
+            );
+            if d.is_some_and(|d| d > today) {
+                e.add(
+                    "phb_referred_on",
+                    "The referral date cannot be in the future",
+                );
+            }
+            d
+        } else {
+            if !self.phb_referred_on.trim().is_empty() {
+                e.add(
+                    "phb_referred_on",
+                    "Leave the referral date empty, or choose a stage after a referral",
+                );
+            }
+            None
+        };
+        let notes = optional_text(e, "phb_notes", &self.phb_notes);
+        Phb {
+            status,
+            basis,
+            referred_on,
+            notes,
+        }
     }
 }
 
@@ -198,6 +338,7 @@ mod tests {
             }],
             support_offered: String::new(),
             review_on: "2027-01-15".into(),
+            ..Default::default()
         };
         d.pad();
         d
@@ -217,6 +358,40 @@ mod tests {
         assert!(e.get("review_on").unwrap().contains("today or later"));
         let round = PlanDraft::from_plan(&p).validate(today()).unwrap();
         assert_eq!(round, p);
+    }
+
+    #[test]
+    fn a_personal_health_budget_referral_needs_its_date() {
+        // Left blank: not discussed, as in plans saved before it was recorded.
+        let p = plan_draft().validate(today()).unwrap();
+        assert_eq!(p.phb.status, PhbStatus::NotDiscussed);
+        let old: CarePlan = serde_json::from_str(
+            r#"{"agreed_on":"2026-11-01","what_matters":"x","goals":["y"],"actions":[],"review_on":"2026-12-01"}"#,
+        )
+        .unwrap();
+        assert_eq!(old.phb, Phb::default());
+        let mut d = plan_draft();
+        d.phb_status = "referred".into();
+        let e = d.validate(today()).unwrap_err();
+        assert!(e.get("phb_referred_on").is_some(), "{e}");
+        d.phb_referred_on = "2026-11-30".into();
+        let e = d.validate(today()).unwrap_err();
+        assert!(e.get("phb_referred_on").unwrap().contains("future"), "{e}");
+        d.phb_referred_on = "2026-11-20".into();
+        d.phb_basis = "chc".into();
+        let p = d.validate(today()).unwrap();
+        assert_eq!(p.phb.basis, Some(PhbBasis::ContinuingHealthcare));
+        assert_eq!(
+            p.phb.summary(),
+            "Referred to the personal health budget team (referred 20 Nov 2026)"
+        );
+        assert_eq!(PlanDraft::from_plan(&p).validate(today()).unwrap(), p);
+        let mut d = plan_draft();
+        d.phb_status = "declined".into();
+        d.phb_referred_on = "2026-11-20".into();
+        assert!(d.validate(today()).is_err(), "a date with no referral");
+        d.phb_status = "nonsense".into();
+        assert!(d.validate(today()).unwrap_err().get("phb_status").is_some());
     }
 
     #[test]

@@ -16,7 +16,8 @@ pub use assessment::{
     need_score_label, Assessment, AssessmentDraft, NeedScore, Preferences, NEED_SCORE, TRAVEL_MILES,
 };
 pub use care_plan::{
-    ActionDraft, ActionOwner, CarePlan, PlanAction, PlanDraft, PLAN_ACTIONS, PLAN_GOALS,
+    ActionDraft, ActionOwner, CarePlan, Phb, PhbBasis, PhbStatus, PlanAction, PlanDraft,
+    PLAN_ACTIONS, PLAN_GOALS,
 };
 pub use discharge_summary::{may_close_unreachable, DischargeSummary};
 pub use health_use::{HealthPeriod, HealthUse};

@@ -30,6 +30,7 @@ async fn plan_review(app: &TestApp, lw: &mut Browser, name: (&str, &str), review
         actions: vec![],
         support_offered: String::new(),
         review_on,
+        phb: Default::default(),
     };
     app.store
         .add_record(

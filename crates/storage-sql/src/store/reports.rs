@@ -190,7 +190,8 @@ impl ReportStore for Store {
                         AND (e.closed_at IS NULL OR e.closed_at >= $6))
                      OR (x.kind = 'health_use' AND EXISTS (
                         SELECT 1 FROM episode_records h WHERE h.episode_id = e.id
-                          AND h.kind = 'health_use' AND h.created_at >= $7 AND h.created_at < $5)))
+                          AND h.kind = 'health_use' AND h.created_at >= $7 AND h.created_at < $5))
+                     OR (x.kind = 'plan' AND x.created_at >= $7 AND x.created_at < $5))
                  ORDER BY x.created_at, x.id"
             ))
             .bind(scope.to)

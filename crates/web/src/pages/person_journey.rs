@@ -30,6 +30,8 @@ pub(crate) struct PlanView {
     /// (what, who, by when)
     pub actions: Vec<(String, String, String)>,
     pub support: String,
+    /// Where a personal health budget stands, once discussed.
+    pub phb: Option<String>,
 }
 
 pub(crate) struct ChartView {
@@ -170,6 +172,13 @@ pub(crate) fn build(
             })
             .collect(),
         support: p.support_offered.clone(),
+        phb: (p.phb.status != domain::journey::PhbStatus::NotDiscussed).then(|| {
+            let mut s = p.phb.summary();
+            if let Some(b) = p.phb.basis {
+                s.push_str(&format!(". {}", b.label()));
+            }
+            s
+        }),
     });
     let plan_versions = plans
         .iter()

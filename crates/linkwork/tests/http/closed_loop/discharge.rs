@@ -105,10 +105,16 @@ pub async fn referral_to_discharge_and_the_partner_loop(app: &TestApp) {
                 ("action_owner_1", "person"),
                 ("action_due_1", &past),
                 ("review_on", &review),
+                ("phb_status", "referred"),
             ],
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(
+        bad.body
+            .contains("Enter the date they were referred to the personal health budget team"),
+        "a PHB referral needs its date"
+    );
     assert!(
         bad.body.contains("Action 1 is due before today"),
         "{}",
@@ -126,10 +132,30 @@ pub async fn referral_to_discharge_and_the_partner_loop(app: &TestApp) {
                 ("action_owner_1", "person"),
                 ("action_due_1", &review),
                 ("review_on", &review),
+                ("phb_status", "referred"),
+                ("phb_basis", "local"),
+                ("phb_referred_on", &today),
             ],
         )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    // The personal health budget shows on the person page and its timeline, and the
+    // manager's connections report counts it.
+    let page = lw.get(&format!("/people/{person}")).await;
+    assert!(page.body.contains(
+        "<strong>Personal health budget:</strong> Referred to the personal health budget team"
+    ));
+    assert!(page.body.contains("s discretion"), "why they may have one");
+    assert!(page
+        .body
+        .contains(". Personal health budget: Referred to the personal health budget team"));
+    let mut manager = signed_in(app, "manager").await;
+    let report = manager.get("/reports/connections").await;
+    assert!(
+        report.body.contains("Personal health budgets"),
+        "{}",
+        report.body
+    );
     let print = lw.get(&format!("/episodes/{ep}/plan/print")).await;
     assert!(print.body.contains("My care and support plan"));
     assert!(print.body.contains("Go to a gardening group every week"));

@@ -133,6 +133,7 @@ pub(super) async fn records(
         actions: vec![],
         support_offered: String::new(),
         review_on: today + chrono::Duration::days(42),
+        phb: Default::default(),
     };
     let (_, ep) = store
         .add_record(

@@ -16,7 +16,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{NaiveTime, Utc};
 use domain::journey::{
-    need_score_label, ActionDraft, ActionOwner, NEED_SCORE, PLAN_ACTIONS, PLAN_GOALS,
+    need_score_label, ActionDraft, ActionOwner, PhbBasis, PhbStatus, NEED_SCORE, PLAN_ACTIONS,
+    PLAN_GOALS,
 };
 use domain::{
     Assessment, AssessmentDraft, CarePlan, Category, Code, DischargeReason, DischargeSummary,

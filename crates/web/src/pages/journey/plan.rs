@@ -60,6 +60,31 @@ pub(super) fn plan_sections(d: &PlanDraft, e: &FieldErrors) -> Vec<Section> {
                 .errors(e),
         ],
     });
+    // DES B3.3: explore and support access to a personal health budget where appropriate.
+    let status = if d.phb_status.is_empty() {
+        PhbStatus::NotDiscussed.code().to_string()
+    } else {
+        d.phb_status.clone()
+    };
+    sections.push(Section {
+        legend: "Personal health budget".into(),
+        fields: vec![
+            Field::new("radios", "phb_status", "Where it stands")
+                .hint("People with NHS Continuing Healthcare, children's continuing care, section 117 aftercare or a wheelchair need have a right to one; others at the ICB's discretion")
+                .codes::<PhbStatus>(std::slice::from_ref(&status), None)
+                .errors(e),
+            Field::new("select", "phb_basis", "Why they may have one")
+                .codes::<PhbBasis>(std::slice::from_ref(&d.phb_basis), Some("Not known"))
+                .errors(e),
+            Field::new("date", "phb_referred_on", "Date referred to the personal health budget team")
+                .needed_when("needed once referred")
+                .value(&d.phb_referred_on)
+                .errors(e),
+            Field::new("textarea", "phb_notes", "Notes on the personal health budget")
+                .value(&d.phb_notes)
+                .errors(e),
+        ],
+    });
     sections
 }
 
@@ -108,6 +133,10 @@ pub(crate) fn plan_draft(f: &FormData) -> PlanDraft {
             .collect(),
         support_offered: f.get("support_offered").into(),
         review_on: f.get("review_on").into(),
+        phb_status: f.get("phb_status").into(),
+        phb_basis: f.get("phb_basis").into(),
+        phb_referred_on: f.get("phb_referred_on").into(),
+        phb_notes: f.get("phb_notes").into(),
     }
 }
 
@@ -169,18 +198,17 @@ pub async fn plan_save(
         *page.status_mut() = StatusCode::CONFLICT;
         return Ok(page);
     }
-    let plan = match d.validate(today()) {
-        Ok(plan) => plan,
-        Err(e) => return Ok(plan_form(&auth, &p, &ep, &d, &e, current).respond()),
-    };
+    let validated = d.validate(today());
     // An action due before today is questioned like the review date: a new action cannot
     // be due in the past. One carried over unchanged from the plan being reviewed keeps
     // its date (it is history, and may be done).
-    let previous: Vec<domain::journey::PlanAction> =
-        match latest(&state, &auth, &ep, RecordKind::Plan).await? {
-            Some(r) => r.parse::<CarePlan>().map(|p| p.actions).unwrap_or_default(),
-            None => vec![],
-        };
+    let before: Option<CarePlan> = latest(&state, &auth, &ep, RecordKind::Plan)
+        .await?
+        .and_then(|r| r.parse::<CarePlan>());
+    let previous: Vec<domain::journey::PlanAction> = before
+        .as_ref()
+        .map(|p| p.actions.clone())
+        .unwrap_or_default();
     let mut e = FieldErrors::default();
     for (i, a) in d.actions.iter().enumerate().take(PLAN_ACTIONS) {
         let n = i + 1;
@@ -202,10 +230,20 @@ pub async fn plan_save(
             );
         }
     }
-    if !e.is_empty() {
-        return Ok(plan_form(&auth, &p, &ep, &d, &e, current).respond());
-    }
-    let summary = format!(
+    // Every error at once: the form's own checks and the dates questioned here.
+    let plan = match validated {
+        Ok(plan) if e.is_empty() => plan,
+        Ok(_) => return Ok(plan_form(&auth, &p, &ep, &d, &e, current).respond()),
+        Err(mut all) => {
+            for err in e.0 {
+                if all.get(&err.field).is_none() {
+                    all.0.push(err);
+                }
+            }
+            return Ok(plan_form(&auth, &p, &ep, &d, &all, current).respond());
+        }
+    };
+    let mut summary = format!(
         "{}: {} goal{}, {} action{}, review on {}",
         if again {
             "Plan reviewed"
@@ -218,6 +256,11 @@ pub async fn plan_save(
         if plan.actions.len() == 1 { "" } else { "s" },
         date(plan.review_on)
     );
+    // The timeline shows each step of a personal health budget as it is recorded.
+    let phb_before = before.map(|b| b.phb).unwrap_or_default();
+    if plan.phb.status != phb_before.status || plan.phb.referred_on != phb_before.referred_on {
+        summary.push_str(&format!(". Personal health budget: {}", plan.phb.summary()));
+    }
     let due = domain::uk_time::at(
         plan.review_on,
         NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
