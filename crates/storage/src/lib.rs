@@ -46,7 +46,7 @@ pub use workforce::{
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::{ContactDetails, DischargeReason, EpisodeState, PersonDetails, ReferralDetails};
+use domain::{ContactDetails, DischargeReason, EpisodeState, PersonDetails, ReferralDetails, Role};
 
 /// The current time at the precision both engines store (microseconds), so a value
 /// written and read back compares equal on SQLite and PostgreSQL alike.
@@ -116,6 +116,9 @@ pub trait UserStore: Send + Sync {
     async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
     /// Users of a PCN (all users when `None`).
     async fn list_users(&self, pcn: Option<i64>) -> Result<Vec<User>>;
+    /// Changes an account's name and role (audited as `user.update`, saying what changed);
+    /// a changed role ends the account's sessions, so it applies from the next sign-in.
+    async fn update_user(&self, id: i64, name: &str, role: Role, actor: &Actor) -> Result<User>;
     async fn set_user_disabled(&self, id: i64, disabled: bool, actor: &Actor) -> Result<()>;
     /// Replaces the password hash, clears any lock and ends the user's sessions.
     async fn set_password(&self, id: i64, password_hash: &str, actor: &Actor) -> Result<()>;

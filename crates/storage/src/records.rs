@@ -55,6 +55,8 @@ pub struct User {
     pub failed_logins: u32,
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// The last successful sign-in, if any.
+    pub last_sign_in_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]

@@ -405,6 +405,16 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
             admin::create_user,
             role(R::can_manage_users),
         )
+        .get(
+            "/admin/users/{id}",
+            admin::user,
+            role(R::can_manage_users).on(Target::Pcn("user")),
+        )
+        .post(
+            "/admin/users/{id}",
+            admin::update_user,
+            role(R::can_manage_users).on(Target::Pcn("user")),
+        )
         .post(
             "/admin/users/{id}/disable",
             admin::disable_user,

@@ -168,12 +168,22 @@ async fn the_audit_log_shows_reads_and_verifies() {
     let log = manager.get(&format!("/audit?person_id={id}")).await;
     assert_eq!(log.status, StatusCode::OK);
     assert!(
-        log.body.contains("person.read")
-            && log.body.contains("person.create")
+        log.body.contains("(person.read)")
+            && log
+                .body
+                .contains("Added a person <span class=\"secondary small\">(person.create)")
             && log.body.contains("lw@test.example")
     );
-    let other = manager.get("/audit?action=signin").await;
-    assert!(other.body.contains("signin.success") && !other.body.contains("person.create"));
+    // Filtered by words: "Sign-ins" covers every sign-in action, and nothing else.
+    let filter = manager.get("/audit").await;
+    assert!(filter
+        .body
+        .contains("<option value=\"signin.\">Sign-ins, failed and refused too</option>"));
+    let other = manager.get("/audit?action=signin.").await;
+    assert!(other
+        .body
+        .contains("Signed in <span class=\"secondary small\">(signin.success)"));
+    assert!(!other.body.contains("(person.create)"));
     assert!(matches!(
         app.store.verify_audit().await.unwrap(),
         storage::AuditVerification::Intact { .. }

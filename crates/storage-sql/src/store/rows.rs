@@ -28,6 +28,7 @@ pub(crate) fn user(r: &DbRow) -> Result<User> {
         failed_logins: r.try_get::<i64, _>("failed_logins").map_err(backend)? as u32,
         locked_until: r.try_get("locked_until").map_err(backend)?,
         created_at: r.try_get("created_at").map_err(backend)?,
+        last_sign_in_at: r.try_get("last_sign_in_at").map_err(backend)?,
     })
 }
 

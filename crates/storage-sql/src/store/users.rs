@@ -4,7 +4,7 @@ use super::engine::{backend, DbRow, Store};
 use super::{audit::append, rows};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::Code;
+use domain::{Code, Role};
 use sqlx::Row;
 use storage::{
     Actor, ApiToken, AuditEntry, NewUser, Result, Session, StorageError, User, UserStore,
@@ -89,6 +89,52 @@ impl UserStore for Store {
         }
         .map_err(backend)?;
         rs.iter().map(rows::user).collect()
+    }
+
+    async fn update_user(&self, id: i64, name: &str, role: Role, actor: &Actor) -> Result<User> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let before = sqlx::query("SELECT * FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .ok_or(StorageError::NotFound)?;
+        let before = rows::user(&before)?;
+        let row = sqlx::query("UPDATE users SET name = $1, role = $2 WHERE id = $3 RETURNING *")
+            .bind(name)
+            .bind(role.code())
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let after = rows::user(&row)?;
+        let mut changes = vec![];
+        if before.name != after.name {
+            changes.push(format!("name {:?} to {:?}", before.name, after.name));
+        }
+        if before.role != after.role {
+            changes.push(format!(
+                "role {} to {}",
+                before.role.label(),
+                after.role.label()
+            ));
+            // A new role takes effect at the next sign-in: end the account's sessions.
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        if !changes.is_empty() {
+            append(
+                &mut tx,
+                &AuditEntry::new(actor, "user.update", "user", Some(id), after.pcn_id)
+                    .detail(changes.join("; ")),
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(after)
     }
 
     async fn set_user_disabled(&self, id: i64, disabled: bool, actor: &Actor) -> Result<()> {
@@ -205,7 +251,8 @@ impl UserStore for Store {
 
     async fn record_login_success(&self, id: i64, actor: &Actor) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(backend)?;
-        let r = sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 RETURNING pcn_id")
+        let r = sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL, last_sign_in_at = $1 WHERE id = $2 RETURNING pcn_id")
+            .bind(storage::now())
             .bind(id)
             .fetch_optional(&mut *tx)
             .await

@@ -177,3 +177,59 @@ pub async fn notices_are_shown_once(s: Arc<dyn Storage>) {
         "expired"
     );
 }
+
+/// A successful sign-in is remembered; a changed name and role are saved and audited, and a
+/// changed role ends the account's sessions.
+pub async fn accounts_are_changed_and_sign_ins_remembered(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let u = s.user_by_id(f.worker_a).await.unwrap().unwrap();
+    assert_eq!(u.last_sign_in_at, None);
+    s.record_login_success(u.id, &actor()).await.unwrap();
+    let u = s.user_by_id(f.worker_a).await.unwrap().unwrap();
+    assert!(u
+        .last_sign_in_at
+        .is_some_and(|t| Utc::now() - t < Duration::minutes(1)));
+    let session = Session {
+        id_hash: "h-change".into(),
+        user_id: u.id,
+        csrf_token: "c".into(),
+        created_at: Utc::now(),
+        last_seen_at: Utc::now(),
+    };
+    s.create_session(&session).await.unwrap();
+    // A name alone keeps the session.
+    s.update_user(u.id, "Renamed Worker", Role::LinkWorker, &actor())
+        .await
+        .unwrap();
+    assert!(s.session_with_user("h-change").await.unwrap().is_some());
+    let changed = s
+        .update_user(u.id, "Renamed Worker", Role::Manager, &actor())
+        .await
+        .unwrap();
+    assert_eq!(
+        (changed.name.as_str(), changed.role),
+        ("Renamed Worker", Role::Manager)
+    );
+    assert!(
+        s.session_with_user("h-change").await.unwrap().is_none(),
+        "a new role ends the sessions"
+    );
+    let audit = s
+        .list_audit(&storage::AuditFilter {
+            action_prefix: Some("user.update".into()),
+            entity_id: Some(u.id),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 2);
+    assert!(audit
+        .iter()
+        .any(|a| a.detail.contains("role Link worker to")));
+    assert!(matches!(
+        s.update_user(9_999, "Nobody", Role::Manager, &actor())
+            .await,
+        Err(StorageError::NotFound)
+    ));
+}

@@ -14,7 +14,10 @@ mod people;
 mod records;
 mod workforce;
 
-pub use accounts::{accounts_throttling_sessions_and_tokens, notices_are_shown_once};
+pub use accounts::{
+    accounts_are_changed_and_sign_ins_remembered, accounts_throttling_sessions_and_tokens,
+    notices_are_shown_once,
+};
 pub use audit::audit_chain_records_every_write;
 pub use coding::coding_is_queued_once_per_episode;
 pub use connections::connections_close_the_loop;

@@ -1,5 +1,5 @@
 //! Account administration: a PCN's administrator keeps its staff's accounts, the deployment
-//! operator partners' and operators'. Add, disable, enable and reset.
+//! operator partners' and operators'. Add, change name and role, disable, enable and reset.
 
 use super::{flash, see_other, DoneQuery};
 use crate::auth::{self, Auth};
@@ -19,8 +19,8 @@ struct UserRow {
     email: String,
     role: String,
     status: String,
-    disabled: bool,
     is_self: bool,
+    last_sign_in: String,
 }
 
 #[derive(Template)]
@@ -77,7 +77,7 @@ async fn render(
             } else {
                 "Active".into()
             },
-            disabled: u.disabled,
+            last_sign_in: last_sign_in(&u),
             name: u.name,
             email: u.email,
             role: u.role.label().into(),
@@ -366,4 +366,167 @@ pub async fn reset_password(
     }
     let notice = format!("New temporary password for {}: {temporary} — it is shown only once. Their other sessions have been ended and any lock cleared.", u.email);
     super::show_once(&state, &auth, &notice, "/admin/users").await
+}
+
+/// One account, for its administrator: what it is, when it last signed in, its name and
+/// role to change, and the actions that end its access (each explained before it is done).
+#[derive(Template)]
+#[template(path = "admin_user.html")]
+struct UserPage {
+    ctx: PageCtx,
+    id: i64,
+    name: String,
+    summary: Vec<(String, String)>,
+    fields: Vec<Field>,
+    errors: Vec<ErrorItem>,
+    disabled: bool,
+    is_self: bool,
+    /// Partners' accounts keep their role (they belong to their organisation).
+    role_fixed: bool,
+}
+
+fn last_sign_in(u: &User) -> String {
+    u.last_sign_in_at
+        .map_or("Never".into(), crate::views::datetime)
+}
+
+async fn user_page(
+    state: &AppState,
+    auth: &Auth,
+    u: &User,
+    form: Option<&crate::form::FormData>,
+    errors: &FieldErrors,
+) -> Result<UserPage, AppError> {
+    let now = chrono::Utc::now();
+    let status = if u.disabled {
+        "Disabled".to_string()
+    } else if u.locked_until.is_some_and(|t| t > now) {
+        format!(
+            "Locked until {}",
+            u.locked_until.map(datetime).unwrap_or_default()
+        )
+    } else {
+        "Active".into()
+    };
+    let mut summary = vec![
+        ("Email".into(), u.email.clone()),
+        ("Role".into(), u.role.label().into()),
+        ("Status".into(), status),
+        ("Last signed in".into(), last_sign_in(u)),
+        (
+            "Account made".into(),
+            crate::views::date(domain::uk_time::to_uk(u.created_at).date()),
+        ),
+    ];
+    if let Some(org) = u.partner_org_id {
+        let name = state
+            .store
+            .list_partner_orgs()
+            .await?
+            .into_iter()
+            .find(|o| o.id == org)
+            .map(|o| o.name)
+            .unwrap_or_default();
+        summary.push(("Organisation".into(), name));
+    }
+    let name = form.map_or(u.name.clone(), |f| f.get("name").to_string());
+    let role = form.map_or(u.role.code().to_string(), |f| f.get("role").to_string());
+    let role_fixed = u.role == Role::Partner || u.id == auth.user.id;
+    let mut fields = vec![Field::new("text", "name", "Full name")
+        .value(name)
+        .width("20")
+        .required()
+        .errors(errors)];
+    if !role_fixed {
+        fields.push(
+            Field::new("select", "role", "Role")
+                .hint("A new role applies from their next sign-in: their current sessions end")
+                .options(
+                    Role::ALL
+                        .iter()
+                        .filter(|r| auth.user.role.may_create(**r) && **r != Role::Partner)
+                        .map(|r| Opt {
+                            value: r.code().into(),
+                            label: r.label().into(),
+                            selected: role == r.code(),
+                        })
+                        .collect(),
+                )
+                .required()
+                .errors(errors),
+        );
+    }
+    let title = if errors.is_empty() {
+        u.name.clone()
+    } else {
+        format!("Error: {}", u.name)
+    };
+    Ok(UserPage {
+        ctx: PageCtx::new(Some(auth), title, "/admin/users"),
+        id: u.id,
+        name: u.name.clone(),
+        summary,
+        fields,
+        errors: error_items(errors),
+        disabled: u.disabled,
+        is_self: u.id == auth.user.id,
+        role_fixed,
+    })
+}
+
+pub async fn user(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    auth.require(&state, auth.user.role.can_manage_users(), "admin.users")
+        .await?;
+    let u = target(&state, &auth, id).await?;
+    let page = user_page(&state, &auth, &u, None, &FieldErrors::default()).await?;
+    Ok(views::ok(&page))
+}
+
+pub async fn update_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = auth.form(&body)?;
+    auth.require(
+        &state,
+        auth.user.role.can_manage_users(),
+        "admin.users.update",
+    )
+    .await?;
+    let u = target(&state, &auth, id).await?;
+    let mut e = FieldErrors::default();
+    let name = form.get("name").trim().to_string();
+    if name.is_empty() || name.chars().count() > 100 {
+        e.add(
+            "name",
+            "Enter the person's full name (100 characters or fewer)",
+        );
+    }
+    // Your own role, and a partner's, stay as they are (no one locks themselves out; a
+    // partner's account belongs to their organisation).
+    let role = if u.role == Role::Partner || u.id == auth.user.id {
+        Some(u.role)
+    } else {
+        let r = Role::from_code(form.get("role"))
+            .filter(|r| auth.user.role.may_create(*r) && *r != Role::Partner);
+        if r.is_none() {
+            e.add("role", "Choose a role from the list");
+        }
+        r
+    };
+    let (Some(role), true) = (role, e.is_empty()) else {
+        let page = user_page(&state, &auth, &u, Some(&form), &e).await?;
+        return Ok(views::render(StatusCode::UNPROCESSABLE_ENTITY, &page));
+    };
+    state
+        .store
+        .update_user(u.id, &name, role, &auth.actor())
+        .await?;
+    Ok(see_other("/admin/users?done=user-updated"))
 }

@@ -1,7 +1,7 @@
 //! The audit log for managers: filter by person, user, action and dates.
 
 use crate::auth::Auth;
-use crate::views::{self, datetime, Field, PageCtx};
+use crate::views::{self, datetime, Field, Opt, PageCtx};
 use crate::{AppError, AppState};
 use askama::Template;
 use axum::extract::{Query, State};
@@ -23,12 +23,56 @@ pub struct AuditQuery {
     to: String,
 }
 
+/// What a manager looks for in the log, in words, with the action codes it covers (a code
+/// prefix). The table shows each record's action in the same words.
+const ACTIONS: &[(&str, &str)] = &[
+    ("person.read", "Read a person's record"),
+    ("person.search", "Searched for people"),
+    ("person.create", "Added a person"),
+    ("person.update", "Changed a person's details"),
+    ("person.merge", "Merged two records of one person"),
+    ("person.unmerge", "Undid a merge of records"),
+    ("person.access_reason", "Gave a reason to open a record"),
+    ("access.", "Was refused or asked why"),
+    ("record.form", "Opened a form on a person's record"),
+    ("referral.", "Referrals"),
+    (
+        "episode.",
+        "Episode changes (assign, close, discharge, reopen)",
+    ),
+    ("contact.", "Contacts recorded"),
+    ("plan.", "Care and support plans"),
+    ("measure.", "Outcome measures"),
+    ("safeguarding.", "Safeguarding"),
+    ("coding.", "GP record codes"),
+    ("connection.", "Referrals to community services"),
+    ("signin.success", "Signed in"),
+    ("signin.", "Sign-ins, failed and refused too"),
+    ("user.", "Accounts added or changed"),
+    ("token.", "API tokens"),
+    ("fhir.", "GP systems and other systems (FHIR)"),
+    ("directory.", "Directory changes"),
+    ("audit.view", "Read the audit log"),
+];
+
+/// An action code in words: the most specific entry of [`ACTIONS`] that covers it.
+fn in_words(code: &str) -> String {
+    ACTIONS
+        .iter()
+        .filter(|(prefix, _)| {
+            code == *prefix || (prefix.ends_with('.') && code.starts_with(prefix))
+        })
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map_or_else(|| code.to_string(), |(_, words)| (*words).to_string())
+}
+
 struct Row {
     seq: i64,
     at: String,
     who: String,
     ip: String,
     action: String,
+    code: String,
     entity: String,
     detail: String,
 }
@@ -98,7 +142,8 @@ pub async fn list(
             at: datetime(r.at),
             who: r.actor_label,
             ip: r.ip.unwrap_or_default(),
-            action: r.action,
+            action: in_words(&r.action),
+            code: r.action,
             entity: match r.entity_id {
                 Some(id) => format!("{} {id}", r.entity),
                 None => r.entity,
@@ -113,10 +158,19 @@ pub async fn list(
         Field::new("email", "user", "User's email")
             .value(&q.user)
             .width("20"),
-        Field::new("text", "action", "Action")
-            .hint("For example person.read or signin")
-            .value(&q.action)
-            .width("10"),
+        Field::new("select", "action", "What happened").options(
+            std::iter::once(Opt {
+                value: String::new(),
+                label: "Anything".into(),
+                selected: q.action.trim().is_empty(),
+            })
+            .chain(ACTIONS.iter().map(|(code, words)| Opt {
+                value: (*code).into(),
+                label: (*words).into(),
+                selected: q.action.trim() == *code,
+            }))
+            .collect(),
+        ),
         Field::new("date", "from", "From").value(&q.from),
         Field::new("date", "to", "To").value(&q.to),
     ];
@@ -125,4 +179,22 @@ pub async fn list(
         fields,
         rows,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn actions_read_as_words() {
+        assert_eq!(super::in_words("person.read"), "Read a person's record");
+        assert_eq!(super::in_words("signin.success"), "Signed in");
+        assert_eq!(
+            super::in_words("signin.failed"),
+            "Sign-ins, failed and refused too"
+        );
+        assert_eq!(
+            super::in_words("episode.reopen"),
+            "Episode changes (assign, close, discharge, reopen)"
+        );
+        assert_eq!(super::in_words("something.new"), "something.new");
+    }
 }

@@ -352,6 +352,118 @@ async fn an_administrator_manages_only_their_own_pcns_accounts() {
     );
 }
 
+/// An administrator opens an account, sees when it last signed in, and changes its name and
+/// role (audited, saying what changed; the new role applies from the next sign-in). Their
+/// own role, a partner's, roles they may not give and other PCNs' accounts are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_changes_a_name_and_a_role() {
+    let app = spawn_app().await;
+    let mut admin = signed_in(&app, "admin").await;
+    let mut lw2 = signed_in(&app, "lw2").await;
+    let id = app.users["lw2"];
+    let list = admin.get("/admin/users").await;
+    assert!(list.body.contains("Last signed in"));
+    assert!(
+        list.body.contains(&format!("href=\"/admin/users/{id}\"")),
+        "each account opens"
+    );
+    let page = admin.get(&format!("/admin/users/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Last signed in"));
+    assert!(
+        !page.body.contains(">Never<"),
+        "lw2 signed in just now: {}",
+        page.body
+    );
+    assert!(page.body.contains("Reset the password") && page.body.contains("Disable the account"));
+    // Roles the administrator may not give, and an empty name: refused, nothing changed.
+    for (name, role, field) in [
+        ("Test lw2", "operator", "Choose a role from the list"),
+        ("Test lw2", "partner", "Choose a role from the list"),
+        ("", "manager", "full name (100 characters or fewer)"),
+    ] {
+        let p = admin
+            .post(
+                &format!("/admin/users/{id}"),
+                &[("name", name), ("role", role)],
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{role}");
+        assert!(p.body.contains(field), "{role}: {}", p.body);
+    }
+    assert_eq!(
+        app.store.user_by_id(id).await.unwrap().unwrap().role,
+        domain::Role::LinkWorker
+    );
+    let p = admin
+        .post(
+            &format!("/admin/users/{id}"),
+            &[("name", "Lee Two-Names"), ("role", "manager")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let u = app.store.user_by_id(id).await.unwrap().unwrap();
+    assert_eq!(
+        (u.name.as_str(), u.role),
+        ("Lee Two-Names", domain::Role::Manager)
+    );
+    let audit = app
+        .store
+        .list_audit(&storage::AuditFilter {
+            action_prefix: Some("user.update".into()),
+            entity_id: Some(id),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+    assert!(
+        audit[0].detail.contains("role Link worker to PCN manager")
+            || audit[0].detail.contains("role Link worker to"),
+        "{}",
+        audit[0].detail
+    );
+    assert!(audit[0].detail.contains("Lee Two-Names"));
+    // The new role applies from the next sign-in: the old session has ended.
+    let after = lw2.get("/caseload").await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER, "signed out");
+    // Their own role stays theirs; another PCN's account is not found.
+    let me = app.users["admin"];
+    let own = admin.get(&format!("/admin/users/{me}")).await;
+    assert!(own.body.contains("You cannot change your own role"));
+    let p = admin
+        .post(
+            &format!("/admin/users/{me}"),
+            &[("name", "Test admin"), ("role", "manager")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.store.user_by_id(me).await.unwrap().unwrap().role,
+        domain::Role::Admin
+    );
+    let other = app.users["lw_b"];
+    assert_eq!(
+        admin.get(&format!("/admin/users/{other}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        admin
+            .post(
+                &format!("/admin/users/{other}"),
+                &[("name", "Taken over"), ("role", "manager")]
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.store.user_by_id(other).await.unwrap().unwrap().name,
+        "Test lw_b"
+    );
+}
+
 #[tokio::test]
 async fn a_password_change_revokes_api_tokens() {
     let app = spawn_app().await;
