@@ -454,6 +454,12 @@ test('a link worker finds a free Tuesday walk near a postcode for over-65s; a pa
   await signIn(page, 'dr.natarajan@linkwork.example', 'demo-supervisor-pass');
   await page.goto(`${base}/safeguarding`);
   await check(page, 'safeguarding');
+  // Structured: the kind of concern, how urgent, how long open, the local authority.
+  const concerns = await page.textContent('main');
+  assert.match(concerns, /Financial or material abuse/);
+  assert.match(concerns, /Urgent: within 1 working day/);
+  assert.match(concerns, /Open \d+ (hours|days?)/);
+  await checkPhone(page, 'safeguarding-390');
   await signOut(page);
   // The national code catalogue is the deployment operator's, not a PCN administrator's.
   await signIn(page, 'admin@linkwork.example', 'demo-admin-pass');

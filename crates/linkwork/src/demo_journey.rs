@@ -527,6 +527,12 @@ pub async fn safeguarding(c: &Ctx<'_>, ep: &Episode, close: bool, at: DateTime<U
         concern: "Mentioned a neighbour has been taking their bank card to 'help with shopping'."
             .into(),
         raised_to: c.supervisor,
+        about: Some(domain::journey::SafeguardingSubject::Adult),
+        kinds: vec![domain::journey::ConcernKind::Financial],
+        urgency: Some(domain::journey::SafeguardingUrgency::Urgent),
+        action_so_far: "Talked it through with them; they agreed I raise it.".into(),
+        la_contacted: Some(false),
+        la_contacted_on: None,
         action: String::new(),
         closed_on: None,
     };
@@ -541,7 +547,7 @@ pub async fn safeguarding(c: &Ctx<'_>, ep: &Episode, close: bool, at: DateTime<U
                 body: serde_json::to_string(&s)?,
                 assigned_to: Some(c.supervisor),
                 due_at: None,
-                summary: "Safeguarding concern raised to the GP supervisor".into(),
+                summary: "Safeguarding concern (urgent, financial or material abuse) raised to the GP supervisor".into(),
                 at,
             },
             c.actor,
@@ -549,7 +555,12 @@ pub async fn safeguarding(c: &Ctx<'_>, ep: &Episode, close: bool, at: DateTime<U
         .await?;
     if close {
         let closed = s
-            .close("Discussed with the person and their daughter; bank contacted and adult social care informed.", at.date_naive())
+            .close(
+                "Discussed with the person and their daughter; bank contacted and adult social care informed.",
+                "yes",
+                &at.date_naive().to_string(),
+                at.date_naive(),
+            )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         c.store
             .update_record(

@@ -37,11 +37,13 @@ pub(crate) fn care_homes(facts: &ReportFacts, _ctx: &Context) -> Report {
         kind: ReportKind::CareHomes,
         headlines: vec![
             Headline {
+                base: None,
                 label: "Care home tasks".into(),
                 value: Cell::Int(facts.care_home.len() as i64),
                 detail: "requested in the period".into(),
             },
             Headline {
+                base: None,
                 label: "Still open".into(),
                 value: Cell::Int(open as i64),
                 detail: String::new(),

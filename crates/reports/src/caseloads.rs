@@ -101,16 +101,19 @@ pub(crate) fn caseloads(facts: &ReportFacts, ctx: &Context) -> Report {
         kind: ReportKind::Caseloads,
         headlines: vec![
             Headline {
+                base: None,
                 label: "People on caseloads".into(),
                 value: Cell::Int(total_open as i64),
                 detail: format!("across {} link workers", ctx.workers.len()),
             },
             Headline {
+                base: Some(all_contacts.len()),
                 label: "Mean contacts per discharged episode".into(),
                 value: Cell::Num(mean(&all_contacts), 1),
                 detail: format!("over {} episodes (6–12 expected)", all_contacts.len()),
             },
             Headline {
+                base: Some(all_contacts.len()),
                 label: "Discharged with 6–12 contacts".into(),
                 value: Cell::Pct(pct(in_range_all, all_contacts.len())),
                 detail: format!("{in_range_all} of {}", all_contacts.len()),

@@ -72,6 +72,7 @@ pub(crate) fn coding(facts: &ReportFacts, ctx: &Context) -> Report {
     Report {
         kind: ReportKind::Coding,
         headlines: vec![Headline {
+            base: Some(total),
             label: "Coding completeness".into(),
             value: Cell::Pct(pct(rec, total)),
             detail: format!("{rec} of {total} codes recorded"),

@@ -154,21 +154,25 @@ pub(crate) fn connections(facts: &ReportFacts, ctx: &Context) -> Report {
         kind: ReportKind::Connections,
         headlines: vec![
             Headline {
+                base: None,
                 label: "Signposts".into(),
                 value: Cell::Int(signposts as i64),
                 detail: "in the period".into(),
             },
             Headline {
+                base: None,
                 label: "Referrals to community services".into(),
                 value: Cell::Int(n as i64),
                 detail: "in the period".into(),
             },
             Headline {
+                base: Some(not_cancelled),
                 label: "Closed-loop rate".into(),
                 value: Cell::Pct(pct(reported, not_cancelled)),
                 detail: format!("{reported} of {not_cancelled} referrals"),
             },
             Headline {
+                base: Some(response_days.len()),
                 label: "Median partner response".into(),
                 value: Cell::Num(median(&response_days), 1),
                 detail: format!("days, over {}", response_days.len()),

@@ -76,6 +76,7 @@ pub(crate) fn gaps(facts: &ReportFacts, ctx: &Context) -> Report {
         kind: ReportKind::Gaps,
         headlines: vec![
             Headline {
+                base: None,
                 label: "Largest gap".into(),
                 value: Cell::Text(if worst.1 == 0 {
                     "None found".into()
@@ -85,11 +86,13 @@ pub(crate) fn gaps(facts: &ReportFacts, ctx: &Context) -> Report {
                 detail: format!("{} people without a suitable service nearby", worst.1),
             },
             Headline {
+                base: None,
                 label: "Turned away for no capacity".into(),
                 value: Cell::Int(total_cap as i64),
                 detail: "referrals in the period".into(),
             },
             Headline {
+                base: None,
                 label: "Postcode not known".into(),
                 value: Cell::Int(unknown as i64),
                 detail: format!(

@@ -45,6 +45,7 @@ pub(crate) fn health_use(facts: &ReportFacts, ctx: &Context) -> Report {
     .note("Only episodes with both a 'before' and an 'after' count, the 'after' count recorded in the period.")
     .chart(6, None);
     let mut headlines = vec![Headline {
+        base: None,
         label: "Episodes with before and after".into(),
         value: Cell::Int(n as i64),
         detail: "recorded in the period".into(),
@@ -71,6 +72,7 @@ pub(crate) fn health_use(facts: &ReportFacts, ctx: &Context) -> Report {
             Cell::Pct(change),
         ]);
         headlines.push(Headline {
+            base: Some(n),
             label: format!("Change in {label}"),
             value: Cell::Pct(change),
             detail: format!("over {n} episodes"),

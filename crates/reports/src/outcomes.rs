@@ -93,6 +93,7 @@ pub(crate) fn outcomes(facts: &ReportFacts, ctx: &Context) -> Report {
         ]);
         if *label == "SWEMWBS metric score" || *label == "Life satisfaction" {
             headlines.push(Headline {
+                base: Some(v.len()),
                 label: format!("{label}: mean change"),
                 value: Cell::Num(mean(&change), 2),
                 detail: format!("{} people with both measures; {improved} improved", v.len()),

@@ -142,16 +142,19 @@ pub(crate) fn reach(facts: &ReportFacts, ctx: &Context) -> Report {
         kind: ReportKind::Reach,
         headlines: vec![
             Headline {
+                base: None,
                 label: "Referrals".into(),
                 value: Cell::Int(n as i64),
                 detail: "in the period".into(),
             },
             Headline {
+                base: Some(n),
                 label: "Carers".into(),
                 value: Cell::Pct(pct(carers_n, n)),
                 detail: format!("{carers_n} of {n}"),
             },
             Headline {
+                base: Some(n),
                 label: "With accessibility needs".into(),
                 value: Cell::Pct(pct(access_n, n)),
                 detail: format!("{access_n} of {n}"),

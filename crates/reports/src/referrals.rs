@@ -106,21 +106,25 @@ pub(crate) fn referrals(facts: &ReportFacts, ctx: &Context) -> Report {
         kind: ReportKind::Referrals,
         headlines: vec![
             Headline {
+                base: None,
                 label: "Referrals received".into(),
                 value: Cell::Int(n as i64),
                 detail: "in the period".into(),
             },
             Headline {
+                base: Some(waits.len()),
                 label: "Median wait to first contact".into(),
                 value: Cell::Num(med, 1),
                 detail: format!("days, over {} referrals", waits.len()),
             },
             Headline {
+                base: Some(waits.len()),
                 label: "90th percentile wait".into(),
                 value: Cell::Num(p90, 1),
                 detail: "days".into(),
             },
             Headline {
+                base: Some(n),
                 label: "Accepted".into(),
                 value: Cell::Pct(pct(accepted, n)),
                 detail: format!("{accepted} of {n} referrals"),

@@ -179,6 +179,20 @@ pub struct Headline {
     pub value: Cell,
     /// What is behind it ("of 42 referrals").
     pub detail: String,
+    /// For a rate or an average: how many people, episodes or referrals it is worked out
+    /// from. Under [`RELIABLE_BASE`] it is shown with a small-numbers warning.
+    pub base: Option<usize>,
+}
+
+/// Rates and averages over fewer than this many are shown with a warning: one person more
+/// or less moves them a long way.
+pub const RELIABLE_BASE: usize = 10;
+
+impl Headline {
+    /// Worked out from too few to be relied on.
+    pub fn small_base(&self) -> bool {
+        self.base.is_some_and(|n| n < RELIABLE_BASE)
+    }
 }
 
 /// One report: a few headlines and its tables.
@@ -309,21 +323,25 @@ mod tests {
             kind: ReportKind::Reach,
             headlines: vec![
                 Headline {
+                    base: None,
                     label: "Referrals".into(),
                     value: Cell::Int(4),
                     detail: String::new(),
                 },
                 Headline {
+                    base: None,
                     label: "People".into(),
                     value: Cell::Int(5),
                     detail: String::new(),
                 },
                 Headline {
+                    base: None,
                     label: "Accepted".into(),
                     value: Cell::Pct(Some(33.3)),
                     detail: "1 of 3 referrals".into(),
                 },
                 Headline {
+                    base: None,
                     label: "Reach".into(),
                     value: Cell::Int(40),
                     detail: "of 5,000 people, 12.5 a day".into(),

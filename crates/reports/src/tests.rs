@@ -506,3 +506,25 @@ fn personal_health_budgets_count_each_episodes_latest_plan() {
         Cell::Int(2)
     );
 }
+
+#[test]
+fn rates_from_fewer_than_ten_are_flagged() {
+    let mut facts = ReportFacts::default();
+    let t0 = t(2026, 5, 1);
+    facts.episodes = (1..=3).map(|i| ep(i, t0)).collect();
+    let dir = Dir;
+    let r = build(ReportKind::Referrals, &facts, &ctx(&dir));
+    let accepted = r.headlines.iter().find(|h| h.label == "Accepted").unwrap();
+    assert_eq!(accepted.base, Some(3));
+    assert!(accepted.small_base(), "3 referrals: read with care");
+    facts.episodes = (1..=12).map(|i| ep(i, t0)).collect();
+    let r = build(ReportKind::Referrals, &facts, &ctx(&dir));
+    let accepted = r.headlines.iter().find(|h| h.label == "Accepted").unwrap();
+    assert!(!accepted.small_base(), "12 referrals");
+    // Counts are not rates: no warning whatever their size.
+    assert!(r
+        .headlines
+        .iter()
+        .filter(|h| h.base.is_none())
+        .all(|h| !h.small_base()));
+}

@@ -1,6 +1,6 @@
 //! Form bodies as name/value pairs, so repeated names (tick boxes) keep every value.
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct FormData(Vec<(String, String)>);
 
 /// What a form, query or JSON body with a NUL character gets: no database stores one in
@@ -61,6 +61,11 @@ impl FormData {
             _ => s.to_string(),
         };
         format!("{y}-{}-{}", pad(&m), pad(&d))
+    }
+    /// Sets a value (replacing any), e.g. to show a stored answer in a form.
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.0.retain(|(k, _)| k != name);
+        self.0.push((name.to_string(), value.to_string()));
     }
     /// Every value for a name.
     pub fn all(&self, name: &str) -> Vec<String> {

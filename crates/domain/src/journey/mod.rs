@@ -23,7 +23,9 @@ pub use discharge_summary::{may_close_unreachable, DischargeSummary};
 pub use health_use::{HealthPeriod, HealthUse};
 pub use measure::{Headline, Measure};
 pub use referral_back::ReferralBack;
-pub use safeguarding::Safeguarding;
+pub use safeguarding::{
+    ConcernKind, Safeguarding, SafeguardingDraft, SafeguardingSubject, SafeguardingUrgency,
+};
 
 use crate::errors::FieldErrors;
 use crate::person::{parse_date, MAX_TEXT};

@@ -189,6 +189,14 @@ pub(super) async fn journey(
     }
     if ep.state == EpisodeState::Active {
         let roll = rng.range(0, 100);
+        // The person steered to stay active always has an open concern, so the GP
+        // supervisor's list is never empty in the demo (the draw above is still made, so
+        // everyone else's story stays the same).
+        let roll = if target == Some(EpisodeState::Active) {
+            0
+        } else {
+            roll
+        };
         if roll < 3 {
             j::safeguarding(c, &ep, false, t + Duration::days(2)).await?;
         } else if roll < 5 {

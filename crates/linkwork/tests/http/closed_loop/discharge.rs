@@ -341,16 +341,55 @@ pub async fn referral_to_discharge_and_the_partner_loop(app: &TestApp) {
         )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Structured as safeguarding teams ask: each missing part is named, nothing saved.
+    for (field, says) in [
+        ("about", "adult or a child"),
+        ("kinds", "at least one kind of abuse"),
+        ("urgency", "how urgent"),
+        ("la_contacted", "safeguarding team has been contacted"),
+    ] {
+        assert!(bad.body.contains(says), "{field}: {}", bad.body);
+    }
+    let contacted_no_date = lw
+        .post(
+            &format!("/episodes/{ep}/safeguarding"),
+            &[
+                ("about", "adult"),
+                ("kinds", "physical"),
+                ("urgency", "immediate"),
+                ("concern", "Bruising on both arms"),
+                ("la_contacted", "yes"),
+                ("raised_to", &sup),
+            ],
+        )
+        .await;
+    assert_eq!(contacted_no_date.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(contacted_no_date
+        .body
+        .contains("Enter the date the local authority was contacted"));
     let ok = lw
         .post(
             &format!("/episodes/{ep}/safeguarding"),
-            &[("concern", "Bruising on both arms"), ("raised_to", &sup)],
+            &[
+                ("about", "adult"),
+                ("kinds", "physical"),
+                ("kinds", "domestic"),
+                ("urgency", "immediate"),
+                ("concern", "Bruising on both arms"),
+                ("action_so_far", "Told her how to call 999"),
+                ("la_contacted", "no"),
+                ("raised_to", &sup),
+            ],
         )
         .await;
-    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let mut s = signed_in(app, "supervisor").await;
     let dash = s.get("/safeguarding").await;
     assert!(dash.body.contains("Bruising on both arms"));
+    assert!(dash.body.contains("Physical abuse, Domestic abuse"));
+    assert!(dash.body.contains("Immediate risk: act today"));
+    assert!(dash.body.contains("Open 0 hours") && dash.body.contains("Not contacted"));
+    assert!(!dash.body.contains("Overdue"), "raised just now");
     let rec = app
         .store
         .records_by_status(app.pcn_a, domain::RecordKind::Safeguarding, "open", None)
@@ -371,10 +410,20 @@ pub async fn referral_to_discharge_and_the_partner_loop(app: &TestApp) {
             &[
                 ("version", "1"),
                 ("action", "GP reviewed; adult social care told"),
+                ("la_contacted", "yes"),
+                ("la_contacted_on", &today),
             ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let closed = app
+        .store
+        .get_record(app.pcn_a, rec.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let closed: domain::Safeguarding = closed.parse().unwrap();
+    assert_eq!(closed.la_contacted, Some(true));
     assert!(!s
         .get("/safeguarding")
         .await

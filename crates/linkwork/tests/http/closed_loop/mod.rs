@@ -169,6 +169,54 @@ async fn overdue_referrals_are_reminded_by_email() {
     let mut manager = signed_in(&app, "manager").await;
     let waiting = manager.get("/waiting").await;
     assert!(waiting.body.contains("Overdue"), "{}", waiting.body);
+    // The dashboard's "needs attention" counts the work waiting on the team, naming no one:
+    // the unassigned referral, the unanswered partner referral, and a safeguarding concern
+    // raised as an immediate risk three days ago and still open.
+    let concern = domain::Safeguarding {
+        concern: "Left without heating".into(),
+        raised_to: app.users["supervisor"],
+        urgency: Some(domain::journey::SafeguardingUrgency::Immediate),
+        ..Default::default()
+    };
+    app.store
+        .add_record(
+            app.pcn_a,
+            ep,
+            &storage::NewRecord {
+                kind: domain::RecordKind::Safeguarding,
+                status: "open".into(),
+                body: serde_json::to_string(&concern).unwrap(),
+                assigned_to: Some(app.users["supervisor"]),
+                due_at: None,
+                at: chrono::Utc::now() - chrono::Duration::days(3),
+                summary: "Safeguarding concern raised".into(),
+            },
+            &Actor::system("test"),
+        )
+        .await
+        .unwrap();
+    let dash = manager.get("/dashboard").await;
+    assert!(
+        dash.body
+            .contains("1 referral waiting to be assigned to a link worker"),
+        "{}",
+        dash.body
+    );
+    assert!(dash
+        .body
+        .contains("1 referral to community organisations not answered in time"));
+    assert!(dash
+        .body
+        .contains("1 safeguarding concern open past the time its urgency allows"));
+    assert!(!dash.body.contains("Rex"), "no one is named");
+    // The supervisor's list shows it first, flagged.
+    let mut sup = signed_in(&app, "supervisor").await;
+    let list = sup.get("/safeguarding").await;
+    assert!(
+        list.body.contains("Overdue</strong> Open 3 days"),
+        "{}",
+        list.body
+    );
     let sent = web::reminders::send_overdue(&app.state).await.unwrap();
     assert_eq!(sent, 1);
     let again = web::reminders::send_overdue(&app.state).await.unwrap();

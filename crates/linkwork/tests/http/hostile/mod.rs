@@ -184,8 +184,10 @@ async fn optional_means_optional_on_every_form() {
 async fn oversized_bodies_are_refused() {
     let app = spawn_app().await;
     let w = world(&app).await;
-    let before = fingerprint(&app).await;
+    // Signed in first: a sign-in is remembered on the account (its last sign-in).
     let mut lw = signed_in(&app, "lw").await;
+    let mut manager = signed_in(&app, "manager").await;
+    let before = fingerprint(&app).await;
     let big = "A".repeat(300 * 1024);
     let csrf = lw.csrf.clone();
     let page = lw
@@ -217,7 +219,6 @@ async fn oversized_bodies_are_refused() {
         reqwest::StatusCode::PAYLOAD_TOO_LARGE,
         "300 KiB of JSON"
     );
-    let mut manager = signed_in(&app, "manager").await;
     let huge = vec![b'x'; 21 * 1024 * 1024];
     let page = manager
         .upload("/directory/import", "services.csv", &huge)

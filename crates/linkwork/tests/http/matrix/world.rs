@@ -105,8 +105,7 @@ pub(super) async fn records(
     let concern = Safeguarding {
         concern: "Matrix test concern".into(),
         raised_to: supervisor,
-        action: String::new(),
-        closed_on: None,
+        ..Default::default()
     };
     let (safeguarding, ep) = store
         .add_record(

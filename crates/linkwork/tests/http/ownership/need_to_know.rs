@@ -22,8 +22,7 @@ pub(super) async fn a_concern_is_open_only_to_its_supervisor(engine: Engine) {
     let concern = domain::Safeguarding {
         concern: "Raised to the other supervisor".into(),
         raised_to: sup,
-        action: String::new(),
-        closed_on: None,
+        ..Default::default()
     };
     let (record, _) = app
         .store
@@ -89,6 +88,7 @@ pub(super) async fn a_concern_is_open_only_to_its_supervisor(engine: Engine) {
             &[
                 ("version", &r.version.to_string()),
                 ("action", "Spoke to the practice safeguarding lead"),
+                ("la_contacted", "no"),
             ],
         )
         .await;

@@ -16,7 +16,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{NaiveTime, Utc};
 use domain::journey::{
-    need_score_label, ActionDraft, ActionOwner, PhbBasis, PhbStatus, NEED_SCORE, PLAN_ACTIONS,
+    need_score_label, ActionDraft, ActionOwner, ConcernKind, PhbBasis, PhbStatus,
+    SafeguardingDraft, SafeguardingSubject, SafeguardingUrgency, NEED_SCORE, PLAN_ACTIONS,
     PLAN_GOALS,
 };
 use domain::{

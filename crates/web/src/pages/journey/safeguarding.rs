@@ -16,6 +16,44 @@ pub(super) async fn supervisors(
         .collect())
 }
 
+/// Whether and when the local authority's safeguarding team was contacted.
+fn la_fields(f: &FormData, e: &FieldErrors) -> Vec<Field> {
+    vec![
+        Field::new(
+            "radios",
+            "la_contacted",
+            "Has the local authority's safeguarding team been contacted",
+        )
+        .options(
+            [("yes", "Yes"), ("no", "No")]
+                .iter()
+                .map(|(v, l)| Opt {
+                    value: (*v).into(),
+                    label: (*l).into(),
+                    selected: f.get("la_contacted") == *v,
+                })
+                .collect(),
+        )
+        .errors(e),
+        Field::new("date", "la_contacted_on", "Date contacted")
+            .needed_when("needed if yes")
+            .value(f.get("la_contacted_on"))
+            .errors(e),
+    ]
+}
+
+fn safeguarding_draft(f: &FormData) -> SafeguardingDraft {
+    SafeguardingDraft {
+        about: f.get("about").into(),
+        kinds: f.all("kinds"),
+        urgency: f.get("urgency").into(),
+        concern: f.get("concern").into(),
+        action_so_far: f.get("action_so_far").into(),
+        la_contacted: f.get("la_contacted").into(),
+        la_contacted_on: f.get("la_contacted_on").into(),
+    }
+}
+
 pub(super) fn safeguarding_form(
     auth: &Auth,
     p: &Person,
@@ -44,20 +82,44 @@ pub(super) fn safeguarding_form(
         label: name.clone(),
         selected: f.get("raised_to") == id.to_string(),
     }));
-    page.sections = vec![Section {
-        legend: "The concern".into(),
-        fields: vec![
-            Field::new("textarea", "concern", "What is the concern")
-                .hint("What you saw or were told, when, and anything already done")
-                .value(f.get("concern"))
-                .required()
-                .errors(e),
-            Field::new("select", "raised_to", "GP supervisor")
-                .options(opts)
-                .required()
-                .errors(e),
-        ],
-    }];
+    let kinds = f.all("kinds");
+    page.sections = vec![
+        Section {
+            legend: "The concern".into(),
+            fields: vec![
+                Field::new("radios", "about", "Who is it about")
+                    .codes::<SafeguardingSubject>(&[f.get("about").to_string()], None)
+                    .errors(e),
+                Field::new("checkboxes", "kinds", "Kind of abuse or concern")
+                    .hint("Choose every one that applies")
+                    .codes::<ConcernKind>(&kinds, None)
+                    .errors(e),
+                Field::new("radios", "urgency", "How urgent is it")
+                    .codes::<SafeguardingUrgency>(&[f.get("urgency").to_string()], None)
+                    .errors(e),
+                Field::new("textarea", "concern", "What is the concern")
+                    .hint("What you saw or were told, and when")
+                    .value(f.get("concern"))
+                    .required()
+                    .errors(e),
+                Field::new("textarea", "action_so_far", "What you have done so far")
+                    .value(f.get("action_so_far"))
+                    .errors(e),
+            ],
+        },
+        Section {
+            legend: "Local authority and GP supervisor".into(),
+            fields: la_fields(f, e)
+                .into_iter()
+                .chain(std::iter::once(
+                    Field::new("select", "raised_to", "GP supervisor")
+                        .options(opts)
+                        .required()
+                        .errors(e),
+                ))
+                .collect(),
+        },
+    ];
     page.submit = "Raise concern".into();
     page.errors(e)
 }
@@ -96,7 +158,7 @@ pub async fn safeguarding_save(
         .parse::<i64>()
         .ok()
         .filter(|id| sups.iter().any(|s| s.0 == *id));
-    let s = match Safeguarding::new(form.get("concern"), to) {
+    let s = match Safeguarding::new(&safeguarding_draft(&form), to, today()) {
         Ok(s) => s,
         Err(e) => return Ok(safeguarding_form(&auth, &p, &ep, &sups, &form, &e).respond()),
     };
@@ -115,19 +177,45 @@ pub async fn safeguarding_save(
             assigned_to: Some(s.raised_to),
             due_at: None,
             at: storage::now(),
-            summary: format!("Safeguarding concern raised to {name}"),
+            summary: format!(
+                "Safeguarding concern ({}, {}) raised to {name}",
+                s.urgency()
+                    .label()
+                    .split(':')
+                    .next()
+                    .unwrap_or_default()
+                    .to_lowercase(),
+                s.kinds_label().to_lowercase()
+            ),
         },
     )
     .await?;
     Ok(see_other(&format!("/people/{}?done=safeguarding", p.id)))
 }
 
+/// An open concern as the list shows it.
+pub(super) struct OpenConcern {
+    id: i64,
+    person_id: i64,
+    name: String,
+    raised: String,
+    /// "Open 3 days"; and whether past the time its urgency allows.
+    open_for: String,
+    overdue: bool,
+    rank: SafeguardingUrgency,
+    about: String,
+    kinds: String,
+    urgency: String,
+    concern: String,
+    local_authority: String,
+    by: String,
+}
+
 #[derive(Template)]
 #[template(path = "safeguarding.html")]
 pub(super) struct SafeguardingPage {
     ctx: PageCtx,
-    /// (record id, person id, person name, raised on, concern, raised by)
-    open: Vec<(i64, i64, String, String, String, String)>,
+    open: Vec<OpenConcern>,
     mine_only: bool,
 }
 
@@ -176,17 +264,33 @@ pub async fn safeguarding_list(
         let by = r
             .created_by
             .and_then(|u| users.iter().find(|x| x.id == u))
-            .map_or(String::new(), |u| u.name.clone());
-        open.push((
-            r.id,
-            r.person_id,
+            .map_or_else(|| "Not recorded".to_string(), |u| u.name.clone());
+        let days = (now - r.created_at).num_days();
+        open.push(OpenConcern {
+            id: r.id,
+            person_id: r.person_id,
             name,
-            views::datetime(r.created_at),
-            s.concern,
+            raised: views::datetime(r.created_at),
+            open_for: match days {
+                0 => format!("Open {} hours", (now - r.created_at).num_hours()),
+                1 => "Open 1 day".into(),
+                n => format!("Open {n} days"),
+            },
+            overdue: now > s.due(r.created_at),
+            rank: s.urgency(),
+            about: s
+                .about
+                .map_or("Not recorded".into(), |a| a.label().to_string()),
+            kinds: s.kinds_label(),
+            urgency: s.urgency().label().into(),
+            local_authority: s.local_authority_label(),
+            concern: s.concern,
             by,
-        ));
+        });
     }
-    let shown: Vec<(i64, i64)> = open.iter().map(|o| (pcn, o.1)).collect();
+    // Overdue first, then the most urgent.
+    open.sort_by_key(|o| (!o.overdue, o.rank));
+    let shown: Vec<(i64, i64)> = open.iter().map(|o| (pcn, o.person_id)).collect();
     auth.audit_shown(
         &state,
         "safeguarding.list",
@@ -236,7 +340,7 @@ pub(super) fn close_form(
     r: &EpisodeRecord,
     s: &Safeguarding,
     p: &Person,
-    action: &str,
+    f: &FormData,
     e: &FieldErrors,
 ) -> RecordForm {
     let mut page = RecordForm::new(
@@ -248,16 +352,39 @@ pub(super) fn close_form(
     page.cancel = "/safeguarding".into();
     page.version = Some(r.version);
     page.intro = vec![
-        format!("Raised {}:", views::datetime(r.created_at)),
+        format!(
+            "Raised {} · {} · {} · {}",
+            views::datetime(r.created_at),
+            s.about.map_or("Not recorded", |a| a.label()),
+            s.kinds_label(),
+            s.urgency().label()
+        ),
         s.concern.clone(),
     ];
+    if !s.action_so_far.is_empty() {
+        page.intro.push(format!("Done so far: {}", s.action_so_far));
+    }
+    page.intro
+        .push(format!("Local authority: {}", s.local_authority_label()));
+    // The local authority answer as raised, unless the form came back with another.
+    let mut la = f.clone();
+    if la.get("la_contacted").is_empty() {
+        if let Some(c) = s.la_contacted {
+            la.set("la_contacted", if c { "yes" } else { "no" });
+        }
+        if let Some(d) = s.la_contacted_on {
+            la.set("la_contacted_on", &d.to_string());
+        }
+    }
+    let mut fields = vec![Field::new("textarea", "action", "Action taken")
+        .hint("Who was told, what was decided, and any follow-up")
+        .value(f.get("action"))
+        .required()
+        .errors(e)];
+    fields.extend(la_fields(&la, e));
     page.sections = vec![Section {
         legend: "What was done".into(),
-        fields: vec![Field::new("textarea", "action", "Action taken")
-            .hint("Who was told, what was decided, and any follow-up")
-            .value(action)
-            .required()
-            .errors(e)],
+        fields,
     }];
     page.submit = "Record action and close".into();
     page.errors(e)
@@ -279,7 +406,15 @@ pub async fn safeguarding_show(
     if r.status != "open" {
         return Err(AppError::Conflict("This concern is already closed".into()));
     }
-    Ok(close_form(&auth, &r, &s, &p, "", &FieldErrors::default()).respond())
+    Ok(close_form(
+        &auth,
+        &r,
+        &s,
+        &p,
+        &FormData::default(),
+        &FieldErrors::default(),
+    )
+    .respond())
 }
 
 pub async fn safeguarding_close(
@@ -294,7 +429,12 @@ pub async fn safeguarding_close(
         return Err(AppError::Conflict("This concern is already closed".into()));
     }
     let version = form.i64("version")?;
-    let closed = match s.close(form.get("action"), today()) {
+    let closed = match s.close(
+        form.get("action"),
+        form.get("la_contacted"),
+        form.get("la_contacted_on"),
+        today(),
+    ) {
         Ok(c) => c,
         Err(e) => {
             // The refusal shows the concern again: a read like any other.
@@ -305,7 +445,7 @@ pub async fn safeguarding_close(
                 format!("concern {id}, shown again to correct"),
             )
             .await?;
-            return Ok(close_form(&auth, &r, &s, &p, form.get("action"), &e).respond());
+            return Ok(close_form(&auth, &r, &s, &p, &form, &e).respond());
         }
     };
     state

@@ -6,6 +6,8 @@ pub(crate) struct HeadlineView {
     pub label: String,
     pub value: String,
     pub detail: String,
+    /// A rate or an average from fewer than 10: shown with a small-numbers warning.
+    pub small: bool,
 }
 
 pub(crate) struct TableView {
@@ -34,6 +36,7 @@ pub(super) fn headline_views(r: &Report) -> Vec<HeadlineView> {
             label: h.label.clone(),
             value: h.value.display(),
             detail: h.detail.clone(),
+            small: h.small_base(),
         })
         .collect()
 }
