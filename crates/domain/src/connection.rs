@@ -57,6 +57,34 @@ impl fmt::Display for ConnectionError {
 impl std::error::Error for ConnectionError {}
 
 impl ConnectionStatus {
+    /// The status as the organisation receiving the referral reads it.
+    pub fn partner_label(self) -> &'static str {
+        match self {
+            Self::Requested => "New: please accept or reject",
+            Self::Accepted => "Accepted by you",
+            Self::Rejected => "Rejected by you",
+            Self::InProgress => "Taking part",
+            Self::OnHold => "On hold",
+            Self::Completed => "Finished: they took part",
+            Self::Failed => "Ended: it did not work out",
+            Self::Cancelled => "Cancelled by the link worker",
+        }
+    }
+
+    /// The same status as an action the organisation chooses.
+    pub fn partner_action(self) -> &'static str {
+        match self {
+            Self::Requested => "Back to new",
+            Self::Accepted => "Accept: we can take them",
+            Self::Rejected => "Reject: we cannot take them",
+            Self::InProgress => "They have started taking part",
+            Self::OnHold => "Put on hold",
+            Self::Completed => "Finished: they took part",
+            Self::Failed => "Ended: it did not work out",
+            Self::Cancelled => "Cancel",
+        }
+    }
+
     /// Finished: no further change.
     pub fn is_closed(self) -> bool {
         matches!(

@@ -503,12 +503,103 @@ pub async fn search_page_and_partner_isolation(app: &TestApp) {
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let shown = p.get(&format!("/directory/services/{}", walk.id)).await;
     assert!(shown.body.contains("now with tea") && shown.body.contains("Waiting list"));
+    // The map position comes from the postcode: no latitude or longitude typed.
+    let version = (walk.version + 1).to_string();
+    let form = p
+        .get(&format!("/directory/services/{}/edit", walk.id))
+        .await;
+    let shown_lat = form
+        .body
+        .split("name=\"latitude\" type=\"text\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_default()
+        .to_string();
+    let shown_lon = form
+        .body
+        .split("name=\"longitude\" type=\"text\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_default()
+        .to_string();
+    assert!(!shown_lat.is_empty(), "a position was found from LS6 2AB");
+    // Sessions every other week and once a month; a monthly one needs its week.
+    let sessions = |week: &'static str| {
+        vec![
+            ("version", version.clone()),
+            ("name", "Riverside Walk".to_string()),
+            ("description", "Gentle walks, now with tea".to_string()),
+            ("s1_days", "Tuesday".to_string()),
+            ("s1_opens", "10:00".to_string()),
+            ("s1_closes", "11:30".to_string()),
+            ("s1_every", "fortnightly".to_string()),
+            ("s2_days", "Thursday".to_string()),
+            ("s2_opens", "14:00".to_string()),
+            ("s2_closes", "15:00".to_string()),
+            ("s2_every", "monthly".to_string()),
+            ("s2_week", week.to_string()),
+            ("cost", "free".to_string()),
+            ("referral_mode", "referral".to_string()),
+            ("capacity", "waiting_list".to_string()),
+            ("response_days", "10".to_string()),
+            // The position left as the form showed it, with a new postcode.
+            ("postcode", "LS17 9ZZ".to_string()),
+            ("latitude", shown_lat.clone()),
+            ("longitude", shown_lon.clone()),
+            ("categories", "walking".to_string()),
+            ("verified", "yes".to_string()),
+        ]
+    };
+    let no_week = sessions("");
+    let no_week: Vec<(&str, &str)> = no_week.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = p
+        .post(&format!("/directory/services/{}", walk.id), &no_week)
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("Choose which week of the month it runs"));
+    let first = sessions("1");
+    let first: Vec<(&str, &str)> = first.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let res = p
+        .post(&format!("/directory/services/{}", walk.id), &first)
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let shown = p.get(&format!("/directory/services/{}", walk.id)).await;
+    assert!(
+        shown
+            .body
+            .contains("Tuesday (every other week), 10:00 to 11:30"),
+        "{}",
+        shown.body
+    );
+    assert!(shown
+        .body
+        .contains("First Thursday of the month, 14:00 to 15:00"));
+    let form = p
+        .get(&format!("/directory/services/{}/edit", walk.id))
+        .await;
+    assert!(
+        !form.body.contains(&format!(
+            "name=\"latitude\" type=\"text\" value=\"{shown_lat}\""
+        )),
+        "the new postcode moved the position"
+    );
+    assert!(form
+        .body
+        .contains("<option value=\"1\" selected>First week of the month"));
+    let walk = app
+        .store
+        .dir_services_page(None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|s| s.id == walk.id)
+        .unwrap();
     // Bad input: clear errors, nothing saved.
     let res = p
         .post(
             &format!("/directory/services/{}", walk.id),
             &[
-                ("version", &(walk.version + 1).to_string()),
+                ("version", &walk.version.to_string()),
                 ("name", ""),
                 ("s1_days", "Funday"),
                 ("s1_opens", "25:00"),

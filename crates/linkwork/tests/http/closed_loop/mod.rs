@@ -209,6 +209,19 @@ async fn overdue_referrals_are_reminded_by_email() {
         .body
         .contains("1 safeguarding concern open past the time its urgency allows"));
     assert!(!dash.body.contains("Rex"), "no one is named");
+    // The organisation's home counts it, overdue first; the list says it in their words.
+    let mut partner = signed_in(&app, "partner").await;
+    let home = partner.get("/partner").await;
+    assert!(
+        home.body.contains(
+            "<span class=\"stat__value\">1</span><span class=\"stat__label\">referral past the time to answer"
+        ),
+        "{}",
+        home.body
+    );
+    let list = partner.get("/partner/referrals").await;
+    assert!(list.body.contains("New: please accept or reject"));
+    assert!(list.body.contains("Answer overdue"));
     // The supervisor's list shows it first, flagged.
     let mut sup = signed_in(&app, "supervisor").await;
     let list = sup.get("/safeguarding").await;

@@ -36,12 +36,20 @@ pub async fn partner_list(
             c.shared.name.clone(),
             c.service_name.clone(),
             datetime(c.created_at),
-            c.status.label().to_string(),
+            c.status.partner_label().to_string(),
             c.is_overdue(now),
         )
     };
-    let (open, closed): (Vec<&Connection>, Vec<&Connection>) =
+    let (mut open, closed): (Vec<&Connection>, Vec<&Connection>) =
         list.iter().partition(|c| !c.status.is_closed());
+    // Overdue answers first, then new ones, oldest first.
+    open.sort_by_key(|c| {
+        (
+            !c.is_overdue(now),
+            c.status != domain::ConnectionStatus::Requested,
+            c.created_at,
+        )
+    });
     let shown: Vec<(i64, i64)> = list.iter().map(|c| (c.pcn_id, c.person_id)).collect();
     auth.audit_shown(
         &state,
@@ -106,7 +114,7 @@ pub(super) fn partner_page(auth: &Auth, c: Connection, error: Option<String>) ->
             .iter()
             .map(|s| Opt {
                 value: s.code().into(),
-                label: s.label().into(),
+                label: s.partner_action().into(),
                 selected: false,
             })
             .collect(),

@@ -85,6 +85,101 @@ fn ages(e: &Entry) -> String {
     }
 }
 
+/// How often a session runs, as the listing editor offers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Every {
+    Weekly,
+    Fortnightly,
+    Monthly,
+}
+
+impl Every {
+    pub(crate) const ALL: [Every; 3] = [Every::Weekly, Every::Fortnightly, Every::Monthly];
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Every::Weekly => "weekly",
+            Every::Fortnightly => "fortnightly",
+            Every::Monthly => "monthly",
+        }
+    }
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Every::Weekly => "Every week",
+            Every::Fortnightly => "Every other week",
+            Every::Monthly => "Once a month",
+        }
+    }
+    pub(crate) fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.code() == s)
+    }
+}
+
+/// Which week of the month a monthly session runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WeekOfMonth {
+    First,
+    Second,
+    Third,
+    Fourth,
+    Last,
+}
+
+impl WeekOfMonth {
+    pub(crate) const ALL: [WeekOfMonth; 5] = [
+        WeekOfMonth::First,
+        WeekOfMonth::Second,
+        WeekOfMonth::Third,
+        WeekOfMonth::Fourth,
+        WeekOfMonth::Last,
+    ];
+    /// The iCalendar ordinal written before the day ("1TU", "-1TU").
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            WeekOfMonth::First => "1",
+            WeekOfMonth::Second => "2",
+            WeekOfMonth::Third => "3",
+            WeekOfMonth::Fourth => "4",
+            WeekOfMonth::Last => "-1",
+        }
+    }
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            WeekOfMonth::First => "First",
+            WeekOfMonth::Second => "Second",
+            WeekOfMonth::Third => "Third",
+            WeekOfMonth::Fourth => "Fourth",
+            WeekOfMonth::Last => "Last",
+        }
+    }
+    pub(crate) fn from_code(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|w| w.code() == s)
+    }
+}
+
+/// How often a schedule runs: weekly, every other week (a weekly rule with interval 2) or
+/// monthly, with the week of the month read from the ordinal of its first day ("1TU").
+pub(crate) fn how_often(s: &Schedule) -> (Every, Option<WeekOfMonth>) {
+    if s.freq.as_deref() == Some("MONTHLY") {
+        let ordinal: String = s
+            .byday
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .trim_start_matches('+')
+            .chars()
+            .take_while(|c| *c == '-' || c.is_ascii_digit())
+            .collect();
+        return (Every::Monthly, WeekOfMonth::from_code(&ordinal));
+    }
+    if s.interval.is_some_and(|i| (i - 2.0).abs() < f64::EPSILON) {
+        return (Every::Fortnightly, None);
+    }
+    (Every::Weekly, None)
+}
+
 fn when(e: &Entry) -> Vec<String> {
     e.service
         .schedules
@@ -103,10 +198,14 @@ fn when(e: &Entry) -> Vec<String> {
             } else {
                 days.join(", ")
             };
-            let monthly = if s.freq.as_deref() == Some("MONTHLY") {
-                " (monthly)"
-            } else {
-                ""
+            let (days, monthly) = match how_often(s) {
+                (Every::Weekly, _) => (days, String::new()),
+                (Every::Fortnightly, _) => (days, " (every other week)".to_string()),
+                (Every::Monthly, Some(w)) => (
+                    format!("{} {}", w.label(), days),
+                    " of the month".to_string(),
+                ),
+                (Every::Monthly, None) => (days, " (monthly)".to_string()),
             };
             let hhmm =
                 |t: &Option<String>| t.as_deref().map(|t| t.chars().take(5).collect::<String>());

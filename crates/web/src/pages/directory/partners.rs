@@ -95,6 +95,10 @@ struct PartnerPage {
     services: Vec<(Card, i64)>,
     capacities: Vec<Opt>,
     pcns: Vec<crate::pages::partners::LinkRowView>,
+    /// Referrals waiting for an answer, those past their answer time, and those going on.
+    new: usize,
+    overdue: usize,
+    going_on: usize,
 }
 
 pub async fn partner_home(
@@ -119,6 +123,28 @@ pub async fn partner_home(
         .iter()
         .map(|e| (card(e, None), e.version))
         .collect();
+    // Counts only (no one named): the referrals page shows who, and audits it.
+    let referrals = state
+        .store
+        .connections_for_partner(org.unwrap_or_default())
+        .await?;
+    let now = chrono::Utc::now();
+    let new = referrals
+        .iter()
+        .filter(|c| c.status == domain::ConnectionStatus::Requested)
+        .count();
+    let overdue = referrals.iter().filter(|c| c.is_overdue(now)).count();
+    let going_on = referrals
+        .iter()
+        .filter(|c| {
+            matches!(
+                c.status,
+                domain::ConnectionStatus::Accepted
+                    | domain::ConnectionStatus::InProgress
+                    | domain::ConnectionStatus::OnHold
+            )
+        })
+        .count();
     let ctx =
         PageCtx::new(Some(&auth), "Our listings", "/partner").flash(flash(done.done.as_deref()));
     Ok(views::ok(&PartnerPage {
@@ -126,5 +152,8 @@ pub async fn partner_home(
         services,
         capacities: opts_from::<ServiceCapacity>(&[]),
         pcns: crate::pages::partners::partner_rows(&state, org.unwrap_or_default()).await?,
+        new,
+        overdue,
+        going_on,
     }))
 }

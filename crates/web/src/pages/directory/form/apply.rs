@@ -3,7 +3,7 @@
 use super::*;
 
 /// Applies a checked form to an entry. Fields the form does not show (other venues,
-/// monthly schedules, extra cost options, contacts) are kept as they were.
+/// sessions beyond three, extra cost options, contacts) are kept as they were.
 pub(super) fn apply(
     d: &Draft,
     e: &mut Entry,
@@ -122,6 +122,17 @@ pub(super) fn apply(
     // Venue (the first location).
     let (lat, lon) = (opt("latitude"), opt("longitude"));
     let mut coords = None;
+    // The position as stored, to tell a typed position from one left as the form showed it.
+    let stored_loc = s
+        .service_at_locations
+        .first()
+        .and_then(|sal| sal.location.as_ref());
+    let stored = stored_loc.and_then(|l| l.latitude.zip(l.longitude));
+    let stored_postcode = stored_loc
+        .and_then(|l| l.addresses.first())
+        .map(|a| a.postal_code.replace(' ', "").to_uppercase())
+        .unwrap_or_default();
+    let postcode_moved = d.s("postcode").replace(' ', "").to_uppercase() != stored_postcode;
     match (
         lat.as_deref().map(str::parse::<f64>),
         lon.as_deref().map(str::parse::<f64>),
@@ -130,7 +141,13 @@ pub(super) fn apply(
         (Some(Ok(a)), Some(Ok(b)))
             if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&b) =>
         {
-            coords = Some((a, b))
+            // Left as it was while the postcode changed: the new postcode's position wins.
+            let unchanged =
+                stored.is_some_and(|(x, y)| (x - a).abs() < 1e-9 && (y - b).abs() < 1e-9);
+            coords = match point {
+                Some(p) if unchanged && postcode_moved => Some(p),
+                _ => Some((a, b)),
+            };
         }
         _ => err.add(
             "latitude",
@@ -192,16 +209,9 @@ pub(super) fn apply(
             a.postal_code = postcode;
         }
     }
-    // Weekly sessions: the first three are edited in place (their other fields kept);
-    // monthly ones and any beyond three are left alone.
-    let editable: Vec<usize> = s
-        .schedules
-        .iter()
-        .enumerate()
-        .filter(|(_, x)| x.freq.as_deref() != Some("MONTHLY"))
-        .map(|(i, _)| i)
-        .take(3)
-        .collect();
+    // Sessions: the first three are edited in place (their other fields kept), weekly,
+    // every other week or monthly; any beyond three are left alone.
+    let editable: Vec<usize> = (0..s.schedules.len()).take(3).collect();
     let mut remove = vec![];
     for (i, (dk, ok, ck)) in SESSION_KEYS.iter().enumerate() {
         let (days, opens, closes) = (d.s(dk), d.s(ok), d.s(ck));
@@ -236,6 +246,32 @@ pub(super) fn apply(
                 err.add(*ck, "The session must end after it starts");
             }
         }
+        let (ek, wk) = super::EVERY_KEYS[i];
+        let every = match d.s(ek) {
+            "" => Some(Every::Weekly),
+            x => Every::from_code(x),
+        };
+        if every.is_none() {
+            err.add(ek, "Choose how often the session runs");
+        }
+        let week = match d.s(wk) {
+            "" => None,
+            x => {
+                let w = WeekOfMonth::from_code(x);
+                if w.is_none() {
+                    err.add(wk, "Choose the week of the month from the list");
+                }
+                w
+            }
+        };
+        if every == Some(Every::Monthly) {
+            if week.is_none() && !err.0.iter().any(|x| x.field == wk) {
+                err.add(wk, "Choose which week of the month it runs");
+            }
+            if codes.is_empty() {
+                err.add(*dk, "Say which day of the week the monthly session is on");
+            }
+        }
         let j = match existing {
             Some(j) => j,
             None => {
@@ -249,7 +285,24 @@ pub(super) fn apply(
             }
         };
         let sch = &mut s.schedules[j];
-        sch.byday = (!codes.is_empty()).then(|| codes.join(","));
+        match (every, week) {
+            (Some(Every::Monthly), Some(w)) => {
+                sch.freq = Some("MONTHLY".into());
+                sch.interval = Some(1.0);
+                let days: Vec<String> = codes.iter().map(|c| format!("{}{c}", w.code())).collect();
+                sch.byday = (!days.is_empty()).then(|| days.join(","));
+            }
+            (Some(Every::Fortnightly), _) => {
+                sch.freq = Some("WEEKLY".into());
+                sch.interval = Some(2.0);
+                sch.byday = (!codes.is_empty()).then(|| codes.join(","));
+            }
+            _ => {
+                sch.freq = Some("WEEKLY".into());
+                sch.interval = Some(1.0);
+                sch.byday = (!codes.is_empty()).then(|| codes.join(","));
+            }
+        }
         sch.opens_at = Some(opens.to_string()).filter(|s| !s.is_empty());
         sch.closes_at = Some(closes.to_string()).filter(|s| !s.is_empty());
     }

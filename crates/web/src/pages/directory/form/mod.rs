@@ -59,12 +59,18 @@ const TEXT_FIELDS: &[&str] = &[
     "s1_days",
     "s1_opens",
     "s1_closes",
+    "s1_every",
+    "s1_week",
     "s2_days",
     "s2_opens",
     "s2_closes",
+    "s2_every",
+    "s2_week",
     "s3_days",
     "s3_opens",
     "s3_closes",
+    "s3_every",
+    "s3_week",
     "cost",
     "cost_amount",
     "cost_description",
@@ -146,13 +152,8 @@ fn draft_from_entry(e: &Entry) -> Draft {
             l.longitude.map(|v| v.to_string()).unwrap_or_default(),
         );
     }
-    let weekly: Vec<&Schedule> = s
-        .schedules
-        .iter()
-        .filter(|x| x.freq.as_deref() != Some("MONTHLY"))
-        .take(3)
-        .collect();
-    for (i, sch) in weekly.iter().enumerate() {
+    let sessions: Vec<&Schedule> = s.schedules.iter().take(3).collect();
+    for (i, sch) in sessions.iter().enumerate() {
         let days: Vec<&str> = sch
             .byday
             .as_deref()
@@ -165,6 +166,12 @@ fn draft_from_entry(e: &Entry) -> Draft {
         put(dk, days.join(", "));
         put(ok, hhmm(&sch.opens_at));
         put(ck, hhmm(&sch.closes_at));
+        let (every, week) = super::how_often(sch);
+        put(EVERY_KEYS[i].0, every.code().into());
+        put(
+            EVERY_KEYS[i].1,
+            week.map(|w| w.code().to_string()).unwrap_or_default(),
+        );
     }
     match s.cost_options.first() {
         Some(c) if c.amount.is_some_and(|a| a > 0.0) => {
@@ -219,6 +226,13 @@ const SESSION_KEYS: [(&str, &str, &str); 3] = [
     ("s1_days", "s1_opens", "s1_closes"),
     ("s2_days", "s2_opens", "s2_closes"),
     ("s3_days", "s3_opens", "s3_closes"),
+];
+
+/// How often each session runs, and which week of the month for a monthly one.
+const EVERY_KEYS: [(&str, &str); 3] = [
+    ("s1_every", "s1_week"),
+    ("s2_every", "s2_week"),
+    ("s3_every", "s3_week"),
 ];
 
 fn radios<T: Code>(selected: &str) -> Vec<Opt> {

@@ -105,11 +105,12 @@ pub(super) fn sections(
                 .width("20")
                 .errors(e),
             Field::new("text", "postcode", "Postcode")
-                .hint("Used for distances when no map position is given")
+                .hint("Linkwork finds the map position from the postcode")
                 .value(d.s("postcode"))
                 .width("10")
                 .errors(e),
             Field::new("text", "latitude", "Latitude")
+                .hint("Only if the postcode is not close enough (a venue in a park): decimal degrees, like 53.8008")
                 .value(d.s("latitude"))
                 .width("10")
                 .errors(e),
@@ -141,9 +142,53 @@ pub(super) fn sections(
                 .width("10")
                 .errors(e),
         );
+        let (ek, wk) = super::EVERY_KEYS[i];
+        let every = if d.s(ek).is_empty() {
+            "weekly"
+        } else {
+            d.s(ek)
+        };
+        when.push(
+            Field::new("select", ek, &format!("Session {} runs", i + 1))
+                .options(
+                    crate::pages::directory::Every::ALL
+                        .iter()
+                        .map(|x| Opt {
+                            value: x.code().into(),
+                            label: x.label().into(),
+                            selected: every == x.code(),
+                        })
+                        .collect(),
+                )
+                .errors(e),
+        );
+        let mut weeks = vec![Opt {
+            value: String::new(),
+            label: "Not monthly".into(),
+            selected: d.s(wk).is_empty(),
+        }];
+        weeks.extend(
+            crate::pages::directory::WeekOfMonth::ALL
+                .iter()
+                .map(|w| Opt {
+                    value: w.code().into(),
+                    label: format!("{} week of the month", w.label()),
+                    selected: d.s(wk) == w.code(),
+                }),
+        );
+        when.push(
+            Field::new(
+                "select",
+                wk,
+                &format!("Session {} week of the month", i + 1),
+            )
+            .needed_when("needed if once a month")
+            .options(weeks)
+            .errors(e),
+        );
     }
     out.push(Section {
-        legend: "When (weekly sessions)".into(),
+        legend: "When (sessions)".into(),
         fields: when,
     });
     out.push(Section {
