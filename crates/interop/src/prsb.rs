@@ -30,6 +30,11 @@ pub struct MessageBack {
     pub measures: Vec<(i64, Measure)>,
     pub plan: Option<(i64, CarePlan)>,
     pub discharge: Option<DischargeSummary>,
+    /// Referrals back to a clinician in the episode: (when, who to, why).
+    pub referrals_back: Vec<(DateTime<Utc>, domain::ReferralBack)>,
+    /// Safeguarding concerns raised in the episode (the message says only that one was,
+    /// and whether it is still open: the details stay with the PCN).
+    pub safeguarding: Vec<(DateTime<Utc>, bool)>,
     pub generated_at: DateTime<Utc>,
 }
 
@@ -183,7 +188,46 @@ impl MessageBack {
             }
         }
         next.push("No action is needed from the GP unless stated above. Please record the social prescribing codes sent separately.".into());
+        if let Some((_, p)) = &self.plan {
+            if p.phb.status != domain::journey::PhbStatus::NotDiscussed {
+                next.push(format!("Personal health budget: {}.", p.phb.summary()));
+            }
+        }
+        let mut attention: Vec<String> = self
+            .referrals_back
+            .iter()
+            .map(|(at, r)| {
+                format!(
+                    "Referred back to {} on {}: {}",
+                    r.clinician,
+                    date(domain::uk_time::to_uk(*at).date()),
+                    r.reason
+                )
+            })
+            .collect();
+        for (at, open) in &self.safeguarding {
+            attention.push(format!(
+                "A safeguarding concern was raised on {} and {}. The details are held by the PCN: contact the link worker.",
+                date(domain::uk_time::to_uk(*at).date()),
+                if *open {
+                    "is open with the GP supervisor"
+                } else {
+                    "was reviewed and closed by the GP supervisor"
+                }
+            ));
+        }
+        if attention.is_empty() {
+            attention.push(
+                "Nothing flagged: no referral back to a clinician and no safeguarding concern."
+                    .into(),
+            );
+        }
         vec![
+            Section {
+                code: "attention",
+                title: "For attention",
+                lines: attention,
+            },
             Section {
                 code: "referral",
                 title: "Referral",

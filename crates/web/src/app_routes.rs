@@ -72,6 +72,11 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
         .get("/referrals/new", referrals::new_form, role(R::can_refer))
         .post("/referrals", referrals::create, role(R::can_refer))
         .get("/referrals/mine", referrals::mine, role(R::can_refer))
+        .get(
+            "/referrals/mine/{id}/message",
+            message_back::for_referrer,
+            role(R::can_refer).on(EPISODE),
+        )
         .get("/triage", triage::queue, role(R::can_triage))
         // Episodes and the link worker's journey
         .post(

@@ -54,6 +54,16 @@ pub async fn gather(state: &AppState, pcn: i64, episode_id: i64) -> Result<Messa
     let plan = latest(RecordKind::Plan).and_then(|r| r.parse::<CarePlan>().map(|p| (r.id, p)));
     let assessment = latest(RecordKind::Assessment).and_then(|r| r.parse::<Assessment>());
     let discharge = latest(RecordKind::Discharge).and_then(|r| r.parse::<DischargeSummary>());
+    let referrals_back = records
+        .iter()
+        .filter(|r| r.kind == RecordKind::ReferralBack)
+        .filter_map(|r| r.parse::<domain::ReferralBack>().map(|b| (r.created_at, b)))
+        .collect();
+    let safeguarding = records
+        .iter()
+        .filter(|r| r.kind == RecordKind::Safeguarding)
+        .map(|r| (r.created_at, r.status == "open"))
+        .collect();
     let measures: Vec<(i64, Measure)> = records
         .iter()
         .filter(|r| r.kind == RecordKind::Measure)
@@ -88,6 +98,8 @@ pub async fn gather(state: &AppState, pcn: i64, episode_id: i64) -> Result<Messa
         measures,
         plan,
         discharge,
+        referrals_back,
+        safeguarding,
         generated_at: storage::now(),
     })
 }

@@ -154,6 +154,63 @@ async fn referral_triage_and_caseload() {
         lw2.get(&format!("/caseloads/{lw_id}")).await.status,
         StatusCode::FORBIDDEN
     );
+
+    // The referrer reads the message back about their referral once there is one.
+    let message = format!("/referrals/mine/{}/message", ep.episode_id);
+    let early = referrer.get(&message).await;
+    assert_eq!(
+        early.location.as_deref(),
+        Some("/referrals/mine?done=no-message-back")
+    );
+    assert_eq!(sup.get(&message).await.status, StatusCode::FORBIDDEN);
+    let v = app
+        .store
+        .get_episode(app.pcn_a, ep.episode_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .version
+        .to_string();
+    let closed = lw
+        .post(
+            &format!("/episodes/{}/close", ep.episode_id),
+            &[
+                ("version", &v),
+                ("to", "declined"),
+                ("why", "Has support from family now"),
+            ],
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
+    let mine = referrer.get("/referrals/mine").await;
+    assert!(mine.body.contains(&format!("href=\"{message}\"")));
+    let read = referrer.get(&message).await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.body);
+    assert!(read
+        .body
+        .contains("<title>Message back about your referral"));
+    assert!(read.body.contains("Dorothy Queue") && read.body.contains("For attention"));
+    assert!(read.body.contains("Back to your referrals"));
+    assert!(
+        !read.body.contains("Send to the referrer"),
+        "no sending from here"
+    );
+    // Staff who may read the record are sent to the full page.
+    assert_eq!(
+        lw.get(&message).await.location,
+        Some(format!("/episodes/{}/message-back", ep.episode_id))
+    );
+    let audit = app
+        .store
+        .list_audit(&storage::AuditFilter {
+            action_prefix: Some("message_back.view".into()),
+            actor_id: Some(app.users["referrer"]),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1, "the referrer's read is audited");
 }
 
 #[tokio::test]

@@ -34,7 +34,11 @@ struct MessagePage {
     generated: String,
     referrer_email: Option<String>,
     sent: Vec<SentRow>,
+    /// How it has gone out so far, in one sentence.
+    how_sent: String,
     error: Option<String>,
+    /// Shown to the referrer who made the referral: no sending, back to their referrals.
+    for_referrer: bool,
 }
 
 async fn render(
@@ -59,10 +63,23 @@ async fn render(
         format!("episode {id}"),
     )
     .await?;
-    let sent = state
-        .store
-        .messages_for_episode(pcn, id)
-        .await?
+    let messages = state.store.messages_for_episode(pcn, id).await?;
+    let how_sent = match messages.iter().find(|m| m.sent_at.is_some()) {
+        Some(m) => format!(
+            "Emailed to the referrer ({}) on {}.",
+            m.to_address,
+            m.sent_at.map(datetime).unwrap_or_default()
+        ),
+        None => match messages.first() {
+            Some(m) => format!(
+                "Not emailed yet: {} to {}.",
+                m.status().to_lowercase(),
+                m.to_address
+            ),
+            None => "Not sent to the referrer yet.".into(),
+        },
+    } + " The GP practice's clinical system reads it from Linkwork (FHIR); it can also be printed and posted.";
+    let sent = messages
         .into_iter()
         .map(|s| SentRow {
             status: s.status(),
@@ -90,7 +107,9 @@ async fn render(
             generated: datetime(m.generated_at),
             referrer_email: email_in(&m.referral.referrer_contact),
             sent,
+            how_sent,
             error,
+            for_referrer: false,
         },
     ))
 }
@@ -151,4 +170,70 @@ pub async fn send(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The referrer reads the message back about a referral they made, once one has been sent or
+/// the episode has ended (what they are entitled to: the same message the email carries).
+/// Staff who may read the record go to the full page.
+pub async fn for_referrer(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    auth.require(&state, auth.user.role.can_refer(), "message_back.view")
+        .await?;
+    let pcn = auth.pcn()?;
+    if auth.user.role.can_read_people() {
+        // Another PCN's episode is not found here either.
+        if state.store.get_episode(pcn, id).await?.is_none() {
+            return Err(auth.not_found(&state, "episode", id).await);
+        }
+        return Ok(see_other(&format!("/episodes/{id}/message-back")));
+    }
+    let mine = state
+        .store
+        .referrals_made_by(pcn, auth.user.id)
+        .await?
+        .into_iter()
+        .find(|r| r.episode_id == id);
+    let Some(r) = mine else {
+        return Err(auth.not_found(&state, "episode", id).await);
+    };
+    let messages = state.store.messages_for_episode(pcn, id).await?;
+    if messages.is_empty() && !r.state.is_closed() {
+        return Ok(see_other("/referrals/mine?done=no-message-back"));
+    }
+    let m = crate::message_back::gather(&state, pcn, id).await?;
+    auth.audit_read(
+        &state,
+        "message_back.view",
+        Some(m.person.id),
+        format!("episode {id}, by the referrer"),
+    )
+    .await?;
+    let d = &m.person.details;
+    Ok(views::ok(&MessagePage {
+        ctx: PageCtx::new(
+            Some(&auth),
+            "Message back about your referral",
+            "/referrals/mine",
+        ),
+        episode_id: id,
+        person_id: m.person.id,
+        title: m.title(),
+        name: format!("{} {}", d.given_name, d.family_name),
+        dob: views::date(d.date_of_birth),
+        nhs: d
+            .nhs_number
+            .as_ref()
+            .map_or("Not known".into(), |n| n.to_string()),
+        practice: m.practice_line(),
+        sections: m.sections(),
+        generated: datetime(m.generated_at),
+        referrer_email: None,
+        sent: vec![],
+        how_sent: String::new(),
+        error: None,
+        for_referrer: true,
+    }))
 }

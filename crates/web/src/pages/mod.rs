@@ -53,6 +53,7 @@ pub(crate) fn flash(done: Option<&str>) -> Option<String> {
         "batch-ready" => "Download ready. Import it into the GP system, then confirm below.",
         "batch-none" => "Nothing is waiting for that practice.",
         "batch-acknowledged" => "Codes confirmed as recorded in the GP record.",
+        "no-message-back" => "No message back yet: the link worker sends one when they finish working with the person.",
         "message-queued" => "Message queued. It will be emailed to the referrer shortly.",
         "user-created" => "Account created.",
         "user-updated" => "Account updated.",

@@ -331,8 +331,17 @@ pub async fn create(
 #[template(path = "referrals_mine.html")]
 struct MinePage {
     ctx: PageCtx,
-    /// (sent, person, status, tag, link worker, what happened).
-    rows: Vec<(String, String, String, &'static str, String, String)>,
+    /// (sent, person, status, tag, link worker, what happened, episode whose message back
+    /// they may read).
+    rows: Vec<(
+        String,
+        String,
+        String,
+        &'static str,
+        String,
+        String,
+        Option<i64>,
+    )>,
 }
 
 pub async fn mine(
@@ -363,6 +372,7 @@ pub async fn mine(
                 r.link_worker_name
                     .unwrap_or_else(|| "Not yet assigned".into()),
                 what_happened(r.state, r.discharge_reason),
+                r.state.is_closed().then_some(r.episode_id),
             )
         })
         .collect();

@@ -472,6 +472,27 @@ pub async fn referral_to_discharge_and_the_partner_loop(app: &TestApp) {
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let page = lw.get(&format!("/people/{person}")).await;
     assert!(page.body.contains("Gardening weekly and feels better"));
+    // The message back flags the referral back and the safeguarding concern (without its
+    // details) and says how it was sent.
+    let message = lw.get(&format!("/episodes/{ep}/message-back")).await;
+    assert!(message.body.contains("For attention"));
+    assert!(
+        message.body.contains("Referred back to Dr Shah on"),
+        "{}",
+        message.body
+    );
+    assert!(message
+        .body
+        .contains("A safeguarding concern was raised on"));
+    assert!(message
+        .body
+        .contains("reviewed and closed by the GP supervisor"));
+    assert!(
+        !message.body.contains("Bruising"),
+        "no safeguarding details"
+    );
+    assert!(message.body.contains("How it was sent:"));
+    assert!(message.body.contains("Personal health budget: Referred"));
     let again = lw.get(&format!("/episodes/{ep}/plan")).await;
     assert_eq!(
         again.status,

@@ -76,7 +76,8 @@ pub(super) async fn records(
             pcn,
             PersonRef::New(Box::new(person)),
             &storage_tests::suite::referral(),
-            None,
+            // PCN A's referral was made by its referrer (who may read the message back).
+            (pcn == app.pcn_a).then(|| app.users["referrer"]),
             now,
             &a,
         )
