@@ -14,7 +14,10 @@ pub(crate) fn gaps(facts: &ReportFacts, ctx: &Context) -> Report {
     let d = ctx.gap_distance_m;
     let mut t = Table::new(
         "needs",
-        &format!("Needs with no suitable service within {:.0} km", d / 1000.0),
+        &format!(
+            "Needs with no suitable service within {}",
+            domain::directory::miles(d)
+        ),
         &["Need", "People with the need and a known postcode", "No suitable service nearby", "Share without (%)"],
     )
     .note("Needs flagged at referral in the period. A suitable service is an active listing in a category that helps with the need, with a venue within the distance; services without a venue are not counted.")

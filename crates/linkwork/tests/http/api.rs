@@ -172,6 +172,27 @@ async fn the_api_refers_triages_and_lists_a_caseload_with_the_pages_rules() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Declining closes the episode: the API asks for the reason, as the page does.
+    let r = http
+        .post(&t)
+        .header("authorization", &bearer)
+        .json(&json!({"version": 2, "state": "declined"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["fields"][0]["field"], "why", "{body}");
+    assert_eq!(
+        app.store
+            .get_episode(app.pcn_a, episode_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        2,
+        "nothing changed"
+    );
     let r = http
         .post(&t)
         .header("authorization", &bearer)

@@ -5,6 +5,7 @@ use crate::auth::Auth;
 use crate::error::ApiError;
 use crate::{AppError, AppState};
 use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chrono::{Duration, Utc};
 use domain::{Code, DischargeReason, EpisodeState};
@@ -109,6 +110,10 @@ pub struct TransitionBody {
     state: String,
     #[serde(default)]
     reason: Option<String>,
+    /// Why an episode closes as declined or unable to contact (required for those, as the
+    /// close page asks).
+    #[serde(default)]
+    why: Option<String>,
 }
 
 pub async fn transition(
@@ -116,7 +121,7 @@ pub async fn transition(
     auth: Auth,
     Path(id): Path<i64>,
     b: ApiBody,
-) -> Result<Json<Episode>, ApiError> {
+) -> Result<Response, ApiError> {
     auth.require(
         &state,
         auth.user.role.can_triage(),
@@ -139,6 +144,31 @@ pub async fn transition(
     if to == EpisodeState::UnableToContact {
         crate::pages::episodes::check_unreachable(&state, auth.pcn()?, id).await?;
     }
+    // Declined and unable to contact close the episode: with a reason, as on the page.
+    if to.is_closing() {
+        let why = b.why.as_deref().unwrap_or_default().trim();
+        if why.is_empty() || why.chars().count() > 2000 {
+            let mut e = domain::FieldErrors::default();
+            e.add(
+                "why",
+                "Say why the episode is closing (2,000 characters or fewer)",
+            );
+            return Ok(crate::error::api_validation(&e));
+        }
+        let r = state
+            .store
+            .close_episode(
+                auth.pcn()?,
+                id,
+                b.version,
+                to,
+                why,
+                storage::now(),
+                &auth.actor(),
+            )
+            .await;
+        return Ok(mapped(&state, &auth, id, r).await?.into_response());
+    }
     let r = state
         .store
         .transition_episode(
@@ -151,7 +181,7 @@ pub async fn transition(
             &auth.actor(),
         )
         .await;
-    mapped(&state, &auth, id, r).await
+    Ok(mapped(&state, &auth, id, r).await?.into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -85,7 +85,7 @@ pub fn spec() -> Value {
                 "responses": std_errors(json!({"200": ok("Episode", "Assigned")}))
             }},
             "/episodes/{id}/transition": {"post": {
-                "summary": "Move an episode to another state (legal moves only; discharge needs a reason)",
+                "summary": "Move an episode to another state (legal moves only; discharge needs a reason; declined and unable_to_contact need why)",
                 "parameters": [id_param("id")],
                 "requestBody": body("Transition"),
                 "responses": std_errors(json!({"200": ok("Episode", "Moved")}))
@@ -184,7 +184,7 @@ pub fn spec() -> Value {
                     "link_worker_id": {"type": ["integer", "null"]}, "version": {"type": "integer"}
                 }},
                 "Assign": {"type": "object", "required": ["version", "link_worker_id"], "properties": {"version": {"type": "integer"}, "link_worker_id": {"type": "integer"}}},
-                "Transition": {"type": "object", "required": ["version", "state"], "properties": {"version": {"type": "integer"}, "state": {"type": "string"}, "reason": {"type": "string"}}}
+                "Transition": {"type": "object", "required": ["version", "state"], "properties": {"version": {"type": "integer"}, "state": {"type": "string"}, "reason": {"type": "string"}, "why": {"type": "string"}}}
             }
         }
     })

@@ -266,3 +266,78 @@ async fn small_numbers_are_withheld_everywhere_postgres() {
     }
     small_numbers_are_withheld_everywhere(Engine::Postgres).await;
 }
+
+/// A month in a report is a UK month: a referral at 23:30 UTC on 30 June (00:30 BST on
+/// 1 July) is July's, and one at 23:30 UTC on 31 December (GMT) is December's.
+async fn report_months_are_uk_months(engine: Engine) {
+    let app = spawn_app_with(
+        engine,
+        web::WebConfig {
+            small_number: 1,
+            ..Default::default()
+        },
+    )
+    .await;
+    let at = |s: &str| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    for (family, when) in [
+        ("Summer", "2026-06-30T23:30:00Z"),
+        ("Winter", "2026-12-31T23:30:00Z"),
+    ] {
+        app.store
+            .create_referral(
+                app.pcn_a,
+                storage::PersonRef::New(Box::new(storage_tests::suite::person(
+                    "Month",
+                    family,
+                    "1960-01-01",
+                ))),
+                &storage_tests::suite::referral(),
+                None,
+                at(when),
+                &storage::Actor::system("test"),
+            )
+            .await
+            .unwrap();
+    }
+    let mut m = signed_in(&app, "manager").await;
+    let count = |rows: &Vec<Vec<String>>| {
+        rows.iter()
+            .skip(1)
+            .map(|r| r[1].parse::<i64>().unwrap_or(0))
+            .sum::<i64>()
+    };
+    for (from, to, expect) in [
+        ("2026-06-01", "2026-06-30", 0),
+        ("2026-07-01", "2026-07-31", 1),
+        ("2026-12-01", "2026-12-31", 1),
+        ("2027-01-01", "2027-01-31", 0),
+    ] {
+        let rows = csv(
+            &mut m,
+            &format!("/reports/referrals/by-source.csv?from={from}&to={to}"),
+        )
+        .await;
+        assert_eq!(count(&rows), expect, "{from} to {to}: {rows:?}");
+    }
+    // "Nearby" in the gaps report is in miles.
+    let gaps = m.get("/reports/gaps?distance=2").await;
+    assert!(gaps.body.contains("Nearby means within (miles)"));
+    assert!(gaps.body.contains("within 2 miles"), "{}", gaps.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_months_are_uk_months_sqlite() {
+    report_months_are_uk_months(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_months_are_uk_months_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    report_months_are_uk_months(Engine::Postgres).await;
+}

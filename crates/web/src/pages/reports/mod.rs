@@ -13,7 +13,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use domain::{Category, Code, Need, ReferralSource, Role};
 use reports::{Cell, Context, DirectoryView, PracticeInfo, Report, ReportKind, Table};
 use serde::Deserialize;
@@ -49,8 +49,12 @@ pub(crate) struct Filters {
     pub practice: Option<i64>,
     pub worker: Option<i64>,
     pub source: Option<ReferralSource>,
-    pub distance_km: f64,
+    /// What "nearby" means in the gaps report, in miles.
+    pub distance_miles: f64,
 }
+
+/// "Nearby" in the gaps report unless the manager chooses otherwise.
+const DEFAULT_NEARBY_MILES: f64 = 3.0;
 
 /// What the filters can choose from.
 pub(crate) struct Choices {
@@ -116,13 +120,15 @@ impl Filters {
                 AppError::BadRequest("Choose a referral source from the list".into())
             })?),
         };
-        let distance_km = match q.distance.as_deref().map(str::trim) {
-            None | Some("") => 5.0,
+        let distance_miles = match q.distance.as_deref().map(str::trim) {
+            None | Some("") => DEFAULT_NEARBY_MILES,
             Some(s) => s
                 .parse::<f64>()
                 .ok()
-                .filter(|d| (0.5..=50.0).contains(d))
-                .ok_or_else(|| AppError::BadRequest("Enter a distance from 0.5 to 50 km".into()))?,
+                .filter(|d| (0.5..=30.0).contains(d))
+                .ok_or_else(|| {
+                    AppError::BadRequest("Enter a distance from 0.5 to 30 miles".into())
+                })?,
         };
         Ok(Self {
             from,
@@ -130,12 +136,13 @@ impl Filters {
             practice,
             worker,
             source,
-            distance_km,
+            distance_miles,
         })
     }
 
     pub(crate) fn scope(&self) -> ReportScope {
-        let start = |d: NaiveDate| Utc.from_utc_datetime(&d.and_time(chrono::NaiveTime::MIN));
+        // Days are UK days: a month starts at midnight in London (BST or GMT).
+        let start = domain::uk_time::start_of;
         ReportScope {
             from: start(self.from),
             to: start(self.to + Duration::days(1)),
@@ -159,8 +166,8 @@ impl Filters {
         if let Some(s) = self.source {
             q.append_pair("source", s.code());
         }
-        if (self.distance_km - 5.0).abs() > f64::EPSILON {
-            q.append_pair("distance", &self.distance_km.to_string());
+        if (self.distance_miles - DEFAULT_NEARBY_MILES).abs() > f64::EPSILON {
+            q.append_pair("distance", &self.distance_miles.to_string());
         }
         q.finish()
     }
@@ -250,7 +257,7 @@ pub(crate) async fn build(
             .filter(|w| f.worker.is_none_or(|id| id == w.0))
             .cloned()
             .collect(),
-        gap_distance_m: f.distance_km * 1000.0,
+        gap_distance_m: f.distance_miles * domain::directory::METRES_PER_MILE,
         directory: &dir,
     };
     Ok(kinds

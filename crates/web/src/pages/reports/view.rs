@@ -172,6 +172,6 @@ pub(super) fn filter_form(f: &Filters, c: &Choices) -> FilterForm {
         practices,
         workers,
         sources,
-        distance: crate::charts::format_value(f.distance_km),
+        distance: crate::charts::format_value(f.distance_miles),
     }
 }
