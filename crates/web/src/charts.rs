@@ -167,9 +167,12 @@ pub fn bar_chart(
     max: Option<f64>,
     unit: &str,
 ) -> String {
-    let row_h = 26.0;
+    // A long label wraps onto a second line (at a space), so none is cut off; a row with
+    // two lines is taller.
     let (w, label_w, value_w, top) = (560.0, 200.0, 70.0, 6.0);
-    let h = top * 2.0 + row_h * bars.len().max(1) as f64;
+    let lines: Vec<Vec<String>> = bars.iter().map(|(l, _)| wrap_label(l, 30)).collect();
+    let row_h = |n: usize| if n > 1 { 40.0 } else { 26.0 };
+    let h = top * 2.0 + lines.iter().map(|l| row_h(l.len())).sum::<f64>().max(26.0);
     let hi = max
         .unwrap_or(0.0)
         .max(bars.iter().map(|b| b.1).fold(0.0, f64::max));
@@ -191,35 +194,81 @@ pub fn bar_chart(
         x(0.0),
         h - top
     );
-    for (i, (label, v)) in bars.iter().enumerate() {
-        let y = top + row_h * i as f64;
-        let shown: String = if label.chars().count() > 30 {
-            format!("{}…", label.chars().take(29).collect::<String>())
-        } else {
-            label.clone()
-        };
+    let mut y = top;
+    for ((_, v), label) in bars.iter().zip(&lines) {
+        let rh = row_h(label.len());
         let (x0, x1) = if *v >= 0.0 {
             (x(0.0), x(*v))
         } else {
             (x(*v), x(0.0))
         };
+        let first_y = if label.len() > 1 {
+            y + 15.0
+        } else {
+            y + rh * 0.65
+        };
+        let mut text = String::new();
+        for (k, line) in label.iter().enumerate() {
+            let _ = write!(
+                text,
+                r#"<tspan x="{:.1}" y="{:.1}">{}</tspan>"#,
+                label_w - 8.0,
+                first_y + 14.0 * k as f64,
+                esc(line)
+            );
+        }
         let _ = write!(
             s,
-            r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="end" fill="currentColor">{}</text><rect x="{x0:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="currentColor" fill-opacity="0.75"/><text x="{:.1}" y="{:.1}" font-size="12" fill="currentColor">{}{}</text>"#,
-            label_w - 8.0,
-            y + row_h * 0.65,
-            esc(&shown),
+            r#"<text font-size="12" text-anchor="end" fill="currentColor">{text}</text><rect x="{x0:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="currentColor" fill-opacity="0.75"/><text x="{:.1}" y="{:.1}" font-size="12" fill="currentColor">{}{}</text>"#,
             y + 4.0,
             (x1 - x0).max(1.0),
-            row_h - 8.0,
+            rh - 8.0,
             x1.max(x(0.0)) + 6.0,
-            y + row_h * 0.65,
+            y + rh * 0.6,
             one_decimal(*v),
             esc(unit)
         );
+        y += rh;
     }
     s.push_str("</svg>");
     s
+}
+
+/// A label in lines of at most `width` characters, broken at spaces: two lines at most, the
+/// second ending in "…" if there is still more.
+fn wrap_label(label: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = vec![];
+    let mut current = String::new();
+    for word in label.split_whitespace() {
+        let len = current.chars().count() + word.chars().count() + usize::from(!current.is_empty());
+        if len > width && !current.is_empty() {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    if !current.is_empty() || lines.is_empty() {
+        lines.push(current);
+    }
+    let cut = |l: &str| -> String {
+        if l.chars().count() > width {
+            format!("{}…", l.chars().take(width - 1).collect::<String>())
+        } else {
+            l.to_string()
+        }
+    };
+    if lines.len() > 2 {
+        let rest = lines[1..].join(" ");
+        let second = if rest.chars().count() >= width {
+            format!("{}…", rest.chars().take(width - 1).collect::<String>())
+        } else {
+            format!("{rest}…")
+        };
+        return vec![cut(&lines[0]), second];
+    }
+    lines.iter().map(|l| cut(l)).collect()
 }
 
 /// A bar's value: whole numbers as they are, others to one decimal.
@@ -244,6 +293,29 @@ pub fn format_value(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_bar_labels_wrap_instead_of_being_cut() {
+        let lines = super::wrap_label("Loneliness or social isolation and low mood", 30);
+        assert_eq!(lines, ["Loneliness or social isolation", "and low mood"]);
+        assert_eq!(super::wrap_label("Walking", 30), ["Walking"]);
+        let three = super::wrap_label(
+            "Financial issues (debt, benefits) and housing, with more words to come",
+            30,
+        );
+        assert_eq!(three.len(), 2);
+        assert!(three[1].ends_with('…'), "{three:?}");
+        assert!(three.iter().all(|l| l.chars().count() <= 30), "{three:?}");
+        let svg = bar_chart(
+            "b2",
+            "t",
+            "d",
+            &[("Loneliness or social isolation and low mood".into(), 3.0)],
+            None,
+            "",
+        );
+        assert!(svg.contains(">and low mood</tspan>"), "{svg}");
+    }
 
     #[test]
     fn bar_chart_draws_a_labelled_bar_per_row() {

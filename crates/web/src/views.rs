@@ -289,6 +289,19 @@ impl Field {
 pub struct Section {
     pub legend: String,
     pub fields: Vec<Field>,
+    /// Shown folded (a "details" the user opens), for the parts most people skip.
+    pub folded: bool,
+}
+
+impl Section {
+    /// Something is filled in or wrong in it: a folded section then shows open.
+    pub fn open(&self) -> bool {
+        self.fields.iter().any(|f| {
+            f.error.is_some()
+                || (f.kind != "select" && !f.value.is_empty())
+                || f.options.iter().any(|o| o.selected && !o.value.is_empty())
+        })
+    }
 }
 
 /// Errors for the summary at the top of a form.

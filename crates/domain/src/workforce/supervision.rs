@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 code_enum!(
     /// The two kinds of supervision a link worker must have.
     SupervisionKind {
-        LineManagement => ("line_management", "GP supervision (line management)"),
-        Clinical => ("clinical", "Clinical / non-managerial supervision"),
+        LineManagement => ("line_management", "Direct GP supervision (line management)"),
+        Clinical => ("clinical", "Clinical supervision (non-managerial)"),
     }
 );
 

@@ -312,6 +312,11 @@ async fn the_assessment_puts_referred_needs_first_and_saves_what_it_shows() {
         !form.contains("value=\"Flagged at referral\""),
         "no note typed in for them"
     );
+    // The other needs are folded, closed while nothing in them is filled in.
+    assert!(
+        form.contains("<details class=\"details section\">\n  <summary class=\"details__summary\"><span class=\"details__summary-text\">Other needs</span>"),
+        "{form}"
+    );
     let today = domain::uk_time::today().to_string();
     let r = lw
         .post(

@@ -41,6 +41,7 @@ pub(crate) fn draft_from_form(f: &FormData) -> ContactDraft {
 
 fn sections(d: &ContactDraft, e: &FieldErrors) -> Vec<Section> {
     vec![Section {
+        folded: false,
         legend: "The contact".into(),
         fields: vec![
             Field::new("radios", "contact_type", "How did it happen?")

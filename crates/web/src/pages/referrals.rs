@@ -34,6 +34,7 @@ fn referral_sections(d: &ReferralDraft, e: &FieldErrors) -> Vec<Section> {
     let one = |s: &str| vec![s.to_string()];
     vec![
         Section {
+            folded: false,
             legend: "Who is referring".into(),
             fields: vec![
                 Field::new("select", "source", "Referral source").codes::<ReferralSource>(&one(&d.source), Some("Choose")).required().errors(e),
@@ -44,6 +45,7 @@ fn referral_sections(d: &ReferralDraft, e: &FieldErrors) -> Vec<Section> {
             ],
         },
         Section {
+            folded: false,
             legend: "Why you are referring".into(),
             fields: vec![
                 Field::new("checkboxes", "needs", "Needs and concerns").hint("Tick all that apply").codes::<Need>(&d.needs, None).errors(e),
@@ -52,6 +54,7 @@ fn referral_sections(d: &ReferralDraft, e: &FieldErrors) -> Vec<Section> {
             ],
         },
         Section {
+            folded: false,
             legend: "Consent".into(),
             fields: vec![Field::new("checkbox", "consent", "The person agrees to be referred to social prescribing and for these details to be shared with the link worker team")
                 .hint("Ask the person. Do not send the referral if they have not agreed.")
@@ -327,21 +330,23 @@ pub async fn create(
     }
 }
 
+/// One referral on "My referrals": (sent, person, status, tag, link worker, what happened,
+/// the episode whose message back they may read).
+type MineRow = (
+    String,
+    String,
+    String,
+    &'static str,
+    String,
+    String,
+    Option<i64>,
+);
+
 #[derive(Template)]
 #[template(path = "referrals_mine.html")]
 struct MinePage {
     ctx: PageCtx,
-    /// (sent, person, status, tag, link worker, what happened, episode whose message back
-    /// they may read).
-    rows: Vec<(
-        String,
-        String,
-        String,
-        &'static str,
-        String,
-        String,
-        Option<i64>,
-    )>,
+    rows: Vec<MineRow>,
 }
 
 pub async fn mine(

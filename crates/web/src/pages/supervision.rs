@@ -262,6 +262,7 @@ async fn form_page(
         version: None,
         hidden: Vec::new(),
         sections: vec![Section {
+            folded: false,
             legend: "Session".into(),
             fields,
         }],

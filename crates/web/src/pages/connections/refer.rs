@@ -100,10 +100,12 @@ pub(super) fn refer_form(
     );
     page.sections = vec![
         Section {
+            folded: false,
             legend: "What to share".into(),
             fields,
         },
         Section {
+            folded: false,
             legend: "Consent".into(),
             fields: vec![Field::new(
                 "checkbox",

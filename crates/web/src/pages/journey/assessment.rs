@@ -52,6 +52,7 @@ pub(super) fn assessment_sections(
     }
     vec![
         Section {
+            folded: false,
             legend: "What matters to the person".into(),
             fields: vec![
                 Field::new("date", "assessed_on", "Date of the conversation")
@@ -78,6 +79,7 @@ pub(super) fn assessment_sections(
             ],
         },
         Section {
+            folded: false,
             legend: "What suits them".into(),
             fields: vec![
                 Field::new("checkbox", "free_only", "Free activities only")
@@ -101,10 +103,13 @@ pub(super) fn assessment_sections(
             ],
         },
         Section {
+            folded: false,
             legend: "Needs flagged at referral".into(),
             fields: referred,
         },
         Section {
+            // With needs flagged at referral, the rest are folded: opened when they apply.
+            folded: !flagged.is_empty(),
             legend: if flagged.is_empty() { "Needs".into() } else { "Other needs".into() },
             fields: std::iter::once(
                 Field::new("text", "needs", "How to score")

@@ -97,6 +97,7 @@ async fn close_form(
     ));
     page.intro = intro;
     page.sections = vec![Section {
+        folded: false,
         legend: "Closing this episode".into(),
         fields: vec![Field::new("textarea", "why", label)
             .hint(hint)
@@ -224,6 +225,7 @@ fn reopen_form(
         "A GP-record code its closing queued and not yet sent to the practice is withdrawn; if the practice already has it, the timeline says so and you should ask them to remove it.".into(),
     ];
     page.sections = vec![Section {
+        folded: false,
         legend: "Reopening".into(),
         fields: vec![Field::new("textarea", "why", "Why it is being reopened")
             .hint("e.g. \"declined by mistake: she wants to be contacted\"")

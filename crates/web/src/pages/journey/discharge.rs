@@ -19,6 +19,7 @@ pub(super) fn discharge_form(
     page.version = Some(version);
     page.intro = vec!["Record a discharge outcome measure first if the person is willing. The episode can be reopened for 14 days if this is a mistake; after that a new referral opens a new episode, and this one stays in their history.".into()];
     page.sections = vec![Section {
+        folded: false,
         legend: "Ending this episode".into(),
         fields: vec![
             Field::new("radios", "reason", "Reason")

@@ -26,6 +26,7 @@ pub(super) fn health_use_form(
         f.get("period")
     };
     page.sections = vec![Section {
+        folded: false,
         legend: "Counts".into(),
         fields: vec![
             Field::new("radios", "period", "Which 12 months")

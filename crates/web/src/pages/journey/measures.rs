@@ -51,6 +51,7 @@ pub(super) fn measure_sections(
     }
     vec![
         Section {
+            folded: false,
             legend: "When".into(),
             fields: vec![
                 Field::new("radios", "point", "At which point")
@@ -63,6 +64,7 @@ pub(super) fn measure_sections(
             ],
         },
         Section {
+            folded: false,
             legend: instrument.label().into(),
             fields: items,
         },
@@ -101,6 +103,7 @@ pub(super) fn measure_form(
     page.sections = measure_sections(instrument, point, &taken, |c| f.get(c).to_string(), e);
     if e.get("same_day").is_some() {
         page.sections.push(Section {
+            folded: false,
             legend: "Taken the same day as the baseline".into(),
             fields: vec![Field::new(
                 "checkbox",

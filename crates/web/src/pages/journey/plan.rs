@@ -22,12 +22,14 @@ pub(super) fn plan_sections(d: &PlanDraft, e: &FieldErrors) -> Vec<Section> {
         goals.push(f);
     }
     let mut sections = vec![Section {
+        folded: false,
         legend: "Goals".into(),
         fields: goals,
     }];
     for (i, a) in d.actions.iter().enumerate().take(PLAN_ACTIONS) {
         let n = i + 1;
         sections.push(Section {
+            folded: false,
             legend: format!("Action {n}"),
             fields: vec![
                 Field::new("text", format!("action_what_{n}"), "What will be done")
@@ -48,6 +50,7 @@ pub(super) fn plan_sections(d: &PlanDraft, e: &FieldErrors) -> Vec<Section> {
         });
     }
     sections.push(Section {
+        folded: false,
         legend: "Support and review".into(),
         fields: vec![
             Field::new("textarea", "support_offered", "Support offered")
@@ -67,6 +70,7 @@ pub(super) fn plan_sections(d: &PlanDraft, e: &FieldErrors) -> Vec<Section> {
         d.phb_status.clone()
     };
     sections.push(Section {
+        folded: false,
         legend: "Personal health budget".into(),
         fields: vec![
             Field::new("radios", "phb_status", "Where it stands")

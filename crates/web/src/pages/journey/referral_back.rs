@@ -17,6 +17,7 @@ pub(super) fn referral_back_form(
     );
     page.intro = vec!["When a need is beyond social prescribing, refer the person back to a clinician in the PCN.".into()];
     page.sections = vec![Section {
+        folded: false,
         legend: "The referral".into(),
         fields: vec![
             Field::new("text", "clinician", "To whom")

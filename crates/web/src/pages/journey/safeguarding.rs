@@ -85,6 +85,7 @@ pub(super) fn safeguarding_form(
     let kinds = f.all("kinds");
     page.sections = vec![
         Section {
+            folded: false,
             legend: "The concern".into(),
             fields: vec![
                 Field::new("radios", "about", "Who is it about")
@@ -108,6 +109,7 @@ pub(super) fn safeguarding_form(
             ],
         },
         Section {
+            folded: false,
             legend: "Local authority and GP supervisor".into(),
             fields: la_fields(f, e)
                 .into_iter()
@@ -383,6 +385,7 @@ pub(super) fn close_form(
         .errors(e)];
     fields.extend(la_fields(&la, e));
     page.sections = vec![Section {
+        folded: false,
         legend: "What was done".into(),
         fields,
     }];

@@ -330,6 +330,7 @@ fn unmerge_form(
     ];
     page.hidden = vec![("merge".into(), m.id.to_string())];
     page.sections = vec![Section {
+        folded: false,
         legend: "Undoing the merge".into(),
         fields: vec![Field::new("textarea", "why", "Why the merge was wrong")
             .value(why)

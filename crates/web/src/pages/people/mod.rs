@@ -75,6 +75,7 @@ pub(crate) fn person_sections(
     }));
     vec![
         Section {
+            folded: false,
             legend: "The person".into(),
             fields: vec![
                 Field::new("text", "given_name", "Given name")
@@ -115,6 +116,7 @@ pub(crate) fn person_sections(
             ],
         },
         Section {
+            folded: false,
             legend: "Language and communication".into(),
             fields: vec![
                 Field::new("text", "language", "Preferred language")
@@ -138,6 +140,7 @@ pub(crate) fn person_sections(
             ],
         },
         Section {
+            folded: false,
             legend: "Contact details".into(),
             fields: vec![
                 Field::new("textarea", "address", "Address")
@@ -167,6 +170,7 @@ pub(crate) fn person_sections(
             ],
         },
         Section {
+            folded: false,
             legend: "Carers".into(),
             fields: vec![
                 Field::new("select", "carer_status", "Carer status")

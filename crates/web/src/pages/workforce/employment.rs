@@ -82,14 +82,17 @@ pub(super) fn employment_sections(
     ];
     vec![
         Section {
+            folded: false,
             legend: "Employment".into(),
             fields: who,
         },
         Section {
+            folded: false,
             legend: "Hours and pay".into(),
             fields: pay,
         },
         Section {
+            folded: false,
             legend: "Dates".into(),
             fields: dates,
         },

@@ -62,10 +62,12 @@ pub(super) fn sections(
             .errors(e),
     ]);
     out.push(Section {
+        folded: false,
         legend: "About the service".into(),
         fields: about,
     });
     out.push(Section {
+        folded: false,
         legend: "Who it is for".into(),
         fields: vec![
             Field::new("text", "minimum_age", "Youngest age")
@@ -90,6 +92,7 @@ pub(super) fn sections(
         ],
     });
     out.push(Section {
+        folded: false,
         legend: "Where".into(),
         fields: vec![
             Field::new("text", "location_name", "Venue")
@@ -188,10 +191,12 @@ pub(super) fn sections(
         );
     }
     out.push(Section {
+        folded: false,
         legend: "When (sessions)".into(),
         fields: when,
     });
     out.push(Section {
+        folded: false,
         legend: "Cost and contact".into(),
         fields: vec![
             Field::new("radios", "cost", "Cost")
@@ -262,6 +267,7 @@ pub(super) fn sections(
         .errors(e),
     );
     out.push(Section {
+        folded: false,
         legend: "Referrals and capacity".into(),
         fields: linkwork,
     });
