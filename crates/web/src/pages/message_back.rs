@@ -78,7 +78,7 @@ async fn render(
             ),
             None => "Not sent to the referrer yet.".into(),
         },
-    } + " The GP practice's clinical system reads it from Linkwork (FHIR); it can also be printed and posted.";
+    } + " The GP practice's clinical system can read it from Linkwork directly; it can also be printed and posted.";
     let sent = messages
         .into_iter()
         .map(|s| SentRow {
