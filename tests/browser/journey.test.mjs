@@ -291,6 +291,13 @@ test('a referral is made, triaged to a link worker and appears on their caseload
   await signIn(page, 'admin@linkwork.example', 'demo-admin-pass');
   await page.goto(`${base}/admin/users`);
   await check(page, 'admin-users');
+  // An account opens on its own page: last sign-in, name and role, reset and disable
+  // explained before they are done.
+  await Promise.all([page.waitForURL(/\/admin\/users\/\d+$/), page.locator('a:has-text("Change or reset")').first().click()]);
+  const account = await page.textContent('main');
+  assert.match(account, /Last signed in/);
+  assert.match(account, /Resetting the password ends their sessions/);
+  await checkPhone(page, 'admin-account-390');
   await page.goto(`${base}/audit`);
   assert.match(await page.textContent('main'), /Sam is on leave/);
   await check(page, 'audit');
@@ -301,6 +308,33 @@ test('a referral is made, triaged to a link worker and appears on their caseload
   await page.goto(`${base}/partners`);
   assert.match(await page.textContent('main'), /Millbrook Community Garden/);
   await check(page, 'partners');
+  // A second record of Browsie made by mistake: the person page says so, and the manager
+  // compares the two and merges them, with a reason; the merge can be undone.
+  await page.goto(`${base}/people/new`);
+  await page.fill('#given_name', 'Browsie');
+  await page.fill('#family_name', 'Testperson');
+  await page.fill('#date_of_birth', '17');
+  await page.fill('#date_of_birth-month', '3');
+  await page.fill('#date_of_birth-year', '1949');
+  await page.click('main button[type=submit]');
+  assert.match(await page.textContent('main'), /may already have a record/);
+  await page.check('#confirm_not_duplicate');
+  await Promise.all([page.waitForURL(/\/people\/\d+/), page.click('main button[type=submit]')]);
+  assert.match(await page.textContent('main'), /This may be the same person as another record/);
+  await Promise.all([page.waitForURL(/\/merge\?with=\d+/), page.locator('a:has-text("Compare and merge")').first().click()]);
+  assert.match(await page.textContent('main'), /943 476 5919/);
+  await checkPhone(page, 'merge-compare-390');
+  await page.click('main button[type=submit]');
+  assert.match(await page.textContent('.error-summary'), /Choose which record to keep/);
+  await check(page, 'merge-errors');
+  await page.check('#keep-2');
+  await page.fill('#why', 'Same person: made twice by mistake today');
+  await Promise.all([page.waitForURL(/done=merged/), page.click('main button[type=submit]')]);
+  const kept = await page.textContent('main');
+  assert.match(kept, /Records merged/);
+  assert.match(kept, /943 476 5919/);
+  assert.match(kept, /made twice by mistake/);
+  await checkPhone(page, 'person-merged-390');
   await signOut(page);
 
   // The deployment operator keeps what the PCNs share.
@@ -377,6 +411,8 @@ test('a link worker finds a free Tuesday walk near a postcode for over-65s; a pa
   await signIn(page, 'hello@millbrook-garden.example', 'demo-partner-pass');
   await page.goto(`${base}/partner`);
   await check(page, 'partner-home');
+  assert.match(await page.textContent('main'), /Referrals to you/);
+  await checkPhone(page, 'partner-home-390');
   const cards = page.locator('.card');
   assert.ok(await cards.count() >= 1);
   for (const text of await cards.allTextContents()) assert.match(text, /garden|green gym/i);

@@ -108,7 +108,10 @@ async fn writer(base: String, token: String, tag: String, stop: Arc<AtomicBool>)
             "person": {"given_name": "Ada", "family_name": family,
                        "date_of_birth": "1950-03-01", "postcode": "LS7 1AA"},
             "source": "gp", "referrer_name": "Dr Test", "referrer_contact": "0113 496 0000",
-            "needs": ["loneliness"], "urgency": "routine", "consent": true
+            "needs": ["loneliness"], "urgency": "routine", "consent": true,
+            // Many Adas born the same day with names a letter apart: each is said to be a
+            // new person, as staff do when the API shows them likely duplicates.
+            "confirm_not_duplicate": true
         });
         match http
             .post(format!("{base}/api/v1/referrals"))
