@@ -13,6 +13,7 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
         .layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024));
     Routes::new()
         .get("/", home::show, signed_in())
+        .get("/menu", home::menu, signed_in())
         .get("/health", health::health, public())
         .get("/ready", health::ready, public())
         .get("/static/app.css", health::css, public())

@@ -32,3 +32,40 @@ async fn favicon_and_trailing_slashes() {
     // The ORUK API's own trailing-slash list is a route, not a redirect.
     assert_eq!(b.get("/oruk/services/").await.status, StatusCode::OK);
 }
+
+/// On a phone the menu is one line: the first four pages and "More", which lists every page
+/// of the role's menu.
+#[tokio::test]
+async fn the_phone_menu_shows_the_first_pages_and_more() {
+    let app = spawn_app().await;
+    let mut lw = signed_in(&app, "lw").await;
+    let page = lw.get("/caseload").await;
+    let nav = page
+        .body
+        .split("<nav class=\"nav\"")
+        .nth(1)
+        .and_then(|n| n.split("</nav>").next())
+        .unwrap()
+        .to_string();
+    let items = nav.matches("<li").count();
+    assert!(items > 5, "{nav}");
+    assert_eq!(
+        nav.matches("class=\"nav__overflow\"").count(),
+        items - 1 - 4 - usize::from(nav.contains("nav__overflow\"><a href=\"/caseload\"")),
+        "all but the first four (and the page you are on) fold on a phone: {nav}"
+    );
+    assert!(nav.contains("<li class=\"nav__more\"><a href=\"/menu\">More"));
+    let menu = lw.get("/menu").await;
+    assert_eq!(menu.status, StatusCode::OK);
+    for href in nav
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|h| h.split('"').next())
+        .filter(|h| *h != "/menu")
+    {
+        assert!(
+            menu.body.contains(&format!("<li><a href=\"{href}\">")),
+            "{href} on the menu page"
+        );
+    }
+}

@@ -1,6 +1,6 @@
 //! The home page: where each role starts its day.
 
-use crate::auth::MaybeAuth;
+use crate::auth::{Auth, MaybeAuth};
 use crate::pages::triage::{worker_loads, WorkerLoad};
 use crate::views::{self, PageCtx};
 use crate::{AppError, AppState};
@@ -150,4 +150,18 @@ pub async fn show(
         loads,
     })
     .into_response())
+}
+
+/// Every page of the menu, as a list: what "More" opens on a phone, where the menu shows only
+/// its first pages.
+#[derive(Template)]
+#[template(path = "menu.html")]
+struct MenuPage {
+    ctx: PageCtx,
+}
+
+pub async fn menu(auth: Auth) -> Result<Response, AppError> {
+    Ok(views::ok(&MenuPage {
+        ctx: PageCtx::new(Some(&auth), "Menu", "/menu"),
+    }))
 }
