@@ -574,6 +574,10 @@ pub async fn search_page_and_partner_isolation(app: &TestApp) {
     assert!(shown
         .body
         .contains("First Thursday of the month, 14:00 to 15:00"));
+    // Statuses in words, on the page and in the editor.
+    assert!(shown
+        .body
+        .contains("<dd class=\"summary-list__value\">Running</dd>"));
     let form = p
         .get(&format!("/directory/services/{}/edit", walk.id))
         .await;
@@ -586,6 +590,9 @@ pub async fn search_page_and_partner_isolation(app: &TestApp) {
     assert!(form
         .body
         .contains("<option value=\"1\" selected>First week of the month"));
+    assert!(form.body.contains(
+        "<option value=\"temporarily closed\">Paused for now (temporarily closed)</option>"
+    ));
     let walk = app
         .store
         .dir_services_page(None, 100)

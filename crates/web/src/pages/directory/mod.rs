@@ -180,6 +180,18 @@ pub(crate) fn how_often(s: &Schedule) -> (Every, Option<WeekOfMonth>) {
     (Every::Weekly, None)
 }
 
+/// A listing's Open Referral status in words.
+pub(crate) fn status_words(code: &str) -> String {
+    match code {
+        "active" => "Running",
+        "temporarily closed" => "Paused for now (temporarily closed)",
+        "inactive" => "Not running at the moment",
+        "defunct" => "Closed for good",
+        other => other,
+    }
+    .to_string()
+}
+
 fn when(e: &Entry) -> Vec<String> {
     e.service
         .schedules
@@ -310,7 +322,7 @@ fn card(e: &Entry, distance: Option<f64>) -> Card {
         referral: e.listing.referral_mode == ReferralMode::Referral,
         needs_review: e.listing.needs_review(directory::today()),
         retired: e.listing.is_retired(),
-        status: e.service.status.clone(),
+        status: status_words(&e.service.status),
         place: place(e),
         why: String::new(),
     }

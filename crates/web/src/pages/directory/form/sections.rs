@@ -49,15 +49,21 @@ pub(super) fn sections(
             .errors(e),
         Field::new("select", "status", "Status")
             .options(
-                ["active", "temporarily closed", "inactive", "defunct"]
-                    .iter()
-                    .map(|s| Opt {
-                        value: s.to_string(),
-                        label: s.to_string(),
-                        selected: d.s("status") == *s
-                            || (d.s("status").is_empty() && *s == "active"),
-                    })
-                    .collect(),
+                // The Open Referral status codes, in words.
+                [
+                    ("active", "Running"),
+                    ("temporarily closed", "Paused for now (temporarily closed)"),
+                    ("inactive", "Not running at the moment"),
+                    ("defunct", "Closed for good"),
+                ]
+                .iter()
+                .map(|(code, words)| Opt {
+                    value: code.to_string(),
+                    label: words.to_string(),
+                    selected: d.s("status") == *code
+                        || (d.s("status").is_empty() && *code == "active"),
+                })
+                .collect(),
             )
             .errors(e),
     ]);
