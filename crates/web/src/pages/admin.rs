@@ -67,16 +67,7 @@ async fn render(
         .map(|u| UserRow {
             id: u.id,
             is_self: u.id == auth.user.id,
-            status: if u.disabled {
-                "Disabled".into()
-            } else if u.locked_until.is_some_and(|t| t > now) {
-                format!(
-                    "Locked until {}",
-                    u.locked_until.map(datetime).unwrap_or_default()
-                )
-            } else {
-                "Active".into()
-            },
+            status: status_of(&u, now),
             last_sign_in: last_sign_in(&u),
             name: u.name,
             email: u.email,
@@ -385,6 +376,20 @@ struct UserPage {
     role_fixed: bool,
 }
 
+/// An account's state in words: disabled, locked until a time, or active.
+fn status_of(u: &User, now: chrono::DateTime<chrono::Utc>) -> String {
+    if u.disabled {
+        "Disabled".into()
+    } else if u.locked_until.is_some_and(|t| t > now) {
+        format!(
+            "Locked until {}",
+            u.locked_until.map(datetime).unwrap_or_default()
+        )
+    } else {
+        "Active".into()
+    }
+}
+
 fn last_sign_in(u: &User) -> String {
     u.last_sign_in_at
         .map_or("Never".into(), crate::views::datetime)
@@ -398,16 +403,7 @@ async fn user_page(
     errors: &FieldErrors,
 ) -> Result<UserPage, AppError> {
     let now = chrono::Utc::now();
-    let status = if u.disabled {
-        "Disabled".to_string()
-    } else if u.locked_until.is_some_and(|t| t > now) {
-        format!(
-            "Locked until {}",
-            u.locked_until.map(datetime).unwrap_or_default()
-        )
-    } else {
-        "Active".into()
-    };
+    let status = status_of(u, now);
     let mut summary = vec![
         ("Email".into(), u.email.clone()),
         ("Role".into(), u.role.label().into()),

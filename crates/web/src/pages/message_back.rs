@@ -87,13 +87,23 @@ async fn render(
             queued: datetime(s.created_at),
         })
         .collect();
-    let d = &m.person.details;
-    Ok(views::render(
-        status,
-        &MessagePage {
-            ctx: PageCtx::new(Some(auth), "Message back to GP and referrer", "/people")
-                .flash(flash(done)),
-            episode_id: id,
+    let ctx =
+        PageCtx::new(Some(auth), "Message back to GP and referrer", "/people").flash(flash(done));
+    let mut page = MessagePage::of(ctx, id, &m);
+    page.referrer_email = email_in(&m.referral.referrer_contact);
+    page.sent = sent;
+    page.how_sent = how_sent;
+    page.error = error;
+    Ok(views::render(status, &page))
+}
+
+impl MessagePage {
+    /// The message itself; sending is filled in by the staff page.
+    fn of(ctx: PageCtx, episode_id: i64, m: &interop::prsb::MessageBack) -> Self {
+        let d = &m.person.details;
+        Self {
+            ctx,
+            episode_id,
             person_id: m.person.id,
             title: m.title(),
             name: format!("{} {}", d.given_name, d.family_name),
@@ -105,13 +115,13 @@ async fn render(
             practice: m.practice_line(),
             sections: m.sections(),
             generated: datetime(m.generated_at),
-            referrer_email: email_in(&m.referral.referrer_contact),
-            sent,
-            how_sent,
-            error,
+            referrer_email: None,
+            sent: vec![],
+            how_sent: String::new(),
+            error: None,
             for_referrer: false,
-        },
-    ))
+        }
+    }
 }
 
 pub async fn show(
@@ -211,29 +221,15 @@ pub async fn for_referrer(
         format!("episode {id}, by the referrer"),
     )
     .await?;
-    let d = &m.person.details;
-    Ok(views::ok(&MessagePage {
-        ctx: PageCtx::new(
+    let mut page = MessagePage::of(
+        PageCtx::new(
             Some(&auth),
             "Message back about your referral",
             "/referrals/mine",
         ),
-        episode_id: id,
-        person_id: m.person.id,
-        title: m.title(),
-        name: format!("{} {}", d.given_name, d.family_name),
-        dob: views::date(d.date_of_birth),
-        nhs: d
-            .nhs_number
-            .as_ref()
-            .map_or("Not known".into(), |n| n.to_string()),
-        practice: m.practice_line(),
-        sections: m.sections(),
-        generated: datetime(m.generated_at),
-        referrer_email: None,
-        sent: vec![],
-        how_sent: String::new(),
-        error: None,
-        for_referrer: true,
-    }))
+        id,
+        &m,
+    );
+    page.for_referrer = true;
+    Ok(views::ok(&page))
 }
