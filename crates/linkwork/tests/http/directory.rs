@@ -503,9 +503,14 @@ pub async fn search_page_and_partner_isolation(app: &TestApp) {
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let shown = p.get(&format!("/directory/services/{}", walk.id)).await;
     assert!(shown.body.contains("now with tea") && shown.body.contains("Waiting list"));
-    // The map position comes from the postcode: no latitude or longitude typed.
+    // The map position comes from the postcode: a partner has no latitude or longitude to
+    // type (the manager's form shows them).
     let version = (walk.version + 1).to_string();
-    let form = p
+    let partner_form = p
+        .get(&format!("/directory/services/{}/edit", walk.id))
+        .await;
+    assert!(!partner_form.body.contains("name=\"latitude\""));
+    let form = m
         .get(&format!("/directory/services/{}/edit", walk.id))
         .await;
     let shown_lat = form
@@ -578,7 +583,7 @@ pub async fn search_page_and_partner_isolation(app: &TestApp) {
     assert!(shown
         .body
         .contains("<dd class=\"summary-list__value\">Running</dd>"));
-    let form = p
+    let form = m
         .get(&format!("/directory/services/{}/edit", walk.id))
         .await;
     assert!(

@@ -137,6 +137,9 @@ pub(super) fn apply(
         lat.as_deref().map(str::parse::<f64>),
         lon.as_deref().map(str::parse::<f64>),
     ) {
+        // A partner's form has no position fields: the stored position stays unless the
+        // postcode moved (then the new postcode's position).
+        (None, None) if !manager && !postcode_moved => coords = stored.or(point),
         (None, None) => coords = point,
         (Some(Ok(a)), Some(Ok(b)))
             if (-90.0..=90.0).contains(&a) && (-180.0..=180.0).contains(&b) =>

@@ -100,7 +100,8 @@ pub(super) fn sections(
     out.push(Section {
         folded: false,
         legend: "Where".into(),
-        fields: vec![
+        fields: {
+            let mut venue = vec![
             Field::new("text", "location_name", "Venue")
                 .value(d.s("location_name"))
                 .width("30")
@@ -118,16 +119,25 @@ pub(super) fn sections(
                 .value(d.s("postcode"))
                 .width("10")
                 .errors(e),
-            Field::new("text", "latitude", "Latitude")
-                .hint("Only if the postcode is not close enough (a venue in a park): decimal degrees, like 53.8008")
-                .value(d.s("latitude"))
-                .width("10")
-                .errors(e),
-            Field::new("text", "longitude", "Longitude")
-                .value(d.s("longitude"))
-                .width("10")
-                .errors(e),
-        ],
+            ];
+            // Managers may place a venue by hand; a partner's venue is placed by its postcode.
+            if manager {
+                venue.push(
+                    Field::new("text", "latitude", "Latitude")
+                        .hint("Only if the postcode is not close enough (a venue in a park): decimal degrees, like 53.8008")
+                        .value(d.s("latitude"))
+                        .width("10")
+                        .errors(e),
+                );
+                venue.push(
+                    Field::new("text", "longitude", "Longitude")
+                        .value(d.s("longitude"))
+                        .width("10")
+                        .errors(e),
+                );
+            }
+            venue
+        },
     });
     let mut when = vec![];
     for (i, (dk, ok, ck)) in SESSION_KEYS.iter().enumerate() {
