@@ -291,6 +291,20 @@ async fn merging_two_records(app: &TestApp) {
     assert!(page.body.contains("Mable Doubleday, born 14 Jun 1951"));
     assert!(!page.body.contains("/merge"), "a link worker cannot merge");
     assert!(page.body.contains("ask a PCN manager"));
+    let seen = app
+        .store
+        .list_audit(&storage::AuditFilter {
+            action_prefix: Some("person.duplicates".into()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        seen.iter()
+            .any(|a| a.detail.contains(&format!("shown: people {gone}"))),
+        "showing the other record is an audited read: {seen:?}"
+    );
     assert_eq!(
         lw.get(&format!("/people/{kept}/merge")).await.status,
         StatusCode::FORBIDDEN

@@ -190,6 +190,16 @@ async fn merge_page(
                 let why = domain::person::likely_same(&p.details, &d.details).unwrap_or_default();
                 page.candidates.push((d.id, brief(&d), why.to_string()));
             }
+            let shown: Vec<(i64, i64)> = page.candidates.iter().map(|c| (pcn, c.0)).collect();
+            if !shown.is_empty() {
+                auth.audit_shown(
+                    state,
+                    "person.duplicates",
+                    &shown,
+                    &format!("likely duplicates of person {}", p.id),
+                )
+                .await?;
+            }
             if !page.q.is_empty() {
                 page.searched = true;
                 let query = PersonQuery {
@@ -205,6 +215,14 @@ async fn merge_page(
                     .filter(|d| d.id != p.id)
                     .map(|d| (d.id, brief(&d)))
                     .collect();
+                let shown: Vec<(i64, i64)> = page.found.iter().map(|f| (pcn, f.0)).collect();
+                auth.audit_shown(
+                    state,
+                    "person.search",
+                    &shown,
+                    &format!("{} found to merge with person {}", shown.len(), p.id),
+                )
+                .await?;
             }
         }
     }

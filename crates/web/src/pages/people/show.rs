@@ -337,12 +337,26 @@ pub async fn show(
         .iter()
         .find(|e| !e.closed)
         .map(|e| (e.id, e.label.clone()));
-    let duplicates = state
+    let others: Vec<storage::Person> = state
         .store
         .find_possible_duplicates(pcn, d)
         .await?
         .into_iter()
         .filter(|o| o.id != id)
+        .collect();
+    // The likely duplicates shown are reads of those records too.
+    if !others.is_empty() {
+        let shown: Vec<(i64, i64)> = others.iter().map(|o| (pcn, o.id)).collect();
+        auth.audit_shown(
+            &state,
+            "person.duplicates",
+            &shown,
+            &format!("likely duplicates of person {id}"),
+        )
+        .await?;
+    }
+    let duplicates = others
+        .into_iter()
         .map(|o| {
             let why = domain::person::likely_same(d, &o.details).unwrap_or_default();
             (
