@@ -22,8 +22,8 @@ fn closing(to: &str) -> Result<EpisodeState, AppError> {
         })
 }
 
-/// The reason a close or a reopening needs: given, and not too long.
-fn reason_errors(why: &str, missing: &str) -> FieldErrors {
+/// The reason a close, a reopening or a merge needs: given, and not too long.
+pub(crate) fn reason_errors(why: &str, missing: &str) -> FieldErrors {
     let mut e = FieldErrors::default();
     if why.is_empty() {
         e.add("why", missing);

@@ -266,14 +266,13 @@ pub async fn merge_save(
             (id, other)
         }
     };
-    if why.is_empty() {
-        e.add(
-            "why",
+    e.0.extend(
+        crate::pages::journey::reason_errors(
+            why,
             "Say why these are the same person (what you checked)",
-        );
-    } else if why.chars().count() > 2000 {
-        e.add("why", "Keep the reason to 2,000 characters or fewer");
-    }
+        )
+        .0,
+    );
     let q = MergeQuery {
         with: Some(other),
         q: String::new(),
@@ -393,12 +392,7 @@ pub async fn unmerge_save(
     let p = person(&state, &auth, id).await?;
     let m = merge_of(&state, &auth, id, form.i64("merge")?).await?;
     let why = form.get("why").trim();
-    let mut e = FieldErrors::default();
-    if why.is_empty() {
-        e.add("why", "Say why the merge was wrong");
-    } else if why.chars().count() > 2000 {
-        e.add("why", "Keep the reason to 2,000 characters or fewer");
-    }
+    let e = crate::pages::journey::reason_errors(why, "Say why the merge was wrong");
     if !e.is_empty() {
         return Ok(unmerge_form(&auth, &p, &m, why, &e).respond());
     }
