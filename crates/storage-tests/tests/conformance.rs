@@ -36,6 +36,7 @@ conformance!(
     search_by_name_nhs_number_birth_date_and_postcode,
     possible_duplicates,
     merging_two_records_and_undoing_it,
+    crossed_merges_keep_one_record,
     referral_triage_and_caseload,
     episode_transitions_follow_the_domain,
     accounts_throttling_sessions_and_tokens,

@@ -244,6 +244,13 @@ pub trait EpisodeStore: Send + Sync {
     async fn get_referral(&self, pcn: i64, id: i64) -> Result<Option<Referral>>;
     /// Referrals a user made, newest first, with the current state of each episode.
     async fn referrals_made_by(&self, pcn: i64, user_id: i64) -> Result<Vec<ReferralSummary>>;
+    /// The referral a user made that opened this episode, however old.
+    async fn referral_made_by(
+        &self,
+        pcn: i64,
+        user_id: i64,
+        episode_id: i64,
+    ) -> Result<Option<ReferralSummary>>;
     async fn get_episode(&self, pcn: i64, id: i64) -> Result<Option<Episode>>;
     async fn episodes_for_person(&self, pcn: i64, person_id: i64) -> Result<Vec<Episode>>;
     async fn referrals_for_person(&self, pcn: i64, person_id: i64) -> Result<Vec<Referral>>;

@@ -164,6 +164,10 @@ pub struct ReferralSummary {
     #[serde(skip)]
     pub person_id: i64,
     pub person_name: String,
+    /// The referral made the person's record (so the details are the referrer's own); false
+    /// when it joined a record someone else made.
+    #[serde(skip)]
+    pub made_person: bool,
     pub received_at: DateTime<Utc>,
     pub state: EpisodeState,
     pub link_worker_name: Option<String>,

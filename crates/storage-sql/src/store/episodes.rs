@@ -158,55 +158,19 @@ impl EpisodeStore for Store {
     }
 
     async fn referrals_made_by(&self, pcn: i64, user_id: i64) -> Result<Vec<ReferralSummary>> {
-        let rs = sqlx::query(
-            "SELECT r.id AS referral_id, e.id AS episode_id, r.person_id, p.given_name, p.family_name,
-                    p.date_of_birth, r.received_at, e.state, e.discharge_reason, u.name AS worker,
-                    p.created_at >= r.received_at AS made_person
-             FROM referrals r JOIN episodes e ON e.referral_id = r.id JOIN people p ON p.id = r.person_id
-             LEFT JOIN users u ON u.id = e.link_worker_id
-             WHERE r.pcn_id = $1 AND r.created_by = $2 ORDER BY r.received_at DESC, r.id DESC LIMIT 200",
-        )
-        .bind(pcn)
-        .bind(user_id)
-        .fetch_all(&self.read)
-        .await
-        .map_err(backend)?;
-        rs.iter()
-            .map(|r| {
-                Ok(ReferralSummary {
-                    referral_id: r.try_get("referral_id").map_err(backend)?,
-                    episode_id: r.try_get("episode_id").map_err(backend)?,
-                    person_id: r.try_get("person_id").map_err(backend)?,
-                    // The referral made the record (it was written in the referral's own
-                    // transaction, after its time was taken): the name is the referrer's. Otherwise the referral
-                    // joined a record someone else made (matched on NHS number, date of birth
-                    // and family name), so show only what the referrer typed to match it.
-                    person_name: if r.try_get::<bool, _>("made_person").map_err(backend)? {
-                        format!(
-                            "{} {}",
-                            r.try_get::<&str, _>("given_name").map_err(backend)?,
-                            r.try_get::<&str, _>("family_name").map_err(backend)?
-                        )
-                    } else {
-                        format!(
-                            "{}, born {}",
-                            r.try_get::<&str, _>("family_name").map_err(backend)?,
-                            r.try_get::<chrono::NaiveDate, _>("date_of_birth")
-                                .map_err(backend)?
-                                .format("%-d %b %Y")
-                        )
-                    },
-                    received_at: r.try_get("received_at").map_err(backend)?,
-                    state: EpisodeState::from_code(r.try_get("state").map_err(backend)?)
-                        .ok_or_else(|| StorageError::Backend("bad state".into()))?,
-                    link_worker_name: r.try_get("worker").map_err(backend)?,
-                    discharge_reason: r
-                        .try_get::<Option<String>, _>("discharge_reason")
-                        .map_err(backend)?
-                        .and_then(|c| DischargeReason::from_code(&c)),
-                })
-            })
-            .collect()
+        made_by(&self.read, pcn, user_id, None).await
+    }
+
+    async fn referral_made_by(
+        &self,
+        pcn: i64,
+        user_id: i64,
+        episode_id: i64,
+    ) -> Result<Option<ReferralSummary>> {
+        Ok(made_by(&self.read, pcn, user_id, Some(episode_id))
+            .await?
+            .into_iter()
+            .next())
     }
 
     async fn get_episode(&self, pcn: i64, id: i64) -> Result<Option<Episode>> {
@@ -621,4 +585,65 @@ impl Store {
         tx.commit().await.map_err(backend)?;
         Ok(updated)
     }
+}
+
+/// Referrals a user made (one episode's, when given), newest first.
+async fn made_by(
+    read: &sqlx::Pool<Db>,
+    pcn: i64,
+    user_id: i64,
+    episode: Option<i64>,
+) -> Result<Vec<ReferralSummary>> {
+    let sql = format!(
+            "SELECT r.id AS referral_id, e.id AS episode_id, r.person_id, p.given_name, p.family_name,
+                    p.date_of_birth, r.received_at, e.state, e.discharge_reason, u.name AS worker,
+                    p.created_at >= r.received_at AS made_person
+             FROM referrals r JOIN episodes e ON e.referral_id = r.id JOIN people p ON p.id = r.person_id
+             LEFT JOIN users u ON u.id = e.link_worker_id
+             WHERE r.pcn_id = $1 AND r.created_by = $2 {}
+             ORDER BY r.received_at DESC, r.id DESC LIMIT 200",
+            if episode.is_some() { "AND e.id = $3" } else { "" }
+        );
+    let mut q = sqlx::query(&sql).bind(pcn).bind(user_id);
+    if let Some(e) = episode {
+        q = q.bind(e);
+    }
+    let rs = q.fetch_all(read).await.map_err(backend)?;
+    rs.iter()
+        .map(|r| {
+            Ok(ReferralSummary {
+                referral_id: r.try_get("referral_id").map_err(backend)?,
+                episode_id: r.try_get("episode_id").map_err(backend)?,
+                person_id: r.try_get("person_id").map_err(backend)?,
+                // The referral made the record (it was written in the referral's own
+                // transaction, after its time was taken): the name is the referrer's. Otherwise the referral
+                // joined a record someone else made (matched on NHS number, date of birth
+                // and family name), so show only what the referrer typed to match it.
+                made_person: r.try_get::<bool, _>("made_person").map_err(backend)?,
+                person_name: if r.try_get::<bool, _>("made_person").map_err(backend)? {
+                    format!(
+                        "{} {}",
+                        r.try_get::<&str, _>("given_name").map_err(backend)?,
+                        r.try_get::<&str, _>("family_name").map_err(backend)?
+                    )
+                } else {
+                    format!(
+                        "{}, born {}",
+                        r.try_get::<&str, _>("family_name").map_err(backend)?,
+                        r.try_get::<chrono::NaiveDate, _>("date_of_birth")
+                            .map_err(backend)?
+                            .format("%-d %b %Y")
+                    )
+                },
+                received_at: r.try_get("received_at").map_err(backend)?,
+                state: EpisodeState::from_code(r.try_get("state").map_err(backend)?)
+                    .ok_or_else(|| StorageError::Backend("bad state".into()))?,
+                link_worker_name: r.try_get("worker").map_err(backend)?,
+                discharge_reason: r
+                    .try_get::<Option<String>, _>("discharge_reason")
+                    .map_err(backend)?
+                    .and_then(|c| DischargeReason::from_code(&c)),
+            })
+        })
+        .collect()
 }

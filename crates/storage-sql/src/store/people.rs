@@ -104,6 +104,16 @@ const PERSON_TABLES: [&str; 8] = [
     "outbound_messages",
 ];
 
+/// Tables whose rows belong to an episode (`episode_id`) as well as to its person.
+const EPISODE_TABLES: [&str; 6] = [
+    "episode_events",
+    "contacts",
+    "episode_records",
+    "connections",
+    "coding_entries",
+    "outbound_messages",
+];
+
 fn moved_text(moved: &[(String, Vec<i64>)]) -> String {
     moved
         .iter()
@@ -327,6 +337,26 @@ impl PersonStore for Store {
             ));
         }
         let mut tx = self.write.begin().await.map_err(backend)?;
+        let now = storage::now();
+        // Claim both records first, lower id first: the updates take their row locks on
+        // PostgreSQL in one order, so a concurrent merge of either record (A into B while B goes
+        // into A) waits here and then finds a record no longer live, rather than hiding both.
+        for id in [kept.min(merged), kept.max(merged)] {
+            let claimed = sqlx::query(
+                "UPDATE people SET version = version + 1, updated_at = $1
+                 WHERE pcn_id = $2 AND id = $3 AND deleted_at IS NULL",
+            )
+            .bind(now)
+            .bind(pcn)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+            if claimed != 1 {
+                return Err(StorageError::NotFound);
+            }
+        }
         let keep = live_person(&mut tx, pcn, kept).await?;
         let gone = live_person(&mut tx, pcn, merged).await?;
         if let (Some(a), Some(b)) = (&keep.details.nhs_number, &gone.details.nhs_number) {
@@ -336,30 +366,26 @@ impl PersonStore for Store {
                 ));
             }
         }
-        let now = storage::now();
         let mut moved = vec![];
         for table in PERSON_TABLES {
-            let ids: Vec<(i64,)> = sqlx::query_as(&format!(
-                "SELECT id FROM {table} WHERE pcn_id = $1 AND person_id = $2 ORDER BY id"
-            ))
-            .bind(pcn)
-            .bind(merged)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(backend)?;
-            if ids.is_empty() {
-                continue;
-            }
-            sqlx::query(&format!(
-                "UPDATE {table} SET person_id = $1 WHERE pcn_id = $2 AND person_id = $3"
+            // The ids recorded are exactly the rows this statement moved.
+            let mut ids: Vec<i64> = sqlx::query_as::<_, (i64,)>(&format!(
+                "UPDATE {table} SET person_id = $1 WHERE pcn_id = $2 AND person_id = $3 RETURNING id"
             ))
             .bind(kept)
             .bind(pcn)
             .bind(merged)
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await
-            .map_err(backend)?;
-            moved.push((table.to_string(), ids.into_iter().map(|(i,)| i).collect()));
+            .map_err(backend)?
+            .into_iter()
+            .map(|(i,)| i)
+            .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            ids.sort_unstable();
+            moved.push((table.to_string(), ids));
         }
         // A session that discussed both records keeps its link to the merged one (the key is
         // the session and the person); every other discussion moves.
@@ -376,11 +402,13 @@ impl PersonStore for Store {
         .map_err(backend)?;
         for (sid,) in &sessions {
             sqlx::query(
-                "UPDATE supervision_cases SET person_id = $1 WHERE session_id = $2 AND person_id = $3",
+                "UPDATE supervision_cases SET person_id = $1
+                 WHERE session_id = $2 AND person_id = $3 AND pcn_id = $4",
             )
             .bind(kept)
             .bind(sid)
             .bind(merged)
+            .bind(pcn)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
@@ -392,20 +420,15 @@ impl PersonStore for Store {
             ));
         }
         sqlx::query(
-            "UPDATE people SET deleted_at = $1, merged_into = $2, version = version + 1 WHERE id = $3",
+            "UPDATE people SET deleted_at = $1, merged_into = $2 WHERE id = $3 AND pcn_id = $4",
         )
         .bind(now)
         .bind(kept)
         .bind(merged)
+        .bind(pcn)
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        sqlx::query("UPDATE people SET version = version + 1, updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(kept)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO person_merges (pcn_id, kept_id, merged_id, moved, reason, merged_by, merged_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -449,40 +472,79 @@ impl PersonStore for Store {
             return Err(StorageError::Rule("Say why the merge was wrong".into()));
         }
         let mut tx = self.write.begin().await.map_err(backend)?;
+        let now = storage::now();
+        // Claim the merge first, so two undos of it cannot both run.
+        let claimed = sqlx::query(
+            "UPDATE person_merges SET undone_at = $1, undone_by = $2, undo_reason = $3
+             WHERE id = $4 AND pcn_id = $5 AND undone_at IS NULL",
+        )
+        .bind(now)
+        .bind(actor.user_id)
+        .bind(reason)
+        .bind(merge_id)
+        .bind(pcn)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected();
         let m = load_merge(&mut tx, pcn, merge_id)
             .await?
             .ok_or(StorageError::NotFound)?;
-        if m.undone_at.is_some() {
+        if claimed != 1 {
             return Err(StorageError::Rule(
                 "This merge has already been undone".into(),
             ));
         }
-        // The kept record must still be live: undo a later merge of it first.
-        if live_person(&mut tx, pcn, m.kept_id).await.is_err() {
+        // The kept record must still be live (undo a later merge of it first), and the merged
+        // record must still be the one hidden by this merge.
+        let kept_live = sqlx::query(
+            "UPDATE people SET version = version + 1, updated_at = $1
+             WHERE id = $2 AND pcn_id = $3 AND deleted_at IS NULL",
+        )
+        .bind(now)
+        .bind(m.kept_id)
+        .bind(pcn)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        if kept_live != 1 {
             return Err(StorageError::Rule(
                 "The record this one went into has since been merged itself: undo that merge first"
                     .into(),
             ));
         }
-        let now = storage::now();
+        let revived = sqlx::query(
+            "UPDATE people SET deleted_at = NULL, merged_into = NULL, version = version + 1, updated_at = $1
+             WHERE id = $2 AND pcn_id = $3 AND merged_into = $4",
+        )
+        .bind(now)
+        .bind(m.merged_id)
+        .bind(pcn)
+        .bind(m.kept_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        if revived != 1 {
+            return Err(StorageError::Stale);
+        }
+        // The rows the merge moved go back (a row since deleted, such as a withdrawn GP code,
+        // stays deleted)...
         for (table, ids) in &m.moved {
-            let (sql, key) = if table == "supervision_cases" {
-                (
-                    "UPDATE supervision_cases SET person_id = $1 WHERE pcn_id = $2 AND person_id = $3 AND session_id = $4",
-                    "session",
-                )
+            let sql = if table == "supervision_cases" {
+                "UPDATE supervision_cases SET person_id = $1
+                 WHERE pcn_id = $2 AND person_id = $3 AND session_id = $4"
+                    .to_string()
             } else if PERSON_TABLES.contains(&table.as_str()) {
-                ("", "id")
+                format!(
+                    "UPDATE {table} SET person_id = $1 WHERE pcn_id = $2 AND person_id = $3 AND id = $4"
+                )
             } else {
                 continue;
             };
             for row in ids {
-                let q = if key == "id" {
-                    format!("UPDATE {table} SET person_id = $1 WHERE pcn_id = $2 AND person_id = $3 AND id = $4")
-                } else {
-                    sql.to_string()
-                };
-                sqlx::query(&q)
+                sqlx::query(&sql)
                     .bind(m.merged_id)
                     .bind(pcn)
                     .bind(m.kept_id)
@@ -492,37 +554,62 @@ impl PersonStore for Store {
                     .map_err(backend)?;
             }
         }
-        sqlx::query(
-            "UPDATE people SET deleted_at = NULL, merged_into = NULL, version = version + 1, updated_at = $1 WHERE id = $2 AND pcn_id = $3",
+        // ...and so does everything added since to what they moved: an episode opened from a
+        // moved referral, and every contact, event, record, connection, GP code and message on a
+        // moved episode. Each row's person then matches its episode's person again.
+        let mut follow = vec![];
+        let episodes: Vec<i64> = sqlx::query_as::<_, (i64,)>(
+            "UPDATE episodes SET person_id = $1
+             WHERE pcn_id = $2 AND person_id = $3
+               AND referral_id IN (SELECT id FROM referrals WHERE pcn_id = $2 AND person_id = $1)
+             RETURNING id",
         )
-        .bind(now)
         .bind(m.merged_id)
         .bind(pcn)
-        .execute(&mut *tx)
+        .bind(m.kept_id)
+        .fetch_all(&mut *tx)
         .await
-        .map_err(backend)?;
-        sqlx::query("UPDATE people SET version = version + 1, updated_at = $1 WHERE id = $2")
-            .bind(now)
+        .map_err(backend)?
+        .into_iter()
+        .map(|(i,)| i)
+        .collect();
+        if !episodes.is_empty() {
+            follow.push(("episodes".to_string(), episodes));
+        }
+        for table in EPISODE_TABLES {
+            let ids: Vec<i64> = sqlx::query_as::<_, (i64,)>(&format!(
+                "UPDATE {table} SET person_id = $1
+                 WHERE pcn_id = $2 AND person_id = $3
+                   AND episode_id IN (SELECT id FROM episodes WHERE pcn_id = $2 AND person_id = $1)
+                 RETURNING id"
+            ))
+            .bind(m.merged_id)
+            .bind(pcn)
             .bind(m.kept_id)
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await
-            .map_err(backend)?;
-        sqlx::query(
-            "UPDATE person_merges SET undone_at = $1, undone_by = $2, undo_reason = $3 WHERE id = $4",
-        )
-        .bind(now)
-        .bind(actor.user_id)
-        .bind(reason)
-        .bind(merge_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
+            .map_err(backend)?
+            .into_iter()
+            .map(|(i,)| i)
+            .collect();
+            if !ids.is_empty() {
+                follow.push((table.to_string(), ids));
+            }
+        }
+        let since = if follow.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; also moved back, added since the merge: {}",
+                moved_text(&follow).replace('\n', "; ")
+            )
+        };
         for subject in [m.kept_id, m.merged_id] {
             append(
                 &mut tx,
                 &AuditEntry::new(actor, "person.unmerge", "person", Some(subject), Some(pcn))
                     .detail(format!(
-                    "merge {merge_id} undone: person {} separated from person {}; reason: {reason}",
+                    "merge {merge_id} undone: person {} separated from person {}{since}; reason: {reason}",
                     m.merged_id, m.kept_id
                 )),
             )

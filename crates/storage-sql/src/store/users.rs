@@ -100,6 +100,24 @@ impl UserStore for Store {
             .map_err(backend)?
             .ok_or(StorageError::NotFound)?;
         let before = rows::user(&before)?;
+        // An account keeps its kind: a PCN's staff account stays a staff role of that PCN, a
+        // partner's stays a partner's, an operator's an operator's.
+        let kind = |r: Role| match r {
+            Role::Partner => 1,
+            Role::Operator => 2,
+            _ => 0,
+        };
+        if kind(role) != kind(before.role) {
+            return Err(StorageError::Rule(format!(
+                "A {} account cannot become a {} account",
+                before.role.label().to_lowercase(),
+                role.label().to_lowercase()
+            )));
+        }
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(StorageError::Rule("Enter the person's name".into()));
+        }
         let row = sqlx::query("UPDATE users SET name = $1, role = $2 WHERE id = $3 RETURNING *")
             .bind(name)
             .bind(role.code())

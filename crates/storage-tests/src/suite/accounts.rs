@@ -232,4 +232,23 @@ pub async fn accounts_are_changed_and_sign_ins_remembered(s: Arc<dyn Storage>) {
             .await,
         Err(StorageError::NotFound)
     ));
+    // An account keeps its kind, and a name.
+    for (name, role) in [
+        ("Renamed Worker", Role::Partner),
+        ("Renamed Worker", Role::Operator),
+        ("  ", Role::Manager),
+    ] {
+        assert!(
+            matches!(
+                s.update_user(u.id, name, role, &actor()).await,
+                Err(StorageError::Rule(_))
+            ),
+            "{name:?} as {role:?}"
+        );
+    }
+    assert_eq!(
+        s.user_by_id(u.id).await.unwrap().unwrap().role,
+        Role::Manager,
+        "a refused change changes nothing"
+    );
 }

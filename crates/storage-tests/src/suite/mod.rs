@@ -28,7 +28,7 @@ pub use directory::{
 };
 pub use episodes::{episode_transitions_follow_the_domain, referral_triage_and_caseload};
 pub use people::{
-    concurrent_edits_one_wins, merging_two_records_and_undoing_it,
+    concurrent_edits_one_wins, crossed_merges_keep_one_record, merging_two_records_and_undoing_it,
     people_round_trip_and_optimistic_versioning, possible_duplicates, practice_must_be_in_the_pcn,
     search_by_name_nhs_number_birth_date_and_postcode, tenants_are_isolated,
 };

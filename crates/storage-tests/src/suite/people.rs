@@ -394,6 +394,16 @@ pub async fn merging_two_records_and_undoing_it(s: Arc<dyn Storage>) {
         .unwrap_err();
     assert!(matches!(err, StorageError::NotFound), "{err:?}");
 
+    // Work goes on after the merge: a contact on the moved episode is recorded on the kept
+    // record. Undoing the merge takes it back with its episode.
+    let moved_ep = s.get_episode(f.pcn_a, ep_gone.id).await.unwrap().unwrap();
+    assert_eq!(moved_ep.person_id, kept);
+    s.record_contact(f.pcn_a, moved_ep.id, moved_ep.version, &contact, &actor())
+        .await
+        .unwrap();
+    assert_eq!(s.contacts_for_person(f.pcn_a, kept).await.unwrap().len(), 2);
+    let events_kept_before = s.timeline(f.pcn_a, kept).await.unwrap().len();
+
     // Undo: from another PCN is not found; then everything goes back.
     let err = s
         .undo_merge(f.pcn_b, m.id, "wrong", &actor())
@@ -407,7 +417,24 @@ pub async fn merging_two_records_and_undoing_it(s: Arc<dyn Storage>) {
     assert!(undone.undone_at.is_some());
     assert_eq!(s.episodes_for_person(f.pcn_a, kept).await.unwrap().len(), 1);
     assert_eq!(s.episodes_for_person(f.pcn_a, gone).await.unwrap().len(), 1);
-    assert_eq!(s.contacts_for_person(f.pcn_a, gone).await.unwrap().len(), 1);
+    assert_eq!(
+        s.contacts_for_person(f.pcn_a, gone).await.unwrap().len(),
+        2,
+        "the contact recorded after the merge goes back with its episode"
+    );
+    assert!(s
+        .contacts_for_person(f.pcn_a, kept)
+        .await
+        .unwrap()
+        .is_empty());
+    let back = s.get_episode(f.pcn_a, ep_gone.id).await.unwrap().unwrap();
+    assert_eq!(back.person_id, gone);
+    let events_kept = s.timeline(f.pcn_a, kept).await.unwrap();
+    assert!(
+        events_kept.len() < events_kept_before,
+        "the moved episode's events leave the kept record's timeline"
+    );
+    assert!(!s.timeline(f.pcn_a, gone).await.unwrap().is_empty());
     assert!(s.get_person(f.pcn_a, gone).await.unwrap().is_some());
     assert_eq!(s.merged_into(f.pcn_a, gone).await.unwrap(), None);
     let err = s
@@ -415,4 +442,55 @@ pub async fn merging_two_records_and_undoing_it(s: Arc<dyn Storage>) {
         .await
         .unwrap_err();
     assert!(matches!(err, StorageError::Rule(_)), "{err:?}");
+}
+
+/// Two managers merge the same pair at once, each keeping a different record: one merge wins,
+/// the other is refused, and exactly one record stays visible with everything on it.
+pub async fn crossed_merges_keep_one_record(s: Arc<dyn Storage>) {
+    let f = fixture(&*s).await;
+    let (_, a) = s
+        .create_referral(
+            f.pcn_a,
+            PersonRef::New(Box::new(person("Alex", "Crossed", "1971-03-03"))),
+            &referral(),
+            Some(f.manager_a),
+            Utc::now(),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let (_, b) = s
+        .create_referral(
+            f.pcn_a,
+            PersonRef::New(Box::new(person("Alec", "Crossed", "1971-03-03"))),
+            &referral(),
+            Some(f.manager_a),
+            Utc::now(),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let (a, b) = (a.person_id, b.person_id);
+    let (s1, s2) = (s.clone(), s.clone());
+    let pcn = f.pcn_a;
+    let one = tokio::spawn(async move { s1.merge_people(pcn, a, b, "same", &actor()).await });
+    let two = tokio::spawn(async move { s2.merge_people(pcn, b, a, "same", &actor()).await });
+    let (one, two) = (one.await.unwrap(), two.await.unwrap());
+    let loser = if one.is_ok() { &two } else { &one };
+    assert!(
+        matches!(loser, Err(StorageError::NotFound)),
+        "the other merge finds a record no longer there: {loser:?}"
+    );
+    assert!(
+        one.is_ok() != two.is_ok(),
+        "exactly one merge wins: {one:?} / {two:?}"
+    );
+    let mut visible = 0;
+    for id in [a, b] {
+        if s.get_person(pcn, id).await.unwrap().is_some() {
+            visible += 1;
+            assert_eq!(s.episodes_for_person(pcn, id).await.unwrap().len(), 2);
+        }
+    }
+    assert_eq!(visible, 1, "one record stays visible");
 }

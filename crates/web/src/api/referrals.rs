@@ -81,6 +81,14 @@ pub async fn create(
         let dups = state.store.find_possible_duplicates(pcn, d).await?;
         if !dups.is_empty() {
             let ids: Vec<i64> = dups.iter().map(|p| p.id).collect();
+            let shown: Vec<(i64, i64)> = ids.iter().map(|id| (pcn, *id)).collect();
+            auth.audit_shown(
+                &state,
+                "person.search",
+                &shown,
+                &format!("API duplicate check on referral: {} shown", ids.len()),
+            )
+            .await?;
             let body = serde_json::json!({"error": {
                 "status": 409,
                 "title": "This person may already have a record",

@@ -149,57 +149,54 @@ pub async fn request_create(
     let (Some(person), Some(referral), true) = (person, referral, issues.is_empty()) else {
         return Err(FhirError::Invalid(issues));
     };
-    let person = crate::pages::referrals::match_existing(&state, pcn, person).await?;
-    // One person, one record: a new patient who looks like one already held (the NHS number,
-    // or a similar name with the same date of birth) is refused, naming the records the
-    // client may refer for, rather than made a second time.
-    if let PersonRef::New(d) = &person {
-        let held = state.store.find_possible_duplicates(pcn, d).await?;
-        if !held.is_empty() {
-            let mut reachable = vec![];
-            for p in &held {
-                if client.reaches(&state, pcn, p.id).await? {
-                    reachable.push(format!("Patient/{}", p.id));
-                }
-            }
-            client
-                .audit(
-                    &state,
-                    "referral.duplicate_refused",
-                    None,
-                    format!(
-                        "{} possible duplicate(s) of the referred patient",
-                        held.len()
-                    ),
-                )
-                .await?;
-            let msg = if reachable.is_empty() {
-                "This patient's details match a record already held that this practice's system cannot reach: ask the PCN team to refer them".to_string()
-            } else {
-                format!(
-                    "This patient may already be held as {}: send the referral with subject set to that Patient, or correct the demographics if they are someone else",
-                    reachable.join(" or ")
-                )
-            };
-            return Err(FhirError::Conflict(StatusCode::CONFLICT, msg));
-        }
-    }
-    // A GP system joins a referral only to a record it may reach (its own practice's).
+    let unmatched = match &person {
+        PersonRef::New(d) => Some(d.clone()),
+        PersonRef::Existing(_) => None,
+    };
+    let mut person = crate::pages::referrals::match_existing(&state, pcn, person).await?;
+    // A GP system joins a referral only to a record it may reach (its own practice's). A
+    // patient held at another practice (they may have moved) is referred as given: the PCN
+    // team sees the likely duplicate on the new record and merges the two. Nothing here tells
+    // the client that another practice's record exists.
     if let PersonRef::Existing(id) = &person {
         if !client.reaches(&state, pcn, *id).await? {
+            // Audited below, as each record the new one looks like is.
+            // (An explicit subject the client cannot reach was refused above.)
+            person = PersonRef::New(unmatched.ok_or_else(|| {
+                FhirError::Forbidden("This system may not refer for that patient".into())
+            })?);
+        }
+    }
+    // One person, one record: a new patient who looks like one the client may reach (the NHS
+    // number, or a similar name with the same date of birth) is refused, naming that record,
+    // rather than made a second time.
+    if let PersonRef::New(d) = &person {
+        let held = state.store.find_possible_duplicates(pcn, d).await?;
+        let mut reachable = vec![];
+        for p in &held {
+            let reach = client.reaches(&state, pcn, p.id).await?;
             client
                 .audit(
                     &state,
-                    "access.denied",
-                    None,
-                    "referral matched a person outside the client's practice".into(),
+                    "person.duplicate_matched",
+                    Some(p.id),
+                    if reach {
+                        "an inbound referral's patient looks like this record; refused, naming it".into()
+                    } else {
+                        "an inbound referral's patient looks like this record, held at a practice the client cannot reach; a new record was made for the PCN team to check".into()
+                    },
                 )
                 .await?;
-            return Err(FhirError::Invalid(vec![Issue::new(
-                "business-rule",
-                "This patient's details match a record this practice's system cannot reach: ask the PCN team to refer them",
-            )
-            .at("ServiceRequest.subject")]));
+            if reach {
+                reachable.push(format!("Patient/{}", p.id));
+            }
+        }
+        if !reachable.is_empty() {
+            let msg = format!(
+                "This patient may already be held as {}: send the referral with subject set to that Patient, or correct the demographics if they are someone else",
+                reachable.join(" or ")
+            );
+            return Err(FhirError::Conflict(StatusCode::CONFLICT, msg));
         }
     }
     let (r, e) = state

@@ -33,6 +33,14 @@ const ACTIONS: &[(&str, &str)] = &[
     ("person.merge", "Merged two records of one person"),
     ("person.unmerge", "Undid a merge of records"),
     ("person.access_reason", "Gave a reason to open a record"),
+    (
+        "person.duplicates",
+        "Was shown records that may be the same person",
+    ),
+    (
+        "person.duplicate_matched",
+        "A referral from another system looked like this record",
+    ),
     ("access.", "Was refused or asked why"),
     ("record.form", "Opened a form on a person's record"),
     ("referral.", "Referrals"),

@@ -200,13 +200,7 @@ pub async fn for_referrer(
         }
         return Ok(see_other(&format!("/episodes/{id}/message-back")));
     }
-    let mine = state
-        .store
-        .referrals_made_by(pcn, auth.user.id)
-        .await?
-        .into_iter()
-        .find(|r| r.episode_id == id);
-    let Some(r) = mine else {
+    let Some(r) = state.store.referral_made_by(pcn, auth.user.id, id).await? else {
         return Err(auth.not_found(&state, "episode", id).await);
     };
     let messages = state.store.messages_for_episode(pcn, id).await?;
@@ -231,5 +225,12 @@ pub async fn for_referrer(
         &m,
     );
     page.for_referrer = true;
+    // A referral that joined a record someone else made shows the referrer only what they
+    // typed to match it, as their list of referrals does: not the record's full name or
+    // its practice.
+    if !r.made_person {
+        page.name = r.person_name.clone();
+        page.practice = "Not shown: your referral joined a record the PCN already held".into();
+    }
     Ok(views::ok(&page))
 }

@@ -319,6 +319,84 @@ pub(super) async fn inbound_referrals(s: &mut Scene) -> (Browser, i64, String) {
         .await
         .unwrap();
     assert_eq!(held.len(), 1, "one record per NHS number");
+    // Another practice's system refers the same patient (they have moved practice). It cannot
+    // reach the record held, so nothing tells it that one exists: the referral is taken as a
+    // new record, the match is audited against the record held, and the PCN team sees the
+    // likely duplicate on the new one to merge.
+    let second = app
+        .store
+        .create_practice(app.pcn_a, "Brook Surgery", "Y00003")
+        .await
+        .unwrap();
+    let moved_secret = client(
+        app,
+        "gp-moved",
+        ClientKind::GpSystem,
+        Some(app.pcn_a),
+        Some(second.id),
+        None,
+        &[Scope::ReferralWrite],
+    )
+    .await;
+    let (_, b) = f.token("gp-moved", &moved_secret, None).await;
+    let moved_gp = b["access_token"].as_str().unwrap().to_string();
+    let (s, sr2) = f
+        .post(
+            &moved_gp,
+            "ServiceRequest",
+            &inbound("9434765919", "Y00003", true),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{sr2}");
+    assert!(
+        !sr2.to_string().contains(&format!("Patient/{person}\"")),
+        "the record at the other practice is not named: {sr2}"
+    );
+    let new_person = sr2["subject"]["reference"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("Patient/")
+        .parse::<i64>()
+        .unwrap();
+    assert_ne!(new_person, person);
+    let new_details = app
+        .store
+        .get_person(app.pcn_a, new_person)
+        .await
+        .unwrap()
+        .unwrap()
+        .details;
+    let likely: Vec<i64> = app
+        .store
+        .find_possible_duplicates(app.pcn_a, &new_details)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert!(likely.contains(&person), "{likely:?}");
+    let matched = app
+        .store
+        .list_audit(&storage::AuditFilter {
+            pcn_id: Some(app.pcn_a),
+            action_prefix: Some("person.duplicate_matched".into()),
+            entity_id: Some(person),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        matched.len(),
+        2,
+        "both inbound matches are audited against the record held"
+    );
+    let page = lw.get(&format!("/people/{new_person}")).await;
+    assert!(
+        page.body.contains("may be the same person"),
+        "{}",
+        page.body
+    );
     let (s, _) = f
         .post(
             &narrow,

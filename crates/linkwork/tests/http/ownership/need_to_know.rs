@@ -159,6 +159,34 @@ pub(super) async fn a_referrer_learns_nothing_of_an_existing_record(engine: Engi
         !api_mine.contains("Secretname") && !api_mine.contains("person_id"),
         "{api_mine}"
     );
+    // The message back, once there is one, names them as the list does: not the record's
+    // stored name or practice.
+    let ep = &episodes[0];
+    app.store
+        .close_episode(
+            app.pcn_a,
+            ep.id,
+            ep.version,
+            domain::EpisodeState::Declined,
+            "Has support from family now",
+            chrono::Utc::now(),
+            &storage::Actor::system("test"),
+        )
+        .await
+        .unwrap();
+    let message = referrer
+        .get(&format!("/referrals/mine/{}/message", ep.id))
+        .await;
+    assert_eq!(message.status, StatusCode::OK, "{}", message.body);
+    assert!(
+        message.body.contains("Known, born 1 Mar 1950")
+            && !message.body.contains("Secretname")
+            && message
+                .body
+                .contains("Not shown: your referral joined a record"),
+        "{}",
+        message.body
+    );
     // The audit log names who the referrer was shown, for the PCN.
     let shown = audit_of(&app, app.pcn_a, "referral.list").await;
     assert!(shown

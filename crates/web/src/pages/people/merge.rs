@@ -137,6 +137,9 @@ async fn merge_page(
     e: &FieldErrors,
 ) -> Result<MergePage, AppError> {
     let pcn = auth.pcn()?;
+    // Each showing of the page (and each re-showing with errors) is a read of this record.
+    auth.audit_read(state, "person.read", Some(p.id), "merge page".into())
+        .await?;
     let mut page = MergePage {
         ctx: PageCtx::new(Some(auth), "Merge two records of one person", "/people"),
         id: p.id,
@@ -238,8 +241,6 @@ pub async fn merge_form(
     auth.require(&state, auth.user.role.can_merge_people(), "person.merge")
         .await?;
     let p = person(&state, &auth, id).await?;
-    auth.audit_read(&state, "person.read", Some(id), "merge page".into())
-        .await?;
     let page = merge_page(&state, &auth, &p, &q, "", "", &FieldErrors::default()).await?;
     Ok(views::ok(&page))
 }
@@ -377,6 +378,14 @@ pub async fn unmerge_form_page(
     }
     auth.audit_read(&state, "record.form", Some(id), "undo merge form".into())
         .await?;
+    // The form names the record merged away: a read of it too.
+    auth.audit_read(
+        &state,
+        "person.read",
+        Some(m.merged_id),
+        format!("named on the form to undo merge {}", m.id),
+    )
+    .await?;
     Ok(unmerge_form(&auth, &p, &m, "", &FieldErrors::default()).respond())
 }
 

@@ -370,12 +370,26 @@ pub async fn show(
             )
         })
         .collect();
-    let merges = state
+    let merged: Vec<storage::PersonMerge> = state
         .store
         .merges_into(pcn, id)
         .await?
         .into_iter()
         .filter(|m| m.undone_at.is_none())
+        .collect();
+    // The records merged into this one are named on it: reads of those records too.
+    if !merged.is_empty() {
+        let shown: Vec<(i64, i64)> = merged.iter().map(|m| (pcn, m.merged_id)).collect();
+        auth.audit_shown(
+            &state,
+            "person.read",
+            &shown,
+            &format!("named as merged into person {id}"),
+        )
+        .await?;
+    }
+    let merges = merged
+        .into_iter()
         .map(|m| {
             let by = m
                 .merged_by
