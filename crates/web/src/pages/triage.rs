@@ -53,6 +53,9 @@ pub(crate) async fn worker_loads(state: &AppState, pcn: i64) -> Result<Vec<Worke
 struct TriagePage {
     ctx: PageCtx,
     rows: Vec<Row>,
+    /// Per row: the person looks like another record held (a GP system or a referrer sent
+    /// someone the PCN may already know): check and merge before taking them on.
+    dups: Vec<bool>,
     workers: Vec<Opt>,
     loads: Vec<WorkerLoad>,
 }
@@ -74,6 +77,19 @@ pub async fn queue(
         &format!("{} unassigned", list.len()),
     )
     .await?;
+    let mut dups = Vec::with_capacity(list.len());
+    for r in &list {
+        let dup = match state.store.get_person(pcn, r.person_id).await? {
+            Some(p) => state
+                .store
+                .find_possible_duplicates(pcn, &p.details)
+                .await?
+                .iter()
+                .any(|o| o.id != p.id),
+            None => false,
+        };
+        dups.push(dup);
+    }
     let loads = worker_loads(&state, pcn).await?;
     let workers = loads
         .iter()
@@ -86,6 +102,7 @@ pub async fn queue(
     let page = TriagePage {
         ctx: PageCtx::new(Some(&auth), "Triage", "/triage").flash(flash(q.done.as_deref())),
         rows: rows(&list),
+        dups,
         workers,
         loads,
     };

@@ -391,6 +391,12 @@ pub(super) async fn inbound_referrals(s: &mut Scene) -> (Browser, i64, String) {
         2,
         "both inbound matches are audited against the record held"
     );
+    let triage = lw.get("/triage").await;
+    assert!(
+        triage.body.contains("May already have a record"),
+        "the triage queue flags the new record: {}",
+        triage.body
+    );
     let page = lw.get(&format!("/people/{new_person}")).await;
     assert!(
         page.body.contains("may be the same person"),
