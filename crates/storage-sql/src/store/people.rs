@@ -114,6 +114,21 @@ const EPISODE_TABLES: [&str; 6] = [
     "outbound_messages",
 ];
 
+/// Runs a statement that moves rows to person `to` (`$1`) in PCN `pcn` (`$2`) from person
+/// `from` (`$3`) and returns the ids it moved (`RETURNING id`).
+async fn move_rows(conn: &mut DbConn, sql: &str, to: i64, pcn: i64, from: i64) -> Result<Vec<i64>> {
+    Ok(sqlx::query_as::<_, (i64,)>(sql)
+        .bind(to)
+        .bind(pcn)
+        .bind(from)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?
+        .into_iter()
+        .map(|(i,)| i)
+        .collect())
+}
+
 fn moved_text(moved: &[(String, Vec<i64>)]) -> String {
     moved
         .iter()
@@ -369,18 +384,14 @@ impl PersonStore for Store {
         let mut moved = vec![];
         for table in PERSON_TABLES {
             // The ids recorded are exactly the rows this statement moved.
-            let mut ids: Vec<i64> = sqlx::query_as::<_, (i64,)>(&format!(
-                "UPDATE {table} SET person_id = $1 WHERE pcn_id = $2 AND person_id = $3 RETURNING id"
-            ))
-            .bind(kept)
-            .bind(pcn)
-            .bind(merged)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(backend)?
-            .into_iter()
-            .map(|(i,)| i)
-            .collect();
+            let mut ids = move_rows(
+                &mut tx,
+                &format!("UPDATE {table} SET person_id = $1 WHERE pcn_id = $2 AND person_id = $3 RETURNING id"),
+                kept,
+                pcn,
+                merged,
+            )
+            .await?;
             if ids.is_empty() {
                 continue;
             }
@@ -558,40 +569,34 @@ impl PersonStore for Store {
         // moved referral, and every contact, event, record, connection, GP code and message on a
         // moved episode. Each row's person then matches its episode's person again.
         let mut follow = vec![];
-        let episodes: Vec<i64> = sqlx::query_as::<_, (i64,)>(
+        let episodes = move_rows(
+            &mut tx,
             "UPDATE episodes SET person_id = $1
              WHERE pcn_id = $2 AND person_id = $3
                AND referral_id IN (SELECT id FROM referrals WHERE pcn_id = $2 AND person_id = $1)
              RETURNING id",
+            m.merged_id,
+            pcn,
+            m.kept_id,
         )
-        .bind(m.merged_id)
-        .bind(pcn)
-        .bind(m.kept_id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(backend)?
-        .into_iter()
-        .map(|(i,)| i)
-        .collect();
+        .await?;
         if !episodes.is_empty() {
             follow.push(("episodes".to_string(), episodes));
         }
         for table in EPISODE_TABLES {
-            let ids: Vec<i64> = sqlx::query_as::<_, (i64,)>(&format!(
-                "UPDATE {table} SET person_id = $1
-                 WHERE pcn_id = $2 AND person_id = $3
-                   AND episode_id IN (SELECT id FROM episodes WHERE pcn_id = $2 AND person_id = $1)
-                 RETURNING id"
-            ))
-            .bind(m.merged_id)
-            .bind(pcn)
-            .bind(m.kept_id)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(backend)?
-            .into_iter()
-            .map(|(i,)| i)
-            .collect();
+            let ids = move_rows(
+                &mut tx,
+                &format!(
+                    "UPDATE {table} SET person_id = $1
+                     WHERE pcn_id = $2 AND person_id = $3
+                       AND episode_id IN (SELECT id FROM episodes WHERE pcn_id = $2 AND person_id = $1)
+                     RETURNING id"
+                ),
+                m.merged_id,
+                pcn,
+                m.kept_id,
+            )
+            .await?;
             if !ids.is_empty() {
                 follow.push((table.to_string(), ids));
             }
