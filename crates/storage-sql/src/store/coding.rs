@@ -128,7 +128,7 @@ async fn queue_coding(
 ) -> Result<()> {
     let queued = sqlx::query(
         "INSERT INTO coding_entries (pcn_id, episode_id, person_id, practice_id, concept_id, status, queued_at)
-         SELECT $1, $2, $3, (SELECT practice_id FROM people WHERE id = $3), concept_id, 'pending', $4
+         SELECT $1, $2, $3, (SELECT practice_id FROM people WHERE id = $3 AND pcn_id = $1), concept_id, 'pending', $4
          FROM coding_catalogue WHERE queued_on = $5 AND active
          ON CONFLICT (episode_id, concept_id) DO NOTHING
          RETURNING concept_id",

@@ -45,14 +45,7 @@ pub(crate) async fn load_for_update(
     id: i64,
     expected_version: i64,
 ) -> Result<Episode> {
-    let r = sqlx::query("SELECT * FROM episodes WHERE id = $1 AND pcn_id = $2")
-        .bind(id)
-        .bind(pcn)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(backend)?
-        .ok_or(StorageError::NotFound)?;
-    let ep = rows::episode(&r)?;
+    let ep = super::records::episode_in(conn, pcn, id).await?;
     if ep.version != expected_version {
         return Err(StorageError::Stale);
     }
@@ -71,25 +64,31 @@ impl EpisodeStore for Store {
         actor: &Actor,
     ) -> Result<(Referral, Episode)> {
         let mut tx = self.write.begin().await.map_err(backend)?;
-        let person_id = match person {
+        let (person_id, created) = match person {
             PersonRef::Existing(id) => {
+                // Holds the person's row until the referral commits, so a merge cannot hide the
+                // record between this check and the insert (it waits, then moves the referral).
                 let found: Option<(i64,)> = sqlx::query_as(
-                    "SELECT id FROM people WHERE id = $1 AND pcn_id = $2 AND deleted_at IS NULL",
+                    "UPDATE people SET version = version
+                     WHERE id = $1 AND pcn_id = $2 AND deleted_at IS NULL RETURNING id",
                 )
                 .bind(id)
                 .bind(pcn)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(backend)?;
-                found.ok_or(StorageError::NotFound)?.0
+                (found.ok_or(StorageError::NotFound)?.0, None)
             }
-            PersonRef::New(details) => people::insert(&mut tx, pcn, &details, actor).await?.id,
+            PersonRef::New(details) => {
+                let id = people::insert(&mut tx, pcn, &details, actor).await?.id;
+                (id, Some(id))
+            }
         };
         let needs: Vec<&str> = d.needs.iter().map(|n| n.code()).collect();
         let r = sqlx::query(
             "INSERT INTO referrals (pcn_id, person_id, source, referrer_name, referrer_role, referrer_organisation,
-             referrer_contact, needs, reason, urgency, consent, created_by, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, $11, $12) RETURNING *",
+             referrer_contact, needs, reason, urgency, consent, created_by, received_at, created_person_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, $11, $12, $13) RETURNING *",
         )
         .bind(pcn)
         .bind(person_id)
@@ -103,6 +102,7 @@ impl EpisodeStore for Store {
         .bind(d.urgency.code())
         .bind(created_by)
         .bind(at)
+        .bind(created)
         .fetch_one(&mut *tx)
         .await
         .map_err(backend)?;
@@ -597,7 +597,7 @@ async fn made_by(
     let sql = format!(
             "SELECT r.id AS referral_id, e.id AS episode_id, r.person_id, p.given_name, p.family_name,
                     p.date_of_birth, r.received_at, e.state, e.discharge_reason, u.name AS worker,
-                    p.created_at >= r.received_at AS made_person
+                    (r.created_person_id IS NOT NULL AND r.created_person_id = r.person_id) AS made_person
              FROM referrals r JOIN episodes e ON e.referral_id = r.id JOIN people p ON p.id = r.person_id
              LEFT JOIN users u ON u.id = e.link_worker_id
              WHERE r.pcn_id = $1 AND r.created_by = $2 {}
@@ -615,10 +615,10 @@ async fn made_by(
                 referral_id: r.try_get("referral_id").map_err(backend)?,
                 episode_id: r.try_get("episode_id").map_err(backend)?,
                 person_id: r.try_get("person_id").map_err(backend)?,
-                // The referral made the record (it was written in the referral's own
-                // transaction, after its time was taken): the name is the referrer's. Otherwise the referral
-                // joined a record someone else made (matched on NHS number, date of birth
-                // and family name), so show only what the referrer typed to match it.
+                // The referral made the record and it is still that record: the name is the
+                // referrer's. Otherwise the referral joined a record someone else made (matched
+                // on NHS number, date of birth and family name, or merged into another record
+                // since), so show only the family name and date of birth it was matched on.
                 made_person: r.try_get::<bool, _>("made_person").map_err(backend)?,
                 person_name: if r.try_get::<bool, _>("made_person").map_err(backend)? {
                     format!(

@@ -114,6 +114,64 @@ const EPISODE_TABLES: [&str; 6] = [
     "outbound_messages",
 ];
 
+/// The audit's words for what `readdress_codes` did (nothing when it did nothing).
+fn codes_text((readdressed, sent): (u64, i64)) -> String {
+    let mut out = String::new();
+    if readdressed > 0 {
+        out.push_str(&format!(
+            "; {readdressed} unsent GP code(s) re-addressed to the record's practice"
+        ));
+    }
+    if sent > 0 {
+        out.push_str(&format!(
+            "; {sent} GP code(s) already sent stay with the practice that received them"
+        ));
+    }
+    out
+}
+
+/// What else changes on a row that moves to another person: an episode's version, so a page
+/// or API client holding the old version is told it is stale rather than writing to it.
+fn bump(table: &str) -> &'static str {
+    if table == "episodes" {
+        ", version = version + 1"
+    } else {
+        ""
+    }
+}
+
+/// Re-addresses a person's GP-record codes that no batch has taken yet to their practice now
+/// (after a merge or its undo the codes may belong to a record with another practice). Codes
+/// already sent stay with the practice that has them. Returns how many were re-addressed and
+/// how many sent codes stayed.
+async fn readdress_codes(conn: &mut DbConn, pcn: i64, person: i64) -> Result<(u64, i64)> {
+    let readdressed = sqlx::query(
+        "UPDATE coding_entries
+         SET practice_id = (SELECT practice_id FROM people WHERE id = $1 AND pcn_id = $2)
+         WHERE pcn_id = $2 AND person_id = $1 AND status = 'pending' AND batch_id IS NULL
+           AND (SELECT practice_id FROM people WHERE id = $1 AND pcn_id = $2) IS NOT NULL
+           AND (practice_id IS NULL
+                OR practice_id <> (SELECT practice_id FROM people WHERE id = $1 AND pcn_id = $2))",
+    )
+    .bind(person)
+    .bind(pcn)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?
+    .rows_affected();
+    let (sent,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM coding_entries
+         WHERE pcn_id = $2 AND person_id = $1 AND (batch_id IS NOT NULL OR status <> 'pending')
+           AND COALESCE(practice_id, -1) <> COALESCE((SELECT practice_id FROM people WHERE id = $1 AND pcn_id = $2), -1)",
+    )
+    .bind(person)
+    .bind(pcn)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok((readdressed, sent))
+}
+
 /// Runs a statement that moves rows to person `to` (`$1`) in PCN `pcn` (`$2`) from person
 /// `from` (`$3`) and returns the ids it moved (`RETURNING id`).
 async fn move_rows(conn: &mut DbConn, sql: &str, to: i64, pcn: i64, from: i64) -> Result<Vec<i64>> {
@@ -386,7 +444,7 @@ impl PersonStore for Store {
             // The ids recorded are exactly the rows this statement moved.
             let mut ids = move_rows(
                 &mut tx,
-                &format!("UPDATE {table} SET person_id = $1 WHERE pcn_id = $2 AND person_id = $3 RETURNING id"),
+                &format!("UPDATE {table} SET person_id = $1{} WHERE pcn_id = $2 AND person_id = $3 RETURNING id", bump(table)),
                 kept,
                 pcn,
                 merged,
@@ -402,7 +460,7 @@ impl PersonStore for Store {
         // the session and the person); every other discussion moves.
         let sessions: Vec<(i64,)> = sqlx::query_as(
             "SELECT session_id FROM supervision_cases WHERE pcn_id = $1 AND person_id = $2
-             AND session_id NOT IN (SELECT session_id FROM supervision_cases WHERE person_id = $3)
+             AND session_id NOT IN (SELECT session_id FROM supervision_cases WHERE pcn_id = $1 AND person_id = $3)
              ORDER BY session_id",
         )
         .bind(pcn)
@@ -454,12 +512,13 @@ impl PersonStore for Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(backend)?;
+        let codes = codes_text(readdress_codes(&mut tx, pcn, kept).await?);
         let what = moved_text(&moved).replace('\n', "; ");
         for (subject, other) in [(kept, merged), (merged, kept)] {
             append(
                 &mut tx,
                 &AuditEntry::new(actor, "person.merge", "person", Some(subject), Some(pcn)).detail(
-                    format!("merge {id}: person {merged} into person {kept} (other {other}); moved {what}; reason: {reason}"),
+                    format!("merge {id}: person {merged} into person {kept} (other {other}); moved {what}{codes}; reason: {reason}"),
                 ),
             )
             .await?;
@@ -549,7 +608,8 @@ impl PersonStore for Store {
                     .to_string()
             } else if PERSON_TABLES.contains(&table.as_str()) {
                 format!(
-                    "UPDATE {table} SET person_id = $1 WHERE pcn_id = $2 AND person_id = $3 AND id = $4"
+                    "UPDATE {table} SET person_id = $1{} WHERE pcn_id = $2 AND person_id = $3 AND id = $4",
+                    bump(table)
                 )
             } else {
                 continue;
@@ -571,7 +631,7 @@ impl PersonStore for Store {
         let mut follow = vec![];
         let episodes = move_rows(
             &mut tx,
-            "UPDATE episodes SET person_id = $1
+            "UPDATE episodes SET person_id = $1, version = version + 1
              WHERE pcn_id = $2 AND person_id = $3
                AND referral_id IN (SELECT id FROM referrals WHERE pcn_id = $2 AND person_id = $1)
              RETURNING id",
@@ -601,6 +661,13 @@ impl PersonStore for Store {
                 follow.push((table.to_string(), ids));
             }
         }
+        let (mut readdressed, mut sent) = (0, 0);
+        for person in [m.merged_id, m.kept_id] {
+            let (r, s) = readdress_codes(&mut tx, pcn, person).await?;
+            readdressed += r;
+            sent += s;
+        }
+        let codes = codes_text((readdressed, sent));
         let since = if follow.is_empty() {
             String::new()
         } else {
@@ -614,7 +681,7 @@ impl PersonStore for Store {
                 &mut tx,
                 &AuditEntry::new(actor, "person.unmerge", "person", Some(subject), Some(pcn))
                     .detail(format!(
-                    "merge {merge_id} undone: person {} separated from person {}{since}; reason: {reason}",
+                    "merge {merge_id} undone: person {} separated from person {}{since}{codes}; reason: {reason}",
                     m.merged_id, m.kept_id
                 )),
             )

@@ -78,14 +78,19 @@ pub(super) async fn advance(
     Ok(updated)
 }
 
+/// Loads an episode inside a write, holding its row until the write commits: on PostgreSQL a
+/// merge moving the episode to another person waits for this write (and this write for the
+/// merge), so what the write adds always carries the episode's person at commit.
 pub(crate) async fn episode_in(conn: &mut DbConn, pcn: i64, id: i64) -> Result<Episode> {
-    let r = sqlx::query("SELECT * FROM episodes WHERE id = $1 AND pcn_id = $2")
-        .bind(id)
-        .bind(pcn)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(backend)?
-        .ok_or(StorageError::NotFound)?;
+    let r = sqlx::query(
+        "UPDATE episodes SET version = version WHERE id = $1 AND pcn_id = $2 RETURNING *",
+    )
+    .bind(id)
+    .bind(pcn)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(backend)?
+    .ok_or(StorageError::NotFound)?;
     rows::episode(&r)
 }
 

@@ -3,6 +3,7 @@
 
 use super::{actor, fixture, person, referral};
 use chrono::{NaiveDate, Utc};
+use domain::EpisodeState;
 use std::sync::Arc;
 use storage::{PersonQuery, PersonRef, Storage, StorageError};
 
@@ -295,6 +296,14 @@ pub async fn merging_two_records_and_undoing_it(s: Arc<dyn Storage>) {
     let f = fixture(&*s).await;
     let mut first = person("Robin", "Twice", "1958-08-08");
     first.nhs_number = Some(domain::NhsNumber::parse("6541003238").unwrap());
+    first.practice_id = Some(f.practice_a);
+    let brook = s
+        .create_practice(f.pcn_a, "Brook Surgery", "Y00009")
+        .await
+        .unwrap()
+        .id;
+    let mut second = person("Robyn", "Twice", "1958-08-08");
+    second.practice_id = Some(brook);
     let (_, ep_kept) = s
         .create_referral(
             f.pcn_a,
@@ -309,7 +318,7 @@ pub async fn merging_two_records_and_undoing_it(s: Arc<dyn Storage>) {
     let (_, ep_gone) = s
         .create_referral(
             f.pcn_a,
-            PersonRef::New(Box::new(person("Robyn", "Twice", "1958-08-08"))),
+            PersonRef::New(Box::new(second)),
             &referral(),
             Some(f.manager_a),
             Utc::now(),
@@ -329,6 +338,44 @@ pub async fn merging_two_records_and_undoing_it(s: Arc<dyn Storage>) {
         .await
         .unwrap();
     let (kept, gone) = (ep_kept.person_id, ep_gone.person_id);
+    // The second record's episode is accepted, which queues the referral code for its practice.
+    // (The contact moved it to contacting.)
+    let contacting = s.get_episode(f.pcn_a, ep_gone.id).await.unwrap().unwrap();
+    assert_eq!(contacting.state, EpisodeState::Contacting);
+    let before_merge = s
+        .transition_episode(
+            f.pcn_a,
+            contacting.id,
+            contacting.version,
+            EpisodeState::Accepted,
+            None,
+            Utc::now(),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let code_practice = |codes: Vec<storage::CodingEntry>| {
+        codes
+            .iter()
+            .find(|c| c.episode_id == ep_gone.id)
+            .expect("the queued code")
+            .practice_id
+    };
+    assert_eq!(
+        code_practice(s.coding_for_person(f.pcn_a, gone).await.unwrap()),
+        Some(brook)
+    );
+    let made_person = |s: Arc<dyn Storage>| async move {
+        s.referral_made_by(f.pcn_a, f.manager_a, ep_gone.id)
+            .await
+            .unwrap()
+            .expect("the manager made this referral")
+            .made_person
+    };
+    assert!(
+        made_person(s.clone()).await,
+        "the referral made this record"
+    );
 
     // Refused: another PCN, the same record, no reason, different NHS numbers.
     let err = s
@@ -373,6 +420,29 @@ pub async fn merging_two_records_and_undoing_it(s: Arc<dyn Storage>) {
     assert!(s.get_person(f.pcn_a, gone).await.unwrap().is_none());
     assert_eq!(s.merged_into(f.pcn_a, gone).await.unwrap(), Some(kept));
     assert_eq!(s.merged_into(f.pcn_b, gone).await.unwrap(), None);
+    // A page holding the episode from before the merge is told it is stale, not saved under
+    // the old person.
+    let err = s
+        .record_contact(
+            f.pcn_a,
+            ep_gone.id,
+            before_merge.version,
+            &contact,
+            &actor(),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::Stale), "{err:?}");
+    // The unsent code now goes to the kept record's practice; the referrer who made the
+    // merged record no longer sees the kept record's full name.
+    assert_eq!(
+        code_practice(s.coding_for_person(f.pcn_a, kept).await.unwrap()),
+        Some(f.practice_a)
+    );
+    assert!(
+        !made_person(s.clone()).await,
+        "the referral joined another record"
+    );
     let found = s
         .search_people(
             f.pcn_a,
@@ -437,6 +507,15 @@ pub async fn merging_two_records_and_undoing_it(s: Arc<dyn Storage>) {
     assert!(!s.timeline(f.pcn_a, gone).await.unwrap().is_empty());
     assert!(s.get_person(f.pcn_a, gone).await.unwrap().is_some());
     assert_eq!(s.merged_into(f.pcn_a, gone).await.unwrap(), None);
+    assert_eq!(
+        code_practice(s.coding_for_person(f.pcn_a, gone).await.unwrap()),
+        Some(brook),
+        "the unsent code goes back to the separated record's practice"
+    );
+    assert!(
+        made_person(s.clone()).await,
+        "the referral's own record again"
+    );
     let err = s
         .undo_merge(f.pcn_a, m.id, "again", &actor())
         .await

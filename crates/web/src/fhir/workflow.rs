@@ -160,7 +160,7 @@ pub async fn request_create(
     // the client that another practice's record exists.
     if let PersonRef::Existing(id) = &person {
         if !client.reaches(&state, pcn, *id).await? {
-            // Audited below, as each record the new one looks like is.
+            // Audited once the referral is made, as each record the new one looks like is.
             // (An explicit subject the client cannot reach was refused above.)
             person = PersonRef::New(unmatched.ok_or_else(|| {
                 FhirError::Forbidden("This system may not refer for that patient".into())
@@ -170,31 +170,33 @@ pub async fn request_create(
     // One person, one record: a new patient who looks like one the client may reach (the NHS
     // number, or a similar name with the same date of birth) is refused, naming that record,
     // rather than made a second time.
+    let mut unreachable = vec![];
     if let PersonRef::New(d) = &person {
         let held = state.store.find_possible_duplicates(pcn, d).await?;
         let mut reachable = vec![];
         for p in &held {
-            let reach = client.reaches(&state, pcn, p.id).await?;
-            client
-                .audit(
-                    &state,
-                    "person.duplicate_matched",
-                    Some(p.id),
-                    if reach {
-                        "an inbound referral's patient looks like this record; refused, naming it".into()
-                    } else {
-                        "an inbound referral's patient looks like this record, held at a practice the client cannot reach; a new record was made for the PCN team to check".into()
-                    },
-                )
-                .await?;
-            if reach {
-                reachable.push(format!("Patient/{}", p.id));
+            if client.reaches(&state, pcn, p.id).await? {
+                reachable.push(p.id);
+            } else {
+                unreachable.push(p.id);
             }
         }
         if !reachable.is_empty() {
+            for id in &reachable {
+                client
+                    .audit(
+                        &state,
+                        "person.duplicate_matched",
+                        Some(*id),
+                        "an inbound referral's patient looks like this record; refused, naming it"
+                            .into(),
+                    )
+                    .await?;
+            }
+            let named: Vec<String> = reachable.iter().map(|id| format!("Patient/{id}")).collect();
             let msg = format!(
                 "This patient may already be held as {}: send the referral with subject set to that Patient, or correct the demographics if they are someone else",
-                reachable.join(" or ")
+                named.join(" or ")
             );
             return Err(FhirError::Conflict(StatusCode::CONFLICT, msg));
         }
@@ -210,6 +212,18 @@ pub async fn request_create(
             &client.actor(),
         )
         .await?;
+    // Only once the new record exists: each record it looks like, which the client was not
+    // told of, is audited as matched, for the PCN team's duplicate check.
+    for id in unreachable {
+        client
+            .audit(
+                &state,
+                "person.duplicate_matched",
+                Some(id),
+                format!("an inbound referral's patient looks like this record, held at a practice the client cannot reach; new record {} made for the PCN team to check", e.person_id),
+            )
+            .await?;
+    }
     // create_referral audits the referral against the client in its transaction.
     let base = base_url(&state);
     let mut resp = fhir_response(StatusCode::CREATED, &resources::referral_request(&r, &e));

@@ -230,6 +230,7 @@ pub async fn for_referrer(
     // its practice.
     if !r.made_person {
         page.name = r.person_name.clone();
+        page.nhs = "Not shown: your referral joined a record the PCN already held".into();
         page.practice = "Not shown: your referral joined a record the PCN already held".into();
     }
     Ok(views::ok(&page))
