@@ -72,6 +72,10 @@ enum BenchCommand {
         /// Print each development case's top 10 (never the held-out half).
         #[arg(long)]
         show: bool,
+        /// Measure with this vocabulary file instead of the built-in one (to try an edit to
+        /// crates/directory/vocabulary.toml without rebuilding).
+        #[arg(long)]
+        vocabulary: Option<PathBuf>,
     },
     /// Load a running Linkwork on this machine as signed-in link workers (a realistic mix,
     /// about one request in ten a write) and print throughput and latency per route.

@@ -169,8 +169,20 @@ pub(super) async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
             crate::directory_cli::bench_search(services, queries.max(1)).await?;
         }
         Command::Bench {
-            command: BenchCommand::Matching { eval, show },
+            command:
+                BenchCommand::Matching {
+                    eval,
+                    show,
+                    vocabulary,
+                },
         } => {
+            if let Some(path) = vocabulary {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                directory::vocabulary::Vocabulary::install(&text)
+                    .map_err(|e| anyhow!("{} is not a usable vocabulary: {e}", path.display()))?;
+                println!("Vocabulary: {}", path.display());
+            }
             crate::bench_matching::run(&eval, show).await?;
         }
         Command::Bench {
