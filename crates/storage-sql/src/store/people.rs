@@ -145,27 +145,36 @@ fn bump(table: &str) -> &'static str {
 /// already sent stay with the practice that has them. Returns how many were re-addressed and
 /// how many sent codes stayed.
 async fn readdress_codes(conn: &mut DbConn, pcn: i64, person: i64) -> Result<(u64, i64)> {
-    let readdressed = sqlx::query(
-        "UPDATE coding_entries
-         SET practice_id = (SELECT practice_id FROM people WHERE id = $1 AND pcn_id = $2)
-         WHERE pcn_id = $2 AND person_id = $1 AND status = 'pending' AND batch_id IS NULL
-           AND (SELECT practice_id FROM people WHERE id = $1 AND pcn_id = $2) IS NOT NULL
-           AND (practice_id IS NULL
-                OR practice_id <> (SELECT practice_id FROM people WHERE id = $1 AND pcn_id = $2))",
-    )
-    .bind(person)
-    .bind(pcn)
-    .execute(&mut *conn)
-    .await
-    .map_err(backend)?
-    .rows_affected();
+    let (practice,): (Option<i64>,) =
+        sqlx::query_as("SELECT practice_id FROM people WHERE id = $1 AND pcn_id = $2")
+            .bind(person)
+            .bind(pcn)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(backend)?;
+    let mut readdressed = 0;
+    if let Some(practice) = practice {
+        readdressed = sqlx::query(
+            "UPDATE coding_entries SET practice_id = $3
+             WHERE pcn_id = $2 AND person_id = $1 AND status = 'pending' AND batch_id IS NULL
+               AND COALESCE(practice_id, -1) <> $3",
+        )
+        .bind(person)
+        .bind(pcn)
+        .bind(practice)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+    }
     let (sent,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM coding_entries
          WHERE pcn_id = $2 AND person_id = $1 AND (batch_id IS NOT NULL OR status <> 'pending')
-           AND COALESCE(practice_id, -1) <> COALESCE((SELECT practice_id FROM people WHERE id = $1 AND pcn_id = $2), -1)",
+           AND COALESCE(practice_id, -1) <> COALESCE($3, -1)",
     )
     .bind(person)
     .bind(pcn)
+    .bind(practice)
     .fetch_one(&mut *conn)
     .await
     .map_err(backend)?;
