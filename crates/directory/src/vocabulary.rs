@@ -587,10 +587,13 @@ avoid_for = ["domestic_abuse"]
             ("I forget to take my tablets", "digital"),
             ("read more about us on our website", "library"),
             ("tea and soft drinks available", "drug_alcohol"),
+            ("help if your bank cards were lost", "quiz_games"),
+            ("we make greetings cards", "quiz_games"),
         ] {
             assert!(!ids(text).contains(&not), "{text:?} found {not}");
         }
         assert!(ids("help using a tablet").contains(&"digital"));
+        assert!(ids("dominoes and playing cards").contains(&"quiz_games"));
         assert!(ids("a short course in cooking").contains(&"adult_learning"));
     }
 }
