@@ -521,6 +521,31 @@ pub async fn merging_two_records_and_undoing_it(s: Arc<dyn Storage>) {
         .await
         .unwrap_err();
     assert!(matches!(err, StorageError::Rule(_)), "{err:?}");
+
+    // Merged into a record made after the referral (someone added them again later): the
+    // referrer still sees only what they typed, not that newer record's details.
+    let newer = s
+        .create_person(f.pcn_a, &person("Robyn", "Twice", "1958-08-08"), &actor())
+        .await
+        .unwrap();
+    let again = s
+        .merge_people(
+            f.pcn_a,
+            newer.id,
+            gone,
+            "Same person, added twice",
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        !made_person(s.clone()).await,
+        "the referral's record went into a newer one"
+    );
+    s.undo_merge(f.pcn_a, again.id, "Checked again", &actor())
+        .await
+        .unwrap();
+    assert!(made_person(s.clone()).await);
 }
 
 /// Two managers merge the same pair at once, each keeping a different record: one merge wins,
