@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-export async function launch() {
+export async function launch({ javaScript = true } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'linkwork-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -21,6 +21,7 @@ export async function launch() {
     viewport: { width: 1280, height: 900 },
     // Linkwork's CSP forbids inline scripts; axe-core is injected by the test only.
     bypassCSP: true,
+    javaScriptEnabled: javaScript,
   });
   return {
     context,

@@ -89,6 +89,10 @@ pub struct PersonDraft {
     pub phone: String,
     pub email: String,
     pub preferred_contact: String,
+    /// "yes", "no" or "" (not asked).
+    pub voicemail_ok: String,
+    /// "yes", "no" or "" (not asked).
+    pub texts_ok: String,
 }
 
 /// A person's validated demographics.
@@ -113,11 +117,37 @@ pub struct PersonDetails {
     pub phone: String,
     pub email: String,
     pub preferred_contact: Option<ContactMethod>,
+    /// Whether it is safe to leave them a voicemail (`None`: not asked).
+    pub voicemail_ok: Option<bool>,
+    /// Whether they agree to texts (`None`: not asked).
+    pub texts_ok: Option<bool>,
 }
 
 /// Longest free-text field we accept, in characters.
 pub const MAX_TEXT: usize = 2000;
 const MAX_NAME: usize = 100;
+
+/// A yes/no answer that may be left unanswered.
+fn yes_no(e: &mut FieldErrors, field: &'static str, value: &str) -> Option<bool> {
+    match value.trim() {
+        "" => None,
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => {
+            e.add(field, "Choose yes or no");
+            None
+        }
+    }
+}
+
+/// The form value of a yes/no answer that may be left unanswered.
+pub fn yes_no_code(v: Option<bool>) -> &'static str {
+    match v {
+        None => "",
+        Some(true) => "yes",
+        Some(false) => "no",
+    }
+}
 
 pub(crate) fn check_text(
     errors: &mut FieldErrors,
@@ -310,6 +340,8 @@ impl PersonDraft {
             }
             _ => {}
         }
+        let voicemail_ok = yes_no(&mut e, "voicemail_ok", &self.voicemail_ok);
+        let texts_ok = yes_no(&mut e, "texts_ok", &self.texts_ok);
         match date_of_birth {
             Some(date_of_birth) if e.is_empty() => Ok(PersonDetails {
                 given_name,
@@ -331,6 +363,8 @@ impl PersonDraft {
                 phone,
                 email,
                 preferred_contact,
+                voicemail_ok,
+                texts_ok,
             }),
             _ => Err(e),
         }
@@ -378,6 +412,8 @@ impl PersonDetails {
                 .preferred_contact
                 .map(|c| c.code().to_string())
                 .unwrap_or_default(),
+            voicemail_ok: yes_no_code(self.voicemail_ok).into(),
+            texts_ok: yes_no_code(self.texts_ok).into(),
         }
     }
 
@@ -525,6 +561,8 @@ mod tests {
             phone: String::new(),
             email: String::new(),
             preferred_contact: None,
+            voicemail_ok: None,
+            texts_ok: None,
         };
         let old = d("Hilda", "O'Neill-Smith", "1951-06-14", "LS6 2AB");
         for (new, why) in [

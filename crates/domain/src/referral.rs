@@ -79,6 +79,8 @@ pub struct ReferralDetails {
     pub needs: Vec<Need>,
     pub reason: String,
     pub urgency: Urgency,
+    /// The reference given to a person who referred themselves (none for staff referrals).
+    pub reference: Option<String>,
 }
 
 /// The message shown when consent is missing.
@@ -176,6 +178,7 @@ impl ReferralDraft {
                 needs,
                 reason,
                 urgency,
+                reference: None,
             }),
             _ => Err(e),
         }

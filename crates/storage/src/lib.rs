@@ -104,6 +104,14 @@ pub trait OrgStore: Send + Sync {
     async fn list_pcns(&self) -> Result<Vec<Pcn>>;
     async fn create_practice(&self, pcn: i64, name: &str, ods_code: &str) -> Result<Practice>;
     async fn list_practices(&self, pcn: i64) -> Result<Vec<Practice>>;
+    /// Every practice of every PCN (for a person finding their practice to refer themselves).
+    async fn list_all_practices(&self) -> Result<Vec<Practice>>;
+    async fn set_practice_postcode(
+        &self,
+        pcn: i64,
+        practice: i64,
+        postcode: Option<&str>,
+    ) -> Result<()>;
     async fn create_partner_org(&self, name: &str) -> Result<PartnerOrg>;
     async fn list_partner_orgs(&self) -> Result<Vec<PartnerOrg>>;
 }

@@ -20,6 +20,8 @@ pub struct Practice {
     pub pcn_id: i64,
     pub name: String,
     pub ods_code: String,
+    /// Where it is, so people can find their practice by postcode.
+    pub postcode: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -154,6 +156,8 @@ pub struct Referral {
     pub consent: bool,
     pub created_by: Option<i64>,
     pub received_at: DateTime<Utc>,
+    /// The reference a person who referred themselves was given.
+    pub reference: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -230,6 +234,10 @@ pub struct CaseloadRow {
     pub last_contact_at: Option<DateTime<Utc>>,
     pub next_contact_at: Option<DateTime<Utc>>,
     pub link_worker_id: Option<i64>,
+    /// Who made the referral (a self-referral is marked in triage).
+    pub source: ReferralSource,
+    /// A self-referral's reference, which the person may quote.
+    pub reference: Option<String>,
 }
 
 impl CaseloadRow {

@@ -21,6 +21,17 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
         .get("/login", login::form, public())
         .post("/login", login::submit, public())
         .post("/logout", login::logout, signed_in())
+        // The person's own door: no account
+        .get("/self-referral", self_referral::start, public())
+        .get("/self-referral/practice", self_referral::practice, public())
+        .get("/self-referral/details", self_referral::details, public())
+        .with(
+            Method::Post,
+            "/self-referral",
+            axum::routing::post(self_referral::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024)),
+            public(),
+        )
         // People and referrals
         .get("/people", people::list, role(R::can_read_people))
         .post("/people", people::create, role(R::can_edit_people))

@@ -53,6 +53,9 @@ pub struct WebConfig {
     /// away. The configuration allows 5 or more; the tests of hand-computed figures set 1
     /// (nothing withheld) and a test of its own proves the default.
     pub small_number: i64,
+    /// Self-referrals accepted from one network address in an hour; past it the form
+    /// asks them to wait (a shared address such as a library counts as one).
+    pub self_referrals_per_address: u32,
 }
 
 impl WebConfig {
@@ -94,6 +97,7 @@ impl Default for WebConfig {
             api_token_lifetime: Duration::from_secs(90 * 24 * 3600),
             address_pause: Duration::from_secs(2),
             small_number: reports::SMALL_NUMBER,
+            self_referrals_per_address: 5,
         }
     }
 }

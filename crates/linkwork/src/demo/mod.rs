@@ -80,12 +80,14 @@ pub async fn seed_shaped(store: &Arc<dyn Storage>, shape: Shape, progress: bool)
     let actor = Actor::system("demo");
     let pcn = store.create_pcn("Riverside Health PCN", "U99991").await?.id;
     let mut practices = Vec::new();
-    for (name, ods) in [
-        ("Riverside Medical Practice", "Y99901"),
-        ("Millbrook Surgery", "Y99902"),
-        ("Castle Street Health Centre", "Y99903"),
+    for (name, ods, postcode) in [
+        ("Riverside Medical Practice", "Y99901", "LS6 2AB"),
+        ("Millbrook Surgery", "Y99902", "LS7 3QD"),
+        ("Castle Street Health Centre", "Y99903", "LS4 2PH"),
     ] {
-        practices.push(store.create_practice(pcn, name, ods).await?.id);
+        let id = store.create_practice(pcn, name, ods).await?.id;
+        store.set_practice_postcode(pcn, id, Some(postcode)).await?;
+        practices.push(id);
     }
     let garden = store
         .create_partner_org("Millbrook Community Garden")
@@ -241,7 +243,56 @@ pub async fn seed_shaped(store: &Arc<dyn Storage>, shape: Shape, progress: bool)
         &mut rng,
     )
     .await?;
+    self_referral(store, pcn, practices[1], now).await?;
     Ok(people)
+}
+
+/// A person who referred themselves through the public form two days ago, waiting in
+/// triage with the reference they were given.
+async fn self_referral(
+    store: &Arc<dyn Storage>,
+    pcn: i64,
+    practice: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let person = domain::PersonDraft {
+        given_name: "Irene".into(),
+        family_name: "Castleford".into(),
+        date_of_birth: "1949-02-11".into(),
+        practice_id: Some(practice),
+        phone: "07700 900461".into(),
+        preferred_contact: "phone".into(),
+        voicemail_ok: "yes".into(),
+        texts_ok: "no".into(),
+        ..Default::default()
+    }
+    .validate(now.date_naive())
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let referral = domain::ReferralDetails {
+        source: domain::ReferralSource::SelfReferral,
+        referrer_name: String::new(),
+        referrer_role: String::new(),
+        referrer_organisation: String::new(),
+        referrer_contact: String::new(),
+        needs: vec![domain::Need::Loneliness, domain::Need::Bereavement],
+        reason:
+            "Since my husband died last year I hardly go out. My daughter said to fill this in. \
+                 I used to sing in a choir and I miss having people to talk to."
+                .into(),
+        urgency: domain::Urgency::Routine,
+        reference: Some("SR-7KQ2-M9XD".into()),
+    };
+    store
+        .create_referral(
+            pcn,
+            PersonRef::New(Box::new(person)),
+            &referral,
+            None,
+            now - Duration::days(2),
+            &Actor::system("self-referral SR-7KQ2-M9XD"),
+        )
+        .await?;
+    Ok(())
 }
 
 /// The demo directory's services, for connections.

@@ -142,6 +142,8 @@ pub(super) fn person(rng: &mut Rng, i: u32, practices: &[i64], today: NaiveDate)
         } else {
             *rng.pick(ContactMethod::ALL)
         }),
+        voicemail_ok: Some(!i.is_multiple_of(5)),
+        texts_ok: Some(!i.is_multiple_of(3)),
     }
 }
 
@@ -199,5 +201,6 @@ pub(super) fn referral(rng: &mut Rng, referrer: &str) -> ReferralDetails {
         } else {
             Urgency::Routine
         },
+        reference: None,
     }
 }

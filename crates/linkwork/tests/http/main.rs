@@ -19,6 +19,7 @@ mod ownership;
 mod people;
 mod postgres;
 mod reports;
+mod self_referral;
 mod site;
 mod tenancy;
 mod today;

@@ -13,7 +13,7 @@ use storage::{
 
 const CASELOAD_SELECT: &str = "SELECT e.id AS episode_id, e.version AS episode_version, p.id AS person_id, \
     p.given_name, p.family_name, p.date_of_birth, p.nhs_number, e.state, r.urgency, r.needs, e.referred_at, \
-    e.last_contact_at, e.next_contact_at, e.link_worker_id \
+    e.last_contact_at, e.next_contact_at, e.link_worker_id, r.source, r.reference \
     FROM episodes e JOIN people p ON p.id = e.person_id JOIN referrals r ON r.id = e.referral_id";
 
 pub(crate) async fn event(
@@ -87,8 +87,8 @@ impl EpisodeStore for Store {
         let needs: Vec<&str> = d.needs.iter().map(|n| n.code()).collect();
         let r = sqlx::query(
             "INSERT INTO referrals (pcn_id, person_id, source, referrer_name, referrer_role, referrer_organisation,
-             referrer_contact, needs, reason, urgency, consent, created_by, received_at, created_person_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, $11, $12, $13) RETURNING *",
+             referrer_contact, needs, reason, urgency, consent, created_by, received_at, created_person_id, reference)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, $11, $12, $13, $14) RETURNING *",
         )
         .bind(pcn)
         .bind(person_id)
@@ -103,6 +103,7 @@ impl EpisodeStore for Store {
         .bind(created_by)
         .bind(at)
         .bind(created)
+        .bind(&d.reference)
         .fetch_one(&mut *tx)
         .await
         .map_err(backend)?;

@@ -2,7 +2,7 @@
 
 use super::engine::{backend, Store};
 use async_trait::async_trait;
-use storage::{OrgStore, PartnerOrg, Pcn, Practice, Result};
+use storage::{OrgStore, PartnerOrg, Pcn, Practice, Result, StorageError};
 
 #[async_trait]
 impl OrgStore for Store {
@@ -48,26 +48,48 @@ impl OrgStore for Store {
             pcn_id: pcn,
             name: name.into(),
             ods_code: ods_code.into(),
+            postcode: None,
         })
     }
 
     async fn list_practices(&self, pcn: i64) -> Result<Vec<Practice>> {
-        let rows: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT id, name, ods_code FROM practices WHERE pcn_id = $1 ORDER BY name",
+        let rows: Vec<PracticeRow> = sqlx::query_as(
+            "SELECT id, pcn_id, name, ods_code, postcode FROM practices WHERE pcn_id = $1 ORDER BY name",
         )
         .bind(pcn)
         .fetch_all(&self.read)
         .await
         .map_err(backend)?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, ods_code)| Practice {
-                id,
-                pcn_id: pcn,
-                name,
-                ods_code,
-            })
-            .collect())
+        Ok(rows.into_iter().map(practice).collect())
+    }
+
+    async fn list_all_practices(&self) -> Result<Vec<Practice>> {
+        let rows: Vec<PracticeRow> = sqlx::query_as(
+            "SELECT id, pcn_id, name, ods_code, postcode FROM practices ORDER BY name, id",
+        )
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?;
+        Ok(rows.into_iter().map(practice).collect())
+    }
+
+    async fn set_practice_postcode(
+        &self,
+        pcn: i64,
+        practice: i64,
+        postcode: Option<&str>,
+    ) -> Result<()> {
+        let done = sqlx::query("UPDATE practices SET postcode = $1 WHERE id = $2 AND pcn_id = $3")
+            .bind(postcode)
+            .bind(practice)
+            .bind(pcn)
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
     }
 
     async fn create_partner_org(&self, name: &str) -> Result<PartnerOrg> {
@@ -93,5 +115,17 @@ impl OrgStore for Store {
             .into_iter()
             .map(|(id, name)| PartnerOrg { id, name })
             .collect())
+    }
+}
+
+type PracticeRow = (i64, i64, String, String, Option<String>);
+
+fn practice((id, pcn_id, name, ods_code, postcode): PracticeRow) -> Practice {
+    Practice {
+        id,
+        pcn_id,
+        name,
+        ods_code,
+        postcode,
     }
 }

@@ -12,7 +12,7 @@ use storage::{
 
 const DETAIL_COLUMNS: &str = "given_name, family_name, search_name, date_of_birth, nhs_number, sex, gender_identity, \
     ethnicity, language, interpreter_needed, access_needs, access_notes, carer_status, carer_details, practice_id, \
-    address, postcode, postcode_outward, phone, email, preferred_contact";
+    address, postcode, postcode_outward, phone, email, preferred_contact, voicemail_ok, texts_ok";
 
 pub(crate) fn search_name(d: &PersonDetails) -> String {
     format!("{} {}", d.given_name, d.family_name).to_lowercase()
@@ -43,6 +43,8 @@ fn bind_details<'q>(
         .bind(&d.phone)
         .bind(&d.email)
         .bind(d.preferred_contact.map(|c| c.code()))
+        .bind(d.voicemail_ok)
+        .bind(d.texts_ok)
 }
 
 /// A person's practice must be one of their PCN's practices.
@@ -75,7 +77,7 @@ pub(crate) async fn insert(
     let now = storage::now();
     let sql = format!(
         "INSERT INTO people (pcn_id, created_at, updated_at, {DETAIL_COLUMNS}) VALUES ($1, $2, $3, {}) RETURNING *",
-        (4..=24).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+        (4..=26).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
     );
     let q = sqlx::query(&sql).bind(pcn).bind(now).bind(now);
     let row = bind_details(q, d)
@@ -301,7 +303,7 @@ impl PersonStore for Store {
             .map(|(i, c)| format!("{c} = ${}", i + 1))
             .collect();
         let sql = format!(
-            "UPDATE people SET {}, version = version + 1, updated_at = $22 WHERE id = $23 AND pcn_id = $24 AND version = $25 RETURNING *",
+            "UPDATE people SET {}, version = version + 1, updated_at = $24 WHERE id = $25 AND pcn_id = $26 AND version = $27 RETURNING *",
             sets.join(", ")
         );
         let q = bind_details(sqlx::query(&sql), d)

@@ -55,6 +55,8 @@ pub(crate) fn person(r: &DbRow) -> Result<Person> {
         phone: r.try_get("phone").map_err(backend)?,
         email: r.try_get("email").map_err(backend)?,
         preferred_contact: opt_code(r.try_get("preferred_contact").map_err(backend)?)?,
+        voicemail_ok: r.try_get("voicemail_ok").map_err(backend)?,
+        texts_ok: r.try_get("texts_ok").map_err(backend)?,
     };
     Ok(Person {
         id: r.try_get("id").map_err(backend)?,
@@ -82,6 +84,7 @@ pub(crate) fn referral(r: &DbRow) -> Result<Referral> {
         consent: r.try_get("consent").map_err(backend)?,
         created_by: r.try_get("created_by").map_err(backend)?,
         received_at: r.try_get("received_at").map_err(backend)?,
+        reference: r.try_get("reference").map_err(backend)?,
     })
 }
 
@@ -121,6 +124,8 @@ pub(crate) fn caseload_row(r: &DbRow) -> Result<CaseloadRow> {
         last_contact_at: r.try_get("last_contact_at").map_err(backend)?,
         next_contact_at: r.try_get("next_contact_at").map_err(backend)?,
         link_worker_id: r.try_get("link_worker_id").map_err(backend)?,
+        source: code(r.try_get::<&str, _>("source").map_err(backend)?)?,
+        reference: r.try_get("reference").map_err(backend)?,
     })
 }
 

@@ -163,7 +163,9 @@ pub fn spec() -> Value {
                     "carer_details": {"type": "string"}, "practice_id": {"type": "integer"},
                     "address": {"type": "string"}, "postcode": {"type": "string", "description": "UK postcode"},
                     "phone": {"type": "string"}, "email": {"type": "string"},
-                    "preferred_contact": {"type": "string", "enum": ["phone", "text", "email", "letter"]}
+                    "preferred_contact": {"type": "string", "enum": ["phone", "text", "email", "letter"]},
+                    "voicemail_ok": {"type": "string", "enum": ["yes", "no", ""], "description": "Whether it is safe to leave a voicemail; empty when not asked"},
+                    "texts_ok": {"type": "string", "enum": ["yes", "no", ""], "description": "Whether they agree to texts; empty when not asked"}
                 }},
                 "PersonCreate": {"allOf": [{"$ref": "#/components/schemas/PersonDraft"}, {"type": "object", "properties": {"confirm_not_duplicate": {"type": "boolean"}}}]},
                 "PersonUpdate": {"allOf": [{"$ref": "#/components/schemas/PersonDraft"}, {"type": "object", "required": ["version"], "properties": {"version": {"type": "integer"}}}]},

@@ -42,6 +42,12 @@ pub struct PersonJson {
     pub email: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preferred_contact: Option<&'static str>,
+    /// "yes" or "no": whether a voicemail is safe; absent when not asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voicemail_ok: Option<&'static str>,
+    /// "yes" or "no": whether they agree to texts; absent when not asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub texts_ok: Option<&'static str>,
     pub created_at: chrono::DateTime<Utc>,
     pub updated_at: chrono::DateTime<Utc>,
 }
@@ -71,6 +77,8 @@ impl From<&Person> for PersonJson {
             phone: d.phone.clone(),
             email: d.email.clone(),
             preferred_contact: d.preferred_contact.map(|c| c.code()),
+            voicemail_ok: d.voicemail_ok.map(|v| domain::person::yes_no_code(Some(v))),
+            texts_ok: d.texts_ok.map(|v| domain::person::yes_no_code(Some(v))),
             created_at: p.created_at,
             updated_at: p.updated_at,
         }

@@ -20,6 +20,7 @@ pub mod people;
 pub mod person_journey;
 pub mod referrals;
 pub mod reports;
+pub mod self_referral;
 pub mod settings;
 pub mod supervision;
 pub mod today;

@@ -56,6 +56,8 @@ struct TriagePage {
     /// Per row: the person looks like another record held (a GP system or a referrer sent
     /// someone the PCN may already know): check and merge before taking them on.
     dups: Vec<bool>,
+    /// Per row: the person referred themselves, with the reference they were given.
+    selfs: Vec<Option<String>>,
     workers: Vec<Opt>,
     loads: Vec<WorkerLoad>,
 }
@@ -103,6 +105,13 @@ pub async fn queue(
         ctx: PageCtx::new(Some(&auth), "Triage", "/triage").flash(flash(q.done.as_deref())),
         rows: rows(&list),
         dups,
+        selfs: list
+            .iter()
+            .map(|r| {
+                (r.source == domain::ReferralSource::SelfReferral)
+                    .then(|| r.reference.clone().unwrap_or_default())
+            })
+            .collect(),
         workers,
         loads,
     };

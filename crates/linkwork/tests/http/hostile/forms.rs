@@ -374,3 +374,116 @@ pub(super) async fn optional_means_optional(
     }
     (forms_checked, fields_checked, failed)
 }
+
+/// The public forms (no account): each page that shows one, and a plausible, valid answer
+/// for every field a person fills in (tick boxes included, which the page does not tick).
+fn public_form_pages(app: &TestApp) -> Vec<(String, Fields)> {
+    let good = |extra: &[(&str, &str)]| -> Fields {
+        let mut f: Fields = [
+            ("given_name", "Petra"),
+            ("family_name", "Lindqvist"),
+            ("date_of_birth_day", "4"),
+            ("date_of_birth_month", "9"),
+            ("date_of_birth_year", "1961"),
+            ("nhs_number", ""),
+            ("phone", "07700 900123"),
+            ("email", "petra@example.com"),
+            ("voicemail_ok", "no"),
+            ("texts_ok", "yes"),
+            ("story", "I hardly see anyone since I stopped work."),
+            ("needs", "loneliness"),
+            ("consent_contact", "yes"),
+            ("consent_keep", "yes"),
+            ("website", ""),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        f.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        f
+    };
+    vec![
+        (
+            format!("/self-referral/details?practice={}", app.practice_a),
+            good(&[("practice", &app.practice_a.to_string())]),
+        ),
+        (
+            "/self-referral/details?practice=unsure".into(),
+            good(&[("practice", "unsure"), ("postcode", "LS6 2AB")]),
+        ),
+    ]
+}
+
+/// Every public form, each field with each payload, sent by someone with no account: the
+/// same rules as for signed-in forms. Returns the fields tried.
+pub(super) async fn public_forms_corpus(app: &TestApp, tally: &mut Tally) -> usize {
+    let posts: Vec<Route> = web::routes::table()
+        .into_iter()
+        .filter(|r| r.method == Method::Post && matches!(r.rule.access, Access::Public))
+        .filter(|r| !["/login", "/oauth/token"].contains(&r.path.as_str()))
+        .collect();
+    let pages = public_form_pages(app);
+    let mut covered = vec![];
+    let mut fields_tried = 0;
+    for (page_path, good) in &pages {
+        let mut b = Browser::new(app);
+        let page = b.get(page_path).await;
+        let found = forms(page_path, &page.body);
+        assert_eq!(found.len(), 1, "{page_path} shows one form");
+        let (action, shown) = &found[0];
+        covered.push(action.clone());
+        // Every field the page shows is answered, and nothing the page does not show.
+        for (name, _) in shown {
+            assert!(
+                name == "_csrf" || good.iter().any(|(n, _)| n == name),
+                "{page_path}: no plausible answer for {name}"
+            );
+        }
+        let mut before = fingerprint(app).await;
+        for (i, (field, _)) in good.iter().enumerate() {
+            fields_tried += 1;
+            for (label, payload) in payloads() {
+                let csrf = b.csrf.clone();
+                let mut sent: Vec<(&str, &str)> = vec![("_csrf", csrf.as_str())];
+                sent.extend(good.iter().enumerate().map(|(j, (n, v))| {
+                    (
+                        n.as_str(),
+                        if i == j { payload.as_str() } else { v.as_str() },
+                    )
+                }));
+                let what = format!("POST {action} from {page_path}, {field} = {label}");
+                let answer = b.post_raw(action, &sent).await;
+                tally.submissions += 1;
+                assert!(
+                    !answer.status.is_server_error(),
+                    "{what}: {}",
+                    answer.status
+                );
+                assert_escaped(&what, &answer.body);
+                let after = fingerprint(app).await;
+                if answer.status.is_client_error() {
+                    tally.refused += 1;
+                    assert_eq!(after, before, "{what}: refused but something was saved");
+                    assert!(
+                        answer.body.contains("There is a problem")
+                            || answer.body.contains("Go to the Linkwork home page"),
+                        "{what}: a {} that does not say what is wrong:\n{}",
+                        answer.status,
+                        answer.body
+                    );
+                } else if after != before {
+                    tally.saved += 1;
+                }
+                before = after;
+            }
+        }
+    }
+    for r in &posts {
+        assert!(
+            covered.contains(&r.path),
+            "public POST {} has no page in the hostile-input walk",
+            r.path
+        );
+    }
+    fields_tried
+}

@@ -21,7 +21,7 @@ mod pages;
 
 use crate::helpers::*;
 use crate::matrix::{expected, world, Expect, Tenancy, CALLERS};
-use forms::{forms_corpus, optional_means_optional};
+use forms::{forms_corpus, optional_means_optional, public_forms_corpus};
 use json::json_corpus;
 use pages::pages_show_payloads_escaped;
 use std::hash::{DefaultHasher, Hasher};
@@ -124,6 +124,7 @@ async fn hostile_input(engine: Engine) {
         engine,
         web::WebConfig {
             max_failed_logins: 1_000_000,
+            self_referrals_per_address: 1_000_000,
             ..Default::default()
         },
     )
@@ -135,11 +136,12 @@ async fn hostile_input(engine: Engine) {
         saved: 0,
     };
     let (forms, with_page, fields) = forms_corpus(&app, &w, &mut tally).await;
+    let public_fields = public_forms_corpus(&app, &mut tally).await;
     let json_fields = json_corpus(&app, &w, &mut tally).await;
     let (pages, queries) = pages_show_payloads_escaped(&app, &w).await;
     storage_tests::figure(&format!(
         "Hostile input ({engine:?}): {} payloads × ({fields} fields of {forms} forms, \
-         {with_page} found on pages; and {json_fields} JSON fields) = {} requests, no 5xx; {} refused with a message and nothing \
+         {with_page} found on pages; {public_fields} fields of public forms; and {json_fields} JSON fields) = {} requests, no 5xx; {} refused with a message and nothing \
          saved; {} saved and shown escaped on {pages} pages; {queries} page loads with the corpus in the query \
          string, no 5xx",
         payloads().len(),

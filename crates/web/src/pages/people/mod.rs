@@ -53,6 +53,8 @@ pub(crate) fn draft_from_form(f: &FormData) -> Result<PersonDraft, AppError> {
         phone: f.get("phone").into(),
         email: f.get("email").into(),
         preferred_contact: f.get("preferred_contact").into(),
+        voicemail_ok: f.get("voicemail_ok").into(),
+        texts_ok: f.get("texts_ok").into(),
     })
 }
 
@@ -167,6 +169,13 @@ pub(crate) fn person_sections(
                 )
                 .codes::<ContactMethod>(&one(&d.preferred_contact), None)
                 .errors(e),
+                yes_no_field(
+                    "voicemail_ok",
+                    "Is it safe to leave them a voicemail?",
+                    &d.voicemail_ok,
+                    e,
+                ),
+                yes_no_field("texts_ok", "May we send them texts?", &d.texts_ok, e),
             ],
         },
         Section {
@@ -183,4 +192,17 @@ pub(crate) fn person_sections(
             ],
         },
     ]
+}
+
+/// Yes, no, or not asked.
+fn yes_no_field(name: &'static str, label: &str, value: &str, e: &FieldErrors) -> Field {
+    let opts = [("yes", "Yes"), ("no", "No"), ("", "Not asked")]
+        .into_iter()
+        .map(|(v, l)| Opt {
+            value: v.into(),
+            label: l.into(),
+            selected: value == v,
+        })
+        .collect();
+    Field::new("radios", name, label).options(opts).errors(e)
 }

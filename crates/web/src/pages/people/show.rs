@@ -143,6 +143,16 @@ pub async fn show(
         "Preferred contact".into(),
         d.preferred_contact.map_or("—".into(), |c| c.label().into()),
     ));
+    let answer = |v: Option<bool>, no: &str| match v {
+        None => "Not asked".to_string(),
+        Some(true) => "Yes".to_string(),
+        Some(false) => no.to_string(),
+    };
+    summary.push((
+        "Safe to leave a voicemail".into(),
+        answer(d.voicemail_ok, "No (do not leave a voicemail)"),
+    ));
+    summary.push(("Texts".into(), answer(d.texts_ok, "No (do not send texts)")));
     summary.push(("Carer status".into(), d.carer_status.label().into()));
     summary.push(("Carer or next of kin".into(), dash(&d.carer_details)));
 
@@ -198,6 +208,9 @@ pub async fn show(
                     by
                 };
                 s.push(("Referred by".into(), by));
+                if let Some(reference) = &r.reference {
+                    s.push(("Their reference".into(), reference.clone()));
+                }
                 if !r.referrer_contact.is_empty() {
                     s.push(("Referrer contact".into(), r.referrer_contact.clone()));
                 }

@@ -1,0 +1,315 @@
+//! The person's own door, on both engines: a member of the public refers themselves
+//! without an account; it lands in the triage of their practice's PCN marked as a
+//! self-referral, with the reference they were given; wrong answers change nothing; the
+//! answer never says whether a record exists; robots and floods are turned away.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+
+/// A valid self-referral for `practice` (a practice id, or "unsure").
+fn answers<'a>(practice: &'a str, given: &'a str, family: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("practice", practice),
+        ("given_name", given),
+        ("family_name", family),
+        ("date_of_birth_day", "4"),
+        ("date_of_birth_month", "9"),
+        ("date_of_birth_year", "1961"),
+        ("phone", "07700 900123"),
+        ("voicemail_ok", "no"),
+        ("texts_ok", "yes"),
+        (
+            "story",
+            "Since I stopped work I hardly see anyone and money is tight.",
+        ),
+        ("needs", "loneliness"),
+        ("needs", "financial"),
+        ("consent_contact", "yes"),
+        ("consent_keep", "yes"),
+        ("website", ""),
+    ]
+}
+
+/// Opens the form for `practice` and sends `fields` with the page's token, as a person's
+/// browser would.
+async fn send(app: &TestApp, practice: &str, fields: &[(&str, &str)]) -> crate::helpers::Page {
+    let mut b = Browser::new(app);
+    let form = b
+        .get(&format!("/self-referral/details?practice={practice}"))
+        .await;
+    assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+    let csrf = b.csrf.clone();
+    let mut all = vec![("_csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    b.post_raw("/self-referral", &all).await
+}
+
+fn reference_in(body: &str) -> String {
+    let i = body.find("SR-").expect("a reference");
+    body[i..i + 12].to_string()
+}
+
+/// The unassigned queue of a PCN, as its manager sees it in triage.
+async fn triage(app: &TestApp, manager: &str) -> String {
+    let mut b = signed_in(app, manager).await;
+    let p = b.get("/triage").await;
+    assert_eq!(p.status, StatusCode::OK);
+    p.body
+}
+
+async fn a_person_refers_themselves(engine: Engine) {
+    let app = spawn_app_on(engine).await;
+    let pcns = app.store.list_pcns().await.unwrap();
+    let pcn_b = pcns.iter().find(|p| p.name == "South PCN").unwrap().id;
+    let vale = app.store.list_practices(pcn_b).await.unwrap()[0].id;
+    app.store
+        .set_practice_postcode(pcn_b, vale, Some("LS9 1AA"))
+        .await
+        .unwrap();
+
+    // Found by name or postcode across every PCN, with no account.
+    let mut b = Browser::new(&app);
+    let start = b.get("/self-referral").await;
+    assert_eq!(start.status, StatusCode::OK);
+    assert!(start.body.contains("call 999") && start.body.contains("116 123"));
+    let login = b.get("/login").await;
+    assert!(login.body.contains("href=\"/self-referral\""));
+    for q in ["vale", "LS9", "ls9 1aa"] {
+        let found = b.get(&format!("/self-referral/practice?q={q}")).await;
+        assert!(
+            found.body.contains(&format!(
+                "/self-referral/details?practice={vale}\">Vale Surgery"
+            )),
+            "{q}: {}",
+            found.body
+        );
+        assert!(!found.body.contains("Hill Surgery"), "{q}");
+    }
+
+    // Sent to Vale Surgery: it lands in South PCN's triage, not North's.
+    let vale_s = vale.to_string();
+    let done = send(&app, &vale_s, &answers(&vale_s, "Petra", "Lindqvist")).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("Your reference is"));
+    let reference = reference_in(&done.body);
+    let south = triage(&app, "manager_b").await;
+    assert!(south.contains("LINDQVIST, Petra"), "{south}");
+    assert!(south.contains("Self-referral") && south.contains(&reference));
+    let north = triage(&app, "manager").await;
+    assert!(!north.contains("LINDQVIST"), "not in another PCN's triage");
+
+    // The record holds what they said, for the link worker.
+    let people = app
+        .store
+        .search_people(
+            pcn_b,
+            &storage::PersonQuery {
+                name: Some("lindqvist".into()),
+                limit: 5,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(people.len(), 1);
+    let d = &people[0].details;
+    assert_eq!(d.practice_id, Some(vale));
+    assert_eq!((d.voicemail_ok, d.texts_ok), (Some(false), Some(true)));
+    assert_eq!(d.phone, "07700 900123");
+    let refs = app
+        .store
+        .referrals_for_person(pcn_b, people[0].id)
+        .await
+        .unwrap();
+    assert_eq!(refs.len(), 1);
+    assert_eq!(refs[0].source, domain::ReferralSource::SelfReferral);
+    assert_eq!(refs[0].reference.as_deref(), Some(reference.as_str()));
+    assert_eq!(
+        refs[0].needs,
+        vec![domain::Need::Loneliness, domain::Need::Financial]
+    );
+    assert!(refs[0].reason.contains("hardly see anyone"));
+    let mut lw = signed_in(&app, "lw_b").await;
+    let page = lw.get(&format!("/people/{}", people[0].id)).await;
+    assert!(page.body.contains("No (do not leave a voicemail)"));
+    assert!(page.body.contains(&reference));
+
+    // Audited as the self-referral, from its address.
+    let audit = app.store.all_audit().await.unwrap();
+    let made = audit
+        .iter()
+        .find(|a| a.actor_label.contains(&reference))
+        .expect("an audit entry made by the self-referral");
+    assert!(made.actor_id.is_none() && made.ip.is_some(), "{made:?}");
+    assert_eq!(made.pcn_id, Some(pcn_b));
+
+    // Not sure of the practice: the postcode routes it to the PCN with practices there.
+    let unsure = send(
+        &app,
+        "unsure",
+        &[
+            answers("unsure", "Tomas", "Ekdahl"),
+            vec![("postcode", "LS9 3ZZ")],
+        ]
+        .concat(),
+    )
+    .await;
+    assert_eq!(unsure.status, StatusCode::OK, "{}", unsure.body);
+    let south = triage(&app, "manager_b").await;
+    assert!(south.contains("EKDAHL, Tomas"), "{south}");
+    let without = send(&app, "unsure", &answers("unsure", "Tomas", "Ekdahl")).await;
+    assert_eq!(without.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(without.body.contains("Enter your postcode"));
+}
+
+#[tokio::test]
+async fn a_person_refers_themselves_on_sqlite() {
+    a_person_refers_themselves(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_person_refers_themselves_on_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    a_person_refers_themselves(Engine::Postgres).await;
+}
+
+/// The number of referrals waiting in North PCN.
+async fn waiting(app: &TestApp) -> usize {
+    app.store.unassigned_queue(app.pcn_a).await.unwrap().len()
+}
+
+#[tokio::test]
+async fn wrong_answers_are_named_and_nothing_is_kept() {
+    let app = spawn_app().await;
+    let hill = app.practice_a.to_string();
+    let before = waiting(&app).await;
+    let empty = send(&app, &hill, &[("practice", hill.as_str())]).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for m in [
+        "Enter your first name",
+        "Enter your last name",
+        "Enter your date of birth",
+        "Enter a phone number or an email address",
+        "Tell us a little about what is going on",
+        "agree to a link worker contacting you",
+        "agree to us keeping your details",
+    ] {
+        assert!(empty.body.contains(m), "{m}");
+    }
+    // What was typed is kept; a wrong NHS number and a date in the future are named.
+    let mut bad = answers(&hill, "Petra", "Lindqvist");
+    bad.retain(|(k, _)| !["date_of_birth_year", "consent_keep"].contains(k));
+    bad.extend([
+        ("nhs_number", "123 456 7890"),
+        ("date_of_birth_year", "2090"),
+    ]);
+    let p = send(&app, &hill, &bad).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("value=\"Petra\"") && p.body.contains("hardly see anyone"));
+    assert!(p.body.contains("href=\"#nhs_number\""));
+    assert!(p.body.contains("Date of birth must be in the past"));
+    assert!(p.body.contains("agree to us keeping your details"));
+    // A phone number without saying whether a voicemail is safe.
+    let mut unsaid = answers(&hill, "Petra", "Lindqvist");
+    unsaid.retain(|(k, _)| *k != "voicemail_ok");
+    let p = send(&app, &hill, &unsaid).await;
+    assert!(p
+        .body
+        .contains("Say whether it is safe to leave you a voicemail"));
+    // A practice that does not exist, and no token: refused.
+    let p = send(&app, &hill, &answers("999999", "Petra", "Lindqvist")).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("Choose your GP practice first"));
+    let mut b = Browser::new(&app);
+    let p = b
+        .post_raw("/self-referral", &answers(&hill, "Petra", "Lindqvist"))
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN, "no token: {}", p.status);
+    assert_eq!(waiting(&app).await, before, "nothing was kept");
+}
+
+#[tokio::test]
+async fn the_answer_is_the_same_whoever_is_already_known() {
+    let app = spawn_app().await;
+    let hill = app.practice_a.to_string();
+    let mut lw = signed_in(&app, "lw").await;
+    let mut held = person_fields("Hedda", "Gabler");
+    held.retain(|(k, _)| !k.starts_with("date_of_birth"));
+    held.extend([
+        ("date_of_birth", "1961-09-04"),
+        ("nhs_number", "943 476 5919"),
+        ("practice_id", hill.as_str()),
+    ]);
+    let person = add_person(&mut lw, &held).await;
+
+    // The same NHS number, date of birth and family name: joins the record held.
+    let mut same = answers(&hill, "Hedda", "Gabler");
+    same.push(("nhs_number", "943 476 5919"));
+    let known = send(&app, &hill, &same).await;
+    let episodes = app
+        .store
+        .episodes_for_person(app.pcn_a, person)
+        .await
+        .unwrap();
+    assert_eq!(episodes.len(), 1, "the referral joined the record held");
+    // Someone no one knows gets the very same page, but for the reference.
+    let mut other = answers(&hill, "Nora", "Helmer");
+    other.push(("nhs_number", "401 023 2137"));
+    let unknown = send(&app, &hill, &other).await;
+    assert_eq!(known.status, unknown.status);
+    let r1 = reference_in(&known.body);
+    let r2 = reference_in(&unknown.body);
+    assert_ne!(r1, r2);
+    assert_eq!(
+        known.body.replace(&r1, "SR-XXXX-XXXX"),
+        unknown.body.replace(&r2, "SR-XXXX-XXXX"),
+        "the answer never says whether a record exists"
+    );
+}
+
+#[tokio::test]
+async fn robots_and_floods_are_turned_away() {
+    let app = spawn_app_with(
+        Engine::Sqlite,
+        web::WebConfig {
+            self_referrals_per_address: 2,
+            ..Default::default()
+        },
+    )
+    .await;
+    let hill = app.practice_a.to_string();
+    let before = waiting(&app).await;
+    // The field people cannot see, filled in: thanked like anyone, and nothing kept.
+    let mut robot = answers(&hill, "Petra", "Lindqvist");
+    robot.retain(|(k, _)| *k != "website");
+    robot.push(("website", "http://spam.example"));
+    let p = send(&app, &hill, &robot).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("Your reference is"));
+    assert_eq!(
+        waiting(&app).await,
+        before,
+        "a robot's referral is not kept"
+    );
+    // The robot counted towards the address's limit; one more is taken, then it waits.
+    let p = send(&app, &hill, &answers(&hill, "Petra", "Lindqvist")).await;
+    assert!(p.body.contains("Your reference is"));
+    assert_eq!(waiting(&app).await, before + 1);
+    let p = send(&app, &hill, &answers(&hill, "Olle", "Lindqvist")).await;
+    assert_eq!(p.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(p.body.contains("Please try again later") && p.body.contains("NHS 111"));
+    assert_eq!(
+        waiting(&app).await,
+        before + 1,
+        "nothing kept past the limit"
+    );
+    // Too big a body is refused before it is read.
+    let story = "a".repeat(100 * 1024);
+    let mut huge = answers(&hill, "Petra", "Lindqvist");
+    huge.retain(|(k, _)| *k != "story");
+    huge.push(("story", &story));
+    let p = send(&app, &hill, &huge).await;
+    assert_eq!(p.status, StatusCode::PAYLOAD_TOO_LARGE);
+}

@@ -1,0 +1,669 @@
+//! The person's own door: refer yourself to a link worker, without an account.
+//!
+//! Public pages in plain English: a start page with what to do in a crisis, finding your
+//! GP practice (by name or postcode, across every PCN of the deployment: the practice
+//! decides which PCN receives it), then one form. It lands in that PCN's triage as a
+//! self-referral, through the same duplicate check as any referral, and the person gets a
+//! reference. The answer is the same whatever was typed (no account or record is ever
+//! named), a hidden field catches form-filling robots, and each network address may send
+//! only a few an hour.
+
+use super::referrals::match_existing;
+use crate::auth;
+use crate::form::FormData;
+use crate::views::{self, error_items, ErrorItem, Field, Opt, PageCtx, Section};
+use crate::{AppError, AppState};
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::{Code, ContactMethod, FieldErrors, Need, PersonDraft, ReferralSource, Urgency};
+use std::time::Duration;
+use storage::{Actor, PersonRef, Practice};
+
+/// The needs a person may recognise, in their words rather than the service's.
+const NEEDS: [(Need, &str); 15] = [
+    (Need::Loneliness, "Feeling lonely or cut off from people"),
+    (Need::MentalHealth, "Feeling low, worried or stressed"),
+    (
+        Need::LongTermConditions,
+        "Living with a long-term health condition",
+    ),
+    (Need::Financial, "Money worries, debt or benefits"),
+    (Need::Housing, "Problems with where I live"),
+    (Need::Carer, "Looking after someone"),
+    (Need::Bereavement, "Someone close to me has died"),
+    (Need::PhysicalActivity, "Wanting to be more active"),
+    (Need::HealthyEating, "Eating well or my weight"),
+    (Need::Employment, "Finding work, training or volunteering"),
+    (
+        Need::DigitalInclusion,
+        "Using a phone, computer or the internet",
+    ),
+    (Need::Transport, "Getting out and about"),
+    (Need::Relationships, "Family or friends"),
+    (Need::SubstanceUse, "Alcohol or drugs"),
+    (
+        Need::DomesticAbuse,
+        "Someone is hurting, scaring or controlling me",
+    ),
+];
+
+/// Longest "in your own words" answer.
+const MAX_STORY: usize = 2000;
+
+#[derive(Template)]
+#[template(path = "self_referral_start.html")]
+struct StartPage {
+    ctx: PageCtx,
+}
+
+pub async fn start() -> Result<Response, AppError> {
+    Ok(views::ok(&StartPage {
+        ctx: PageCtx::new(None, "Refer yourself to a link worker", "/self-referral"),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "self_referral_practice.html")]
+struct PracticePage {
+    ctx: PageCtx,
+    q: String,
+    searched: bool,
+    /// (id, name, postcode)
+    found: Vec<(i64, String, String)>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct PracticeQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// Whether a practice answers what was typed: words of its name, or its postcode (the
+/// whole postcode, or its first half).
+fn practice_fits(p: &Practice, q: &str) -> bool {
+    let squash = |s: &str| {
+        s.to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+    };
+    let want = squash(q);
+    if want.is_empty() {
+        return false;
+    }
+    if let Some(pc) = &p.postcode {
+        let pc = squash(pc);
+        let outward = pc.get(..pc.len().saturating_sub(3)).unwrap_or_default();
+        if pc == want || (!outward.is_empty() && outward == want) {
+            return true;
+        }
+    }
+    let name = p.name.to_lowercase();
+    q.to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .all(|w| name.contains(w))
+}
+
+pub async fn practice(
+    State(state): State<AppState>,
+    Query(q): Query<PracticeQuery>,
+) -> Result<Response, AppError> {
+    let text: String = q.q.trim().chars().take(100).collect();
+    let all = state.store.list_all_practices().await?;
+    // A small deployment lists every practice; a large one only those that fit.
+    let found: Vec<&Practice> = if text.is_empty() {
+        if all.len() <= 20 {
+            all.iter().collect()
+        } else {
+            vec![]
+        }
+    } else {
+        all.iter()
+            .filter(|p| practice_fits(p, &text))
+            .take(50)
+            .collect()
+    };
+    let page = PracticePage {
+        ctx: PageCtx::new(None, "Find your GP practice", "/self-referral/practice"),
+        searched: !text.is_empty(),
+        q: text,
+        found: found
+            .into_iter()
+            .map(|p| (p.id, p.name.clone(), p.postcode.clone().unwrap_or_default()))
+            .collect(),
+    };
+    Ok(views::ok(&page))
+}
+
+#[derive(Template)]
+#[template(path = "self_referral_form.html")]
+struct FormPage {
+    ctx: PageCtx,
+    login_csrf: String,
+    errors: Vec<ErrorItem>,
+    /// The practice id, or "unsure".
+    practice: String,
+    practice_name: String,
+    sections: Vec<Section>,
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct FormQuery {
+    #[serde(default)]
+    practice: String,
+}
+
+/// The practice chosen on the page before: `Some(None)` for "I'm not sure", `None` when
+/// none (or no practice there is) was chosen.
+async fn chosen_practice(
+    state: &AppState,
+    value: &str,
+) -> Result<Option<Option<Practice>>, AppError> {
+    if value == "unsure" {
+        return Ok(Some(None));
+    }
+    let Ok(id) = value.parse::<i64>() else {
+        return Ok(None);
+    };
+    let all = state.store.list_all_practices().await?;
+    Ok(all.into_iter().find(|p| p.id == id).map(Some))
+}
+
+fn yes_no(name: &'static str, label: &str, hint: &str, value: &str, e: &FieldErrors) -> Field {
+    let opts = [("yes", "Yes"), ("no", "No")]
+        .into_iter()
+        .map(|(v, l)| Opt {
+            value: v.into(),
+            label: l.into(),
+            selected: value == v,
+        })
+        .collect();
+    Field::new("radios", name, label)
+        .hint(hint)
+        .options(opts)
+        .errors(e)
+}
+
+fn sections(f: &FormData, unsure: bool, e: &FieldErrors) -> Vec<Section> {
+    let needs: Vec<Opt> = NEEDS
+        .iter()
+        .map(|(n, label)| Opt {
+            value: n.code().into(),
+            label: (*label).into(),
+            selected: f.all("needs").iter().any(|x| x == n.code()),
+        })
+        .collect();
+    let mut about = vec![
+        Field::new("text", "given_name", "First name")
+            .value(f.get("given_name"))
+            .autocomplete("given-name")
+            .width("20")
+            .required()
+            .errors(e),
+        Field::new("text", "family_name", "Last name")
+            .value(f.get("family_name"))
+            .autocomplete("family-name")
+            .width("20")
+            .required()
+            .errors(e),
+        Field::new("date3", "date_of_birth", "Date of birth")
+            .hint("For example, 27 3 1958")
+            .value(f.date("date_of_birth"))
+            .required()
+            .errors(e),
+        Field::new("text", "nhs_number", "NHS number")
+            .hint("If you know it. It is 10 numbers, like 943 476 5919. You can find it on the NHS App or a letter from the NHS.")
+            .value(f.get("nhs_number"))
+            .width("10")
+            .numeric()
+            .errors(e),
+    ];
+    if unsure {
+        about.push(
+            Field::new("text", "postcode", "Your postcode")
+                .hint("So we can pass this to the link workers near you")
+                .value(f.get("postcode"))
+                .autocomplete("postal-code")
+                .width("10")
+                .required()
+                .errors(e),
+        );
+    }
+    vec![
+        Section {
+            folded: false,
+            legend: "About you".into(),
+            fields: about,
+        },
+        Section {
+            folded: false,
+            legend: "How we can contact you".into(),
+            fields: vec![
+                Field::new("tel", "phone", "Phone number")
+                    .hint("We need a phone number or an email address, or both")
+                    .needed_when("or email")
+                    .value(f.get("phone"))
+                    .autocomplete("tel")
+                    .width("20")
+                    .errors(e),
+                Field::new("email", "email", "Email address")
+                    .needed_when("or phone")
+                    .value(f.get("email"))
+                    .autocomplete("email")
+                    .width("30")
+                    .errors(e),
+                yes_no(
+                    "voicemail_ok",
+                    "Is it safe for us to leave you a voicemail?",
+                    "If someone else might hear it, say no",
+                    f.get("voicemail_ok"),
+                    e,
+                ),
+                yes_no(
+                    "texts_ok",
+                    "Can we send you text messages?",
+                    "If someone else might read them, say no",
+                    f.get("texts_ok"),
+                    e,
+                ),
+            ],
+        },
+        Section {
+            folded: false,
+            legend: "What is going on for you".into(),
+            fields: vec![
+                Field::new("textarea", "story", "Tell us what is going on, in your own words")
+                    .hint("What would you like to be different? You can write as much or as little as you like.")
+                    .value(f.get("story"))
+                    .required()
+                    .errors(e),
+                Field::new("checkboxes", "needs", "Is it about any of these?")
+                    .hint("Tick any that fit. You do not have to tick any.")
+                    .options(needs)
+                    .errors(e),
+            ],
+        },
+        Section {
+            folded: false,
+            legend: "Your agreement".into(),
+            fields: vec![
+                Field::new("checkbox", "consent_contact", "I agree to a link worker contacting me")
+                    .value(if f.checked("consent_contact") { "yes" } else { "" })
+                    .errors(e),
+                Field::new("checkbox", "consent_keep", "I agree to the link worker team keeping these details")
+                    .hint("They are kept safely, used only to help you, and shared with your GP practice")
+                    .value(if f.checked("consent_keep") { "yes" } else { "" })
+                    .errors(e),
+            ],
+        },
+    ]
+}
+
+async fn render_form(
+    state: &AppState,
+    status: StatusCode,
+    f: &FormData,
+    practice: Option<&Practice>,
+    errors: &FieldErrors,
+) -> Result<Response, AppError> {
+    let token = auth::random_token()?;
+    let title = if errors.is_empty() {
+        "Your details"
+    } else {
+        "Error: Your details"
+    };
+    let page = FormPage {
+        ctx: PageCtx::new(None, title, "/self-referral/details"),
+        login_csrf: token.clone(),
+        errors: error_items(errors),
+        practice: practice.map_or("unsure".into(), |p| p.id.to_string()),
+        practice_name: practice.map_or(String::new(), |p| p.name.clone()),
+        sections: sections(f, practice.is_none(), errors),
+    };
+    let mut res = views::render(status, &page);
+    let secure = state.config.https();
+    let c = auth::set_cookie(auth::login_csrf_cookie(secure), &token, secure, Some(3600))?;
+    res.headers_mut().append(SET_COOKIE, c);
+    Ok(res)
+}
+
+pub async fn details(
+    State(state): State<AppState>,
+    Query(q): Query<FormQuery>,
+) -> Result<Response, AppError> {
+    // Opened without choosing a practice (a bookmark, a shared link): choose one first.
+    let Some(practice) = chosen_practice(&state, &q.practice).await? else {
+        return Ok(super::see_other("/self-referral/practice"));
+    };
+    render_form(
+        &state,
+        StatusCode::OK,
+        &FormData::default(),
+        practice.as_ref(),
+        &FieldErrors::default(),
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "self_referral_done.html")]
+struct DonePage {
+    ctx: PageCtx,
+    reference: String,
+    email: bool,
+}
+
+#[derive(Template)]
+#[template(path = "self_referral_busy.html")]
+struct BusyPage {
+    ctx: PageCtx,
+}
+
+/// A reference a person can read out on the phone: no letters that look like numbers.
+fn new_reference() -> Result<String, AppError> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).map_err(|e| AppError::Internal(e.to_string()))?;
+    let s: String = b
+        .iter()
+        .map(|x| ALPHABET[usize::from(*x) % ALPHABET.len()] as char)
+        .collect();
+    Ok(format!("SR-{}-{}", &s[..4], &s[4..]))
+}
+
+/// Checks the person's answers; the person's details and the referral, or every problem.
+fn validate(
+    f: &FormData,
+    practice: Option<&Practice>,
+) -> Result<(domain::PersonDetails, domain::ReferralDetails), FieldErrors> {
+    let mut e = FieldErrors::default();
+    let phone = f.get("phone").trim();
+    let email = f.get("email").trim();
+    let draft = PersonDraft {
+        given_name: f.get("given_name").into(),
+        family_name: f.get("family_name").into(),
+        date_of_birth: f.date("date_of_birth"),
+        nhs_number: f.get("nhs_number").into(),
+        practice_id: practice.map(|p| p.id),
+        postcode: f.get("postcode").into(),
+        phone: phone.into(),
+        email: email.into(),
+        preferred_contact: if !phone.is_empty() {
+            ContactMethod::Phone.code().into()
+        } else if !email.is_empty() {
+            ContactMethod::Email.code().into()
+        } else {
+            String::new()
+        },
+        voicemail_ok: f.get("voicemail_ok").into(),
+        texts_ok: f.get("texts_ok").into(),
+        ..Default::default()
+    };
+    // The person's own words for what is missing; other problems keep the checks' words.
+    let mut own = |field: &'static str, missing: bool, msg: &str| {
+        if missing {
+            e.add(field, msg);
+        }
+    };
+    own(
+        "given_name",
+        draft.given_name.trim().is_empty(),
+        "Enter your first name",
+    );
+    own(
+        "family_name",
+        draft.family_name.trim().is_empty(),
+        "Enter your last name",
+    );
+    own(
+        "date_of_birth",
+        draft.date_of_birth.trim().trim_matches('-').is_empty(),
+        "Enter your date of birth",
+    );
+    own(
+        "postcode",
+        practice.is_none() && draft.postcode.trim().is_empty(),
+        "Enter your postcode, or go back and choose your GP practice",
+    );
+    own(
+        "phone",
+        phone.is_empty() && email.is_empty(),
+        "Enter a phone number or an email address so a link worker can contact you",
+    );
+    own(
+        "voicemail_ok",
+        !phone.is_empty() && draft.voicemail_ok.is_empty(),
+        "Say whether it is safe to leave you a voicemail",
+    );
+    own(
+        "texts_ok",
+        !phone.is_empty() && draft.texts_ok.is_empty(),
+        "Say whether we can send you text messages",
+    );
+    let story = f.get("story").trim();
+    own(
+        "story",
+        story.is_empty(),
+        "Tell us a little about what is going on",
+    );
+    own(
+        "story",
+        story.chars().count() > MAX_STORY,
+        "What is going on must be 2000 characters or fewer",
+    );
+    own(
+        "consent_contact",
+        !f.checked("consent_contact"),
+        "Tick to agree to a link worker contacting you, or we cannot help",
+    );
+    own(
+        "consent_keep",
+        !f.checked("consent_keep"),
+        "Tick to agree to us keeping your details, or we cannot help",
+    );
+    let mut needs = vec![];
+    for code in f.all("needs") {
+        match NEEDS.iter().find(|(n, _)| n.code() == code) {
+            Some((n, _)) if !needs.contains(n) => needs.push(*n),
+            Some(_) => {}
+            None => e.add("needs", "Choose from the list"),
+        }
+    }
+    let person = match draft.validate(domain::uk_time::today()) {
+        Ok(p) => Some(p),
+        Err(errs) => {
+            for x in errs.0 {
+                if e.get(&x.field).is_none() {
+                    e.0.push(x);
+                }
+            }
+            None
+        }
+    };
+    let (Some(person), true) = (person, e.is_empty()) else {
+        return Err(e);
+    };
+    let mut reason = story.to_string();
+    if practice.is_none() {
+        reason.push_str("\n\n(They were not sure which GP practice they are with.)");
+    }
+    let referral = domain::ReferralDetails {
+        source: ReferralSource::SelfReferral,
+        referrer_name: String::new(),
+        referrer_role: String::new(),
+        referrer_organisation: String::new(),
+        referrer_contact: String::new(),
+        needs,
+        reason,
+        urgency: Urgency::Routine,
+        reference: None,
+    };
+    Ok((person, referral))
+}
+
+/// The PCN a referral from someone unsure of their practice goes to: the one with the most
+/// practices in their postcode district, then in their postcode area, else the first PCN.
+async fn pcn_for_postcode(
+    state: &AppState,
+    postcode: Option<&domain::Postcode>,
+) -> Result<i64, AppError> {
+    let practices = state.store.list_all_practices().await?;
+    let pcns = state.store.list_pcns().await?;
+    if let Some(pc) = postcode {
+        let outward = pc.outward().to_string();
+        let area = |s: &str| -> String { s.chars().take_while(|c| c.is_alphabetic()).collect() };
+        let district = |p: &str| p.split_whitespace().next() == Some(outward.as_str());
+        let same_area = |p: &str| area(p) == area(&outward);
+        for pass in 0..2 {
+            let mut count: std::collections::BTreeMap<i64, usize> = Default::default();
+            for p in &practices {
+                let here = p.postcode.as_deref().is_some_and(|x| {
+                    let x = x.to_uppercase();
+                    if pass == 0 {
+                        district(&x)
+                    } else {
+                        same_area(&x)
+                    }
+                });
+                if here {
+                    *count.entry(p.pcn_id).or_default() += 1;
+                }
+            }
+            // The most practices; of equals, the PCN made first.
+            if let Some((pcn, _)) = count.into_iter().max_by_key(|(id, n)| (*n, -id)) {
+                return Ok(pcn);
+            }
+        }
+    }
+    pcns.iter()
+        .map(|p| p.id)
+        .min()
+        .ok_or_else(|| AppError::Internal("no PCN to receive self-referrals".into()))
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    parts: Parts,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = FormData::parse(&body);
+    if form.has_nul() {
+        return Err(AppError::BadRequest(crate::form::NUL_REFUSED.into()));
+    }
+    let secure = state.config.https();
+    let expected =
+        auth::cookie(&parts.headers, auth::login_csrf_cookie(secure)).unwrap_or_default();
+    if expected.is_empty()
+        || !auth::constant_time_eq(expected.as_bytes(), form.get("_csrf").as_bytes())
+    {
+        return Err(AppError::Csrf);
+    }
+    let practice = chosen_practice(&state, form.get("practice"))
+        .await?
+        .ok_or_else(|| AppError::BadRequest("Choose your GP practice first".into()))?;
+    let ip = auth::client_ip(&parts, &state.config);
+    let address = format!(
+        "self-referral|{}",
+        ip.clone().unwrap_or_else(|| "unknown".into())
+    );
+    let hour = Duration::from_secs(3600);
+    if state
+        .throttle
+        .blocked(&address, state.config.self_referrals_per_address, hour)
+    {
+        let page = BusyPage {
+            ctx: PageCtx::new(None, "Please try again later", "/self-referral"),
+        };
+        return Ok(views::render(StatusCode::TOO_MANY_REQUESTS, &page));
+    }
+    let email = !form.get("email").trim().is_empty();
+    // A robot fills in every field, including the one people cannot see: it is told the
+    // same as a person, and nothing is kept.
+    if !form.get("website").is_empty() {
+        tracing::warn!(address = %address, "self-referral honeypot filled: nothing saved");
+        state.throttle.fail(&address, hour);
+        return Ok(views::ok(&DonePage {
+            ctx: PageCtx::new(None, "Thank you: we have your details", "/self-referral"),
+            reference: new_reference()?,
+            email,
+        }));
+    }
+    let (person, mut referral) = match validate(&form, practice.as_ref()) {
+        Ok(x) => x,
+        Err(errors) => {
+            return render_form(
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form,
+                practice.as_ref(),
+                &errors,
+            )
+            .await
+        }
+    };
+    let pcn = match &practice {
+        Some(p) => p.pcn_id,
+        None => pcn_for_postcode(&state, person.postcode.as_ref()).await?,
+    };
+    let reference = new_reference()?;
+    referral.reference = Some(reference.clone());
+    let actor = Actor {
+        user_id: None,
+        label: format!("self-referral {reference}"),
+        ip,
+    };
+    // Joins a record only on the same NHS number, date of birth and family name; any other
+    // likely match is flagged in triage ("May already have a record"), never shown here.
+    let person = match_existing(&state, pcn, PersonRef::New(Box::new(person))).await?;
+    state
+        .store
+        .create_referral(pcn, person, &referral, None, storage::now(), &actor)
+        .await?;
+    state.throttle.fail(&address, hour);
+    Ok(views::ok(&DonePage {
+        ctx: PageCtx::new(None, "Thank you: we have your details", "/self-referral"),
+        reference,
+        email,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn practice(name: &str, postcode: Option<&str>) -> Practice {
+        Practice {
+            id: 1,
+            pcn_id: 1,
+            name: name.into(),
+            ods_code: "X".into(),
+            postcode: postcode.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn a_practice_is_found_by_words_of_its_name_or_its_postcode() {
+        let p = practice("Riverside Medical Centre", Some("HB1 4CW"));
+        for q in ["riverside", "Riverside medical", "hb1 4cw", "HB14CW", "hb1"] {
+            assert!(practice_fits(&p, q), "{q}");
+        }
+        for q in ["hillside", "hb2", "hb1 4", "", "riverside surgery"] {
+            assert!(!practice_fits(&p, q), "{q}");
+        }
+        assert!(!practice_fits(&practice("Riverside", None), "hb1"));
+    }
+
+    #[test]
+    fn references_are_easy_to_read_out() {
+        let r = new_reference().unwrap();
+        assert_eq!(r.len(), 12, "{r}");
+        assert!(r.starts_with("SR-"));
+        assert!(!r.contains(['0', 'O', '1', 'I', 'L']), "{r}");
+    }
+}
