@@ -233,6 +233,11 @@ fn copy_row(
                 let email = pcn_email(text(&v, "email"), k as u32);
                 v.insert("email".into(), email.into());
             }
+            // A self-referral's reference is unique across the deployment.
+            "referrals" if v.get("reference").is_some_and(|r| !r.is_null()) => {
+                let reference = format!("{}-{k}", text(&v, "reference"));
+                v.insert("reference".into(), reference.into());
+            }
             "people" => {
                 let id = v.get("id").and_then(Value::as_i64).unwrap_or(0);
                 let mut rng = Rng::new(((k as u64) << 32) ^ id as u64);

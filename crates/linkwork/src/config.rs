@@ -42,8 +42,16 @@ pub struct Config {
     pub unable_to_contact_attempts: u32,
     /// Flag a link worker to managers when a kind of supervision is older than this.
     pub supervision_interval_days: i64,
-    /// SMTP relay for reminder emails, e.g. "smtp://relay.internal:25"; none sends no email.
+    /// SMTP relay for Linkwork's emails: "smtps://host:465" (TLS) or "smtp://host:587"
+    /// (STARTTLS required unless on this machine); none sends no email.
     pub smtp_url: Option<String>,
+    /// Allow plain SMTP to a relay that is not on this machine (warned at start-up).
+    pub smtp_allow_plain: bool,
+    /// A PEM certificate to trust for the relay, besides the public roots.
+    pub smtp_ca_file: Option<PathBuf>,
+    /// Domains allowed to receive emails carrying personal data (the message back), e.g.
+    /// ["nhs.net", "*.gov.uk"]; empty allows any.
+    pub mail_personal_data_domains: Vec<String>,
     /// The From address of Linkwork's emails.
     pub mail_from: String,
     /// The address people reach Linkwork at, for links in emails.
@@ -76,6 +84,9 @@ impl Default for Config {
             unable_to_contact_attempts: 3,
             supervision_interval_days: 31,
             smtp_url: None,
+            smtp_allow_plain: false,
+            smtp_ca_file: None,
+            mail_personal_data_domains: vec![],
             mail_from: "Linkwork <linkwork@localhost>".into(),
             public_url: DEFAULT_PUBLIC_URL.into(),
         }
@@ -203,6 +214,19 @@ impl Config {
         if let Some(v) = env("LINKWORK_SMTP_URL") {
             c.smtp_url = Some(v).filter(|v| !v.trim().is_empty());
         }
+        if let Some(v) = env("LINKWORK_SMTP_ALLOW_PLAIN") {
+            c.smtp_allow_plain = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = env("LINKWORK_SMTP_CA_FILE") {
+            c.smtp_ca_file = Some(PathBuf::from(v)).filter(|p| !p.as_os_str().is_empty());
+        }
+        if let Some(v) = env("LINKWORK_MAIL_PERSONAL_DATA_DOMAINS") {
+            c.mail_personal_data_domains = v
+                .split(',')
+                .map(|d| d.trim().to_string())
+                .filter(|d| !d.is_empty())
+                .collect();
+        }
         if let Some(v) = env("LINKWORK_MAIL_FROM") {
             c.mail_from = v;
         }
@@ -217,6 +241,9 @@ impl Config {
         }
         if let Some(v) = &flags.listen {
             c.listen = v.clone();
+        }
+        if let Some(url) = &c.smtp_url {
+            web::mail::relay(url, c.smtp_allow_plain).map_err(|e| anyhow::anyhow!(e))?;
         }
         if !(1..=366).contains(&c.supervision_interval_days) {
             bail!("supervision_interval_days must be from 1 to 366");
@@ -282,6 +309,9 @@ impl Config {
                 smtp_url: url.clone(),
                 from: self.mail_from.clone(),
                 public_url: public_url.clone(),
+                allow_plain: self.smtp_allow_plain,
+                ca_file: self.smtp_ca_file.clone(),
+                personal_data_domains: self.mail_personal_data_domains.clone(),
             }),
             ..Default::default()
         }
@@ -352,10 +382,19 @@ unable_to_contact_attempts = 3                                     # (LINKWORK_U
 # is older than this many days.                                     (LINKWORK_SUPERVISION_INTERVAL_DAYS)
 supervision_interval_days = 31
 
-# Reminder emails to community organisations whose referrals are overdue go through this
-# SMTP relay; leave it unset to send no email.  smtp:// is plain SMTP to a relay you trust
-# (e.g. the host's mail relay, which handles TLS onwards).           (LINKWORK_SMTP_URL)
-# smtp_url = "smtp://127.0.0.1:25"
+# Linkwork's emails (reminders to community organisations, the message back to referrers,
+# sign-in notices) go through this SMTP relay; leave it unset to send no email.
+# smtps://host:465 speaks TLS; smtp://host:587 must upgrade with STARTTLS, and the relay's
+# certificate is checked, or nothing is sent. A relay on this machine (127.0.0.1, localhost)
+# may be plain.                                                     (LINKWORK_SMTP_URL)
+# smtp_url = "smtp://send.example.nhs.uk:587"
+# Allow plain SMTP to a relay elsewhere (warned at start-up).         (LINKWORK_SMTP_ALLOW_PLAIN)
+smtp_allow_plain = false
+# A PEM certificate to trust for the relay (a private CA).           (LINKWORK_SMTP_CA_FILE)
+# smtp_ca_file = "/etc/linkwork/relay-ca.pem"
+# Domains allowed to receive emails that carry personal data (the message back to the
+# referrer); empty allows any.     (LINKWORK_MAIL_PERSONAL_DATA_DOMAINS, comma-separated)
+mail_personal_data_domains = []
 mail_from = "Linkwork <linkwork@localhost>"                        # (LINKWORK_MAIL_FROM)
 # The address people and systems use to reach Linkwork. Every absolute URL Linkwork writes
 # starts with it (FHIR links and token endpoint, links in emails), never with a request's

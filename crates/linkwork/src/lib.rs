@@ -62,6 +62,17 @@ pub async fn serve(
     let directory = directory::Directory::open(store.clone(), Some(index_dir))
         .await
         .context("cannot open the directory search index")?;
+    if let Some(mail) = &web.mail {
+        match web::mail::relay(&mail.smtp_url, mail.allow_plain) {
+            Ok(r) if r.may_be_plain() => tracing::warn!(
+                relay = %r.host,
+                "smtp_allow_plain is set: email to this relay may travel unencrypted; \
+                 personal data must not leave the machine in plain text"
+            ),
+            Ok(_) => {}
+            Err(e) => anyhow::bail!(e),
+        }
+    }
     let state = web::AppState::new(store, Arc::new(directory), web);
     web::serve(listener, state, shutdown_signal())
         .await

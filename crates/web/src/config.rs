@@ -69,11 +69,37 @@ impl WebConfig {
 /// Email settings.
 #[derive(Debug, Clone)]
 pub struct MailConfig {
-    /// `smtp://host:port` (a relay; `smtps://` needs TLS support, not built in).
+    /// `smtps://host:port` (TLS) or `smtp://host:port` (STARTTLS required, unless the relay
+    /// is on this machine or `allow_plain`): see `mail`.
     pub smtp_url: String,
     pub from: String,
     /// Linkwork's address, for links in emails (no trailing slash).
     pub public_url: String,
+    /// Allow plain SMTP to a relay not on this machine (STARTTLS is still used if offered).
+    pub allow_plain: bool,
+    /// A PEM certificate to trust for the relay besides the public roots (a private CA).
+    pub ca_file: Option<std::path::PathBuf>,
+    /// Domains that may receive emails carrying personal data (`nhs.net`, `*.gov.uk`); empty
+    /// allows any.
+    pub personal_data_domains: Vec<String>,
+}
+
+impl MailConfig {
+    /// A relay with the defaults: TLS as the URL says, public roots, any recipient domain.
+    pub fn new(
+        smtp_url: impl Into<String>,
+        from: impl Into<String>,
+        public_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            smtp_url: smtp_url.into(),
+            from: from.into(),
+            public_url: public_url.into(),
+            allow_plain: false,
+            ca_file: None,
+            personal_data_domains: vec![],
+        }
+    }
 }
 
 impl Default for WebConfig {

@@ -15,6 +15,7 @@ mod error;
 pub mod fhir;
 mod form;
 mod headers;
+pub mod mail;
 pub mod message_back;
 pub mod oruk;
 pub mod pages;

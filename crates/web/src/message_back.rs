@@ -134,7 +134,7 @@ pub async fn send_due(state: &AppState) -> Result<usize, String> {
         }
         return Ok(0);
     };
-    let transport = crate::reminders::transport(&mail.smtp_url)?;
+    let transport = crate::mail::transport(mail)?;
     let from: Mailbox = mail.from.parse().map_err(|e| format!("mail from: {e}"))?;
     let mut sent = 0;
     for m in due {
@@ -149,6 +149,19 @@ pub async fn send_due(state: &AppState) -> Result<usize, String> {
                 continue;
             }
         };
+        // The message back names the person and their health: only to domains trusted with it.
+        if !crate::mail::may_carry_personal_data(mail, &m.to_address) {
+            state
+                .store
+                .message_failed(
+                    m.id,
+                    "not sent: the referrer's email domain is not one allowed to receive personal data (mail_personal_data_domains)",
+                    None,
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            continue;
+        }
         let body = match gather(state, m.pcn_id, m.episode_id).await {
             Ok(mb) => mb.text(),
             Err(e) => {

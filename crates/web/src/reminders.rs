@@ -7,7 +7,7 @@ use crate::AppState;
 use chrono::Utc;
 use domain::Role;
 use lettre::message::{header::ContentType, Mailbox};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncTransport, Message};
 use std::collections::HashMap;
 
 /// Sends one reminder per overdue, unreminded referral to its organisation's partner users
@@ -43,7 +43,7 @@ pub async fn send_overdue(state: &AppState) -> Result<usize, String> {
             }
         }
     }
-    let transport = transport(&mail.smtp_url)?;
+    let transport = crate::mail::transport(mail)?;
     let from: Mailbox = mail
         .from
         .parse()
@@ -96,43 +96,6 @@ pub async fn send_overdue(state: &AppState) -> Result<usize, String> {
     Ok(sent)
 }
 
-/// A transport for `smtp://[user:password@]host[:port]`: plain SMTP to a relay on a trusted
-/// network (the relay does TLS onwards).
-pub fn transport(url: &str) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
-    let rest = url.strip_prefix("smtp://").ok_or_else(|| {
-        format!(
-            "smtp_url must look like smtp://host:port (a relay on a trusted network), not '{url}'"
-        )
-    })?;
-    let rest = rest.trim_end_matches('/');
-    let (creds, hostport) = match rest.rsplit_once('@') {
-        Some((c, h)) => (Some(c), h),
-        None => (None, rest),
-    };
-    let (host, port) = match hostport.rsplit_once(':') {
-        Some((h, p)) => (
-            h,
-            p.parse::<u16>()
-                .map_err(|_| format!("the port in smtp_url must be a number, not '{p}'"))?,
-        ),
-        None => (hostport, 25),
-    };
-    if host.is_empty() {
-        return Err("smtp_url has no host".into());
-    }
-    let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-        .port(port)
-        .timeout(Some(std::time::Duration::from_secs(20)));
-    if let Some(c) = creds {
-        let (user, pass) = c.split_once(':').unwrap_or((c, ""));
-        b = b.credentials(lettre::transport::smtp::authentication::Credentials::new(
-            user.into(),
-            pass.into(),
-        ));
-    }
-    Ok(b.build())
-}
-
 /// Tells an account's owner by email that sign-in to it paused after failed attempts, from
 /// one address or (`everywhere`) from many. Sent in the background, so the answer to the
 /// sign-in takes no longer; without mail settings it only logs.
@@ -173,7 +136,7 @@ pub fn notify_lockout(state: &AppState, user: &storage::User, address: &str, eve
                 .header(ContentType::TEXT_PLAIN)
                 .body(body)
                 .map_err(|e| e.to_string())?;
-            transport(&mail.smtp_url)?
+            crate::mail::transport(&mail)?
                 .send(msg)
                 .await
                 .map_err(|e| e.to_string())?;

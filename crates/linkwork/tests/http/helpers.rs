@@ -465,6 +465,12 @@ pub fn person_of(location: &str) -> i64 {
 /// A real SMTP server on loopback (Debian's aiosmtpd) writing what it receives to a maildir
 /// under the returned folder's `box`; it stops when the child is dropped.
 pub async fn smtp_sink() -> (tokio::process::Child, tempfile::TempDir, u16) {
+    smtp_sink_with(&[]).await
+}
+
+/// The same with more aiosmtpd options (`--tlscert`/`--tlskey` for STARTTLS, which it then
+/// requires; `--smtpscert`/`--smtpskey` for TLS from the start).
+pub async fn smtp_sink_with(options: &[&str]) -> (tokio::process::Child, tempfile::TempDir, u16) {
     let maildir = tempfile::tempdir().unwrap();
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -473,15 +479,9 @@ pub async fn smtp_sink() -> (tokio::process::Child, tempfile::TempDir, u16) {
     let python =
         std::env::var("LINKWORK_TEST_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into());
     let smtp = tokio::process::Command::new(&python)
-        .args([
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-        ])
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+        .args(options)
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
         .arg(maildir.path().join("box"))
         .kill_on_drop(true)
         .spawn()

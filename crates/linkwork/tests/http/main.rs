@@ -14,6 +14,7 @@ mod fhir;
 mod hostile;
 mod journey;
 mod links;
+mod mail_tls;
 mod matrix;
 mod ownership;
 mod people;

@@ -16,11 +16,11 @@ pub(super) async fn five_failed_sign_ins_pause_the_account_from_that_address_and
         engine,
         web::WebConfig {
             trust_forwarded_for: true,
-            mail: Some(web::MailConfig {
-                smtp_url: format!("smtp://127.0.0.1:{port}"),
-                from: "Linkwork <linkwork@test.example>".into(),
-                public_url: "https://linkwork.test.example".into(),
-            }),
+            mail: Some(web::MailConfig::new(
+                format!("smtp://127.0.0.1:{port}"),
+                "Linkwork <linkwork@test.example>",
+                "https://linkwork.test.example",
+            )),
             ..Default::default()
         },
     )

@@ -129,11 +129,11 @@ async fn partner_isolation_on_postgres() {
 async fn overdue_referrals_are_reminded_by_email() {
     let (mut smtp, maildir, port) = smtp_sink().await;
     let config = web::WebConfig {
-        mail: Some(web::MailConfig {
-            smtp_url: format!("smtp://127.0.0.1:{port}"),
-            from: "Linkwork <linkwork@test.example>".into(),
-            public_url: "https://linkwork.test.example".into(),
-        }),
+        mail: Some(web::MailConfig::new(
+            format!("smtp://127.0.0.1:{port}"),
+            "Linkwork <linkwork@test.example>",
+            "https://linkwork.test.example",
+        )),
         ..Default::default()
     };
     let app = spawn_app_with(Engine::Sqlite, config).await;
