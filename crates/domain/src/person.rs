@@ -448,7 +448,7 @@ fn optional_code<T: Code>(
     found
 }
 
-fn looks_like_email(s: &str) -> bool {
+pub fn looks_like_email(s: &str) -> bool {
     let mut parts = s.splitn(2, '@');
     let (Some(local), Some(domain)) = (parts.next(), parts.next()) else {
         return false;

@@ -250,6 +250,22 @@ pub trait EpisodeStore: Send + Sync {
         actor: &Actor,
     ) -> Result<(Referral, Episode)>;
     async fn get_referral(&self, pcn: i64, id: i64) -> Result<Option<Referral>>;
+    /// Keeps a referral from someone without an account until they confirm their email
+    /// (and forgets those past their time).
+    async fn add_pending_referral(&self, p: &NewPendingReferral) -> Result<()>;
+    /// The pending referral a confirmation link's token names (by its SHA-256), confirmed or
+    /// not, while it has not expired.
+    async fn pending_referral(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PendingReferral>>;
+    /// Marks a pending referral confirmed and forgets what it held.
+    async fn finish_pending_referral(&self, id: i64, at: DateTime<Utc>) -> Result<()>;
+    /// The work email domains a PCN accepts from referrers without an account (empty: any).
+    async fn referrer_domains(&self, pcn: i64) -> Result<Vec<String>>;
+    async fn set_referrer_domains(&self, pcn: i64, domains: &[String], actor: &Actor)
+        -> Result<()>;
     /// Referrals a user made, newest first, with the current state of each episode.
     async fn referrals_made_by(&self, pcn: i64, user_id: i64) -> Result<Vec<ReferralSummary>>;
     /// The referral a user made that opened this episode, however old.

@@ -267,3 +267,30 @@ pub struct Contact {
     pub recorded_by: Option<i64>,
     pub recorded_at: DateTime<Utc>,
 }
+
+/// A referral from someone without an account, waiting for them to confirm their email.
+#[derive(Debug, Clone)]
+pub struct NewPendingReferral {
+    pub pcn_id: i64,
+    /// SHA-256 (hex) of the token in the confirmation link.
+    pub token_hash: String,
+    /// The reference the referral will carry.
+    pub reference: String,
+    pub email: String,
+    /// What they sent, as the form's fields (JSON).
+    pub payload: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PendingReferral {
+    pub id: i64,
+    pub pcn_id: i64,
+    pub reference: String,
+    pub email: String,
+    /// Empty once confirmed.
+    pub payload: String,
+    pub expires_at: DateTime<Utc>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+}

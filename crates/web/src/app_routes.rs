@@ -32,6 +32,22 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
                 .layer(axum::extract::DefaultBodyLimit::max(64 * 1024)),
             public(),
         )
+        .get(
+            "/self-referral/confirm",
+            agency_referral::confirm_form,
+            public(),
+        )
+        .post("/self-referral/confirm", agency_referral::confirm, public())
+        .get(
+            "/admin/referrers",
+            agency_referral::admin_form,
+            role(R::can_manage_pcn_settings),
+        )
+        .post(
+            "/admin/referrers",
+            agency_referral::admin_save,
+            role(R::can_manage_pcn_settings),
+        )
         // People and referrals
         .get("/people", people::list, role(R::can_read_people))
         .post("/people", people::create, role(R::can_edit_people))

@@ -38,6 +38,13 @@ impl FormData {
     pub fn parse(body: &[u8]) -> Self {
         Self(form_urlencoded::parse(body).into_owned().collect())
     }
+    /// Every name and value, in order (to keep a form to finish later).
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.0
+    }
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        Self(pairs)
+    }
     /// The first value for a name, or "".
     pub fn get(&self, name: &str) -> &str {
         self.0

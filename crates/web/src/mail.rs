@@ -156,14 +156,16 @@ pub async fn send_text(
 /// Whether an email carrying personal data may go to `address`: yes when no list is set,
 /// else when its domain is on the list (`nhs.net`, or `*.gov.uk` for any below it).
 pub fn may_carry_personal_data(mail: &MailConfig, address: &str) -> bool {
-    if mail.personal_data_domains.is_empty() {
-        return true;
-    }
+    mail.personal_data_domains.is_empty() || in_domains(&mail.personal_data_domains, address)
+}
+
+/// Whether an address is at one of `domains` (`nhs.net` exactly, `*.gov.uk` any below it).
+pub fn in_domains(domains: &[String], address: &str) -> bool {
     let Some((_, domain)) = address.trim().rsplit_once('@') else {
         return false;
     };
     let domain = domain.trim_end_matches('>').to_ascii_lowercase();
-    mail.personal_data_domains.iter().any(|d| {
+    domains.iter().any(|d| {
         let d = d.trim().to_ascii_lowercase();
         match d.strip_prefix("*.") {
             Some(parent) => domain.ends_with(&format!(".{parent}")),

@@ -313,3 +313,204 @@ async fn robots_and_floods_are_turned_away() {
     let p = send(&app, &hill, &huge).await;
     assert_eq!(p.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+/// A complete agency referral for the practice, from `email`.
+fn agency_answers<'a>(practice: &'a str, email: &'a str) -> Vec<(&'a str, &'a str)> {
+    let mut f = answers(practice, "Stellan", "Moberg");
+    f.extend([
+        ("who", "agency"),
+        ("referrer_name", "PC Alex Jones"),
+        ("referrer_source", "police"),
+        ("referrer_organisation", "West Police"),
+        ("referrer_role", "Neighbourhood officer"),
+        ("referrer_email", email),
+        ("referrer_phone", "0113 496 0777"),
+    ]);
+    f
+}
+
+/// The link in the newest confirmation email.
+fn confirmation_link(maildir: &tempfile::TempDir) -> String {
+    let all = mails(maildir);
+    // Long lines come quoted-printable: join the soft breaks and undo the escapes.
+    let mail = all
+        .last()
+        .expect("a confirmation email")
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    let i = mail.find("/self-referral/confirm?token=").expect("a link");
+    mail[i..].split_whitespace().next().unwrap().to_string()
+}
+
+async fn an_officer_refers_someone_without_an_account(engine: Engine) {
+    let (_smtp, maildir, port) = smtp_sink().await;
+    let app = spawn_app_with(
+        engine,
+        web::WebConfig {
+            mail: Some(web::MailConfig::new(
+                format!("smtp://127.0.0.1:{port}"),
+                "Linkwork <linkwork@test.example>",
+                "https://linkwork.test.example",
+            )),
+            ..Default::default()
+        },
+    )
+    .await;
+    let hill = app.practice_a.to_string();
+    // North PCN's manager takes referrals only from police and council addresses.
+    let mut admin = signed_in(&app, "manager").await;
+    let bad = admin
+        .post(
+            "/admin/referrers",
+            &[("domains", "police.example\n<b>nope")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("These are not email domains"));
+    let saved = admin
+        .post(
+            "/admin/referrers",
+            &[("domains", "*.police.example\ncouncil.example")],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let before = waiting(&app).await;
+
+    // The form asks about the referrer too; an address elsewhere is refused.
+    let mut b = Browser::new(&app);
+    let form = b
+        .get(&format!(
+            "/self-referral/details?practice={hill}&who=agency"
+        ))
+        .await;
+    assert!(
+        form.body.contains("About you (the referrer)") && form.body.contains("Your work email")
+    );
+    let refused = send(&app, &hill, &agency_answers(&hill, "alex@mail.example")).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("Use your work email"),
+        "{}",
+        refused.body
+    );
+    assert!(mails(&maildir).is_empty());
+
+    // A work address: nothing reaches triage until the link is opened and pressed.
+    let sent = send(
+        &app,
+        &hill,
+        &agency_answers(&hill, "alex.jones@west.police.example"),
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    assert!(
+        sent.body.contains("Check your email")
+            && sent.body.contains("alex.jones@west.police.example")
+    );
+    assert_eq!(waiting(&app).await, before);
+    let email = mails(&maildir).pop().unwrap();
+    for private in ["Stellan", "Moberg", "hardly see anyone", "loneliness"] {
+        assert!(
+            !email.contains(private),
+            "the email names no one: {private}"
+        );
+    }
+    let link = confirmation_link(&maildir);
+    let mut officer = Browser::new(&app);
+    let page = officer.get(&link).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Send the referral") && page.body.contains("Hill Surgery"));
+    assert_eq!(
+        waiting(&app).await,
+        before,
+        "opening the link sends nothing"
+    );
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let done = officer
+        .post_raw(
+            "/self-referral/confirm",
+            &[("_csrf", officer.csrf.clone().as_str()), ("token", &token)],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert!(done.body.contains("the referral has been sent"));
+    let reference = reference_in(&done.body);
+    assert_eq!(waiting(&app).await, before + 1);
+    let triage = triage(&app, "manager").await;
+    assert!(triage.contains("MOBERG, Stellan") && triage.contains(&reference));
+    // Pressed again: sent once.
+    officer.get(&link).await;
+    let again = officer
+        .post_raw(
+            "/self-referral/confirm",
+            &[("_csrf", officer.csrf.clone().as_str()), ("token", &token)],
+        )
+        .await;
+    assert!(again.body.contains("This referral has been sent"));
+    assert_eq!(waiting(&app).await, before + 1);
+    let wrong = officer
+        .get("/self-referral/confirm?token=not-a-token")
+        .await;
+    assert_eq!(wrong.status, StatusCode::NOT_FOUND);
+    assert!(wrong.body.contains("This link does not work"));
+
+    // The referral names the officer as referrer, to reply to.
+    let person = app
+        .store
+        .search_people(
+            app.pcn_a,
+            &storage::PersonQuery {
+                name: Some("moberg".into()),
+                limit: 5,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()[0]
+        .id;
+    let r = &app
+        .store
+        .referrals_for_person(app.pcn_a, person)
+        .await
+        .unwrap()[0];
+    assert_eq!(r.source, domain::ReferralSource::Police);
+    assert_eq!(r.referrer_name, "PC Alex Jones");
+    assert!(r
+        .referrer_contact
+        .starts_with("alex.jones@west.police.example"));
+    let audit = app.store.all_audit().await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "referral.create"
+        && a.actor_label.contains(&reference)
+        && a.actor_label.contains("alex.jones@west.police.example")));
+    assert!(audit.iter().any(|a| a.action == "pcn.referrer_domains"));
+}
+
+#[tokio::test]
+async fn an_officer_refers_someone_without_an_account_on_sqlite() {
+    an_officer_refers_someone_without_an_account(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_officer_refers_someone_without_an_account_on_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    an_officer_refers_someone_without_an_account(Engine::Postgres).await;
+}
+
+#[tokio::test]
+async fn without_email_no_agency_referral_is_taken() {
+    let app = spawn_app().await;
+    let hill = app.practice_a.to_string();
+    let before = waiting(&app).await;
+    let p = send(
+        &app,
+        &hill,
+        &agency_answers(&hill, "alex@west.police.example"),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("cannot take referrals from organisations"));
+    assert_eq!(waiting(&app).await, before);
+}

@@ -7,8 +7,9 @@ use chrono::{DateTime, Utc};
 use domain::{Code, DischargeReason, EpisodeState, ReferralDetails, Role};
 use sqlx::{QueryBuilder, Row};
 use storage::{
-    Actor, AuditEntry, CaseloadFilter, CaseloadRow, CaseloadSort, Episode, EpisodeStore, PersonRef,
-    Referral, ReferralSummary, Result, StorageError, TimelineEvent,
+    Actor, AuditEntry, CaseloadFilter, CaseloadRow, CaseloadSort, Episode, EpisodeStore,
+    NewPendingReferral, PendingReferral, PersonRef, Referral, ReferralSummary, Result,
+    StorageError, TimelineEvent,
 };
 
 const CASELOAD_SELECT: &str = "SELECT e.id AS episode_id, e.version AS episode_version, p.id AS person_id, \
@@ -156,6 +157,117 @@ impl EpisodeStore for Store {
             .await
             .map_err(backend)?;
         r.as_ref().map(rows::referral).transpose()
+    }
+
+    async fn add_pending_referral(&self, p: &NewPendingReferral) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        // What was sent and never confirmed is not kept past its time.
+        sqlx::query("DELETE FROM pending_referrals WHERE expires_at <= $1")
+            .bind(p.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO pending_referrals (pcn_id, token_hash, reference, email, payload, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(p.pcn_id)
+        .bind(&p.token_hash)
+        .bind(&p.reference)
+        .bind(&p.email)
+        .bind(&p.payload)
+        .bind(p.created_at)
+        .bind(p.expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn pending_referral(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<PendingReferral>> {
+        let r = sqlx::query(
+            "SELECT id, pcn_id, reference, email, payload, expires_at, confirmed_at
+             FROM pending_referrals WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(backend)?;
+        r.map(|r| {
+            Ok(PendingReferral {
+                id: r.try_get("id").map_err(backend)?,
+                pcn_id: r.try_get("pcn_id").map_err(backend)?,
+                reference: r.try_get("reference").map_err(backend)?,
+                email: r.try_get("email").map_err(backend)?,
+                payload: r.try_get("payload").map_err(backend)?,
+                expires_at: r.try_get("expires_at").map_err(backend)?,
+                confirmed_at: r.try_get("confirmed_at").map_err(backend)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn finish_pending_referral(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE pending_referrals SET confirmed_at = $1, payload = '' WHERE id = $2")
+            .bind(at)
+            .bind(id)
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn referrer_domains(&self, pcn: i64) -> Result<Vec<String>> {
+        let (text,): (String,) = sqlx::query_as("SELECT referrer_domains FROM pcns WHERE id = $1")
+            .bind(pcn)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(backend)?
+            .ok_or(StorageError::NotFound)?;
+        Ok(text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect())
+    }
+
+    async fn set_referrer_domains(
+        &self,
+        pcn: i64,
+        domains: &[String],
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let text = domains.join("\n");
+        let done = sqlx::query("UPDATE pcns SET referrer_domains = $1 WHERE id = $2")
+            .bind(&text)
+            .bind(pcn)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, "pcn.referrer_domains", "pcn", Some(pcn), Some(pcn)).detail(
+                if domains.is_empty() {
+                    "any work email domain".to_string()
+                } else {
+                    domains.join(", ")
+                },
+            ),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(())
     }
 
     async fn referrals_made_by(&self, pcn: i64, user_id: i64) -> Result<Vec<ReferralSummary>> {

@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod agency_referral;
 pub mod api_clients;
 pub mod audit;
 pub mod care_homes;
@@ -57,6 +58,7 @@ pub(crate) fn flash(done: Option<&str>) -> Option<String> {
         "no-message-back" => "No message back yet: the link worker sends one when they finish working with the person.",
         "message-queued" => "Message queued. It will be emailed to the referrer shortly.",
         "user-created" => "Account created.",
+        "saved" => "Saved.",
         "user-updated" => "Account updated.",
         "service-saved" => "Listing saved.",
         "capacity" => "Capacity updated.",

@@ -55,6 +55,58 @@ const NEEDS: [(Need, &str); 15] = [
 /// Longest "in your own words" answer.
 const MAX_STORY: usize = 2000;
 
+/// Who is at the door: the person themselves, or someone referring them as part of their
+/// work (police, housing, a fire service, a job centre …) who has no Linkwork account.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Door {
+    Own,
+    Agency,
+}
+
+impl Door {
+    pub(crate) fn from_code(s: &str) -> Self {
+        if s == "agency" {
+            Door::Agency
+        } else {
+            Door::Own
+        }
+    }
+    pub(crate) fn code(self) -> &'static str {
+        match self {
+            Door::Own => "",
+            Door::Agency => "agency",
+        }
+    }
+    /// "your" or "their".
+    fn your(self) -> &'static str {
+        match self {
+            Door::Own => "your",
+            Door::Agency => "their",
+        }
+    }
+    /// "you" or "them".
+    fn you(self) -> &'static str {
+        match self {
+            Door::Own => "you",
+            Door::Agency => "them",
+        }
+    }
+}
+
+/// The kinds of organisation that refer without an account.
+const AGENCIES: [ReferralSource; 10] = [
+    ReferralSource::Police,
+    ReferralSource::FireService,
+    ReferralSource::Housing,
+    ReferralSource::JobCentre,
+    ReferralSource::SocialCare,
+    ReferralSource::HospitalDischarge,
+    ReferralSource::CommunityPharmacy,
+    ReferralSource::Vcse,
+    ReferralSource::PracticeStaff,
+    ReferralSource::Other,
+];
+
 #[derive(Template)]
 #[template(path = "self_referral_start.html")]
 struct StartPage {
@@ -72,6 +124,8 @@ pub async fn start() -> Result<Response, AppError> {
 struct PracticePage {
     ctx: PageCtx,
     q: String,
+    /// "agency" when someone refers as part of their work.
+    who: String,
     searched: bool,
     /// (id, name, postcode)
     found: Vec<(i64, String, String)>,
@@ -81,6 +135,8 @@ struct PracticePage {
 pub struct PracticeQuery {
     #[serde(default)]
     q: String,
+    #[serde(default)]
+    who: String,
 }
 
 /// Whether a practice answers what was typed: words of its name, or its postcode (the
@@ -133,6 +189,7 @@ pub async fn practice(
         ctx: PageCtx::new(None, "Find your GP practice", "/self-referral/practice"),
         searched: !text.is_empty(),
         q: text,
+        who: Door::from_code(&q.who).code().into(),
         found: found
             .into_iter()
             .map(|p| (p.id, p.name.clone(), p.postcode.clone().unwrap_or_default()))
@@ -149,6 +206,8 @@ struct FormPage {
     errors: Vec<ErrorItem>,
     /// The practice id, or "unsure".
     practice: String,
+    who: String,
+    agency: bool,
     practice_name: String,
     sections: Vec<Section>,
 }
@@ -157,11 +216,13 @@ struct FormPage {
 pub struct FormQuery {
     #[serde(default)]
     practice: String,
+    #[serde(default)]
+    who: String,
 }
 
 /// The practice chosen on the page before: `Some(None)` for "I'm not sure", `None` when
 /// none (or no practice there is) was chosen.
-async fn chosen_practice(
+pub(crate) async fn chosen_practice(
     state: &AppState,
     value: &str,
 ) -> Result<Option<Option<Practice>>, AppError> {
@@ -190,7 +251,61 @@ fn yes_no(name: &'static str, label: &str, hint: &str, value: &str, e: &FieldErr
         .errors(e)
 }
 
-fn sections(f: &FormData, unsure: bool, e: &FieldErrors) -> Vec<Section> {
+fn agency_section(f: &FormData, e: &FieldErrors) -> Section {
+    let kinds = std::iter::once(Opt {
+        value: String::new(),
+        label: "Choose".into(),
+        selected: f.get("referrer_source").is_empty(),
+    })
+    .chain(AGENCIES.iter().map(|a| Opt {
+        value: a.code().into(),
+        label: a.label().into(),
+        selected: f.get("referrer_source") == a.code(),
+    }))
+    .collect();
+    Section {
+        folded: false,
+        legend: "About you (the referrer)".into(),
+        fields: vec![
+            Field::new("text", "referrer_name", "Your name")
+                .value(f.get("referrer_name"))
+                .autocomplete("name")
+                .width("20")
+                .required()
+                .errors(e),
+            Field::new("select", "referrer_source", "Kind of organisation")
+                .options(kinds)
+                .required()
+                .errors(e),
+            Field::new("text", "referrer_organisation", "Your organisation")
+                .value(f.get("referrer_organisation"))
+                .autocomplete("organization")
+                .width("30")
+                .required()
+                .errors(e),
+            Field::new("text", "referrer_role", "Your role")
+                .value(f.get("referrer_role"))
+                .autocomplete("organization-title")
+                .width("20")
+                .errors(e),
+            Field::new("email", "referrer_email", "Your work email")
+                .hint("We send a link to this address. The referral goes to the link workers when you open it.")
+                .value(f.get("referrer_email"))
+                .autocomplete("work email")
+                .width("30")
+                .required()
+                .errors(e),
+            Field::new("tel", "referrer_phone", "Your work phone")
+                .value(f.get("referrer_phone"))
+                .autocomplete("work tel")
+                .width("20")
+                .errors(e),
+        ],
+    }
+}
+
+fn sections(f: &FormData, unsure: bool, door: Door, e: &FieldErrors) -> Vec<Section> {
+    let agency = door == Door::Agency;
     let needs: Vec<Opt> = NEEDS
         .iter()
         .map(|(n, label)| Opt {
@@ -218,7 +333,7 @@ fn sections(f: &FormData, unsure: bool, e: &FieldErrors) -> Vec<Section> {
             .required()
             .errors(e),
         Field::new("text", "nhs_number", "NHS number")
-            .hint("If you know it. It is 10 numbers, like 943 476 5919. You can find it on the NHS App or a letter from the NHS.")
+            .hint(if agency { "If you know it. It is 10 numbers, like 943 476 5919." } else { "If you know it. It is 10 numbers, like 943 476 5919. You can find it on the NHS App or a letter from the NHS." })
             .value(f.get("nhs_number"))
             .width("10")
             .numeric()
@@ -226,24 +341,40 @@ fn sections(f: &FormData, unsure: bool, e: &FieldErrors) -> Vec<Section> {
     ];
     if unsure {
         about.push(
-            Field::new("text", "postcode", "Your postcode")
-                .hint("So we can pass this to the link workers near you")
-                .value(f.get("postcode"))
-                .autocomplete("postal-code")
-                .width("10")
-                .required()
-                .errors(e),
+            Field::new(
+                "text",
+                "postcode",
+                if agency {
+                    "Their postcode"
+                } else {
+                    "Your postcode"
+                },
+            )
+            .hint(if agency {
+                "So we can pass this to the link workers near them"
+            } else {
+                "So we can pass this to the link workers near you"
+            })
+            .value(f.get("postcode"))
+            .autocomplete("postal-code")
+            .width("10")
+            .required()
+            .errors(e),
         );
     }
-    vec![
+    let mut out = vec![];
+    if agency {
+        out.push(agency_section(f, e));
+    }
+    out.extend([
         Section {
             folded: false,
-            legend: "About you".into(),
+            legend: if agency { "About the person you are referring" } else { "About you" }.into(),
             fields: about,
         },
         Section {
             folded: false,
-            legend: "How we can contact you".into(),
+            legend: if agency { "How a link worker can contact them" } else { "How we can contact you" }.into(),
             fields: vec![
                 Field::new("tel", "phone", "Phone number")
                     .hint("We need a phone number or an email address, or both")
@@ -260,14 +391,14 @@ fn sections(f: &FormData, unsure: bool, e: &FieldErrors) -> Vec<Section> {
                     .errors(e),
                 yes_no(
                     "voicemail_ok",
-                    "Is it safe for us to leave you a voicemail?",
+                    if agency { "Is it safe to leave them a voicemail?" } else { "Is it safe for us to leave you a voicemail?" },
                     "If someone else might hear it, say no",
                     f.get("voicemail_ok"),
                     e,
                 ),
                 yes_no(
                     "texts_ok",
-                    "Can we send you text messages?",
+                    if agency { "Can we send them text messages?" } else { "Can we send you text messages?" },
                     "If someone else might read them, say no",
                     f.get("texts_ok"),
                     e,
@@ -276,10 +407,10 @@ fn sections(f: &FormData, unsure: bool, e: &FieldErrors) -> Vec<Section> {
         },
         Section {
             folded: false,
-            legend: "What is going on for you".into(),
+            legend: if agency { "Why you are referring them" } else { "What is going on for you" }.into(),
             fields: vec![
-                Field::new("textarea", "story", "Tell us what is going on, in your own words")
-                    .hint("What would you like to be different? You can write as much or as little as you like.")
+                Field::new("textarea", "story", if agency { "What is going on for them" } else { "Tell us what is going on, in your own words" })
+                    .hint(if agency { "What would help, and anything a link worker should know first, including risks." } else { "What would you like to be different? You can write as much or as little as you like." })
                     .value(f.get("story"))
                     .required()
                     .errors(e),
@@ -291,32 +422,35 @@ fn sections(f: &FormData, unsure: bool, e: &FieldErrors) -> Vec<Section> {
         },
         Section {
             folded: false,
-            legend: "Your agreement".into(),
+            legend: if agency { "Their agreement" } else { "Your agreement" }.into(),
             fields: vec![
-                Field::new("checkbox", "consent_contact", "I agree to a link worker contacting me")
+                Field::new("checkbox", "consent_contact", if agency { "They agree to a link worker contacting them" } else { "I agree to a link worker contacting me" })
+                    .hint(if agency { "Ask them. Do not send this if they have not agreed." } else { "" })
                     .value(if f.checked("consent_contact") { "yes" } else { "" })
                     .errors(e),
-                Field::new("checkbox", "consent_keep", "I agree to the link worker team keeping these details")
-                    .hint("They are kept safely, used only to help you, and shared with your GP practice")
+                Field::new("checkbox", "consent_keep", if agency { "They agree to the link worker team keeping these details" } else { "I agree to the link worker team keeping these details" })
+                    .hint(if agency { "They are kept safely, used only to help them, and shared with their GP practice" } else { "They are kept safely, used only to help you, and shared with your GP practice" })
                     .value(if f.checked("consent_keep") { "yes" } else { "" })
                     .errors(e),
             ],
         },
-    ]
+    ]);
+    out
 }
 
 async fn render_form(
     state: &AppState,
     status: StatusCode,
     f: &FormData,
-    practice: Option<&Practice>,
+    (practice, door): (Option<&Practice>, Door),
     errors: &FieldErrors,
 ) -> Result<Response, AppError> {
     let token = auth::random_token()?;
-    let title = if errors.is_empty() {
-        "Your details"
-    } else {
-        "Error: Your details"
+    let title = match (door, errors.is_empty()) {
+        (Door::Own, true) => "Your details",
+        (Door::Own, false) => "Error: Your details",
+        (Door::Agency, true) => "Refer someone",
+        (Door::Agency, false) => "Error: Refer someone",
     };
     let page = FormPage {
         ctx: PageCtx::new(None, title, "/self-referral/details"),
@@ -324,7 +458,9 @@ async fn render_form(
         errors: error_items(errors),
         practice: practice.map_or("unsure".into(), |p| p.id.to_string()),
         practice_name: practice.map_or(String::new(), |p| p.name.clone()),
-        sections: sections(f, practice.is_none(), errors),
+        who: door.code().into(),
+        agency: door == Door::Agency,
+        sections: sections(f, practice.is_none(), door, errors),
     };
     let mut res = views::render(status, &page);
     let secure = state.config.https();
@@ -338,14 +474,19 @@ pub async fn details(
     Query(q): Query<FormQuery>,
 ) -> Result<Response, AppError> {
     // Opened without choosing a practice (a bookmark, a shared link): choose one first.
+    let door = Door::from_code(&q.who);
     let Some(practice) = chosen_practice(&state, &q.practice).await? else {
-        return Ok(super::see_other("/self-referral/practice"));
+        let back = match door {
+            Door::Own => "/self-referral/practice",
+            Door::Agency => "/self-referral/practice?who=agency",
+        };
+        return Ok(super::see_other(back));
     };
     render_form(
         &state,
         StatusCode::OK,
         &FormData::default(),
-        practice.as_ref(),
+        (practice.as_ref(), door),
         &FieldErrors::default(),
     )
     .await
@@ -353,10 +494,20 @@ pub async fn details(
 
 #[derive(Template)]
 #[template(path = "self_referral_done.html")]
-struct DonePage {
+pub(crate) struct DonePage {
+    pub ctx: PageCtx,
+    pub reference: String,
+    /// They gave an email address (they may be contacted by email).
+    pub email: bool,
+    /// Sent by someone referring as part of their work.
+    pub agency: bool,
+}
+
+#[derive(Template)]
+#[template(path = "self_referral_check_email.html")]
+struct CheckEmailPage {
     ctx: PageCtx,
-    reference: String,
-    email: bool,
+    email: String,
 }
 
 #[derive(Template)]
@@ -366,7 +517,7 @@ struct BusyPage {
 }
 
 /// A reference a person can read out on the phone: no letters that look like numbers.
-fn new_reference() -> Result<String, AppError> {
+pub(crate) fn new_reference() -> Result<String, AppError> {
     const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
     let mut b = [0u8; 8];
     getrandom::fill(&mut b).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -377,12 +528,19 @@ fn new_reference() -> Result<String, AppError> {
     Ok(format!("SR-{}-{}", &s[..4], &s[4..]))
 }
 
-/// Checks the person's answers; the person's details and the referral, or every problem.
-fn validate(
+/// Checks the answers; the person's details and the referral, or every problem.
+pub(crate) fn validate(
     f: &FormData,
     practice: Option<&Practice>,
+    door: Door,
 ) -> Result<(domain::PersonDetails, domain::ReferralDetails), FieldErrors> {
+    let (your, you) = (door.your(), door.you());
     let mut e = FieldErrors::default();
+    let referrer = if door == Door::Agency {
+        Some(referrer(f, &mut e))
+    } else {
+        None
+    };
     let phone = f.get("phone").trim();
     let email = f.get("email").trim();
     let draft = PersonDraft {
@@ -406,7 +564,7 @@ fn validate(
         ..Default::default()
     };
     // The person's own words for what is missing; other problems keep the checks' words.
-    let mut own = |field: &'static str, missing: bool, msg: &str| {
+    let mut own = |field: &'static str, missing: bool, msg: String| {
         if missing {
             e.add(field, msg);
         }
@@ -414,58 +572,62 @@ fn validate(
     own(
         "given_name",
         draft.given_name.trim().is_empty(),
-        "Enter your first name",
+        format!("Enter {your} first name"),
     );
     own(
         "family_name",
         draft.family_name.trim().is_empty(),
-        "Enter your last name",
+        format!("Enter {your} last name"),
     );
     own(
         "date_of_birth",
         draft.date_of_birth.trim().trim_matches('-').is_empty(),
-        "Enter your date of birth",
+        format!("Enter {your} date of birth"),
     );
     own(
         "postcode",
         practice.is_none() && draft.postcode.trim().is_empty(),
-        "Enter your postcode, or go back and choose your GP practice",
+        format!("Enter {your} postcode, or go back and choose {your} GP practice"),
     );
     own(
         "phone",
         phone.is_empty() && email.is_empty(),
-        "Enter a phone number or an email address so a link worker can contact you",
+        format!("Enter a phone number or an email address so a link worker can contact {you}"),
     );
     own(
         "voicemail_ok",
         !phone.is_empty() && draft.voicemail_ok.is_empty(),
-        "Say whether it is safe to leave you a voicemail",
+        format!("Say whether it is safe to leave {you} a voicemail"),
     );
     own(
         "texts_ok",
         !phone.is_empty() && draft.texts_ok.is_empty(),
-        "Say whether we can send you text messages",
+        format!("Say whether we can send {you} text messages"),
     );
     let story = f.get("story").trim();
     own(
         "story",
         story.is_empty(),
-        "Tell us a little about what is going on",
+        "Tell us a little about what is going on".into(),
     );
     own(
         "story",
         story.chars().count() > MAX_STORY,
-        "What is going on must be 2000 characters or fewer",
+        "What is going on must be 2000 characters or fewer".into(),
     );
+    let (agree, ours) = match door {
+        Door::Own => ("Tick to agree to", "your"),
+        Door::Agency => ("Tick if they agree to", "their"),
+    };
     own(
         "consent_contact",
         !f.checked("consent_contact"),
-        "Tick to agree to a link worker contacting you, or we cannot help",
+        format!("{agree} a link worker contacting {you}, or we cannot help"),
     );
     own(
         "consent_keep",
         !f.checked("consent_keep"),
-        "Tick to agree to us keeping your details, or we cannot help",
+        format!("{agree} us keeping {ours} details, or we cannot help"),
     );
     let mut needs = vec![];
     for code in f.all("needs") {
@@ -493,7 +655,7 @@ fn validate(
     if practice.is_none() {
         reason.push_str("\n\n(They were not sure which GP practice they are with.)");
     }
-    let referral = domain::ReferralDetails {
+    let mut referral = domain::ReferralDetails {
         source: ReferralSource::SelfReferral,
         referrer_name: String::new(),
         referrer_role: String::new(),
@@ -504,12 +666,100 @@ fn validate(
         urgency: Urgency::Routine,
         reference: None,
     };
+    if let Some(Some(r)) = referrer {
+        referral.source = r.source;
+        referral.referrer_name = r.name;
+        referral.referrer_role = r.role;
+        referral.referrer_organisation = r.organisation;
+        // Email first: the message back goes to it.
+        referral.referrer_contact = if r.phone.is_empty() {
+            r.email
+        } else {
+            format!("{} ({})", r.email, r.phone)
+        };
+    }
     Ok((person, referral))
+}
+
+/// Someone referring as part of their work.
+struct Referrer {
+    source: ReferralSource,
+    name: String,
+    organisation: String,
+    role: String,
+    email: String,
+    phone: String,
+}
+
+/// The referrer's answers, or `None` with the problems added.
+fn referrer(f: &FormData, e: &mut FieldErrors) -> Option<Referrer> {
+    let text = |e: &mut FieldErrors, name: &'static str, label: &str, max: usize| -> String {
+        let v = f.get(name).trim().to_string();
+        if v.chars().count() > max {
+            e.add(name, format!("{label} must be {max} characters or fewer"));
+        } else if v.chars().any(char::is_control) {
+            e.add(
+                name,
+                format!("{label} contains characters that cannot be stored"),
+            );
+        }
+        v
+    };
+    let before = e.0.len();
+    let name = text(e, "referrer_name", "Your name", 100);
+    if name.is_empty() {
+        e.add("referrer_name", "Enter your name");
+    }
+    let source = AGENCIES
+        .iter()
+        .copied()
+        .find(|a| a.code() == f.get("referrer_source"));
+    if source.is_none() {
+        e.add(
+            "referrer_source",
+            "Choose the kind of organisation you work for",
+        );
+    }
+    let organisation = text(e, "referrer_organisation", "Your organisation", 200);
+    if organisation.is_empty() {
+        e.add(
+            "referrer_organisation",
+            "Enter the name of your organisation",
+        );
+    }
+    let role = text(e, "referrer_role", "Your role", 100);
+    let email = text(e, "referrer_email", "Your work email", 254).to_lowercase();
+    if email.is_empty() {
+        e.add("referrer_email", "Enter your work email address");
+    } else if !domain::person::looks_like_email(&email) {
+        e.add(
+            "referrer_email",
+            "Enter an email address in the correct format, like name@example.nhs.uk",
+        );
+    }
+    let phone = text(e, "referrer_phone", "Your work phone", 40);
+    if !phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '(' | ')' | '-'))
+    {
+        e.add(
+            "referrer_phone",
+            "Phone must contain only digits, spaces and + ( ) -, like 0113 496 0000",
+        );
+    }
+    (e.0.len() == before).then(|| Referrer {
+        source: source.unwrap_or(ReferralSource::Other),
+        name,
+        organisation,
+        role,
+        email,
+        phone,
+    })
 }
 
 /// The PCN a referral from someone unsure of their practice goes to: the one with the most
 /// practices in their postcode district, then in their postcode area, else the first PCN.
-async fn pcn_for_postcode(
+pub(crate) async fn pcn_for_postcode(
     state: &AppState,
     postcode: Option<&domain::Postcode>,
 ) -> Result<i64, AppError> {
@@ -582,35 +832,73 @@ pub async fn submit(
         };
         return Ok(views::render(StatusCode::TOO_MANY_REQUESTS, &page));
     }
+    let door = Door::from_code(form.get("who"));
     let email = !form.get("email").trim().is_empty();
     // A robot fills in every field, including the one people cannot see: it is told the
     // same as a person, and nothing is kept.
     if !form.get("website").is_empty() {
         tracing::warn!(address = %address, "self-referral honeypot filled: nothing saved");
         state.throttle.fail(&address, hour);
-        return Ok(views::ok(&DonePage {
-            ctx: PageCtx::new(None, "Thank you: we have your details", "/self-referral"),
-            reference: new_reference()?,
-            email,
-        }));
+        return Ok(match door {
+            Door::Own => views::ok(&DonePage {
+                ctx: PageCtx::new(None, "Thank you: we have your details", "/self-referral"),
+                reference: new_reference()?,
+                email,
+                agency: false,
+            }),
+            Door::Agency => views::ok(&CheckEmailPage {
+                ctx: PageCtx::new(None, "Check your email", "/self-referral"),
+                email: form.get("referrer_email").trim().to_lowercase(),
+            }),
+        });
     }
-    let (person, mut referral) = match validate(&form, practice.as_ref()) {
+    let (st, fm, pr) = (&state, &form, practice.as_ref());
+    let invalid = move |errors: FieldErrors| async move {
+        render_form(
+            st,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            fm,
+            (pr, door),
+            &errors,
+        )
+        .await
+    };
+    let (person, mut referral) = match validate(&form, practice.as_ref(), door) {
         Ok(x) => x,
-        Err(errors) => {
-            return render_form(
-                &state,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                practice.as_ref(),
-                &errors,
-            )
-            .await
-        }
+        Err(errors) => return invalid(errors).await,
     };
     let pcn = match &practice {
         Some(p) => p.pcn_id,
         None => pcn_for_postcode(&state, person.postcode.as_ref()).await?,
     };
+    if door == Door::Agency {
+        let referrer_email = form.get("referrer_email").trim().to_lowercase();
+        if let Some(errors) = agency_refused(&state, pcn, &referrer_email).await? {
+            return invalid(errors).await;
+        }
+        let sent = super::agency_referral::ask_to_confirm(
+            &state,
+            pcn,
+            &form,
+            &referrer_email,
+            new_reference()?,
+        )
+        .await;
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, "agency referral: confirmation email not sent");
+            let mut errors = FieldErrors::default();
+            errors.add(
+                "referrer_email",
+                "We could not send the email to confirm this referral. Check the address, or try again later",
+            );
+            return invalid(errors).await;
+        }
+        state.throttle.fail(&address, hour);
+        return Ok(views::ok(&CheckEmailPage {
+            ctx: PageCtx::new(None, "Check your email", "/self-referral"),
+            email: referrer_email,
+        }));
+    }
     let reference = new_reference()?;
     referral.reference = Some(reference.clone());
     let actor = Actor {
@@ -630,7 +918,41 @@ pub async fn submit(
         ctx: PageCtx::new(None, "Thank you: we have your details", "/self-referral"),
         reference,
         email,
+        agency: false,
     }))
+}
+
+/// Why a referrer without an account cannot refer to this PCN from this address, if they
+/// cannot: the service sends no email, or their email's domain is not one the PCN takes.
+async fn agency_refused(
+    state: &AppState,
+    pcn: i64,
+    email: &str,
+) -> Result<Option<FieldErrors>, AppError> {
+    let mut errors = FieldErrors::default();
+    if state.config.mail.is_none() {
+        errors.add(
+            "referrer_email",
+            "This service cannot send email at the moment, so it cannot take referrals from organisations. Phone the person's GP practice instead",
+        );
+        return Ok(Some(errors));
+    }
+    let domains = state.store.referrer_domains(pcn).await?;
+    if !domains.is_empty() && !crate::mail::in_domains(&domains, email) {
+        errors.add(
+            "referrer_email",
+            format!(
+                "Use your work email. The link workers for this practice take referrals from addresses ending {}",
+                domains
+                    .iter()
+                    .map(|d| d.trim_start_matches('*'))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        );
+        return Ok(Some(errors));
+    }
+    Ok(None)
 }
 
 #[cfg(test)]

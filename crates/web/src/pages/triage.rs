@@ -56,8 +56,9 @@ struct TriagePage {
     /// Per row: the person looks like another record held (a GP system or a referrer sent
     /// someone the PCN may already know): check and merge before taking them on.
     dups: Vec<bool>,
-    /// Per row: the person referred themselves, with the reference they were given.
-    selfs: Vec<Option<String>>,
+    /// Per row: whether the person referred themselves, and the reference given to whoever
+    /// referred through the public form (empty for staff referrals).
+    selfs: Vec<(bool, String)>,
     workers: Vec<Opt>,
     loads: Vec<WorkerLoad>,
 }
@@ -108,8 +109,10 @@ pub async fn queue(
         selfs: list
             .iter()
             .map(|r| {
-                (r.source == domain::ReferralSource::SelfReferral)
-                    .then(|| r.reference.clone().unwrap_or_default())
+                (
+                    r.source == domain::ReferralSource::SelfReferral,
+                    r.reference.clone().unwrap_or_default(),
+                )
             })
             .collect(),
         workers,

@@ -377,7 +377,7 @@ pub(super) async fn optional_means_optional(
 
 /// The public forms (no account): each page that shows one, and a plausible, valid answer
 /// for every field a person fills in (tick boxes included, which the page does not tick).
-fn public_form_pages(app: &TestApp) -> Vec<(String, Fields)> {
+async fn public_form_pages(app: &TestApp) -> Vec<(String, Fields)> {
     let good = |extra: &[(&str, &str)]| -> Fields {
         let mut f: Fields = [
             ("given_name", "Petra"),
@@ -402,14 +402,49 @@ fn public_form_pages(app: &TestApp) -> Vec<(String, Fields)> {
         f.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         f
     };
+    let practice = app.practice_a.to_string();
+    // A referral from someone at work, waiting for them to confirm their email (the
+    // deployment here sends no email, so the form itself is refused).
+    let agency = good(&[
+        ("practice", &practice),
+        ("who", "agency"),
+        ("referrer_name", "PC Alex Jones"),
+        ("referrer_source", "police"),
+        ("referrer_organisation", "West Police"),
+        ("referrer_role", "Officer"),
+        ("referrer_email", "alex@west.police.example"),
+        ("referrer_phone", "0113 496 0777"),
+    ]);
+    let token = "hostile-walk-confirmation-token";
+    let now = chrono::Utc::now();
+    app.store
+        .add_pending_referral(&storage::NewPendingReferral {
+            pcn_id: app.pcn_a,
+            token_hash: web::auth::sha256_hex(token),
+            reference: "SR-HOST-ILE2".into(),
+            email: "alex@west.police.example".into(),
+            payload: serde_json::to_string(&agency).unwrap(),
+            created_at: now,
+            expires_at: now + chrono::Duration::hours(24),
+        })
+        .await
+        .unwrap();
     vec![
         (
-            format!("/self-referral/details?practice={}", app.practice_a),
-            good(&[("practice", &app.practice_a.to_string())]),
+            format!("/self-referral/details?practice={practice}"),
+            good(&[("practice", &practice)]),
         ),
         (
             "/self-referral/details?practice=unsure".into(),
             good(&[("practice", "unsure"), ("postcode", "LS6 2AB")]),
+        ),
+        (
+            format!("/self-referral/details?practice={practice}&who=agency"),
+            agency,
+        ),
+        (
+            format!("/self-referral/confirm?token={token}"),
+            vec![("token".to_string(), token.to_string())],
         ),
     ]
 }
@@ -422,7 +457,7 @@ pub(super) async fn public_forms_corpus(app: &TestApp, tally: &mut Tally) -> usi
         .filter(|r| r.method == Method::Post && matches!(r.rule.access, Access::Public))
         .filter(|r| !["/login", "/oauth/token"].contains(&r.path.as_str()))
         .collect();
-    let pages = public_form_pages(app);
+    let pages = public_form_pages(app).await;
     let mut covered = vec![];
     let mut fields_tried = 0;
     for (page_path, good) in &pages {
@@ -466,6 +501,7 @@ pub(super) async fn public_forms_corpus(app: &TestApp, tally: &mut Tally) -> usi
                     assert_eq!(after, before, "{what}: refused but something was saved");
                     assert!(
                         answer.body.contains("There is a problem")
+                            || answer.body.contains("This link does not work")
                             || answer.body.contains("Go to the Linkwork home page"),
                         "{what}: a {} that does not say what is wrong:\n{}",
                         answer.status,

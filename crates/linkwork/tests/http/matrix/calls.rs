@@ -138,9 +138,10 @@ pub(super) async fn call(
         // Sign-in carries its own token (from the sign-in page), not a session's.
         (Method::Post, "/login") => b.sign_in("nobody@matrix.example", "not the password").await,
         // So does self-referral: its token comes from its own form.
-        (Method::Post, "/self-referral") => {
+        (Method::Post, "/self-referral" | "/self-referral/confirm") => {
             b.get("/self-referral/details?practice=unsure").await;
-            b.post(path, &[("practice", "unsure")]).await
+            b.post(path, &[("practice", "unsure"), ("token", "matrix")])
+                .await
         }
         (Method::Post, _) => b.post(path, &[("version", "1")]).await,
         (m, p) => panic!("{m:?} {p}: pages answer GET and POST only"),
