@@ -6,7 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,15 +16,50 @@ import { launch, axe, describeViolations } from './lib.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.LINKWORK_BIN || join(here, '..', '..', 'target', 'debug', 'linkwork');
 const SHOTS = join(here, 'screenshots');
-let server, base, browser, dataDir;
+let server, base, browser, dataDir, smtp, mailDir;
+
+// A free port on loopback for the mail server.
+async function freePort() {
+  return await new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+// Debian's aiosmtpd on loopback, writing what it receives to a maildir.
+async function startSmtp() {
+  mailDir = mkdtempSync(join(tmpdir(), 'linkwork-mail-'));
+  const port = await freePort();
+  smtp = spawn('/usr/bin/python3', ['-m', 'aiosmtpd', '-n', '-l', `127.0.0.1:${port}`, '-c', 'aiosmtpd.handlers.Mailbox', join(mailDir, 'box')], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise((resolve) => {
+      const c = createServer().listen(port, '127.0.0.1', () => c.close(() => resolve(false))).on('error', () => resolve(true));
+    });
+    if (up) return port;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('aiosmtpd did not start (is python3-aiosmtpd installed?)');
+}
+
+// The messages received so far, quoted-printable soft breaks joined.
+function mails() {
+  const out = [];
+  for (const sub of ['new', 'cur']) {
+    let names = [];
+    try { names = readdirSync(join(mailDir, 'box', sub)); } catch { continue; }
+    for (const n of names) out.push(readFileSync(join(mailDir, 'box', sub, n), 'utf8').replace(/=\r?\n/g, '').replace(/=3D/g, '='));
+  }
+  return out;
+}
 const audited = [];
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
   dataDir = mkdtempSync(join(tmpdir(), 'linkwork-browser-'));
+  const smtpPort = await startSmtp();
   server = spawn(BIN, ['--data-dir', dataDir, '--listen', '127.0.0.1:0', 'demo', '--people', '10'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LINKWORK_LOG: 'warn' },
+    env: { ...process.env, LINKWORK_LOG: 'warn', LINKWORK_SMTP_URL: `smtp://127.0.0.1:${smtpPort}` },
   });
   base = await new Promise((resolve, reject) => {
     let out = '';
@@ -43,6 +79,8 @@ after(async () => {
   if (browser) await browser.close();
   if (server && server.exitCode === null) server.kill('SIGTERM');
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  if (smtp && smtp.exitCode === null) smtp.kill('SIGTERM');
+  if (mailDir) rmSync(mailDir, { recursive: true, force: true });
   console.log(`axe-core checked ${audited.length} pages: ${audited.join(', ')}`);
 });
 
@@ -151,4 +189,52 @@ test('self-referral works with JavaScript turned off', async () => {
   } finally {
     await noScript.close();
   }
+});
+
+test('a police officer refers someone without an account, confirming their work email', async () => {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(`${base}/self-referral`);
+  await Promise.all([page.waitForURL(/who=agency/), page.click('a:has-text("refer someone with their agreement")')]);
+  await page.fill('#q', 'Castle');
+  await Promise.all([page.waitForURL(/q=Castle/), page.click('button:has-text("Search")')]);
+  await Promise.all([page.waitForURL(/\/self-referral\/details\?practice=\d+&who=agency/), page.click('a:has-text("Castle Street Health Centre")')]);
+  assert.match(await page.textContent('h1'), /Refer someone/);
+  await page.fill('#referrer_name', 'PC Alex Jones');
+  await page.selectOption('#referrer_source', 'police');
+  await page.fill('#referrer_organisation', 'West Police');
+  await page.fill('#referrer_email', 'alex.jones@west.police.example');
+  await fillForm(page, { given: 'Stellan', family: 'Moberg' });
+  await checkPhone(page, 'agency-referral-form-phone');
+  await page.click('button:has-text("Continue")');
+  await page.waitForSelector('text=Check your email');
+  await checkPhone(page, 'agency-referral-check-email-phone');
+
+  // The link in the email opens a page with a button; pressing it sends the referral.
+  let link;
+  for (let i = 0; i < 50 && !link; i++) {
+    const m = mails().map((t) => t.match(/\/self-referral\/confirm\?token=[0-9a-f]+/)).find(Boolean);
+    if (m) link = m[0]; else await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(link, 'a confirmation email arrived');
+  assert.ok(!mails().some((t) => t.includes('Moberg')), 'the email names no one');
+  await page.goto(`${base}${link}`);
+  await checkPhone(page, 'agency-referral-confirm-phone');
+  await page.click('button:has-text("Send the referral")');
+  await page.waitForSelector('text=the referral has been sent');
+  const reference = (await page.textContent('.notice strong')).trim();
+  await checkPhone(page, 'agency-referral-sent-phone');
+
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto(`${base}/login`);
+  await page.fill('#email', 'morgan.reid@linkwork.example');
+  await page.fill('#password', 'demo-manager-pass');
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('button:has-text("Sign in")')]);
+  await page.goto(`${base}/triage`);
+  const row = page.locator('tr', { hasText: 'MOBERG, Stellan' });
+  assert.equal(await row.count(), 1, 'the referral reached triage once confirmed');
+  assert.ok((await row.textContent()).includes(reference));
+  await page.goto(`${base}/admin/referrers`);
+  await check(page, 'admin-referrers');
+  await page.close();
 });
