@@ -86,6 +86,9 @@ pub struct OutboundMessage {
     pub pcn_id: i64,
     pub episode_id: i64,
     pub person_id: i64,
+    /// "message_back" (the message back, at the end), or "accepted" (a line to a referrer
+    /// without an account that a link worker is working with the person).
+    pub kind: String,
     pub to_address: String,
     /// What was sent (filled in when it is sent).
     pub body: String,

@@ -149,6 +149,62 @@ pub async fn send_due(state: &AppState) -> Result<usize, String> {
                 continue;
             }
         };
+        // A line to a referrer without an account: a link worker is working with the person.
+        // It names no one and says nothing of their health.
+        if m.kind == "accepted" {
+            let reference = match state.store.get_episode(m.pcn_id, m.episode_id).await {
+                Ok(Some(ep)) => state
+                    .store
+                    .get_referral(m.pcn_id, ep.referral_id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .and_then(|r| r.reference),
+                _ => None,
+            };
+            let Some(reference) = reference else {
+                state
+                    .store
+                    .message_failed(m.id, "the referral is no longer there", None)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                continue;
+            };
+            let body = format!(
+                "Hello,\n\nThank you for your social prescribing referral {reference}. A link worker has \
+                 been in touch with the person you referred, and they have agreed to work together.\n\n\
+                 We will email you again when the link worker has finished working with them.\n\nLinkwork\n"
+            );
+            let msg = Message::builder()
+                .from(from.clone())
+                .to(to)
+                .subject(format!("Your social prescribing referral {reference}"))
+                .header(ContentType::TEXT_PLAIN)
+                .body(body.clone())
+                .map_err(|e| e.to_string())?;
+            match transport.send(msg).await {
+                Ok(_) => {
+                    state
+                        .store
+                        .message_sent(m.id, &body, storage::now())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    state
+                        .store
+                        .message_failed(
+                            m.id,
+                            &format!("the mail server refused it: {e}"),
+                            retry(m.attempts),
+                        )
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+            continue;
+        }
         // The message back names the person and their health: only to domains trusted with it.
         if !crate::mail::may_carry_personal_data(mail, &m.to_address) {
             state

@@ -409,7 +409,12 @@ async fn an_officer_refers_someone_without_an_account(engine: Engine) {
             && sent.body.contains("alex.jones@west.police.example")
     );
     assert_eq!(waiting(&app).await, before);
-    let email = mails(&maildir).pop().unwrap();
+    let email = mails(&maildir)
+        .pop()
+        .unwrap()
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
     for private in ["Stellan", "Moberg", "hardly see anyone", "loneliness"] {
         assert!(
             !email.contains(private),
@@ -484,6 +489,82 @@ async fn an_officer_refers_someone_without_an_account(engine: Engine) {
         && a.actor_label.contains(&reference)
         && a.actor_label.contains("alex.jones@west.police.example")));
     assert!(audit.iter().any(|a| a.action == "pcn.referrer_domains"));
+
+    // When a link worker has made contact and the person agrees, the officer hears so,
+    // by reference only.
+    let actor = storage::Actor::system("test");
+    let ep = first_episode(&app, person).await;
+    let ep = app
+        .store
+        .transition_episode(
+            app.pcn_a,
+            ep.id,
+            ep.version,
+            domain::EpisodeState::Contacting,
+            None,
+            chrono::Utc::now(),
+            &actor,
+        )
+        .await
+        .unwrap();
+    app.store
+        .transition_episode(
+            app.pcn_a,
+            ep.id,
+            ep.version,
+            domain::EpisodeState::Accepted,
+            None,
+            chrono::Utc::now(),
+            &actor,
+        )
+        .await
+        .unwrap();
+    let before_mails = mails(&maildir).len();
+    assert_eq!(web::message_back::send_due(&app.state).await.unwrap(), 1);
+    let all = mails(&maildir);
+    assert_eq!(all.len(), before_mails + 1);
+    let told = all
+        .iter()
+        .map(|m| {
+            m.replace("=\r\n", "")
+                .replace("=\n", "")
+                .replace("=3D", "=")
+        })
+        .find(|m| m.contains("agreed to work together"))
+        .expect("the officer is told");
+    assert!(told.contains(&reference) && told.contains("alex.jones@west.police.example"));
+    for private in ["Stellan", "Moberg", "hardly see anyone", "Loneliness"] {
+        assert!(!told.contains(private), "names no one: {private}");
+    }
+    // Staff referrals (their referrers have accounts) get no such email.
+    let staff = refer(&mut signed_in(&app, "lw").await, "Greta", "Staffref").await;
+    let sep = first_episode(&app, staff).await;
+    let sep = app
+        .store
+        .transition_episode(
+            app.pcn_a,
+            sep.id,
+            sep.version,
+            domain::EpisodeState::Contacting,
+            None,
+            chrono::Utc::now(),
+            &actor,
+        )
+        .await
+        .unwrap();
+    app.store
+        .transition_episode(
+            app.pcn_a,
+            sep.id,
+            sep.version,
+            domain::EpisodeState::Accepted,
+            None,
+            chrono::Utc::now(),
+            &actor,
+        )
+        .await
+        .unwrap();
+    assert_eq!(web::message_back::send_due(&app.state).await.unwrap(), 0);
 }
 
 #[tokio::test]

@@ -679,6 +679,9 @@ impl Store {
         }
         event(&mut tx, &updated, at, "state", &summary, actor).await?;
         super::coding::after_transition(&mut tx, &updated, at, actor).await?;
+        if to == EpisodeState::Accepted && ep.state != EpisodeState::Accepted {
+            super::interop::queue_accepted(&mut tx, &updated, actor).await?;
+        }
         append(
             &mut tx,
             &AuditEntry::new(

@@ -63,6 +63,7 @@ fn message(r: &DbRow) -> Result<OutboundMessage> {
         pcn_id: r.try_get("pcn_id").map_err(backend)?,
         episode_id: r.try_get("episode_id").map_err(backend)?,
         person_id: r.try_get("person_id").map_err(backend)?,
+        kind: r.try_get("kind").map_err(backend)?,
         to_address: r.try_get("to_address").map_err(backend)?,
         body: r.try_get("body").map_err(backend)?,
         created_at: r.try_get("created_at").map_err(backend)?,
@@ -72,6 +73,36 @@ fn message(r: &DbRow) -> Result<OutboundMessage> {
         next_attempt_at: r.try_get("next_attempt_at").map_err(backend)?,
         sent_at: r.try_get("sent_at").map_err(backend)?,
     })
+}
+
+/// Queues a line to the referrer of a referral made through the public form (who has no
+/// account to look in) saying a link worker is working with the person, inside the caller's
+/// transaction. Nothing for staff referrals, or when they gave no email.
+pub(crate) async fn queue_accepted(conn: &mut DbConn, ep: &Episode, actor: &Actor) -> Result<()> {
+    let (contact, reference): (String, Option<String>) =
+        sqlx::query_as("SELECT referrer_contact, reference FROM referrals WHERE id = $1")
+            .bind(ep.referral_id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(backend)?;
+    let (Some(to), Some(_)) = (email_in(&contact), reference) else {
+        return Ok(());
+    };
+    let now = storage::now();
+    sqlx::query(
+        "INSERT INTO outbound_messages (pcn_id, episode_id, person_id, kind, to_address, created_at, created_by, next_attempt_at)
+         VALUES ($1, $2, $3, 'accepted', $4, $5, $6, $5)",
+    )
+    .bind(ep.pcn_id)
+    .bind(ep.id)
+    .bind(ep.person_id)
+    .bind(&to)
+    .bind(now)
+    .bind(&actor.label)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(())
 }
 
 /// Queues the message back for an episode to its referrer's email address, inside the

@@ -63,7 +63,8 @@ async fn render(
         format!("episode {id}"),
     )
     .await?;
-    let messages = state.store.messages_for_episode(pcn, id).await?;
+    let mut messages = state.store.messages_for_episode(pcn, id).await?;
+    messages.retain(|m| m.kind == "message_back");
     let how_sent = match messages.iter().find(|m| m.sent_at.is_some()) {
         Some(m) => format!(
             "Emailed to the referrer ({}) on {}.",
@@ -203,7 +204,8 @@ pub async fn for_referrer(
     let Some(r) = state.store.referral_made_by(pcn, auth.user.id, id).await? else {
         return Err(auth.not_found(&state, "episode", id).await);
     };
-    let messages = state.store.messages_for_episode(pcn, id).await?;
+    let mut messages = state.store.messages_for_episode(pcn, id).await?;
+    messages.retain(|m| m.kind == "message_back");
     if messages.is_empty() && !r.state.is_closed() {
         return Ok(see_other("/referrals/mine?done=no-message-back"));
     }
