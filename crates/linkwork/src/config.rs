@@ -54,6 +54,14 @@ pub struct Config {
     pub mail_personal_data_domains: Vec<String>,
     /// The From address of Linkwork's emails.
     pub mail_from: String,
+    /// GOV.UK Notify API key for texts to people; none keeps them in the outbox, marked.
+    pub notify_api_key: Option<String>,
+    /// Notify's address (set only for a test double).
+    pub notify_base_url: String,
+    /// The Notify template id of the reminder text (uses ((link_worker)), ((day)), ((time))).
+    pub notify_reminder_template: String,
+    /// The bearer token Notify sends with delivery receipts to /notify/callback.
+    pub notify_callback_token: Option<String>,
     /// The address people reach Linkwork at, for links in emails.
     pub public_url: String,
 }
@@ -88,6 +96,10 @@ impl Default for Config {
             smtp_ca_file: None,
             mail_personal_data_domains: vec![],
             mail_from: "Linkwork <linkwork@localhost>".into(),
+            notify_api_key: None,
+            notify_base_url: web::notify::NOTIFY_URL.into(),
+            notify_reminder_template: String::new(),
+            notify_callback_token: None,
             public_url: DEFAULT_PUBLIC_URL.into(),
         }
     }
@@ -227,6 +239,18 @@ impl Config {
                 .filter(|d| !d.is_empty())
                 .collect();
         }
+        if let Some(v) = env("LINKWORK_NOTIFY_API_KEY") {
+            c.notify_api_key = Some(v).filter(|v| !v.trim().is_empty());
+        }
+        if let Some(v) = env("LINKWORK_NOTIFY_BASE_URL") {
+            c.notify_base_url = v;
+        }
+        if let Some(v) = env("LINKWORK_NOTIFY_REMINDER_TEMPLATE") {
+            c.notify_reminder_template = v;
+        }
+        if let Some(v) = env("LINKWORK_NOTIFY_CALLBACK_TOKEN") {
+            c.notify_callback_token = Some(v).filter(|v| !v.trim().is_empty());
+        }
         if let Some(v) = env("LINKWORK_MAIL_FROM") {
             c.mail_from = v;
         }
@@ -244,6 +268,12 @@ impl Config {
         }
         if let Some(url) = &c.smtp_url {
             web::mail::relay(url, c.smtp_allow_plain).map_err(|e| anyhow::anyhow!(e))?;
+        }
+        if let Some(key) = &c.notify_api_key {
+            web::notify::key_parts(key).map_err(|e| anyhow::anyhow!(e))?;
+            if c.notify_reminder_template.trim().is_empty() {
+                bail!("notify_reminder_template must be set with notify_api_key (the id of the reminder text's template in Notify)");
+            }
         }
         if !(1..=366).contains(&c.supervision_interval_days) {
             bail!("supervision_interval_days must be from 1 to 366");
@@ -313,6 +343,15 @@ impl Config {
                 ca_file: self.smtp_ca_file.clone(),
                 personal_data_domains: self.mail_personal_data_domains.clone(),
             }),
+            notify: self
+                .notify_api_key
+                .as_ref()
+                .map(|key| web::notify::NotifyConfig {
+                    api_key: key.clone(),
+                    base_url: self.notify_base_url.clone(),
+                    reminder_sms_template: self.notify_reminder_template.clone(),
+                    callback_token: self.notify_callback_token.clone(),
+                }),
             ..Default::default()
         }
     }
@@ -395,6 +434,16 @@ smtp_allow_plain = false
 # Domains allowed to receive emails that carry personal data (the message back to the
 # referrer); empty allows any.     (LINKWORK_MAIL_PERSONAL_DATA_DOMAINS, comma-separated)
 mail_personal_data_domains = []
+
+# Texts to people (a reminder the day before a contact, to those who agreed to texts) go
+# through GOV.UK Notify. Without a key they wait on the Texts page, marked "not sent".
+#                                                                 (LINKWORK_NOTIFY_API_KEY)
+# notify_api_key = "linkwork_live-<service id>-<secret>"
+# The id of the reminder's template in Notify; it uses ((link_worker)), ((day)) and ((time)).
+# notify_reminder_template = "<template id>"                      (LINKWORK_NOTIFY_REMINDER_TEMPLATE)
+# The bearer token you give Notify for delivery receipts to <public_url>/notify/callback.
+# notify_callback_token = "<a long random string>"                (LINKWORK_NOTIFY_CALLBACK_TOKEN)
+notify_base_url = "https://api.notifications.service.gov.uk"       # (LINKWORK_NOTIFY_BASE_URL)
 mail_from = "Linkwork <linkwork@localhost>"                        # (LINKWORK_MAIL_FROM)
 # The address people and systems use to reach Linkwork. Every absolute URL Linkwork writes
 # starts with it (FHIR links and token endpoint, links in emails), never with a request's

@@ -185,4 +185,112 @@ pub trait InteropStore: Send + Sync {
         error: &str,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<()>;
+
+    /// Queues a text or email to a person; one per `dedupe_key` (false when already queued).
+    async fn queue_notification(&self, n: &NewNotification) -> Result<bool>;
+    /// Texts and emails due to be sent, oldest first.
+    async fn due_notifications(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Notification>>;
+    /// Notify has it: its id, and the status "sending".
+    async fn notification_sent(&self, id: i64, notify_id: &str, at: DateTime<Utc>) -> Result<()>;
+    /// A failed attempt: `retry_at` none gives up with `status` (shown to staff).
+    async fn notification_failed(
+        &self,
+        id: i64,
+        status: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> Result<()>;
+    /// Notify's delivery receipt; false when no notification has that Notify id.
+    async fn notification_status(
+        &self,
+        notify_id: &str,
+        status: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
+    async fn notifications_for_person(&self, pcn: i64, person: i64) -> Result<Vec<Notification>>;
+    /// The PCN's latest texts and emails, newest first.
+    async fn notifications(&self, pcn: i64, limit: i64) -> Result<Vec<Notification>>;
+    /// Contacts booked between `from` and `to` (every PCN) with someone who takes texts and
+    /// has a phone number: what a reminder needs.
+    async fn contacts_to_remind(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<ReminderDue>>;
+}
+
+/// A text or email to queue for a person.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub pcn_id: i64,
+    pub person_id: i64,
+    pub episode_id: Option<i64>,
+    /// "sms" or "email".
+    pub channel: String,
+    /// "reminder".
+    pub purpose: String,
+    pub to_address: String,
+    /// The template's personalisation (JSON object of strings).
+    pub personalisation: String,
+    /// What the person will read.
+    pub preview: String,
+    pub dedupe_key: String,
+    pub send_before: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    pub id: i64,
+    pub pcn_id: i64,
+    pub person_id: i64,
+    pub episode_id: Option<i64>,
+    pub channel: String,
+    pub purpose: String,
+    pub to_address: String,
+    pub personalisation: String,
+    pub preview: String,
+    /// queued, sending, delivered, not-configured, too-late, permanent-failure,
+    /// temporary-failure, technical-failure, failed.
+    pub status: String,
+    pub notify_id: Option<String>,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub send_before: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Notification {
+    /// Where it stands, in words for staff.
+    pub fn status_words(&self) -> String {
+        let why = self.last_error.clone().unwrap_or_default();
+        match self.status.as_str() {
+            "queued" if why.is_empty() => "Waiting to send".into(),
+            "queued" => format!("Waiting to send again ({why})"),
+            "sending" => "Sent to GOV.UK Notify".into(),
+            "delivered" => "Delivered".into(),
+            "not-configured" => "Not sent: Notify not configured".into(),
+            "too-late" => "Not sent: too late (the appointment has passed)".into(),
+            "permanent-failure" => "Not delivered: the number or address is wrong".into(),
+            "temporary-failure" => "Not delivered: the phone was off or the inbox full".into(),
+            "technical-failure" => "Not delivered: a problem at GOV.UK Notify".into(),
+            _ => format!("Not sent: {why}"),
+        }
+    }
+}
+
+/// A booked contact to remind the person of.
+#[derive(Debug, Clone)]
+pub struct ReminderDue {
+    pub pcn_id: i64,
+    pub person_id: i64,
+    pub episode_id: i64,
+    pub phone: String,
+    pub at: DateTime<Utc>,
+    /// The link worker's name (the first word is used).
+    pub link_worker: String,
 }

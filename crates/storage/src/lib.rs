@@ -26,7 +26,7 @@ pub use directory::{
 };
 pub use interop::{
     ApiClient, ApiClientStore, ClientToken, CodingBatch, InteropStore, NewApiClient,
-    OutboundMessage,
+    NewNotification, Notification, OutboundMessage, ReminderDue,
 };
 pub use journey::{
     CodingConcept, CodingEntry, CodingStore, Connection, ConnectionScope, ConnectionStore,

@@ -6,7 +6,9 @@ use super::*;
 pub(crate) fn routes_of_linkwork() -> routes::Routes {
     use domain::Role as R;
     use pages::*;
-    use routes::{public, role, role_or_owner, role_or_self, signed_in, Method, Routes, Target};
+    use routes::{
+        public, role, role_or_owner, role_or_self, signed_in, webhook, Method, Routes, Target,
+    };
     const PERSON: Target = Target::Pcn("person");
     const EPISODE: Target = Target::Pcn("episode");
     let import = axum::routing::post(directory::import)
@@ -38,6 +40,8 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
             public(),
         )
         .post("/self-referral/confirm", agency_referral::confirm, public())
+        .post("/notify/callback", crate::texts::callback, webhook())
+        .get("/texts", texts::list, role(R::can_triage))
         .get(
             "/admin/referrers",
             agency_referral::admin_form,

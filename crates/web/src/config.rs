@@ -56,6 +56,8 @@ pub struct WebConfig {
     /// Self-referrals accepted from one network address in an hour; past it the form
     /// asks them to wait (a shared address such as a library counts as one).
     pub self_referrals_per_address: u32,
+    /// GOV.UK Notify, for texts to people; none keeps them in the outbox, marked.
+    pub notify: Option<crate::notify::NotifyConfig>,
 }
 
 impl WebConfig {
@@ -124,6 +126,7 @@ impl Default for WebConfig {
             address_pause: Duration::from_secs(2),
             small_number: reports::SMALL_NUMBER,
             self_referrals_per_address: 5,
+            notify: None,
         }
     }
 }

@@ -17,10 +17,12 @@ mod form;
 mod headers;
 pub mod mail;
 pub mod message_back;
+pub mod notify;
 pub mod oruk;
 pub mod pages;
 pub mod reminders;
 pub mod routes;
+pub mod texts;
 pub mod throttle;
 mod views;
 
@@ -114,6 +116,15 @@ pub async fn serve(
                 Ok(0) => {}
                 Ok(n) => tracing::info!(sent = n, "messages back to referrers sent"),
                 Err(e) => tracing::warn!(error = %e, "sending messages back failed; will retry"),
+            }
+            let now = chrono::Utc::now();
+            if let Err(e) = texts::queue_reminders(&outbox_state, now).await {
+                tracing::warn!(error = %e, "queueing reminders failed; will retry");
+            }
+            match texts::send_due(&outbox_state, now).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(sent = n, "texts sent to GOV.UK Notify"),
+                Err(e) => tracing::warn!(error = %e, "sending texts failed; will retry"),
             }
         }
     });

@@ -45,6 +45,9 @@ pub enum Access {
     Token(Who),
     /// A registered API client whose token carries the scope (`/fhir`).
     Client(Scope),
+    /// Another service calling back with the shared bearer token the deployment gave it
+    /// (GOV.UK Notify's delivery receipts); tested with that service's double.
+    Webhook,
 }
 
 /// Which signed-in users (or token holders) may call a route.
@@ -156,6 +159,9 @@ pub const fn token_or_owner(p: fn(Role) -> bool) -> Rule {
 }
 pub const fn client(s: Scope) -> Rule {
     rule(Access::Client(s))
+}
+pub const fn webhook() -> Rule {
+    rule(Access::Webhook)
 }
 
 /// One row of the table.

@@ -23,5 +23,6 @@ mod reports;
 mod self_referral;
 mod site;
 mod tenancy;
+mod texts;
 mod today;
 mod uk_time;

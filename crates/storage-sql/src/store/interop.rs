@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use domain::interop::email_in;
 use sqlx::Row;
 use storage::{
-    Actor, AuditEntry, CodingBatch, Episode, InteropStore, OutboundMessage, Result, StorageError,
+    Actor, AuditEntry, CodingBatch, Episode, InteropStore, NewNotification, Notification,
+    OutboundMessage, ReminderDue, Result, StorageError,
 };
 
 const BATCH_SELECT: &str = "SELECT b.*, p.name AS practice_name, p.ods_code AS practice_ods \
@@ -55,6 +56,29 @@ async fn batch_by_id(conn: &mut DbConn, pcn: i64, id: i64) -> Result<Option<Codi
         Some(r) => Ok(Some(batch(conn, &r).await?)),
         None => Ok(None),
     }
+}
+
+fn notification(r: &DbRow) -> Result<Notification> {
+    Ok(Notification {
+        id: r.try_get("id").map_err(backend)?,
+        pcn_id: r.try_get("pcn_id").map_err(backend)?,
+        person_id: r.try_get("person_id").map_err(backend)?,
+        episode_id: r.try_get("episode_id").map_err(backend)?,
+        channel: r.try_get("channel").map_err(backend)?,
+        purpose: r.try_get("purpose").map_err(backend)?,
+        to_address: r.try_get("to_address").map_err(backend)?,
+        personalisation: r.try_get("personalisation").map_err(backend)?,
+        preview: r.try_get("preview").map_err(backend)?,
+        status: r.try_get("status").map_err(backend)?,
+        notify_id: r.try_get("notify_id").map_err(backend)?,
+        attempts: r.try_get("attempts").map_err(backend)?,
+        last_error: r.try_get("last_error").map_err(backend)?,
+        next_attempt_at: r.try_get("next_attempt_at").map_err(backend)?,
+        send_before: r.try_get("send_before").map_err(backend)?,
+        created_at: r.try_get("created_at").map_err(backend)?,
+        sent_at: r.try_get("sent_at").map_err(backend)?,
+        updated_at: r.try_get("updated_at").map_err(backend)?,
+    })
 }
 
 fn message(r: &DbRow) -> Result<OutboundMessage> {
@@ -170,6 +194,160 @@ pub(crate) async fn queue_back(
 
 #[async_trait]
 impl InteropStore for Store {
+    async fn queue_notification(&self, n: &NewNotification) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO notifications (pcn_id, person_id, episode_id, channel, purpose, to_address,
+               personalisation, preview, dedupe_key, status, next_attempt_at, send_before, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', $10, $11, $10, $10)
+             ON CONFLICT (dedupe_key) DO NOTHING",
+        )
+        .bind(n.pcn_id)
+        .bind(n.person_id)
+        .bind(n.episode_id)
+        .bind(&n.channel)
+        .bind(&n.purpose)
+        .bind(&n.to_address)
+        .bind(&n.personalisation)
+        .bind(&n.preview)
+        .bind(&n.dedupe_key)
+        .bind(n.at)
+        .bind(n.send_before)
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn due_notifications(&self, now: DateTime<Utc>, limit: i64) -> Result<Vec<Notification>> {
+        sqlx::query(
+            "SELECT * FROM notifications WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1
+             ORDER BY next_attempt_at, id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(notification)
+        .collect()
+    }
+
+    async fn notification_sent(&self, id: i64, notify_id: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE notifications SET status = 'sending', notify_id = $1, attempts = attempts + 1,
+               last_error = NULL, next_attempt_at = NULL, sent_at = $2, updated_at = $2 WHERE id = $3",
+        )
+        .bind(notify_id)
+        .bind(at)
+        .bind(id)
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn notification_failed(
+        &self,
+        id: i64,
+        status: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE notifications SET status = $1, last_error = $2, next_attempt_at = $3,
+               attempts = attempts + 1, updated_at = $4 WHERE id = $5",
+        )
+        .bind(status)
+        .bind(error)
+        .bind(retry_at)
+        .bind(at)
+        .bind(id)
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn notification_status(
+        &self,
+        notify_id: &str,
+        status: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE notifications SET status = $1, updated_at = $2 WHERE notify_id = $3",
+        )
+        .bind(status)
+        .bind(at)
+        .bind(notify_id)
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn notifications_for_person(&self, pcn: i64, person: i64) -> Result<Vec<Notification>> {
+        sqlx::query(
+            "SELECT * FROM notifications WHERE pcn_id = $1 AND person_id = $2 ORDER BY created_at DESC, id DESC",
+        )
+        .bind(pcn)
+        .bind(person)
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(notification)
+        .collect()
+    }
+
+    async fn notifications(&self, pcn: i64, limit: i64) -> Result<Vec<Notification>> {
+        sqlx::query(
+            "SELECT * FROM notifications WHERE pcn_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+        )
+        .bind(pcn)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(notification)
+        .collect()
+    }
+
+    async fn contacts_to_remind(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<ReminderDue>> {
+        let rows = sqlx::query(
+            "SELECT e.pcn_id, e.person_id, e.id AS episode_id, p.phone, e.next_contact_at, u.name AS worker
+             FROM episodes e JOIN people p ON p.id = e.person_id AND p.pcn_id = e.pcn_id
+             JOIN users u ON u.id = e.link_worker_id
+             WHERE e.next_contact_at >= $1 AND e.next_contact_at < $2 AND e.closed_at IS NULL
+               AND p.deleted_at IS NULL AND p.texts_ok = TRUE AND p.phone <> ''
+             ORDER BY e.next_contact_at, e.id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ReminderDue {
+                    pcn_id: r.try_get("pcn_id").map_err(backend)?,
+                    person_id: r.try_get("person_id").map_err(backend)?,
+                    episode_id: r.try_get("episode_id").map_err(backend)?,
+                    phone: r.try_get("phone").map_err(backend)?,
+                    at: r.try_get("next_contact_at").map_err(backend)?,
+                    link_worker: r.try_get("worker").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
     async fn pull_coding_batch(
         &self,
         pcn: i64,

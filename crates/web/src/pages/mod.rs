@@ -24,6 +24,7 @@ pub mod reports;
 pub mod self_referral;
 pub mod settings;
 pub mod supervision;
+pub mod texts;
 pub mod today;
 pub mod training;
 pub mod triage;

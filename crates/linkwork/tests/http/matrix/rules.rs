@@ -54,6 +54,7 @@ pub(crate) fn expected(
         (Access::Public, _) => return Expect::Allowed,
         (Access::Session(w), false) | (Access::Token(w), true) => w,
         (Access::Client(_), _) => unreachable!("FHIR routes are checked in fhir.rs"),
+        (Access::Webhook, _) => unreachable!("webhooks are checked in notify.rs"),
         // A cookie on the API, or a token on a page: not signed in there.
         _ => return Expect::SignIn,
     };

@@ -314,15 +314,33 @@ pub async fn show(
         .collect();
     // The timeline names people by name and role, not by their sign-in address.
     let everyone = state.store.list_users(None).await?;
-    let timeline = state
+    // Texts to the person (reminders), newest first, with where each stands.
+    let mut timeline: Vec<(chrono::DateTime<Utc>, String, String)> = state
         .store
-        .timeline(pcn, id)
+        .notifications_for_person(pcn, id)
         .await?
         .into_iter()
-        .map(|t| {
-            let who = who_did(&everyone, &t.actor_label);
-            (datetime(t.at), t.summary, who)
+        .map(|n| {
+            (
+                n.created_at,
+                format!(
+                    "Text to {}: \"{}\" ({})",
+                    n.to_address,
+                    n.preview,
+                    n.status_words()
+                ),
+                "Linkwork".to_string(),
+            )
         })
+        .collect();
+    timeline.extend(state.store.timeline(pcn, id).await?.into_iter().map(|t| {
+        let who = who_did(&everyone, &t.actor_label);
+        (t.at, t.summary, who)
+    }));
+    timeline.sort_by_key(|t| std::cmp::Reverse(t.0));
+    let timeline = timeline
+        .into_iter()
+        .map(|(at, what, who)| (datetime(at), what, who))
         .collect();
     let workers = users
         .iter()
