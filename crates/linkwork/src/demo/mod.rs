@@ -80,7 +80,43 @@ pub async fn seed(store: &Arc<dyn Storage>, people: u32, progress: bool) -> Resu
         .find(|p| p.name == "Millbrook Surgery")
         .map_or(practices[0].id, |p| p.id);
     self_referral(store, pcn, millbrook, Utc::now()).await?;
+    book_tomorrow(store, pcn).await?;
     Ok(made)
+}
+
+/// Books a few people who take texts for tomorrow, so the Texts page shows the reminders
+/// Linkwork queues for them (marked "not sent" until GOV.UK Notify is set up).
+async fn book_tomorrow(store: &Arc<dyn Storage>, pcn: i64) -> Result<()> {
+    let actor = Actor::system("demo");
+    let tomorrow = domain::uk_time::today() + Duration::days(1);
+    let mut times = [(10, 0), (11, 30), (14, 0)].into_iter();
+    for u in store.list_users(Some(pcn)).await? {
+        if u.role != Role::LinkWorker {
+            continue;
+        }
+        for row in store
+            .caseload(pcn, u.id, &storage::CaseloadFilter::default())
+            .await?
+        {
+            let Some(p) = store.get_person(pcn, row.person_id).await? else {
+                continue;
+            };
+            if p.details.texts_ok != Some(true) || p.details.phone.is_empty() {
+                continue;
+            }
+            let Some((h, m)) = times.next() else {
+                return Ok(());
+            };
+            let at = domain::uk_time::at(
+                tomorrow,
+                chrono::NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default(),
+            );
+            store
+                .set_next_contact(pcn, row.episode_id, row.episode_version, Some(at), &actor)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Fills an empty database with a synthetic PCN of the given shape.
