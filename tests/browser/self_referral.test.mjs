@@ -236,5 +236,10 @@ test('a police officer refers someone without an account, confirming their work 
   assert.ok((await row.textContent()).includes(reference));
   await page.goto(`${base}/admin/referrers`);
   await check(page, 'admin-referrers');
+  await checkPhone(page, 'admin-referrers-phone');
+  await page.goto(`${base}/texts`);
+  assert.match(await page.textContent('main'), /GOV.UK Notify is not set up/);
+  await check(page, 'texts');
+  await checkPhone(page, 'texts-phone');
   await page.close();
 });
