@@ -260,6 +260,8 @@ pub trait EpisodeStore: Send + Sync {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<PendingReferral>>;
+    /// Forgets pending referrals past their time (what they held is deleted).
+    async fn purge_pending_referrals(&self, now: DateTime<Utc>) -> Result<u64>;
     /// Marks a pending referral confirmed and forgets what it held.
     async fn finish_pending_referral(&self, id: i64, at: DateTime<Utc>) -> Result<()>;
     /// The work email domains a PCN accepts from referrers without an account (empty: any).

@@ -118,6 +118,10 @@ pub async fn serve(
                 Err(e) => tracing::warn!(error = %e, "sending messages back failed; will retry"),
             }
             let now = chrono::Utc::now();
+            // What agency referrers sent and never confirmed is not kept past its time.
+            if let Err(e) = outbox_state.store.purge_pending_referrals(now).await {
+                tracing::warn!(error = %e, "forgetting unconfirmed referrals failed; will retry");
+            }
             if let Err(e) = texts::queue_reminders(&outbox_state, now).await {
                 tracing::warn!(error = %e, "queueing reminders failed; will retry");
             }

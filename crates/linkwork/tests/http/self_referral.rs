@@ -218,6 +218,17 @@ async fn wrong_answers_are_named_and_nothing_is_kept() {
     assert!(p
         .body
         .contains("Say whether it is safe to leave you a voicemail"));
+    // Two tabs (or the sign-in page) opened in between do not spoil the form being filled in.
+    let mut tabs = Browser::new(&app);
+    tabs.get(&format!("/self-referral/details?practice={hill}"))
+        .await;
+    let first = tabs.csrf.clone();
+    tabs.get("/self-referral/details?practice=unsure").await;
+    let mut sent = vec![("_csrf", first.as_str())];
+    sent.extend(answers(&hill, "Tabitha", "Twotabs"));
+    let p = tabs.post_raw("/self-referral", &sent).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    let before = before + 1;
     // A practice that does not exist, and no token: refused.
     let p = send(&app, &hill, &answers("999999", "Petra", "Lindqvist")).await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -254,6 +265,26 @@ async fn the_answer_is_the_same_whoever_is_already_known() {
         .await
         .unwrap();
     assert_eq!(episodes.len(), 1, "the referral joined the record held");
+    // The record is not changed from outside; what they typed reaches the link worker.
+    let held_now = app
+        .store
+        .get_person(app.pcn_a, person)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(held_now.details.phone, "");
+    let r = &app
+        .store
+        .referrals_for_person(app.pcn_a, person)
+        .await
+        .unwrap()[0];
+    assert!(
+        r.reason.contains(
+            "Contact details given with this referral: phone 07700 900123 (voicemail: no; texts: yes)"
+        ),
+        "{}",
+        r.reason
+    );
     // Someone no one knows gets the very same page, but for the reference.
     let mut other = answers(&hill, "Nora", "Helmer");
     other.push(("nhs_number", "401 023 2137"));

@@ -213,6 +213,15 @@ impl EpisodeStore for Store {
         .transpose()
     }
 
+    async fn purge_pending_referrals(&self, now: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM pending_referrals WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected())
+    }
+
     async fn finish_pending_referral(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
         sqlx::query("UPDATE pending_referrals SET confirmed_at = $1, payload = '' WHERE id = $2")
             .bind(at)

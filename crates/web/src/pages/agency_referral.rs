@@ -149,6 +149,7 @@ fn kept_form(p: &PendingReferral) -> Result<FormData, AppError> {
 
 pub async fn confirm_form(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     Query(q): Query<TokenQuery>,
 ) -> Result<Response, AppError> {
     let Some(p) = pending(&state, &q.token).await? else {
@@ -169,7 +170,7 @@ pub async fn confirm_form(
         .flatten()
         .map(|p| p.name)
         .unwrap_or_default();
-    let token = auth::random_token()?;
+    let token = super::self_referral::form_token(&headers, state.config.https())?;
     let page = ConfirmPage {
         ctx: PageCtx::new(None, "Send the referral", "/self-referral/confirm"),
         login_csrf: token.clone(),
@@ -236,9 +237,11 @@ pub async fn confirm(
         label: format!("agency referral {} ({})", p.reference, p.email),
         ip: auth::client_ip(&parts, &state.config),
     };
+    let given = super::self_referral::contact_given(&person);
     let person =
         super::referrals::match_existing(&state, p.pcn_id, PersonRef::New(Box::new(person)))
             .await?;
+    super::self_referral::keep_contact_given(&person, &given, &mut referral.reason);
     match state
         .store
         .create_referral(p.pcn_id, person, &referral, None, storage::now(), &actor)

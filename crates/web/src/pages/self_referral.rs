@@ -18,7 +18,7 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use domain::{Code, ContactMethod, FieldErrors, Need, PersonDraft, ReferralSource, Urgency};
 use std::time::Duration;
@@ -438,14 +438,23 @@ fn sections(f: &FormData, unsure: bool, door: Door, e: &FieldErrors) -> Vec<Sect
     out
 }
 
+/// The token for a public form: the one this browser already holds, so a second tab (or
+/// the sign-in page) does not spoil a form being filled in; else a new one.
+pub(crate) fn form_token(headers: &HeaderMap, secure: bool) -> Result<String, AppError> {
+    match auth::cookie(headers, auth::login_csrf_cookie(secure)) {
+        Some(t) if t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()) => Ok(t),
+        _ => auth::random_token(),
+    }
+}
+
 async fn render_form(
     state: &AppState,
-    status: StatusCode,
+    (status, headers): (StatusCode, &HeaderMap),
     f: &FormData,
     (practice, door): (Option<&Practice>, Door),
     errors: &FieldErrors,
 ) -> Result<Response, AppError> {
-    let token = auth::random_token()?;
+    let token = form_token(headers, state.config.https())?;
     let title = match (door, errors.is_empty()) {
         (Door::Own, true) => "Your details",
         (Door::Own, false) => "Error: Your details",
@@ -471,6 +480,7 @@ async fn render_form(
 
 pub async fn details(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(q): Query<FormQuery>,
 ) -> Result<Response, AppError> {
     // Opened without choosing a practice (a bookmark, a shared link): choose one first.
@@ -484,7 +494,7 @@ pub async fn details(
     };
     render_form(
         &state,
-        StatusCode::OK,
+        (StatusCode::OK, &headers),
         &FormData::default(),
         (practice.as_ref(), door),
         &FieldErrors::default(),
@@ -852,11 +862,11 @@ pub async fn submit(
             }),
         });
     }
-    let (st, fm, pr) = (&state, &form, practice.as_ref());
+    let (st, fm, pr, hd) = (&state, &form, practice.as_ref(), &parts.headers);
     let invalid = move |errors: FieldErrors| async move {
         render_form(
             st,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            (StatusCode::UNPROCESSABLE_ENTITY, hd),
             fm,
             (pr, door),
             &errors,
@@ -908,7 +918,9 @@ pub async fn submit(
     };
     // Joins a record only on the same NHS number, date of birth and family name; any other
     // likely match is flagged in triage ("May already have a record"), never shown here.
+    let given = contact_given(&person);
     let person = match_existing(&state, pcn, PersonRef::New(Box::new(person))).await?;
+    keep_contact_given(&person, &given, &mut referral.reason);
     state
         .store
         .create_referral(pcn, person, &referral, None, storage::now(), &actor)
@@ -920,6 +932,38 @@ pub async fn submit(
         email,
         agency: false,
     }))
+}
+
+/// The contact details typed on the form, in words.
+pub(crate) fn contact_given(p: &domain::PersonDetails) -> String {
+    let yes_no = |v: Option<bool>| match v {
+        Some(true) => "yes",
+        Some(false) => "no",
+        None => "not asked",
+    };
+    let mut parts = vec![];
+    if !p.phone.is_empty() {
+        parts.push(format!(
+            "phone {} (voicemail: {}; texts: {})",
+            p.phone,
+            yes_no(p.voicemail_ok),
+            yes_no(p.texts_ok)
+        ));
+    }
+    if !p.email.is_empty() {
+        parts.push(format!("email {}", p.email));
+    }
+    parts.join(", ")
+}
+
+/// A referral that joined a record held keeps the contact details typed with it in its
+/// reason (the record is not changed by someone outside: the link worker checks them).
+pub(crate) fn keep_contact_given(person: &PersonRef, given: &str, reason: &mut String) {
+    if matches!(person, PersonRef::Existing(_)) && !given.is_empty() {
+        reason.push_str(&format!(
+            "\n\nContact details given with this referral: {given}."
+        ));
+    }
 }
 
 /// Why a referrer without an account cannot refer to this PCN from this address, if they
