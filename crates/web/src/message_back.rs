@@ -149,20 +149,25 @@ pub async fn send_due(state: &AppState) -> Result<usize, String> {
                 continue;
             }
         };
-        // A line to a referrer without an account: a link worker is working with the person.
-        // It names no one and says nothing of their health.
-        if m.kind == "accepted" {
-            let reference = match state.store.get_episode(m.pcn_id, m.episode_id).await {
-                Ok(Some(ep)) => state
-                    .store
-                    .get_referral(m.pcn_id, ep.referral_id)
-                    .await
-                    .ok()
-                    .flatten()
-                    .and_then(|r| r.reference),
-                _ => None,
-            };
-            let Some(reference) = reference else {
+        // A referral through the public form (no account to sign in to) hears by reference
+        // only: that a link worker is working with the person, and at the end how it ended.
+        // These name no one and say nothing of their health.
+        let episode = state
+            .store
+            .get_episode(m.pcn_id, m.episode_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        let public = match &episode {
+            Some(ep) => state
+                .store
+                .get_referral(m.pcn_id, ep.referral_id)
+                .await
+                .map_err(|e| e.to_string())?
+                .and_then(|r| r.reference),
+            None => None,
+        };
+        if m.kind == "accepted" || public.is_some() {
+            let (Some(reference), Some(ep)) = (public, episode) else {
                 state
                     .store
                     .message_failed(m.id, "the referral is no longer there", None)
@@ -170,15 +175,29 @@ pub async fn send_due(state: &AppState) -> Result<usize, String> {
                     .map_err(|e| e.to_string())?;
                 continue;
             };
-            let body = format!(
-                "Hello,\n\nThank you for your social prescribing referral {reference}. A link worker has \
-                 been in touch with the person you referred, and they have agreed to work together.\n\n\
-                 We will email you again when the link worker has finished working with them.\n\nLinkwork\n"
-            );
+            let (subject, body) = if m.kind == "accepted" {
+                (
+                    format!("Your social prescribing referral {reference}"),
+                    format!(
+                        "Hello,\n\nThank you for your social prescribing referral {reference}. A link worker has \
+                         been in touch with the person you referred, and they have agreed to work together.\n\n\
+                         We will email you again when the link worker has finished working with them.\n\nLinkwork\n"
+                    ),
+                )
+            } else {
+                (
+                    format!("Your social prescribing referral {reference}: finished"),
+                    format!(
+                        "Hello,\n\nThe link worker has finished working with the person you referred \
+                         (referral {reference}).\n\n{}.\n\nThank you for referring them.\n\nLinkwork\n",
+                        crate::pages::referrals::what_happened(ep.state, ep.discharge_reason)
+                    ),
+                )
+            };
             let msg = Message::builder()
                 .from(from.clone())
                 .to(to)
-                .subject(format!("Your social prescribing referral {reference}"))
+                .subject(subject)
                 .header(ContentType::TEXT_PLAIN)
                 .body(body.clone())
                 .map_err(|e| e.to_string())?;

@@ -567,6 +567,38 @@ async fn an_officer_refers_someone_without_an_account(engine: Engine) {
     for private in ["Stellan", "Moberg", "hardly see anyone", "Loneliness"] {
         assert!(!told.contains(private), "names no one: {private}");
     }
+    // At the end, how it ended: by reference, without the message back's health details.
+    let ep = first_episode(&app, person).await;
+    app.store
+        .discharge(
+            app.pcn_a,
+            ep.id,
+            ep.version,
+            domain::DischargeReason::GoalsMet,
+            &serde_json::to_string(&domain::DischargeSummary {
+                reason: domain::DischargeReason::GoalsMet,
+                summary: "Goes to the lunch club weekly and feels less low".into(),
+            })
+            .unwrap(),
+            chrono::Utc::now(),
+            &actor,
+        )
+        .await
+        .unwrap();
+    assert_eq!(web::message_back::send_due(&app.state).await.unwrap(), 1);
+    let finished = mails(&maildir)
+        .iter()
+        .map(|m| {
+            m.replace("=\r\n", "")
+                .replace("=\n", "")
+                .replace("=3D", "=")
+        })
+        .find(|m| m.contains("has finished working with the person you referred"))
+        .expect("the officer hears how it ended");
+    assert!(finished.contains(&reference) && finished.contains("Finished"));
+    for private in ["Stellan", "Moberg", "lunch club", "less low", "Loneliness"] {
+        assert!(!finished.contains(private), "names no one: {private}");
+    }
     // Staff referrals (their referrers have accounts) get no such email.
     let staff = refer(&mut signed_in(&app, "lw").await, "Greta", "Staffref").await;
     let sep = first_episode(&app, staff).await;

@@ -391,7 +391,10 @@ pub async fn mine(
 
 /// What happened to a referral, for the person who made it: no health details, only the
 /// outcome and, for one that ended, why.
-fn what_happened(state: domain::EpisodeState, reason: Option<domain::DischargeReason>) -> String {
+pub(crate) fn what_happened(
+    state: domain::EpisodeState,
+    reason: Option<domain::DischargeReason>,
+) -> String {
     use domain::EpisodeState::*;
     match state {
         Referred => "Waiting for a link worker to make contact".into(),
