@@ -195,18 +195,7 @@ pub async fn confirm(
     parts: Parts,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let form = FormData::parse(&body);
-    if form.has_nul() {
-        return Err(AppError::BadRequest(crate::form::NUL_REFUSED.into()));
-    }
-    let secure = state.config.https();
-    let expected =
-        auth::cookie(&parts.headers, auth::login_csrf_cookie(secure)).unwrap_or_default();
-    if expected.is_empty()
-        || !auth::constant_time_eq(expected.as_bytes(), form.get("_csrf").as_bytes())
-    {
-        return Err(AppError::Csrf);
-    }
+    let form = super::self_referral::public_form(&state, &parts, &body)?;
     let Some(p) = pending(&state, form.get("token")).await? else {
         return Ok(link_page(None, StatusCode::UNPROCESSABLE_ENTITY));
     };

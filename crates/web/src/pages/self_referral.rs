@@ -807,23 +807,36 @@ pub(crate) async fn pcn_for_postcode(
         .ok_or_else(|| AppError::Internal("no PCN to receive self-referrals".into()))
 }
 
-pub async fn submit(
-    State(state): State<AppState>,
-    parts: Parts,
-    body: Bytes,
-) -> Result<Response, AppError> {
-    let form = FormData::parse(&body);
+/// A public form's body, refused when it holds a NUL or lacks the token its page gave
+/// (the double-submit cookie the sign-in page uses too).
+pub(crate) fn public_form(
+    state: &AppState,
+    parts: &Parts,
+    body: &[u8],
+) -> Result<FormData, AppError> {
+    let form = FormData::parse(body);
     if form.has_nul() {
         return Err(AppError::BadRequest(crate::form::NUL_REFUSED.into()));
     }
-    let secure = state.config.https();
-    let expected =
-        auth::cookie(&parts.headers, auth::login_csrf_cookie(secure)).unwrap_or_default();
+    let expected = auth::cookie(
+        &parts.headers,
+        auth::login_csrf_cookie(state.config.https()),
+    )
+    .unwrap_or_default();
     if expected.is_empty()
         || !auth::constant_time_eq(expected.as_bytes(), form.get("_csrf").as_bytes())
     {
         return Err(AppError::Csrf);
     }
+    Ok(form)
+}
+
+pub async fn submit(
+    State(state): State<AppState>,
+    parts: Parts,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = public_form(&state, &parts, &body)?;
     let practice = chosen_practice(&state, form.get("practice"))
         .await?
         .ok_or_else(|| AppError::BadRequest("Choose your GP practice first".into()))?;
