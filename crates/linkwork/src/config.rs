@@ -60,6 +60,13 @@ pub struct Config {
     pub notify_base_url: String,
     /// The Notify template id of the reminder text (uses ((link_worker)), ((day)), ((time))).
     pub notify_reminder_template: String,
+    /// Notify template ids for a person's plan link (((link_worker)), ((url)), ((until))) and
+    /// one-time code (((code)), ((minutes))), by text and by email. Unset: texts are not
+    /// sent; emails go through the SMTP relay when there is one.
+    pub notify_plan_link_sms_template: String,
+    pub notify_plan_link_email_template: String,
+    pub notify_code_sms_template: String,
+    pub notify_code_email_template: String,
     /// The bearer token Notify sends with delivery receipts to /notify/callback.
     pub notify_callback_token: Option<String>,
     /// The address people reach Linkwork at, for links in emails.
@@ -99,6 +106,10 @@ impl Default for Config {
             notify_api_key: None,
             notify_base_url: web::notify::NOTIFY_URL.into(),
             notify_reminder_template: String::new(),
+            notify_plan_link_sms_template: String::new(),
+            notify_plan_link_email_template: String::new(),
+            notify_code_sms_template: String::new(),
+            notify_code_email_template: String::new(),
             notify_callback_token: None,
             public_url: DEFAULT_PUBLIC_URL.into(),
         }
@@ -248,6 +259,28 @@ impl Config {
         if let Some(v) = env("LINKWORK_NOTIFY_REMINDER_TEMPLATE") {
             c.notify_reminder_template = v;
         }
+        for (name, field) in [
+            (
+                "LINKWORK_NOTIFY_PLAN_LINK_SMS_TEMPLATE",
+                &mut c.notify_plan_link_sms_template,
+            ),
+            (
+                "LINKWORK_NOTIFY_PLAN_LINK_EMAIL_TEMPLATE",
+                &mut c.notify_plan_link_email_template,
+            ),
+            (
+                "LINKWORK_NOTIFY_CODE_SMS_TEMPLATE",
+                &mut c.notify_code_sms_template,
+            ),
+            (
+                "LINKWORK_NOTIFY_CODE_EMAIL_TEMPLATE",
+                &mut c.notify_code_email_template,
+            ),
+        ] {
+            if let Some(v) = env(name) {
+                *field = v;
+            }
+        }
         if let Some(v) = env("LINKWORK_NOTIFY_CALLBACK_TOKEN") {
             c.notify_callback_token = Some(v).filter(|v| !v.trim().is_empty());
         }
@@ -350,6 +383,10 @@ impl Config {
                     api_key: key.clone(),
                     base_url: self.notify_base_url.clone(),
                     reminder_sms_template: self.notify_reminder_template.clone(),
+                    plan_link_sms_template: self.notify_plan_link_sms_template.clone(),
+                    plan_link_email_template: self.notify_plan_link_email_template.clone(),
+                    code_sms_template: self.notify_code_sms_template.clone(),
+                    code_email_template: self.notify_code_email_template.clone(),
                     callback_token: self.notify_callback_token.clone(),
                 }),
             ..Default::default()

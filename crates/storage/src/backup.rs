@@ -24,8 +24,9 @@ use std::io::{BufRead, Write};
 /// The first bytes of every Linkwork backup.
 pub const MAGIC: &str = "LINKWORK-BACKUP 1 ";
 
-/// Tables that are never backed up (live sign-in sessions, the migration ledger).
-pub const SKIPPED: &[&str] = &["sessions", "_sqlx_migrations"];
+/// Tables that are never backed up (live sign-in sessions of staff and of people, the
+/// migration ledger).
+pub const SKIPPED: &[&str] = &["sessions", "person_sessions", "_sqlx_migrations"];
 
 /// Rows handed to the engine per insert statement on restore.
 pub const BATCH_ROWS: usize = 500;

@@ -228,7 +228,7 @@ pub struct NewNotification {
     pub episode_id: Option<i64>,
     /// "sms" or "email".
     pub channel: String,
-    /// "reminder".
+    /// "reminder", "plan_link" or "code".
     pub purpose: String,
     pub to_address: String,
     /// The template's personalisation (JSON object of strings).
@@ -251,6 +251,7 @@ pub struct Notification {
     pub to_address: String,
     pub personalisation: String,
     pub preview: String,
+    pub dedupe_key: String,
     /// queued, sending, delivered, not-configured, too-late, permanent-failure,
     /// temporary-failure, technical-failure, failed.
     pub status: String,
@@ -271,9 +272,18 @@ impl Notification {
         match self.status.as_str() {
             "queued" if why.is_empty() => "Waiting to send".into(),
             "queued" => format!("Waiting to send again ({why})"),
+            "sending"
+                if self
+                    .notify_id
+                    .as_deref()
+                    .is_some_and(|i| i.starts_with("smtp:")) =>
+            {
+                "Sent by email".into()
+            }
             "sending" => "Sent to GOV.UK Notify".into(),
             "delivered" => "Delivered".into(),
-            "not-configured" => "Not sent: Notify not configured".into(),
+            "not-configured" if why.is_empty() => "Not sent: Notify not configured".into(),
+            "not-configured" => format!("Not sent: {why}"),
             "too-late" => "Not sent: too late (the appointment has passed)".into(),
             "permanent-failure" => "Not delivered: the number or address is wrong".into(),
             "temporary-failure" => "Not delivered: the phone was off or the inbox full".into(),

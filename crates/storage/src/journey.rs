@@ -120,6 +120,9 @@ pub struct Connection {
     pub due_at: Option<DateTime<Utc>>,
     pub answered_at: Option<DateTime<Utc>>,
     pub reminded_at: Option<DateTime<Utc>>,
+    /// What the person said on their own plan: `went` or `did-not-go`.
+    pub person_said: Option<String>,
+    pub person_said_at: Option<DateTime<Utc>>,
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -12,6 +12,7 @@ pub mod backup;
 pub mod directory;
 pub mod interop;
 pub mod journey;
+pub mod own_plan;
 pub mod ownership;
 mod records;
 pub mod reports;
@@ -31,6 +32,9 @@ pub use interop::{
 pub use journey::{
     CodingConcept, CodingEntry, CodingStore, Connection, ConnectionScope, ConnectionStore,
     EpisodeRecord, NewConnection, NewRecord, RecordStore, SharedDetails, StatusChange,
+};
+pub use own_plan::{
+    CallRequest, NewPersonSession, OwnPlanStore, PersonSession, PlanLink, PLAN_MAX_FAILURES,
 };
 pub use ownership::{LinkSide, OwnershipStore, PartnerLink};
 pub use records::*;
@@ -421,6 +425,7 @@ pub trait Storage:
     + InteropStore
     + ApiClientStore
     + OwnershipStore
+    + OwnPlanStore
     + Engine
 {
 }
@@ -442,6 +447,7 @@ impl<
             + InteropStore
             + ApiClientStore
             + OwnershipStore
+            + OwnPlanStore
             + Engine,
     > Storage for T
 {

@@ -7,7 +7,8 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
     use domain::Role as R;
     use pages::*;
     use routes::{
-        public, role, role_or_owner, role_or_self, signed_in, webhook, Method, Routes, Target,
+        person, public, role, role_or_owner, role_or_self, signed_in, webhook, Method, Routes,
+        Target,
     };
     const PERSON: Target = Target::Pcn("person");
     const EPISODE: Target = Target::Pcn("episode");
@@ -40,6 +41,36 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
             public(),
         )
         .post("/self-referral/confirm", agency_referral::confirm, public())
+        // The person's own plan: a plan link, a one-time code and their date of birth
+        .get("/my-plan", own_plan::code_page, public())
+        .post("/my-plan/code", own_plan::send_code, public())
+        .post("/my-plan/sign-in", own_plan::sign_in, public())
+        .get("/my-plan/view", own_plan::view, person())
+        .post("/my-plan/went", own_plan::went, person())
+        .post("/my-plan/call-me", own_plan::call_me, person())
+        .get("/my-plan/wellbeing", own_plan::wellbeing_form, person())
+        .post("/my-plan/wellbeing", own_plan::wellbeing_save, person())
+        .post("/my-plan/sign-out", own_plan::sign_out, person())
+        .get(
+            "/people/{id}/plan-link",
+            own_plan::link_form,
+            role(R::can_triage).on(PERSON),
+        )
+        .post(
+            "/people/{id}/plan-link",
+            own_plan::link_send,
+            role(R::can_triage).on(PERSON),
+        )
+        .post(
+            "/people/{id}/plan-link/stop",
+            own_plan::link_stop,
+            role(R::can_triage).on(PERSON),
+        )
+        .post(
+            "/people/{id}/call-back",
+            own_plan::call_back_done,
+            role(R::can_triage).on(PERSON),
+        )
         .post("/notify/callback", crate::texts::callback, webhook())
         .get("/texts", texts::list, role(R::can_triage))
         .get(

@@ -56,6 +56,11 @@ pub struct WebConfig {
     /// Self-referrals accepted from one network address in an hour; past it the form
     /// asks them to wait (a shared address such as a library counts as one).
     pub self_referrals_per_address: u32,
+    /// Tries at a person's own plan per address per hour: unknown plan codes, one-time
+    /// codes sent, wrong codes or dates of birth.
+    pub plan_tries_per_address: u32,
+    /// One-time codes sent for one plan link per hour.
+    pub plan_codes_per_link: u32,
     /// GOV.UK Notify, for texts to people; none keeps them in the outbox, marked.
     pub notify: Option<crate::notify::NotifyConfig>,
 }
@@ -126,6 +131,8 @@ impl Default for WebConfig {
             address_pause: Duration::from_secs(2),
             small_number: reports::SMALL_NUMBER,
             self_referrals_per_address: 5,
+            plan_tries_per_address: 20,
+            plan_codes_per_link: 5,
             notify: None,
         }
     }

@@ -26,8 +26,30 @@ pub struct NotifyConfig {
     /// The template of the reminder text the day before a contact: it uses
     /// `((link_worker))`, `((day))` and `((time))`.
     pub reminder_sms_template: String,
+    /// The plan link by text and by email: `((link_worker))`, `((url))`, `((until))`.
+    /// Empty: not sent by that channel through Notify (emails then go by the SMTP relay).
+    pub plan_link_sms_template: String,
+    pub plan_link_email_template: String,
+    /// The one-time code by text and by email: `((code))`, `((minutes))`.
+    pub code_sms_template: String,
+    pub code_email_template: String,
     /// The bearer token Notify sends with delivery receipts (set in Notify's settings).
     pub callback_token: Option<String>,
+}
+
+impl NotifyConfig {
+    /// The Notify template for a purpose and channel, when the deployment set one.
+    pub fn template(&self, purpose: &str, channel: &str) -> Option<&str> {
+        let t = match (purpose, channel) {
+            ("reminder", "sms") => &self.reminder_sms_template,
+            ("plan_link", "sms") => &self.plan_link_sms_template,
+            ("plan_link", "email") => &self.plan_link_email_template,
+            ("code", "sms") => &self.code_sms_template,
+            ("code", "email") => &self.code_email_template,
+            _ => return None,
+        };
+        Some(t.as_str()).filter(|t| !t.trim().is_empty())
+    }
 }
 
 impl std::fmt::Debug for NotifyConfig {

@@ -45,6 +45,10 @@ pub enum Access {
     Token(Who),
     /// A registered API client whose token carries the scope (`/fhir`).
     Client(Scope),
+    /// The person themselves, signed in to their own plan (a person session opened with a
+    /// plan link, a one-time code and their date of birth). Staff sessions do not count:
+    /// anyone else is sent to `/my-plan`.
+    Person,
     /// Another service calling back with the shared bearer token the deployment gave it
     /// (GOV.UK Notify's delivery receipts); tested with that service's double.
     Webhook,
@@ -159,6 +163,9 @@ pub const fn token_or_owner(p: fn(Role) -> bool) -> Rule {
 }
 pub const fn client(s: Scope) -> Rule {
     rule(Access::Client(s))
+}
+pub const fn person() -> Rule {
+    rule(Access::Person)
 }
 pub const fn webhook() -> Rule {
     rule(Access::Webhook)

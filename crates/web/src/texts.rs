@@ -87,7 +87,181 @@ pub async fn queue_reminders(state: &AppState, now: DateTime<Utc>) -> Result<usi
     Ok(queued)
 }
 
-/// Sends the texts that are due. Returns how many Notify took.
+/// What a plan link says: who sent it, the link and until when. No health details.
+pub fn plan_link_text(link_worker: &str, url: &str, until: &str) -> (serde_json::Value, String) {
+    let first = link_worker
+        .split_whitespace()
+        .next()
+        .unwrap_or("your link worker")
+        .to_string();
+    let text = format!(
+        "Your link worker, {first}, has sent you a link to see your plan: {url} \
+         It works until {until}. We will send you a code to check it is you."
+    );
+    (
+        serde_json::json!({ "link_worker": first, "url": url, "until": until }),
+        text,
+    )
+}
+
+/// What a one-time code says; the preview staff see hides the code.
+pub fn code_text(code: &str, minutes: i64) -> (serde_json::Value, String, String) {
+    let say = |c: &str| {
+        format!(
+            "Your code to see your plan is {c}. It works for {minutes} minutes. \
+             Do not share it with anyone."
+        )
+    };
+    (
+        serde_json::json!({ "code": code, "minutes": minutes.to_string() }),
+        say(code),
+        say("••••••"),
+    )
+}
+
+/// The one-time code of a code message that did not go and still works, for staff to
+/// read out once they know it is the person (Notify not configured, or it failed).
+pub fn unsent_code(n: &storage::Notification, now: DateTime<Utc>) -> Option<String> {
+    if n.purpose != "code"
+        || n.send_before <= now
+        || matches!(n.status.as_str(), "sending" | "delivered" | "queued")
+    {
+        return None;
+    }
+    let p: serde_json::Value = serde_json::from_str(&n.personalisation).ok()?;
+    p["code"].as_str().map(String::from)
+}
+
+/// The words of a queued message, rebuilt from its personalisation (for the SMTP relay,
+/// which has no templates): (subject, body).
+fn words(n: &storage::Notification) -> (String, String) {
+    let p: serde_json::Value = serde_json::from_str(&n.personalisation).unwrap_or_default();
+    let get = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+    match n.purpose.as_str() {
+        "plan_link" => (
+            "Your plan from your link worker".into(),
+            format!(
+                "{}\n\nIf you were not expecting this, you can ignore this email.\n",
+                plan_link_text(&get("link_worker"), &get("url"), &get("until")).1
+            ),
+        ),
+        "code" => (
+            "Your code to see your plan".into(),
+            format!(
+                "{}\n\nIf you did not ask for a code, you can ignore this email.\n",
+                code_text(&get("code"), get("minutes").parse().unwrap_or(10)).1
+            ),
+        ),
+        _ => ("A message from your link worker".into(), n.preview.clone()),
+    }
+}
+
+/// Notify, when configured (or why it cannot be used).
+fn client(state: &AppState) -> Option<Result<notify::Client, String>> {
+    state.config.notify.as_ref().map(notify::Client::new)
+}
+
+/// Tries to send one queued text or email now. True when it went.
+async fn deliver(
+    state: &AppState,
+    client: &Option<Result<notify::Client, String>>,
+    n: &storage::Notification,
+    now: DateTime<Utc>,
+) -> Result<bool, String> {
+    let failed = |status: &'static str, why: String, retry: Option<DateTime<Utc>>| {
+        let store = state.store.clone();
+        async move {
+            store
+                .notification_failed(n.id, status, &why, retry, now)
+                .await
+                .map_err(|e| e.to_string())
+                .map(|_| false)
+        }
+    };
+    if now >= n.send_before {
+        let why = if n.purpose == "reminder" {
+            "the appointment has passed"
+        } else {
+            "it is no longer needed"
+        };
+        return failed("too-late", why.into(), None).await;
+    }
+    let template = state
+        .config
+        .notify
+        .as_ref()
+        .and_then(|c| c.template(&n.purpose, &n.channel));
+    let reference = format!("linkwork-{}", n.id);
+    let personalisation: serde_json::Value =
+        serde_json::from_str(&n.personalisation).unwrap_or_default();
+    let result = match (client, template, n.channel.as_str()) {
+        (Some(Err(e)), _, _) => {
+            return failed("failed", format!("Notify settings: {e}"), None).await
+        }
+        (Some(Ok(c)), Some(t), "sms") => {
+            c.send_sms(&n.to_address, t, &personalisation, &reference)
+                .await
+        }
+        (Some(Ok(c)), Some(t), "email") => {
+            c.send_email(&n.to_address, t, &personalisation, &reference)
+                .await
+        }
+        (_, _, "email") if state.config.mail.is_some() => {
+            let mail = state.config.mail.as_ref().ok_or("no mail")?;
+            let (subject, body) = words(n);
+            match crate::mail::send_text(mail, &n.to_address, &subject, body).await {
+                Ok(()) => Ok(format!("smtp:{}", n.id)),
+                Err(e) if e.starts_with("bad address") => Err(SendError::Permanent(e)),
+                Err(e) => Err(SendError::Retry(e)),
+            }
+        }
+        (None, _, "sms") => {
+            return failed("not-configured", "Notify not configured".into(), None).await
+        }
+        (None, _, _) => {
+            return failed(
+                "not-configured",
+                "Notify not configured and no email relay".into(),
+                None,
+            )
+            .await
+        }
+        (Some(Ok(_)), _, channel) => {
+            return failed(
+                "not-configured",
+                format!("no Notify template for the {} by {channel}", n.purpose),
+                None,
+            )
+            .await
+        }
+    };
+    match result {
+        Ok(id) => {
+            state
+                .store
+                .notification_sent(n.id, &id, now)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(true)
+        }
+        Err(SendError::Permanent(m)) => failed("failed", m, None).await,
+        Err(SendError::Retry(m)) => {
+            // 1, 2, 4 … minutes, at most an hour, and only while still in time. Reminders
+            // wait for the morning; a code or a plan link the person is waiting for does not.
+            let wait = Duration::minutes(1i64 << n.attempts.clamp(0, 6)).min(Duration::hours(1));
+            let again = if n.purpose == "reminder" {
+                next_sending_time(now + wait)
+            } else {
+                now + wait
+            };
+            let retry = (again < n.send_before).then_some(again);
+            let status = if retry.is_some() { "queued" } else { "failed" };
+            failed(status, m, retry).await
+        }
+    }
+}
+
+/// Sends the texts and emails that are due. Returns how many went.
 pub async fn send_due(state: &AppState, now: DateTime<Utc>) -> Result<usize, String> {
     let due = state
         .store
@@ -97,71 +271,42 @@ pub async fn send_due(state: &AppState, now: DateTime<Utc>) -> Result<usize, Str
     if due.is_empty() {
         return Ok(0);
     }
-    let client = state.config.notify.as_ref().map(notify::Client::new);
+    let client = client(state);
     let mut sent = 0;
     for n in due {
-        let failed = |status: &'static str, why: String, retry: Option<DateTime<Utc>>| {
-            let store = state.store.clone();
-            async move {
-                store
-                    .notification_failed(n.id, status, &why, retry, now)
-                    .await
-                    .map_err(|e| e.to_string())
-            }
-        };
-        if now >= n.send_before {
-            failed("too-late", "the appointment has passed".into(), None).await?;
-            continue;
-        }
-        let client = match &client {
-            None => {
-                failed("not-configured", "Notify not configured".into(), None).await?;
-                continue;
-            }
-            Some(Err(e)) => {
-                failed("failed", format!("Notify settings: {e}"), None).await?;
-                continue;
-            }
-            Some(Ok(c)) => c,
-        };
-        let template = state
-            .config
-            .notify
-            .as_ref()
-            .map(|c| c.reminder_sms_template.clone())
-            .unwrap_or_default();
-        let personalisation: serde_json::Value =
-            serde_json::from_str(&n.personalisation).unwrap_or_default();
-        let result = client
-            .send_sms(
-                &n.to_address,
-                &template,
-                &personalisation,
-                &format!("linkwork-{}", n.id),
-            )
-            .await;
-        match result {
-            Ok(id) => {
-                state
-                    .store
-                    .notification_sent(n.id, &id, now)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                sent += 1;
-            }
-            Err(SendError::Permanent(m)) => failed("failed", m, None).await?,
-            Err(SendError::Retry(m)) => {
-                // 1, 2, 4 … minutes, at most an hour, and only while still in time.
-                let wait =
-                    Duration::minutes(1i64 << n.attempts.clamp(0, 6)).min(Duration::hours(1));
-                let again = next_sending_time(now + wait);
-                let retry = (again < n.send_before).then_some(again);
-                let status = if retry.is_some() { "queued" } else { "failed" };
-                failed(status, m, retry).await?;
-            }
+        if deliver(state, &client, &n, now).await? {
+            sent += 1;
         }
     }
     Ok(sent)
+}
+
+/// Queues a message and tries it at once (a person is waiting for it); if that fails for
+/// a reason worth retrying, the outbox tries again. The message as it now stands.
+pub async fn queue_and_send(
+    state: &AppState,
+    n: &NewNotification,
+) -> Result<Option<storage::Notification>, String> {
+    state
+        .store
+        .queue_notification(n)
+        .await
+        .map_err(|e| e.to_string())?;
+    let find = || async {
+        state
+            .store
+            .notifications_for_person(n.pcn_id, n.person_id)
+            .await
+            .map(|all| all.into_iter().find(|m| m.dedupe_key == n.dedupe_key))
+            .map_err(|e| e.to_string())
+    };
+    let Some(queued) = find().await? else {
+        return Ok(None);
+    };
+    if queued.status == "queued" {
+        deliver(state, &client(state), &queued, Utc::now()).await?;
+    }
+    find().await
 }
 
 /// Notify's delivery receipt: `{"id": …, "reference": …, "status": "delivered", …}` with

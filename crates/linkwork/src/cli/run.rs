@@ -79,6 +79,19 @@ pub(super) async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
             for (_, id, secret, name, _) in demo::API_CLIENTS {
                 println!("  {name}: {id}, {secret}");
             }
+            if let Some(plan) = demo::plan_link(&store).await? {
+                println!(
+                    "A person's own plan (synthetic): http://{}/my-plan?code={}",
+                    l.local_addr()?,
+                    plan.code
+                );
+                println!(
+                    "  for {}, born {}. Without GOV.UK Notify or email the one-time code is not sent: sign in as {} and open their page to read it.",
+                    plan.name,
+                    plan.date_of_birth.format("%-d %B %Y"),
+                    plan.link_worker
+                );
+            }
             println!("Press Ctrl-C to stop. Running `linkwork demo` again starts from a fresh demo database.\n");
             crate::serve(l, store, &index, cfg.web()).await?;
         }

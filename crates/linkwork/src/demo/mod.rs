@@ -361,3 +361,73 @@ async fn demo_services(store: &Arc<dyn Storage>) -> Result<Vec<crate::demo_journ
         })
         .collect())
 }
+
+/// A person whose plan the demo opens from the outside: one of the first link worker's
+/// people with a plan and a connection, and a phone or email a code can go to.
+pub struct DemoPlan {
+    pub code: String,
+    pub name: String,
+    pub date_of_birth: chrono::NaiveDate,
+    pub link_worker: String,
+}
+
+/// Gives a demo person a fresh plan link (the earlier one stops) and says how to open it.
+pub async fn plan_link(store: &Arc<dyn Storage>) -> Result<Option<DemoPlan>> {
+    let Some(worker) = store.user_by_email(LOGINS[0].1).await? else {
+        return Ok(None);
+    };
+    let Some(pcn) = worker.pcn_id else {
+        return Ok(None);
+    };
+    // The best shown: a plan and a connection, else a plan, else anyone reachable.
+    let mut best: Option<(u8, storage::Person)> = None;
+    for row in store
+        .caseload(pcn, worker.id, &storage::CaseloadFilter::default())
+        .await?
+    {
+        let Some(p) = store.get_person(pcn, row.person_id).await? else {
+            continue;
+        };
+        let d = &p.details;
+        let reachable = (!d.phone.is_empty() && d.texts_ok != Some(false)) || !d.email.is_empty();
+        if !reachable {
+            continue;
+        }
+        let records = store.records_for_person(pcn, p.id).await?;
+        let has_plan = records
+            .iter()
+            .any(|r| r.episode_id == row.episode_id && r.kind == domain::RecordKind::Plan);
+        let connected = store
+            .connections_for_person(pcn, p.id)
+            .await?
+            .iter()
+            .any(|c| c.episode_id == row.episode_id);
+        let score = u8::from(has_plan) * 2 + u8::from(connected);
+        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            best = Some((score, p));
+        }
+        if score == 3 {
+            break;
+        }
+    }
+    let Some((_, p)) = best else {
+        return Ok(None);
+    };
+    let code = web::pages::own_plan::new_plan_code().map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    store
+        .create_plan_link(
+            pcn,
+            p.id,
+            &web::pages::own_plan::code_hash(&code),
+            "print",
+            Utc::now() + Duration::days(90),
+            &Actor::system("demo"),
+        )
+        .await?;
+    Ok(Some(DemoPlan {
+        code,
+        name: p.details.full_name(),
+        date_of_birth: p.details.date_of_birth,
+        link_worker: worker.email.clone(),
+    }))
+}

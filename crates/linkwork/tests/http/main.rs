@@ -16,6 +16,7 @@ mod journey;
 mod links;
 mod mail_tls;
 mod matrix;
+mod own_plan;
 mod ownership;
 mod people;
 mod postgres;

@@ -22,25 +22,49 @@ const SERVICE: &str = "26785a09-ab16-4eb0-8407-a37497a57506";
 const SECRET: &str = "3d844edf-8d35-48ac-975b-e847b4f122b0";
 const TEMPLATE: &str = "f33517ff-2a88-4f6e-b855-c550268ce08a";
 const TEMPLATE_TEXT: &str = "You have an appointment with your link worker, ((link_worker)), on ((day)) at ((time)). If you cannot make it, please call the number your link worker gave you.";
+pub(crate) const PLAN_LINK_TEMPLATE: &str = "0b6f1d2e-5c3a-4e7b-9a8d-2f1e3c4b5a69";
+pub(crate) const CODE_TEMPLATE: &str = "7c2e9f4a-1b3d-4a5e-8f6c-9d0e1a2b3c4d";
+/// The templates the double's service has, as Notify holds them.
+const TEMPLATES: [(&str, &str); 3] = [
+    (TEMPLATE, TEMPLATE_TEXT),
+    (
+        PLAN_LINK_TEMPLATE,
+        "Your link worker, ((link_worker)), has sent you a link to see your plan: ((url)) It works until ((until)). We will send you a code to check it is you.",
+    ),
+    (
+        CODE_TEMPLATE,
+        "Your code to see your plan is ((code)). It works for ((minutes)) minutes. Do not share it with anyone.",
+    ),
+];
+
+/// The `((placeholders))` of a template.
+fn placeholders(template: &str) -> Vec<String> {
+    template
+        .split("((")
+        .skip(1)
+        .filter_map(|s| s.split_once("))").map(|(k, _)| k.to_string()))
+        .collect()
+}
+
 const CALLBACK_TOKEN: &str = "notify-callback-token-for-tests-0123456789";
 
 /// A text Notify took.
 #[derive(Clone, Debug)]
-struct Taken {
-    id: String,
-    phone: String,
-    body: String,
+pub(crate) struct Taken {
+    pub(crate) id: String,
+    pub(crate) phone: String,
+    pub(crate) body: String,
 }
 
 #[derive(Default)]
-struct Double {
+pub(crate) struct Double {
     /// Statuses to answer the next requests with, before any checks pass.
-    script: VecDeque<u16>,
-    taken: Vec<Taken>,
-    requests: usize,
+    pub(crate) script: VecDeque<u16>,
+    pub(crate) taken: Vec<Taken>,
+    pub(crate) requests: usize,
 }
 
-type Shared = Arc<Mutex<Double>>;
+pub(crate) type Shared = Arc<Mutex<Double>>;
 
 fn error(status: u16, kind: &str, message: &str) -> (Http, Json<Value>) {
     (
@@ -150,13 +174,17 @@ async fn sms(
             "phone_number Not a UK mobile number",
         );
     }
-    if req["template_id"] != TEMPLATE {
+    let Some(template) = TEMPLATES
+        .iter()
+        .find(|(id, _)| req["template_id"] == *id)
+        .map(|(_, t)| *t)
+    else {
         return error(400, "BadRequestError", "Template not found");
-    }
+    };
     let p = &req["personalisation"];
-    let mut text = TEMPLATE_TEXT.to_string();
-    for key in ["link_worker", "day", "time"] {
-        let Some(v) = p[key].as_str() else {
+    let mut text = template.to_string();
+    for key in placeholders(template) {
+        let Some(v) = p[key.as_str()].as_str() else {
             return error(
                 400,
                 "BadRequestError",
@@ -191,7 +219,7 @@ async fn sms(
 }
 
 /// Starts the double on loopback; its address and state.
-async fn notify_double() -> (String, Shared) {
+pub(crate) async fn notify_double() -> (String, Shared) {
     let shared: Shared = Arc::default();
     let app = axum::Router::new()
         .route("/v2/notifications/sms", axum::routing::post(sms))
@@ -204,11 +232,15 @@ async fn notify_double() -> (String, Shared) {
     (base, shared)
 }
 
-fn notify_config(base: &str) -> web::notify::NotifyConfig {
+pub(crate) fn notify_config(base: &str) -> web::notify::NotifyConfig {
     web::notify::NotifyConfig {
         api_key: format!("linkwork_test-{SERVICE}-{SECRET}"),
         base_url: base.to_string(),
         reminder_sms_template: TEMPLATE.into(),
+        plan_link_sms_template: PLAN_LINK_TEMPLATE.into(),
+        plan_link_email_template: String::new(),
+        code_sms_template: CODE_TEMPLATE.into(),
+        code_email_template: String::new(),
         callback_token: Some(CALLBACK_TOKEN.into()),
     }
 }

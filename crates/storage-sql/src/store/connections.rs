@@ -39,6 +39,8 @@ fn connection(r: &DbRow) -> Result<Connection> {
         due_at: r.try_get("due_at").map_err(backend)?,
         answered_at: r.try_get("answered_at").map_err(backend)?,
         reminded_at: r.try_get("reminded_at").map_err(backend)?,
+        person_said: r.try_get("person_said").map_err(backend)?,
+        person_said_at: r.try_get("person_said_at").map_err(backend)?,
         created_by: r.try_get("created_by").map_err(backend)?,
         created_at: r.try_get("created_at").map_err(backend)?,
         updated_at: r.try_get("updated_at").map_err(backend)?,

@@ -69,6 +69,7 @@ fn notification(r: &DbRow) -> Result<Notification> {
         to_address: r.try_get("to_address").map_err(backend)?,
         personalisation: r.try_get("personalisation").map_err(backend)?,
         preview: r.try_get("preview").map_err(backend)?,
+        dedupe_key: r.try_get("dedupe_key").map_err(backend)?,
         status: r.try_get("status").map_err(backend)?,
         notify_id: r.try_get("notify_id").map_err(backend)?,
         attempts: r.try_get("attempts").map_err(backend)?,

@@ -31,6 +31,7 @@ mod directory;
 mod episodes;
 mod interop;
 mod orgs;
+mod own_plan;
 mod ownership;
 mod people;
 mod records;

@@ -95,7 +95,7 @@ pub(crate) async fn insert(
 
 /// Tables whose rows belong to one person through `person_id` (and carry `id` and `pcn_id`):
 /// what a merge moves. `supervision_cases` is moved apart (its key is the session).
-const PERSON_TABLES: [&str; 8] = [
+const PERSON_TABLES: [&str; 10] = [
     "referrals",
     "episodes",
     "episode_events",
@@ -104,16 +104,20 @@ const PERSON_TABLES: [&str; 8] = [
     "connections",
     "coding_entries",
     "outbound_messages",
+    "notifications",
+    "call_requests",
 ];
 
 /// Tables whose rows belong to an episode (`episode_id`) as well as to its person.
-const EPISODE_TABLES: [&str; 6] = [
+const EPISODE_TABLES: [&str; 8] = [
     "episode_events",
     "contacts",
     "episode_records",
     "connections",
     "coding_entries",
     "outbound_messages",
+    "notifications",
+    "call_requests",
 ];
 
 /// The audit's words for what `readdress_codes` did (nothing when it did nothing).
@@ -499,6 +503,25 @@ impl PersonStore for Store {
                 sessions.into_iter().map(|(i,)| i).collect(),
             ));
         }
+        // The merged record's own-plan links stop working and its sessions end: the plan
+        // they showed is now another record's (the link worker sends a new link).
+        sqlx::query(
+            "UPDATE plan_links SET revoked_at = $1, revoked_by = $2
+             WHERE pcn_id = $3 AND person_id = $4 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(actor.user_id)
+        .bind(pcn)
+        .bind(merged)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query("DELETE FROM person_sessions WHERE pcn_id = $1 AND person_id = $2")
+            .bind(pcn)
+            .bind(merged)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         sqlx::query(
             "UPDATE people SET deleted_at = $1, merged_into = $2 WHERE id = $3 AND pcn_id = $4",
         )

@@ -16,6 +16,7 @@ pub mod home;
 pub mod journey;
 pub mod login;
 pub mod message_back;
+pub mod own_plan;
 pub mod partners;
 pub mod people;
 pub mod person_journey;
@@ -44,6 +45,8 @@ pub(crate) fn flash(done: Option<&str>) -> Option<String> {
         "person-created" => "Person added.",
         "person-updated" => "Changes saved.",
         "merged" => "Records merged. Check this record's details; the merge can be undone below.",
+        "plan-link-stopped" => "Their plan link has been stopped. They are signed out and the link no longer works.",
+        "called-back" => "Marked as called back.",
         "merged-away" => "That record was merged into this one.",
         "unmerged" => "Merge undone. The other record is shown again with what came from it.",
         "assigned" => "Episode assigned.",

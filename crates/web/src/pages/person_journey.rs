@@ -45,6 +45,8 @@ pub(crate) struct ChartView {
 
 pub(crate) struct ConnView {
     pub id: i64,
+    /// What the person said on their own plan ("They said they went, 3 Dec 2026").
+    pub person_said: String,
     pub version: i64,
     pub service: String,
     pub service_id: String,
@@ -214,6 +216,16 @@ pub(crate) fn build(
         .filter(|c| c.episode_id == e.id)
         .map(|c| ConnView {
             id: c.id,
+            person_said: match (c.person_said.as_deref(), c.person_said_at) {
+                (Some("went"), Some(at)) => {
+                    format!("They said they went ({})", crate::views::opt_date(Some(at)))
+                }
+                (Some(_), Some(at)) => format!(
+                    "They said they did not go ({})",
+                    crate::views::opt_date(Some(at))
+                ),
+                _ => String::new(),
+            },
             version: c.version,
             service: c.service_name.clone(),
             service_id: c.service_id.clone(),

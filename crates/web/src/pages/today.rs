@@ -32,6 +32,8 @@ struct TodayPage {
     reviews_due: Vec<TodayRow>,
     overdue: Vec<WaitingRow>,
     safeguarding: Vec<TodayRow>,
+    /// People of theirs who asked on their own plan to be called.
+    call_requests: Vec<TodayRow>,
 }
 
 pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response, AppError> {
@@ -126,12 +128,31 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
             })
         })
         .collect();
+    let call_requests: Vec<TodayRow> = state
+        .store
+        .open_call_requests(pcn)
+        .await?
+        .into_iter()
+        .filter(|r| names.contains_key(&r.person_id))
+        .map(|r| TodayRow {
+            person_id: r.person_id,
+            name: names[&r.person_id].clone(),
+            detail: match r.best_time.as_str() {
+                "morning" => "In the morning".into(),
+                "afternoon" => "In the afternoon".into(),
+                _ => "Any time".into(),
+            },
+            when: datetime(r.created_at),
+            flag: true,
+        })
+        .collect();
     let shown: Vec<(i64, i64)> = new_referrals
         .iter()
         .chain(&contacts_due)
         .chain(&reviews_overdue)
         .chain(&reviews_due)
         .chain(&safeguarding)
+        .chain(&call_requests)
         .map(|r| (pcn, r.person_id))
         .chain(overdue_list.iter().map(|c| (pcn, c.person_id)))
         .collect();
@@ -151,5 +172,6 @@ pub async fn show(State(state): State<AppState>, auth: Auth) -> Result<Response,
         reviews_due,
         overdue,
         safeguarding,
+        call_requests,
     }))
 }

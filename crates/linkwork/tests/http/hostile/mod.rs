@@ -125,6 +125,8 @@ async fn hostile_input(engine: Engine) {
         web::WebConfig {
             max_failed_logins: 1_000_000,
             self_referrals_per_address: 1_000_000,
+            plan_tries_per_address: 1_000_000,
+            plan_codes_per_link: 1_000_000,
             ..Default::default()
         },
     )

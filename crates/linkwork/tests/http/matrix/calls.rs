@@ -143,6 +143,12 @@ pub(super) async fn call(
             b.post(path, &[("practice", "unsure"), ("token", "matrix")])
                 .await
         }
+        // The plan's door too; an unknown plan code is refused as no record (404).
+        (Method::Post, "/my-plan/code" | "/my-plan/sign-in") => {
+            // The same public-form token the self-referral form carries.
+            b.get("/self-referral/details?practice=unsure").await;
+            b.post(path, &[("code", "MATR-IXMA-TRIX")]).await
+        }
         (Method::Post, _) => b.post(path, &[("version", "1")]).await,
         (m, p) => panic!("{m:?} {p}: pages answer GET and POST only"),
     };

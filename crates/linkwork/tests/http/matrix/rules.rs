@@ -41,6 +41,9 @@ pub(crate) enum Expect {
     SignIn,
     Forbidden,
     NotFound,
+    /// Only the person themselves, signed in to their own plan: anyone else (every staff
+    /// session, anonymous) is sent to `/my-plan`.
+    PersonOnly,
 }
 
 /// What the rule says `who` gets for `route` on a record of `tenancy`.
@@ -55,6 +58,7 @@ pub(crate) fn expected(
         (Access::Session(w), false) | (Access::Token(w), true) => w,
         (Access::Client(_), _) => unreachable!("FHIR routes are checked in fhir.rs"),
         (Access::Webhook, _) => unreachable!("webhooks are checked in notify.rs"),
+        (Access::Person, _) => return Expect::PersonOnly,
         // A cookie on the API, or a token on a page: not signed in there.
         _ => return Expect::SignIn,
     };
@@ -96,11 +100,20 @@ pub(super) fn matches(
             status == StatusCode::FORBIDDEN && (api || body.contains("You do not have permission"))
         }
         Expect::NotFound => status == StatusCode::NOT_FOUND,
+        Expect::PersonOnly => status == StatusCode::SEE_OTHER && location.starts_with("/my-plan"),
         Expect::Allowed if method == Method::Get => {
             status.is_success() || (status.is_redirection() && !to_sign_in)
         }
         // A form sent with only a CSRF token: saved, or refused as invalid; never refused
         // by role or tenancy, never a server error.
+        // An unknown plan code at the person's door: the same answer as no record.
+        Expect::Allowed
+            if path.starts_with("/my-plan/")
+                && status == StatusCode::NOT_FOUND
+                && body.contains("This link or code does not work") =>
+        {
+            true
+        }
         Expect::Allowed => {
             (!to_sign_in || path == "/logout")
                 && ![

@@ -192,7 +192,7 @@ pub(crate) fn status_words(code: &str) -> String {
     .to_string()
 }
 
-fn when(e: &Entry) -> Vec<String> {
+pub(crate) fn when(e: &Entry) -> Vec<String> {
     e.service
         .schedules
         .iter()
@@ -230,7 +230,7 @@ fn when(e: &Entry) -> Vec<String> {
         .collect()
 }
 
-fn cost(e: &Entry) -> String {
+pub(crate) fn cost(e: &Entry) -> String {
     let paid: Vec<&CostOption> = e
         .service
         .cost_options
@@ -258,7 +258,7 @@ fn cost(e: &Entry) -> String {
     }
 }
 
-fn place(e: &Entry) -> String {
+pub(crate) fn place(e: &Entry) -> String {
     e.service
         .service_at_locations
         .iter()

@@ -24,6 +24,8 @@ pub(super) struct ShowPage {
     can_merge: bool,
     /// Merges into this record not undone: (merge id, what was merged, when and why).
     merges: Vec<(i64, String)>,
+    /// Open "please call me" requests from their own plan, in words.
+    call_requests: Vec<String>,
 }
 
 pub(crate) struct EpisodeView {
@@ -324,10 +326,14 @@ pub async fn show(
             (
                 n.created_at,
                 format!(
-                    "Text to {}: \"{}\" ({})",
+                    "{} to {}: \"{}\" ({}){}",
+                    if n.channel == "email" { "Email" } else { "Text" },
                     n.to_address,
                     n.preview,
-                    n.status_words()
+                    n.status_words(),
+                    crate::texts::unsent_code(&n, now)
+                        .map(|c| format!(". The code was not sent: once you know it is them, you may tell them it ({c})"))
+                        .unwrap_or_default()
                 ),
                 "Linkwork".to_string(),
             )
@@ -338,6 +344,26 @@ pub async fn show(
         (t.at, t.summary, who)
     }));
     timeline.sort_by_key(|t| std::cmp::Reverse(t.0));
+    let call_requests: Vec<String> = state
+        .store
+        .call_requests_for_person(pcn, id)
+        .await?
+        .into_iter()
+        .filter(|r| r.done_at.is_none())
+        .map(|r| {
+            let when = match r.best_time.as_str() {
+                "morning" => ", in the morning",
+                "afternoon" => ", in the afternoon",
+                _ => "",
+            };
+            let note = if r.note.is_empty() {
+                String::new()
+            } else {
+                format!(": \u{201c}{}\u{201d}", r.note)
+            };
+            format!("Asked {}{when}{note}", datetime(r.created_at))
+        })
+        .collect();
     let timeline = timeline
         .into_iter()
         .map(|(at, what, who)| (datetime(at), what, who))
@@ -453,6 +479,7 @@ pub async fn show(
         key_facts,
         current,
         duplicates,
+        call_requests,
         can_merge: auth.user.role.can_merge_people(),
         merges,
     };
@@ -465,6 +492,7 @@ fn who_did(users: &[storage::User], label: &str) -> String {
     match users.iter().find(|u| u.email.eq_ignore_ascii_case(label)) {
         Some(u) => format!("{} ({})", u.name, u.role.label()),
         None if matches!(label, "demo" | "system" | "") => "Linkwork".into(),
+        None if label.ends_with("(their own plan)") => "them, on their own plan".into(),
         None => label.to_string(),
     }
 }

@@ -1,0 +1,423 @@
+//! The person's own plan: a link worker sends a plan link by text (through the Notify
+//! double that checks what Notify checks), the person asks for a one-time code, types it
+//! with their date of birth, sees their plan and only theirs, says whether they went, asks
+//! to be called; wrong answers lock the link, a used code does not work twice, stopping
+//! the link signs them out. Everything they do is audited as them.
+
+use crate::helpers::*;
+use crate::texts::{notify_config, notify_double, Shared};
+use chrono::{Duration, Utc};
+use domain::{CarePlan, ConnectionKind, RecordKind};
+use reqwest::StatusCode;
+use storage::{Actor, NewConnection, NewRecord};
+
+/// A person referred, assigned to `lw`, with a plan and a signpost; (person, episode).
+async fn with_plan(app: &TestApp, given: &str, family: &str, phone: &str) -> (i64, i64) {
+    let mut lw = signed_in(app, "lw").await;
+    let mut fields = referral_fields(given, family, true);
+    fields.extend([("phone", phone), ("texts_ok", "yes")]);
+    let page = lw.post("/referrals", &fields).await;
+    let person = person_of(&page.location.expect(&page.body));
+    let ep = first_episode(app, person).await;
+    let actor = Actor::system("test");
+    let ep = app
+        .store
+        .assign_episode(
+            app.pcn_a,
+            ep.id,
+            ep.version,
+            app.users["lw"],
+            Utc::now(),
+            &actor,
+        )
+        .await
+        .unwrap();
+    let today = domain::uk_time::today();
+    let plan = CarePlan {
+        agreed_on: today,
+        what_matters: format!("{given} wants to get back to the allotment"),
+        goals: vec![format!("{given} digs twice a week")],
+        actions: vec![],
+        support_offered: String::new(),
+        review_on: today + Duration::days(42),
+        phb: Default::default(),
+    };
+    app.store
+        .add_record(
+            app.pcn_a,
+            ep.id,
+            &NewRecord {
+                kind: RecordKind::Plan,
+                status: String::new(),
+                body: serde_json::to_string(&plan).unwrap(),
+                assigned_to: None,
+                due_at: None,
+                summary: "plan".into(),
+                at: Utc::now(),
+            },
+            &actor,
+        )
+        .await
+        .unwrap();
+    app.store
+        .create_connection(
+            app.pcn_a,
+            ep.id,
+            &NewConnection {
+                service_id: format!("svc-{family}"),
+                service_name: format!("{family} Allotment Society"),
+                organization_name: "Allotments Together".into(),
+                partner_org_id: None,
+                kind: ConnectionKind::Signpost,
+                consent_at: None,
+                shared: Default::default(),
+                due_at: None,
+                note: String::new(),
+                at: Utc::now(),
+            },
+            &actor,
+        )
+        .await
+        .unwrap();
+    (person, ep.id)
+}
+
+/// The link worker sends a plan link by text; the plan code read from the text.
+async fn send_link(app: &TestApp, double: &Shared, person: i64) -> String {
+    let mut lw = signed_in(app, "lw").await;
+    lw.get(&format!("/people/{person}/plan-link")).await;
+    let page = lw
+        .post(
+            &format!("/people/{person}/plan-link"),
+            &[("sent_by", "sms"), ("days", "30")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let shown = lw.get(&page.location.unwrap()).await.body;
+    assert!(shown.contains("Sent to GOV.UK Notify"), "{shown}");
+    let text = double.lock().unwrap().taken.last().unwrap().body.clone();
+    assert!(
+        text.starts_with("Your link worker, Test, has sent you a link to see your plan: "),
+        "{text}"
+    );
+    let code = text
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(shown.contains(&code), "the link worker sees the code once");
+    code
+}
+
+/// The person asks for a code by text; the code read from the text.
+async fn ask_for_code(person: &mut Browser, double: &Shared, code: &str) -> String {
+    let page = person.get(&format!("/my-plan?code={code}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("A text to 07••• •••"), "{}", page.body);
+    let sent = person
+        .post("/my-plan/code", &[("code", code), ("channel", "sms")])
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    assert!(sent.body.contains("We have sent a text"), "{}", sent.body);
+    let text = double.lock().unwrap().taken.last().unwrap().body.clone();
+    assert!(text.starts_with("Your code to see your plan is "), "{text}");
+    text.chars()
+        .filter(|c| c.is_ascii_digit())
+        .take(6)
+        .collect()
+}
+
+async fn sign_in(person: &mut Browser, code: &str, otp: &str, dob: (&str, &str, &str)) -> Page {
+    person
+        .post(
+            "/my-plan/sign-in",
+            &[
+                ("code", code),
+                ("otp", otp),
+                ("date_of_birth_day", dob.0),
+                ("date_of_birth_month", dob.1),
+                ("date_of_birth_year", dob.2),
+            ],
+        )
+        .await
+}
+
+const DOB: (&str, &str, &str) = ("14", "6", "1951");
+
+async fn a_person_opens_their_plan_on_their_phone(engine: Engine) {
+    let (base, double) = notify_double().await;
+    let app = spawn_app_with(
+        engine,
+        web::WebConfig {
+            notify: Some(notify_config(&base)),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (ada, _) = with_plan(&app, "Ada", "Plotwell", "07700 900301").await;
+    let (bea, _) = with_plan(&app, "Bea", "Hedgerow", "07700 900302").await;
+    let code = send_link(&app, &double, ada).await;
+    let mut phone = Browser::new(&app);
+    // A staff page is not the person's, and the person's page needs their session.
+    let page = phone.get("/my-plan/view").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    let otp = ask_for_code(&mut phone, &double, &code).await;
+    // The wrong date of birth with the right code: refused, without saying which is wrong.
+    let wrong = sign_in(&mut phone, &code, &otp, ("15", "6", "1951")).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(wrong
+        .body
+        .contains("The code or the date of birth is not right"));
+    assert!(wrong.body.contains("4 tries left"));
+    let ok = sign_in(&mut phone, &code, &otp, DOB).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    assert_eq!(ok.location.as_deref(), Some("/my-plan/view"));
+    let plan = phone.get("/my-plan/view").await;
+    assert_eq!(plan.status, StatusCode::OK);
+    for shown in [
+        "Your plan, Ada",
+        "Ada wants to get back to the allotment",
+        "Ada digs twice a week",
+        "Plotwell Allotment Society",
+        "Your link worker is <strong>Test",
+    ] {
+        assert!(plan.body.contains(shown), "{shown} not on the plan");
+    }
+    for hidden in ["Bea", "Hedgerow", "Recently bereaved", "loneliness"] {
+        assert!(!plan.body.contains(hidden), "{hidden} shown on Ada's plan");
+    }
+    // The code works once: a second browser with the same code and date is refused.
+    let mut other = Browser::new(&app);
+    other.get(&format!("/my-plan?code={code}&have=1")).await;
+    let again = sign_in(&mut other, &code, &otp, DOB).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // "I went", for Ada's service; Bea's connection is not hers to speak for.
+    let ada_conn = app
+        .store
+        .connections_for_person(app.pcn_a, ada)
+        .await
+        .unwrap()[0]
+        .id;
+    let bea_conn = app
+        .store
+        .connections_for_person(app.pcn_a, bea)
+        .await
+        .unwrap()[0]
+        .id;
+    let went = phone
+        .post(
+            "/my-plan/went",
+            &[("connection", &ada_conn.to_string()), ("said", "went")],
+        )
+        .await;
+    assert_eq!(went.status, StatusCode::SEE_OTHER);
+    let not_hers = phone
+        .post(
+            "/my-plan/went",
+            &[("connection", &bea_conn.to_string()), ("said", "went")],
+        )
+        .await;
+    assert_eq!(not_hers.status, StatusCode::NOT_FOUND);
+    let bea_said = app
+        .store
+        .connections_for_person(app.pcn_a, bea)
+        .await
+        .unwrap()[0]
+        .person_said
+        .clone();
+    assert_eq!(bea_said, None);
+    let call = phone
+        .post(
+            "/my-plan/call-me",
+            &[("best_time", "morning"), ("note", "After ten please")],
+        )
+        .await;
+    assert_eq!(call.status, StatusCode::SEE_OTHER);
+    // The link worker sees both, and the Today page lists the call.
+    let mut lw = signed_in(&app, "lw").await;
+    let page = lw.get(&format!("/people/{ada}")).await.body;
+    assert!(page.contains("They said they went"), "{page}");
+    assert!(page.contains("They asked you to call them"));
+    assert!(page.contains("After ten please"));
+    assert!(lw
+        .get("/today")
+        .await
+        .body
+        .contains("Asked you to call them (1)"));
+    lw.post(&format!("/people/{ada}/call-back"), &[]).await;
+    assert!(!lw
+        .get(&format!("/people/{ada}"))
+        .await
+        .body
+        .contains("They asked you to call them"));
+    // Audited as the person.
+    let audit = app
+        .store
+        .list_audit(&storage::AuditFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let theirs: Vec<&str> = audit
+        .iter()
+        .filter(|a| a.actor_label == format!("person {ada} (their own plan)"))
+        .map(|a| a.action.as_str())
+        .collect();
+    for action in [
+        "plan.link_opened",
+        "plan.code_sent",
+        "plan.sign_in_failed",
+        "plan.sign_in",
+        "person.plan.read",
+        "connection.person_said",
+        "person.call_request",
+    ] {
+        assert!(
+            theirs.contains(&action),
+            "{action} not audited as them: {theirs:?}"
+        );
+    }
+    // Texts carry no health details: no need, reason or service.
+    for t in double.lock().unwrap().taken.iter() {
+        for secret in [
+            "Allotment",
+            "loneliness",
+            "bereaved",
+            "Plotwell",
+            "financial",
+        ] {
+            assert!(
+                !t.body.contains(secret),
+                "a text names {secret}: {}",
+                t.body
+            );
+        }
+    }
+    // Stopping the link signs them out at once.
+    lw.post(&format!("/people/{ada}/plan-link/stop"), &[]).await;
+    let after = phone.get("/my-plan/view").await;
+    assert_eq!(after.status, StatusCode::SEE_OTHER);
+    assert_eq!(after.location.as_deref(), Some("/my-plan?ended=1"));
+    let dead = phone.get(&format!("/my-plan?code={code}")).await;
+    assert_eq!(dead.status, StatusCode::NOT_FOUND);
+    assert!(dead.body.contains("This link or code does not work"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_opens_their_plan_on_their_phone_on_sqlite() {
+    a_person_opens_their_plan_on_their_phone(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_opens_their_plan_on_their_phone_on_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    a_person_opens_their_plan_on_their_phone(Engine::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_wrong_answers_lock_the_link_and_the_address_is_throttled() {
+    let (base, double) = notify_double().await;
+    let app = spawn_app_with(
+        Engine::Sqlite,
+        web::WebConfig {
+            notify: Some(notify_config(&base)),
+            plan_tries_per_address: 12,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (cato, _) = with_plan(&app, "Cato", "Wrongway", "07700 900303").await;
+    let code = send_link(&app, &double, cato).await;
+    let mut phone = Browser::new(&app);
+    let otp = ask_for_code(&mut phone, &double, &code).await;
+    let wrong_otp = if otp == "000000" { "111111" } else { "000000" };
+    for left in (1..5).rev() {
+        let page = sign_in(&mut phone, &code, wrong_otp, DOB).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let tries = if left == 1 { "try" } else { "tries" };
+        assert!(
+            page.body.contains(&format!("{left} {tries} left")),
+            "{}",
+            page.body
+        );
+    }
+    let locked = sign_in(&mut phone, &code, wrong_otp, DOB).await;
+    assert_eq!(locked.status, StatusCode::FORBIDDEN);
+    assert!(locked.body.contains("This link has been locked"));
+    // Locked: even the right answers no longer open it.
+    let right = sign_in(&mut phone, &code, &otp, DOB).await;
+    assert_ne!(right.status, StatusCode::SEE_OTHER);
+    assert!(!right.body.contains("Your plan"));
+    let mut lw = signed_in(&app, "lw").await;
+    assert!(lw
+        .get(&format!("/people/{cato}/plan-link"))
+        .await
+        .body
+        .contains("Locked: too many wrong codes"));
+    // Guessing plan codes from one address: refused after the hourly limit.
+    let mut guesser = Browser::new(&app);
+    let mut last = StatusCode::OK;
+    for i in 0..12 {
+        last = guesser
+            .get(&format!("/my-plan?code=GUES-SGUE-SS{i:02}"))
+            .await
+            .status;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_notify_the_code_waits_for_the_link_worker_to_read_out() {
+    let app = spawn_app().await;
+    let (dora, _) = with_plan(&app, "Dora", "Nonotify", "07700 900304").await;
+    let mut lw = signed_in(&app, "lw").await;
+    lw.get(&format!("/people/{dora}/plan-link")).await;
+    let sent = lw
+        .post(
+            &format!("/people/{dora}/plan-link"),
+            &[("sent_by", "print"), ("days", "90")],
+        )
+        .await;
+    let shown = lw.get(&sent.location.unwrap()).await.body;
+    assert!(shown.contains("Give them this code"));
+    let code = shown
+        .split("class=\"token\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut phone = Browser::new(&app);
+    phone.get(&format!("/my-plan?code={code}")).await;
+    let page = phone
+        .post("/my-plan/code", &[("code", &code), ("channel", "sms")])
+        .await;
+    assert!(
+        page.body.contains("We could not send your code just now"),
+        "{}",
+        page.body
+    );
+    let person_page = lw.get(&format!("/people/{dora}")).await.body;
+    let otp: String = person_page
+        .split("you may tell them it (")
+        .nth(1)
+        .expect("the unsent code on the person's page")
+        .chars()
+        .take(6)
+        .collect();
+    let ok = sign_in(&mut phone, &code, &otp, DOB).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    // Another PCN's link worker cannot reach the person's plan link page.
+    let mut other = signed_in(&app, "lw_b").await;
+    assert_eq!(
+        other.get(&format!("/people/{dora}/plan-link")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
