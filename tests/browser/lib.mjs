@@ -47,3 +47,34 @@ export function describeViolations(url, violations) {
     .map((v) => `${url}: [${v.impact}] ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('\n    ')}`)
     .join('\n');
 }
+
+// Starts `linkwork demo` on a free loopback port with a fresh data directory. Resolves once
+// it serves, and once `until` (a pattern in its output) has been printed too; `out()` is
+// everything it printed. `stop()` ends it (by its pid) and removes its data.
+export async function startDemo({ bin, people = 10, env = {}, until = null }) {
+  const { spawn } = await import('node:child_process');
+  const dataDir = mkdtempSync(join(tmpdir(), 'linkwork-browser-'));
+  const server = spawn(bin, ['--data-dir', dataDir, '--listen', '127.0.0.1:0', 'demo', '--people', String(people)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LINKWORK_LOG: 'warn', ...env },
+  });
+  let out = '';
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`linkwork demo did not start: ${out}`)), 90_000);
+    const look = () => {
+      const m = out.match(/running at (http:\/\/127\.0\.0\.1:\d+)\//);
+      if (m && (!until || until.test(out))) { clearTimeout(timer); resolve(m[1]); }
+    };
+    server.stdout.on('data', (d) => { out += d; look(); });
+    server.stderr.on('data', (d) => { out += d; });
+    server.on('exit', (code) => reject(new Error(`linkwork exited with ${code}: ${out}`)));
+  });
+  return {
+    base,
+    out: () => out,
+    async stop() {
+      if (server.exitCode === null) server.kill('SIGTERM');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

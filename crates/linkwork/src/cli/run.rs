@@ -86,10 +86,12 @@ pub(super) async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
                     plan.code
                 );
                 println!(
-                    "  for {}, born {}. Without GOV.UK Notify or email the one-time code is not sent: sign in as {} and open their page to read it.",
+                    "  for {}, born {}. Without GOV.UK Notify or email the one-time code is not sent: sign in as {} and open http://{}/people/{} to read it.",
                     plan.name,
                     plan.date_of_birth.format("%-d %B %Y"),
-                    plan.link_worker
+                    plan.link_worker,
+                    l.local_addr()?,
+                    plan.person_id
                 );
             }
             println!("Press Ctrl-C to stop. Running `linkwork demo` again starts from a fresh demo database.\n");

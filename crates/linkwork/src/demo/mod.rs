@@ -366,6 +366,7 @@ async fn demo_services(store: &Arc<dyn Storage>) -> Result<Vec<crate::demo_journ
 /// people with a plan and a connection, and a phone or email a code can go to.
 pub struct DemoPlan {
     pub code: String,
+    pub person_id: i64,
     pub name: String,
     pub date_of_birth: chrono::NaiveDate,
     pub link_worker: String,
@@ -426,6 +427,7 @@ pub async fn plan_link(store: &Arc<dyn Storage>) -> Result<Option<DemoPlan>> {
         .await?;
     Ok(Some(DemoPlan {
         code,
+        person_id: p.id,
         name: p.details.full_name(),
         date_of_birth: p.details.date_of_birth,
         link_worker: worker.email.clone(),

@@ -73,9 +73,11 @@ fn page(
     email: &str,
     error: Option<(&'static str, String)>,
     next: &str,
-    secure: bool,
+    (secure, headers): (bool, &HeaderMap),
 ) -> Result<Response, AppError> {
-    let token = auth::random_token()?;
+    // The browser's token if it has one, so a public form open in another tab (a
+    // self-referral, the plan's door) keeps working.
+    let token = super::self_referral::form_token(headers, secure)?;
     let mut errors = Vec::new();
     let mut email_field = Field::new("email", "email", "Email address")
         .value(email)
@@ -111,6 +113,7 @@ fn page(
 
 pub async fn form(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Query(q): Query<NextQuery>,
 ) -> Result<Response, AppError> {
     page(
@@ -118,7 +121,7 @@ pub async fn form(
         "",
         None,
         &safe_next(q.next.as_deref().unwrap_or("/")),
-        state.config.https(),
+        (state.config.https(), &headers),
     )
 }
 
@@ -181,7 +184,7 @@ pub async fn submit(
             &email,
             Some((field, msg.into())),
             &next,
-            secure,
+            (secure, &parts.headers),
         );
     }
     // One answer, after one password check, whether the account is unknown, locked,
@@ -196,7 +199,7 @@ pub async fn submit(
                     .to_string(),
             )),
             &next,
-            secure,
+            (secure, &parts.headers),
         )
     };
     let user = state.store.user_by_email(&email).await?;
