@@ -141,4 +141,10 @@ test('a person opens their plan on a phone with a one-time code', async () => {
   await p.fill('#code', code.toLowerCase().replace(/-/g, ' '));
   await Promise.all([p.waitForURL(/\/my-plan\?code=/), p.click('button:has-text("Continue")')]);
   assert.match(await p.textContent('h1'), /Check it is you/);
+
+  // The PCN's public home page leads to every door.
+  await p.goto(`${demo.base}/pcn/U99991`);
+  assert.match(await p.textContent('h1'), /Social prescribing at Riverside Health PCN/);
+  await check(p, 'pcn-home-phone');
+  await Promise.all([p.waitForURL(/\/my-plan$/), p.click('a:has-text("See your plan")')]);
 });

@@ -25,6 +25,7 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
         .post("/login", login::submit, public())
         .post("/logout", login::logout, signed_in())
         // The person's own door: no account
+        .get("/pcn/{code}", pcn_home::show, public())
         .get("/self-referral", self_referral::start, public())
         .get("/self-referral/practice", self_referral::practice, public())
         .get("/self-referral/details", self_referral::details, public())

@@ -421,3 +421,25 @@ async fn without_notify_the_code_waits_for_the_link_worker_to_read_out() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pcn_has_a_public_home_page_with_the_ways_in() {
+    let app = spawn_app().await;
+    let mut anyone = Browser::new(&app);
+    let page = anyone.get("/pcn/u00001").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for shown in [
+        "Social prescribing at North PCN",
+        "Hill Surgery",
+        "href=\"/self-referral\"",
+        "href=\"/my-plan\"",
+        "who=agency",
+        "call 999",
+    ] {
+        assert!(page.body.contains(shown), "{shown} not on the PCN's page");
+    }
+    // Another PCN's page shows its own practices only.
+    let south = anyone.get("/pcn/U00002").await.body;
+    assert!(south.contains("Vale Surgery") && !south.contains("Hill Surgery"));
+    assert_eq!(anyone.get("/pcn/NOPE1").await.status, StatusCode::NOT_FOUND);
+}

@@ -18,6 +18,7 @@ pub mod login;
 pub mod message_back;
 pub mod own_plan;
 pub mod partners;
+pub mod pcn_home;
 pub mod people;
 pub mod person_journey;
 pub mod referrals;

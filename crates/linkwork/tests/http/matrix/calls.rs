@@ -86,6 +86,7 @@ pub(super) fn concrete_with(
     path = match path.as_str() {
         "/reports/referrals/{file}" => "/reports/referrals/waiting.csv".into(),
         "/workforce/arrs/{file}" => "/workforce/arrs/arrs-year.csv".into(),
+        "/pcn/{code}" => "/pcn/U00001".into(),
         _ => path,
     };
     assert!(
