@@ -459,6 +459,11 @@ pub fn looks_like_email(s: &str) -> bool {
         && !domain.ends_with('.')
         && !s.chars().any(char::is_whitespace)
         && !domain.contains('@')
+        // Nothing an address header would read as something else ("a@x.com>.gov.uk").
+        && !local.chars().any(|c| "<>()[],;:\\\"".contains(c) || c.is_control())
+        && domain
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
 }
 
 /// A name for comparing: lower case, letters only ("O'Neill-Smith" → "oneillsmith").

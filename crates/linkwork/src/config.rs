@@ -67,6 +67,9 @@ pub struct Config {
     pub notify_plan_link_email_template: String,
     pub notify_code_sms_template: String,
     pub notify_code_email_template: String,
+    /// The Notify email template asking a referrer without an account to confirm
+    /// (((pcn)), ((url)), ((hours)), ((reference))); unset: sent through the SMTP relay.
+    pub notify_referrer_confirm_email_template: String,
     /// The bearer token Notify sends with delivery receipts to /notify/callback.
     pub notify_callback_token: Option<String>,
     /// The address people reach Linkwork at, for links in emails.
@@ -110,6 +113,7 @@ impl Default for Config {
             notify_plan_link_email_template: String::new(),
             notify_code_sms_template: String::new(),
             notify_code_email_template: String::new(),
+            notify_referrer_confirm_email_template: String::new(),
             notify_callback_token: None,
             public_url: DEFAULT_PUBLIC_URL.into(),
         }
@@ -276,6 +280,10 @@ impl Config {
                 "LINKWORK_NOTIFY_CODE_EMAIL_TEMPLATE",
                 &mut c.notify_code_email_template,
             ),
+            (
+                "LINKWORK_NOTIFY_REFERRER_CONFIRM_EMAIL_TEMPLATE",
+                &mut c.notify_referrer_confirm_email_template,
+            ),
         ] {
             if let Some(v) = env(name) {
                 *field = v;
@@ -387,6 +395,9 @@ impl Config {
                     plan_link_email_template: self.notify_plan_link_email_template.clone(),
                     code_sms_template: self.notify_code_sms_template.clone(),
                     code_email_template: self.notify_code_email_template.clone(),
+                    referrer_confirm_email_template: self
+                        .notify_referrer_confirm_email_template
+                        .clone(),
                     callback_token: self.notify_callback_token.clone(),
                 }),
             ..Default::default()

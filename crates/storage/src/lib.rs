@@ -110,11 +110,14 @@ pub trait OrgStore: Send + Sync {
     async fn list_practices(&self, pcn: i64) -> Result<Vec<Practice>>;
     /// Every practice of every PCN (for a person finding their practice to refer themselves).
     async fn list_all_practices(&self) -> Result<Vec<Practice>>;
+    /// Sets where a practice is (people find it by postcode, and "not sure" self-referrals
+    /// are routed by it). Audited with the old and new postcode.
     async fn set_practice_postcode(
         &self,
         pcn: i64,
         practice: i64,
         postcode: Option<&str>,
+        actor: &Actor,
     ) -> Result<()>;
     async fn create_partner_org(&self, name: &str) -> Result<PartnerOrg>;
     async fn list_partner_orgs(&self) -> Result<Vec<PartnerOrg>>;

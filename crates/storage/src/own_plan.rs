@@ -165,4 +165,11 @@ pub trait OwnPlanStore: Send + Sync {
     async fn open_call_requests(&self, pcn: i64) -> Result<Vec<CallRequest>>;
     /// A link worker called back: every open request of the person is done. Audited.
     async fn call_requests_done(&self, pcn: i64, person: i64, actor: &Actor) -> Result<u64>;
+    /// Forgets what plan links and one-time codes said once nobody needs it: a plan link's
+    /// (its code) as soon as it has been tried, a code's once it went or its 10 minutes are
+    /// over. Returns how many were cleared.
+    async fn forget_message_secrets(&self, now: DateTime<Utc>) -> Result<u64>;
+    /// One-time codes queued for a plan link since `since` (the hourly limit, held in the
+    /// database so it counts across nodes and restarts).
+    async fn codes_sent_since(&self, link: &PlanLink, since: DateTime<Utc>) -> Result<i64>;
 }

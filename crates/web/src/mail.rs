@@ -164,7 +164,10 @@ pub fn in_domains(domains: &[String], address: &str) -> bool {
     let Some((_, domain)) = address.trim().rsplit_once('@') else {
         return false;
     };
-    let domain = domain.trim_end_matches('>').to_ascii_lowercase();
+    if !::domain::person::looks_like_email(address.trim()) {
+        return false;
+    }
+    let domain = domain.to_ascii_lowercase();
     domains.iter().any(|d| {
         let d = d.trim().to_ascii_lowercase();
         match d.strip_prefix("*.") {
@@ -229,6 +232,9 @@ mod tests {
             "a@gmail.com",
             "a@notnhs.net",
             "a@gov.uk.evil.example",
+            "a@evil.com>.gov.uk",
+            "a@evil.com>@x.gov.uk",
+            "<a@evil.com>.police.gov.uk",
             "a@gov.uk",
             "nobody",
         ] {

@@ -33,6 +33,9 @@ pub struct NotifyConfig {
     /// The one-time code by text and by email: `((code))`, `((minutes))`.
     pub code_sms_template: String,
     pub code_email_template: String,
+    /// The email asking a referrer without an account to confirm their referral:
+    /// `((pcn))`, `((url))`, `((hours))`, `((reference))`. Empty: sent by the SMTP relay.
+    pub referrer_confirm_email_template: String,
     /// The bearer token Notify sends with delivery receipts (set in Notify's settings).
     pub callback_token: Option<String>,
 }
@@ -46,6 +49,7 @@ impl NotifyConfig {
             ("plan_link", "email") => &self.plan_link_email_template,
             ("code", "sms") => &self.code_sms_template,
             ("code", "email") => &self.code_email_template,
+            ("referrer_confirm", "email") => &self.referrer_confirm_email_template,
             _ => return None,
         };
         Some(t.as_str()).filter(|t| !t.trim().is_empty())

@@ -124,7 +124,7 @@ pub fn code_text(code: &str, minutes: i64) -> (serde_json::Value, String, String
 pub fn unsent_code(n: &storage::Notification, now: DateTime<Utc>) -> Option<String> {
     if n.purpose != "code"
         || n.send_before <= now
-        || matches!(n.status.as_str(), "sending" | "delivered" | "queued")
+        || !matches!(n.status.as_str(), "not-configured" | "failed")
     {
         return None;
     }
@@ -263,6 +263,12 @@ async fn deliver(
 
 /// Sends the texts and emails that are due. Returns how many went.
 pub async fn send_due(state: &AppState, now: DateTime<Utc>) -> Result<usize, String> {
+    // What plan links and codes said is not kept once nobody needs it.
+    state
+        .store
+        .forget_message_secrets(now)
+        .await
+        .map_err(|e| e.to_string())?;
     let due = state
         .store
         .due_notifications(now, 100)
@@ -306,7 +312,13 @@ pub async fn queue_and_send(
     if queued.status == "queued" {
         deliver(state, &client(state), &queued, Utc::now()).await?;
     }
-    find().await
+    let now_stands = find().await?;
+    state
+        .store
+        .forget_message_secrets(Utc::now())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(now_stands)
 }
 
 /// Notify's delivery receipt: `{"id": …, "reference": …, "status": "delivered", …}` with

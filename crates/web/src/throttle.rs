@@ -62,30 +62,76 @@ impl Throttle {
     pub fn fail(&self, key: &str, window: Duration) {
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= MAX_ADDRESSES && !map.contains_key(key) {
-            map.retain(|_, t| t.back().is_some_and(|t| now.duration_since(*t) <= window));
-            if map.len() >= MAX_ADDRESSES {
-                if let Some(oldest) = map
-                    .iter()
-                    .min_by_key(|(_, t)| t.back().copied())
-                    .map(|(k, _)| k.clone())
-                {
-                    map.remove(&oldest);
-                }
+        push(&mut map, key, now, window);
+    }
+
+    /// Takes one of `key`'s `limit` uses in `window` if one is left, checking and counting
+    /// under one lock, so requests sent all at once cannot all pass the check before any is
+    /// counted. False when none is left (nothing is counted then).
+    pub fn take(&self, key: &str, limit: u32, window: Duration) -> bool {
+        let now = Instant::now();
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(times) = map.get_mut(key) {
+            while times
+                .front()
+                .is_some_and(|t| now.duration_since(*t) > window)
+            {
+                times.pop_front();
+            }
+            if times.len() >= limit as usize {
+                return false;
             }
         }
-        let times = map.entry(key.to_string()).or_default();
-        times.push_back(now);
-        // Only the last `limit`-ish failures matter; keep the queue short.
-        while times.len() > 1_000 {
-            times.pop_front();
+        push(&mut map, key, now, window);
+        true
+    }
+}
+
+/// Counts one at `now` for `key`, forgetting the stalest address when the map is full.
+fn push(map: &mut HashMap<String, VecDeque<Instant>>, key: &str, now: Instant, window: Duration) {
+    if map.len() >= MAX_ADDRESSES && !map.contains_key(key) {
+        map.retain(|_, t| t.back().is_some_and(|t| now.duration_since(*t) <= window));
+        if map.len() >= MAX_ADDRESSES {
+            if let Some(oldest) = map
+                .iter()
+                .min_by_key(|(_, t)| t.back().copied())
+                .map(|(k, _)| k.clone())
+            {
+                map.remove(&oldest);
+            }
         }
+    }
+    let times = map.entry(key.to_string()).or_default();
+    times.push_back(now);
+    // Only the last `limit`-ish failures matter; keep the queue short.
+    while times.len() > 1_000 {
+        times.pop_front();
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn take_counts_as_it_checks() {
+        let t = Throttle::default();
+        let hour = Duration::from_secs(3600);
+        assert!((0..5).all(|_| t.take("a", 5, hour)));
+        assert!(!t.take("a", 5, hour), "the sixth is refused");
+        assert!(t.blocked("a", 5, hour));
+        assert!(t.take("b", 5, hour), "another key has its own");
+        // At once from many threads: exactly the limit pass.
+        let t = Arc::new(Throttle::default());
+        let passed: usize = (0..8)
+            .map(|_| {
+                let t = t.clone();
+                std::thread::spawn(move || (0..10).filter(|_| t.take("c", 20, hour)).count())
+            })
+            .map(|h| h.join().unwrap())
+            .sum();
+        assert_eq!(passed, 20);
+    }
 
     #[test]
     fn an_address_is_refused_after_the_limit_and_others_are_not() {

@@ -131,7 +131,9 @@ pub async fn seed_shaped(store: &Arc<dyn Storage>, shape: Shape, progress: bool)
         ("Castle Street Health Centre", "Y99903", "LS4 2PH"),
     ] {
         let id = store.create_practice(pcn, name, ods).await?.id;
-        store.set_practice_postcode(pcn, id, Some(postcode)).await?;
+        store
+            .set_practice_postcode(pcn, id, Some(postcode), &actor)
+            .await?;
         practices.push(id);
     }
     let garden = store

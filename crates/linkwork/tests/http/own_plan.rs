@@ -109,6 +109,15 @@ async fn send_link(app: &TestApp, double: &Shared, person: i64) -> String {
         .unwrap()
         .to_string();
     assert!(shown.contains(&code), "the link worker sees the code once");
+    // Sent: the link (the code) is no longer held in the outbox.
+    let held = app
+        .store
+        .notifications_for_person(app.pcn_a, person)
+        .await
+        .unwrap();
+    let link = held.iter().find(|n| n.purpose == "plan_link").unwrap();
+    assert_eq!(link.personalisation, "{}");
+    assert!(!link.preview.contains(&code));
     code
 }
 
@@ -236,6 +245,19 @@ async fn a_person_opens_their_plan_on_their_phone(engine: Engine) {
         )
         .await;
     assert_eq!(call.status, StatusCode::SEE_OTHER);
+    // Asking again while the first is open adds nothing.
+    phone
+        .post(
+            "/my-plan/call-me",
+            &[("best_time", "any"), ("note", "again")],
+        )
+        .await;
+    let asked = app
+        .store
+        .call_requests_for_person(app.pcn_a, ada)
+        .await
+        .unwrap();
+    assert_eq!(asked.len(), 1, "one open call request");
     // The link worker sees both, and the Today page lists the call.
     let mut lw = signed_in(&app, "lw").await;
     let page = lw.get(&format!("/people/{ada}")).await.body;
@@ -412,8 +434,45 @@ async fn without_notify_the_code_waits_for_the_link_worker_to_read_out() {
         .chars()
         .take(6)
         .collect();
+    // Only their own link worker sees it, and the manager's view of the page does not.
+    let mut manager = signed_in(&app, "manager").await;
+    let managers = manager.get(&format!("/people/{dora}")).await.body;
+    assert!(
+        !managers.contains("you may tell them it"),
+        "a manager sees the code"
+    );
     let ok = sign_in(&mut phone, &code, &otp, DOB).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+    // Used: it is no longer shown, and what the message said is forgotten.
+    let after = lw.get(&format!("/people/{dora}")).await.body;
+    assert!(
+        !after.contains("you may tell them it"),
+        "a used code is still shown"
+    );
+    web::texts::send_due(&app.state, Utc::now() + Duration::minutes(11))
+        .await
+        .unwrap();
+    for n in app
+        .store
+        .notifications_for_person(app.pcn_a, dora)
+        .await
+        .unwrap()
+    {
+        assert_eq!(
+            n.personalisation, "{}",
+            "{} still holds its secret",
+            n.purpose
+        );
+    }
+    // Signing out is audited as them.
+    let view = phone.get("/my-plan/view").await;
+    assert_eq!(view.status, StatusCode::OK);
+    let out = phone.post("/my-plan/sign-out", &[]).await;
+    assert!(out.body.contains("You have signed out"));
+    let audit = app.store.all_audit().await.unwrap();
+    assert!(audit.iter().any(|a| a.action == "plan.sign_out"
+        && a.actor_label == format!("person {dora} (their own plan)")));
+    assert!(audit.iter().any(|a| a.action == "plan.code_shown"));
     // Another PCN's link worker cannot reach the person's plan link page.
     let mut other = signed_in(&app, "lw_b").await;
     assert_eq!(
@@ -442,4 +501,114 @@ async fn a_pcn_has_a_public_home_page_with_the_ways_in() {
     let south = anyone.get("/pcn/U00002").await.body;
     assert!(south.contains("Vale Surgery") && !south.contains("Hill Surgery"));
     assert_eq!(anyone.get("/pcn/NOPE1").await.status, StatusCode::NOT_FOUND);
+}
+
+/// Emails through Notify (no SMTP relay at all): a referrer's confirmation link and a
+/// person's one-time code, each checked by the double (the JWT, a valid address, the
+/// template's placeholders filled).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emails_go_through_notify_when_its_templates_are_set() {
+    let (base, double) = notify_double().await;
+    let app = spawn_app_with(
+        Engine::Sqlite,
+        web::WebConfig {
+            notify: Some(notify_config(&base)),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(
+        app.state.config.mail.is_none(),
+        "no SMTP relay in this test"
+    );
+    // A referrer without an account: the confirmation goes by Notify email.
+    let practice = app.practice_a.to_string();
+    let mut officer = Browser::new(&app);
+    officer
+        .get(&format!(
+            "/self-referral/details?practice={practice}&who=agency"
+        ))
+        .await;
+    let sent = officer
+        .post(
+            "/self-referral",
+            &crate::self_referral::agency_answers(&practice, "pc.lee@west.police.example"),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    assert!(sent.body.contains("Check your email"), "{}", sent.body);
+    let mail = double.lock().unwrap().taken.last().unwrap().clone_parts();
+    assert_eq!(mail.0, "pc.lee@west.police.example");
+    assert!(
+        mail.1.starts_with(
+            "You filled in a social prescribing referral to the link workers of North PCN"
+        ),
+        "{}",
+        mail.1
+    );
+    for private in ["Stellan", "Moberg", "loneliness"] {
+        assert!(
+            !mail.1.contains(private),
+            "the email names no one: {private}"
+        );
+    }
+    let link = mail
+        .1
+        .split("open ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    let path = link.trim_start_matches("http://localhost");
+    let page = officer.get(path).await;
+    assert!(page.body.contains("Send the referral"), "{}", page.body);
+
+    // A person's one-time code by email through Notify.
+    let mut lw = signed_in(&app, "lw").await;
+    let mut fields = referral_fields("Enid", "Mailwell", true);
+    fields.extend([("email", "enid.mailwell@example.org")]);
+    let page = lw.post("/referrals", &fields).await;
+    let enid = person_of(&page.location.expect(&page.body));
+    lw.get(&format!("/people/{enid}/plan-link")).await;
+    let made = lw
+        .post(
+            &format!("/people/{enid}/plan-link"),
+            &[("sent_by", "print"), ("days", "30")],
+        )
+        .await;
+    let shown = lw.get(&made.location.unwrap()).await.body;
+    let code = shown
+        .split("class=\"token\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut phone = Browser::new(&app);
+    let door = phone.get(&format!("/my-plan?code={code}")).await;
+    assert!(
+        door.body.contains("An email to e•••@example.org"),
+        "{}",
+        door.body
+    );
+    let asked = phone
+        .post("/my-plan/code", &[("code", &code), ("channel", "email")])
+        .await;
+    assert!(
+        asked.body.contains("We have sent an email"),
+        "{}",
+        asked.body
+    );
+    let mail = double.lock().unwrap().taken.last().unwrap().clone_parts();
+    assert_eq!(mail.0, "enid.mailwell@example.org");
+    let otp: String = mail
+        .1
+        .chars()
+        .filter(|c| c.is_ascii_digit())
+        .take(6)
+        .collect();
+    let ok = sign_in(&mut phone, &code, &otp, DOB).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
 }

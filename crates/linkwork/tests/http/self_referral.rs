@@ -63,7 +63,12 @@ async fn a_person_refers_themselves(engine: Engine) {
     let pcn_b = pcns.iter().find(|p| p.name == "South PCN").unwrap().id;
     let vale = app.store.list_practices(pcn_b).await.unwrap()[0].id;
     app.store
-        .set_practice_postcode(pcn_b, vale, Some("LS9 1AA"))
+        .set_practice_postcode(
+            pcn_b,
+            vale,
+            Some("LS9 1AA"),
+            &storage::Actor::system("test"),
+        )
         .await
         .unwrap();
 
@@ -346,7 +351,7 @@ async fn robots_and_floods_are_turned_away() {
 }
 
 /// A complete agency referral for the practice, from `email`.
-fn agency_answers<'a>(practice: &'a str, email: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn agency_answers<'a>(practice: &'a str, email: &'a str) -> Vec<(&'a str, &'a str)> {
     let mut f = answers(practice, "Stellan", "Moberg");
     f.extend([
         ("who", "agency"),
@@ -657,4 +662,55 @@ async fn without_email_no_agency_referral_is_taken() {
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(p.body.contains("cannot take referrals from organisations"));
     assert_eq!(waiting(&app).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_sent_at_once_gets_no_more_than_the_limit() {
+    let app = spawn_app_with(
+        Engine::Sqlite,
+        web::WebConfig {
+            self_referrals_per_address: 3,
+            ..Default::default()
+        },
+    )
+    .await;
+    let hill = app.practice_a.to_string();
+    let before = waiting(&app).await;
+    let mut b = Browser::new(&app);
+    b.get(&format!("/self-referral/details?practice={hill}"))
+        .await;
+    let (cookie, csrf) = (b.cookie_header(), b.csrf.clone());
+    let http = reqwest::Client::new();
+    let sends: Vec<_> = (0..12)
+        .map(|i| {
+            let family = format!("Burst{i}");
+            let mut fields: Vec<(String, String)> = answers(&hill, "Petra", &family)
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            fields.push(("_csrf".into(), csrf.clone()));
+            let (http, cookie, url) = (
+                http.clone(),
+                cookie.clone(),
+                format!("{}/self-referral", app.base),
+            );
+            tokio::spawn(async move {
+                http.post(url)
+                    .header("cookie", cookie)
+                    .form(&fields)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    let mut taken = 0;
+    for s in sends {
+        if s.await.unwrap() == StatusCode::OK {
+            taken += 1;
+        }
+    }
+    assert_eq!(taken, 3, "exactly the limit is taken from one address");
+    assert_eq!(waiting(&app).await, before + 3);
 }

@@ -24,8 +24,10 @@ const TEMPLATE: &str = "f33517ff-2a88-4f6e-b855-c550268ce08a";
 const TEMPLATE_TEXT: &str = "You have an appointment with your link worker, ((link_worker)), on ((day)) at ((time)). If you cannot make it, please call the number your link worker gave you.";
 pub(crate) const PLAN_LINK_TEMPLATE: &str = "0b6f1d2e-5c3a-4e7b-9a8d-2f1e3c4b5a69";
 pub(crate) const CODE_TEMPLATE: &str = "7c2e9f4a-1b3d-4a5e-8f6c-9d0e1a2b3c4d";
+pub(crate) const CODE_EMAIL_TEMPLATE: &str = "3e8a1c5d-7b2f-4d6e-9a0c-1f2e3d4c5b6a";
+pub(crate) const CONFIRM_EMAIL_TEMPLATE: &str = "9d4b2a6c-3e1f-4c7a-8b5d-6e0f1a2c3b4d";
 /// The templates the double's service has, as Notify holds them.
-const TEMPLATES: [(&str, &str); 3] = [
+const TEMPLATES: [(&str, &str); 5] = [
     (TEMPLATE, TEMPLATE_TEXT),
     (
         PLAN_LINK_TEMPLATE,
@@ -34,6 +36,14 @@ const TEMPLATES: [(&str, &str); 3] = [
     (
         CODE_TEMPLATE,
         "Your code to see your plan is ((code)). It works for ((minutes)) minutes. Do not share it with anyone.",
+    ),
+    (
+        CODE_EMAIL_TEMPLATE,
+        "Your code to see your plan is ((code)). It works for ((minutes)) minutes. If you did not ask for a code, ignore this email.",
+    ),
+    (
+        CONFIRM_EMAIL_TEMPLATE,
+        "You filled in a social prescribing referral to the link workers of ((pcn)). To send it, open ((url)) within ((hours)) hours. Reference: ((reference)).",
     ),
 ];
 
@@ -65,6 +75,13 @@ pub(crate) struct Double {
 }
 
 pub(crate) type Shared = Arc<Mutex<Double>>;
+
+impl Taken {
+    /// (to, the text as Notify rendered it).
+    pub(crate) fn clone_parts(&self) -> (String, String) {
+        (self.phone.clone(), self.body.clone())
+    }
+}
 
 fn error(status: u16, kind: &str, message: &str) -> (Http, Json<Value>) {
     (
@@ -137,6 +154,38 @@ async fn sms(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> (Http, Json<Value>) {
+    take(d, headers, body, "phone_number").await
+}
+
+async fn email(
+    State(d): State<Shared>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> (Http, Json<Value>) {
+    take(d, headers, body, "email_address").await
+}
+
+/// An email address as Notify accepts one: a name, an @ and a domain with a dot.
+fn email_address(a: &str) -> bool {
+    match a.split_once('@') {
+        Some((name, domain)) => {
+            !name.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !a.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+/// A text (`phone_number`) or an email (`email_address`), checked as Notify checks it.
+async fn take(
+    d: Shared,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+    to: &str,
+) -> (Http, Json<Value>) {
     let forced = {
         let mut d = d.lock().unwrap();
         d.requests += 1;
@@ -159,19 +208,26 @@ async fn sms(
     let Ok(req) = serde_json::from_slice::<Value>(&body) else {
         return error(400, "BadRequestError", "Invalid JSON");
     };
-    let phone = req["phone_number"].as_str().unwrap_or_default();
+    let phone = req[to].as_str().unwrap_or_default();
     if phone.is_empty() {
         return error(
             400,
             "ValidationError",
-            "phone_number is a required property",
+            &format!("{to} is a required property"),
         );
     }
-    if !uk_mobile(phone) {
+    if to == "phone_number" && !uk_mobile(phone) {
         return error(
             400,
             "BadRequestError",
             "phone_number Not a UK mobile number",
+        );
+    }
+    if to == "email_address" && !email_address(phone) {
+        return error(
+            400,
+            "ValidationError",
+            "email_address Not a valid email address",
         );
     }
     let Some(template) = TEMPLATES
@@ -223,6 +279,7 @@ pub(crate) async fn notify_double() -> (String, Shared) {
     let shared: Shared = Arc::default();
     let app = axum::Router::new()
         .route("/v2/notifications/sms", axum::routing::post(sms))
+        .route("/v2/notifications/email", axum::routing::post(email))
         .with_state(shared.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -240,7 +297,8 @@ pub(crate) fn notify_config(base: &str) -> web::notify::NotifyConfig {
         plan_link_sms_template: PLAN_LINK_TEMPLATE.into(),
         plan_link_email_template: String::new(),
         code_sms_template: CODE_TEMPLATE.into(),
-        code_email_template: String::new(),
+        code_email_template: CODE_EMAIL_TEMPLATE.into(),
+        referrer_confirm_email_template: CONFIRM_EMAIL_TEMPLATE.into(),
         callback_token: Some(CALLBACK_TOKEN.into()),
     }
 }

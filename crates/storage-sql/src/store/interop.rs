@@ -277,8 +277,11 @@ impl InteropStore for Store {
         status: &str,
         at: DateTime<Utc>,
     ) -> Result<bool> {
+        // A final answer stays: a late "sending" or "temporary-failure" receipt does not
+        // overwrite "delivered" or a permanent failure.
         let done = sqlx::query(
-            "UPDATE notifications SET status = $1, updated_at = $2 WHERE notify_id = $3",
+            "UPDATE notifications SET status = $1, updated_at = $2 WHERE notify_id = $3
+             AND status NOT IN ('delivered', 'permanent-failure', 'technical-failure')",
         )
         .bind(status)
         .bind(at)
@@ -286,7 +289,16 @@ impl InteropStore for Store {
         .execute(&self.write)
         .await
         .map_err(backend)?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() > 0 {
+            return Ok(true);
+        }
+        let held: Option<(i64,)> =
+            sqlx::query_as("SELECT id FROM notifications WHERE notify_id = $1")
+                .bind(notify_id)
+                .fetch_optional(&self.read)
+                .await
+                .map_err(backend)?;
+        Ok(held.is_some())
     }
 
     async fn notifications_for_person(&self, pcn: i64, person: i64) -> Result<Vec<Notification>> {

@@ -1,8 +1,9 @@
 //! PCNs, practices and partner organisations.
 
+use super::audit::append;
 use super::engine::{backend, Store};
 use async_trait::async_trait;
-use storage::{OrgStore, PartnerOrg, Pcn, Practice, Result, StorageError};
+use storage::{Actor, AuditEntry, OrgStore, PartnerOrg, Pcn, Practice, Result, StorageError};
 
 #[async_trait]
 impl OrgStore for Store {
@@ -78,17 +79,43 @@ impl OrgStore for Store {
         pcn: i64,
         practice: i64,
         postcode: Option<&str>,
+        actor: &Actor,
     ) -> Result<()> {
-        let done = sqlx::query("UPDATE practices SET postcode = $1 WHERE id = $2 AND pcn_id = $3")
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let old: Option<(Option<String>, String)> =
+            sqlx::query_as("SELECT postcode, name FROM practices WHERE id = $1 AND pcn_id = $2")
+                .bind(practice)
+                .bind(pcn)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        let Some((old, name)) = old else {
+            return Err(StorageError::NotFound);
+        };
+        sqlx::query("UPDATE practices SET postcode = $1 WHERE id = $2 AND pcn_id = $3")
             .bind(postcode)
             .bind(practice)
             .bind(pcn)
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
-        }
+        append(
+            &mut tx,
+            &AuditEntry::new(
+                actor,
+                "practice.postcode",
+                "practice",
+                Some(practice),
+                Some(pcn),
+            )
+            .detail(format!(
+                "{name}: {} → {}",
+                old.as_deref().unwrap_or("none"),
+                postcode.unwrap_or("none")
+            )),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)?;
         Ok(())
     }
 

@@ -321,10 +321,12 @@ impl OwnPlanStore for Store {
              JOIN people p ON p.id = s.person_id AND p.pcn_id = s.pcn_id AND p.deleted_at IS NULL
              LEFT JOIN plan_links l ON l.id = s.link_id
              WHERE s.id_hash = $1 AND s.expires_at > $2
-               AND (s.link_id IS NULL OR (l.revoked_at IS NULL AND l.expires_at > $2))",
+               AND (s.link_id IS NULL
+                    OR (l.revoked_at IS NULL AND l.expires_at > $2 AND l.failures < $3))",
         )
         .bind(id_hash)
         .bind(now)
+        .bind(PLAN_MAX_FAILURES)
         .fetch_optional(&self.write)
         .await
         .map_err(backend)?;
@@ -380,7 +382,8 @@ impl OwnPlanStore for Store {
         let now = storage::now();
         let r = sqlx::query(
             "UPDATE connections SET person_said = $1, person_said_at = $2
-             WHERE id = $3 AND pcn_id = $4 AND person_id = $5 RETURNING episode_id, service_name",
+             WHERE id = $3 AND pcn_id = $4 AND person_id = $5 AND status <> 'cancelled'
+             RETURNING episode_id, service_name",
         )
         .bind(said)
         .bind(now)
@@ -541,6 +544,37 @@ impl OwnPlanStore for Store {
         )
         .await?;
         tx.commit().await.map_err(backend)?;
+        Ok(n)
+    }
+
+    async fn forget_message_secrets(&self, now: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE notifications SET personalisation = '{}'
+             WHERE purpose IN ('plan_link', 'code') AND personalisation <> '{}'
+               AND ((purpose = 'plan_link' AND status <> 'queued')
+                 OR status IN ('sending', 'delivered')
+                 OR send_before <= $1)",
+        )
+        .bind(now)
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn codes_sent_since(&self, link: &PlanLink, since: DateTime<Utc>) -> Result<i64> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM notifications
+             WHERE pcn_id = $1 AND person_id = $2 AND purpose = 'code'
+               AND dedupe_key LIKE $3 AND created_at > $4",
+        )
+        .bind(link.pcn_id)
+        .bind(link.person_id)
+        .bind(format!("code:{}:%", link.id))
+        .bind(since)
+        .fetch_one(&self.read)
+        .await
+        .map_err(backend)?;
         Ok(n)
     }
 }

@@ -33,7 +33,15 @@ pub(crate) async fn ask_to_confirm(
     email: &str,
     reference: String,
 ) -> Result<(), String> {
-    let mail = state.config.mail.as_ref().ok_or("no mail")?;
+    // Through Notify when the deployment set the template, else through the SMTP relay.
+    let notify = state
+        .config
+        .notify
+        .as_ref()
+        .and_then(|c| Some((c, c.template("referrer_confirm", "email")?.to_string())));
+    if notify.is_none() && state.config.mail.is_none() {
+        return Err("no mail".into());
+    }
     let token = auth::random_token().map_err(|e| format!("{e:?}"))?;
     let kept: Vec<(String, String)> = form
         .pairs()
@@ -55,6 +63,28 @@ pub(crate) async fn ask_to_confirm(
         })
         .await
         .map_err(|e| e.to_string())?;
+    let sent = send_confirmation(state, pcn, email, &reference, &token, notify).await;
+    if sent.is_err() {
+        // Not sent: nothing is kept of what they typed.
+        let hash = auth::sha256_hex(&token);
+        if let Ok(Some(p)) = state.store.pending_referral(&hash, now).await {
+            let _ = state.store.finish_pending_referral(p.id, now).await;
+        }
+    }
+    sent
+}
+
+/// The email with the confirmation link: through Notify when its template is set, else
+/// through the SMTP relay.
+async fn send_confirmation(
+    state: &AppState,
+    pcn: i64,
+    email: &str,
+    reference: &str,
+    token: &str,
+    notify: Option<(&crate::notify::NotifyConfig, String)>,
+) -> Result<(), String> {
+    let now = storage::now();
     let pcn_name = state
         .store
         .list_pcns()
@@ -64,6 +94,29 @@ pub(crate) async fn ask_to_confirm(
         .find(|p| p.id == pcn)
         .map(|p| p.name)
         .unwrap_or_default();
+    if let Some((cfg, template)) = notify {
+        let client = crate::notify::Client::new(cfg)?;
+        let url = format!(
+            "{}/self-referral/confirm?token={token}",
+            state.config.public_url.trim_end_matches('/')
+        );
+        return client
+            .send_email(
+                email,
+                &template,
+                &serde_json::json!({
+                    "pcn": pcn_name,
+                    "url": url,
+                    "hours": LINK_HOURS.to_string(),
+                    "reference": reference,
+                }),
+                &format!("linkwork-confirm-{reference}"),
+            )
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("{e:?}"));
+    }
+    let mail = state.config.mail.as_ref().ok_or("no mail")?;
     let body = format!(
         "Hello,\n\nYou filled in a social prescribing referral to the link workers of {pcn_name} \
          at {when}. It has not been sent yet.\n\nTo send it, open this link within {LINK_HOURS} hours \
@@ -262,9 +315,11 @@ pub async fn confirm(
 struct AdminPage {
     ctx: PageCtx,
     domains: String,
-    /// (id, name, postcode)
+    /// (id, name, postcode as typed or held)
     practices: Vec<(i64, String, String)>,
     error: Option<String>,
+    /// The field the error is about: `domains` or `postcode_{id}`.
+    error_field: String,
 }
 
 async fn admin_page(
@@ -272,17 +327,28 @@ async fn admin_page(
     auth: &Auth,
     status: StatusCode,
     domains: String,
-    error: Option<String>,
+    (error, typed): (Option<(String, String)>, Option<&FormData>),
     done: Option<&str>,
 ) -> Result<Response, AppError> {
     let pcn = auth.pcn()?;
+    // What was typed comes back as typed (a refused form loses nothing).
     let practices = state
         .store
         .list_practices(pcn)
         .await?
         .into_iter()
-        .map(|p| (p.id, p.name, p.postcode.unwrap_or_default()))
+        .map(|p| {
+            let shown = match typed {
+                Some(f) => f.get(&format!("postcode_{}", p.id)).to_string(),
+                None => p.postcode.unwrap_or_default(),
+            };
+            (p.id, p.name, shown)
+        })
         .collect();
+    let (error_field, error) = match error {
+        Some((f, m)) => (f, Some(m)),
+        None => (String::new(), None),
+    };
     let title = if error.is_some() {
         "Error: Referrals from outside"
     } else {
@@ -293,6 +359,7 @@ async fn admin_page(
         domains,
         practices,
         error,
+        error_field,
     };
     Ok(views::render(status, &page))
 }
@@ -314,7 +381,7 @@ pub async fn admin_form(
         &auth,
         StatusCode::OK,
         domains,
-        None,
+        (None, None),
         q.done.as_deref(),
     )
     .await
@@ -368,7 +435,7 @@ pub async fn admin_save(
             &auth,
             StatusCode::UNPROCESSABLE_ENTITY,
             text.to_string(),
-            Some(msg),
+            (Some(("domains".into(), msg)), Some(&form)),
             None,
         )
         .await;
@@ -388,7 +455,10 @@ pub async fn admin_save(
                         &auth,
                         StatusCode::UNPROCESSABLE_ENTITY,
                         text.to_string(),
-                        Some(format!("{}: {m}", p.name)),
+                        (
+                            Some((format!("postcode_{}", p.id), format!("{}: {m}", p.name))),
+                            Some(&form),
+                        ),
                         None,
                     )
                     .await
@@ -406,7 +476,7 @@ pub async fn admin_save(
     for (id, postcode) in postcodes {
         state
             .store
-            .set_practice_postcode(pcn, id, postcode.as_deref())
+            .set_practice_postcode(pcn, id, postcode.as_deref(), &auth.actor())
             .await?;
     }
     Ok(see_other("/admin/referrers?done=saved"))

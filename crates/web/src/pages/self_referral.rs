@@ -894,17 +894,32 @@ pub async fn submit(
         Some(p) => p.pcn_id,
         None => pcn_for_postcode(&state, person.postcode.as_ref()).await?,
     };
+    // Counted as it is checked (requests sent all at once cannot all pass), and only once
+    // the answers are right: someone correcting a typo is not turned away.
+    let busy = || {
+        let page = BusyPage {
+            ctx: PageCtx::new(None, "Please try again later", "/self-referral"),
+        };
+        views::render(StatusCode::TOO_MANY_REQUESTS, &page)
+    };
     if door == Door::Agency {
         let referrer_email = form.get("referrer_email").trim().to_lowercase();
         if let Some(errors) = agency_refused(&state, pcn, &referrer_email).await? {
             return invalid(errors).await;
         }
+        if !state
+            .throttle
+            .take(&address, state.config.self_referrals_per_address, hour)
+        {
+            return Ok(busy());
+        }
+        let reference = new_reference()?;
         let sent = super::agency_referral::ask_to_confirm(
             &state,
             pcn,
             &form,
             &referrer_email,
-            new_reference()?,
+            reference.clone(),
         )
         .await;
         if let Err(e) = sent {
@@ -916,11 +931,36 @@ pub async fn submit(
             );
             return invalid(errors).await;
         }
-        state.throttle.fail(&address, hour);
+        // Who asked, from where: on the receiving PCN's log before anything is confirmed.
+        state
+            .store
+            .append_audit(
+                &storage::AuditEntry::new(
+                    &Actor {
+                        user_id: None,
+                        label: format!("agency referral {reference}"),
+                        ip: ip.clone(),
+                    },
+                    "referral.pending",
+                    "referral",
+                    None,
+                    Some(pcn),
+                )
+                .detail(format!(
+                    "waiting for {referrer_email} to confirm their work email"
+                )),
+            )
+            .await?;
         return Ok(views::ok(&CheckEmailPage {
             ctx: PageCtx::new(None, "Check your email", "/self-referral"),
             email: referrer_email,
         }));
+    }
+    if !state
+        .throttle
+        .take(&address, state.config.self_referrals_per_address, hour)
+    {
+        return Ok(busy());
     }
     let reference = new_reference()?;
     referral.reference = Some(reference.clone());
@@ -938,7 +978,6 @@ pub async fn submit(
         .store
         .create_referral(pcn, person, &referral, None, storage::now(), &actor)
         .await?;
-    state.throttle.fail(&address, hour);
     Ok(views::ok(&DonePage {
         ctx: PageCtx::new(None, "Thank you: we have your details", "/self-referral"),
         reference,
@@ -987,7 +1026,12 @@ async fn agency_refused(
     email: &str,
 ) -> Result<Option<FieldErrors>, AppError> {
     let mut errors = FieldErrors::default();
-    if state.config.mail.is_none() {
+    let by_notify = state
+        .config
+        .notify
+        .as_ref()
+        .is_some_and(|c| c.template("referrer_confirm", "email").is_some());
+    if state.config.mail.is_none() && !by_notify {
         errors.add(
             "referrer_email",
             "This service cannot send email at the moment, so it cannot take referrals from organisations. Phone the person's GP practice instead",

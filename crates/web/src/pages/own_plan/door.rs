@@ -162,6 +162,8 @@ pub async fn code_page(
         }
         return Ok(not_working());
     };
+    // Each opening counts against the address too (each is audited).
+    state.throttle.fail(&key, HOUR);
     let Some(person) = state.store.get_person(link.pcn_id, link.person_id).await? else {
         return Ok(not_working());
     };
@@ -229,11 +231,12 @@ pub async fn send_code(
         state.throttle.fail(&key, HOUR);
         return Ok(not_working());
     };
-    let per_link = format!("my-plan-codes|{}", link.id);
-    if state
-        .throttle
-        .blocked(&per_link, state.config.plan_codes_per_link, HOUR)
-    {
+    // Codes per link are counted in the database: across nodes and restarts.
+    let sent_lately = state
+        .store
+        .codes_sent_since(&link, Utc::now() - Duration::hours(1))
+        .await?;
+    if sent_lately >= i64::from(state.config.plan_codes_per_link) {
         return Ok(busy());
     }
     let Some(person) = state.store.get_person(link.pcn_id, link.person_id).await? else {
@@ -256,7 +259,6 @@ pub async fn send_code(
         page.error = "Choose where to send your code".into();
         return with_token(&state, StatusCode::UNPROCESSABLE_ENTITY, &page, &token);
     };
-    state.throttle.fail(&per_link, HOUR);
     state.throttle.fail(&key, HOUR);
     let otp = new_otp()?;
     let now = Utc::now();
@@ -363,6 +365,10 @@ pub async fn sign_in(
         };
         return with_token(&state, StatusCode::UNPROCESSABLE_ENTITY, &page, &token);
     }
+    // A fresh session every time; one this browser already had ends here.
+    if let Some(old) = auth::cookie(&parts.headers, plan_cookie(state.config.https())) {
+        state.store.end_person_session(&sha256_hex(&old)).await?;
+    }
     let cookie = auth::random_token()?;
     let session = NewPersonSession {
         id_hash: sha256_hex(&cookie),
@@ -393,6 +399,19 @@ pub async fn sign_out(
 ) -> Result<Response, AppError> {
     person.form(&body)?;
     state.store.end_person_session(&person.id_hash).await?;
+    state
+        .store
+        .append_audit(
+            &AuditEntry::new(
+                &person.actor(),
+                "plan.sign_out",
+                "person",
+                Some(person.session.person_id),
+                Some(person.session.pcn_id),
+            )
+            .detail("signed out of their own plan"),
+        )
+        .await?;
     let mut res = views::ok(&door("signed-out", "You have signed out"));
     let secure = state.config.https();
     res.headers_mut().append(

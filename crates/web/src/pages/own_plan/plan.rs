@@ -24,6 +24,8 @@ pub(crate) struct ServiceView {
     pub place: String,
     pub cost: String,
     pub phone: String,
+    /// The number for a `tel:` link: digits and a leading +.
+    pub phone_digits: String,
     pub directions: String,
     /// What they said: "You said you went (3 Dec 2026)".
     pub said: String,
@@ -202,6 +204,10 @@ pub async fn view(
             when: when_,
             place: place_,
             cost: cost_,
+            phone_digits: phone
+                .chars()
+                .filter(|c| c.is_ascii_digit() || *c == '+')
+                .collect(),
             phone,
             directions,
             said,
@@ -271,6 +277,10 @@ pub async fn view(
             "went" => "Thank you. We have told your link worker.".into(),
             "call" => "Thank you. Your link worker will call you.".into(),
             "wellbeing" => "Thank you. Your answers have been saved for your link worker.".into(),
+            "wellbeing-today" => {
+                "You have already answered today. Thank you: your link worker has your answers."
+                    .into()
+            }
             _ => String::new(),
         },
     };
@@ -292,6 +302,22 @@ pub async fn went(
         .get("connection")
         .parse()
         .map_err(|_| AppError::NotFound)?;
+    // Only a service their plan shows: of the current episode, not cancelled.
+    let (pcn, id) = (who.session.pcn_id, who.session.person_id);
+    let episodes = state.store.episodes_for_person(pcn, id).await?;
+    let shown = state
+        .store
+        .connections_for_person(pcn, id)
+        .await?
+        .iter()
+        .any(|c| {
+            c.id == connection
+                && current(&episodes).is_some_and(|e| e.id == c.episode_id)
+                && status_words(c.kind, c.status).is_some()
+        });
+    if !shown {
+        return Err(AppError::NotFound);
+    }
     state
         .store
         .person_said(
@@ -317,6 +343,25 @@ pub async fn call_me(
         _ => "any",
     };
     let note: String = form.get("note").trim().chars().take(500).collect();
+    let episodes = state
+        .store
+        .episodes_for_person(who.session.pcn_id, who.session.person_id)
+        .await?;
+    if current(&episodes).is_none_or(|e| e.state.is_closed()) {
+        return Err(AppError::Conflict(
+            "Your link worker is not working with you at the moment. Call your GP practice and ask for the social prescribing link worker".into(),
+        ));
+    }
+    // One open request at a time: asking again (a second tab, a double press) adds nothing.
+    let open = state
+        .store
+        .call_requests_for_person(who.session.pcn_id, who.session.person_id)
+        .await?
+        .iter()
+        .any(|r| r.done_at.is_none());
+    if open {
+        return Ok(super::super::see_other("/my-plan/view?done=call"));
+    }
     state
         .store
         .add_call_request(
@@ -335,7 +380,6 @@ pub async fn call_me(
 struct WellbeingPage {
     ctx: PageCtx,
     csrf: String,
-    stem: String,
     errors: Vec<ErrorItem>,
     sections: Vec<Section>,
 }
@@ -372,7 +416,6 @@ fn wellbeing_page(who: &PersonAuth, f: &FormData, e: &FieldErrors) -> WellbeingP
             "/my-plan/wellbeing",
         ),
         csrf: who.session.csrf_token.clone(),
-        stem: i.stem().into(),
         errors: error_items(e),
         sections: vec![Section {
             folded: false,
@@ -411,21 +454,42 @@ pub async fn wellbeing_save(
         .filter(|r| r.episode_id == ep.id && r.kind == RecordKind::Measure)
         .filter_map(|r| r.parse::<Measure>())
         .any(|m| m.instrument == Instrument::Swemwbs && m.point == MeasurePoint::Baseline);
+    // Once a day is enough: a second set the same day (a double press, another tab) is
+    // not saved, so one bad morning cannot outweigh the rest.
+    let today = domain::uk_time::today();
+    let answered_today = records
+        .iter()
+        .filter(|r| {
+            r.episode_id == ep.id && r.kind == RecordKind::Measure && r.created_by.is_none()
+        })
+        .filter_map(|r| r.parse::<Measure>())
+        .any(|m| m.instrument == Instrument::Swemwbs && m.taken_on == today);
+    if answered_today {
+        return Ok(super::super::see_other(
+            "/my-plan/view?done=wellbeing-today",
+        ));
+    }
     let point = if has_baseline {
         MeasurePoint::Review
     } else {
         MeasurePoint::Baseline
     };
-    let today = domain::uk_time::today();
     let m = match Measure::parse(Instrument::Swemwbs, point, &today.to_string(), today, |c| {
         form.get(c).to_string()
     }) {
         Ok(m) => m,
         Err(e) => {
+            // In the words the person sees: each statement has word answers, not numbers.
+            let mut plain = FieldErrors::default();
+            for (code, _, _, _) in Instrument::Swemwbs.items() {
+                if e.get(code).is_some() {
+                    plain.add(*code, "Choose how often you have felt like this");
+                }
+            }
             return Ok(views::render(
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                &wellbeing_page(&who, &form, &e),
-            ))
+                &wellbeing_page(&who, &form, &plain),
+            ));
         }
     };
     let figures: Vec<String> = m

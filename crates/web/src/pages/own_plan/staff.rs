@@ -24,6 +24,8 @@ struct LinkPage {
     links: Vec<(String, String, String, String)>,
     any_live: bool,
     channels: Vec<Opt>,
+    /// A one-time code can reach them (a phone that takes texts, or an email).
+    reachable: bool,
     days: Vec<Opt>,
     /// Shown once after sending: the code, the link, and what happened to the message.
     code: String,
@@ -117,6 +119,7 @@ async fn page(
             })
             .collect(),
         channels: channels(p, chosen),
+        reachable: channels(p, "").len() > 1,
         days: DAYS
             .iter()
             .enumerate()

@@ -160,6 +160,22 @@ pub async fn show(
 
     let referrals = state.store.referrals_for_person(pcn, id).await?;
     let episodes = state.store.episodes_for_person(pcn, id).await?;
+    // An unsent one-time code is shown only to the person's own link worker, and only while
+    // it still opens their plan (they may read it out once they know it is them).
+    let their_worker = episodes
+        .iter()
+        .any(|e| !e.state.is_closed() && e.link_worker_id == Some(auth.user.id));
+    let code_pending = their_worker
+        && state
+            .store
+            .plan_links_for_person(pcn, id)
+            .await?
+            .first()
+            .is_some_and(|l| {
+                l.is_live(Utc::now())
+                    && l.otp_hash.is_some()
+                    && l.otp_expires_at.is_some_and(|t| t > Utc::now())
+            });
     let all_contacts = state.store.contacts_for_person(pcn, id).await?;
     let records = state.store.records_for_person(pcn, id).await?;
     let connections = state.store.connections_for_person(pcn, id).await?;
@@ -317,12 +333,21 @@ pub async fn show(
     // The timeline names people by name and role, not by their sign-in address.
     let everyone = state.store.list_users(None).await?;
     // Texts to the person (reminders), newest first, with where each stands.
-    let mut timeline: Vec<(chrono::DateTime<Utc>, String, String)> = state
-        .store
-        .notifications_for_person(pcn, id)
-        .await?
+    let notifications = state.store.notifications_for_person(pcn, id).await?;
+    // Only the newest code can still be the one waiting to be typed.
+    let newest_code = notifications
+        .iter()
+        .filter(|n| n.purpose == "code")
+        .max_by_key(|n| (n.created_at, n.id))
+        .map(|n| n.id);
+    let mut code_shown = false;
+    let mut timeline: Vec<(chrono::DateTime<Utc>, String, String)> = notifications
         .into_iter()
         .map(|n| {
+            let code = (code_pending && Some(n.id) == newest_code)
+                .then(|| crate::texts::unsent_code(&n, now))
+                .flatten();
+            code_shown |= code.is_some();
             (
                 n.created_at,
                 format!(
@@ -331,14 +356,22 @@ pub async fn show(
                     n.to_address,
                     n.preview,
                     n.status_words(),
-                    crate::texts::unsent_code(&n, now)
-                        .map(|c| format!(". The code was not sent: once you know it is them, you may tell them it ({c})"))
+                    code.map(|c| format!(". The code was not sent: once you know it is them, you may tell them it ({c})"))
                         .unwrap_or_default()
                 ),
                 "Linkwork".to_string(),
             )
         })
         .collect();
+    if code_shown {
+        auth.audit_read(
+            &state,
+            "plan.code_shown",
+            Some(id),
+            "their unsent one-time code, to read out".into(),
+        )
+        .await?;
+    }
     timeline.extend(state.store.timeline(pcn, id).await?.into_iter().map(|t| {
         let who = who_did(&everyone, &t.actor_label);
         (t.at, t.summary, who)
