@@ -30,6 +30,9 @@ pub struct Config {
     pub api_token_days: u64,
     /// Report counts below this (other than 0) are withheld; at least 5.
     pub report_small_number: i64,
+    /// Roles that must sign in with an authenticator app as a second factor, by code
+    /// (e.g. ["link_worker", "manager", "supervisor", "admin"]); empty requires none.
+    pub second_factor_roles: Vec<String>,
     /// Seconds a client has to send a request's headers.
     pub header_read_timeout_seconds: u64,
     /// Seconds a request may take, reading its body and answering.
@@ -94,6 +97,7 @@ impl Default for Config {
             max_failed_logins_per_address: 30,
             api_token_days: 90,
             report_small_number: web::SMALL_NUMBER,
+            second_factor_roles: vec![],
             header_read_timeout_seconds: 20,
             request_timeout_seconds: 120,
             trust_forwarded_for: false,
@@ -203,6 +207,13 @@ impl Config {
         }
         if let Some(v) = env("LINKWORK_REPORT_SMALL_NUMBER") {
             c.report_small_number = parse("LINKWORK_REPORT_SMALL_NUMBER", v)? as i64;
+        }
+        if let Some(v) = env("LINKWORK_SECOND_FACTOR_ROLES") {
+            c.second_factor_roles = v
+                .split(',')
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty())
+                .collect();
         }
         if let Some(v) = env("LINKWORK_API_TOKEN_DAYS") {
             c.api_token_days = parse("LINKWORK_API_TOKEN_DAYS", v)?;
@@ -319,6 +330,18 @@ impl Config {
         if !(1..=366).contains(&c.supervision_interval_days) {
             bail!("supervision_interval_days must be from 1 to 366");
         }
+        for r in &c.second_factor_roles {
+            if <domain::Role as domain::Code>::from_code(r).is_none() {
+                bail!(
+                    "second_factor_roles: {r} is not a role (use {})",
+                    <domain::Role as domain::Code>::ALL
+                        .iter()
+                        .map(|r| domain::Code::code(*r))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
         if c.report_small_number < web::SMALL_NUMBER {
             bail!(
                 "report_small_number must be at least {}: smaller counts could identify people",
@@ -360,6 +383,11 @@ impl Config {
             self.public_url.trim_end_matches('/').to_string()
         };
         web::WebConfig {
+            second_factor_roles: self
+                .second_factor_roles
+                .iter()
+                .filter_map(|r| <domain::Role as domain::Code>::from_code(r))
+                .collect(),
             public_url: public_url.clone(),
             secure_cookies: self.secure_cookies,
             session_idle: Duration::from_secs(self.session_idle_minutes * 60),
@@ -438,6 +466,12 @@ session_absolute_hours = 12                                        # (LINKWORK_S
 # for every role and export, so that no one can be identified. At least 5.
 report_small_number = 5                                            # (LINKWORK_REPORT_SMALL_NUMBER)
 
+# Roles that must sign in with an authenticator app as a second factor; they can do nothing
+# else until they set one up. The Data Security and Protection Toolkit expects it for access
+# to personal data: for example ["link_worker", "manager", "supervisor", "admin"].
+#                                         (LINKWORK_SECOND_FACTOR_ROLES, comma-separated)
+second_factor_roles = []
+
 # Personal API tokens stop working this many days after they were made.
 api_token_days = 90                                                # (LINKWORK_API_TOKEN_DAYS)
 
@@ -489,6 +523,15 @@ mail_personal_data_domains = []
 # notify_api_key = "linkwork_live-<service id>-<secret>"
 # The id of the reminder's template in Notify; it uses ((link_worker)), ((day)) and ((time)).
 # notify_reminder_template = "<template id>"                      (LINKWORK_NOTIFY_REMINDER_TEMPLATE)
+# Templates for a person's plan link (((link_worker)), ((url)), ((until))) and one-time code
+# (((code)), ((minutes))) by text and email, and the email a referrer without an account
+# confirms (((pcn)), ((url)), ((hours)), ((reference))). Unset: not sent by that channel
+# through Notify (emails then go through smtp_url).   (LINKWORK_NOTIFY_PLAN_LINK_SMS_TEMPLATE …)
+# notify_plan_link_sms_template = "<template id>"
+# notify_plan_link_email_template = "<template id>"
+# notify_code_sms_template = "<template id>"
+# notify_code_email_template = "<template id>"
+# notify_referrer_confirm_email_template = "<template id>"
 # The bearer token you give Notify for delivery receipts to <public_url>/notify/callback.
 # notify_callback_token = "<a long random string>"                (LINKWORK_NOTIFY_CALLBACK_TOKEN)
 notify_base_url = "https://api.notifications.service.gov.uk"       # (LINKWORK_NOTIFY_BASE_URL)

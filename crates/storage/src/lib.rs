@@ -148,6 +148,36 @@ pub trait UserStore: Send + Sync {
     ) -> Result<u32>;
     async fn record_login_success(&self, id: i64, actor: &Actor) -> Result<()>;
 
+    /// Keeps (or with `None` drops) the secret shown while an authenticator app is set up.
+    async fn set_totp_pending(&self, user: i64, secret: Option<&str>) -> Result<()>;
+    /// The pending secret confirmed: it becomes the account's second factor, with these
+    /// recovery codes (SHA-256 hashes) replacing any others. Audited (`mfa.enrol`).
+    async fn enable_totp(
+        &self,
+        user: i64,
+        secret: &str,
+        step: i64,
+        recovery_hashes: &[String],
+        actor: &Actor,
+    ) -> Result<()>;
+    /// Takes a code's time step for the account if it is later than the last one taken
+    /// (a code works once). False when it was already used.
+    async fn take_totp_step(&self, user: i64, step: i64) -> Result<bool>;
+    /// Uses a recovery code (by hash) once. False when unknown or used.
+    async fn use_recovery_code(&self, user: i64, code_hash: &str) -> Result<bool>;
+    /// Recovery codes not yet used.
+    async fn recovery_codes_left(&self, user: i64) -> Result<i64>;
+    /// New recovery codes replacing the old. Audited (`mfa.recovery_codes`).
+    async fn replace_recovery_codes(
+        &self,
+        user: i64,
+        hashes: &[String],
+        actor: &Actor,
+    ) -> Result<()>;
+    /// Removes the second factor (the user turning it off, or an administrator resetting
+    /// it): audited as `action`; the account's sessions end.
+    async fn remove_second_factor(&self, user: i64, action: &str, actor: &Actor) -> Result<()>;
+
     async fn create_session(&self, session: &Session) -> Result<()>;
     /// The session with this hash and its user, read together (every signed-in request asks).
     async fn session_with_user(&self, id_hash: &str) -> Result<Option<(Session, User)>>;

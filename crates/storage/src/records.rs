@@ -59,6 +59,19 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     /// The last successful sign-in, if any.
     pub last_sign_in_at: Option<DateTime<Utc>>,
+    /// The authenticator app's secret (base32), once set up: a second factor at sign-in.
+    #[serde(skip)]
+    pub totp_secret: Option<String>,
+    /// A secret being set up, until a code from the app confirms it.
+    #[serde(skip)]
+    pub totp_pending: Option<String>,
+}
+
+impl User {
+    /// Signs in with a second factor (an authenticator app).
+    pub fn has_second_factor(&self) -> bool {
+        self.totp_secret.is_some()
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -24,6 +24,8 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
         .get("/login", login::form, public())
         .post("/login", login::submit, public())
         .post("/logout", login::logout, signed_in())
+        .get("/login/code", second_factor::code_form, public())
+        .post("/login/code", second_factor::code_submit, public())
         // The person's own door: no account
         .get("/pcn/{code}", pcn_home::show, public())
         .get("/self-referral", self_referral::start, public())
@@ -500,6 +502,36 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
             role(R::can_manage_users).on(Target::Pcn("user")),
         )
         .get("/settings", settings::show, signed_in())
+        .get(
+            "/settings/second-factor",
+            second_factor::settings,
+            signed_in(),
+        )
+        .post(
+            "/settings/second-factor/start",
+            second_factor::start,
+            signed_in(),
+        )
+        .post(
+            "/settings/second-factor/confirm",
+            second_factor::confirm,
+            signed_in(),
+        )
+        .post(
+            "/settings/second-factor/recovery-codes",
+            second_factor::new_recovery_codes,
+            signed_in(),
+        )
+        .post(
+            "/settings/second-factor/remove",
+            second_factor::remove,
+            signed_in(),
+        )
+        .post(
+            "/admin/users/{id}/second-factor/reset",
+            second_factor::admin_reset,
+            role(R::can_manage_users).on(Target::Pcn("user")),
+        )
         .post("/settings/password", settings::change_password, signed_in())
         .post("/settings/tokens", settings::create_token, signed_in())
         .post(

@@ -472,6 +472,17 @@ impl FromRequestParts<AppState> for Auth {
         if now - session.last_seen_at > chrono::Duration::seconds(60) {
             state.store.touch_session(&id_hash, storage::now()).await?;
         }
+        // A role the deployment requires a second factor for: nothing but setting one up
+        // (and signing out) until it is.
+        let setting_up = uri.path().starts_with("/settings/second-factor")
+            || uri.path() == "/logout"
+            || uri.path().starts_with("/static/");
+        if state.config.second_factor_roles.contains(&user.role)
+            && !user.has_second_factor()
+            && !setting_up
+        {
+            return Err(AppError::SecondFactorNeeded);
+        }
         let auth = Auth {
             user,
             csrf: session.csrf_token,

@@ -63,6 +63,9 @@ pub struct WebConfig {
     pub plan_codes_per_link: u32,
     /// GOV.UK Notify, for texts to people; none keeps them in the outbox, marked.
     pub notify: Option<crate::notify::NotifyConfig>,
+    /// Roles that must sign in with a second factor (an authenticator app): they can do
+    /// nothing but set one up until they have.
+    pub second_factor_roles: Vec<domain::Role>,
 }
 
 impl WebConfig {
@@ -133,6 +136,7 @@ impl Default for WebConfig {
             self_referrals_per_address: 5,
             plan_tries_per_address: 20,
             plan_codes_per_link: 5,
+            second_factor_roles: vec![],
             notify: None,
         }
     }

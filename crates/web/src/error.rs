@@ -81,6 +81,9 @@ pub enum AppError {
         person: i64,
         next: String,
     },
+    /// The deployment requires a second factor for this role and the user has none yet:
+    /// pages send them to set one up.
+    SecondFactorNeeded,
     /// No such record (or not in the user's PCN: the same answer on purpose).
     NotFound,
     /// The record changed since it was opened.
@@ -113,9 +116,10 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf | AppError::NeedReason { .. } => {
-                StatusCode::FORBIDDEN
-            }
+            AppError::Forbidden
+            | AppError::Csrf
+            | AppError::NeedReason { .. }
+            | AppError::SecondFactorNeeded => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Stale | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -140,6 +144,10 @@ impl AppError {
             AppError::NeedReason { .. } => (
                 "Say why you need this record",
                 "This person is not on your caseload or waiting in triage. Open their record in Linkwork and say why you need it; the reason is recorded in the audit log.".into(),
+            ),
+            AppError::SecondFactorNeeded => (
+                "Set up your authenticator app",
+                "Your organisation asks everyone in your role to sign in with a second factor. Set up an authenticator app in Settings to continue.".into(),
             ),
             AppError::NotFound => ("Page not found", "We could not find that page or record. Check the address, or search again.".into()),
             AppError::Stale => (
@@ -183,6 +191,9 @@ impl IntoResponse for AppError {
                 form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
             );
             return axum::response::Redirect::to(&to).into_response();
+        }
+        if let AppError::SecondFactorNeeded = &self {
+            return axum::response::Redirect::to("/settings/second-factor").into_response();
         }
         if let AppError::Unauthenticated { next, .. } = &self {
             let to = format!(

@@ -24,6 +24,7 @@ pub mod reminders;
 pub mod routes;
 pub mod texts;
 pub mod throttle;
+pub mod totp;
 mod views;
 
 pub(crate) use app_routes::routes_of_linkwork;

@@ -21,6 +21,7 @@ mod ownership;
 mod people;
 mod postgres;
 mod reports;
+mod second_factor;
 mod self_referral;
 mod site;
 mod tenancy;

@@ -29,6 +29,8 @@ pub(crate) fn user(r: &DbRow) -> Result<User> {
         locked_until: r.try_get("locked_until").map_err(backend)?,
         created_at: r.try_get("created_at").map_err(backend)?,
         last_sign_in_at: r.try_get("last_sign_in_at").map_err(backend)?,
+        totp_secret: r.try_get("totp_secret").map_err(backend)?,
+        totp_pending: r.try_get("totp_pending").map_err(backend)?,
     })
 }
 

@@ -285,6 +285,183 @@ impl UserStore for Store {
         tx.commit().await.map_err(backend)
     }
 
+    async fn set_totp_pending(&self, user: i64, secret: Option<&str>) -> Result<()> {
+        let done = sqlx::query("UPDATE users SET totp_pending = $1 WHERE id = $2")
+            .bind(secret)
+            .bind(user)
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn enable_totp(
+        &self,
+        user: i64,
+        secret: &str,
+        step: i64,
+        recovery_hashes: &[String],
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let now = storage::now();
+        // Only the secret being set up may be confirmed (a second tab cannot swap it).
+        let r = sqlx::query(
+            "UPDATE users SET totp_secret = $1, totp_pending = NULL, totp_last_step = $2,
+               totp_enabled_at = $3 WHERE id = $4 AND totp_pending = $1 RETURNING pcn_id",
+        )
+        .bind(secret)
+        .bind(step)
+        .bind(now)
+        .bind(user)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?
+        .ok_or_else(|| {
+            StorageError::Rule("Start setting up your authenticator app again".into())
+        })?;
+        let pcn: Option<i64> = r.try_get("pcn_id").map_err(backend)?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        for h in recovery_hashes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind(user)
+                .bind(h)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, "mfa.enrol", "user", Some(user), pcn).detail(format!(
+                "authenticator app set up, {} recovery codes",
+                recovery_hashes.len()
+            )),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn take_totp_step(&self, user: i64, step: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_last_step = $1
+             WHERE id = $2 AND totp_secret IS NOT NULL
+               AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step)
+        .bind(user)
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn use_recovery_code(&self, user: i64, code_hash: &str) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE recovery_codes SET used_at = $1
+             WHERE id = (SELECT id FROM recovery_codes
+                         WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL LIMIT 1)
+               AND used_at IS NULL",
+        )
+        .bind(storage::now())
+        .bind(user)
+        .bind(code_hash)
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn recovery_codes_left(&self, user: i64) -> Result<i64> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
+        )
+        .bind(user)
+        .fetch_one(&self.read)
+        .await
+        .map_err(backend)?;
+        Ok(n)
+    }
+
+    async fn replace_recovery_codes(
+        &self,
+        user: i64,
+        hashes: &[String],
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let pcn: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT pcn_id FROM users WHERE id = $1 AND totp_secret IS NOT NULL")
+                .bind(user)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+        let Some((pcn,)) = pcn else {
+            return Err(StorageError::Rule(
+                "Set up an authenticator app first".into(),
+            ));
+        };
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        for h in hashes {
+            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+                .bind(user)
+                .bind(h)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, "mfa.recovery_codes", "user", Some(user), pcn).detail(format!(
+                "{} new recovery codes; the old ones no longer work",
+                hashes.len()
+            )),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn remove_second_factor(&self, user: i64, action: &str, actor: &Actor) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let r = sqlx::query(
+            "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL,
+               totp_enabled_at = NULL WHERE id = $1 RETURNING pcn_id",
+        )
+        .bind(user)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?
+        .ok_or(StorageError::NotFound)?;
+        let pcn: Option<i64> = r.try_get("pcn_id").map_err(backend)?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, action, "user", Some(user), pcn)
+                .detail("second factor removed; sessions ended"),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
+    }
+
     async fn create_session(&self, s: &Session) -> Result<()> {
         sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(&s.id_hash)

@@ -188,9 +188,10 @@ impl From<AppError> for FhirError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::NotFound => FhirError::NotFound("Not found".into()),
-            AppError::Forbidden | AppError::Csrf | AppError::NeedReason { .. } => {
-                FhirError::Forbidden("Not allowed".into())
-            }
+            AppError::Forbidden
+            | AppError::Csrf
+            | AppError::NeedReason { .. }
+            | AppError::SecondFactorNeeded => FhirError::Forbidden("Not allowed".into()),
             AppError::Unauthenticated { .. } => FhirError::Unauthenticated,
             AppError::Stale => StorageError::Stale.into(),
             AppError::BadRequest(m) => FhirError::Invalid(vec![Issue::new("invalid", m)]),

@@ -270,7 +270,7 @@ pub async fn create_user(
     }
 }
 
-async fn target(state: &AppState, auth: &Auth, id: i64) -> Result<User, AppError> {
+pub(crate) async fn target(state: &AppState, auth: &Auth, id: i64) -> Result<User, AppError> {
     match visible_users(state, auth)
         .await?
         .into_iter()

@@ -239,6 +239,9 @@ pub async fn submit(
         None
     } else if user.disabled {
         Some("account disabled")
+    } else if user.has_second_factor() {
+        // The password was right; the sign-in waits for the code from their app.
+        return super::second_factor::ask_for_code(&state, &user, &actor, &next).await;
     } else {
         return sign_in(&state, headers, user, &actor, &next, secure).await;
     };
@@ -278,7 +281,7 @@ pub async fn submit(
 const ACCOUNT_WIDE: u32 = 10;
 
 /// Starts a session for `user` and answers with its cookie.
-async fn sign_in(
+pub(crate) async fn sign_in(
     state: &AppState,
     headers: &HeaderMap,
     user: storage::User,

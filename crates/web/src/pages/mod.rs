@@ -23,6 +23,7 @@ pub mod people;
 pub mod person_journey;
 pub mod referrals;
 pub mod reports;
+pub mod second_factor;
 pub mod self_referral;
 pub mod settings;
 pub mod supervision;
@@ -48,6 +49,7 @@ pub(crate) fn flash(done: Option<&str>) -> Option<String> {
         "merged" => "Records merged. Check this record's details; the merge can be undone below.",
         "plan-link-stopped" => "Their plan link has been stopped. They are signed out and the link no longer works.",
         "called-back" => "Marked as called back.",
+        "mfa-reset" => "Their second factor has been reset and their sessions ended. If their role requires one, they set up an authenticator app at their next sign-in.",
         "merged-away" => "That record was merged into this one.",
         "unmerged" => "Merge undone. The other record is shown again with what came from it.",
         "assigned" => "Episode assigned.",

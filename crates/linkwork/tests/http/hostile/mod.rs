@@ -28,7 +28,7 @@ use std::hash::{DefaultHasher, Hasher};
 use web::routes::Route;
 
 /// The corpus: each is sent as the whole value of one field.
-fn payloads() -> Vec<(&'static str, String)> {
+pub(crate) fn payloads() -> Vec<(&'static str, String)> {
     vec![
         ("script", "<script>alert(\"lw-xss\")</script>".into()),
         ("attribute", "\"><img src=x onerror=alert('lw-xss')>".into()),

@@ -145,7 +145,7 @@ pub(super) async fn call(
                 .await
         }
         // The plan's door too; an unknown plan code is refused as no record (404).
-        (Method::Post, "/my-plan/code" | "/my-plan/sign-in") => {
+        (Method::Post, "/my-plan/code" | "/my-plan/sign-in" | "/login/code") => {
             // The same public-form token the self-referral form carries.
             b.get("/self-referral/details?practice=unsure").await;
             b.post(path, &[("code", "MATR-IXMA-TRIX")]).await

@@ -101,6 +101,8 @@ pub(super) fn matches(
         }
         Expect::NotFound => status == StatusCode::NOT_FOUND,
         Expect::PersonOnly => status == StatusCode::SEE_OTHER && location.starts_with("/my-plan"),
+        // The second factor's page without a password first: back to sign-in.
+        Expect::Allowed if path == "/login/code" && to_sign_in => true,
         Expect::Allowed if method == Method::Get => {
             status.is_success() || (status.is_redirection() && !to_sign_in)
         }

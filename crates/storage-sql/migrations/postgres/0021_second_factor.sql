@@ -1,0 +1,17 @@
+-- Issue 24: a second factor for password accounts: an authenticator app (TOTP, RFC 6238)
+-- and ten single-use recovery codes. The app's secret is kept here (it must be, to check a
+-- code); recovery codes only as SHA-256 hashes.
+ALTER TABLE users ADD COLUMN totp_secret TEXT;
+-- A secret shown while the user is setting up their app, until they confirm a code from it.
+ALTER TABLE users ADD COLUMN totp_pending TEXT;
+-- The last time step a code was taken for: a code is taken once (no replay).
+ALTER TABLE users ADD COLUMN totp_last_step BIGINT;
+ALTER TABLE users ADD COLUMN totp_enabled_at TIMESTAMPTZ;
+
+CREATE TABLE recovery_codes (
+    id BIGSERIAL PRIMARY KEY,
+    user_id BIGINT NOT NULL REFERENCES users(id),
+    code_hash TEXT NOT NULL,
+    used_at TIMESTAMPTZ
+);
+CREATE INDEX recovery_codes_user ON recovery_codes(user_id);
