@@ -612,3 +612,90 @@ async fn emails_go_through_notify_when_its_templates_are_set() {
     let ok = sign_in(&mut phone, &code, &otp, DOB).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
 }
+
+/// The person's own forms (neither staff nor public, so neither corpus walks them): every
+/// field with every hostile payload, signed in as the person. Never a server error, never
+/// live markup back, and the session survives refusals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_input_through_the_persons_own_forms() {
+    let (base, double) = notify_double().await;
+    let app = spawn_app_with(
+        Engine::Sqlite,
+        web::WebConfig {
+            notify: Some(notify_config(&base)),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (fay, _) = with_plan(&app, "Fay", "Fuzzwell", "07700 900305").await;
+    let code = send_link(&app, &double, fay).await;
+    let mut phone = Browser::new(&app);
+    let otp = ask_for_code(&mut phone, &double, &code).await;
+    assert_eq!(
+        sign_in(&mut phone, &code, &otp, DOB).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let conn = app
+        .store
+        .connections_for_person(app.pcn_a, fay)
+        .await
+        .unwrap()[0]
+        .id
+        .to_string();
+    let mut wellbeing: Vec<(&str, String)> = [
+        "optimistic",
+        "useful",
+        "relaxed",
+        "problems",
+        "thinking",
+        "close",
+        "mind",
+    ]
+    .iter()
+    .map(|k| (*k, "3".to_string()))
+    .collect();
+    let forms: Vec<(&str, Vec<(&str, String)>)> = vec![
+        (
+            "/my-plan/went",
+            vec![("connection", conn.clone()), ("said", "went".into())],
+        ),
+        (
+            "/my-plan/call-me",
+            vec![("best_time", "any".into()), ("note", "after ten".into())],
+        ),
+        ("/my-plan/wellbeing", std::mem::take(&mut wellbeing)),
+    ];
+    let mut sent = 0;
+    for (action, good) in &forms {
+        for i in 0..good.len() {
+            for (label, payload) in crate::hostile::payloads() {
+                // The view carries the session's form token.
+                phone.get("/my-plan/view").await;
+                let fields: Vec<(&str, &str)> = good
+                    .iter()
+                    .enumerate()
+                    .map(|(j, (k, v))| (*k, if i == j { payload.as_str() } else { v.as_str() }))
+                    .collect();
+                let page = phone.post(action, &fields).await;
+                let what = format!("{action} {} = {label}", good[i].0);
+                assert!(!page.status.is_server_error(), "{what}: {}", page.status);
+                assert!(!page.body.contains("<script"), "{what}: live markup");
+                assert_ne!(
+                    page.location.as_deref(),
+                    Some("/my-plan?ended=1"),
+                    "{what}: signed out"
+                );
+                sent += 1;
+            }
+        }
+    }
+    assert!(sent > 100, "{sent} sent");
+    // Still their plan, and nothing of the payloads reached anyone else's record.
+    assert_eq!(phone.get("/my-plan/view").await.status, StatusCode::OK);
+    let open = app
+        .store
+        .call_requests_for_person(app.pcn_a, fay)
+        .await
+        .unwrap();
+    assert!(open.len() <= 1, "one open call request at most");
+}
