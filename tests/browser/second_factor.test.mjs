@@ -74,10 +74,12 @@ test('a manager sets up an authenticator app and needs it to sign in', async () 
   await check(page, 'mfa-qr');
   const key = (await page.textContent('code.token')).trim();
   await page.fill('#code', '000000' === totp(key) ? '111111' : '000000');
+  await page.fill('#password', 'demo-manager-pass');
   await page.click('button:has-text("Turn on the second factor")');
   await page.waitForSelector('.error-summary');
   await check(page, 'mfa-qr-error');
   await page.fill('#code', totp(key));
+  await page.fill('#password', 'demo-manager-pass');
   await page.click('button:has-text("Turn on the second factor")');
   await page.waitForSelector('text=Your recovery codes');
   const codes = await page.$$eval('.recovery-codes code', (els) => els.map((e) => e.textContent));

@@ -148,16 +148,20 @@ pub trait UserStore: Send + Sync {
     ) -> Result<u32>;
     async fn record_login_success(&self, id: i64, actor: &Actor) -> Result<()>;
 
-    /// Keeps (or with `None` drops) the secret shown while an authenticator app is set up.
-    async fn set_totp_pending(&self, user: i64, secret: Option<&str>) -> Result<()>;
+    /// Keeps the secret shown while an authenticator app is set up (as `pending`: the secret
+    /// bound to the session that asked), replacing any other. Audited (`mfa.start`).
+    async fn set_totp_pending(&self, user: i64, pending: &str, actor: &Actor) -> Result<()>;
     /// The pending secret confirmed: it becomes the account's second factor, with these
-    /// recovery codes (SHA-256 hashes) replacing any others. Audited (`mfa.enrol`).
+    /// recovery codes (SHA-256 hashes) replacing any others. Every other session of the
+    /// account ends and its API tokens are revoked (both were opened with the password
+    /// alone). Audited (`mfa.enrol`).
     async fn enable_totp(
         &self,
         user: i64,
-        secret: &str,
+        (pending, secret): (&str, &str),
         step: i64,
         recovery_hashes: &[String],
+        keep_session: Option<&str>,
         actor: &Actor,
     ) -> Result<()>;
     /// Takes a code's time step for the account if it is later than the last one taken
@@ -175,7 +179,7 @@ pub trait UserStore: Send + Sync {
         actor: &Actor,
     ) -> Result<()>;
     /// Removes the second factor (the user turning it off, or an administrator resetting
-    /// it): audited as `action`; the account's sessions end.
+    /// it): audited as `action`; the account's sessions end and its API tokens are revoked.
     async fn remove_second_factor(&self, user: i64, action: &str, actor: &Actor) -> Result<()>;
 
     async fn create_session(&self, session: &Session) -> Result<()>;

@@ -145,6 +145,8 @@ pub struct Auth {
     pub via_token: bool,
     /// The page asked for (path and query), to come back to after giving a reason.
     pub path: String,
+    /// The session's id hash (none for API tokens): which of the user's sessions this is.
+    pub session_hash: Option<String>,
 }
 
 impl Auth {
@@ -443,12 +445,17 @@ impl FromRequestParts<AppState> for Auth {
                 .await?
                 .filter(|u| !u.disabled)
                 .ok_or_else(unauth)?;
+            // The role policy holds for tokens too: no second factor, no API.
+            if state.config.second_factor_roles.contains(&user.role) && !user.has_second_factor() {
+                return Err(AppError::SecondFactorNeeded { api: true });
+            }
             return Ok(Auth {
                 user,
                 csrf: String::new(),
                 ip,
                 via_token: true,
                 path,
+                session_hash: None,
             });
         }
         let raw =
@@ -481,9 +488,10 @@ impl FromRequestParts<AppState> for Auth {
             && !user.has_second_factor()
             && !setting_up
         {
-            return Err(AppError::SecondFactorNeeded);
+            return Err(AppError::SecondFactorNeeded { api: false });
         }
         let auth = Auth {
+            session_hash: Some(id_hash.clone()),
             user,
             csrf: session.csrf_token,
             ip,

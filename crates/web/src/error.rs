@@ -83,7 +83,10 @@ pub enum AppError {
     },
     /// The deployment requires a second factor for this role and the user has none yet:
     /// pages send them to set one up.
-    SecondFactorNeeded,
+    SecondFactorNeeded {
+        /// By API token: a JSON 403 rather than a redirect.
+        api: bool,
+    },
     /// No such record (or not in the user's PCN: the same answer on purpose).
     NotFound,
     /// The record changed since it was opened.
@@ -119,7 +122,7 @@ impl AppError {
             AppError::Forbidden
             | AppError::Csrf
             | AppError::NeedReason { .. }
-            | AppError::SecondFactorNeeded => StatusCode::FORBIDDEN,
+            | AppError::SecondFactorNeeded { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Stale | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -145,7 +148,7 @@ impl AppError {
                 "Say why you need this record",
                 "This person is not on your caseload or waiting in triage. Open their record in Linkwork and say why you need it; the reason is recorded in the audit log.".into(),
             ),
-            AppError::SecondFactorNeeded => (
+            AppError::SecondFactorNeeded { .. } => (
                 "Set up your authenticator app",
                 "Your organisation asks everyone in your role to sign in with a second factor. Set up an authenticator app in Settings to continue.".into(),
             ),
@@ -192,7 +195,10 @@ impl IntoResponse for AppError {
             );
             return axum::response::Redirect::to(&to).into_response();
         }
-        if let AppError::SecondFactorNeeded = &self {
+        if let AppError::SecondFactorNeeded { api } = &self {
+            if *api {
+                return ApiError(self).into_response();
+            }
             return axum::response::Redirect::to("/settings/second-factor").into_response();
         }
         if let AppError::Unauthenticated { next, .. } = &self {

@@ -100,15 +100,54 @@ pub async fn send_overdue(state: &AppState) -> Result<usize, String> {
 /// one address or (`everywhere`) from many. Sent in the background, so the answer to the
 /// sign-in takes no longer; without mail settings it only logs.
 pub fn notify_lockout(state: &AppState, user: &storage::User, address: &str, everywhere: bool) {
+    let scope = if everywhere {
+        "from every device, for a while,".to_string()
+    } else {
+        format!("from the network address {address} for a while")
+    };
+    let body = format!(
+        "Hello,\n\nThere have been several failed attempts to sign in to your Linkwork account, so \
+         signing in to it is paused {scope}.\n\nIf this was you, wait and try again, or ask your \
+         administrator to reset your password.\nIf it was not you, tell your administrator: \
+         someone may be trying to guess your password.\n\nSign in at {{url}}/login\n\nLinkwork\n"
+    );
+    tell_owner(
+        state,
+        user,
+        "Linkwork: failed attempts to sign in to your account",
+        body,
+    );
+}
+
+/// Tells an account's owner that someone typed their password rightly and then a wrong code
+/// from their authenticator app: someone else may know their password.
+pub fn notify_wrong_code(state: &AppState, user: &storage::User, address: &str) {
+    let body = format!(
+        "Hello,\n\nSomeone signed in to your Linkwork account with your password from the network \
+         address {address}, then typed a wrong code from your authenticator app.\n\nIf this was \
+         you, there is nothing to do. If it was not you, someone knows your password: change it \
+         in Settings at {{url}}/settings, and tell your administrator.\n\nLinkwork\n"
+    );
+    tell_owner(
+        state,
+        user,
+        "Linkwork: a wrong code after your password",
+        body,
+    );
+}
+
+/// Emails the owner of an account in the background (`{url}` in the body becomes the public
+/// address); without mail settings it only logs.
+fn tell_owner(state: &AppState, user: &storage::User, subject: &'static str, body: String) {
     let Some(mail) = state.config.mail.clone() else {
         tracing::info!(
             user = user.id,
-            "sign-in paused after failed attempts; no mail set up to tell the owner"
+            subject,
+            "no mail set up to tell the account's owner"
         );
         return;
     };
     let (name, email) = (user.name.clone(), user.email.clone());
-    let address = address.to_string();
     tokio::spawn(async move {
         let sent = async {
             let to: Mailbox = email.parse().map_err(|e| format!("{e}"))?;
@@ -117,24 +156,12 @@ pub fn notify_lockout(state: &AppState, user: &storage::User, address: &str, eve
                 .from
                 .parse()
                 .map_err(|e| format!("bad mail_from: {e}"))?;
-            let scope = if everywhere {
-                "from every device, for a while,".to_string()
-            } else {
-                format!("from the network address {address} for a while")
-            };
-            let body = format!(
-                "Hello,\n\nThere have been several failed attempts to sign in to your Linkwork account, so \
-                 signing in to it is paused {scope}.\n\nIf this was you, wait and try again, or ask your \
-                 administrator to reset your password.\nIf it was not you, tell your administrator: \
-                 someone may be trying to guess your password.\n\nSign in at {url}/login\n\nLinkwork\n",
-                url = mail.public_url,
-            );
             let msg = Message::builder()
                 .from(from)
                 .to(to)
-                .subject("Linkwork: failed attempts to sign in to your account")
+                .subject(subject)
                 .header(ContentType::TEXT_PLAIN)
-                .body(body)
+                .body(body.replace("{url}", &mail.public_url))
                 .map_err(|e| e.to_string())?;
             crate::mail::transport(&mail)?
                 .send(msg)
@@ -143,7 +170,7 @@ pub fn notify_lockout(state: &AppState, user: &storage::User, address: &str, eve
             Ok::<(), String>(())
         };
         if let Err(e) = sent.await {
-            tracing::warn!(error = %e, "lockout notice not sent");
+            tracing::warn!(error = %e, subject, "notice to the account's owner not sent");
         }
     });
 }

@@ -21,7 +21,7 @@ async fn enrol(b: &mut Browser) -> (String, Vec<String>) {
     assert!(page.body.contains("<svg") && page.body.contains("aria-label=\"QR code"));
     let secret: String = page
         .body
-        .split("Key: <code class=\"token\">")
+        .split("Key: <code class=\"token totp-key\">")
         .nth(1)
         .unwrap()
         .split('<')
@@ -30,15 +30,27 @@ async fn enrol(b: &mut Browser) -> (String, Vec<String>) {
         .replace(' ', "");
     // A wrong code first: refused, nothing turned on.
     let wrong = b
-        .post("/settings/second-factor/confirm", &[("code", "000000")])
+        .post(
+            "/settings/second-factor/confirm",
+            &[("code", "000000"), ("password", PASSWORD)],
+        )
         .await;
     if wrong.status != StatusCode::SEE_OTHER {
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(wrong.body.contains("The code is not right"));
     }
     let code = now_code(&secret, 0);
-    let done = b
+    // Without the password: refused.
+    let no_password = b
         .post("/settings/second-factor/confirm", &[("code", &code)])
+        .await;
+    assert_eq!(no_password.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_password.body.contains("Your password is not right"));
+    let done = b
+        .post(
+            "/settings/second-factor/confirm",
+            &[("code", &code), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let shown = b.get(&done.location.unwrap()).await.body;
@@ -244,4 +256,102 @@ async fn hostile_codes_are_refused_and_open_no_session() {
         tried += 1;
     }
     assert!(tried > 10);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setting_it_up_ends_password_only_sessions_and_tokens() {
+    let app = spawn_app_with(
+        Engine::Sqlite,
+        web::WebConfig {
+            second_factor_roles: vec![domain::Role::LinkWorker],
+            ..Default::default()
+        },
+    )
+    .await;
+    // Someone else with the password, signed in beside the owner.
+    let mut other = signed_in(&app, "lw").await;
+    let mut owner = signed_in(&app, "lw").await;
+    owner.get("/settings/second-factor").await;
+    owner.post("/settings/second-factor/start", &[]).await;
+    assert!(owner
+        .get("/settings/second-factor")
+        .await
+        .body
+        .contains("<svg"));
+    let seen = other.get("/settings/second-factor").await.body;
+    assert!(
+        !seen.contains("<svg"),
+        "the other session sees the secret being set up"
+    );
+    assert!(seen.contains("started in another browser"), "{seen}");
+    // A token made before: refused under the policy while there is no second factor.
+    app.store
+        .create_api_token(
+            app.users["lw"],
+            "script",
+            &web::auth::sha256_hex("lw_before"),
+            &storage::Actor::system("test"),
+        )
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let before = client
+        .get(format!("{}/api/v1/people?name=a", app.base))
+        .bearer_auth("lw_before")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        before.status(),
+        StatusCode::FORBIDDEN,
+        "the API too needs the second factor"
+    );
+    enrol_started(&mut owner).await;
+    // The other session ended; the token stays dead after enrolment.
+    let after = other.get("/today").await;
+    assert!(
+        after
+            .location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("/login")),
+        "{:?}",
+        after.location
+    );
+    assert_eq!(
+        owner.get("/today").await.status,
+        StatusCode::OK,
+        "the owner's session stays"
+    );
+    let dead = client
+        .get(format!("{}/api/v1/people?name=a", app.base))
+        .bearer_auth("lw_before")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        dead.status(),
+        StatusCode::UNAUTHORIZED,
+        "tokens made with the password alone are revoked"
+    );
+}
+
+/// Confirms a set-up already started in this browser.
+async fn enrol_started(b: &mut Browser) {
+    let page = b.get("/settings/second-factor").await;
+    let secret: String = page
+        .body
+        .split("Key: <code class=\"token totp-key\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .replace(' ', "");
+    let done = b
+        .post(
+            "/settings/second-factor/confirm",
+            &[("code", &now_code(&secret, 0)), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
 }

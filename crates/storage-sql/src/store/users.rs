@@ -285,38 +285,46 @@ impl UserStore for Store {
         tx.commit().await.map_err(backend)
     }
 
-    async fn set_totp_pending(&self, user: i64, secret: Option<&str>) -> Result<()> {
-        let done = sqlx::query("UPDATE users SET totp_pending = $1 WHERE id = $2")
-            .bind(secret)
+    async fn set_totp_pending(&self, user: i64, pending: &str, actor: &Actor) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let r = sqlx::query("UPDATE users SET totp_pending = $1 WHERE id = $2 RETURNING pcn_id")
+            .bind(pending)
             .bind(user)
-            .execute(&self.write)
+            .fetch_optional(&mut *tx)
             .await
-            .map_err(backend)?;
-        if done.rows_affected() == 0 {
-            return Err(StorageError::NotFound);
-        }
-        Ok(())
+            .map_err(backend)?
+            .ok_or(StorageError::NotFound)?;
+        let pcn: Option<i64> = r.try_get("pcn_id").map_err(backend)?;
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, "mfa.start", "user", Some(user), pcn)
+                .detail("started setting up an authenticator app"),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn enable_totp(
         &self,
         user: i64,
-        secret: &str,
+        (pending, secret): (&str, &str),
         step: i64,
         recovery_hashes: &[String],
+        keep_session: Option<&str>,
         actor: &Actor,
     ) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(backend)?;
         let now = storage::now();
-        // Only the secret being set up may be confirmed (a second tab cannot swap it).
+        // Only the secret being set up, by this session, may be confirmed.
         let r = sqlx::query(
             "UPDATE users SET totp_secret = $1, totp_pending = NULL, totp_last_step = $2,
-               totp_enabled_at = $3 WHERE id = $4 AND totp_pending = $1 RETURNING pcn_id",
+               totp_enabled_at = $3 WHERE id = $4 AND totp_pending = $5 RETURNING pcn_id",
         )
         .bind(secret)
         .bind(step)
         .bind(now)
         .bind(user)
+        .bind(pending)
         .fetch_optional(&mut *tx)
         .await
         .map_err(backend)?
@@ -337,10 +345,27 @@ impl UserStore for Store {
                 .await
                 .map_err(backend)?;
         }
+        // Sessions and tokens opened with the password alone end here.
+        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+            .bind(user)
+            .bind(keep_session.unwrap_or_default())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+        let revoked = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(user)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected();
         append(
             &mut tx,
             &AuditEntry::new(actor, "mfa.enrol", "user", Some(user), pcn).detail(format!(
-                "authenticator app set up, {} recovery codes",
+                "authenticator app set up, {} recovery codes; {ended} other sessions ended, {revoked} API tokens revoked",
                 recovery_hashes.len()
             )),
         )
@@ -453,10 +478,18 @@ impl UserStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(storage::now())
+        .bind(user)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
         append(
             &mut tx,
             &AuditEntry::new(actor, action, "user", Some(user), pcn)
-                .detail("second factor removed; sessions ended"),
+                .detail("second factor removed; sessions ended, API tokens revoked"),
         )
         .await?;
         tx.commit().await.map_err(backend)

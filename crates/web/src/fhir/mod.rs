@@ -191,7 +191,7 @@ impl From<AppError> for FhirError {
             AppError::Forbidden
             | AppError::Csrf
             | AppError::NeedReason { .. }
-            | AppError::SecondFactorNeeded => FhirError::Forbidden("Not allowed".into()),
+            | AppError::SecondFactorNeeded { .. } => FhirError::Forbidden("Not allowed".into()),
             AppError::Unauthenticated { .. } => FhirError::Unauthenticated,
             AppError::Stale => StorageError::Stale.into(),
             AppError::BadRequest(m) => FhirError::Invalid(vec![Issue::new("invalid", m)]),

@@ -410,6 +410,14 @@ async fn user_page(
         ("Status".into(), status),
         ("Last signed in".into(), last_sign_in(u)),
         (
+            "Second factor".into(),
+            if u.has_second_factor() {
+                "Authenticator app set up".into()
+            } else {
+                "None: password only".into()
+            },
+        ),
+        (
             "Account made".into(),
             crate::views::date(domain::uk_time::to_uk(u.created_at).date()),
         ),

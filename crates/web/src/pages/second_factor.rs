@@ -188,6 +188,20 @@ pub async fn code_submit(
         return Ok(see_other("/login?next=%2F"));
     }
     let typed = form.get("code").trim().to_string();
+    if typed.is_empty() {
+        // Nothing typed: asked again, not counted (the pending sign-in carries on).
+        let mut res = code_page(
+            &state,
+            &parts,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Enter the 6-digit code from your app, or a recovery code",
+        )?;
+        let fresh = pending(&state, user.id, &next).await?;
+        for v in fresh.headers().get_all(SET_COOKIE) {
+            res.headers_mut().append(SET_COOKIE, v.clone());
+        }
+        return Ok(res);
+    }
     let digits: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
     let secret = user.totp_secret.clone().unwrap_or_default();
     let right = if digits.len() == 6 && digits.chars().all(|c| c.is_ascii_digit()) {
@@ -251,6 +265,8 @@ pub async fn code_submit(
             .detail("wrong or used authenticator or recovery code"),
         )
         .await?;
+    // Their password was right: the owner hears of a wrong code (it may not be them).
+    crate::reminders::notify_wrong_code(&state, &user, &address);
     if state
         .throttle
         .blocked(&pair, state.config.max_failed_logins, window)
@@ -304,7 +320,14 @@ async fn settings_page(
         .user_by_id(auth.user.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (st, qr, secret) = match (&user.totp_secret, &user.totp_pending) {
+    // A secret being set up is shown only to the session that started it.
+    let mine = user
+        .totp_pending
+        .as_deref()
+        .and_then(|p| p.split_once('|'))
+        .filter(|(bound, _)| *bound == session_mark(auth))
+        .map(|(_, secret)| secret.to_string());
+    let (st, qr, secret) = match (&user.totp_secret, &mine) {
         (Some(_), _) => ("on", String::new(), String::new()),
         (None, Some(p)) => {
             let uri = totp::otpauth_uri("Linkwork", &user.email, p);
@@ -318,6 +341,7 @@ async fn settings_page(
                 .join(" ");
             ("pending", qr, grouped)
         }
+        (None, None) if user.totp_pending.is_some() => ("elsewhere", String::new(), String::new()),
         (None, None) => ("set-up", String::new(), String::new()),
     };
     let page = SettingsPage {
@@ -353,6 +377,16 @@ pub async fn settings(
     settings_page(&state, &auth, StatusCode::OK, "", codes).await
 }
 
+/// Which session a secret being set up belongs to (part of the session's hash).
+fn session_mark(auth: &Auth) -> String {
+    auth.session_hash
+        .as_deref()
+        .unwrap_or("no-session")
+        .chars()
+        .take(16)
+        .collect()
+}
+
 /// Starts setting up an app: a new secret to scan.
 pub async fn start(
     State(state): State<AppState>,
@@ -366,7 +400,11 @@ pub async fn start(
     let secret = totp::new_secret().map_err(AppError::Internal)?;
     state
         .store
-        .set_totp_pending(auth.user.id, Some(&secret))
+        .set_totp_pending(
+            auth.user.id,
+            &format!("{}|{secret}", session_mark(&auth)),
+            &auth.actor(),
+        )
         .await?;
     Ok(see_other("/settings/second-factor"))
 }
@@ -387,7 +425,37 @@ pub async fn confirm(
     let Some(pending) = user.totp_pending.clone() else {
         return Ok(see_other("/settings/second-factor"));
     };
-    let Some(step) = totp::matching_step(&pending, form.get("code"), Utc::now().timestamp()) else {
+    let Some((_, secret)) = pending
+        .split_once('|')
+        .filter(|(bound, _)| *bound == session_mark(&auth))
+    else {
+        return Ok(see_other("/settings/second-factor"));
+    };
+    // The password again: a borrowed screen cannot enrol someone else's phone.
+    if !auth.password_again(&state, form.get("password")).await? {
+        return settings_page(
+            &state,
+            &auth,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Your password is not right (after several tries, wait 15 minutes)",
+            vec![],
+        )
+        .await;
+    }
+    let Some(step) = totp::matching_step(secret, form.get("code"), Utc::now().timestamp()) else {
+        state
+            .store
+            .append_audit(
+                &AuditEntry::new(
+                    &auth.actor(),
+                    "mfa.confirm_failed",
+                    "user",
+                    Some(user.id),
+                    user.pcn_id,
+                )
+                .detail("a wrong code while setting up the authenticator app"),
+            )
+            .await?;
         return settings_page(
             &state,
             &auth,
@@ -401,7 +469,14 @@ pub async fn confirm(
     let hashes: Vec<String> = codes.iter().map(|(_, h)| h.clone()).collect();
     state
         .store
-        .enable_totp(user.id, &pending, step, &hashes, &auth.actor())
+        .enable_totp(
+            user.id,
+            (&pending, secret),
+            step,
+            &hashes,
+            auth.session_hash.as_deref(),
+            &auth.actor(),
+        )
         .await?;
     let shown: Vec<String> = codes.into_iter().map(|(c, _)| c).collect();
     show_once(
