@@ -167,6 +167,8 @@ pub trait UserStore: Send + Sync {
     /// Takes a code's time step for the account if it is later than the last one taken
     /// (a code works once). False when it was already used.
     async fn take_totp_step(&self, user: i64, step: i64) -> Result<bool>;
+    /// Counts a wrong second-factor code; the number in a row now.
+    async fn record_totp_failure(&self, user: i64) -> Result<i64>;
     /// Uses a recovery code (by hash) once. False when unknown or used.
     async fn use_recovery_code(&self, user: i64, code_hash: &str) -> Result<bool>;
     /// Recovery codes not yet used.

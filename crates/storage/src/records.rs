@@ -65,7 +65,12 @@ pub struct User {
     /// A secret being set up, until a code from the app confirms it.
     #[serde(skip)]
     pub totp_pending: Option<String>,
+    /// Wrong second-factor codes in a row.
+    pub totp_failures: i64,
 }
+
+/// Wrong second-factor codes in a row after which no code is taken until a reset.
+pub const TOTP_MAX_FAILURES: i64 = 10;
 
 impl User {
     /// Signs in with a second factor (an authenticator app).

@@ -6,6 +6,9 @@ ALTER TABLE users ADD COLUMN totp_secret TEXT;
 ALTER TABLE users ADD COLUMN totp_pending TEXT;
 -- The last time step a code was taken for: a code is taken once (no replay).
 ALTER TABLE users ADD COLUMN totp_last_step BIGINT;
+-- Wrong codes in a row (not cleared by the sign-in lock): at 10 the second factor takes no
+-- more codes until an administrator resets it.
+ALTER TABLE users ADD COLUMN totp_failures BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN totp_enabled_at TIMESTAMPTZ;
 
 CREATE TABLE recovery_codes (

@@ -6,6 +6,9 @@ ALTER TABLE users ADD COLUMN totp_secret TEXT;
 ALTER TABLE users ADD COLUMN totp_pending TEXT;
 -- The last time step a code was taken for: a code is taken once (no replay).
 ALTER TABLE users ADD COLUMN totp_last_step INTEGER;
+-- Wrong codes in a row (not cleared by the sign-in lock): at 10 the second factor takes no
+-- more codes until an administrator resets it.
+ALTER TABLE users ADD COLUMN totp_failures INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN totp_enabled_at TEXT;
 
 CREATE TABLE recovery_codes (

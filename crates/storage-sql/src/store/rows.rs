@@ -31,6 +31,7 @@ pub(crate) fn user(r: &DbRow) -> Result<User> {
         last_sign_in_at: r.try_get("last_sign_in_at").map_err(backend)?,
         totp_secret: r.try_get("totp_secret").map_err(backend)?,
         totp_pending: r.try_get("totp_pending").map_err(backend)?,
+        totp_failures: r.try_get("totp_failures").map_err(backend)?,
     })
 }
 

@@ -318,7 +318,8 @@ impl UserStore for Store {
         // Only the secret being set up, by this session, may be confirmed.
         let r = sqlx::query(
             "UPDATE users SET totp_secret = $1, totp_pending = NULL, totp_last_step = $2,
-               totp_enabled_at = $3 WHERE id = $4 AND totp_pending = $5 RETURNING pcn_id",
+               totp_enabled_at = $3, totp_failures = 0 WHERE id = $4 AND totp_pending = $5
+             RETURNING pcn_id",
         )
         .bind(secret)
         .bind(step)
@@ -375,7 +376,7 @@ impl UserStore for Store {
 
     async fn take_totp_step(&self, user: i64, step: i64) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE users SET totp_last_step = $1
+            "UPDATE users SET totp_last_step = $1, totp_failures = 0
              WHERE id = $2 AND totp_secret IS NOT NULL
                AND (totp_last_step IS NULL OR totp_last_step < $1)",
         )
@@ -385,6 +386,17 @@ impl UserStore for Store {
         .await
         .map_err(backend)?;
         Ok(done.rows_affected() == 1)
+    }
+
+    async fn record_totp_failure(&self, user: i64) -> Result<i64> {
+        let (n,): (i64,) = sqlx::query_as(
+            "UPDATE users SET totp_failures = totp_failures + 1 WHERE id = $1 RETURNING totp_failures",
+        )
+        .bind(user)
+        .fetch_one(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(n)
     }
 
     async fn use_recovery_code(&self, user: i64, code_hash: &str) -> Result<bool> {
@@ -400,6 +412,13 @@ impl UserStore for Store {
         .execute(&self.write)
         .await
         .map_err(backend)?;
+        if done.rows_affected() == 1 {
+            sqlx::query("UPDATE users SET totp_failures = 0 WHERE id = $1")
+                .bind(user)
+                .execute(&self.write)
+                .await
+                .map_err(backend)?;
+        }
         Ok(done.rows_affected() == 1)
     }
 
@@ -460,7 +479,7 @@ impl UserStore for Store {
         let mut tx = self.write.begin().await.map_err(backend)?;
         let r = sqlx::query(
             "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL,
-               totp_enabled_at = NULL WHERE id = $1 RETURNING pcn_id",
+               totp_enabled_at = NULL, totp_failures = 0 WHERE id = $1 RETURNING pcn_id",
         )
         .bind(user)
         .fetch_optional(&mut *tx)

@@ -187,6 +187,22 @@ pub async fn code_submit(
             .await?;
         return Ok(see_other("/login?next=%2F"));
     }
+    // Too many wrong codes in a row: no code is taken until an administrator resets it.
+    if user.totp_failures >= storage::TOTP_MAX_FAILURES {
+        state
+            .store
+            .append_audit(
+                &AuditEntry::new(&actor, "signin.refused", "user", Some(user.id), user.pcn_id)
+                    .detail("second factor locked after too many wrong codes"),
+            )
+            .await?;
+        return code_page(
+            &state,
+            &parts,
+            StatusCode::FORBIDDEN,
+            "Too many wrong codes have been typed for this account. Ask your Linkwork administrator to reset your second factor",
+        );
+    }
     let typed = form.get("code").trim().to_string();
     if typed.is_empty() {
         // Nothing typed: asked again, not counted (the pending sign-in carries on).
@@ -265,6 +281,7 @@ pub async fn code_submit(
             .detail("wrong or used authenticator or recovery code"),
         )
         .await?;
+    state.store.record_totp_failure(user.id).await?;
     // Their password was right: the owner hears of a wrong code (it may not be them).
     crate::reminders::notify_wrong_code(&state, &user, &address);
     if state
