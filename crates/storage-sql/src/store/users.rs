@@ -1,6 +1,6 @@
 //! Accounts, sessions and API tokens.
 
-use super::engine::{backend, DbRow, Store};
+use super::engine::{backend, DbConn, DbRow, Store};
 use super::{audit::append, rows};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -19,6 +19,46 @@ fn token(r: &DbRow) -> Result<ApiToken> {
         last_used_at: r.try_get("last_used_at").map_err(backend)?,
         revoked_at: r.try_get("revoked_at").map_err(backend)?,
     })
+}
+
+/// Ends an account's sessions (but `keep`, the one asking) and revokes its API tokens:
+/// access opened with credentials that no longer hold. How many of each.
+async fn end_access(conn: &mut DbConn, user: i64, keep: Option<&str>) -> Result<(u64, u64)> {
+    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+        .bind(user)
+        .bind(keep.unwrap_or_default())
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+    let revoked = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(storage::now())
+    .bind(user)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?
+    .rows_affected();
+    Ok((ended, revoked))
+}
+
+/// Replaces an account's recovery codes with these (SHA-256 hashes).
+async fn put_recovery_codes(conn: &mut DbConn, user: i64, hashes: &[String]) -> Result<()> {
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(user)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    for h in hashes {
+        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+            .bind(user)
+            .bind(h)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -205,20 +245,8 @@ impl UserStore for Store {
             .map_err(backend)?
             .ok_or(StorageError::NotFound)?;
         let pcn: Option<i64> = r.try_get("pcn_id").map_err(backend)?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
         // A new password also ends API access made with the old one.
-        sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-        )
-        .bind(storage::now())
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
+        end_access(&mut tx, id, None).await?;
         append(
             &mut tx,
             &AuditEntry::new(actor, "user.password", "user", Some(id), pcn),
@@ -333,36 +361,9 @@ impl UserStore for Store {
             StorageError::Rule("Start setting up your authenticator app again".into())
         })?;
         let pcn: Option<i64> = r.try_get("pcn_id").map_err(backend)?;
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-            .bind(user)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        for h in recovery_hashes {
-            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                .bind(user)
-                .bind(h)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-        }
+        put_recovery_codes(&mut tx, user, recovery_hashes).await?;
         // Sessions and tokens opened with the password alone end here.
-        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
-            .bind(user)
-            .bind(keep_session.unwrap_or_default())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?
-            .rows_affected();
-        let revoked = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(user)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?
-        .rows_affected();
+        let (ended, revoked) = end_access(&mut tx, user, keep_session).await?;
         append(
             &mut tx,
             &AuditEntry::new(actor, "mfa.enrol", "user", Some(user), pcn).detail(format!(
@@ -451,19 +452,7 @@ impl UserStore for Store {
                 "Set up an authenticator app first".into(),
             ));
         };
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-            .bind(user)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        for h in hashes {
-            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                .bind(user)
-                .bind(h)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-        }
+        put_recovery_codes(&mut tx, user, hashes).await?;
         append(
             &mut tx,
             &AuditEntry::new(actor, "mfa.recovery_codes", "user", Some(user), pcn).detail(format!(
@@ -487,24 +476,8 @@ impl UserStore for Store {
         .map_err(backend)?
         .ok_or(StorageError::NotFound)?;
         let pcn: Option<i64> = r.try_get("pcn_id").map_err(backend)?;
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-            .bind(user)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        sqlx::query(
-            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-        )
-        .bind(storage::now())
-        .bind(user)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
+        put_recovery_codes(&mut tx, user, &[]).await?;
+        end_access(&mut tx, user, None).await?;
         append(
             &mut tx,
             &AuditEntry::new(actor, action, "user", Some(user), pcn)

@@ -404,6 +404,34 @@ fn session_mark(auth: &Auth) -> String {
         .collect()
 }
 
+/// The settings page again, saying the password typed was wrong.
+async fn wrong_password(state: &AppState, auth: &Auth) -> Result<Response, AppError> {
+    settings_page(
+        state,
+        auth,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Your password is not right (after several tries, wait 15 minutes)",
+        vec![],
+    )
+    .await
+}
+
+/// New recovery codes, shown once on the settings page (post/redirect/get).
+async fn show_codes(
+    state: &AppState,
+    auth: &Auth,
+    codes: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    let shown: Vec<String> = codes.into_iter().map(|(c, _)| c).collect();
+    show_once(
+        state,
+        auth,
+        &serde_json::to_string(&shown).map_err(|e| AppError::Internal(e.to_string()))?,
+        "/settings/second-factor",
+    )
+    .await
+}
+
 /// Starts setting up an app: a new secret to scan.
 pub async fn start(
     State(state): State<AppState>,
@@ -450,14 +478,7 @@ pub async fn confirm(
     };
     // The password again: a borrowed screen cannot enrol someone else's phone.
     if !auth.password_again(&state, form.get("password")).await? {
-        return settings_page(
-            &state,
-            &auth,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Your password is not right (after several tries, wait 15 minutes)",
-            vec![],
-        )
-        .await;
+        return wrong_password(&state, &auth).await;
     }
     let Some(step) = totp::matching_step(secret, form.get("code"), Utc::now().timestamp()) else {
         state
@@ -495,14 +516,7 @@ pub async fn confirm(
             &auth.actor(),
         )
         .await?;
-    let shown: Vec<String> = codes.into_iter().map(|(c, _)| c).collect();
-    show_once(
-        &state,
-        &auth,
-        &serde_json::to_string(&shown).map_err(|e| AppError::Internal(e.to_string()))?,
-        "/settings/second-factor",
-    )
-    .await
+    show_codes(&state, &auth, codes).await
 }
 
 /// New recovery codes (the old stop working), with the password typed again.
@@ -513,14 +527,7 @@ pub async fn new_recovery_codes(
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
     if !auth.password_again(&state, form.get("password")).await? {
-        return settings_page(
-            &state,
-            &auth,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Your password is not right (after several tries, wait 15 minutes)",
-            vec![],
-        )
-        .await;
+        return wrong_password(&state, &auth).await;
     }
     let codes = totp::recovery_codes().map_err(AppError::Internal)?;
     let hashes: Vec<String> = codes.iter().map(|(_, h)| h.clone()).collect();
@@ -528,14 +535,7 @@ pub async fn new_recovery_codes(
         .store
         .replace_recovery_codes(auth.user.id, &hashes, &auth.actor())
         .await?;
-    let shown: Vec<String> = codes.into_iter().map(|(c, _)| c).collect();
-    show_once(
-        &state,
-        &auth,
-        &serde_json::to_string(&shown).map_err(|e| AppError::Internal(e.to_string()))?,
-        "/settings/second-factor",
-    )
-    .await
+    show_codes(&state, &auth, codes).await
 }
 
 /// Turns the second factor off, with the password typed again, where the role does not
@@ -552,14 +552,7 @@ pub async fn remove(
         ));
     }
     if !auth.password_again(&state, form.get("password")).await? {
-        return settings_page(
-            &state,
-            &auth,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Your password is not right (after several tries, wait 15 minutes)",
-            vec![],
-        )
-        .await;
+        return wrong_password(&state, &auth).await;
     }
     state
         .store
