@@ -11,6 +11,41 @@ use domain::{CarePlan, ConnectionKind, RecordKind};
 use reqwest::StatusCode;
 use storage::{Actor, NewConnection, NewRecord};
 
+/// A test server whose texts and emails go to the Notify double; the server and the double.
+async fn with_notify(engine: Engine, config: web::WebConfig) -> (TestApp, Shared) {
+    let (base, double) = notify_double().await;
+    let app = spawn_app_with(
+        engine,
+        web::WebConfig {
+            notify: Some(notify_config(&base)),
+            ..config
+        },
+    )
+    .await;
+    (app, double)
+}
+
+/// The plan code the link worker's page shows once after making a printed link, and the page.
+async fn printed_code(lw: &mut Browser, person: i64, days: &str) -> (String, String) {
+    lw.get(&format!("/people/{person}/plan-link")).await;
+    let made = lw
+        .post(
+            &format!("/people/{person}/plan-link"),
+            &[("sent_by", "print"), ("days", days)],
+        )
+        .await;
+    let shown = lw.get(&made.location.unwrap()).await.body;
+    let code = shown
+        .split("class=\"token\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    (code, shown)
+}
+
 /// A person referred, assigned to `lw`, with a plan and a signpost; (person, episode).
 async fn with_plan(app: &TestApp, given: &str, family: &str, phone: &str) -> (i64, i64) {
     let mut lw = signed_in(app, "lw").await;
@@ -157,15 +192,7 @@ async fn sign_in(person: &mut Browser, code: &str, otp: &str, dob: (&str, &str, 
 const DOB: (&str, &str, &str) = ("14", "6", "1951");
 
 async fn a_person_opens_their_plan_on_their_phone(engine: Engine) {
-    let (base, double) = notify_double().await;
-    let app = spawn_app_with(
-        engine,
-        web::WebConfig {
-            notify: Some(notify_config(&base)),
-            ..Default::default()
-        },
-    )
-    .await;
+    let (app, double) = with_notify(engine, Default::default()).await;
     let (ada, _) = with_plan(&app, "Ada", "Plotwell", "07700 900301").await;
     let (bea, _) = with_plan(&app, "Bea", "Hedgerow", "07700 900302").await;
     let code = send_link(&app, &double, ada).await;
@@ -344,11 +371,9 @@ async fn a_person_opens_their_plan_on_their_phone_on_postgres() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_wrong_answers_lock_the_link_and_the_address_is_throttled() {
-    let (base, double) = notify_double().await;
-    let app = spawn_app_with(
+    let (app, double) = with_notify(
         Engine::Sqlite,
         web::WebConfig {
-            notify: Some(notify_config(&base)),
             plan_tries_per_address: 12,
             ..Default::default()
         },
@@ -399,23 +424,8 @@ async fn without_notify_the_code_waits_for_the_link_worker_to_read_out() {
     let app = spawn_app().await;
     let (dora, _) = with_plan(&app, "Dora", "Nonotify", "07700 900304").await;
     let mut lw = signed_in(&app, "lw").await;
-    lw.get(&format!("/people/{dora}/plan-link")).await;
-    let sent = lw
-        .post(
-            &format!("/people/{dora}/plan-link"),
-            &[("sent_by", "print"), ("days", "90")],
-        )
-        .await;
-    let shown = lw.get(&sent.location.unwrap()).await.body;
+    let (code, shown) = printed_code(&mut lw, dora, "90").await;
     assert!(shown.contains("Give them this code"));
-    let code = shown
-        .split("class=\"token\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_string();
     let mut phone = Browser::new(&app);
     phone.get(&format!("/my-plan?code={code}")).await;
     let page = phone
@@ -508,15 +518,7 @@ async fn a_pcn_has_a_public_home_page_with_the_ways_in() {
 /// template's placeholders filled).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emails_go_through_notify_when_its_templates_are_set() {
-    let (base, double) = notify_double().await;
-    let app = spawn_app_with(
-        Engine::Sqlite,
-        web::WebConfig {
-            notify: Some(notify_config(&base)),
-            ..Default::default()
-        },
-    )
-    .await;
+    let (app, double) = with_notify(Engine::Sqlite, Default::default()).await;
     assert!(
         app.state.config.mail.is_none(),
         "no SMTP relay in this test"
@@ -570,22 +572,7 @@ async fn emails_go_through_notify_when_its_templates_are_set() {
     fields.extend([("email", "enid.mailwell@example.org")]);
     let page = lw.post("/referrals", &fields).await;
     let enid = person_of(&page.location.expect(&page.body));
-    lw.get(&format!("/people/{enid}/plan-link")).await;
-    let made = lw
-        .post(
-            &format!("/people/{enid}/plan-link"),
-            &[("sent_by", "print"), ("days", "30")],
-        )
-        .await;
-    let shown = lw.get(&made.location.unwrap()).await.body;
-    let code = shown
-        .split("class=\"token\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .to_string();
+    let (code, _) = printed_code(&mut lw, enid, "30").await;
     let mut phone = Browser::new(&app);
     let door = phone.get(&format!("/my-plan?code={code}")).await;
     assert!(
@@ -618,15 +605,7 @@ async fn emails_go_through_notify_when_its_templates_are_set() {
 /// live markup back, and the session survives refusals.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_input_through_the_persons_own_forms() {
-    let (base, double) = notify_double().await;
-    let app = spawn_app_with(
-        Engine::Sqlite,
-        web::WebConfig {
-            notify: Some(notify_config(&base)),
-            ..Default::default()
-        },
-    )
-    .await;
+    let (app, double) = with_notify(Engine::Sqlite, Default::default()).await;
     let (fay, _) = with_plan(&app, "Fay", "Fuzzwell", "07700 900305").await;
     let code = send_link(&app, &double, fay).await;
     let mut phone = Browser::new(&app);

@@ -19,15 +19,7 @@ async fn enrol(b: &mut Browser) -> (String, Vec<String>) {
     b.post("/settings/second-factor/start", &[]).await;
     let page = b.get("/settings/second-factor").await;
     assert!(page.body.contains("<svg") && page.body.contains("aria-label=\"QR code"));
-    let secret: String = page
-        .body
-        .split("Key: <code class=\"token totp-key\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .replace(' ', "");
+    let secret = key_on(&page.body);
     // A wrong code first: refused, nothing turned on.
     let wrong = b
         .post(
@@ -68,6 +60,17 @@ async fn enrol(b: &mut Browser) -> (String, Vec<String>) {
         .body
         .contains("Your recovery codes"));
     (secret, codes)
+}
+
+/// The key (base32) the set-up page shows, without its spaces.
+fn key_on(body: &str) -> String {
+    body.split("Key: <code class=\"token totp-key\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .replace(' ', "")
 }
 
 /// The code for now plus `steps` 30-second steps.
@@ -347,15 +350,7 @@ async fn setting_it_up_ends_password_only_sessions_and_tokens() {
 /// Confirms a set-up already started in this browser.
 async fn enrol_started(b: &mut Browser) {
     let page = b.get("/settings/second-factor").await;
-    let secret: String = page
-        .body
-        .split("Key: <code class=\"token totp-key\">")
-        .nth(1)
-        .unwrap()
-        .split('<')
-        .next()
-        .unwrap()
-        .replace(' ', "");
+    let secret = key_on(&page.body);
     let done = b
         .post(
             "/settings/second-factor/confirm",
