@@ -41,6 +41,7 @@ conformance!(
     episode_transitions_follow_the_domain,
     accounts_throttling_sessions_and_tokens,
     notices_are_shown_once,
+    sign_on_identities_link_once_and_attempts_are_taken_once,
     accounts_are_changed_and_sign_ins_remembered,
     audit_chain_records_every_write,
     contacts_move_the_episode_on,

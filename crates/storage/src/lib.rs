@@ -16,6 +16,7 @@ pub mod own_plan;
 pub mod ownership;
 mod records;
 pub mod reports;
+pub mod sign_on;
 pub mod workforce;
 
 pub use audit::{
@@ -42,6 +43,7 @@ pub use reports::{
     CareHomeFact, CodingFact, ConnectionFact, ContactCount, EpisodeFact, FactNeeds, RecordFact,
     ReportFacts, ReportScope, ReportStore,
 };
+pub use sign_on::{LinkRefused, SignInAttempt, SignInIdentity, SignOnStore};
 pub use workforce::{
     ArrsCap, CareHomeStore, CareHomeTask, EmploymentRecord, NewCareHomeTask, NewSupervision,
     SupervisionCase, SupervisionSession, SupervisionStore, TrainingRecord, TrainingRequirement,
@@ -465,6 +467,7 @@ pub trait Storage:
     + ApiClientStore
     + OwnershipStore
     + OwnPlanStore
+    + SignOnStore
     + Engine
 {
 }
@@ -487,6 +490,7 @@ impl<
             + ApiClientStore
             + OwnershipStore
             + OwnPlanStore
+            + SignOnStore
             + Engine,
     > Storage for T
 {

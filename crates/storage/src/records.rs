@@ -87,6 +87,11 @@ pub struct Session {
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
+    /// How it was signed in: `None` for a password, else the single sign-on provider's name
+    /// (such a session relies on the provider's second factor).
+    pub via: Option<String>,
+    /// The provider's id token, to hint it with at sign-out.
+    pub id_token_hint: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

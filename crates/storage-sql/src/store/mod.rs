@@ -37,6 +37,7 @@ mod people;
 mod records;
 mod reports;
 mod rows;
+mod sign_on;
 mod supervision;
 mod users;
 mod workforce;

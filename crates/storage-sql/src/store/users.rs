@@ -23,6 +23,42 @@ fn token(r: &DbRow) -> Result<ApiToken> {
 
 /// Ends an account's sessions (but `keep`, the one asking) and revokes its API tokens:
 /// access opened with credentials that no longer hold. How many of each.
+/// Makes an account (audited `user.create`) within the caller's transaction.
+pub(super) async fn insert_user(conn: &mut DbConn, u: NewUser, actor: &Actor) -> Result<User> {
+    let email = u.email.trim().to_lowercase();
+    let now = storage::now();
+    let row = sqlx::query(
+        "INSERT INTO users (email, name, role, pcn_id, partner_org_id, password_hash, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+    )
+    .bind(&email)
+    .bind(&u.name)
+    .bind(u.role.code())
+    .bind(u.pcn_id)
+    .bind(u.partner_org_id)
+    .bind(&u.password_hash)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| match backend(e) {
+        StorageError::Duplicate(_) => {
+            StorageError::Duplicate(format!("An account with the email {email} already exists"))
+        }
+        other => other,
+    })?;
+    let user = rows::user(&row)?;
+    append(
+        &mut *conn,
+        &AuditEntry::new(actor, "user.create", "user", Some(user.id), user.pcn_id).detail(format!(
+            "{} as {}",
+            email,
+            u.role.code()
+        )),
+    )
+    .await?;
+    Ok(user)
+}
+
 async fn end_access(conn: &mut DbConn, user: i64, keep: Option<&str>) -> Result<(u64, u64)> {
     let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
         .bind(user)
@@ -64,33 +100,8 @@ async fn put_recovery_codes(conn: &mut DbConn, user: i64, hashes: &[String]) -> 
 #[async_trait]
 impl UserStore for Store {
     async fn create_user(&self, u: NewUser, actor: &Actor) -> Result<User> {
-        let email = u.email.trim().to_lowercase();
-        let now = storage::now();
         let mut tx = self.write.begin().await.map_err(backend)?;
-        let row = sqlx::query(
-            "INSERT INTO users (email, name, role, pcn_id, partner_org_id, password_hash, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
-        )
-        .bind(&email)
-        .bind(&u.name)
-        .bind(u.role.code())
-        .bind(u.pcn_id)
-        .bind(u.partner_org_id)
-        .bind(&u.password_hash)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| match backend(e) {
-            StorageError::Duplicate(_) => StorageError::Duplicate(format!("An account with the email {email} already exists")),
-            other => other,
-        })?;
-        let user = rows::user(&row)?;
-        append(
-            &mut tx,
-            &AuditEntry::new(actor, "user.create", "user", Some(user.id), user.pcn_id)
-                .detail(format!("{} as {}", email, u.role.code())),
-        )
-        .await?;
+        let user = insert_user(&mut tx, u, actor).await?;
         tx.commit().await.map_err(backend)?;
         Ok(user)
     }
@@ -488,12 +499,17 @@ impl UserStore for Store {
     }
 
     async fn create_session(&self, s: &Session) -> Result<()> {
-        sqlx::query("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&s.id_hash)
-            .bind(s.user_id)
-            .bind(&s.csrf_token)
-            .bind(s.created_at)
-            .bind(s.last_seen_at)
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, via, id_token_hint)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&s.id_hash)
+        .bind(s.user_id)
+        .bind(&s.csrf_token)
+        .bind(s.created_at)
+        .bind(s.last_seen_at)
+        .bind(&s.via)
+        .bind(&s.id_token_hint)
             .execute(&self.write)
             .await
             .map_err(backend)?;
@@ -506,7 +522,8 @@ impl UserStore for Store {
             // token above all): sqlx gives a repeated column name its last value.
             "SELECT s.id_hash AS session_id_hash, s.user_id AS session_user_id,
                 s.csrf_token AS session_csrf_token, s.created_at AS session_created_at,
-                s.last_seen_at AS session_last_seen_at, u.*
+                s.last_seen_at AS session_last_seen_at, s.via AS session_via,
+                s.id_token_hint AS session_id_token_hint, u.*
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
         )
         .bind(id_hash)
@@ -520,6 +537,8 @@ impl UserStore for Store {
                 csrf_token: r.try_get("session_csrf_token").map_err(backend)?,
                 created_at: r.try_get("session_created_at").map_err(backend)?,
                 last_seen_at: r.try_get("session_last_seen_at").map_err(backend)?,
+                via: r.try_get("session_via").map_err(backend)?,
+                id_token_hint: r.try_get("session_id_token_hint").map_err(backend)?,
             };
             Ok((session, rows::user(&r)?))
         })

@@ -62,10 +62,17 @@ pub async fn accounts_throttling_sessions_and_tokens(s: Arc<dyn Storage>) {
         csrf_token: "c".into(),
         created_at: now,
         last_seen_at: now,
+        via: Some("test-provider".into()),
+        id_token_hint: None,
     };
     s.create_session(&sess).await.unwrap();
     let (found, user) = s.session_with_user("h1").await.unwrap().unwrap();
     assert_eq!((found.user_id, found.csrf_token.as_str()), (u.id, "c"));
+    assert_eq!(
+        found.via.as_deref(),
+        Some("test-provider"),
+        "how it was signed in is kept"
+    );
     assert_eq!((user.id, user.email.as_str()), (u.id, u.email.as_str()));
     assert_eq!(
         (found.created_at, found.last_seen_at),
@@ -195,6 +202,8 @@ pub async fn accounts_are_changed_and_sign_ins_remembered(s: Arc<dyn Storage>) {
         csrf_token: "c".into(),
         created_at: Utc::now(),
         last_seen_at: Utc::now(),
+        via: None,
+        id_token_hint: None,
     };
     s.create_session(&session).await.unwrap();
     // A name alone keeps the session.
@@ -251,4 +260,105 @@ pub async fn accounts_are_changed_and_sign_ins_remembered(s: Arc<dyn Storage>) {
         Role::Manager,
         "a refused change changes nothing"
     );
+}
+
+/// Single sign-on: an identity links to one account only, an account has one identity per
+/// provider, a sign-in in flight is taken once, and unlinking ends the sessions it opened.
+pub async fn sign_on_identities_link_once_and_attempts_are_taken_once(s: Arc<dyn Storage>) {
+    use storage::{LinkRefused, SignInAttempt};
+    let f = fixture(&*s).await;
+    let attempt = SignInAttempt {
+        state_hash: "state-1".into(),
+        browser_hash: "browser-1".into(),
+        provider: "cis2".into(),
+        nonce: "n".into(),
+        pkce_verifier: "v".into(),
+        link_user_id: Some(f.worker_a),
+        next: "/".into(),
+        created_at: Utc::now(),
+    };
+    s.put_sign_in_attempt(&attempt).await.unwrap();
+    let taken = s.take_sign_in_attempt("state-1").await.unwrap().unwrap();
+    assert_eq!(
+        (taken.browser_hash.as_str(), taken.link_user_id),
+        ("browser-1", Some(f.worker_a))
+    );
+    assert!(
+        s.take_sign_in_attempt("state-1").await.unwrap().is_none(),
+        "a state is taken once"
+    );
+
+    let linked = s
+        .link_identity(f.worker_a, "cis2", "sub-a", "admin", &actor())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        s.link_identity(f.worker_a2, "cis2", "sub-a", "admin", &actor())
+            .await
+            .unwrap()
+            .unwrap_err(),
+        LinkRefused::TakenByAnother
+    );
+    assert_eq!(
+        s.link_identity(f.worker_a, "cis2", "sub-other", "admin", &actor())
+            .await
+            .unwrap()
+            .unwrap_err(),
+        LinkRefused::AccountHasOne
+    );
+    let (found, user) = s.identity_user("cis2", "sub-a").await.unwrap().unwrap();
+    assert_eq!((found.id, user.id), (linked.id, f.worker_a));
+    assert!(s.identity_user("entra", "sub-a").await.unwrap().is_none());
+
+    let now = storage::now();
+    for (hash, via) in [("sso-1", Some("cis2")), ("pw-1", None)] {
+        s.create_session(&Session {
+            id_hash: hash.into(),
+            user_id: f.worker_a,
+            csrf_token: "c".into(),
+            created_at: now,
+            last_seen_at: now,
+            via: via.map(String::from),
+            id_token_hint: None,
+        })
+        .await
+        .unwrap();
+    }
+    assert!(
+        !s.unlink_identity(f.worker_a2, linked.id, &actor())
+            .await
+            .unwrap(),
+        "only the account's own link is removed"
+    );
+    assert!(s
+        .unlink_identity(f.worker_a, linked.id, &actor())
+        .await
+        .unwrap());
+    assert!(s.session_with_user("sso-1").await.unwrap().is_none());
+    assert!(
+        s.session_with_user("pw-1").await.unwrap().is_some(),
+        "a password session stays"
+    );
+    assert!(s.identities_of(f.worker_a).await.unwrap().is_empty());
+
+    let made = s
+        .create_user_with_identity(
+            NewUser {
+                email: "New.Person@nhs.example".into(),
+                name: "New Person".into(),
+                role: domain::Role::Referrer,
+                pcn_id: Some(f.pcn_a),
+                partner_org_id: None,
+                password_hash: "!".into(),
+            },
+            "entra",
+            "sub-new",
+            &actor(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(made.email, "new.person@nhs.example");
+    let ids = s.identities_of(made.id).await.unwrap();
+    assert_eq!(ids[0].linked_how, "first sign-in");
 }

@@ -16,7 +16,7 @@ mod workforce;
 
 pub use accounts::{
     accounts_are_changed_and_sign_ins_remembered, accounts_throttling_sessions_and_tokens,
-    notices_are_shown_once,
+    notices_are_shown_once, sign_on_identities_link_once_and_attempts_are_taken_once,
 };
 pub use audit::audit_chain_records_every_write;
 pub use coding::coding_is_queued_once_per_episode;
