@@ -77,6 +77,12 @@ pub struct Config {
     pub notify_callback_token: Option<String>,
     /// The address people reach Linkwork at, for links in emails.
     pub public_url: String,
+    /// Single sign-on providers (OpenID Connect), `[[sign_in_providers]]` tables. A
+    /// provider's secret can come from `LINKWORK_SSO_<NAME>_CLIENT_SECRET` instead.
+    pub sign_in_providers: Vec<web::sso::ProviderSettings>,
+    /// The providers, checked and ready (built from `sign_in_providers` when loaded).
+    #[serde(skip)]
+    pub sso: Vec<std::sync::Arc<web::sso::Provider>>,
 }
 
 /// The public address when none is configured (it then follows `listen`).
@@ -120,6 +126,8 @@ impl Default for Config {
             notify_referrer_confirm_email_template: String::new(),
             notify_callback_token: None,
             public_url: DEFAULT_PUBLIC_URL.into(),
+            sign_in_providers: vec![],
+            sso: vec![],
         }
     }
 }
@@ -363,6 +371,26 @@ impl Config {
         if c.session_idle_minutes == 0 || c.session_absolute_hours == 0 {
             bail!("session_idle_minutes and session_absolute_hours must be at least 1");
         }
+        let mut sso = Vec::new();
+        for p in &c.sign_in_providers {
+            let mut p = p.clone();
+            let key = format!(
+                "LINKWORK_SSO_{}_CLIENT_SECRET",
+                p.name.to_uppercase().replace('-', "_")
+            );
+            if let Some(secret) = env(&key) {
+                p.client_secret = Some(secret);
+            }
+            if sso
+                .iter()
+                .any(|q: &std::sync::Arc<web::sso::Provider>| q.name == p.name)
+            {
+                bail!("sign_in_providers: the name {} is used twice", p.name);
+            }
+            let provider = web::sso::Provider::from_settings(p).map_err(|e| anyhow::anyhow!(e))?;
+            sso.push(std::sync::Arc::new(provider));
+        }
+        c.sso = sso;
         Ok(c)
     }
 
@@ -383,6 +411,7 @@ impl Config {
             self.public_url.trim_end_matches('/').to_string()
         };
         web::WebConfig {
+            sso: self.sso.clone(),
             second_factor_roles: self
                 .second_factor_roles
                 .iter()
@@ -541,6 +570,26 @@ mail_from = "Linkwork <linkwork@localhost>"                        # (LINKWORK_M
 # Host header. https:// makes cookies Secure with the __Host- prefix and turns on HSTS.
 # Left at this default, it follows `listen`.                         (LINKWORK_PUBLIC_URL)
 public_url = "http://127.0.0.1:8080"
+
+# Single sign-on (OpenID Connect): one table per provider, shown as "Sign in with …".
+# Register <public_url>/login/sso/<name>/callback as the redirect URI and
+# <public_url>/login?signed_out=1 as the post-logout redirect URI. See docs/sign-in.md.
+# [[sign_in_providers]]
+# name = "cis2"                                  # in addresses and the audit log
+# label = "NHS Care Identity"                    # "Sign in with NHS Care Identity"
+# issuer = "https://am.nhsidentity.spineservices.nhs.uk:443/openam/oauth2/realms/root/realms/NHSIdentity/realms/Healthcare"
+# client_id = "<from the provider>"
+# private_key_file = "/etc/linkwork/cis2-key.pem"   # private_key_jwt (CIS2, NHS login) …
+# private_key_id = "<the key id registered with the provider>"
+# # client_secret = "…"                          # … or client_secret_basic (Entra, Keycloak);
+# #                                              # or LINKWORK_SSO_CIS2_CLIENT_SECRET
+# scopes = ["email", "profile"]                  # besides openid
+# subject_claim = "sub"                          # the claim that identifies a user
+# acr_values = ["AAL3_ANY"]                      # asked for
+# required_acr = { link_worker = ["AAL3_ANY"], supervisor = ["AAL3_ANY"] }
+# sign_out_at_provider = true                    # RP-initiated logout
+# # Accounts made at first sign-in (off unless listed); role and PCN come from here:
+# # create_accounts = [{ email_domain = "nhs.net", pcn = "U12345", role = "referrer" }]
 "#;
 
 #[cfg(test)]
@@ -625,6 +674,51 @@ mod tests {
         )
         .unwrap_err();
         assert!(format!("{err:#}").contains("listne"), "{err:#}");
+    }
+
+    #[test]
+    fn sign_in_providers_are_checked_when_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |text: &str, vars: &[(&str, &str)]| {
+            let file = dir.path().join("sso.toml");
+            std::fs::write(&file, text).unwrap();
+            Config::load(
+                &Overrides {
+                    config_file: Some(file),
+                    ..Default::default()
+                },
+                &env(vars),
+            )
+        };
+        let good = "[[sign_in_providers]]\nname = \"cis2\"\nlabel = \"NHS Care Identity\"\nissuer = \"https://idp.example\"\nclient_id = \"lw\"\n";
+        // The secret can come from the environment instead of the file.
+        let c = load(good, &[("LINKWORK_SSO_CIS2_CLIENT_SECRET", "from-env")]).unwrap();
+        assert_eq!(c.web().sso.len(), 1);
+        assert!(!format!("{:?}", c.web().sso[0]).contains("from-env"));
+        for (extra, says) in [
+            ("", "set exactly one of client_secret"),
+            ("client_secret = \"s\"\nprivate_key_file = \"/nonexistent\"\n", "set exactly one"),
+            ("private_key_file = \"/nonexistent\"\n", "private_key_file /nonexistent"),
+            ("client_secret = \"s\"\nrequired_acr = { wizard = [\"x\"] }\n", "wizard is not a role"),
+            ("client_secret = \"s\"\ncreate_accounts = [{ email_domain = \"nhs.net\", pcn = \"U1\", role = \"admin\" }]\n", "may not make administrators"),
+            ("client_secret = \"s\"\ncreate_accounts = [{ email_domain = \"*.nhs.net\", pcn = \"U1\", role = \"referrer\" }]\n", "one exact domain"),
+        ] {
+            let err = load(&format!("{good}{extra}"), &[]).unwrap_err();
+            assert!(format!("{err:#}").contains(says), "{extra}: {err:#}");
+        }
+        let err = load(
+            &good.replace("https://idp.example", "http://idp.example"),
+            &[("LINKWORK_SSO_CIS2_CLIENT_SECRET", "s")],
+        )
+        .unwrap_err();
+        assert!(
+            format!("{err:#}").contains("issuer must be https://"),
+            "{err:#}"
+        );
+        let err = load(&good.replace("\"cis2\"", "\"CIS 2\""), &[]).unwrap_err();
+        assert!(format!("{err:#}").contains("name must be"), "{err:#}");
+        let twice = format!("{good}client_secret = \"s\"\n{good}client_secret = \"s\"\n");
+        assert!(format!("{:#}", load(&twice, &[]).unwrap_err()).contains("used twice"));
     }
 
     #[test]

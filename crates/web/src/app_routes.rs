@@ -26,6 +26,8 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
         .post("/logout", login::logout, signed_in())
         .get("/login/code", second_factor::code_form, public())
         .post("/login/code", second_factor::code_submit, public())
+        .get("/login/sso/{provider}", sso::start, public())
+        .get("/login/sso/{provider}/callback", sso::callback, public())
         // The person's own door: no account
         .get("/pcn/{code}", pcn_home::show, public())
         .get("/self-referral", self_referral::start, public())
@@ -530,6 +532,19 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
         .post(
             "/admin/users/{id}/second-factor/reset",
             second_factor::admin_reset,
+            role(R::can_manage_users).on(Target::Pcn("user")),
+        )
+        .get("/settings/sign-in", sso::settings, signed_in())
+        .post("/settings/sign-in/link", sso::link, signed_in())
+        .post("/settings/sign-in/unlink", sso::unlink, signed_in())
+        .post(
+            "/admin/users/{id}/sso/link",
+            sso::admin_link,
+            role(R::can_manage_users).on(Target::Pcn("user")),
+        )
+        .post(
+            "/admin/users/{id}/sso/unlink",
+            sso::admin_unlink,
             role(R::can_manage_users).on(Target::Pcn("user")),
         )
         .post("/settings/password", settings::change_password, signed_in())

@@ -484,8 +484,10 @@ impl FromRequestParts<AppState> for Auth {
         let setting_up = uri.path().starts_with("/settings/second-factor")
             || uri.path() == "/logout"
             || uri.path().starts_with("/static/");
+        // A session signed in through a single sign-on provider relies on its factors.
         if state.config.second_factor_roles.contains(&user.role)
             && !user.has_second_factor()
+            && session.via.is_none()
             && !setting_up
         {
             return Err(AppError::SecondFactorNeeded { api: false });

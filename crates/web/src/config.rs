@@ -66,6 +66,8 @@ pub struct WebConfig {
     /// Roles that must sign in with a second factor (an authenticator app): they can do
     /// nothing but set one up until they have.
     pub second_factor_roles: Vec<domain::Role>,
+    /// Single sign-on providers (OpenID Connect), shown as "Sign in with …" buttons.
+    pub sso: Vec<std::sync::Arc<crate::sso::Provider>>,
 }
 
 impl WebConfig {
@@ -137,6 +139,7 @@ impl Default for WebConfig {
             plan_tries_per_address: 20,
             plan_codes_per_link: 5,
             second_factor_roles: vec![],
+            sso: vec![],
             notify: None,
         }
     }

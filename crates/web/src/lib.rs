@@ -22,6 +22,7 @@ pub mod oruk;
 pub mod pages;
 pub mod reminders;
 pub mod routes;
+pub mod sso;
 pub mod texts;
 pub mod throttle;
 pub mod totp;

@@ -374,6 +374,10 @@ struct UserPage {
     is_self: bool,
     /// Partners' accounts keep their role (they belong to their organisation).
     role_fixed: bool,
+    /// Linked single sign-on identities: id, provider label, when linked.
+    identities: Vec<(i64, String, String)>,
+    /// Providers the deployment offers (name, label).
+    providers: Vec<(String, String)>,
 }
 
 /// An account's state in words: disabled, locked until a time, or active.
@@ -475,6 +479,27 @@ async fn user_page(
         disabled: u.disabled,
         is_self: u.id == auth.user.id,
         role_fixed,
+        identities: state
+            .store
+            .identities_of(u.id)
+            .await?
+            .into_iter()
+            .map(|i| {
+                let label = state
+                    .config
+                    .sso
+                    .iter()
+                    .find(|p| p.name == i.provider)
+                    .map_or(i.provider.clone(), |p| p.label.clone());
+                (i.id, label, datetime(i.linked_at))
+            })
+            .collect(),
+        providers: state
+            .config
+            .sso
+            .iter()
+            .map(|p| (p.name.clone(), p.label.clone()))
+            .collect(),
     })
 }
 

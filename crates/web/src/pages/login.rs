@@ -25,6 +25,9 @@ struct LoginPage {
     fields: Vec<Field>,
     login_csrf: String,
     next: String,
+    /// "Sign in with …" buttons: where each goes and the provider's label.
+    providers: Vec<(String, String)>,
+    signed_out: bool,
 }
 
 #[cfg(test)]
@@ -51,10 +54,11 @@ mod tests {
 #[derive(serde::Deserialize, Default)]
 pub struct NextQuery {
     next: Option<String>,
+    signed_out: Option<String>,
 }
 
 /// Only local paths, so sign-in cannot redirect elsewhere.
-fn safe_next(next: &str) -> String {
+pub(crate) fn safe_next(next: &str) -> String {
     let plain = next.chars().all(|c| c.is_ascii_graphic()) && !next.contains('\\');
     if plain
         && next.starts_with('/')
@@ -69,6 +73,8 @@ fn safe_next(next: &str) -> String {
 }
 
 fn page(
+    state: &AppState,
+    signed_out: bool,
     status: StatusCode,
     email: &str,
     error: Option<(&'static str, String)>,
@@ -104,6 +110,18 @@ fn page(
         fields: vec![email_field, pw],
         login_csrf: token.clone(),
         next: next.to_string(),
+        providers: state
+            .config
+            .sso
+            .iter()
+            .map(|p| {
+                let q: String = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("next", next)
+                    .finish();
+                (format!("/login/sso/{}?{q}", p.name), p.label.clone())
+            })
+            .collect(),
+        signed_out,
     };
     let mut res = views::render(status, &p);
     let c = auth::set_cookie(auth::login_csrf_cookie(secure), &token, secure, Some(3600))?;
@@ -116,13 +134,16 @@ pub async fn form(
     headers: HeaderMap,
     Query(q): Query<NextQuery>,
 ) -> Result<Response, AppError> {
-    page(
+    let res = page(
+        &state,
+        q.signed_out.is_some(),
         StatusCode::OK,
         "",
         None,
         &safe_next(q.next.as_deref().unwrap_or("/")),
         (state.config.https(), &headers),
-    )
+    )?;
+    Ok(res)
 }
 
 pub async fn submit(
@@ -180,6 +201,8 @@ pub async fn submit(
             "Enter your password"
         };
         return page(
+            &state,
+            false,
             StatusCode::UNPROCESSABLE_ENTITY,
             &email,
             Some((field, msg.into())),
@@ -191,6 +214,8 @@ pub async fn submit(
     // disabled or the password wrong: nothing tells who has an account here.
     let refuse = || {
         page(
+            &state,
+            false,
             StatusCode::UNPROCESSABLE_ENTITY,
             &email,
             Some((
@@ -289,6 +314,20 @@ pub(crate) async fn sign_in(
     next: &str,
     secure: bool,
 ) -> Result<Response, AppError> {
+    sign_in_via(state, headers, user, actor, next, secure, None).await
+}
+
+/// Starts a session, signed in with a password (`via` none) or through a single sign-on
+/// provider (its name and the id token to hint it with at sign-out).
+pub(crate) async fn sign_in_via(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: storage::User,
+    actor: &Actor,
+    next: &str,
+    secure: bool,
+    via: Option<(&str, &str)>,
+) -> Result<Response, AppError> {
     // A fresh session id at every sign-in (no fixation); any old session is ended.
     if let Some(old) = auth::cookie(headers, auth::session_cookie(secure)) {
         state.store.delete_session(&auth::sha256_hex(&old)).await?;
@@ -301,6 +340,8 @@ pub(crate) async fn sign_in(
         csrf_token: auth::random_token()?,
         created_at: now,
         last_seen_at: now,
+        via: via.map(|(p, _)| p.to_string()),
+        id_token_hint: via.map(|(_, t)| t.to_string()),
     };
     state.store.create_session(&session).await?;
     state.store.record_login_success(user.id, actor).await?;
@@ -325,8 +366,14 @@ pub async fn logout(
 ) -> Result<Response, AppError> {
     auth.form(&body)?;
     let secure = state.config.https();
+    // A session signed in through a provider: end the provider's session too, after ours.
+    let mut via = None;
     if let Some(raw) = auth::cookie(&headers, auth::session_cookie(secure)) {
-        state.store.delete_session(&auth::sha256_hex(&raw)).await?;
+        let hash = auth::sha256_hex(&raw);
+        if let Some((s, _)) = state.store.session_with_user(&hash).await? {
+            via = s.via.map(|v| (v, s.id_token_hint));
+        }
+        state.store.delete_session(&hash).await?;
     }
     state
         .store
@@ -338,7 +385,11 @@ pub async fn logout(
             auth.user.pcn_id,
         ))
         .await?;
-    let mut res = super::see_other("/login");
+    let provider_page = match &via {
+        Some((p, hint)) => super::sso::provider_sign_out(&state, p, hint.as_deref()).await,
+        None => None,
+    };
+    let mut res = provider_page.unwrap_or_else(|| super::see_other("/login"));
     res.headers_mut().append(
         SET_COOKIE,
         auth::set_cookie(auth::session_cookie(secure), "", secure, Some(0))?,

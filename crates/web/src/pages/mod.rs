@@ -26,6 +26,7 @@ pub mod reports;
 pub mod second_factor;
 pub mod self_referral;
 pub mod settings;
+pub mod sso;
 pub mod supervision;
 pub mod texts;
 pub mod today;
@@ -50,6 +51,13 @@ pub(crate) fn flash(done: Option<&str>) -> Option<String> {
         "plan-link-stopped" => "Their plan link has been stopped. They are signed out and the link no longer works.",
         "called-back" => "Marked as called back.",
         "mfa-reset" => "Their second factor has been reset and their sessions ended. If their role requires one, they set up an authenticator app at their next sign-in.",
+        "sso-linked" => "Linked. They can now sign in with that provider.",
+        "sso-unlinked" => "Unlinked. Their sessions through that provider have ended.",
+        "sso-none" => "That link was not found on this account.",
+        "sso-has-one" => "This account already has an identity at that provider. Unlink it first.",
+        "sso-taken" => "That identity is already linked to another account, so it was not linked to this one.",
+        "sso-choose" => "Choose a provider this Linkwork offers.",
+        "sso-subject" => "Enter the identity (the value of the provider's identifying claim) without line breaks, up to 255 characters.",
         "merged-away" => "That record was merged into this one.",
         "unmerged" => "Merge undone. The other record is shown again with what came from it.",
         "assigned" => "Episode assigned.",

@@ -178,6 +178,8 @@ pub async fn change_password(
             csrf_token: auth::random_token()?,
             created_at: now,
             last_seen_at: now,
+            via: None,
+            id_token_hint: None,
         })
         .await?;
     let mut res = see_other("/settings?done=password");
