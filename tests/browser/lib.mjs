@@ -51,10 +51,10 @@ export function describeViolations(url, violations) {
 // Starts `linkwork demo` on a free loopback port with a fresh data directory. Resolves once
 // it serves, and once `until` (a pattern in its output) has been printed too; `out()` is
 // everything it printed. `stop()` ends it (by its pid) and removes its data.
-export async function startDemo({ bin, people = 10, env = {}, until = null }) {
+export async function startDemo({ bin, people = 10, env = {}, until = null, listen = '127.0.0.1:0' }) {
   const { spawn } = await import('node:child_process');
   const dataDir = mkdtempSync(join(tmpdir(), 'linkwork-browser-'));
-  const server = spawn(bin, ['--data-dir', dataDir, '--listen', '127.0.0.1:0', 'demo', '--people', String(people)], {
+  const server = spawn(bin, ['--data-dir', dataDir, '--listen', listen, 'demo', '--people', String(people)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, LINKWORK_LOG: 'warn', ...env },
   });

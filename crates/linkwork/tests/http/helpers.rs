@@ -307,6 +307,11 @@ impl Browser {
         page
     }
 
+    /// Gives the browser a cookie (a session made in the store by the test).
+    pub fn set_cookie(&mut self, name: &str, value: &str) {
+        self.cookies.insert(name.to_string(), value.to_string());
+    }
+
     pub fn has_session(&self) -> bool {
         self.cookies.contains_key(web::auth::session_cookie(false))
             || self.cookies.contains_key(web::auth::session_cookie(true))

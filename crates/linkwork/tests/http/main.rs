@@ -24,6 +24,7 @@ mod reports;
 mod second_factor;
 mod self_referral;
 mod site;
+mod sso;
 mod tenancy;
 mod texts;
 mod today;

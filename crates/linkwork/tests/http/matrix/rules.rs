@@ -103,6 +103,13 @@ pub(super) fn matches(
         Expect::PersonOnly => status == StatusCode::SEE_OTHER && location.starts_with("/my-plan"),
         // The second factor's page without a password first: back to sign-in.
         Expect::Allowed if path == "/login/code" && to_sign_in => true,
+        // No single sign-on provider is configured for the matrix: starting one and a
+        // callback nobody started both answer with a page that says so, to anyone.
+        Expect::Allowed if path.starts_with("/login/sso/") => {
+            status == StatusCode::BAD_REQUEST
+                && (body.contains("That sign-in option is not set up")
+                    || body.contains("This sign-in has expired"))
+        }
         Expect::Allowed if method == Method::Get => {
             status.is_success() || (status.is_redirection() && !to_sign_in)
         }
