@@ -29,8 +29,17 @@ fn config() -> web::WebConfig {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn administrators_link_identities_of_their_own_pcn_only() {
-    let app = spawn_app_with(Engine::Sqlite, config()).await;
+async fn administrators_link_identities_of_their_own_pcn_only_on_sqlite() {
+    administrators_link_identities_of_their_own_pcn_only(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administrators_link_identities_of_their_own_pcn_only_on_postgres() {
+    administrators_link_identities_of_their_own_pcn_only(Engine::Postgres).await;
+}
+
+async fn administrators_link_identities_of_their_own_pcn_only(engine: Engine) {
+    let app = spawn_app_with(engine, config()).await;
     let lw = app.users["lw"];
     let mut admin = signed_in(&app, "admin").await;
     let linked = admin
