@@ -73,6 +73,19 @@ def bindings(resource, where, problems):
             bindings(e.get("resource", {}), f"{where} entry {n}", problems)
 
 
+def empties(value, path, where, problems):
+    """FHIR JSON allows no empty values: no "", [], {} or null anywhere (R4 JSON 2.6.2)."""
+    if value is None or value == "" or value == [] or value == {}:
+        problems.append(f"{where}: {path or 'the resource'} is empty ({json.dumps(value)}), which FHIR JSON forbids")
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            empties(v, f"{path}.{k}" if path else k, where, problems)
+    elif isinstance(value, list):
+        for n, v in enumerate(value):
+            empties(v, f"{path}[{n}]", where, problems)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -87,6 +100,7 @@ def main():
             kind = data["resourceType"]
             construct_fhir_element(kind, data)
             bindings(data, f.name, problems)
+            empties(data, "", f.name, problems)
             kinds[kind] = kinds.get(kind, 0) + 1
         except Exception as e:  # noqa: BLE001 - every failure is reported
             problems.append(f"{f.name}: {e}")

@@ -371,14 +371,17 @@ impl MessageBack {
             resources.push(resources::care_plan(*id, self.person.id, p, state));
         }
         let stamp = instant(self.generated_at);
-        json!({
+        let mut doc = json!({
             "resourceType": "Bundle",
             "id": format!("message-back-{}-{}", self.episode.id, self.generated_at.timestamp()),
             "identifier": {"system": id_system("message-back-document"), "value": format!("episode-{}-{}", self.episode.id, self.generated_at.timestamp())},
             "type": "document",
             "timestamp": stamp,
             "entry": resources.into_iter().map(|r| json!({"fullUrl": full_url(base, &r), "resource": r})).collect::<Vec<_>>(),
-        })
+        });
+        // Wherever it is sent (the API, a file), it holds no empty value.
+        resources::prune(&mut doc);
+        doc
     }
 
     /// The practice as a reference, for pages.

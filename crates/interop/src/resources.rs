@@ -30,15 +30,38 @@ pub enum Viewer {
 }
 
 fn drop_empty(mut v: Value) -> Value {
-    if let Some(map) = v.as_object_mut() {
-        map.retain(|_, x| match x {
-            Value::Null => false,
-            Value::String(s) => !s.is_empty(),
-            Value::Array(a) => !a.is_empty(),
-            _ => true,
-        });
-    }
+    prune(&mut v);
     v
+}
+
+/// Removes what FHIR forbids as empty, at every depth: `null`, `""`, `[]` and `{}` (an
+/// element with nothing in it). A resource built from optional facts (a signpost with no
+/// link worker named) stays valid FHIR: `"requester": {"display": ""}` goes whole.
+pub fn prune(v: &mut Value) {
+    fn empty(x: &Value) -> bool {
+        match x {
+            Value::Null => true,
+            Value::String(s) => s.is_empty(),
+            Value::Array(a) => a.is_empty(),
+            Value::Object(o) => o.is_empty(),
+            _ => false,
+        }
+    }
+    match v {
+        Value::Object(map) => {
+            for x in map.values_mut() {
+                prune(x);
+            }
+            map.retain(|_, x| !empty(x));
+        }
+        Value::Array(items) => {
+            for x in items.iter_mut() {
+                prune(x);
+            }
+            items.retain(|x| !empty(x));
+        }
+        _ => {}
+    }
 }
 
 fn meta(version: i64, updated: chrono::DateTime<chrono::Utc>) -> Value {

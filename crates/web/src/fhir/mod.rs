@@ -206,8 +206,11 @@ impl From<AppError> for FhirError {
     }
 }
 
-/// A FHIR JSON response.
+/// A FHIR JSON response. Empty strings, arrays and elements are removed at every depth
+/// (FHIR forbids them), whichever code built the resource.
 pub fn fhir_response(status: StatusCode, body: &Value) -> Response {
+    let mut body = body.clone();
+    interop::resources::prune(&mut body);
     let mut r = (status, body.to_string()).into_response();
     r.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));

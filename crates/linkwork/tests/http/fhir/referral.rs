@@ -571,6 +571,28 @@ pub(super) async fn take_through(
         )
         .await
         .unwrap();
+    // A signpost as the pages make one: nothing shared, no link worker named (its
+    // ServiceRequest once carried `"requester": {"display": ""}`, which FHIR forbids).
+    app.store
+        .create_connection(
+            app.pcn_a,
+            ep.id,
+            &NewConnection {
+                service_id: "svc-2".into(),
+                service_name: "Library reading group".into(),
+                organization_name: "Harrowby Library".into(),
+                partner_org_id: None,
+                kind: ConnectionKind::Signpost,
+                consent_at: None,
+                shared: SharedDetails::default(),
+                due_at: None,
+                note: String::new(),
+                at: Utc::now(),
+            },
+            &a,
+        )
+        .await
+        .unwrap();
     let task = format!("connection-{}", conn.id);
     Journey {
         lw,
