@@ -278,6 +278,9 @@ pub trait ConnectionStore: Send + Sync {
         pcn: i64,
         link_worker_id: Option<i64>,
     ) -> Result<Vec<Connection>>;
+    /// Every referral to a community service in a PCN, in any status, oldest first (a GP
+    /// system's `Task?status=completed`).
+    async fn referrals_in_pcn(&self, pcn: i64) -> Result<Vec<Connection>>;
     /// Of those, a link worker's requests still unanswered after their due time (what
     /// `Connection::is_overdue` says), oldest first.
     async fn overdue_referrals(

@@ -217,6 +217,18 @@ impl ConnectionStore for Store {
         rows.iter().map(connection).collect()
     }
 
+    async fn referrals_in_pcn(&self, pcn: i64) -> Result<Vec<Connection>> {
+        let rows = sqlx::query(
+            "SELECT * FROM connections WHERE pcn_id = $1 AND kind = 'referral'
+             ORDER BY created_at, id",
+        )
+        .bind(pcn)
+        .fetch_all(&self.read)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(connection).collect()
+    }
+
     async fn overdue_referrals(
         &self,
         pcn: i64,

@@ -446,7 +446,11 @@ impl Params {
             .keys()
             .filter(|k| {
                 !allowed.contains(&k.as_str())
-                    && !matches!(k.as_str(), "_count" | "_offset" | "_format")
+                    && !matches!(
+                        k.as_str(),
+                        "_count" | "_offset" | "_after" | "_format" | "_summary" | "_total" | "_id"
+                            | "_lastUpdated"
+                    )
             })
             .collect();
         unknown.sort();
@@ -472,15 +476,16 @@ impl Params {
         self.0.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())
     }
 
-    /// `_count` (1–200, default 50) and `_offset`.
-    pub fn page(&self) -> Result<(usize, usize), FhirError> {
+    /// How many per page: `_count` (default 50; more than 200 is taken as 200; 0, or
+    /// `_summary=count`, gives only the total), where to start (`_after`, the last id of
+    /// the page before; `_offset` still works), and whether only the total is wanted.
+    pub fn page(&self) -> Result<PageSpec, FhirError> {
         let count = match self.get("_count") {
             None => 50,
             Some(c) => c
                 .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=200).contains(n))
-                .ok_or_else(|| FhirError::bad("_count must be a whole number from 1 to 200"))?,
+                .map(|n| n.min(MAX_COUNT))
+                .map_err(|_| FhirError::bad("_count must be a whole number (at most 200 are sent a page)"))?,
         };
         let offset = match self.get("_offset") {
             None => 0,
@@ -488,7 +493,26 @@ impl Params {
                 .parse::<usize>()
                 .map_err(|_| FhirError::bad("_offset must be a whole number"))?,
         };
-        Ok((count, offset))
+        let summary_count = match self.get("_summary") {
+            None | Some("false") => false,
+            Some("count") => true,
+            Some(other) => {
+                return Err(FhirError::bad(format!(
+                    "_summary={other} is not supported: use _summary=count (or leave it out)"
+                )))
+            }
+        };
+        if let Some(t) = self.get("_total") {
+            if !matches!(t, "none" | "estimate" | "accurate") {
+                return Err(FhirError::bad("_total must be none, estimate or accurate"));
+            }
+        }
+        Ok(PageSpec {
+            count,
+            offset,
+            after: self.get("_after").map(str::to_string),
+            summary_count: summary_count || count == 0,
+        })
     }
 
     /// A `patient` (or `subject`/`for`) search value as a person id.
@@ -516,36 +540,138 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
     }
 }
 
-/// One page of matches as a searchset Bundle, with self and next links.
+/// The most entries sent in one page.
+pub const MAX_COUNT: usize = 200;
+
+/// What page of a search to send.
+#[derive(Debug, Clone)]
+pub struct PageSpec {
+    pub count: usize,
+    pub offset: usize,
+    /// The id of the last entry of the page before: this page starts after it.
+    pub after: Option<String>,
+    /// Only the total (`_summary=count` or `_count=0`).
+    pub summary_count: bool,
+}
+
+/// How entries are ordered for paging: an id's text before its number, then the number
+/// ("connection-9" before "connection-10"). Ids never change, so a page that starts after
+/// an id skips nothing and repeats nothing when records change between pages.
+fn id_key(id: &str) -> (String, u64, String) {
+    let digits = id.len() - id.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    let (head, tail) = id.split_at(id.len() - digits);
+    (head.to_string(), tail.parse().unwrap_or(0), id.to_string())
+}
+
+/// `_lastUpdated` as FHIR writes it: an optional prefix (eq, ne, gt, lt, ge, le, sa, eb) and
+/// a date or date-time. The instant and whether a resource updated then passes.
+fn last_updated_filter(
+    v: &str,
+) -> Result<impl Fn(chrono::DateTime<chrono::Utc>) -> bool, FhirError> {
+    let (prefix, rest) = match v.get(..2) {
+        Some(p @ ("eq" | "ne" | "gt" | "lt" | "ge" | "le" | "sa" | "eb")) => (p, &v[2..]),
+        _ => ("eq", v),
+    };
+    let bad = || {
+        FhirError::bad(format!(
+            "_lastUpdated must be a date or date-time with an optional prefix (ge, gt, le, lt, eq), like ge2026-12-01T00:00:00Z; got '{v}'"
+        ))
+    };
+    // A date alone is the whole day (UTC); a date-time is that instant.
+    let (from, to) = if let Ok(t) = chrono::DateTime::parse_from_rfc3339(rest) {
+        let t = t.with_timezone(&chrono::Utc);
+        (t, t)
+    } else if let Ok(d) = chrono::NaiveDate::parse_from_str(rest, "%Y-%m-%d") {
+        let start = d.and_hms_opt(0, 0, 0).ok_or_else(bad)?.and_utc();
+        (start, start + chrono::Duration::days(1) - chrono::Duration::milliseconds(1))
+    } else {
+        return Err(bad());
+    };
+    let prefix = prefix.to_string();
+    Ok(move |t: chrono::DateTime<chrono::Utc>| match prefix.as_str() {
+        "eq" => t >= from && t <= to,
+        "ne" => t < from || t > to,
+        "gt" | "sa" => t > to,
+        "lt" | "eb" => t < from,
+        "ge" => t >= from,
+        "le" => t <= to,
+        _ => false,
+    })
+}
+
+/// One page of matches as a searchset Bundle, with self and next links. The generic
+/// parameters are applied here, to every search alike: `_id`, `_lastUpdated` (on
+/// `meta.lastUpdated`), `_count`, `_summary=count` and the `_after` cursor.
 pub fn page_of(
     base: &str,
     kind: &str,
     params: &Params,
-    all: Vec<Value>,
+    mut all: Vec<Value>,
 ) -> Result<Response, FhirError> {
-    let (count, offset) = params.page()?;
+    let spec = params.page()?;
+    if let Some(ids) = params.get("_id") {
+        let ids: Vec<&str> = ids.split(',').map(str::trim).collect();
+        all.retain(|r| r["id"].as_str().is_some_and(|id| ids.contains(&id)));
+    }
+    if let Some(v) = params.get("_lastUpdated") {
+        let passes = last_updated_filter(v)?;
+        all.retain(|r| {
+            r["meta"]["lastUpdated"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .is_some_and(|t| passes(t.with_timezone(&chrono::Utc)))
+        });
+    }
+    all.sort_by_cached_key(|r| id_key(r["id"].as_str().unwrap_or_default()));
     let total = all.len();
-    let page: Vec<Value> = all.into_iter().skip(offset).take(count).collect();
     let mut q: Vec<(String, String)> = params
         .0
         .iter()
-        .filter(|(k, _)| k.as_str() != "_offset" && k.as_str() != "_count")
+        .filter(|(k, _)| !matches!(k.as_str(), "_offset" | "_count" | "_after"))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     q.sort();
-    let link = |off: usize| {
+    let link = |after: Option<&str>, offset: usize| {
         let mut s = form_urlencoded::Serializer::new(String::new());
         for (k, v) in &q {
             s.append_pair(k, v);
         }
-        s.append_pair("_count", &count.to_string());
-        s.append_pair("_offset", &off.to_string());
+        s.append_pair("_count", &spec.count.to_string());
+        if let Some(a) = after {
+            s.append_pair("_after", a);
+        }
+        if offset > 0 {
+            s.append_pair("_offset", &offset.to_string());
+        }
         format!("{base}/{kind}?{}", s.finish())
     };
-    let next = (offset + count < total).then(|| link(offset + count));
+    let self_url = link(spec.after.as_deref(), spec.offset);
+    if spec.summary_count {
+        return Ok(fhir_response(
+            StatusCode::OK,
+            &interop::searchset(base, vec![], total, &self_url, None),
+        ));
+    }
+    let start = match &spec.after {
+        Some(a) => {
+            let key = id_key(a);
+            all.partition_point(|r| id_key(r["id"].as_str().unwrap_or_default()) <= key)
+        }
+        None => 0,
+    } + spec.offset;
+    let rest: Vec<Value> = all.into_iter().skip(start).collect();
+    let more = rest.len() > spec.count;
+    let page: Vec<Value> = rest.into_iter().take(spec.count).collect();
+    let next = if more {
+        page.last()
+            .and_then(|r| r["id"].as_str())
+            .map(|last| link(Some(last), 0))
+    } else {
+        None
+    };
     Ok(fhir_response(
         StatusCode::OK,
-        &interop::searchset(base, page, total, &link(offset), next.as_deref()),
+        &interop::searchset(base, page, total, &self_url, next.as_deref()),
     ))
 }
 

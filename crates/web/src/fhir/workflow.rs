@@ -443,7 +443,10 @@ pub async fn task_search(
                     }
                     state.store.connections_for_person(pcn, p).await?
                 }
-                None => state.store.open_referrals(pcn, None).await?,
+                // Open ones unless the search asks for a status: then every one, so
+                // `status=completed` finds the completed.
+                None if statuses.is_empty() => state.store.open_referrals(pcn, None).await?,
+                None => state.store.referrals_in_pcn(pcn).await?,
             };
             // A GP system sees the referrals of its own practice's people only.
             if client.kind() == ClientKind::GpSystem {
