@@ -114,6 +114,9 @@ async function signedIn(page) {
 
 test('a link worker links their identity, signs in with it, lands on Today, and signs out of both', async () => {
   const page = await freshPage();
+  // Someone else signed in at the provider in this browser and left (Bob, unknown here).
+  await ssoSignIn(page, 'Test NHS Identity', 'bob-at-provider');
+  assert.match(await page.textContent('h1'), /You cannot sign in with this account/);
   await passwordSignIn(page, 'sam.okafor@linkwork.example', 'demo-linkworker-1');
   await page.goto(`${base}/settings/sign-in`);
   await check(page, 'sso-settings');
@@ -127,9 +130,10 @@ test('a link worker links their identity, signs in with it, lands on Today, and 
   await page.selectOption('#provider', 'test');
   await page.fill('#password', 'demo-linkworker-1');
   await page.click('button:has-text("Link")');
+  // Linking asks the provider to sign in again: Bob's session there is not taken.
   await atProvider(page, 'sam-at-provider');
   await page.waitForURL(/\/settings\/sign-in\?done=linked/);
-  assert.match(await page.textContent('main'), /Test NHS Identity/);
+  assert.match(await page.textContent('main'), /Test NHS Identity \(sam-at-provider@nhs\.example\)/);
   await check(page, 'sso-settings-linked');
   await Promise.all([page.waitForURL(/\/login/), page.click('button:has-text("Sign out")')]);
 
@@ -245,6 +249,12 @@ test('an administrator links an identity; once the account is disabled it is ref
   await browser.context.clearCookies();
   const jess = await browser.context.newPage();
   await ssoSignIn(jess, 'Test NHS Identity', 'jess-at-provider');
+  // An administrator's link: its holder sees the account and PCN first and says it is theirs.
+  assert.match(await jess.textContent('h1'), /Is this your Linkwork account\?/);
+  assert.match(await jess.textContent('main'), /jess\.hughes@linkwork\.example/);
+  assert.ok(!(await signedIn(jess)), 'no session before the answer');
+  await check(jess, 'sso-confirm');
+  await Promise.all([jess.waitForURL((u) => !u.pathname.startsWith('/login')), jess.click('button:has-text("Yes, this is my account")')]);
   assert.match(await jess.textContent('h1'), /Today/);
 
   await browser.context.clearCookies();
@@ -256,6 +266,31 @@ test('an administrator links an identity; once the account is disabled it is ref
   await ssoSignIn(jess, 'Test NHS Identity', 'jess-at-provider');
   assert.match(await jess.textContent('h1'), /You cannot sign in with this account/);
   assert.ok(!(await signedIn(jess)));
+});
+
+test('an identity an administrator linked to the wrong account is refused by its holder', async () => {
+  const admin = await freshPage();
+  await passwordSignIn(admin, 'admin@linkwork.example', 'demo-admin-pass');
+  await admin.goto(`${base}/admin/users`);
+  await admin.locator('tr', { hasText: 'Morgan Reid' }).locator('a').first().click();
+  await admin.waitForURL(/\/admin\/users\/\d+$/);
+  await admin.selectOption('#sso-provider', 'test');
+  await admin.fill('#sso-subject', 'not-morgan');
+  await admin.click('form[action$="/sso/link"] button:has-text("Link")');
+  await admin.waitForURL(/done=sso-linked/);
+
+  await browser.context.clearCookies();
+  const page = await browser.context.newPage();
+  await ssoSignIn(page, 'Test NHS Identity', 'not-morgan');
+  assert.match(await page.textContent('main'), /morgan\.reid@linkwork\.example/);
+  await page.click('button:has-text("No, this is not me")');
+  await page.waitForSelector('h1');
+  assert.match(await page.textContent('h1'), /You have not been signed in/);
+  assert.ok(!(await signedIn(page)));
+  // The link is gone: the same identity now opens nothing.
+  await browser.context.clearCookies();
+  await ssoSignIn(page, 'Test NHS Identity', 'not-morgan');
+  assert.match(await page.textContent('h1'), /You cannot sign in with this account/);
 });
 
 test('private_key_jwt: a first sign-in makes a referrer account where the deployment allows it', async () => {

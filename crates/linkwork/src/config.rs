@@ -588,8 +588,10 @@ public_url = "http://127.0.0.1:8080"
 # acr_values = ["AAL3_ANY"]                      # asked for
 # required_acr = { link_worker = ["AAL3_ANY"], supervisor = ["AAL3_ANY"] }
 # sign_out_at_provider = true                    # RP-initiated logout
+# trust_provider_mfa = false                     # it requires MFA of everyone (else second_factor_roles
+#                                                # need required_acr, or amr naming a second factor)
 # # Accounts made at first sign-in (off unless listed); role and PCN come from here:
-# # create_accounts = [{ email_domain = "nhs.net", pcn = "U12345", role = "referrer" }]
+# # create_accounts = [{ email_domain = "nhs.net", pcn = "U12345", role = "referrer" }]  (referrers only)
 "#;
 
 #[cfg(test)]
@@ -700,7 +702,9 @@ mod tests {
             ("client_secret = \"s\"\nprivate_key_file = \"/nonexistent\"\n", "set exactly one"),
             ("private_key_file = \"/nonexistent\"\n", "private_key_file /nonexistent"),
             ("client_secret = \"s\"\nrequired_acr = { wizard = [\"x\"] }\n", "wizard is not a role"),
-            ("client_secret = \"s\"\ncreate_accounts = [{ email_domain = \"nhs.net\", pcn = \"U1\", role = \"admin\" }]\n", "may not make administrators"),
+            ("client_secret = \"s\"\ncreate_accounts = [{ email_domain = \"nhs.net\", pcn = \"U1\", role = \"admin\" }]\n", "may only make referrer accounts"),
+            ("client_secret = \"s\"\ncreate_accounts = [{ email_domain = \"nhs.net\", pcn = \"U1\", role = \"manager\" }]\n", "may only make referrer accounts"),
+            ("client_secret = \"s\"\nsubject_claim = \"email\"\n", "never reassigns"),
             ("client_secret = \"s\"\ncreate_accounts = [{ email_domain = \"*.nhs.net\", pcn = \"U1\", role = \"referrer\" }]\n", "one exact domain"),
         ] {
             let err = load(&format!("{good}{extra}"), &[]).unwrap_err();

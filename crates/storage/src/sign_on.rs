@@ -23,6 +23,10 @@ pub struct SignInIdentity {
     pub linked_by: Option<i64>,
     pub linked_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
+    /// Who the provider said it was when linked (an email or name).
+    pub label: String,
+    /// When its holder confirmed the account (an administrator's link waits for this).
+    pub confirmed_at: Option<DateTime<Utc>>,
 }
 
 /// A sign-in sent to a provider, waiting for it to come back.
@@ -67,15 +71,27 @@ pub trait SignOnStore: Send + Sync {
     ) -> Result<Option<(SignInIdentity, User)>>;
     /// An account's linked identities.
     async fn identities_of(&self, user: i64) -> Result<Vec<SignInIdentity>>;
-    /// Links an identity to an account (audited `sso.link`, saying how).
+    /// Links an identity to an account (audited `sso.link`, saying how). A link by its
+    /// holder (`how` = `password`) is confirmed at once; an administrator's (`admin`) waits
+    /// for the holder to confirm the account at its first sign-in.
     async fn link_identity(
         &self,
         user: i64,
         provider: &str,
         subject: &str,
         how: &str,
+        label: &str,
         actor: &Actor,
     ) -> Result<std::result::Result<SignInIdentity, LinkRefused>>;
+    /// The holder confirmed an administrator's link (audited `sso.confirm`).
+    async fn confirm_identity(&self, identity: i64, actor: &Actor) -> Result<()>;
+    /// Ends sessions idle since `idle_before` or begun before `begun_before` (they no longer
+    /// open anything; this clears what they hold, such as a provider's id token).
+    async fn purge_sessions(
+        &self,
+        idle_before: DateTime<Utc>,
+        begun_before: DateTime<Utc>,
+    ) -> Result<u64>;
     /// Removes a link (audited `sso.unlink`) and ends the sessions signed in through that
     /// provider. False when the account has no such link.
     async fn unlink_identity(&self, user: i64, identity: i64, actor: &Actor) -> Result<bool>;
@@ -88,6 +104,7 @@ pub trait SignOnStore: Send + Sync {
         user: NewUser,
         provider: &str,
         subject: &str,
+        label: &str,
         actor: &Actor,
     ) -> Result<User>;
 }

@@ -28,6 +28,7 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
         .post("/login/code", second_factor::code_submit, public())
         .get("/login/sso/{provider}", sso::start, public())
         .get("/login/sso/{provider}/callback", sso::callback, public())
+        .post("/login/sso/confirm", sso::confirm, public())
         // The person's own door: no account
         .get("/pcn/{code}", pcn_home::show, public())
         .get("/self-referral", self_referral::start, public())

@@ -48,11 +48,19 @@ pub fn hash_password(password: &str) -> Result<String, AppError> {
 
 /// Checks a password against a stored hash.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
+    match PasswordHash::new(hash) {
+        Ok(h) => Argon2::default()
             .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
+            .is_ok(),
+        // An account with no password (made at a single sign-on) takes as long to refuse
+        // as any other: timing must not tell which accounts have none.
+        Err(_) => {
+            if let Ok(h) = PasswordHash::new(dummy_hash()) {
+                let _ = Argon2::default().verify_password(password.as_bytes(), &h);
+            }
+            false
+        }
+    }
 }
 
 /// A hash to verify against when the account does not exist, so the answer takes as long.

@@ -174,3 +174,25 @@ fn tell_owner(state: &AppState, user: &storage::User, subject: &'static str, bod
         }
     });
 }
+
+/// Tells an account's owner that a single sign-on identity was linked to their account:
+/// if they did not do it, someone else can now sign in as them.
+pub fn notify_sso_linked(state: &AppState, user: &storage::User, provider: &str, who: &str) {
+    let who = if who.is_empty() {
+        String::new()
+    } else {
+        format!(" ({who})")
+    };
+    let body = format!(
+        "Hello,\n\nA {provider} account{who} was linked to your Linkwork account: it can now be \
+         used to sign in to Linkwork as you.\n\nIf this was you, there is nothing to do. If it \
+         was not, unlink it in Settings at {{url}}/settings/sign-in, change your password, and \
+         tell your administrator.\n\nLinkwork\n"
+    );
+    tell_owner(
+        state,
+        user,
+        "Linkwork: a sign-in account was linked to yours",
+        body,
+    );
+}

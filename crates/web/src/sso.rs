@@ -70,6 +70,11 @@ pub struct ProviderSettings {
     /// Also end the provider's session at sign-out, where it offers RP-initiated logout.
     #[serde(default = "yes")]
     pub sign_out_at_provider: bool,
+    /// The provider requires a second factor of everyone (Entra Conditional Access, say):
+    /// roles in `second_factor_roles` may sign in through it without `required_acr` or an
+    /// `amr` saying so. Off unless set.
+    #[serde(default)]
+    pub trust_provider_mfa: bool,
 }
 
 /// Where first sign-in may make an account.
@@ -144,6 +149,8 @@ type OidcClient = Client<
 
 /// The provider's discovery document (with its JWKS) is read again after this long.
 const METADATA_TTL: Duration = Duration::from_secs(3600);
+/// After discovery fails, the provider is not asked again for this long.
+const FAILURE_PAUSE: Duration = Duration::from_secs(15);
 
 /// A configured provider, ready to use.
 pub struct Provider {
@@ -158,8 +165,14 @@ pub struct Provider {
     required_acr: Vec<(Role, Vec<String>)>,
     pub create_accounts: Vec<(String, String, Role)>,
     sign_out_at_provider: bool,
+    trust_provider_mfa: bool,
+    /// Whether plain http is allowed (an issuer on this machine, for tests).
+    loopback: bool,
     http: reqwest::Client,
     metadata: tokio::sync::Mutex<Option<(ProviderMetadataWithLogout, Instant)>>,
+    /// When discovery last failed: for a little while, a failing provider is not asked
+    /// again (every sign-in would wait for its timeout).
+    failed_at: std::sync::Mutex<Option<Instant>>,
 }
 
 impl std::fmt::Debug for Provider {
@@ -204,8 +217,26 @@ pub struct Verified {
     pub email_verified: bool,
     pub name: Option<String>,
     pub acr: Option<String>,
+    /// Authentication methods the provider reports (`amr`: "mfa", "otp", "hwk" …).
+    pub amr: Vec<String>,
+    /// When the person last authenticated at the provider (`auth_time`), if it says.
+    pub auth_time: Option<chrono::DateTime<chrono::Utc>>,
     /// The id token as sent, to hint the provider with at sign-out.
     pub id_token: String,
+}
+
+impl Verified {
+    /// Who the provider says this is, for people to recognise: the email, else the name.
+    pub fn label(&self) -> String {
+        self.email
+            .clone()
+            .or_else(|| self.name.clone())
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(120)
+            .collect()
+    }
 }
 
 /// A sign-in to send the browser on.
@@ -238,10 +269,19 @@ impl Provider {
             return Err(bad("label is empty"));
         }
         let issuer = IssuerUrl::new(s.issuer.clone()).map_err(|e| bad(&format!("issuer: {e}")))?;
-        if !(s.issuer.starts_with("https://")
-            || s.issuer.starts_with("http://127.0.0.1")
-            || s.issuer.starts_with("http://localhost"))
-        {
+        let url = issuer.url();
+        let loopback = url.scheme() == "http"
+            && matches!(
+                url.host(),
+                Some(openidconnect::url::Host::Domain("localhost"))
+                    | Some(openidconnect::url::Host::Ipv4(
+                        std::net::Ipv4Addr::LOCALHOST
+                    ))
+                    | Some(openidconnect::url::Host::Ipv6(
+                        std::net::Ipv6Addr::LOCALHOST
+                    ))
+            );
+        if url.scheme() != "https" && !loopback {
             return Err(bad(
                 "issuer must be https:// (plain http only on this machine)",
             ));
@@ -290,15 +330,27 @@ impl Provider {
                 return Err(bad("create_accounts.email_domain must be one exact domain"));
             }
             let role = role(&r.role)?;
-            if matches!(role, Role::Admin | Role::Operator | Role::Partner) {
+            // Anyone with a verified email in the domain gets the account: never one that
+            // reads people's records or manages anything.
+            if role.can_read_people()
+                || matches!(role, Role::Admin | Role::Operator | Role::Partner)
+            {
                 return Err(bad(
-                    "create_accounts may not make administrators, operators or partners",
+                    "create_accounts may only make referrer accounts (roles that read no one's records): ask an administrator to link other staff",
                 ));
             }
             create_accounts.push((domain, r.pcn.trim().to_uppercase(), role));
         }
         if s.subject_claim.trim().is_empty() {
             return Err(bad("subject_claim is empty"));
+        }
+        if matches!(
+            s.subject_claim.as_str(),
+            "email" | "preferred_username" | "name"
+        ) {
+            return Err(bad(
+                "subject_claim must be a claim the provider never reassigns (sub, or oid for Entra ID): an email or user name can change hands",
+            ));
         }
         let http = reqwest::Client::builder()
             // A provider's answers are read from where discovery said, never followed on.
@@ -318,8 +370,11 @@ impl Provider {
             required_acr,
             create_accounts,
             sign_out_at_provider: s.sign_out_at_provider,
+            trust_provider_mfa: s.trust_provider_mfa,
+            loopback,
             http,
             metadata: tokio::sync::Mutex::new(None),
+            failed_at: std::sync::Mutex::new(None),
         })
     }
 
@@ -333,11 +388,59 @@ impl Provider {
                 return Ok(m.clone());
             }
         }
-        let m = ProviderMetadataWithLogout::discover_async(self.issuer.clone(), &self.http)
+        let recently_failed = self
+            .failed_at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|t| t.elapsed() < FAILURE_PAUSE);
+        if recently_failed {
+            return Err(Failure::Unavailable(
+                "not answering (asked again shortly)".into(),
+            ));
+        }
+        let found = ProviderMetadataWithLogout::discover_async(self.issuer.clone(), &self.http)
             .await
-            .map_err(|e| Failure::Unavailable(error_chain(&e)))?;
-        *cached = Some((m.clone(), Instant::now()));
-        Ok(m)
+            .map_err(|e| Failure::Unavailable(error_chain(&e)))
+            .and_then(|m| self.endpoints_secure(m));
+        match found {
+            Ok(m) => {
+                *cached = Some((m.clone(), Instant::now()));
+                Ok(m)
+            }
+            Err(e) => {
+                *self.failed_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+                Err(e)
+            }
+        }
+    }
+
+    /// Every endpoint discovery names is https (plain http only for a provider on this
+    /// machine).
+    fn endpoints_secure(
+        &self,
+        m: ProviderMetadataWithLogout,
+    ) -> Result<ProviderMetadataWithLogout, Failure> {
+        let mut urls = vec![
+            m.authorization_endpoint().url().clone(),
+            m.jwks_uri().url().clone(),
+        ];
+        urls.extend(m.token_endpoint().map(|u| u.url().clone()));
+        urls.extend(m.userinfo_endpoint().map(|u| u.url().clone()));
+        urls.extend(
+            m.additional_metadata()
+                .end_session_endpoint
+                .as_ref()
+                .map(|u| u.url().clone()),
+        );
+        match urls
+            .iter()
+            .find(|u| u.scheme() != "https" && !self.loopback)
+        {
+            Some(u) => Err(Failure::Unavailable(format!(
+                "discovery names a plain http endpoint: {u}"
+            ))),
+            None => Ok(m),
+        }
     }
 
     fn client(
@@ -370,7 +473,10 @@ impl Provider {
     }
 
     /// Starts a sign-in: where to send the browser, and what to keep until it is back.
-    pub async fn start(&self, public_url: &str) -> Result<Started, Failure> {
+    /// `fresh` asks the provider to sign the person in again whatever session it holds
+    /// (`prompt=login`, `max_age=0`): linking must be done by whoever is at the keyboard,
+    /// not by whoever left a session open at the provider.
+    pub async fn start(&self, public_url: &str, fresh: bool) -> Result<Started, Failure> {
         let meta = self.metadata(false).await?;
         let client = self.client(meta, &self.redirect_uri(public_url))?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -386,6 +492,11 @@ impl Provider {
         }
         for a in &self.acr_values {
             req = req.add_auth_context_value(AuthenticationContextClass::new(a.clone()));
+        }
+        if fresh {
+            req = req
+                .add_prompt(openidconnect::core::CoreAuthPrompt::Login)
+                .set_max_age(Duration::ZERO);
         }
         let (url, state, nonce) = req.url();
         Ok(Started {
@@ -458,6 +569,16 @@ impl Provider {
             }
             Err(e) => return Err(Failure::BadToken(error_chain(&e))),
         };
+        // With one audience the crate does not check `azp`; a token issued to another
+        // client of the provider is refused here.
+        if let Some(azp) = claims.authorized_party() {
+            if azp.as_str() != self.client_id.as_str() {
+                return Err(Failure::BadToken(format!(
+                    "azp {} is not this client",
+                    azp.as_str()
+                )));
+            }
+        }
         let subject = self.subject_of(&claims)?;
         let mut email = claims.email().map(|e| e.as_str().to_lowercase());
         let mut email_verified = claims.email_verified().unwrap_or(false);
@@ -465,9 +586,10 @@ impl Provider {
             .name()
             .and_then(|n| n.get(None))
             .map(|n| n.as_str().to_string());
-        // Many providers put the email only in UserInfo; it is needed only to make an
-        // account at first sign-in, so it is asked for only then.
-        if email.is_none() && !self.create_accounts.is_empty() {
+        // Many providers put the email and name only in UserInfo: asked for when the id
+        // token has neither (for an account made at first sign-in, and so that a linked
+        // identity can be recognised by its owner).
+        if email.is_none() && name.is_none() {
             if let Ok(req) = client.user_info(
                 tokens.access_token().clone(),
                 Some(claims.subject().clone()),
@@ -498,6 +620,11 @@ impl Provider {
             email_verified,
             name,
             acr: claims.auth_context_ref().map(|a| a.as_str().to_string()),
+            amr: claims
+                .auth_method_refs()
+                .map(|v| v.iter().map(|a| a.as_str().to_string()).collect())
+                .unwrap_or_default(),
+            auth_time: claims.auth_time(),
             id_token: id_token.to_string(),
         })
     }
@@ -508,8 +635,6 @@ impl Provider {
     ) -> Result<String, Failure> {
         let s = match self.subject_claim.as_str() {
             "sub" => Some(claims.subject().as_str().to_string()),
-            "email" => claims.email().map(|e| e.as_str().to_lowercase()),
-            "preferred_username" => claims.preferred_username().map(|u| u.as_str().to_string()),
             other => claims
                 .additional_claims()
                 .other
@@ -527,6 +652,19 @@ impl Provider {
             None => true,
             Some((_, allowed)) => acr.is_some_and(|a| allowed.iter().any(|x| x == a)),
         }
+    }
+
+    /// Whether the sign-in is strong enough for a role the deployment requires a second
+    /// factor of: the provider's `acr` is checked for that role, or the provider is
+    /// trusted to require one of everyone, or its `amr` names a second factor.
+    pub fn second_factor_ok(&self, role: Role, required: &[Role], amr: &[String]) -> bool {
+        const STRONG: [&str; 9] = [
+            "mfa", "otp", "hwk", "sc", "swk", "fpt", "face", "iris", "retina",
+        ];
+        !required.contains(&role)
+            || self.required_acr.iter().any(|(r, _)| *r == role)
+            || self.trust_provider_mfa
+            || amr.iter().any(|a| STRONG.contains(&a.as_str()))
     }
 
     /// Where to send the browser to end the provider's session too, if it offers that.

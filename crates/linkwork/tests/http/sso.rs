@@ -92,7 +92,7 @@ async fn administrators_link_identities_of_their_own_pcn_only(engine: Engine) {
     for (fields, done) in [
         (
             vec![("provider", "test"), ("subject", "subject-of-lw")],
-            "sso-taken",
+            "sso-not-linked",
         ),
         (vec![("provider", "nope"), ("subject", "s")], "sso-choose"),
         (
@@ -210,6 +210,13 @@ async fn sign_in_pages_refuse_what_they_cannot_trust() {
         "{login}"
     );
     assert!(login.contains("Sign in with Test Identity"));
+    // A made-up provider name writes nothing (no audit entry, nothing kept).
+    let before = app.store.all_audit().await.unwrap().len();
+    let made_up = b
+        .get(&format!("/login/sso/{}/callback?state=x", "n".repeat(5000)))
+        .await;
+    assert_eq!(made_up.status, StatusCode::BAD_REQUEST);
+    assert_eq!(app.store.all_audit().await.unwrap().len(), before);
     let unknown = b.get("/login/sso/nope").await;
     assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
     assert!(unknown.body.contains("That sign-in option is not set up"));
@@ -283,4 +290,22 @@ async fn a_session_through_a_provider_relies_on_its_factors() {
     let mut sso = Browser::new(&app);
     sso.set_cookie(web::auth::session_cookie(false), raw);
     assert_eq!(sso.get("/today").await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_cannot_start_sign_ins_without_end() {
+    let app = spawn_app_with(Engine::Sqlite, config()).await;
+    let mut b = Browser::new(&app);
+    let mut statuses = vec![];
+    for _ in 0..301 {
+        statuses.push(b.get("/login/sso/test").await.status);
+    }
+    // The provider is down: each is answered at once, until the address has used its share.
+    assert!(statuses[..300]
+        .iter()
+        .all(|s| *s == StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(statuses[300], StatusCode::TOO_MANY_REQUESTS);
+    let page = b.get("/login/sso/test/callback?state=x").await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.body.contains("Too many sign-ins from this network"));
 }

@@ -14,7 +14,15 @@ CREATE TABLE sign_in_identities (
     linked_by BIGINT REFERENCES users(id),
     linked_at TIMESTAMPTZ NOT NULL,
     last_used_at TIMESTAMPTZ,
-    UNIQUE (provider, subject)
+    -- Who the provider said it was when linked (an email or name), for the account's owner
+    -- and administrators to recognise it.
+    label TEXT NOT NULL DEFAULT '',
+    -- When the identity's holder confirmed the account: at once when they linked it with
+    -- their password or it was made at first sign-in; for an administrator's link, at its
+    -- first sign-in, when they are shown the account and PCN and say it is theirs.
+    confirmed_at TIMESTAMPTZ,
+    UNIQUE (provider, subject),
+    UNIQUE (user_id, provider)
 );
 CREATE INDEX sign_in_identities_user ON sign_in_identities(user_id);
 
@@ -31,6 +39,7 @@ CREATE TABLE sign_in_attempts (
     next TEXT NOT NULL,
     created_at TIMESTAMPTZ NOT NULL
 );
+CREATE INDEX sign_in_attempts_created ON sign_in_attempts(created_at);
 
 -- How a session was signed in: NULL for a password, else the provider's name; and the id
 -- token to hint the provider with at sign-out (RP-initiated logout).

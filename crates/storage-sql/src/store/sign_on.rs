@@ -21,6 +21,8 @@ fn identity(r: &DbRow) -> Result<SignInIdentity> {
         linked_by: r.try_get("linked_by").map_err(backend)?,
         linked_at: r.try_get("linked_at").map_err(backend)?,
         last_used_at: r.try_get("last_used_at").map_err(backend)?,
+        label: r.try_get("label").map_err(backend)?,
+        confirmed_at: r.try_get("confirmed_at").map_err(backend)?,
     })
 }
 
@@ -121,6 +123,7 @@ impl SignOnStore for Store {
         provider: &str,
         subject: &str,
         how: &str,
+        label: &str,
         actor: &Actor,
     ) -> Result<std::result::Result<SignInIdentity, LinkRefused>> {
         let mut tx = self.write.begin().await.map_err(backend)?;
@@ -152,16 +155,20 @@ impl SignOnStore for Store {
             .ok_or(StorageError::NotFound)?
             .try_get("pcn_id")
             .map_err(backend)?;
+        let now = storage::now();
         let r = sqlx::query(
-            "INSERT INTO sign_in_identities (user_id, provider, subject, linked_how, linked_by, linked_at)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
+            "INSERT INTO sign_in_identities (user_id, provider, subject, linked_how, linked_by,
+               linked_at, label, confirmed_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
         )
         .bind(user)
         .bind(provider)
         .bind(subject)
         .bind(how)
         .bind(actor.user_id)
-        .bind(storage::now())
+        .bind(now)
+        .bind(label)
+        .bind((how != "admin").then_some(now))
         .fetch_one(&mut *tx)
         .await
         .map_err(backend)?;
@@ -214,6 +221,52 @@ impl SignOnStore for Store {
         Ok(true)
     }
 
+    async fn confirm_identity(&self, id: i64, actor: &Actor) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let r = sqlx::query(
+            "UPDATE sign_in_identities SET confirmed_at = $1 WHERE id = $2 RETURNING user_id, provider",
+        )
+        .bind(storage::now())
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?
+        .ok_or(StorageError::NotFound)?;
+        let user: i64 = r.try_get("user_id").map_err(backend)?;
+        let provider: String = r.try_get("provider").map_err(backend)?;
+        let pcn: Option<i64> = sqlx::query("SELECT pcn_id FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?
+            .try_get("pcn_id")
+            .map_err(backend)?;
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, "sso.confirm", "user", Some(user), pcn).detail(format!(
+                "the {provider} identity's holder confirmed this account"
+            )),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn purge_sessions(
+        &self,
+        idle_before: chrono::DateTime<chrono::Utc>,
+        begun_before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64> {
+        Ok(
+            sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+                .bind(idle_before)
+                .bind(begun_before)
+                .execute(&self.write)
+                .await
+                .map_err(backend)?
+                .rows_affected(),
+        )
+    }
+
     async fn touch_identity(&self, id: i64) -> Result<()> {
         sqlx::query("UPDATE sign_in_identities SET last_used_at = $1 WHERE id = $2")
             .bind(storage::now())
@@ -229,18 +282,22 @@ impl SignOnStore for Store {
         user: NewUser,
         provider: &str,
         subject: &str,
+        label: &str,
         actor: &Actor,
     ) -> Result<User> {
         let mut tx = self.write.begin().await.map_err(backend)?;
         let u = insert_user(&mut tx, user, actor).await?;
+        let now = storage::now();
         sqlx::query(
-            "INSERT INTO sign_in_identities (user_id, provider, subject, linked_how, linked_by, linked_at)
-             VALUES ($1, $2, $3, 'first sign-in', NULL, $4)",
+            "INSERT INTO sign_in_identities (user_id, provider, subject, linked_how, linked_by,
+               linked_at, label, confirmed_at)
+             VALUES ($1, $2, $3, 'first sign-in', NULL, $4, $5, $4)",
         )
         .bind(u.id)
         .bind(provider)
         .bind(subject)
-        .bind(storage::now())
+        .bind(now)
+        .bind(label)
         .execute(&mut *tx)
         .await
         .map_err(|e| match backend(e) {

@@ -21,8 +21,6 @@ fn token(r: &DbRow) -> Result<ApiToken> {
     })
 }
 
-/// Ends an account's sessions (but `keep`, the one asking) and revokes its API tokens:
-/// access opened with credentials that no longer hold. How many of each.
 /// Makes an account (audited `user.create`) within the caller's transaction.
 pub(super) async fn insert_user(conn: &mut DbConn, u: NewUser, actor: &Actor) -> Result<User> {
     let email = u.email.trim().to_lowercase();
@@ -59,6 +57,8 @@ pub(super) async fn insert_user(conn: &mut DbConn, u: NewUser, actor: &Actor) ->
     Ok(user)
 }
 
+/// Ends an account's sessions (but `keep`, the one asking) and revokes its API tokens:
+/// access opened with credentials that no longer hold. How many of each.
 async fn end_access(conn: &mut DbConn, user: i64, keep: Option<&str>) -> Result<(u64, u64)> {
     let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
         .bind(user)

@@ -289,19 +289,19 @@ pub async fn sign_on_identities_link_once_and_attempts_are_taken_once(s: Arc<dyn
     );
 
     let linked = s
-        .link_identity(f.worker_a, "cis2", "sub-a", "admin", &actor())
+        .link_identity(f.worker_a, "cis2", "sub-a", "admin", "", &actor())
         .await
         .unwrap()
         .unwrap();
     assert_eq!(
-        s.link_identity(f.worker_a2, "cis2", "sub-a", "admin", &actor())
+        s.link_identity(f.worker_a2, "cis2", "sub-a", "admin", "", &actor())
             .await
             .unwrap()
             .unwrap_err(),
         LinkRefused::TakenByAnother
     );
     assert_eq!(
-        s.link_identity(f.worker_a, "cis2", "sub-other", "admin", &actor())
+        s.link_identity(f.worker_a, "cis2", "sub-other", "admin", "", &actor())
             .await
             .unwrap()
             .unwrap_err(),
@@ -309,6 +309,13 @@ pub async fn sign_on_identities_link_once_and_attempts_are_taken_once(s: Arc<dyn
     );
     let (found, user) = s.identity_user("cis2", "sub-a").await.unwrap().unwrap();
     assert_eq!((found.id, user.id), (linked.id, f.worker_a));
+    assert!(
+        found.confirmed_at.is_none(),
+        "an administrator's link waits for its holder"
+    );
+    s.confirm_identity(linked.id, &actor()).await.unwrap();
+    let (found, _) = s.identity_user("cis2", "sub-a").await.unwrap().unwrap();
+    assert!(found.confirmed_at.is_some());
     assert!(s.identity_user("entra", "sub-a").await.unwrap().is_none());
 
     let now = storage::now();
@@ -354,6 +361,7 @@ pub async fn sign_on_identities_link_once_and_attempts_are_taken_once(s: Arc<dyn
             },
             "entra",
             "sub-new",
+            "new.person@nhs.example",
             &actor(),
         )
         .await
@@ -361,4 +369,30 @@ pub async fn sign_on_identities_link_once_and_attempts_are_taken_once(s: Arc<dyn
     assert_eq!(made.email, "new.person@nhs.example");
     let ids = s.identities_of(made.id).await.unwrap();
     assert_eq!(ids[0].linked_how, "first sign-in");
+    assert_eq!(ids[0].label, "new.person@nhs.example");
+    assert!(ids[0].confirmed_at.is_some());
+
+    // Sessions past their limits are cleared.
+    let old = storage::now() - chrono::Duration::hours(13);
+    s.create_session(&Session {
+        id_hash: "old".into(),
+        user_id: f.worker_a,
+        csrf_token: "c".into(),
+        created_at: old,
+        last_seen_at: storage::now(),
+        via: Some("cis2".into()),
+        id_token_hint: Some("token".into()),
+    })
+    .await
+    .unwrap();
+    let purged = s
+        .purge_sessions(
+            storage::now() - Duration::minutes(30),
+            storage::now() - Duration::hours(12),
+        )
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    assert!(s.session_with_user("old").await.unwrap().is_none());
+    assert!(s.session_with_user("pw-1").await.unwrap().is_some());
 }

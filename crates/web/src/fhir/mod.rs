@@ -448,7 +448,13 @@ impl Params {
                 !allowed.contains(&k.as_str())
                     && !matches!(
                         k.as_str(),
-                        "_count" | "_offset" | "_after" | "_format" | "_summary" | "_total" | "_id"
+                        "_count"
+                            | "_offset"
+                            | "_after"
+                            | "_format"
+                            | "_summary"
+                            | "_total"
+                            | "_id"
                             | "_lastUpdated"
                     )
             })
@@ -482,10 +488,9 @@ impl Params {
     pub fn page(&self) -> Result<PageSpec, FhirError> {
         let count = match self.get("_count") {
             None => 50,
-            Some(c) => c
-                .parse::<usize>()
-                .map(|n| n.min(MAX_COUNT))
-                .map_err(|_| FhirError::bad("_count must be a whole number (at most 200 are sent a page)"))?,
+            Some(c) => c.parse::<usize>().map(|n| n.min(MAX_COUNT)).map_err(|_| {
+                FhirError::bad("_count must be a whole number (at most 200 are sent a page)")
+            })?,
         };
         let offset = match self.get("_offset") {
             None => 0,
@@ -583,20 +588,25 @@ fn last_updated_filter(
         (t, t)
     } else if let Ok(d) = chrono::NaiveDate::parse_from_str(rest, "%Y-%m-%d") {
         let start = d.and_hms_opt(0, 0, 0).ok_or_else(bad)?.and_utc();
-        (start, start + chrono::Duration::days(1) - chrono::Duration::milliseconds(1))
+        (
+            start,
+            start + chrono::Duration::days(1) - chrono::Duration::milliseconds(1),
+        )
     } else {
         return Err(bad());
     };
     let prefix = prefix.to_string();
-    Ok(move |t: chrono::DateTime<chrono::Utc>| match prefix.as_str() {
-        "eq" => t >= from && t <= to,
-        "ne" => t < from || t > to,
-        "gt" | "sa" => t > to,
-        "lt" | "eb" => t < from,
-        "ge" => t >= from,
-        "le" => t <= to,
-        _ => false,
-    })
+    Ok(
+        move |t: chrono::DateTime<chrono::Utc>| match prefix.as_str() {
+            "eq" => t >= from && t <= to,
+            "ne" => t < from || t > to,
+            "gt" | "sa" => t > to,
+            "lt" | "eb" => t < from,
+            "ge" => t >= from,
+            "le" => t <= to,
+            _ => false,
+        },
+    )
 }
 
 /// One page of matches as a searchset Bundle, with self and next links. The generic

@@ -48,6 +48,7 @@ mod tests {
         ] {
             assert_eq!(safe_next(bad), "/", "{bad:?}");
         }
+        assert_eq!(safe_next(&"/a".repeat(300)), "/", "too long to keep");
     }
 }
 
@@ -57,9 +58,14 @@ pub struct NextQuery {
     signed_out: Option<String>,
 }
 
+/// The longest `next` kept (a page's address with its query): longer goes to the home page.
+const MAX_NEXT: usize = 512;
+
 /// Only local paths, so sign-in cannot redirect elsewhere.
 pub(crate) fn safe_next(next: &str) -> String {
-    let plain = next.chars().all(|c| c.is_ascii_graphic()) && !next.contains('\\');
+    let plain = next.chars().all(|c| c.is_ascii_graphic())
+        && !next.contains('\\')
+        && next.len() <= MAX_NEXT;
     if plain
         && next.starts_with('/')
         && !next.starts_with("//")
@@ -345,6 +351,14 @@ pub(crate) async fn sign_in_via(
     };
     state.store.create_session(&session).await?;
     state.store.record_login_success(user.id, actor).await?;
+    // Sessions past their limits open nothing; clear them (and the provider id tokens they
+    // hold) as people sign in.
+    let idle = chrono::Duration::from_std(state.config.session_idle).unwrap_or_default();
+    let absolute = chrono::Duration::from_std(state.config.session_absolute).unwrap_or_default();
+    state
+        .store
+        .purge_sessions(now - idle, now - absolute)
+        .await?;
     let mut res = super::see_other(next);
     let h = res.headers_mut();
     h.append(

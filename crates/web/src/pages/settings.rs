@@ -163,6 +163,17 @@ pub async fn change_password(
         )
         .await;
     }
+    // How this session was signed in carries over (a single sign-on session stays one: it
+    // ends with an unlink and signs out of the provider).
+    let (via, id_token_hint) = match &auth.session_hash {
+        Some(h) => state
+            .store
+            .session_with_user(h)
+            .await?
+            .map(|(s, _)| (s.via, s.id_token_hint))
+            .unwrap_or_default(),
+        None => (None, None),
+    };
     state
         .store
         .set_password(auth.user.id, &auth::hash_password(new)?, &auth.actor())
@@ -178,8 +189,8 @@ pub async fn change_password(
             csrf_token: auth::random_token()?,
             created_at: now,
             last_seen_at: now,
-            via: None,
-            id_token_hint: None,
+            via,
+            id_token_hint,
         })
         .await?;
     let mut res = see_other("/settings?done=password");

@@ -34,6 +34,39 @@ fn browser_cookie(secure: bool) -> &'static str {
 /// A sign-in in flight is good for this long.
 const ATTEMPT_MINUTES: i64 = 10;
 
+/// Sign-ins started or returning from one network address in ten minutes (a shared NHS
+/// address carries many staff): past it, the address waits.
+const PER_ADDRESS: u32 = 300;
+
+/// The cookie of a sign-in waiting for its holder to confirm an administrator's link.
+fn confirm_cookie(secure: bool) -> &'static str {
+    if secure {
+        "__Host-lw_sso_confirm"
+    } else {
+        "lw_sso_confirm"
+    }
+}
+
+/// Takes one of the address's sign-in steps; false when it has used them all.
+fn address_allows(state: &AppState, parts: &Parts) -> bool {
+    let address = auth::client_ip(parts, &state.config).unwrap_or_else(|| "unknown".into());
+    state.throttle.take(
+        &format!("sso:{address}"),
+        PER_ADDRESS,
+        std::time::Duration::from_secs(600),
+    )
+}
+
+fn too_many() -> Response {
+    message(
+        StatusCode::TOO_MANY_REQUESTS,
+        None,
+        "Too many sign-ins from this network",
+        "Too many sign-ins have been started from this network in the last few minutes. Wait a few minutes, then try again.".into(),
+        "/login",
+    )
+}
+
 #[derive(Template)]
 #[template(path = "sso_message.html")]
 struct MessagePage {
@@ -142,7 +175,9 @@ async fn send_to_provider(
     link_user: Option<i64>,
     as_page: Option<&Auth>,
 ) -> Result<Response, AppError> {
-    let started = match p.start(&state.config.public_url).await {
+    // Linking asks the provider to sign the person in again: the identity linked is whoever
+    // is at the keyboard, not a session someone left open at the provider.
+    let started = match p.start(&state.config.public_url, link_user.is_some()).await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(provider = %p.name, "single sign-on start failed: {}", e.detail());
@@ -196,7 +231,11 @@ pub async fn start(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(q): Query<StartQuery>,
+    parts: Parts,
 ) -> Result<Response, AppError> {
+    if !address_allows(&state, &parts) {
+        return Ok(too_many());
+    }
     let Some(p) = provider(&state, &name) else {
         return Ok(message(
             StatusCode::BAD_REQUEST,
@@ -227,12 +266,21 @@ pub async fn callback(
 ) -> Result<Response, AppError> {
     let secure = state.config.https();
     let headers: &HeaderMap = &parts.headers;
-    let retry = format!("/login/sso/{name}");
-    let expired = |why: &str| {
-        let actor = public_actor(&parts, &state, format!("single sign-on ({name})"));
-        let entry = AuditEntry::new(&actor, "sso.failed", "user", None, None).detail(why);
-        (entry, ())
+    // Only a provider this deployment has: nothing is taken or written for any other name.
+    let Some(p) = provider(&state, &name) else {
+        return Ok(message(
+            StatusCode::BAD_REQUEST,
+            None,
+            "That sign-in option is not set up",
+            "This Linkwork does not offer that way to sign in. Go back to the sign-in page and choose one it shows.".into(),
+            "/login",
+        ));
     };
+    if !address_allows(&state, &parts) {
+        return Ok(too_many());
+    }
+    let retry = format!("/login/sso/{}", p.name);
+    let clear_browser = auth::set_cookie(browser_cookie(secure), "", secure, Some(0))?;
     // The sign-in in flight, taken once, from this browser, for this provider.
     let attempt = match q
         .state
@@ -253,7 +301,7 @@ pub async fn callback(
     };
     let attempt = match attempt {
         Some(a)
-            if a.provider == name
+            if a.provider == p.name
                 && fresh(&a)
                 && !browser.is_empty()
                 && auth::constant_time_eq(
@@ -268,19 +316,23 @@ pub async fn callback(
                 None => "unknown or already used state",
                 Some(_) => "state from another browser, provider, or expired",
             };
-            let (entry, ()) = expired(why);
-            state.store.append_audit(&entry).await?;
-            return Ok(message(
+            let actor = public_actor(&parts, &state, format!("single sign-on ({})", p.name));
+            state
+                .store
+                .append_audit(
+                    &AuditEntry::new(&actor, "sso.failed", "user", None, None).detail(why),
+                )
+                .await?;
+            let mut res = message(
                 StatusCode::BAD_REQUEST,
                 None,
                 "This sign-in has expired",
                 "This sign-in link was already used, had expired, or was started in another browser. Start again from the sign-in page.".into(),
                 "/login",
-            ));
+            );
+            res.headers_mut().append(SET_COOKIE, clear_browser);
+            return Ok(res);
         }
-    };
-    let Some(p) = provider(&state, &name) else {
-        return Err(AppError::NotFound);
     };
     let clear_browser = auth::set_cookie(browser_cookie(secure), "", secure, Some(0))?;
     let finish = |mut res: Response| -> Result<Response, AppError> {
@@ -379,7 +431,7 @@ pub async fn callback(
         }
     };
     let res = match attempt.link_user_id {
-        Some(user) => link_own(&state, &p, user, &verified, &actor).await?,
+        Some(user) => link_own(&state, &p, user, &verified, attempt.created_at, &actor).await?,
         None => sign_in(&state, &parts, &p, &verified, &attempt.next, &actor).await?,
     };
     finish(res)
@@ -399,6 +451,19 @@ fn not_for_linkwork(p: &Provider) -> Response {
     )
 }
 
+fn stronger_needed(p: &Provider, why: &str) -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        None,
+        "A stronger sign-in is needed",
+        format!(
+            "{why} Sign in again at {} with it (for example your smartcard, a security key or an authenticator app).",
+            p.label
+        ),
+        &format!("/login/sso/{}", p.name),
+    )
+}
+
 async fn sign_in(
     state: &AppState,
     parts: &Parts,
@@ -408,11 +473,12 @@ async fn sign_in(
     actor: &Actor,
 ) -> Result<Response, AppError> {
     let found = state.store.identity_user(&p.name, &v.subject).await?;
-    let (identity_id, user) = match found {
-        Some((i, u)) => (Some(i.id), u),
+    let (identity, user) = match found {
+        Some((i, u)) => (Some(i), u),
         None => match create_at_first_sign_in(state, p, v, actor).await? {
-            Some(u) => (None, u),
-            None => {
+            FirstSignIn::Made(u) => (None, *u),
+            FirstSignIn::TooWeak(why) => return Ok(stronger_needed(p, why)),
+            FirstSignIn::No => {
                 state
                     .store
                     .append_audit(
@@ -439,34 +505,61 @@ async fn sign_in(
             .await?;
         return Ok(not_for_linkwork(p));
     }
-    if !p.assurance_ok(user.role, v.acr.as_deref()) {
+    if let Some(why) = too_weak(state, p, user.role, v) {
         state
             .store
             .append_audit(&refuse(format!(
-                "assurance {} not enough for {} (via {})",
+                "{why} (assurance {}, methods {}, via {})",
                 v.acr.as_deref().unwrap_or("none"),
-                user.role.label(),
+                if v.amr.is_empty() {
+                    "none".into()
+                } else {
+                    v.amr.join(" ")
+                },
                 p.name
             )))
             .await?;
-        return Ok(message(
-            StatusCode::FORBIDDEN,
-            None,
-            "A stronger sign-in is needed",
-            format!(
-                "Your role needs a stronger way of signing in at {} than the one you used (for example your smartcard or a security key). Sign in again with it.",
-                p.label
-            ),
-            &format!("/login/sso/{}", p.name),
-        ));
+        return Ok(stronger_needed(p, why));
     }
-    if let Some(id) = identity_id {
-        state.store.touch_identity(id).await?;
+    // An administrator linked this identity: its holder says the account is theirs first.
+    if let Some(i) = identity.as_ref().filter(|i| i.confirmed_at.is_none()) {
+        return ask_to_confirm(state, parts, p, v, i, &user, next).await;
     }
+    if let Some(i) = &identity {
+        state.store.touch_identity(i.id).await?;
+    }
+    finish_sign_in(state, parts, p, v, user, &actor, next).await
+}
+
+/// Why a sign-in is not strong enough for the account's role, if it is not.
+fn too_weak(
+    state: &AppState,
+    p: &Provider,
+    role: domain::Role,
+    v: &Verified,
+) -> Option<&'static str> {
+    if !p.assurance_ok(role, v.acr.as_deref()) {
+        return Some("Your role needs a stronger way of signing in than the one you used.");
+    }
+    if !p.second_factor_ok(role, &state.config.second_factor_roles, &v.amr) {
+        return Some("Your role must sign in with a second factor, and the provider did not say you used one.");
+    }
+    None
+}
+
+async fn finish_sign_in(
+    state: &AppState,
+    parts: &Parts,
+    p: &Provider,
+    v: &Verified,
+    user: storage::User,
+    actor: &Actor,
+    next: &str,
+) -> Result<Response, AppError> {
     state
         .store
         .append_audit(
-            &AuditEntry::new(&actor, "sso.signin", "user", Some(user.id), user.pcn_id).detail(
+            &AuditEntry::new(actor, "sso.signin", "user", Some(user.id), user.pcn_id).detail(
                 format!(
                     "through {}{}",
                     p.name,
@@ -483,7 +576,7 @@ async fn sign_in(
         state,
         &parts.headers,
         user,
-        &actor,
+        actor,
         next,
         secure,
         Some((&p.name, &v.id_token)),
@@ -491,22 +584,30 @@ async fn sign_in(
     .await
 }
 
+enum FirstSignIn {
+    Made(Box<storage::User>),
+    /// The deployment would make an account, but the sign-in is too weak for its role.
+    TooWeak(&'static str),
+    No,
+}
+
 /// An account made at first sign-in, where the deployment allows it for this provider and
-/// the verified email's domain. Role and PCN come from the deployment's rule.
+/// the verified email's domain. Role and PCN come from the deployment's rule; the
+/// sign-in's strength is checked for that role before anything is made.
 async fn create_at_first_sign_in(
     state: &AppState,
     p: &Provider,
     v: &Verified,
     actor: &Actor,
-) -> Result<Option<storage::User>, AppError> {
+) -> Result<FirstSignIn, AppError> {
     let Some(email) = v.email.as_deref().filter(|_| v.email_verified) else {
-        return Ok(None);
+        return Ok(FirstSignIn::No);
     };
     let Some(domain) = email.rsplit_once('@').map(|(_, d)| d) else {
-        return Ok(None);
+        return Ok(FirstSignIn::No);
     };
     let Some((_, pcn_code, role)) = p.create_accounts.iter().find(|(d, _, _)| d == domain) else {
-        return Ok(None);
+        return Ok(FirstSignIn::No);
     };
     let pcns = state.store.list_pcns().await?;
     let Some(pcn) = pcns
@@ -514,11 +615,14 @@ async fn create_at_first_sign_in(
         .find(|x| x.ods_code.eq_ignore_ascii_case(pcn_code))
     else {
         tracing::warn!(provider = %p.name, pcn = %pcn_code, "create_accounts names an unknown PCN");
-        return Ok(None);
+        return Ok(FirstSignIn::No);
     };
     // An email already used by an account is linked only by its owner or an administrator.
     if state.store.user_by_email(email).await?.is_some() {
-        return Ok(None);
+        return Ok(FirstSignIn::No);
+    }
+    if let Some(why) = too_weak(state, p, *role, v) {
+        return Ok(FirstSignIn::TooWeak(why));
     }
     let name = v
         .name
@@ -530,7 +634,7 @@ async fn create_at_first_sign_in(
         .create_user_with_identity(
             NewUser {
                 email: email.to_string(),
-                name: name.chars().take(120).collect(),
+                name: name.chars().filter(|c| !c.is_control()).take(120).collect(),
                 role: *role,
                 pcn_id: Some(pcn.id),
                 partner_org_id: None,
@@ -539,22 +643,214 @@ async fn create_at_first_sign_in(
             },
             &p.name,
             &v.subject,
+            &v.label(),
             actor,
         )
         .await;
     match made {
-        Ok(u) => Ok(Some(u)),
-        Err(storage::StorageError::Duplicate(_)) => Ok(None),
+        Ok(u) => Ok(FirstSignIn::Made(Box::new(u))),
+        Err(storage::StorageError::Duplicate(_)) => Ok(FirstSignIn::No),
         Err(e) => Err(e.into()),
     }
 }
 
-/// The signed-in user proved their password and came back from the provider: link it.
+/// How long a sign-in waits for its holder to confirm an administrator's link.
+const CONFIRM_MINUTES: i64 = 10;
+
+#[derive(Template)]
+#[template(path = "sso_confirm.html")]
+struct ConfirmPage {
+    ctx: PageCtx,
+    provider: String,
+    name: String,
+    email: String,
+    role: String,
+    pcn: String,
+    login_csrf: String,
+}
+
+/// The first sign-in through an identity an administrator linked: the holder sees the
+/// account and PCN it opens and says whether it is theirs (an administrator of one PCN
+/// cannot take another's staff identity into an account they control unnoticed).
+async fn ask_to_confirm(
+    state: &AppState,
+    parts: &Parts,
+    p: &Provider,
+    v: &Verified,
+    identity: &storage::SignInIdentity,
+    user: &storage::User,
+    next: &str,
+) -> Result<Response, AppError> {
+    let secure = state.config.https();
+    let token = auth::random_token()?;
+    state
+        .store
+        .put_notice(
+            user.id,
+            &auth::sha256_hex(&format!("sso-confirm:{token}")),
+            &serde_json::json!({
+                "identity": identity.id,
+                "provider": p.name,
+                "id_token": v.id_token,
+                "acr": v.acr,
+                "next": next,
+                "label": v.label(),
+            })
+            .to_string(),
+            chrono::Utc::now() + chrono::Duration::minutes(CONFIRM_MINUTES),
+        )
+        .await?;
+    let pcn = match user.pcn_id {
+        Some(id) => state
+            .store
+            .list_pcns()
+            .await?
+            .into_iter()
+            .find(|x| x.id == id)
+            .map(|x| x.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let form_token = super::self_referral::form_token(&parts.headers, secure)?;
+    let page = ConfirmPage {
+        ctx: PageCtx::new(None, "Is this your Linkwork account?", "/login"),
+        provider: p.label.clone(),
+        name: user.name.clone(),
+        email: user.email.clone(),
+        role: user.role.label().into(),
+        pcn,
+        login_csrf: form_token.clone(),
+    };
+    let mut res = views::render(StatusCode::OK, &page);
+    let h = res.headers_mut();
+    h.append(
+        SET_COOKIE,
+        auth::set_cookie(
+            confirm_cookie(secure),
+            &format!("{}.{token}", user.id),
+            secure,
+            Some(CONFIRM_MINUTES * 60),
+        )?,
+    );
+    h.append(
+        SET_COOKIE,
+        auth::set_cookie(
+            auth::login_csrf_cookie(secure),
+            &form_token,
+            secure,
+            Some(3600),
+        )?,
+    );
+    Ok(res)
+}
+
+/// `POST /login/sso/confirm`: "Yes, this is my account" signs in and confirms the link;
+/// "No" unlinks it, signs no one in, and is audited for the PCN to look into.
+pub async fn confirm(
+    State(state): State<AppState>,
+    parts: Parts,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let secure = state.config.https();
+    let form = crate::form::FormData::parse(&body);
+    let cookie = auth::cookie(&parts.headers, confirm_cookie(secure)).unwrap_or_default();
+    let clear = auth::set_cookie(confirm_cookie(secure), "", secure, Some(0))?;
+    let pending = cookie
+        .split_once('.')
+        .and_then(|(u, t)| u.parse::<i64>().ok().map(|u| (u, t.to_string())));
+    let Some((user_id, token)) = pending else {
+        return Ok(see_other("/login"));
+    };
+    let expected =
+        auth::cookie(&parts.headers, auth::login_csrf_cookie(secure)).unwrap_or_default();
+    if expected.is_empty()
+        || !auth::constant_time_eq(expected.as_bytes(), form.get("_csrf").as_bytes())
+    {
+        return Err(AppError::Csrf);
+    }
+    let taken = state
+        .store
+        .take_notice(
+            user_id,
+            &auth::sha256_hex(&format!("sso-confirm:{token}")),
+            chrono::Utc::now(),
+        )
+        .await?;
+    let (Some(body), Some(user)) = (taken, state.store.user_by_id(user_id).await?) else {
+        let mut res = message(
+            StatusCode::BAD_REQUEST,
+            None,
+            "This sign-in has expired",
+            "This sign-in was already answered or took too long. Start again from the sign-in page.".into(),
+            "/login",
+        );
+        res.headers_mut().append(SET_COOKIE, clear);
+        return Ok(res);
+    };
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+    let identity = v["identity"].as_i64().unwrap_or(0);
+    let Some(p) = provider(&state, v["provider"].as_str().unwrap_or_default()) else {
+        return Err(AppError::NotFound);
+    };
+    let actor = Actor {
+        user_id: Some(user.id),
+        label: format!("{} (single sign-on, {})", user.email, p.name),
+        ip: auth::client_ip(&parts, &state.config),
+    };
+    let mut res = if form.get("answer") == "yes" && !user.disabled {
+        state.store.confirm_identity(identity, &actor).await?;
+        state.store.touch_identity(identity).await?;
+        let verified = Verified {
+            subject: String::new(),
+            email: None,
+            email_verified: false,
+            name: None,
+            acr: v["acr"].as_str().map(str::to_string),
+            amr: vec![],
+            auth_time: None,
+            id_token: v["id_token"].as_str().unwrap_or_default().to_string(),
+        };
+        let next = super::login::safe_next(v["next"].as_str().unwrap_or("/"));
+        finish_sign_in(&state, &parts, &p, &verified, user, &actor, &next).await?
+    } else {
+        state
+            .store
+            .unlink_identity(user.id, identity, &actor)
+            .await?;
+        state
+            .store
+            .append_audit(
+                &AuditEntry::new(&actor, "sso.link_refused", "user", Some(user.id), user.pcn_id)
+                    .detail(format!(
+                        "the {} identity's holder ({}) said this account is not theirs; the administrator's link was removed",
+                        p.name,
+                        v["label"].as_str().unwrap_or_default()
+                    )),
+            )
+            .await?;
+        message(
+            StatusCode::OK,
+            None,
+            "You have not been signed in",
+            format!(
+                "Your {} account is no longer linked to that Linkwork account. If you work with Linkwork, ask your own PCN's administrator to set up your account, or sign in with your Linkwork password and link it in Settings.",
+                p.label
+            ),
+            "/login",
+        )
+    };
+    res.headers_mut().append(SET_COOKIE, clear);
+    Ok(res)
+}
+
+/// The signed-in user proved their password and came back from the provider, having
+/// signed in there again just now: link it, and tell them by email.
 async fn link_own(
     state: &AppState,
     p: &Provider,
     user_id: i64,
     v: &Verified,
+    started: chrono::DateTime<chrono::Utc>,
     actor: &Actor,
 ) -> Result<Response, AppError> {
     let Some(user) = state.store.user_by_id(user_id).await? else {
@@ -568,12 +864,39 @@ async fn link_own(
     if user.disabled {
         return Ok(not_for_linkwork(p));
     }
+    // The provider was asked to sign the person in again (max_age=0); it must say it did.
+    let just_now = v
+        .auth_time
+        .is_some_and(|t| t >= started - chrono::Duration::seconds(60));
+    if !just_now {
+        state
+            .store
+            .append_audit(
+                &AuditEntry::new(
+                    &actor,
+                    "sso.link_refused",
+                    "user",
+                    Some(user.id),
+                    user.pcn_id,
+                )
+                .detail(format!(
+                    "{} did not sign the person in again (auth_time {})",
+                    p.name,
+                    v.auth_time.map_or("missing".into(), |t| t.to_rfc3339())
+                )),
+            )
+            .await?;
+        return Ok(see_other("/settings/sign-in?done=not-fresh"));
+    }
     let linked = state
         .store
-        .link_identity(user.id, &p.name, &v.subject, "password", &actor)
+        .link_identity(user.id, &p.name, &v.subject, "password", &v.label(), &actor)
         .await?;
     let to = match linked {
-        Ok(_) => "/settings/sign-in?done=linked",
+        Ok(_) => {
+            crate::reminders::notify_sso_linked(state, &user, &p.label, &v.label());
+            "/settings/sign-in?done=linked"
+        }
         Err(LinkRefused::AccountHasOne) => "/settings/sign-in?done=has-one",
         Err(LinkRefused::TakenByAnother) => {
             state
@@ -626,7 +949,11 @@ async fn settings_page(
         .iter()
         .map(|i| LinkedRow {
             id: i.id,
-            label: label_of(&i.provider),
+            label: if i.label.is_empty() {
+                label_of(&i.provider)
+            } else {
+                format!("{} ({})", label_of(&i.provider), i.label)
+            },
             linked: format!(
                 "{} ({})",
                 views::datetime(i.linked_at),
@@ -636,9 +963,11 @@ async fn settings_page(
                     _ => "at first sign-in",
                 }
             ),
-            last_used: i
-                .last_used_at
-                .map_or_else(|| "Not yet".into(), views::datetime),
+            last_used: match (i.confirmed_at, i.last_used_at) {
+                (None, _) => "Not yet: you confirm it at your first sign-in with it".into(),
+                (_, Some(t)) => views::datetime(t),
+                (_, None) => "Not yet".into(),
+            },
         })
         .collect();
     let unlinked = state
@@ -677,6 +1006,7 @@ pub async fn settings(
         Some("unlinked") => "Unlinked. You can no longer sign in with it.",
         Some("has-one") => "Your account already has an identity at that provider. Unlink it first to link another.",
         Some("taken") => "That identity is already linked to another Linkwork account, so it was not linked to yours. Ask your administrator.",
+        Some("not-fresh") => "Not linked: the provider did not ask you to sign in again. Try again, and sign in at the provider when it asks.",
         _ => "",
     };
     settings_page(&state, &auth, StatusCode::OK, "", done).await
@@ -738,6 +1068,18 @@ pub async fn unlink(
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
     let id: i64 = form.get("identity").parse().unwrap_or(0);
+    let mine = state.store.identities_of(auth.user.id).await?;
+    let no_password = argon2::PasswordHash::new(&auth.user.password_hash).is_err();
+    if no_password && mine.len() == 1 && mine[0].id == id {
+        return settings_page(
+            &state,
+            &auth,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "This is the only way you sign in: ask your administrator to reset your password first, then unlink it",
+            "",
+        )
+        .await;
+    }
     if !state
         .store
         .unlink_identity(auth.user.id, id, &auth.actor())
@@ -781,12 +1123,17 @@ pub async fn admin_link(
     }
     let r = state
         .store
-        .link_identity(u.id, &p.name, subject, "admin", &auth.actor())
+        .link_identity(u.id, &p.name, subject, "admin", "", &auth.actor())
         .await?;
     Ok(back(match r {
-        Ok(_) => "sso-linked",
+        Ok(_) => {
+            crate::reminders::notify_sso_linked(&state, &u, &p.label, "");
+            "sso-linked"
+        }
         Err(LinkRefused::AccountHasOne) => "sso-has-one",
-        Err(LinkRefused::TakenByAnother) => "sso-taken",
+        // The same words whether the identity is held elsewhere or not (another PCN's
+        // staff are not revealed to this one's administrator).
+        Err(LinkRefused::TakenByAnother) => "sso-not-linked",
     }))
 }
 

@@ -103,6 +103,8 @@ pub(super) fn matches(
         Expect::PersonOnly => status == StatusCode::SEE_OTHER && location.starts_with("/my-plan"),
         // The second factor's page without a password first: back to sign-in.
         Expect::Allowed if path == "/login/code" && to_sign_in => true,
+        // Confirming an administrator's link with no sign-in waiting: back to sign-in.
+        Expect::Allowed if path == "/login/sso/confirm" && to_sign_in => true,
         // No single sign-on provider is configured for the matrix: starting one and a
         // callback nobody started both answer with a page that says so, to anyone.
         Expect::Allowed if path.starts_with("/login/sso/") => {
