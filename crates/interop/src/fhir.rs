@@ -256,10 +256,21 @@ pub fn capability_statement(base: &str, software_version: &str, token_url: &str)
     let resources: Vec<Value> = CAPABILITIES
         .iter()
         .map(|(kind, interactions, params)| {
+            // Every search also takes `_id` and `_lastUpdated` (applied to the results by
+            // the server's one paging function, so no search can lack them).
+            let searches = interactions.contains(&"search-type");
+            let mut search: Vec<Value> = params
+                .iter()
+                .map(|(n, t)| json!({"name": n, "type": t}))
+                .collect();
+            if searches {
+                search.push(json!({"name": "_id", "type": "token"}));
+                search.push(json!({"name": "_lastUpdated", "type": "date", "documentation": "On meta.lastUpdated; prefixes eq, ne, gt, lt, ge, le"}));
+            }
             json!({
                 "type": kind,
                 "interaction": interactions.iter().map(|i| json!({"code": i})).collect::<Vec<_>>(),
-                "searchParam": params.iter().map(|(n, t)| json!({"name": n, "type": t})).collect::<Vec<_>>(),
+                "searchParam": search,
             })
         })
         .collect();
@@ -275,7 +286,7 @@ pub fn capability_statement(base: &str, software_version: &str, token_url: &str)
         "format": ["application/fhir+json", "json"],
         "rest": [{
             "mode": "server",
-            "documentation": "System-to-system access: OAuth2 client credentials at the token URL below give a bearer token whose scopes decide what the client may do. See docs/interoperability.md.",
+            "documentation": "System-to-system access: OAuth2 client credentials at the token URL below give a bearer token whose scopes decide what the client may do. Searches page by the next link (a cursor: nothing is skipped or repeated when records change between pages); _count is at most 200 (more is taken as 200); _summary=count or _count=0 give the total alone. See docs/interoperability.md.",
             "security": {
                 "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "OAuth"}]}],
                 "description": format!("Bearer tokens from {token_url} (grant_type=client_credentials)"),

@@ -69,13 +69,84 @@ pub(super) async fn reads_as_gp(s: &mut Scene, j: &mut Journey) {
         .await;
     assert_eq!(obs["total"], 2);
     assert_eq!(obs["entry"].as_array().unwrap().len(), 1);
-    assert!(
-        obs["link"][1]["url"]
-            .as_str()
-            .unwrap()
-            .contains("_offset=1"),
-        "{obs}"
+    let next = obs["link"][1]["url"].as_str().unwrap();
+    assert!(next.contains("_after="), "{obs}");
+    let (_, second) = f.get(&gp, next.split("/fhir/").nth(1).unwrap()).await;
+    assert_eq!(second["entry"].as_array().unwrap().len(), 1, "{second}");
+    assert_ne!(
+        second["entry"][0]["resource"]["id"], obs["entry"][0]["resource"]["id"],
+        "the next page goes on, not back"
     );
+    assert!(
+        second["link"][1].is_null(),
+        "no page after the last: {second}"
+    );
+    // Only the count, and a _count over the limit taken as the limit (not refused).
+    let (_, count) = f
+        .get(
+            &gp,
+            &format!("Observation?patient=Patient/{person}&_summary=count"),
+        )
+        .await;
+    assert_eq!(
+        (count["total"].as_u64(), count.get("entry")),
+        (Some(2), None)
+    );
+    let (s, many) = f
+        .get(
+            &gp,
+            &format!("Observation?patient=Patient/{person}&_count=1000"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(many["entry"].as_array().unwrap().len(), 2);
+    assert!(many["link"][0]["url"]
+        .as_str()
+        .unwrap()
+        .contains("_count=200"));
+    let (s, _) = f
+        .get(
+            &gp,
+            &format!("Observation?patient=Patient/{person}&_summary=true"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "only _summary=count is offered");
+    // _id and _lastUpdated on a search.
+    let first_id = obs["entry"][0]["resource"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, by_id) = f
+        .get(
+            &gp,
+            &format!("Observation?patient=Patient/{person}&_id={first_id}"),
+        )
+        .await;
+    assert_eq!(by_id["total"], 1, "{by_id}");
+    let (_, patients_since) = f
+        .get(
+            &gp,
+            &format!("Patient?identifier={NHS}|9434765919&_lastUpdated=ge2000-01-01"),
+        )
+        .await;
+    assert!(
+        patients_since["total"].as_u64().unwrap() >= 1,
+        "{patients_since}"
+    );
+    let (_, none_since) = f
+        .get(
+            &gp,
+            &format!("Patient?identifier={NHS}|9434765919&_lastUpdated=gt2999-01-01T00:00:00Z"),
+        )
+        .await;
+    assert_eq!(none_since["total"], 0, "{none_since}");
+    let (s, _) = f
+        .get(
+            &gp,
+            &format!("Patient?identifier={NHS}|9434765919&_lastUpdated=yesterday"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
     let (_, o) = f.get(&gp, &format!("Observation/{measure_id}")).await;
     assert_eq!(
         o["valueQuantity"]["value"], 19.25,
@@ -525,6 +596,80 @@ pub(super) async fn directory_resources(s: &mut Scene) {
 }
 
 /// The Task update a partner's system sends: a new status, and a reason when it gives one.
+/// A partner works through its requested Tasks a page at a time, accepting each as it goes:
+/// with offset paging, accepting the first moved the rest up and the next page skipped one.
+/// Every referral is seen once. Then a GP system finds the completed ones by status.
+pub(super) async fn paging_is_stable_while_tasks_change(s: &mut Scene, j: &mut Journey) {
+    let green_gym = s.green_gym;
+    let a = s.a.clone();
+    let mut made = vec![];
+    for n in 0..3 {
+        let (c, _) = s
+            .app
+            .store
+            .create_connection(
+                s.app.pcn_a,
+                j.ep.id,
+                &storage::NewConnection {
+                    service_id: format!("svc-page-{n}"),
+                    service_name: format!("Allotment group {n}"),
+                    organization_name: "Green Gym".into(),
+                    partner_org_id: Some(green_gym),
+                    kind: domain::ConnectionKind::Referral,
+                    consent_at: Some(chrono::Utc::now()),
+                    shared: storage::SharedDetails {
+                        name: "Fern Inbound".into(),
+                        link_worker: "Test lw".into(),
+                        ..Default::default()
+                    },
+                    due_at: None,
+                    note: String::new(),
+                    at: chrono::Utc::now(),
+                },
+                &a,
+            )
+            .await
+            .unwrap();
+        made.push(format!("connection-{}", c.id));
+    }
+    let gym = s.gym.clone();
+    let f = &mut s.f;
+    let mut seen = vec![];
+    let mut path = format!("Task?owner=Organization/partner-{green_gym}&status=requested&_count=1");
+    loop {
+        let (st, page) = f.get(&gym, &path).await;
+        assert_eq!(st, StatusCode::OK, "{page}");
+        let Some(task) = page["entry"][0]["resource"]["id"]
+            .as_str()
+            .map(str::to_string)
+        else {
+            break;
+        };
+        let (st, b) = f
+            .put(
+                &gym,
+                &format!("Task/{task}"),
+                &task_update(&task, "accepted", None),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{b}");
+        seen.push(task);
+        match page["link"][1]["url"].as_str() {
+            Some(next) => path = next.split("/fhir/").nth(1).unwrap().to_string(),
+            None => break,
+        }
+    }
+    for t in &made {
+        assert!(
+            seen.contains(t),
+            "{t} was skipped while paging: saw {seen:?}"
+        );
+    }
+    // A GP system asks for referrals in any status, not only open ones.
+    let (_, accepted) = f.get(&s.gp, "Task?status=accepted").await;
+    assert!(accepted["total"].as_u64().unwrap() >= 3, "{accepted}");
+}
+
 fn task_update(task: &str, status: &str, reason: Option<&str>) -> Value {
     let mut t = json!({"resourceType": "Task", "id": task, "status": status, "intent": "order"});
     if let Some(r) = reason {
