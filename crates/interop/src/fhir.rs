@@ -265,7 +265,9 @@ pub fn capability_statement(base: &str, software_version: &str, token_url: &str)
                 .collect();
             if searches {
                 search.push(json!({"name": "_id", "type": "token"}));
-                search.push(json!({"name": "_lastUpdated", "type": "date", "documentation": "On meta.lastUpdated; prefixes eq, ne, gt, lt, ge, le"}));
+                if ["Patient", "ServiceRequest", "Task", "HealthcareService"].contains(kind) {
+                    search.push(json!({"name": "_lastUpdated", "type": "date", "documentation": "On meta.lastUpdated; prefixes eq, ne, gt, lt, ge, le, sa, eb; may be repeated for a range"}));
+                }
             }
             json!({
                 "type": kind,

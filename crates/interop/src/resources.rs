@@ -180,6 +180,8 @@ fn connection_request_status(s: ConnectionStatus, kind: ConnectionKind) -> &'sta
 fn subject(c: &Connection, viewer: Viewer) -> Value {
     match viewer {
         Viewer::Pcn => reference("Patient", c.person_id),
+        // Required (1..1): a name not shared still says so.
+        Viewer::Partner if c.shared.name.trim().is_empty() => json!({"display": "Name not shared"}),
         Viewer::Partner => json!({"display": c.shared.name}),
     }
 }

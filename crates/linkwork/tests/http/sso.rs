@@ -255,6 +255,28 @@ async fn sign_in_pages_refuse_what_they_cannot_trust() {
     assert_eq!(p.status, StatusCode::BAD_REQUEST);
     assert!(p.body.contains("started in another browser"));
     assert!(!b.has_session());
+
+    // Confirming an administrator's link with nothing waiting: back to sign-in; with a
+    // forged pending cookie: refused, no session.
+    let mut c = Browser::new(&app);
+    let none = c.post_raw("/login/sso/confirm", &[("answer", "yes")]).await;
+    assert_eq!(none.location.as_deref(), Some("/login"));
+    c.get("/login").await;
+    let token = csrf_in(&c.get("/login").await.body).unwrap();
+    let lw = app.users["lw"];
+    c.set_cookie("lw_sso_confirm", &format!("{lw}.forged-token"));
+    for answer in ["yes", "no", "<script>alert(1)</script>"] {
+        let forged = c
+            .post_raw(
+                "/login/sso/confirm",
+                &[("_csrf", &token), ("answer", answer)],
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::BAD_REQUEST, "{answer}");
+        assert!(forged.body.contains("This sign-in has expired"));
+        assert!(!c.has_session());
+        c.set_cookie("lw_sso_confirm", &format!("{lw}.forged-token"));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
 //! People's records: Patient, CarePlan, Goal, Observation, Encounter and the message back
 //! as a Composition. All need `record.read` and a PCN-bound client.
 
-use super::{base_url, fhir_response, page_of, Client, FhirError, FhirResult, Params};
+use super::{base_url, fhir_response, page_of, page_shown, Client, FhirError, FhirResult, Params};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -90,23 +90,90 @@ pub async fn patient_search(
         }
         q.name = Some(name.into());
     }
+    // A date with FHIR's prefixes: `eq` (or none) is that day; `ne`, `gt`, `lt`, `ge`, `le`
+    // compare (still only with a name or NHS number: no one is listed by age alone).
+    let mut born: Option<(String, chrono::NaiveDate)> = None;
     if let Some(d) = params.get("birthdate") {
-        let d = d.strip_prefix("eq").unwrap_or(d);
-        q.date_of_birth = Some(
-            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map_err(|_| FhirError::bad("birthdate must be a date, YYYY-MM-DD"))?,
-        );
+        let (prefix, rest) = match d.get(..2) {
+            Some(p @ ("eq" | "ne" | "gt" | "lt" | "ge" | "le")) => (p, &d[2..]),
+            _ => ("eq", d),
+        };
+        let day = chrono::NaiveDate::parse_from_str(rest, "%Y-%m-%d").map_err(|_| {
+            FhirError::bad("birthdate must be a date, YYYY-MM-DD, with an optional prefix (eq, ne, gt, lt, ge, le)")
+        })?;
+        if prefix == "eq" {
+            q.date_of_birth = Some(day);
+        } else if q.nhs_number.is_none() {
+            // A name and a range would list everyone of that name born in it.
+            return Err(FhirError::bad(
+                "With a name, give the exact birthdate (a range such as ge… needs the NHS number)",
+            ));
+        }
+        born = Some((prefix.to_string(), day));
     }
-    if q.nhs_number.is_none() && (q.name.is_none() || q.date_of_birth.is_none()) {
+    // `_id` alone: those patients, if this client holds them.
+    let ids: Option<Vec<i64>> = params
+        .get("_id")
+        .map(|v| v.split(',').filter_map(|x| numeric(x.trim())).collect());
+    if let (Some(ids), None, None) = (&ids, &q.nhs_number, &q.name) {
+        let practices = state.store.list_practices(pcn).await?;
+        let mut out = vec![];
+        let mut found = vec![];
+        for id in ids.iter().take(MAX_IDS) {
+            if let Some(p) = state.store.get_person(pcn, *id).await? {
+                if client.reaches_person(&p) {
+                    let practice = practices
+                        .iter()
+                        .find(|x| Some(x.id) == p.details.practice_id);
+                    out.push(resources::patient(&p, practice));
+                    found.push(p.id);
+                }
+            }
+        }
+        let (res, shown) = page_shown(&base_url(&state), "Patient", &params, out)?;
+        for id in found.iter().filter(|id| shown.contains(&id.to_string())) {
+            client
+                .audit(
+                    &state,
+                    "fhir.patient.search",
+                    Some(*id),
+                    "search by _id".into(),
+                )
+                .await?;
+        }
+        return Ok(res);
+    }
+    if q.nhs_number.is_none() && (q.name.is_none() || born.is_none()) {
         return Err(FhirError::bad(
             "Search by identifier (NHS number), or by name and birthdate together",
         ));
     }
     let mut people = state.store.search_people(pcn, &q).await?;
     people.retain(|p| client.reaches_person(p));
+    if let Some((prefix, day)) = &born {
+        people.retain(|p| {
+            let b = p.details.date_of_birth;
+            match prefix.as_str() {
+                "ne" => b != *day,
+                "gt" => b > *day,
+                "lt" => b < *day,
+                "ge" => b >= *day,
+                "le" => b <= *day,
+                _ => b == *day,
+            }
+        });
+    }
     let practices = state.store.list_practices(pcn).await?;
     let mut out = vec![];
     for p in &people {
+        let practice = practices
+            .iter()
+            .find(|x| Some(x.id) == p.details.practice_id);
+        out.push(resources::patient(p, practice));
+    }
+    // Only the records the page shows are audited as read.
+    let (res, shown) = page_shown(&base_url(&state), "Patient", &params, out)?;
+    for p in people.iter().filter(|p| shown.contains(&p.id.to_string())) {
         client
             .audit(
                 &state,
@@ -115,13 +182,12 @@ pub async fn patient_search(
                 "search match".into(),
             )
             .await?;
-        let practice = practices
-            .iter()
-            .find(|x| Some(x.id) == p.details.practice_id);
-        out.push(resources::patient(p, practice));
     }
-    page_of(&base_url(&state), "Patient", &params, out)
+    Ok(res)
 }
+
+/// The most patients one `_id` search names.
+const MAX_IDS: usize = 50;
 
 /// Whether a plan is current, replaced by a later review, or ended with its episode.
 fn plan_state(rec: &EpisodeRecord, all: &[EpisodeRecord], episodes: &[Episode]) -> PlanState {
@@ -210,21 +276,27 @@ pub async fn care_plan_read(
 
 /// The checks every search by patient makes: `record.read`, a PCN-bound client, only the
 /// `patient` (or `subject`) parameter, and a person of that PCN. Returns (PCN, person).
+/// The PCN and person a patient-scoped search names; `None` (an empty result, never a 404)
+/// when this client holds no such patient (audited as a denied access all the same).
 pub(super) async fn by_patient(
     state: &AppState,
     client: &Client,
     params: &Params,
-) -> Result<(i64, i64), FhirError> {
+) -> Result<Option<(i64, i64)>, FhirError> {
     client.need(state, Scope::RecordRead).await?;
     let pcn = client.pcn(state).await?;
     params.only(&["patient", "subject"])?;
+    let base = base_url(state);
     let id = params
-        .patient("patient")?
-        .or(params.patient("subject")?)
+        .patient("patient", &base)?
+        .or(params.patient("subject", &base)?)
         .ok_or_else(|| FhirError::bad("Search by patient (patient=Patient/{id})"))?;
     match state.store.get_person(pcn, id).await? {
-        Some(_) if client.reaches(state, pcn, id).await? => Ok((pcn, id)),
-        _ => Err(client.not_found(state, &format!("Patient/{id}")).await),
+        Some(_) if client.reaches(state, pcn, id).await? => Ok(Some((pcn, id))),
+        _ => match client.not_found(state, &format!("Patient/{id}")).await {
+            FhirError::NotFound(_) => Ok(None),
+            e => Err(e),
+        },
     }
 }
 
@@ -233,7 +305,9 @@ pub async fn care_plan_search(
     client: Client,
     params: Params,
 ) -> FhirResult {
-    let (pcn, person) = by_patient(&state, &client, &params).await?;
+    let Some((pcn, person)) = by_patient(&state, &client, &params).await? else {
+        return page_of(&base_url(&state), "CarePlan", &params, vec![]);
+    };
     let out: Vec<Value> = plans(&state, pcn, person)
         .await?
         .iter()
@@ -289,7 +363,9 @@ pub async fn goal_search(
     client: Client,
     params: Params,
 ) -> FhirResult {
-    let (pcn, person) = by_patient(&state, &client, &params).await?;
+    let Some((pcn, person)) = by_patient(&state, &client, &params).await? else {
+        return page_of(&base_url(&state), "Goal", &params, vec![]);
+    };
     let out: Vec<Value> = plans(&state, pcn, person)
         .await?
         .iter()
@@ -340,7 +416,9 @@ pub async fn observation_search(
     client: Client,
     params: Params,
 ) -> FhirResult {
-    let (pcn, person) = by_patient(&state, &client, &params).await?;
+    let Some((pcn, person)) = by_patient(&state, &client, &params).await? else {
+        return page_of(&base_url(&state), "Observation", &params, vec![]);
+    };
     let out: Vec<Value> = state
         .store
         .records_for_person(pcn, person)
@@ -400,7 +478,9 @@ pub async fn encounter_search(
     client: Client,
     params: Params,
 ) -> FhirResult {
-    let (pcn, person) = by_patient(&state, &client, &params).await?;
+    let Some((pcn, person)) = by_patient(&state, &client, &params).await? else {
+        return page_of(&base_url(&state), "Encounter", &params, vec![]);
+    };
     let out: Vec<Value> = state
         .store
         .contacts_for_person(pcn, person)

@@ -16,7 +16,7 @@ pub use token::token;
 use crate::auth::{client_ip, sha256_hex};
 use crate::routes::Routes;
 use crate::{AppError, AppState};
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -141,7 +141,57 @@ pub fn routes() -> Routes {
             coding::acknowledge,
             client(CodingAck).on(BOUND),
         )
-        .map(|r| r.fallback(unsupported))
+        .map(|r| {
+            r.fallback(unsupported)
+                .method_not_allowed_fallback(method_not_allowed)
+                .layer(axum::middleware::from_fn(negotiate))
+        })
+}
+
+/// FHIR JSON only (and CSV where a route offers it): a request that accepts only XML
+/// (`Accept`, or `_format=xml`, which overrides it) gets 406 rather than JSON it did not
+/// ask for.
+async fn negotiate(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let format = req
+        .uri()
+        .query()
+        .and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "_format")
+                .map(|(_, v)| v.to_ascii_lowercase())
+        })
+        .unwrap_or_default();
+    let json_ok = |s: &str| {
+        s.is_empty()
+            || s.split(',').any(|t| {
+                let t = t.split(';').next().unwrap_or("").trim();
+                // JSON, anything, or CSV (the coding batch's `_format=csv`).
+                t.contains("json") || t.contains("csv") || t == "*/*" || t == "application/*"
+            })
+    };
+    // `_format` overrides `Accept` (FHIR's rule).
+    let ok = if format.is_empty() {
+        json_ok(&accept)
+    } else {
+        json_ok(&format)
+    };
+    if !ok {
+        return FhirError::NotAcceptable.into_response();
+    }
+    next.run(req).await
+}
+
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> FhirError {
+    FhirError::MethodNotAllowed(format!(
+        "{method} {} is not supported; see /fhir/metadata for the interactions each resource has",
+        uri.path()
+    ))
 }
 
 /// An error answered as an OperationOutcome.
@@ -158,6 +208,12 @@ pub enum FhirError {
     Invalid(Vec<Issue>),
     /// The record changed since the version the client named.
     Conflict(StatusCode, String),
+    /// The path exists but not with this method (405).
+    MethodNotAllowed(String),
+    /// The client accepts only a format Linkwork does not send (406).
+    NotAcceptable,
+    /// The body is not FHIR JSON (415).
+    UnsupportedMedia(String),
     Unsupported(String),
     Internal(String),
 }
@@ -212,8 +268,29 @@ pub fn fhir_response(status: StatusCode, body: &Value) -> Response {
     let mut body = body.clone();
     interop::resources::prune(&mut body);
     let mut r = (status, body.to_string()).into_response();
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON));
+    // A single resource with a version says so in the headers too (`ETag: W/"3"`, for
+    // `If-Match`; `Last-Modified`), as FHIR's read and update return them.
+    if body["resourceType"] != "Bundle" && body["resourceType"] != "OperationOutcome" {
+        if let Some(v) = body["meta"]["versionId"].as_str() {
+            if let Ok(v) = HeaderValue::from_str(&format!("W/\"{v}\"")) {
+                h.insert(header::ETAG, v);
+            }
+        }
+        let modified = body["meta"]["lastUpdated"]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+        if let Some(t) = modified {
+            let http_date = t
+                .with_timezone(&chrono::Utc)
+                .format("%a, %d %b %Y %H:%M:%S GMT")
+                .to_string();
+            if let Ok(v) = HeaderValue::from_str(&http_date) {
+                h.insert(header::LAST_MODIFIED, v);
+            }
+        }
+    }
     r
 }
 
@@ -230,6 +307,12 @@ impl IntoResponse for FhirError {
             FhirError::Invalid(i) => (StatusCode::UNPROCESSABLE_ENTITY, i),
             FhirError::Conflict(s, m) => (s, vec![Issue::new("conflict", m)]),
             FhirError::Unsupported(m) => (StatusCode::NOT_FOUND, vec![Issue::new("not-supported", m)]),
+            FhirError::MethodNotAllowed(m) => (StatusCode::METHOD_NOT_ALLOWED, vec![Issue::new("not-supported", m)]),
+            FhirError::NotAcceptable => (
+                StatusCode::NOT_ACCEPTABLE,
+                vec![Issue::new("not-supported", "Linkwork sends FHIR JSON only: ask for application/fhir+json (or leave out Accept and _format)")],
+            ),
+            FhirError::UnsupportedMedia(m) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, vec![Issue::new("not-supported", m)]),
             FhirError::Internal(m) => {
                 tracing::error!(error = %m, "FHIR request failed");
                 (
@@ -435,8 +518,9 @@ pub fn base_url(state: &AppState) -> String {
     format!("{}/fhir", state.config.public_url.trim_end_matches('/'))
 }
 
-/// Search parameters, checked against what a search supports.
-pub struct Params(pub HashMap<String, String>);
+/// Search parameters, checked against what a search supports: each once, but for
+/// `_lastUpdated`, which may be repeated to give a range (`ge…&_lastUpdated=lt…`).
+pub struct Params(pub HashMap<String, String>, Vec<String>);
 
 impl Params {
     /// Refuses parameters the search does not support, so a typo is not silently ignored.
@@ -520,33 +604,59 @@ impl Params {
         })
     }
 
-    /// A `patient` (or `subject`/`for`) search value as a person id.
-    pub fn patient(&self, key: &str) -> Result<Option<i64>, FhirError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(v) => v
-                .strip_prefix("Patient/")
-                .unwrap_or(v)
-                .parse::<i64>()
-                .map(Some)
-                .map_err(|_| FhirError::bad(format!("{key} must be Patient/{{id}} or an id"))),
-        }
+    /// A `patient` (or `subject`/`for`) search value as a person id: `Patient/3`, `3`, or
+    /// the absolute `<this server's base>/Patient/3`. Another server's Patient is refused,
+    /// never read as this server's patient with the same id.
+    pub fn patient(&self, key: &str, base: &str) -> Result<Option<i64>, FhirError> {
+        let Some(v) = self.get(key) else {
+            return Ok(None);
+        };
+        let id = if let Some(rest) = v.strip_prefix("Patient/") {
+            rest
+        } else if v.contains("://") {
+            v.strip_prefix(&format!("{}/Patient/", base.trim_end_matches('/')))
+                .ok_or_else(|| {
+                    FhirError::bad(format!(
+                        "{key} names a Patient on another server: use Patient/{{id}} from {base}"
+                    ))
+                })?
+        } else {
+            v
+        };
+        id.parse::<i64>()
+            .map(Some)
+            .map_err(|_| FhirError::bad(format!("{key} must be Patient/{{id}} or an id")))
     }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Params {
     type Rejection = FhirError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, FhirError> {
-        match Query::<HashMap<String, String>>::from_request_parts(parts, state).await {
-            Ok(Query(q)) => Ok(Params(q)),
-            Err(_) => Err(FhirError::bad("The query string cannot be read")),
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, FhirError> {
+        let query = parts.uri.query().unwrap_or_default();
+        let mut map = HashMap::new();
+        let mut last_updated = vec![];
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+            if k == "_lastUpdated" {
+                last_updated.push(v.to_string());
+            } else if map.contains_key(k.as_ref()) {
+                return Err(FhirError::bad(format!(
+                    "{k} is given more than once: give it once (only _lastUpdated may be repeated, for a range)"
+                )));
+            }
+            map.insert(k.to_string(), v.to_string());
         }
+        Ok(Params(map, last_updated))
     }
 }
 
 /// The most entries sent in one page.
 pub const MAX_COUNT: usize = 200;
+
+/// Resource types whose every resource carries `meta.lastUpdated`, so `_lastUpdated` can be
+/// searched; the CapabilityStatement lists it for these only.
+pub const LAST_UPDATED_KINDS: [&str; 4] =
+    ["Patient", "ServiceRequest", "Task", "HealthcareService"];
 
 /// What page of a search to send.
 #[derive(Debug, Clone)]
@@ -577,9 +687,12 @@ fn last_updated_filter(
         Some(p @ ("eq" | "ne" | "gt" | "lt" | "ge" | "le" | "sa" | "eb")) => (p, &v[2..]),
         _ => ("eq", v),
     };
+    // A `+01:00` offset sent unencoded arrives as a space.
+    let rest = rest.replace(' ', "+");
+    let rest = rest.as_str();
     let bad = || {
         FhirError::bad(format!(
-            "_lastUpdated must be a date or date-time with an optional prefix (ge, gt, le, lt, eq), like ge2026-12-01T00:00:00Z; got '{v}'"
+            "_lastUpdated must be a date or a date-time with its time zone, with an optional prefix (eq, ne, gt, lt, ge, le, sa, eb), like ge2026-12-01T00:00:00Z; got '{v}'"
         ))
     };
     // A date alone is the whole day (UTC); a date-time is that instant.
@@ -616,15 +729,31 @@ pub fn page_of(
     base: &str,
     kind: &str,
     params: &Params,
-    mut all: Vec<Value>,
+    all: Vec<Value>,
 ) -> Result<Response, FhirError> {
+    page_shown(base, kind, params, all).map(|(r, _)| r)
+}
+
+/// [`page_of`], with the ids of the resources the page sends (for auditing the records
+/// shown, not every record that matched).
+pub fn page_shown(
+    base: &str,
+    kind: &str,
+    params: &Params,
+    mut all: Vec<Value>,
+) -> Result<(Response, Vec<String>), FhirError> {
     let spec = params.page()?;
     if let Some(ids) = params.get("_id") {
         let ids: Vec<&str> = ids.split(',').map(str::trim).collect();
         all.retain(|r| r["id"].as_str().is_some_and(|id| ids.contains(&id)));
     }
-    if let Some(v) = params.get("_lastUpdated") {
-        let passes = last_updated_filter(v)?;
+    if !params.1.is_empty() && !LAST_UPDATED_KINDS.contains(&kind) {
+        return Err(FhirError::bad(format!(
+            "_lastUpdated is not offered on {kind} searches yet (see /fhir/metadata)"
+        )));
+    }
+    for v in &params.1 {
+        let passes = last_updated_filter(v.trim())?;
         all.retain(|r| {
             r["meta"]["lastUpdated"]
                 .as_str()
@@ -657,9 +786,12 @@ pub fn page_of(
     };
     let self_url = link(spec.after.as_deref(), spec.offset);
     if spec.summary_count {
-        return Ok(fhir_response(
-            StatusCode::OK,
-            &interop::searchset(base, vec![], total, &self_url, None),
+        return Ok((
+            fhir_response(
+                StatusCode::OK,
+                &interop::searchset(base, vec![], total, &self_url, None),
+            ),
+            vec![],
         ));
     }
     let start = match &spec.after {
@@ -679,9 +811,16 @@ pub fn page_of(
     } else {
         None
     };
-    Ok(fhir_response(
-        StatusCode::OK,
-        &interop::searchset(base, page, total, &self_url, next.as_deref()),
+    let shown = page
+        .iter()
+        .filter_map(|r| r["id"].as_str().map(str::to_string))
+        .collect();
+    Ok((
+        fhir_response(
+            StatusCode::OK,
+            &interop::searchset(base, page, total, &self_url, next.as_deref()),
+        ),
+        shown,
     ))
 }
 
@@ -693,10 +832,9 @@ pub fn json_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, FhirError> {
         .unwrap_or_default()
         .to_ascii_lowercase();
     if !(ct.starts_with("application/fhir+json") || ct.starts_with("application/json")) {
-        return Err(FhirError::Bad(vec![Issue::new(
-            "not-supported",
-            "Send the resource as JSON with 'Content-Type: application/fhir+json'",
-        )]));
+        return Err(FhirError::UnsupportedMedia(
+            "Send the resource as JSON with 'Content-Type: application/fhir+json'".into(),
+        ));
     }
     if crate::form::json_has_nul(body) {
         return Err(FhirError::Bad(vec![Issue::new(

@@ -2,7 +2,9 @@
 //! outbound ServiceRequests to community services, and their closed-loop Tasks, which a
 //! partner's system answers with the same rules as the partner pages.
 
-use super::{base_url, fhir_response, json_body, page_of, Client, FhirError, FhirResult, Params};
+use super::{
+    base_url, fhir_response, json_body, page_of, page_shown, Client, FhirError, FhirResult, Params,
+};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -343,7 +345,9 @@ pub async fn request_search(
     client: Client,
     params: Params,
 ) -> FhirResult {
-    let (pcn, person) = super::clinical::by_patient(&state, &client, &params).await?;
+    let Some((pcn, person)) = super::clinical::by_patient(&state, &client, &params).await? else {
+        return page_of(&base_url(&state), "ServiceRequest", &params, vec![]);
+    };
     let referrals = state.store.referrals_for_person(pcn, person).await?;
     let episodes = state.store.episodes_for_person(pcn, person).await?;
     let mut out: Vec<Value> = referrals
@@ -434,14 +438,19 @@ pub async fn task_search(
         }
         _ => {
             let pcn = client.pcn(&state).await?;
-            let mut list = match params.patient("patient")? {
+            let mut list = match params.patient("patient", &base_url(&state))? {
                 Some(p) => {
                     if state.store.get_person(pcn, p).await?.is_none()
                         || !client.reaches(&state, pcn, p).await?
                     {
-                        return Err(client.not_found(&state, &format!("Patient/{p}")).await);
+                        // No such patient for this client: an empty result (audited).
+                        match client.not_found(&state, &format!("Patient/{p}")).await {
+                            FhirError::NotFound(_) => vec![],
+                            e => return Err(e),
+                        }
+                    } else {
+                        state.store.connections_for_person(pcn, p).await?
                     }
-                    state.store.connections_for_person(pcn, p).await?
                 }
                 // Open ones unless the search asks for a status: then every one, so
                 // `status=completed` finds the completed.
@@ -475,7 +484,13 @@ pub async fn task_search(
                 .is_some_and(|p| *o == format!("partner-{p}")),
         })
         .collect();
-    for x in &out {
+    let resources = out.iter().map(|x| resources::task(x, viewer)).collect();
+    // Only the records the page shows are audited as read.
+    let (res, shown) = page_shown(&base_url(&state), "Task", &params, resources)?;
+    for x in out
+        .iter()
+        .filter(|x| shown.contains(&format!("connection-{}", x.id)))
+    {
         client
             .audit_in(
                 &state,
@@ -486,8 +501,7 @@ pub async fn task_search(
             )
             .await?;
     }
-    let resources = out.iter().map(|x| resources::task(x, viewer)).collect();
-    page_of(&base_url(&state), "Task", &params, resources)
+    Ok(res)
 }
 
 /// `If-Match: W/"3"` → 3.
@@ -496,6 +510,10 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, FhirError> {
         return Ok(None);
     };
     let s = v.to_str().unwrap_or_default().trim();
+    // `*`: whatever version it is now.
+    if s == "*" {
+        return Ok(None);
+    }
     let s = s.strip_prefix("W/").unwrap_or(s).trim_matches('"');
     s.parse::<i64>()
         .map(Some)

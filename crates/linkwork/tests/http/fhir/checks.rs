@@ -595,7 +595,6 @@ pub(super) async fn directory_resources(s: &mut Scene) {
     f.get(&gp, &format!("Organization/pcn-{}", app.pcn_a)).await;
 }
 
-/// The Task update a partner's system sends: a new status, and a reason when it gives one.
 /// A partner works through its requested Tasks a page at a time, accepting each as it goes:
 /// with offset paging, accepting the first moved the rest up and the next page skipped one.
 /// Every referral is seen once. Then a GP system finds the completed ones by status.
@@ -665,11 +664,222 @@ pub(super) async fn paging_is_stable_while_tasks_change(s: &mut Scene, j: &mut J
             "{t} was skipped while paging: saw {seen:?}"
         );
     }
+    // `If-Match: *` is "whatever version it is now": a real change goes through.
+    let first = &made[0];
+    for status in ["in-progress", "completed"] {
+        let req = f
+            .http
+            .put(format!("{}/fhir/Task/{first}", s.app.base))
+            .bearer_auth(&gym)
+            .header("content-type", "application/fhir+json")
+            .header("if-match", "*")
+            .body(task_update(first, status, None).to_string());
+        let (st, b) = f.send(req).await;
+        assert_eq!(st, StatusCode::OK, "{status}: {b}");
+    }
     // A GP system asks for referrals in any status, not only open ones.
-    let (_, accepted) = f.get(&s.gp, "Task?status=accepted").await;
-    assert!(accepted["total"].as_u64().unwrap() >= 3, "{accepted}");
+    let has = |b: &Value, id: &str| {
+        b["entry"]
+            .as_array()
+            .is_some_and(|e| e.iter().any(|x| x["resource"]["id"] == id))
+    };
+    let (_, completed) = f.get(&s.gp, "Task?status=completed&_count=200").await;
+    assert!(has(&completed, first), "{completed}");
+    let (_, open) = f.get(&s.gp, "Task?_count=200").await;
+    assert!(
+        !has(&open, first),
+        "without a status, only open ones: {open}"
+    );
 }
 
+/// The HTTP details standard FHIR clients rely on: every refusal an OperationOutcome with
+/// the standard status (405, 406, 415), an empty Bundle (not 404) for a patient the client
+/// does not hold, absolute references, date prefixes and `If-Match: *`.
+pub(super) async fn http_details_are_standard(s: &mut Scene, j: &mut Journey) {
+    let base = s.app.base.clone();
+    let gp = s.gp.clone();
+    let gym = s.gym.clone();
+    let person = j.person;
+    let f = &mut s.f;
+    for (method, path, want) in [
+        (
+            reqwest::Method::PATCH,
+            format!("Task/{}", j.task),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            reqwest::Method::DELETE,
+            format!("Patient/{person}"),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        (
+            reqwest::Method::DELETE,
+            "ServiceRequest".to_string(),
+            StatusCode::METHOD_NOT_ALLOWED,
+        ),
+        // An operation Linkwork does not have: not found, said as an OperationOutcome.
+        (
+            reqwest::Method::POST,
+            format!("Patient/{person}/$validate"),
+            StatusCode::NOT_FOUND,
+        ),
+    ] {
+        let req = f
+            .http
+            .request(method.clone(), format!("{base}/fhir/{path}"))
+            .bearer_auth(&gp)
+            .header("content-type", "application/fhir+json")
+            .body("{}");
+        let (st, b) = f.send(req).await;
+        assert_eq!(st, want, "{method} {path}");
+        assert_eq!(
+            b["resourceType"], "OperationOutcome",
+            "{method} {path}: {b}"
+        );
+    }
+    // XML asked for: 406, not JSON it did not ask for.
+    for (accept, query) in [("application/fhir+xml", ""), ("", "&_format=xml")] {
+        let mut req = f
+            .http
+            .get(format!(
+                "{base}/fhir/Patient?identifier={NHS}|9434765919{query}"
+            ))
+            .bearer_auth(&gp);
+        if !accept.is_empty() {
+            req = req.header("accept", accept);
+        }
+        let (st, b) = f.send(req).await;
+        assert_eq!(st, StatusCode::NOT_ACCEPTABLE, "{accept}{query}: {b}");
+        assert_eq!(b["resourceType"], "OperationOutcome");
+    }
+    let req = f
+        .http
+        .get(format!("{base}/fhir/Patient?identifier={NHS}|9434765919"))
+        .bearer_auth(&gp)
+        .header(
+            "accept",
+            "application/fhir+json, application/fhir+xml;q=0.5",
+        );
+    assert_eq!(f.send(req).await.0, StatusCode::OK);
+    // A body that is not JSON by its type: 415.
+    let req = f
+        .http
+        .post(format!("{base}/fhir/ServiceRequest"))
+        .bearer_auth(&gp)
+        .header("content-type", "text/plain")
+        .body("{}");
+    let (st, b) = f.send(req).await;
+    assert_eq!(st, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{b}");
+    // Another PCN's hub asks for this PCN's patient: an empty Bundle, audited as denied.
+    let hub_b = s.hub_b.clone();
+    let before = s.app.store.all_audit().await.unwrap().len();
+    let (st, b) = f
+        .get(&hub_b, &format!("Observation?patient=Patient/{person}"))
+        .await;
+    assert_eq!((st, b["total"].as_u64()), (StatusCode::OK, Some(0)), "{b}");
+    let log = s.app.store.all_audit().await.unwrap();
+    assert!(
+        log[before..]
+            .iter()
+            .any(|e| e.action == "access.denied" && e.detail.contains(&format!("Patient/{person}"))),
+        "the denied look is audited"
+    );
+    // Another server's Patient with the same id is refused, never read as ours.
+    let (st, _) = f
+        .get(
+            &gp,
+            &format!("Observation?patient=https://gp.example/fhir/Patient/{person}"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    // A repeated parameter is refused; _lastUpdated may be repeated for a range.
+    let (st, _) = f
+        .get(
+            &gp,
+            &format!("Observation?patient=Patient/{person}&patient=Patient/{person}"),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (_, range) = f
+        .get(&gp, &format!("Patient?identifier={NHS}|9434765919&_lastUpdated=ge2000-01-01&_lastUpdated=lt2000-01-02"))
+        .await;
+    assert_eq!(range["total"], 0, "both ends of the range apply: {range}");
+    let (st, _) = f
+        .get(
+            &gp,
+            &format!("Observation?patient=Patient/{person}&_lastUpdated=ge2000-01-01"),
+        )
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::BAD_REQUEST,
+        "not offered where resources carry no meta"
+    );
+    // A name with a birthdate range would list everyone of that name: refused.
+    let (st, _) = f.get(&gp, "Patient?name=e&birthdate=gt1800-01-01").await;
+    assert_eq!(st, StatusCode::BAD_REQUEST);
+    let (_, by_id) = f.get(&gp, &format!("Patient?_id={person}")).await;
+    assert_eq!(by_id["total"], 1, "{by_id}");
+    // A patient the client does not hold: an empty Bundle.
+    for kind in [
+        "Observation",
+        "CarePlan",
+        "Goal",
+        "Encounter",
+        "ServiceRequest",
+        "Task",
+    ] {
+        let (st, b) = f.get(&gp, &format!("{kind}?patient=Patient/999999")).await;
+        assert_eq!(st, StatusCode::OK, "{kind}: {b}");
+        assert_eq!(b["total"], 0, "{kind}: {b}");
+    }
+    // Absolute references (to this server's public address) and date prefixes.
+    let public = s.app.state.config.public_url.clone();
+    let (_, abs) = f
+        .get(
+            &gp,
+            &format!("Observation?patient={public}/fhir/Patient/{person}"),
+        )
+        .await;
+    assert_eq!(abs["total"], 2, "{abs}");
+    let (_, ge) = f
+        .get(
+            &gp,
+            &format!("Patient?identifier={NHS}|9434765919&birthdate=ge1955-01-01"),
+        )
+        .await;
+    assert_eq!(ge["total"], 1, "{ge}");
+    let (_, lt) = f
+        .get(
+            &gp,
+            &format!("Patient?identifier={NHS}|9434765919&birthdate=lt1955-01-01"),
+        )
+        .await;
+    assert_eq!(lt["total"], 0, "{lt}");
+    // A read says its version in ETag and Last-Modified.
+    let req = f
+        .http
+        .get(format!("{base}/fhir/Task/{}", j.task))
+        .bearer_auth(&gym);
+    let res = req.send().await.unwrap();
+    let etag = res
+        .headers()
+        .get("etag")
+        .map(|v| v.to_str().unwrap().to_string());
+    let modified = res.headers().contains_key("last-modified");
+    let t: Value = res.json().await.unwrap();
+    assert_eq!(
+        etag,
+        Some(format!(
+            "W/\"{}\"",
+            t["meta"]["versionId"].as_str().unwrap()
+        )),
+        "{t}"
+    );
+    assert!(modified);
+}
+
+/// The Task update a partner's system sends: a new status, and a reason when it gives one.
 fn task_update(task: &str, status: &str, reason: Option<&str>) -> Value {
     let mut t = json!({"resourceType": "Task", "id": task, "status": status, "intent": "order"});
     if let Some(r) = reason {
