@@ -252,6 +252,20 @@ pub const CAPABILITIES: &[Capability] = &[
 ];
 
 /// The CapabilityStatement served at `/fhir/metadata`.
+/// Resource types whose every resource carries `meta.lastUpdated`, so `_lastUpdated` can be
+/// searched: the server refuses it elsewhere, and the CapabilityStatement lists it for these
+/// only (one list for both).
+pub const LAST_UPDATED_KINDS: [&str; 8] = [
+    "Patient",
+    "ServiceRequest",
+    "Task",
+    "HealthcareService",
+    "CarePlan",
+    "Goal",
+    "Observation",
+    "Encounter",
+];
+
 pub fn capability_statement(base: &str, software_version: &str, token_url: &str) -> Value {
     let resources: Vec<Value> = CAPABILITIES
         .iter()
@@ -265,7 +279,7 @@ pub fn capability_statement(base: &str, software_version: &str, token_url: &str)
                 .collect();
             if searches {
                 search.push(json!({"name": "_id", "type": "token"}));
-                if ["Patient", "ServiceRequest", "Task", "HealthcareService"].contains(kind) {
+                if LAST_UPDATED_KINDS.contains(kind) {
                     search.push(json!({"name": "_lastUpdated", "type": "date", "documentation": "On meta.lastUpdated; prefixes eq, ne, gt, lt, ge, le, sa, eb; may be repeated for a range"}));
                 }
             }

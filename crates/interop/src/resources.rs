@@ -68,6 +68,13 @@ fn meta(version: i64, updated: chrono::DateTime<chrono::Utc>) -> Value {
     json!({"versionId": version.to_string(), "lastUpdated": instant(updated)})
 }
 
+/// A resource built from a record, with that record's version and time of change as its
+/// `meta` (for `ETag`, `If-Match` and `_lastUpdated`).
+pub fn with_meta(mut v: Value, version: i64, updated: chrono::DateTime<chrono::Utc>) -> Value {
+    v["meta"] = meta(version, updated);
+    v
+}
+
 pub fn practice_ref(p: &Practice) -> Value {
     json!({"type": "Organization", "identifier": {"system": ODS_CODE, "value": p.ods_code}, "display": p.name})
 }
@@ -395,6 +402,8 @@ pub fn encounter(c: &Contact) -> Value {
     drop_empty(json!({
         "resourceType": "Encounter",
         "id": c.id.to_string(),
+        // A contact is recorded once and never changed.
+        "meta": meta(1, c.recorded_at),
         "status": if d.did_not_attend { "cancelled" } else { "finished" },
         "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": class, "display": class_label},
         "type": [concept("contact-type", d.contact_type)],

@@ -210,19 +210,26 @@ fn plan_state(rec: &EpisodeRecord, all: &[EpisodeRecord], episodes: &[Episode]) 
 }
 
 /// A person's plans, each with its state, read with two queries.
-async fn plans(
-    state: &AppState,
-    pcn: i64,
-    person: i64,
-) -> Result<Vec<(i64, CarePlan, PlanState)>, FhirError> {
+/// A person's plans: the record id, the plan, where it stands, and the record's version and
+/// time of change (its `meta`).
+type PlanOf = (i64, CarePlan, PlanState, i64, chrono::DateTime<chrono::Utc>);
+
+async fn plans(state: &AppState, pcn: i64, person: i64) -> Result<Vec<PlanOf>, FhirError> {
     let all = state.store.records_for_person(pcn, person).await?;
     let episodes = state.store.episodes_for_person(pcn, person).await?;
     Ok(all
         .iter()
         .filter(|r| r.kind == RecordKind::Plan)
         .filter_map(|r| {
-            r.parse::<CarePlan>()
-                .map(|p| (r.id, p, plan_state(r, &all, &episodes)))
+            r.parse::<CarePlan>().map(|p| {
+                (
+                    r.id,
+                    p,
+                    plan_state(r, &all, &episodes),
+                    r.version,
+                    r.updated_at,
+                )
+            })
         })
         .collect())
 }
@@ -270,7 +277,11 @@ pub async fn care_plan_read(
         .await?;
     Ok(fhir_response(
         StatusCode::OK,
-        &resources::care_plan(rec.id, rec.person_id, &plan, st),
+        &resources::with_meta(
+            resources::care_plan(rec.id, rec.person_id, &plan, st),
+            rec.version,
+            rec.updated_at,
+        ),
     ))
 }
 
@@ -311,7 +322,9 @@ pub async fn care_plan_search(
     let out: Vec<Value> = plans(&state, pcn, person)
         .await?
         .iter()
-        .map(|(id, p, st)| resources::care_plan(*id, person, p, *st))
+        .map(|(id, p, st, v, at)| {
+            resources::with_meta(resources::care_plan(*id, person, p, *st), *v, *at)
+        })
         .collect();
     client
         .audit(
@@ -344,7 +357,9 @@ pub async fn goal_read(
         .ok_or_else(|| FhirError::Internal(format!("plan {rid} unreadable")))?;
     let episodes = state.store.episodes_for_person(pcn, rec.person_id).await?;
     let st = plan_state(&rec, &all, &episodes);
-    let Some(goal) = resources::goal(rec.id, rec.person_id, &plan, n, st) else {
+    let Some(goal) = resources::goal(rec.id, rec.person_id, &plan, n, st)
+        .map(|g| resources::with_meta(g, rec.version, rec.updated_at))
+    else {
         return Err(client.not_found(&state, &what).await);
     };
     client
@@ -369,8 +384,10 @@ pub async fn goal_search(
     let out: Vec<Value> = plans(&state, pcn, person)
         .await?
         .iter()
-        .flat_map(|(id, p, st)| {
-            (1..=p.goals.len()).filter_map(move |n| resources::goal(*id, person, p, n, *st))
+        .flat_map(|(id, p, st, v, at)| {
+            (1..=p.goals.len()).filter_map(move |n| {
+                resources::goal(*id, person, p, n, *st).map(|g| resources::with_meta(g, *v, *at))
+            })
         })
         .collect();
     client
@@ -407,7 +424,11 @@ pub async fn observation_read(
         .await?;
     Ok(fhir_response(
         StatusCode::OK,
-        &resources::observation(rec.id, rec.person_id, &m),
+        &resources::with_meta(
+            resources::observation(rec.id, rec.person_id, &m),
+            rec.version,
+            rec.updated_at,
+        ),
     ))
 }
 
@@ -426,8 +447,13 @@ pub async fn observation_search(
         .iter()
         .filter(|r| r.kind == RecordKind::Measure)
         .filter_map(|r| {
-            r.parse::<Measure>()
-                .map(|m| resources::observation(r.id, person, &m))
+            r.parse::<Measure>().map(|m| {
+                resources::with_meta(
+                    resources::observation(r.id, person, &m),
+                    r.version,
+                    r.updated_at,
+                )
+            })
         })
         .collect();
     client

@@ -653,10 +653,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Params {
 /// The most entries sent in one page.
 pub const MAX_COUNT: usize = 200;
 
-/// Resource types whose every resource carries `meta.lastUpdated`, so `_lastUpdated` can be
-/// searched; the CapabilityStatement lists it for these only.
-pub const LAST_UPDATED_KINDS: [&str; 4] =
-    ["Patient", "ServiceRequest", "Task", "HealthcareService"];
+use interop::fhir::LAST_UPDATED_KINDS;
 
 /// What page of a search to send.
 #[derive(Debug, Clone)]

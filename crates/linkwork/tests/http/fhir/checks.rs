@@ -804,11 +804,24 @@ pub(super) async fn http_details_are_standard(s: &mut Scene, j: &mut Journey) {
         .get(&gp, &format!("Patient?identifier={NHS}|9434765919&_lastUpdated=ge2000-01-01&_lastUpdated=lt2000-01-02"))
         .await;
     assert_eq!(range["total"], 0, "both ends of the range apply: {range}");
-    let (st, _) = f
+    // Observations carry meta now: _lastUpdated works on them; Organization's do not yet,
+    // and there it is refused rather than matching nothing.
+    let (_, since) = f
         .get(
             &gp,
             &format!("Observation?patient=Patient/{person}&_lastUpdated=ge2000-01-01"),
         )
+        .await;
+    assert_eq!(since["total"], 2, "{since}");
+    let (_, future) = f
+        .get(
+            &gp,
+            &format!("Observation?patient=Patient/{person}&_lastUpdated=gt2999-01-01"),
+        )
+        .await;
+    assert_eq!(future["total"], 0, "{future}");
+    let (st, _) = f
+        .get(&s.narrow, "Organization?_lastUpdated=ge2000-01-01")
         .await;
     assert_eq!(
         st,
