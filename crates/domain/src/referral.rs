@@ -81,6 +81,9 @@ pub struct ReferralDetails {
     pub urgency: Urgency,
     /// The reference given to a person who referred themselves (none for staff referrals).
     pub reference: Option<String>,
+    /// The sending system's own identifier for it (FHIR: `<client> <system>|<value>`), so a
+    /// retried send finds the referral already made.
+    pub source_identifier: Option<String>,
 }
 
 /// The message shown when consent is missing.
@@ -179,6 +182,7 @@ impl ReferralDraft {
                 reason,
                 urgency,
                 reference: None,
+                source_identifier: None,
             }),
             _ => Err(e),
         }

@@ -283,11 +283,16 @@ pub fn capability_statement(base: &str, software_version: &str, token_url: &str)
                     search.push(json!({"name": "_lastUpdated", "type": "date", "documentation": "On meta.lastUpdated; prefixes eq, ne, gt, lt, ge, le, sa, eb; may be repeated for a range"}));
                 }
             }
-            json!({
+            let mut r = json!({
                 "type": kind,
                 "interaction": interactions.iter().map(|i| json!({"code": i})).collect::<Vec<_>>(),
                 "searchParam": search,
-            })
+            });
+            if interactions.contains(&"create") {
+                // If-None-Exist: identifier=<system>|<value> (the resource's own identifier).
+                r["conditionalCreate"] = json!(true);
+            }
+            r
         })
         .collect();
     json!({

@@ -295,6 +295,13 @@ pub trait EpisodeStore: Send + Sync {
         actor: &Actor,
     ) -> Result<(Referral, Episode)>;
     async fn get_referral(&self, pcn: i64, id: i64) -> Result<Option<Referral>>;
+    /// The referral a sending system identified so (`<client> <system>|<value>`), with its
+    /// episode: what a retried send with If-None-Exist gets back.
+    async fn referral_by_source_identifier(
+        &self,
+        pcn: i64,
+        identifier: &str,
+    ) -> Result<Option<(Referral, Episode)>>;
     /// Keeps a referral from someone without an account until they confirm their email
     /// (and forgets those past their time).
     async fn add_pending_referral(&self, p: &NewPendingReferral) -> Result<()>;

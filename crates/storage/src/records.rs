@@ -181,6 +181,8 @@ pub struct Referral {
     pub received_at: DateTime<Utc>,
     /// The reference a person who referred themselves was given.
     pub reference: Option<String>,
+    /// The sending system's identifier for it (`<client> <system>|<value>`).
+    pub source_identifier: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -327,6 +327,7 @@ async fn self_referral(
                 .into(),
         urgency: domain::Urgency::Routine,
         reference: Some("SR-7KQ2-M9XD".into()),
+        source_identifier: None,
     };
     store
         .create_referral(

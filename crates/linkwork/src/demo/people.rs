@@ -202,5 +202,6 @@ pub(super) fn referral(rng: &mut Rng, referrer: &str) -> ReferralDetails {
             Urgency::Routine
         },
         reference: None,
+        source_identifier: None,
     }
 }

@@ -88,8 +88,9 @@ impl EpisodeStore for Store {
         let needs: Vec<&str> = d.needs.iter().map(|n| n.code()).collect();
         let r = sqlx::query(
             "INSERT INTO referrals (pcn_id, person_id, source, referrer_name, referrer_role, referrer_organisation,
-             referrer_contact, needs, reason, urgency, consent, created_by, received_at, created_person_id, reference)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, $11, $12, $13, $14) RETURNING *",
+             referrer_contact, needs, reason, urgency, consent, created_by, received_at, created_person_id, reference,
+             source_identifier)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, TRUE, $11, $12, $13, $14, $15) RETURNING *",
         )
         .bind(pcn)
         .bind(person_id)
@@ -105,9 +106,15 @@ impl EpisodeStore for Store {
         .bind(at)
         .bind(created)
         .bind(&d.reference)
+        .bind(&d.source_identifier)
         .fetch_one(&mut *tx)
         .await
-        .map_err(backend)?;
+        .map_err(|e| match backend(e) {
+            StorageError::Duplicate(_) => StorageError::Duplicate(
+                "A referral with this identifier was already received".into(),
+            ),
+            other => other,
+        })?;
         let referral = rows::referral(&r)?;
         let e = sqlx::query("INSERT INTO episodes (pcn_id, person_id, referral_id, state, referred_at) VALUES ($1, $2, $3, $4, $5) RETURNING *")
             .bind(pcn)
@@ -157,6 +164,31 @@ impl EpisodeStore for Store {
             .await
             .map_err(backend)?;
         r.as_ref().map(rows::referral).transpose()
+    }
+
+    async fn referral_by_source_identifier(
+        &self,
+        pcn: i64,
+        identifier: &str,
+    ) -> Result<Option<(Referral, Episode)>> {
+        let Some(r) =
+            sqlx::query("SELECT * FROM referrals WHERE pcn_id = $1 AND source_identifier = $2")
+                .bind(pcn)
+                .bind(identifier)
+                .fetch_optional(&self.write)
+                .await
+                .map_err(backend)?
+        else {
+            return Ok(None);
+        };
+        let referral = rows::referral(&r)?;
+        let e = sqlx::query("SELECT * FROM episodes WHERE referral_id = $1 AND pcn_id = $2")
+            .bind(referral.id)
+            .bind(pcn)
+            .fetch_one(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(Some((referral, rows::episode(&e)?)))
     }
 
     async fn add_pending_referral(&self, p: &NewPendingReferral) -> Result<()> {

@@ -88,6 +88,7 @@ pub(crate) fn referral(r: &DbRow) -> Result<Referral> {
         created_by: r.try_get("created_by").map_err(backend)?,
         received_at: r.try_get("received_at").map_err(backend)?,
         reference: r.try_get("reference").map_err(backend)?,
+        source_identifier: r.try_get("source_identifier").map_err(backend)?,
     })
 }
 

@@ -57,6 +57,46 @@ pub async fn request_create(
     client.need(&state, Scope::ReferralWrite).await?;
     let pcn = client.pcn(&state).await?;
     let json = json_body(&headers, &body)?;
+    // The sender's own identifier for this referral, kept per client: a retry with
+    // If-None-Exist finds the referral already made (never another client's).
+    let namespaced =
+        |system: &str, value: &str| format!("{} {system}|{value}", client.token.client.id);
+    let sent_identifier = json["identifier"]
+        .as_array()
+        .and_then(|ids| ids.first())
+        .and_then(|i| Some((i["system"].as_str()?, i["value"].as_str()?)))
+        .filter(|(s, v)| !s.is_empty() && !v.is_empty() && s.len() + v.len() <= 400)
+        .map(|(s, v)| namespaced(s, v));
+    let conditional = match headers.get("if-none-exist") {
+        None => None,
+        Some(h) => {
+            let raw = h.to_str().unwrap_or_default();
+            let criterion = form_urlencoded::parse(raw.as_bytes())
+                .find(|(k, _)| k == "identifier")
+                .map(|(_, v)| v.to_string())
+                .filter(|_| form_urlencoded::parse(raw.as_bytes()).count() == 1);
+            let Some((system, value)) = criterion
+                .as_deref()
+                .and_then(|c| c.split_once('|'))
+                .filter(|(s, v)| !s.is_empty() && !v.is_empty())
+            else {
+                return Err(FhirError::bad(
+                    "If-None-Exist takes identifier=<system>|<value> (the ServiceRequest's own identifier)",
+                ));
+            };
+            Some(namespaced(system, value))
+        }
+    };
+    if let Some(key) = &conditional {
+        if let Some(found) = already_sent(&state, &client, pcn, key).await? {
+            return Ok(found);
+        }
+        if sent_identifier.as_ref() != Some(key) {
+            return Err(FhirError::bad(
+                "If-None-Exist must name the ServiceRequest's own identifier (its first identifier's system|value)",
+            ));
+        }
+    }
     let default_source = match client.kind() {
         ClientKind::GpSystem => ReferralSource::Gp,
         _ => ReferralSource::Other,
@@ -142,7 +182,10 @@ pub async fn request_create(
             .unwrap_or_default();
     }
     let referral = match referral_draft.validate() {
-        Ok(r) => Some(r),
+        Ok(mut r) => {
+            r.source_identifier = sent_identifier.clone();
+            Some(r)
+        }
         Err(e) => {
             issues.extend(issues_of(&e));
             None
@@ -203,7 +246,7 @@ pub async fn request_create(
             return Err(FhirError::Conflict(StatusCode::CONFLICT, msg));
         }
     }
-    let (r, e) = state
+    let made = state
         .store
         .create_referral(
             pcn,
@@ -213,7 +256,31 @@ pub async fn request_create(
             storage::now(),
             &client.actor(),
         )
-        .await?;
+        .await;
+    let (r, e) = match made {
+        Ok(x) => x,
+        // The same identifier again: a retry (perhaps racing the first). With If-None-Exist
+        // the first is returned; without it, nothing is made twice and the client is told.
+        Err(storage::StorageError::Duplicate(_)) if sent_identifier.is_some() => {
+            let key = sent_identifier.as_deref().unwrap_or_default();
+            if conditional.is_some() {
+                if let Some(found) = already_sent(&state, &client, pcn, key).await? {
+                    return Ok(found);
+                }
+            }
+            let existing = state
+                .store
+                .referral_by_source_identifier(pcn, key)
+                .await?
+                .map(|(r, _)| format!(" as ServiceRequest/referral-{}", r.id))
+                .unwrap_or_default();
+            return Err(FhirError::Conflict(
+                StatusCode::CONFLICT,
+                format!("A referral with this identifier was already received{existing}: send If-None-Exist: identifier=<system>|<value> to have it returned instead"),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
     // Only once the new record exists: each record it looks like, which the client was not
     // told of, is audited as matched, for the PCN team's duplicate check.
     for id in unreachable {
@@ -233,6 +300,33 @@ pub async fn request_create(
         resp.headers_mut().insert(header::LOCATION, v);
     }
     Ok(resp)
+}
+
+/// The referral this client already sent under `key`, answered as a conditional create
+/// answers a match: 200 with the resource (audited as a read).
+async fn already_sent(
+    state: &AppState,
+    client: &Client,
+    pcn: i64,
+    key: &str,
+) -> Result<Option<axum::response::Response>, FhirError> {
+    let Some((r, e)) = state.store.referral_by_source_identifier(pcn, key).await? else {
+        return Ok(None);
+    };
+    client
+        .audit(
+            state,
+            "fhir.referral.read",
+            Some(r.person_id),
+            format!("referral {}: If-None-Exist matched; nothing made", r.id),
+        )
+        .await?;
+    let base = base_url(state);
+    let mut resp = fhir_response(StatusCode::OK, &resources::referral_request(&r, &e));
+    if let Ok(v) = HeaderValue::from_str(&format!("{base}/ServiceRequest/referral-{}", r.id)) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(Some(resp))
 }
 
 enum RequestId {

@@ -675,6 +675,7 @@ pub(crate) fn validate(
         reason,
         urgency: Urgency::Routine,
         reference: None,
+        source_identifier: None,
     };
     if let Some(Some(r)) = referrer {
         referral.source = r.source;

@@ -595,6 +595,75 @@ pub(super) async fn directory_resources(s: &mut Scene) {
     f.get(&gp, &format!("Organization/pcn-{}", app.pcn_a)).await;
 }
 
+/// A GP system's retries make one referral: a plain repeat is refused naming the first
+/// (409), a repeat with If-None-Exist gets the first back (200), and neither makes a second
+/// person or referral.
+pub(super) async fn retries_make_one_referral(s: &mut Scene) {
+    let gp = s.gp.clone();
+    let base = s.app.base.clone();
+    let f = &mut s.f;
+    let mut body = super::inbound("9000000009", "Y00001", true);
+    body["identifier"] = json!([{"system": "https://gp.example/referrals", "value": "R-1001"}]);
+    let (st, first) = f.post(&gp, "ServiceRequest", &body).await;
+    assert_eq!(st, StatusCode::CREATED, "{first}");
+    let id = first["id"].as_str().unwrap().to_string();
+    let (st, again) = f.post(&gp, "ServiceRequest", &body).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{again}");
+    assert!(
+        again.to_string().contains(&format!("ServiceRequest/{id}")),
+        "{again}"
+    );
+    let http = f.http.clone();
+    let conditional = |header: &str| {
+        http.post(format!("{base}/fhir/ServiceRequest"))
+            .bearer_auth(&gp)
+            .header("content-type", "application/fhir+json")
+            .header("if-none-exist", header.to_string())
+            .body(body.to_string())
+    };
+    let req = conditional("identifier=https://gp.example/referrals|R-1001");
+    let (st, back) = f.send(req).await;
+    assert_eq!(
+        (st, back["id"].as_str()),
+        (StatusCode::OK, Some(id.as_str())),
+        "{back}"
+    );
+    let req = conditional("identifier=https%3A%2F%2Fgp.example%2Freferrals%7CR-1001");
+    let (st, _) = f.send(req).await;
+    assert_eq!(st, StatusCode::OK, "the header's value may be URL-encoded");
+    for bad in [
+        "identifier=R-1001",
+        "name=Fern",
+        "identifier=https://gp.example/referrals|R-9",
+    ] {
+        let req = conditional(bad);
+        let (st, b) = f.send(req).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{bad}: {b}");
+    }
+    let (_, people) = f
+        .get(&gp, &format!("Patient?identifier={NHS}|9000000009"))
+        .await;
+    assert_eq!(people["total"], 1, "one person: {people}");
+    let person = people["entry"][0]["resource"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, referrals) = f
+        .get(&gp, &format!("ServiceRequest?patient=Patient/{person}"))
+        .await;
+    let made = referrals["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["resource"]["id"]
+                .as_str()
+                .is_some_and(|i| i.starts_with("referral-"))
+        })
+        .count();
+    assert_eq!(made, 1, "one referral: {referrals}");
+}
+
 /// A partner works through its requested Tasks a page at a time, accepting each as it goes:
 /// with offset paging, accepting the first moved the rest up and the next page skipped one.
 /// Every referral is seen once. Then a GP system finds the completed ones by status.

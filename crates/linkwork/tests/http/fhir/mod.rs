@@ -243,6 +243,7 @@ async fn fhir_api(engine: Engine) {
     checks::partner_answers_its_task(&mut s, &mut j).await;
     checks::paging_is_stable_while_tasks_change(&mut s, &mut j).await;
     checks::http_details_are_standard(&mut s, &mut j).await;
+    checks::retries_make_one_referral(&mut s).await;
     checks::scopes_and_tenancy(&mut s, &mut j, engine).await;
     checks::coding_is_delivered_once(&mut s, &mut j).await;
     checks::message_back(&mut s, &mut j).await;
