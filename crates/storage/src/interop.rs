@@ -159,6 +159,7 @@ pub trait InteropStore: Send + Sync {
         &self,
         pcn: i64,
         id: i64,
+        not_filed: &[i64],
         actor: &Actor,
     ) -> Result<(CodingBatch, u32)>;
 

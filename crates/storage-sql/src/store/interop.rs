@@ -484,6 +484,7 @@ impl InteropStore for Store {
         &self,
         pcn: i64,
         id: i64,
+        not_filed: &[i64],
         actor: &Actor,
     ) -> Result<(CodingBatch, u32)> {
         let mut tx = self.write.begin().await.map_err(backend)?;
@@ -495,7 +496,42 @@ impl InteropStore for Store {
         }
         let now = storage::now();
         let mut recorded = 0u32;
-        for e in b.entries.iter().filter(|e| !e.recorded) {
+        // Codes the GP system could not file leave the batch, still waiting: the next pull
+        // offers them again.
+        for e in b
+            .entries
+            .iter()
+            .filter(|e| !e.recorded && not_filed.contains(&e.id))
+        {
+            sqlx::query(
+                "UPDATE coding_entries SET batch_id = NULL WHERE id = $1 AND batch_id = $2 AND status = 'pending'",
+            )
+            .bind(e.id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            append(
+                &mut tx,
+                &AuditEntry::new(
+                    actor,
+                    "coding.not_filed",
+                    "person",
+                    Some(e.person_id),
+                    Some(pcn),
+                )
+                .detail(format!(
+                    "batch {id}, episode {}: {} not filed; offered again",
+                    e.episode_id, e.concept_id
+                )),
+            )
+            .await?;
+        }
+        for e in b
+            .entries
+            .iter()
+            .filter(|e| !e.recorded && !not_filed.contains(&e.id))
+        {
             let done = sqlx::query(
                 "UPDATE coding_entries SET status = 'recorded', recorded_at = $1, recorded_by = $2
                  WHERE id = $3 AND status = 'pending'",

@@ -114,23 +114,73 @@ pub async fn acknowledge(
     State(state): State<AppState>,
     client: Client,
     Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
 ) -> FhirResult {
     client.need(&state, Scope::CodingAck).await?;
     let b = batch_for(&state, &client, &id).await?;
+    // Optionally a Parameters body naming the codes not filed: `not-filed` with
+    // `valueReference` (`Observation/coding-entry-12`) or `valueString` (the id). Those
+    // stay waiting for the next pull; the rest are recorded as filed.
+    let mut not_filed = vec![];
+    let p = if body.is_empty() {
+        serde_json::json!({})
+    } else {
+        super::json_body(&headers, &body)?
+    };
+    // `{}` (or no body) acknowledges every code.
+    if p.as_object().is_some_and(|o| !o.is_empty()) {
+        if p["resourceType"] != "Parameters" {
+            return Err(FhirError::bad(
+                "Send a Parameters resource (or no body to acknowledge every code)",
+            ));
+        }
+        for param in p["parameter"].as_array().into_iter().flatten() {
+            if param["name"] != "not-filed" {
+                return Err(FhirError::bad(
+                    "The only parameter is not-filed (a code the GP system could not file)",
+                ));
+            }
+            let named = param["valueReference"]["reference"]
+                .as_str()
+                .or(param["valueString"].as_str())
+                .unwrap_or_default();
+            let id = named.rsplit('/').next().unwrap_or_default();
+            let entry = id
+                .strip_prefix("coding-entry-")
+                .and_then(|n| n.parse::<i64>().ok())
+                .filter(|n| b.entries.iter().any(|e| e.id == *n))
+                .ok_or_else(|| {
+                    FhirError::bad(format!(
+                        "not-filed names '{named}', which is not a code in batch coding-{}",
+                        b.id
+                    ))
+                })?;
+            not_filed.push(entry);
+        }
+    }
+    let already = b.acknowledged_at.is_some();
     let (b, recorded) = state
         .store
-        .acknowledge_coding_batch(b.pcn_id, b.id, &client.actor())
+        .acknowledge_coding_batch(b.pcn_id, b.id, &not_filed, &client.actor())
         .await?;
-    let text = if recorded == 0 {
+    let text = if already {
         format!(
             "Batch coding-{} was already acknowledged; nothing changed",
             b.id
         )
     } else {
-        format!(
+        let mut t = format!(
             "{recorded} code(s) in batch coding-{} are now recorded as filed in the GP record",
             b.id
-        )
+        );
+        if !not_filed.is_empty() {
+            t.push_str(&format!(
+                "; {} not filed will be offered again at the next pull",
+                not_filed.len()
+            ));
+        }
+        t
     };
     Ok(fhir_response(
         StatusCode::OK,

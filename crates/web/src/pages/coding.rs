@@ -371,7 +371,7 @@ pub async fn acknowledge_batch(
     let pcn = auth.pcn()?;
     match state
         .store
-        .acknowledge_coding_batch(pcn, id, &auth.actor())
+        .acknowledge_coding_batch(pcn, id, &[], &auth.actor())
         .await
     {
         Ok((b, recorded)) => {

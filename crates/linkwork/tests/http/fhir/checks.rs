@@ -407,6 +407,44 @@ pub(super) async fn coding_is_delivered_once(s: &mut Scene, j: &mut Journey) {
         .post(&narrow, &format!("Bundle/{batch}/$acknowledge"), &json!({}))
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
+    // The GP system could not file the code: it says so, and the next pull offers it again
+    // in a new batch (an all-or-nothing acknowledgement could not say "not filed").
+    let entry = b1["entry"][1]["resource"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for bad in [
+        json!({"resourceType": "Parameters", "parameter": [{"name": "not-filed", "valueString": "coding-entry-999999"}]}),
+        json!({"resourceType": "Parameters", "parameter": [{"name": "filed-elsewhere", "valueString": entry}]}),
+        json!({"resourceType": "Patient"}),
+    ] {
+        let (s, b) = f
+            .post(&gp, &format!("Bundle/{batch}/$acknowledge"), &bad)
+            .await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{bad}: {b}");
+    }
+    let (s, part) = f
+        .post(
+            &gp,
+            &format!("Bundle/{batch}/$acknowledge"),
+            &json!({"resourceType": "Parameters", "parameter": [
+                {"name": "not-filed", "valueReference": {"reference": format!("Observation/{entry}")}}
+            ]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{part}");
+    assert!(
+        part.to_string().contains("0 code(s)") && part.to_string().contains("1 not filed"),
+        "{part}"
+    );
+    let (_, b3) = f.get(&gp, "$coding-batch").await;
+    assert_ne!(b3["id"], b1["id"], "a new batch");
+    assert_eq!(
+        b3["entry"][1]["resource"]["id"],
+        entry.as_str(),
+        "the code offered again: {b3}"
+    );
+    let batch = b3["id"].as_str().unwrap().to_string();
     let (s, ack) = f
         .post(&gp, &format!("Bundle/{batch}/$acknowledge"), &json!({}))
         .await;
