@@ -115,6 +115,130 @@ fn read_patient(p: &Value, issues: &mut Vec<Issue>) -> (PersonDraft, Option<Stri
 
 /// Reads an inbound ServiceRequest. Structural problems come back as issues; field rules
 /// (NHS number check digit, consent, needs) are left to the drafts' own validation.
+/// JSON types of a ServiceRequest's elements (FHIR R4): what is not listed is not a
+/// ServiceRequest element.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Text,
+    List,
+    Object,
+    Flag,
+}
+
+const SERVICE_REQUEST_ELEMENTS: &[(&str, Kind)] = &[
+    ("resourceType", Kind::Text),
+    ("id", Kind::Text),
+    ("meta", Kind::Object),
+    ("implicitRules", Kind::Text),
+    ("language", Kind::Text),
+    ("text", Kind::Object),
+    ("contained", Kind::List),
+    ("extension", Kind::List),
+    ("modifierExtension", Kind::List),
+    ("identifier", Kind::List),
+    ("instantiatesCanonical", Kind::List),
+    ("instantiatesUri", Kind::List),
+    ("basedOn", Kind::List),
+    ("replaces", Kind::List),
+    ("requisition", Kind::Object),
+    ("status", Kind::Text),
+    ("intent", Kind::Text),
+    ("category", Kind::List),
+    ("priority", Kind::Text),
+    ("doNotPerform", Kind::Flag),
+    ("code", Kind::Object),
+    ("orderDetail", Kind::List),
+    ("quantityQuantity", Kind::Object),
+    ("quantityRatio", Kind::Object),
+    ("quantityRange", Kind::Object),
+    ("subject", Kind::Object),
+    ("encounter", Kind::Object),
+    ("occurrenceDateTime", Kind::Text),
+    ("occurrencePeriod", Kind::Object),
+    ("occurrenceTiming", Kind::Object),
+    ("asNeededBoolean", Kind::Flag),
+    ("asNeededCodeableConcept", Kind::Object),
+    ("authoredOn", Kind::Text),
+    ("requester", Kind::Object),
+    ("performerType", Kind::Object),
+    ("performer", Kind::List),
+    ("locationCode", Kind::List),
+    ("locationReference", Kind::List),
+    ("reasonCode", Kind::List),
+    ("reasonReference", Kind::List),
+    ("insurance", Kind::List),
+    ("supportingInfo", Kind::List),
+    ("specimen", Kind::List),
+    ("bodySite", Kind::List),
+    ("note", Kind::List),
+    ("patientInstruction", Kind::Text),
+    ("relevantHistory", Kind::List),
+];
+
+/// Elements a ServiceRequest does not have, elements of the wrong JSON type (`"priority":
+/// 42`), and modifier extensions (which change the meaning: Linkwork cannot accept what it
+/// does not understand). A primitive's `_element` companion is allowed.
+fn structure_problems(body: &Value) -> Vec<Issue> {
+    let mut issues = vec![];
+    let Some(map) = body.as_object() else {
+        return issues;
+    };
+    for (k, v) in map {
+        let name = k.strip_prefix('_').unwrap_or(k);
+        let Some((_, kind)) = SERVICE_REQUEST_ELEMENTS.iter().find(|(n, _)| *n == name) else {
+            issues.push(
+                Issue::new("structure", format!("ServiceRequest has no element '{k}'"))
+                    .at(format!("ServiceRequest.{k}")),
+            );
+            continue;
+        };
+        if k.starts_with('_') {
+            if !v.is_object() {
+                issues.push(
+                    Issue::new("structure", format!("'{k}' must be an object"))
+                        .at(format!("ServiceRequest.{k}")),
+                );
+            }
+            continue;
+        }
+        let ok = match kind {
+            Kind::Text => v.is_string(),
+            Kind::List => v.is_array(),
+            Kind::Object => v.is_object(),
+            Kind::Flag => v.is_boolean(),
+        };
+        if !ok {
+            let want = match kind {
+                Kind::Text => "a string",
+                Kind::List => "an array",
+                Kind::Object => "an object",
+                Kind::Flag => "true or false",
+            };
+            issues.push(
+                Issue::new(
+                    "structure",
+                    format!("ServiceRequest.{k} must be {want}, not {v}"),
+                )
+                .at(format!("ServiceRequest.{k}")),
+            );
+        }
+    }
+    if map
+        .get("modifierExtension")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty())
+    {
+        issues.push(
+            Issue::new(
+                "not-supported",
+                "Linkwork does not understand this modifierExtension, so it cannot accept the referral",
+            )
+            .at("ServiceRequest.modifierExtension"),
+        );
+    }
+    issues
+}
+
 pub fn read_service_request(
     body: &Value,
     default_source: ReferralSource,
@@ -135,6 +259,10 @@ pub fn read_service_request(
             ),
         )
         .at("resourceType")]);
+    }
+    let structure = structure_problems(body);
+    if !structure.is_empty() {
+        return Err(structure);
     }
     match body["status"].as_str() {
         Some("active") => {}
@@ -450,6 +578,46 @@ pub fn read_task_update(body: &Value, id: &str) -> Result<TaskUpdate, Vec<Issue>
             note,
         }),
         _ => Err(issues),
+    }
+}
+
+#[cfg(test)]
+mod structure_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unknown_elements_and_wrong_types_are_named() {
+        let body = json!({
+            "resourceType": "ServiceRequest", "status": "active", "intent": "order",
+            "priority": 42, "colour": "blue", "note": {"text": "not a list"},
+            "_priority": {"extension": []},
+        });
+        let issues = read_service_request(&body, ReferralSource::Gp).unwrap_err();
+        let said: Vec<String> = issues.iter().map(|i| i.diagnostics.clone()).collect();
+        assert!(
+            said.iter().any(|d| d.contains("priority must be a string")),
+            "{said:?}"
+        );
+        assert!(
+            said.iter().any(|d| d.contains("no element 'colour'")),
+            "{said:?}"
+        );
+        assert!(
+            said.iter().any(|d| d.contains("note must be an array")),
+            "{said:?}"
+        );
+        assert_eq!(
+            issues.len(),
+            3,
+            "the _priority companion is allowed: {said:?}"
+        );
+        let modifier = json!({
+            "resourceType": "ServiceRequest", "status": "active", "intent": "order",
+            "modifierExtension": [{"url": "https://x.example/not", "valueBoolean": true}],
+        });
+        let issues = read_service_request(&modifier, ReferralSource::Gp).unwrap_err();
+        assert!(issues[0].diagnostics.contains("modifierExtension"));
     }
 }
 

@@ -868,6 +868,17 @@ pub(super) async fn http_details_are_standard(s: &mut Scene, j: &mut Journey) {
             "application/fhir+json, application/fhir+xml;q=0.5",
         );
     assert_eq!(f.send(req).await.0, StatusCode::OK);
+    // Wrong types and unknown elements are refused, naming where (nothing made).
+    let mut typed = super::inbound("9000000017", "Y00001", true);
+    typed["priority"] = json!(42);
+    typed["colour"] = json!("blue");
+    let (st, b) = f.post(&gp, "ServiceRequest", &typed).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{b}");
+    let said = b.to_string();
+    assert!(
+        said.contains("ServiceRequest.priority") && said.contains("no element 'colour'"),
+        "{b}"
+    );
     // A body that is not JSON by its type: 415.
     let req = f
         .http
