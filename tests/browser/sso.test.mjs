@@ -243,7 +243,7 @@ test('an administrator links an identity; once the account is disabled it is ref
   await admin.fill('#sso-subject', 'jess-at-provider');
   await admin.click('form[action$="/sso/link"] button:has-text("Link")');
   await admin.waitForURL(/done=sso-linked/);
-  assert.match(await admin.textContent('main'), /Test NHS Identity, linked/);
+  assert.match(await admin.textContent('main'), /Test NHS Identity, linked .*waiting for them to confirm/);
   await check(admin, 'sso-admin-user');
 
   await browser.context.clearCookies();

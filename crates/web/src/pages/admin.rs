@@ -491,7 +491,19 @@ async fn user_page(
                     .iter()
                     .find(|p| p.name == i.provider)
                     .map_or(i.provider.clone(), |p| p.label.clone());
-                (i.id, label, datetime(i.linked_at))
+                let when = match i.confirmed_at {
+                    Some(_) => datetime(i.linked_at),
+                    None => format!(
+                        "{}, waiting for them to confirm it at their first sign-in with it",
+                        datetime(i.linked_at)
+                    ),
+                };
+                let label = if i.label.is_empty() {
+                    label
+                } else {
+                    format!("{label} ({})", i.label)
+                };
+                (i.id, label, when)
             })
             .collect(),
         providers: state
