@@ -309,6 +309,12 @@ pub fn capability_statement(base: &str, software_version: &str, token_url: &str)
             "mode": "server",
             "documentation": "System-to-system access: OAuth2 client credentials at the token URL below give a bearer token whose scopes decide what the client may do. Searches page by the next link (a cursor: nothing is skipped or repeated when records change between pages); _count is at most 200 (more is taken as 200); _summary=count or _count=0 give the total alone. See docs/interoperability.md.",
             "security": {
+                // Where standard clients find the token endpoint (SMART's oauth-uris), beside
+                // /.well-known/smart-configuration.
+                "extension": [{
+                    "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+                    "extension": [{"url": "token", "valueUri": token_url}],
+                }],
                 "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "OAuth"}]}],
                 "description": format!("Bearer tokens from {token_url} (grant_type=client_credentials)"),
             },

@@ -38,6 +38,11 @@ pub fn routes() -> Routes {
     const SHARED: Target = Target::Shared("directory");
     Routes::new()
         .get("/metadata", metadata, public())
+        .get(
+            "/.well-known/smart-configuration",
+            smart_configuration,
+            public(),
+        )
         .get("/Patient", clinical::patient_search, client(RecordRead))
         .get(
             "/Patient/{id}",
@@ -854,6 +859,36 @@ async fn metadata(axum::extract::State(state): axum::extract::State<AppState>) -
         StatusCode::OK,
         &interop::fhir::capability_statement(&base, env!("CARGO_PKG_VERSION"), &token_url),
     )
+}
+
+/// SMART App Launch discovery (`/.well-known/smart-configuration`) for system clients:
+/// where the token endpoint is and what it takes, so standard clients find it themselves.
+/// Only what Linkwork does is said: client credentials with a client secret (HTTP Basic or
+/// form fields), and Linkwork's own scope names.
+async fn smart_configuration(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> Response {
+    let token_url = format!(
+        "{}/oauth/token",
+        state.config.public_url.trim_end_matches('/')
+    );
+    let scopes: Vec<&str> = <Scope as domain::Code>::ALL
+        .iter()
+        .map(|s| domain::Code::code(*s))
+        .collect();
+    let body = serde_json::json!({
+        "token_endpoint": token_url,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "grant_types_supported": ["client_credentials"],
+        "scopes_supported": scopes,
+        "capabilities": ["client-confidential-symmetric"],
+    });
+    let mut r = (StatusCode::OK, body.to_string()).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
 }
 
 async fn unsupported() -> FhirError {

@@ -868,6 +868,32 @@ pub(super) async fn http_details_are_standard(s: &mut Scene, j: &mut Journey) {
             "application/fhir+json, application/fhir+xml;q=0.5",
         );
     assert_eq!(f.send(req).await.0, StatusCode::OK);
+    // Standard clients find the token endpoint themselves: SMART discovery and the
+    // CapabilityStatement's oauth-uris say the same, and say only what the server does.
+    let smart: Value = f
+        .http
+        .get(format!("{base}/fhir/.well-known/smart-configuration"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (_, cs) = f.get(&gp, "metadata").await;
+    let token = smart["token_endpoint"].as_str().unwrap();
+    assert!(token.ends_with("/oauth/token"), "{smart}");
+    assert_eq!(
+        cs["rest"][0]["security"]["extension"][0]["extension"][0]["valueUri"], token,
+        "{cs}"
+    );
+    assert_eq!(
+        smart["grant_types_supported"],
+        json!(["client_credentials"])
+    );
+    assert!(smart["scopes_supported"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("record.read")));
     // Wrong types and unknown elements are refused, naming where (nothing made).
     let mut typed = super::inbound("9000000017", "Y00001", true);
     typed["priority"] = json!(42);
