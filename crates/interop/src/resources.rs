@@ -245,7 +245,16 @@ pub fn task(c: &Connection, viewer: Viewer) -> Value {
         "identifier": [{"system": id_system("connection"), "value": c.id.to_string()}],
         "basedOn": [reference("ServiceRequest", format!("connection-{}", c.id))],
         "status": c.status.code(),
-        "statusReason": c.reason.map(|r| concept("connection-reason", r)),
+        // A reason the partner gave only in words keeps their words beside "Other".
+        "statusReason": c.reason.map(|r| {
+            let mut v = concept("connection-reason", r);
+            if r == domain::ConnectionReason::Other {
+                if let Some(said) = c.note.lines().next().filter(|l| !l.trim().is_empty()) {
+                    v["text"] = json!(said);
+                }
+            }
+            v
+        }),
         "businessStatus": {"text": c.status.label()},
         "intent": "order",
         "code": {"coding": [{"system": "http://hl7.org/fhir/CodeSystem/task-code", "code": "fulfill", "display": "Fulfill the focal request"}]},

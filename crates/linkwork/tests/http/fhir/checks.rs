@@ -784,6 +784,17 @@ pub(super) async fn paging_is_stable_while_tasks_change(s: &mut Scene, j: &mut J
         let (st, b) = f.send(req).await;
         assert_eq!(st, StatusCode::OK, "{status}: {b}");
     }
+    // A reason given only in words keeps the partner's words (not just "Other").
+    let second = &made[1];
+    let mut failed = task_update(second, "failed", None);
+    failed["statusReason"] = json!({"text": "They moved away before starting"});
+    let (st, b) = f.put(&gym, &format!("Task/{second}"), &failed).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let (_, t) = f.get(&gym, &format!("Task/{second}")).await;
+    assert_eq!(
+        t["statusReason"]["text"], "They moved away before starting",
+        "{t}"
+    );
     // A GP system asks for referrals in any status, not only open ones.
     let has = |b: &Value, id: &str| {
         b["entry"]
