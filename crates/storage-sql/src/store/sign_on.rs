@@ -1,7 +1,7 @@
 //! Single sign-on: provider identities linked to accounts, and sign-ins in flight.
 
 use super::audit::append;
-use super::engine::{backend, DbRow, Store};
+use super::engine::{backend, DbConn, DbRow, Store};
 use super::{rows, users::insert_user};
 use async_trait::async_trait;
 use chrono::Duration;
@@ -37,6 +37,18 @@ fn attempt(r: &DbRow) -> Result<SignInAttempt> {
         next: r.try_get("next").map_err(backend)?,
         created_at: r.try_get("created_at").map_err(backend)?,
     })
+}
+
+/// The PCN an account belongs to (none for partners and operators), for its audit entries.
+async fn pcn_of(conn: &mut DbConn, user: i64) -> Result<Option<i64>> {
+    sqlx::query("SELECT pcn_id FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(backend)?
+        .ok_or(StorageError::NotFound)?
+        .try_get("pcn_id")
+        .map_err(backend)
 }
 
 /// The audit detail of a link: which provider, how, never the subject itself in full
@@ -147,14 +159,7 @@ impl SignOnStore for Store {
         if !owners.is_empty() {
             return Ok(Err(LinkRefused::AccountHasOne));
         }
-        let pcn: Option<i64> = sqlx::query("SELECT pcn_id FROM users WHERE id = $1")
-            .bind(user)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?
-            .ok_or(StorageError::NotFound)?
-            .try_get("pcn_id")
-            .map_err(backend)?;
+        let pcn = pcn_of(&mut tx, user).await?;
         let now = storage::now();
         let r = sqlx::query(
             "INSERT INTO sign_in_identities (user_id, provider, subject, linked_how, linked_by,
@@ -203,13 +208,7 @@ impl SignOnStore for Store {
             .await
             .map_err(backend)?
             .rows_affected();
-        let pcn: Option<i64> = sqlx::query("SELECT pcn_id FROM users WHERE id = $1")
-            .bind(user)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)?
-            .try_get("pcn_id")
-            .map_err(backend)?;
+        let pcn = pcn_of(&mut tx, user).await?;
         append(
             &mut tx,
             &AuditEntry::new(actor, "sso.unlink", "user", Some(user), pcn).detail(format!(
@@ -234,13 +233,7 @@ impl SignOnStore for Store {
         .ok_or(StorageError::NotFound)?;
         let user: i64 = r.try_get("user_id").map_err(backend)?;
         let provider: String = r.try_get("provider").map_err(backend)?;
-        let pcn: Option<i64> = sqlx::query("SELECT pcn_id FROM users WHERE id = $1")
-            .bind(user)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)?
-            .try_get("pcn_id")
-            .map_err(backend)?;
+        let pcn = pcn_of(&mut tx, user).await?;
         append(
             &mut tx,
             &AuditEntry::new(actor, "sso.confirm", "user", Some(user), pcn).detail(format!(
