@@ -270,6 +270,21 @@ pub async fn create_user(
     }
 }
 
+/// An administrator's form about one account of theirs: the form (its CSRF token checked),
+/// after the role check, and the account (another PCN's answers as no account does).
+pub(crate) async fn managed_user_form(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    body: &[u8],
+    action: &str,
+) -> Result<(crate::form::FormData, User), AppError> {
+    let form = auth.form(body)?;
+    auth.require(state, auth.user.role.can_manage_users(), action)
+        .await?;
+    Ok((form, target(state, auth, id).await?))
+}
+
 pub(crate) async fn target(state: &AppState, auth: &Auth, id: i64) -> Result<User, AppError> {
     match visible_users(state, auth)
         .await?
@@ -313,14 +328,7 @@ pub async fn enable_user(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    auth.form(&body)?;
-    auth.require(
-        &state,
-        auth.user.role.can_manage_users(),
-        "admin.users.enable",
-    )
-    .await?;
-    let u = target(&state, &auth, id).await?;
+    let (_, u) = managed_user_form(&state, &auth, id, &body, "admin.users.enable").await?;
     state
         .store
         .set_user_disabled(u.id, false, &auth.actor())
@@ -338,14 +346,7 @@ pub async fn reset_password(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    auth.form(&body)?;
-    auth.require(
-        &state,
-        auth.user.role.can_manage_users(),
-        "admin.users.reset",
-    )
-    .await?;
-    let u = target(&state, &auth, id).await?;
+    let (_, u) = managed_user_form(&state, &auth, id, &body, "admin.users.reset").await?;
     let temporary = auth::random_token()?[..16].to_string();
     state
         .store
@@ -533,14 +534,7 @@ pub async fn update_user(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let form = auth.form(&body)?;
-    auth.require(
-        &state,
-        auth.user.role.can_manage_users(),
-        "admin.users.update",
-    )
-    .await?;
-    let u = target(&state, &auth, id).await?;
+    let (form, u) = managed_user_form(&state, &auth, id, &body, "admin.users.update").await?;
     let mut e = FieldErrors::default();
     let name = form.get("name").trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {

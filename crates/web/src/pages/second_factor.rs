@@ -569,14 +569,8 @@ pub async fn admin_reset(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    auth.form(&body)?;
-    auth.require(
-        &state,
-        auth.user.role.can_manage_users(),
-        "admin.users.mfa_reset",
-    )
-    .await?;
-    let u = super::admin::target(&state, &auth, id).await?;
+    let (_, u) =
+        super::admin::managed_user_form(&state, &auth, id, &body, "admin.users.mfa_reset").await?;
     state
         .store
         .remove_second_factor(u.id, "mfa.reset", &auth.actor())

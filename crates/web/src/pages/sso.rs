@@ -1097,22 +1097,6 @@ pub async fn unlink(
     Ok(see_other("/settings/sign-in?done=unlinked"))
 }
 
-/// An administrator's form about an account of their PCN: the form (CSRF checked), after
-/// the role check, and the account (another PCN's answers as no account).
-async fn admin_form(
-    state: &AppState,
-    auth: &Auth,
-    id: i64,
-    body: &[u8],
-    action: &str,
-) -> Result<(crate::form::FormData, storage::User), AppError> {
-    let form = auth.form(body)?;
-    auth.require(state, auth.user.role.can_manage_users(), action)
-        .await?;
-    let u = super::admin::target(state, auth, id).await?;
-    Ok((form, u))
-}
-
 /// `POST /admin/users/{id}/sso/link`: an administrator links a provider identity (the
 /// value of its identifying claim) to an account of their PCN.
 pub async fn admin_link(
@@ -1121,7 +1105,8 @@ pub async fn admin_link(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let (form, u) = admin_form(&state, &auth, id, &body, "admin.users.sso_link").await?;
+    let (form, u) =
+        super::admin::managed_user_form(&state, &auth, id, &body, "admin.users.sso_link").await?;
     let subject = form.get("subject").trim();
     let back = |done: &str| see_other(&format!("/admin/users/{id}?done={done}"));
     let Some(p) = provider(&state, form.get("provider")) else {
@@ -1153,7 +1138,8 @@ pub async fn admin_unlink(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let (form, u) = admin_form(&state, &auth, id, &body, "admin.users.sso_unlink").await?;
+    let (form, u) =
+        super::admin::managed_user_form(&state, &auth, id, &body, "admin.users.sso_unlink").await?;
     let identity: i64 = form.get("identity").parse().unwrap_or(0);
     let done = if state
         .store
