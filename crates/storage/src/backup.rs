@@ -314,6 +314,11 @@ impl<R: BufRead> Lines<R> {
             let row = String::from_utf8(row.to_vec())
                 .map_err(|_| bad(format!("the backup is damaged at line {at}: not UTF-8")))?;
             Ok(Some(Item::Row(row)))
+        } else if self.lines.next().is_none() {
+            // The last line, and not a whole one: the file was cut short (mid-line).
+            Err(bad(
+                "the backup is incomplete: it ends part-way through a line (was it cut short while copying?)",
+            ))
         } else {
             Err(bad(format!(
                 "the backup is damaged at line {at}: not a table or a row"
@@ -457,6 +462,16 @@ mod tests {
         let cut = &text[..text.rfind("END").unwrap()];
         let err = check(cut.as_bytes()).unwrap_err().to_string();
         assert!(err.contains("incomplete"), "{err}");
+        // Cut at every byte: always refused, and a cut anywhere says the file is incomplete
+        // (not that a line is damaged), wherever in a line it falls.
+        let header_end = text.find('\n').unwrap() + 1;
+        for at in header_end + 1..text.len() - 1 {
+            let err = check(&text.as_bytes()[..at]).unwrap_err().to_string();
+            assert!(
+                err.contains("incomplete") || err.contains("END line is damaged"),
+                "cut at {at}: {err}"
+            );
+        }
         let err = check(&b"SQLite format 3\0..."[..]).unwrap_err().to_string();
         assert!(err.contains("not a Linkwork backup"), "{err}");
         let err = check(&b""[..]).unwrap_err().to_string();
