@@ -315,8 +315,8 @@ pub fn capability_statement(base: &str, software_version: &str, token_url: &str)
                     "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
                     "extension": [{"url": "token", "valueUri": token_url}],
                 }],
-                "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "OAuth"}]}],
-                "description": format!("Bearer tokens from {token_url} (grant_type=client_credentials)"),
+                "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service", "code": "SMART-on-FHIR"}]}],
+                "description": format!("Bearer tokens from {token_url} (grant_type=client_credentials; the client authenticates with its secret, or with a JWT signed by a key it registered: SMART Backend Services, private_key_jwt with RS384, ES384 or RS512). Scopes are Linkwork's own or SMART system/ scopes, mapped onto them."),
             },
             "resource": resources,
             "operation": [

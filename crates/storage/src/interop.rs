@@ -25,6 +25,9 @@ pub struct ApiClient {
     pub created_at: DateTime<Utc>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Its public keys (a JWK Set, as registered), for signed-JWT client assertions
+    /// (SMART Backend Services' `private_key_jwt`).
+    pub jwks: Option<String>,
 }
 
 impl ApiClient {
@@ -130,6 +133,16 @@ pub trait ApiClientStore: Send + Sync {
         expires_at: DateTime<Utc>,
         actor: &Actor,
     ) -> Result<()>;
+    /// Registers (or, with `None`, removes) a client's public keys; audited.
+    async fn set_api_client_keys(&self, id: i64, jwks: Option<&str>, actor: &Actor) -> Result<()>;
+    /// Records a client assertion's `jti` until it expires. False if the client used that
+    /// `jti` before (a replayed assertion); expired ones are forgotten here too.
+    async fn use_client_assertion(
+        &self,
+        client: i64,
+        jti: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool>;
     /// The token with this hash if it has not expired and its client is not revoked.
     async fn client_token(
         &self,

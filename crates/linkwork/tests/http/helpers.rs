@@ -45,7 +45,17 @@ pub async fn spawn_app_on(engine: Engine) -> TestApp {
     spawn_app_with(engine, web::WebConfig::default()).await
 }
 
+/// A server whose configured public address is the one it listens on, as in a real
+/// deployment: for clients that follow the URLs the server gives (SMART discovery).
+pub async fn spawn_app_at_own_address(engine: Engine) -> TestApp {
+    spawn(engine, web::WebConfig::default(), true).await
+}
+
 pub async fn spawn_app_with(engine: Engine, config: web::WebConfig) -> TestApp {
+    spawn(engine, config, false).await
+}
+
+async fn spawn(engine: Engine, mut config: web::WebConfig, own_address: bool) -> TestApp {
     let (store, dir) = match engine {
         Engine::Sqlite => {
             let (s, d) = storage_tests::sqlite().await;
@@ -107,6 +117,9 @@ pub async fn spawn_app_with(engine: Engine, config: web::WebConfig) -> TestApp {
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    if own_address {
+        config.public_url = base.clone();
+    }
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let directory = directory::Directory::open(store.clone(), None)
         .await

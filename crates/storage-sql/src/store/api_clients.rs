@@ -29,6 +29,7 @@ fn client(r: &DbRow) -> Result<ApiClient> {
         created_at: r.try_get("created_at").map_err(backend)?,
         last_used_at: r.try_get("last_used_at").map_err(backend)?,
         revoked_at: r.try_get("revoked_at").map_err(backend)?,
+        jwks: r.try_get("jwks").map_err(backend)?,
     })
 }
 
@@ -166,6 +167,60 @@ impl ApiClientStore for Store {
         )
         .await?;
         tx.commit().await.map_err(backend)
+    }
+
+    async fn set_api_client_keys(&self, id: i64, jwks: Option<&str>, actor: &Actor) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let done =
+            sqlx::query("UPDATE api_clients SET jwks = $1 WHERE id = $2 AND revoked_at IS NULL")
+                .bind(jwks)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StorageError::NotFound);
+        }
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, "api_client.keys", "api_client", Some(id), None).detail(
+                if jwks.is_some() {
+                    "public keys registered"
+                } else {
+                    "public keys removed"
+                },
+            ),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn use_client_assertion(
+        &self,
+        client_pk: i64,
+        jti: &str,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        sqlx::query("DELETE FROM client_assertions WHERE expires_at < $1")
+            .bind(storage::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let added = sqlx::query(
+            "INSERT INTO client_assertions (client_id, jti, expires_at) VALUES ($1, $2, $3)
+             ON CONFLICT (client_id, jti) DO NOTHING",
+        )
+        .bind(client_pk)
+        .bind(jti)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected()
+            == 1;
+        tx.commit().await.map_err(backend)?;
+        Ok(added)
     }
 
     async fn client_token(

@@ -5,6 +5,7 @@
 //! the token's scope and the client's binding (its PCN and practice, or its partner
 //! organisation), is audited, and answers errors as an OperationOutcome.
 
+pub mod assertion;
 mod clinical;
 mod coding;
 mod directory;
@@ -545,6 +546,9 @@ impl Params {
                             | "_total"
                             | "_id"
                             | "_lastUpdated"
+                            // fhirpy sends it beside _count=0 to ask for a count, which is
+                            // what _count=0 gives here.
+                            | "_totalMethod"
                     )
             })
             .collect();
@@ -861,10 +865,11 @@ async fn metadata(axum::extract::State(state): axum::extract::State<AppState>) -
     )
 }
 
-/// SMART App Launch discovery (`/.well-known/smart-configuration`) for system clients:
-/// where the token endpoint is and what it takes, so standard clients find it themselves.
-/// Only what Linkwork does is said: client credentials with a client secret (HTTP Basic or
-/// form fields), and Linkwork's own scope names.
+/// SMART discovery (`/.well-known/smart-configuration`) for system clients: where the
+/// token endpoint is and what it takes, so standard clients find it themselves. Only what
+/// Linkwork does is said: client credentials, with a client secret (HTTP Basic or form
+/// fields) or a signed JWT client assertion (SMART Backend Services); Linkwork's own scope
+/// names and the SMART `system/` scopes that map onto them.
 async fn smart_configuration(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> Response {
@@ -872,16 +877,39 @@ async fn smart_configuration(
         "{}/oauth/token",
         state.config.public_url.trim_end_matches('/')
     );
-    let scopes: Vec<&str> = <Scope as domain::Code>::ALL
+    let mut scopes: Vec<String> = <Scope as domain::Code>::ALL
         .iter()
-        .map(|s| domain::Code::code(*s))
+        .map(|s| domain::Code::code(*s).to_string())
         .collect();
+    scopes.extend(
+        [
+            "system/*.read",
+            "system/*.write",
+            "system/*.rs",
+            "system/*.cud",
+        ]
+        .map(String::from),
+    );
+    for s in <Scope as domain::Code>::ALL {
+        for (resource, access) in domain::interop::smart_reach(*s) {
+            let v1 = if *access == "rs" { "read" } else { "write" };
+            for word in [
+                format!("system/{resource}.{v1}"),
+                format!("system/{resource}.{access}"),
+            ] {
+                if !scopes.contains(&word) {
+                    scopes.push(word);
+                }
+            }
+        }
+    }
     let body = serde_json::json!({
         "token_endpoint": token_url,
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt"],
+        "token_endpoint_auth_signing_alg_values_supported": assertion::ALGORITHMS,
         "grant_types_supported": ["client_credentials"],
         "scopes_supported": scopes,
-        "capabilities": ["client-confidential-symmetric"],
+        "capabilities": ["client-confidential-symmetric", "client-confidential-asymmetric", "permission-v1", "permission-v2"],
     });
     let mut r = (StatusCode::OK, body.to_string()).into_response();
     r.headers_mut().insert(

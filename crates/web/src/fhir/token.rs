@@ -1,6 +1,8 @@
 //! `POST /oauth/token`: the OAuth2 client-credentials grant. A client sends its id and
-//! secret (HTTP Basic or form fields) and gets a bearer token for up to its registered
-//! scopes. Tokens are random, stored only as their SHA-256, and expire.
+//! secret (HTTP Basic or form fields), or a JWT signed with a key it registered (SMART
+//! Backend Services' `private_key_jwt`), and gets a bearer token for up to its registered
+//! scopes, asked for in Linkwork's names or as SMART `system/…` scopes. Tokens are random,
+//! stored only as their SHA-256, and expire.
 
 use crate::auth::{constant_time_eq, random_token, sha256_hex};
 use crate::form::FormData;
@@ -9,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use domain::interop::{parse_scopes, scopes_string};
+use domain::interop::{grant_scopes, scopes_string};
 use serde_json::json;
 use storage::{Actor, AuditEntry};
 
@@ -119,27 +121,104 @@ async fn issue(
             "Use grant_type=client_credentials",
         ));
     }
-    let (id, secret) = basic_credentials(headers).unwrap_or_else(|| {
-        (
-            form.get("client_id").to_string(),
-            form.get("client_secret").to_string(),
-        )
-    });
-    // An id no client can have (empty, over-long, or with a NUL, which no database stores)
-    // is a failed sign-in like any other, counted towards the address's limit.
-    let found = if id.is_empty() || id.len() > 100 || id.contains('\0') {
-        None
-    } else {
-        state.store.api_client_for_sign_in(&id).await?
-    };
-    let given = sha256_hex(&secret);
-    let client = match found {
-        Some((c, hash))
-            if !secret.is_empty() && constant_time_eq(given.as_bytes(), hash.as_bytes()) =>
-        {
-            c
+    // The client proves who it is with its secret (HTTP Basic or form fields), or with a
+    // JWT signed by a key it registered (private_key_jwt); never both.
+    let assertion = form.get("client_assertion");
+    let assertion_type = form.get("client_assertion_type");
+    let by_key = !assertion.is_empty() || !assertion_type.is_empty();
+    let basic = basic_credentials(headers);
+    if by_key && (basic.is_some() || !form.get("client_secret").is_empty()) {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Authenticate one way: a client assertion or a client secret, not both",
+        ));
+    }
+    if by_key && assertion_type != super::assertion::JWT_BEARER {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            &format!(
+                "client_assertion_type must be {}",
+                super::assertion::JWT_BEARER
+            ),
+        ));
+    }
+    let token_url = format!(
+        "{}/oauth/token",
+        state.config.public_url.trim_end_matches('/')
+    );
+    let (id, authenticated) = if by_key {
+        let read = super::assertion::read(assertion);
+        let id = read
+            .as_ref()
+            .ok()
+            .and_then(|r| r.issuer())
+            .unwrap_or_default()
+            .to_string();
+        let named = form.get("client_id");
+        let found = if id.is_empty() || id.len() > 100 || (!named.is_empty() && named != id) {
+            None
+        } else {
+            state.store.api_client_for_sign_in(&id).await?
+        };
+        let checked = match (&read, found) {
+            (Err(e), _) => Err(e.clone()),
+            (Ok(_), None) => Err("No live client has that id".into()),
+            (Ok(_), Some((c, _))) if c.jwks.is_none() => {
+                Err("This client has no public keys registered; ask the PCN's administrator to add them".into())
+            }
+            (Ok(r), Some((c, _))) => super::assertion::verify(
+                r,
+                &c.client_id,
+                c.jwks.as_deref().unwrap_or_default(),
+                &token_url,
+                storage::now(),
+            )
+            .map(|checked| (c, checked)),
+        };
+        match checked {
+            Ok((c, checked)) => {
+                if state
+                    .store
+                    .use_client_assertion(c.id, &checked.jti, checked.expires_at)
+                    .await?
+                {
+                    (id, Ok(c))
+                } else {
+                    (id, Err("This assertion was used before: sign a new one (a new jti) for each token".to_string()))
+                }
+            }
+            Err(e) => (id, Err(e)),
         }
-        _ => {
+    } else {
+        let (id, secret) = basic.unwrap_or_else(|| {
+            (
+                form.get("client_id").to_string(),
+                form.get("client_secret").to_string(),
+            )
+        });
+        // An id no client can have (empty, over-long, or with a NUL, which no database
+        // stores) is a failed sign-in like any other, counted towards the address's limit.
+        let found = if id.is_empty() || id.len() > 100 || id.contains('\0') {
+            None
+        } else {
+            state.store.api_client_for_sign_in(&id).await?
+        };
+        let given = sha256_hex(&secret);
+        let client = match found {
+            Some((c, hash))
+                if !secret.is_empty() && constant_time_eq(given.as_bytes(), hash.as_bytes()) =>
+            {
+                Ok(c)
+            }
+            _ => Err("The client id or secret is wrong, or the client was revoked".to_string()),
+        };
+        (id, client)
+    };
+    let client = match authenticated {
+        Ok(c) => c,
+        Err(why) => {
             state.throttle.fail(&address, window);
             let actor = Actor {
                 user_id: None,
@@ -148,38 +227,54 @@ async fn issue(
             };
             state
                 .store
-                .append_audit(&AuditEntry::new(
-                    &actor,
-                    "api_client.sign_in_failed",
-                    "api_client",
-                    None,
-                    None,
-                ))
+                .append_audit(
+                    &AuditEntry::new(
+                        &actor,
+                        "api_client.sign_in_failed",
+                        "api_client",
+                        None,
+                        None,
+                    )
+                    .detail(if by_key {
+                        "client assertion"
+                    } else {
+                        "client secret"
+                    }),
+                )
                 .await?;
             return Ok(oauth_error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
-                "The client id or secret is wrong, or the client was revoked",
+                &why,
             ));
         }
     };
     let asked = form.get("scope").trim();
-    let scopes = if asked.is_empty() {
-        client.scopes.clone()
+    let (scopes, smart_answer) = if asked.is_empty() {
+        (client.scopes.clone(), None)
     } else {
-        match parse_scopes(asked) {
-            Ok(s) if s.iter().all(|x| client.scopes.contains(x)) => s,
-            Ok(_) => {
+        match grant_scopes(asked, &client.scopes) {
+            Ok((granted, _)) if granted.is_empty() => {
                 return Ok(oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_scope",
                     &format!(
-                        "This client may have only: {}",
+                        "Nothing asked for is open to this client; it may have: {}",
                         scopes_string(&client.scopes)
                     ),
                 ))
             }
-            Err(e) => return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", &e)),
+            Ok(g) => g,
+            Err(e) => {
+                return Ok(oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_scope",
+                    &format!(
+                        "{e}. This client may have: {}",
+                        scopes_string(&client.scopes)
+                    ),
+                ))
+            }
         }
     };
     let token = random_token().map_err(|e| storage::StorageError::Backend(format!("{e:?}")))?;
@@ -197,7 +292,7 @@ async fn issue(
         "access_token": token,
         "token_type": "Bearer",
         "expires_in": TOKEN_SECONDS,
-        "scope": scopes_string(&scopes),
+        "scope": smart_answer.unwrap_or_else(|| scopes_string(&scopes)),
     }))
     .into_response();
     r.headers_mut()

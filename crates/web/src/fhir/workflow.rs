@@ -51,6 +51,7 @@ fn issues_of(e: &FieldErrors) -> Vec<Issue> {
 pub async fn request_create(
     State(state): State<AppState>,
     client: Client,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> FhirResult {
@@ -67,25 +68,42 @@ pub async fn request_create(
         .and_then(|i| Some((i["system"].as_str()?, i["value"].as_str()?)))
         .filter(|(s, v)| !s.is_empty() && !v.is_empty() && s.len() + v.len() <= 400)
         .map(|(s, v)| namespaced(s, v));
-    let conditional = match headers.get("if-none-exist") {
-        None => None,
-        Some(h) => {
-            let raw = h.to_str().unwrap_or_default();
-            let criterion = form_urlencoded::parse(raw.as_bytes())
-                .find(|(k, _)| k == "identifier")
-                .map(|(_, v)| v.to_string())
-                .filter(|_| form_urlencoded::parse(raw.as_bytes()).count() == 1);
-            let Some((system, value)) = criterion
-                .as_deref()
-                .and_then(|c| c.split_once('|'))
-                .filter(|(s, v)| !s.is_empty() && !v.is_empty())
-            else {
-                return Err(FhirError::bad(
-                    "If-None-Exist takes identifier=<system>|<value> (the ServiceRequest's own identifier)",
-                ));
-            };
-            Some(namespaced(system, value))
+    // Conditional create: `If-None-Exist: identifier=<system>|<value>` (FHIR's header), or
+    // the same criterion in the query string (`POST ServiceRequest?identifier=…`, as some
+    // client libraries send it). Given both, they must agree.
+    let criterion = |raw: &str, what: &str| -> Result<String, FhirError> {
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.as_bytes())
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .filter(|(k, _)| k != "_format")
+            .collect();
+        match pairs.as_slice() {
+            [(k, v)] if k == "identifier" => match v.split_once('|') {
+                Some((s, val)) if !s.is_empty() && !val.is_empty() => Ok(namespaced(s, val)),
+                _ => Err(FhirError::bad(format!(
+                    "{what} takes identifier=<system>|<value> (the ServiceRequest's own identifier)"
+                ))),
+            },
+            _ => Err(FhirError::bad(format!(
+                "{what} takes identifier=<system>|<value> (the ServiceRequest's own identifier) and nothing else"
+            ))),
         }
+    };
+    let from_header = headers
+        .get("if-none-exist")
+        .map(|h| criterion(h.to_str().unwrap_or_default(), "If-None-Exist"))
+        .transpose()?;
+    let from_query = query
+        .as_deref()
+        .filter(|q| form_urlencoded::parse(q.as_bytes()).any(|(k, _)| k != "_format"))
+        .map(|q| criterion(q, "A ServiceRequest POST's query"))
+        .transpose()?;
+    let conditional = match (from_header, from_query) {
+        (Some(h), Some(q)) if h != q => {
+            return Err(FhirError::bad(
+                "If-None-Exist and the query name different identifiers: give one",
+            ))
+        }
+        (h, q) => h.or(q),
     };
     if let Some(key) = &conditional {
         if let Some(found) = already_sent(&state, &client, pcn, key).await? {

@@ -40,6 +40,22 @@ struct ClientRow {
     scopes: String,
     last_used: String,
     revoked: bool,
+    /// The `kid`s of its registered public keys (empty: none).
+    key_ids: String,
+}
+
+/// The `kid`s in a registered key set, for the list ("k1, k2").
+fn key_ids(jwks: Option<&str>) -> String {
+    jwks.and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+        .and_then(|v| {
+            v["keys"].as_array().map(|keys| {
+                keys.iter()
+                    .filter_map(|k| k["kid"].as_str().map(str::to_string))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+        })
+        .unwrap_or_default()
 }
 
 struct ScopeOpt {
@@ -104,6 +120,7 @@ async fn render(
             scopes: scopes_string(&c.scopes),
             last_used: c.last_used_at.map_or("Never".into(), datetime),
             revoked: c.revoked_at.is_some(),
+            key_ids: key_ids(c.jwks.as_deref()),
         })
         .collect();
     let get = |k: &str| form.map(|f| f.get(k).to_string()).unwrap_or_default();
@@ -327,4 +344,83 @@ pub async fn revoke(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Registers a client's public keys (a JWK Set it publishes as jwks.json), replacing any
+/// before: it may then sign in with a signed JWT (SMART Backend Services) as well as its
+/// secret. To rotate, paste a set with both the old and the new key, then later the new
+/// alone. An empty box removes the keys.
+pub async fn keys(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = auth.form(&body)?;
+    auth.require(&state, auth.user.role.can_administer(), "api_clients.keys")
+        .await?;
+    let visible = state
+        .store
+        .api_clients()
+        .await?
+        .into_iter()
+        .find(|c| c.id == id && manages(&auth, c));
+    let Some(c) = visible else {
+        return Err(auth.not_found(&state, "api_client", id).await);
+    };
+    if c.revoked_at.is_some() {
+        return render(
+            &state,
+            &auth,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            None,
+            Some(format!(
+                "{} was revoked, so it takes no keys: register a new client",
+                c.name
+            )),
+            None,
+            None,
+        )
+        .await;
+    }
+    let text = form.get("jwks").trim();
+    let jwks = if text.is_empty() {
+        None
+    } else {
+        match crate::fhir::assertion::check_jwks(text) {
+            Ok(tidy) => Some(tidy),
+            Err(e) => {
+                return render(
+                    &state,
+                    &auth,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    Some(format!(
+                        "Public keys for {}: {e}. Nothing was changed.",
+                        c.name
+                    )),
+                    None,
+                    None,
+                )
+                .await
+            }
+        }
+    };
+    state
+        .store
+        .set_api_client_keys(id, jwks.as_deref(), &auth.actor())
+        .await?;
+    if let Some(org) = c.partner_org_id {
+        auth.audit_partner_credential(
+            &state,
+            org,
+            &format!("API client {} public keys changed", c.client_id),
+        )
+        .await?;
+    }
+    Ok(see_other(if jwks.is_some() {
+        "/admin/api-clients?done=client-keys-saved"
+    } else {
+        "/admin/api-clients?done=client-keys-removed"
+    }))
 }

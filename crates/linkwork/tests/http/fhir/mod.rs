@@ -12,6 +12,7 @@
 
 mod checks;
 mod referral;
+mod smart;
 
 use crate::helpers::*;
 use chrono::Utc;
@@ -197,7 +198,24 @@ fn validate_all(emitted: &[Value]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "FHIR validation failed:\n{text}");
-    text
+    // The second, independent validator: Medplum's (tests/fhir, npm ci there).
+    let medplum =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fhir/validate-medplum.mjs");
+    let out = std::process::Command::new("node")
+        .arg(medplum)
+        .arg(dir.path())
+        .output()
+        .expect("run the Medplum FHIR validator (node; npm ci in tests/fhir)");
+    let second = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "FHIR validation (Medplum) failed:\n{second}"
+    );
+    format!("{text}\n{second}")
 }
 
 /// What the scenario sets up first and every step uses: the server, the FHIR client and
@@ -218,6 +236,8 @@ struct Scene {
     walk: String,
     /// The GP system's token with only record.read.
     gp_read_only: String,
+    /// The Green Gym system's client secret (the client libraries sign in with it).
+    gym_secret: String,
 }
 
 /// What the first steps made for the checks: the link worker's session, the person, their

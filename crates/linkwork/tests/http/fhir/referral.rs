@@ -15,7 +15,11 @@ use storage::{Actor, NewConnection, NewRecord, SharedDetails};
 /// Registers the GP system, a narrow client, another PCN's hub and two partners' systems;
 /// checks the token rules and the CapabilityStatement, and hands on their tokens.
 pub(super) async fn clients_and_tokens(engine: Engine) -> Scene {
-    let app = spawn_app_on(engine).await;
+    clients_and_tokens_on(spawn_app_on(engine).await).await
+}
+
+/// The same clients and tokens on a server already started.
+pub(super) async fn clients_and_tokens_on(app: TestApp) -> Scene {
     let a = Actor::system("test");
     let pcn_b = app.store.list_pcns().await.unwrap()[1].id;
     let green_gym = app.store.list_partner_orgs().await.unwrap()[0].id;
@@ -144,6 +148,7 @@ pub(super) async fn clients_and_tokens(engine: Engine) -> Scene {
         gym,
         walk,
         gp_read_only,
+        gym_secret,
     }
 }
 
