@@ -1,6 +1,7 @@
 // Shared helpers for the browser tests: Debian's Chromium through playwright-core (never a
 // browser download), a fresh profile per run, and axe-core injected from node_modules.
 import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,4 +78,20 @@ export async function startDemo({ bin, people = 10, env = {}, until = null, list
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+// A page checked as a newcomer would meet it, at desktop width and at 390 px: no axe-core
+// violations, no sideways scroll, a full-page screenshot in `shots`; `audited` collects the
+// names for the run's summary.
+export async function checkPage(page, name, { shots, audited }) {
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    const violations = await axe(page);
+    const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+    audited.push(`${name}@${width}`);
+    await page.screenshot({ path: join(shots, `${name}-${width}.png`), fullPage: true });
+    assert.equal(violations.length, 0, describeViolations(page.url(), violations));
+    assert.ok(scroll <= width, `${name}: scrolls sideways at ${width} px (${scroll} px)`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
 }

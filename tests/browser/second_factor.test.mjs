@@ -9,7 +9,7 @@ import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, axe, describeViolations, startDemo } from './lib.mjs';
+import { launch, startDemo, checkPage } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.LINKWORK_BIN || join(here, '..', '..', 'target', 'debug', 'linkwork');
@@ -29,18 +29,7 @@ after(async () => {
   console.log(`axe-core checked ${audited.length} pages: ${audited.join(', ')}`);
 });
 
-async function check(page, name) {
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: 900 });
-    const violations = await axe(page);
-    const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
-    audited.push(`${name}@${width}`);
-    await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
-    assert.equal(violations.length, 0, describeViolations(page.url(), violations));
-    assert.ok(scroll <= width, `${name}: scrolls sideways at ${width} px (${scroll} px)`);
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
+const check = (page, name) => checkPage(page, name, { shots: SHOTS, audited });
 
 // An authenticator app's code for a base32 key, `steps` 30-second steps from now.
 function totp(key, steps = 0) {

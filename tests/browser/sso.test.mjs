@@ -16,7 +16,7 @@ import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launch, axe, describeViolations, startDemo } from './lib.mjs';
+import { launch, startDemo, checkPage } from './lib.mjs';
 import { startProvider, freePort } from './oidc_provider.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -64,18 +64,7 @@ after(async () => {
   console.log(`axe-core checked ${audited.length} pages: ${audited.join(', ')}`);
 });
 
-async function check(page, name) {
-  for (const width of [1280, 390]) {
-    await page.setViewportSize({ width, height: 900 });
-    const violations = await axe(page);
-    const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
-    audited.push(`${name}@${width}`);
-    await page.screenshot({ path: join(SHOTS, `${name}-${width}.png`), fullPage: true });
-    assert.equal(violations.length, 0, describeViolations(page.url(), violations));
-    assert.ok(scroll <= width, `${name}: scrolls sideways at ${width} px (${scroll} px)`);
-  }
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
+const check = (page, name) => checkPage(page, name, { shots: SHOTS, audited });
 
 // A fresh browser state: no Linkwork session, no provider session.
 async function freshPage() {

@@ -78,6 +78,20 @@ struct ClientsPage {
     error: Option<String>,
     /// The new client's id and secret, shown once.
     created: Option<(String, String)>,
+    /// A refused key set: the client's row id and why, with what was pasted (kept to fix).
+    key_error: Option<(i64, String)>,
+    key_error_at: i64,
+    key_text: String,
+}
+
+/// What the page says besides the list: a problem with the registration form, a new
+/// client's secret (once), a flash after a redirect, or a refused key set at its client.
+#[derive(Default)]
+struct Notices<'a> {
+    error: Option<String>,
+    created: Option<(String, String)>,
+    done: Option<&'a str>,
+    key_error: Option<(i64, String)>,
 }
 
 async fn render(
@@ -85,10 +99,14 @@ async fn render(
     auth: &Auth,
     status: StatusCode,
     form: Option<&crate::form::FormData>,
-    error: Option<String>,
-    created: Option<(String, String)>,
-    done: Option<&str>,
+    notices: Notices<'_>,
 ) -> Result<Response, AppError> {
+    let Notices {
+        error,
+        created,
+        done,
+        key_error,
+    } = notices;
     let practices = match auth.user.pcn_id {
         Some(pcn) => state.store.list_practices(pcn).await?,
         None => vec![],
@@ -180,6 +198,14 @@ async fn render(
             name: get("name"),
             error,
             created,
+            key_error_at: key_error.as_ref().map_or(0, |(id, _)| *id),
+            // Kept to fix, unless it held a private key: that is not sent back to the browser.
+            key_text: key_error
+                .as_ref()
+                .filter(|(_, e)| !e.contains("private key"))
+                .and_then(|_| form.map(|f| f.get("jwks").to_string()))
+                .unwrap_or_default(),
+            key_error,
         },
     ))
 }
@@ -202,9 +228,11 @@ pub async fn list(
         &auth,
         StatusCode::OK,
         None,
-        None,
-        created,
-        q.done.as_deref(),
+        Notices {
+            created,
+            done: q.done.as_deref(),
+            ..Notices::default()
+        },
     )
     .await
 }
@@ -276,9 +304,10 @@ pub async fn create(
             &auth,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(&form),
-            Some(p),
-            None,
-            None,
+            Notices {
+                error: Some(p),
+                ..Notices::default()
+            },
         )
         .await;
     }
@@ -374,12 +403,13 @@ pub async fn keys(
             &auth,
             StatusCode::UNPROCESSABLE_ENTITY,
             None,
-            Some(format!(
-                "{} was revoked, so it takes no keys: register a new client",
-                c.name
-            )),
-            None,
-            None,
+            Notices {
+                error: Some(format!(
+                    "{} was revoked, so it takes no keys: register a new client",
+                    c.name
+                )),
+                ..Notices::default()
+            },
         )
         .await;
     }
@@ -394,13 +424,14 @@ pub async fn keys(
                     &state,
                     &auth,
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    None,
-                    Some(format!(
-                        "Public keys for {}: {e}. Nothing was changed.",
-                        c.name
-                    )),
-                    None,
-                    None,
+                    Some(&form),
+                    Notices {
+                        key_error: Some((
+                            id,
+                            format!("Public keys for {}: {e}. Nothing was changed.", c.name),
+                        )),
+                        ..Notices::default()
+                    },
                 )
                 .await
             }
