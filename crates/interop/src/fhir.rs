@@ -189,7 +189,7 @@ pub type Capability = (
 pub const CAPABILITIES: &[Capability] = &[
     (
         "Patient",
-        &["read", "search-type"],
+        &["read", "vread", "search-type"],
         &[
             ("identifier", "token"),
             ("name", "string"),
@@ -199,12 +199,12 @@ pub const CAPABILITIES: &[Capability] = &[
     ),
     (
         "ServiceRequest",
-        &["read", "search-type", "create"],
+        &["read", "vread", "search-type", "create"],
         &[("patient", "reference"), ("_count", "number")],
     ),
     (
         "Task",
-        &["read", "search-type", "update"],
+        &["read", "vread", "search-type", "update"],
         &[
             ("owner", "reference"),
             ("status", "token"),
@@ -288,6 +288,11 @@ pub fn capability_statement(base: &str, software_version: &str, token_url: &str)
                 "interaction": interactions.iter().map(|i| json!({"code": i})).collect::<Vec<_>>(),
                 "searchParam": search,
             });
+            if interactions.contains(&"vread") {
+                // Only the current version is kept: vread of it, no history.
+                r["versioning"] = json!("versioned");
+                r["readHistory"] = json!(false);
+            }
             if interactions.contains(&"create") {
                 // If-None-Exist: identifier=<system>|<value> (the resource's own identifier).
                 r["conditionalCreate"] = json!(true);
@@ -307,7 +312,7 @@ pub fn capability_statement(base: &str, software_version: &str, token_url: &str)
         "format": ["application/fhir+json", "json"],
         "rest": [{
             "mode": "server",
-            "documentation": "System-to-system access: OAuth2 client credentials at the token URL below give a bearer token whose scopes decide what the client may do. Searches page by the next link (a cursor: nothing is skipped or repeated when records change between pages); _count is at most 200 (more is taken as 200); _summary=count or _count=0 give the total alone. See docs/interoperability.md.",
+            "documentation": "System-to-system access: OAuth2 client credentials at the token URL below give a bearer token whose scopes decide what the client may do. Searches page by the next link (a cursor: nothing is skipped or repeated when records change between pages); _sort takes _id, -_id, _lastUpdated or -_lastUpdated; _count is at most 200 (more is taken as 200); _summary=count or _count=0 give the total alone. See docs/interoperability.md.",
             "security": {
                 // Where standard clients find the token endpoint (SMART's oauth-uris), beside
                 // /.well-known/smart-configuration.

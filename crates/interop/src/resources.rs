@@ -75,9 +75,21 @@ pub fn with_meta(mut v: Value, version: i64, updated: chrono::DateTime<chrono::U
     v
 }
 
+/// A resource with only `meta.lastUpdated`: one Linkwork does not version on its own (a
+/// directory organisation or location, dated by the latest change to the listings that
+/// carry it; a message back, dated when it was put together).
+pub fn with_last_updated(mut v: Value, updated: chrono::DateTime<chrono::Utc>) -> Value {
+    v["meta"] = json!({"lastUpdated": instant(updated)});
+    v
+}
+
 pub fn practice_ref(p: &Practice) -> Value {
     json!({"type": "Organization", "identifier": {"system": ODS_CODE, "value": p.ods_code}, "display": p.name})
 }
+
+/// UK Core's extension for how far an NHS number has been checked against PDS.
+pub const UKCORE_NHS_NUMBER_VERIFICATION: &str =
+    "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus";
 
 pub fn patient(p: &Person, practice: Option<&Practice>) -> Value {
     let d = &p.details;
@@ -104,7 +116,28 @@ pub fn patient(p: &Person, practice: Option<&Practice>) -> Value {
         "resourceType": "Patient",
         "id": p.id.to_string(),
         "meta": meta(p.version, p.updated_at),
-        "identifier": d.nhs_number.iter().map(|n| json!({"system": NHS_NUMBER, "value": n.as_str()})).collect::<Vec<_>>(),
+        // UK Core's NHS Number Verification Status: Linkwork does not trace numbers with
+        // PDS, so every number it holds is "present but not traced".
+        "identifier": d.nhs_number.iter().map(|n| json!({
+            "extension": [{
+                "url": UKCORE_NHS_NUMBER_VERIFICATION,
+                "valueCodeableConcept": {"coding": [{
+                    "system": "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland",
+                    "code": "02",
+                    "display": "Number present but not traced",
+                }]},
+            }],
+            "system": NHS_NUMBER,
+            "value": n.as_str(),
+        })).collect::<Vec<_>>(),
+        // UK Core's Ethnic Category (NHS Data Dictionary codes, England), as the person gave it.
+        "extension": d.ethnicity.iter().map(|e| json!({
+            "url": "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory",
+            "valueCodeableConcept": {"coding": [{
+                "system": "https://fhir.hl7.org.uk/CodeSystem/UKCore-EthnicCategoryEngland",
+                "code": e.code(),
+            }], "text": e.label()},
+        })).collect::<Vec<_>>(),
         "name": [{"use": "official", "family": d.family_name, "given": [d.given_name]}],
         "telecom": telecom,
         "gender": d.sex.code(),

@@ -125,12 +125,14 @@ pub trait ApiClientStore: Send + Sync {
     async fn revoke_api_client(&self, id: i64, actor: &Actor) -> Result<()>;
     /// A live client and its secret hash, by public client id.
     async fn api_client_for_sign_in(&self, client_id: &str) -> Result<Option<(ApiClient, String)>>;
+    /// Issues a token; audited in the client's PCN with how it signed in (`how`).
     async fn issue_client_token(
         &self,
-        client: i64,
+        client: &ApiClient,
         token_hash: &str,
         scopes: &[Scope],
         expires_at: DateTime<Utc>,
+        how: &str,
         actor: &Actor,
     ) -> Result<()>;
     /// Registers (or, with `None`, removes) a client's public keys; audited.

@@ -90,16 +90,17 @@ impl ApiClientStore for Store {
     async fn revoke_api_client(&self, id: i64, actor: &Actor) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(backend)?;
         let done = sqlx::query(
-            "UPDATE api_clients SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+            "UPDATE api_clients SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING pcn_id",
         )
         .bind(storage::now())
         .bind(id)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(backend)?;
-        if done.rows_affected() == 0 {
+        let Some(row) = done else {
             return Err(StorageError::NotFound);
-        }
+        };
+        let pcn: Option<i64> = row.try_get("pcn_id").map_err(backend)?;
         sqlx::query("DELETE FROM api_client_tokens WHERE client_id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -107,7 +108,7 @@ impl ApiClientStore for Store {
             .map_err(backend)?;
         append(
             &mut tx,
-            &AuditEntry::new(actor, "api_client.revoke", "api_client", Some(id), None),
+            &AuditEntry::new(actor, "api_client.revoke", "api_client", Some(id), pcn),
         )
         .await?;
         tx.commit().await.map_err(backend)
@@ -131,12 +132,14 @@ impl ApiClientStore for Store {
 
     async fn issue_client_token(
         &self,
-        client_pk: i64,
+        client: &ApiClient,
         token_hash: &str,
         granted: &[Scope],
         expires_at: DateTime<Utc>,
+        how: &str,
         actor: &Actor,
     ) -> Result<()> {
+        let client_pk = client.id;
         let mut tx = self.write.begin().await.map_err(backend)?;
         let now = storage::now();
         sqlx::query("DELETE FROM api_client_tokens WHERE client_id = $1 AND expires_at < $2")
@@ -161,9 +164,9 @@ impl ApiClientStore for Store {
                 "api_client.token",
                 "api_client",
                 Some(client_pk),
-                None,
+                client.pcn_id,
             )
-            .detail(format!("scopes: {}", scopes_string(granted))),
+            .detail(format!("{how}; scopes: {}", scopes_string(granted))),
         )
         .await?;
         tx.commit().await.map_err(backend)
@@ -171,19 +174,22 @@ impl ApiClientStore for Store {
 
     async fn set_api_client_keys(&self, id: i64, jwks: Option<&str>, actor: &Actor) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(backend)?;
-        let done =
-            sqlx::query("UPDATE api_clients SET jwks = $1 WHERE id = $2 AND revoked_at IS NULL")
-                .bind(jwks)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-        if done.rows_affected() == 0 {
+        let done = sqlx::query(
+            "UPDATE api_clients SET jwks = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING pcn_id",
+        )
+        .bind(jwks)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let Some(row) = done else {
             return Err(StorageError::NotFound);
-        }
+        };
+        // Audited in the client's PCN, so its own auditors see a new way to sign in as it.
+        let pcn: Option<i64> = row.try_get("pcn_id").map_err(backend)?;
         append(
             &mut tx,
-            &AuditEntry::new(actor, "api_client.keys", "api_client", Some(id), None).detail(
+            &AuditEntry::new(actor, "api_client.keys", "api_client", Some(id), pcn).detail(
                 if jwks.is_some() {
                     "public keys registered"
                 } else {

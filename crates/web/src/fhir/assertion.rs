@@ -101,23 +101,34 @@ pub fn check_jwks(text: &str) -> Result<String, String> {
         }
         let key: CoreJsonWebKey = serde_json::from_value(k.clone())
             .map_err(|e| format!("{which} (\"{kid}\") is not a JSON Web Key: {e}"))?;
+        let part = |f: &str| k.get(f).and_then(Value::as_str).and_then(b64);
         match key.key_type() {
             CoreJsonWebKeyType::RSA => {
-                let bits = k
-                    .get("n")
-                    .and_then(Value::as_str)
-                    .and_then(b64)
-                    .map_or(0, |n| n.iter().skip_while(|b| **b == 0).count() * 8);
-                if bits < 2048 || k.get("e").and_then(Value::as_str).and_then(b64).is_none() {
+                // Built as the verifier will build it, so a key that could never verify
+                // (too long, a bad exponent) is refused now, not at every sign-in.
+                use rsa::traits::PublicKeyParts;
+                let public = match (part("n"), part("e")) {
+                    (Some(n), Some(e)) => rsa::RsaPublicKey::new(
+                        rsa::BigUint::from_bytes_be(&n),
+                        rsa::BigUint::from_bytes_be(&e),
+                    )
+                    .ok(),
+                    _ => None,
+                };
+                if public.is_none_or(|p| p.n().bits() < 2048) {
                     return Err(format!(
-                        "{which} (\"{kid}\") is not an RSA public key of 2048 bits or more"
+                        "{which} (\"{kid}\") is not an RSA public key of 2048 to 4096 bits"
                     ));
                 }
             }
             CoreJsonWebKeyType::EllipticCurve => {
-                if k.get("crv").and_then(Value::as_str) != Some("P-384") {
+                let sized = |f: &str| part(f).is_some_and(|b| b.len() == 48);
+                if k.get("crv").and_then(Value::as_str) != Some("P-384")
+                    || !sized("x")
+                    || !sized("y")
+                {
                     return Err(format!(
-                        "{which} (\"{kid}\"): elliptic-curve keys must be P-384 (ES384)"
+                        "{which} (\"{kid}\"): elliptic-curve keys must be P-384 (ES384), with x and y"
                     ));
                 }
             }
@@ -128,7 +139,20 @@ pub fn check_jwks(text: &str) -> Result<String, String> {
             }
         }
     }
-    Ok(v.to_string())
+    // Kept: the public members only, whatever else was pasted.
+    let kept: Vec<Value> = keys
+        .iter()
+        .map(|k| {
+            let mut out = serde_json::Map::new();
+            for f in ["kty", "kid", "use", "alg", "n", "e", "crv", "x", "y"] {
+                if let Some(v) = k.get(f) {
+                    out.insert(f.to_string(), v.clone());
+                }
+            }
+            Value::Object(out)
+        })
+        .collect();
+    Ok(serde_json::json!({ "keys": kept }).to_string())
 }
 
 /// A JWT's header and claims, read but not yet trusted.
@@ -175,15 +199,29 @@ pub struct Checked {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Why an assertion was refused. Before its signature is verified, the reason is kept for the
+/// audit only (the caller answers the same to every such failure, so the answers reveal no
+/// client ids or key ids); after it, the client proved it holds a key and is told the reason.
+#[derive(Debug)]
+pub enum Refusal {
+    Unverified(String),
+    Claims(String),
+}
+
 /// Checks the assertion's signature against the client's registered keys and its claims
-/// against SMART's rules. Errors say what was wrong, for the client's developer.
+/// against SMART's rules.
 pub fn verify(
     jwt: &Unverified<'_>,
     client_id: &str,
     jwks: &str,
     token_url: &str,
     now: DateTime<Utc>,
-) -> Result<Checked, String> {
+) -> Result<Checked, Refusal> {
+    signed(jwt, jwks).map_err(Refusal::Unverified)?;
+    claims(jwt, client_id, token_url, now).map_err(Refusal::Claims)
+}
+
+fn signed(jwt: &Unverified<'_>, jwks: &str) -> Result<(), String> {
     let alg_name = jwt.header.get("alg").and_then(Value::as_str).unwrap_or("");
     let Some(alg) = algorithm(alg_name) else {
         return Err(format!(
@@ -202,9 +240,17 @@ pub fn verify(
         .flatten()
         .find(|k| k.get("kid").and_then(Value::as_str) == Some(kid))
         .and_then(|k| serde_json::from_value::<CoreJsonWebKey>(k.clone()).ok())
-        .ok_or_else(|| format!("No key registered for this client has the kid '{kid}'"))?;
+        .ok_or_else(|| format!("no registered key has the kid '{kid}'"))?;
     key.verify_signature(&alg, jwt.signing_input.as_bytes(), &jwt.signature)
-        .map_err(|_| "The assertion's signature does not verify with the registered key")?;
+        .map_err(|_| format!("the signature does not verify with the key '{kid}'"))
+}
+
+fn claims(
+    jwt: &Unverified<'_>,
+    client_id: &str,
+    token_url: &str,
+    now: DateTime<Utc>,
+) -> Result<Checked, String> {
     let c = &jwt.claims;
     let text = |k: &str| c.get(k).and_then(Value::as_str);
     if text("iss") != Some(client_id) || text("sub") != Some(client_id) {
@@ -239,9 +285,10 @@ pub fn verify(
         .ok_or("The assertion needs a jti (up to 200 characters)")?;
     Ok(Checked {
         jti: jti.to_string(),
-        // Kept until the later of its expiry and the skew, so a replay is always caught.
+        // Kept well past the last moment any node would take it (its expiry plus the skew,
+        // with the skew again for nodes whose clocks disagree), so a replay is always caught.
         expires_at: Utc
-            .timestamp_opt(exp.max(now_s) + SKEW_SECONDS, 0)
+            .timestamp_opt(exp.max(now_s) + 3 * SKEW_SECONDS, 0)
             .single()
             .unwrap_or(now),
     })
@@ -295,6 +342,14 @@ mod tests {
         format!("{input}.{}", enc(&sig))
     }
 
+    /// The reason of a refusal made before the signature held.
+    fn unverified(r: Result<Checked, Refusal>) -> String {
+        match r {
+            Err(Refusal::Unverified(e)) => e,
+            other => panic!("expected a refusal before the claims: {other:?}"),
+        }
+    }
+
     const URL: &str = "https://lw.example/oauth/token";
 
     fn claims(now: i64) -> Value {
@@ -333,14 +388,19 @@ mod tests {
                 now,
             )
             .unwrap_err();
+            // Claims are checked once the signature holds: the client is told which.
+            let Refusal::Claims(e) = e else {
+                panic!("{says}: refused before the claims: {e:?}")
+            };
             assert!(e.contains(says), "{e}");
         }
         // Another key's signature, a changed body, an unknown kid, a header alg of none.
         let other = key(2, "k1");
         let forged = sign(&other, "k1", claims(now.timestamp()));
-        assert!(verify(&read(&forged).unwrap(), "lw-x", &k.jwks, URL, now)
-            .unwrap_err()
-            .contains("signature"));
+        assert!(
+            unverified(verify(&read(&forged).unwrap(), "lw-x", &k.jwks, URL, now))
+                .contains("signature")
+        );
         let mut parts: Vec<String> = jwt.split('.').map(str::to_string).collect();
         let mut c = claims(now.timestamp());
         c["sub"] = "lw-x".into();
@@ -349,17 +409,17 @@ mod tests {
         let spliced = parts.join(".");
         assert!(verify(&read(&spliced).unwrap(), "lw-x", &k.jwks, URL, now).is_err());
         let unknown = sign(&k, "k9", claims(now.timestamp()));
-        assert!(verify(&read(&unknown).unwrap(), "lw-x", &k.jwks, URL, now)
-            .unwrap_err()
-            .contains("k9"));
+        assert!(
+            unverified(verify(&read(&unknown).unwrap(), "lw-x", &k.jwks, URL, now)).contains("k9")
+        );
         let none = format!(
             "{}.{}.",
             enc(br#"{"alg":"none","kid":"k1"}"#),
             enc(claims(now.timestamp()).to_string().as_bytes())
         );
-        assert!(verify(&read(&none).unwrap(), "lw-x", &k.jwks, URL, now)
-            .unwrap_err()
-            .contains("'none'"));
+        assert!(
+            unverified(verify(&read(&none).unwrap(), "lw-x", &k.jwks, URL, now)).contains("'none'")
+        );
     }
 
     #[test]

@@ -30,6 +30,16 @@ async fn practice_of(
     })
 }
 
+/// `GET Patient/{id}/_history/{vid}`: the current version (see `only_version`).
+pub async fn patient_vread(
+    state: State<AppState>,
+    client: Client,
+    Path((id, vid)): Path<(String, String)>,
+) -> FhirResult {
+    let read = patient_read(state, client, Path(id.clone())).await?;
+    super::only_version(read, &format!("Patient/{id}"), &vid)
+}
+
 pub async fn patient_read(
     State(state): State<AppState>,
     client: Client,
@@ -562,7 +572,11 @@ pub async fn composition_read(
 ) -> FhirResult {
     client.need(&state, Scope::RecordRead).await?;
     let m = message_back(&state, &client, &id).await?;
-    Ok(fhir_response(StatusCode::OK, &m.composition()))
+    // Put together when asked: dated then, with no version of its own.
+    Ok(fhir_response(
+        StatusCode::OK,
+        &resources::with_last_updated(m.composition(), m.generated_at),
+    ))
 }
 
 pub async fn composition_document(

@@ -25,6 +25,32 @@ async fn entries(state: &AppState) -> Result<Vec<Entry>, FhirError> {
         .collect())
 }
 
+/// When each directory organisation last changed: the latest change to a published listing
+/// of its services (an organisation is carried by its services' records).
+fn org_changes(
+    entries: &[Entry],
+) -> std::collections::HashMap<String, chrono::DateTime<chrono::Utc>> {
+    let mut out = std::collections::HashMap::new();
+    for e in entries {
+        if let Some(o) = &e.service.organization {
+            let t = out.entry(o.id.clone()).or_insert(e.updated_at);
+            *t = (*t).max(e.updated_at);
+        }
+    }
+    out
+}
+
+/// An Organization with `meta.lastUpdated` when its services date it.
+fn dated(
+    v: Value,
+    changed: &std::collections::HashMap<String, chrono::DateTime<chrono::Utc>>,
+) -> Value {
+    match v["id"].as_str().and_then(|id| changed.get(id)) {
+        Some(t) => resources::with_last_updated(v, *t),
+        None => v,
+    }
+}
+
 pub async fn service_read(
     State(state): State<AppState>,
     client: Client,
@@ -118,8 +144,9 @@ pub async fn organization_read(
         .into_iter()
         .find(|(o, _)| o.id == id)
         .and_then(|(o, _)| resources::organization(&o));
+    let changed = org_changes(&entries(&state).await?);
     found
-        .map(|v| fhir_response(StatusCode::OK, &v))
+        .map(|v| fhir_response(StatusCode::OK, &dated(v, &changed)))
         .ok_or_else(not_found)
 }
 
@@ -137,6 +164,7 @@ pub async fn organization_search(
         .await
         .map_err(|e| FhirError::Internal(e.to_string()))?;
     orgs.sort_by_key(|a| a.0.name.to_lowercase());
+    let changed = org_changes(&entries(&state).await?);
     let out: Vec<Value> = orgs
         .iter()
         .filter(|(o, _)| {
@@ -144,6 +172,7 @@ pub async fn organization_search(
                 .is_none_or(|n| o.name.to_lowercase().contains(n))
         })
         .filter_map(|(o, _)| resources::organization(o))
+        .map(|v| dated(v, &changed))
         .collect();
     page_of(&base_url(&state), "Organization", &params, out)
 }
@@ -154,10 +183,26 @@ pub async fn location_read(
     Path(id): Path<String>,
 ) -> FhirResult {
     client.need(&state, Scope::DirectoryRead).await?;
-    for e in entries(&state).await? {
+    let all = entries(&state).await?;
+    // A location is dated by the latest change to the listings held at it.
+    let changed = all
+        .iter()
+        .filter(|e| {
+            e.service
+                .service_at_locations
+                .iter()
+                .any(|sal| sal.location.as_ref().is_some_and(|l| l.id == id))
+        })
+        .map(|e| e.updated_at)
+        .max();
+    for e in &all {
         for sal in &e.service.service_at_locations {
             if let Some(l) = sal.location.as_ref().filter(|l| l.id == id) {
                 if let Some(v) = resources::location(l) {
+                    let v = match changed {
+                        Some(t) => resources::with_last_updated(v, t),
+                        None => v,
+                    };
                     return Ok(fhir_response(StatusCode::OK, &v));
                 }
             }

@@ -51,6 +51,11 @@ pub fn routes() -> Routes {
             client(RecordRead).on(BOUND),
         )
         .get(
+            "/Patient/{id}/_history/{vid}",
+            clinical::patient_vread,
+            client(RecordRead).on(BOUND),
+        )
+        .get(
             "/ServiceRequest",
             workflow::request_search,
             client(RecordRead),
@@ -66,7 +71,17 @@ pub fn routes() -> Routes {
             workflow::request_read,
             client(RecordRead).on(BOUND),
         )
+        .get(
+            "/ServiceRequest/{id}/_history/{vid}",
+            workflow::request_vread,
+            client(RecordRead).on(BOUND),
+        )
         .get("/Task", workflow::task_search, client(TaskRead))
+        .get(
+            "/Task/{id}/_history/{vid}",
+            workflow::task_vread,
+            client(TaskRead).on(BOUND),
+        )
         .get(
             "/Task/{id}",
             workflow::task_read,
@@ -265,6 +280,27 @@ impl From<AppError> for FhirError {
             AppError::Timeout => FhirError::Internal("the request timed out".into()),
             AppError::Internal(m) => FhirError::Internal(m),
         }
+    }
+}
+
+/// A version read (`vread`) answered from a read: Linkwork keeps only the current version of
+/// a record (its history is the audit log), so the version named is sent if it is the
+/// current one, and otherwise 404 naming the current version.
+pub(super) fn only_version(read: Response, what: &str, vid: &str) -> FhirResult {
+    let current = read
+        .headers()
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|t| t.strip_prefix("W/\"")?.strip_suffix('"'))
+        .map(str::to_string);
+    match current {
+        Some(c) if c == vid => Ok(read),
+        Some(c) => Err(FhirError::NotFound(format!(
+            "{what}/_history/{vid} is not kept: only the current version ({c}) is; read {what}"
+        ))),
+        None => Err(FhirError::NotFound(format!(
+            "{what} has no versions to read"
+        ))),
     }
 }
 
@@ -546,6 +582,7 @@ impl Params {
                             | "_total"
                             | "_id"
                             | "_lastUpdated"
+                            | "_sort"
                             // fhirpy sends it beside _count=0 to ask for a count, which is
                             // what _count=0 gives here.
                             | "_totalMethod"
@@ -684,6 +721,72 @@ fn id_key(id: &str) -> (String, u64, String) {
     (head.to_string(), tail.parse().unwrap_or(0), id.to_string())
 }
 
+/// How a search is ordered (`_sort`): by id (the default), or by `meta.lastUpdated` with the
+/// id breaking ties; `-` for descending. Every order is total, so the `_after` cursor (the
+/// last entry's key) skips and repeats nothing when records change between pages.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum SortBy {
+    Id { desc: bool },
+    Updated { desc: bool },
+}
+
+type SortKey = (i64, (String, u64, String));
+
+impl SortBy {
+    fn from(params: &Params) -> Result<Self, FhirError> {
+        match params.get("_sort") {
+            None | Some("_id") => Ok(SortBy::Id { desc: false }),
+            Some("-_id") => Ok(SortBy::Id { desc: true }),
+            Some("_lastUpdated") => Ok(SortBy::Updated { desc: false }),
+            Some("-_lastUpdated") => Ok(SortBy::Updated { desc: true }),
+            Some(other) => Err(FhirError::bad(format!(
+                "_sort={other} is not supported: use _id, -_id, _lastUpdated or -_lastUpdated"
+            ))),
+        }
+    }
+
+    /// An entry's key: its time of change (milliseconds; none sorts first) and its id.
+    fn key(self, r: &Value) -> SortKey {
+        let updated = match self {
+            SortBy::Id { .. } => 0,
+            SortBy::Updated { .. } => r["meta"]["lastUpdated"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .map_or(i64::MIN, |t| t.timestamp_millis()),
+        };
+        (updated, id_key(r["id"].as_str().unwrap_or_default()))
+    }
+
+    fn cmp(self, a: &SortKey, b: &SortKey) -> std::cmp::Ordering {
+        let o = a.cmp(b);
+        match self {
+            SortBy::Id { desc } | SortBy::Updated { desc } if desc => o.reverse(),
+            _ => o,
+        }
+    }
+
+    /// The cursor for a key: the id alone when sorting by id (as before `_sort`), else
+    /// `<milliseconds>~<id>`.
+    fn cursor(self, k: &SortKey) -> String {
+        match self {
+            SortBy::Id { .. } => k.1 .2.clone(),
+            SortBy::Updated { .. } => format!("{}~{}", k.0, k.1 .2),
+        }
+    }
+
+    fn parse_cursor(self, c: &str) -> Result<SortKey, FhirError> {
+        match self {
+            SortBy::Id { .. } => Ok((0, id_key(c))),
+            SortBy::Updated { .. } => c
+                .split_once('~')
+                .and_then(|(ms, id)| Some((ms.parse().ok()?, id_key(id))))
+                .ok_or_else(|| {
+                    FhirError::bad("_after does not fit this _sort: follow the next link as given")
+                }),
+        }
+    }
+}
+
 /// `_lastUpdated` as FHIR writes it: an optional prefix (eq, ne, gt, lt, ge, le, sa, eb) and
 /// a date or date-time. The instant and whether a resource updated then passes.
 fn last_updated_filter(
@@ -767,8 +870,10 @@ pub fn page_shown(
                 .is_some_and(|t| passes(t.with_timezone(&chrono::Utc)))
         });
     }
-    all.sort_by_cached_key(|r| id_key(r["id"].as_str().unwrap_or_default()));
-    let total = all.len();
+    let sort = SortBy::from(params)?;
+    let mut keyed: Vec<(SortKey, Value)> = all.into_iter().map(|r| (sort.key(&r), r)).collect();
+    keyed.sort_by(|a, b| sort.cmp(&a.0, &b.0));
+    let total = keyed.len();
     let mut q: Vec<(String, String)> = params
         .0
         .iter()
@@ -802,21 +907,20 @@ pub fn page_shown(
     }
     let start = match &spec.after {
         Some(a) => {
-            let key = id_key(a);
-            all.partition_point(|r| id_key(r["id"].as_str().unwrap_or_default()) <= key)
+            let key = sort.parse_cursor(a)?;
+            keyed.partition_point(|(k, _)| sort.cmp(k, &key) != std::cmp::Ordering::Greater)
         }
         None => 0,
     } + spec.offset;
-    let rest: Vec<Value> = all.into_iter().skip(start).collect();
+    let rest: Vec<(SortKey, Value)> = keyed.into_iter().skip(start).collect();
     let more = rest.len() > spec.count;
-    let page: Vec<Value> = rest.into_iter().take(spec.count).collect();
+    let page: Vec<(SortKey, Value)> = rest.into_iter().take(spec.count).collect();
     let next = if more {
-        page.last()
-            .and_then(|r| r["id"].as_str())
-            .map(|last| link(Some(last), 0))
+        page.last().map(|(k, _)| link(Some(&sort.cursor(k)), 0))
     } else {
         None
     };
+    let page: Vec<Value> = page.into_iter().map(|(_, r)| r).collect();
     let shown = page
         .iter()
         .filter_map(|r| r["id"].as_str().map(str::to_string))
@@ -923,4 +1027,126 @@ async fn unsupported() -> FhirError {
     FhirError::Unsupported(
         "This interaction is not supported; see /fhir/metadata for what is".into(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resource(id: &str, updated: &str) -> Value {
+        serde_json::json!({"resourceType": "Task", "id": id, "meta": {"lastUpdated": updated}})
+    }
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        Params(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            vec![],
+        )
+    }
+
+    /// Every page of a search, following `next` as a client would.
+    async fn pages(all: &[Value], mut pairs: Vec<(String, String)>) -> Vec<String> {
+        let mut seen = vec![];
+        loop {
+            let p: Vec<(&str, &str)> = pairs
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let (r, _) = page_shown("https://x/fhir", "Task", &params(&p), all.to_vec()).unwrap();
+            let body = axum::body::to_bytes(r.into_body(), usize::MAX)
+                .await
+                .unwrap();
+            let b: Value = serde_json::from_slice(&body).unwrap();
+            for e in b["entry"].as_array().into_iter().flatten() {
+                seen.push(e["resource"]["id"].as_str().unwrap().to_string());
+            }
+            let Some(next) = b["link"]
+                .as_array()
+                .and_then(|l| l.iter().find(|x| x["relation"] == "next"))
+                .and_then(|x| x["url"].as_str())
+            else {
+                return seen;
+            };
+            let query = next.split_once('?').unwrap().1;
+            pairs = form_urlencoded::parse(query.as_bytes())
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        }
+    }
+
+    #[tokio::test]
+    async fn sorts_by_last_updated_either_way_and_pages_without_gaps() {
+        let all = vec![
+            resource("connection-10", "2026-12-01T10:00:00Z"),
+            resource("connection-2", "2026-12-03T10:00:00Z"),
+            resource("connection-3", "2026-12-01T10:00:00Z"),
+            resource("connection-9", "2026-11-30T09:00:00Z"),
+            resource("connection-1", "2026-12-02T08:30:00Z"),
+        ];
+        let by = |sort: &str| {
+            vec![
+                ("_sort".to_string(), sort.to_string()),
+                ("_count".into(), "2".into()),
+            ]
+        };
+        // Oldest change first; the same time is ordered by id (3 before 10).
+        assert_eq!(
+            pages(&all, by("_lastUpdated")).await,
+            [
+                "connection-9",
+                "connection-3",
+                "connection-10",
+                "connection-1",
+                "connection-2"
+            ]
+        );
+        assert_eq!(
+            pages(&all, by("-_lastUpdated")).await,
+            [
+                "connection-2",
+                "connection-1",
+                "connection-10",
+                "connection-3",
+                "connection-9"
+            ]
+        );
+        assert_eq!(
+            pages(&all, by("-_id")).await,
+            [
+                "connection-10",
+                "connection-9",
+                "connection-3",
+                "connection-2",
+                "connection-1"
+            ]
+        );
+        assert_eq!(
+            pages(&all, vec![("_count".into(), "2".into())]).await,
+            [
+                "connection-1",
+                "connection-2",
+                "connection-3",
+                "connection-9",
+                "connection-10"
+            ]
+        );
+        // Anything else is refused, naming what is offered; so is a cursor of another order.
+        let refused = page_shown(
+            "https://x/fhir",
+            "Task",
+            &params(&[("_sort", "status")]),
+            all.clone(),
+        );
+        assert!(refused.is_err());
+        let mixed = page_shown(
+            "https://x/fhir",
+            "Task",
+            &params(&[("_sort", "_lastUpdated"), ("_after", "connection-3")]),
+            all,
+        );
+        assert!(mixed.is_err());
+    }
 }

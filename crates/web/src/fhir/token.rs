@@ -148,6 +148,20 @@ async fn issue(
         "{}/oauth/token",
         state.config.public_url.trim_end_matches('/')
     );
+    // Every refusal: what the client is told, what the audit keeps, and the client if known.
+    struct Refused {
+        told: String,
+        why: String,
+        client: Option<(i64, Option<i64>)>,
+    }
+    // Told alike for every failure before the signature holds, so answers reveal no client
+    // ids or key ids; the audit keeps the reason.
+    const UNVERIFIED: &str = "The client assertion could not be verified: sign it (RS384, ES384 or RS512) with a key registered for the client named in iss and sub, and name that key's kid";
+    let refuse = |why: String, client: Option<&storage::ApiClient>| Refused {
+        told: UNVERIFIED.into(),
+        why,
+        client: client.map(|c| (c.id, c.pcn_id)),
+    };
     let (id, authenticated) = if by_key {
         let read = super::assertion::read(assertion);
         let id = read
@@ -157,25 +171,37 @@ async fn issue(
             .unwrap_or_default()
             .to_string();
         let named = form.get("client_id");
-        let found = if id.is_empty() || id.len() > 100 || (!named.is_empty() && named != id) {
+        let found = if id.is_empty()
+            || id.len() > 100
+            || id.contains('\0')
+            || (!named.is_empty() && named != id)
+        {
             None
         } else {
             state.store.api_client_for_sign_in(&id).await?
         };
         let checked = match (&read, found) {
-            (Err(e), _) => Err(e.clone()),
-            (Ok(_), None) => Err("No live client has that id".into()),
-            (Ok(_), Some((c, _))) if c.jwks.is_none() => {
-                Err("This client has no public keys registered; ask the PCN's administrator to add them".into())
-            }
-            (Ok(r), Some((c, _))) => super::assertion::verify(
+            (Err(e), _) => Err(refuse(e.clone(), None)),
+            (Ok(_), None) => Err(refuse("no live client has that id".into(), None)),
+            (Ok(_), Some((c, _))) if c.jwks.is_none() => Err(refuse(
+                "the client has no public keys registered".into(),
+                Some(&c),
+            )),
+            (Ok(r), Some((c, _))) => match super::assertion::verify(
                 r,
                 &c.client_id,
                 c.jwks.as_deref().unwrap_or_default(),
                 &token_url,
                 storage::now(),
-            )
-            .map(|checked| (c, checked)),
+            ) {
+                Ok(checked) => Ok((c, checked)),
+                Err(super::assertion::Refusal::Unverified(why)) => Err(refuse(why, Some(&c))),
+                Err(super::assertion::Refusal::Claims(why)) => Err(Refused {
+                    told: why.clone(),
+                    why,
+                    client: Some((c.id, c.pcn_id)),
+                }),
+            },
         };
         match checked {
             Ok((c, checked)) => {
@@ -184,12 +210,29 @@ async fn issue(
                     .use_client_assertion(c.id, &checked.jti, checked.expires_at)
                     .await?
                 {
-                    (id, Ok(c))
+                    let how = format!(
+                        "private_key_jwt, jti {}",
+                        checked.jti.chars().take(80).collect::<String>()
+                    );
+                    (id, Ok((c, how)))
                 } else {
-                    (id, Err("This assertion was used before: sign a new one (a new jti) for each token".to_string()))
+                    let told =
+                        "This assertion was used before: sign a new one (a new jti) for each token"
+                            .to_string();
+                    (
+                        id,
+                        Err(Refused {
+                            why: format!(
+                                "replayed assertion (jti {})",
+                                checked.jti.chars().take(80).collect::<String>()
+                            ),
+                            told,
+                            client: Some((c.id, c.pcn_id)),
+                        }),
+                    )
                 }
             }
-            Err(e) => (id, Err(e)),
+            Err(r) => (id, Err(r)),
         }
     } else {
         let (id, secret) = basic.unwrap_or_else(|| {
@@ -210,21 +253,32 @@ async fn issue(
             Some((c, hash))
                 if !secret.is_empty() && constant_time_eq(given.as_bytes(), hash.as_bytes()) =>
             {
-                Ok(c)
+                Ok((c, "client secret".to_string()))
             }
-            _ => Err("The client id or secret is wrong, or the client was revoked".to_string()),
+            _ => Err(Refused {
+                told: "The client id or secret is wrong, or the client was revoked".into(),
+                why: "client secret".into(),
+                client: None,
+            }),
         };
         (id, client)
     };
-    let client = match authenticated {
+    let (client, how) = match authenticated {
         Ok(c) => c,
-        Err(why) => {
+        Err(refused) => {
             state.throttle.fail(&address, window);
             let actor = Actor {
                 user_id: None,
-                label: format!("api-client:{}", id.chars().take(100).collect::<String>()),
+                label: format!(
+                    "api-client:{}",
+                    id.chars()
+                        .filter(|c| !c.is_control())
+                        .take(100)
+                        .collect::<String>()
+                ),
                 ip,
             };
+            let (entity, pcn) = refused.client.map_or((None, None), |(e, p)| (Some(e), p));
             state
                 .store
                 .append_audit(
@@ -232,20 +286,20 @@ async fn issue(
                         &actor,
                         "api_client.sign_in_failed",
                         "api_client",
-                        None,
-                        None,
+                        entity,
+                        pcn,
                     )
                     .detail(if by_key {
-                        "client assertion"
+                        format!("client assertion: {}", refused.why)
                     } else {
-                        "client secret"
+                        refused.why
                     }),
                 )
                 .await?;
             return Ok(oauth_error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
-                &why,
+                &refused.told,
             ));
         }
     };
@@ -286,7 +340,7 @@ async fn issue(
     let expires = storage::now() + chrono::Duration::seconds(TOKEN_SECONDS);
     state
         .store
-        .issue_client_token(client.id, &sha256_hex(&token), &scopes, expires, &actor)
+        .issue_client_token(&client, &sha256_hex(&token), &scopes, expires, &how, &actor)
         .await?;
     let mut r = axum::Json(json!({
         "access_token": token,

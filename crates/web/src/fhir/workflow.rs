@@ -314,7 +314,11 @@ pub async fn request_create(
     // create_referral audits the referral against the client in its transaction.
     let base = base_url(&state);
     let mut resp = fhir_response(StatusCode::CREATED, &resources::referral_request(&r, &e));
-    if let Ok(v) = HeaderValue::from_str(&format!("{base}/ServiceRequest/referral-{}", r.id)) {
+    // FHIR's create answers with the version made: [base]/[type]/[id]/_history/[vid].
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{base}/ServiceRequest/referral-{}/_history/{}",
+        r.id, e.version
+    )) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
     Ok(resp)
@@ -341,7 +345,11 @@ async fn already_sent(
         .await?;
     let base = base_url(state);
     let mut resp = fhir_response(StatusCode::OK, &resources::referral_request(&r, &e));
-    if let Ok(v) = HeaderValue::from_str(&format!("{base}/ServiceRequest/referral-{}", r.id)) {
+    // FHIR's create answers with the version made: [base]/[type]/[id]/_history/[vid].
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{base}/ServiceRequest/referral-{}/_history/{}",
+        r.id, e.version
+    )) {
         resp.headers_mut().insert(header::LOCATION, v);
     }
     Ok(Some(resp))
@@ -492,6 +500,26 @@ pub async fn request_search(
 
 fn task_id(id: &str) -> Option<i64> {
     id.strip_prefix("connection-")?.parse().ok()
+}
+
+/// `GET ServiceRequest/{id}/_history/{vid}`: the current version (see `only_version`).
+pub async fn request_vread(
+    state: State<AppState>,
+    client: Client,
+    Path((id, vid)): Path<(String, String)>,
+) -> FhirResult {
+    let read = request_read(state, client, Path(id.clone())).await?;
+    super::only_version(read, &format!("ServiceRequest/{id}"), &vid)
+}
+
+/// `GET Task/{id}/_history/{vid}`: the current version (see `only_version`).
+pub async fn task_vread(
+    state: State<AppState>,
+    client: Client,
+    Path((id, vid)): Path<(String, String)>,
+) -> FhirResult {
+    let read = task_read(state, client, Path(id.clone())).await?;
+    super::only_version(read, &format!("Task/{id}"), &vid)
 }
 
 pub async fn task_read(

@@ -81,7 +81,6 @@ struct ClientsPage {
     /// A refused key set: the client's row id and why, with what was pasted (kept to fix).
     key_error: Option<(i64, String)>,
     key_error_at: i64,
-    key_text: String,
 }
 
 /// What the page says besides the list: a problem with the registration form, a new
@@ -199,12 +198,6 @@ async fn render(
             error,
             created,
             key_error_at: key_error.as_ref().map_or(0, |(id, _)| *id),
-            // Kept to fix, unless it held a private key: that is not sent back to the browser.
-            key_text: key_error
-                .as_ref()
-                .filter(|(_, e)| !e.contains("private key"))
-                .and_then(|_| form.map(|f| f.get("jwks").to_string()))
-                .unwrap_or_default(),
             key_error,
         },
     ))

@@ -295,7 +295,12 @@ pub(super) async fn scopes_and_tenancy(s: &mut Scene, j: &mut Journey, engine: E
     for r in &fhir_routes {
         let route = r.path.trim_start_matches("/fhir");
         let method = r.method.as_str();
-        let url = format!("{}/fhir{}{}", app.base, concrete(route), query(route));
+        let url = format!(
+            "{}/fhir{}{}",
+            app.base,
+            concrete(route).replace("{vid}", "1"),
+            query(route)
+        );
         let call = |token: Option<&str>| {
             let mut req = match r.method {
                 Method::Get => f.http.get(&url),
@@ -494,6 +499,11 @@ pub(super) async fn message_back(s: &mut Scene, j: &mut Journey) {
         .await;
     assert_eq!(doc["type"], "document");
     assert_eq!(doc["entry"][0]["resource"]["resourceType"], "Composition");
+    let (_, composition) = f.get(&gp, &format!("Composition/episode-{}", ep.id)).await;
+    assert!(
+        composition["meta"]["lastUpdated"].is_string(),
+        "{composition}"
+    );
     let text = doc.to_string();
     assert!(
         text.contains("What matters to the person")
@@ -624,9 +634,14 @@ pub(super) async fn directory_resources(s: &mut Scene) {
         f.get(&gym, &format!("Organization/{}", org.id)).await.0,
         StatusCode::OK
     );
-    assert_eq!(
-        f.get(&gym, &format!("Location/{}", loc.id)).await.0,
-        StatusCode::OK
+    // Dated by the listing that carries them (meta.lastUpdated, Last-Modified).
+    let (st, location) = f.get(&gym, &format!("Location/{}", loc.id)).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(location["meta"]["lastUpdated"].is_string(), "{location}");
+    let (_, organization) = f.get(&gym, &format!("Organization/{}", org.id)).await;
+    assert!(
+        organization["meta"]["lastUpdated"].is_string(),
+        "{organization}"
     );
     f.get(&gym, &format!("Organization/partner-{green_gym}"))
         .await;
@@ -669,6 +684,39 @@ pub(super) async fn retries_make_one_referral(s: &mut Scene) {
     let req = conditional("identifier=https%3A%2F%2Fgp.example%2Freferrals%7CR-1001");
     let (st, _) = f.send(req).await;
     assert_eq!(st, StatusCode::OK, "the header's value may be URL-encoded");
+    // The answer names the version ([base]/[type]/[id]/_history/[vid]), and that URL reads
+    // it; a version not kept is 404 naming the current one.
+    let r = conditional("identifier=https://gp.example/referrals|R-1001")
+        .send()
+        .await
+        .unwrap();
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let version = back["meta"]["versionId"].as_str().unwrap().to_string();
+    assert!(
+        location.ends_with(&format!("/fhir/ServiceRequest/{id}/_history/{version}")),
+        "{location}"
+    );
+    // (The configured public address is not where the test server listens.)
+    let path = location.split_once("/fhir/").unwrap().1;
+    let vread = http
+        .get(format!("{base}/fhir/{path}"))
+        .bearer_auth(&gp)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(vread.status(), StatusCode::OK);
+    assert_eq!(vread.headers()["etag"], format!("W/\"{version}\"").as_str());
+    let read: Value = vread.json().await.unwrap();
+    assert_eq!(read["id"], json!(id));
+    let (st, gone) = f
+        .get(&gp, &format!("ServiceRequest/{id}/_history/999"))
+        .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "{gone}");
+    assert!(
+        gone.to_string()
+            .contains(&format!("only the current version ({version})")),
+        "{gone}"
+    );
     for bad in [
         "identifier=R-1001",
         "name=Fern",

@@ -462,3 +462,53 @@ async fn coding_page_downloads_a_batch_and_confirms_it() {
         .unwrap();
     assert!(pending.is_empty(), "recorded: {pending:?}");
 }
+
+/// The CapabilityStatement says what the routes do: each interaction it lists is a route of
+/// the server's one route table, and each FHIR route is listed (so neither can drift).
+#[tokio::test]
+async fn capability_statement_matches_the_route_table() {
+    let app = spawn_app().await;
+    let cs: Value = reqwest::get(format!("{}/fhir/metadata", app.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let routes: Vec<(String, String)> = web::routes::table()
+        .into_iter()
+        .filter(|r| r.path.starts_with("/fhir/"))
+        .map(|r| {
+            (
+                r.method.as_str().to_string(),
+                r.path.trim_start_matches("/fhir").to_string(),
+            )
+        })
+        .collect();
+    let mut declared: Vec<(String, String)> = vec![];
+    for r in cs["rest"][0]["resource"].as_array().unwrap() {
+        let t = r["type"].as_str().unwrap();
+        for i in r["interaction"].as_array().unwrap() {
+            let (method, path) = match i["code"].as_str().unwrap() {
+                "read" => ("GET", format!("/{t}/{{id}}")),
+                "vread" => ("GET", format!("/{t}/{{id}}/_history/{{vid}}")),
+                "search-type" => ("GET", format!("/{t}")),
+                "create" => ("POST", format!("/{t}")),
+                "update" => ("PUT", format!("/{t}/{{id}}")),
+                other => panic!("{t}: an interaction the test does not know: {other}"),
+            };
+            assert!(
+                routes.iter().any(|(m, p)| m == method && *p == path),
+                "the CapabilityStatement lists {method} {path}, which no route serves"
+            );
+            declared.push((method.to_string(), path));
+        }
+    }
+    // Every route is declared, but for discovery and operations (listed as operations).
+    for (m, p) in &routes {
+        let operation = p.contains('$') || p == "/metadata" || p.starts_with("/.well-known");
+        assert!(
+            operation || declared.iter().any(|(dm, dp)| dm == m && dp == p),
+            "{m} {p} is served but the CapabilityStatement does not list it"
+        );
+    }
+}

@@ -121,10 +121,11 @@ pub(super) async fn clients_and_tokens_on(app: TestApp) -> Scene {
         .unwrap();
     app.store
         .issue_client_token(
-            gp_client.id,
+            &gp_client,
             &web::auth::sha256_hex("expired-token"),
             &[RecordRead],
             Utc::now() - chrono::Duration::seconds(1),
+            "test",
             &a,
         )
         .await

@@ -154,13 +154,21 @@ async fn a_backend_client_signs_in_with_a_registered_key() {
     let jwt = assertion(KEY_1, "k1", &claims(&cid, &token_url, "a-0"));
     let (st, b) = sign_in(&http, &token_url, &jwt, "system/*.read").await;
     assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
-    assert!(
-        b["error_description"]
-            .as_str()
+    // Every failure before the signature holds is told alike (no client or key ids leak);
+    // the audit keeps the reason, against the client and its PCN.
+    let unverified = b["error_description"].as_str().unwrap().to_string();
+    assert!(unverified.contains("could not be verified"), "{b}");
+    let last_failure = |audit: &[storage::AuditRecord]| {
+        audit
+            .iter()
+            .rev()
+            .find(|e| e.action == "api_client.sign_in_failed")
+            .map(|e| (e.detail.clone(), e.entity_id, e.pcn_id))
             .unwrap()
-            .contains("no public keys"),
-        "{b}"
-    );
+    };
+    let (why, entity, pcn) = last_failure(&app.store.all_audit().await.unwrap());
+    assert!(why.contains("no public keys"), "{why}");
+    assert_eq!((entity, pcn), (Some(id), Some(app.pcn_a)));
 
     // A key set holding a private key is refused at the page, and nothing is kept.
     let mut leaked: Value = serde_json::from_str(&jwks(&[(KEY_1, "k1")])).unwrap();
@@ -203,6 +211,21 @@ async fn a_backend_client_signs_in_with_a_registered_key() {
         "not asked for: {granted}"
     );
     let token = b["access_token"].as_str().unwrap();
+    let issued = app
+        .store
+        .all_audit()
+        .await
+        .unwrap()
+        .into_iter()
+        .rev()
+        .find(|e| e.action == "api_client.token")
+        .unwrap();
+    assert!(
+        issued.detail.starts_with("private_key_jwt, jti a-1"),
+        "{}",
+        issued.detail
+    );
+    assert_eq!(issued.pcn_id, Some(app.pcn_a));
     let r = http
         .get(format!(
             "{}/fhir/Patient?identifier={NHS}|9434765919",
@@ -232,6 +255,8 @@ async fn a_backend_client_signs_in_with_a_registered_key() {
             .contains("used before"),
         "{b}"
     );
+    let (why, _, _) = last_failure(&app.store.all_audit().await.unwrap());
+    assert!(why.contains("replayed assertion (jti a-1)"), "{why}");
     // Another audience, another key under the registered kid, a user scope: refused.
     let elsewhere = assertion(
         KEY_1,
@@ -240,16 +265,19 @@ async fn a_backend_client_signs_in_with_a_registered_key() {
     );
     let (st, b) = sign_in(&http, &token_url, &elsewhere, "system/*.read").await;
     assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
-    let forged = assertion(KEY_2, "k1", &claims(&cid, &token_url, "a-3"));
-    let (st, b) = sign_in(&http, &token_url, &forged, "system/*.read").await;
-    assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
     assert!(
         b["error_description"]
             .as_str()
             .unwrap()
-            .contains("signature"),
+            .contains("aud must be"),
         "{b}"
     );
+    let forged = assertion(KEY_2, "k1", &claims(&cid, &token_url, "a-3"));
+    let (st, b) = sign_in(&http, &token_url, &forged, "system/*.read").await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
+    assert_eq!(b["error_description"], json!(unverified), "told alike: {b}");
+    let (why, _, _) = last_failure(&app.store.all_audit().await.unwrap());
+    assert!(why.contains("signature does not verify"), "{why}");
     let jwt = assertion(KEY_1, "k1", &claims(&cid, &token_url, "a-4"));
     let (st, b) = sign_in(&http, &token_url, &jwt, "patient/*.read").await;
     assert_eq!(
@@ -295,10 +323,9 @@ async fn a_backend_client_signs_in_with_a_registered_key() {
     let jwt = assertion(KEY_1, "k1", &claims(&cid, &token_url, "a-7"));
     let (st, b) = sign_in(&http, &token_url, &jwt, "system/*.read").await;
     assert_eq!(st, StatusCode::UNAUTHORIZED, "{b}");
-    assert!(
-        b["error_description"].as_str().unwrap().contains("'k1'"),
-        "{b}"
-    );
+    assert_eq!(b["error_description"], json!(unverified), "told alike: {b}");
+    let (why, _, _) = last_failure(&app.store.all_audit().await.unwrap());
+    assert!(why.contains("'k1'"), "{why}");
     // Every refusal above was audited as a failed sign-in, and the keys' changes too.
     let audit = app.store.all_audit().await.unwrap();
     let failed = audit
