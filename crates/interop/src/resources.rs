@@ -503,7 +503,38 @@ pub fn healthcare_service(e: &Entry) -> Option<Value> {
     })))
 }
 
-pub fn organization(o: &Organization) -> Option<Value> {
+/// An ORUK organisation's identifiers as FHIR identifiers: an ODS code under the NHS ODS
+/// system, any other scheme under its org-id.guide list (`GB-CHC` charities, `GB-COH`
+/// companies …). Identifiers with no scheme are left out (nothing says what they are).
+fn org_identifiers(o: &Organization) -> Vec<Value> {
+    o.organization_identifiers
+        .iter()
+        .filter(|i| !i.identifier.trim().is_empty())
+        .filter_map(|i| {
+            let scheme = i.identifier_scheme.as_deref().unwrap_or("").trim();
+            let ods = scheme.eq_ignore_ascii_case("GB-NHS")
+                || scheme.eq_ignore_ascii_case("ODS")
+                || i.identifier_type.to_ascii_uppercase().contains("ODS");
+            let system = if ods {
+                ODS_CODE.to_string()
+            } else if !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
+                format!("https://org-id.guide/list/{}", scheme.to_ascii_uppercase())
+            } else {
+                return None;
+            };
+            Some(json!({"system": system, "value": i.identifier.trim()}))
+        })
+        .collect()
+}
+
+/// A directory organisation. When it is also a partner organisation (one that answers
+/// referrals through Linkwork), it carries the partner's identifier too, so the two
+/// resources (`Organization/{id}` and `Organization/partner-{n}`) are seen to be one body.
+pub fn organization(o: &Organization, partner: Option<i64>) -> Option<Value> {
     if !valid_id(&o.id) {
         return None;
     }
@@ -514,9 +545,15 @@ pub fn organization(o: &Organization) -> Option<Value> {
     if let Some(u) = &o.website {
         telecom.push(json!({"system": "url", "value": u}));
     }
+    let mut identifier = org_identifiers(o);
+    if let Some(n) = partner {
+        identifier
+            .push(json!({"system": id_system("partner-organisation"), "value": n.to_string()}));
+    }
     Some(drop_empty(json!({
         "resourceType": "Organization",
         "id": o.id,
+        "identifier": identifier,
         "active": true,
         "type": [{"text": "Community organisation"}],
         "name": o.name,
@@ -535,11 +572,20 @@ pub fn pcn_organization(p: &Pcn) -> Value {
     })
 }
 
-pub fn partner_organization(p: &PartnerOrg) -> Value {
+/// A partner organisation; with the directory organisation it is listed as, that one's
+/// identifiers (ODS code, charity number) and its directory id, so a client can tell the
+/// two resources are one body.
+pub fn partner_organization(p: &PartnerOrg, listed: Option<&Organization>) -> Value {
+    let mut identifier =
+        vec![json!({"system": id_system("partner-organisation"), "value": p.id.to_string()})];
+    if let Some(o) = listed {
+        identifier.extend(org_identifiers(o));
+        identifier.push(json!({"system": id_system("directory-organisation"), "value": o.id}));
+    }
     json!({
         "resourceType": "Organization",
         "id": format!("partner-{}", p.id),
-        "identifier": [{"system": id_system("partner-organisation"), "value": p.id.to_string()}],
+        "identifier": identifier,
         "active": true,
         "type": [{"text": "VCSE partner organisation"}],
         "name": p.name,

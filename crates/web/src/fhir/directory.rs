@@ -131,9 +131,17 @@ pub async fn organization_read(
             .into_iter()
             .find(|p| p.id == n)
             .ok_or_else(not_found)?;
+        let listed = state
+            .directory
+            .organizations()
+            .await
+            .map_err(|e| FhirError::Internal(e.to_string()))?
+            .into_iter()
+            .find(|(_, partner)| *partner == Some(n))
+            .map(|(o, _)| o);
         return Ok(fhir_response(
             StatusCode::OK,
-            &resources::partner_organization(&org),
+            &resources::partner_organization(&org, listed.as_ref()),
         ));
     }
     let found = state
@@ -143,7 +151,7 @@ pub async fn organization_read(
         .map_err(|e| FhirError::Internal(e.to_string()))?
         .into_iter()
         .find(|(o, _)| o.id == id)
-        .and_then(|(o, _)| resources::organization(&o));
+        .and_then(|(o, partner)| resources::organization(&o, partner));
     let changed = org_changes(&entries(&state).await?);
     found
         .map(|v| fhir_response(StatusCode::OK, &dated(v, &changed)))
@@ -171,7 +179,7 @@ pub async fn organization_search(
             name.as_ref()
                 .is_none_or(|n| o.name.to_lowercase().contains(n))
         })
-        .filter_map(|(o, _)| resources::organization(o))
+        .filter_map(|(o, partner)| resources::organization(o, *partner))
         .map(|v| dated(v, &changed))
         .collect();
     page_of(&base_url(&state), "Organization", &params, out)

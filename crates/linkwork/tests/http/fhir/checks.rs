@@ -586,10 +586,21 @@ pub(super) async fn directory_resources(s: &mut Scene) {
     let gp = s.gp.clone();
     let gym = s.gym.clone();
     // Directory resources, for the validator too.
+    let identifier = |scheme: &str, value: &str| directory::oruk::OrganizationIdentifier {
+        id: directory::new_id(),
+        identifier_scheme: Some(scheme.into()),
+        identifier_type: "registration".into(),
+        identifier: value.into(),
+        ..Default::default()
+    };
     let org = directory::oruk::Organization {
         id: directory::new_id(),
         name: "Green Gym Trust".into(),
         description: "Volunteering outdoors".into(),
+        organization_identifiers: vec![
+            identifier("GB-CHC", "1234567"),
+            identifier("GB-NHS", "DXX99"),
+        ],
         ..Default::default()
     };
     let mut e = directory::Entry::new("Allotment mornings");
@@ -638,11 +649,34 @@ pub(super) async fn directory_resources(s: &mut Scene) {
     let (st, location) = f.get(&gym, &format!("Location/{}", loc.id)).await;
     assert_eq!(st, StatusCode::OK);
     assert!(location["meta"]["lastUpdated"].is_string(), "{location}");
+    // The directory organisation is the Green Gym partner: both resources carry the
+    // partner's identifier and the organisation's own (its ODS code under the NHS system).
+    app.store
+        .link_partner(&org.id, Some(green_gym), &a)
+        .await
+        .unwrap();
+    app.state.directory.refresh().await.unwrap();
     let (_, organization) = f.get(&gym, &format!("Organization/{}", org.id)).await;
     assert!(
         organization["meta"]["lastUpdated"].is_string(),
         "{organization}"
     );
+    let ids = organization["identifier"].to_string();
+    for expected in [
+        r#"{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"DXX99"}"#,
+        r#"{"system":"https://org-id.guide/list/GB-CHC","value":"1234567"}"#,
+    ] {
+        assert!(ids.contains(expected), "{expected} in {ids}");
+    }
+    let (_, partner) = f
+        .get(&gym, &format!("Organization/partner-{green_gym}"))
+        .await;
+    let partner_ids = partner["identifier"].to_string();
+    assert!(
+        partner_ids.contains("DXX99") && partner_ids.contains(&org.id),
+        "{partner_ids}"
+    );
+    assert!(ids.contains(&format!(r#""value":"{green_gym}""#)), "{ids}");
     f.get(&gym, &format!("Organization/partner-{green_gym}"))
         .await;
     f.get(&gp, &format!("Organization/pcn-{}", app.pcn_a)).await;
