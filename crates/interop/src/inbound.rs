@@ -239,9 +239,13 @@ fn structure_problems(body: &Value) -> Vec<Issue> {
     issues
 }
 
+/// SNOMED CT's system URI.
+const SNOMED: &str = "http://snomed.info/sct";
+
 pub fn read_service_request(
     body: &Value,
     default_source: ReferralSource,
+    reason_codes: &std::collections::HashMap<String, Need>,
 ) -> Result<InboundReferral, Vec<Issue>> {
     let mut issues = vec![];
     if !body.is_object() {
@@ -366,11 +370,37 @@ pub fn read_service_request(
     }
     .into();
     let mut reasons = vec![];
+    // SNOMED CT reasons with no need the deployment maps them to (code, display).
+    let mut unmapped: Vec<(String, String)> = vec![];
     if let Some(codes) = body["reasonCode"].as_array() {
         for c in codes {
             let mut coded = false;
             for coding in c["coding"].as_array().into_iter().flatten() {
-                if coding["system"] == cs("need") {
+                if coding["system"] == SNOMED {
+                    let code = coding["code"].as_str().unwrap_or_default().to_string();
+                    let display = text(&coding["display"])
+                        .or_else(|| text(&c["text"]))
+                        .unwrap_or_default()
+                        .to_string();
+                    // The words go with the referral either way, so nothing sent is lost.
+                    let said = if display.is_empty() {
+                        format!("SNOMED CT {code}")
+                    } else {
+                        format!("{display} (SNOMED CT {code})")
+                    };
+                    if !reasons.contains(&said) {
+                        reasons.push(said);
+                    }
+                    coded = true;
+                    match reason_codes.get(&code) {
+                        Some(need) => {
+                            if !r.needs.iter().any(|n| n == need.code()) {
+                                r.needs.push(need.code().to_string());
+                            }
+                        }
+                        None => unmapped.push((code, display)),
+                    }
+                } else if coding["system"] == cs("need") {
                     coded = true;
                     match coding["code"].as_str() {
                         Some(code) if Need::from_code(code).is_some() => {
@@ -407,6 +437,31 @@ pub fn read_service_request(
         }
     }
     r.reason = reasons.join("\n");
+    // A referral whose only reasons are SNOMED CT codes the deployment has not mapped has no
+    // need to route it by: refused, naming the codes and the two ways on.
+    if r.needs.is_empty() && !unmapped.is_empty() {
+        let named: Vec<String> = unmapped
+            .iter()
+            .map(|(code, display)| {
+                if display.is_empty() {
+                    code.clone()
+                } else {
+                    format!("{code} ({display})")
+                }
+            })
+            .collect();
+        issues.push(
+            Issue::new(
+                "code-invalid",
+                format!(
+                    "SNOMED CT {} is not mapped to a social prescribing need here: add a need coding beside it (system {}), or ask the deployment's operator to map it ([fhir_reason_codes] in the configuration)",
+                    named.join(", "),
+                    cs("need")
+                ),
+            )
+            .at("ServiceRequest.reasonCode"),
+        );
+    }
 
     // The requester: a display name, or a contained Practitioner with name and telecom.
     let req = &body["requester"];
@@ -581,6 +636,12 @@ pub fn read_task_update(body: &Value, id: &str) -> Result<TaskUpdate, Vec<Issue>
     }
 }
 
+/// No SNOMED CT reason codes mapped (the shipped default), for tests.
+#[cfg(test)]
+fn no_codes() -> std::collections::HashMap<String, Need> {
+    std::collections::HashMap::new()
+}
+
 #[cfg(test)]
 mod structure_tests {
     use super::*;
@@ -593,7 +654,7 @@ mod structure_tests {
             "priority": 42, "colour": "blue", "note": {"text": "not a list"},
             "_priority": {"extension": []},
         });
-        let issues = read_service_request(&body, ReferralSource::Gp).unwrap_err();
+        let issues = read_service_request(&body, ReferralSource::Gp, &no_codes()).unwrap_err();
         let said: Vec<String> = issues.iter().map(|i| i.diagnostics.clone()).collect();
         assert!(
             said.iter().any(|d| d.contains("priority must be a string")),
@@ -616,7 +677,7 @@ mod structure_tests {
             "resourceType": "ServiceRequest", "status": "active", "intent": "order",
             "modifierExtension": [{"url": "https://x.example/not", "valueBoolean": true}],
         });
-        let issues = read_service_request(&modifier, ReferralSource::Gp).unwrap_err();
+        let issues = read_service_request(&modifier, ReferralSource::Gp, &no_codes()).unwrap_err();
         assert!(issues[0].diagnostics.contains("modifierExtension"));
     }
 }
@@ -653,7 +714,7 @@ mod tests {
 
     #[test]
     fn reads_a_referral_with_a_contained_patient_and_requester() {
-        let r = read_service_request(&referral(), ReferralSource::Gp).unwrap();
+        let r = read_service_request(&referral(), ReferralSource::Gp, &no_codes()).unwrap();
         let InboundPerson::New {
             draft,
             practice_ods,
@@ -675,17 +736,62 @@ mod tests {
 
     #[test]
     fn refuses_the_wrong_resource_and_unknown_codes() {
-        let e = read_service_request(&json!({"resourceType": "Patient"}), ReferralSource::Gp)
-            .unwrap_err();
+        let e = read_service_request(
+            &json!({"resourceType": "Patient"}),
+            ReferralSource::Gp,
+            &no_codes(),
+        )
+        .unwrap_err();
         assert!(e[0].diagnostics.contains("Expected a ServiceRequest"));
         let mut bad = referral();
         bad["reasonCode"][0]["coding"][0]["code"] = json!("astrology");
         bad["priority"] = json!("whenever");
-        let e = read_service_request(&bad, ReferralSource::Gp).unwrap_err();
+        let e = read_service_request(&bad, ReferralSource::Gp, &no_codes()).unwrap_err();
         assert_eq!(e.len(), 2, "{e:?}");
         let mut missing = referral();
         missing["subject"] = json!({"reference": "#nobody"});
-        assert!(read_service_request(&missing, ReferralSource::Gp).is_err());
+        assert!(read_service_request(&missing, ReferralSource::Gp, &no_codes()).is_err());
+    }
+
+    #[test]
+    fn snomed_reasons_are_read_through_the_deployment_map() {
+        const SCT: &str = "http://snomed.info/sct";
+        let mut only_snomed = referral();
+        only_snomed["reasonCode"] = json!([
+            {"coding": [{"system": SCT, "code": "1000000001", "display": "Feels isolated"}]}
+        ]);
+        // Unmapped: refused, naming the code and the two ways on.
+        let e = read_service_request(&only_snomed, ReferralSource::Gp, &no_codes()).unwrap_err();
+        let said = format!("{e:?}");
+        assert!(
+            said.contains("1000000001 (Feels isolated)") && said.contains("fhir_reason_codes"),
+            "{said}"
+        );
+        // Mapped by the deployment: read as that need, with the words kept.
+        let map = [("1000000001".to_string(), Need::Loneliness)]
+            .into_iter()
+            .collect();
+        let r = read_service_request(&only_snomed, ReferralSource::Gp, &map).unwrap();
+        assert_eq!(r.referral.needs, vec!["loneliness"]);
+        assert!(
+            r.referral
+                .reason
+                .starts_with("Feels isolated (SNOMED CT 1000000001)"),
+            "{}",
+            r.referral.reason
+        );
+        // Beside a need coding, an unmapped SNOMED code is kept as words, not refused.
+        let mut both = referral();
+        both["reasonCode"][0]["coding"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"system": SCT, "code": "1000000002", "display": "Money worries"}));
+        let r = read_service_request(&both, ReferralSource::Gp, &no_codes()).unwrap();
+        assert_eq!(r.referral.needs, vec!["loneliness"]);
+        assert!(r
+            .referral
+            .reason
+            .contains("Money worries (SNOMED CT 1000000002)"));
     }
 
     #[test]

@@ -83,6 +83,10 @@ pub struct Config {
     /// The providers, checked and ready (built from `sign_in_providers` when loaded).
     #[serde(skip)]
     pub sso: Vec<std::sync::Arc<web::sso::Provider>>,
+    /// SNOMED CT concepts an inbound FHIR referral may give as its only reason, each mapped
+    /// to a Linkwork need (`[fhir_reason_codes]`: `"<concept id>" = "<need code>"`). None
+    /// are shipped: which codes a deployment's GP systems send is its to check.
+    pub fhir_reason_codes: std::collections::BTreeMap<String, String>,
 }
 
 /// The public address when none is configured (it then follows `listen`).
@@ -128,6 +132,7 @@ impl Default for Config {
             public_url: DEFAULT_PUBLIC_URL.into(),
             sign_in_providers: vec![],
             sso: vec![],
+            fhir_reason_codes: Default::default(),
         }
     }
 }
@@ -391,6 +396,25 @@ impl Config {
             sso.push(std::sync::Arc::new(provider));
         }
         c.sso = sso;
+        for (concept, need) in &c.fhir_reason_codes {
+            let id_ok =
+                (6..=18).contains(&concept.len()) && concept.chars().all(|ch| ch.is_ascii_digit());
+            if !id_ok {
+                bail!(
+                    "fhir_reason_codes: '{concept}' is not a SNOMED CT concept id (6 to 18 digits)"
+                );
+            }
+            if <domain::Need as domain::Code>::from_code(need).is_none() {
+                bail!(
+                    "fhir_reason_codes: '{need}' (for {concept}) is not a need; use one of: {}",
+                    <domain::Need as domain::Code>::ALL
+                        .iter()
+                        .map(|n| domain::Code::code(*n))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+        }
         Ok(c)
     }
 
@@ -412,6 +436,16 @@ impl Config {
         };
         web::WebConfig {
             sso: self.sso.clone(),
+            reason_codes: self
+                .fhir_reason_codes
+                .iter()
+                .filter_map(|(concept, need)| {
+                    Some((
+                        concept.clone(),
+                        <domain::Need as domain::Code>::from_code(need)?,
+                    ))
+                })
+                .collect(),
             second_factor_roles: self
                 .second_factor_roles
                 .iter()
@@ -571,6 +605,12 @@ mail_from = "Linkwork <linkwork@localhost>"                        # (LINKWORK_M
 # Left at this default, it follows `listen`.                         (LINKWORK_PUBLIC_URL)
 public_url = "http://127.0.0.1:8080"
 
+# SNOMED CT reason codes a GP system's FHIR referral may send alone (with no Linkwork need
+# coding), each mapped to a Linkwork need. None are shipped: check the codes your systems
+# send. An unmapped code alone is refused, naming it (see docs/interoperability.md).
+# [fhir_reason_codes]
+# "<SNOMED CT concept id>" = "loneliness"
+
 # Single sign-on (OpenID Connect): one table per provider, shown as "Sign in with …".
 # Register <public_url>/login/sso/<name>/callback as the redirect URI and
 # <public_url>/login?signed_out=1 as the post-logout redirect URI. See docs/sign-in.md.
@@ -676,6 +716,39 @@ mod tests {
         )
         .unwrap_err();
         assert!(format!("{err:#}").contains("listne"), "{err:#}");
+    }
+
+    #[test]
+    fn fhir_reason_codes_are_checked_when_loaded() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |text: &str| {
+            let file = dir.path().join("codes.toml");
+            std::fs::write(&file, text).unwrap();
+            Config::load(
+                &Overrides {
+                    config_file: Some(file),
+                    ..Default::default()
+                },
+                &env(&[]),
+            )
+        };
+        let c = load("[fhir_reason_codes]\n\"1000000001\" = \"loneliness\"\n").unwrap();
+        assert_eq!(
+            c.web().reason_codes.get("1000000001"),
+            Some(&domain::Need::Loneliness)
+        );
+        let err = load("[fhir_reason_codes]\n\"1000000001\" = \"lonely\"\n").unwrap_err();
+        assert!(
+            format!("{err:#}").contains("'lonely' (for 1000000001) is not a need"),
+            "{err:#}"
+        );
+        let err = load("[fhir_reason_codes]\n\"lonely\" = \"loneliness\"\n").unwrap_err();
+        assert!(
+            format!("{err:#}").contains("not a SNOMED CT concept id"),
+            "{err:#}"
+        );
+        // The example configuration documents it and still loads.
+        assert!(EXAMPLE.contains("[fhir_reason_codes]"));
     }
 
     #[test]

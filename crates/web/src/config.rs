@@ -68,6 +68,9 @@ pub struct WebConfig {
     pub second_factor_roles: Vec<domain::Role>,
     /// Single sign-on providers (OpenID Connect), shown as "Sign in with …" buttons.
     pub sso: Vec<std::sync::Arc<crate::sso::Provider>>,
+    /// SNOMED CT concepts an inbound referral may give as its only reason, and the need each
+    /// is read as (the deployment's `[fhir_reason_codes]`).
+    pub reason_codes: std::collections::HashMap<String, domain::Need>,
 }
 
 impl WebConfig {
@@ -140,6 +143,7 @@ impl Default for WebConfig {
             plan_codes_per_link: 5,
             second_factor_roles: vec![],
             sso: vec![],
+            reason_codes: Default::default(),
             notify: None,
         }
     }

@@ -119,16 +119,18 @@ pub async fn request_create(
         ClientKind::GpSystem => ReferralSource::Gp,
         _ => ReferralSource::Other,
     };
-    let inbound = read_service_request(&json, default_source).map_err(|issues| {
-        if issues
-            .iter()
-            .any(|i| i.expression.as_deref() == Some("resourceType") || i.code == "structure")
-        {
-            FhirError::Bad(issues)
-        } else {
-            FhirError::Invalid(issues)
-        }
-    })?;
+    let inbound = read_service_request(&json, default_source, &state.config.reason_codes).map_err(
+        |issues| {
+            if issues
+                .iter()
+                .any(|i| i.expression.as_deref() == Some("resourceType") || i.code == "structure")
+            {
+                FhirError::Bad(issues)
+            } else {
+                FhirError::Invalid(issues)
+            }
+        },
+    )?;
     let practices = state.store.list_practices(pcn).await?;
     let mut issues = vec![];
     let person = match inbound.person {

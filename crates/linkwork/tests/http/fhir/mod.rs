@@ -512,3 +512,55 @@ async fn capability_statement_matches_the_route_table() {
         );
     }
 }
+
+/// A GP system that codes a referral's reason only in SNOMED CT: read through the
+/// deployment's `[fhir_reason_codes]` map as that need (the words kept), and an unmapped
+/// code refused with the code named and nothing made.
+#[tokio::test]
+async fn snomed_only_reasons_follow_the_deployments_map() {
+    let config = web::WebConfig {
+        reason_codes: [("1000000001".to_string(), domain::Need::Loneliness)]
+            .into_iter()
+            .collect(),
+        ..Default::default()
+    };
+    let app = spawn_app_with(Engine::Sqlite, config).await;
+    let secret = client(
+        &app,
+        "gp",
+        ClientKind::GpSystem,
+        Some(app.pcn_a),
+        Some(app.practice_a),
+        None,
+        &[Scope::ReferralWrite, Scope::RecordRead],
+    )
+    .await;
+    let mut f = Fhir::new(&app);
+    let (_, t) = f.token("gp", &secret, None).await;
+    let token = t["access_token"].as_str().unwrap().to_string();
+    let sct = "http://snomed.info/sct";
+    let mut unmapped = inbound("9000000009", "Y00001", true);
+    unmapped["reasonCode"] =
+        json!([{"coding": [{"system": sct, "code": "1000000002", "display": "Money worries"}]}]);
+    let (st, b) = f.post(&token, "ServiceRequest", &unmapped).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert!(b.to_string().contains("1000000002 (Money worries)"), "{b}");
+    assert!(app
+        .store
+        .all_audit()
+        .await
+        .unwrap()
+        .iter()
+        .all(|e| e.action != "referral.create"));
+    let mut mapped = inbound("9000000009", "Y00001", true);
+    mapped["reasonCode"] =
+        json!([{"coding": [{"system": sct, "code": "1000000001", "display": "Feels isolated"}]}]);
+    let (st, b) = f.post(&token, "ServiceRequest", &mapped).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let text = b.to_string();
+    assert!(text.contains("loneliness"), "{b}");
+    assert!(
+        text.contains("Feels isolated (SNOMED CT 1000000001)"),
+        "{b}"
+    );
+}
