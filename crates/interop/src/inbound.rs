@@ -123,7 +123,92 @@ enum Kind {
     List,
     Object,
     Flag,
+    Number,
 }
+
+/// The elements every resource has (FHIR R4 Resource and DomainResource).
+const RESOURCE_ELEMENTS: &[(&str, Kind)] = &[
+    ("resourceType", Kind::Text),
+    ("id", Kind::Text),
+    ("meta", Kind::Object),
+    ("implicitRules", Kind::Text),
+    ("language", Kind::Text),
+    ("text", Kind::Object),
+    ("contained", Kind::List),
+    ("extension", Kind::List),
+    ("modifierExtension", Kind::List),
+];
+
+/// A contained Patient's own elements (FHIR R4).
+const PATIENT_ELEMENTS: &[(&str, Kind)] = &[
+    ("identifier", Kind::List),
+    ("active", Kind::Flag),
+    ("name", Kind::List),
+    ("telecom", Kind::List),
+    ("gender", Kind::Text),
+    ("birthDate", Kind::Text),
+    ("deceasedBoolean", Kind::Flag),
+    ("deceasedDateTime", Kind::Text),
+    ("address", Kind::List),
+    ("maritalStatus", Kind::Object),
+    ("multipleBirthBoolean", Kind::Flag),
+    ("multipleBirthInteger", Kind::Number),
+    ("photo", Kind::List),
+    ("contact", Kind::List),
+    ("communication", Kind::List),
+    ("generalPractitioner", Kind::List),
+    ("managingOrganization", Kind::Object),
+    ("link", Kind::List),
+];
+
+/// A contained Practitioner's own elements (FHIR R4).
+const PRACTITIONER_ELEMENTS: &[(&str, Kind)] = &[
+    ("identifier", Kind::List),
+    ("active", Kind::Flag),
+    ("name", Kind::List),
+    ("telecom", Kind::List),
+    ("address", Kind::List),
+    ("gender", Kind::Text),
+    ("birthDate", Kind::Text),
+    ("photo", Kind::List),
+    ("qualification", Kind::List),
+    ("communication", Kind::List),
+];
+
+/// A Task's own elements (FHIR R4), for a partner's update.
+const TASK_ELEMENTS: &[(&str, Kind)] = &[
+    ("identifier", Kind::List),
+    ("instantiatesCanonical", Kind::Text),
+    ("instantiatesUri", Kind::Text),
+    ("basedOn", Kind::List),
+    ("groupIdentifier", Kind::Object),
+    ("partOf", Kind::List),
+    ("status", Kind::Text),
+    ("statusReason", Kind::Object),
+    ("businessStatus", Kind::Object),
+    ("intent", Kind::Text),
+    ("priority", Kind::Text),
+    ("code", Kind::Object),
+    ("description", Kind::Text),
+    ("focus", Kind::Object),
+    ("for", Kind::Object),
+    ("encounter", Kind::Object),
+    ("executionPeriod", Kind::Object),
+    ("authoredOn", Kind::Text),
+    ("lastModified", Kind::Text),
+    ("requester", Kind::Object),
+    ("performerType", Kind::List),
+    ("owner", Kind::Object),
+    ("location", Kind::Object),
+    ("reasonCode", Kind::Object),
+    ("reasonReference", Kind::Object),
+    ("insurance", Kind::List),
+    ("note", Kind::List),
+    ("relevantHistory", Kind::List),
+    ("restriction", Kind::Object),
+    ("input", Kind::List),
+    ("output", Kind::List),
+];
 
 const SERVICE_REQUEST_ELEMENTS: &[(&str, Kind)] = &[
     ("resourceType", Kind::Text),
@@ -175,20 +260,29 @@ const SERVICE_REQUEST_ELEMENTS: &[(&str, Kind)] = &[
     ("relevantHistory", Kind::List),
 ];
 
-/// Elements a ServiceRequest does not have, elements of the wrong JSON type (`"priority":
-/// 42`), and modifier extensions (which change the meaning: Linkwork cannot accept what it
-/// does not understand). A primitive's `_element` companion is allowed.
-fn structure_problems(body: &Value) -> Vec<Issue> {
+/// Elements a resource does not have, elements of the wrong JSON type (`"priority": 42`),
+/// and modifier extensions (which change the meaning: Linkwork cannot accept what it does not
+/// understand), named by FHIRPath from `at` (`ServiceRequest`, `ServiceRequest.contained[0]`).
+/// A primitive's `_element` companion is allowed.
+fn element_problems(body: &Value, at: &str, own: &[(&str, Kind)]) -> Vec<Issue> {
     let mut issues = vec![];
     let Some(map) = body.as_object() else {
         return issues;
     };
+    let kind_of = |name: &str| {
+        RESOURCE_ELEMENTS
+            .iter()
+            .chain(own)
+            .find(|(n, _)| *n == name)
+            .map(|(_, k)| *k)
+    };
+    let type_name = body["resourceType"].as_str().unwrap_or("The resource");
     for (k, v) in map {
         let name = k.strip_prefix('_').unwrap_or(k);
-        let Some((_, kind)) = SERVICE_REQUEST_ELEMENTS.iter().find(|(n, _)| *n == name) else {
+        let Some(kind) = kind_of(name) else {
             issues.push(
-                Issue::new("structure", format!("ServiceRequest has no element '{k}'"))
-                    .at(format!("ServiceRequest.{k}")),
+                Issue::new("structure", format!("{type_name} has no element '{k}'"))
+                    .at(format!("{at}.{k}")),
             );
             continue;
         };
@@ -196,7 +290,7 @@ fn structure_problems(body: &Value) -> Vec<Issue> {
             if !v.is_object() {
                 issues.push(
                     Issue::new("structure", format!("'{k}' must be an object"))
-                        .at(format!("ServiceRequest.{k}")),
+                        .at(format!("{at}.{k}")),
                 );
             }
             continue;
@@ -206,6 +300,7 @@ fn structure_problems(body: &Value) -> Vec<Issue> {
             Kind::List => v.is_array(),
             Kind::Object => v.is_object(),
             Kind::Flag => v.is_boolean(),
+            Kind::Number => v.is_number(),
         };
         if !ok {
             let want = match kind {
@@ -213,13 +308,11 @@ fn structure_problems(body: &Value) -> Vec<Issue> {
                 Kind::List => "an array",
                 Kind::Object => "an object",
                 Kind::Flag => "true or false",
+                Kind::Number => "a number",
             };
             issues.push(
-                Issue::new(
-                    "structure",
-                    format!("ServiceRequest.{k} must be {want}, not {v}"),
-                )
-                .at(format!("ServiceRequest.{k}")),
+                Issue::new("structure", format!("{at}.{k} must be {want}, not {v}"))
+                    .at(format!("{at}.{k}")),
             );
         }
     }
@@ -231,10 +324,34 @@ fn structure_problems(body: &Value) -> Vec<Issue> {
         issues.push(
             Issue::new(
                 "not-supported",
-                "Linkwork does not understand this modifierExtension, so it cannot accept the referral",
+                format!("Linkwork does not understand this modifierExtension, so it cannot accept the {type_name}"),
             )
-            .at("ServiceRequest.modifierExtension"),
+            .at(format!("{at}.modifierExtension")),
         );
+    }
+    issues
+}
+
+/// A ServiceRequest's structure, and its contained Patient and Practitioner's (other
+/// contained resources are not read, so not checked).
+fn structure_problems(body: &Value) -> Vec<Issue> {
+    let mut issues = element_problems(body, "ServiceRequest", SERVICE_REQUEST_ELEMENTS);
+    for (n, c) in body["contained"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let at = format!("ServiceRequest.contained[{n}]");
+        match c["resourceType"].as_str() {
+            Some("Patient") => issues.extend(element_problems(c, &at, PATIENT_ELEMENTS)),
+            Some("Practitioner") => issues.extend(element_problems(c, &at, PRACTITIONER_ELEMENTS)),
+            Some(_) => {}
+            None => issues.push(
+                Issue::new("structure", "A contained resource needs its resourceType")
+                    .at(format!("{at}.resourceType")),
+            ),
+        }
     }
     issues
 }
@@ -528,6 +645,10 @@ pub fn read_task_update(body: &Value, id: &str) -> Result<TaskUpdate, Vec<Issue>
         )
         .at("resourceType")]);
     }
+    let structure = element_problems(body, "Task", TASK_ELEMENTS);
+    if !structure.is_empty() {
+        return Err(structure);
+    }
     let mut issues = vec![];
     if body["id"].as_str() != Some(id) {
         issues.push(
@@ -751,6 +872,40 @@ mod tests {
         let mut missing = referral();
         missing["subject"] = json!({"reference": "#nobody"});
         assert!(read_service_request(&missing, ReferralSource::Gp, &no_codes()).is_err());
+    }
+
+    #[test]
+    fn contained_resources_and_task_updates_are_read_strictly() {
+        let mut body = referral();
+        body["contained"][0]["gender"] = json!(1);
+        body["contained"][0]["favouriteColour"] = json!("blue");
+        body["contained"][1]["modifierExtension"] =
+            json!([{"url": "https://x.example/m", "valueBoolean": true}]);
+        let e = read_service_request(&body, ReferralSource::Gp, &no_codes()).unwrap_err();
+        let at: Vec<&str> = e.iter().filter_map(|i| i.expression.as_deref()).collect();
+        assert!(at.contains(&"ServiceRequest.contained[0].gender"), "{at:?}");
+        assert!(
+            at.contains(&"ServiceRequest.contained[0].favouriteColour"),
+            "{at:?}"
+        );
+        assert!(
+            at.contains(&"ServiceRequest.contained[1].modifierExtension"),
+            "{at:?}"
+        );
+        // A Task update with an element Task lacks, or of the wrong type, is refused whole.
+        let t = json!({"resourceType": "Task", "id": "connection-4", "status": "accepted",
+            "intent": "order", "colour": "red"});
+        let e = read_task_update(&t, "connection-4").unwrap_err();
+        assert_eq!(e[0].expression.as_deref(), Some("Task.colour"), "{e:?}");
+        let t = json!({"resourceType": "Task", "id": "connection-4", "status": "accepted",
+            "note": {"text": "not a list"}});
+        assert!(read_task_update(&t, "connection-4").is_err());
+        // What the server itself sends (meta, owner, for, lastModified …) reads back.
+        let t = json!({"resourceType": "Task", "id": "connection-4", "status": "accepted",
+            "intent": "order", "meta": {"versionId": "2"}, "owner": {"reference": "Organization/partner-1"},
+            "for": {"reference": "Patient/3"}, "lastModified": "2026-12-01T10:00:00Z",
+            "_status": {"extension": []}});
+        assert!(read_task_update(&t, "connection-4").is_ok());
     }
 
     #[test]
