@@ -317,3 +317,177 @@ async fn the_openapi_document_is_served() {
     assert_eq!(doc["openapi"], "3.1.0");
     assert!(doc["paths"]["/referrals"]["post"].is_object());
 }
+
+/// The journey actions of the pages through the API, with the pages' rules: outcome
+/// measures (items checked; a review on the baseline's day asked about once), referrals
+/// back, the episode's records, and discharge, which needs its closing summary (the
+/// transition endpoint no longer discharges without one). Another PCN and a referrer are
+/// kept out; nothing bad is saved.
+#[tokio::test]
+async fn the_api_records_measures_referrals_back_and_discharges_with_the_pages_rules() {
+    let app = spawn_app().await;
+    let mut lw = signed_in(&app, "lw").await;
+    let person = refer(&mut lw, "Jude", "Apijourney").await;
+    let ep = first_episode(&app, person).await;
+    let id = ep.id;
+    let (http, bearer) = api_as(&app, "lw").await;
+    let base = app.base.clone();
+    let post = |path: String, body: Value| {
+        let http = http.clone();
+        let bearer = bearer.clone();
+        let base = base.clone();
+        async move {
+            let r = http
+                .post(format!("{base}/api/v1/episodes/{id}/{path}"))
+                .header("authorization", &bearer)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let st = r.status();
+            (st, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let version = |app: &TestApp| {
+        let store = app.store.clone();
+        let pcn = app.pcn_a;
+        async move { store.get_episode(pcn, id).await.unwrap().unwrap().version }
+    };
+    let records = || {
+        let http = http.clone();
+        let bearer = bearer.clone();
+        let url = format!("{base}/api/v1/episodes/{id}/records");
+        async move { api_json(&http, &bearer, &url).await }
+    };
+
+    // Discharge through the transition endpoint is refused: it has no closing summary.
+    let v = version(&app).await;
+    let (st, b) = post(
+        "transition".into(),
+        json!({"version": v, "state": "discharged", "reason": "goals_met"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["error"]["fields"][0]["field"], "state", "{b}");
+    assert_eq!(version(&app).await, v, "nothing changed");
+
+    // A measure with a missing item and a bad point: each named, nothing saved.
+    let answers =
+        json!({"life_satisfaction": "6", "worthwhile": "7", "happiness": "5", "anxiety": "4"});
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let (st, b) = post(
+        "measures".into(),
+        json!({"instrument": "ons4", "point": "sometime", "taken_on": today,
+               "answers": {"life_satisfaction": "6", "worthwhile": "11"}}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let fields: Vec<&str> = b["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["field"].as_str())
+        .collect();
+    for f in ["point", "worthwhile", "happiness", "anxiety"] {
+        assert!(fields.contains(&f), "{f} in {fields:?}");
+    }
+    assert!(records().await["records"].as_array().unwrap().is_empty());
+    let (st, b) = post(
+        "measures".into(),
+        json!({"instrument": "ons4", "point": "baseline", "taken_on": today, "answers": answers}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["record"]["kind"], "measure");
+    assert_eq!(b["record"]["body"]["point"], "baseline");
+    // A review the same day: asked about once, then recorded when confirmed.
+    let review =
+        json!({"instrument": "ons4", "point": "review", "taken_on": today, "answers": answers});
+    let (st, b) = post("measures".into(), review.clone()).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["error"]["fields"][0]["field"], "same_day", "{b}");
+    let mut confirmed = review;
+    confirmed["same_day_confirmed"] = json!(true);
+    assert_eq!(
+        post("measures".into(), confirmed).await.0,
+        StatusCode::CREATED
+    );
+
+    // A referral back needs who and why.
+    let (st, _) = post(
+        "referrals-back".into(),
+        json!({"clinician": "", "reason": ""}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let (st, b) = post(
+        "referrals-back".into(),
+        json!({"clinician": "Dr Rowan Test", "reason": "Low mood has worsened"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["record"]["kind"], "referral_back");
+
+    // Another PCN's link worker and a referrer are kept out, and nothing is written.
+    let (http_b, bearer_b) = api_as(&app, "lw_b").await;
+    let r = http_b
+        .post(format!("{}/api/v1/episodes/{id}/referrals-back", app.base))
+        .header("authorization", &bearer_b)
+        .json(&json!({"clinician": "Dr X", "reason": "Y"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = http_b
+        .get(format!("{}/api/v1/episodes/{id}/records", app.base))
+        .header("authorization", &bearer_b)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let (http_r, bearer_r) = api_as(&app, "referrer").await;
+    let r = http_r
+        .post(format!("{}/api/v1/episodes/{id}/measures", app.base))
+        .header("authorization", &bearer_r)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Discharge needs a reason and a summary; then the episode is discharged.
+    let v = version(&app).await;
+    let (st, b) = post(
+        "discharge".into(),
+        json!({"version": v, "reason": "goals_met", "summary": ""}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(version(&app).await, v, "nothing changed");
+    let (st, b) = post(
+        "discharge".into(),
+        json!({"version": v, "reason": "goals_met", "summary": "Goes to the walking group weekly; feels less alone."}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["state"], "discharged");
+    // Closed: nothing more is added.
+    let (st, _) = post(
+        "referrals-back".into(),
+        json!({"clinician": "Dr X", "reason": "Y"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CONFLICT);
+    let kinds: Vec<String> = records().await["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["measure", "measure", "referral_back", "discharge"]);
+    // Every read of the records was audited against the person.
+    let audit = app.store.all_audit().await.unwrap();
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "record.read" && e.entity_id == Some(person)));
+}

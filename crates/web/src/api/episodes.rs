@@ -141,6 +141,9 @@ pub async fn transition(
         })?),
     };
     theirs(&state, &auth, id).await?;
+    if to == EpisodeState::Discharged {
+        return Ok(super::journey::discharge_elsewhere(id));
+    }
     if to == EpisodeState::UnableToContact {
         crate::pages::episodes::check_unreachable(&state, auth.pcn()?, id).await?;
     }

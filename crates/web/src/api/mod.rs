@@ -3,6 +3,7 @@
 
 mod directory;
 mod episodes;
+mod journey;
 mod openapi;
 mod people;
 mod referrals;
@@ -68,6 +69,26 @@ pub fn routes() -> Routes {
         .post(
             "/episodes/{id}/contacts",
             episodes::create_contact,
+            token(R::can_triage).on(EPISODE),
+        )
+        .get(
+            "/episodes/{id}/records",
+            journey::records,
+            token(R::can_read_people).on(EPISODE),
+        )
+        .post(
+            "/episodes/{id}/measures",
+            journey::create_measure,
+            token(R::can_triage).on(EPISODE),
+        )
+        .post(
+            "/episodes/{id}/referrals-back",
+            journey::create_referral_back,
+            token(R::can_triage).on(EPISODE),
+        )
+        .post(
+            "/episodes/{id}/discharge",
+            journey::discharge,
             token(R::can_triage).on(EPISODE),
         )
         .get(

@@ -85,10 +85,33 @@ pub fn spec() -> Value {
                 "responses": std_errors(json!({"200": ok("Episode", "Assigned")}))
             }},
             "/episodes/{id}/transition": {"post": {
-                "summary": "Move an episode to another state (legal moves only; discharge needs a reason; declined and unable_to_contact need why)",
+                "summary": "Move an episode to another state (legal moves only; declined and unable_to_contact need why; discharged is refused: use /episodes/{id}/discharge)",
                 "parameters": [id_param("id")],
                 "requestBody": body("Transition"),
                 "responses": std_errors(json!({"200": ok("Episode", "Moved")}))
+            }},
+            "/episodes/{id}/records": {"get": {
+                "summary": "An episode's records, oldest first: assessments, plans, measures, referrals back, health-service use, the discharge summary (safeguarding concerns are read on their pages by the supervisor assigned)",
+                "parameters": [id_param("id")],
+                "responses": std_errors(json!({"200": ok("RecordList", "The records")}))
+            }},
+            "/episodes/{id}/measures": {"post": {
+                "summary": "Record an outcome measure (ONS4, SWEMWBS, WEMWBS, MYCaW …), checked as on the page; a review or discharge dated the baseline's day needs same_day_confirmed",
+                "parameters": [id_param("id")],
+                "requestBody": body("MeasureCreate"),
+                "responses": std_errors(json!({"201": ok("RecordMade", "Recorded")}))
+            }},
+            "/episodes/{id}/referrals-back": {"post": {
+                "summary": "Record a referral back to a clinician",
+                "parameters": [id_param("id")],
+                "requestBody": body("ReferralBackCreate"),
+                "responses": std_errors(json!({"201": ok("RecordMade", "Recorded")}))
+            }},
+            "/episodes/{id}/discharge": {"post": {
+                "summary": "Discharge the episode with a reason and a closing summary (the only way to discharge)",
+                "parameters": [id_param("id")],
+                "requestBody": body("Discharge"),
+                "responses": std_errors(json!({"200": ok("Episode", "Discharged")}))
             }},
             "/episodes/{id}/contacts": {
                 "get": {
@@ -186,6 +209,23 @@ pub fn spec() -> Value {
                     "link_worker_id": {"type": ["integer", "null"]}, "version": {"type": "integer"}
                 }},
                 "Assign": {"type": "object", "required": ["version", "link_worker_id"], "properties": {"version": {"type": "integer"}, "link_worker_id": {"type": "integer"}}},
+                "Record": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "episode_id": {"type": "integer"},
+                    "kind": {"type": "string", "enum": ["assessment", "plan", "measure", "referral_back", "health_use", "discharge"]},
+                    "status": {"type": "string"}, "body": {"type": "object", "description": "The record as the pages keep it"},
+                    "due_at": {"type": ["string", "null"], "format": "date-time"},
+                    "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"},
+                    "version": {"type": "integer"}}},
+                "RecordList": {"type": "object", "properties": {"records": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}}},
+                "RecordMade": {"type": "object", "properties": {"record": {"$ref": "#/components/schemas/Record"}}},
+                "MeasureCreate": {"type": "object", "required": ["instrument", "point", "taken_on"], "properties": {
+                    "instrument": {"type": "string", "description": "An instrument code, as on the measure page"},
+                    "point": {"type": "string", "enum": ["baseline", "review", "discharge"]},
+                    "taken_on": {"type": "string", "format": "date"},
+                    "answers": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Item code → answer, as the page's fields"},
+                    "same_day_confirmed": {"type": "boolean"}}},
+                "ReferralBackCreate": {"type": "object", "required": ["clinician", "reason"], "properties": {"clinician": {"type": "string"}, "reason": {"type": "string"}}},
+                "Discharge": {"type": "object", "required": ["version", "reason", "summary"], "properties": {"version": {"type": "integer"}, "reason": {"type": "string", "description": "A discharge reason code"}, "summary": {"type": "string", "description": "The closing summary"}}},
                 "Transition": {"type": "object", "required": ["version", "state"], "properties": {"version": {"type": "integer"}, "state": {"type": "string"}, "reason": {"type": "string"}, "why": {"type": "string"}}}
             }
         }

@@ -118,7 +118,7 @@ pub(super) fn measure_form(
     page.errors(e)
 }
 
-pub(super) fn instrument_of(s: Option<&str>) -> Result<Instrument, AppError> {
+pub(crate) fn instrument_of(s: Option<&str>) -> Result<Instrument, AppError> {
     s.and_then(Instrument::from_code).ok_or_else(|| {
         AppError::BadRequest(format!(
             "Choose an outcome measure: {}",
@@ -151,6 +151,70 @@ pub async fn measure_new(
     .respond())
 }
 
+/// A measure as the record kept (its headline figures as the summary).
+pub(crate) fn measure_record(m: &Measure) -> Result<NewRecord, AppError> {
+    let figures: Vec<String> = m
+        .headlines()
+        .iter()
+        .map(|(l, v, _)| format!("{l} {}", crate::charts::format_value(*v)))
+        .collect();
+    Ok(NewRecord {
+        kind: RecordKind::Measure,
+        status: String::new(),
+        body: json(m)?,
+        assigned_to: None,
+        due_at: None,
+        at: storage::now(),
+        summary: format!(
+            "{} at {}: {}",
+            m.instrument.code().to_uppercase(),
+            m.point.code(),
+            figures.join(", ")
+        ),
+    })
+}
+
+/// A review or discharge measure dated the same day as the episode's baseline of the same
+/// instrument: usually a slip of the date, so asked about once (`confirm` says how to go on).
+pub(crate) async fn same_day_as_baseline(
+    state: &AppState,
+    auth: &Auth,
+    ep: &Episode,
+    m: &Measure,
+    confirm: &str,
+) -> Result<Option<FieldErrors>, AppError> {
+    if m.point == MeasurePoint::Baseline {
+        return Ok(None);
+    }
+    let records = state
+        .store
+        .records_for_person(auth.pcn()?, ep.person_id)
+        .await?;
+    let same_day = records
+        .iter()
+        .filter(|r| r.episode_id == ep.id && r.kind == RecordKind::Measure)
+        .filter_map(|r| r.parse::<Measure>())
+        .any(|b| {
+            b.instrument == m.instrument
+                && b.point == MeasurePoint::Baseline
+                && b.taken_on == m.taken_on
+        });
+    if !same_day {
+        return Ok(None);
+    }
+    let mut e = FieldErrors::default();
+    e.add(
+        "same_day",
+        format!(
+            "The baseline {} was also taken on {}. A {} usually comes weeks later: check the date, or {confirm} to record it anyway",
+            m.instrument.label(),
+            date(m.taken_on),
+            m.point.label().to_lowercase()
+        ),
+    );
+    Ok(Some(e))
+}
+
 pub async fn measure_save(
     State(state): State<AppState>,
     auth: Auth,
@@ -181,58 +245,11 @@ pub async fn measure_save(
     };
     // A review or discharge measure dated the same day as the baseline is usually a slip
     // of the date: asked about once.
-    if m.point != MeasurePoint::Baseline && form.get("same_day") != "yes" {
-        let records = state
-            .store
-            .records_for_person(auth.pcn()?, ep.person_id)
-            .await?;
-        let same_day = records
-            .iter()
-            .filter(|r| r.episode_id == ep.id && r.kind == RecordKind::Measure)
-            .filter_map(|r| r.parse::<Measure>())
-            .any(|b| {
-                b.instrument == m.instrument
-                    && b.point == MeasurePoint::Baseline
-                    && b.taken_on == m.taken_on
-            });
-        if same_day {
-            let mut e = FieldErrors::default();
-            e.add(
-                "same_day",
-                format!(
-                    "The baseline {} was also taken on {}. A {} usually comes weeks later: check the date, or tick the box to record it anyway",
-                    instrument.label(),
-                    date(m.taken_on),
-                    m.point.label().to_lowercase()
-                ),
-            );
+    if form.get("same_day") != "yes" {
+        if let Some(e) = same_day_as_baseline(&state, &auth, &ep, &m, "tick the box").await? {
             return Ok(measure_form(&auth, &p, &ep, instrument, &form, &e).respond());
         }
     }
-    let figures: Vec<String> = m
-        .headlines()
-        .iter()
-        .map(|(l, v, _)| format!("{l} {}", crate::charts::format_value(*v)))
-        .collect();
-    add(
-        &state,
-        &auth,
-        &ep,
-        NewRecord {
-            kind: RecordKind::Measure,
-            status: String::new(),
-            body: json(&m)?,
-            assigned_to: None,
-            due_at: None,
-            at: storage::now(),
-            summary: format!(
-                "{} at {}: {}",
-                instrument.code().to_uppercase(),
-                m.point.code(),
-                figures.join(", ")
-            ),
-        },
-    )
-    .await?;
+    add(&state, &auth, &ep, measure_record(&m)?).await?;
     Ok(see_other(&format!("/people/{}?done=measure", p.id)))
 }

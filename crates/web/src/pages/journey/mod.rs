@@ -32,9 +32,9 @@ mod assessment;
 mod close;
 mod discharge;
 mod health_use;
-mod measures;
+pub(crate) mod measures;
 mod plan;
-mod referral_back;
+pub(crate) mod referral_back;
 mod safeguarding;
 
 pub use assessment::*;
@@ -149,7 +149,7 @@ pub(crate) async fn load_for_form(
     Ok((ep, p))
 }
 
-fn open_only(ep: &Episode) -> Result<(), AppError> {
+pub(crate) fn open_only(ep: &Episode) -> Result<(), AppError> {
     if ep.state.is_closed() {
         return Err(AppError::Conflict(format!(
             "This episode is {}: open a new episode (make a new referral) to add to it",
@@ -163,7 +163,12 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String, AppError> {
     serde_json::to_string(v).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-async fn add(state: &AppState, auth: &Auth, ep: &Episode, rec: NewRecord) -> Result<(), AppError> {
+pub(crate) async fn add(
+    state: &AppState,
+    auth: &Auth,
+    ep: &Episode,
+    rec: NewRecord,
+) -> Result<(), AppError> {
     match state
         .store
         .add_record(auth.pcn()?, ep.id, &rec, &auth.actor())

@@ -52,6 +52,19 @@ pub async fn referral_back_new(
     .respond())
 }
 
+/// A referral back as the record kept.
+pub(crate) fn referral_back_record(rb: &ReferralBack) -> Result<NewRecord, AppError> {
+    Ok(NewRecord {
+        kind: RecordKind::ReferralBack,
+        status: String::new(),
+        summary: format!("Referred back to {}", rb.clinician),
+        body: json(rb)?,
+        assigned_to: None,
+        due_at: None,
+        at: storage::now(),
+    })
+}
+
 pub async fn referral_back_save(
     State(state): State<AppState>,
     auth: Auth,
@@ -65,20 +78,6 @@ pub async fn referral_back_save(
         Ok(rb) => rb,
         Err(e) => return Ok(referral_back_form(&auth, &p, &ep, &form, &e).respond()),
     };
-    add(
-        &state,
-        &auth,
-        &ep,
-        NewRecord {
-            kind: RecordKind::ReferralBack,
-            status: String::new(),
-            summary: format!("Referred back to {}", rb.clinician),
-            body: json(&rb)?,
-            assigned_to: None,
-            due_at: None,
-            at: storage::now(),
-        },
-    )
-    .await?;
+    add(&state, &auth, &ep, referral_back_record(&rb)?).await?;
     Ok(see_other(&format!("/people/{}?done=referral-back", p.id)))
 }

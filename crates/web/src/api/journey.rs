@@ -1,0 +1,211 @@
+//! `/api/v1/episodes/{id}/…`: the journey actions of the pages, with the same rules (the
+//! same domain checks, the same need-to-know, the same audit): the records of an episode,
+//! outcome measures, referrals back to a clinician, and discharge with its closing summary.
+
+use super::ApiBody;
+use crate::auth::Auth;
+use crate::error::{api_validation, ApiError};
+use crate::pages::journey::measures::{instrument_of, measure_record, same_day_as_baseline};
+use crate::pages::journey::referral_back::referral_back_record;
+use crate::pages::journey::{add, load, open_only};
+use crate::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use domain::journey::{DischargeSummary, Measure, ReferralBack};
+use domain::{Code, FieldErrors, MeasurePoint, RecordKind};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use storage::{EpisodeRecord, StorageError};
+
+fn record_json(r: &EpisodeRecord) -> Value {
+    json!({
+        "id": r.id,
+        "episode_id": r.episode_id,
+        "kind": r.kind.code(),
+        "status": r.status,
+        "body": serde_json::from_str::<Value>(&r.body).unwrap_or(Value::Null),
+        "due_at": r.due_at,
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+        "version": r.version,
+    })
+}
+
+/// An episode's records (assessments, plans, measures, referrals back, health-service use,
+/// the discharge summary), oldest first. Safeguarding concerns are not listed here: they
+/// are read by the supervisor assigned, on their pages.
+pub async fn records(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    auth.require(&state, auth.user.role.can_read_people(), "api.records.read")
+        .await?;
+    let pcn = auth.pcn()?;
+    let Some(ep) = state.store.get_episode(pcn, id).await? else {
+        return Err(auth.not_found(&state, "episode", id).await.into());
+    };
+    auth.need_to_know(&state, pcn, ep.person_id).await?;
+    let list: Vec<Value> = state
+        .store
+        .records_for_person(pcn, ep.person_id)
+        .await?
+        .iter()
+        .filter(|r| r.episode_id == ep.id && r.kind != RecordKind::Safeguarding)
+        .map(record_json)
+        .collect();
+    auth.audit_read(
+        &state,
+        "record.read",
+        Some(ep.person_id),
+        format!("api: episode {id} records ({})", list.len()),
+    )
+    .await?;
+    Ok(Json(json!({"records": list})))
+}
+
+/// The record just made (the newest of its kind in the episode), answered 201.
+async fn made(
+    state: &AppState,
+    auth: &Auth,
+    ep: &storage::Episode,
+    kind: RecordKind,
+) -> Result<Response, ApiError> {
+    let rec = crate::pages::journey::latest(state, auth, ep, kind).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"record": rec.as_ref().map(record_json)})),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct MeasureBody {
+    instrument: String,
+    point: String,
+    taken_on: String,
+    /// Item code → answer, as the form's fields (`{"q1": "4", …}`).
+    #[serde(default)]
+    answers: HashMap<String, String>,
+    /// Record a review or discharge measure dated the same day as the baseline anyway.
+    #[serde(default)]
+    same_day_confirmed: bool,
+}
+
+/// Records an outcome measure: the instrument's items checked as on the page, and a review
+/// or discharge dated the baseline's day asked about once (`same_day_confirmed`).
+pub async fn create_measure(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: ApiBody,
+) -> Result<Response, ApiError> {
+    let (ep, _) = load(&state, &auth, id, "api.measure.create").await?;
+    let b: MeasureBody = body.json()?;
+    open_only(&ep)?;
+    let instrument = instrument_of(Some(&b.instrument))?;
+    let point = MeasurePoint::from_code(&b.point);
+    let parsed = Measure::parse(
+        instrument,
+        point.unwrap_or(MeasurePoint::Baseline),
+        &b.taken_on,
+        domain::uk_time::today(),
+        |c| b.answers.get(c).cloned().unwrap_or_default(),
+    );
+    let m = match (parsed, point) {
+        (Ok(m), Some(_)) => m,
+        (parsed, point) => {
+            let mut e = parsed.err().unwrap_or_default();
+            if point.is_none() {
+                e.add("point", "Choose baseline, review or discharge");
+            }
+            return Ok(api_validation(&e));
+        }
+    };
+    if !b.same_day_confirmed {
+        let confirm = "send same_day_confirmed: true";
+        if let Some(e) = same_day_as_baseline(&state, &auth, &ep, &m, confirm).await? {
+            return Ok(api_validation(&e));
+        }
+    }
+    add(&state, &auth, &ep, measure_record(&m)?).await?;
+    made(&state, &auth, &ep, RecordKind::Measure).await
+}
+
+#[derive(Deserialize)]
+pub struct ReferralBackBody {
+    clinician: String,
+    reason: String,
+}
+
+/// Records a referral back to a clinician (who, and why), as the page does.
+pub async fn create_referral_back(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: ApiBody,
+) -> Result<Response, ApiError> {
+    let (ep, _) = load(&state, &auth, id, "api.referral_back.create").await?;
+    let b: ReferralBackBody = body.json()?;
+    open_only(&ep)?;
+    let rb = match ReferralBack::new(&b.clinician, &b.reason) {
+        Ok(rb) => rb,
+        Err(e) => return Ok(api_validation(&e)),
+    };
+    add(&state, &auth, &ep, referral_back_record(&rb)?).await?;
+    made(&state, &auth, &ep, RecordKind::ReferralBack).await
+}
+
+#[derive(Deserialize)]
+pub struct DischargeBody {
+    version: i64,
+    reason: String,
+    summary: String,
+}
+
+/// Discharges the episode with its reason and closing summary: the only way to discharge
+/// through the API (a transition to `discharged` is refused, as the page has no such path).
+pub async fn discharge(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: ApiBody,
+) -> Result<Response, ApiError> {
+    let (ep, _) = load(&state, &auth, id, "api.episode.discharge").await?;
+    let b: DischargeBody = body.json()?;
+    let d = match DischargeSummary::parse(&b.reason, &b.summary) {
+        Ok(d) => d,
+        Err(e) => return Ok(api_validation(&e)),
+    };
+    let text = serde_json::to_string(&d).map_err(|e| crate::AppError::Internal(e.to_string()))?;
+    match state
+        .store
+        .discharge(
+            auth.pcn()?,
+            ep.id,
+            b.version,
+            d.reason,
+            &text,
+            storage::now(),
+            &auth.actor(),
+        )
+        .await
+    {
+        Ok(e) => Ok(Json(e).into_response()),
+        Err(StorageError::NotFound) => Err(auth.not_found(&state, "episode", id).await.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The transition endpoint's answer to `discharged`: discharge has its own endpoint.
+pub fn discharge_elsewhere(id: i64) -> Response {
+    let mut e = FieldErrors::default();
+    e.add(
+        "state",
+        format!("Discharge with POST /api/v1/episodes/{id}/discharge, with a reason and a closing summary, as the page asks"),
+    );
+    api_validation(&e)
+}
