@@ -808,14 +808,47 @@ fn last_updated_filter(
     let (from, to) = if let Ok(t) = chrono::DateTime::parse_from_rfc3339(rest) {
         let t = t.with_timezone(&chrono::Utc);
         (t, t)
-    } else if let Ok(d) = chrono::NaiveDate::parse_from_str(rest, "%Y-%m-%d") {
+    } else if let Some(d) = (rest.len() == 10)
+        .then(|| chrono::NaiveDate::parse_from_str(rest, "%Y-%m-%d").ok())
+        .flatten()
+    {
         let start = d.and_hms_opt(0, 0, 0).ok_or_else(bad)?.and_utc();
         (
             start,
             start + chrono::Duration::days(1) - chrono::Duration::milliseconds(1),
         )
-    } else {
+    } else if rest.len() > 7 {
         return Err(bad());
+    } else {
+        // A year (`2026`) or a month (`2026-05`) is the whole of it, as FHIR's partial
+        // dates mean.
+        let (year, month) = match rest.split_once('-') {
+            None => (rest, None),
+            Some((y, m)) => (y, Some(m)),
+        };
+        let year: i32 = (year.len() == 4)
+            .then(|| year.parse().ok())
+            .flatten()
+            .ok_or_else(bad)?;
+        let (first, last) = match month {
+            None => (1, 12),
+            Some(m) if m.len() == 2 => {
+                let m: u32 = m.parse().map_err(|_| bad())?;
+                (m, m)
+            }
+            Some(_) => return Err(bad()),
+        };
+        let start = chrono::NaiveDate::from_ymd_opt(year, first, 1).ok_or_else(bad)?;
+        let after = if last == 12 {
+            chrono::NaiveDate::from_ymd_opt(year + 1, 1, 1)
+        } else {
+            chrono::NaiveDate::from_ymd_opt(year, last + 1, 1)
+        }
+        .ok_or_else(bad)?;
+        let start = start.and_hms_opt(0, 0, 0).ok_or_else(bad)?.and_utc();
+        let end = after.and_hms_opt(0, 0, 0).ok_or_else(bad)?.and_utc()
+            - chrono::Duration::milliseconds(1);
+        (start, end)
     };
     let prefix = prefix.to_string();
     Ok(
@@ -1074,6 +1107,21 @@ mod tests {
             pairs = form_urlencoded::parse(query.as_bytes())
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
+        }
+    }
+
+    #[test]
+    fn last_updated_takes_a_year_or_a_month_as_the_whole_of_it() {
+        let at = |t: &str| chrono::DateTime::parse_from_rfc3339(t).unwrap().to_utc();
+        let may = last_updated_filter("2026-05").unwrap();
+        assert!(may(at("2026-05-01T00:00:00Z")) && may(at("2026-05-31T23:59:59Z")));
+        assert!(!may(at("2026-04-30T23:59:59Z")) && !may(at("2026-06-01T00:00:00Z")));
+        let after_2025 = last_updated_filter("gt2025").unwrap();
+        assert!(!after_2025(at("2025-12-31T23:59:59Z")) && after_2025(at("2026-01-01T00:00:00Z")));
+        let december = last_updated_filter("le2026-12").unwrap();
+        assert!(december(at("2026-12-31T23:00:00Z")) && !december(at("2027-01-01T00:00:00Z")));
+        for bad in ["2026-13", "26", "2026-5", "2026-05-1", "soon", "2026-00"] {
+            assert!(last_updated_filter(bad).is_err(), "{bad}");
         }
     }
 
