@@ -87,6 +87,21 @@ pub struct Config {
     /// to a Linkwork need (`[fhir_reason_codes]`: `"<concept id>" = "<need code>"`). None
     /// are shipped: which codes a deployment's GP systems send is its to check.
     pub fhir_reason_codes: std::collections::BTreeMap<String, String>,
+    /// Codings added to outcome measures' Observation.code, `[[fhir_measure_codes]]` tables
+    /// (`instrument`, `system`, `code`, optional `display`). None are shipped: LOINC and
+    /// SNOMED CT codes for ONS4, SWEMWBS, WEMWBS and MYCaW are the deployment's to verify.
+    pub fhir_measure_codes: Vec<MeasureCode>,
+}
+
+/// One coding a deployment adds to an instrument's Observations.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeasureCode {
+    pub instrument: String,
+    pub system: String,
+    pub code: String,
+    #[serde(default)]
+    pub display: Option<String>,
 }
 
 /// The public address when none is configured (it then follows `listen`).
@@ -133,6 +148,7 @@ impl Default for Config {
             sign_in_providers: vec![],
             sso: vec![],
             fhir_reason_codes: Default::default(),
+            fhir_measure_codes: vec![],
         }
     }
 }
@@ -396,6 +412,28 @@ impl Config {
             sso.push(std::sync::Arc::new(provider));
         }
         c.sso = sso;
+        for m in &c.fhir_measure_codes {
+            if <domain::Instrument as domain::Code>::from_code(&m.instrument).is_none() {
+                bail!(
+                    "fhir_measure_codes: '{}' is not an instrument; use one of: {}",
+                    m.instrument,
+                    <domain::Instrument as domain::Code>::ALL
+                        .iter()
+                        .map(|i| domain::Code::code(*i))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            let uri = m.system.starts_with("http://")
+                || m.system.starts_with("https://")
+                || m.system.starts_with("urn:");
+            if !uri || m.system.contains(char::is_whitespace) {
+                bail!("fhir_measure_codes: the system '{}' must be an absolute URI (http://loinc.org, http://snomed.info/sct …)", m.system);
+            }
+            if m.code.is_empty() || m.code.len() > 64 || m.code.contains(char::is_whitespace) {
+                bail!("fhir_measure_codes: the code '{}' for {} must be 1 to 64 characters with no spaces", m.code, m.instrument);
+            }
+        }
         for (concept, need) in &c.fhir_reason_codes {
             let id_ok =
                 (6..=18).contains(&concept.len()) && concept.chars().all(|ch| ch.is_ascii_digit());
@@ -446,6 +484,21 @@ impl Config {
                     ))
                 })
                 .collect(),
+            measure_codes: {
+                let mut out: std::collections::HashMap<domain::Instrument, Vec<serde_json::Value>> =
+                    Default::default();
+                for m in &self.fhir_measure_codes {
+                    if let Some(i) = <domain::Instrument as domain::Code>::from_code(&m.instrument)
+                    {
+                        let mut coding = serde_json::json!({"system": m.system, "code": m.code});
+                        if let Some(d) = m.display.as_deref().filter(|d| !d.trim().is_empty()) {
+                            coding["display"] = serde_json::json!(d);
+                        }
+                        out.entry(i).or_default().push(coding);
+                    }
+                }
+                out
+            },
             second_factor_roles: self
                 .second_factor_roles
                 .iter()
@@ -611,6 +664,14 @@ public_url = "http://127.0.0.1:8080"
 # [fhir_reason_codes]
 # "<SNOMED CT concept id>" = "loneliness"
 
+# Codings added to outcome measures' FHIR Observation.code beside Linkwork's own (LOINC,
+# SNOMED CT …). None are shipped: verify the codes for ONS4, SWEMWBS, WEMWBS and MYCaW.
+# [[fhir_measure_codes]]
+# instrument = "swemwbs"
+# system = "http://loinc.org"
+# code = "<the code you verified>"
+# display = "<its display>"
+
 # Single sign-on (OpenID Connect): one table per provider, shown as "Sign in with …".
 # Register <public_url>/login/sso/<name>/callback as the redirect URI and
 # <public_url>/login?signed_out=1 as the post-logout redirect URI. See docs/sign-in.md.
@@ -749,6 +810,19 @@ mod tests {
         );
         // The example configuration documents it and still loads.
         assert!(EXAMPLE.contains("[fhir_reason_codes]"));
+        // Measure codes: the instrument and the system are checked.
+        let c = load("[[fhir_measure_codes]]\ninstrument = \"swemwbs\"\nsystem = \"http://loinc.org\"\ncode = \"X-1\"\n").unwrap();
+        assert_eq!(c.web().measure_codes[&domain::Instrument::Swemwbs].len(), 1);
+        let err = load("[[fhir_measure_codes]]\ninstrument = \"mood\"\nsystem = \"http://loinc.org\"\ncode = \"X\"\n").unwrap_err();
+        assert!(
+            format!("{err:#}").contains("'mood' is not an instrument"),
+            "{err:#}"
+        );
+        let err = load(
+            "[[fhir_measure_codes]]\ninstrument = \"ons4\"\nsystem = \"loinc\"\ncode = \"X\"\n",
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("absolute URI"), "{err:#}");
     }
 
     #[test]

@@ -71,6 +71,9 @@ pub struct WebConfig {
     /// SNOMED CT concepts an inbound referral may give as its only reason, and the need each
     /// is read as (the deployment's `[fhir_reason_codes]`).
     pub reason_codes: std::collections::HashMap<String, domain::Need>,
+    /// Codings a deployment adds to each outcome measure's Observation.code (LOINC, SNOMED
+    /// CT …), by instrument (the deployment's `[[fhir_measure_codes]]`).
+    pub measure_codes: std::collections::HashMap<domain::Instrument, Vec<serde_json::Value>>,
 }
 
 impl WebConfig {
@@ -144,6 +147,7 @@ impl Default for WebConfig {
             second_factor_roles: vec![],
             sso: vec![],
             reason_codes: Default::default(),
+            measure_codes: Default::default(),
             notify: None,
         }
     }

@@ -434,10 +434,13 @@ pub async fn observation_read(
         .await?;
     Ok(fhir_response(
         StatusCode::OK,
-        &resources::with_meta(
-            resources::observation(rec.id, rec.person_id, &m),
-            rec.version,
-            rec.updated_at,
+        &super::with_measure_codes(
+            &state,
+            resources::with_meta(
+                resources::observation(rec.id, rec.person_id, &m),
+                rec.version,
+                rec.updated_at,
+            ),
         ),
     ))
 }
@@ -458,10 +461,13 @@ pub async fn observation_search(
         .filter(|r| r.kind == RecordKind::Measure)
         .filter_map(|r| {
             r.parse::<Measure>().map(|m| {
-                resources::with_meta(
-                    resources::observation(r.id, person, &m),
-                    r.version,
-                    r.updated_at,
+                super::with_measure_codes(
+                    &state,
+                    resources::with_meta(
+                        resources::observation(r.id, person, &m),
+                        r.version,
+                        r.updated_at,
+                    ),
                 )
             })
         })
@@ -588,6 +594,6 @@ pub async fn composition_document(
     let m = message_back(&state, &client, &id).await?;
     Ok(fhir_response(
         StatusCode::OK,
-        &m.document(&base_url(&state)),
+        &super::with_measure_codes(&state, m.document(&base_url(&state))),
     ))
 }

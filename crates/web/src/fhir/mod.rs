@@ -304,6 +304,39 @@ pub(super) fn only_version(read: Response, what: &str, vid: &str) -> FhirResult 
     }
 }
 
+/// Adds the deployment's codings (`[[fhir_measure_codes]]`) to each outcome measure's
+/// Observation.code, in a resource or in a Bundle's entries.
+pub(super) fn with_measure_codes(state: &AppState, mut v: Value) -> Value {
+    if state.config.measure_codes.is_empty() {
+        return v;
+    }
+    fn add(state: &AppState, r: &mut Value) {
+        if r["resourceType"] != "Observation" {
+            return;
+        }
+        let measure_system = interop::fhir::cs("outcome-measure");
+        let instrument = r["code"]["coding"]
+            .as_array()
+            .and_then(|c| c.iter().find(|x| x["system"] == measure_system.as_str()))
+            .and_then(|x| x["code"].as_str())
+            .and_then(<domain::Instrument as domain::Code>::from_code);
+        let Some(extra) = instrument.and_then(|i| state.config.measure_codes.get(&i)) else {
+            return;
+        };
+        if let Some(codings) = r["code"]["coding"].as_array_mut() {
+            codings.extend(extra.iter().cloned());
+        }
+    }
+    if v["resourceType"] == "Bundle" {
+        for e in v["entry"].as_array_mut().into_iter().flatten() {
+            add(state, &mut e["resource"]);
+        }
+    } else {
+        add(state, &mut v);
+    }
+    v
+}
+
 /// A FHIR JSON response. Empty strings, arrays and elements are removed at every depth
 /// (FHIR forbids them), whichever code built the resource.
 pub fn fhir_response(status: StatusCode, body: &Value) -> Response {

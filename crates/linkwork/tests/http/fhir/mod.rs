@@ -564,3 +564,75 @@ async fn snomed_only_reasons_follow_the_deployments_map() {
         "{b}"
     );
 }
+
+/// A deployment's LOINC or SNOMED CT codes for an instrument (`[[fhir_measure_codes]]`) are
+/// added to its Observations beside Linkwork's own coding; other instruments are untouched.
+#[tokio::test]
+async fn measure_codes_set_by_the_deployment_are_added() {
+    let config = web::WebConfig {
+        measure_codes: [(
+            domain::Instrument::Ons4,
+            vec![json!({"system": "http://loinc.org", "code": "TEST-ONS4", "display": "A verified code"})],
+        )]
+        .into_iter()
+        .collect(),
+        ..Default::default()
+    };
+    let app = spawn_app_with(Engine::Sqlite, config).await;
+    let mut lw = signed_in(&app, "lw").await;
+    let person = refer(&mut lw, "Mea", "Surecode").await;
+    let ep = first_episode(&app, person).await;
+    let (http, bearer) = api_as(&app, "lw").await;
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    for (instrument, answers) in [
+        (
+            "ons4",
+            json!({"life_satisfaction": "6", "worthwhile": "7", "happiness": "5", "anxiety": "4"}),
+        ),
+        (
+            "mycaw",
+            json!({"concern_1": "4", "concern_2": "3", "wellbeing": "4"}),
+        ),
+    ] {
+        let r = http
+            .post(format!("{}/api/v1/episodes/{}/measures", app.base, ep.id))
+            .header("authorization", &bearer)
+            .json(&json!({"instrument": instrument, "point": "baseline", "taken_on": today, "answers": answers}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED, "{instrument}");
+    }
+    let secret = client(
+        &app,
+        "hub",
+        ClientKind::Hub,
+        Some(app.pcn_a),
+        None,
+        None,
+        &[Scope::RecordRead],
+    )
+    .await;
+    let mut f = Fhir::new(&app);
+    let (_, t) = f.token("hub", &secret, None).await;
+    let token = t["access_token"].as_str().unwrap().to_string();
+    let (st, b) = f
+        .get(&token, &format!("Observation?patient=Patient/{person}"))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let codes: Vec<Value> = b["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["resource"]["code"]["coding"].clone())
+        .collect();
+    assert_eq!(codes.len(), 2, "{b}");
+    let with_loinc = codes
+        .iter()
+        .filter(|c| c.to_string().contains("TEST-ONS4"))
+        .count();
+    assert_eq!(with_loinc, 1, "only the ONS4 Observation: {codes:?}");
+    assert!(codes
+        .iter()
+        .all(|c| c.to_string().contains("CodeSystem/outcome-measure")));
+}
