@@ -371,6 +371,40 @@ async fn the_api_records_measures_referrals_back_and_discharges_with_the_pages_r
     assert_eq!(b["error"]["fields"][0]["field"], "state", "{b}");
     assert_eq!(version(&app).await, v, "nothing changed");
 
+    // An assessment: each problem named (an unknown need, a score out of range, nothing
+    // said of what matters), nothing saved; then recorded, and again as a reassessment.
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let (st, b) = post(
+        "assessments".into(),
+        json!({"assessed_on": today, "what_matters": "", "needs": {"astrology": {"score": "3"}}}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["error"]["fields"][0]["field"], "needs", "{b}");
+    let (st, b) = post(
+        "assessments".into(),
+        json!({"assessed_on": today, "what_matters": "", "needs": {"loneliness": {"score": "9"}}}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let named = b["error"]["fields"].to_string();
+    assert!(
+        named.contains("what_matters") && named.contains("score_loneliness"),
+        "{b}"
+    );
+    let (st, b) = post(
+        "assessments".into(),
+        json!({"assessed_on": today, "what_matters": "Getting out to see people again",
+               "needs": {"loneliness": {"score": "4", "note": "Alone most days"}}}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["record"]["kind"], "assessment");
+    assert_eq!(
+        b["record"]["body"]["what_matters"],
+        "Getting out to see people again"
+    );
+
     // A measure with a missing item and a bad point: each named, nothing saved.
     let answers =
         json!({"life_satisfaction": "6", "worthwhile": "7", "happiness": "5", "anxiety": "4"});
@@ -391,7 +425,11 @@ async fn the_api_records_measures_referrals_back_and_discharges_with_the_pages_r
     for f in ["point", "worthwhile", "happiness", "anxiety"] {
         assert!(fields.contains(&f), "{f} in {fields:?}");
     }
-    assert!(records().await["records"].as_array().unwrap().is_empty());
+    assert_eq!(
+        records().await["records"].as_array().unwrap().len(),
+        1,
+        "only the assessment"
+    );
     let (st, b) = post(
         "measures".into(),
         json!({"instrument": "ons4", "point": "baseline", "taken_on": today, "answers": answers}),
@@ -484,7 +522,16 @@ async fn the_api_records_measures_referrals_back_and_discharges_with_the_pages_r
         .iter()
         .map(|r| r["kind"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(kinds, ["measure", "measure", "referral_back", "discharge"]);
+    assert_eq!(
+        kinds,
+        [
+            "assessment",
+            "measure",
+            "measure",
+            "referral_back",
+            "discharge"
+        ]
+    );
     // Every read of the records was audited against the person.
     let audit = app.store.all_audit().await.unwrap();
     assert!(audit

@@ -1,10 +1,12 @@
 //! `/api/v1/episodes/{id}/…`: the journey actions of the pages, with the same rules (the
 //! same domain checks, the same need-to-know, the same audit): the records of an episode,
-//! outcome measures, referrals back to a clinician, and discharge with its closing summary.
+//! assessments of what matters and needs, outcome measures, referrals back to a clinician,
+//! and discharge with its closing summary.
 
 use super::ApiBody;
 use crate::auth::Auth;
 use crate::error::{api_validation, ApiError};
+use crate::pages::journey::assessment::assessment_record;
 use crate::pages::journey::measures::{instrument_of, measure_record, same_day_as_baseline};
 use crate::pages::journey::referral_back::referral_back_record;
 use crate::pages::journey::{add, load, open_only};
@@ -80,6 +82,96 @@ async fn made(
         Json(json!({"record": rec.as_ref().map(record_json)})),
     )
         .into_response())
+}
+
+/// One need's score and note in an assessment.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct NeedScore {
+    #[serde(default)]
+    score: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentBody {
+    assessed_on: String,
+    what_matters: String,
+    #[serde(default)]
+    strengths: String,
+    #[serde(default)]
+    interests: Vec<String>,
+    #[serde(default)]
+    interest_words: String,
+    #[serde(default)]
+    free_only: bool,
+    #[serde(default)]
+    step_free: bool,
+    #[serde(default)]
+    days: Vec<String>,
+    #[serde(default)]
+    times: Vec<String>,
+    #[serde(default)]
+    max_miles: String,
+    /// Need code → score (1–5, as the page) and note; needs left out are not scored.
+    #[serde(default)]
+    needs: HashMap<String, NeedScore>,
+}
+
+/// Records an assessment (or a reassessment) of what matters and the person's needs,
+/// checked as on the page.
+pub async fn create_assessment(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: ApiBody,
+) -> Result<Response, ApiError> {
+    let (ep, _) = load(&state, &auth, id, "api.assessment.create").await?;
+    let b: AssessmentBody = body.json()?;
+    open_only(&ep)?;
+    if let Some(unknown) = b
+        .needs
+        .keys()
+        .find(|k| domain::Need::from_code(k).is_none())
+    {
+        let mut e = FieldErrors::default();
+        e.add("needs", format!("'{unknown}' is not a need"));
+        return Ok(api_validation(&e));
+    }
+    let draft = domain::journey::AssessmentDraft {
+        assessed_on: b.assessed_on,
+        what_matters: b.what_matters,
+        strengths: b.strengths,
+        interests: b.interests,
+        interest_words: b.interest_words,
+        free_only: b.free_only,
+        step_free: b.step_free,
+        days: b.days,
+        times: b.times,
+        max_miles: b.max_miles,
+        needs: domain::Need::ALL
+            .iter()
+            .map(|n| {
+                let given = b.needs.get(n.code());
+                (
+                    n.code().to_string(),
+                    given.map(|g| g.score.clone()).unwrap_or_default(),
+                    given.map(|g| g.note.clone()).unwrap_or_default(),
+                )
+            })
+            .collect(),
+    };
+    let again = crate::pages::journey::latest(&state, &auth, &ep, RecordKind::Assessment)
+        .await?
+        .is_some();
+    let a = match draft.validate(domain::uk_time::today()) {
+        Ok(a) => a,
+        Err(e) => return Ok(api_validation(&e)),
+    };
+    add(&state, &auth, &ep, assessment_record(&a, again)?).await?;
+    made(&state, &auth, &ep, RecordKind::Assessment).await
 }
 
 #[derive(Deserialize)]

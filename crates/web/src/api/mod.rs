@@ -77,6 +77,11 @@ pub fn routes() -> Routes {
             token(R::can_read_people).on(EPISODE),
         )
         .post(
+            "/episodes/{id}/assessments",
+            journey::create_assessment,
+            token(R::can_triage).on(EPISODE),
+        )
+        .post(
             "/episodes/{id}/measures",
             journey::create_measure,
             token(R::can_triage).on(EPISODE),

@@ -95,6 +95,12 @@ pub fn spec() -> Value {
                 "parameters": [id_param("id")],
                 "responses": std_errors(json!({"200": ok("RecordList", "The records")}))
             }},
+            "/episodes/{id}/assessments": {"post": {
+                "summary": "Record an assessment (or reassessment) of what matters and the person's needs, checked as on the page",
+                "parameters": [id_param("id")],
+                "requestBody": body("AssessmentCreate"),
+                "responses": std_errors(json!({"201": ok("RecordMade", "Recorded")}))
+            }},
             "/episodes/{id}/measures": {"post": {
                 "summary": "Record an outcome measure (ONS4, SWEMWBS, WEMWBS, MYCaW …), checked as on the page; a review or discharge dated the baseline's day needs same_day_confirmed",
                 "parameters": [id_param("id")],
@@ -218,6 +224,17 @@ pub fn spec() -> Value {
                     "version": {"type": "integer"}}},
                 "RecordList": {"type": "object", "properties": {"records": {"type": "array", "items": {"$ref": "#/components/schemas/Record"}}}},
                 "RecordMade": {"type": "object", "properties": {"record": {"$ref": "#/components/schemas/Record"}}},
+                "AssessmentCreate": {"type": "object", "additionalProperties": false, "required": ["assessed_on", "what_matters"], "properties": {
+                    "assessed_on": {"type": "string", "format": "date"},
+                    "what_matters": {"type": "string", "description": "In the person's own words"},
+                    "strengths": {"type": "string"},
+                    "interests": {"type": "array", "items": {"type": "string"}, "description": "Activity category codes, as on the page"},
+                    "interest_words": {"type": "string"},
+                    "free_only": {"type": "boolean"}, "step_free": {"type": "boolean"},
+                    "days": {"type": "array", "items": {"type": "string"}},
+                    "times": {"type": "array", "items": {"type": "string"}},
+                    "max_miles": {"type": "string"},
+                    "needs": {"type": "object", "description": "Need code → score (1–5) and note", "additionalProperties": {"type": "object", "properties": {"score": {"type": "string"}, "note": {"type": "string"}}}}}},
                 "MeasureCreate": {"type": "object", "required": ["instrument", "point", "taken_on"], "properties": {
                     "instrument": {"type": "string", "description": "An instrument code, as on the measure page"},
                     "point": {"type": "string", "enum": ["baseline", "review", "discharge"]},

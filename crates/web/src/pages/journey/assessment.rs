@@ -224,6 +224,33 @@ pub(crate) fn assessment_draft(f: &FormData) -> AssessmentDraft {
     }
 }
 
+/// An assessment as the record kept (`again`: a reassessment).
+pub(crate) fn assessment_record(a: &Assessment, again: bool) -> Result<NewRecord, AppError> {
+    let scored: Vec<String> = a
+        .needs
+        .iter()
+        .map(|n| format!("{} {}", n.need.label().to_lowercase(), n.score))
+        .collect();
+    let summary = format!(
+        "{}: {}",
+        if again {
+            "Needs reassessed"
+        } else {
+            "What matters and needs assessed"
+        },
+        scored.join(", ")
+    );
+    Ok(NewRecord {
+        kind: RecordKind::Assessment,
+        status: String::new(),
+        body: json(a)?,
+        assigned_to: None,
+        due_at: None,
+        at: storage::now(),
+        summary,
+    })
+}
+
 pub async fn assessment_save(
     State(state): State<AppState>,
     auth: Auth,
@@ -244,34 +271,6 @@ pub async fn assessment_save(
             return Ok(assessment_form(&auth, &p, &ep, &d, &e, again, &flagged).respond());
         }
     };
-    let scored: Vec<String> = a
-        .needs
-        .iter()
-        .map(|n| format!("{} {}", n.need.label().to_lowercase(), n.score))
-        .collect();
-    let summary = format!(
-        "{}: {}",
-        if again {
-            "Needs reassessed"
-        } else {
-            "What matters and needs assessed"
-        },
-        scored.join(", ")
-    );
-    add(
-        &state,
-        &auth,
-        &ep,
-        NewRecord {
-            kind: RecordKind::Assessment,
-            status: String::new(),
-            body: json(&a)?,
-            assigned_to: None,
-            due_at: None,
-            at: storage::now(),
-            summary,
-        },
-    )
-    .await?;
+    add(&state, &auth, &ep, assessment_record(&a, again)?).await?;
     Ok(see_other(&format!("/people/{}?done=assessment", p.id)))
 }

@@ -28,7 +28,7 @@ use domain::{
 use serde::Deserialize;
 use storage::{Episode, EpisodeRecord, NewRecord, Person, StorageError};
 
-mod assessment;
+pub(crate) mod assessment;
 mod close;
 mod discharge;
 mod health_use;
