@@ -405,6 +405,38 @@ async fn the_api_records_measures_referrals_back_and_discharges_with_the_pages_r
         "Getting out to see people again"
     );
 
+    // A plan: based on the wrong version saves nothing (409); an action due before today is
+    // refused as on the page; then agreed, and reviewed on the latest version only.
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let in_six_weeks = (chrono::Utc::now() + chrono::Duration::days(42))
+        .format("%Y-%m-%d")
+        .to_string();
+    let plan = |based_on: Value, due: &str| {
+        json!({"based_on": based_on, "what_matters": "Getting out to see people again",
+               "goals": ["Join a group that meets weekly"],
+               "actions": [{"what": "Try the walking group", "owner": "person", "due": due}],
+               "review_on": in_six_weeks})
+    };
+    let (st, b) = post("plans".into(), plan(json!(12345), &in_six_weeks)).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{b}");
+    let (st, b) = post("plans".into(), plan(Value::Null, &yesterday)).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["error"]["fields"][0]["field"], "action_due_1", "{b}");
+    let (st, b) = post("plans".into(), plan(Value::Null, &in_six_weeks)).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert_eq!(b["record"]["kind"], "plan");
+    let first_plan = b["record"]["id"].clone();
+    let (st, _) = post("plans".into(), plan(Value::Null, &in_six_weeks)).await;
+    assert_eq!(
+        st,
+        StatusCode::CONFLICT,
+        "a first plan again, when one exists"
+    );
+    let (st, b) = post("plans".into(), plan(first_plan, &in_six_weeks)).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+
     // A measure with a missing item and a bad point: each named, nothing saved.
     let answers =
         json!({"life_satisfaction": "6", "worthwhile": "7", "happiness": "5", "anxiety": "4"});
@@ -427,8 +459,8 @@ async fn the_api_records_measures_referrals_back_and_discharges_with_the_pages_r
     }
     assert_eq!(
         records().await["records"].as_array().unwrap().len(),
-        1,
-        "only the assessment"
+        3,
+        "the assessment and two plans only"
     );
     let (st, b) = post(
         "measures".into(),
@@ -526,6 +558,8 @@ async fn the_api_records_measures_referrals_back_and_discharges_with_the_pages_r
         kinds,
         [
             "assessment",
+            "plan",
+            "plan",
             "measure",
             "measure",
             "referral_back",

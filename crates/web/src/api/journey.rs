@@ -1,13 +1,14 @@
 //! `/api/v1/episodes/{id}/…`: the journey actions of the pages, with the same rules (the
 //! same domain checks, the same need-to-know, the same audit): the records of an episode,
-//! assessments of what matters and needs, outcome measures, referrals back to a clinician,
-//! and discharge with its closing summary.
+//! assessments of what matters and needs, personalised care and support plans, outcome
+//! measures, referrals back to a clinician, and discharge with its closing summary.
 
 use super::ApiBody;
 use crate::auth::Auth;
 use crate::error::{api_validation, ApiError};
 use crate::pages::journey::assessment::assessment_record;
 use crate::pages::journey::measures::{instrument_of, measure_record, same_day_as_baseline};
+use crate::pages::journey::plan::plan_record;
 use crate::pages::journey::referral_back::referral_back_record;
 use crate::pages::journey::{add, load, open_only};
 use crate::AppState;
@@ -172,6 +173,103 @@ pub async fn create_assessment(
     };
     add(&state, &auth, &ep, assessment_record(&a, again)?).await?;
     made(&state, &auth, &ep, RecordKind::Assessment).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct PlanAction {
+    #[serde(default)]
+    what: String,
+    /// Who does it: a code as on the page (`person`, `link_worker`, `other` …).
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    owner_name: String,
+    #[serde(default)]
+    due: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanBody {
+    /// The id of the plan record this one reviews (from GET …/records); null for the first.
+    /// If someone saved a newer version since, nothing is saved (409).
+    based_on: Option<i64>,
+    what_matters: String,
+    #[serde(default)]
+    goals: Vec<String>,
+    #[serde(default)]
+    actions: Vec<PlanAction>,
+    #[serde(default)]
+    support_offered: String,
+    review_on: String,
+    #[serde(default)]
+    phb_status: String,
+    #[serde(default)]
+    phb_basis: String,
+    #[serde(default)]
+    phb_referred_on: String,
+    #[serde(default)]
+    phb_notes: String,
+}
+
+/// Records a personalised care and support plan, or a review of the last one, with the
+/// page's rules (goals and actions checked; a new action cannot be due before today; a
+/// plan based on an older version than the latest saves nothing).
+pub async fn create_plan(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: ApiBody,
+) -> Result<Response, ApiError> {
+    use domain::journey::{ActionDraft, PlanDraft, PLAN_ACTIONS, PLAN_GOALS};
+    let (ep, _) = load(&state, &auth, id, "api.plan.create").await?;
+    let b: PlanBody = body.json()?;
+    open_only(&ep)?;
+    if b.goals.len() > PLAN_GOALS || b.actions.len() > PLAN_ACTIONS {
+        let mut e = FieldErrors::default();
+        e.add(
+            "goals",
+            format!("A plan has up to {PLAN_GOALS} goals and {PLAN_ACTIONS} actions"),
+        );
+        return Ok(api_validation(&e));
+    }
+    let current = crate::pages::journey::latest(&state, &auth, &ep, RecordKind::Plan)
+        .await?
+        .map(|r| r.id);
+    if b.based_on != current {
+        return Err(crate::AppError::Conflict(format!(
+            "The latest plan is {}: read it (GET /api/v1/episodes/{id}/records) and send based_on with its id",
+            current.map_or("none (send based_on: null)".to_string(), |c| format!("record {c}"))
+        ))
+        .into());
+    }
+    let mut d = PlanDraft {
+        what_matters: b.what_matters,
+        goals: b.goals,
+        actions: b
+            .actions
+            .into_iter()
+            .map(|a| ActionDraft {
+                what: a.what,
+                owner: a.owner,
+                owner_name: a.owner_name,
+                due: a.due,
+            })
+            .collect(),
+        support_offered: b.support_offered,
+        review_on: b.review_on,
+        phb_status: b.phb_status,
+        phb_basis: b.phb_basis,
+        phb_referred_on: b.phb_referred_on,
+        phb_notes: b.phb_notes,
+    };
+    d.pad();
+    match plan_record(&state, &auth, &ep, &d, current.is_some()).await? {
+        Ok(rec) => add(&state, &auth, &ep, rec).await?,
+        Err(e) => return Ok(api_validation(&e)),
+    }
+    made(&state, &auth, &ep, RecordKind::Plan).await
 }
 
 #[derive(Deserialize)]

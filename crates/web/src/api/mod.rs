@@ -82,6 +82,11 @@ pub fn routes() -> Routes {
             token(R::can_triage).on(EPISODE),
         )
         .post(
+            "/episodes/{id}/plans",
+            journey::create_plan,
+            token(R::can_triage).on(EPISODE),
+        )
+        .post(
             "/episodes/{id}/measures",
             journey::create_measure,
             token(R::can_triage).on(EPISODE),

@@ -101,6 +101,12 @@ pub fn spec() -> Value {
                 "requestBody": body("AssessmentCreate"),
                 "responses": std_errors(json!({"201": ok("RecordMade", "Recorded")}))
             }},
+            "/episodes/{id}/plans": {"post": {
+                "summary": "Record a personalised care and support plan, or a review of the last one (based_on: its record id), checked as on the page; 409 if a newer version was saved since",
+                "parameters": [id_param("id")],
+                "requestBody": body("PlanCreate"),
+                "responses": std_errors(json!({"201": ok("RecordMade", "Recorded")}))
+            }},
             "/episodes/{id}/measures": {"post": {
                 "summary": "Record an outcome measure (ONS4, SWEMWBS, WEMWBS, MYCaW …), checked as on the page; a review or discharge dated the baseline's day needs same_day_confirmed",
                 "parameters": [id_param("id")],
@@ -235,6 +241,17 @@ pub fn spec() -> Value {
                     "times": {"type": "array", "items": {"type": "string"}},
                     "max_miles": {"type": "string"},
                     "needs": {"type": "object", "description": "Need code → score (1–5) and note", "additionalProperties": {"type": "object", "properties": {"score": {"type": "string"}, "note": {"type": "string"}}}}}},
+                "PlanCreate": {"type": "object", "additionalProperties": false, "required": ["based_on", "what_matters", "review_on"], "properties": {
+                    "based_on": {"type": ["integer", "null"], "description": "The plan record this reviews; null for the first plan"},
+                    "what_matters": {"type": "string"},
+                    "goals": {"type": "array", "maxItems": 5, "items": {"type": "string"}},
+                    "actions": {"type": "array", "maxItems": 6, "items": {"type": "object", "additionalProperties": false, "properties": {
+                        "what": {"type": "string"}, "owner": {"type": "string", "description": "An owner code, as on the page"},
+                        "owner_name": {"type": "string"}, "due": {"type": "string", "format": "date"}}}},
+                    "support_offered": {"type": "string"},
+                    "review_on": {"type": "string", "format": "date"},
+                    "phb_status": {"type": "string"}, "phb_basis": {"type": "string"},
+                    "phb_referred_on": {"type": "string", "format": "date"}, "phb_notes": {"type": "string"}}},
                 "MeasureCreate": {"type": "object", "required": ["instrument", "point", "taken_on"], "properties": {
                     "instrument": {"type": "string", "description": "An instrument code, as on the measure page"},
                     "point": {"type": "string", "enum": ["baseline", "review", "discharge"]},

@@ -33,7 +33,7 @@ mod close;
 mod discharge;
 mod health_use;
 pub(crate) mod measures;
-mod plan;
+pub(crate) mod plan;
 pub(crate) mod referral_back;
 mod safeguarding;
 

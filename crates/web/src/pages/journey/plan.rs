@@ -174,39 +174,21 @@ pub async fn plan_new(
     Ok(plan_form(&auth, &p, &ep, &d, &FieldErrors::default(), based_on).respond())
 }
 
-pub async fn plan_save(
-    State(state): State<AppState>,
-    auth: Auth,
-    Path(id): Path<i64>,
-    body: Bytes,
-) -> Result<Response, AppError> {
-    let form = auth.form(&body)?;
-    let (ep, p) = load(&state, &auth, id, "plan.create").await?;
-    open_only(&ep)?;
-    let mut d = plan_draft(&form);
-    d.pad();
-    let current = latest(&state, &auth, &ep, RecordKind::Plan)
-        .await?
-        .map(|r| r.id);
-    let again = current.is_some();
-    // Someone saved a version after this form was opened: save nothing, and give the
-    // form back with everything typed, now based on the latest version.
-    if form.get("based_on").trim() != current.unwrap_or(0).to_string() {
-        let mut e = FieldErrors::default();
-        e.add(
-            "what_matters",
-            "Someone else saved a new version of this plan after you opened it, so your plan was not saved. \
-             Your changes are still in the form below: open the person's record in a new tab to see the latest plan, then save again.",
-        );
-        let mut page = plan_form(&auth, &p, &ep, &d, &e, current).respond();
-        *page.status_mut() = StatusCode::CONFLICT;
-        return Ok(page);
-    }
+/// Checks a plan (its own rules, and actions due before today unless carried over unchanged
+/// from the plan it reviews) and builds the record kept, or gives every problem at once.
+/// `again`: a review of an earlier plan.
+pub(crate) async fn plan_record(
+    state: &AppState,
+    auth: &Auth,
+    ep: &Episode,
+    d: &PlanDraft,
+    again: bool,
+) -> Result<Result<NewRecord, FieldErrors>, AppError> {
     let validated = d.validate(today());
     // An action due before today is questioned like the review date: a new action cannot
     // be due in the past. One carried over unchanged from the plan being reviewed keeps
     // its date (it is history, and may be done).
-    let before: Option<CarePlan> = latest(&state, &auth, &ep, RecordKind::Plan)
+    let before: Option<CarePlan> = latest(state, auth, ep, RecordKind::Plan)
         .await?
         .and_then(|r| r.parse::<CarePlan>());
     let previous: Vec<domain::journey::PlanAction> = before
@@ -237,14 +219,14 @@ pub async fn plan_save(
     // Every error at once: the form's own checks and the dates questioned here.
     let plan = match validated {
         Ok(plan) if e.is_empty() => plan,
-        Ok(_) => return Ok(plan_form(&auth, &p, &ep, &d, &e, current).respond()),
+        Ok(_) => return Ok(Err(e)),
         Err(mut all) => {
             for err in e.0 {
                 if all.get(&err.field).is_none() {
                     all.0.push(err);
                 }
             }
-            return Ok(plan_form(&auth, &p, &ep, &d, &all, current).respond());
+            return Ok(Err(all));
         }
     };
     let mut summary = format!(
@@ -269,21 +251,50 @@ pub async fn plan_save(
         plan.review_on,
         NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default(),
     );
-    add(
-        &state,
-        &auth,
-        &ep,
-        NewRecord {
-            kind: RecordKind::Plan,
-            status: String::new(),
-            body: json(&plan)?,
-            assigned_to: None,
-            due_at: Some(due),
-            at: storage::now(),
-            summary,
-        },
-    )
-    .await?;
+    Ok(Ok(NewRecord {
+        kind: RecordKind::Plan,
+        status: String::new(),
+        body: json(&plan)?,
+        assigned_to: None,
+        due_at: Some(due),
+        at: storage::now(),
+        summary,
+    }))
+}
+
+pub async fn plan_save(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = auth.form(&body)?;
+    let (ep, p) = load(&state, &auth, id, "plan.create").await?;
+    open_only(&ep)?;
+    let mut d = plan_draft(&form);
+    d.pad();
+    let current = latest(&state, &auth, &ep, RecordKind::Plan)
+        .await?
+        .map(|r| r.id);
+    let again = current.is_some();
+    // Someone saved a version after this form was opened: save nothing, and give the
+    // form back with everything typed, now based on the latest version.
+    if form.get("based_on").trim() != current.unwrap_or(0).to_string() {
+        let mut e = FieldErrors::default();
+        e.add(
+            "what_matters",
+            "Someone else saved a new version of this plan after you opened it, so your plan was not saved. \
+             Your changes are still in the form below: open the person's record in a new tab to see the latest plan, then save again.",
+        );
+        let mut page = plan_form(&auth, &p, &ep, &d, &e, current).respond();
+        *page.status_mut() = StatusCode::CONFLICT;
+        return Ok(page);
+    }
+    let rec = match plan_record(&state, &auth, &ep, &d, again).await? {
+        Ok(rec) => rec,
+        Err(e) => return Ok(plan_form(&auth, &p, &ep, &d, &e, current).respond()),
+    };
+    add(&state, &auth, &ep, rec).await?;
     Ok(see_other(&format!("/people/{}?done=plan", p.id)))
 }
 
