@@ -290,7 +290,12 @@ pub fn capability_statement(base: &str, software_version: &str, token_url: &str)
             });
             if interactions.contains(&"vread") {
                 // Only the current version is kept: vread of it, no history.
-                r["versioning"] = json!("versioned");
+                // Task takes If-Match on update.
+                r["versioning"] = json!(if interactions.contains(&"update") {
+                    "versioned-update"
+                } else {
+                    "versioned"
+                });
                 r["readHistory"] = json!(false);
             }
             if interactions.contains(&"create") {
@@ -312,7 +317,7 @@ pub fn capability_statement(base: &str, software_version: &str, token_url: &str)
         "format": ["application/fhir+json", "json"],
         "rest": [{
             "mode": "server",
-            "documentation": "System-to-system access: OAuth2 client credentials at the token URL below give a bearer token whose scopes decide what the client may do. Searches page by the next link (a cursor: nothing is skipped or repeated when records change between pages); _sort takes _id, -_id, _lastUpdated or -_lastUpdated; _count is at most 200 (more is taken as 200); _summary=count or _count=0 give the total alone. See docs/interoperability.md.",
+            "documentation": "System-to-system access: OAuth2 client credentials at the token URL below give a bearer token whose scopes decide what the client may do. Searches page by the next link (a cursor: sorted by id, the default, nothing is skipped or repeated when records change between pages; sorted by time, a record changed mid-walk moves, so sync with _lastUpdated=gt<the last time seen>); _sort takes _id, -_id, _lastUpdated or -_lastUpdated; _count is at most 200 (more is taken as 200); _summary=count or _count=0 give the total alone. See docs/interoperability.md.",
             "security": {
                 // Where standard clients find the token endpoint (SMART's oauth-uris), beside
                 // /.well-known/smart-configuration.

@@ -499,7 +499,8 @@ pub fn read_service_request(
                         .or_else(|| text(&c["text"]))
                         .unwrap_or_default()
                         .to_string();
-                    // The words go with the referral either way, so nothing sent is lost.
+                    // The words go with the referral either way, so nothing sent is lost:
+                    // the coding's display, and the concept's own text where it says more.
                     let said = if display.is_empty() {
                         format!("SNOMED CT {code}")
                     } else {
@@ -507,6 +508,11 @@ pub fn read_service_request(
                     };
                     if !reasons.contains(&said) {
                         reasons.push(said);
+                    }
+                    if let Some(t) = text(&c["text"]).filter(|t| *t != display) {
+                        if !reasons.iter().any(|r| r == t) {
+                            reasons.push(t.to_string());
+                        }
                     }
                     coded = true;
                     match reason_codes.get(&code) {
@@ -554,9 +560,21 @@ pub fn read_service_request(
         }
     }
     r.reason = reasons.join("\n");
-    // A referral whose only reasons are SNOMED CT codes the deployment has not mapped has no
-    // need to route it by: refused, naming the codes and the two ways on.
-    if r.needs.is_empty() && !unmapped.is_empty() {
+    // A referral whose only reasons are SNOMED CT codes the deployment has not mapped, with
+    // no words of its own (no reasonCode text, no note), has neither a need nor a described
+    // reason (the referral rule): refused, naming the codes and the ways on. With words, it
+    // goes on as a described reason, the codes kept in it.
+    let described = !body["note"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .all(|n| text(&n["text"]).is_none())
+        || body["reasonCode"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| text(&c["text"]).is_some());
+    if r.needs.is_empty() && !unmapped.is_empty() && !described {
         let named: Vec<String> = unmapped
             .iter()
             .map(|(code, display)| {
@@ -571,7 +589,7 @@ pub fn read_service_request(
             Issue::new(
                 "code-invalid",
                 format!(
-                    "SNOMED CT {} is not mapped to a social prescribing need here: add a need coding beside it (system {}), or ask the deployment's operator to map it ([fhir_reason_codes] in the configuration)",
+                    "SNOMED CT {} is not mapped to a social prescribing need here: add a need coding beside it (system {}), describe the reason in words (reasonCode.text or a note), or ask the deployment's operator to map it ([fhir_reason_codes] in the configuration)",
                     named.join(", "),
                     cs("need")
                 ),
@@ -915,7 +933,18 @@ mod tests {
         only_snomed["reasonCode"] = json!([
             {"coding": [{"system": SCT, "code": "1000000001", "display": "Feels isolated"}]}
         ]);
-        // Unmapped: refused, naming the code and the two ways on.
+        only_snomed.as_object_mut().unwrap().remove("note");
+        // With words of its own it goes on as a described reason (the referral rule), the
+        // code and the clinician's text both kept.
+        let mut described = only_snomed.clone();
+        described["reasonCode"][0]["text"] = json!("Lives alone since his wife died");
+        let r = read_service_request(&described, ReferralSource::Gp, &no_codes()).unwrap();
+        assert!(r.referral.needs.is_empty());
+        assert_eq!(
+            r.referral.reason,
+            "Feels isolated (SNOMED CT 1000000001)\nLives alone since his wife died"
+        );
+        // Unmapped, with no words: refused, naming the code and the ways on.
         let e = read_service_request(&only_snomed, ReferralSource::Gp, &no_codes()).unwrap_err();
         let said = format!("{e:?}");
         assert!(

@@ -512,11 +512,21 @@ fn org_identifiers(o: &Organization) -> Vec<Value> {
         .filter(|i| !i.identifier.trim().is_empty())
         .filter_map(|i| {
             let scheme = i.identifier_scheme.as_deref().unwrap_or("").trim();
+            let kind = i.identifier_type.trim().to_ascii_lowercase();
+            // ODS by its scheme, or (with no scheme) by a type that says exactly that; the
+            // code must look like one (3 to 10 letters and digits).
             let ods = scheme.eq_ignore_ascii_case("GB-NHS")
                 || scheme.eq_ignore_ascii_case("ODS")
-                || i.identifier_type.to_ascii_uppercase().contains("ODS");
+                || (scheme.is_empty() && matches!(kind.as_str(), "ods" | "ods code"));
+            let value = i.identifier.trim();
             let system = if ods {
-                ODS_CODE.to_string()
+                let code = value.to_ascii_uppercase();
+                if !(3..=10).contains(&code.len())
+                    || !code.bytes().all(|b| b.is_ascii_alphanumeric())
+                {
+                    return None;
+                }
+                return Some(json!({"system": ODS_CODE, "value": code}));
             } else if !scheme.is_empty()
                 && scheme
                     .chars()
@@ -526,7 +536,7 @@ fn org_identifiers(o: &Organization) -> Vec<Value> {
             } else {
                 return None;
             };
-            Some(json!({"system": system, "value": i.identifier.trim()}))
+            Some(json!({"system": system, "value": value}))
         })
         .collect()
 }
@@ -616,4 +626,59 @@ pub fn location(l: &Location) -> Option<Value> {
         "address": address,
         "position": position,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use directory::oruk::OrganizationIdentifier;
+
+    fn org(ids: &[(&str, &str, &str)]) -> Organization {
+        Organization {
+            id: "org-1".into(),
+            name: "Test Trust".into(),
+            organization_identifiers: ids
+                .iter()
+                .map(|(scheme, kind, value)| OrganizationIdentifier {
+                    id: format!("{scheme}{value}"),
+                    identifier_scheme: (!scheme.is_empty()).then(|| scheme.to_string()),
+                    identifier_type: kind.to_string(),
+                    identifier: value.to_string(),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn only_real_ods_codes_go_under_the_ods_system() {
+        let ids = org_identifiers(&org(&[
+            ("GB-NHS", "registration", " dxx99 "),
+            ("", "ODS code", "Y12345"),
+            ("", "FoodSafe ref", "FS-1"),
+            ("GB-CHC", "ODS", "1234567"),
+            ("GB-NHS", "registration", "not an ods code!"),
+            ("", "reference", "no scheme"),
+        ]));
+        let v = serde_json::to_string(&ids).unwrap();
+        assert!(
+            v.contains(
+                r#"{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"DXX99"}"#
+            ),
+            "{v}"
+        );
+        assert!(
+            v.contains(
+                r#"{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"Y12345"}"#
+            ),
+            "{v}"
+        );
+        // An explicit charity scheme wins over a type that says ODS.
+        assert!(
+            v.contains(r#"{"system":"https://org-id.guide/list/GB-CHC","value":"1234567"}"#),
+            "{v}"
+        );
+        assert_eq!(ids.len(), 3, "{v}");
+    }
 }

@@ -133,6 +133,10 @@ pub async fn transition(
         let all: Vec<&str> = EpisodeState::ALL.iter().map(|s| s.code()).collect();
         AppError::BadRequest(format!("state must be one of: {}", all.join(", ")))
     })?;
+    if to == EpisodeState::Discharged {
+        theirs(&state, &auth, id).await?;
+        return Ok(super::journey::discharge_elsewhere(id));
+    }
     let reason = match b.reason.as_deref() {
         None | Some("") => None,
         Some(r) => Some(DischargeReason::from_code(r).ok_or_else(|| {
@@ -141,9 +145,6 @@ pub async fn transition(
         })?),
     };
     theirs(&state, &auth, id).await?;
-    if to == EpisodeState::Discharged {
-        return Ok(super::journey::discharge_elsewhere(id));
-    }
     if to == EpisodeState::UnableToContact {
         crate::pages::episodes::check_unreachable(&state, auth.pcn()?, id).await?;
     }

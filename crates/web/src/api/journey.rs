@@ -70,26 +70,20 @@ pub async fn records(
     Ok(Json(json!({"records": list})))
 }
 
-/// The record just made (the newest of its kind in the episode), answered 201.
-async fn made(
-    state: &AppState,
-    auth: &Auth,
-    ep: &storage::Episode,
-    kind: RecordKind,
-) -> Result<Response, ApiError> {
-    let rec = crate::pages::journey::latest(state, auth, ep, kind).await?;
-    Ok((
+/// The record just made, answered 201.
+fn made(rec: &EpisodeRecord) -> Response {
+    (
         StatusCode::CREATED,
-        Json(json!({"record": rec.as_ref().map(record_json)})),
+        Json(json!({"record": record_json(rec)})),
     )
-        .into_response())
+        .into_response()
 }
 
 /// One need's score and note in an assessment.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct NeedScore {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "text_or_number")]
     score: String,
     #[serde(default)]
     note: String,
@@ -171,8 +165,8 @@ pub async fn create_assessment(
         Ok(a) => a,
         Err(e) => return Ok(api_validation(&e)),
     };
-    add(&state, &auth, &ep, assessment_record(&a, again)?).await?;
-    made(&state, &auth, &ep, RecordKind::Assessment).await
+    let saved = add(&state, &auth, &ep, assessment_record(&a, again)?).await?;
+    Ok(made(&saved))
 }
 
 #[derive(Deserialize, Default)]
@@ -266,19 +260,46 @@ pub async fn create_plan(
     };
     d.pad();
     match plan_record(&state, &auth, &ep, &d, current.is_some()).await? {
-        Ok(rec) => add(&state, &auth, &ep, rec).await?,
-        Err(e) => return Ok(api_validation(&e)),
+        Ok(rec) => Ok(made(&add(&state, &auth, &ep, rec).await?)),
+        Err(e) => Ok(api_validation(&e)),
     }
-    made(&state, &auth, &ep, RecordKind::Plan).await
+}
+
+/// A JSON string or number, as text (a score may be sent as `3` or `"3"`).
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Null => Ok(String::new()),
+        other => Err(serde::de::Error::custom(format!(
+            "expected a number or a string, not {other}"
+        ))),
+    }
+}
+
+fn answers_text<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<HashMap<String, String>, D::Error> {
+    let raw: HashMap<String, Value> = HashMap::deserialize(d)?;
+    raw.into_iter()
+        .map(|(k, v)| match v {
+            Value::String(s) => Ok((k, s)),
+            Value::Number(n) => Ok((k, n.to_string())),
+            other => Err(serde::de::Error::custom(format!(
+                "answer '{k}': expected a number or a string, not {other}"
+            ))),
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct MeasureBody {
     instrument: String,
     point: String,
     taken_on: String,
-    /// Item code → answer, as the form's fields (`{"q1": "4", …}`).
-    #[serde(default)]
+    /// Item code → answer, as the form's fields (`{"q1": 4, …}`; numbers or strings).
+    #[serde(default, deserialize_with = "answers_text")]
     answers: HashMap<String, String>,
     /// Record a review or discharge measure dated the same day as the baseline anyway.
     #[serde(default)]
@@ -321,11 +342,11 @@ pub async fn create_measure(
             return Ok(api_validation(&e));
         }
     }
-    add(&state, &auth, &ep, measure_record(&m)?).await?;
-    made(&state, &auth, &ep, RecordKind::Measure).await
+    Ok(made(&add(&state, &auth, &ep, measure_record(&m)?).await?))
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReferralBackBody {
     clinician: String,
     reason: String,
@@ -345,11 +366,13 @@ pub async fn create_referral_back(
         Ok(rb) => rb,
         Err(e) => return Ok(api_validation(&e)),
     };
-    add(&state, &auth, &ep, referral_back_record(&rb)?).await?;
-    made(&state, &auth, &ep, RecordKind::ReferralBack).await
+    Ok(made(
+        &add(&state, &auth, &ep, referral_back_record(&rb)?).await?,
+    ))
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DischargeBody {
     version: i64,
     reason: String,

@@ -260,7 +260,7 @@ pub fn spec() -> Value {
                     "same_day_confirmed": {"type": "boolean"}}},
                 "ReferralBackCreate": {"type": "object", "required": ["clinician", "reason"], "properties": {"clinician": {"type": "string"}, "reason": {"type": "string"}}},
                 "Discharge": {"type": "object", "required": ["version", "reason", "summary"], "properties": {"version": {"type": "integer"}, "reason": {"type": "string", "description": "A discharge reason code"}, "summary": {"type": "string", "description": "The closing summary"}}},
-                "Transition": {"type": "object", "required": ["version", "state"], "properties": {"version": {"type": "integer"}, "state": {"type": "string"}, "reason": {"type": "string"}, "why": {"type": "string"}}}
+                "Transition": {"type": "object", "required": ["version", "state"], "properties": {"version": {"type": "integer"}, "state": {"type": "string", "description": "Not discharged: use /episodes/{id}/discharge"}, "why": {"type": "string", "description": "Why, for declined and unable_to_contact"}}}
             }
         }
     })

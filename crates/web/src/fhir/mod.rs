@@ -755,8 +755,10 @@ fn id_key(id: &str) -> (String, u64, String) {
 }
 
 /// How a search is ordered (`_sort`): by id (the default), or by `meta.lastUpdated` with the
-/// id breaking ties; `-` for descending. Every order is total, so the `_after` cursor (the
-/// last entry's key) skips and repeats nothing when records change between pages.
+/// id breaking ties; `-` for descending. Every order is total, and the `_after` cursor is the
+/// last entry's key. By id (which never changes) nothing is skipped or repeated when records
+/// change between pages; by time, a record changed mid-walk moves (ahead of the cursor: seen
+/// twice, or behind it: missed), so a client syncs with `_lastUpdated=gt<last seen>`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum SortBy {
     Id { desc: bool },
@@ -809,6 +811,9 @@ impl SortBy {
 
     fn parse_cursor(self, c: &str) -> Result<SortKey, FhirError> {
         match self {
+            SortBy::Id { .. } if c.contains('~') => Err(FhirError::bad(
+                "_after does not fit this _sort: follow the next link as given",
+            )),
             SortBy::Id { .. } => Ok((0, id_key(c))),
             SortBy::Updated { .. } => c
                 .split_once('~')
@@ -859,13 +864,15 @@ fn last_updated_filter(
             None => (rest, None),
             Some((y, m)) => (y, Some(m)),
         };
-        let year: i32 = (year.len() == 4)
+        let digits = |t: &str, n: usize| t.len() == n && t.bytes().all(|b| b.is_ascii_digit());
+        let year: i32 = digits(year, 4)
             .then(|| year.parse().ok())
             .flatten()
+            .filter(|y| *y >= 1)
             .ok_or_else(bad)?;
         let (first, last) = match month {
             None => (1, 12),
-            Some(m) if m.len() == 2 => {
+            Some(m) if digits(m, 2) => {
                 let m: u32 = m.parse().map_err(|_| bad())?;
                 (m, m)
             }
@@ -977,7 +984,8 @@ pub fn page_shown(
             keyed.partition_point(|(k, _)| sort.cmp(k, &key) != std::cmp::Ordering::Greater)
         }
         None => 0,
-    } + spec.offset;
+    }
+    .saturating_add(spec.offset);
     let rest: Vec<(SortKey, Value)> = keyed.into_iter().skip(start).collect();
     let more = rest.len() > spec.count;
     let page: Vec<(SortKey, Value)> = rest.into_iter().take(spec.count).collect();
@@ -1153,7 +1161,17 @@ mod tests {
         assert!(!after_2025(at("2025-12-31T23:59:59Z")) && after_2025(at("2026-01-01T00:00:00Z")));
         let december = last_updated_filter("le2026-12").unwrap();
         assert!(december(at("2026-12-31T23:00:00Z")) && !december(at("2027-01-01T00:00:00Z")));
-        for bad in ["2026-13", "26", "2026-5", "2026-05-1", "soon", "2026-00"] {
+        for bad in [
+            "2026-13",
+            "26",
+            "2026-5",
+            "2026-05-1",
+            "soon",
+            "2026-00",
+            "+202",
+            "2026-+5",
+            "0000",
+        ] {
             assert!(last_updated_filter(bad).is_err(), "{bad}");
         }
     }

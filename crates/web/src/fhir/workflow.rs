@@ -684,10 +684,12 @@ pub async fn task_update(
     };
     let expected = if_match(&headers)?;
     let json = json_body(&headers, &body)?;
+    // Structure problems (an element Task lacks, a wrong type) are 400, as for a
+    // ServiceRequest; rules broken are 422.
     let update = read_task_update(&json, &id).map_err(|issues| {
         if issues
             .iter()
-            .any(|i| i.expression.as_deref() == Some("resourceType"))
+            .any(|i| i.expression.as_deref() == Some("resourceType") || i.code == "structure")
         {
             FhirError::Bad(issues)
         } else {

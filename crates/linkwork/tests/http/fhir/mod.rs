@@ -542,6 +542,7 @@ async fn snomed_only_reasons_follow_the_deployments_map() {
     let mut unmapped = inbound("9000000009", "Y00001", true);
     unmapped["reasonCode"] =
         json!([{"coding": [{"system": sct, "code": "1000000002", "display": "Money worries"}]}]);
+    unmapped.as_object_mut().unwrap().remove("note");
     let (st, b) = f.post(&token, "ServiceRequest", &unmapped).await;
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
     assert!(b.to_string().contains("1000000002 (Money worries)"), "{b}");
@@ -552,6 +553,17 @@ async fn snomed_only_reasons_follow_the_deployments_map() {
         .unwrap()
         .iter()
         .all(|e| e.action != "referral.create"));
+    // Unmapped but with words of its own: goes on as a described reason, the code kept.
+    let mut described = inbound("9000000017", "Y00001", true);
+    described["reasonCode"] =
+        json!([{"coding": [{"system": sct, "code": "1000000002", "display": "Money worries"}]}]);
+    let (st, b) = f.post(&token, "ServiceRequest", &described).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert!(
+        b.to_string()
+            .contains("Money worries (SNOMED CT 1000000002)"),
+        "{b}"
+    );
     let mut mapped = inbound("9000000009", "Y00001", true);
     mapped["reasonCode"] =
         json!([{"coding": [{"system": sct, "code": "1000000001", "display": "Feels isolated"}]}]);

@@ -168,13 +168,13 @@ pub(crate) async fn add(
     auth: &Auth,
     ep: &Episode,
     rec: NewRecord,
-) -> Result<(), AppError> {
+) -> Result<EpisodeRecord, AppError> {
     match state
         .store
         .add_record(auth.pcn()?, ep.id, &rec, &auth.actor())
         .await
     {
-        Ok(_) => Ok(()),
+        Ok((saved, _)) => Ok(saved),
         Err(StorageError::NotFound) => Err(auth.not_found(state, "episode", ep.id).await),
         Err(e) => Err(e.into()),
     }
