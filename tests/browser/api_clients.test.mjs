@@ -1,7 +1,7 @@
 // An administrator registers a GP system's public keys on the API clients page (SMART Backend
 // Services), in real headless Chromium: a key set with a private part is refused with a clear
-// message and nothing kept; the public set is saved and its key id shown. axe-core runs at
-// desktop width and at 390 px.
+// message and nothing kept; the public set is saved and its key id shown; the client secret is
+// then turned off (keys only). axe-core runs at desktop width and at 390 px.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
@@ -68,4 +68,13 @@ test("an administrator registers a client's public keys, and a private key is re
   assert.match(await page.textContent('[role=status], .notice'), /Public keys saved/);
   assert.equal(await page.locator('summary', { hasText: 'Public keys: gp-2026' }).count(), 1);
   await check(page, 'api-client-keys-saved');
+
+  // With keys registered, the secret can be turned off: the client then signs in by key only.
+  const withKeys = page.locator('details', { hasText: 'Public keys: gp-2026' });
+  await withKeys.locator('summary').click();
+  await Promise.all([page.waitForURL(/done=client-secret-off/), withKeys.locator('button:has-text("Turn off the client secret")').click()]);
+  assert.match(await page.textContent('[role=status], .notice'), /Client secret turned off/);
+  await page.locator('details', { hasText: 'Public keys: gp-2026' }).locator('summary').click();
+  assert.equal(await page.locator('text=Keys only').count(), 1);
+  await check(page, 'api-client-keys-only');
 });

@@ -28,6 +28,8 @@ pub struct ApiClient {
     /// Its public keys (a JWK Set, as registered), for signed-JWT client assertions
     /// (SMART Backend Services' `private_key_jwt`).
     pub jwks: Option<String>,
+    /// Whether it may still sign in with its secret (off: keys only).
+    pub secret_on: bool,
 }
 
 impl ApiClient {
@@ -137,6 +139,9 @@ pub trait ApiClientStore: Send + Sync {
     ) -> Result<()>;
     /// Registers (or, with `None`, removes) a client's public keys; audited.
     async fn set_api_client_keys(&self, id: i64, jwks: Option<&str>, actor: &Actor) -> Result<()>;
+    /// Turns a client's secret off for good, once it has keys: it then signs in with a signed
+    /// JWT only. NotFound if it is revoked or has no keys. Audited in its PCN.
+    async fn turn_off_client_secret(&self, id: i64, actor: &Actor) -> Result<()>;
     /// Records a client assertion's `jti` until it expires. False if the client used that
     /// `jti` before (a replayed assertion); expired ones are forgotten here too.
     async fn use_client_assertion(

@@ -370,6 +370,11 @@ pub(crate) fn routes_of_linkwork() -> routes::Routes {
             api_clients::keys,
             role(R::can_administer).on(Target::Pcn("api_client")),
         )
+        .post(
+            "/admin/api-clients/{id}/secret-off",
+            api_clients::secret_off,
+            role(R::can_administer).on(Target::Pcn("api_client")),
+        )
         // Link workers' and managers' views
         .get("/today", today::show, role(R::has_today))
         .get("/caseload", caseload::mine, role(R::has_caseload))

@@ -30,6 +30,10 @@ fn client(r: &DbRow) -> Result<ApiClient> {
         last_used_at: r.try_get("last_used_at").map_err(backend)?,
         revoked_at: r.try_get("revoked_at").map_err(backend)?,
         jwks: r.try_get("jwks").map_err(backend)?,
+        secret_on: !r
+            .try_get::<String, _>("secret_hash")
+            .map_err(backend)?
+            .is_empty(),
     })
 }
 
@@ -196,6 +200,28 @@ impl ApiClientStore for Store {
                     "public keys removed"
                 },
             ),
+        )
+        .await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn turn_off_client_secret(&self, id: i64, actor: &Actor) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        let done = sqlx::query(
+            "UPDATE api_clients SET secret_hash = '' WHERE id = $1 AND revoked_at IS NULL AND jwks IS NOT NULL RETURNING pcn_id",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let Some(row) = done else {
+            return Err(StorageError::NotFound);
+        };
+        let pcn: Option<i64> = row.try_get("pcn_id").map_err(backend)?;
+        append(
+            &mut tx,
+            &AuditEntry::new(actor, "api_client.secret_off", "api_client", Some(id), pcn)
+                .detail("client secret turned off: signed JWT only"),
         )
         .await?;
         tx.commit().await.map_err(backend)

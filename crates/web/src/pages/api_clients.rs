@@ -42,6 +42,8 @@ struct ClientRow {
     revoked: bool,
     /// The `kid`s of its registered public keys (empty: none).
     key_ids: String,
+    /// Whether it may still sign in with its secret.
+    secret_on: bool,
 }
 
 /// The `kid`s in a registered key set, for the list ("k1, k2").
@@ -138,6 +140,7 @@ async fn render(
             last_used: c.last_used_at.map_or("Never".into(), datetime),
             revoked: c.revoked_at.is_some(),
             key_ids: key_ids(c.jwks.as_deref()),
+            secret_on: c.secret_on,
         })
         .collect();
     let get = |k: &str| form.map(|f| f.get(k).to_string()).unwrap_or_default();
@@ -407,6 +410,25 @@ pub async fn keys(
         .await;
     }
     let text = form.get("jwks").trim();
+    if text.is_empty() && !c.secret_on {
+        return render(
+            &state,
+            &auth,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(&form),
+            Notices {
+                key_error: Some((
+                    id,
+                    format!(
+                        "{} signs in only with its keys, so they cannot be removed: to stop it signing in, revoke it",
+                        c.name
+                    ),
+                )),
+                ..Notices::default()
+            },
+        )
+        .await;
+    }
     let jwks = if text.is_empty() {
         None
     } else {
@@ -447,4 +469,64 @@ pub async fn keys(
     } else {
         "/admin/api-clients?done=client-keys-removed"
     }))
+}
+
+/// Turns a client's secret off (it has keys): from then on it signs in with a signed JWT only,
+/// so a leaked secret is worth nothing. For good: a client that needs a secret again is
+/// registered anew.
+pub async fn secret_off(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    auth.form(&body)?;
+    auth.require(
+        &state,
+        auth.user.role.can_administer(),
+        "api_clients.secret_off",
+    )
+    .await?;
+    let visible = state
+        .store
+        .api_clients()
+        .await?
+        .into_iter()
+        .find(|c| c.id == id && manages(&auth, c));
+    let Some(c) = visible else {
+        return Err(auth.not_found(&state, "api_client", id).await);
+    };
+    match state.store.turn_off_client_secret(id, &auth.actor()).await {
+        Ok(()) => {
+            if let Some(org) = c.partner_org_id {
+                auth.audit_partner_credential(
+                    &state,
+                    org,
+                    &format!("API client {} secret turned off", c.client_id),
+                )
+                .await?;
+            }
+            Ok(see_other("/admin/api-clients?done=client-secret-off"))
+        }
+        Err(StorageError::NotFound) => {
+            render(
+                &state,
+                &auth,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                Notices {
+                    key_error: Some((
+                        id,
+                        format!(
+                            "{} has no public keys (or was revoked): register its keys before turning its secret off",
+                            c.name
+                        ),
+                    )),
+                    ..Notices::default()
+                },
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }

@@ -69,6 +69,7 @@ pub(crate) fn flash(done: Option<&str>) -> Option<String> {
         "client-revoked" => "API client revoked. Its tokens no longer work.",
         "client-keys-saved" => "Public keys saved. The client may now sign in with a JWT signed by one of them.",
         "client-keys-removed" => "Public keys removed. The client can sign in only with its secret.",
+        "client-secret-off" => "Client secret turned off. The client signs in only with a JWT signed by one of its keys.",
         "batch-ready" => "Download ready. Import it into the GP system, then confirm below.",
         "batch-none" => "Nothing is waiting for that practice.",
         "batch-acknowledged" => "Codes confirmed as recorded in the GP record.",

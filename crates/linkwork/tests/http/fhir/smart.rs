@@ -83,8 +83,8 @@ async fn sign_in(
     (r.status(), r.json().await.unwrap())
 }
 
-/// Registers a GP system on the page and returns its client id.
-async fn register_gp_system(app: &TestApp, admin: &mut Browser) -> String {
+/// Registers a GP system on the page and returns its client id and secret.
+async fn register_gp_system(app: &TestApp, admin: &mut Browser) -> (String, String) {
     let practice = app.practice_a.to_string();
     let ok = admin
         .post(
@@ -101,15 +101,19 @@ async fn register_gp_system(app: &TestApp, admin: &mut Browser) -> String {
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
     let page = admin.get(ok.location.as_deref().unwrap()).await;
-    let start = page.body.find("id=\"client-id\">").unwrap() + "id=\"client-id\">".len();
-    page.body[start..].split('<').next().unwrap().to_string()
+    let grab = |id: &str| {
+        let at = format!("id=\"{id}\">");
+        let start = page.body.find(&at).unwrap() + at.len();
+        page.body[start..].split('<').next().unwrap().to_string()
+    };
+    (grab("client-id"), grab("client-secret"))
 }
 
 #[tokio::test]
 async fn a_backend_client_signs_in_with_a_registered_key() {
     let app = spawn_app_at_own_address(Engine::Sqlite).await;
     let mut admin = signed_in(&app, "admin").await;
-    let cid = register_gp_system(&app, &mut admin).await;
+    let (cid, secret) = register_gp_system(&app, &mut admin).await;
     let id = app.store.api_clients().await.unwrap()[0].id;
     let keys_url = format!("/admin/api-clients/{id}/keys");
 
@@ -340,10 +344,42 @@ async fn a_backend_client_signs_in_with_a_registered_key() {
             .count(),
         3
     );
-    // The page still works with the secret-only client kinds (nothing else changed).
+    // The secret still works beside the keys, until it is turned off (for good): then only
+    // a signed JWT signs in, and the keys cannot be removed. Another PCN cannot turn it off.
     let f = Fhir::new(&app);
     let (st, _) = f.token(&cid, "not-the-secret", None).await;
     assert_eq!(st, StatusCode::UNAUTHORIZED);
+    assert_eq!(f.token(&cid, &secret, None).await.0, StatusCode::OK);
+    let off = format!("/admin/api-clients/{id}/secret-off");
+    assert_eq!(admin_b.post(&off, &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(f.token(&cid, &secret, None).await.0, StatusCode::OK);
+    let r = admin.post(&off, &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = admin.get(r.location.as_deref().unwrap()).await;
+    assert!(page.body.contains("Keys only"), "{}", page.body);
+    assert_eq!(
+        f.token(&cid, &secret, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let jwt = assertion(KEY_2, "k2", &claims(&cid, &token_url, "a-8"));
+    assert_eq!(
+        sign_in(&http, &token_url, &jwt, "system/*.read").await.0,
+        StatusCode::OK
+    );
+    let r = admin.post(&keys_url, &[("jwks", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("cannot be removed"), "{}", r.body);
+    assert!(app.store.api_clients().await.unwrap()[0].jwks.is_some());
+    let turned_off: Vec<_> = app
+        .store
+        .all_audit()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "api_client.secret_off")
+        .collect();
+    assert_eq!(turned_off.len(), 1);
+    assert_eq!(turned_off[0].pcn_id, Some(app.pcn_a));
 }
 
 fn python() -> String {
