@@ -341,28 +341,37 @@ pub async fn create(
     .await
 }
 
+/// The client an administrator's form is about: CSRF and role checked, and the client one
+/// they manage (else 404, audited). Returns the form as well.
+async fn managed_client(
+    state: &AppState,
+    auth: &Auth,
+    id: i64,
+    body: &[u8],
+    what: &str,
+) -> Result<(crate::form::FormData, ApiClient), AppError> {
+    let form = auth.form(body)?;
+    auth.require(state, auth.user.role.can_administer(), what)
+        .await?;
+    let found = state
+        .store
+        .api_clients()
+        .await?
+        .into_iter()
+        .find(|c| c.id == id && manages(auth, c));
+    match found {
+        Some(c) => Ok((form, c)),
+        None => Err(auth.not_found(state, "api_client", id).await),
+    }
+}
+
 pub async fn revoke(
     State(state): State<AppState>,
     auth: Auth,
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    auth.form(&body)?;
-    auth.require(
-        &state,
-        auth.user.role.can_administer(),
-        "api_clients.revoke",
-    )
-    .await?;
-    let visible = state
-        .store
-        .api_clients()
-        .await?
-        .into_iter()
-        .any(|c| c.id == id && manages(&auth, &c));
-    if !visible {
-        return Err(auth.not_found(&state, "api_client", id).await);
-    }
+    managed_client(&state, &auth, id, &body, "api_clients.revoke").await?;
     match state.store.revoke_api_client(id, &auth.actor()).await {
         Ok(()) | Err(StorageError::NotFound) => {
             Ok(see_other("/admin/api-clients?done=client-revoked"))
@@ -381,18 +390,7 @@ pub async fn keys(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let form = auth.form(&body)?;
-    auth.require(&state, auth.user.role.can_administer(), "api_clients.keys")
-        .await?;
-    let visible = state
-        .store
-        .api_clients()
-        .await?
-        .into_iter()
-        .find(|c| c.id == id && manages(&auth, c));
-    let Some(c) = visible else {
-        return Err(auth.not_found(&state, "api_client", id).await);
-    };
+    let (form, c) = managed_client(&state, &auth, id, &body, "api_clients.keys").await?;
     if c.revoked_at.is_some() {
         return render(
             &state,
@@ -480,22 +478,7 @@ pub async fn secret_off(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    auth.form(&body)?;
-    auth.require(
-        &state,
-        auth.user.role.can_administer(),
-        "api_clients.secret_off",
-    )
-    .await?;
-    let visible = state
-        .store
-        .api_clients()
-        .await?
-        .into_iter()
-        .find(|c| c.id == id && manages(&auth, c));
-    let Some(c) = visible else {
-        return Err(auth.not_found(&state, "api_client", id).await);
-    };
+    let (_, c) = managed_client(&state, &auth, id, &body, "api_clients.secret_off").await?;
     match state.store.turn_off_client_secret(id, &auth.actor()).await {
         Ok(()) => {
             if let Some(org) = c.partner_org_id {
