@@ -36,6 +36,9 @@ pub struct MessageBack {
     /// and whether it is still open: the details stay with the PCN).
     pub safeguarding: Vec<(DateTime<Utc>, bool)>,
     pub generated_at: DateTime<Utc>,
+    /// The latest change to anything it says (the person, the referral, the episode, its
+    /// records and connections): the Composition's `meta.lastUpdated`.
+    pub changed_at: DateTime<Utc>,
 }
 
 /// One heading of the message.

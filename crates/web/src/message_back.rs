@@ -79,13 +79,29 @@ pub async fn gather(state: &AppState, pcn: i64, episode_id: i64) -> Result<Messa
         Some(a) => a.needs.iter().map(|n| (n.need, Some(n.score))).collect(),
         None => referral.needs.iter().map(|n| (*n, None)).collect(),
     };
-    let connections = store
+    let connections: Vec<storage::Connection> = store
         .connections_for_person(pcn, person.id)
         .await?
         .into_iter()
         .filter(|c| c.episode_id == episode_id)
         .collect();
+    // What the message says changes when any of these does.
+    let changed_at = [person.updated_at, referral.received_at, episode.referred_at]
+        .into_iter()
+        .chain(episode.assigned_at)
+        .chain(episode.first_contact_at)
+        .chain(episode.last_contact_at)
+        .chain(episode.closed_at)
+        .chain(records.iter().map(|r| r.updated_at))
+        .chain(
+            connections
+                .iter()
+                .map(|c: &storage::Connection| c.updated_at),
+        )
+        .max()
+        .unwrap_or_else(storage::now);
     Ok(MessageBack {
+        changed_at,
         pcn: pcn_rec,
         person,
         practice,

@@ -578,10 +578,11 @@ pub async fn composition_read(
 ) -> FhirResult {
     client.need(&state, Scope::RecordRead).await?;
     let m = message_back(&state, &client, &id).await?;
-    // Put together when asked: dated then, with no version of its own.
+    // Put together when asked, with no version of its own: dated by the latest change to
+    // anything it says, so a poller sees it change only when it does.
     Ok(fhir_response(
         StatusCode::OK,
-        &resources::with_last_updated(m.composition(), m.generated_at),
+        &resources::with_last_updated(m.composition(), m.changed_at),
     ))
 }
 

@@ -504,6 +504,13 @@ pub(super) async fn message_back(s: &mut Scene, j: &mut Journey) {
         composition["meta"]["lastUpdated"].is_string(),
         "{composition}"
     );
+    // Dated by what it says, not by when it was asked for: read again, the same.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let (_, again) = f.get(&gp, &format!("Composition/episode-{}", ep.id)).await;
+    assert_eq!(
+        again["meta"]["lastUpdated"], composition["meta"]["lastUpdated"],
+        "{again}"
+    );
     let text = doc.to_string();
     assert!(
         text.contains("What matters to the person")
