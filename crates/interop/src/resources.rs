@@ -87,6 +87,31 @@ pub fn practice_ref(p: &Practice) -> Value {
     json!({"type": "Organization", "identifier": {"system": ODS_CODE, "value": p.ods_code}, "display": p.name})
 }
 
+/// The display UK Core's England ethnic category code system gives each NHS Data Dictionary
+/// code (as its CodeSystem says them).
+fn ukcore_ethnic_display(code: &str) -> &'static str {
+    match code {
+        "A" => "White - British",
+        "B" => "White - Irish",
+        "C" => "White - Any other White background",
+        "D" => "Mixed - White and Black Caribbean",
+        "E" => "Mixed - White and Black African",
+        "F" => "Mixed - White and Asian",
+        "G" => "Mixed - Any other mixed background",
+        "H" => "Asian or Asian British - Indian",
+        "J" => "Asian or Asian British - Pakistani",
+        "K" => "Asian or Asian British - Bangladeshi",
+        "L" => "Asian or Asian British - Any other Asian background",
+        "M" => "Black or Black British - Caribbean",
+        "N" => "Black or Black British - African",
+        "P" => "Black or Black British - Any other Black background",
+        "R" => "Other Ethnic Groups - Chinese",
+        "S" => "Other Ethnic Groups - Any other ethnic group",
+        "Z" => "Not stated",
+        _ => "Not known",
+    }
+}
+
 /// UK Core's extension for how far an NHS number has been checked against PDS.
 pub const UKCORE_NHS_NUMBER_VERIFICATION: &str =
     "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus";
@@ -136,6 +161,7 @@ pub fn patient(p: &Person, practice: Option<&Practice>) -> Value {
             "valueCodeableConcept": {"coding": [{
                 "system": "https://fhir.hl7.org.uk/CodeSystem/UKCore-EthnicCategoryEngland",
                 "code": e.code(),
+                "display": ukcore_ethnic_display(e.code()),
             }], "text": e.label()},
         })).collect::<Vec<_>>(),
         "name": [{"use": "official", "family": d.family_name, "given": [d.given_name]}],
@@ -648,6 +674,13 @@ mod tests {
                 })
                 .collect(),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn every_ethnic_category_has_its_uk_core_display() {
+        for e in domain::Ethnicity::ALL {
+            assert_ne!(ukcore_ethnic_display(e.code()), "Not known", "{e:?}");
         }
     }
 
