@@ -572,3 +572,443 @@ async fn the_api_records_measures_referrals_back_and_discharges_with_the_pages_r
         .iter()
         .any(|e| e.action == "record.read" && e.entity_id == Some(person)));
 }
+
+/// A directory service that takes no referrals (people contact it themselves).
+async fn signpost_only_service(app: &TestApp) -> String {
+    let mut e = directory::Entry::new("Drop-in coffee morning");
+    e.service.description = Some("Come along for a chat, no need to book.".into());
+    e.set_categories(&[domain::Category::Befriending]);
+    e.listing.referral_mode = domain::ReferralMode::SignpostOnly;
+    let saved = app
+        .state
+        .directory
+        .save(&e, &storage::Actor::system("test"))
+        .await
+        .unwrap();
+    app.state.directory.refresh().await.unwrap();
+    saved.service.id
+}
+
+async fn send(http: &reqwest::Client, bearer: &str, url: &str, body: Value) -> (StatusCode, Value) {
+    let r = http
+        .post(url)
+        .header("authorization", bearer)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let st = r.status();
+    (st, r.json::<Value>().await.unwrap_or(Value::Null))
+}
+
+async fn get_status(http: &reqwest::Client, bearer: &str, url: &str) -> (StatusCode, Value) {
+    let r = http
+        .get(url)
+        .header("authorization", bearer)
+        .send()
+        .await
+        .unwrap();
+    let st = r.status();
+    (st, r.json::<Value>().await.unwrap_or(Value::Null))
+}
+
+/// Signposting and referring through the API, with the pages' rules: a referral needs the
+/// person's agreement and a service that takes referrals; the same open service twice is
+/// refused; only the details asked for are shared; cancelling needs the version read.
+/// Another PCN's link worker gets 404 and a referrer 403, and nothing is saved by either.
+#[tokio::test]
+async fn the_api_signposts_and_refers_with_the_pages_rules() {
+    let app = spawn_app().await;
+    let takes_referrals = crate::closed_loop::partner_service(&app).await;
+    let signpost_only = signpost_only_service(&app).await;
+    let mut lw = signed_in(&app, "lw").await;
+    let person = refer(&mut lw, "Nell", "Apiconnect").await;
+    let id = first_episode(&app, person).await.id;
+    let (http, bearer) = api_as(&app, "lw").await;
+    let url = format!("{}/api/v1/episodes/{id}/connections", app.base);
+    let stored = || {
+        let store = app.store.clone();
+        let pcn = app.pcn_a;
+        async move { store.connections_for_person(pcn, person).await.unwrap() }
+    };
+
+    let (st, b) = send(
+        &http,
+        &bearer,
+        &url,
+        json!({"kind": "teleport", "service": takes_referrals}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["error"]["fields"][0]["field"], "kind", "{b}");
+    let (st, b) = send(
+        &http,
+        &bearer,
+        &url,
+        json!({"kind": "referral", "service": takes_referrals, "share": ["age"]}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["error"]["fields"][0]["field"], "consent", "{b}");
+    let (st, b) = send(
+        &http,
+        &bearer,
+        &url,
+        json!({"kind": "referral", "service": signpost_only, "consent": true}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{b}");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not take referrals"),
+        "{b}"
+    );
+    let (st, b) = send(
+        &http,
+        &bearer,
+        &url,
+        json!({"kind": "referral", "service": "no-such-service", "consent": true}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not in the directory"),
+        "{b}"
+    );
+    let (st, b) = send(&http, &bearer, &url, json!({"kind": "referral", "service": takes_referrals, "consent": true, "share": ["shoe_size"]})).await;
+    assert_eq!(
+        st,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an unknown detail to share is refused: {b}"
+    );
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("shoe_size"),
+        "{b}"
+    );
+    assert!(
+        stored().await.is_empty(),
+        "nothing saved by a refused request"
+    );
+
+    // Another PCN's link worker and a referrer are kept out.
+    let (http_b, bearer_b) = api_as(&app, "lw_b").await;
+    let (st, _) = send(
+        &http_b,
+        &bearer_b,
+        &url,
+        json!({"kind": "signpost", "service": signpost_only}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get_status(&http_b, &bearer_b, &url).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (http_r, bearer_r) = api_as(&app, "referrer").await;
+    let (st, _) = send(
+        &http_r,
+        &bearer_r,
+        &url,
+        json!({"kind": "signpost", "service": signpost_only}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    assert!(stored().await.is_empty());
+
+    // Referred with agreement, sharing the age only; then the same again is refused.
+    let ask = json!({"kind": "referral", "service": takes_referrals, "consent": true,
+                     "about": "Wants to get outdoors", "share": ["age"]});
+    let (st, b) = send(&http, &bearer, &url, ask.clone()).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let c = &b["connection"];
+    assert_eq!(
+        (c["kind"].as_str(), c["status"].as_str()),
+        (Some("referral"), Some("requested")),
+        "{b}"
+    );
+    assert!(
+        c["shared"]["age"].is_number() && c["shared"].get("email").is_none(),
+        "{b}"
+    );
+    assert_eq!(c["shared"]["about"], "Wants to get outdoors");
+    assert!(c["consent_at"].is_string(), "{b}");
+    let (st, b) = send(&http, &bearer, &url, ask).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{b}");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already referred"),
+        "{b}"
+    );
+    let (st, b) = send(
+        &http,
+        &bearer,
+        &url,
+        json!({"kind": "signpost", "service": signpost_only}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    assert!(
+        b["connection"]["shared"].get("age").is_none(),
+        "nothing asked, nothing shared: {b}"
+    );
+    let (st, list) = get_status(&http, &bearer, &url).await;
+    assert_eq!(st, StatusCode::OK);
+    assert_eq!(list["connections"].as_array().unwrap().len(), 2, "{list}");
+
+    // Cancelling: on a stale version nothing changes; on the version read it is cancelled.
+    let conn = stored()
+        .await
+        .into_iter()
+        .find(|c| c.service_id == takes_referrals)
+        .unwrap();
+    let status_url = format!("{}/api/v1/connections/{}/status", app.base, conn.id);
+    let (st, b) = send(
+        &http_b,
+        &bearer_b,
+        &status_url,
+        json!({"version": conn.version, "to": "cancelled", "reason": "other"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::NOT_FOUND, "another PCN: {b}");
+    let (st, b) = send(
+        &http,
+        &bearer,
+        &status_url,
+        json!({"version": conn.version + 7, "to": "cancelled", "reason": "other"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CONFLICT, "{b}");
+    let (st, b) = send(&http, &bearer, &status_url, json!({"version": conn.version, "to": "cancelled", "reason": "no_longer_interested", "note": "Found a group nearer home"})).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["connection"]["status"], "cancelled");
+    let now = stored()
+        .await
+        .into_iter()
+        .find(|c| c.id == conn.id)
+        .unwrap();
+    assert_eq!(now.note, "Found a group nearer home");
+    let audit = app.store.all_audit().await.unwrap();
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "connection.read" && e.entity_id == Some(person)));
+}
+
+/// Safeguarding through the API, with the pages' rules: a concern names what is missing and
+/// saves nothing; it can be raised only to a GP supervisor of the PCN; the open list shows
+/// each user what the page shows them; only the supervisor it was raised to reads and
+/// closes it, on the version read, once.
+#[tokio::test]
+async fn the_api_raises_and_closes_safeguarding_concerns_with_the_pages_rules() {
+    let app = spawn_app().await;
+    let mut lw = signed_in(&app, "lw").await;
+    let person = refer(&mut lw, "Rae", "Apiconcern").await;
+    let id = first_episode(&app, person).await.id;
+    let (http, bearer) = api_as(&app, "lw").await;
+    // On lw's caseload, so another link worker of the PCN has no need to know.
+    let v = app
+        .store
+        .get_episode(app.pcn_a, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .version;
+    let (st, b) = send(
+        &http,
+        &bearer,
+        &format!("{}/api/v1/episodes/{id}/assign", app.base),
+        json!({"version": v, "link_worker_id": app.users["lw"]}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    let url = format!("{}/api/v1/episodes/{id}/safeguarding", app.base);
+    let supervisor = app.users["supervisor"];
+    let count = || {
+        let store = app.store.clone();
+        let pcn = app.pcn_a;
+        async move {
+            store
+                .records_for_person(pcn, person)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|r| r.kind == domain::RecordKind::Safeguarding)
+                .count()
+        }
+    };
+
+    let (st, b) = send(
+        &http,
+        &bearer,
+        &url,
+        json!({"concern": "", "raised_to": app.users["lw2"]}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    let named = b["error"]["fields"].to_string();
+    for f in ["concern", "raised_to", "urgency", "kinds", "about"] {
+        assert!(named.contains(&format!("\"{f}\"")), "{f} named in {b}");
+    }
+    let concern = json!({"about": "adult", "kinds": ["financial"], "urgency": "urgent",
+                         "concern": "Neighbour is taking her pension card", "la_contacted": "no",
+                         "raised_to": supervisor});
+    let (http_b, bearer_b) = api_as(&app, "lw_b").await;
+    assert_eq!(
+        send(&http_b, &bearer_b, &url, concern.clone()).await.0,
+        StatusCode::NOT_FOUND
+    );
+    let (http_s, bearer_s) = api_as(&app, "supervisor").await;
+    assert_eq!(
+        send(&http_s, &bearer_s, &url, concern.clone()).await.0,
+        StatusCode::FORBIDDEN,
+        "a supervisor does not raise on an episode"
+    );
+    assert_eq!(count().await, 0, "nothing saved by a refused request");
+
+    let (st, b) = send(&http, &bearer, &url, concern).await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let c = &b["concern"];
+    assert_eq!(
+        (
+            c["status"].as_str(),
+            c["urgency"].as_str(),
+            c["raised_to"].as_i64()
+        ),
+        (Some("open"), Some("urgent"), Some(supervisor)),
+        "{b}"
+    );
+    let cid = c["id"].as_i64().unwrap();
+    let version = c["version"].as_i64().unwrap();
+
+    // Who sees it in the open list: the supervisor, the link worker who raised it, the
+    // manager; not another link worker, nor another PCN.
+    let list = format!("{}/api/v1/safeguarding", app.base);
+    let has = |v: &Value| {
+        v["concerns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == json!(cid))
+    };
+    for who in ["supervisor", "lw", "manager"] {
+        let (h, t) = api_as(&app, who).await;
+        let (st, v) = get_status(&h, &t, &list).await;
+        assert_eq!(st, StatusCode::OK, "{who}: {v}");
+        assert!(has(&v), "{who} sees it: {v}");
+    }
+    for who in ["lw2", "lw_b"] {
+        let (h, t) = api_as(&app, who).await;
+        let (st, v) = get_status(&h, &t, &list).await;
+        assert_eq!(st, StatusCode::OK, "{who}: {v}");
+        assert!(!has(&v), "{who} does not see it: {v}");
+    }
+    let (http_r, bearer_r) = api_as(&app, "referrer").await;
+    assert_eq!(
+        get_status(&http_r, &bearer_r, &list).await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    // Read and closed only by the supervisor it was raised to.
+    let one = format!("{}/api/v1/safeguarding/{cid}", app.base);
+    let close = format!("{one}/close");
+    let a = storage::Actor::system("test");
+    let other_sup = app
+        .store
+        .create_user(
+            storage::NewUser {
+                email: "supervisor2@test.example".into(),
+                name: "Second supervisor".into(),
+                role: domain::Role::Supervisor,
+                pcn_id: Some(app.pcn_a),
+                partner_org_id: None,
+                password_hash: "x".into(),
+            },
+            &a,
+        )
+        .await
+        .unwrap();
+    app.store
+        .create_api_token(
+            other_sup.id,
+            "t",
+            &web::auth::sha256_hex("lw_othersupervisor"),
+            &a,
+        )
+        .await
+        .unwrap();
+    let bearer_o = "Bearer lw_othersupervisor".to_string();
+    assert_eq!(
+        get_status(&http, &bearer_o, &one).await.0,
+        StatusCode::NOT_FOUND,
+        "another supervisor"
+    );
+    assert_eq!(
+        send(
+            &http,
+            &bearer_o,
+            &close,
+            json!({"version": version, "action": "x"})
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get_status(&http, &bearer, &one).await.0,
+        StatusCode::FORBIDDEN,
+        "a link worker"
+    );
+    let (st, v) = get_status(&http_s, &bearer_s, &one).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(
+        v["concern"]["concern"],
+        "Neighbour is taking her pension card"
+    );
+
+    let (st, b) = send(
+        &http_s,
+        &bearer_s,
+        &close,
+        json!({"version": version, "action": ""}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{b}");
+    assert_eq!(b["error"]["fields"][0]["field"], "action", "{b}");
+    let action = json!({"version": version + 3, "action": "Spoke to her daughter; bank told; adult social care referral made"});
+    assert_eq!(
+        send(&http_s, &bearer_s, &close, action.clone()).await.0,
+        StatusCode::CONFLICT,
+        "stale version"
+    );
+    let mut action = action;
+    action["version"] = json!(version);
+    let (st, b) = send(&http_s, &bearer_s, &close, action.clone()).await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["concern"]["status"], "closed");
+    assert_eq!(
+        b["concern"]["la_contacted"], false,
+        "the answer given when raised stands"
+    );
+    assert!(b["concern"]["closed_on"].is_string(), "{b}");
+    action["version"] = b["concern"]["version"].clone();
+    assert_eq!(
+        send(&http_s, &bearer_s, &close, action).await.0,
+        StatusCode::CONFLICT,
+        "closed once"
+    );
+    let (_, v) = get_status(&http_s, &bearer_s, &list).await;
+    assert!(!has(&v), "closed concerns leave the open list: {v}");
+    let audit = app.store.all_audit().await.unwrap();
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "safeguarding.read" && e.entity_id == Some(person)));
+}

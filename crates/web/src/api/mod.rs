@@ -1,12 +1,14 @@
 //! The JSON API at `/api/v1`: the same rules as the pages (role, PCN, audit), with
 //! personal API tokens as bearer credentials. Described by `/api/v1/openapi.json`.
 
+mod connections;
 mod directory;
 mod episodes;
 mod journey;
 mod openapi;
 mod people;
 mod referrals;
+mod safeguarding;
 
 use crate::auth::Auth;
 use crate::error::ApiError;
@@ -100,6 +102,41 @@ pub fn routes() -> Routes {
             "/episodes/{id}/discharge",
             journey::discharge,
             token(R::can_triage).on(EPISODE),
+        )
+        .get(
+            "/episodes/{id}/connections",
+            connections::list,
+            token(R::can_read_people).on(EPISODE),
+        )
+        .post(
+            "/episodes/{id}/connections",
+            connections::create,
+            token(R::can_triage).on(EPISODE),
+        )
+        .post(
+            "/connections/{id}/status",
+            connections::status,
+            token(R::can_triage).on(Target::Pcn("connection")),
+        )
+        .post(
+            "/episodes/{id}/safeguarding",
+            safeguarding::raise_concern,
+            token(R::can_triage).on(EPISODE),
+        )
+        .get(
+            "/safeguarding",
+            safeguarding::list,
+            token(R::can_view_safeguarding),
+        )
+        .get(
+            "/safeguarding/{id}",
+            safeguarding::get,
+            token(R::can_close_safeguarding).on(Target::Pcn("safeguarding")),
+        )
+        .post(
+            "/safeguarding/{id}/close",
+            safeguarding::close,
+            token(R::can_close_safeguarding).on(Target::Pcn("safeguarding")),
         )
         .get(
             "/caseloads/{user_id}",

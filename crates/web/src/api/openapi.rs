@@ -125,6 +125,46 @@ pub fn spec() -> Value {
                 "requestBody": body("Discharge"),
                 "responses": std_errors(json!({"200": ok("Episode", "Discharged")}))
             }},
+            "/episodes/{id}/connections": {
+                "get": {
+                    "summary": "An episode's signposts and referrals to community services, oldest first",
+                    "parameters": [id_param("id")],
+                    "responses": std_errors(json!({"200": ok("ConnectionList", "The connections")}))
+                },
+                "post": {
+                    "summary": "Signpost or refer the person to a directory service, as the page does: a referral needs consent and a service that takes referrals (409 otherwise); the same service still open in this episode is 409; only the details in share are sent",
+                    "parameters": [id_param("id")],
+                    "requestBody": body("ConnectionCreate"),
+                    "responses": std_errors(json!({"201": ok("ConnectionMade", "Signposted or referred")}))
+                }
+            },
+            "/connections/{id}/status": {"post": {
+                "summary": "Cancel a connection, or record the organisation's answer when it has no Linkwork account (the closed loop's moves only; 409 if changed since read)",
+                "parameters": [id_param("id")],
+                "requestBody": body("ConnectionStatus"),
+                "responses": std_errors(json!({"200": ok("ConnectionMade", "Changed")}))
+            }},
+            "/episodes/{id}/safeguarding": {"post": {
+                "summary": "Raise a safeguarding concern to one of the PCN's GP supervisors, checked as on the page. If someone is in immediate danger, call 999 first.",
+                "parameters": [id_param("id")],
+                "requestBody": body("ConcernCreate"),
+                "responses": std_errors(json!({"201": ok("ConcernOne", "Raised")}))
+            }},
+            "/safeguarding": {"get": {
+                "summary": "Open safeguarding concerns you may see (a supervisor's own; a link worker's raised or about their people; all for a manager), overdue first",
+                "responses": std_errors(json!({"200": ok("ConcernList", "Open concerns")}))
+            }},
+            "/safeguarding/{id}": {"get": {
+                "summary": "One concern, for the GP supervisor it was raised to (anyone else: 404)",
+                "parameters": [id_param("id")],
+                "responses": std_errors(json!({"200": ok("ConcernOne", "The concern")}))
+            }},
+            "/safeguarding/{id}/close": {"post": {
+                "summary": "Record the action taken and close the concern (the supervisor it was raised to; 409 if closed or changed since read)",
+                "parameters": [id_param("id")],
+                "requestBody": body("ConcernClose"),
+                "responses": std_errors(json!({"200": ok("ConcernOne", "Closed")}))
+            }},
             "/episodes/{id}/contacts": {
                 "get": {
                     "summary": "An episode's contacts, newest first",
@@ -260,6 +300,57 @@ pub fn spec() -> Value {
                     "same_day_confirmed": {"type": "boolean"}}},
                 "ReferralBackCreate": {"type": "object", "required": ["clinician", "reason"], "properties": {"clinician": {"type": "string"}, "reason": {"type": "string"}}},
                 "Discharge": {"type": "object", "required": ["version", "reason", "summary"], "properties": {"version": {"type": "integer"}, "reason": {"type": "string", "description": "A discharge reason code"}, "summary": {"type": "string", "description": "The closing summary"}}},
+                "Connection": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "episode_id": {"type": "integer"}, "person_id": {"type": "integer"},
+                    "service_id": {"type": "string"}, "service_name": {"type": "string"}, "organization_name": {"type": "string"},
+                    "kind": {"type": "string", "enum": ["signpost", "referral"]},
+                    "status": {"type": "string", "enum": ["requested", "accepted", "rejected", "in-progress", "on-hold", "completed", "failed", "cancelled"]},
+                    "reason": {"type": ["string", "null"]}, "note": {"type": "string"},
+                    "consent_at": {"type": ["string", "null"], "format": "date-time"},
+                    "shared": {"type": "object", "description": "What the organisation sees"},
+                    "due_at": {"type": ["string", "null"], "format": "date-time"},
+                    "version": {"type": "integer"}}},
+                "ConnectionList": {"type": "object", "properties": {"connections": {"type": "array", "items": {"$ref": "#/components/schemas/Connection"}}}},
+                "ConnectionMade": {"type": "object", "properties": {"connection": {"$ref": "#/components/schemas/Connection"}}},
+                "ConnectionCreate": {"type": "object", "additionalProperties": false, "required": ["kind", "service"], "properties": {
+                    "kind": {"type": "string", "enum": ["signpost", "referral"]},
+                    "service": {"type": "string", "description": "The directory service's id"},
+                    "about": {"type": "string", "description": "What they would like help with, in words agreed with them; no medical details"},
+                    "consent": {"type": "boolean", "description": "The person agrees to share these details; required for a referral"},
+                    "share": {"type": "array", "items": {"type": "string", "enum": ["phone", "email", "age", "access"]}, "description": "Details shared besides the name"}}},
+                "ConnectionStatus": {"type": "object", "additionalProperties": false, "required": ["version", "to"], "properties": {
+                    "version": {"type": "integer"},
+                    "to": {"type": "string", "description": "cancelled, or the organisation's answer (accepted, rejected, in-progress, on-hold, completed, failed)"},
+                    "reason": {"type": "string", "enum": ["no_capacity", "not_eligible", "could_not_contact", "no_longer_interested", "referred_elsewhere", "other"]},
+                    "note": {"type": "string"}}},
+                "Concern": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "episode_id": {"type": "integer"}, "person_id": {"type": "integer"},
+                    "status": {"type": "string", "enum": ["open", "closed"]},
+                    "raised_at": {"type": "string", "format": "date-time"}, "raised_to": {"type": "integer"},
+                    "about": {"type": ["string", "null"]}, "kinds": {"type": "array", "items": {"type": "string"}},
+                    "urgency": {"type": "string"}, "respond_by": {"type": "string", "format": "date-time"},
+                    "concern": {"type": "string"}, "action_so_far": {"type": "string"},
+                    "la_contacted": {"type": ["boolean", "null"]}, "la_contacted_on": {"type": ["string", "null"], "format": "date"},
+                    "action": {"type": "string"}, "closed_on": {"type": ["string", "null"], "format": "date"},
+                    "person_name": {"type": "string", "description": "In lists"}, "raised_by": {"type": "string", "description": "In lists"},
+                    "overdue": {"type": "boolean", "description": "In lists"},
+                    "version": {"type": "integer"}}},
+                "ConcernOne": {"type": "object", "properties": {"concern": {"$ref": "#/components/schemas/Concern"}}},
+                "ConcernList": {"type": "object", "properties": {"concerns": {"type": "array", "items": {"$ref": "#/components/schemas/Concern"}}}},
+                "ConcernCreate": {"type": "object", "additionalProperties": false, "required": ["concern", "raised_to"], "properties": {
+                    "about": {"type": "string", "enum": ["adult", "child"], "description": "Who it is about"},
+                    "kinds": {"type": "array", "items": {"type": "string", "enum": ["physical", "domestic", "sexual", "psychological", "financial", "modern_slavery", "discriminatory", "organisational", "neglect", "self_neglect", "exploitation", "self_harm", "other"]}, "description": "Kinds of abuse or concern"},
+                    "urgency": {"type": "string", "enum": ["immediate", "urgent", "routine"]},
+                    "concern": {"type": "string", "description": "What you saw or were told, and when"},
+                    "action_so_far": {"type": "string"},
+                    "la_contacted": {"type": "string", "enum": ["yes", "no", ""]},
+                    "la_contacted_on": {"type": "string", "format": "date", "description": "Needed if yes"},
+                    "raised_to": {"type": "integer", "description": "The user id of one of the PCN's GP supervisors"}}},
+                "ConcernClose": {"type": "object", "additionalProperties": false, "required": ["version", "action"], "properties": {
+                    "version": {"type": "integer"},
+                    "action": {"type": "string", "description": "Who was told, what was decided, and any follow-up"},
+                    "la_contacted": {"type": "string", "enum": ["yes", "no", ""], "description": "Left out: the answer given when raised stands"},
+                    "la_contacted_on": {"type": "string", "format": "date"}}},
                 "Transition": {"type": "object", "required": ["version", "state"], "properties": {"version": {"type": "integer"}, "state": {"type": "string", "description": "Not discharged: use /episodes/{id}/discharge"}, "why": {"type": "string", "description": "Why, for declined and unable_to_contact"}}}
             }
         }

@@ -7,7 +7,7 @@ pub struct ServiceQuery {
     pub service: String,
 }
 
-pub(super) async fn service(state: &AppState, id: &str) -> Result<directory::Entry, AppError> {
+pub(crate) async fn service(state: &AppState, id: &str) -> Result<directory::Entry, AppError> {
     match state.directory.entry(id).await? {
         Some(e) if e.listing.retired_on.is_none() => Ok(e),
         _ => Err(AppError::BadRequest(
@@ -153,11 +153,59 @@ pub async fn create(
     let kind = ConnectionKind::from_code(form.get("kind"))
         .ok_or_else(|| AppError::BadRequest("Choose to signpost or refer".into()))?;
     let e = service(&state, form.get("service")).await?;
+    let asked = Connect {
+        kind,
+        about: form.get("about").trim().to_string(),
+        consent: form.checked("consent"),
+        share_phone: form.checked("share_phone"),
+        share_email: form.checked("share_email"),
+        share_age: form.checked("share_age"),
+        share_access: form.checked("share_access"),
+    };
+    match connect(&state, &auth, &ep, &p, &e, &asked).await? {
+        Ok(_) => Ok(see_other(&format!(
+            "/people/{}?done={}",
+            p.id,
+            if kind == ConnectionKind::Referral {
+                "referred"
+            } else {
+                "signposted"
+            }
+        ))),
+        Err(errors) => Ok(refer_form(&auth, &p, &ep, &e, &form, &errors, false).respond()),
+    }
+}
+
+/// A signpost or referral as the link worker asks for it: which details to share, in what
+/// words, and whether the person agreed.
+pub(crate) struct Connect {
+    pub kind: ConnectionKind,
+    pub about: String,
+    pub consent: bool,
+    pub share_phone: bool,
+    pub share_email: bool,
+    pub share_age: bool,
+    pub share_access: bool,
+}
+
+/// Signposts or refers the person to a directory service with the pages' rules: a referral
+/// needs the person's recorded agreement and a service that takes referrals; the same
+/// service still open in this episode is refused (409); only the ticked details are shared.
+/// The pages and the API both connect here.
+pub(crate) async fn connect(
+    state: &AppState,
+    auth: &Auth,
+    ep: &Episode,
+    p: &Person,
+    e: &directory::Entry,
+    asked: &Connect,
+) -> Result<Result<Connection, FieldErrors>, AppError> {
+    let kind = asked.kind;
     let d = &p.details;
-    let about = form.get("about").trim().to_string();
+    let about = asked.about.trim().to_string();
     let mut errors = FieldErrors::default();
     if kind == ConnectionKind::Referral {
-        if !form.checked("consent") {
+        if !asked.consent {
             errors.add(
                 "consent",
                 "Record that the person agrees to share their details, or signpost instead",
@@ -173,7 +221,7 @@ pub async fn create(
             errors.add("about", "Keep this to 2000 characters");
         }
         if !errors.is_empty() {
-            return Ok(refer_form(&auth, &p, &ep, &e, &form, &errors, false).respond());
+            return Ok(Err(errors));
         }
     }
     // The same service already in this episode and still open: a second click, or a second
@@ -197,21 +245,21 @@ pub async fn create(
     let now = Utc::now();
     let shared = SharedDetails {
         name: d.full_name(),
-        phone: if form.checked("share_phone") {
+        phone: if asked.share_phone {
             d.phone.clone()
         } else {
             String::new()
         },
-        email: if form.checked("share_email") {
+        email: if asked.share_email {
             d.email.clone()
         } else {
             String::new()
         },
-        age: form
-            .checked("share_age")
+        age: asked
+            .share_age
             .then(|| d.age_on(domain::uk_time::to_uk(now).date())),
         about,
-        access_needs: if form.checked("share_access") {
+        access_needs: if asked.share_access {
             let mut v: Vec<&str> = d.access_needs.iter().map(|a| a.label()).collect();
             if !d.access_notes.is_empty() {
                 v.push(&d.access_notes);
@@ -251,16 +299,8 @@ pub async fn create(
         .create_connection(auth.pcn()?, ep.id, &c, &auth.actor())
         .await
     {
-        Ok(_) => Ok(see_other(&format!(
-            "/people/{}?done={}",
-            p.id,
-            if kind == ConnectionKind::Referral {
-                "referred"
-            } else {
-                "signposted"
-            }
-        ))),
-        Err(StorageError::NotFound) => Err(auth.not_found(&state, "episode", id).await),
+        Ok((c, _)) => Ok(Ok(c)),
+        Err(StorageError::NotFound) => Err(auth.not_found(state, "episode", ep.id).await),
         Err(e) => Err(e.into()),
     }
 }

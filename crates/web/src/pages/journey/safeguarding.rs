@@ -2,7 +2,7 @@
 
 use super::*;
 
-pub(super) async fn supervisors(
+pub(crate) async fn supervisors(
     state: &AppState,
     pcn: i64,
 ) -> Result<Vec<(i64, String)>, AppError> {
@@ -155,23 +155,49 @@ pub async fn safeguarding_save(
     let (ep, p) = load(&state, &auth, id, "safeguarding.create").await?;
     open_only(&ep)?;
     let sups = supervisors(&state, auth.pcn()?).await?;
-    let to = form
-        .get("raised_to")
+    match raise(
+        &state,
+        &auth,
+        &ep,
+        &sups,
+        &safeguarding_draft(&form),
+        form.get("raised_to"),
+    )
+    .await?
+    {
+        Ok(_) => Ok(see_other(&format!("/people/{}?done=safeguarding", p.id))),
+        Err(e) => Ok(safeguarding_form(&auth, &p, &ep, &sups, &form, &e).respond()),
+    }
+}
+
+/// Raises a concern on an open episode to one of the PCN's GP supervisors (`raised_to`, a
+/// user id as text, from `sups`), checked as the page checks it. The pages and the API both
+/// raise concerns here.
+pub(crate) async fn raise(
+    state: &AppState,
+    auth: &Auth,
+    ep: &Episode,
+    sups: &[(i64, String)],
+    draft: &SafeguardingDraft,
+    raised_to: &str,
+) -> Result<Result<EpisodeRecord, FieldErrors>, AppError> {
+    let to = raised_to
+        .trim()
         .parse::<i64>()
         .ok()
         .filter(|id| sups.iter().any(|s| s.0 == *id));
-    let s = match Safeguarding::new(&safeguarding_draft(&form), to, today()) {
+    let s = match Safeguarding::new(draft, to, today()) {
         Ok(s) => s,
-        Err(e) => return Ok(safeguarding_form(&auth, &p, &ep, &sups, &form, &e).respond()),
+        Err(e) => return Ok(Err(e)),
     };
     let name = sups
         .iter()
         .find(|x| x.0 == s.raised_to)
         .map_or(String::new(), |x| x.1.clone());
-    add(
-        &state,
-        &auth,
-        &ep,
+    let saved = add(
+        state,
+        auth,
+        ep,
         NewRecord {
             kind: RecordKind::Safeguarding,
             status: "open".into(),
@@ -192,57 +218,41 @@ pub async fn safeguarding_save(
         },
     )
     .await?;
-    Ok(see_other(&format!("/people/{}?done=safeguarding", p.id)))
+    Ok(Ok(saved))
 }
 
-/// An open concern as the list shows it.
-pub(super) struct OpenConcern {
-    id: i64,
-    person_id: i64,
-    name: String,
-    raised: String,
-    /// "Open 3 days"; and whether past the time its urgency allows.
-    open_for: String,
-    overdue: bool,
-    rank: SafeguardingUrgency,
-    about: String,
-    kinds: String,
-    urgency: String,
-    concern: String,
-    local_authority: String,
-    by: String,
+/// An open concern the user may see, with whose it is and who raised it.
+pub(crate) struct Visible {
+    pub record: EpisodeRecord,
+    pub concern: Safeguarding,
+    pub name: String,
+    pub by: String,
 }
 
-#[derive(Template)]
-#[template(path = "safeguarding.html")]
-pub(super) struct SafeguardingPage {
-    ctx: PageCtx,
-    open: Vec<OpenConcern>,
-    mine_only: bool,
-}
-
-/// Open safeguarding concerns: the supervisor's own, or every one for a manager.
-pub async fn safeguarding_list(
-    State(state): State<AppState>,
-    auth: Auth,
-) -> Result<Response, AppError> {
+/// The open concerns the user may see: the supervisor's own, a link worker's (raised by
+/// them or about their own people), or every one for a manager. Listing them is audited
+/// (`what`) with each person shown.
+pub(crate) async fn open_concerns(
+    state: &AppState,
+    auth: &Auth,
+    what: &str,
+) -> Result<Vec<Visible>, AppError> {
     let role = auth.user.role;
-    auth.require(&state, role.can_view_safeguarding(), "safeguarding.list")
+    auth.require(state, role.can_view_safeguarding(), what)
         .await?;
     let pcn = auth.pcn()?;
-    let mine_only = role == Role::Supervisor;
     let records = state
         .store
         .records_by_status(
             pcn,
             RecordKind::Safeguarding,
             "open",
-            mine_only.then_some(auth.user.id),
+            (role == Role::Supervisor).then_some(auth.user.id),
         )
         .await?;
     let users = state.store.list_users(Some(pcn)).await?;
-    let mut open = vec![];
     let now = Utc::now();
+    let mut open = vec![];
     for r in records {
         let Some(s) = r.parse::<Safeguarding>() else {
             continue;
@@ -267,39 +277,86 @@ pub async fn safeguarding_list(
             .created_by
             .and_then(|u| users.iter().find(|x| x.id == u))
             .map_or_else(|| "Not recorded".to_string(), |u| u.name.clone());
-        let days = (now - r.created_at).num_days();
-        open.push(OpenConcern {
-            id: r.id,
-            person_id: r.person_id,
+        open.push(Visible {
+            record: r,
+            concern: s,
             name,
-            raised: views::datetime(r.created_at),
-            open_for: match days {
-                0 => format!("Open {} hours", (now - r.created_at).num_hours()),
-                1 => "Open 1 day".into(),
-                n => format!("Open {n} days"),
-            },
-            overdue: now > s.due(r.created_at),
-            rank: s.urgency(),
-            about: s
-                .about
-                .map_or("Not recorded".into(), |a| a.label().to_string()),
-            kinds: s.kinds_label(),
-            urgency: s.urgency().label().into(),
-            local_authority: s.local_authority_label(),
-            concern: s.concern,
             by,
         });
     }
     // Overdue first, then the most urgent.
-    open.sort_by_key(|o| (!o.overdue, o.rank));
-    let shown: Vec<(i64, i64)> = open.iter().map(|o| (pcn, o.person_id)).collect();
-    auth.audit_shown(
-        &state,
-        "safeguarding.list",
-        &shown,
-        &format!("{} open", open.len()),
-    )
-    .await?;
+    open.sort_by_key(|v| {
+        (
+            now <= v.concern.due(v.record.created_at),
+            v.concern.urgency(),
+        )
+    });
+    let shown: Vec<(i64, i64)> = open.iter().map(|v| (pcn, v.record.person_id)).collect();
+    auth.audit_shown(state, what, &shown, &format!("{} open", open.len()))
+        .await?;
+    Ok(open)
+}
+
+/// An open concern as the list shows it.
+pub(super) struct OpenConcern {
+    id: i64,
+    person_id: i64,
+    name: String,
+    raised: String,
+    /// "Open 3 days"; and whether past the time its urgency allows.
+    open_for: String,
+    overdue: bool,
+    about: String,
+    kinds: String,
+    urgency: String,
+    concern: String,
+    local_authority: String,
+    by: String,
+}
+
+#[derive(Template)]
+#[template(path = "safeguarding.html")]
+pub(super) struct SafeguardingPage {
+    ctx: PageCtx,
+    open: Vec<OpenConcern>,
+    mine_only: bool,
+}
+
+/// Open safeguarding concerns: the supervisor's own, or every one for a manager.
+pub async fn safeguarding_list(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Response, AppError> {
+    let mine_only = auth.user.role == Role::Supervisor;
+    let now = Utc::now();
+    let open = open_concerns(&state, &auth, "safeguarding.list")
+        .await?
+        .into_iter()
+        .map(|v| {
+            let (r, s) = (v.record, v.concern);
+            let days = (now - r.created_at).num_days();
+            OpenConcern {
+                id: r.id,
+                person_id: r.person_id,
+                name: v.name,
+                raised: views::datetime(r.created_at),
+                open_for: match days {
+                    0 => format!("Open {} hours", (now - r.created_at).num_hours()),
+                    1 => "Open 1 day".into(),
+                    n => format!("Open {n} days"),
+                },
+                overdue: now > s.due(r.created_at),
+                about: s
+                    .about
+                    .map_or("Not recorded".into(), |a| a.label().to_string()),
+                kinds: s.kinds_label(),
+                urgency: s.urgency().label().into(),
+                local_authority: s.local_authority_label(),
+                concern: s.concern,
+                by: v.by,
+            }
+        })
+        .collect();
     Ok(views::ok(&SafeguardingPage {
         ctx: PageCtx::new(Some(&auth), "Safeguarding concerns", "/safeguarding"),
         open,
@@ -307,7 +364,7 @@ pub async fn safeguarding_list(
     }))
 }
 
-pub(super) async fn concern(
+pub(crate) async fn concern(
     state: &AppState,
     auth: &Auth,
     id: i64,
@@ -428,17 +485,20 @@ pub async fn safeguarding_close(
 ) -> Result<Response, AppError> {
     let form = auth.form(&body)?;
     let (r, s, p) = concern(&state, &auth, id).await?;
-    if r.status != "open" {
-        return Err(AppError::Conflict("This concern is already closed".into()));
-    }
     let version = form.i64("version")?;
-    let closed = match s.close(
+    match close_concern(
+        &state,
+        &auth,
+        &r,
+        &s,
+        version,
         form.get("action"),
         form.get("la_contacted"),
         form.get("la_contacted_on"),
-        today(),
-    ) {
-        Ok(c) => c,
+    )
+    .await?
+    {
+        Ok(_) => Ok(see_other("/safeguarding?done=safeguarding-closed")),
         Err(e) => {
             // The refusal shows the concern again: a read like any other.
             auth.audit_read(
@@ -448,14 +508,36 @@ pub async fn safeguarding_close(
                 format!("concern {id}, shown again to correct"),
             )
             .await?;
-            return Ok(close_form(&auth, &r, &s, &p, &form, &e).respond());
+            Ok(close_form(&auth, &r, &s, &p, &form, &e).respond())
         }
+    }
+}
+
+/// Records the supervisor's action and closes the concern, if the version is the one they
+/// read (409 otherwise) and it is still open. The pages and the API both close here.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn close_concern(
+    state: &AppState,
+    auth: &Auth,
+    r: &EpisodeRecord,
+    s: &Safeguarding,
+    version: i64,
+    action: &str,
+    la_contacted: &str,
+    la_contacted_on: &str,
+) -> Result<Result<EpisodeRecord, FieldErrors>, AppError> {
+    if r.status != "open" {
+        return Err(AppError::Conflict("This concern is already closed".into()));
+    }
+    let closed = match s.close(action, la_contacted, la_contacted_on, today()) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
     };
-    state
+    let saved = state
         .store
         .update_record(
             auth.pcn()?,
-            id,
+            r.id,
             version,
             "closed",
             &json(&closed)?,
@@ -463,5 +545,5 @@ pub async fn safeguarding_close(
             &auth.actor(),
         )
         .await?;
-    Ok(see_other("/safeguarding?done=safeguarding-closed"))
+    Ok(Ok(saved))
 }
