@@ -47,6 +47,7 @@ conformance!(
     contacts_move_the_episode_on,
     coding_is_queued_once_per_episode,
     records_keep_history_and_move_the_episode,
+    a_new_version_is_saved_only_on_the_latest,
     connections_close_the_loop,
     workforce_and_report_facts_stay_in_their_pcn,
     directory_organisations_are_read_together,

@@ -208,6 +208,18 @@ pub trait RecordStore: Send + Sync {
         record: &NewRecord,
         actor: &Actor,
     ) -> Result<(EpisodeRecord, Episode)>;
+    /// [`Self::add_record`] for a new version of a document (a plan review): added only if
+    /// the episode's latest record of the same kind is still `based_on` (None: there is
+    /// none), checked in the same transaction, with the episode locked; otherwise
+    /// [`StorageError::Stale`] and nothing is saved.
+    async fn add_record_on_latest(
+        &self,
+        pcn: i64,
+        episode_id: i64,
+        record: &NewRecord,
+        based_on: Option<i64>,
+        actor: &Actor,
+    ) -> Result<(EpisodeRecord, Episode)>;
     /// Replaces a document's body and status if it is still at `expected_version`.
     #[allow(clippy::too_many_arguments)]
     async fn update_record(

@@ -94,17 +94,35 @@ pub(crate) async fn episode_in(conn: &mut DbConn, pcn: i64, id: i64) -> Result<E
     rows::episode(&r)
 }
 
-#[async_trait]
-impl RecordStore for Store {
-    async fn add_record(
+impl Store {
+    /// Adds a record; with `based_on`, only if the episode's latest record of its kind is
+    /// still that one (checked after the episode row is locked).
+    async fn add_record_if(
         &self,
         pcn: i64,
         episode_id: i64,
         rec: &NewRecord,
+        based_on: Option<Option<i64>>,
         actor: &Actor,
     ) -> Result<(EpisodeRecord, Episode)> {
         let mut tx = self.write.begin().await.map_err(backend)?;
         let ep = episode_in(&mut tx, pcn, episode_id).await?;
+        if let Some(expected) = based_on {
+            // The latest as the pages read it (records_for_person's order).
+            let latest: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM episode_records WHERE pcn_id = $1 AND episode_id = $2 AND kind = $3
+                 ORDER BY created_at DESC, id DESC LIMIT 1",
+            )
+            .bind(pcn)
+            .bind(episode_id)
+            .bind(rec.kind.code())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if latest != expected {
+                return Err(StorageError::Stale);
+            }
+        }
         if ep.state.is_closed() && rec.kind != RecordKind::HealthUse {
             return Err(StorageError::Rule(format!(
                 "This episode is {}: open a new episode to add to it",
@@ -176,6 +194,31 @@ impl RecordStore for Store {
         };
         tx.commit().await.map_err(backend)?;
         Ok((saved, ep))
+    }
+}
+
+#[async_trait]
+impl RecordStore for Store {
+    async fn add_record(
+        &self,
+        pcn: i64,
+        episode_id: i64,
+        rec: &NewRecord,
+        actor: &Actor,
+    ) -> Result<(EpisodeRecord, Episode)> {
+        self.add_record_if(pcn, episode_id, rec, None, actor).await
+    }
+
+    async fn add_record_on_latest(
+        &self,
+        pcn: i64,
+        episode_id: i64,
+        rec: &NewRecord,
+        based_on: Option<i64>,
+        actor: &Actor,
+    ) -> Result<(EpisodeRecord, Episode)> {
+        self.add_record_if(pcn, episode_id, rec, Some(based_on), actor)
+            .await
     }
 
     async fn update_record(

@@ -32,7 +32,9 @@ pub use people::{
     people_round_trip_and_optimistic_versioning, possible_duplicates, practice_must_be_in_the_pcn,
     search_by_name_nhs_number_birth_date_and_postcode, tenants_are_isolated,
 };
-pub use records::records_keep_history_and_move_the_episode;
+pub use records::{
+    a_new_version_is_saved_only_on_the_latest, records_keep_history_and_move_the_episode,
+};
 pub use workforce::workforce_and_report_facts_stay_in_their_pcn;
 
 use chrono::{Duration, NaiveDate, Utc};

@@ -200,3 +200,65 @@ pub async fn records_keep_history_and_move_the_episode(s: Arc<dyn Storage>) {
     assert!(audit.iter().any(|a| a.action == "safeguarding.update"));
     assert!(audit.iter().any(|a| a.action == "episode.discharge"));
 }
+
+/// A new version of a plan is saved only on the latest one, even when two are sent at once:
+/// one wins, the other is told it is stale and saves nothing.
+pub async fn a_new_version_is_saved_only_on_the_latest(s: Arc<dyn Storage>) {
+    use domain::RecordKind;
+    use storage::NewRecord;
+    let f = fixture(&*s).await;
+    let ep = accepted_episode(&*s, &f, "Versions").await;
+    let plan = |body: &str| NewRecord {
+        kind: RecordKind::Plan,
+        status: String::new(),
+        body: body.into(),
+        assigned_to: None,
+        due_at: None,
+        summary: "Plan saved".into(),
+        at: Utc::now(),
+    };
+    let plans = |s: Arc<dyn Storage>| async move {
+        s.records_for_person(f.pcn_a, ep.person_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.kind == RecordKind::Plan)
+            .map(|r| r.body)
+            .collect::<Vec<_>>()
+    };
+    // A "review" of a plan that does not exist, and a second "first" plan, are stale.
+    let err = s
+        .add_record_on_latest(f.pcn_a, ep.id, &plan("{\"v\":0}"), Some(999_999), &actor())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::Stale), "{err:?}");
+    let (first, _) = s
+        .add_record_on_latest(f.pcn_a, ep.id, &plan("{\"v\":1}"), None, &actor())
+        .await
+        .unwrap();
+    let err = s
+        .add_record_on_latest(f.pcn_a, ep.id, &plan("{\"v\":1b}"), None, &actor())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::Stale), "{err:?}");
+    // Another PCN cannot add to it at all.
+    let err = s
+        .add_record_on_latest(f.pcn_b, ep.id, &plan("{}"), Some(first.id), &actor())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StorageError::NotFound), "{err:?}");
+    // Two reviews of the first version at once: exactly one is saved.
+    let (pa, pb, who) = (plan("{\"v\":\"2a\"}"), plan("{\"v\":\"2b\"}"), actor());
+    let (a, b) = tokio::join!(
+        s.add_record_on_latest(f.pcn_a, ep.id, &pa, Some(first.id), &who),
+        s.add_record_on_latest(f.pcn_a, ep.id, &pb, Some(first.id), &who),
+    );
+    assert_eq!(
+        [a.is_ok(), b.is_ok()].iter().filter(|x| **x).count(),
+        1,
+        "one wins: {a:?} {b:?}"
+    );
+    let lost = if a.is_ok() { b } else { a };
+    assert!(matches!(lost, Err(StorageError::Stale)), "{lost:?}");
+    assert_eq!(plans(s.clone()).await.len(), 2, "the first and one review");
+}

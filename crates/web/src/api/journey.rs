@@ -10,7 +10,7 @@ use crate::pages::journey::assessment::assessment_record;
 use crate::pages::journey::measures::{instrument_of, measure_record, same_day_as_baseline};
 use crate::pages::journey::plan::plan_record;
 use crate::pages::journey::referral_back::referral_back_record;
-use crate::pages::journey::{add, load, open_only};
+use crate::pages::journey::{add, add_on_latest, load, open_only};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -231,12 +231,14 @@ pub async fn create_plan(
     let current = crate::pages::journey::latest(&state, &auth, &ep, RecordKind::Plan)
         .await?
         .map(|r| r.id);
-    if b.based_on != current {
-        return Err(crate::AppError::Conflict(format!(
+    let stale = |current: Option<i64>| {
+        ApiError(crate::AppError::Conflict(format!(
             "The latest plan is {}: read it (GET /api/v1/episodes/{id}/records) and send based_on with its id",
             current.map_or("none (send based_on: null)".to_string(), |c| format!("record {c}"))
-        ))
-        .into());
+        )))
+    };
+    if b.based_on != current {
+        return Err(stale(current));
     }
     let mut d = PlanDraft {
         what_matters: b.what_matters,
@@ -260,7 +262,17 @@ pub async fn create_plan(
     };
     d.pad();
     match plan_record(&state, &auth, &ep, &d, current.is_some()).await? {
-        Ok(rec) => Ok(made(&add(&state, &auth, &ep, rec).await?)),
+        // Checked again in the saving transaction, where it cannot race.
+        Ok(rec) => match add_on_latest(&state, &auth, &ep, rec, current).await {
+            Ok(saved) => Ok(made(&saved)),
+            Err(crate::AppError::Stale) => {
+                let now = crate::pages::journey::latest(&state, &auth, &ep, RecordKind::Plan)
+                    .await?
+                    .map(|r| r.id);
+                Err(stale(now))
+            }
+            Err(e) => Err(e.into()),
+        },
         Err(e) => Ok(api_validation(&e)),
     }
 }

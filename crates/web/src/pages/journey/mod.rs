@@ -180,6 +180,27 @@ pub(crate) async fn add(
     }
 }
 
+/// [`add`] for a new version of a record (a plan review) on `based_on`, the latest when it
+/// was read: if another version was saved meanwhile, even a moment ago, nothing is saved and
+/// the answer is [`AppError::Stale`] (checked in the saving transaction).
+pub(crate) async fn add_on_latest(
+    state: &AppState,
+    auth: &Auth,
+    ep: &Episode,
+    rec: NewRecord,
+    based_on: Option<i64>,
+) -> Result<EpisodeRecord, AppError> {
+    match state
+        .store
+        .add_record_on_latest(auth.pcn()?, ep.id, &rec, based_on, &auth.actor())
+        .await
+    {
+        Ok((saved, _)) => Ok(saved),
+        Err(StorageError::NotFound) => Err(auth.not_found(state, "episode", ep.id).await),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// The latest record of a kind for an episode.
 pub(crate) async fn latest(
     state: &AppState,

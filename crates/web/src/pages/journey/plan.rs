@@ -279,7 +279,7 @@ pub async fn plan_save(
     let again = current.is_some();
     // Someone saved a version after this form was opened: save nothing, and give the
     // form back with everything typed, now based on the latest version.
-    if form.get("based_on").trim() != current.unwrap_or(0).to_string() {
+    let stale = |current: Option<i64>| {
         let mut e = FieldErrors::default();
         e.add(
             "what_matters",
@@ -288,13 +288,26 @@ pub async fn plan_save(
         );
         let mut page = plan_form(&auth, &p, &ep, &d, &e, current).respond();
         *page.status_mut() = StatusCode::CONFLICT;
-        return Ok(page);
+        page
+    };
+    if form.get("based_on").trim() != current.unwrap_or(0).to_string() {
+        return Ok(stale(current));
     }
     let rec = match plan_record(&state, &auth, &ep, &d, again).await? {
         Ok(rec) => rec,
         Err(e) => return Ok(plan_form(&auth, &p, &ep, &d, &e, current).respond()),
     };
-    add(&state, &auth, &ep, rec).await?;
+    // The same check again where it cannot race: in the transaction that saves.
+    match add_on_latest(&state, &auth, &ep, rec, current).await {
+        Ok(_) => {}
+        Err(AppError::Stale) => {
+            let now = latest(&state, &auth, &ep, RecordKind::Plan)
+                .await?
+                .map(|r| r.id);
+            return Ok(stale(now));
+        }
+        Err(e) => return Err(e),
+    }
     Ok(see_other(&format!("/people/{}?done=plan", p.id)))
 }
 
