@@ -325,7 +325,26 @@ async fn the_openapi_document_is_served() {
 /// kept out; nothing bad is saved.
 #[tokio::test]
 async fn the_api_records_measures_referrals_back_and_discharges_with_the_pages_rules() {
-    let app = spawn_app().await;
+    the_api_records_measures_referrals_back_and_discharges_with_the_pages_rules_on(
+        spawn_app().await,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_records_measures_referrals_back_and_discharges_with_the_pages_rules_on_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    the_api_records_measures_referrals_back_and_discharges_with_the_pages_rules_on(
+        spawn_app_on(Engine::Postgres).await,
+    )
+    .await;
+}
+
+async fn the_api_records_measures_referrals_back_and_discharges_with_the_pages_rules_on(
+    app: TestApp,
+) {
     let mut lw = signed_in(&app, "lw").await;
     let person = refer(&mut lw, "Jude", "Apijourney").await;
     let ep = first_episode(&app, person).await;
@@ -618,7 +637,19 @@ async fn get_status(http: &reqwest::Client, bearer: &str, url: &str) -> (StatusC
 /// Another PCN's link worker gets 404 and a referrer 403, and nothing is saved by either.
 #[tokio::test]
 async fn the_api_signposts_and_refers_with_the_pages_rules() {
-    let app = spawn_app().await;
+    the_api_signposts_and_refers_with_the_pages_rules_on(spawn_app().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_signposts_and_refers_with_the_pages_rules_on_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    the_api_signposts_and_refers_with_the_pages_rules_on(spawn_app_on(Engine::Postgres).await)
+        .await;
+}
+
+async fn the_api_signposts_and_refers_with_the_pages_rules_on(app: TestApp) {
     let takes_referrals = crate::closed_loop::partner_service(&app).await;
     let signpost_only = signpost_only_service(&app).await;
     let mut lw = signed_in(&app, "lw").await;
@@ -809,7 +840,22 @@ async fn the_api_signposts_and_refers_with_the_pages_rules() {
 /// closes it, on the version read, once.
 #[tokio::test]
 async fn the_api_raises_and_closes_safeguarding_concerns_with_the_pages_rules() {
-    let app = spawn_app().await;
+    the_api_raises_and_closes_safeguarding_concerns_with_the_pages_rules_on(spawn_app().await)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_raises_and_closes_safeguarding_concerns_with_the_pages_rules_on_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    the_api_raises_and_closes_safeguarding_concerns_with_the_pages_rules_on(
+        spawn_app_on(Engine::Postgres).await,
+    )
+    .await;
+}
+
+async fn the_api_raises_and_closes_safeguarding_concerns_with_the_pages_rules_on(app: TestApp) {
     let mut lw = signed_in(&app, "lw").await;
     let person = refer(&mut lw, "Rae", "Apiconcern").await;
     let id = first_episode(&app, person).await.id;
