@@ -455,6 +455,27 @@ pub trait ContactStore: Send + Sync {
 }
 
 /// Everything Linkwork stores.
+/// Limits that hold across every node (issue 26): uses of a limited thing (a failed sign-in
+/// from an address, a token request …) counted in the database, by a SHA-256 hash of its key.
+#[async_trait]
+pub trait LimitStore: Send + Sync {
+    /// Uses of a limited thing (`key_hash`: a SHA-256 hash of its key) since `since`, as
+    /// every node counts them.
+    async fn limit_uses(&self, key_hash: &str, since: DateTime<Utc>) -> Result<u32>;
+    /// Counts one use of `key_hash` at `at`.
+    async fn limit_count(&self, key_hash: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Counts one use at `at` only if fewer than `limit` were counted since `since`, checking
+    /// and counting together (so nodes asking at once cannot all pass). False when none was
+    /// left (nothing is counted then).
+    async fn limit_take(
+        &self,
+        key_hash: &str,
+        limit: u32,
+        since: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<bool>;
+}
+
 pub trait Storage:
     OrgStore
     + UserStore
@@ -475,6 +496,7 @@ pub trait Storage:
     + OwnershipStore
     + OwnPlanStore
     + SignOnStore
+    + LimitStore
     + Engine
 {
 }
@@ -498,6 +520,7 @@ impl<
             + OwnershipStore
             + OwnPlanStore
             + SignOnStore
+            + LimitStore
             + Engine,
     > Storage for T
 {

@@ -362,12 +362,13 @@ impl Auth {
         let window = state.config.lockout;
         let paused = state
             .throttle
-            .blocked(&key, state.config.max_failed_logins, window);
+            .blocked(&key, state.config.max_failed_logins, window)
+            .await?;
         if !paused && verify_password(password, &self.user.password_hash) {
             return Ok(true);
         }
         if !paused {
-            state.throttle.fail(&key, window);
+            state.throttle.fail(&key, window).await?;
         }
         let entry = AuditEntry::new(
             &self.actor(),

@@ -46,17 +46,17 @@ pub struct AppState {
     pub store: Arc<dyn Storage>,
     pub directory: Arc<Directory>,
     pub config: Arc<WebConfig>,
-    /// Failed sign-ins per address (this node's count).
+    /// Failed sign-ins and other limited attempts, counted in the database (every node's).
     pub throttle: Arc<throttle::Throttle>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Storage>, directory: Arc<Directory>, config: WebConfig) -> Self {
         Self {
+            throttle: Arc::new(throttle::Throttle::new(store.clone())),
             store,
             directory,
             config: Arc::new(config),
-            throttle: Arc::default(),
         }
     }
 }

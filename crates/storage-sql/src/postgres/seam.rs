@@ -32,6 +32,17 @@ pub(crate) async fn hold_audit_chain(conn: &mut DbConn) -> Result<()> {
     Ok(())
 }
 
+/// A transaction-scoped advisory lock on the one key (not a global one), because nodes
+/// taking a use of the same limit at once must count one after the other.
+pub(crate) async fn hold_limit_key(conn: &mut DbConn, key_hash: &str) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(7412, hashtext($1))")
+        .bind(key_hash)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
 /// Its own transaction: the server takes concurrent commits, so there is nothing to group.
 pub(crate) async fn append_audit_alone(store: &Store, entry: &AuditEntry) -> Result<()> {
     let mut tx = store.write.begin().await.map_err(backend)?;

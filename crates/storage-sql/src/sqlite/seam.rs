@@ -27,6 +27,11 @@ pub(crate) async fn hold_audit_chain(_conn: &mut DbConn) -> Result<()> {
     Ok(())
 }
 
+/// Nothing to take: one writer, so counting and adding a limit's use cannot interleave.
+pub(crate) async fn hold_limit_key(_conn: &mut DbConn, _key_hash: &str) -> Result<()> {
+    Ok(())
+}
+
 /// An entry recorded on its own (most are reads) joins the next group commit, because each
 /// SQLite commit waits for the disk and the one writer would otherwise queue every read.
 pub(crate) async fn append_audit_alone(store: &Store, entry: &AuditEntry) -> Result<()> {

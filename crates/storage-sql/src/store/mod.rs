@@ -10,6 +10,8 @@
 //! - `backend`: sqlx errors into `StorageError`;
 //! - `hold_audit_chain` and `append_audit_alone`: how appends to the audit chain are
 //!   serialised (PostgreSQL: an advisory lock; SQLite: one writer and a group commit);
+//! - `hold_limit_key`: how taking a use of one shared limit is serialised (PostgreSQL: an
+//!   advisory lock on that key; SQLite: the one writer);
 //! - `SNAPSHOT_SQL`, `CASELOAD_OF_WORKER`: the two statements whose SQL differs;
 //! - `NAME`, `MIGRATOR` and `backup`: the engine's name, its migrations and its backup.
 //!
@@ -30,6 +32,7 @@ mod database;
 mod directory;
 mod episodes;
 mod interop;
+mod limits;
 mod orgs;
 mod own_plan;
 mod ownership;

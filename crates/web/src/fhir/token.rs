@@ -100,6 +100,7 @@ async fn issue(
     if state
         .throttle
         .blocked(&address, state.config.max_failed_logins_per_address, window)
+        .await?
     {
         return Ok(oauth_error(
             StatusCode::TOO_MANY_REQUESTS,
@@ -266,7 +267,7 @@ async fn issue(
     let (client, how) = match authenticated {
         Ok(c) => c,
         Err(refused) => {
-            state.throttle.fail(&address, window);
+            state.throttle.fail(&address, window).await?;
             let actor = Actor {
                 user_id: None,
                 label: format!(

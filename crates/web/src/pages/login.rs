@@ -184,17 +184,17 @@ pub async fn submit(
     // Over the address's limit, attempts from it are slowed and taken one at a time, but
     // still checked: a shared NHS network address is never locked out as a whole, and a
     // person there who knows their password still signs in.
-    let _turn =
-        if state
-            .throttle
-            .blocked(&address, state.config.max_failed_logins_per_address, window)
-        {
-            let turn = state.throttle.turn(&address).lock_owned().await;
-            tokio::time::sleep(state.config.address_pause).await;
-            Some(turn)
-        } else {
-            None
-        };
+    let _turn = if state
+        .throttle
+        .blocked(&address, state.config.max_failed_logins_per_address, window)
+        .await?
+    {
+        let turn = state.throttle.turn(&address).lock_owned().await;
+        tokio::time::sleep(state.config.address_pause).await;
+        Some(turn)
+    } else {
+        None
+    };
     if email.is_empty() || password.is_empty() {
         let field = if email.is_empty() {
             "email"
@@ -240,7 +240,7 @@ pub async fn submit(
             .map_or(auth::dummy_hash(), |u| u.password_hash.as_str()),
     );
     let Some(user) = user else {
-        state.throttle.fail(&address, window);
+        state.throttle.fail(&address, window).await?;
         state
             .store
             .append_audit(
@@ -260,7 +260,8 @@ pub async fn submit(
     let pair = crate::throttle::account_key(user.id, &address);
     let paused_here = state
         .throttle
-        .blocked(&pair, state.config.max_failed_logins, window);
+        .blocked(&pair, state.config.max_failed_logins, window)
+        .await?;
     let locked = user.locked_until.is_some_and(|t| t > Utc::now());
     let refusal = if paused_here {
         Some("paused for this account from this address")
@@ -287,8 +288,8 @@ pub async fn submit(
                 .await?;
         }
         None => {
-            state.throttle.fail(&address, window);
-            state.throttle.fail(&pair, window);
+            state.throttle.fail(&address, window).await?;
+            state.throttle.fail(&pair, window).await?;
             let lock_until = Utc::now() + chrono::Duration::from_std(window).unwrap_or_default();
             let everywhere = state.config.max_failed_logins.saturating_mul(ACCOUNT_WIDE);
             let count = state
@@ -297,7 +298,8 @@ pub async fn submit(
                 .await?;
             let paused_now = state
                 .throttle
-                .blocked(&pair, state.config.max_failed_logins, window);
+                .blocked(&pair, state.config.max_failed_logins, window)
+                .await?;
             if count >= everywhere || paused_now {
                 // The owner hears of it by email (when mail is set up), never the caller.
                 crate::reminders::notify_lockout(&state, &user, &address, count >= everywhere);

@@ -175,7 +175,8 @@ pub async fn code_submit(
     let pair = crate::throttle::account_key(user.id, &address);
     let paused = state
         .throttle
-        .blocked(&pair, state.config.max_failed_logins, window);
+        .blocked(&pair, state.config.max_failed_logins, window)
+        .await?;
     let locked = user.locked_until.is_some_and(|t| t > Utc::now());
     if paused || locked || user.disabled || !user.has_second_factor() {
         state
@@ -260,8 +261,8 @@ pub async fn code_submit(
         return Ok(res);
     }
     // Wrong (or already used): counted like a wrong password.
-    state.throttle.fail(&address, window);
-    state.throttle.fail(&pair, window);
+    state.throttle.fail(&address, window).await?;
+    state.throttle.fail(&pair, window).await?;
     let lock_until = Utc::now() + chrono::Duration::from_std(window).unwrap_or_default();
     let everywhere = state.config.max_failed_logins.saturating_mul(10);
     state
@@ -287,6 +288,7 @@ pub async fn code_submit(
     if state
         .throttle
         .blocked(&pair, state.config.max_failed_logins, window)
+        .await?
     {
         return Ok(see_other("/login?next=%2F"));
     }

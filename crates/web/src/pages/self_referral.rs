@@ -850,6 +850,7 @@ pub async fn submit(
     if state
         .throttle
         .blocked(&address, state.config.self_referrals_per_address, hour)
+        .await?
     {
         let page = BusyPage {
             ctx: PageCtx::new(None, "Please try again later", "/self-referral"),
@@ -862,7 +863,7 @@ pub async fn submit(
     // same as a person, and nothing is kept.
     if !form.get("website").is_empty() {
         tracing::warn!(address = %address, "self-referral honeypot filled: nothing saved");
-        state.throttle.fail(&address, hour);
+        state.throttle.fail(&address, hour).await?;
         return Ok(match door {
             Door::Own => views::ok(&DonePage {
                 ctx: PageCtx::new(None, "Thank you: we have your details", "/self-referral"),
@@ -911,6 +912,7 @@ pub async fn submit(
         if !state
             .throttle
             .take(&address, state.config.self_referrals_per_address, hour)
+            .await?
         {
             return Ok(busy());
         }
@@ -960,6 +962,7 @@ pub async fn submit(
     if !state
         .throttle
         .take(&address, state.config.self_referrals_per_address, hour)
+        .await?
     {
         return Ok(busy());
     }

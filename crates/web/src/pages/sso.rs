@@ -48,13 +48,16 @@ fn confirm_cookie(secure: bool) -> &'static str {
 }
 
 /// Takes one of the address's sign-in steps; false when it has used them all.
-fn address_allows(state: &AppState, parts: &Parts) -> bool {
+async fn address_allows(state: &AppState, parts: &Parts) -> Result<bool, AppError> {
     let address = auth::client_ip(parts, &state.config).unwrap_or_else(|| "unknown".into());
-    state.throttle.take(
-        &format!("sso:{address}"),
-        PER_ADDRESS,
-        std::time::Duration::from_secs(600),
-    )
+    Ok(state
+        .throttle
+        .take(
+            &format!("sso:{address}"),
+            PER_ADDRESS,
+            std::time::Duration::from_secs(600),
+        )
+        .await?)
 }
 
 fn too_many() -> Response {
@@ -233,7 +236,7 @@ pub async fn start(
     Query(q): Query<StartQuery>,
     parts: Parts,
 ) -> Result<Response, AppError> {
-    if !address_allows(&state, &parts) {
+    if !address_allows(&state, &parts).await? {
         return Ok(too_many());
     }
     let Some(p) = provider(&state, &name) else {
@@ -276,7 +279,7 @@ pub async fn callback(
             "/login",
         ));
     };
-    if !address_allows(&state, &parts) {
+    if !address_allows(&state, &parts).await? {
         return Ok(too_many());
     }
     let retry = format!("/login/sso/{}", p.name);

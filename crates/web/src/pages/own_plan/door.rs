@@ -147,11 +147,12 @@ pub async fn code_page(
     if state
         .throttle
         .blocked(&key, state.config.plan_tries_per_address, HOUR)
+        .await?
     {
         return Ok(busy());
     }
     let Some(link) = live_link(&state, &q.code).await? else {
-        state.throttle.fail(&key, HOUR);
+        state.throttle.fail(&key, HOUR).await?;
         if let Some(l) = state.store.plan_link_by_code(&code_hash(&q.code)).await? {
             if l.revoked_at.is_none() && l.failures >= storage::PLAN_MAX_FAILURES {
                 return Ok(views::render(
@@ -163,7 +164,7 @@ pub async fn code_page(
         return Ok(not_working());
     };
     // Each opening counts against the address too (each is audited).
-    state.throttle.fail(&key, HOUR);
+    state.throttle.fail(&key, HOUR).await?;
     let Some(person) = state.store.get_person(link.pcn_id, link.person_id).await? else {
         return Ok(not_working());
     };
@@ -224,11 +225,12 @@ pub async fn send_code(
     if state
         .throttle
         .blocked(&key, state.config.plan_tries_per_address, HOUR)
+        .await?
     {
         return Ok(busy());
     }
     let Some(link) = live_link(&state, form.get("code")).await? else {
-        state.throttle.fail(&key, HOUR);
+        state.throttle.fail(&key, HOUR).await?;
         return Ok(not_working());
     };
     // Codes per link are counted in the database: across nodes and restarts.
@@ -259,7 +261,7 @@ pub async fn send_code(
         page.error = "Choose where to send your code".into();
         return with_token(&state, StatusCode::UNPROCESSABLE_ENTITY, &page, &token);
     };
-    state.throttle.fail(&key, HOUR);
+    state.throttle.fail(&key, HOUR).await?;
     let otp = new_otp()?;
     let now = Utc::now();
     let until = now + Duration::minutes(OTP_MINUTES);
@@ -314,11 +316,12 @@ pub async fn sign_in(
     if state
         .throttle
         .blocked(&key, state.config.plan_tries_per_address, HOUR)
+        .await?
     {
         return Ok(busy());
     }
     let Some(link) = live_link(&state, form.get("code")).await? else {
-        state.throttle.fail(&key, HOUR);
+        state.throttle.fail(&key, HOUR).await?;
         return Ok(not_working());
     };
     let Some(person) = state.store.get_person(link.pcn_id, link.person_id).await? else {
@@ -339,7 +342,7 @@ pub async fn sign_in(
     let actor = person_actor(link.person_id, ip);
     let token = form_token(&parts.headers, state.config.https())?;
     if !(code_right && dob_right) {
-        state.throttle.fail(&key, HOUR);
+        state.throttle.fail(&key, HOUR).await?;
         let failures = state.store.plan_sign_in_failed(&link, &actor).await?;
         if failures >= storage::PLAN_MAX_FAILURES {
             return Ok(views::render(

@@ -1,0 +1,76 @@
+//! Limits shared by every node: each use is a row of `limit_hits`, counted by key hash and
+//! time; rows older than a day (longer than any limit's window) go as new ones are added.
+
+use super::engine::{backend, hold_limit_key, Store};
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use storage::{LimitStore, Result};
+
+/// How long a use is kept: longer than any limit's window.
+fn keep() -> Duration {
+    Duration::days(1)
+}
+
+#[async_trait]
+impl LimitStore for Store {
+    async fn limit_uses(&self, key_hash: &str, since: DateTime<Utc>) -> Result<u32> {
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM limit_hits WHERE key_hash = $1 AND at > $2")
+                .bind(key_hash)
+                .bind(since)
+                .fetch_one(&self.read)
+                .await
+                .map_err(backend)?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    async fn limit_count(&self, key_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        sqlx::query("DELETE FROM limit_hits WHERE at < $1")
+            .bind(at - keep())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("INSERT INTO limit_hits (key_hash, at) VALUES ($1, $2)")
+            .bind(key_hash)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn limit_take(
+        &self,
+        key_hash: &str,
+        limit: u32,
+        since: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<bool> {
+        let mut tx = self.write.begin().await.map_err(backend)?;
+        hold_limit_key(&mut tx, key_hash).await?;
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM limit_hits WHERE key_hash = $1 AND at > $2")
+                .bind(key_hash)
+                .bind(since)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+        if n >= i64::from(limit) {
+            return Ok(false);
+        }
+        sqlx::query("DELETE FROM limit_hits WHERE at < $1")
+            .bind(at - keep())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("INSERT INTO limit_hits (key_hash, at) VALUES ($1, $2)")
+            .bind(key_hash)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
+    }
+}
