@@ -83,6 +83,130 @@ async fn tamper_is_found(url: &str, disable: &str, enable: &str) {
     exec(url, enable).await;
 }
 
+/// Reordered and inserted entries are found by the chain; a rewrite of the whole log with
+/// every hash recomputed (by someone with the database and this code) passes the chain check
+/// but not a checkpoint exported before it.
+async fn rewrites_are_found(url: &str, disable: &str, enable: &str) {
+    history(url);
+    let dir = tempfile::tempdir().unwrap();
+    let cp = dir.path().join("audit.checkpoints");
+    let cp_arg = cp.to_str().unwrap();
+    let (ok, out) = linkwork(url, &["audit", "checkpoint", "--out", cp_arg]);
+    assert!(ok && out.contains("Checkpoint of record"), "{out}");
+    let (ok, out) = linkwork(url, &["pcn-add", "--name", "Later PCN", "--ods", "U77778"]);
+    assert!(ok, "{out}");
+    let (ok, out) = linkwork(url, &["audit", "verify", "--checkpoint", cp_arg]);
+    assert!(ok && out.contains("every checkpoint held"), "{out}");
+    exec(url, disable).await;
+
+    // Two entries swapped.
+    exec(url, "UPDATE audit_log SET seq = -seq WHERE seq IN (2, 3)").await;
+    exec(
+        url,
+        "UPDATE audit_log SET seq = CASE seq WHEN -2 THEN 3 ELSE 2 END WHERE seq < 0",
+    )
+    .await;
+    let (ok, out) = linkwork(url, &["audit", "verify"]);
+    assert!(
+        !ok && out.contains("BROKEN at record 2"),
+        "reordered: {out}"
+    );
+    exec(url, "UPDATE audit_log SET seq = -seq WHERE seq IN (2, 3)").await;
+    exec(
+        url,
+        "UPDATE audit_log SET seq = CASE seq WHEN -2 THEN 3 ELSE 2 END WHERE seq < 0",
+    )
+    .await;
+    let (ok, out) = linkwork(url, &["audit", "verify"]);
+    assert!(ok, "put back: {out}");
+
+    // An entry inserted between 2 and 3 (a copy of 2, the rest moved up one).
+    exec(url, "UPDATE audit_log SET seq = -seq WHERE seq >= 3").await;
+    exec(url, "UPDATE audit_log SET seq = 1 - seq WHERE seq < 0").await;
+    exec(
+        url,
+        "INSERT INTO audit_log (seq, at, actor_id, actor_label, ip, action, entity, entity_id, pcn_id, detail, prev_hash, hash)
+         SELECT 3, at, actor_id, actor_label, ip, action, entity, entity_id, pcn_id, 'planted', hash, hash FROM audit_log WHERE seq = 2",
+    )
+    .await;
+    let (ok, out) = linkwork(url, &["audit", "verify"]);
+    assert!(!ok && out.contains("BROKEN at record 3"), "inserted: {out}");
+    exec(url, "DELETE FROM audit_log WHERE seq = 3").await;
+    exec(url, "UPDATE audit_log SET seq = -seq WHERE seq >= 4").await;
+    exec(url, "UPDATE audit_log SET seq = -seq - 1 WHERE seq < 0").await;
+    let (ok, out) = linkwork(url, &["audit", "verify"]);
+    assert!(ok, "put back: {out}");
+
+    // The whole log rewritten with every hash recomputed: the chain checks, the checkpoint
+    // kept outside does not.
+    let store = linkwork::open_storage(url, 2).await.unwrap();
+    let records = store.all_audit().await.unwrap();
+    drop(store);
+    let mut prev = storage::GENESIS_HASH.to_string();
+    for r in &records {
+        let mut e = storage::AuditEntry {
+            at: r.at,
+            actor_id: r.actor_id,
+            actor_label: r.actor_label.clone(),
+            ip: r.ip.clone(),
+            action: r.action.clone(),
+            entity: r.entity.clone(),
+            entity_id: r.entity_id,
+            pcn_id: r.pcn_id,
+            detail: r.detail.clone(),
+        };
+        if r.seq == 2 {
+            e.detail = "nothing happened".into();
+        }
+        let hash = storage::chain_hash(&prev, r.seq, &e);
+        exec(
+            url,
+            &format!(
+                "UPDATE audit_log SET detail = '{}', prev_hash = '{prev}', hash = '{hash}' WHERE seq = {}",
+                e.detail.replace('\'', "''"),
+                r.seq
+            ),
+        )
+        .await;
+        prev = hash;
+    }
+    let (ok, out) = linkwork(url, &["audit", "verify"]);
+    assert!(ok, "a full rewrite passes the chain alone: {out}");
+    let (ok, out) = linkwork(url, &["audit", "verify", "--checkpoint", cp_arg]);
+    assert!(!ok && out.contains("rewritten"), "{out}");
+    // Cut short before the checkpoint: found too.
+    exec(url, "DELETE FROM audit_log WHERE seq >= 3").await;
+    let (ok, out) = linkwork(url, &["audit", "verify", "--checkpoint", cp_arg]);
+    assert!(!ok && out.contains("no longer holds"), "{out}");
+    exec(url, enable).await;
+}
+
+#[tokio::test]
+async fn audit_checkpoints_find_rewrites_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("rewrite.db").display());
+    rewrites_are_found(
+        &url,
+        "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;",
+        "SELECT 1",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_checkpoints_find_rewrites_on_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    let url = storage_tests::pg::fresh_database().await;
+    rewrites_are_found(
+        &url,
+        "ALTER TABLE audit_log DISABLE TRIGGER USER",
+        "ALTER TABLE audit_log ENABLE TRIGGER USER",
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn audit_verify_finds_tampering_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();

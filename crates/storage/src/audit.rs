@@ -3,7 +3,7 @@
 //! `linkwork audit verify` finds it.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The `prev_hash` of the first record.
@@ -165,5 +165,54 @@ pub fn verify(records: &[AuditRecord]) -> AuditVerification {
     }
     AuditVerification::Intact {
         records: records.len() as u64,
+    }
+}
+
+/// The chain's head at a moment: kept outside the database (exported by `linkwork audit
+/// checkpoint`), it shows whether the chain up to that record was rewritten since, even by
+/// someone who recomputed every hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The head of `records` (in order), if there is one.
+pub fn checkpoint(records: &[AuditRecord]) -> Option<Checkpoint> {
+    records.last().map(|r| Checkpoint {
+        seq: r.seq,
+        hash: r.hash.clone(),
+        at: r.at,
+    })
+}
+
+/// Whether `records` (in order, from the first) still hold the checkpoint's record with its
+/// hash: a chain cut short before it, or rewritten up to it, is broken.
+pub fn verify_checkpoint(records: &[AuditRecord], cp: &Checkpoint) -> AuditVerification {
+    let found = usize::try_from(cp.seq - 1)
+        .ok()
+        .and_then(|i| records.get(i))
+        .filter(|r| r.seq == cp.seq);
+    match found {
+        None => AuditVerification::Broken {
+            at_seq: cp.seq,
+            reason: format!(
+                "the checkpoint of {} names record {}, which the log no longer holds: records were removed",
+                canonical_time(&cp.at),
+                cp.seq
+            ),
+        },
+        Some(r) if r.hash != cp.hash => AuditVerification::Broken {
+            at_seq: cp.seq,
+            reason: format!(
+                "record {} no longer has the hash the checkpoint of {} recorded: the log was rewritten up to it",
+                cp.seq,
+                canonical_time(&cp.at)
+            ),
+        },
+        Some(_) => AuditVerification::Intact {
+            records: records.len() as u64,
+        },
     }
 }

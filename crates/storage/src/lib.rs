@@ -20,7 +20,8 @@ pub mod sign_on;
 pub mod workforce;
 
 pub use audit::{
-    chain_hash, AuditEntry, AuditFilter, AuditRecord, AuditVerification, GENESIS_HASH,
+    chain_hash, checkpoint, verify_checkpoint, AuditEntry, AuditFilter, AuditRecord,
+    AuditVerification, Checkpoint, GENESIS_HASH,
 };
 pub use directory::{
     DirDoc, DirOrgRecord, DirServiceRecord, DirServiceWrite, DirectoryBatch, DirectoryStore,
@@ -410,6 +411,9 @@ pub trait EpisodeStore: Send + Sync {
 #[async_trait]
 pub trait AuditStore: Send + Sync {
     async fn append_audit(&self, entry: &AuditEntry) -> Result<()>;
+    /// Moves entries appended without a lock (PostgreSQL's queue) onto the hash chain, in
+    /// order, one sealer at a time; how many. Reads of the log seal first.
+    async fn seal_audit(&self) -> Result<u64>;
     async fn list_audit(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>>;
     /// Every record in order, for verification.
     async fn all_audit(&self) -> Result<Vec<AuditRecord>>;

@@ -113,6 +113,21 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         pcns: u32,
     },
+    /// The audit path on PostgreSQL: audited transactions a second from concurrent writers,
+    /// with each transaction taking the chain's lock (the design before issue 26) and with
+    /// the queue and sealer (now), on a scratch database the benchmark makes and drops.
+    Audit {
+        /// A PostgreSQL server where the user may create databases, e.g.
+        /// postgres://linkwork@127.0.0.1/postgres.
+        #[arg(long)]
+        server: String,
+        /// Concurrent writers.
+        #[arg(long, default_value_t = 64)]
+        writers: usize,
+        /// Seconds each design runs for.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -225,8 +240,21 @@ enum ConfigCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the audit log's hash chain from the first record to the last.
-    Verify,
+    /// Check the audit log's hash chain from the first record to the last, and that it still
+    /// holds each checkpoint given (files written by `audit checkpoint`).
+    Verify {
+        /// A checkpoint file kept outside the database (repeatable; each line one checkpoint).
+        #[arg(long = "checkpoint")]
+        checkpoints: Vec<PathBuf>,
+    },
+    /// Print the chain's head (record number, hash, time) as one line of JSON, after sealing
+    /// any queued entries: keep it somewhere the database's owners cannot change (another
+    /// system, write-once storage, a signed email), and give it to `audit verify --checkpoint`.
+    Checkpoint {
+        /// Append the line to this file instead of printing it.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -22,8 +22,12 @@ pub(crate) fn backend(e: sqlx::Error) -> StorageError {
     crate::storage_error(e, "postgres")
 }
 
-/// A transaction-scoped advisory lock, because several nodes may append at once: one
-/// transaction at a time extends the chain, until it commits or rolls back.
+/// Into the queue, with no lock: requests on every node append at once, and the sealer puts
+/// queued entries on the chain (ADR 57).
+pub(crate) const QUEUE_AUDIT: bool = true;
+
+/// A transaction-scoped advisory lock, taken only by the sealer (never by a request's
+/// transaction): one sealer at a time extends the chain, until it commits or rolls back.
 pub(crate) async fn hold_audit_chain(conn: &mut DbConn) -> Result<()> {
     sqlx::query("SELECT pg_advisory_xact_lock(7411)")
         .execute(&mut *conn)

@@ -22,6 +22,9 @@ pub(crate) fn backend(e: sqlx::Error) -> StorageError {
     crate::storage_error(e, "sqlite")
 }
 
+/// Straight onto the chain: the one writer makes appends one at a time anyway.
+pub(crate) const QUEUE_AUDIT: bool = false;
+
 /// Nothing to take: every write goes through one connection, so the chain cannot fork.
 pub(crate) async fn hold_audit_chain(_conn: &mut DbConn) -> Result<()> {
     Ok(())

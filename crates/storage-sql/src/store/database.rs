@@ -46,6 +46,9 @@ impl storage::Engine for Store {
     }
 
     async fn dump(&self, sink: &mut (dyn DumpSink + Send)) -> Result<()> {
+        // Queued audit entries onto the chain first, so a backup of a quiet database holds
+        // the whole chain (anything queued while it runs is kept in the queue's rows).
+        super::audit::seal(self).await?;
         engine::backup::dump(&self.read, sink).await
     }
 

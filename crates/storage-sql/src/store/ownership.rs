@@ -152,6 +152,8 @@ impl OwnershipStore for Store {
                  OR EXISTS (SELECT 1 FROM access_reasons WHERE pcn_id = $1 AND user_id = $3
                               AND person_id = $2 AND expires_at > $4)
                  OR EXISTS (SELECT 1 FROM audit_log WHERE entity = 'person' AND entity_id = $2
+                              AND action = 'person.create' AND actor_id = $3 AND pcn_id = $1)
+                 OR EXISTS (SELECT 1 FROM audit_queue WHERE entity = 'person' AND entity_id = $2
                               AND action = 'person.create' AND actor_id = $3 AND pcn_id = $1)",
         )
         .bind(pcn)
