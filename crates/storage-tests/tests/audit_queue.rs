@@ -50,9 +50,23 @@ async fn sixty_four_at_once(s: Arc<dyn Storage>) {
             s.append_audit(&entry("test.burst", i)).await
         }));
     }
+    // Sealers on four "nodes" at once, while the appends arrive: they take turns, and one that
+    // finds the queue emptied by another in the meantime seals nothing.
+    let mut sealers = vec![];
+    for _ in 0..4 {
+        let s = s.clone();
+        sealers.push(tokio::spawn(async move {
+            for _ in 0..5 {
+                s.seal_audit().await.unwrap();
+            }
+        }));
+    }
     audited_write(&*s, "burst@queue.example").await;
     for t in tasks {
         t.await.unwrap().unwrap();
+    }
+    for t in sealers {
+        t.await.unwrap();
     }
     let all = s.all_audit().await.unwrap();
     let mine: Vec<_> = all.iter().filter(|r| r.action == "test.burst").collect();

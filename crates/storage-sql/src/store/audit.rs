@@ -106,6 +106,11 @@ pub(crate) async fn seal(store: &Store) -> Result<u64> {
         .fetch_all(&mut *tx)
         .await
         .map_err(backend)?;
+        if rows.is_empty() {
+            // Another sealer took them between the look and the lock.
+            tx.rollback().await.map_err(backend)?;
+            return Ok(sealed);
+        }
         rows.sort_by_key(|r| r.try_get::<i64, _>("id").unwrap_or_default());
         let n = rows.len() as u64;
         // The head once, then each entry's place and hash in memory, written in one statement.
