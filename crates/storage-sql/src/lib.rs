@@ -22,6 +22,22 @@ use storage::StorageError;
 
 /// Turns a sqlx error into the storage error callers act on: a unique key already taken is
 /// `Duplicate`, a missing row `NotFound`, anything else `Backend` (and logged).
+/// Whether the error means the database could not be reached (a connection refused, reset or
+/// lost; no connection free in time; the server shutting down or starting), not that the
+/// request was wrong: such a request changed nothing and can be tried again.
+fn unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
+        sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            // SQLSTATE class 08: connection exception; 57P01–57P03: admin or crash shutdown,
+            // cannot connect now (starting up).
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+        }),
+        _ => false,
+    }
+}
+
 fn storage_error(e: sqlx::Error, engine: &str) -> StorageError {
     if let sqlx::Error::Database(db) = &e {
         if db.is_unique_violation() {
@@ -30,6 +46,10 @@ fn storage_error(e: sqlx::Error, engine: &str) -> StorageError {
     }
     if matches!(e, sqlx::Error::RowNotFound) {
         return StorageError::NotFound;
+    }
+    if unreachable(&e) {
+        tracing::warn!(error = %e, "{engine} unavailable");
+        return StorageError::Unavailable(e.to_string());
     }
     tracing::error!(error = %e, "{engine} error");
     StorageError::Backend(e.to_string())

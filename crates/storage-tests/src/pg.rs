@@ -208,3 +208,94 @@ fn find_bin_dir() -> Option<PathBuf> {
     dirs.sort();
     dirs.pop()
 }
+
+/// A PostgreSQL server of a test's own, which the test may stop and start again (the shared
+/// test server above is never restarted under other tests). Debian's binaries, a temporary
+/// cluster on a random loopback port, run as `postgres` when the test runs as root; stopped
+/// and removed when dropped.
+pub struct OwnServer {
+    bin: PathBuf,
+    dir: PathBuf,
+    port: u16,
+    root: bool,
+}
+
+impl OwnServer {
+    /// Makes the cluster and starts it.
+    pub fn start() -> Result<Self, String> {
+        let bin = find_bin_dir().ok_or("initdb was not found under /usr/lib/postgresql/*/bin")?;
+        let root = is_root();
+        let dir = tempfile::Builder::new()
+            .prefix("linkwork-own-pg-")
+            .tempdir()
+            .map_err(|e| e.to_string())?
+            .keep();
+        if root {
+            run(Command::new("chown").arg("postgres:postgres").arg(&dir))?;
+        }
+        let mut cmd = as_postgres(root, &bin.join("initdb"));
+        cmd.args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "-D",
+        ])
+        .arg(dir.join("data"));
+        run(&mut cmd)?;
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let s = Self {
+            bin,
+            dir,
+            port,
+            root,
+        };
+        s.up()?;
+        Ok(s)
+    }
+
+    /// The URL of database `name` on this server (`postgres` exists from the start).
+    pub fn url(&self, name: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Starts the server again after [`OwnServer::down`], on the same port and data.
+    pub fn up(&self) -> Result<(), String> {
+        let opts = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+            self.port,
+            self.dir.display()
+        );
+        let mut cmd = as_postgres(self.root, &self.bin.join("pg_ctl"));
+        cmd.arg("-D")
+            .arg(self.dir.join("data"))
+            .arg("-o")
+            .arg(opts)
+            .arg("-l")
+            .arg(self.dir.join("server.log"))
+            .args(["-w", "-t", "60", "start"]);
+        run(&mut cmd)
+    }
+
+    /// Stops the server (fast shutdown: open connections are cut, as in a restart).
+    pub fn down(&self) -> Result<(), String> {
+        let mut cmd = as_postgres(self.root, &self.bin.join("pg_ctl"));
+        cmd.arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-m", "fast", "-w", "-t", "60", "stop"]);
+        run(&mut cmd)
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = self.down();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

@@ -80,6 +80,10 @@ pub enum StorageError {
     /// The database failed.
     #[error("database error: {0}")]
     Backend(String),
+    /// The database cannot be reached just now (restarting, failing over, the network): the
+    /// request changed nothing and can be tried again.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
 }
 
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;

@@ -101,6 +101,8 @@ pub enum AppError {
     TooLarge,
     /// The request took longer than the request timeout.
     Timeout,
+    /// The database cannot be reached just now; nothing was changed.
+    Unavailable,
     Internal(String),
 }
 
@@ -111,6 +113,7 @@ impl From<StorageError> for AppError {
             StorageError::Stale => AppError::Stale,
             StorageError::Duplicate(m) | StorageError::Rule(m) => AppError::Conflict(m),
             StorageError::Backend(m) => AppError::Internal(m),
+            StorageError::Unavailable(_) => AppError::Unavailable,
         }
     }
 }
@@ -127,7 +130,7 @@ impl AppError {
             AppError::Stale | AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Timeout | AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -170,6 +173,10 @@ impl AppError {
             AppError::Timeout => (
                 "That took too long",
                 "Linkwork stopped waiting for this request. Anything not already confirmed as saved was not saved: check the record, then try again.".into(),
+            ),
+            AppError::Unavailable => (
+                "Linkwork cannot reach its database just now",
+                "Nothing was saved. This usually passes within a minute: try again shortly.".into(),
             ),
             AppError::Internal(_) => ("Sorry, there is a problem with the service", "Try again later. Nothing was saved.".into()),
         }

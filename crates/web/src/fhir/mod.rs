@@ -236,6 +236,8 @@ pub enum FhirError {
     /// The body is not FHIR JSON (415).
     UnsupportedMedia(String),
     Unsupported(String),
+    /// The database cannot be reached just now (503; nothing changed, retry).
+    Unavailable,
     Internal(String),
 }
 
@@ -257,6 +259,7 @@ impl From<StorageError> for FhirError {
                 FhirError::Invalid(vec![Issue::new("business-rule", m)])
             }
             StorageError::Backend(m) => FhirError::Internal(m),
+            StorageError::Unavailable(_) => FhirError::Unavailable,
         }
     }
 }
@@ -278,6 +281,7 @@ impl From<AppError> for FhirError {
                 "The request is larger than Linkwork accepts (256 KiB)",
             )]),
             AppError::Timeout => FhirError::Internal("the request timed out".into()),
+            AppError::Unavailable => FhirError::Unavailable,
             AppError::Internal(m) => FhirError::Internal(m),
         }
     }
@@ -388,6 +392,10 @@ impl IntoResponse for FhirError {
                 vec![Issue::new("not-supported", "Linkwork sends FHIR JSON only: ask for application/fhir+json (or leave out Accept and _format)")],
             ),
             FhirError::UnsupportedMedia(m) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, vec![Issue::new("not-supported", m)]),
+            FhirError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                vec![Issue::new("transient", "The database cannot be reached just now; nothing was changed. Retry shortly")],
+            ),
             FhirError::Internal(m) => {
                 tracing::error!(error = %m, "FHIR request failed");
                 (
