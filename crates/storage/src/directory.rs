@@ -41,6 +41,8 @@ pub struct DirOrgRecord {
     pub doc: String,
     /// The Linkwork partner organisation whose users may edit this organisation's services.
     pub partner_org_id: Option<i64>,
+    /// When the organisation itself (its record or its partner link) last changed.
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A taxonomy or taxonomy term document.

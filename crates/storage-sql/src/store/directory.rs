@@ -37,12 +37,15 @@ fn service(r: ServiceRow) -> DirServiceRecord {
     }
 }
 
-fn org(r: (String, String, String, Option<i64>)) -> DirOrgRecord {
+type OrgRow = (String, String, String, Option<i64>, DateTime<Utc>);
+
+fn org(r: OrgRow) -> DirOrgRecord {
     DirOrgRecord {
         id: r.0,
         name: r.1,
         doc: r.2,
         partner_org_id: r.3,
+        updated_at: r.4,
     }
 }
 
@@ -276,12 +279,15 @@ impl DirectoryStore for Store {
         actor: &Actor,
     ) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(backend)?;
-        let done = sqlx::query("UPDATE dir_organizations SET partner_org_id = $1 WHERE id = $2")
-            .bind(partner_org_id)
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        let done = sqlx::query(
+            "UPDATE dir_organizations SET partner_org_id = $1, updated_at = $3 WHERE id = $2",
+        )
+        .bind(partner_org_id)
+        .bind(org_id)
+        .bind(storage::now())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
         if done.rows_affected() == 0 {
             return Err(StorageError::NotFound);
         }
@@ -365,8 +371,8 @@ impl DirectoryStore for Store {
     }
 
     async fn dir_organization(&self, id: &str) -> Result<Option<DirOrgRecord>> {
-        let row: Option<(String, String, String, Option<i64>)> = sqlx::query_as(
-            "SELECT id, name, doc, partner_org_id FROM dir_organizations WHERE id = $1",
+        let row: Option<OrgRow> = sqlx::query_as(
+            "SELECT id, name, doc, partner_org_id, updated_at FROM dir_organizations WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.read)
@@ -379,14 +385,14 @@ impl DirectoryStore for Store {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {
             let mut qb: QueryBuilder<Db> = QueryBuilder::new(
-                "SELECT id, name, doc, partner_org_id FROM dir_organizations WHERE id IN (",
+                "SELECT id, name, doc, partner_org_id, updated_at FROM dir_organizations WHERE id IN (",
             );
             let mut sep = qb.separated(", ");
             for id in chunk {
                 sep.push_bind(id);
             }
             qb.push(")");
-            let rows: Vec<(String, String, String, Option<i64>)> = qb
+            let rows: Vec<OrgRow> = qb
                 .build_query_as()
                 .fetch_all(&self.read)
                 .await
@@ -397,8 +403,8 @@ impl DirectoryStore for Store {
     }
 
     async fn dir_organizations(&self) -> Result<Vec<DirOrgRecord>> {
-        let rows: Vec<(String, String, String, Option<i64>)> = sqlx::query_as(
-            "SELECT id, name, doc, partner_org_id FROM dir_organizations ORDER BY name, id",
+        let rows: Vec<OrgRow> = sqlx::query_as(
+            "SELECT id, name, doc, partner_org_id, updated_at FROM dir_organizations ORDER BY name, id",
         )
         .fetch_all(&self.read)
         .await

@@ -29,18 +29,26 @@ async fn entries(state: &AppState) -> Result<Vec<Entry>, FhirError> {
 /// of its services (an organisation is carried by its services' records).
 fn org_changes(
     entries: &[Entry],
+    orgs: &[storage::DirOrgRecord],
 ) -> std::collections::HashMap<String, chrono::DateTime<chrono::Utc>> {
     let mut out = std::collections::HashMap::new();
+    let mut later = |id: &str, at: chrono::DateTime<chrono::Utc>| {
+        let t = out.entry(id.to_string()).or_insert(at);
+        *t = (*t).max(at);
+    };
+    // Its own record and partner link, and every service it runs.
+    for o in orgs {
+        later(&o.id, o.updated_at);
+    }
     for e in entries {
         if let Some(o) = &e.service.organization {
-            let t = out.entry(o.id.clone()).or_insert(e.updated_at);
-            *t = (*t).max(e.updated_at);
+            later(&o.id, e.updated_at);
         }
     }
     out
 }
 
-/// An Organization with `meta.lastUpdated` when its services date it.
+/// An Organization with `meta.lastUpdated`: the latest change to it or to its services.
 fn dated(
     v: Value,
     changed: &std::collections::HashMap<String, chrono::DateTime<chrono::Utc>>,
@@ -152,7 +160,10 @@ pub async fn organization_read(
         .into_iter()
         .find(|(o, _)| o.id == id)
         .and_then(|(o, partner)| resources::organization(&o, partner));
-    let changed = org_changes(&entries(&state).await?);
+    let changed = org_changes(
+        &entries(&state).await?,
+        &state.store.dir_organizations().await?,
+    );
     found
         .map(|v| fhir_response(StatusCode::OK, &dated(v, &changed)))
         .ok_or_else(not_found)
@@ -172,7 +183,10 @@ pub async fn organization_search(
         .await
         .map_err(|e| FhirError::Internal(e.to_string()))?;
     orgs.sort_by_key(|a| a.0.name.to_lowercase());
-    let changed = org_changes(&entries(&state).await?);
+    let changed = org_changes(
+        &entries(&state).await?,
+        &state.store.dir_organizations().await?,
+    );
     let out: Vec<Value> = orgs
         .iter()
         .filter(|(o, _)| {

@@ -658,15 +658,24 @@ pub(super) async fn directory_resources(s: &mut Scene) {
     assert!(location["meta"]["lastUpdated"].is_string(), "{location}");
     // The directory organisation is the Green Gym partner: both resources carry the
     // partner's identifier and the organisation's own (its ODS code under the NHS system).
+    // Linking them is a change to the organisation, which its lastUpdated shows.
+    let (_, before) = f.get(&gym, &format!("Organization/{}", org.id)).await;
+    // (lastUpdated is sent to the second.)
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     app.store
         .link_partner(&org.id, Some(green_gym), &a)
         .await
         .unwrap();
     app.state.directory.refresh().await.unwrap();
     let (_, organization) = f.get(&gym, &format!("Organization/{}", org.id)).await;
+    let at = |v: &serde_json::Value| {
+        chrono::DateTime::parse_from_rfc3339(v["meta"]["lastUpdated"].as_str().unwrap()).unwrap()
+    };
     assert!(
-        organization["meta"]["lastUpdated"].is_string(),
-        "{organization}"
+        at(&organization) > at(&before),
+        "the partner link moved lastUpdated: {} then {}",
+        before["meta"]["lastUpdated"],
+        organization["meta"]["lastUpdated"]
     );
     let ids = organization["identifier"].to_string();
     for expected in [
