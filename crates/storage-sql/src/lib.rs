@@ -24,15 +24,16 @@ use storage::StorageError;
 /// `Duplicate`, a missing row `NotFound`, anything else `Backend` (and logged).
 /// Whether the error means the database could not be reached (a connection refused, reset or
 /// lost; no connection free in time; the server shutting down or starting), not that the
-/// request was wrong: such a request changed nothing and can be tried again.
+/// request was wrong. A protocol error stays a backend error (a bug to see, not an outage).
 fn unreachable(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
-        sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Tls(_) => true,
         sqlx::Error::Database(db) => db.code().is_some_and(|c| {
-            // SQLSTATE class 08: connection exception; 57P01–57P03: admin or crash shutdown,
-            // cannot connect now (starting up).
-            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+            // SQLSTATE class 08: connection exception (but 08P01, a protocol violation, is a
+            // bug, not an outage); 57P01–57P03: admin or crash shutdown, starting up.
+            (c.starts_with("08") && c != "08P01")
+                || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
         }),
         _ => false,
     }

@@ -36,7 +36,7 @@ pub const SCHEMA_SQL: &str = "SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrat
 
 /// What makes a database "in use" for a restore: accounts, people or audit entries.
 pub const HELD_SQL: &str = "SELECT (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM people) \
-     + (SELECT COUNT(*) FROM audit_log)";
+     + (SELECT COUNT(*) FROM audit_log) + (SELECT COUNT(*) FROM audit_queue)";
 
 /// Moves the directory's generation past every search index built before the restore (any
 /// node's index of the old or another database), so each node rebuilds its index.

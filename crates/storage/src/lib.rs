@@ -80,8 +80,8 @@ pub enum StorageError {
     /// The database failed.
     #[error("database error: {0}")]
     Backend(String),
-    /// The database cannot be reached just now (restarting, failing over, the network): the
-    /// request changed nothing and can be tried again.
+    /// The database cannot be reached just now (restarting, failing over, the network). If
+    /// the connection was lost at a commit, that change may or may not have been saved.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
 }
@@ -482,6 +482,8 @@ pub trait LimitStore: Send + Sync {
         since: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> Result<bool>;
+    /// Removes every use older than a day (longer than any limit's window); how many.
+    async fn limit_prune(&self, now: DateTime<Utc>) -> Result<u64>;
 }
 
 pub trait Storage:

@@ -101,7 +101,8 @@ pub enum AppError {
     TooLarge,
     /// The request took longer than the request timeout.
     Timeout,
-    /// The database cannot be reached just now; nothing was changed.
+    /// The database cannot be reached just now (a change not confirmed may or may not have
+    /// been saved, if the connection was lost at its commit).
     Unavailable,
     Internal(String),
 }
@@ -176,7 +177,7 @@ impl AppError {
             ),
             AppError::Unavailable => (
                 "Linkwork cannot reach its database just now",
-                "Nothing was saved. This usually passes within a minute: try again shortly.".into(),
+                "This usually passes within a minute. Anything not confirmed as saved may not have been saved: check the record before you try again.".into(),
             ),
             AppError::Internal(_) => ("Sorry, there is a problem with the service", "Try again later. Nothing was saved.".into()),
         }

@@ -102,10 +102,18 @@ pub async fn serve(
     let audit_store = state.store.clone();
     let sealer = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut n: u64 = 0;
         loop {
             tick.tick().await;
             if let Err(e) = audit_store.seal_audit().await {
                 tracing::warn!(error = %e, "sealing the audit queue failed; will retry");
+            }
+            // Limit counts older than a day go once a minute (ADR 56).
+            n += 1;
+            if n % 60 == 0 {
+                if let Err(e) = audit_store.limit_prune(chrono::Utc::now()).await {
+                    tracing::warn!(error = %e, "pruning limit counts failed; will retry");
+                }
             }
         }
     });

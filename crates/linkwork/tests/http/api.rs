@@ -1053,6 +1053,35 @@ async fn the_api_raises_and_closes_safeguarding_concerns_with_the_pages_rules_on
     );
     let (_, v) = get_status(&http_s, &bearer_s, &list).await;
     assert!(!has(&v), "closed concerns leave the open list: {v}");
+    // A concern raised saying the local authority was contacted on a date can be closed
+    // saying it was not after all: the date as raised is not carried into a "no".
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    let (st, b) = send(
+        &http,
+        &bearer,
+        &url,
+        json!({"about": "adult", "kinds": ["neglect"], "urgency": "routine",
+               "concern": "Not eating", "la_contacted": "yes", "la_contacted_on": yesterday,
+               "raised_to": supervisor}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{b}");
+    let second = format!(
+        "{}/api/v1/safeguarding/{}/close",
+        app.base, b["concern"]["id"]
+    );
+    let (st, b) = send(
+        &http_s,
+        &bearer_s,
+        &second,
+        json!({"version": b["concern"]["version"], "action": "Daughter now visits daily",
+               "la_contacted": "no"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{b}");
+    assert_eq!(b["concern"]["la_contacted"], false, "{b}");
     let audit = app.store.all_audit().await.unwrap();
     assert!(audit
         .iter()

@@ -1,5 +1,7 @@
 //! Limits shared by every node: each use is a row of `limit_hits`, counted by key hash and
-//! time; rows older than a day (longer than any limit's window) go as new ones are added.
+//! time. Rows older than a day (longer than any limit's window) go: a key's own as it is
+//! counted again, everyone's in [`LimitStore::limit_prune`] (each node, every minute), so
+//! requests counting different keys never touch the same rows.
 
 use super::engine::{backend, hold_limit_key, Store};
 use async_trait::async_trait;
@@ -26,7 +28,8 @@ impl LimitStore for Store {
 
     async fn limit_count(&self, key_hash: &str, at: DateTime<Utc>) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(backend)?;
-        sqlx::query("DELETE FROM limit_hits WHERE at < $1")
+        sqlx::query("DELETE FROM limit_hits WHERE key_hash = $1 AND at < $2")
+            .bind(key_hash)
             .bind(at - keep())
             .execute(&mut *tx)
             .await
@@ -59,7 +62,8 @@ impl LimitStore for Store {
         if n >= i64::from(limit) {
             return Ok(false);
         }
-        sqlx::query("DELETE FROM limit_hits WHERE at < $1")
+        sqlx::query("DELETE FROM limit_hits WHERE key_hash = $1 AND at < $2")
+            .bind(key_hash)
             .bind(at - keep())
             .execute(&mut *tx)
             .await
@@ -72,5 +76,14 @@ impl LimitStore for Store {
             .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         Ok(true)
+    }
+
+    async fn limit_prune(&self, now: DateTime<Utc>) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM limit_hits WHERE at < $1")
+            .bind(now - keep())
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected())
     }
 }

@@ -155,7 +155,7 @@ pub fn spec() -> Value {
                 "responses": std_errors(json!({"200": ok("ConcernList", "Open concerns")}))
             }},
             "/safeguarding/{id}": {"get": {
-                "summary": "One concern, for the GP supervisor it was raised to (anyone else: 404)",
+                "summary": "One concern, for the GP supervisor it was raised to (another supervisor: 404; other roles: 403)",
                 "parameters": [id_param("id")],
                 "responses": std_errors(json!({"200": ok("ConcernOne", "The concern")}))
             }},
@@ -221,7 +221,7 @@ pub fn spec() -> Value {
             "schemas": {
                 "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
                     "status": {"type": "integer"}, "title": {"type": "string"}, "message": {"type": "string"},
-                    "fields": {"type": "array", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}
+                    "fields": {"type": "array", "description": "Each problem with what was sent. `field` names the body's member, or for nested answers the page form's field the rule belongs to: `score_<need code>` and `note_<need code>` for an assessment's needs, `goal_<n>`, `action_what_<n>`, `action_owner_<n>`, `action_owner_name_<n>`, `action_due_<n>` (from 1) for a plan's goals and actions, an instrument's item code for a measure's answers.", "items": {"type": "object", "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}
                 }}}},
                 "User": {"type": "object", "properties": {"id": {"type": "integer"}, "email": {"type": "string"}, "name": {"type": "string"}, "role": {"type": "string", "enum": ["admin", "manager", "link_worker", "supervisor", "referrer", "partner"]}}},
                 "PersonDraft": {"type": "object", "required": ["given_name", "family_name", "date_of_birth"], "properties": {

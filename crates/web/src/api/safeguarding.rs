@@ -156,14 +156,16 @@ pub async fn close(
 ) -> Result<Response, ApiError> {
     let (r, s, _) = concern(&state, &auth, id).await?;
     let b: CloseBody = body.json()?;
-    let la = if b.la_contacted.is_empty() {
+    let la_left_out = b.la_contacted.is_empty();
+    let la = if la_left_out {
         // Left out: the answer given when it was raised stands.
         s.la_contacted
             .map_or(String::new(), |c| if c { "yes" } else { "no" }.to_string())
     } else {
         b.la_contacted
     };
-    let la_on = if b.la_contacted_on.is_empty() {
+    // The date as raised only when the answer is left out too: a "no" sent now needs none.
+    let la_on = if b.la_contacted_on.is_empty() && la_left_out {
         s.la_contacted_on.map_or(String::new(), |d| d.to_string())
     } else {
         b.la_contacted_on

@@ -236,7 +236,7 @@ pub enum FhirError {
     /// The body is not FHIR JSON (415).
     UnsupportedMedia(String),
     Unsupported(String),
-    /// The database cannot be reached just now (503; nothing changed, retry).
+    /// The database cannot be reached just now (503; retry, conditionally for a create).
     Unavailable,
     Internal(String),
 }
@@ -394,7 +394,7 @@ impl IntoResponse for FhirError {
             FhirError::UnsupportedMedia(m) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, vec![Issue::new("not-supported", m)]),
             FhirError::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                vec![Issue::new("transient", "The database cannot be reached just now; nothing was changed. Retry shortly")],
+                vec![Issue::new("transient", "The database cannot be reached just now. A create may or may not have been saved if the connection was lost at its commit: retry with If-None-Exist, or search before retrying")],
             ),
             FhirError::Internal(m) => {
                 tracing::error!(error = %m, "FHIR request failed");

@@ -529,6 +529,10 @@ pub(crate) async fn close_concern(
     if r.status != "open" {
         return Err(AppError::Conflict("This concern is already closed".into()));
     }
+    // The version sent must be the one just read here, whose body the close is built on.
+    if version != r.version {
+        return Err(AppError::Stale);
+    }
     let closed = match s.close(action, la_contacted, la_contacted_on, today()) {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
