@@ -110,7 +110,7 @@ pub async fn serve(
             }
             // Limit counts older than a day go once a minute (ADR 56).
             n += 1;
-            if n % 60 == 0 {
+            if n.is_multiple_of(60) {
                 if let Err(e) = audit_store.limit_prune(chrono::Utc::now()).await {
                     tracing::warn!(error = %e, "pruning limit counts failed; will retry");
                 }
