@@ -97,31 +97,8 @@ fn start() -> Result<Server, String> {
             _supervisor: None,
         });
     }
-    let bin = find_bin_dir().ok_or("initdb was not found under /usr/lib/postgresql/*/bin")?;
-    let root = is_root();
-    let dir = tempfile::Builder::new()
-        .prefix("linkwork-pg-")
-        .tempdir()
-        .map_err(|e| e.to_string())?
-        .keep();
+    let (bin, root, dir) = new_cluster("linkwork-pg-")?;
     let data = dir.join("data");
-    if root {
-        run(Command::new("chown").arg("postgres:postgres").arg(&dir))?;
-    }
-    let initdb = bin.join("initdb");
-    let mut cmd = as_postgres(root, &initdb);
-    cmd.args([
-        "-A",
-        "trust",
-        "-U",
-        "postgres",
-        "-E",
-        "UTF8",
-        "--no-sync",
-        "-D",
-    ])
-    .arg(&data);
-    run(&mut cmd)?;
     let port = TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map_err(|e| e.to_string())?
@@ -168,6 +145,35 @@ fn start() -> Result<Server, String> {
         base_url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
         _supervisor: Some(Mutex::new((child, stdin))),
     })
+}
+
+/// A new cluster in a temporary folder named `prefix…` (its `data` inside), made by Debian's
+/// `initdb` as `postgres` when running as root: the binaries' folder, whether root, the folder.
+fn new_cluster(prefix: &str) -> Result<(PathBuf, bool, PathBuf), String> {
+    let bin = find_bin_dir().ok_or("initdb was not found under /usr/lib/postgresql/*/bin")?;
+    let root = is_root();
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .map_err(|e| e.to_string())?
+        .keep();
+    if root {
+        run(Command::new("chown").arg("postgres:postgres").arg(&dir))?;
+    }
+    let mut cmd = as_postgres(root, &bin.join("initdb"));
+    cmd.args([
+        "-A",
+        "trust",
+        "-U",
+        "postgres",
+        "-E",
+        "UTF8",
+        "--no-sync",
+        "-D",
+    ])
+    .arg(dir.join("data"));
+    run(&mut cmd)?;
+    Ok((bin, root, dir))
 }
 
 fn as_postgres(root: bool, program: &Path) -> Command {
@@ -223,29 +229,7 @@ pub struct OwnServer {
 impl OwnServer {
     /// Makes the cluster and starts it.
     pub fn start() -> Result<Self, String> {
-        let bin = find_bin_dir().ok_or("initdb was not found under /usr/lib/postgresql/*/bin")?;
-        let root = is_root();
-        let dir = tempfile::Builder::new()
-            .prefix("linkwork-own-pg-")
-            .tempdir()
-            .map_err(|e| e.to_string())?
-            .keep();
-        if root {
-            run(Command::new("chown").arg("postgres:postgres").arg(&dir))?;
-        }
-        let mut cmd = as_postgres(root, &bin.join("initdb"));
-        cmd.args([
-            "-A",
-            "trust",
-            "-U",
-            "postgres",
-            "-E",
-            "UTF8",
-            "--no-sync",
-            "-D",
-        ])
-        .arg(dir.join("data"));
-        run(&mut cmd)?;
+        let (bin, root, dir) = new_cluster("linkwork-own-pg-")?;
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| e.to_string())?

@@ -3,7 +3,7 @@
 //! counted again, everyone's in [`LimitStore::limit_prune`] (each node, every minute), so
 //! requests counting different keys never touch the same rows.
 
-use super::engine::{backend, hold_limit_key, Store};
+use super::engine::{backend, hold_limit_key, DbConn, Store};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use storage::{LimitStore, Result};
@@ -11,6 +11,23 @@ use storage::{LimitStore, Result};
 /// How long a use is kept: longer than any limit's window.
 fn keep() -> Duration {
     Duration::days(1)
+}
+
+/// Counts one use of the key at `at`, dropping the key's own uses older than a day.
+async fn count(conn: &mut DbConn, key_hash: &str, at: DateTime<Utc>) -> Result<()> {
+    sqlx::query("DELETE FROM limit_hits WHERE key_hash = $1 AND at < $2")
+        .bind(key_hash)
+        .bind(at - keep())
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    sqlx::query("INSERT INTO limit_hits (key_hash, at) VALUES ($1, $2)")
+        .bind(key_hash)
+        .bind(at)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    Ok(())
 }
 
 #[async_trait]
@@ -28,18 +45,7 @@ impl LimitStore for Store {
 
     async fn limit_count(&self, key_hash: &str, at: DateTime<Utc>) -> Result<()> {
         let mut tx = self.write.begin().await.map_err(backend)?;
-        sqlx::query("DELETE FROM limit_hits WHERE key_hash = $1 AND at < $2")
-            .bind(key_hash)
-            .bind(at - keep())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        sqlx::query("INSERT INTO limit_hits (key_hash, at) VALUES ($1, $2)")
-            .bind(key_hash)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        count(&mut tx, key_hash, at).await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -62,18 +68,7 @@ impl LimitStore for Store {
         if n >= i64::from(limit) {
             return Ok(false);
         }
-        sqlx::query("DELETE FROM limit_hits WHERE key_hash = $1 AND at < $2")
-            .bind(key_hash)
-            .bind(at - keep())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        sqlx::query("INSERT INTO limit_hits (key_hash, at) VALUES ($1, $2)")
-            .bind(key_hash)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        count(&mut tx, key_hash, at).await?;
         tx.commit().await.map_err(backend)?;
         Ok(true)
     }
