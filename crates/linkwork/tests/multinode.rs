@@ -30,12 +30,26 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Children stopped (SIGKILL) when the test ends, however it ends.
+/// Children stopped when the test ends, however it ends: SIGTERM first (nginx's master then
+/// stops its own workers, which a SIGKILL to the master would leave running), SIGKILL to any
+/// still running 10 s later. Each is signalled by its own pid.
 struct Procs(Vec<Child>);
 
 impl Drop for Procs {
     fn drop(&mut self) {
         for c in &mut self.0 {
+            if let Ok(None) = c.try_wait() {
+                let _ = Command::new("kill")
+                    .arg("-TERM")
+                    .arg(c.id().to_string())
+                    .status();
+            }
+        }
+        let until = Instant::now() + Duration::from_secs(10);
+        for c in &mut self.0 {
+            while matches!(c.try_wait(), Ok(None)) && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(50));
+            }
             let _ = c.kill();
             let _ = c.wait();
         }

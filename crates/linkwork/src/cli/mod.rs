@@ -1,6 +1,7 @@
 //! Command-line interface: the commands and flags, and starting up. Each command is
 //! carried out in `run`; the `user` commands in `users`.
 
+mod delay;
 mod run;
 mod users;
 
@@ -127,6 +128,16 @@ enum BenchCommand {
         /// Seconds each design runs for.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Connections the writers share (default: one per writer). A node's pool is
+        /// `pg_max_connections` (16 unless configured), so 64 requests at once on four nodes
+        /// share 4 × 16.
+        #[arg(long)]
+        connections: Option<u32>,
+        /// Microseconds added to each direction between the writers and PostgreSQL, by a
+        /// relay on loopback: the database on another host (250 is about a data centre's
+        /// 0.5 ms round trip). 0 (the default) connects directly.
+        #[arg(long, default_value_t = 0)]
+        delay_us: u64,
     },
 }
 

@@ -171,8 +171,26 @@ pub(super) async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
                     server,
                     writers,
                     seconds,
+                    connections,
+                    delay_us,
                 },
-        } => bench_audit(&server, writers.max(1), seconds.max(1)).await?,
+        } => {
+            let connections = connections.unwrap_or(writers as u32 + 4).max(2);
+            let server = if delay_us == 0 {
+                server
+            } else {
+                delayed(&server, std::time::Duration::from_micros(delay_us))?
+            };
+            println!(
+                "{}",
+                if delay_us == 0 {
+                    "PostgreSQL connected directly.".to_string()
+                } else {
+                    format!("PostgreSQL through a relay adding {delay_us} µs each way.")
+                }
+            );
+            bench_audit(&server, writers.max(1), seconds.max(1), connections).await?
+        }
         Command::Bench {
             command: BenchCommand::Search { services, queries },
         } => {
@@ -342,12 +360,34 @@ async fn audit(command: AuditCommand, cfg: &crate::config::Config) -> anyhow::Re
     Ok(ExitCode::SUCCESS)
 }
 
+/// The server URL rewritten to pass through a relay that delays each direction by
+/// `one_way` (see `delay.rs`).
+fn delayed(server: &str, one_way: std::time::Duration) -> anyhow::Result<String> {
+    use anyhow::Context;
+    let mut url = reqwest::Url::parse(server).context("the --server URL")?;
+    let host = url.host_str().context("the --server URL has no host")?;
+    let port = url.port().unwrap_or(5432);
+    let upstream = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))?
+        .next()
+        .context("the --server host does not resolve")?;
+    let relay = super::delay::start(upstream, one_way)?;
+    url.set_host(Some("127.0.0.1"))?;
+    url.set_port(Some(relay.port()))
+        .map_err(|()| anyhow::anyhow!("the --server URL cannot take a port"))?;
+    Ok(url.to_string())
+}
+
 /// `linkwork bench audit`: both designs of the audit path, one after the other, each on its
 /// own scratch database on `server` (dropped afterwards).
-async fn bench_audit(server: &str, writers: usize, seconds: u64) -> anyhow::Result<()> {
+async fn bench_audit(
+    server: &str,
+    writers: usize,
+    seconds: u64,
+    connections: u32,
+) -> anyhow::Result<()> {
     use storage_sql::postgres::{bench_audit_scratch, AuditPath};
     println!(
-        "Audit path on PostgreSQL: {writers} concurrent writers, {seconds} s each, one audit entry per transaction."
+        "Audit path on PostgreSQL: {writers} concurrent writers sharing {connections} connections, {seconds} s each, one audit entry per transaction."
     );
     println!(
         "{:<8} {:>10} {:>12} {:>9} {:>9} {:>14}",
@@ -358,6 +398,7 @@ async fn bench_audit(server: &str, writers: usize, seconds: u64) -> anyhow::Resu
             server,
             path,
             writers,
+            connections,
             std::time::Duration::from_secs(seconds),
         )
         .await?;

@@ -157,12 +157,13 @@ impl PgStorage {
 }
 
 /// Runs [`PgStorage::bench_audit`] on a scratch database made on `server` (a URL whose user
-/// may create databases) and dropped afterwards, and checks that the chain then holds every
+/// may create databases) and dropped afterwards, the writers sharing `connections`, and checks that the chain then holds every
 /// committed entry, verified.
 pub async fn bench_audit_scratch(
     server: &str,
     path: AuditPath,
     writers: usize,
+    connections: u32,
     duration: Duration,
 ) -> Result<AuditBench> {
     use sqlx::{Connection, Executor};
@@ -193,8 +194,7 @@ pub async fn bench_audit_scratch(
             ))
         }
     };
-    let pool = u32::try_from(writers + 4).unwrap_or(u32::MAX);
-    let store = PgStorage::open(&url, pool).await?;
+    let store = PgStorage::open(&url, connections).await?;
     let r = store.bench_audit(path, writers, duration).await;
     let whole = match &r {
         Ok(r) => match store.verify_audit().await? {
