@@ -226,22 +226,183 @@ pub struct OwnServer {
     root: bool,
 }
 
+fn free_port() -> Result<u16, String> {
+    Ok(TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| e.to_string())?
+        .port())
+}
+
 impl OwnServer {
     /// Makes the cluster and starts it.
     pub fn start() -> Result<Self, String> {
+        Self::start_with(&[])
+    }
+
+    /// Makes the cluster, adds `settings` (lines of `postgresql.conf`; `{dir}` stands for the
+    /// cluster's folder) to its configuration, and starts it.
+    pub fn start_with(settings: &[&str]) -> Result<Self, String> {
         let (bin, root, dir) = new_cluster("linkwork-own-pg-")?;
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| e.to_string())?
-            .port();
         let s = Self {
             bin,
             dir,
-            port,
+            port: free_port()?,
             root,
         };
+        s.configure(settings)?;
         s.up()?;
         Ok(s)
+    }
+
+    /// A hot standby of `primary`, streaming from it (`pg_basebackup -R`), started.
+    pub fn standby_of(primary: &OwnServer, settings: &[&str]) -> Result<Self, String> {
+        let s = Self::empty_beside(primary, "linkwork-standby-pg-")?;
+        let mut cmd = as_postgres(s.root, &s.bin.join("pg_basebackup"));
+        cmd.args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "-R",
+        ])
+        .arg("-p")
+        .arg(primary.port.to_string())
+        .arg("-D")
+        .arg(s.dir.join("data"));
+        run(&mut cmd)?;
+        s.configure(settings)?;
+        s.up()?;
+        Ok(s)
+    }
+
+    /// A base backup of this server (`pg_basebackup`, with the WAL to make it consistent)
+    /// in `dest`, a folder that must not exist yet.
+    pub fn base_backup(&self, dest: &Path) -> Result<(), String> {
+        let mut cmd = as_postgres(self.root, &self.bin.join("pg_basebackup"));
+        cmd.args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+        ])
+        .arg("-p")
+        .arg(self.port.to_string())
+        .arg("-D")
+        .arg(dest);
+        run(&mut cmd)
+    }
+
+    /// A new server recovered from the base backup in `base` and the WAL archived in
+    /// `archive` (point-in-time recovery), up to `target` (a line such as
+    /// `recovery_target_name = 'x'`), then promoted and started.
+    pub fn recovered(
+        beside: &OwnServer,
+        base: &Path,
+        archive: &Path,
+        target: &str,
+    ) -> Result<Self, String> {
+        let s = Self::empty_beside(beside, "linkwork-recovered-pg-")?;
+        let mut cmd = Command::new("cp");
+        cmd.arg("-a").arg(base).arg(s.dir.join("data"));
+        run(&mut cmd)?;
+        std::fs::write(s.dir.join("data").join("recovery.signal"), "")
+            .map_err(|e| e.to_string())?;
+        let restore = format!("restore_command = 'cp {}/%f \"%p\"'", archive.display());
+        s.configure(&[
+            restore.as_str(),
+            target,
+            "recovery_target_action = 'promote'",
+        ])?;
+        s.up()?;
+        Ok(s)
+    }
+
+    /// A folder for another cluster beside `other`, owned by `postgres` as root, with no
+    /// cluster in it yet.
+    fn empty_beside(other: &OwnServer, prefix: &str) -> Result<Self, String> {
+        let dir = tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir()
+            .map_err(|e| e.to_string())?
+            .keep();
+        if other.root {
+            run(Command::new("chown").arg("postgres:postgres").arg(&dir))?;
+        }
+        Ok(Self {
+            bin: other.bin.clone(),
+            dir,
+            port: free_port()?,
+            root: other.root,
+        })
+    }
+
+    /// Appends `settings` to the cluster's `postgresql.auto.conf` (`{dir}` is its folder).
+    fn configure(&self, settings: &[&str]) -> Result<(), String> {
+        if settings.is_empty() {
+            return Ok(());
+        }
+        use std::io::Write;
+        let path = self.dir.join("data").join("postgresql.auto.conf");
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        for line in settings {
+            let line = line.replace("{dir}", &self.dir.display().to_string());
+            writeln!(f, "{line}").map_err(|e| e.to_string())?;
+        }
+        drop(f);
+        if self.root {
+            run(Command::new("chown").arg("postgres:postgres").arg(&path))?;
+        }
+        Ok(())
+    }
+
+    /// The cluster's folder (its data in `data` inside); the test may make folders here.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A folder inside the cluster's folder that the server may write to.
+    pub fn make_dir(&self, name: &str) -> Result<PathBuf, String> {
+        let d = self.dir.join(name);
+        std::fs::create_dir_all(&d).map_err(|e| e.to_string())?;
+        if self.root {
+            run(Command::new("chown").arg("postgres:postgres").arg(&d))?;
+        }
+        Ok(d)
+    }
+
+    /// Stops the server as a crash would (`immediate`: no shutdown checkpoint, clients cut).
+    pub fn crash(&self) -> Result<(), String> {
+        let mut cmd = as_postgres(self.root, &self.bin.join("pg_ctl"));
+        cmd.arg("-D").arg(self.dir.join("data")).args([
+            "-m",
+            "immediate",
+            "-w",
+            "-t",
+            "60",
+            "stop",
+        ]);
+        run(&mut cmd)
+    }
+
+    /// Promotes a standby to a primary that takes writes.
+    pub fn promote(&self) -> Result<(), String> {
+        let mut cmd = as_postgres(self.root, &self.bin.join("pg_ctl"));
+        cmd.arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-w", "-t", "60", "promote"]);
+        run(&mut cmd)
     }
 
     /// The URL of database `name` on this server (`postgres` exists from the start).
