@@ -38,6 +38,16 @@ async fn two_nodes(a: Arc<dyn Storage>, b: Arc<dyn Storage>) {
         5,
         "a refused take counts nothing"
     );
+    // A use taken and then given back (an attempt that was not a failure) frees its place,
+    // on either node; two taken at the same instant give back one each.
+    let at = Utc::now();
+    assert!(a.limit_take("attempts", 3, hour, at).await.unwrap());
+    assert!(b.limit_take("attempts", 3, hour, at).await.unwrap());
+    b.limit_release("attempts", at).await.unwrap();
+    assert_eq!(a.limit_uses("attempts", hour).await.unwrap(), 1);
+    a.limit_release("attempts", at).await.unwrap();
+    a.limit_release("attempts", at).await.unwrap();
+    assert_eq!(b.limit_uses("attempts", hour).await.unwrap(), 0);
     // Old uses fall out of the window.
     a.limit_count("address-3", Utc::now() - Duration::hours(2))
         .await

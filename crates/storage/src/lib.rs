@@ -482,6 +482,9 @@ pub trait LimitStore: Send + Sync {
         since: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> Result<bool>;
+    /// Gives back one use taken by [`LimitStore::limit_take`] at `at` (an attempt counted
+    /// before it was checked, which turned out not to be a failure). Nothing when there is none.
+    async fn limit_release(&self, key_hash: &str, at: DateTime<Utc>) -> Result<()>;
     /// Removes every use older than a day (longer than any limit's window); how many.
     async fn limit_prune(&self, now: DateTime<Utc>) -> Result<u64>;
 }

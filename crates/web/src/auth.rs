@@ -360,15 +360,18 @@ impl Auth {
         let address = self.ip.clone().unwrap_or_else(|| "unknown".into());
         let key = crate::throttle::account_key(self.user.id, &address);
         let window = state.config.lockout;
-        let paused = state
+        // Counted as a failure before it is checked and given back if right, so guesses
+        // sent all at once cannot all get in under the limit.
+        let attempt = state
             .throttle
-            .blocked(&key, state.config.max_failed_logins, window)
+            .attempt(&key, state.config.max_failed_logins, window)
             .await?;
-        if !paused && verify_password(password, &self.user.password_hash) {
-            return Ok(true);
-        }
-        if !paused {
-            state.throttle.fail(&key, window).await?;
+        let paused = attempt.is_none();
+        if let Some(a) = attempt {
+            if verify_password(password, &self.user.password_hash) {
+                state.throttle.release(a).await?;
+                return Ok(true);
+            }
         }
         let entry = AuditEntry::new(
             &self.actor(),

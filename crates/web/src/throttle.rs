@@ -30,6 +30,13 @@ fn since(window: Duration) -> chrono::DateTime<Utc> {
     Utc::now() - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::days(1))
 }
 
+/// An attempt counted as a failure before it was checked (see [`Throttle::attempt`]).
+#[must_use = "an attempt that was not a failure must be released"]
+pub struct Attempt {
+    hash: String,
+    at: chrono::DateTime<Utc>,
+}
+
 pub struct Throttle {
     store: Arc<dyn Storage>,
     /// One turn at a time for each address over its limit (see [`Throttle::turn`]): this
@@ -69,6 +76,31 @@ impl Throttle {
     /// Counts a failure for `key` (kept for a day, longer than any window).
     pub async fn fail(&self, key: &str, _window: Duration) -> Result<(), StorageError> {
         self.store.limit_count(&hashed(key), Utc::now()).await
+    }
+
+    /// Counts an attempt as a failure before it is checked, if `key` has fewer than `limit`
+    /// failures in `window`: the place is taken atomically, so guesses sent all at once, to
+    /// any nodes, cannot all pass the limit before any is counted. `None` when the key is
+    /// blocked (nothing counted). Give the place back with [`Throttle::release`] when the
+    /// attempt turns out not to be a failure.
+    pub async fn attempt(
+        &self,
+        key: &str,
+        limit: u32,
+        window: Duration,
+    ) -> Result<Option<Attempt>, StorageError> {
+        let hash = hashed(key);
+        let at = Utc::now();
+        Ok(self
+            .store
+            .limit_take(&hash, limit, since(window), at)
+            .await?
+            .then_some(Attempt { hash, at }))
+    }
+
+    /// Gives back the place an [`Throttle::attempt`] took: it was not a failure.
+    pub async fn release(&self, attempt: Attempt) -> Result<(), StorageError> {
+        self.store.limit_release(&attempt.hash, attempt.at).await
     }
 
     /// Takes one of `key`'s `limit` uses in `window` if one is left, checking and counting

@@ -9,6 +9,9 @@ pub(crate) type DbConn = sqlx::PgConnection;
 pub(crate) type DbRow = sqlx::postgres::PgRow;
 pub(crate) type Store = PgStorage;
 
+/// How one row of a table without a key is named in a statement: the tuple's physical address: the table has no key of its own, and a row is deleted within one statement.
+pub(crate) const ROW_ID: &str = "ctid";
+
 /// The name `storage::Engine` reports.
 pub(crate) const NAME: &str = "postgres";
 

@@ -9,6 +9,9 @@ pub(crate) type DbConn = sqlx::SqliteConnection;
 pub(crate) type DbRow = sqlx::sqlite::SqliteRow;
 pub(crate) type Store = SqliteStorage;
 
+/// How one row of a table without a key is named in a statement: SQLite's own row number: the table has no key of its own.
+pub(crate) const ROW_ID: &str = "rowid";
+
 /// The name `storage::Engine` reports.
 pub(crate) const NAME: &str = "sqlite";
 

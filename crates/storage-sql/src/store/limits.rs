@@ -3,7 +3,7 @@
 //! counted again, everyone's in [`LimitStore::limit_prune`] (each node, every minute), so
 //! requests counting different keys never touch the same rows.
 
-use super::engine::{backend, hold_limit_key, DbConn, Store};
+use super::engine::{backend, hold_limit_key, DbConn, Store, ROW_ID};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use storage::{LimitStore, Result};
@@ -71,6 +71,21 @@ impl LimitStore for Store {
         count(&mut tx, key_hash, at).await?;
         tx.commit().await.map_err(backend)?;
         Ok(true)
+    }
+
+    async fn limit_release(&self, key_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        // One row only, by the engine's row identity: two uses taken at the same instant
+        // give back one each.
+        sqlx::query(&format!(
+            "DELETE FROM limit_hits WHERE {ROW_ID} IN
+               (SELECT {ROW_ID} FROM limit_hits WHERE key_hash = $1 AND at = $2 LIMIT 1)"
+        ))
+        .bind(key_hash)
+        .bind(at)
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(())
     }
 
     async fn limit_prune(&self, now: DateTime<Utc>) -> Result<u64> {

@@ -14,6 +14,7 @@
 //! - `hold_limit_key`: how taking a use of one shared limit is serialised (PostgreSQL: an
 //!   advisory lock on that key; SQLite: the one writer);
 //! - `SNAPSHOT_SQL`, `CASELOAD_OF_WORKER`: the two statements whose SQL differs;
+//! - `ROW_ID`: how one row of a table without a key is named (`ctid`, `rowid`);
 //! - `NAME`, `MIGRATOR` and `backup`: the engine's name, its migrations and its backup.
 //!
 //! Placeholders are `$1, $2 …`, which both engines accept. Never mix a hand-written `$n` with

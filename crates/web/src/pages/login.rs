@@ -257,12 +257,20 @@ pub async fn submit(
     // Failures for this account from this address pause it here only: anyone can type a
     // name, so no one elsewhere can lock its owner out. Many failures from many addresses
     // lock the account everywhere (in the database).
+    // The attempt is counted as a failure before the password is looked at, and given back
+    // when it was not one: guesses sent all at once cannot all get in under the limit.
     let pair = crate::throttle::account_key(user.id, &address);
-    let paused_here = state
+    let attempt = state
         .throttle
-        .blocked(&pair, state.config.max_failed_logins, window)
+        .attempt(&pair, state.config.max_failed_logins, window)
         .await?;
+    let paused_here = attempt.is_none();
     let locked = user.locked_until.is_some_and(|t| t > Utc::now());
+    if right || locked {
+        if let Some(a) = attempt {
+            state.throttle.release(a).await?;
+        }
+    }
     let refusal = if paused_here {
         Some("paused for this account from this address")
     } else if locked {
@@ -288,8 +296,8 @@ pub async fn submit(
                 .await?;
         }
         None => {
+            // The pair's failure was counted with the attempt.
             state.throttle.fail(&address, window).await?;
-            state.throttle.fail(&pair, window).await?;
             let lock_until = Utc::now() + chrono::Duration::from_std(window).unwrap_or_default();
             let everywhere = state.config.max_failed_logins.saturating_mul(ACCOUNT_WIDE);
             let count = state

@@ -173,12 +173,18 @@ pub async fn code_submit(
     let address = ip.unwrap_or_else(|| "unknown".into());
     let window = state.config.lockout;
     let pair = crate::throttle::account_key(user.id, &address);
-    let paused = state
-        .throttle
-        .blocked(&pair, state.config.max_failed_logins, window)
-        .await?;
     let locked = user.locked_until.is_some_and(|t| t > Utc::now());
-    if paused || locked || user.disabled || !user.has_second_factor() {
+    // A code is counted as wrong before it is checked, and given back if it was right (or
+    // nothing was typed): codes sent all at once cannot all get in under the limit.
+    let attempt = if locked || user.disabled || !user.has_second_factor() {
+        None
+    } else {
+        state
+            .throttle
+            .attempt(&pair, state.config.max_failed_logins, window)
+            .await?
+    };
+    let Some(attempt) = attempt else {
         state
             .store
             .append_audit(
@@ -187,9 +193,10 @@ pub async fn code_submit(
             )
             .await?;
         return Ok(see_other("/login?next=%2F"));
-    }
+    };
     // Too many wrong codes in a row: no code is taken until an administrator resets it.
     if user.totp_failures >= storage::TOTP_MAX_FAILURES {
+        state.throttle.release(attempt).await?;
         state
             .store
             .append_audit(
@@ -207,6 +214,7 @@ pub async fn code_submit(
     let typed = form.get("code").trim().to_string();
     if typed.is_empty() {
         // Nothing typed: asked again, not counted (the pending sign-in carries on).
+        state.throttle.release(attempt).await?;
         let mut res = code_page(
             &state,
             &parts,
@@ -252,6 +260,7 @@ pub async fn code_submit(
         false
     };
     if right {
+        state.throttle.release(attempt).await?;
         let mut res =
             super::login::sign_in(&state, &parts.headers, user, &actor, &next, secure).await?;
         res.headers_mut().append(
@@ -260,9 +269,10 @@ pub async fn code_submit(
         );
         return Ok(res);
     }
-    // Wrong (or already used): counted like a wrong password.
+    // Wrong (or already used): counted like a wrong password (for the account from this
+    // address, with the attempt).
+    drop(attempt);
     state.throttle.fail(&address, window).await?;
-    state.throttle.fail(&pair, window).await?;
     let lock_until = Utc::now() + chrono::Duration::from_std(window).unwrap_or_default();
     let everywhere = state.config.max_failed_logins.saturating_mul(10);
     state

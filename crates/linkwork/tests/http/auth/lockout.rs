@@ -152,3 +152,82 @@ pub(super) async fn many_failures_from_many_addresses_lock_the_account_everywher
         StatusCode::SEE_OTHER
     );
 }
+
+/// Guesses sent all at once, from one address at one account: no more than the limit are
+/// checked as failures (each attempt takes its place before the password is looked at), the
+/// rest are refused as paused, and then even the right password is refused from there. Before
+/// the fix every guess in the burst passed the check before any was counted.
+pub(super) async fn guesses_sent_at_once_get_no_more_than_the_limit(engine: Engine) {
+    let app = spawn_app_with(
+        engine,
+        web::WebConfig {
+            trust_forwarded_for: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut tasks = vec![];
+    for i in 0..15 {
+        let mut b = Browser::new(&app);
+        b.forwarded_for = Some("192.0.2.77".into());
+        tasks.push(tokio::spawn(async move {
+            b.sign_in("lw2@test.example", &format!("guess number {i}"))
+                .await
+                .status
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let entries = |action: &'static str| {
+        let store = app.store.clone();
+        async move {
+            store
+                .list_audit(&AuditFilter {
+                    action_prefix: Some(action.into()),
+                    limit: 100,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let failed = entries("signin.failed").await;
+    assert_eq!(
+        failed.len(),
+        5,
+        "exactly the limit of guesses were checked as failures: {failed:?}"
+    );
+    let paused = entries("signin.refused").await;
+    assert_eq!(
+        paused
+            .iter()
+            .filter(|e| e
+                .detail
+                .contains("paused for this account from this address"))
+            .count(),
+        10
+    );
+    let mut b = Browser::new(&app);
+    b.forwarded_for = Some("192.0.2.77".into());
+    assert_eq!(
+        b.sign_in("lw2@test.example", PASSWORD).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the right password is refused from there while paused"
+    );
+    // A right password is not counted: from another address, one wrong guess and then the
+    // right password, four times over, never pauses the account there.
+    let mut owner = Browser::new(&app);
+    owner.forwarded_for = Some("198.51.100.8".into());
+    for _ in 0..4 {
+        assert_eq!(
+            owner.sign_in("lw2@test.example", "typo").await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            owner.sign_in("lw2@test.example", PASSWORD).await.status,
+            StatusCode::SEE_OTHER
+        );
+        owner.post("/logout", &[]).await;
+    }
+}

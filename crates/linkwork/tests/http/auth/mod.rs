@@ -8,6 +8,7 @@ mod lockout;
 use crate::helpers::*;
 use lockout::{
     five_failed_sign_ins_pause_the_account_from_that_address_and_tell_its_owner,
+    guesses_sent_at_once_get_no_more_than_the_limit,
     many_failures_from_many_addresses_lock_the_account_everywhere,
 };
 use reqwest::StatusCode;
@@ -690,4 +691,17 @@ async fn many_failures_from_many_addresses_lock_the_account_everywhere_postgres(
         return;
     }
     many_failures_from_many_addresses_lock_the_account_everywhere(Engine::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_sent_at_once_get_no_more_than_the_limit_sqlite() {
+    guesses_sent_at_once_get_no_more_than_the_limit(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_sent_at_once_get_no_more_than_the_limit_postgres() {
+    if storage_tests::pg::skip_requested() {
+        return;
+    }
+    guesses_sent_at_once_get_no_more_than_the_limit(Engine::Postgres).await;
 }
