@@ -419,6 +419,74 @@ async fn five_wrong_answers_lock_the_link_and_the_address_is_throttled() {
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
 }
 
+/// Answers sent all at once to one link (a forwarded link, someone guessing the one-time
+/// code): no more than the link's lock allows are checked, the rest are told to try later, and
+/// the link ends locked. Before the fix each answer in the burst passed the check before any
+/// was counted, so a burst got as many guesses at the code as it sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_sent_at_once_get_no_more_checks_than_the_lock_allows() {
+    let (app, double) = with_notify(
+        Engine::Sqlite,
+        web::WebConfig {
+            plan_tries_per_address: 100,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (eli, _) = with_plan(&app, "Eli", "Burstwell", "07700 900305").await;
+    let code = send_link(&app, &double, eli).await;
+    let mut phone = Browser::new(&app);
+    let otp = ask_for_code(&mut phone, &double, &code).await;
+    // Twelve browsers with the form open, then all their answers at once.
+    let mut guessers = vec![];
+    for _ in 0..12 {
+        let mut guesser = Browser::new(&app);
+        guesser.get(&format!("/my-plan?code={code}&have=1")).await;
+        guessers.push(guesser);
+    }
+    let mut tasks = vec![];
+    for (i, mut guesser) in guessers.into_iter().enumerate() {
+        let code = code.clone();
+        let guess = format!("{:06}", (otp.parse::<usize>().unwrap() + 1 + i) % 1_000_000);
+        tasks.push(tokio::spawn(async move {
+            sign_in(&mut guesser, &code, &guess, DOB).await.status
+        }));
+    }
+    let mut statuses = vec![];
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    // Each answer was checked (422, or 403 for the one that locked it), told to try later
+    // (429), or came after the lock (404); none opened the plan.
+    assert!(
+        statuses.iter().all(|s| [
+            StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::FORBIDDEN,
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::NOT_FOUND
+        ]
+        .contains(s)),
+        "{statuses:?}"
+    );
+    let failed = app
+        .store
+        .list_audit(&storage::AuditFilter {
+            action_prefix: Some("plan.sign_in_failed".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        failed.len(),
+        storage::PLAN_MAX_FAILURES as usize,
+        "{failed:?}"
+    );
+    // The link is locked: the right answer no longer opens it.
+    let right = sign_in(&mut phone, &code, &otp, DOB).await;
+    assert_ne!(right.status, StatusCode::SEE_OTHER);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_notify_the_code_waits_for_the_link_worker_to_read_out() {
     let app = spawn_app().await;

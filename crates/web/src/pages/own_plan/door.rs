@@ -144,15 +144,16 @@ pub async fn code_page(
     }
     let ip = auth::client_ip(&parts, &state.config);
     let key = address_key(&ip);
-    if state
+    // Every opening counts against the address (each is audited), taken before the code is
+    // looked at, so openings sent all at once get no more than the limit.
+    if !state
         .throttle
-        .blocked(&key, state.config.plan_tries_per_address, HOUR)
+        .take(&key, state.config.plan_tries_per_address, HOUR)
         .await?
     {
         return Ok(busy());
     }
     let Some(link) = live_link(&state, &q.code).await? else {
-        state.throttle.fail(&key, HOUR).await?;
         if let Some(l) = state.store.plan_link_by_code(&code_hash(&q.code)).await? {
             if l.revoked_at.is_none() && l.failures >= storage::PLAN_MAX_FAILURES {
                 return Ok(views::render(
@@ -163,8 +164,6 @@ pub async fn code_page(
         }
         return Ok(not_working());
     };
-    // Each opening counts against the address too (each is audited).
-    state.throttle.fail(&key, HOUR).await?;
     let Some(person) = state.store.get_person(link.pcn_id, link.person_id).await? else {
         return Ok(not_working());
     };
@@ -222,15 +221,15 @@ pub async fn send_code(
     let form = public_form(&state, &parts, &body)?;
     let ip = auth::client_ip(&parts, &state.config);
     let key = address_key(&ip);
-    if state
+    // Taken before anything is looked at, given back when no code is sent.
+    let Some(tried) = state
         .throttle
-        .blocked(&key, state.config.plan_tries_per_address, HOUR)
+        .attempt(&key, state.config.plan_tries_per_address, HOUR)
         .await?
-    {
+    else {
         return Ok(busy());
-    }
+    };
     let Some(link) = live_link(&state, form.get("code")).await? else {
-        state.throttle.fail(&key, HOUR).await?;
         return Ok(not_working());
     };
     // Codes per link are counted in the database: across nodes and restarts.
@@ -239,9 +238,11 @@ pub async fn send_code(
         .codes_sent_since(&link, Utc::now() - Duration::hours(1))
         .await?;
     if sent_lately >= i64::from(state.config.plan_codes_per_link) {
+        state.throttle.release(tried).await?;
         return Ok(busy());
     }
     let Some(person) = state.store.get_person(link.pcn_id, link.person_id).await? else {
+        state.throttle.release(tried).await?;
         return Ok(not_working());
     };
     let token = form_token(&parts.headers, state.config.https())?;
@@ -259,9 +260,10 @@ pub async fn send_code(
         page.login_csrf = token.clone();
         page.channels = ch.iter().map(|(c, w, _)| (c.clone(), w.clone())).collect();
         page.error = "Choose where to send your code".into();
+        state.throttle.release(tried).await?;
         return with_token(&state, StatusCode::UNPROCESSABLE_ENTITY, &page, &token);
     };
-    state.throttle.fail(&key, HOUR).await?;
+    drop(tried);
     let otp = new_otp()?;
     let now = Utc::now();
     let until = now + Duration::minutes(OTP_MINUTES);
@@ -313,16 +315,30 @@ pub async fn sign_in(
     let form = public_form(&state, &parts, &body)?;
     let ip = auth::client_ip(&parts, &state.config);
     let key = address_key(&ip);
-    if state
+    // Each answer takes its place against the address, and against the link, before it is
+    // checked, and gives them back when right: answers sent all at once, to any nodes, get no
+    // more checks than the limits (the link's lock counts only one after another).
+    let Some(tried) = state
         .throttle
-        .blocked(&key, state.config.plan_tries_per_address, HOUR)
+        .attempt(&key, state.config.plan_tries_per_address, HOUR)
         .await?
-    {
+    else {
         return Ok(busy());
-    }
+    };
     let Some(link) = live_link(&state, form.get("code")).await? else {
-        state.throttle.fail(&key, HOUR).await?;
         return Ok(not_working());
+    };
+    let Some(on_link) = state
+        .throttle
+        .attempt(
+            &format!("my-plan link {}", link.id),
+            u32::try_from(storage::PLAN_MAX_FAILURES).unwrap_or(5),
+            HOUR,
+        )
+        .await?
+    else {
+        state.throttle.release(tried).await?;
+        return Ok(busy());
     };
     let Some(person) = state.store.get_person(link.pcn_id, link.person_id).await? else {
         return Ok(not_working());
@@ -342,7 +358,8 @@ pub async fn sign_in(
     let actor = person_actor(link.person_id, ip);
     let token = form_token(&parts.headers, state.config.https())?;
     if !(code_right && dob_right) {
-        state.throttle.fail(&key, HOUR).await?;
+        // Counted against the address and the link with the attempt.
+        drop((tried, on_link));
         let failures = state.store.plan_sign_in_failed(&link, &actor).await?;
         if failures >= storage::PLAN_MAX_FAILURES {
             return Ok(views::render(
@@ -368,6 +385,8 @@ pub async fn sign_in(
         };
         return with_token(&state, StatusCode::UNPROCESSABLE_ENTITY, &page, &token);
     }
+    state.throttle.release(tried).await?;
+    state.throttle.release(on_link).await?;
     // A fresh session every time; one this browser already had ends here.
     if let Some(old) = auth::cookie(&parts.headers, plan_cookie(state.config.https())) {
         state.store.end_person_session(&sha256_hex(&old)).await?;
