@@ -305,6 +305,11 @@ impl PersonDraft {
                 "phone",
                 "Telephone must contain only digits, spaces and + ( ) -, like 0113 496 0000",
             );
+        } else if !phone.is_empty() && !dialable(&phone) {
+            e.add(
+                "phone",
+                "Enter a whole telephone number with its area code, like 01632 960 001, 07700 900 982 or +44 808 157 0192",
+            );
         }
         let email = check_text(&mut e, "email", "Email", &self.email, 254);
         if !email.is_empty() && !looks_like_email(&email) {
@@ -448,6 +453,21 @@ fn optional_code<T: Code>(
     found
 }
 
+/// Whether a telephone number (digits, spaces, + ( ) - only) has as many digits as one that
+/// can be rung or texted: a UK number of 10 or 11 digits starting 0, or an international one
+/// of 8 to 15 digits after + (or 00). "077" or a number without its area code is not.
+fn dialable(phone: &str) -> bool {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let n = digits.len();
+    if phone.trim_start().starts_with('+') {
+        (8..=15).contains(&n)
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        (8..=15).contains(&rest.len())
+    } else {
+        digits.starts_with('0') && (10..=11).contains(&n)
+    }
+}
+
 pub fn looks_like_email(s: &str) -> bool {
     let mut parts = s.splitn(2, '@');
     let (Some(local), Some(domain)) = (parts.next(), parts.next()) else {
@@ -543,6 +563,31 @@ pub fn likely_same(new: &PersonDetails, old: &PersonDetails) -> Option<&'static 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_whole_telephone_numbers_are_taken() {
+        for ok in [
+            "01632 960001",
+            "07700 900982",
+            "(01632) 960-001",
+            "0113 496 0000",
+            "+44 808 157 0192",
+            "+353 1 234 5678",
+            "0044 7700 900982",
+        ] {
+            assert!(super::dialable(ok), "{ok}");
+        }
+        for wrong in [
+            "077",
+            "960001",
+            "7700 900982",
+            "+44",
+            "01632 960 001 000",
+            "0044 12",
+        ] {
+            assert!(!super::dialable(wrong), "{wrong}");
+        }
+    }
+
     #[test]
     fn likely_duplicates_are_found_by_tolerant_names() {
         use super::{likely_same, PersonDetails};

@@ -223,6 +223,22 @@ async fn wrong_answers_are_named_and_nothing_is_kept() {
     assert!(p
         .body
         .contains("Say whether it is safe to leave you a voicemail"));
+    // A phone number too short to ring or text ("077") is named, not kept.
+    let mut short = answers(&hill, "Petra", "Lindqvist");
+    for (k, v) in short.iter_mut() {
+        if *k == "phone" {
+            *v = "077";
+        }
+    }
+    let p = send(&app, &hill, &short).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        p.body
+            .contains("Enter a whole telephone number with its area code"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains("href=\"#phone\""));
     // Two tabs (or the sign-in page) opened in between do not spoil the form being filled in.
     let mut tabs = Browser::new(&app);
     tabs.get(&format!("/self-referral/details?practice={hill}"))
