@@ -49,6 +49,7 @@ conformance!(
     records_keep_history_and_move_the_episode,
     a_new_version_is_saved_only_on_the_latest,
     connections_close_the_loop,
+    a_partner_sees_every_open_referral_however_many_are_finished,
     workforce_and_report_facts_stay_in_their_pcn,
     directory_organisations_are_read_together,
     taxonomy_terms_are_mapped_to_concepts,

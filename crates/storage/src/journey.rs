@@ -267,6 +267,10 @@ pub trait RecordStore: Send + Sync {
     ) -> Result<Episode>;
 }
 
+/// How many of a partner's finished referrals (completed, rejected, failed, cancelled) are
+/// listed, newest first; open ones are always all listed.
+pub const PARTNER_CLOSED_LISTED: i64 = 500;
+
 /// Signposts and closed-loop referrals to community services.
 #[async_trait]
 pub trait ConnectionStore: Send + Sync {
@@ -281,7 +285,9 @@ pub trait ConnectionStore: Send + Sync {
     ) -> Result<(Connection, Episode)>;
     async fn get_connection(&self, scope: ConnectionScope, id: i64) -> Result<Option<Connection>>;
     async fn connections_for_person(&self, pcn: i64, person_id: i64) -> Result<Vec<Connection>>;
-    /// Referrals addressed to a partner organisation, newest first.
+    /// Referrals addressed to a partner organisation, newest first: every one still open
+    /// (requested, accepted, in progress, on hold), however old, and the newest
+    /// [`PARTNER_CLOSED_LISTED`] of the rest.
     async fn connections_for_partner(&self, partner_org_id: i64) -> Result<Vec<Connection>>;
     /// Referrals not yet finished, for the "waiting on partners" list, oldest first;
     /// optionally only those a link worker made or whose episode they hold.

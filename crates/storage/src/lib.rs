@@ -34,6 +34,7 @@ pub use interop::{
 pub use journey::{
     CodingConcept, CodingEntry, CodingStore, Connection, ConnectionScope, ConnectionStore,
     EpisodeRecord, NewConnection, NewRecord, RecordStore, SharedDetails, StatusChange,
+    PARTNER_CLOSED_LISTED,
 };
 pub use own_plan::{
     CallRequest, NewPersonSession, OwnPlanStore, PersonSession, PlanLink, PLAN_MAX_FAILURES,

@@ -185,11 +185,17 @@ impl ConnectionStore for Store {
     }
 
     async fn connections_for_partner(&self, partner_org_id: i64) -> Result<Vec<Connection>> {
+        // Open referrals are the partner's work, so all of them; of the finished, the newest.
         let rows = sqlx::query(&format!(
             "SELECT * FROM connections WHERE partner_org_id = $1{PARTNER_SEES}
-             ORDER BY created_at DESC, id DESC LIMIT 500"
+               AND (status IN ('requested', 'accepted', 'in-progress', 'on-hold')
+                    OR id IN (SELECT id FROM connections WHERE partner_org_id = $1{PARTNER_SEES}
+                                AND status NOT IN ('requested', 'accepted', 'in-progress', 'on-hold')
+                              ORDER BY created_at DESC, id DESC LIMIT $2))
+             ORDER BY created_at DESC, id DESC"
         ))
         .bind(partner_org_id)
+        .bind(storage::PARTNER_CLOSED_LISTED)
         .fetch_all(&self.read)
         .await
         .map_err(backend)?;

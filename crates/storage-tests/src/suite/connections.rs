@@ -296,3 +296,86 @@ pub async fn connections_close_the_loop(s: Arc<dyn Storage>) {
         .iter()
         .any(|t| t.summary.contains("as told by the organisation")));
 }
+
+/// A partner with a long history still sees every referral waiting on it: an open referral
+/// made long ago is listed however many finished ones came since, and of the finished only
+/// the newest `PARTNER_CLOSED_LISTED`.
+pub async fn a_partner_sees_every_open_referral_however_many_are_finished(s: Arc<dyn Storage>) {
+    use domain::{ConnectionKind, ConnectionReason, ConnectionStatus, Side};
+    use storage::{ConnectionScope, LinkSide, NewConnection, SharedDetails, StatusChange};
+    let f = fixture(&*s).await;
+    let garden = s.create_partner_org("Busy Garden").await.unwrap().id;
+    s.set_partner_link(f.pcn_a, garden, LinkSide::Pcn, true, &actor())
+        .await
+        .unwrap();
+    s.set_partner_link(f.pcn_a, garden, LinkSide::Partner, true, &actor())
+        .await
+        .unwrap();
+    let ep = accepted_episode(&*s, &f, "Longhistory").await;
+    let ep = s
+        .assign_episode(f.pcn_a, ep.id, ep.version, f.worker_a, Utc::now(), &actor())
+        .await
+        .unwrap();
+    let new = |service: String, at| NewConnection {
+        service_id: service.clone(),
+        service_name: service,
+        organization_name: "Busy Garden".into(),
+        partner_org_id: Some(garden),
+        kind: ConnectionKind::Referral,
+        consent_at: Some(at),
+        shared: SharedDetails {
+            name: "Journey Longhistory".into(),
+            ..Default::default()
+        },
+        due_at: None,
+        note: String::new(),
+        at,
+    };
+    let long_ago = Utc::now() - Duration::days(400);
+    let (waiting, _) = s
+        .create_connection(
+            f.pcn_a,
+            ep.id,
+            &new("svc-waiting".into(), long_ago),
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let finished = storage::PARTNER_CLOSED_LISTED + 1;
+    for i in 0..finished {
+        let at = long_ago + Duration::hours(i + 1);
+        let (c, _) = s
+            .create_connection(f.pcn_a, ep.id, &new(format!("svc-{i}"), at), &actor())
+            .await
+            .unwrap();
+        s.update_connection(
+            ConnectionScope::Pcn(f.pcn_a),
+            c.id,
+            c.version,
+            &StatusChange {
+                to: ConnectionStatus::Cancelled,
+                reason: Some(ConnectionReason::Other),
+                note: String::new(),
+                side: Side::LinkWorker,
+                at: None,
+            },
+            &actor(),
+        )
+        .await
+        .unwrap();
+    }
+    let listed = s.connections_for_partner(garden).await.unwrap();
+    assert!(
+        listed.iter().any(|c| c.id == waiting.id),
+        "the open referral from long ago is listed"
+    );
+    assert_eq!(
+        listed.len() as i64,
+        storage::PARTNER_CLOSED_LISTED + 1,
+        "every open one and the newest finished ones"
+    );
+    assert!(
+        !listed.iter().any(|c| c.service_id == "svc-0"),
+        "the oldest finished one is the one left out"
+    );
+}

@@ -20,7 +20,9 @@ pub use accounts::{
 };
 pub use audit::audit_chain_records_every_write;
 pub use coding::coding_is_queued_once_per_episode;
-pub use connections::connections_close_the_loop;
+pub use connections::{
+    a_partner_sees_every_open_referral_however_many_are_finished, connections_close_the_loop,
+};
 pub use contacts::contacts_move_the_episode_on;
 pub use directory::{
     directory_organisations_are_read_together, listing_concepts_are_reviewed,
