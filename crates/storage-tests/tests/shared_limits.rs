@@ -48,6 +48,14 @@ async fn two_nodes(a: Arc<dyn Storage>, b: Arc<dyn Storage>) {
     a.limit_release("attempts", at).await.unwrap();
     a.limit_release("attempts", at).await.unwrap();
     assert_eq!(b.limit_uses("attempts", hour).await.unwrap(), 0);
+    // Cleared (failures in a row, after a success): every use of that key, on either node.
+    for _ in 0..3 {
+        a.limit_count("in-a-row", Utc::now()).await.unwrap();
+    }
+    a.limit_count("another", Utc::now()).await.unwrap();
+    b.limit_clear("in-a-row").await.unwrap();
+    assert_eq!(a.limit_uses("in-a-row", hour).await.unwrap(), 0);
+    assert_eq!(a.limit_uses("another", hour).await.unwrap(), 1);
     // Old uses fall out of the window.
     a.limit_count("address-3", Utc::now() - Duration::hours(2))
         .await

@@ -175,8 +175,12 @@ pub trait UserStore: Send + Sync {
     /// Takes a code's time step for the account if it is later than the last one taken
     /// (a code works once). False when it was already used.
     async fn take_totp_step(&self, user: i64, step: i64) -> Result<bool>;
-    /// Counts a wrong second-factor code; the number in a row now.
-    async fn record_totp_failure(&self, user: i64) -> Result<i64>;
+    /// Counts a second-factor code as wrong before it is checked, if fewer than
+    /// [`TOTP_MAX_FAILURES`] are counted in a row (checking and counting in one statement,
+    /// so codes sent all at once, from any addresses, cannot all get under the lock). A right
+    /// code ([`AccountStore::take_totp_step`], a recovery code) starts the count again. False
+    /// when the account has had too many (nothing counted).
+    async fn take_totp_attempt(&self, user: i64) -> Result<bool>;
     /// Uses a recovery code (by hash) once. False when unknown or used.
     async fn use_recovery_code(&self, user: i64, code_hash: &str) -> Result<bool>;
     /// Recovery codes not yet used.
@@ -486,6 +490,9 @@ pub trait LimitStore: Send + Sync {
     /// Gives back one use taken by [`LimitStore::limit_take`] at `at` (an attempt counted
     /// before it was checked, which turned out not to be a failure). Nothing when there is none.
     async fn limit_release(&self, key_hash: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Forgets every use of `key_hash` (a limit that counts failures in a row, after a
+    /// success).
+    async fn limit_clear(&self, key_hash: &str) -> Result<()>;
     /// Removes every use older than a day (longer than any limit's window); how many.
     async fn limit_prune(&self, now: DateTime<Utc>) -> Result<u64>;
 }

@@ -30,8 +30,8 @@ fn since(window: Duration) -> chrono::DateTime<Utc> {
     Utc::now() - chrono::Duration::from_std(window).unwrap_or(chrono::Duration::days(1))
 }
 
-/// An attempt counted as a failure before it was checked (see [`Throttle::attempt`]).
-#[must_use = "an attempt that was not a failure must be released"]
+/// An attempt counted as a failure before it was checked (see [`Throttle::attempt`]):
+/// dropped, it stays counted; [`Throttle::release`] gives it back.
 pub struct Attempt {
     hash: String,
     at: chrono::DateTime<Utc>,
@@ -101,6 +101,11 @@ impl Throttle {
     /// Gives back the place an [`Throttle::attempt`] took: it was not a failure.
     pub async fn release(&self, attempt: Attempt) -> Result<(), StorageError> {
         self.store.limit_release(&attempt.hash, attempt.at).await
+    }
+
+    /// Forgets `key`'s failures: for a limit on failures in a row, after a success.
+    pub async fn clear(&self, key: &str) -> Result<(), StorageError> {
+        self.store.limit_clear(&hashed(key)).await
     }
 
     /// Takes one of `key`'s `limit` uses in `window` if one is left, checking and counting

@@ -487,6 +487,33 @@ async fn answers_sent_at_once_get_no_more_checks_than_the_lock_allows() {
     assert_ne!(right.status, StatusCode::SEE_OTHER);
 }
 
+/// The link's limit counts wrong answers in a row, as its lock does: a person who gets in
+/// after some wrong answers starts again, and is not told to wait by the limit later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_right_answer_starts_the_links_count_again() {
+    let (app, double) = with_notify(
+        Engine::Sqlite,
+        web::WebConfig {
+            plan_tries_per_address: 100,
+            ..Default::default()
+        },
+    )
+    .await;
+    let (fay, _) = with_plan(&app, "Fay", "Againwell", "07700 900306").await;
+    let code = send_link(&app, &double, fay).await;
+    for wrong_first in [3, 4] {
+        let mut phone = Browser::new(&app);
+        let otp = ask_for_code(&mut phone, &double, &code).await;
+        let wrong = if otp == "000000" { "111111" } else { "000000" };
+        for _ in 0..wrong_first {
+            let page = sign_in(&mut phone, &code, wrong, DOB).await;
+            assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+        }
+        let page = sign_in(&mut phone, &code, &otp, DOB).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_notify_the_code_waits_for_the_link_worker_to_read_out() {
     let app = spawn_app().await;

@@ -401,3 +401,65 @@ async fn ten_wrong_codes_in_a_row_stop_the_second_factor_until_a_reset() {
     let (again, _) = password(&app, "lw").await;
     assert!(again.has_session());
 }
+
+/// Wrong codes sent all at once, from many browsers that each typed the password: no more
+/// are checked than the lock allows (each takes its place before it is checked), and then
+/// even the right code is refused. Before the fix every code in the burst passed the check
+/// before any was counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn codes_sent_at_once_get_no_more_checks_than_the_lock_allows() {
+    let app = spawn_app_with(
+        Engine::Sqlite,
+        web::WebConfig {
+            max_failed_logins: 1_000_000,
+            max_failed_logins_per_address: 1_000_000,
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut lw = signed_in(&app, "lw").await;
+    let (secret, _) = enrol(&mut lw).await;
+    let right = now_code(&secret, 1);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let mut browsers = vec![];
+    for _ in 0..15 {
+        let (mut b, _) = password(&app, "lw").await;
+        b.get("/login/code").await;
+        browsers.push(b);
+    }
+    let mut tasks = vec![];
+    for mut b in browsers {
+        tasks.push(tokio::spawn(async move {
+            b.post("/login/code", &[("code", wrong)]).await.status
+        }));
+    }
+    for t in tasks {
+        let status = t.await.unwrap();
+        assert!(
+            [StatusCode::UNPROCESSABLE_ENTITY, StatusCode::FORBIDDEN].contains(&status),
+            "{status}"
+        );
+    }
+    let checked = app
+        .store
+        .list_audit(&storage::AuditFilter {
+            action_prefix: Some("signin.second_factor_failed".into()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        checked.len() as i64,
+        storage::TOTP_MAX_FAILURES,
+        "codes checked out of a burst of 15"
+    );
+    let (mut b, _) = password(&app, "lw").await;
+    let locked = code(&mut b, &right).await;
+    assert_eq!(locked.status, StatusCode::FORBIDDEN);
+    assert!(!b.has_session());
+}

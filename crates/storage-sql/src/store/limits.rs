@@ -88,6 +88,15 @@ impl LimitStore for Store {
         Ok(())
     }
 
+    async fn limit_clear(&self, key_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM limit_hits WHERE key_hash = $1")
+            .bind(key_hash)
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
     async fn limit_prune(&self, now: DateTime<Utc>) -> Result<u64> {
         let done = sqlx::query("DELETE FROM limit_hits WHERE at < $1")
             .bind(now - keep())

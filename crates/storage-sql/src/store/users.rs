@@ -400,15 +400,16 @@ impl UserStore for Store {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn record_totp_failure(&self, user: i64) -> Result<i64> {
-        let (n,): (i64,) = sqlx::query_as(
-            "UPDATE users SET totp_failures = totp_failures + 1 WHERE id = $1 RETURNING totp_failures",
+    async fn take_totp_attempt(&self, user: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET totp_failures = totp_failures + 1 WHERE id = $1 AND totp_failures < $2",
         )
         .bind(user)
-        .fetch_one(&self.write)
+        .bind(storage::TOTP_MAX_FAILURES)
+        .execute(&self.write)
         .await
         .map_err(backend)?;
-        Ok(n)
+        Ok(done.rows_affected() == 1)
     }
 
     async fn use_recovery_code(&self, user: i64, code_hash: &str) -> Result<bool> {

@@ -257,8 +257,10 @@ pub async fn submit(
     // Failures for this account from this address pause it here only: anyone can type a
     // name, so no one elsewhere can lock its owner out. Many failures from many addresses
     // lock the account everywhere (in the database).
-    // The attempt is counted as a failure before the password is looked at, and given back
-    // when it was not one: guesses sent all at once cannot all get in under the limit.
+    // Each attempt takes its place in this count before its result is used, and gives it
+    // back when it was not a failure: guesses sent all at once, to any nodes, get no more
+    // than the limit from one address. (The password was checked above on every path, so
+    // that each takes as long; a result without a place is never used.)
     let pair = crate::throttle::account_key(user.id, &address);
     let attempt = state
         .throttle

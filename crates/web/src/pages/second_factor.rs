@@ -227,6 +227,24 @@ pub async fn code_submit(
         }
         return Ok(res);
     }
+    // Counted as wrong before it is checked (a right one starts the count again), in one
+    // statement: codes sent all at once, from any addresses, get no more than the lock.
+    if !state.store.take_totp_attempt(user.id).await? {
+        state.throttle.release(attempt).await?;
+        state
+            .store
+            .append_audit(
+                &AuditEntry::new(&actor, "signin.refused", "user", Some(user.id), user.pcn_id)
+                    .detail("second factor locked after too many wrong codes"),
+            )
+            .await?;
+        return code_page(
+            &state,
+            &parts,
+            StatusCode::FORBIDDEN,
+            "Too many wrong codes have been typed for this account. Ask your Linkwork administrator to reset your second factor",
+        );
+    }
     let digits: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
     let secret = user.totp_secret.clone().unwrap_or_default();
     let right = if digits.len() == 6 && digits.chars().all(|c| c.is_ascii_digit()) {
@@ -292,7 +310,6 @@ pub async fn code_submit(
             .detail("wrong or used authenticator or recovery code"),
         )
         .await?;
-    state.store.record_totp_failure(user.id).await?;
     // Their password was right: the owner hears of a wrong code (it may not be them).
     crate::reminders::notify_wrong_code(&state, &user, &address);
     if state

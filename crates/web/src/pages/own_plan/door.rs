@@ -328,10 +328,11 @@ pub async fn sign_in(
     let Some(link) = live_link(&state, form.get("code")).await? else {
         return Ok(not_working());
     };
+    let link_key = format!("my-plan link {}", link.id);
     let Some(on_link) = state
         .throttle
         .attempt(
-            &format!("my-plan link {}", link.id),
+            &link_key,
             u32::try_from(storage::PLAN_MAX_FAILURES).unwrap_or(5),
             HOUR,
         )
@@ -341,6 +342,8 @@ pub async fn sign_in(
         return Ok(busy());
     };
     let Some(person) = state.store.get_person(link.pcn_id, link.person_id).await? else {
+        state.throttle.release(tried).await?;
+        state.throttle.release(on_link).await?;
         return Ok(not_working());
     };
     let now = Utc::now();
@@ -386,7 +389,9 @@ pub async fn sign_in(
         return with_token(&state, StatusCode::UNPROCESSABLE_ENTITY, &page, &token);
     }
     state.throttle.release(tried).await?;
-    state.throttle.release(on_link).await?;
+    // The link's wrong answers count in a row, as its lock does: a right one starts again.
+    drop(on_link);
+    state.throttle.clear(&link_key).await?;
     // A fresh session every time; one this browser already had ends here.
     if let Some(old) = auth::cookie(&parts.headers, plan_cookie(state.config.https())) {
         state.store.end_person_session(&sha256_hex(&old)).await?;
