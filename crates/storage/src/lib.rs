@@ -137,6 +137,9 @@ pub trait UserStore: Send + Sync {
     async fn create_user(&self, user: NewUser, actor: &Actor) -> Result<User>;
     async fn user_by_id(&self, id: i64) -> Result<Option<User>>;
     async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
+    /// The accounts with these email addresses (any case), in any PCN: the few a page names,
+    /// without reading every account of the deployment.
+    async fn users_by_emails(&self, emails: &[String]) -> Result<Vec<User>>;
     /// Users of a PCN (all users when `None`).
     async fn list_users(&self, pcn: Option<i64>) -> Result<Vec<User>>;
     /// Changes an account's name and role (audited as `user.update`, saying what changed);

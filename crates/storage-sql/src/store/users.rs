@@ -1,11 +1,11 @@
 //! Accounts, sessions and API tokens.
 
-use super::engine::{backend, DbConn, DbRow, Store};
+use super::engine::{backend, Db, DbConn, DbRow, Store};
 use super::{audit::append, rows};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::{Code, Role};
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row};
 use storage::{
     Actor, ApiToken, AuditEntry, NewUser, Result, Session, StorageError, User, UserStore,
 };
@@ -122,6 +122,20 @@ impl UserStore for Store {
             .await
             .map_err(backend)?;
         r.as_ref().map(rows::user).transpose()
+    }
+
+    async fn users_by_emails(&self, emails: &[String]) -> Result<Vec<User>> {
+        if emails.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut q: QueryBuilder<Db> = QueryBuilder::new("SELECT * FROM users WHERE email IN (");
+        let mut list = q.separated(", ");
+        for e in emails.iter().take(500) {
+            list.push_bind(e.trim().to_lowercase());
+        }
+        q.push(")");
+        let rs = q.build().fetch_all(&self.read).await.map_err(backend)?;
+        rs.iter().map(rows::user).collect()
     }
 
     async fn list_users(&self, pcn: Option<i64>) -> Result<Vec<User>> {

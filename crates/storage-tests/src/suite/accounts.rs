@@ -30,6 +30,24 @@ pub async fn accounts_throttling_sessions_and_tokens(s: Arc<dyn Storage>) {
         .await
         .unwrap()
         .expect("email lookups ignore case");
+    // Several at once (a page naming the accounts on a timeline): any case, any PCN, only
+    // those named.
+    let mut named: Vec<i64> = s
+        .users_by_emails(&[
+            "LW.A@example.org".into(),
+            "lw.b@example.org".into(),
+            "nobody@example.org".into(),
+        ])
+        .await
+        .unwrap()
+        .iter()
+        .map(|u| u.id)
+        .collect();
+    named.sort_unstable();
+    let mut want = vec![f.worker_a, f.worker_b];
+    want.sort_unstable();
+    assert_eq!(named, want);
+    assert!(s.users_by_emails(&[]).await.unwrap().is_empty());
     let lock = Utc::now() + Duration::minutes(15);
     for i in 1..=4 {
         assert_eq!(

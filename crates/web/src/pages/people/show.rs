@@ -330,8 +330,6 @@ pub async fn show(
             }
         })
         .collect();
-    // The timeline names people by name and role, not by their sign-in address.
-    let everyone = state.store.list_users(None).await?;
     // Texts to the person (reminders), newest first, with where each stands.
     let notifications = state.store.notifications_for_person(pcn, id).await?;
     // Only the newest code can still be the one waiting to be typed.
@@ -372,8 +370,19 @@ pub async fn show(
         )
         .await?;
     }
-    timeline.extend(state.store.timeline(pcn, id).await?.into_iter().map(|t| {
-        let who = who_did(&everyone, &t.actor_label);
+    // The timeline names people by name and role, not by their sign-in address: only the
+    // accounts it names are read, not every account of the deployment.
+    let events = state.store.timeline(pcn, id).await?;
+    let mut labels: Vec<String> = events
+        .iter()
+        .filter(|t| t.actor_label.contains('@'))
+        .map(|t| t.actor_label.to_lowercase())
+        .collect();
+    labels.sort();
+    labels.dedup();
+    let actors = state.store.users_by_emails(&labels).await?;
+    timeline.extend(events.into_iter().map(|t| {
+        let who = who_did(&actors, &t.actor_label);
         (t.at, t.summary, who)
     }));
     timeline.sort_by_key(|t| std::cmp::Reverse(t.0));
