@@ -233,7 +233,7 @@ pub trait InteropStore: Send + Sync {
     /// The PCN's latest texts and emails, newest first.
     async fn notifications(&self, pcn: i64, limit: i64) -> Result<Vec<Notification>>;
     /// Contacts booked between `from` and `to` (every PCN) with someone who takes texts and
-    /// has a phone number: what a reminder needs.
+    /// has a phone number, and no reminder queued yet for that time: what a reminder needs.
     async fn contacts_to_remind(
         &self,
         from: DateTime<Utc>,

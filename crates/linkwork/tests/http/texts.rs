@@ -375,6 +375,17 @@ async fn reminders_go_by_text(engine: Engine) {
         0,
         "one reminder per contact"
     );
+    // Nor is it read again each time the outbox runs (every node, every 30 s).
+    let tomorrow = domain::uk_time::to_uk(now).date() + chrono::Duration::days(1);
+    assert!(app
+        .store
+        .contacts_to_remind(
+            domain::uk_time::start_of(tomorrow),
+            domain::uk_time::start_of(tomorrow + chrono::Duration::days(1))
+        )
+        .await
+        .unwrap()
+        .is_empty());
     assert_eq!(web::texts::send_due(&app.state, now).await.unwrap(), 1);
     let taken = double.lock().unwrap().taken.clone();
     assert_eq!(taken.len(), 1);

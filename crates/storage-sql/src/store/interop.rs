@@ -340,6 +340,13 @@ impl InteropStore for Store {
              JOIN users u ON u.id = e.link_worker_id
              WHERE e.next_contact_at >= $1 AND e.next_contact_at < $2 AND e.closed_at IS NULL
                AND p.deleted_at IS NULL AND p.texts_ok = TRUE AND p.phone <> ''
+               -- Not those already queued: every node asks every 30 s, and a day's contacts
+               -- are thousands nationally. (The queue's dedupe key still holds if a time was
+               -- written in another form and slips past this.)
+               AND NOT EXISTS (SELECT 1 FROM notifications n
+                               WHERE n.pcn_id = e.pcn_id AND n.person_id = e.person_id
+                                 AND n.episode_id = e.id AND n.purpose = 'reminder'
+                                 AND n.send_before = e.next_contact_at)
              ORDER BY e.next_contact_at, e.id",
         )
         .bind(from)
