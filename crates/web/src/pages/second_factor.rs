@@ -194,8 +194,14 @@ pub async fn code_submit(
             .await?;
         return Ok(see_other("/login?next=%2F"));
     };
-    // Too many wrong codes in a row: no code is taken until an administrator resets it.
-    if user.totp_failures >= storage::TOTP_MAX_FAILURES {
+    let typed = form.get("code").trim().to_string();
+    // Too many wrong codes in a row: no code is taken until an administrator resets it. A
+    // typed code is counted as wrong before it is checked (a right one starts the count
+    // again), in the statement that checks the lock: codes sent all at once, from any
+    // addresses, get no more than the lock allows.
+    let stopped = user.totp_failures >= storage::TOTP_MAX_FAILURES
+        || (!typed.is_empty() && !state.store.take_totp_attempt(user.id).await?);
+    if stopped {
         state.throttle.release(attempt).await?;
         state
             .store
@@ -211,7 +217,6 @@ pub async fn code_submit(
             "Too many wrong codes have been typed for this account. Ask your Linkwork administrator to reset your second factor",
         );
     }
-    let typed = form.get("code").trim().to_string();
     if typed.is_empty() {
         // Nothing typed: asked again, not counted (the pending sign-in carries on).
         state.throttle.release(attempt).await?;
@@ -226,24 +231,6 @@ pub async fn code_submit(
             res.headers_mut().append(SET_COOKIE, v.clone());
         }
         return Ok(res);
-    }
-    // Counted as wrong before it is checked (a right one starts the count again), in one
-    // statement: codes sent all at once, from any addresses, get no more than the lock.
-    if !state.store.take_totp_attempt(user.id).await? {
-        state.throttle.release(attempt).await?;
-        state
-            .store
-            .append_audit(
-                &AuditEntry::new(&actor, "signin.refused", "user", Some(user.id), user.pcn_id)
-                    .detail("second factor locked after too many wrong codes"),
-            )
-            .await?;
-        return code_page(
-            &state,
-            &parts,
-            StatusCode::FORBIDDEN,
-            "Too many wrong codes have been typed for this account. Ask your Linkwork administrator to reset your second factor",
-        );
     }
     let digits: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
     let secret = user.totp_secret.clone().unwrap_or_default();
