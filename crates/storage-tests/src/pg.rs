@@ -257,23 +257,7 @@ impl OwnServer {
     /// A hot standby of `primary`, streaming from it (`pg_basebackup -R`), started.
     pub fn standby_of(primary: &OwnServer, settings: &[&str]) -> Result<Self, String> {
         let s = Self::empty_beside(primary, "linkwork-standby-pg-")?;
-        let mut cmd = as_postgres(s.root, &s.bin.join("pg_basebackup"));
-        cmd.args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-X",
-            "stream",
-            "-c",
-            "fast",
-            "-R",
-        ])
-        .arg("-p")
-        .arg(primary.port.to_string())
-        .arg("-D")
-        .arg(s.dir.join("data"));
-        run(&mut cmd)?;
+        primary.pg_basebackup(&s.dir.join("data"), true)?;
         s.configure(settings)?;
         s.up()?;
         Ok(s)
@@ -282,6 +266,12 @@ impl OwnServer {
     /// A base backup of this server (`pg_basebackup`, with the WAL to make it consistent)
     /// in `dest`, a folder that must not exist yet.
     pub fn base_backup(&self, dest: &Path) -> Result<(), String> {
+        self.pg_basebackup(dest, false)
+    }
+
+    /// `pg_basebackup` of this server into `dest`, with the WAL streamed alongside; with
+    /// `standby`, also the settings that make the copy a standby streaming from it (`-R`).
+    fn pg_basebackup(&self, dest: &Path, standby: bool) -> Result<(), String> {
         let mut cmd = as_postgres(self.root, &self.bin.join("pg_basebackup"));
         cmd.args([
             "-h",
@@ -297,6 +287,9 @@ impl OwnServer {
         .arg(self.port.to_string())
         .arg("-D")
         .arg(dest);
+        if standby {
+            cmd.arg("-R");
+        }
         run(&mut cmd)
     }
 
