@@ -70,7 +70,7 @@ enum BenchCommand {
         /// The evaluation set's folder (feed.json, postcodes.csv, searches.toml, people.toml).
         #[arg(long, default_value = "crates/directory/eval")]
         eval: PathBuf,
-        /// Print each development case's top 10 (never the held-out half).
+        /// Print each development case's top 10 (never a held-out case).
         #[arg(long)]
         show: bool,
         /// Measure with this vocabulary file instead of the built-in one (to try an edit to
