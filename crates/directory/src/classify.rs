@@ -67,6 +67,10 @@ impl Tag {
     }
 }
 
+/// A broad taxonomy term's concept that the listing's own words do not name, when they
+/// name another of its concepts, counts this much.
+const UNSAID: f32 = 0.5;
+
 /// Records a concept found in one place: the strongest evidence is kept, and being found
 /// again elsewhere adds a little.
 fn add(
@@ -171,6 +175,7 @@ pub fn classify(
         }
     }
     // A broad term ("Arts, Music & Crafts") is weaker evidence for each concept it names.
+    let from_words: Vec<ConceptId> = tags.iter().map(|t| t.concept).collect();
     for (name, mapped) in terms {
         if let Some(concepts) = mapped {
             let words = format!("{name} (mapped by a manager)");
@@ -187,8 +192,21 @@ pub fn classify(
             2 => 0.8,
             _ => 0.65,
         };
-        for c in concepts {
-            let strength = Source::Taxonomy.strength() * share;
+        // The listing's own words say which of a broad term's concepts it is ("Jobs &
+        // Volunteering" on a volunteer centre): the others count for less.
+        let own = |c: ConceptId| {
+            from_words.iter().any(|&w| {
+                let x = v.concept(w);
+                w == c
+                    || x.within == Some(c)
+                    || (x.category.is_some() && x.category == v.concept(c).category)
+            })
+        };
+        let owned: Vec<bool> = concepts.iter().map(|&c| own(c)).collect();
+        let said = concepts.len() > 1 && owned.contains(&true);
+        for (c, owned) in concepts.into_iter().zip(owned) {
+            let unsaid = if said && !owned { UNSAID } else { 1.0 };
+            let strength = Source::Taxonomy.strength() * share * unsaid;
             add(&mut tags, c, Source::Taxonomy, strength, name, false);
         }
     }

@@ -91,7 +91,10 @@ fn ages(sentence: &str) -> (Option<f64>, Option<f64>) {
         };
         // "10-12" in a time ("10-12pm") or a date is not an age.
         let after = sentence[all.end()..].trim_start().to_lowercase();
-        if after.starts_with("am") || after.starts_with("pm") || after.starts_with(':') {
+        let clock = after
+            .strip_prefix(':')
+            .is_some_and(|t| t.starts_with(|c: char| c.is_ascii_digit()));
+        if after.starts_with("am") || after.starts_with("pm") || clock {
             continue;
         }
         let (a, b): (f64, f64) = (
@@ -223,8 +226,18 @@ pub fn read(s: &Service, located: bool) -> Reading {
     }
     if r.min_age.is_none() {
         static ADULT: OnceLock<Regex> = OnceLock::new();
+        static ADULTS_ONLY: OnceLock<Regex> = OnceLock::new();
         let adult = re(&ADULT, r"(?i)^\s*adults?\b");
-        if let Some(sentence) = sentences(eligibility).find(|x| adult.is_match(x)) {
+        // In a description only a sentence that says nothing else ("Adults.", "Adults
+        // only."): "Adults and children welcome" is not an age limit.
+        let adults_only = re(
+            &ADULTS_ONLY,
+            r"(?i)^\s*(?:for |open to )?adults?(?: only)?\s*$",
+        );
+        if let Some(sentence) = sentences(eligibility)
+            .find(|x| adult.is_match(x))
+            .or_else(|| sentences(description).find(|x| adults_only.is_match(x)))
+        {
             r.min_age = Some((18.0, sentence.to_string()));
         }
     }
@@ -364,6 +377,75 @@ fn sentence_around(text: &str, at: usize) -> String {
     text[start..end].trim().to_string()
 }
 
+/// Whether a person's own words say they rent from a private landlord ("I rent privately",
+/// "the landlord's given us notice"): a housing association's tenants-only service is not
+/// for them.
+pub fn private_renter(words: &str) -> bool {
+    static PRIVATE: OnceLock<Regex> = OnceLock::new();
+    re(
+        &PRIVATE,
+        r"(?i)\b(rent(?:ing)? privately|private(?:ly)? rent(?:ed|ing)?|private landlord|private tenant|(?:my|our|the) landlord)",
+    )
+    .is_match(words)
+}
+
+/// Whether a restriction is to one landlord's tenants ("For tenants of Harrowby Homes").
+pub fn tenants_only(only_for: &str) -> bool {
+    static TENANTS: OnceLock<Regex> = OnceLock::new();
+    re(&TENANTS, r"(?i)\btenants? of\b").is_match(only_for)
+}
+
+/// Languages a service teaches, lower-cased, from its name and description ("BSL Level 1
+/// Course", "Learn Polish", "Urdu classes"): a course in a language is for people learning
+/// it, not for those who already use it.
+pub fn teaches(name: &str, description: &str) -> Vec<String> {
+    static LEARN: OnceLock<Regex> = OnceLock::new();
+    static COURSE: OnceLock<Regex> = OnceLock::new();
+    let learn = re(
+        &LEARN,
+        r"(?i)\b(?:learn|learning|teach|teaches|teaching)\s+(?:to\s+sign\s+in\s+)?(british sign language|sign language|bsl|[a-z]+)\b",
+    );
+    let course = re(
+        &COURSE,
+        r"(?i)\b(british sign language|sign language|bsl|[a-z]+)\s+(?:level\s+\d|course|courses|class|classes|lessons?|for beginners|conversation)\b",
+    );
+    const LANGUAGES: [&str; 22] = [
+        "british sign language",
+        "sign language",
+        "bsl",
+        "english",
+        "welsh",
+        "polish",
+        "urdu",
+        "punjabi",
+        "arabic",
+        "bengali",
+        "gujarati",
+        "hindi",
+        "romanian",
+        "portuguese",
+        "ukrainian",
+        "somali",
+        "farsi",
+        "kurdish",
+        "french",
+        "spanish",
+        "chinese",
+        "lithuanian",
+    ];
+    let mut out: Vec<String> = vec![];
+    for text in [name, description] {
+        for c in learn.captures_iter(text).chain(course.captures_iter(text)) {
+            if let Some(l) = c.get(1).map(|m| m.as_str().to_lowercase()) {
+                if LANGUAGES.contains(&l.as_str()) && !out.contains(&l) {
+                    out.push(l);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The clause of a description that says whom a service is made for ("for adults living with
 /// dementia", "for people affected by a loved one's drinking"), or `None`. Only the words
 /// straight after the qualifier count, so "for people who are new to exercise, or living
@@ -417,6 +499,43 @@ mod tests {
     }
 
     #[test]
+    fn private_renters_and_tenants_only_services() {
+        assert!(private_renter("I rent privately and I'm behind."));
+        assert!(private_renter(
+            "The landlord's given us two months to get out"
+        ));
+        assert!(!private_renter("I live with my daughter"));
+        assert!(tenants_only("For tenants of Harrowby Homes only"));
+        assert!(!tenants_only("Registered with a Harrowby GP"));
+    }
+
+    #[test]
+    fn languages_a_course_teaches() {
+        assert_eq!(
+            teaches(
+                "BSL Level 1 Course",
+                "Learn British Sign Language to Level 1."
+            ),
+            ["bsl", "british sign language"]
+        );
+        assert_eq!(
+            teaches(
+                "Polish Social Club",
+                "A club in Polish for Polish speakers."
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            teaches("ESOL", "Free English classes for adults."),
+            ["english"]
+        );
+        assert_eq!(
+            teaches("Pottery Evening Class", "Learn to throw pots."),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
     fn ages_for_the_person_not_their_child() {
         let age = |e: &str, d: &str| {
             let r = read(&service("X", e, d), true);
@@ -424,6 +543,15 @@ mod tests {
         };
         assert_eq!(age("Over 60s", ""), (Some(60.0), None));
         assert_eq!(age("Adults 18+", ""), (Some(18.0), None));
+        assert_eq!(age("", "Cards and painting. Adults."), (Some(18.0), None));
+        assert_eq!(
+            age(
+                "",
+                "Saturday art club for young people aged 11–18: drawing, animation, street art and exhibitions. Free thanks to Harrowby Youth Fund."
+            ),
+            (Some(11.0), Some(18.0))
+        );
+        assert_eq!(age("", "Adults and children welcome."), (None, None));
         assert_eq!(
             age("", "For young people aged 11–18."),
             (Some(11.0), Some(18.0))
@@ -433,6 +561,10 @@ mod tests {
         assert_eq!(age("Dads with children under 8", ""), (None, None));
         assert_eq!(age("", "Under-5s with a parent or carer"), (None, None));
         assert_eq!(age("", "Meets 10-12 on Tuesdays"), (None, None));
+        assert_eq!(
+            age("", "Open to all ages, 10-12:30 on Saturdays"),
+            (None, None)
+        );
         assert_eq!(age("", "Linden Road Youth Club"), (None, None));
         assert_eq!(
             read(&service("Linden Youth Club", "", ""), true)

@@ -145,6 +145,10 @@ enum Because {
     Need(Need),
     Interest(String),
     Matters,
+    /// They are under 18.
+    Young,
+    /// Their first language is not English.
+    Language,
 }
 
 /// The person as a query: groups of concepts with weights, and why each group is there.
@@ -157,6 +161,9 @@ struct Query {
     named: Vec<ConceptId>,
     /// The concepts their own words name (interests, what matters to them).
     own: Vec<ConceptId>,
+    /// Their words say they rent from a private landlord or have no home of their own:
+    /// not one landlord's tenants.
+    not_a_tenant: bool,
 }
 
 fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
@@ -166,6 +173,10 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
         needs: vec![],
         named: vec![],
         own: vec![],
+        not_a_tenant: crate::eligibility::private_renter(&p.what_matters)
+            || p.interest_words
+                .iter()
+                .any(|w| crate::eligibility::private_renter(w)),
     };
     for (need, score) in &p.needs {
         // 1 is "managing well": no reason to propose anything; 3 and over is a main need.
@@ -251,8 +262,31 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
         );
         q.because.push(Because::Matters);
     }
+    // A young person: youth clubs and groups are where a link worker looks first.
+    if p.age.is_some_and(|a| a < 18.0) {
+        if let Some(youth) = v.by_id("youth") {
+            q.groups.push(vec![(youth, YOUNG)]);
+            q.because.push(Because::Young);
+        }
+    }
+    // Someone whose first language is not English (nor BSL): English classes and
+    // conversation groups are worth offering.
+    if language(p).is_some_and(|l| !matches!(l.as_str(), "bfi" | "bsl" | "british sign language")) {
+        if let Some(esol) = v.by_id("esol") {
+            q.groups.push(vec![(esol, ENGLISH)]);
+            q.because.push(Because::Language);
+        }
+    }
     q
 }
+
+/// Relevance of a service offered in their language (not English), as one more fit.
+const IN_THEIR_LANGUAGE: f32 = 0.5;
+
+/// Weight of youth services for someone under 18.
+const YOUNG: f32 = 0.6;
+/// Weight of English classes for someone whose first language is not English.
+const ENGLISH: f32 = 0.4;
 
 /// A service answering several of the person's needs and interests ranks higher, but
 /// each beyond the best counts this much: one strong fit beats several faint ones.
@@ -352,13 +386,53 @@ fn made_for_others(
     }
 }
 
-/// Whether a service is made for people like them: their sex, or their age group.
+/// English classes or conversation practice, for someone whose first language is English
+/// (no other language recorded, and their words do not ask for English).
+fn english_for_others(f: &Facts, p: &MatchProfile, q: &Query, v: &Vocabulary) -> bool {
+    let esol = v.by_id("esol");
+    let teaches = f.teaches.iter().any(|t| t == "english")
+        || f.tags.iter().any(|t| {
+            Some(t.concept) == esol
+                && t.strength >= 0.8
+                && matches!(
+                    t.source,
+                    Source::Name | Source::Taxonomy | Source::Category | Source::Review
+                )
+        });
+    teaches && language(p).is_none() && !q.own.iter().any(|c| Some(*c) == esol)
+}
+
+/// Whether a service is made for people like them: their sex, or their age group (an
+/// over-50s group, a youth group).
 fn like_them(f: &Facts, p: &MatchProfile) -> bool {
     let sex = matches!(p.sex, Some(Sex::Male | Sex::Female)) && f.sex() == p.sex;
     let age = p
         .age
         .is_some_and(|a| f.min_age.is_some_and(|m| m >= 50.0 && a >= m));
-    sex || age
+    // A youth club for a 16-year-old; not a toddler group, whose ages are the child's.
+    let young = p.age.is_some_and(|a| {
+        !f.child_ages && f.max_age.is_some_and(|m| m <= 25.0 && a <= m && a >= 11.0)
+    });
+    sex || age || young
+}
+
+/// For someone under 18, a service not made for young people ranks this much lower: most
+/// groups are run for adults, and a link worker looks for youth provision first.
+const NOT_FOR_YOUNG: f32 = 0.5;
+
+/// Whether a service is made for young people: an upper age of 25 or under (not a child's,
+/// with a grown-up), or named or filed as a youth service.
+fn for_young(f: &Facts, v: &Vocabulary) -> bool {
+    let youth = v.by_id("youth");
+    (!f.child_ages && f.max_age.is_some_and(|m| m <= 25.0))
+        || f.tags.iter().any(|t| {
+            Some(t.concept) == youth
+                && t.strength >= 0.8
+                && matches!(
+                    t.source,
+                    Source::Name | Source::Taxonomy | Source::Category | Source::Review
+                )
+        })
 }
 
 /// Distance weighs less in matching than in search: for a person, a group that fits what
@@ -368,7 +442,15 @@ const NEARNESS_SCALE: f64 = 1.5;
 /// The most the factors after relevance can raise a score.
 const MOST: f32 = LANGUAGE_BONUS * FOR_PEOPLE_LIKE_THEM;
 
-/// Why a service is left out, or `None` when it may be proposed. `relax` lifts one
+/// Why a service is left out.
+enum Out {
+    /// A rule that is never relaxed (closed, age, sex, eligibility, never-for).
+    Rule(&'static str),
+    /// One of the person's lasting preferences, which the page may relax.
+    Pref(Filter),
+}
+
+/// Why a service is left out, or `Ok` when it may be proposed. `relax` lifts one
 /// preference; the caution it raises instead is pushed onto `cautions`.
 #[allow(clippy::too_many_arguments)]
 fn excluded(
@@ -379,20 +461,20 @@ fn excluded(
     lang: Option<&str>,
     distance: Option<f64>,
     cautions: &mut Vec<String>,
-) -> Result<(), Option<Filter>> {
+) -> Result<(), Out> {
     if !f.open() {
-        return Err(None);
+        return Err(Out::Rule("not open"));
     }
     if let Some(age) = p.age {
         let child_ages = f.child_ages && age >= 16.0;
         if !child_ages && (f.min_age.is_some_and(|m| age < m) || f.max_age.is_some_and(|m| age > m))
         {
-            return Err(None);
+            return Err(Out::Rule("age"));
         }
     }
     if let (Some(want), Some(sex)) = (p.sex, f.sex()) {
         if matches!(want, Sex::Male | Sex::Female) && want != sex {
-            return Err(None);
+            return Err(Out::Rule("single-sex group"));
         }
     }
     // Never for someone with this need (a licensed bar for someone stopping drinking).
@@ -402,16 +484,39 @@ fn excluded(
             .iter()
             .any(|n| q.needs.contains(n))
         {
-            return Err(None);
+            return Err(Out::Rule("never for one of their needs"));
         }
     }
-    // Eligibility that names a situation the person is not in ("for carers").
-    for (c, _) in &f.requires {
+    // Eligibility that names only situations the person is not in ("for carers"). A list
+    // names alternatives ("dads and male carers"): being any of them is enough.
+    // A narrower situation ("people who have completed cardiac rehab") must be in their
+    // own words: a long-term conditions need alone does not say which condition.
+    let theirs = |c: &ConceptId| {
         let concept = v.concept(*c);
-        let theirs = q.named.contains(c) || concept.needs.iter().any(|n| q.needs.contains(n));
-        if !theirs {
-            return Err(None);
-        }
+        q.own.contains(c)
+            || q.own.iter().any(|o| v.concept(*o).within == Some(*c))
+            || (concept.within.is_none()
+                && (q.named.contains(c) || concept.needs.iter().any(|n| q.needs.contains(n))))
+    };
+    if !f.requires.is_empty()
+        && !f.requires.iter().any(|(c, _)| theirs(c))
+        && !f.also_eligible.iter().any(theirs)
+    {
+        return Err(Out::Rule("eligibility names a situation they are not in"));
+    }
+    // Only for one landlord's tenants, and they rent privately or have no home.
+    let homeless = v.by_id("homelessness");
+    if (q.not_a_tenant || q.own.iter().any(|c| Some(*c) == homeless))
+        && f.reading
+            .only_for
+            .as_deref()
+            .is_some_and(crate::eligibility::tenants_only)
+    {
+        return Err(Out::Rule("only for one landlord's tenants; they are not"));
+    }
+    // A course in their own language (BSL Level 1 for a Deaf BSL user).
+    if lang.is_some_and(|l| teaches_theirs(f, l)) {
+        return Err(Out::Rule("teaches a language they already use"));
     }
     let mut check = |filter: Filter, breaks: bool, caution: &dyn Fn() -> String| {
         if !breaks {
@@ -420,7 +525,7 @@ fn excluded(
             cautions.push(caution());
             Ok(())
         } else {
-            Err(Some(filter))
+            Err(Out::Pref(filter))
         }
     };
     check(Filter::Free, p.free_only && !f.free, &|| {
@@ -501,6 +606,21 @@ fn language_name(lang: &str) -> String {
     name.to_string()
 }
 
+/// Whether a service teaches the person's language (by ISO code or name).
+fn teaches_theirs(f: &Facts, lang: &str) -> bool {
+    let name = language_name(lang).to_lowercase();
+    let bsl = matches!(lang, "bfi" | "bsl" | "british sign language");
+    f.teaches.iter().any(|t| {
+        *t == name
+            || *t == lang
+            || (bsl
+                && matches!(
+                    t.as_str(),
+                    "bsl" | "sign language" | "british sign language"
+                ))
+    })
+}
+
 /// Whether a service is offered in a language (by name or ISO code; BSL by its code too).
 fn speaks(f: &Facts, lang: &str) -> bool {
     let bsl = matches!(lang, "bfi" | "bsl" | "british sign language");
@@ -567,10 +687,32 @@ impl SearchIndex {
         };
         let mut left_out: HashMap<Filter, usize> = HashMap::new();
         let mut ranked: Vec<(f32, usize, Option<f64>, Vec<String>)> = vec![];
+        let lang = language(p);
+        // Services in their language (not English) are a fit in themselves: somewhere they
+        // are understood. Counted as one more group.
+        let spoken: Vec<usize> = match lang.as_deref() {
+            Some(l) => (0..snap.facts.len())
+                .filter(|&i| speaks(&snap.facts[i], l))
+                .collect(),
+            None => vec![],
+        };
         let mut candidates: Vec<(usize, f32)> = concepts
             .keys()
             .chain(words.keys().filter(|i| !concepts.contains_key(i)))
-            .filter_map(|&i| relevance(i, &concepts, &words).map(|r| (i, r)))
+            .chain(
+                spoken
+                    .iter()
+                    .filter(|i| !concepts.contains_key(i) && !words.contains_key(i)),
+            )
+            .filter_map(|&i| {
+                let r = relevance(i, &concepts, &words).unwrap_or(0.0);
+                let r = match (r, spoken.contains(&i)) {
+                    (r, true) if r > 0.0 => r + OTHERS * IN_THEIR_LANGUAGE,
+                    (_, true) => IN_THEIR_LANGUAGE,
+                    (r, false) => r,
+                };
+                (r >= 0.3).then_some((i, r))
+            })
             .collect();
         // Best first, so the weak tail can be skipped once the list is settled: nothing below
         // can reach the proposals (every factor after relevance together is at most MOST),
@@ -580,7 +722,6 @@ impl SearchIndex {
         let best = candidates.first().map_or(0.0, |c| c.1);
         let limit = p.limit.max(1);
         let mut kth = Vec::<f32>::with_capacity(limit + 1);
-        let lang = language(p);
         for (i, rel) in candidates {
             let settled = kth.len() == limit && kth.last().is_some_and(|k| rel * MOST < *k);
             if settled && rel < 0.5 * best {
@@ -591,13 +732,13 @@ impl SearchIndex {
             let mut cautions = vec![];
             match excluded(f, p, &q, v, lang.as_deref(), distance, &mut cautions) {
                 Ok(()) => {}
-                Err(Some(filter)) => {
+                Err(Out::Pref(filter)) => {
                     if rel >= 0.5 * best {
                         *left_out.entry(filter).or_default() += 1;
                     }
                     continue;
                 }
-                Err(None) => continue,
+                Err(Out::Rule(_)) => continue,
             }
             if settled {
                 continue;
@@ -618,7 +759,12 @@ impl SearchIndex {
             if lang.as_deref().is_some_and(|l| speaks(f, l)) {
                 score *= LANGUAGE_BONUS;
             }
-            if made_for_others(f, p, &q, v, lang.as_deref()).is_some() {
+            if p.age.is_some_and(|a| a < 18.0) && !for_young(f, v) {
+                score *= NOT_FOR_YOUNG;
+            }
+            if made_for_others(f, p, &q, v, lang.as_deref()).is_some()
+                || english_for_others(f, p, &q, v)
+            {
                 score *= NOT_FOR_THEM;
             } else if like_them(f, p) {
                 score *= FOR_PEOPLE_LIKE_THEM;
@@ -682,10 +828,22 @@ impl SearchIndex {
             .collect();
         let verdict = match excluded(f, p, &q, v, lang.as_deref(), distance, &mut cautions) {
             Ok(()) => "passes every filter".to_string(),
-            Err(Some(filter)) => format!("left out: {}", filter.code()),
-            Err(None) => "left out: closed, age, sex, eligibility or never-for".to_string(),
+            Err(Out::Pref(filter)) => format!("left out: {}", filter.code()),
+            Err(Out::Rule(why)) => format!("left out: {why}"),
         };
-        format!("relevance {rel:.2}; {verdict}; tags [{}]", tags.join(", "))
+        let requires: Vec<&str> = f
+            .requires
+            .iter()
+            .map(|(c, _)| v.concept(*c).id.as_str())
+            .collect();
+        format!(
+            "relevance {rel:.2}; {verdict}; ages {:?}–{:?}{}; requires [{}]; tags [{}]",
+            f.min_age,
+            f.max_age,
+            if f.child_ages { " (the child's)" } else { "" },
+            requires.join(", "),
+            tags.join(", ")
+        )
     }
 }
 
@@ -720,6 +878,11 @@ fn explain(
         let why = match because {
             Because::Need(n) => format!("Helps with {}: {quote}", n.label().to_lowercase()),
             Because::Interest(i) => format!("Matches their interest {i}: {quote}"),
+            Because::Young => format!("For young people: {quote}"),
+            Because::Language => format!(
+                "English practice, as {} is their first language: {quote}",
+                language(p).map(|l| language_name(&l)).unwrap_or_default()
+            ),
             Because::Matters => format!(
                 "Fits what matters to them ({}): {quote}",
                 v.label(t.concept).to_lowercase()
@@ -794,6 +957,12 @@ fn explain(
             None if f.access.contains(a) => reasons.push(a.label().to_string()),
             None => cautions.push(format!("{} not listed: check", a.label())),
         }
+    }
+    if english_for_others(f, p, q, v) {
+        cautions.push(
+            "English classes are for people whose first language is not English: check it suits them"
+                .into(),
+        );
     }
     if let Some(c) = made_for_others(f, p, q, v, language(p).as_deref()) {
         cautions.push(format!(

@@ -144,11 +144,7 @@ fn is_dev(id: &str) -> bool {
 }
 
 fn summary(what: &str, cases: &[Scored]) {
-    for (half, pick) in [
-        ("development", true),
-        ("held out", false),
-        ("all", true),
-    ] {
+    for (half, pick) in [("development", true), ("held out", false), ("all", true)] {
         let set: Vec<&Scored> = cases
             .iter()
             .filter(|c| half == "all" || is_dev(&c.id) == pick)

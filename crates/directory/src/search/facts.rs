@@ -46,6 +46,9 @@ pub struct Facts {
     pub free: bool,
     pub access: Vec<AccessFeature>,
     pub languages: Vec<String>,
+    /// Languages it teaches, lower-cased ("bsl" for "BSL Level 1 Course"): not for people
+    /// who already use them.
+    pub teaches: Vec<String>,
     /// (service-at-location id, latitude, longitude) for located sites.
     pub points: Vec<(String, Option<(f64, f64)>)>,
     pub capacity: ServiceCapacity,
@@ -60,6 +63,9 @@ pub struct Facts {
     pub child_ages: bool,
     /// Who it is only for, as concepts its eligibility names ("for carers"), with the words.
     pub requires: Vec<(ConceptId, String)>,
+    /// Other people its eligibility names beside those it is only for ("Dads and male
+    /// carers": dads): being any of them is enough.
+    pub also_eligible: Vec<ConceptId>,
     /// Whom its description says it is made for ("for adults living with dementia"), as
     /// concepts that have an audience: matching ranks it down for others, not out.
     pub made_for: Vec<ConceptId>,
@@ -164,6 +170,27 @@ impl Facts {
                 access.push(*a);
             }
         }
+        // Who its eligibility names: those it is only for, and anyone else it names (an
+        // eligibility line is short, like a name, so its title words count for those:
+        // "Dads and male carers").
+        let (requires, also_eligible) = {
+            let v = Vocabulary::builtin();
+            let text = s.eligibility_description.as_deref().unwrap_or("");
+            let mut r: Vec<(ConceptId, String)> = vec![];
+            for f in v.find_in_text(text) {
+                if v.concept(f.concept).restricts && !r.iter().any(|x| x.0 == f.concept) {
+                    r.push((f.concept, text.to_string()));
+                }
+            }
+            let mut also: Vec<ConceptId> = vec![];
+            for f in v.find(text) {
+                let c = v.concept(f.concept);
+                if !c.restricts && c.audience.is_some() && !also.contains(&f.concept) {
+                    also.push(f.concept);
+                }
+            }
+            (r, also)
+        };
         Facts {
             id: s.id.clone(),
             name: s.name.clone(),
@@ -201,17 +228,9 @@ impl Facts {
             tags,
             rejected,
             reading,
-            requires: {
-                let v = Vocabulary::builtin();
-                let mut r: Vec<(ConceptId, String)> = vec![];
-                let text = s.eligibility_description.as_deref().unwrap_or("");
-                for f in v.find_in_text(text) {
-                    if v.concept(f.concept).restricts && !r.iter().any(|x| x.0 == f.concept) {
-                        r.push((f.concept, text.to_string()));
-                    }
-                }
-                r
-            },
+            requires,
+            also_eligible,
+            teaches: crate::eligibility::teaches(&s.name, s.description.as_deref().unwrap_or("")),
             made_for: {
                 let v = Vocabulary::builtin();
                 let mut m: Vec<ConceptId> = vec![];

@@ -193,7 +193,10 @@ impl SearchIndex {
         let snap = self.snapshot()?;
         let v = Vocabulary::builtin();
         let text_scores = self.text_scores(&snap, &q.text, None, true)?;
-        let (groups, found) = wanted(v, &q.text);
+        // A misspelt word ("demntia") names its concept as the right spelling would; the
+        // ranked words are typo tolerant already.
+        let corrected = v.correct(&q.text, |w| self.in_listings(&snap, w));
+        let (groups, found) = wanted(v, &corrected);
         let concepts = concept_scores(&snap, &groups, 1.0);
         // Needs the words name: services never to suggest for them are left out
         // (a fee-charging debt firm for "skint").
@@ -229,6 +232,13 @@ impl SearchIndex {
                         .any(|n| needs.contains(n))
                 })
             {
+                return;
+            }
+            // Only for people in a situation that makes it wrong for others (a programme
+            // for men who have been abusive): listed only when the words name it.
+            if f.requires.iter().any(|(c, _)| {
+                !v.concept(*c).avoid_for.is_empty() && !found.iter().any(|x| x.concept == *c)
+            }) {
                 return;
             }
             let (location_link_id, distance) = match q.near.and_then(|p| f.nearest(p)) {
@@ -364,6 +374,23 @@ impl SearchIndex {
     /// Scores of the services whose text matches, or `None` for an empty query. Words may
     /// be misspelt (fuzzy matching, when `typos`) or in another form (stemming: "walks"
     /// finds "walking"). At most `limit` services, best first (`None`: all).
+    /// Whether a word appears in any listing's name or description (so it is not a typo).
+    fn in_listings(&self, snap: &Snapshot, word: &str) -> bool {
+        let Ok(mut stem) = self.index.tokenizer_for_field(self.fields.name) else {
+            return true;
+        };
+        let mut stream = stem.token_stream(word);
+        let Some(t) = stream.next().map(|t| t.text.clone()) else {
+            return true;
+        };
+        let searcher = snap.reader.searcher();
+        [self.fields.name, self.fields.body].iter().any(|f| {
+            searcher
+                .doc_freq(&Term::from_field_text(*f, &t))
+                .map_or(true, |n| n > 0)
+        })
+    }
+
     pub(crate) fn text_scores(
         &self,
         snap: &Snapshot,
