@@ -498,9 +498,11 @@ fn excluded(
             || (concept.within.is_none()
                 && (q.named.contains(c) || concept.needs.iter().any(|n| q.needs.contains(n))))
     };
+    // The other people a list names count only when their own words say so: a need for
+    // help with relationships does not make someone a dad.
     if !f.requires.is_empty()
         && !f.requires.iter().any(|(c, _)| theirs(c))
-        && !f.also_eligible.iter().any(theirs)
+        && !f.also_eligible.iter().any(|c| q.own.contains(c))
     {
         return Err(Out::Rule("eligibility names a situation they are not in"));
     }
@@ -941,7 +943,8 @@ fn explain(
     if let Some(lang) = language(p) {
         if speaks(f, &lang) {
             reasons.push(format!("Offered in {}", language_name(&lang)));
-        } else if !p.language_required {
+        } else if !p.language_required && !f.teaches.iter().any(|t| t == "english") {
+            // (Not for English classes: they are for people not yet comfortable in English.)
             cautions.push(format!(
                 "{} not listed: check they are comfortable in English",
                 language_name(&lang)

@@ -215,6 +215,62 @@ fn feed() -> Vec<u8> {
         ),
     ];
     let mut services = services;
+    // Services whose words say who they are for (matching_knows_who_a_service_is_for).
+    for (n, name, description, eligibility) in [
+        (
+            40,
+            "Dads and Kids Saturday Club",
+            "A Saturday morning group for dads and male carers with children under 8: play and breakfast.",
+            Some("Dads and male carers with children under 8"),
+        ),
+        (
+            41,
+            "Heart Health Exercise Class",
+            "Long-term exercise class for people who have completed cardiac rehabilitation.",
+            Some("People who have completed hospital cardiac rehab"),
+        ),
+        (
+            42,
+            "Riverside Youth Club",
+            "Open youth club for young people aged 11–19: pool, music and a youth worker to talk to.",
+            None,
+        ),
+        (
+            43,
+            "Carers' Coffee Morning",
+            "A relaxed coffee morning for unpaid carers to meet others who understand.",
+            Some("For carers"),
+        ),
+        (
+            44,
+            "BSL Level 1 Course",
+            "Learn British Sign Language to Level 1 with a Deaf tutor.",
+            None,
+        ),
+        (
+            45,
+            "English Conversation Club",
+            "Practise speaking English over a cup of tea and make friends. Free.",
+            None,
+        ),
+        (
+            46,
+            "Tenant Money Advice",
+            "Free benefits and debt advice for Riverside Homes tenants.",
+            Some("For tenants of Riverside Homes only"),
+        ),
+    ] {
+        services.push(service(
+            n,
+            name,
+            description,
+            eligibility,
+            None,
+            Some(near(0.5)),
+            None,
+            "active",
+        ));
+    }
     // The lunch club meets on Sunday from 12 till 2.
     services[3]["schedules"] = json!([{"id": id(6013), "service_id": id(13), "freq": "WEEKLY",
         "byday": "SU", "opens_at": "12:00", "closes_at": "14:00"}]);
@@ -474,7 +530,121 @@ pub async fn matching_reads_the_whole_person(store: Arc<dyn Storage>) {
     assert_eq!(digital.unserved, vec![Need::DigitalInclusion]);
 }
 
+/// Who a service is for, read as a link worker reads it: eligibility lists as alternatives,
+/// a narrower situation only from the person's words, youth services for young people, the
+/// person's language, and tenure.
+pub async fn matching_knows_who_a_service_is_for(store: Arc<dyn Storage>) {
+    let dir = directory(store).await;
+    let base = MatchProfile {
+        age: Some(40.0),
+        sex: Some(Sex::Male),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 20,
+        ..Default::default()
+    };
+    let proposed = |p: &MatchProfile| dir.index.match_services(p);
+    let ids = |p: &MatchProfile| -> Vec<String> { proposed(p).into_iter().map(|m| m.id).collect() };
+    // "Dads and male carers": open to a dad, though he is not a carer; not to anyone else.
+    let dad = MatchProfile {
+        needs: vec![(Need::Relationships, 3), (Need::Loneliness, 3)],
+        what_matters: "I feel like I'm failing at being a dad.".into(),
+        ..base.clone()
+    };
+    assert!(ids(&dad).contains(&id(40)), "{:?}", ids(&dad));
+    let lonely = MatchProfile {
+        needs: vec![(Need::Loneliness, 4), (Need::Relationships, 3)],
+        ..base.clone()
+    };
+    assert!(!ids(&lonely).contains(&id(40)), "{:?}", ids(&lonely));
+    // A class for people who have completed cardiac rehab: not for every long-term condition.
+    let condition = MatchProfile {
+        needs: vec![(Need::LongTermConditions, 4), (Need::PhysicalActivity, 3)],
+        ..base.clone()
+    };
+    assert!(!ids(&condition).contains(&id(41)), "{:?}", ids(&condition));
+    let heart = MatchProfile {
+        what_matters: "Since my heart attack I want to get fit again safely.".into(),
+        ..condition.clone()
+    };
+    assert!(ids(&heart).contains(&id(41)), "{:?}", ids(&heart));
+    // A 15-year-old young carer: the youth club comes before the adults' carers' coffee morning.
+    let teen = MatchProfile {
+        age: Some(15.0),
+        needs: vec![(Need::Carer, 4), (Need::Loneliness, 3)],
+        ..base.clone()
+    };
+    let t = ids(&teen);
+    let at = |s: &str| t.iter().position(|x| x == s).unwrap_or(usize::MAX);
+    assert!(at(&id(42)) < at(&id(43)), "{t:?}");
+    let youth = proposed(&teen)
+        .into_iter()
+        .find(|m| m.id == id(42))
+        .unwrap();
+    assert!(
+        youth
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("For young people")),
+        "{:?}",
+        youth.reasons
+    );
+    // A Deaf BSL user is not offered a course to learn BSL.
+    let deaf = MatchProfile {
+        language: Some("bfi".into()),
+        needs: vec![(Need::Loneliness, 4), (Need::Employment, 3)],
+        interest_words: vec!["sign language".into()],
+        ..base.clone()
+    };
+    assert!(!ids(&deaf).contains(&id(44)), "{:?}", ids(&deaf));
+    // English practice: offered to someone whose first language is Punjabi, without a
+    // "Punjabi not listed" caution; for an English speaker it carries a caution.
+    let punjabi = MatchProfile {
+        language: Some("pa".into()),
+        needs: vec![(Need::Loneliness, 3)],
+        ..base.clone()
+    };
+    let club = proposed(&punjabi)
+        .into_iter()
+        .find(|m| m.id == id(45))
+        .expect("the English conversation club");
+    assert!(
+        club.reasons
+            .iter()
+            .any(|r| r.starts_with("English practice, as Punjabi")),
+        "{:?}",
+        club.reasons
+    );
+    assert!(
+        !club.cautions.iter().any(|c| c.contains("not listed")),
+        "{:?}",
+        club.cautions
+    );
+    if let Some(english) = proposed(&lonely).into_iter().find(|m| m.id == id(45)) {
+        assert!(
+            english
+                .cautions
+                .iter()
+                .any(|c| c.starts_with("English classes are for people whose first language")),
+            "{:?}",
+            english.cautions
+        );
+    }
+    // A housing association's tenants-only advice: not for someone who rents privately.
+    let debt = MatchProfile {
+        needs: vec![(Need::Financial, 4)],
+        ..base.clone()
+    };
+    assert!(ids(&debt).contains(&id(46)), "{:?}", ids(&debt));
+    let private = MatchProfile {
+        what_matters: "I rent privately and I'm behind.".into(),
+        ..debt.clone()
+    };
+    assert!(!ids(&private).contains(&id(46)), "{:?}", ids(&private));
+}
+
 storage_tests::on_both_engines!(
     everyday_words_find_a_foreign_directory,
-    matching_reads_the_whole_person
+    matching_reads_the_whole_person,
+    matching_knows_who_a_service_is_for
 );
