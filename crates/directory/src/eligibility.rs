@@ -67,6 +67,12 @@ fn about_a_child(before: &str, after: &str) -> bool {
     child.is_match(&tail) || with.is_match(after)
 }
 
+/// Whether a text has a word (not inside another: "ages" is not in "wages").
+fn said(text: &str, word: &str) -> bool {
+    text.split(|c: char| !c.is_alphanumeric())
+        .any(|w| w == word)
+}
+
 /// Ages a sentence gives for the people it is for.
 fn ages(sentence: &str) -> (Option<f64>, Option<f64>) {
     static RANGE: OnceLock<Regex> = OnceLock::new();
@@ -89,24 +95,29 @@ fn ages(sentence: &str) -> (Option<f64>, Option<f64>) {
         let (Some(all), Some(a), Some(b)) = (c.get(0), c.get(1), c.get(2)) else {
             continue;
         };
-        // "10-12" in a time ("10-12pm") or a date is not an age.
+        // "10-12" in a time ("10-12pm", "10-12:30", "10-12: Saturdays") or a date is not an
+        // age; "aged 11–18: drawing" is.
+        let before = sentence[..all.start()].to_lowercase();
         let after = sentence[all.end()..].trim_start().to_lowercase();
-        let clock = after
-            .strip_prefix(':')
-            .is_some_and(|t| t.starts_with(|c: char| c.is_ascii_digit()));
-        if after.starts_with("am") || after.starts_with("pm") || clock {
+        let aged_just_before = matches!(
+            before
+                .split(|c: char| !c.is_alphanumeric())
+                .rfind(|w| !w.is_empty()),
+            Some("aged" | "ages" | "age")
+        );
+        if after.starts_with("am")
+            || after.starts_with("pm")
+            || (after.starts_with(':') && !aged_just_before)
+        {
             continue;
         }
         let (a, b): (f64, f64) = (
             a.as_str().parse().unwrap_or(0.0),
             b.as_str().parse().unwrap_or(0.0),
         );
-        let said_age = sentence[..all.start()].to_lowercase().contains("aged")
-            || sentence[..all.start()].to_lowercase().contains("ages")
-            || sentence[all.end()..]
-                .to_lowercase()
-                .trim_start()
-                .starts_with("year");
+        let said_age = ((said(&before, "aged") || said(&before, "ages"))
+            && !before.contains("all ages"))
+            || after.starts_with("year");
         if a < b && said_age && ok(&all) {
             min = Some(a);
             max = Some(b);
@@ -378,13 +389,13 @@ fn sentence_around(text: &str, at: usize) -> String {
 }
 
 /// Whether a person's own words say they rent from a private landlord ("I rent privately",
-/// "the landlord's given us notice"): a housing association's tenants-only service is not
-/// for them.
+/// "a private landlord"): a housing association's tenants-only service is not for them.
+/// ("My landlord" alone is not enough: housing association tenants say it too.)
 pub fn private_renter(words: &str) -> bool {
     static PRIVATE: OnceLock<Regex> = OnceLock::new();
     re(
         &PRIVATE,
-        r"(?i)\b(rent(?:ing)? privately|private(?:ly)? rent(?:ed|ing)?|private landlord|private tenant|(?:my|our|the) landlord)",
+        r"(?i)\b(rent(?:ing)? privately|private(?:ly)? rent(?:ed|ing)?|private landlord|private tenant)",
     )
     .is_match(words)
 }
@@ -392,7 +403,10 @@ pub fn private_renter(words: &str) -> bool {
 /// Whether a restriction is to one landlord's tenants ("For tenants of Harrowby Homes").
 pub fn tenants_only(only_for: &str) -> bool {
     static TENANTS: OnceLock<Regex> = OnceLock::new();
-    re(&TENANTS, r"(?i)\btenants? of\b").is_match(only_for)
+    re(&TENANTS, r"(?i)\btenants? of\s+(\w+)")
+        .captures(only_for)
+        .and_then(|c| c.get(1))
+        .is_some_and(|w| !w.as_str().eq_ignore_ascii_case("private"))
 }
 
 /// Languages a service teaches, lower-cased, from its name and description ("BSL Level 1
@@ -436,10 +450,21 @@ pub fn teaches(name: &str, description: &str) -> Vec<String> {
     let mut out: Vec<String> = vec![];
     for text in [name, description] {
         for c in learn.captures_iter(text).chain(course.captures_iter(text)) {
-            if let Some(l) = c.get(1).map(|m| m.as_str().to_lowercase()) {
-                if LANGUAGES.contains(&l.as_str()) && !out.contains(&l) {
-                    out.push(l);
-                }
+            let (Some(all), Some(l)) = (c.get(0), c.get(1)) else {
+                continue;
+            };
+            // "teaching Urdu-speaking families" is not teaching Urdu; a Polish conversation
+            // club is for Polish speakers, an English one for people learning English.
+            if text[l.end()..].starts_with('-') {
+                continue;
+            }
+            let lang = l.as_str().to_lowercase();
+            let conversation = all.as_str().to_lowercase().ends_with("conversation");
+            if LANGUAGES.contains(&lang.as_str())
+                && (!conversation || lang == "english")
+                && !out.contains(&lang)
+            {
+                out.push(lang);
             }
         }
     }
@@ -502,11 +527,15 @@ mod tests {
     fn private_renters_and_tenants_only_services() {
         assert!(private_renter("I rent privately and I'm behind."));
         assert!(private_renter(
+            "We have a private landlord and he wants us out"
+        ));
+        assert!(!private_renter(
             "The landlord's given us two months to get out"
         ));
         assert!(!private_renter("I live with my daughter"));
         assert!(tenants_only("For tenants of Harrowby Homes only"));
         assert!(!tenants_only("Registered with a Harrowby GP"));
+        assert!(!tenants_only("For tenants of private landlords"));
     }
 
     #[test]

@@ -164,6 +164,15 @@ struct Query {
     /// Their words say they rent from a private landlord or have no home of their own:
     /// not one landlord's tenants.
     not_a_tenant: bool,
+    /// Concepts the rules name, looked up once.
+    ids: Ids,
+}
+
+/// Vocabulary concepts matching's rules name.
+struct Ids {
+    youth: Option<ConceptId>,
+    esol: Option<ConceptId>,
+    homelessness: Option<ConceptId>,
 }
 
 fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
@@ -177,6 +186,11 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
             || p.interest_words
                 .iter()
                 .any(|w| crate::eligibility::private_renter(w)),
+        ids: Ids {
+            youth: v.by_id("youth"),
+            esol: v.by_id("esol"),
+            homelessness: v.by_id("homelessness"),
+        },
     };
     for (need, score) in &p.needs {
         // 1 is "managing well": no reason to propose anything; 3 and over is a main need.
@@ -264,15 +278,15 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
     }
     // A young person: youth clubs and groups are where a link worker looks first.
     if p.age.is_some_and(|a| a < 18.0) {
-        if let Some(youth) = v.by_id("youth") {
+        if let Some(youth) = q.ids.youth {
             q.groups.push(vec![(youth, YOUNG)]);
             q.because.push(Because::Young);
         }
     }
-    // Someone whose first language is not English (nor BSL): English classes and
+    // Someone whose preferred language is not English (nor BSL): English classes and
     // conversation groups are worth offering.
-    if language(p).is_some_and(|l| !matches!(l.as_str(), "bfi" | "bsl" | "british sign language")) {
-        if let Some(esol) = v.by_id("esol") {
+    if language(p).is_some_and(|l| !is_bsl(&l)) {
+        if let Some(esol) = q.ids.esol {
             q.groups.push(vec![(esol, ENGLISH)]);
             q.because.push(Because::Language);
         }
@@ -386,20 +400,13 @@ fn made_for_others(
     }
 }
 
-/// English classes or conversation practice, for someone whose first language is English
-/// (no other language recorded, and their words do not ask for English).
-fn english_for_others(f: &Facts, p: &MatchProfile, q: &Query, v: &Vocabulary) -> bool {
-    let esol = v.by_id("esol");
-    let teaches = f.teaches.iter().any(|t| t == "english")
-        || f.tags.iter().any(|t| {
-            Some(t.concept) == esol
-                && t.strength >= 0.8
-                && matches!(
-                    t.source,
-                    Source::Name | Source::Taxonomy | Source::Category | Source::Review
-                )
-        });
-    teaches && language(p).is_none() && !q.own.iter().any(|c| Some(*c) == esol)
+/// English classes or conversation practice ("English classes", "English conversation"),
+/// for someone whose language is English (no other recorded, and their words do not ask
+/// for English).
+fn english_for_others(f: &Facts, p: &MatchProfile, q: &Query) -> bool {
+    f.teaches.iter().any(|t| t == "english")
+        && language(p).is_none()
+        && !q.own.iter().any(|c| Some(*c) == q.ids.esol)
 }
 
 /// Whether a service is made for people like them: their sex, or their age group (an
@@ -421,12 +428,17 @@ fn like_them(f: &Facts, p: &MatchProfile) -> bool {
 const NOT_FOR_YOUNG: f32 = 0.5;
 
 /// Whether a service is made for young people: an upper age of 25 or under (not a child's,
-/// with a grown-up), or named or filed as a youth service.
-fn for_young(f: &Facts, v: &Vocabulary) -> bool {
-    let youth = v.by_id("youth");
+/// with a grown-up), "young", "youth" or "teen" in its name, or filed as a youth service.
+fn for_young(f: &Facts, q: &Query) -> bool {
+    let named = f
+        .name
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| matches!(w, "young" | "youth" | "teen" | "teens" | "teenage"));
     (!f.child_ages && f.max_age.is_some_and(|m| m <= 25.0))
+        || named
         || f.tags.iter().any(|t| {
-            Some(t.concept) == youth
+            Some(t.concept) == q.ids.youth
                 && t.strength >= 0.8
                 && matches!(
                     t.source,
@@ -461,6 +473,7 @@ fn excluded(
     lang: Option<&str>,
     distance: Option<f64>,
     cautions: &mut Vec<String>,
+    narrower: &mut bool,
 ) -> Result<(), Out> {
     if !f.open() {
         return Err(Out::Rule("not open"));
@@ -487,28 +500,44 @@ fn excluded(
             return Err(Out::Rule("never for one of their needs"));
         }
     }
-    // Eligibility that names only situations the person is not in ("for carers"). A list
-    // names alternatives ("dads and male carers"): being any of them is enough.
-    // A narrower situation ("people who have completed cardiac rehab") must be in their
-    // own words: a long-term conditions need alone does not say which condition.
-    let theirs = |c: &ConceptId| {
+    // Eligibility that names situations the person is not in ("for carers"). Someone a list
+    // names first beside them ("Dads and male carers") is eligible too, when their own
+    // words say they are one: a need for help with relationships does not make someone a
+    // dad. A narrower situation ("people who have completed cardiac rehab") is theirs for
+    // certain only from their own words; with just the broader need (a long-term
+    // condition) the service ranks lower, with a caution to check.
+    let certain = |c: &ConceptId| {
         let concept = v.concept(*c);
         q.own.contains(c)
             || q.own.iter().any(|o| v.concept(*o).within == Some(*c))
             || (concept.within.is_none()
                 && (q.named.contains(c) || concept.needs.iter().any(|n| q.needs.contains(n))))
     };
-    // The other people a list names count only when their own words say so: a need for
-    // help with relationships does not make someone a dad.
-    if !f.requires.is_empty()
-        && !f.requires.iter().any(|(c, _)| theirs(c))
-        && !f.also_eligible.iter().any(|c| q.own.contains(c))
-    {
-        return Err(Out::Rule("eligibility names a situation they are not in"));
+    // Their words naming another condition of the same kind (diabetes, for a class after
+    // cardiac rehab) say it is not theirs.
+    let possible = |c: &ConceptId| {
+        let concept = v.concept(*c);
+        let sibling = concept.within.is_some_and(|w| {
+            q.own
+                .iter()
+                .any(|o| o != c && v.concept(*o).within == Some(w))
+        });
+        certain(c) || (!sibling && concept.needs.iter().any(|n| q.needs.contains(n)))
+    };
+    if !f.requires.is_empty() && !f.also_eligible.iter().any(|c| q.own.contains(c)) {
+        if !f.requires.iter().all(|(c, _)| possible(c)) {
+            return Err(Out::Rule("eligibility names a situation they are not in"));
+        }
+        if let Some((c, words)) = f.requires.iter().find(|(c, _)| !certain(c)) {
+            *narrower = true;
+            cautions.push(format!(
+                "Only for people with {}: \"{words}\". Check they qualify",
+                v.label(*c).to_lowercase()
+            ));
+        }
     }
     // Only for one landlord's tenants, and they rent privately or have no home.
-    let homeless = v.by_id("homelessness");
-    if (q.not_a_tenant || q.own.iter().any(|c| Some(*c) == homeless))
+    if (q.not_a_tenant || q.own.iter().any(|c| Some(*c) == q.ids.homelessness))
         && f.reading
             .only_for
             .as_deref()
@@ -578,7 +607,18 @@ fn language(p: &MatchProfile) -> Option<String> {
     p.language
         .as_ref()
         .map(|l| l.trim().to_lowercase())
-        .filter(|l| !l.is_empty() && l != "english" && l != "en")
+        .filter(|l| {
+            !l.is_empty()
+                && !l.starts_with("english")
+                && l != "en"
+                && !l.starts_with("en-")
+                && !l.starts_with("en_")
+        })
+}
+
+/// Whether a language (lower-cased code or words) is British Sign Language.
+fn is_bsl(lang: &str) -> bool {
+    matches!(lang, "bfi" | "bsl") || lang.starts_with("bsl ") || lang.contains("sign language")
 }
 
 /// A language's name from its ISO 639 code (the common ones), or the words given.
@@ -611,7 +651,7 @@ fn language_name(lang: &str) -> String {
 /// Whether a service teaches the person's language (by ISO code or name).
 fn teaches_theirs(f: &Facts, lang: &str) -> bool {
     let name = language_name(lang).to_lowercase();
-    let bsl = matches!(lang, "bfi" | "bsl" | "british sign language");
+    let bsl = is_bsl(lang);
     f.teaches.iter().any(|t| {
         *t == name
             || *t == lang
@@ -625,7 +665,7 @@ fn teaches_theirs(f: &Facts, lang: &str) -> bool {
 
 /// Whether a service is offered in a language (by name or ISO code; BSL by its code too).
 fn speaks(f: &Facts, lang: &str) -> bool {
-    let bsl = matches!(lang, "bfi" | "bsl" | "british sign language");
+    let bsl = is_bsl(lang);
     f.languages.iter().any(|l| l == lang) || (bsl && f.access.contains(&AccessFeature::Bsl))
 }
 
@@ -691,31 +731,39 @@ impl SearchIndex {
         let mut ranked: Vec<(f32, usize, Option<f64>, Vec<String>)> = vec![];
         let lang = language(p);
         // Services in their language (not English) are a fit in themselves: somewhere they
-        // are understood. Counted as one more group.
-        let spoken: Vec<usize> = match lang.as_deref() {
-            Some(l) => (0..snap.facts.len())
-                .filter(|&i| speaks(&snap.facts[i], l))
-                .collect(),
-            None => vec![],
+        // are understood. Counted as one more fit; on its own only for a service that lists
+        // the language (not one with a BSL interpreter on request) and is not made for
+        // people in another situation (a toddler group in Polish for a man of 40).
+        let mut spoken = vec![false; snap.facts.len()];
+        if let Some(l) = lang.as_deref() {
+            for (i, f) in snap.facts.iter().enumerate() {
+                spoken[i] = speaks(f, l);
+            }
+        }
+        let alone = |i: usize| {
+            let f = &snap.facts[i];
+            lang.as_deref()
+                .is_some_and(|l| f.languages.iter().any(|x| x == l))
+                && made_for_others(f, p, &q, v, None).is_none()
         };
-        let mut candidates: Vec<(usize, f32)> = concepts
-            .keys()
-            .chain(words.keys().filter(|i| !concepts.contains_key(i)))
-            .chain(
-                spoken
-                    .iter()
-                    .filter(|i| !concepts.contains_key(i) && !words.contains_key(i)),
-            )
-            .filter_map(|&i| {
-                let r = relevance(i, &concepts, &words).unwrap_or(0.0);
-                let r = match (r, spoken.contains(&i)) {
-                    (r, true) if r > 0.0 => r + OTHERS * IN_THEIR_LANGUAGE,
-                    (_, true) => IN_THEIR_LANGUAGE,
-                    (r, false) => r,
-                };
-                (r >= 0.3).then_some((i, r))
-            })
-            .collect();
+        let mut candidates: Vec<(usize, f32)> =
+            concepts
+                .keys()
+                .copied()
+                .chain(words.keys().copied().filter(|i| !concepts.contains_key(i)))
+                .chain((0..spoken.len()).filter(|&i| {
+                    spoken[i] && !concepts.contains_key(&i) && !words.contains_key(&i)
+                }))
+                .filter_map(|i| {
+                    let r = relevance(i, &concepts, &words).unwrap_or(0.0);
+                    let r = match (r, spoken[i]) {
+                        (r, true) if r > 0.0 => r + OTHERS * IN_THEIR_LANGUAGE,
+                        (_, true) if alone(i) => IN_THEIR_LANGUAGE,
+                        (r, _) => r,
+                    };
+                    (r >= 0.3).then_some((i, r))
+                })
+                .collect();
         // Best first, so the weak tail can be skipped once the list is settled: nothing below
         // can reach the proposals (every factor after relevance together is at most MOST),
         // and only services at least half as relevant as the best count as "fit" in the
@@ -732,7 +780,17 @@ impl SearchIndex {
             let f = &snap.facts[i];
             let distance = p.near.and_then(|near| f.nearest_m(near));
             let mut cautions = vec![];
-            match excluded(f, p, &q, v, lang.as_deref(), distance, &mut cautions) {
+            let mut narrower = false;
+            match excluded(
+                f,
+                p,
+                &q,
+                v,
+                lang.as_deref(),
+                distance,
+                &mut cautions,
+                &mut narrower,
+            ) {
                 Ok(()) => {}
                 Err(Out::Pref(filter)) => {
                     if rel >= 0.5 * best {
@@ -761,11 +819,12 @@ impl SearchIndex {
             if lang.as_deref().is_some_and(|l| speaks(f, l)) {
                 score *= LANGUAGE_BONUS;
             }
-            if p.age.is_some_and(|a| a < 18.0) && !for_young(f, v) {
+            if p.age.is_some_and(|a| a < 18.0) && !for_young(f, &q) {
                 score *= NOT_FOR_YOUNG;
             }
-            if made_for_others(f, p, &q, v, lang.as_deref()).is_some()
-                || english_for_others(f, p, &q, v)
+            if narrower
+                || made_for_others(f, p, &q, v, lang.as_deref()).is_some()
+                || english_for_others(f, p, &q)
             {
                 score *= NOT_FOR_THEM;
             } else if like_them(f, p) {
@@ -828,7 +887,17 @@ impl SearchIndex {
                 )
             })
             .collect();
-        let verdict = match excluded(f, p, &q, v, lang.as_deref(), distance, &mut cautions) {
+        let mut narrower = false;
+        let verdict = match excluded(
+            f,
+            p,
+            &q,
+            v,
+            lang.as_deref(),
+            distance,
+            &mut cautions,
+            &mut narrower,
+        ) {
             Ok(()) => "passes every filter".to_string(),
             Err(Out::Pref(filter)) => format!("left out: {}", filter.code()),
             Err(Out::Rule(why)) => format!("left out: {why}"),
@@ -882,7 +951,7 @@ fn explain(
             Because::Interest(i) => format!("Matches their interest {i}: {quote}"),
             Because::Young => format!("For young people: {quote}"),
             Because::Language => format!(
-                "English practice, as {} is their first language: {quote}",
+                "English practice (their preferred language is {}): {quote}",
                 language(p).map(|l| language_name(&l)).unwrap_or_default()
             ),
             Because::Matters => format!(
@@ -961,11 +1030,9 @@ fn explain(
             None => cautions.push(format!("{} not listed: check", a.label())),
         }
     }
-    if english_for_others(f, p, q, v) {
-        cautions.push(
-            "English classes are for people whose first language is not English: check it suits them"
-                .into(),
-        );
+    if english_for_others(f, p, q) {
+        cautions
+            .push("English classes are for people learning English: check it suits them".into());
     }
     if let Some(c) = made_for_others(f, p, q, v, language(p).as_deref()) {
         cautions.push(format!(

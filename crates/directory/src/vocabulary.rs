@@ -74,8 +74,6 @@ pub struct Vocabulary {
     /// First stemmed word of each term → (the term's stemmed words, its concept, whether
     /// it counts only in short texts: names, taxonomy terms, searches, people's words).
     phrases: HashMap<String, Vec<(Vec<String>, ConceptId, bool)>>,
-    /// Every word of every term, as written (lower-cased), for correcting typed words.
-    lexicon: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -131,36 +129,6 @@ fn term_words(term: &str) -> Vec<String> {
             None => words(part).into_iter().map(|w| w.1).collect(),
         })
         .collect()
-}
-
-/// Words shorter than this are never corrected: too many real words are one edit apart.
-const MIN_CORRECTED: usize = 5;
-
-/// Edits between two words (insertions, deletions, substitutions and swaps of two
-/// neighbouring letters).
-fn edits(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[a.len()][b.len()]
 }
 
 /// Whether a term's word (from [`term_words`]) matches a text's word.
@@ -228,7 +196,6 @@ impl Vocabulary {
                     groups: vec![],
                     concepts: vec![],
                     phrases: HashMap::new(),
-                    lexicon: vec![],
                 }
             })
         })
@@ -344,20 +311,10 @@ impl Vocabulary {
         for list in phrases.values_mut() {
             list.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         }
-        let mut lexicon: Vec<String> = concepts
-            .iter()
-            .flat_map(|c| c.terms.iter())
-            .flat_map(|t| words(t.trim_start_matches('=')))
-            .map(|w| w.0)
-            .filter(|w| w.chars().count() >= MIN_CORRECTED)
-            .collect();
-        lexicon.sort_unstable();
-        lexicon.dedup();
         Ok(Vocabulary {
             groups,
             concepts,
             phrases,
-            lexicon,
         })
     }
 
@@ -370,52 +327,6 @@ impl Vocabulary {
             .iter()
             .position(|c| c.id == id)
             .map(|i| ConceptId(i as u16))
-    }
-
-    /// A typed text with each misspelt word put right, when it is a word of no term and
-    /// `known` (the directory's own words) does not know it either, and exactly one
-    /// vocabulary word is nearest within one edit (two for words of eight letters or more):
-    /// "demntia" → "dementia". Short words are left alone ("weed" is not "week").
-    pub fn correct(&self, text: &str, known: impl Fn(&str) -> bool) -> String {
-        let mut out = String::with_capacity(text.len());
-        for (i, (word, _)) in words(text).into_iter().enumerate() {
-            if i > 0 {
-                out.push(' ');
-            }
-            let n = word.chars().count();
-            if n < MIN_CORRECTED
-                || word.chars().any(|c| c.is_ascii_digit())
-                || self.lexicon.binary_search(&word).is_ok()
-                || self.phrases.contains_key(&words(&word)[0].1)
-                || known(&word)
-            {
-                out.push_str(&word);
-                continue;
-            }
-            let most = if n >= 8 { 2 } else { 1 };
-            let mut best: Option<(usize, &str)> = None;
-            let mut tied = false;
-            for cand in &self.lexicon {
-                if cand.chars().count().abs_diff(n) > most {
-                    continue;
-                }
-                let d = edits(&word, cand);
-                match best {
-                    Some((b, _)) if d > b => {}
-                    Some((b, _)) if d == b => tied = true,
-                    _ if d <= most => {
-                        best = Some((d, cand));
-                        tied = false;
-                    }
-                    _ => {}
-                }
-            }
-            match best {
-                Some((_, cand)) if !tied => out.push_str(cand),
-                _ => out.push_str(&word),
-            }
-        }
-        out
     }
 
     /// Concepts named in a short text (a name, a taxonomy term, a search, a person's own
@@ -518,20 +429,6 @@ impl Vocabulary {
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn misspelt_words_are_put_right_only_when_unknown() {
-        let v = Vocabulary::builtin();
-        let none = |_: &str| false;
-        assert_eq!(v.correct("demntia support", none), "dementia support");
-        assert_eq!(v.correct("lonley", none), "lonely");
-        // Short words, words of a term and words the directory knows are left alone.
-        assert_eq!(v.correct("weed", none), "weed");
-        assert_eq!(v.correct("knitting", none), "knitting");
-        assert_eq!(v.correct("demntia", |w| w == "demntia"), "demntia");
-        assert_eq!(edits("demenita", "dementia"), 1);
-        assert_eq!(edits("kitten", "sitting"), 3);
-    }
 
     use super::*;
 

@@ -170,7 +170,7 @@ impl Facts {
                 access.push(*a);
             }
         }
-        // Who its eligibility names: those it is only for, and anyone else it names (an
+        // Who its eligibility names: those it is only for, and others named first (an
         // eligibility line is short, like a name, so its title words count for those:
         // "Dads and male carers").
         let (requires, also_eligible) = {
@@ -182,8 +182,11 @@ impl Facts {
                     r.push((f.concept, text.to_string()));
                 }
             }
+            // Only people named at the start of the list ("Dads and male carers", "For dads
+            // …"): in "People with cancer and their families" the families are the cancer
+            // patients' own, not any parent.
             let mut also: Vec<ConceptId> = vec![];
-            for f in v.find(text) {
+            for f in v.find(text).into_iter().filter(|f| f.at <= 1) {
                 let c = v.concept(f.concept);
                 if !c.restricts && c.audience.is_some() && !also.contains(&f.concept) {
                     also.push(f.concept);

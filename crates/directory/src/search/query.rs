@@ -94,6 +94,24 @@ pub(crate) fn nearness(d_m: Option<f64>, remote: bool) -> f32 {
     }
 }
 
+/// Whether a search's words are all in a service's name ("respect programme" for "Respect
+/// Programme"): searching for a service by name finds it.
+fn names_it(name: &str, text: &str) -> bool {
+    let name: Vec<String> = name
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    let words: Vec<String> = text
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.len() >= 3)
+        .map(str::to_string)
+        .collect();
+    !words.is_empty() && words.iter().all(|w| name.contains(w))
+}
+
 /// The concepts a text asks for, each widened to the concepts that help with the needs it
 /// names: one group per concept found, so a service is scored on how many it answers.
 pub(crate) fn wanted(v: &Vocabulary, text: &str) -> (Vec<Vec<(ConceptId, f32)>>, Vec<Found>) {
@@ -193,10 +211,7 @@ impl SearchIndex {
         let snap = self.snapshot()?;
         let v = Vocabulary::builtin();
         let text_scores = self.text_scores(&snap, &q.text, None, true)?;
-        // A misspelt word ("demntia") names its concept as the right spelling would; the
-        // ranked words are typo tolerant already.
-        let corrected = v.correct(&q.text, |w| self.in_listings(&snap, w));
-        let (groups, found) = wanted(v, &corrected);
+        let (groups, found) = wanted(v, &q.text);
         let concepts = concept_scores(&snap, &groups, 1.0);
         // Needs the words name: services never to suggest for them are left out
         // (a fee-charging debt firm for "skint").
@@ -235,10 +250,12 @@ impl SearchIndex {
                 return;
             }
             // Only for people in a situation that makes it wrong for others (a programme
-            // for men who have been abusive): listed only when the words name it.
+            // for men who have been abusive): listed only when the words name it, or name
+            // the service ("Respect programme").
             if f.requires.iter().any(|(c, _)| {
                 !v.concept(*c).avoid_for.is_empty() && !found.iter().any(|x| x.concept == *c)
-            }) {
+            }) && !names_it(&f.name, &q.text)
+            {
                 return;
             }
             let (location_link_id, distance) = match q.near.and_then(|p| f.nearest(p)) {
@@ -374,23 +391,6 @@ impl SearchIndex {
     /// Scores of the services whose text matches, or `None` for an empty query. Words may
     /// be misspelt (fuzzy matching, when `typos`) or in another form (stemming: "walks"
     /// finds "walking"). At most `limit` services, best first (`None`: all).
-    /// Whether a word appears in any listing's name or description (so it is not a typo).
-    fn in_listings(&self, snap: &Snapshot, word: &str) -> bool {
-        let Ok(mut stem) = self.index.tokenizer_for_field(self.fields.name) else {
-            return true;
-        };
-        let mut stream = stem.token_stream(word);
-        let Some(t) = stream.next().map(|t| t.text.clone()) else {
-            return true;
-        };
-        let searcher = snap.reader.searcher();
-        [self.fields.name, self.fields.body].iter().any(|f| {
-            searcher
-                .doc_freq(&Term::from_field_text(*f, &t))
-                .map_or(true, |n| n > 0)
-        })
-    }
-
     pub(crate) fn text_scores(
         &self,
         snap: &Snapshot,
@@ -560,5 +560,18 @@ impl SearchIndex {
         out.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
         out.dedup_by_key(|x| x.0);
         Ok(Some(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_it;
+
+    #[test]
+    fn a_search_names_a_service_when_all_its_words_are_in_the_name() {
+        assert!(names_it("Respect Programme", "respect programme"));
+        assert!(names_it("Respect Programme", "Respect"));
+        assert!(!names_it("Changing Behaviours Programme", "men's group"));
+        assert!(!names_it("Respect Programme", ""));
     }
 }
