@@ -306,22 +306,7 @@ pub async fn bench_search(n: usize, queries: usize) -> Result<()> {
         "query", "p50 ms", "p99 ms", "max ms", "results"
     );
     for (label, q) in mixes {
-        let mut times = vec![];
-        let mut results = 0;
-        for _ in 0..queries {
-            let t = std::time::Instant::now();
-            results = dir.search(&q)?.len();
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        times.sort_by(f64::total_cmp);
-        let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
-        println!(
-            "{label:<50} {:>9.3} {:>9.3} {:>9.3} {:>8}",
-            pct(0.5),
-            pct(0.99),
-            pct(1.0),
-            results
-        );
+        timed(label, queries, || Ok(dir.search(&q)?.len()))?;
     }
     let profile = directory::MatchProfile {
         needs: vec![(domain::Need::Loneliness, 4), (domain::Need::Financial, 3)],
@@ -344,22 +329,29 @@ pub async fn bench_search(n: usize, queries: usize) -> Result<()> {
         ("matching one person (needs, words, step-free)", &profile),
         ("matching one person whose language is Polish", &polish),
     ] {
-        let mut times = vec![];
-        let mut results = 0;
-        for _ in 0..queries {
-            let t = std::time::Instant::now();
-            results = dir.index.match_services(p).len();
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-        }
-        times.sort_by(f64::total_cmp);
-        let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
-        println!(
-            "{label:<50} {:>9.3} {:>9.3} {:>9.3} {:>8}",
-            pct(0.5),
-            pct(0.99),
-            pct(1.0),
-            results
-        );
+        timed(label, queries, || Ok(dir.index.match_services(p).len()))?;
     }
+    Ok(())
+}
+
+/// Runs `run` `queries` times and prints one row: p50, p99 and max in ms, and how many
+/// results the last run gave.
+fn timed(label: &str, queries: usize, mut run: impl FnMut() -> Result<usize>) -> Result<()> {
+    let mut times = Vec::with_capacity(queries);
+    let mut results = 0;
+    for _ in 0..queries.max(1) {
+        let t = std::time::Instant::now();
+        results = run()?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
+    println!(
+        "{label:<50} {:>9.3} {:>9.3} {:>9.3} {:>8}",
+        pct(0.5),
+        pct(0.99),
+        pct(1.0),
+        results
+    );
     Ok(())
 }
