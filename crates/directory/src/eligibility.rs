@@ -400,6 +400,39 @@ pub fn private_renter(words: &str) -> bool {
     .is_match(words)
 }
 
+/// The body a restriction names ("Harrowby Homes" in "For tenants of Harrowby Homes"),
+/// when the person's own words name it too ("behind on the rent on my Harrowby Homes
+/// flat"): their words say they qualify.
+pub fn qualifies(only_for: &str, their_words: &str) -> Option<String> {
+    static BODY: OnceLock<Regex> = OnceLock::new();
+    let body = re(
+        &BODY,
+        r"\b(?i:tenants?|residents?|members|patients|students|staff|employees|pupils)\s+(?i:of|at|with)\s+(?:the\s+)?([A-Z][\w'&-]*(?:\s+(?:[A-Z][\w'&-]*|of|and|&|for))*)",
+    );
+    let name = body.captures(only_for)?.get(1)?.as_str();
+    // Not a trailing joining word ("Harrowby Homes and").
+    let name = name
+        .trim_end_matches(|c: char| !c.is_alphanumeric())
+        .trim_end_matches(" and")
+        .trim_end_matches(" of")
+        .trim_end_matches(" for")
+        .trim_end_matches(" &");
+    if name.chars().filter(|c| c.is_alphanumeric()).count() < 4 || name == "Private" {
+        return None;
+    }
+    let words = |t: &str| -> String {
+        t.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let (name_words, theirs) = (words(name), format!(" {} ", words(their_words)));
+    theirs
+        .contains(&format!(" {name_words} "))
+        .then(|| name.to_string())
+}
+
 /// Whether a restriction is to one landlord's tenants ("For tenants of Harrowby Homes").
 pub fn tenants_only(only_for: &str) -> bool {
     static TENANTS: OnceLock<Regex> = OnceLock::new();
@@ -536,6 +569,33 @@ mod tests {
         assert!(tenants_only("For tenants of Harrowby Homes only"));
         assert!(!tenants_only("Registered with a Harrowby GP"));
         assert!(!tenants_only("For tenants of private landlords"));
+    }
+
+    #[test]
+    fn their_words_say_they_qualify() {
+        let only = "For tenants of Harrowby Homes only.";
+        assert_eq!(
+            qualifies(only, "I'm behind on the rent on my Harrowby Homes flat").as_deref(),
+            Some("Harrowby Homes")
+        );
+        assert_eq!(qualifies(only, "I rent from a private landlord"), None);
+        assert_eq!(qualifies(only, "my harrowby homestead"), None);
+        assert_eq!(
+            qualifies(
+                "Patients registered with Castle Street Surgery.",
+                "I'm with castle street surgery"
+            ),
+            None,
+            "patients registered with: the body comes after 'with'"
+        );
+        assert_eq!(
+            qualifies(
+                "Open to members of the Royal British Legion and their families.",
+                "I'm in the Royal British Legion"
+            )
+            .as_deref(),
+            Some("Royal British Legion")
+        );
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub mod matching;
 pub mod oruk;
 #[cfg(feature = "search")]
 pub mod search;
+#[cfg(feature = "search")]
+pub mod spelling;
 pub mod validate;
 #[cfg(feature = "search")]
 pub mod vocabulary;

@@ -166,6 +166,8 @@ struct Query {
     not_a_tenant: bool,
     /// Concepts the rules name, looked up once.
     ids: Ids,
+    /// Their own words, all together (interests and what matters to them).
+    words: String,
 }
 
 /// Vocabulary concepts matching's rules name.
@@ -175,7 +177,8 @@ struct Ids {
     homelessness: Option<ConceptId>,
 }
 
-fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
+/// `respell` reads misspelt words in their own words as the vocabulary's ("lonley").
+fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<String>) -> Query {
     let mut q = Query {
         groups: vec![],
         because: vec![],
@@ -191,6 +194,7 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
             esol: v.by_id("esol"),
             homelessness: v.by_id("homelessness"),
         },
+        words: format!("{} {}", p.interest_words.join(". "), p.what_matters),
     };
     for (need, score) in &p.needs {
         // 1 is "managing well": no reason to propose anything; 3 and over is a main need.
@@ -225,7 +229,7 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
         )));
     }
     for words in &p.interest_words {
-        let (groups, found) = wanted(v, words);
+        let (groups, found) = wanted(v, respell(words).as_deref().unwrap_or(words));
         let mut seen = vec![];
         for f in &found {
             if !seen.contains(&f.concept) {
@@ -252,7 +256,8 @@ fn query(v: &Vocabulary, p: &MatchProfile) -> Query {
             q.because.push(Because::Interest(label));
         }
     }
-    let (groups, found) = wanted(v, &p.what_matters);
+    let matters = respell(&p.what_matters);
+    let (groups, found) = wanted(v, matters.as_deref().unwrap_or(&p.what_matters));
     let mut seen = vec![];
     for f in &found {
         if !seen.contains(&f.concept) {
@@ -346,6 +351,46 @@ const NOT_FOR_THEM: f32 = 0.4;
 /// someone over 60) ranks this much higher.
 const FOR_PEOPLE_LIKE_THEM: f32 = 1.15;
 
+/// The kinds of people a service is named for (a toddler group, a stroke club): read from
+/// its name, taxonomy terms and category, not from passing words in a description. The
+/// narrower concept decides: a stroke club is for people who have had a stroke, not for
+/// every long-term condition.
+fn audiences(f: &Facts, v: &Vocabulary) -> Vec<ConceptId> {
+    let named: Vec<ConceptId> = f
+        .tags
+        .iter()
+        .filter(|t| {
+            t.strength >= 0.8
+                && matches!(
+                    t.source,
+                    Source::Name | Source::Taxonomy | Source::Category | Source::Review
+                )
+        })
+        .map(|t| t.concept)
+        .chain(f.made_for.iter().copied())
+        .filter(|&c| v.concept(c).audience.is_some() && !f.rejected.contains(&c))
+        .collect();
+    named
+        .iter()
+        .copied()
+        .filter(|&c| !named.iter().any(|&n| v.concept(n).within == Some(c)))
+        .collect()
+}
+
+/// Whether a service is made for people their own words say they are (a toddler group
+/// for "my little girl is four months old", a carers' group for "I look after my mum").
+fn made_for_them(f: &Facts, q: &Query, v: &Vocabulary) -> bool {
+    audiences(f, v).iter().any(|&c| {
+        q.own.contains(&c)
+            || v.concept(c)
+                .audience
+                .as_deref()
+                .unwrap_or_default()
+                .iter()
+                .any(|a| q.own.contains(a))
+    })
+}
+
 /// The concept a service is named for whose people the person is not among, if any: read
 /// from its name, taxonomy terms and category, not from passing words in a description.
 fn made_for_others(
@@ -362,27 +407,7 @@ fn made_for_others(
         .access
         .iter()
         .any(|a| *a != AccessFeature::StepFree && f.access.contains(a));
-    let named: Vec<ConceptId> = f
-        .tags
-        .iter()
-        .filter(|t| {
-            t.strength >= 0.8
-                && matches!(
-                    t.source,
-                    Source::Name | Source::Taxonomy | Source::Category | Source::Review
-                )
-        })
-        .map(|t| t.concept)
-        .chain(f.made_for.iter().copied())
-        .filter(|&c| v.concept(c).audience.is_some() && !f.rejected.contains(&c))
-        .collect();
-    // A stroke club is for people who have had a stroke, not for every long-term condition:
-    // the narrower concept decides.
-    let audiences: Vec<ConceptId> = named
-        .iter()
-        .copied()
-        .filter(|&c| !named.iter().any(|&n| v.concept(n).within == Some(c)))
-        .collect();
+    let audiences = audiences(f, v);
     let theirs = |c: ConceptId| {
         let concept = v.concept(c);
         let also = concept.audience.as_deref().unwrap_or_default();
@@ -693,13 +718,14 @@ impl SearchIndex {
         let Ok(snap) = self.snapshot() else {
             return MatchReport::default();
         };
-        let q = query(v, p);
+        let q = query(v, p, &|t| self.respell(&snap, t));
         let concepts = concept_scores(&snap, &q.groups, OTHERS);
         let words: HashMap<usize, f32> = {
             // Interests are also looked for as words: one the vocabulary lacks still finds a
             // listing that names it. (Each interest on its own, and what matters to them as
             // words too, measured no better on the evaluation's development half.)
             let text = p.interest_words.join(" ");
+            let text = self.respell(&snap, &text).unwrap_or(text);
             let found = self
                 // The person's own words, typed by the link worker: the best few hundred
                 // listings that name them are enough to rank.
@@ -813,7 +839,14 @@ impl SearchIndex {
                 ServiceCapacity::WaitingList => 0.85,
                 ServiceCapacity::Full => 0.3,
             };
-            if f.reading.only_for.is_some() {
+            // Only for some people: unless their own words say they are one of them
+            // ("my Harrowby Homes flat" for "tenants of Harrowby Homes"), they may not be.
+            let qualifies = f
+                .reading
+                .only_for
+                .as_deref()
+                .and_then(|o| crate::eligibility::qualifies(o, &q.words));
+            if f.reading.only_for.is_some() && qualifies.is_none() {
                 score *= 0.6;
             }
             if lang.as_deref().is_some_and(|l| speaks(f, l)) {
@@ -827,7 +860,7 @@ impl SearchIndex {
                 || english_for_others(f, p, &q)
             {
                 score *= NOT_FOR_THEM;
-            } else if like_them(f, p) {
+            } else if like_them(f, p) || qualifies.is_some() || made_for_them(f, &q, v) {
                 score *= FOR_PEOPLE_LIKE_THEM;
             }
             // The `limit` best scores so far, highest first.
@@ -859,6 +892,25 @@ impl SearchIndex {
 impl SearchIndex {
     /// Why a service is not proposed for a person, in words (for the evaluation's
     /// diagnostics and for a link worker who expected it).
+    /// What their own words (interests, what matters to them) were read as: each concept
+    /// named, with the words that named it, misspellings read as the vocabulary's. For the
+    /// evaluation's diagnostics.
+    pub fn words_read(&self, p: &MatchProfile) -> Vec<String> {
+        let v = Vocabulary::builtin();
+        let Ok(snap) = self.snapshot() else {
+            return vec![];
+        };
+        p.interest_words
+            .iter()
+            .chain(std::iter::once(&p.what_matters))
+            .flat_map(|t| {
+                let t = self.respell(&snap, t).unwrap_or_else(|| t.clone());
+                v.find_said(&t)
+            })
+            .map(|f| format!("{} \"{}\"", v.concept(f.concept).id, f.words))
+            .collect()
+    }
+
     pub fn why_not(&self, p: &MatchProfile, id: &str) -> String {
         let v = Vocabulary::builtin();
         let Ok(snap) = self.snapshot() else {
@@ -868,7 +920,7 @@ impl SearchIndex {
             return "not in the directory".into();
         };
         let f = &snap.facts[i];
-        let q = query(v, p);
+        let q = query(v, p, &|t| self.respell(&snap, t));
         let concepts = concept_scores(&snap, &q.groups, OTHERS);
         let rel = concepts.get(&i).map_or(0.0, |c| c.0);
         let distance = p.near.and_then(|near| f.nearest_m(near));
@@ -1041,9 +1093,14 @@ fn explain(
         ));
     }
     if let Some(only) = &f.reading.only_for {
-        cautions.push(format!(
-            "Only for some people: \"{only}\". Check they qualify"
-        ));
+        match crate::eligibility::qualifies(only, &q.words) {
+            Some(body) => reasons.push(format!(
+                "Only for some people: \"{only}\"; their own words name {body}"
+            )),
+            None => cautions.push(format!(
+                "Only for some people: \"{only}\". Check they qualify"
+            )),
+        }
     }
     if let Some(how) = &f.reading.by_referral {
         cautions.push(format!("How to get in: \"{how}\""));

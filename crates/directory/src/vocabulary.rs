@@ -71,9 +71,13 @@ pub struct Found {
 pub struct Vocabulary {
     pub groups: Vec<Group>,
     pub concepts: Vec<Concept>,
-    /// First stemmed word of each term → (the term's stemmed words, its concept, whether
-    /// it counts only in short texts: names, taxonomy terms, searches, people's words).
-    phrases: HashMap<String, Vec<(Vec<String>, ConceptId, bool)>>,
+    /// First stemmed word of each term → (the term's stemmed words, its concept, where it
+    /// counts).
+    phrases: HashMap<String, Vec<(Vec<String>, ConceptId, Reading)>>,
+    /// Every word of every term as written (lower-cased, apostrophes left out): what a
+    /// misspelt word may be read as.
+    spelled: Vec<String>,
+    spelled_set: std::collections::HashSet<String>,
 }
 
 #[derive(Deserialize)]
@@ -106,6 +110,11 @@ struct ConceptDef {
     terms: Vec<String>,
     #[serde(default)]
     title_terms: Vec<String>,
+    /// Everyday phrases people use, read only in what people type (a search, a person's
+    /// own words), never in a listing: "weed" is cannabis when a 16-year-old says it and
+    /// gardening in a listing.
+    #[serde(default)]
+    said: Vec<String>,
     #[serde(default)]
     avoid_for: Vec<String>,
     #[serde(default)]
@@ -114,6 +123,17 @@ struct ConceptDef {
     restricts: bool,
     audience: Option<Vec<String>>,
     within: Option<String>,
+}
+
+/// What kind of text is read, and so which terms count in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reading {
+    /// A listing's running text (a description): only `terms`.
+    Body,
+    /// A short text (a listing's name or taxonomy term): `terms` and `title_terms`.
+    Short,
+    /// What people type (a search, a person's own words): every term, `said` included.
+    Said,
 }
 
 /// A term's words as matched: each stemmed, except a word written with a leading `=`,
@@ -196,6 +216,8 @@ impl Vocabulary {
                     groups: vec![],
                     concepts: vec![],
                     phrases: HashMap::new(),
+                    spelled: vec![],
+                    spelled_set: Default::default(),
                 }
             })
         })
@@ -225,7 +247,7 @@ impl Vocabulary {
             return Err("too many concepts".into());
         }
         let mut concepts = vec![];
-        let mut phrases: HashMap<String, Vec<(Vec<String>, ConceptId, bool)>> = HashMap::new();
+        let mut phrases: HashMap<String, Vec<(Vec<String>, ConceptId, Reading)>> = HashMap::new();
         for (i, c) in file.concept.iter().enumerate() {
             if !groups.iter().any(|g| g.id == c.group) {
                 return Err(format!("concept {}: unknown group '{}'", c.id, c.group));
@@ -261,8 +283,13 @@ impl Vocabulary {
             if c.terms.is_empty() {
                 return Err(format!("concept {} has no terms", c.id));
             }
-            let all = c.terms.iter().map(|t| (t, false));
-            for (t, title_only) in all.chain(c.title_terms.iter().map(|t| (t, true))) {
+            let all = c
+                .terms
+                .iter()
+                .map(|t| (t, Reading::Body))
+                .chain(c.title_terms.iter().map(|t| (t, Reading::Short)))
+                .chain(c.said.iter().map(|t| (t, Reading::Said)));
+            for (t, least) in all {
                 let stems = term_words(t);
                 // Listed under its first word's stem, which is what a text is looked up by.
                 let Some(first) = stems.first().map(|w| match w.strip_prefix('=') {
@@ -278,7 +305,7 @@ impl Vocabulary {
                 phrases
                     .entry(first)
                     .or_default()
-                    .push((stems, ConceptId(i as u16), title_only));
+                    .push((stems, ConceptId(i as u16), least));
             }
             concepts.push(Concept {
                 id: c.id.clone(),
@@ -299,7 +326,13 @@ impl Vocabulary {
                     partly
                 },
                 also_helps: needs(&c.also_helps, &c.id, "also_helps")?,
-                terms: c.terms.iter().chain(&c.title_terms).cloned().collect(),
+                terms: c
+                    .terms
+                    .iter()
+                    .chain(&c.title_terms)
+                    .chain(&c.said)
+                    .cloned()
+                    .collect(),
                 avoid_for: needs(&c.avoid_for, &c.id, "avoid_for")?,
                 overrides,
                 restricts: c.restricts,
@@ -311,15 +344,39 @@ impl Vocabulary {
         for list in phrases.values_mut() {
             list.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         }
+        let spelled_set: std::collections::HashSet<String> = concepts
+            .iter()
+            .flat_map(|c| c.terms.iter())
+            .flat_map(|t| words(&t.replace('=', " ")))
+            .map(|w| w.0)
+            .collect();
+        let mut spelled: Vec<String> = spelled_set
+            .iter()
+            .filter(|w| w.chars().count() >= 4 && w.chars().all(char::is_alphabetic))
+            .cloned()
+            .collect();
+        spelled.sort();
         Ok(Vocabulary {
             groups,
             concepts,
             phrases,
+            spelled,
+            spelled_set,
         })
     }
 
     pub fn concept(&self, id: ConceptId) -> &Concept {
         &self.concepts[usize::from(id.0)]
+    }
+
+    /// Whether a lower-cased word is one of the vocabulary's (in any term).
+    pub fn has_word(&self, word: &str) -> bool {
+        self.spelled_set.contains(word)
+    }
+
+    /// The vocabulary's words of four letters or more, for reading misspellings.
+    pub(crate) fn words(&self) -> impl Iterator<Item = &str> {
+        self.spelled.iter().map(String::as_str)
     }
 
     pub fn by_id(&self, id: &str) -> Option<ConceptId> {
@@ -329,19 +386,26 @@ impl Vocabulary {
             .map(|i| ConceptId(i as u16))
     }
 
-    /// Concepts named in a short text (a name, a taxonomy term, a search, a person's own
-    /// words), in order, longest phrase first where terms overlap.
+    /// Concepts named in a short text of a listing (a name, a taxonomy term), in order,
+    /// longest phrase first where terms overlap.
     pub fn find(&self, text: &str) -> Vec<Found> {
-        self.find_in(&words(text), false)
+        self.find_in(&words(text), Reading::Short)
     }
 
     /// Concepts named in running text (a description): title-only terms do not count.
     pub fn find_in_text(&self, text: &str) -> Vec<Found> {
-        self.find_in(&words(text), true)
+        self.find_in(&words(text), Reading::Body)
     }
 
-    /// As [`Vocabulary::find`], on words already split; `body` leaves out title-only terms.
-    pub fn find_in(&self, words: &[(String, String)], body: bool) -> Vec<Found> {
+    /// Concepts named in what someone typed (a search, a person's own words): everyday
+    /// phrases (`said`) count too.
+    pub fn find_said(&self, text: &str) -> Vec<Found> {
+        self.find_in(&words(text), Reading::Said)
+    }
+
+    /// As [`Vocabulary::find`], on words already split, counting the terms that count in
+    /// that kind of text.
+    pub fn find_in(&self, words: &[(String, String)], reading: Reading) -> Vec<Found> {
         let mut out = vec![];
         let mut i = 0;
         while i < words.len() {
@@ -349,8 +413,8 @@ impl Vocabulary {
                 i += 1;
                 continue;
             };
-            let fits = |stems: &Vec<String>, title_only: bool| {
-                !(body && title_only)
+            let fits = |stems: &Vec<String>, least: Reading| {
+                least <= reading
                     && stems.len() <= words.len() - i
                     && stems.iter().zip(&words[i..]).all(|(s, w)| word_fits(s, w))
             };
@@ -367,7 +431,7 @@ impl Vocabulary {
             // Every concept that has this very phrase.
             for (_, concept, _) in list
                 .iter()
-                .filter(|(stems, _, t)| stems == longest && !(body && *t))
+                .filter(|(stems, _, t)| stems == longest && *t <= reading)
             {
                 out.push(Found {
                     concept: *concept,

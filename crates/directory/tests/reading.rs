@@ -686,10 +686,83 @@ pub async fn matching_knows_who_a_service_is_for(store: Arc<dyn Storage>) {
         ..debt.clone()
     };
     assert!(!ids(&private).contains(&id(46)), "{:?}", ids(&private));
+    // Their words name the landlord: they qualify, said as a reason, not a caution.
+    let tenant = MatchProfile {
+        what_matters: "I've got behind on the rent on my Riverside Homes flat.".into(),
+        ..debt.clone()
+    };
+    let advice = proposed(&tenant)
+        .into_iter()
+        .find(|m| m.id == id(46))
+        .expect("the tenants' money advice");
+    assert!(
+        advice
+            .reasons
+            .iter()
+            .any(|r| r.contains("their own words name Riverside Homes")),
+        "{:?}",
+        advice.reasons
+    );
+    assert!(
+        !advice
+            .cautions
+            .iter()
+            .any(|c| c.contains("Check they qualify")),
+        "{:?}",
+        advice.cautions
+    );
+    let unsure = proposed(&debt)
+        .into_iter()
+        .find(|m| m.id == id(46))
+        .unwrap();
+    assert!(
+        unsure
+            .cautions
+            .iter()
+            .any(|c| c.contains("Check they qualify")),
+        "{:?}",
+        unsure.cautions
+    );
+}
+
+/// Misspelt words are read as the vocabulary's; real words the directory lacks are not.
+pub async fn misspelt_words_are_read_as_meant(store: Arc<dyn Storage>) {
+    let dir = directory(store).await;
+    // "demenita" finds the dementia café, and the page can say what was searched for.
+    let memory = found(&dir, &words("demenita"));
+    assert_eq!(memory.first(), Some(&id(19)), "{memory:?}");
+    assert_eq!(dir.index.read_as("demenita").as_deref(), Some("dementia"));
+    assert_eq!(
+        dir.index.read_as("feeling lonley").as_deref(),
+        Some("feeling lonely")
+    );
+    // A real word is never turned into another ("rental" is not "mental"), and a word in
+    // the directory's own listings ("natter") stands.
+    assert_eq!(dir.index.read_as("rental"), None);
+    assert_eq!(dir.index.read_as("natter"), None);
+    // A real word that is in no listing finds nothing rather than look-alikes.
+    assert!(found(&dir, &words("tractor")).is_empty());
+    // A person's misspelt words count too.
+    let person = MatchProfile {
+        age: Some(70.0),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 20,
+        what_matters: "My husband has demenita and I want to keep him going out.".into(),
+        ..Default::default()
+    };
+    let proposed: Vec<String> = dir
+        .index
+        .match_services(&person)
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    assert!(proposed.contains(&id(19)), "{proposed:?}");
 }
 
 storage_tests::on_both_engines!(
     everyday_words_find_a_foreign_directory,
     matching_reads_the_whole_person,
-    matching_knows_who_a_service_is_for
+    matching_knows_who_a_service_is_for,
+    misspelt_words_are_read_as_meant
 );

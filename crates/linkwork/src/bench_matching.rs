@@ -3,12 +3,14 @@
 //! real import, runs every search and every person's match, and prints nDCG@5,
 //! recall@10 and "must never suggest" violations in any top 10.
 //!
-//! Cases are split by the number in their id. The first set (people p01–p46, searches
-//! s01–s34) is for development: `--show` prints only those cases' results, for working
-//! on ranking. Later cases (p47 on, s35 on) were written and judged blind, after the
-//! first set had been worked on, and are held out: report their figures. (Until
-//! 2026-12-06 the first set was split odd/even; its even half had been measured after
-//! every change, so it was no longer a clean hold-out.)
+//! Cases are split by the number in their id, at the line the set's `split.toml` draws
+//! (`development_people`, `development_searches`: the last development case of each).
+//! Cases up to the line are for development: `--show` prints only their results, for
+//! working on ranking. Later cases were written and judged blind, after the earlier ones
+//! had been worked on, and are held out: report their figures. A set with no
+//! `split.toml` is held out entirely (a second town written to test another publisher's
+//! directory). When held-out cases have been looked at, they become development cases:
+//! new blind ones are written and the line moves.
 
 use anyhow::{bail, Context, Result};
 use directory::{Directory, Listing, MatchProfile, SearchQuery};
@@ -77,6 +79,8 @@ struct Scored {
     missed: Vec<(String, String)>,
     /// Score and reasons of each shown match.
     notes: Vec<String>,
+    /// How the search's or person's words were read (development cases only).
+    read: Option<String>,
 }
 
 fn dcg(grades: impl Iterator<Item = u8>) -> f64 {
@@ -119,35 +123,51 @@ fn score(id: &str, ranked: &[String], judged: &HashMap<String, u8>, never: &[Str
         shown: ranked.iter().take(10).cloned().collect(),
         missed: vec![],
         notes: vec![],
+        read: None,
     }
 }
 
-/// The first people and searches the set was built with.
-const FIRST_PEOPLE: u32 = 46;
-const FIRST_SEARCHES: u32 = 34;
-
-/// Whether a case is in the development set (the first set), not held out.
-fn is_dev(id: &str) -> bool {
-    let n: u32 = id
-        .chars()
-        .skip_while(|c| !c.is_ascii_digit())
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap_or(0);
-    let first = if id.starts_with('s') {
-        FIRST_SEARCHES
-    } else {
-        FIRST_PEOPLE
-    };
-    n <= first
+/// Where a set's development cases end (`split.toml`); later cases are held out.
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+struct Split {
+    development_people: u32,
+    development_searches: u32,
 }
 
-fn summary(what: &str, cases: &[Scored]) {
+impl Split {
+    fn read(eval: &Path) -> Result<Self> {
+        let path = eval.join("split.toml");
+        if !path.exists() {
+            return Ok(Self::default());
+        }
+        toml::from_str(&std::fs::read_to_string(&path)?)
+            .with_context(|| format!("{} is not valid", path.display()))
+    }
+
+    /// Whether a case is for development, not held out.
+    fn is_dev(self, id: &str) -> bool {
+        let n: u32 = id
+            .chars()
+            .skip_while(|c| !c.is_ascii_digit())
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse()
+            .unwrap_or(0);
+        let last = if id.starts_with('s') {
+            self.development_searches
+        } else {
+            self.development_people
+        };
+        n <= last
+    }
+}
+
+fn summary(what: &str, cases: &[Scored], split: Split) {
     for (half, pick) in [("development", true), ("held out", false), ("all", true)] {
         let set: Vec<&Scored> = cases
             .iter()
-            .filter(|c| half == "all" || is_dev(&c.id) == pick)
+            .filter(|c| half == "all" || split.is_dev(&c.id) == pick)
             .collect();
         if set.is_empty() {
             continue;
@@ -172,6 +192,7 @@ pub async fn run(eval: &Path, show: bool) -> Result<()> {
             eval.display()
         );
     }
+    let split = Split::read(eval)?;
     let tmp = tempfile::tempdir()?;
     let store =
         crate::open_storage(&crate::config::sqlite_url(&tmp.path().join("eval.db")), 1).await?;
@@ -220,6 +241,12 @@ pub async fn run(eval: &Path, show: bool) -> Result<()> {
         })?;
         let ranked: Vec<String> = hits.iter().map(|h| h.id.clone()).collect();
         let mut scored = score(&c.id, &ranked, &c.judgements, &c.must_never);
+        if show && split.is_dev(&c.id) {
+            scored.read = dir
+                .index
+                .read_as(&c.query)
+                .map(|t| format!("read as \"{t}\""));
+        }
         scored.notes = hits
             .iter()
             .map(|h| {
@@ -269,7 +296,8 @@ pub async fn run(eval: &Path, show: bool) -> Result<()> {
             .iter()
             .map(|m| format!("{:.2} {}", m.score, m.reasons.join("; ")))
             .collect();
-        if show && is_dev(&c.id) {
+        if show && split.is_dev(&c.id) {
+            scored.read = Some(dir.index.words_read(&profile).join(", "));
             for (s, g) in &c.judgements {
                 if *g >= 2 && !scored.shown.contains(s) {
                     scored
@@ -293,13 +321,16 @@ pub async fn run(eval: &Path, show: bool) -> Result<()> {
             )
             .collect();
         for (what, cases) in [("search", &search_scores), ("match", &match_scores)] {
-            for c in cases.iter().filter(|c| is_dev(&c.id)) {
+            for c in cases.iter().filter(|c| split.is_dev(&c.id)) {
                 println!(
                     "{what} {} nDCG@5 {:.2} recall@10 {}",
                     c.id,
                     c.ndcg5,
                     c.recall10.map_or("-".into(), |r| format!("{r:.2}"))
                 );
+                if let Some(r) = &c.read {
+                    println!("    {r}");
+                }
                 let judged = people_judged.get(c.id.as_str());
                 for (k, s) in c.shown.iter().enumerate() {
                     let flag = if c.violations.contains(s) {
@@ -330,8 +361,8 @@ pub async fn run(eval: &Path, show: bool) -> Result<()> {
         searches.search.len(),
         people.person.len()
     );
-    summary("search", &search_scores);
-    summary("matching", &match_scores);
+    summary("search", &search_scores, split);
+    summary("matching", &match_scores, split);
     Ok(())
 }
 
@@ -351,6 +382,12 @@ mod tests {
         assert!(bad.ndcg5 < 0.2, "{}", bad.ndcg5);
         assert_eq!(bad.recall10, Some(0.0));
         assert_eq!(bad.violations, vec!["x".to_string()]);
-        assert!(is_dev("s01-lonely") && is_dev("p46-x") && !is_dev("p47-x") && !is_dev("s35-x"));
+        let split = Split {
+            development_people: 46,
+            development_searches: 34,
+        };
+        assert!(split.is_dev("s01-lonely") && split.is_dev("p46-x"));
+        assert!(!split.is_dev("p47-x") && !split.is_dev("s35-x"));
+        assert!(!Split::default().is_dev("p01-x"), "no split: all held out");
     }
 }

@@ -115,7 +115,7 @@ fn names_it(name: &str, text: &str) -> bool {
 /// The concepts a text asks for, each widened to the concepts that help with the needs it
 /// names: one group per concept found, so a service is scored on how many it answers.
 pub(crate) fn wanted(v: &Vocabulary, text: &str) -> (Vec<Vec<(ConceptId, f32)>>, Vec<Found>) {
-    let found = v.find(text);
+    let found = v.find_said(text);
     let mut groups: Vec<Vec<(ConceptId, f32)>> = vec![];
     let mut seen = vec![];
     for f in &found {
@@ -210,8 +210,11 @@ impl SearchIndex {
     pub fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
         let snap = self.snapshot()?;
         let v = Vocabulary::builtin();
-        let text_scores = self.text_scores(&snap, &q.text, None, true)?;
-        let (groups, found) = wanted(v, &q.text);
+        // Misspelt words are read as the vocabulary's ("demenita" as "dementia").
+        let respelt = self.respell(&snap, &q.text);
+        let text = respelt.as_deref().unwrap_or(&q.text);
+        let text_scores = self.text_scores(&snap, text, None, true)?;
+        let (groups, found) = wanted(v, text);
         let concepts = concept_scores(&snap, &groups, 1.0);
         // Needs the words name: services never to suggest for them are left out
         // (a fee-charging debt firm for "skint").
@@ -219,6 +222,21 @@ impl SearchIndex {
             .iter()
             .flat_map(|f| v.concept(f.concept).needs.iter().copied())
             .collect();
+        // One kind of a broader concept the words name ("copd": a lung condition, one
+        // long-term condition): a service about another kind (a diabetes group) is not
+        // what was asked, though it shares the broader concept.
+        let kinds: Vec<(ConceptId, ConceptId)> = found
+            .iter()
+            .filter_map(|f| v.concept(f.concept).within.map(|p| (p, f.concept)))
+            .collect();
+        let another_kind = |f: &super::Facts| {
+            kinds.iter().any(|(broad, kind)| {
+                !f.tags.iter().any(|t| t.concept == *kind)
+                    && f.tags
+                        .iter()
+                        .any(|t| t.strength >= 0.8 && v.concept(t.concept).within == Some(*broad))
+            })
+        };
         let max_text = text_scores
             .as_ref()
             .and_then(|t| t.iter().map(|x| x.1).max_by(f32::total_cmp))
@@ -278,6 +296,9 @@ impl SearchIndex {
             // Only for some people (tenants of one landlord, carers): the searcher may not be.
             if f.reading.only_for.is_some() || !f.requires.is_empty() {
                 score *= 0.7;
+            }
+            if another_kind(f) {
+                score *= 0.3;
             }
             let why = concept.and_then(|(_, c)| {
                 f.tags
@@ -346,6 +367,31 @@ impl SearchIndex {
             _ => hits.sort_by_cached_key(|h| (name(h), h.id.clone())),
         }
         Ok(hits)
+    }
+
+    /// The search's words with the misspelt ones read as the vocabulary's ("demenita
+    /// carer" as "dementia carer"), or `None` when every word stands as typed: what the
+    /// search page says it showed results for.
+    pub fn read_as(&self, text: &str) -> Option<String> {
+        let snap = self.snapshot().ok()?;
+        self.respell(&snap, text)
+    }
+
+    /// A typed text with misspellings read as vocabulary words. English words, the
+    /// vocabulary's and the directory's own stand as typed.
+    pub(crate) fn respell(&self, snap: &Snapshot, text: &str) -> Option<String> {
+        let searcher = snap.reader.searcher();
+        let in_directory = |w: &str| {
+            [self.fields.name_raw, self.fields.body_raw]
+                .iter()
+                .any(|f| {
+                    searcher
+                        .doc_freq(&Term::from_field_text(*f, w))
+                        .unwrap_or(0)
+                        > 0
+                })
+        };
+        Vocabulary::builtin().respell(text, &in_directory)
     }
 
     /// Services at each of their locations matching the query (for
@@ -479,9 +525,23 @@ impl SearchIndex {
                 stemmed = t.text.clone();
             }
             let len = w.chars().count();
+            // Only a word that is no English word and not in the directory may be a slip
+            // for one that is: "weed" is not read as "need" or "week".
+            let unknown = || {
+                !crate::spelling::is_known(Vocabulary::builtin(), w)
+                    && [self.fields.name_raw, self.fields.body_raw]
+                        .iter()
+                        .all(|f| {
+                            searcher
+                                .doc_freq(&Term::from_field_text(*f, w))
+                                .unwrap_or(0)
+                                == 0
+                        })
+            };
             let distance = match len {
                 _ if !typos => 0,
                 0..=3 => 0,
+                _ if !unknown() => 0,
                 4..=7 => 1,
                 _ => 2,
             };

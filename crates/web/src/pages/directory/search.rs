@@ -15,6 +15,8 @@ struct SearchPage {
     results: Vec<Card>,
     total: usize,
     notice: Option<String>,
+    /// The words searched for when some typed were misspelt ("dementia" for "demenita").
+    read_as: Option<String>,
     errors: Vec<ErrorItem>,
     searched: bool,
     filters_open: bool,
@@ -121,9 +123,11 @@ pub async fn search(
     };
     let searched = !pairs.is_empty();
     let (mut results, mut total) = (vec![], 0);
+    let mut read_as = None;
     let page: usize = get("page").parse().unwrap_or(1).clamp(1, 10_000);
     if errors.is_empty() && searched {
         let hits = state.directory.search(&sq)?;
+        read_as = state.directory.index.read_as(&sq.text);
         total = hits.len();
         let slice: Vec<_> = hits
             .into_iter()
@@ -206,6 +210,7 @@ pub async fn search(
         results,
         total,
         notice,
+        read_as,
         errors: error_items(&errors),
         searched,
         filters_open: !many("category").is_empty() || !many("access").is_empty(),
