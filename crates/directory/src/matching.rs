@@ -355,7 +355,7 @@ const FOR_PEOPLE_LIKE_THEM: f32 = 1.15;
 /// its name, taxonomy terms and category, not from passing words in a description. The
 /// narrower concept decides: a stroke club is for people who have had a stroke, not for
 /// every long-term condition.
-fn audiences(f: &Facts, v: &Vocabulary) -> Vec<ConceptId> {
+pub(crate) fn audiences(f: &Facts, v: &Vocabulary) -> Vec<ConceptId> {
     let named: Vec<ConceptId> = f
         .tags
         .iter()

@@ -271,6 +271,8 @@ fn feed() -> Vec<u8> {
             "active",
         ));
     }
+    // Stay and Play is for children up to 4 (with their grown-ups).
+    services[13]["maximum_age"] = json!(4);
     // The lunch club meets on Sunday from 12 till 2.
     services[3]["schedules"] = json!([{"id": id(6013), "service_id": id(13), "freq": "WEEKLY",
         "byday": "SU", "opens_at": "12:00", "closes_at": "14:00"}]);
@@ -740,6 +742,16 @@ pub async fn misspelt_words_are_read_as_meant(store: Arc<dyn Storage>) {
     // the directory's own listings ("natter") stands.
     assert_eq!(dir.index.read_as("rental"), None);
     assert_eq!(dir.index.read_as("natter"), None);
+    // A parent's age does not hide a toddler group, whose ages are the child's; a new
+    // mum's words find it.
+    let toddlers = found(
+        &dir,
+        &SearchQuery {
+            age: Some(30.0),
+            ..words("new mum lonely")
+        },
+    );
+    assert!(toddlers.contains(&id(23)), "{toddlers:?}");
     // A real word that is in no listing finds nothing rather than look-alikes.
     assert!(found(&dir, &words("tractor")).is_empty());
     // A person's misspelt words count too.

@@ -310,7 +310,8 @@ impl Facts {
                 return false;
             }
         }
-        if let Some(age) = q.age {
+        // A parent-and-toddler group's ages are the child's: a grown-up comes with them.
+        if let Some(age) = q.age.filter(|a| !(self.child_ages && *a >= 16.0)) {
             if self.min_age.is_some_and(|m| age < m) || self.max_age.is_some_and(|m| age > m) {
                 return false;
             }

@@ -71,6 +71,9 @@ pub struct Hit {
     pub why: Option<String>,
 }
 
+/// A service made for some people the search does not name ranks this much lower.
+const MADE_FOR_OTHERS: f32 = 0.6;
+
 /// A result's relevance must be at least this share of the best result's to be listed.
 const MIN_SHARE: f32 = 0.12;
 
@@ -229,6 +232,23 @@ impl SearchIndex {
             .iter()
             .filter_map(|f| v.concept(f.concept).within.map(|p| (p, f.concept)))
             .collect();
+        // Made for some people (a toddler group, a stroke club, a women's group) that the
+        // words do not name: after groups for anyone. "knitting" lists the knitting group
+        // before the toddler group that also does crafts.
+        let asked: Vec<ConceptId> = found.iter().map(|f| f.concept).collect();
+        let made_for_others = |f: &super::Facts| {
+            let made_for = crate::matching::audiences(f, v);
+            !made_for.is_empty()
+                && !made_for.iter().any(|c| {
+                    asked.contains(c)
+                        || v.concept(*c)
+                            .audience
+                            .as_deref()
+                            .unwrap_or_default()
+                            .iter()
+                            .any(|a| asked.contains(a))
+                })
+        };
         let another_kind = |f: &super::Facts| {
             kinds.iter().any(|(broad, kind)| {
                 !f.tags.iter().any(|t| t.concept == *kind)
@@ -299,6 +319,8 @@ impl SearchIndex {
             }
             if another_kind(f) {
                 score *= 0.3;
+            } else if made_for_others(f) {
+                score *= MADE_FOR_OTHERS;
             }
             let why = concept.and_then(|(_, c)| {
                 f.tags
