@@ -290,7 +290,7 @@ pub fn read(s: &Service, located: bool) -> Reading {
     static STEP: OnceLock<Regex> = OnceLock::new();
     let no_step = re(
         &NO_STEP,
-        r"(?i)\b(no lift|without a lift|stairs only|steps (to|up|into|at)|flight of stairs|not (fully )?(wheelchair|step[\s-]?free)|no (wheelchair|step[\s-]?free|level) access|(first|second|upper) floor(?:[^.]*?)(no lift|stairs)|upstairs(?:[^.]*?)no lift|narrow (steps|stairs)|steep steps)",
+        r"(?i)\b(no lift|without a lift|stairs only|steps (to|up|into|at)|flight of stairs|not (fully )?(wheelchair|step[\s-]?free)|no (wheelchair|step[\s-]?free|level) access|(first|second|upper) floor(?:[^.]*?)(no lift|stairs)|upstairs(?:[^.]*?)no lift|narrow (steps|stairs)|steep steps|uneven (ground|yard|path|paths|surface|surfaces|access|floor|flooring)|gravel (path|paths|drive|yard|car park)|cobbled|(one|two|three|four|five|a few|several|\d+) steps\b|a (single |small )?step (up|down|at|into|to)\b|steps? at the (entrance|door|front)|not suitable for wheelchairs?|no disabled access)",
     );
     let step = re(
         &STEP,
@@ -689,6 +689,18 @@ mod tests {
         assert!(r.access.iter().any(|a| a.0 == AccessFeature::HearingLoop));
         assert!(r.only_for.as_deref().unwrap().contains("tenants of"));
         assert!(r.by_referral.is_some());
+        for barrier in [
+            "Workshop is on the ground floor but has uneven yard access.",
+            "Ground floor hall, two steps at the front door.",
+            "A small step up into the hut.",
+        ] {
+            let s = service("Hut", "", barrier);
+            assert_eq!(
+                read(&s, true).step_free.map(|x| x.0),
+                Some(false),
+                "{barrier}"
+            );
+        }
         let ramp = service("Cafe", "", "Ground floor with a ramp at the entrance.");
         assert_eq!(read(&ramp, true).step_free.map(|x| x.0), Some(true));
         let mut phone = service("Friends", "", "A weekly telephone call");

@@ -846,8 +846,17 @@ impl SearchIndex {
                 .only_for
                 .as_deref()
                 .and_then(|o| crate::eligibility::qualifies(o, &q.words));
-            if f.reading.only_for.is_some() && qualifies.is_none() {
-                score *= 0.6;
+            // One landlord's tenants are few of the people who rent: without their words
+            // naming the landlord, a tenants-only service ranks with those made for others.
+            match f.reading.only_for.as_deref() {
+                Some(o) if qualifies.is_none() => {
+                    score *= if crate::eligibility::tenants_only(o) {
+                        NOT_FOR_THEM
+                    } else {
+                        0.6
+                    }
+                }
+                _ => {}
             }
             if lang.as_deref().is_some_and(|l| speaks(f, l)) {
                 score *= LANGUAGE_BONUS;
