@@ -124,6 +124,9 @@ pub struct MatchReport {
     pub matches: Vec<Match>,
     /// Services that fit the person but break one preference, per preference.
     pub left_out: Vec<(Filter, usize)>,
+    /// Services that fit the person's needs but are not for them, per rule ("are for the
+    /// other sex"): said so the link worker knows, and cannot be shown.
+    pub ruled_out: Vec<(&'static str, usize)>,
     /// Needs no service in the directory is classified for.
     pub unserved: Vec<Need>,
 }
@@ -507,12 +510,12 @@ fn excluded(
         let child_ages = f.child_ages && age >= 16.0;
         if !child_ages && (f.min_age.is_some_and(|m| age < m) || f.max_age.is_some_and(|m| age > m))
         {
-            return Err(Out::Rule("age"));
+            return Err(Out::Rule("are for another age group"));
         }
     }
     if let (Some(want), Some(sex)) = (p.sex, f.sex()) {
         if matches!(want, Sex::Male | Sex::Female) && want != sex {
-            return Err(Out::Rule("single-sex group"));
+            return Err(Out::Rule("are for the other sex"));
         }
     }
     // Never for someone with this need (a licensed bar for someone stopping drinking).
@@ -522,7 +525,7 @@ fn excluded(
             .iter()
             .any(|n| q.needs.contains(n))
         {
-            return Err(Out::Rule("never for one of their needs"));
+            return Err(Out::Rule("are never right for one of their needs"));
         }
     }
     // Eligibility that names situations the person is not in ("for carers"). Someone a list
@@ -551,7 +554,7 @@ fn excluded(
     };
     if !f.requires.is_empty() && !f.also_eligible.iter().any(|c| q.own.contains(c)) {
         if !f.requires.iter().all(|(c, _)| possible(c)) {
-            return Err(Out::Rule("eligibility names a situation they are not in"));
+            return Err(Out::Rule("are for people in a situation they are not in"));
         }
         if let Some((c, words)) = f.requires.iter().find(|(c, _)| !certain(c)) {
             *narrower = true;
@@ -568,11 +571,13 @@ fn excluded(
             .as_deref()
             .is_some_and(crate::eligibility::tenants_only)
     {
-        return Err(Out::Rule("only for one landlord's tenants; they are not"));
+        return Err(Out::Rule(
+            "are for one landlord's tenants, and they say they rent elsewhere",
+        ));
     }
     // A course in their own language (BSL Level 1 for a Deaf BSL user).
     if lang.is_some_and(|l| teaches_theirs(f, l)) {
-        return Err(Out::Rule("teaches a language they already use"));
+        return Err(Out::Rule("teach a language they already use"));
     }
     let mut check = |filter: Filter, breaks: bool, caution: &dyn Fn() -> String| {
         if !breaks {
@@ -754,6 +759,7 @@ impl SearchIndex {
             ..Default::default()
         };
         let mut left_out: HashMap<Filter, usize> = HashMap::new();
+        let mut ruled_out: HashMap<&'static str, usize> = HashMap::new();
         let mut ranked: Vec<(f32, usize, Option<f64>, Vec<String>)> = vec![];
         let lang = language(p);
         // Services in their language (not English) are a fit in themselves: somewhere they
@@ -824,7 +830,12 @@ impl SearchIndex {
                     }
                     continue;
                 }
-                Err(Out::Rule(_)) => continue,
+                Err(Out::Rule(why)) => {
+                    if rel >= 0.5 * best && why != "not open" {
+                        *ruled_out.entry(why).or_default() += 1;
+                    }
+                    continue;
+                }
             }
             if settled {
                 continue;
@@ -894,6 +905,9 @@ impl SearchIndex {
         let mut left: Vec<(Filter, usize)> = left_out.into_iter().collect();
         left.sort_by_key(|x| (std::cmp::Reverse(x.1), x.0.code()));
         report.left_out = left;
+        let mut ruled: Vec<(&'static str, usize)> = ruled_out.into_iter().collect();
+        ruled.sort_by_key(|x| (std::cmp::Reverse(x.1), x.0));
+        report.ruled_out = ruled;
         report
     }
 }

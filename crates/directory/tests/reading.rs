@@ -727,6 +727,48 @@ pub async fn matching_knows_who_a_service_is_for(store: Arc<dyn Storage>) {
     );
 }
 
+/// Services that fit but are not for the person are counted, by reason, for the match page.
+pub async fn the_match_page_can_say_what_was_left_out_and_why(store: Arc<dyn Storage>) {
+    let dir = directory(store).await;
+    let woman = MatchProfile {
+        age: Some(45.0),
+        sex: Some(Sex::Female),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 20,
+        interest_words: vec!["woodwork".into(), "fixing bikes".into()],
+        ..Default::default()
+    };
+    let report = dir.index.match_report(&woman);
+    assert!(
+        !report.matches.iter().any(|m| m.id == id(18)),
+        "the men's shed is not proposed to a woman"
+    );
+    assert!(
+        report
+            .ruled_out
+            .iter()
+            .any(|(why, n)| *why == "are for the other sex" && *n >= 1),
+        "{:?}",
+        report.ruled_out
+    );
+    // A man is offered it, and nothing is said to be left out for his sex.
+    let man = MatchProfile {
+        sex: Some(Sex::Male),
+        ..woman.clone()
+    };
+    let report = dir.index.match_report(&man);
+    assert!(report.matches.iter().any(|m| m.id == id(18)));
+    assert!(
+        !report
+            .ruled_out
+            .iter()
+            .any(|(why, _)| *why == "are for the other sex"),
+        "{:?}",
+        report.ruled_out
+    );
+}
+
 /// Misspelt words are read as the vocabulary's; real words the directory lacks are not.
 pub async fn misspelt_words_are_read_as_meant(store: Arc<dyn Storage>) {
     let dir = directory(store).await;
@@ -776,5 +818,6 @@ storage_tests::on_both_engines!(
     everyday_words_find_a_foreign_directory,
     matching_reads_the_whole_person,
     matching_knows_who_a_service_is_for,
-    misspelt_words_are_read_as_meant
+    misspelt_words_are_read_as_meant,
+    the_match_page_can_say_what_was_left_out_and_why
 );

@@ -67,9 +67,14 @@ enum BenchCommand {
     /// Search and matching quality on a graded evaluation set, imported through the real
     /// import into a scratch database: nDCG@5, recall@10 and "must never" violations.
     Matching {
-        /// The evaluation set's folder (feed.json, postcodes.csv, searches.toml, people.toml).
-        #[arg(long, default_value = "crates/directory/eval")]
-        eval: PathBuf,
+        /// An evaluation set's folder (feed.json, postcodes.csv, searches.toml, people.toml;
+        /// split.toml draws the development/held-out line). Repeat for several; by default
+        /// Harrowby and Fenbridge, two towns' directories under different taxonomies.
+        #[arg(
+            long,
+            default_values = ["crates/directory/eval", "crates/directory/eval-fenbridge"]
+        )]
+        eval: Vec<PathBuf>,
         /// Print each development case's top 10 (never a held-out case).
         #[arg(long)]
         show: bool,

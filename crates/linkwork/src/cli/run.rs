@@ -211,7 +211,9 @@ pub(super) async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
                     .map_err(|e| anyhow!("{} is not a usable vocabulary: {e}", path.display()))?;
                 println!("Vocabulary: {}", path.display());
             }
-            crate::bench_matching::run(&eval, show).await?;
+            for set in &eval {
+                crate::bench_matching::run(set, show).await?;
+            }
         }
         Command::Bench {
             command:

@@ -35,6 +35,8 @@ pub(super) struct MatchPage {
     no_postcode: bool,
     /// "3 services fit but are over 6 miles away", each with a link that relaxes it.
     left_out: Vec<(String, String)>,
+    /// "2 more services fit their needs but are for the other sex; they are left out."
+    ruled_out: Vec<String>,
     /// Set when one preference is relaxed for this look.
     relaxed: Option<String>,
     /// "No service in the directory is classified for …".
@@ -222,6 +224,21 @@ pub async fn match_page(
             )
         })
         .collect();
+    let ruled_out = report
+        .ruled_out
+        .iter()
+        .map(|(why, n)| {
+            if *n == 1 {
+                format!(
+                    "1 more service fits their needs but {}; it is left out.",
+                    why.replacen("are ", "is ", 1)
+                        .replacen("teach ", "teaches ", 1)
+                )
+            } else {
+                format!("{n} more services fit their needs but {why}; they are left out.")
+            }
+        })
+        .collect();
     let unserved = report
         .unserved
         .iter()
@@ -265,6 +282,7 @@ pub async fn match_page(
             .collect(),
         no_postcode: prof.near.is_none(),
         left_out,
+        ruled_out,
         relaxed,
         unserved,
         matches: matches
