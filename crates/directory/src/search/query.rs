@@ -44,6 +44,9 @@ pub struct SearchQuery {
     /// Also show inactive, defunct and temporarily closed services (the ORUK feed does;
     /// staff search does when asked).
     pub include_inactive: bool,
+    /// Search the words exactly as typed: no misspelling is read as a vocabulary word
+    /// (the search page's "Search for … instead").
+    pub as_typed: bool,
     /// With a place and no distance, also list services over [`FAR_M`] away (after every
     /// nearer one). Staff search leaves them out unless asked; the ORUK API keeps them.
     pub keep_far: bool,
@@ -214,7 +217,11 @@ impl SearchIndex {
         let snap = self.snapshot()?;
         let v = Vocabulary::builtin();
         // Misspelt words are read as the vocabulary's ("demenita" as "dementia").
-        let respelt = self.respell(&snap, &q.text);
+        let respelt = if q.as_typed {
+            None
+        } else {
+            self.respell(&snap, &q.text)
+        };
         let text = respelt.as_deref().unwrap_or(&q.text);
         let text_scores = self.text_scores(&snap, text, None, true)?;
         let (groups, found) = wanted(v, text);

@@ -428,6 +428,21 @@ pub async fn search_page_and_partner_isolation(app: &TestApp) {
         "no postcode match is said, not failed"
     );
     assert!(page.body.contains("Evening Choir"));
+    // A misspelt word is read as the vocabulary's, said so, with a way back to the words
+    // as typed; a real word is not changed.
+    let page = lw.get("/directory?q=chior").await;
+    assert!(
+        page.body
+            .contains("Showing results for <strong>choir</strong>")
+            && page.body.contains("Evening Choir"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("as_typed=yes"), "{}", page.body);
+    let page = lw.get("/directory?q=chior&as_typed=yes").await;
+    assert!(!page.body.contains("Showing results for"));
+    let page = lw.get("/directory?q=rental").await;
+    assert!(!page.body.contains("Showing results for"), "{}", page.body);
     let page = lw.get("/directory?age=old&from=25:99").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(

@@ -17,6 +17,8 @@ struct SearchPage {
     notice: Option<String>,
     /// The words searched for when some typed were misspelt ("dementia" for "demenita").
     read_as: Option<String>,
+    /// The same search with the words exactly as typed.
+    as_typed: Option<String>,
     errors: Vec<ErrorItem>,
     searched: bool,
     filters_open: bool,
@@ -116,6 +118,7 @@ pub async fn search(
     }
     sq.keep_far = within == "any";
     sq.include_inactive = get("closed") == "yes";
+    sq.as_typed = get("as_typed") == "yes";
     sq.sort = match get("sort").as_str() {
         "distance" => Sort::Distance,
         "name" => Sort::Name,
@@ -127,7 +130,9 @@ pub async fn search(
     let page: usize = get("page").parse().unwrap_or(1).clamp(1, 10_000);
     if errors.is_empty() && searched {
         let hits = state.directory.search(&sq)?;
-        read_as = state.directory.index.read_as(&sq.text);
+        if !sq.as_typed {
+            read_as = state.directory.index.read_as(&sq.text);
+        }
         total = hits.len();
         let slice: Vec<_> = hits
             .into_iter()
@@ -158,6 +163,16 @@ pub async fn search(
         s.append_pair("page", &p.to_string());
         format!("/directory?{}", s.finish())
     };
+    let as_typed = read_as.as_ref().map(|_| {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &pairs {
+            if k != "page" && k != "as_typed" {
+                s.append_pair(k, v);
+            }
+        }
+        s.append_pair("as_typed", "yes");
+        format!("/directory?{}", s.finish())
+    });
     let first_shown = if total == 0 {
         0
     } else {
@@ -211,6 +226,7 @@ pub async fn search(
         total,
         notice,
         read_as,
+        as_typed,
         errors: error_items(&errors),
         searched,
         filters_open: !many("category").is_empty() || !many("access").is_empty(),
