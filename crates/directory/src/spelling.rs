@@ -62,6 +62,9 @@ pub(crate) fn edits(a: &str, b: &str, max: usize) -> Option<usize> {
     (n <= max).then_some(n)
 }
 
+/// At most this many unknown words of one text are looked up as possible misspellings.
+const MOST_SCANS: usize = 20;
+
 /// How many slips a word of this length may have and still be read as another: none
 /// under five letters (too many short words are one letter apart), one up to seven, two
 /// from eight.
@@ -78,17 +81,30 @@ impl Vocabulary {
     /// any other (a tie that the first letter does not settle is left alone). `None` for a
     /// known word (`also_known` adds the directory's own words) or nothing near.
     pub fn correction(&self, word: &str, also_known: &dyn Fn(&str) -> bool) -> Option<&str> {
-        let len = word.chars().count();
-        let max = allowed(len);
-        if max == 0
-            || !word.chars().all(|c| c.is_alphabetic())
-            || is_known(self, word)
-            || also_known(word)
-        {
+        if !self.may_be_misspelt(word, also_known) {
             return None;
         }
+        self.nearest(word)
+    }
+
+    /// Whether a word could be a misspelling: long enough, letters only, and no known word.
+    fn may_be_misspelt(&self, word: &str, also_known: &dyn Fn(&str) -> bool) -> bool {
+        allowed(word.chars().count()) > 0
+            && word.chars().all(|c| c.is_alphabetic())
+            && !is_known(self, word)
+            && !also_known(word)
+    }
+
+    /// The one vocabulary word nearest a misspelt word, if one is nearer than the rest.
+    fn nearest(&self, word: &str) -> Option<&str> {
+        let len = word.chars().count();
+        let max = allowed(len);
         let mut best: Vec<(usize, &str)> = vec![];
         for w in self.words() {
+            // Most words are too long or short to be near: skip them before counting.
+            if w.len().abs_diff(word.len()) > max + 2 {
+                continue;
+            }
             if let Some(n) = edits(word, w, max) {
                 match best.first() {
                     Some((b, _)) if n > *b => {}
@@ -113,6 +129,9 @@ impl Vocabulary {
         let mut out = String::with_capacity(text.len());
         let mut changed = false;
         let mut token = String::new();
+        // Each unknown word is compared with every vocabulary word: a long text of unknown
+        // words (pasted, or hostile) stops being read for misspellings after this many.
+        let mut scans_left = MOST_SCANS;
         let mut flush = |token: &mut String, out: &mut String| {
             if token.is_empty() {
                 return;
@@ -122,7 +141,13 @@ impl Vocabulary {
                 .filter(|c| !matches!(c, '\'' | '\u{2019}' | '\u{2018}'))
                 .flat_map(char::to_lowercase)
                 .collect();
-            match self.correction(&key, also_known) {
+            let corrected = if scans_left > 0 && self.may_be_misspelt(&key, also_known) {
+                scans_left -= 1;
+                self.nearest(&key)
+            } else {
+                None
+            };
+            match corrected {
                 Some(w) => {
                     out.push_str(w);
                     changed = true;
@@ -187,5 +212,12 @@ mod tests {
         assert_eq!(v.respell("zumbba", &|w| w == "zumbba"), None);
         // Short words and numbers are left alone.
         assert_eq!(v.respell("gum 5k", &none), None);
+        // A long text of unknown words is read only so far: each costs a pass over the
+        // vocabulary.
+        let long = v
+            .respell(&"demenita ".repeat(MOST_SCANS + 5), &none)
+            .unwrap();
+        assert_eq!(long.matches("dementia").count(), MOST_SCANS);
+        assert_eq!(long.matches("demenita").count(), 5);
     }
 }
