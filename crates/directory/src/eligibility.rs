@@ -290,16 +290,37 @@ pub fn read(s: &Service, located: bool) -> Reading {
     static STEP: OnceLock<Regex> = OnceLock::new();
     let no_step = re(
         &NO_STEP,
-        r"(?i)\b(no lift|without a lift|stairs only|steps (to|up|into|at)|flight of stairs|not (fully )?(wheelchair|step[\s-]?free)|no (wheelchair|step[\s-]?free|level) access|(first|second|upper) floor(?:[^.]*?)(no lift|stairs)|upstairs(?:[^.]*?)no lift|narrow (steps|stairs)|steep steps|uneven (ground|yard|path|paths|surface|surfaces|access|floor|flooring)|gravel (path|paths|drive|yard|car park)|cobbled|(one|two|three|four|five|a few|several|\d+) steps\b|a (single |small )?step (up|down|at|into|to)\b|steps? at the (entrance|door|front)|not suitable for wheelchairs?|no disabled access)",
+        r"(?i)\b(no lift|without a lift|stairs only|flight of stairs|not (fully )?(wheelchair|step[\s-]?free)|no (wheelchair|step[\s-]?free|level) access|(first|second|upper) floor(?:[^.]*?)(no lift|stairs)|upstairs(?:[^.]*?)no lift|narrow (steps|stairs)|steep steps|not suitable for wheelchairs?|no disabled access)",
     );
     let step = re(
         &STEP,
         r"(?i)\b(step[\s-]?free|level access|wheelchair[\s-]?(accessible|access|friendly|users welcome)|ramped? access|ramp\b|lift to all floors|ground[\s-]floor|accessible entrance|fully accessible)",
     );
+    // Barriers at the way in, unless the same sentence offers a way round ("two steps at
+    // the door, and a ramp") or says there are none ("no uneven surfaces").
+    static BARRIER: OnceLock<Regex> = OnceLock::new();
+    let barrier = re(
+        &BARRIER,
+        r"(?i)\b(uneven (ground|yard|path|paths|surface|surfaces|access|floor|flooring)|gravel (path|paths|drive|yard|car park)|cobbled|steps (to|up|into|at)\b|steps? (at|to|into|up to|outside) the (entrance|front|door|main door|building|hall|venue)|a (single |small )?step (up|down) (into|to) the (building|hall|hut|room|venue|entrance|door))\b",
+    );
+    static WAY_ROUND: OnceLock<Regex> = OnceLock::new();
+    let way_round = re(
+        &WAY_ROUND,
+        r"(?i)\b(ramp|ramped|lift to|lift available|platform lift|step[\s-]?free|level access)\b",
+    );
     for t in &access_text {
         if let Some(m) = no_step.find(t) {
             r.step_free = Some((false, sentence_around(t, m.start())));
             break;
+        }
+        if let Some(m) = barrier.find(t) {
+            let sentence = sentence_around(t, m.start());
+            let before = t[..m.start()].to_lowercase();
+            let denied = before.ends_with("no ") || before.ends_with("not ");
+            if !denied && !way_round.is_match(&sentence) {
+                r.step_free = Some((false, sentence));
+                break;
+            }
         }
     }
     if r.step_free.is_none() {
@@ -407,30 +428,82 @@ pub fn qualifies(only_for: &str, their_words: &str) -> Option<String> {
     static BODY: OnceLock<Regex> = OnceLock::new();
     let body = re(
         &BODY,
-        r"\b(?i:tenants?|residents?|members|patients|students|staff|employees|pupils)\s+(?i:of|at|with)\s+(?:the\s+)?([A-Z][\w'&-]*(?:\s+(?:[A-Z][\w'&-]*|of|and|&|for))*)",
+        r"\b(?:(?i:tenants?|residents?|members|patients|students|staff|employees|pupils)\s+(?i:of|at|with)|(?i:registered)\s+(?i:with|at))\s+(?:the\s+)?([A-Z][\w'&-]*(?:\s+(?:[A-Z][\w'&-]*|of|and|&|for))*)",
     );
-    let name = body.captures(only_for)?.get(1)?.as_str();
-    // Not a trailing joining word ("Harrowby Homes and").
-    let name = name
-        .trim_end_matches(|c: char| !c.is_alphanumeric())
-        .trim_end_matches(" and")
-        .trim_end_matches(" of")
-        .trim_end_matches(" for")
-        .trim_end_matches(" &");
-    if name.chars().filter(|c| c.is_alphanumeric()).count() < 4 || name == "Private" {
-        return None;
-    }
-    let words = |t: &str| -> String {
+    let names = body.captures(only_for)?.get(1)?.as_str();
+    let words = |t: &str| -> Vec<String> {
         t.to_lowercase()
-            .split(|c: char| !c.is_alphanumeric())
+            .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '\u{2019}')
             .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
+            .map(|w| w.replace(['\'', '\u{2019}'], ""))
+            .collect()
     };
-    let (name_words, theirs) = (words(name), format!(" {} ", words(their_words)));
-    theirs
-        .contains(&format!(" {name_words} "))
-        .then(|| name.to_string())
+    // "Harrowby Homes and Fenbridge Housing": either body.
+    let bodies: Vec<String> = names
+        .split(" and ")
+        .flat_map(|n| n.split(" & "))
+        .map(|n| {
+            n.trim_end_matches(|c: char| !c.is_alphanumeric())
+                .trim_end_matches(" and")
+                .trim_end_matches(" &")
+                .trim_end_matches(" of")
+                .trim_end_matches(" for")
+                .trim()
+                .to_string()
+        })
+        .filter(|n| n.chars().filter(|c| c.is_alphanumeric()).count() >= 4 && n != "Private")
+        .collect();
+    // Clause by clause: a clause that denies it ("I'm not a Harrowby Homes tenant") or is
+    // about someone else ("my sister's Harrowby Homes flat") does not say they qualify.
+    const NOT: &[&str] = &[
+        "not", "no", "never", "isnt", "arent", "wasnt", "dont", "doesnt", "didnt", "used",
+    ];
+    const SOMEONE_ELSE: &[&str] = &[
+        "sister",
+        "sisters",
+        "brother",
+        "brothers",
+        "mum",
+        "mums",
+        "mother",
+        "dad",
+        "dads",
+        "father",
+        "son",
+        "sons",
+        "daughter",
+        "daughters",
+        "friend",
+        "friends",
+        "neighbour",
+        "neighbours",
+        "nan",
+        "gran",
+        "grandad",
+        "grandson",
+        "granddaughter",
+        "aunt",
+        "uncle",
+        "cousin",
+        "his",
+        "her",
+        "their",
+    ];
+    for clause in their_words.split(['.', ',', ';', '!', '?', '\n']) {
+        let said = words(clause);
+        let padded = format!(" {} ", said.join(" "));
+        for b in &bodies {
+            let name = words(b).join(" ");
+            if padded.contains(&format!(" {name} "))
+                && !said
+                    .iter()
+                    .any(|w| NOT.contains(&w.as_str()) || SOMEONE_ELSE.contains(&w.as_str()))
+            {
+                return Some(b.clone());
+            }
+        }
+    }
+    None
 }
 
 /// Whether a restriction is to one landlord's tenants ("For tenants of Harrowby Homes").
@@ -584,9 +657,24 @@ mod tests {
             qualifies(
                 "Patients registered with Castle Street Surgery.",
                 "I'm with castle street surgery"
-            ),
-            None,
-            "patients registered with: the body comes after 'with'"
+            )
+            .as_deref(),
+            Some("Castle Street Surgery")
+        );
+        // Not when their words deny it or are about someone else.
+        assert_eq!(
+            qualifies(only, "I'm not a Harrowby Homes tenant any more"),
+            None
+        );
+        assert_eq!(qualifies(only, "My sister has a Harrowby Homes flat"), None);
+        // Either of two bodies.
+        assert_eq!(
+            qualifies(
+                "For tenants of Harrowby Homes and Fenbridge Housing.",
+                "We rent from Fenbridge Housing"
+            )
+            .as_deref(),
+            Some("Fenbridge Housing")
         );
         assert_eq!(
             qualifies(
@@ -700,6 +788,17 @@ mod tests {
                 Some(false),
                 "{barrier}"
             );
+        }
+        for fine in [
+            "There are two steps at the door but a ramp is available.",
+            "Level access, no steps at the entrance.",
+            "No uneven surfaces; level access throughout.",
+            "Build up to 10,000 steps a day with us.",
+            "A few steps from the bus stop, on the ground floor.",
+            "Working the 12 steps together.",
+        ] {
+            let s = service("Hall", "", fine);
+            assert_ne!(read(&s, true).step_free.map(|x| x.0), Some(false), "{fine}");
         }
         let ramp = service("Cafe", "", "Ground floor with a ramp at the entrance.");
         assert_eq!(read(&ramp, true).step_free.map(|x| x.0), Some(true));

@@ -525,7 +525,9 @@ fn excluded(
             .iter()
             .any(|n| q.needs.contains(n))
         {
-            return Err(Out::Rule("are never right for one of their needs"));
+            return Err(Out::Rule(
+                "are never offered to someone with one of their needs",
+            ));
         }
     }
     // Eligibility that names situations the person is not in ("for carers"). Someone a list
@@ -913,8 +915,6 @@ impl SearchIndex {
 }
 
 impl SearchIndex {
-    /// Why a service is not proposed for a person, in words (for the evaluation's
-    /// diagnostics and for a link worker who expected it).
     /// What their own words (interests, what matters to them) were read as: each concept
     /// named, with the words that named it, misspellings read as the vocabulary's. For the
     /// evaluation's diagnostics.
@@ -934,6 +934,8 @@ impl SearchIndex {
             .collect()
     }
 
+    /// Why a service is not proposed for a person, in words (for the evaluation's
+    /// diagnostics and for a link worker who expected it).
     pub fn why_not(&self, p: &MatchProfile, id: &str) -> String {
         let v = Vocabulary::builtin();
         let Ok(snap) = self.snapshot() else {

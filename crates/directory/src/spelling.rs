@@ -21,9 +21,21 @@ fn english() -> &'static HashSet<&'static str> {
 /// Whether a lower-cased word (apostrophes left out) is an English word, a plural or
 /// possessive of one ("carers", "mums"), or one of the vocabulary's words.
 pub fn is_known(v: &Vocabulary, word: &str) -> bool {
-    let known = |w: &str| english().contains(w) || v.has_word(w);
+    let known = |w: &str| english().contains(w) || v.has_word(w) || CONTRACTIONS.contains(&w);
     known(word) || word.strip_suffix('s').is_some_and(known)
 }
+
+/// Contractions as typed without their apostrophe ("shouldnt", "youre"): words, not slips
+/// for "shoulder" and "your".
+const CONTRACTIONS: &[&str] = &[
+    "aint", "arent", "cant", "couldnt", "couldve", "didnt", "doesnt", "dont", "hadnt", "hasnt",
+    "havent", "hed", "hell", "hes", "id", "ill", "im", "isnt", "itd", "itll", "ive", "lets",
+    "mightnt", "mightve", "mustnt", "mustve", "neednt", "shant", "shed", "shell", "shes",
+    "shouldnt", "shouldve", "thatd", "thatll", "thats", "thered", "therell", "theres", "theyd",
+    "theyll", "theyre", "theyve", "wasnt", "wed", "weve", "werent", "whatd", "whatll", "whats",
+    "whens", "whered", "wheres", "whod", "wholl", "whos", "whyd", "wont", "wouldnt", "wouldve",
+    "yall", "youd", "youll", "youre", "youve",
+];
 
 /// The fewest single-letter edits (insert, delete, change, or swap two neighbours) that
 /// turn `a` into `b`, when at most `max`.
@@ -102,7 +114,7 @@ impl Vocabulary {
         let mut best: Vec<(usize, &str)> = vec![];
         for w in self.words() {
             // Most words are too long or short to be near: skip them before counting.
-            if w.len().abs_diff(word.len()) > max + 2 {
+            if word.is_ascii() && w.is_ascii() && w.len().abs_diff(word.len()) > max {
                 continue;
             }
             if let Some(n) = edits(word, w, max) {
@@ -132,16 +144,21 @@ impl Vocabulary {
         // Each unknown word is compared with every vocabulary word: a long text of unknown
         // words (pasted, or hostile) stops being read for misspellings after this many.
         let mut scans_left = MOST_SCANS;
-        let mut flush = |token: &mut String, out: &mut String| {
+        let mut first = true;
+        let mut flush = |token: &mut String, out: &mut String, first: &mut bool| {
             if token.is_empty() {
                 return;
             }
-            let key: String = token
-                .chars()
-                .filter(|c| !matches!(c, '\'' | '\u{2019}' | '\u{2018}'))
-                .flat_map(char::to_lowercase)
-                .collect();
-            let corrected = if scans_left > 0 && self.may_be_misspelt(&key, also_known) {
+            let key: String = token.chars().flat_map(char::to_lowercase).collect();
+            // Not a word with an apostrophe ("shouldn't", "Eilidh's"), nor a capitalised
+            // word after the first (a name: "Eilidh", "Woking").
+            let name = !*first && token.chars().next().is_some_and(char::is_uppercase);
+            *first = false;
+            let corrected = if scans_left > 0
+                && !name
+                && !token.contains(['\'', '\u{2019}', '\u{2018}'])
+                && self.may_be_misspelt(&key, also_known)
+            {
                 scans_left -= 1;
                 self.nearest(&key)
             } else {
@@ -160,11 +177,15 @@ impl Vocabulary {
             if c.is_alphanumeric() || (!token.is_empty() && matches!(c, '\'' | '\u{2019}')) {
                 token.push(c);
             } else {
-                flush(&mut token, &mut out);
+                flush(&mut token, &mut out, &mut first);
                 out.push(c);
+                // A new sentence may start with a capital.
+                if matches!(c, '.' | '!' | '?' | '\n') {
+                    first = true;
+                }
             }
         }
-        flush(&mut token, &mut out);
+        flush(&mut token, &mut out, &mut first);
         changed.then_some(out)
     }
 }
@@ -208,6 +229,33 @@ mod tests {
         ] {
             assert_eq!(v.respell(real, &none), None, "{real}");
         }
+        // Contractions, with or without their apostrophe, and names stand.
+        for words in [
+            "I shouldn't be lonley",
+            "shouldnt",
+            "you're",
+            "youre",
+            "aren't",
+            "my friend Eilidh",
+            "we moved from Woking",
+        ] {
+            let read = v.respell(words, &none).unwrap_or(words.to_string());
+            assert!(
+                !read.contains("shoulder")
+                    && !read.contains("your ")
+                    && !read.ends_with("your")
+                    && !read.contains("agent")
+                    && !read.contains("ceilidh")
+                    && !read.contains("working"),
+                "{words} read as {read}"
+            );
+        }
+        assert_eq!(
+            v.respell("I shouldn't be lonley", &none).as_deref(),
+            Some("I shouldn't be lonely")
+        );
+        // A capital at the start of a sentence is not a name.
+        assert_eq!(v.respell("Demenita", &none).as_deref(), Some("dementia"));
         // The directory's own words (a group's name) stand too.
         assert_eq!(v.respell("zumbba", &|w| w == "zumbba"), None);
         // Short words and numbers are left alone.

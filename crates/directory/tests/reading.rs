@@ -327,6 +327,23 @@ pub async fn everyday_words_find_a_foreign_directory(store: Arc<dyn Storage>) {
     // found by its name.
     assert!(!found(&dir, &words("men's group")).contains(&id(11)));
     assert!(found(&dir, &words("changing behaviours")).contains(&id(11)));
+    // Two kinds of one broad concept asked for: a service about either is what was asked.
+    let two = found(&dir, &words("stroke dementia"));
+    assert!(
+        two.iter().take(2).any(|s| *s == id(22)) && two.iter().take(2).any(|s| *s == id(19)),
+        "{two:?}"
+    );
+    let score = |q: &str| {
+        dir.search(&words(q))
+            .unwrap()
+            .into_iter()
+            .find(|h| h.id == id(22))
+            .map_or(0.0, |h| h.score)
+    };
+    // Answering one of the two words asked, it keeps much of its score (about half), not a
+    // third of that as "another kind of long-term condition".
+    let (both, one) = (score("stroke dementia"), score("stroke"));
+    assert!(both > 0.35 * one, "{both} against {one}");
     // The reason names what matched.
     let hit = dir.search(&words("domestic violence")).unwrap().remove(0);
     assert!(hit.why.unwrap().contains("domestic abuse"));

@@ -256,13 +256,16 @@ impl SearchIndex {
                             .any(|a| asked.contains(a))
                 })
         };
+        // (A service about any kind the words name is what was asked: "copd diabetes".)
         let another_kind = |f: &super::Facts| {
-            kinds.iter().any(|(broad, kind)| {
-                !f.tags.iter().any(|t| t.concept == *kind)
-                    && f.tags
+            !f.tags
+                .iter()
+                .any(|t| kinds.iter().any(|(_, kind)| t.concept == *kind))
+                && kinds.iter().any(|(broad, _)| {
+                    f.tags
                         .iter()
                         .any(|t| t.strength >= 0.8 && v.concept(t.concept).within == Some(*broad))
-            })
+                })
         };
         let max_text = text_scores
             .as_ref()

@@ -224,18 +224,24 @@ pub async fn match_page(
             )
         })
         .collect();
+    // "more" only beside services proposed.
+    let more = if report.matches.is_empty() {
+        ""
+    } else {
+        " more"
+    };
     let ruled_out = report
         .ruled_out
         .iter()
         .map(|(why, n)| {
             if *n == 1 {
                 format!(
-                    "1 more service fits their needs but {}; it is left out.",
+                    "1{more} service fits what they need but {}; it is left out.",
                     why.replacen("are ", "is ", 1)
                         .replacen("teach ", "teaches ", 1)
                 )
             } else {
-                format!("{n} more services fit their needs but {why}; they are left out.")
+                format!("{n}{more} services fit what they need but {why}; they are left out.")
             }
         })
         .collect();

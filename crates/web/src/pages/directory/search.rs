@@ -129,10 +129,15 @@ pub async fn search(
     let mut read_as = None;
     let page: usize = get("page").parse().unwrap_or(1).clamp(1, 10_000);
     if errors.is_empty() && searched {
-        let hits = state.directory.search(&sq)?;
+        // Misspellings are read once, here, and the search runs on the words as read.
         if !sq.as_typed {
             read_as = state.directory.index.read_as(&sq.text);
         }
+        let hits = state.directory.search(&SearchQuery {
+            text: read_as.clone().unwrap_or_else(|| sq.text.clone()),
+            as_typed: true,
+            ..sq.clone()
+        })?;
         total = hits.len();
         let slice: Vec<_> = hits
             .into_iter()
