@@ -833,7 +833,12 @@ impl SearchIndex {
                     continue;
                 }
                 Err(Out::Rule(why)) => {
-                    if rel >= 0.5 * best && why != "not open" {
+                    // Not a group they could not reach anyway (the far town's women's group
+                    // is not "for the other sex" news).
+                    let far = p.near.is_some()
+                        && !f.remote()
+                        && distance.is_some_and(|d| d > p.max_distance_m);
+                    if rel >= 0.5 * best && why != "not open" && !far {
                         *ruled_out.entry(why).or_default() += 1;
                     }
                     continue;

@@ -769,6 +769,20 @@ pub async fn the_match_page_can_say_what_was_left_out_and_why(store: Arc<dyn Sto
         "{:?}",
         report.ruled_out
     );
+    // Nor is a group they could not reach counted: within 300 m, the shed 1 km away is
+    // not news.
+    let near_only = dir.index.match_report(&MatchProfile {
+        max_distance_m: 300.0,
+        ..woman.clone()
+    });
+    assert!(
+        !near_only
+            .ruled_out
+            .iter()
+            .any(|(why, _)| *why == "are for the other sex"),
+        "{:?}",
+        near_only.ruled_out
+    );
     // A man is offered it, and nothing is said to be left out for his sex.
     let man = MatchProfile {
         sex: Some(Sex::Male),
