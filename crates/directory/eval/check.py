@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: AGPL-3.0-or-later
-"""Consistency checker for the Harrowby evaluation set. Run: python3 crates/directory/eval/check.py"""
+"""Consistency checker for an evaluation set (Harrowby by default; another set's folder as the argument).
+Run: python3 crates/directory/eval/check.py [crates/directory/eval-fenbridge]
+Each set's check.toml gives its postcode pattern, minimum sizes and whether the age and
+step-free judging rules apply."""
 import csv, json, math, re, sys, tomllib, uuid
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[2]
+ROOT = Path(__file__).resolve().parents[3]
+HERE = Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else Path(__file__).resolve().parent
+with open(HERE / "check.toml", "rb") as f:
+    SET = tomllib.load(f)
 SCHEMA = ROOT / "tests/standards/oruk-3.0/schema/compiled/service.json"
 NEEDS = {"mental_health", "long_term_conditions", "loneliness", "complex_social", "financial", "housing", "carer",
          "domestic_abuse", "physical_activity", "healthy_eating", "employment", "bereavement", "substance_use",
          "digital_inclusion", "transport", "relationships"}
 DAYS = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 STATUSES = {"active", "inactive", "defunct", "temporarily closed"}
-PC_RE = re.compile(r"^HB[1-9] [0-9][A-Z]{2}$")
+PC_RE = re.compile(SET["postcode_pattern"])
 errors = []
 def err(msg): errors.append(msg)
 
@@ -163,6 +168,22 @@ for p in people:
             days = {BYDAY[x.strip()[-2:]] for sc in s["schedules"] for x in sc.get("byday", "").split(",") if x.strip()}
             if days and not days & set(p["days"]): err(f"person {p['id']}: {sid} runs on {sorted(days)}, not on the person's days")
 
+# --- age limits and step-free access (sets whose check.toml asks for them)
+STEPS_RE = re.compile(r"no lift|no ramp|steps? up", re.I)
+for p in (people if SET.get("age_and_step_free_rules") else []):
+    for sid, g in p.get("judgements", {}).items():
+        s = services.get(sid)
+        if s is None: continue
+        lo, hi = s.get("minimum_age"), s.get("maximum_age")
+        early_years = hi is not None and hi <= 5  # ages describe the child, not the adult who comes with them
+        if not early_years and ((lo is not None and p["age"] < lo) or (hi is not None and p["age"] > hi)):
+            err(f"person {p['id']}: {sid} is for ages {lo}-{hi}, person is {p['age']}")
+        if p.get("step_free"):
+            for x in s.get("service_at_locations", []):
+                for a in (x.get("location") or {}).get("accessibility", []):
+                    if STEPS_RE.search(a.get("description", "")):
+                        err(f"person {p['id']}: step_free but {sid} is at a venue with '{a['description']}'")
+
 # --- counts
 n_judged = sum(len(x["judgements"]) for x in searches + people)
 n_never = sum(len(x.get("must_never", [])) for x in searches + people)
@@ -176,8 +197,10 @@ print(f"taxonomy terms used: {len(terms)}")
 print(f"postcodes: {len(postcodes)}")
 print(f"searches: {len(searches)}  people: {len(people)}  judgements: {n_judged}  must_never: {n_never}")
 print(f"schema validation: {'jsonschema (' + SCHEMA.name + ')' if validator else 'required fields only'}")
-for cond, msg in ((len(services) >= 125, "fewer than 125 services"), (len(searches) >= 25, "fewer than 25 searches"),
-                  (len(people) >= 25, "fewer than 25 people")):
+for cond, msg in ((len(services) >= SET["min_services"], f"fewer than {SET['min_services']} services"),
+                  (len(feed) >= SET["min_organisations"], f"fewer than {SET['min_organisations']} organisations"),
+                  (len(searches) >= SET["min_searches"], f"fewer than {SET['min_searches']} searches"),
+                  (len(people) >= SET["min_people"], f"fewer than {SET['min_people']} people")):
     if not cond: err(msg)
 if errors:
     print(f"\nFAILED: {len(errors)} problem(s)")
