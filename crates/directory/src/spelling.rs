@@ -89,16 +89,6 @@ fn allowed(len: usize) -> usize {
 }
 
 impl Vocabulary {
-    /// The vocabulary word a misspelt word stands for: the nearest, when it is nearer than
-    /// any other (a tie that the first letter does not settle is left alone). `None` for a
-    /// known word (`also_known` adds the directory's own words) or nothing near.
-    pub fn correction(&self, word: &str, also_known: &dyn Fn(&str) -> bool) -> Option<&str> {
-        if !self.may_be_misspelt(word, also_known) {
-            return None;
-        }
-        self.nearest(word)
-    }
-
     /// Whether a word could be a misspelling: long enough, letters only, and no known word.
     fn may_be_misspelt(&self, word: &str, also_known: &dyn Fn(&str) -> bool) -> bool {
         allowed(word.chars().count()) > 0
@@ -107,7 +97,8 @@ impl Vocabulary {
             && !also_known(word)
     }
 
-    /// The one vocabulary word nearest a misspelt word, if one is nearer than the rest.
+    /// The one vocabulary word nearest a misspelt word, if one is nearer than the rest (a
+    /// tie that the first letter does not settle is left alone).
     fn nearest(&self, word: &str) -> Option<&str> {
         let len = word.chars().count();
         let max = allowed(len);
