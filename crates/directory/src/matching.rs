@@ -178,6 +178,7 @@ struct Ids {
     youth: Option<ConceptId>,
     esol: Option<ConceptId>,
     homelessness: Option<ConceptId>,
+    transport: Option<ConceptId>,
 }
 
 /// `respell` reads misspelt words in their own words as the vocabulary's ("lonley").
@@ -196,6 +197,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
             youth: v.by_id("youth"),
             esol: v.by_id("esol"),
             homelessness: v.by_id("homelessness"),
+            transport: v.by_id("transport"),
         },
         words: format!("{} {}", p.interest_words.join(". "), p.what_matters),
     };
@@ -231,32 +233,34 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
             c.label().to_lowercase()
         )));
     }
-    for words in &p.interest_words {
-        let (groups, found) = wanted(v, respell(words).as_deref().unwrap_or(words));
-        let mut seen = vec![];
-        for f in &found {
-            if !seen.contains(&f.concept) {
-                seen.push(f.concept);
+    for whole in &p.interest_words {
+        for (words, tail) in interest_parts(whole) {
+            let (groups, found) = wanted(v, respell(words).as_deref().unwrap_or(words));
+            let mut seen = vec![];
+            for f in &found {
+                if !seen.contains(&f.concept) {
+                    seen.push(f.concept);
+                }
             }
-        }
-        for (g, c) in groups.into_iter().zip(seen) {
-            // Their own short phrase as it stands ("quizzes", "fixing bikes"); a longer one
-            // is quoted whole ("being outdoors with the pram"), not cut to the word matched.
-            let label = if words.split_whitespace().count() <= 3 {
-                format!("in {}", words.trim())
-            } else {
-                format!("(\"{}\")", words.trim())
-            };
-            q.named.push(c);
-            q.own.push(c);
-            let w = INTEREST * who_weight(v, c);
-            q.groups.push(
-                made_for(v, c, g)
-                    .into_iter()
-                    .map(|(c, x)| (c, x * w))
-                    .collect(),
-            );
-            q.because.push(Because::Interest(label));
+            for (g, c) in groups.into_iter().zip(seen) {
+                // Their own short phrase as it stands ("quizzes", "fixing bikes"); a longer one
+                // is quoted whole ("being outdoors with the pram"), not cut to the word matched.
+                let label = if whole.split_whitespace().count() <= 3 {
+                    format!("in {}", whole.trim())
+                } else {
+                    format!("(\"{}\")", whole.trim())
+                };
+                q.named.push(c);
+                q.own.push(c);
+                let w = INTEREST * who_weight(v, c) * if tail { TAIL } else { 1.0 };
+                q.groups.push(
+                    made_for(v, c, g)
+                        .into_iter()
+                        .map(|(c, x)| (c, x * w))
+                        .collect(),
+                );
+                q.because.push(Because::Interest(label));
+            }
         }
     }
     let matters = respell(&p.what_matters);
@@ -300,6 +304,24 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         }
     }
     q
+}
+
+/// An interest's words after its first clause ("five-a-side, before the baby came") say
+/// more about when or why than about what they enjoy: they count this much.
+const TAIL: f32 = 0.7;
+
+/// An interest's first clause, and the rest (its context), each with whether it is the rest.
+fn interest_parts(words: &str) -> Vec<(&str, bool)> {
+    // ASCII lower-casing keeps every byte where it was, so `at` cuts `words` cleanly.
+    let lower = words.to_ascii_lowercase();
+    let cut = [", ", " before ", " when ", " if ", " until "]
+        .iter()
+        .filter_map(|m| lower.find(m))
+        .min();
+    match cut {
+        Some(at) if at > 0 => vec![(&words[..at], false), (&words[at..], true)],
+        _ => vec![(words, false)],
+    }
 }
 
 /// Relevance of a service offered in their language (not English), as one more fit.
@@ -353,6 +375,10 @@ const NOT_FOR_THEM: f32 = 0.4;
 /// A service made for people like them (a men's group for a man, an over-60s group for
 /// someone over 60) ranks this much higher.
 const FOR_PEOPLE_LIKE_THEM: f32 = 1.15;
+
+/// A service made for people in the situation their own words describe (a toddler group
+/// for "my little girl is four months old") ranks this much higher.
+const MADE_FOR_THEM: f32 = 1.25;
 
 /// The kinds of people a service is named for (a toddler group, a stroke club): read from
 /// its name, taxonomy terms and category, not from passing words in a description. The
@@ -416,11 +442,20 @@ fn made_for_others(
         let also = concept.audience.as_deref().unwrap_or_default();
         q.own.contains(&c)
             || also.iter().any(|a| q.own.contains(a))
-            || (concept.within.is_none() && concept.needs.iter().any(|n| q.needs.contains(n)))
+            || (concept.within.is_none()
+                && !concept.own_words
+                && concept.needs.iter().any(|n| q.needs.contains(n)))
             || (access && concept.group == "health")
     };
     // Made for several kinds of people (those with dementia and their carers): for them if
-    // they are any of those.
+    // they are any of those. Beside a condition, its people's families and carers are not
+    // any family or carer: a diabetes group "for people with diabetes and their families"
+    // is not for every parent, nor a memory cafe for every carer.
+    let condition = audiences.iter().any(|&c| v.concept(c).within.is_some());
+    let audiences: Vec<ConceptId> = audiences
+        .into_iter()
+        .filter(|&c| !condition || v.concept(c).group != "family")
+        .collect();
     if audiences.iter().any(|&c| theirs(c)) {
         None
     } else {
@@ -479,8 +514,14 @@ fn for_young(f: &Facts, q: &Query) -> bool {
 /// they enjoy a bus ride away is better than one that does not, round the corner.
 const NEARNESS_SCALE: f64 = 1.5;
 
+/// A venue ranks this much lower for someone assessed as needing a lot of help with
+/// transport, unless it brings people there.
+const HARD_TO_REACH: f32 = 0.75;
+/// Round the corner: within a short walk.
+const WALKING_DISTANCE_M: f64 = 1_000.0;
+
 /// The most the factors after relevance can raise a score.
-const MOST: f32 = LANGUAGE_BONUS * FOR_PEOPLE_LIKE_THEM;
+const MOST: f32 = LANGUAGE_BONUS * MADE_FOR_THEM;
 
 /// Why a service is left out.
 enum Out {
@@ -541,7 +582,8 @@ fn excluded(
         q.own.contains(c)
             || q.own.iter().any(|o| v.concept(*o).within == Some(*c))
             || (concept.within.is_none()
-                && (q.named.contains(c) || concept.needs.iter().any(|n| q.needs.contains(n))))
+                && (q.named.contains(c)
+                    || (!concept.own_words && concept.needs.iter().any(|n| q.needs.contains(n)))))
     };
     // Their words naming another condition of the same kind (diabetes, for a class after
     // cardiac rehab) say it is not theirs.
@@ -852,6 +894,25 @@ impl SearchIndex {
                 let scale = (p.max_distance_m / 10_000.0).max(0.1) * NEARNESS_SCALE;
                 score *= nearness(distance.map(|d| d / scale), f.remote());
             }
+            // Getting anywhere is hard for them (assessed as needing a lot of help with
+            // transport): a service that comes to them, brings them or is round the corner
+            // ranks first.
+            let stuck = p
+                .needs
+                .iter()
+                .any(|(n, s)| *n == Need::Transport && *s >= 4);
+            if stuck
+                && !f.remote()
+                && distance.is_none_or(|d| d > WALKING_DISTANCE_M)
+                && !f
+                    .tags
+                    .iter()
+                    .any(|t| Some(t.concept) == q.ids.transport && t.strength >= 0.8)
+            {
+                score *= HARD_TO_REACH;
+                cautions
+                    .push("They need help with transport: check how they would get there".into());
+            }
             score *= match f.capacity {
                 ServiceCapacity::Accepting => 1.0,
                 ServiceCapacity::WaitingList => 0.85,
@@ -887,7 +948,9 @@ impl SearchIndex {
                 || english_for_others(f, p, &q)
             {
                 score *= NOT_FOR_THEM;
-            } else if like_them(f, p) || qualifies.is_some() || made_for_them(f, &q, v) {
+            } else if made_for_them(f, &q, v) {
+                score *= MADE_FOR_THEM;
+            } else if like_them(f, p) || qualifies.is_some() {
                 score *= FOR_PEOPLE_LIKE_THEM;
             }
             // The `limit` best scores so far, highest first.
@@ -1150,5 +1213,31 @@ fn explain(
         capacity: f.capacity,
         reasons,
         cautions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_interest_is_its_first_clause_and_the_rest_is_context() {
+        assert_eq!(
+            interest_parts("five-a-side, before the baby came"),
+            vec![("five-a-side", false), (", before the baby came", true)]
+        );
+        assert_eq!(
+            interest_parts("I went to the gym loads before the baby"),
+            vec![
+                ("I went to the gym loads", false),
+                (" before the baby", true)
+            ]
+        );
+        assert_eq!(interest_parts("fishing"), vec![("fishing", false)]);
+        // Cut where the words are, whatever the letters before it.
+        assert_eq!(
+            interest_parts("İznik tiles, when I can"),
+            vec![("İznik tiles", false), (", when I can", true)]
+        );
     }
 }

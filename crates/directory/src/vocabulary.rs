@@ -55,6 +55,9 @@ pub struct Concept {
     pub audience: Option<Vec<ConceptId>>,
     /// The broader concept this is one kind of (stroke within long-term conditions).
     pub within: Option<ConceptId>,
+    /// A person is among this audience's people only when their own words name it: a need
+    /// it helps with is not enough (help with housing does not make someone homeless).
+    pub own_words: bool,
 }
 
 /// A concept found in a text, with the words that matched as they were written.
@@ -83,9 +86,16 @@ pub struct Vocabulary {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileDef {
+    /// Phrases that name no concept although a concept's term is within them ("walking
+    /// into a room" is not walking): read as nothing, wherever they appear.
+    #[serde(default)]
+    not_read: Vec<String>,
     group: Vec<GroupDef>,
     concept: Vec<ConceptDef>,
 }
+
+/// Where a phrase of `not_read` stands among the phrases: no concept has this id.
+const NOT_READ: ConceptId = ConceptId(u16::MAX);
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -123,6 +133,8 @@ struct ConceptDef {
     restricts: bool,
     audience: Option<Vec<String>>,
     within: Option<String>,
+    #[serde(default)]
+    own_words: bool,
 }
 
 /// What kind of text is read, and so which terms count in it.
@@ -243,7 +255,7 @@ impl Vocabulary {
         if ids.len() != file.concept.len() {
             return Err("two concepts share an id".into());
         }
-        if file.concept.len() > usize::from(u16::MAX) {
+        if file.concept.len() >= usize::from(u16::MAX) {
             return Err("too many concepts".into());
         }
         let mut concepts = vec![];
@@ -338,7 +350,23 @@ impl Vocabulary {
                 restricts: c.restricts,
                 audience,
                 within,
+                own_words: c.own_words,
             });
+        }
+        for phrase in &file.not_read {
+            let stems = term_words(phrase);
+            let Some(first) = stems.first() else {
+                return Err("not_read has an empty phrase".into());
+            };
+            if stems.len() < 2 {
+                return Err(format!(
+                    "not_read: \"{phrase}\" is one word; leave a word out of a concept's terms instead"
+                ));
+            }
+            phrases
+                .entry(first.clone())
+                .or_default()
+                .push((stems, NOT_READ, Reading::Body));
         }
         // Longest phrase first, so the first that fits is the longest.
         for list in phrases.values_mut() {
@@ -431,7 +459,7 @@ impl Vocabulary {
             // Every concept that has this very phrase.
             for (_, concept, _) in list
                 .iter()
-                .filter(|(stems, _, t)| stems == longest && *t <= reading)
+                .filter(|(stems, c, t)| stems == longest && *t <= reading && *c != NOT_READ)
             {
                 out.push(Found {
                     concept: *concept,
@@ -584,6 +612,34 @@ avoid_for = ["domestic_abuse"]
         // Work they once did is not a wish for employment support; wanting work is.
         assert!(!ids("cooking, I worked in the kitchen").contains(&"employment".to_string()));
         assert!(ids("I need work").contains(&"employment".to_string()));
+    }
+
+    #[test]
+    fn phrases_read_as_nothing_hide_the_words_within_them() {
+        let said = |text: &str| -> Vec<String> {
+            let v = Vocabulary::builtin();
+            v.find_said(text)
+                .into_iter()
+                .map(|f| v.concept(f.concept).id.clone())
+                .collect()
+        };
+        // "Walking into a room" is not walking; a walk in the park still is.
+        assert!(!said("I get nervous walking into a room").contains(&"walking".to_string()));
+        assert!(said("walking in the park").contains(&"walking".to_string()));
+        // Everyone has a family: cooking for them is cooking, not parenting support.
+        let family = said("cooking for my family");
+        assert!(family.contains(&"cooking".to_string()), "{family:?}");
+        assert!(family.iter().all(|c| c == "cooking"), "{family:?}");
+        // Anime is not animals, nor travel a Traveller community.
+        assert!(said("drawing anime").iter().all(|c| c != "animals"));
+        assert!(said("I like to travel")
+            .iter()
+            .all(|c| c != "culture_community"));
+        assert!(said("Gypsy and Traveller families").contains(&"culture_community".to_string()));
+        assert!(said("my animals").contains(&"animals".to_string()));
+        // A phrase of one word would hide a word everywhere: the file is refused.
+        let bad = format!("not_read = [\"walking\"]\n{SMALL}");
+        assert!(Vocabulary::parse(&bad).unwrap_err().contains("one word"));
     }
 
     #[test]
