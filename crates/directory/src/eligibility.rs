@@ -381,11 +381,7 @@ pub fn read(s: &Service, located: bool) -> Reading {
             })
             .filter(|a| !a.trim().is_empty())
             .collect();
-        static REMOTE: OnceLock<Regex> = OnceLock::new();
-        let remote = re(
-            &REMOTE,
-            r"(?i)\b(telephone|phone line|helpline|by phone|online|video call|home visits?|visits? (you|people) at home|in your home|at home)\b",
-        );
+        let remote = remote_words();
         // "Meets at the station car park" names a venue without coordinates, not a reach.
         static MEETS: OnceLock<Regex> = OnceLock::new();
         let meets = re(
@@ -400,6 +396,21 @@ pub fn read(s: &Service, located: bool) -> Reading {
         }
     }
     r
+}
+
+/// Words that say a service reaches people where they are: by telephone, online or at home.
+fn remote_words() -> &'static Regex {
+    static REMOTE: OnceLock<Regex> = OnceLock::new();
+    re(
+        &REMOTE,
+        r"(?i)\b(telephone|phone line|helpline|by phone|online|video call|home visits?|visits? (you|people) at home|in your home|at home)\b",
+    )
+}
+
+/// Whether a service's name says it reaches people where they are ("Telephone befriending
+/// (Kirkstall)"), even when it lists an office on the map.
+pub fn named_remote(name: &str) -> bool {
+    remote_words().is_match(name)
 }
 
 /// The sentence of `text` around byte `at`.
@@ -818,6 +829,10 @@ mod tests {
         walk.description = Some("Long walks in the hills.".into());
         walk.service_areas[0].extent = Some("Meets at the station car park".into());
         assert_eq!(read(&walk, false).area, None, "a meeting point is a venue");
+        // A name can say it comes to them even when an office is on the map.
+        assert!(named_remote("Telephone befriending (Kirkstall)"));
+        assert!(named_remote("Home visits for carers"));
+        assert!(!named_remote("Thursday Lunch Club"));
     }
 
     #[test]

@@ -903,6 +903,7 @@ impl SearchIndex {
                 .any(|(n, s)| *n == Need::Transport && *s >= 4);
             if stuck
                 && !f.remote()
+                && !crate::eligibility::named_remote(&f.name)
                 && distance.is_none_or(|d| d > WALKING_DISTANCE_M)
                 && !f
                     .tags
