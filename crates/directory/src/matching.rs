@@ -234,6 +234,9 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         )));
     }
     for whole in &p.interest_words {
+        // A concept counts once for the whole phrase, at its first clause's weight when
+        // both name it ("painting, watercolours mostly").
+        let mut counted = vec![];
         for (words, tail) in interest_parts(whole) {
             let (groups, found) = wanted(v, respell(words).as_deref().unwrap_or(words));
             let mut seen = vec![];
@@ -243,6 +246,10 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
                 }
             }
             for (g, c) in groups.into_iter().zip(seen) {
+                if counted.contains(&c) {
+                    continue;
+                }
+                counted.push(c);
                 // Their own short phrase as it stands ("quizzes", "fixing bikes"); a longer one
                 // is quoted whole ("being outdoors with the pram"), not cut to the word matched.
                 let label = if whole.split_whitespace().count() <= 3 {
@@ -309,6 +316,43 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
 /// An interest's words after its first clause ("five-a-side, before the baby came") say
 /// more about when or why than about what they enjoy: they count this much.
 const TAIL: f32 = 0.7;
+
+/// Interests as a link worker types them, one per line or separated by commas or
+/// semicolons. A comma followed by words about when or why ("swimming, it used to help",
+/// "five-a-side, before the baby came") keeps them with the interest they describe.
+pub fn interests_from_text(text: &str) -> Vec<String> {
+    const CONTEXT: [&str; 22] = [
+        "before", "when", "if", "until", "since", "as", "but", "though", "although", "because",
+        "it", "i", "im", "id", "ive", "she", "shes", "he", "hes", "years", "used", "not",
+    ];
+    let mut out: Vec<String> = vec![];
+    for line in text.split([';', '\n']) {
+        let mut first = true;
+        for piece in line.split(',') {
+            let piece = piece.trim();
+            if piece.is_empty() {
+                continue;
+            }
+            let opening: String = piece
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+                .to_lowercase();
+            match out.last_mut() {
+                Some(last) if !first && CONTEXT.contains(&opening.as_str()) => {
+                    last.push_str(", ");
+                    last.push_str(piece);
+                }
+                _ => out.push(piece.to_string()),
+            }
+            first = false;
+        }
+    }
+    out
+}
 
 /// An interest's first clause, and the rest (its context), each with whether it is the rest.
 fn interest_parts(words: &str) -> Vec<(&str, bool)> {
@@ -448,14 +492,7 @@ fn made_for_others(
             || (access && concept.group == "health")
     };
     // Made for several kinds of people (those with dementia and their carers): for them if
-    // they are any of those. Beside a condition, its people's families and carers are not
-    // any family or carer: a diabetes group "for people with diabetes and their families"
-    // is not for every parent, nor a memory cafe for every carer.
-    let condition = audiences.iter().any(|&c| v.concept(c).within.is_some());
-    let audiences: Vec<ConceptId> = audiences
-        .into_iter()
-        .filter(|&c| !condition || v.concept(c).group != "family")
-        .collect();
+    // they are any of those.
     if audiences.iter().any(|&c| theirs(c)) {
         None
     } else {
@@ -515,7 +552,7 @@ fn for_young(f: &Facts, q: &Query) -> bool {
 const NEARNESS_SCALE: f64 = 1.5;
 
 /// A venue ranks this much lower for someone assessed as needing a lot of help with
-/// transport, unless it brings people there.
+/// transport, unless its words say it helps people get there ("transport can be arranged").
 const HARD_TO_REACH: f32 = 0.75;
 /// Round the corner: within a short walk.
 const WALKING_DISTANCE_M: f64 = 1_000.0;
@@ -582,8 +619,8 @@ fn excluded(
         q.own.contains(c)
             || q.own.iter().any(|o| v.concept(*o).within == Some(*c))
             || (concept.within.is_none()
-                && (q.named.contains(c)
-                    || (!concept.own_words && concept.needs.iter().any(|n| q.needs.contains(n)))))
+                && !concept.own_words
+                && (q.named.contains(c) || concept.needs.iter().any(|n| q.needs.contains(n))))
     };
     // Their words naming another condition of the same kind (diabetes, for a class after
     // cardiac rehab) say it is not theirs.
@@ -905,10 +942,7 @@ impl SearchIndex {
                 && !f.remote()
                 && !crate::eligibility::named_remote(&f.name)
                 && distance.is_none_or(|d| d > WALKING_DISTANCE_M)
-                && !f
-                    .tags
-                    .iter()
-                    .any(|t| Some(t.concept) == q.ids.transport && t.strength >= 0.8)
+                && !f.tags.iter().any(|t| Some(t.concept) == q.ids.transport)
             {
                 score *= HARD_TO_REACH;
                 cautions
@@ -1220,6 +1254,33 @@ fn explain(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interests_typed_in_a_box_keep_their_context() {
+        assert_eq!(
+            interests_from_text("fishing, darts; snooker\nfive-a-side, before the baby came"),
+            vec![
+                "fishing",
+                "darts",
+                "snooker",
+                "five-a-side, before the baby came"
+            ]
+        );
+        assert_eq!(
+            interests_from_text("swimming, it used to help, jigsaws"),
+            vec!["swimming, it used to help", "jigsaws"]
+        );
+        assert_eq!(
+            interests_from_text("painting, watercolours mostly"),
+            vec!["painting", "watercolours mostly"]
+        );
+        // Context never joins an interest on another line.
+        assert_eq!(
+            interests_from_text("baking\nbefore work"),
+            vec!["baking", "before work"]
+        );
+        assert!(interests_from_text(" , ;\n").is_empty());
+    }
 
     #[test]
     fn an_interest_is_its_first_clause_and_the_rest_is_context() {

@@ -56,7 +56,7 @@ pub struct Concept {
     /// The broader concept this is one kind of (stroke within long-term conditions).
     pub within: Option<ConceptId>,
     /// A person is among this audience's people only when their own words name it: a need
-    /// it helps with is not enough (help with housing does not make someone homeless).
+    /// it helps with is not enough (help with money does not make someone a gambler).
     pub own_words: bool,
 }
 
@@ -161,6 +161,19 @@ fn term_words(term: &str) -> Vec<String> {
             None => words(part).into_iter().map(|w| w.1).collect(),
         })
         .collect()
+}
+
+/// The key a term is listed under: its first word's stem (of the word as written, for an
+/// `=word`), which is what a text's words are looked up by.
+fn lookup_key(term_word: &str) -> String {
+    match term_word.strip_prefix('=') {
+        Some(exact) => words(exact)
+            .into_iter()
+            .next()
+            .map(|w| w.1)
+            .unwrap_or_default(),
+        None => term_word.to_string(),
+    }
 }
 
 /// Whether a term's word (from [`term_words`]) matches a text's word.
@@ -304,14 +317,7 @@ impl Vocabulary {
             for (t, least) in all {
                 let stems = term_words(t);
                 // Listed under its first word's stem, which is what a text is looked up by.
-                let Some(first) = stems.first().map(|w| match w.strip_prefix('=') {
-                    Some(exact) => words(exact)
-                        .into_iter()
-                        .next()
-                        .map(|w| w.1)
-                        .unwrap_or_default(),
-                    None => w.clone(),
-                }) else {
+                let Some(first) = stems.first().map(|w| lookup_key(w)) else {
                     return Err(format!("concept {}: term '{t}' has no words", c.id));
                 };
                 phrases
@@ -355,7 +361,7 @@ impl Vocabulary {
         }
         for phrase in &file.not_read {
             let stems = term_words(phrase);
-            let Some(first) = stems.first() else {
+            let Some(first) = stems.first().map(|w| lookup_key(w)) else {
                 return Err("not_read has an empty phrase".into());
             };
             if stems.len() < 2 {
@@ -364,7 +370,7 @@ impl Vocabulary {
                 ));
             }
             phrases
-                .entry(first.clone())
+                .entry(first)
                 .or_default()
                 .push((stems, NOT_READ, Reading::Body));
         }
@@ -436,6 +442,9 @@ impl Vocabulary {
     pub fn find_in(&self, words: &[(String, String)], reading: Reading) -> Vec<Found> {
         let mut out = vec![];
         let mut i = 0;
+        // Words before this index are inside a phrase read as nothing: only a term that
+        // runs on past it counts there ("my family tree" is still family history).
+        let mut hidden_to = 0;
         while i < words.len() {
             let Some(list) = self.phrases.get(&words[i].1) else {
                 i += 1;
@@ -444,13 +453,20 @@ impl Vocabulary {
             let fits = |stems: &Vec<String>, least: Reading| {
                 least <= reading
                     && stems.len() <= words.len() - i
+                    && i + stems.len() > hidden_to
                     && stems.iter().zip(&words[i..]).all(|(s, w)| word_fits(s, w))
             };
-            let Some((longest, _, _)) = list.iter().find(|(stems, _, t)| fits(stems, *t)) else {
+            let Some((longest, concept, _)) = list.iter().find(|(stems, _, t)| fits(stems, *t))
+            else {
                 i += 1;
                 continue;
             };
             let n = longest.len();
+            if *concept == NOT_READ {
+                hidden_to = i + n;
+                i += 1;
+                continue;
+            }
             let written = words[i..i + n]
                 .iter()
                 .map(|w| w.0.as_str())
@@ -623,13 +639,21 @@ avoid_for = ["domestic_abuse"]
                 .map(|f| v.concept(f.concept).id.clone())
                 .collect()
         };
-        // "Walking into a room" is not walking; a walk in the park still is.
+        // "Walking into a room" is not walking; a walk in the park still is, and so is
+        // walking into town.
         assert!(!said("I get nervous walking into a room").contains(&"walking".to_string()));
         assert!(said("walking in the park").contains(&"walking".to_string()));
+        assert!(said("I walk into town most days").contains(&"walking".to_string()));
         // Everyone has a family: cooking for them is cooking, not parenting support.
         let family = said("cooking for my family");
         assert!(family.contains(&"cooking".to_string()), "{family:?}");
         assert!(family.iter().all(|c| c == "cooking"), "{family:?}");
+        // A term that runs on past the phrase still counts: "the family" hides "family",
+        // not "family hub".
+        let hub = said("we go to the family hub");
+        assert!(hub.contains(&"parent_toddler".to_string()), "{hub:?}");
+        let listing = Vocabulary::builtin().find_in_text("Help for the whole family: debt advice");
+        assert!(!listing.is_empty());
         // Anime is not animals, nor travel a Traveller community.
         assert!(said("drawing anime").iter().all(|c| c != "animals"));
         assert!(said("I like to travel")

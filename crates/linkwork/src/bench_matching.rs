@@ -272,7 +272,8 @@ pub async fn run(eval: &Path, show: bool) -> Result<()> {
         needs.sort_by_key(|n| n.0.code());
         let profile = MatchProfile {
             needs,
-            interest_words: c.interests.clone(),
+            // As the match page reads them from the assessment's box, one per line.
+            interest_words: directory::matching::interests_from_text(&c.interests.join("\n")),
             what_matters: c.what_matters.clone(),
             age: Some(c.age),
             sex: Sex::from_code(&c.sex),

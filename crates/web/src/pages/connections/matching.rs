@@ -77,13 +77,7 @@ pub(super) async fn profile(
                 .map(|n| (n.need, n.score))
                 .collect();
             prof.interests = a.interests.clone();
-            prof.interest_words = a
-                .interest_words
-                .split([',', ';', '\n'])
-                .map(str::trim)
-                .filter(|w| !w.is_empty())
-                .map(str::to_string)
-                .collect();
+            prof.interest_words = directory::matching::interests_from_text(&a.interest_words);
             prof.what_matters = a.what_matters.clone();
             let pref = &a.preferences;
             prof.free_only = pref.free_only;
