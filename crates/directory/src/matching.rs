@@ -1000,6 +1000,36 @@ impl SearchIndex {
             b.0.total_cmp(&a.0)
                 .then_with(|| snap.facts[a.1].name.cmp(&snap.facts[b.1].name))
         });
+        // Every main need answered in the first ten: a need none of them helps with directly
+        // brings in its best service, in place of the tenth (then the ninth…).
+        {
+            let k = p.limit.clamp(1, 10);
+            let mut needs: Vec<(Need, u8)> = p.needs.iter().copied().filter(|n| n.1 >= 3).collect();
+            needs.sort_by_key(|n| std::cmp::Reverse(n.1));
+            let mut slot = k;
+            for (n, _) in needs {
+                let direct: Vec<ConceptId> = v
+                    .for_need(n)
+                    .into_iter()
+                    .filter(|x| x.1 >= 1.0)
+                    .map(|x| x.0)
+                    .collect();
+                let helps = |i: usize| {
+                    snap.facts[i]
+                        .tags
+                        .iter()
+                        .any(|t| t.strength >= 0.8 && direct.contains(&t.concept))
+                };
+                if slot == 0 || ranked.iter().take(k).any(|r| helps(r.1)) {
+                    continue;
+                }
+                if let Some(at) = ranked.iter().skip(k).position(|r| helps(r.1)) {
+                    let item = ranked.remove(k + at);
+                    slot -= 1;
+                    ranked.insert(slot, item);
+                }
+            }
+        }
         ranked.truncate(p.limit.max(1));
         report.matches = ranked
             .into_iter()

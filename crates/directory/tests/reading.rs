@@ -886,7 +886,30 @@ pub async fn matching_weighs_how_they_get_about(store: Arc<dyn Storage>) {
         .all(|c| !c.contains("help with transport"))));
 }
 
+/// Each main need is answered among the first proposals, even when another need's services
+/// would fill them all.
+pub async fn every_main_need_is_answered_near_the_top(store: Arc<dyn Storage>) {
+    let dir = directory(store).await;
+    let person = MatchProfile {
+        age: Some(70.0),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 3,
+        needs: vec![(Need::Loneliness, 5), (Need::SubstanceUse, 3)],
+        ..Default::default()
+    };
+    let matches = dir.index.match_services(&person);
+    assert_eq!(matches.len(), 3, "{matches:?}");
+    assert!(
+        matches.iter().any(|m| m.id == id(16)),
+        "the recovery café answers their drinking: {matches:?}"
+    );
+    // Their loneliness still leads.
+    assert!(matches[0].reasons[0].contains("loneliness"), "{matches:?}");
+}
+
 storage_tests::on_both_engines!(
+    every_main_need_is_answered_near_the_top,
     matching_weighs_how_they_get_about,
     everyday_words_find_a_foreign_directory,
     matching_reads_the_whole_person,
