@@ -859,6 +859,11 @@ impl SearchIndex {
                 .is_some_and(|l| f.languages.iter().any(|x| x == l))
                 && made_for_others(f, p, &q, v, None).is_none()
         };
+        // Assessed as needing a lot of help with transport.
+        let stuck = p
+            .needs
+            .iter()
+            .any(|(n, s)| *n == Need::Transport && *s >= 4);
         let mut candidates: Vec<(usize, f32)> =
             concepts
                 .keys()
@@ -931,13 +936,8 @@ impl SearchIndex {
                 let scale = (p.max_distance_m / 10_000.0).max(0.1) * NEARNESS_SCALE;
                 score *= nearness(distance.map(|d| d / scale), f.remote());
             }
-            // Getting anywhere is hard for them (assessed as needing a lot of help with
-            // transport): a service that comes to them, brings them or is round the corner
-            // ranks first.
-            let stuck = p
-                .needs
-                .iter()
-                .any(|(n, s)| *n == Need::Transport && *s >= 4);
+            // Getting anywhere is hard for them: a service that comes to them, brings them or
+            // is round the corner ranks first.
             if stuck
                 && !f.remote()
                 && !crate::eligibility::named_remote(&f.name)
