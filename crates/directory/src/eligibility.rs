@@ -28,6 +28,9 @@ pub struct Reading {
     pub by_referral: Option<String>,
     /// The area a service without a venue covers (telephone, online, home visits).
     pub area: Option<String>,
+    /// Reached only by telephone (no venue, and no other way in named), with the words:
+    /// not for someone who cannot use a phone.
+    pub phone_only: Option<String>,
 }
 
 /// A pattern compiled once. The patterns are literals of this module, each exercised by its
@@ -256,7 +259,14 @@ pub fn read(s: &Service, located: bool) -> Reading {
     static ONLY_FOR: OnceLock<Regex> = OnceLock::new();
     let only_for = re(
         &ONLY_FOR,
-        r"(?i)\b(tenants? of|residents? of|registered with|members of|patients\b|students of|staff of|employees of|pupils of|on the books of)",
+        r"(?i)\b(tenants? of|residents? of|registered with|members of|patients\b|students of|staff of|employees of|pupils of|on the books of|(tenants|residents) only\b)",
+    );
+    // In a description, only a sentence that says it outright ("For tenants of Fenland Homes
+    // only", "For residents of Northey St Mary parish", "Gosland residents only").
+    static ONLY_FOR_SAID: OnceLock<Regex> = OnceLock::new();
+    let only_for_said = re(
+        &ONLY_FOR_SAID,
+        r"(?i)^(?:open )?(?:only )?for (?:tenants|residents) of\b|\b(?:tenants|residents) only$",
     );
     static REFERRAL: OnceLock<Regex> = OnceLock::new();
     let referral = re(
@@ -270,6 +280,11 @@ pub fn read(s: &Service, located: bool) -> Reading {
         if r.by_referral.is_none() && referral.is_match(sentence) {
             r.by_referral = Some(sentence.to_string());
         }
+    }
+    if r.only_for.is_none() {
+        r.only_for = sentences(description)
+            .find(|x| only_for_said.is_match(x))
+            .map(str::to_string);
     }
     // Access: venue accessibility descriptions, then the service's own words.
     let mut access_text = vec![];
@@ -389,6 +404,20 @@ pub fn read(s: &Service, located: bool) -> Reading {
             r"(?i)\b(meets?|meeting point|held|starts?|leaves?|departs?) (at|from|outside)\b",
         );
         let meeting_point = areas.iter().any(|a| meets.is_match(a));
+        let all = format!("{} {} {description}", s.name, areas.join(" "));
+        static PHONE: OnceLock<Regex> = OnceLock::new();
+        static OTHER_WAY: OnceLock<Regex> = OnceLock::new();
+        let phone = re(
+            &PHONE,
+            r"(?i)\b((tele)?phone|helpline|phoneline|adviceline|ring us|call us)\b",
+        );
+        let other_way = re(
+            &OTHER_WAY,
+            r"(?i)\b(online|video|web ?chat|live chat|texts?|texting|sms|e-?mail|face[ -]to[ -]face|in person|home visits?|visits?|drop[ -]in|bsl|sign language|relay|textphone|minicom|whatsapp)\b",
+        );
+        if let Some(m) = phone.find(&all).filter(|_| !other_way.is_match(&all)) {
+            r.phone_only = Some(sentence_around(&all, m.start()));
+        }
         if !areas.is_empty() && !meeting_point {
             r.area = Some(areas.join("; "));
         } else if let Some(m) = remote.find(&format!("{} {description}", s.name)) {
@@ -430,6 +459,16 @@ pub fn private_renter(words: &str) -> bool {
         r"(?i)\b(rent(?:ing)? privately|private(?:ly)? rent(?:ed|ing)?|private landlord|private tenant)",
     )
     .is_match(words)
+        || {
+            // A landlord who is a man ("the landlord won't fix it ... he's putting the rent
+            // up"): a person, not a housing association.
+            static HE: OnceLock<Regex> = OnceLock::new();
+            re(
+                &HE,
+                r"(?i)\blandlord\b[^!?]{0,160}?\b(he|him|his)\b",
+            )
+            .is_match(words)
+        }
 }
 
 /// The body a restriction names ("Harrowby Homes" in "For tenants of Harrowby Homes"),
@@ -441,7 +480,17 @@ pub fn qualifies(only_for: &str, their_words: &str) -> Option<String> {
         &BODY,
         r"\b(?:(?i:tenants?|residents?|members|patients|students|staff|employees|pupils)\s+(?i:of|at|with)|(?i:registered)\s+(?i:with|at))\s+(?:the\s+)?([A-Z][\w'&-]*(?:\s+(?:[A-Z][\w'&-]*|of|and|&|for))*)",
     );
-    let names = body.captures(only_for)?.get(1)?.as_str();
+    // "Fenland Homes tenants only": the body named before.
+    static BODY_BEFORE: OnceLock<Regex> = OnceLock::new();
+    let body_before = re(
+        &BODY_BEFORE,
+        r"\b([A-Z][\w'&-]*(?:\s+[A-Z][\w'&-]*)*)\s+(?i:tenants|residents|members)\s+(?i:only)\b",
+    );
+    let names = body
+        .captures(only_for)
+        .and_then(|c| c.get(1))
+        .or_else(|| body_before.captures(only_for).and_then(|c| c.get(1)))?
+        .as_str();
     let words = |t: &str| -> Vec<String> {
         t.to_lowercase()
             .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '\u{2019}')
@@ -520,9 +569,16 @@ pub fn qualifies(only_for: &str, their_words: &str) -> Option<String> {
 /// Whether a restriction is to one landlord's tenants ("For tenants of Harrowby Homes").
 pub fn tenants_only(only_for: &str) -> bool {
     static TENANTS: OnceLock<Regex> = OnceLock::new();
+    static NAMED: OnceLock<Regex> = OnceLock::new();
     re(&TENANTS, r"(?i)\btenants? of\s+(\w+)")
         .captures(only_for)
         .and_then(|c| c.get(1))
+        .or_else(|| {
+            // "Fenland Homes tenants only"
+            re(&NAMED, r"\b([A-Z][\w'&-]*)\s+(?i:tenants)\s+(?i:only)\b")
+                .captures(only_for)
+                .and_then(|c| c.get(1))
+        })
         .is_some_and(|w| !w.as_str().eq_ignore_ascii_case("private"))
 }
 
@@ -602,6 +658,21 @@ pub fn made_for_clause(description: &str) -> Option<&str> {
         .captures(description)
         .and_then(|c| c.get(0))
         .map(|m| m.as_str())
+        .or_else(|| group_for(description))
+}
+
+/// Whom a group is for, named before the people: "LGBT+" in "a social for LGBT+ adults",
+/// "LGBTQ+" in "a support group for LGBTQ+ young people". What such a group is about.
+pub fn group_for(description: &str) -> Option<&str> {
+    static FOR_THESE: OnceLock<Regex> = OnceLock::new();
+    let these = re(
+        &FOR_THESE,
+        r"(?i)\b(?:group|club|social|café|cafe|session|sessions|network|meet-?up|space)s? for ([\w+'-]+(?: [\w+'-]+){0,3}) (?:people|adults|young people|men|women|families|parents)\b",
+    );
+    these
+        .captures(description)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str())
 }
 
 #[cfg(test)]
@@ -650,9 +721,54 @@ mod tests {
             "The landlord's given us two months to get out"
         ));
         assert!(!private_renter("I live with my daughter"));
+        assert!(private_renter(
+            "The landlord won't fix the mould. Last week he said the rent's going up."
+        ));
+        assert!(!private_renter(
+            "My landlord is Fenland Homes and they won't fix it"
+        ));
         assert!(tenants_only("For tenants of Harrowby Homes only"));
         assert!(!tenants_only("Registered with a Harrowby GP"));
         assert!(!tenants_only("For tenants of private landlords"));
+        // The landlord named first.
+        assert!(tenants_only("Fenland Homes tenants only"));
+        assert!(!tenants_only("Private tenants only"));
+        assert_eq!(
+            qualifies(
+                "Fenland Homes tenants only",
+                "the damp in my Fenland Homes flat"
+            )
+            .as_deref(),
+            Some("Fenland Homes")
+        );
+        assert_eq!(qualifies("Fenland Homes tenants only", "my flat"), None);
+    }
+
+    #[test]
+    fn a_restriction_said_in_the_description() {
+        for (eligibility, description) in [
+            ("Fenland Homes tenants only", ""),
+            ("", "Practical support. For tenants of Fenland Homes only."),
+            (
+                "",
+                "Volunteers pop round. For residents of Northey St Mary parish.",
+            ),
+            ("", "A lunch club. Gosland residents only."),
+        ] {
+            let s = service("Help", eligibility, description);
+            assert!(
+                read(&s, true).only_for.is_some(),
+                "{eligibility}{description}"
+            );
+        }
+        // Not a sentence that only mentions tenants or residents.
+        for description in [
+            "Advice for tenants and homeowners.",
+            "Residents of care homes are welcome too, with their carers.",
+        ] {
+            let s = service("Help", "", description);
+            assert_eq!(read(&s, true).only_for, None, "{description}");
+        }
     }
 
     #[test]
@@ -760,6 +876,23 @@ mod tests {
                 .map(|a| a.0),
             Some(25.0)
         );
+    }
+
+    #[test]
+    fn services_reached_only_by_telephone() {
+        let s = service("Adviceline", "", "Phone advice on benefits and debt.");
+        assert!(read(&s, false).phone_only.is_some());
+        // Another way in, or a venue, and it is not phone only.
+        for description in [
+            "Phone or webchat advice on benefits.",
+            "Advice by phone, text or email.",
+            "Telephone advice; BSL users can book a video call.",
+        ] {
+            let s = service("Adviceline", "", description);
+            assert_eq!(read(&s, false).phone_only, None, "{description}");
+        }
+        let s = service("Adviceline", "", "Phone advice on benefits and debt.");
+        assert_eq!(read(&s, true).phone_only, None);
     }
 
     #[test]

@@ -171,6 +171,8 @@ struct Query {
     ids: Ids,
     /// Their own words, all together (interests and what matters to them).
     words: String,
+    /// The directory's place they live in or nearest to (set with the snapshot).
+    home: Option<crate::search::places::Place>,
 }
 
 /// Vocabulary concepts matching's rules name.
@@ -200,6 +202,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
             transport: v.by_id("transport"),
         },
         words: format!("{} {}", p.interest_words.join(". "), p.what_matters),
+        home: None,
     };
     for (need, score) in &p.needs {
         // 1 is "managing well": no reason to propose anything; 3 and over is a main need.
@@ -584,6 +587,10 @@ fn excluded(
     if !f.open() {
         return Err(Out::Rule("not open"));
     }
+    // For the people of another place ("Northey St Mary parish" for someone in Fenbridge).
+    if f.elsewhere(q.home.as_ref(), p.near) {
+        return Err(Out::Rule("are for people who live elsewhere"));
+    }
     if let Some(age) = p.age {
         let child_ages = f.child_ages && age >= 16.0;
         if !child_ages && (f.min_age.is_some_and(|m| age < m) || f.max_age.is_some_and(|m| age > m))
@@ -655,6 +662,13 @@ fn excluded(
         return Err(Out::Rule(
             "are for one landlord's tenants, and they say they rent elsewhere",
         ));
+    }
+    // Only by telephone, for someone who uses British Sign Language.
+    if lang.is_some_and(is_bsl)
+        && f.reading.phone_only.is_some()
+        && !f.access.contains(&AccessFeature::Bsl)
+    {
+        return Err(Out::Rule("are by telephone only, and they use BSL"));
     }
     // A course in their own language (BSL Level 1 for a Deaf BSL user).
     if lang.is_some_and(|l| teaches_theirs(f, l)) {
@@ -774,6 +788,17 @@ fn teaches_theirs(f: &Facts, lang: &str) -> bool {
     })
 }
 
+/// The place a residence restriction names when they live there ("For residents of
+/// Gosland" for someone in Gosland), from where they live.
+fn lives_there(f: &Facts, q: &Query) -> Option<String> {
+    let r = f.reach.as_ref().filter(|r| r.restriction)?;
+    let home = q.home.as_ref()?;
+    r.places
+        .iter()
+        .any(|(p, _)| p.name == home.name)
+        .then(|| home.label.clone())
+}
+
 /// Whether a service is offered in a language (by name or ISO code; BSL by its code too).
 fn speaks(f: &Facts, lang: &str) -> bool {
     let bsl = is_bsl(lang);
@@ -804,7 +829,8 @@ impl SearchIndex {
         let Ok(snap) = self.snapshot() else {
             return MatchReport::default();
         };
-        let q = query(v, p, &|t| self.respell(&snap, t));
+        let mut q = query(v, p, &|t| self.respell(&snap, t));
+        q.home = p.near.and_then(|at| snap.places.home(at)).cloned();
         let concepts = concept_scores(&snap, &q.groups, OTHERS);
         let words: HashMap<usize, f32> = {
             // Interests are also looked for as words: one the vocabulary lacks still finds a
@@ -959,7 +985,8 @@ impl SearchIndex {
                 .reading
                 .only_for
                 .as_deref()
-                .and_then(|o| crate::eligibility::qualifies(o, &q.words));
+                .and_then(|o| crate::eligibility::qualifies(o, &q.words))
+                .or_else(|| lives_there(f, &q));
             // One landlord's tenants are few of the people who rent: without their words
             // naming the landlord, a tenants-only service ranks with those made for others.
             match f.reading.only_for.as_deref() {
@@ -1078,7 +1105,8 @@ impl SearchIndex {
             return "not in the directory".into();
         };
         let f = &snap.facts[i];
-        let q = query(v, p, &|t| self.respell(&snap, t));
+        let mut q = query(v, p, &|t| self.respell(&snap, t));
+        q.home = p.near.and_then(|at| snap.places.home(at)).cloned();
         let concepts = concept_scores(&snap, &q.groups, OTHERS);
         let rel = concepts.get(&i).map_or(0.0, |c| c.0);
         let distance = p.near.and_then(|near| f.nearest_m(near));
@@ -1251,11 +1279,17 @@ fn explain(
         ));
     }
     if let Some(only) = &f.reading.only_for {
-        match crate::eligibility::qualifies(only, &q.words) {
-            Some(body) => reasons.push(format!(
+        match (
+            crate::eligibility::qualifies(only, &q.words),
+            lives_there(f, q),
+        ) {
+            (Some(body), _) => reasons.push(format!(
                 "Only for some people: \"{only}\"; their own words name {body}"
             )),
-            None => cautions.push(format!(
+            (None, Some(place)) => reasons.push(format!(
+                "Only for some people: \"{only}\"; they live in {place}"
+            )),
+            (None, None) => cautions.push(format!(
                 "Only for some people: \"{only}\". Check they qualify"
             )),
         }

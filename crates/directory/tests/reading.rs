@@ -908,7 +908,142 @@ pub async fn every_main_need_is_answered_near_the_top(store: Arc<dyn Storage>) {
     assert!(matches[0].reasons[0].contains("loneliness"), "{matches:?}");
 }
 
+/// A directory whose venues are in a town and a village 8 km away: a service for one
+/// parish's residents, a telephone service and a town lunch club for its residents.
+fn places_feed() -> Vec<u8> {
+    let town = |k: f64| (HOME.0 + k * 0.002, HOME.1);
+    let village = (HOME.0 + 0.072, HOME.1);
+    let venue = |n: u32, name: &str, at: (f64, f64), city: &str, eligibility: Option<&str>| {
+        let mut s = json!({
+            "id": id(n), "name": name, "status": "active", "organization_id": id(1),
+            "description": "Company, a hot drink and a chat for anyone who feels lonely.",
+            "service_at_locations": [{"id": id(4000 + n), "location_id": id(2000 + n),
+                "location": {"id": id(2000 + n), "location_type": "physical",
+                    "latitude": at.0, "longitude": at.1,
+                    "addresses": [{"id": id(3000 + n), "address_1": "1 High Street",
+                        "city": city, "state_province": "Elmshire", "postal_code": "ZZ1 1ZZ",
+                        "country": "GB", "address_type": "physical"}]}}]
+        });
+        if let Some(e) = eligibility {
+            s["eligibility_description"] = json!(e);
+        }
+        s
+    };
+    let remote = |n: u32, name: &str, description: &str, area: &str| {
+        json!({"id": id(n), "name": name, "status": "active", "organization_id": id(1),
+            "description": description,
+            "service_areas": [{"id": id(5000 + n), "extent": area, "extent_type": "text"}]})
+    };
+    let services = vec![
+        venue(60, "Elmford Coffee Morning", town(0.0), "Elmford", None),
+        venue(61, "Elmford Lunch Club", town(1.0), "Elmford", Some("Elmford residents only")),
+        venue(62, "Elmford Library Chat Café", town(2.0), "Elmford", None),
+        venue(63, "Ashby Village Hall Social", village, "Ashby", None),
+        remote(
+            64,
+            "Ashby Good Neighbours",
+            "Volunteers pop round for a chat and help with shopping, for lonely neighbours. For residents of Ashby parish.",
+            "Ashby parish",
+        ),
+        remote(
+            65,
+            "Phone Friends",
+            "A weekly befriending phone call for anyone who feels lonely.",
+            "Elmford district (telephone)",
+        ),
+    ];
+    serde_json::to_vec(&json!([{"id": id(1), "name": "Elmford Community Network",
+        "description": "A synthetic network.", "services": services}]))
+    .unwrap()
+}
+
+/// Services for the people of one place are for them, and a telephone line is not for
+/// someone who uses British Sign Language.
+pub async fn services_for_one_place_are_for_the_people_there(store: Arc<dyn Storage>) {
+    let dir = Directory::open(store, None).await.unwrap();
+    let parsed = directory::parse_json(&places_feed()).unwrap();
+    dir.import(
+        &parsed,
+        "elmford",
+        &Listing::default(),
+        &Actor::system("test"),
+    )
+    .await
+    .unwrap();
+    let in_town = MatchProfile {
+        age: Some(70.0),
+        near: Some(HOME),
+        max_distance_m: 20_000.0,
+        limit: 10,
+        needs: vec![(Need::Loneliness, 5)],
+        ..Default::default()
+    };
+    let ids = |p: &MatchProfile| -> Vec<String> {
+        dir.index
+            .match_services(p)
+            .into_iter()
+            .map(|m| m.id)
+            .collect()
+    };
+    let town = ids(&in_town);
+    assert!(
+        !town.contains(&id(64)),
+        "another parish's neighbours: {town:?}"
+    );
+    assert!(
+        town.contains(&id(65)),
+        "the district's phone line: {town:?}"
+    );
+    let lunch = dir
+        .index
+        .match_services(&in_town)
+        .into_iter()
+        .find(|m| m.id == id(61))
+        .expect("their own town's lunch club");
+    assert!(
+        lunch
+            .reasons
+            .iter()
+            .any(|r| r.contains("they live in Elmford")),
+        "{lunch:?}"
+    );
+    assert!(dir
+        .index
+        .why_not(&in_town, &id(64))
+        .contains("live elsewhere"));
+    // Someone in the village is offered its neighbours, not the town's residents' club.
+    let in_village = MatchProfile {
+        near: Some((HOME.0 + 0.072, HOME.1)),
+        ..in_town.clone()
+    };
+    let village = ids(&in_village);
+    assert!(village.contains(&id(64)), "{village:?}");
+    assert!(!village.contains(&id(61)), "{village:?}");
+    // Search near each home says the same.
+    let near = |at: (f64, f64)| -> Vec<String> {
+        found(
+            &dir,
+            &SearchQuery {
+                text: "lonely".into(),
+                near: Some(at),
+                ..Default::default()
+            },
+        )
+    };
+    assert!(!near(HOME).contains(&id(64)));
+    assert!(near((HOME.0 + 0.072, HOME.1)).contains(&id(64)));
+    // A Deaf BSL user is not offered a telephone line.
+    let bsl = MatchProfile {
+        language: Some("bfi".into()),
+        ..in_town.clone()
+    };
+    let signed = ids(&bsl);
+    assert!(!signed.contains(&id(65)), "{signed:?}");
+    assert!(!signed.is_empty());
+}
+
 storage_tests::on_both_engines!(
+    services_for_one_place_are_for_the_people_there,
     every_main_need_is_answered_near_the_top,
     matching_weighs_how_they_get_about,
     everyday_words_find_a_foreign_directory,

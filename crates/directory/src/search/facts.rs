@@ -11,6 +11,9 @@ use domain::person::Sex;
 use domain::{AccessFeature, Category, Code, ReferralMode, ServiceCapacity};
 use std::collections::HashMap;
 
+/// How strongly a service is classified as the people its description says it is for.
+const MADE_FOR_STRENGTH: f32 = 0.9;
+
 /// A taxonomy term the directory holds: its taxonomy, its name, and the concepts a manager
 /// mapped it to.
 #[derive(Debug, Clone)]
@@ -69,6 +72,11 @@ pub struct Facts {
     /// Whom its description says it is made for ("for adults living with dementia"), as
     /// concepts that have an audience: matching ranks it down for others, not out.
     pub made_for: Vec<ConceptId>,
+    /// (address town, coordinates) of its located sites: where the directory's places are.
+    pub towns: Vec<(String, (f64, f64))>,
+    /// The known places its reach or residence restriction names (set with the snapshot,
+    /// which knows every place): not for people who live elsewhere.
+    pub reach: Option<super::places::Reach>,
 }
 
 impl Facts {
@@ -145,6 +153,39 @@ impl Facts {
             &categories,
             &organization,
         );
+        // Whom its description says it is made for ("for adults living with dementia", "a
+        // social for LGBT+ adults"); a group for some people is about them, as strongly as
+        // its name would say.
+        let made_for = {
+            let v = Vocabulary::builtin();
+            let mut m: Vec<ConceptId> = vec![];
+            let clause = s
+                .description
+                .as_deref()
+                .and_then(crate::eligibility::made_for_clause)
+                .unwrap_or("");
+            for f in v.find(clause) {
+                if v.concept(f.concept).audience.is_some() && !m.contains(&f.concept) {
+                    m.push(f.concept);
+                }
+            }
+            m
+        };
+        let group_for: Vec<ConceptId> = s
+            .description
+            .as_deref()
+            .and_then(crate::eligibility::group_for)
+            .map(|g| {
+                Vocabulary::builtin()
+                    .find(g)
+                    .into_iter()
+                    .map(|f| f.concept)
+                    .collect()
+            })
+            .unwrap_or_default();
+        for t in tags.iter_mut().filter(|t| group_for.contains(&t.concept)) {
+            t.strength = t.strength.max(MADE_FOR_STRENGTH);
+        }
         let reviewed = reviews.get(&s.id).map(Vec::as_slice).unwrap_or_default();
         review(&mut tags, reviewed);
         let rejected = reviewed.iter().filter(|r| !r.1).map(|r| r.0).collect();
@@ -164,6 +205,16 @@ impl Facts {
             })
             .collect();
         let reading = read(s, points.iter().any(|p| p.1.is_some()));
+        let towns = s
+            .service_at_locations
+            .iter()
+            .filter_map(|sal| {
+                let l = sal.location.as_ref()?;
+                let at = (l.latitude?, l.longitude?);
+                let town = l.addresses.first().map(|a| a.city.clone())?;
+                Some((town, at))
+            })
+            .collect();
         let mut access = e.listing.access_features.clone();
         for (a, _) in &reading.access {
             if !access.contains(a) {
@@ -186,7 +237,18 @@ impl Facts {
             // …"): in "People with cancer and their families" the families are the cancer
             // patients' own, not any parent.
             let mut also: Vec<ConceptId> = vec![];
-            for f in v.find(text).into_iter().filter(|f| f.at <= 1) {
+            // And people named first after an "or": the other way in ("Mothers, in pregnancy
+            // or with a baby under 2": a mum with a baby need not be pregnant).
+            let alternatives = text
+                .split(" or ")
+                .skip(1)
+                .flat_map(|part| v.find(part).into_iter().filter(|f| f.at <= 3));
+            for f in v
+                .find(text)
+                .into_iter()
+                .filter(|f| f.at <= 1)
+                .chain(alternatives)
+            {
                 let c = v.concept(f.concept);
                 if !c.restricts && c.audience.is_some() && !also.contains(&f.concept) {
                     also.push(f.concept);
@@ -234,21 +296,9 @@ impl Facts {
             requires,
             also_eligible,
             teaches: crate::eligibility::teaches(&s.name, s.description.as_deref().unwrap_or("")),
-            made_for: {
-                let v = Vocabulary::builtin();
-                let mut m: Vec<ConceptId> = vec![];
-                let clause = s
-                    .description
-                    .as_deref()
-                    .and_then(crate::eligibility::made_for_clause)
-                    .unwrap_or("");
-                for f in v.find(clause) {
-                    if v.concept(f.concept).audience.is_some() && !m.contains(&f.concept) {
-                        m.push(f.concept);
-                    }
-                }
-                m
-            },
+            made_for,
+            towns,
+            reach: None,
             child_ages: s.maximum_age.is_some_and(|m| m <= 12.0) && {
                 let text = format!(
                     "{} {} {}",
@@ -283,6 +333,32 @@ impl Facts {
     /// Open now (not closed for a while, not inactive or defunct).
     pub fn open(&self) -> bool {
         !self.retired && self.status == "active"
+    }
+
+    /// Where it is for, from the directory's places: the area a service without a venue
+    /// covers, or the place a residence restriction names.
+    pub(crate) fn set_reach(&mut self, places: &super::places::Places) {
+        self.reach = self
+            .reading
+            .area
+            .as_deref()
+            .and_then(|a| places.reach(a, false))
+            .or_else(|| {
+                self.reading
+                    .only_for
+                    .as_deref()
+                    .filter(|o| super::places::residence(o))
+                    .and_then(|o| places.reach(o, true))
+            });
+    }
+
+    /// Whether it is for somewhere else than where someone at `at` lives (their home the
+    /// known place `home`).
+    pub fn elsewhere(&self, home: Option<&super::places::Place>, at: Option<(f64, f64)>) -> bool {
+        match (&self.reach, at) {
+            (Some(r), Some(at)) => !r.covers(home, at),
+            _ => false,
+        }
     }
 
     /// A service with no venue on the map that reaches people where they are.

@@ -62,6 +62,8 @@ pub(crate) struct Snapshot {
     pub(super) by_key: HashMap<(u64, u64), usize>,
     /// Per concept of the vocabulary: the services classified as it, with strength.
     pub(crate) by_concept: Vec<Vec<(usize, f32)>>,
+    /// The towns and villages the directory's venues name.
+    pub(crate) places: super::places::Places,
 }
 
 /// The services classified as each concept.
@@ -142,6 +144,7 @@ impl SearchIndex {
             facts: vec![],
             by_key: HashMap::new(),
             by_concept: vec![],
+            places: Default::default(),
         };
         Ok((
             Self {
@@ -306,7 +309,15 @@ impl SearchIndex {
         Ok(())
     }
 
-    fn swap(&self, facts: Vec<Facts>, generation: i64) -> Result<(), SearchError> {
+    fn swap(&self, mut facts: Vec<Facts>, generation: i64) -> Result<(), SearchError> {
+        let places = super::places::Places::from_venues(
+            facts
+                .iter()
+                .flat_map(|f| f.towns.iter().map(|(t, at)| (t.as_str(), *at))),
+        );
+        for f in &mut facts {
+            f.set_reach(&places);
+        }
         let reader: IndexReader = self
             .index
             .reader_builder()
@@ -322,6 +333,7 @@ impl SearchIndex {
             reader,
             by_concept: by_concept(&facts),
             facts,
+            places,
             by_key,
         });
         *self.snap.write().map_err(|_| SearchError::Poisoned)? = snap;

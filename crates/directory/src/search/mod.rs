@@ -5,6 +5,7 @@
 
 mod facts;
 mod index;
+pub mod places;
 pub(crate) mod query;
 
 pub use facts::{Facts, Reviews, TermInfo, Terms};

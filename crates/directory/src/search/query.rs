@@ -282,9 +282,12 @@ impl SearchIndex {
                 0.65 * concepts.get(&i).map_or(0.0, |c| c.0) / n_groups + 0.35 * text
             }
         };
+        // Where they live, among the directory's places: a service for another parish's
+        // residents is not for them.
+        let home = q.near.and_then(|at| snap.places.home(at));
         let mut consider = |i: usize, relevance: f32| {
             let f = &snap.facts[i];
-            if !f.passes(q) {
+            if !f.passes(q) || f.elsewhere(home, q.near) {
                 return;
             }
             if !needs.is_empty()

@@ -1,0 +1,260 @@
+//! Where a directory's places are: the towns and villages its own venues' addresses name,
+//! each placed at the middle of its venues. A service whose reach or restriction names places
+//! ("Northey St Mary parish", "for residents of Gosland") is for the people who live in or
+//! near them, and not for someone whose home is nearer another place the directory knows.
+//!
+//! Nothing is looked up elsewhere: a place no venue's address names is not known, and a reach
+//! that names no known place ("Anywhere in the UK", "the district") covers everyone, as before.
+
+use domain::directory::distance_m;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// A reach with a wide word ("Fenbridge district", "Harrowby and surrounding villages"), or
+/// naming a town (which stands for its area: "Harrowby and Kelsworth"), covers people this
+/// far from the place it names.
+const WIDE_M: f64 = 30_000.0;
+/// A place is a town, standing for its area, when it has this share of the directory's
+/// venues or they spread this far.
+const TOWN_SHARE: f64 = 0.15;
+const TOWN_SPREAD_M: f64 = 2_000.0;
+/// Further than this from every known place, where someone lives is not known.
+const KNOWN_M: f64 = 25_000.0;
+/// Slack round a place's venues: its homes reach a little beyond them.
+const EDGE_M: f64 = 1_000.0;
+
+/// A town or village the directory's venues name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    /// Lower-cased, as the addresses spell it.
+    pub name: String,
+    /// As the first address spells it, for people to read.
+    pub label: String,
+    /// The middle of its venues.
+    pub centre: (f64, f64),
+    /// How far its furthest venue is from the middle.
+    pub spread_m: f64,
+    /// A town rather than a village: its name stands for the area round it.
+    pub town: bool,
+}
+
+/// The places a reach or restriction names, and whether it says a wide area round them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reach {
+    /// The places it names, each with whether it stands for the area round it (a town's
+    /// name as a reach, not "Fenbridge town", nor "residents of Harrowby").
+    pub places: Vec<(Place, bool)>,
+    pub wide: bool,
+    /// From a restriction ("for residents of Gosland") rather than a service area.
+    pub restriction: bool,
+}
+
+impl Reach {
+    /// Whether someone whose home is at `at` is inside it. `home` is the known place they
+    /// live nearest (`Places::home`); without one nobody is ruled out.
+    pub fn covers(&self, home: Option<&Place>, at: (f64, f64)) -> bool {
+        let Some(home) = home else {
+            return true;
+        };
+        self.places.iter().any(|(p, area)| {
+            let d = distance_m(at, p.centre);
+            p.name == home.name || d <= p.spread_m + EDGE_M || ((self.wide || *area) && d <= WIDE_M)
+        })
+    }
+}
+
+/// Every place the directory's venues name.
+#[derive(Debug, Clone, Default)]
+pub struct Places {
+    places: Vec<Place>,
+}
+
+impl Places {
+    /// From (address town, venue coordinates) pairs.
+    pub fn from_venues<'a>(venues: impl Iterator<Item = (&'a str, (f64, f64))>) -> Self {
+        // (lower-cased name, name as spelt, venues)
+        type Named = (String, String, Vec<(f64, f64)>);
+        let mut by_name: Vec<Named> = vec![];
+        for (town, at) in venues {
+            let name = town.trim().to_lowercase();
+            if name.chars().filter(|c| c.is_alphabetic()).count() < 3 {
+                continue;
+            }
+            match by_name.iter_mut().find(|(n, _, _)| *n == name) {
+                Some((_, _, points)) => points.push(at),
+                None => by_name.push((name, town.trim().to_string(), vec![at])),
+            }
+        }
+        let all: usize = by_name.iter().map(|p| p.2.len()).sum();
+        let places = by_name
+            .into_iter()
+            .map(|(name, label, points)| {
+                let n = points.len() as f64;
+                let centre = (
+                    points.iter().map(|p| p.0).sum::<f64>() / n,
+                    points.iter().map(|p| p.1).sum::<f64>() / n,
+                );
+                let spread_m = points
+                    .iter()
+                    .map(|p| distance_m(*p, centre))
+                    .fold(0.0, f64::max);
+                Place {
+                    name,
+                    label,
+                    centre,
+                    spread_m,
+                    town: n / all.max(1) as f64 >= TOWN_SHARE || spread_m >= TOWN_SPREAD_M,
+                }
+            })
+            .collect();
+        Places { places }
+    }
+
+    /// The known place someone at `at` lives in or nearest to (by distance from its
+    /// venues' edge), or `None` when every known place is far away.
+    pub fn home(&self, at: (f64, f64)) -> Option<&Place> {
+        self.places
+            .iter()
+            .map(|p| (p, (distance_m(at, p.centre) - p.spread_m).max(0.0)))
+            .filter(|(_, d)| *d <= KNOWN_M)
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(p, _)| p)
+    }
+
+    /// The known places `text` names as whole words, or `None` when it names none.
+    pub fn reach(&self, text: &str, restriction: bool) -> Option<Reach> {
+        let lower = text.to_lowercase();
+        let named: Vec<(Place, bool)> = self
+            .places
+            .iter()
+            .filter(|p| names(&lower, &p.name))
+            .map(|p| {
+                let itself = ["town", "town centre", "parish", "village", "ward", "estate"]
+                    .iter()
+                    .any(|w| names(&lower, &format!("{} {w}", p.name)));
+                // "Residents of Harrowby" are the town's, not its villages'.
+                (p.clone(), p.town && !itself && !restriction)
+            })
+            .collect();
+        if named.is_empty() {
+            return None;
+        }
+        static WIDE: OnceLock<Regex> = OnceLock::new();
+        #[allow(clippy::expect_used)]
+        let wide = WIDE.get_or_init(|| {
+            Regex::new(
+                r"\b(district|borough|county|shire|area|region|surrounding|villages|around|nearby|wider|and beyond)\b",
+            )
+            .expect("a literal pattern of places.rs")
+        });
+        Some(Reach {
+            places: named,
+            wide: wide.is_match(&lower),
+            restriction,
+        })
+    }
+}
+
+/// Whether lower-cased `text` has `name` as whole words.
+fn names(text: &str, name: &str) -> bool {
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// Whether a restriction is to the people who live somewhere ("For residents of Gosland",
+/// "Little Oxney residents only", "people living in Fenbridge").
+pub fn residence(only_for: &str) -> bool {
+    static LIVE: OnceLock<Regex> = OnceLock::new();
+    #[allow(clippy::expect_used)]
+    LIVE.get_or_init(|| {
+        Regex::new(r"(?i)\b(residents?|living in|who live in|live in|lives in|people of)\b")
+            .expect("a literal pattern of places.rs")
+    })
+    .is_match(only_for)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn town() -> Places {
+        // A town with eight venues spread about a kilometre, a village 7 km away with one venue,
+        // another 11 km away, and a far town 39 km away.
+        Places::from_venues(
+            [
+                ("Fenbridge", (52.450, 0.250)),
+                ("Fenbridge", (52.455, 0.262)),
+                ("fenbridge ", (52.445, 0.240)),
+                ("Fenbridge", (52.452, 0.251)),
+                ("Fenbridge", (52.449, 0.249)),
+                ("Fenbridge", (52.451, 0.248)),
+                ("Fenbridge", (52.447, 0.252)),
+                ("Fenbridge", (52.450, 0.255)),
+                ("Gosland", (52.500, 0.320)),
+                ("Northey St Mary", (52.380, 0.140)),
+                ("Saltmarsh", (52.800, 0.400)),
+                ("", (52.0, 0.0)),
+            ]
+            .into_iter(),
+        )
+    }
+
+    #[test]
+    fn a_parish_service_is_for_the_parish() {
+        let places = town();
+        let parish = places.reach("Northey St Mary parish", false).unwrap();
+        let in_town = (52.451, 0.251);
+        let in_parish = (52.381, 0.141);
+        assert_eq!(places.home(in_town).unwrap().name, "fenbridge");
+        assert!(!parish.covers(places.home(in_town), in_town));
+        assert!(parish.covers(places.home(in_parish), in_parish));
+    }
+
+    #[test]
+    fn a_district_covers_its_villages_but_not_the_far_town() {
+        let places = town();
+        let district = places.reach("Fenbridge district", false).unwrap();
+        assert!(district.wide);
+        let gosland = (52.501, 0.321);
+        let saltmarsh = (52.801, 0.401);
+        assert!(district.covers(places.home(gosland), gosland));
+        assert!(!district.covers(places.home(saltmarsh), saltmarsh));
+        // A list of places covers each of them, and not another.
+        let list = places
+            .reach("Fenbridge town, Gosland - home visits", false)
+            .unwrap();
+        assert!(list.covers(places.home(gosland), gosland));
+        let northey = (52.380, 0.140);
+        assert!(!list.covers(places.home(northey), northey));
+        // A town's name alone stands for the area round it; a village's does not.
+        let towns = places.reach("Fenbridge and Saltmarsh", false).unwrap();
+        assert!(towns.covers(places.home(northey), northey));
+        let village = places.reach("Gosland", false).unwrap();
+        assert!(!village.covers(places.home(northey), northey));
+    }
+
+    #[test]
+    fn unknown_places_and_homes_rule_nobody_out() {
+        let places = town();
+        assert!(places.reach("Anywhere - telephone", false).is_none());
+        // "Fenland" is not "Fenbridge", and a name inside a word is not the place.
+        assert!(places.reach("Fenland Homes tenants", true).is_none());
+        assert!(places.reach("Saltmarshes", false).is_none());
+        let parish = places.reach("Northey St Mary parish", false).unwrap();
+        let abroad = (55.0, -3.0);
+        assert!(places.home(abroad).is_none());
+        assert!(parish.covers(places.home(abroad), abroad));
+    }
+
+    #[test]
+    fn residence_restrictions() {
+        assert!(residence("For residents of Northey St Mary parish"));
+        assert!(residence("Gosland residents only"));
+        assert!(residence("People living in Fenbridge"));
+        assert!(!residence("For tenants of Fenland Homes"));
+        assert!(!residence("Registered with a Fenbridge GP"));
+    }
+}
