@@ -449,6 +449,71 @@ fn sentence_around(text: &str, at: usize) -> String {
     text[start..end].trim().to_string()
 }
 
+/// The sex a search's words name when they name only one ("new dad feeling isolated",
+/// "support for women"): a group for the other sex is not what was asked for. Words about
+/// someone else in the family (son, wife, husband) are not counted.
+pub fn sex_named(text: &str) -> Option<Sex> {
+    const MALE: &[&str] = &[
+        "dad",
+        "dads",
+        "daddy",
+        "father",
+        "fathers",
+        "man",
+        "men",
+        "mens",
+        "male",
+        "males",
+        "boy",
+        "boys",
+        "lad",
+        "lads",
+        "gentleman",
+        "gentlemen",
+        "grandad",
+        "granddad",
+        "grandfather",
+        "widower",
+        "widowers",
+    ];
+    const FEMALE: &[&str] = &[
+        "mum",
+        "mums",
+        "mummy",
+        "mom",
+        "moms",
+        "mother",
+        "mothers",
+        "woman",
+        "women",
+        "womens",
+        "female",
+        "females",
+        "girl",
+        "girls",
+        "lady",
+        "ladies",
+        "nan",
+        "gran",
+        "grandmother",
+        "widow",
+        "widows",
+    ];
+    let words: Vec<String> = text
+        .to_lowercase()
+        .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '\u{2019}')
+        .map(|w| w.replace(['\'', '\u{2019}'], ""))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let male = words.iter().any(|w| MALE.contains(&w.as_str()));
+    let female = words.iter().any(|w| FEMALE.contains(&w.as_str()));
+    match (male, female) {
+        (true, false) => Some(Sex::Male),
+        (false, true) => Some(Sex::Female),
+        _ => None,
+    }
+}
+
 /// Whether a person's own words say they rent from a private landlord ("I rent privately",
 /// "a private landlord"): a housing association's tenants-only service is not for them.
 /// ("My landlord" alone is not enough: housing association tenants say it too.)
@@ -876,6 +941,18 @@ mod tests {
                 .map(|a| a.0),
             Some(25.0)
         );
+    }
+
+    #[test]
+    fn the_sex_a_search_names() {
+        assert_eq!(sex_named("new dad feeling isolated"), Some(Sex::Male));
+        assert_eq!(sex_named("women's refuge"), Some(Sex::Female));
+        assert_eq!(sex_named("Men’s shed"), Some(Sex::Male));
+        assert_eq!(sex_named("mums and dads group"), None);
+        assert_eq!(sex_named("support for my husband with dementia"), None);
+        assert_eq!(sex_named("lonely"), None);
+        // Not inside other words.
+        assert_eq!(sex_named("mandarin classes"), None);
     }
 
     #[test]

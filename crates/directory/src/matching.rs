@@ -173,6 +173,8 @@ struct Query {
     words: String,
     /// The directory's place they live in or nearest to (set with the snapshot).
     home: Option<crate::search::places::Place>,
+    /// What their words about what matters to them ask for, in order.
+    wishes: Vec<ConceptId>,
 }
 
 /// Vocabulary concepts matching's rules name.
@@ -203,6 +205,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         },
         words: format!("{} {}", p.interest_words.join(". "), p.what_matters),
         home: None,
+        wishes: vec![],
     };
     for (need, score) in &p.needs {
         // 1 is "managing well": no reason to propose anything; 3 and over is a main need.
@@ -284,6 +287,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
     for (g, c) in groups.into_iter().zip(seen) {
         q.named.push(c);
         q.own.push(c);
+        q.wishes.push(c);
         for n in &v.concept(c).needs {
             if !q.needs.contains(n) {
                 q.needs.push(*n);
@@ -315,6 +319,9 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
     }
     q
 }
+
+/// How many of the things their words say matter to them are each answered in the first ten.
+const WISHES: usize = 3;
 
 /// An interest's words after its first clause ("five-a-side, before the baby came") say
 /// more about when or why than about what they enjoy: they count this much.
@@ -446,10 +453,33 @@ pub(crate) fn audiences(f: &Facts, v: &Vocabulary) -> Vec<ConceptId> {
         .chain(f.made_for.iter().copied())
         .filter(|&c| v.concept(c).audience.is_some() && !f.rejected.contains(&c))
         .collect();
+    // What its own name or description says it is for: the people it is made for more
+    // surely than a publisher's broad term ("Disability & Sensory" on a Deaf club).
+    let own: Vec<ConceptId> = f
+        .tags
+        .iter()
+        .filter(|t| t.strength >= 0.8 && matches!(t.source, Source::Name | Source::Review))
+        .map(|t| t.concept)
+        .chain(f.made_for.iter().copied())
+        .collect();
+    let broad_only = |c: ConceptId| !own.contains(&c);
     named
         .iter()
         .copied()
         .filter(|&c| !named.iter().any(|&n| v.concept(n).within == Some(c)))
+        // A broad term whose narrower people its own words name: a Deaf club filed under
+        // disability is for Deaf people, not for a wheelchair user.
+        .filter(|&c| {
+            !(broad_only(c)
+                && own.iter().any(|n| {
+                    *n != c
+                        && v.concept(c)
+                            .audience
+                            .as_deref()
+                            .unwrap_or_default()
+                            .contains(n)
+                }))
+        })
         .collect()
 }
 
@@ -1051,6 +1081,19 @@ impl SearchIndex {
                     continue;
                 }
                 if let Some(at) = ranked.iter().skip(k).position(|r| helps(r.1)) {
+                    let item = ranked.remove(k + at);
+                    slot -= 1;
+                    ranked.insert(slot, item);
+                }
+            }
+            // And what they said matters to them ("a little more English"): its best service,
+            // when none of the first ten is about it.
+            for c in q.wishes.iter().take(WISHES) {
+                let about = |i: usize| snap.facts[i].strength(*c) >= 0.8;
+                if slot <= k / 2 || ranked.iter().take(k).any(|r| about(r.1)) {
+                    continue;
+                }
+                if let Some(at) = ranked.iter().skip(k).position(|r| about(r.1)) {
                     let item = ranked.remove(k + at);
                     slot -= 1;
                     ranked.insert(slot, item);

@@ -1042,7 +1042,95 @@ pub async fn services_for_one_place_are_for_the_people_there(store: Arc<dyn Stor
     assert!(!signed.is_empty());
 }
 
+/// A narrow group filed under a broad term is for its own people; and what a person says
+/// matters to them is answered among the first proposals.
+pub async fn a_person_is_offered_what_is_theirs_and_what_they_asked_for(store: Arc<dyn Storage>) {
+    let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
+    let mut services = vec![
+        service(
+            70,
+            "Deaf Social Club",
+            "Social club for Deaf BSL users: games, talks and trips. Run in British Sign Language.",
+            None,
+            Some(("Disability & Sensory", 7)),
+            near(0.5),
+            None,
+            "active",
+        ),
+        service(
+            71,
+            "Accessible Sports Club",
+            "Sport and a social for disabled adults: boccia, table tennis and wheelchair basketball.",
+            None,
+            Some(("Disability & Sensory", 7)),
+            near(2.0),
+            None,
+            "active",
+        ),
+        service(
+            72,
+            "English Conversation Club",
+            "Practise speaking English over a cup of tea. All levels welcome.",
+            None,
+            Some(("Learning", 8)),
+            near(3.0),
+            None,
+            "active",
+        ),
+    ];
+    for n in 0..6 {
+        services.push(service(
+            73 + n,
+            &format!("Coffee Morning {n}"),
+            "Coffee, cake and a chat for anyone who would like company.",
+            None,
+            Some(("Socialising & Clubs", 2)),
+            near(0.2 + f64::from(n) * 0.1),
+            None,
+            "active",
+        ));
+    }
+    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
+        "description": "A synthetic network.", "services": services}]))
+    .unwrap();
+    let dir = Directory::open(store, None).await.unwrap();
+    let parsed = directory::parse_json(&feed).unwrap();
+    dir.import(
+        &parsed,
+        "elsewhere",
+        &Listing::default(),
+        &Actor::system("test"),
+    )
+    .await
+    .unwrap();
+    let person = MatchProfile {
+        age: Some(42.0),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 5,
+        needs: vec![(Need::Loneliness, 4)],
+        interest_words: vec!["wheelchair basketball".into()],
+        what_matters: "Since the accident I'm in a wheelchair. I'd like a little more English too."
+            .into(),
+        ..Default::default()
+    };
+    let matches = dir.index.match_services(&person);
+    let at = |n: u32| matches.iter().position(|m| m.id == id(n));
+    assert!(
+        at(71).is_some_and(|a| at(70).is_none_or(|d| a < d)),
+        "the club for disabled people before the Deaf club: {matches:?}"
+    );
+    if let Some(deaf) = matches.iter().find(|m| m.id == id(70)) {
+        assert!(
+            deaf.cautions.iter().any(|c| c.contains("Made for")),
+            "{deaf:?}"
+        );
+    }
+    assert!(at(72).is_some(), "the English they asked for: {matches:?}");
+}
+
 storage_tests::on_both_engines!(
+    a_person_is_offered_what_is_theirs_and_what_they_asked_for,
     services_for_one_place_are_for_the_people_there,
     every_main_need_is_answered_near_the_top,
     matching_weighs_how_they_get_about,

@@ -285,9 +285,14 @@ impl SearchIndex {
         // Where they live, among the directory's places: a service for another parish's
         // residents is not for them.
         let home = q.near.and_then(|at| snap.places.home(at));
+        // A group for the other sex is not what "new dad feeling isolated" asked for.
+        let sex = crate::eligibility::sex_named(&q.text);
         let mut consider = |i: usize, relevance: f32| {
             let f = &snap.facts[i];
             if !f.passes(q) || f.elsewhere(home, q.near) {
+                return;
+            }
+            if sex.is_some_and(|want| f.sex().is_some_and(|s| s != want)) {
                 return;
             }
             if !needs.is_empty()
