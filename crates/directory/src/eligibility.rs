@@ -409,13 +409,17 @@ pub fn read(s: &Service, located: bool) -> Reading {
         static OTHER_WAY: OnceLock<Regex> = OnceLock::new();
         let phone = re(
             &PHONE,
-            r"(?i)\b((tele)?phone|helpline|phoneline|adviceline|ring us|call us)\b",
+            r"(?i)\b(telephone|helpline|phoneline|phone line|adviceline|advice line|by phone|over the phone|on the phone|phone calls?|phone advice|phone support|phone befriending)\b",
         );
         let other_way = re(
             &OTHER_WAY,
             r"(?i)\b(online|video|web ?chat|live chat|texts?|texting|sms|e-?mail|face[ -]to[ -]face|in person|home visits?|visits?|drop[ -]in|bsl|sign language|relay|textphone|minicom|whatsapp)\b",
         );
-        if let Some(m) = phone.find(&all).filter(|_| !other_way.is_match(&all)) {
+        // How to book ("call us") is not how it is used; a meeting point is another way in.
+        if let Some(m) = phone
+            .find(&all)
+            .filter(|_| !other_way.is_match(&all) && !meeting_point)
+        {
             r.phone_only = Some(sentence_around(&all, m.start()));
         }
         if !areas.is_empty() && !meeting_point {
@@ -505,8 +509,15 @@ pub fn sex_named(text: &str) -> Option<Sex> {
         .map(|w| w.replace(['\'', '\u{2019}'], ""))
         .filter(|w| !w.is_empty())
         .collect();
-    let male = words.iter().any(|w| MALE.contains(&w.as_str()));
-    let female = words.iter().any(|w| FEMALE.contains(&w.as_str()));
+    // "carer for my dad", "after my mum died": someone else in the family.
+    const WHOSE: &[&str] = &["my", "his", "her", "our", "their", "your", "a", "the"];
+    let said = |list: &[&str]| {
+        words.iter().enumerate().any(|(i, w)| {
+            list.contains(&w.as_str()) && !(i > 0 && WHOSE.contains(&words[i - 1].as_str()))
+        })
+    };
+    let male = said(MALE);
+    let female = said(FEMALE);
     match (male, female) {
         (true, false) => Some(Sex::Male),
         (false, true) => Some(Sex::Female),
@@ -526,13 +537,21 @@ pub fn private_renter(words: &str) -> bool {
     .is_match(words)
         || {
             // A landlord who is a man ("the landlord won't fix it ... he's putting the rent
-            // up"): a person, not a housing association.
+            // up"): a person, not a housing association. Not when another man or a social
+            // landlord comes between ("Our landlord is the council. My husband says he …").
             static HE: OnceLock<Regex> = OnceLock::new();
+            static BETWEEN: OnceLock<Regex> = OnceLock::new();
+            let between = re(
+                &BETWEEN,
+                r"(?i)\b(husband|son|partner|boyfriend|dad|father|brother|grandson|uncle|neighbour|friend|ex|council|housing association|homes|housing)\b",
+            );
             re(
                 &HE,
-                r"(?i)\blandlord\b[^!?]{0,160}?\b(he|him|his)\b",
+                r"(?i)\blandlord\b([^!?]{0,160}?)\b(he|he's|hes|he'll|he'd)\s",
             )
-            .is_match(words)
+            .captures(words)
+            .and_then(|c| c.get(1))
+            .is_some_and(|span| !between.is_match(span.as_str()))
         }
 }
 
@@ -556,6 +575,11 @@ pub fn qualifies(only_for: &str, their_words: &str) -> Option<String> {
         .and_then(|c| c.get(1))
         .or_else(|| body_before.captures(only_for).and_then(|c| c.get(1)))?
         .as_str();
+    // "For Fenland Homes tenants only": the body, not the "For" before it.
+    let names = ["For ", "Only ", "Open to ", "Available to "]
+        .iter()
+        .find_map(|w| names.strip_prefix(w))
+        .unwrap_or(names);
     let words = |t: &str| -> Vec<String> {
         t.to_lowercase()
             .split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '\u{2019}')
@@ -792,6 +816,9 @@ mod tests {
         assert!(!private_renter(
             "My landlord is Fenland Homes and they won't fix it"
         ));
+        assert!(!private_renter(
+            "Our landlord is the council. My husband says he's had enough."
+        ));
         assert!(tenants_only("For tenants of Harrowby Homes only"));
         assert!(!tenants_only("Registered with a Harrowby GP"));
         assert!(!tenants_only("For tenants of private landlords"));
@@ -807,6 +834,10 @@ mod tests {
             Some("Fenland Homes")
         );
         assert_eq!(qualifies("Fenland Homes tenants only", "my flat"), None);
+        assert_eq!(
+            qualifies("For Fenland Homes tenants only", "my Fenland Homes flat").as_deref(),
+            Some("Fenland Homes")
+        );
     }
 
     #[test]
@@ -950,6 +981,8 @@ mod tests {
         assert_eq!(sex_named("Men’s shed"), Some(Sex::Male));
         assert_eq!(sex_named("mums and dads group"), None);
         assert_eq!(sex_named("support for my husband with dementia"), None);
+        assert_eq!(sex_named("carer for my dad"), None);
+        assert_eq!(sex_named("bereaved after my mum died"), None);
         assert_eq!(sex_named("lonely"), None);
         // Not inside other words.
         assert_eq!(sex_named("mandarin classes"), None);
@@ -970,6 +1003,9 @@ mod tests {
         }
         let s = service("Adviceline", "", "Phone advice on benefits and debt.");
         assert_eq!(read(&s, true).phone_only, None);
+        // How to book is not how it is used.
+        let s = service("Walk", "", "Call us to book a place on the walk.");
+        assert_eq!(read(&s, false).phone_only, None);
     }
 
     #[test]

@@ -461,6 +461,7 @@ pub(crate) fn audiences(f: &Facts, v: &Vocabulary) -> Vec<ConceptId> {
         .filter(|t| t.strength >= 0.8 && matches!(t.source, Source::Name | Source::Review))
         .map(|t| t.concept)
         .chain(f.made_for.iter().copied())
+        .filter(|c| !f.rejected.contains(c))
         .collect();
     let broad_only = |c: ConceptId| !own.contains(&c);
     named
@@ -684,10 +685,10 @@ fn excluded(
     }
     // Only for one landlord's tenants, and they rent privately or have no home.
     if (q.not_a_tenant || q.own.iter().any(|c| Some(*c) == q.ids.homelessness))
-        && f.reading
-            .only_for
-            .as_deref()
-            .is_some_and(crate::eligibility::tenants_only)
+        && f.reading.only_for.as_deref().is_some_and(|o| {
+            crate::eligibility::tenants_only(o)
+                && crate::eligibility::qualifies(o, &q.words).is_none()
+        })
     {
         return Err(Out::Rule(
             "are for one landlord's tenants, and they say they rent elsewhere",
@@ -1089,7 +1090,12 @@ impl SearchIndex {
             // And what they said matters to them ("a little more English"): its best service,
             // when none of the first ten is about it.
             for c in q.wishes.iter().take(WISHES) {
-                let about = |i: usize| snap.facts[i].strength(*c) >= 0.8;
+                // Not one ranked down as made for others (their words may be background:
+                // "my son is autistic").
+                let about = |i: usize| {
+                    let f = &snap.facts[i];
+                    f.strength(*c) >= 0.8 && made_for_others(f, p, &q, v, lang.as_deref()).is_none()
+                };
                 if slot <= k / 2 || ranked.iter().take(k).any(|r| about(r.1)) {
                     continue;
                 }

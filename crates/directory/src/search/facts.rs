@@ -211,7 +211,13 @@ impl Facts {
             .filter_map(|sal| {
                 let l = sal.location.as_ref()?;
                 let at = (l.latitude?, l.longitude?);
-                let town = l.addresses.first().map(|a| a.city.clone())?;
+                // The venue's own address, not a postal one.
+                let town = l
+                    .addresses
+                    .iter()
+                    .find(|a| a.address_type == "physical")
+                    .or(l.addresses.first())
+                    .map(|a| a.city.clone())?;
                 Some((town, at))
             })
             .collect();
@@ -239,9 +245,24 @@ impl Facts {
             let mut also: Vec<ConceptId> = vec![];
             // And people named first after an "or": the other way in ("Mothers, in pregnancy
             // or with a baby under 2": a mum with a baby need not be pregnant).
+            // (Not after "carers of" and the like: "Carers of people with dementia or a
+            // disability" is for carers, not for disabled people.)
+            let of_others = {
+                let t = text.to_lowercase();
+                [
+                    "carers of",
+                    "families of",
+                    "parents of",
+                    "relatives of",
+                    "friends of",
+                ]
+                .iter()
+                .any(|w| t.contains(w))
+            };
             let alternatives = text
                 .split(" or ")
                 .skip(1)
+                .filter(|_| !of_others)
                 .flat_map(|part| v.find(part).into_iter().filter(|f| f.at <= 3));
             for f in v
                 .find(text)

@@ -90,14 +90,20 @@ impl Places {
             .into_iter()
             .map(|(name, label, points)| {
                 let n = points.len() as f64;
+                // The middle by median, and the spread of nine venues in ten: one venue put
+                // in the wrong place does not stretch the place over the county.
+                let median = |mut xs: Vec<f64>| {
+                    xs.sort_by(f64::total_cmp);
+                    xs[xs.len() / 2]
+                };
                 let centre = (
-                    points.iter().map(|p| p.0).sum::<f64>() / n,
-                    points.iter().map(|p| p.1).sum::<f64>() / n,
+                    median(points.iter().map(|p| p.0).collect()),
+                    median(points.iter().map(|p| p.1).collect()),
                 );
-                let spread_m = points
-                    .iter()
-                    .map(|p| distance_m(*p, centre))
-                    .fold(0.0, f64::max);
+                let mut far: Vec<f64> = points.iter().map(|p| distance_m(*p, centre)).collect();
+                far.sort_by(f64::total_cmp);
+                let spread_m =
+                    far[((far.len() as f64 * 0.9).ceil() as usize).clamp(1, far.len()) - 1];
                 Place {
                     name,
                     label,
@@ -121,13 +127,16 @@ impl Places {
             .map(|(p, _)| p)
     }
 
-    /// The known places `text` names as whole words, or `None` when it names none.
+    /// The known places `text` names as whole words (written with a capital, as a place
+    /// is), or `None` when it names none, or names somewhere else too that no venue is in
+    /// ("Gosland, Mardle and Kelsworth" with a venue only in Gosland; "UK-wide"): where it
+    /// reaches is then not known, and nobody is ruled out.
     pub fn reach(&self, text: &str, restriction: bool) -> Option<Reach> {
         let lower = text.to_lowercase();
         let named: Vec<(Place, bool)> = self
             .places
             .iter()
-            .filter(|p| names(&lower, &p.name))
+            .filter(|p| names(&lower, &p.name) && capitalised(text, &lower, &p.name))
             .map(|p| {
                 let itself = ["town", "town centre", "parish", "village", "ward", "estate"]
                     .iter()
@@ -139,11 +148,103 @@ impl Places {
         if named.is_empty() {
             return None;
         }
+        // Somewhere else named beside them: another capitalised word that is not one of the
+        // known places nor an ordinary word of a reach ("Mardle", "Cambridgeshire"), or the
+        // whole country.
+        static NATIONAL: OnceLock<Regex> = OnceLock::new();
+        #[allow(clippy::expect_used)]
+        let national = NATIONAL.get_or_init(|| {
+            Regex::new(r"\b(uk|united kingdom|britain|england|wales|scotland|national|nationwide|anywhere|countrywide)\b")
+                .expect("a literal pattern of places.rs")
+        });
+        if national.is_match(&lower) {
+            return None;
+        }
+        let mut rest = text.to_string();
+        for (p, _) in &named {
+            rest = replace_ignoring_case(&rest, &p.name);
+        }
+        const ORDINARY: &[&str] = &[
+            "the",
+            "and",
+            "or",
+            "of",
+            "in",
+            "for",
+            "to",
+            "only",
+            "residents",
+            "resident",
+            "people",
+            "living",
+            "live",
+            "who",
+            "town",
+            "centre",
+            "center",
+            "parish",
+            "village",
+            "villages",
+            "ward",
+            "wards",
+            "estate",
+            "district",
+            "borough",
+            "county",
+            "area",
+            "region",
+            "surrounding",
+            "around",
+            "nearby",
+            "wider",
+            "beyond",
+            "council",
+            "telephone",
+            "phone",
+            "home",
+            "visits",
+            "visit",
+            "online",
+            "video",
+            "delivery",
+            "service",
+            "services",
+            "all",
+            "whole",
+            "within",
+            "across",
+            "covering",
+            "covers",
+            "properties",
+            "tenants",
+            "practices",
+            "practice",
+            "gp",
+            "gps",
+            "surgery",
+            "surgeries",
+            "patients",
+            "registered",
+            "with",
+            "at",
+            "by",
+            "face",
+            "hours",
+            "clinics",
+        ];
+        let other_place = rest
+            .split(|c: char| !c.is_alphanumeric() && c != '\'')
+            .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+            .filter(|w| w.chars().skip(1).any(char::is_lowercase))
+            .any(|w| !ORDINARY.contains(&w.to_lowercase().as_str()));
+        if other_place {
+            return None;
+        }
         static WIDE: OnceLock<Regex> = OnceLock::new();
         #[allow(clippy::expect_used)]
         let wide = WIDE.get_or_init(|| {
             Regex::new(
-                r"\b(district|borough|county|shire|area|region|surrounding|villages|around|nearby|wider|and beyond)\b",
+                r"\b(district|borough|county|\w*shire|area|region|surrounding|villages|around|nearby|wider|and beyond)\b",
             )
             .expect("a literal pattern of places.rs")
         });
@@ -153,6 +254,37 @@ impl Places {
             restriction,
         })
     }
+}
+
+/// `text` with each whole-word `name` (lower-cased) taken out, whatever its case.
+fn replace_ignoring_case(text: &str, name: &str) -> String {
+    let lower = text.to_lowercase();
+    // Lower-casing can change byte lengths outside ASCII: then leave the text as it is.
+    if lower.len() != text.len() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for (at, _) in lower.match_indices(name) {
+        if at >= from && text.is_char_boundary(at) && text.is_char_boundary(at + name.len()) {
+            out.push_str(&text[from..at]);
+            out.push(' ');
+            from = at + name.len();
+        }
+    }
+    out.push_str(&text[from..]);
+    out
+}
+
+/// Whether some whole-word mention of `name` in `text` starts with a capital letter ("March"
+/// the town, not "march"). `lower` is `text` lower-cased.
+fn capitalised(text: &str, lower: &str, name: &str) -> bool {
+    if lower.len() != text.len() {
+        return true;
+    }
+    lower.match_indices(name).any(|(at, _)| {
+        text.is_char_boundary(at) && text[at..].chars().next().is_some_and(char::is_uppercase)
+    })
 }
 
 /// Whether lower-cased `text` has `name` as whole words.
@@ -234,6 +366,29 @@ mod tests {
         assert!(towns.covers(places.home(northey), northey));
         let village = places.reach("Gosland", false).unwrap();
         assert!(!village.covers(places.home(northey), northey));
+    }
+
+    #[test]
+    fn a_reach_naming_somewhere_unknown_rules_nobody_out() {
+        let places = town();
+        // Mardle and Cambridgeshire have no venue: where these reach is not known.
+        assert!(places
+            .reach("Gosland, Mardle and Little Oxney", false)
+            .is_none());
+        assert!(places
+            .reach("Fenbridge and Cambridgeshire", false)
+            .is_none());
+        assert!(places.reach("UK-wide, office in Gosland", false).is_none());
+        // Ordinary words beside known places do not count as places.
+        assert!(places
+            .reach(
+                "Fenbridge district (Fenbridge, Gosland) - telephone and home visits",
+                false
+            )
+            .is_some());
+        assert!(places.reach("Northey St Mary parish", false).is_some());
+        // A place's name written as an ordinary word is not the place.
+        assert!(places.reach("gosland-style walks", false).is_none());
     }
 
     #[test]
