@@ -654,6 +654,16 @@ avoid_for = ["domestic_abuse"]
         assert!(hub.contains(&"parent_toddler".to_string()), "{hub:?}");
         let listing = Vocabulary::builtin().find_in_text("Help for the whole family: debt advice");
         assert!(!listing.is_empty());
+        // "Weed" typed alone is cannabis; weeding the garden is not, nor coming out of
+        // hospital coming out.
+        assert!(said("weed").contains(&"drug_alcohol".to_string()));
+        assert!(said("I like to weed the garden")
+            .iter()
+            .all(|c| c != "drug_alcohol"));
+        assert!(said("I came out last year").contains(&"lgbtq".to_string()));
+        assert!(said("since I came out of hospital")
+            .iter()
+            .all(|c| c != "lgbtq"));
         // Anime is not animals, nor travel a Traveller community.
         assert!(said("drawing anime").iter().all(|c| c != "animals"));
         assert!(said("I like to travel")
