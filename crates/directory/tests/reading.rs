@@ -282,8 +282,13 @@ fn feed() -> Vec<u8> {
 }
 
 async fn directory(store: Arc<dyn Storage>) -> Directory {
+    imported(store, &feed()).await
+}
+
+/// A directory holding `feed`, imported through the ordinary import.
+async fn imported(store: Arc<dyn Storage>, feed: &[u8]) -> Directory {
     let dir = Directory::open(store, None).await.unwrap();
-    let parsed = directory::parse_json(&feed()).unwrap();
+    let parsed = directory::parse_json(feed).unwrap();
     assert!(
         parsed.problems.iter().all(|p| !p.fatal),
         "{:?}",
@@ -960,16 +965,7 @@ fn places_feed() -> Vec<u8> {
 /// Services for the people of one place are for them, and a telephone line is not for
 /// someone who uses British Sign Language.
 pub async fn services_for_one_place_are_for_the_people_there(store: Arc<dyn Storage>) {
-    let dir = Directory::open(store, None).await.unwrap();
-    let parsed = directory::parse_json(&places_feed()).unwrap();
-    dir.import(
-        &parsed,
-        "elmford",
-        &Listing::default(),
-        &Actor::system("test"),
-    )
-    .await
-    .unwrap();
+    let dir = imported(store, &places_feed()).await;
     let in_town = MatchProfile {
         age: Some(70.0),
         near: Some(HOME),
@@ -1093,16 +1089,7 @@ pub async fn a_person_is_offered_what_is_theirs_and_what_they_asked_for(store: A
     let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
         "description": "A synthetic network.", "services": services}]))
     .unwrap();
-    let dir = Directory::open(store, None).await.unwrap();
-    let parsed = directory::parse_json(&feed).unwrap();
-    dir.import(
-        &parsed,
-        "elsewhere",
-        &Listing::default(),
-        &Actor::system("test"),
-    )
-    .await
-    .unwrap();
+    let dir = imported(store, &feed).await;
     let person = MatchProfile {
         age: Some(42.0),
         near: Some(HOME),
