@@ -223,6 +223,17 @@ impl Places {
             "gps",
             "surgery",
             "surgeries",
+            "north",
+            "south",
+            "east",
+            "west",
+            "central",
+            "greater",
+            "inner",
+            "outer",
+            "upper",
+            "lower",
+            "mid",
             "patients",
             "registered",
             "with",
@@ -387,6 +398,9 @@ mod tests {
             )
             .is_some());
         assert!(places.reach("Northey St Mary parish", false).is_some());
+        assert!(places
+            .reach("North Fenbridge (telephone service)", false)
+            .is_some());
         // A place's name written as an ordinary word is not the place.
         assert!(places.reach("gosland-style walks", false).is_none());
     }

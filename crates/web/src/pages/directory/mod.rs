@@ -278,7 +278,30 @@ pub(crate) fn place(e: &Entry) -> String {
             parts.join(", ")
         })
         .find(|s| !s.is_empty())
-        .unwrap_or_else(|| "No venue given".into())
+        .unwrap_or_else(|| reach(e))
+}
+
+/// Where a service without a venue reaches people ("No venue: reaches Northey St Mary
+/// parish"), from its ORUK service areas.
+fn reach(e: &Entry) -> String {
+    let areas: Vec<&str> = e
+        .service
+        .service_areas
+        .iter()
+        .filter_map(|a| {
+            a.extent
+                .as_deref()
+                .or(a.name.as_deref())
+                .or(a.service_area.as_deref())
+        })
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .collect();
+    if areas.is_empty() {
+        "No venue given".into()
+    } else {
+        format!("No venue: reaches {}", areas.join("; "))
+    }
 }
 
 fn distance_text(m: f64) -> String {
@@ -358,4 +381,36 @@ fn opts_from<T: Code>(selected: &[String]) -> Vec<Opt> {
             selected: selected.iter().any(|s| s == v.code()),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(service: directory::oruk::Service) -> Entry {
+        Entry {
+            service,
+            listing: Default::default(),
+            version: 1,
+            updated_at: chrono::Utc::now(),
+            partner_org_id: None,
+        }
+    }
+
+    #[test]
+    fn a_service_without_a_venue_says_where_it_reaches() {
+        let mut s = directory::oruk::Service {
+            id: "s".into(),
+            name: "Good Neighbours".into(),
+            status: "active".into(),
+            ..Default::default()
+        };
+        assert_eq!(place(&entry(s.clone())), "No venue given");
+        s.service_areas = vec![directory::oruk::ServiceArea {
+            id: "a".into(),
+            extent: Some("Northey St Mary parish".into()),
+            ..Default::default()
+        }];
+        assert_eq!(place(&entry(s)), "No venue: reaches Northey St Mary parish");
+    }
 }
