@@ -385,17 +385,7 @@ pub fn read(s: &Service, located: bool) -> Reading {
     }
     // Reach: a service with no venue on the map reaches people where they are.
     if !located {
-        let areas: Vec<&str> = s
-            .service_areas
-            .iter()
-            .filter_map(|a| {
-                a.extent
-                    .as_deref()
-                    .or(a.name.as_deref())
-                    .or(a.service_area.as_deref())
-            })
-            .filter(|a| !a.trim().is_empty())
-            .collect();
+        let areas: Vec<&str> = s.area_texts().collect();
         let remote = remote_words();
         // "Meets at the station car park" names a venue without coordinates, not a reach.
         static MEETS: OnceLock<Regex> = OnceLock::new();

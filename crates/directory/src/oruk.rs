@@ -296,6 +296,21 @@ impl Service {
         }
     }
 
+    /// The words of each of its service areas (extent, else name), trimmed, empty ones left
+    /// out: "Northey St Mary parish".
+    pub fn area_texts(&self) -> impl Iterator<Item = &str> {
+        self.service_areas
+            .iter()
+            .filter_map(|a| {
+                a.extent
+                    .as_deref()
+                    .or(a.name.as_deref())
+                    .or(a.service_area.as_deref())
+            })
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+    }
+
     /// The taxonomy-term ids attached to the service.
     pub fn term_ids(&self) -> impl Iterator<Item = &str> {
         self.attributes.iter().filter_map(|a| {

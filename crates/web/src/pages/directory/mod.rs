@@ -284,19 +284,7 @@ pub(crate) fn place(e: &Entry) -> String {
 /// Where a service without a venue reaches people ("No venue: reaches Northey St Mary
 /// parish"), from its ORUK service areas.
 fn reach(e: &Entry) -> String {
-    let areas: Vec<&str> = e
-        .service
-        .service_areas
-        .iter()
-        .filter_map(|a| {
-            a.extent
-                .as_deref()
-                .or(a.name.as_deref())
-                .or(a.service_area.as_deref())
-        })
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-        .collect();
+    let areas: Vec<&str> = e.service.area_texts().collect();
     if areas.is_empty() {
         "No venue given".into()
     } else {
