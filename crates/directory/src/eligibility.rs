@@ -26,6 +26,9 @@ pub struct Reading {
     pub only_for: Option<String>,
     /// How people get in when a referral is needed ("by referral from a GP").
     pub by_referral: Option<String>,
+    /// Only for people already under a specialist team ("Adults receiving secondary mental
+    /// health care"), with the words: few of the people a link worker sees are.
+    pub specialist: Option<String>,
     /// The area a service without a venue covers (telephone, online, home visits).
     pub area: Option<String>,
     /// Reached only by telephone (no venue, and no other way in named), with the words:
@@ -38,6 +41,18 @@ pub struct Reading {
 #[allow(clippy::expect_used)]
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
     cell.get_or_init(|| Regex::new(pattern).expect("a literal pattern of eligibility.rs"))
+}
+
+/// Whether words say someone is under a specialist team: in their eligibility, "Adults
+/// receiving secondary mental health care", "referral from the community mental health
+/// team"; in a person's own words, "my CPN", "the crisis team".
+pub fn under_specialist(text: &str) -> bool {
+    static UNDER: OnceLock<Regex> = OnceLock::new();
+    re(
+        &UNDER,
+        r"(?i)\b(secondary (mental health )?(care|services?)|community mental health (team|services?)|cmht|early intervention (in psychosis|team|service)|crisis team|home treatment team|(under|in) the care of (a|the|their) (consultant|psychiatrist|specialist|mental health)|care coordinator|cpn|community psychiatric nurse|psychiatrist)\b",
+    )
+    .is_match(text)
 }
 
 /// Sentences of a text, trimmed.
@@ -274,6 +289,9 @@ pub fn read(s: &Service, located: bool) -> Reading {
         r"(?i)\b(by|on|needs? a|requires? a|via)\s+(a\s+)?(referral|voucher|prescription)\b|\breferral (only|from)\b",
     );
     for sentence in sentences(eligibility) {
+        if r.specialist.is_none() && under_specialist(sentence) {
+            r.specialist = Some(sentence.to_string());
+        }
         if r.only_for.is_none() && only_for.is_match(sentence) {
             r.only_for = Some(sentence.to_string());
         }
@@ -996,6 +1014,34 @@ mod tests {
         // How to book is not how it is used.
         let s = service("Walk", "", "Call us to book a place on the walk.");
         assert_eq!(read(&s, false).phone_only, None);
+    }
+
+    #[test]
+    fn only_for_people_under_a_specialist_team() {
+        let s = service(
+            "Employment Support",
+            "Adults receiving secondary mental health care; referral from the community mental health team",
+            "",
+        );
+        let r = read(&s, true);
+        assert_eq!(
+            r.specialist.as_deref(),
+            Some("Adults receiving secondary mental health care")
+        );
+        // A GP's referral, or mental health named as a need, is not a specialist team.
+        for open in [
+            "By referral from a GP",
+            "Adults with mild to moderate anxiety or depression",
+            "Anyone feeling low; no referral needed",
+        ] {
+            assert_eq!(
+                read(&service("Group", open, ""), true).specialist,
+                None,
+                "{open}"
+            );
+        }
+        assert!(under_specialist("I see my CPN every fortnight"));
+        assert!(!under_specialist("I feel low and my GP suggested I come"));
     }
 
     #[test]

@@ -683,6 +683,16 @@ fn excluded(
             ));
         }
     }
+    // Only for people already under a specialist team (secondary mental health care): a
+    // link worker's people seldom are, unless their words say so ("my CPN").
+    if let Some(words) = &f.reading.specialist {
+        if !crate::eligibility::under_specialist(&q.words) {
+            *narrower = true;
+            cautions.push(format!(
+                "Only for people under specialist care: \"{words}\". Check they are"
+            ));
+        }
+    }
     // Only for one landlord's tenants, and they rent privately or have no home.
     if (q.not_a_tenant || q.own.iter().any(|c| Some(*c) == q.ids.homelessness))
         && f.reading.only_for.as_deref().is_some_and(|o| {

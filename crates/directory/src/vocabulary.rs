@@ -622,6 +622,16 @@ avoid_for = ["domestic_abuse"]
                 ids(words)
             );
         }
+        // A publisher's "Sensory loss" is sight and hearing, not a death; a membership food
+        // club or larder is food help; a helpline's listening ear is a listening line.
+        assert_eq!(ids("FB-AC-01 Sensory loss"), vec!["sensory_loss"]);
+        assert!(ids("Community Larder").contains(&"food_bank".to_string()));
+        assert!(ids("Listening Ear Phoneline").contains(&"listening_line".to_string()));
+        // Forgetting why you walked into a room is not dementia; being forgetful may be.
+        assert!(!ids("I keep forgetting why I went in").contains(&"dementia".to_string()));
+        assert!(ids("Mum is getting forgetful").contains(&"dementia".to_string()));
+        // Support for a drinker's family and friends is not parenting support.
+        assert!(!ids("Family and Friends Support").contains(&"parenting".to_string()));
         // Not housing: "house" is not "housing"; not parenting: "my mum" is not "mums".
         assert!(!ids("getting out of the house").contains(&"housing_advice".to_string()));
         assert!(!ids("caring for my mum").contains(&"parenting".to_string()));

@@ -1116,7 +1116,121 @@ pub async fn a_person_is_offered_what_is_theirs_and_what_they_asked_for(store: A
     assert!(at(72).is_some(), "the English they asked for: {matches:?}");
 }
 
+pub async fn what_a_service_is_and_who_it_is_for_are_read_rightly(store: Arc<dyn Storage>) {
+    let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
+    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
+        "description": "A synthetic network.", "services": [
+        service(
+            80,
+            "Employment Support for Mental Health",
+            "An employment specialist helps you find and keep paid work alongside your mental health treatment.",
+            Some("Adults receiving secondary mental health care; referral from the community mental health team"),
+            Some(("Feeling Low or Anxious", 9)),
+            near(0.3),
+            None,
+            "active",
+        ),
+        service(
+            81,
+            "Wellbeing Peer Support Group",
+            "A friendly peer support group for people living with low mood, anxiety or depression.",
+            None,
+            Some(("Feeling Low or Anxious", 9)),
+            near(1.5),
+            None,
+            "active",
+        ),
+        service(
+            82,
+            "Steady Steps",
+            "A gentle strength and balance programme, mostly seated to begin with.",
+            None,
+            Some(("Keeping Active", 10)),
+            near(0.5),
+            None,
+            "active",
+        ),
+        service(
+            83,
+            "Hearing Aid Drop-in",
+            "Volunteers clean and retube hearing aids and replace batteries.",
+            None,
+            Some(("Sensory loss", 11)),
+            near(0.4),
+            None,
+            "active",
+        ),
+        service(
+            84,
+            "Bereavement Cafe",
+            "A cuppa and a chat with others who have lost someone.",
+            None,
+            Some(("Bereavement", 12)),
+            near(2.5),
+            None,
+            "active",
+        ),
+    ]}]))
+    .unwrap();
+    let dir = imported(store, &feed).await;
+    // The peer group comes before the service only for people under the mental health team,
+    // which says to check they are.
+    let person = MatchProfile {
+        age: Some(38.0),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 5,
+        needs: vec![(Need::MentalHealth, 4)],
+        ..Default::default()
+    };
+    let matches = dir.index.match_services(&person);
+    let at = |n: u32| matches.iter().position(|m| m.id == id(n));
+    assert!(
+        at(81).is_some_and(|a| at(80).is_none_or(|d| a < d)),
+        "the open group first: {matches:?}"
+    );
+    if let Some(ips) = matches.iter().find(|m| m.id == id(80)) {
+        assert!(
+            ips.cautions
+                .iter()
+                .any(|c| c.contains("specialist care") && c.contains("secondary mental health")),
+            "{ips:?}"
+        );
+    }
+    // Someone whose words say they are under the team is not told to check.
+    let theirs = MatchProfile {
+        what_matters: "My care coordinator thinks I'm ready to look for work.".into(),
+        ..person.clone()
+    };
+    let matches = dir.index.match_services(&theirs);
+    let ips = matches.iter().find(|m| m.id == id(80)).expect("offered");
+    assert!(
+        ips.cautions.iter().all(|c| !c.contains("specialist care")),
+        "{ips:?}"
+    );
+    // "Exercise classes" finds the chair-based strength and balance class.
+    assert!(found(&dir, &words("exercise classes")).contains(&id(82)));
+    // A grieving widow is offered the bereavement cafe, not the hearing aid drop-in filed
+    // under "Sensory loss".
+    let widow = MatchProfile {
+        age: Some(70.0),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 5,
+        needs: vec![(Need::Bereavement, 5)],
+        ..Default::default()
+    };
+    let matches = dir.index.match_services(&widow);
+    assert_eq!(
+        matches.first().map(|m| m.id.clone()),
+        Some(id(84)),
+        "{matches:?}"
+    );
+    assert!(matches.iter().all(|m| m.id != id(83)), "{matches:?}");
+}
+
 storage_tests::on_both_engines!(
+    what_a_service_is_and_who_it_is_for_are_read_rightly,
     a_person_is_offered_what_is_theirs_and_what_they_asked_for,
     services_for_one_place_are_for_the_people_there,
     every_main_need_is_answered_near_the_top,

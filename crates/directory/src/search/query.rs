@@ -134,11 +134,21 @@ pub(crate) fn wanted(v: &Vocabulary, text: &str) -> (Vec<Vec<(ConceptId, f32)>>,
     (groups, found)
 }
 
-/// A concept and, when it is a need as people feel it ("money worries", "lonely": a
+/// How much a narrower kind of a concept the words name counts (a chair-based class for
+/// "exercise classes").
+const KIND: f32 = 0.8;
+
+/// A concept and its narrower kinds, and, when it is a need as people feel it ("money worries", "lonely": a
 /// concept filed under no category), the concepts that help with that need, counted a
 /// little less. An activity ("dancing") is not widened: it means itself.
 pub(crate) fn widen(v: &Vocabulary, c: ConceptId, weight: f32) -> Vec<(ConceptId, f32)> {
     let mut g = vec![(c, weight)];
+    // Its kinds are it too: "exercise classes" finds the chair-based class.
+    for (i, x) in v.concepts.iter().enumerate() {
+        if x.within == Some(c) {
+            g.push((ConceptId(i as u16), KIND * weight));
+        }
+    }
     if v.concept(c).category.is_some() {
         return g;
     }
