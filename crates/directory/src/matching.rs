@@ -393,6 +393,44 @@ const OTHERS: f32 = 0.5;
 /// A service offered in the person's language (not English) ranks this much higher.
 const LANGUAGE_BONUS: f32 = 1.5;
 
+/// Words in an interest about who they do it with or for ("cooking for friends", "a gay
+/// men's chorus"): not looked for as words, or "friends" would find Doorstep Friends.
+const PEOPLE: &[&str] = &[
+    "friend",
+    "friends",
+    "family",
+    "men",
+    "mens",
+    "man",
+    "women",
+    "womens",
+    "woman",
+    "people",
+    "kids",
+    "children",
+    "child",
+    "grandchildren",
+    "grandkids",
+    "grandson",
+    "granddaughter",
+    "mum",
+    "mums",
+    "dad",
+    "dads",
+    "husband",
+    "wife",
+    "partner",
+    "son",
+    "daughter",
+    "others",
+    "someone",
+    "everyone",
+    "mates",
+    "lads",
+    "girls",
+    "boys",
+];
+
 /// Weight of what they enjoy: the way in a link worker looks for first.
 const INTEREST: f32 = 1.0;
 /// Weight of what matters to them, read from their words.
@@ -877,7 +915,17 @@ impl SearchIndex {
             // Interests are also looked for as words: one the vocabulary lacks still finds a
             // listing that names it. (Each interest on its own, and what matters to them as
             // words too, measured no better on the evaluation's development half.)
-            let text = p.interest_words.join(" ");
+            let text = p
+                .interest_words
+                .iter()
+                .map(|w| {
+                    w.split(|c: char| !c.is_alphanumeric() && c != '\'')
+                        .filter(|x| !PEOPLE.contains(&x.to_lowercase().replace('\'', "").as_str()))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
             let text = self.respell(&snap, &text).unwrap_or(text);
             let found = self
                 // The person's own words, typed by the link worker: the best few hundred

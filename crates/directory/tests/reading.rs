@@ -1161,6 +1161,26 @@ pub async fn what_a_service_is_and_who_it_is_for_are_read_rightly(store: Arc<dyn
             "active",
         ),
         service(
+            85,
+            "Doorstep Friends",
+            "Volunteer befrienders visit people who are housebound or lonely for a cuppa and a chat.",
+            None,
+            Some(("Befriending", 13)),
+            near(0.2),
+            None,
+            "active",
+        ),
+        service(
+            86,
+            "Supper Club",
+            "Cook and share a meal together: everyone helps in the kitchen, then we eat and chat.",
+            None,
+            Some(("Meeting People", 14)),
+            near(4.0),
+            None,
+            "active",
+        ),
+        service(
             84,
             "Bereavement Cafe",
             "A cuppa and a chat with others who have lost someone.",
@@ -1207,6 +1227,23 @@ pub async fn what_a_service_is_and_who_it_is_for_are_read_rightly(store: Arc<dyn
     assert!(
         ips.cautions.iter().all(|c| !c.contains("specialist care")),
         "{ips:?}"
+    );
+    // Who they cook for is not what they enjoy: "friends" does not bring in Doorstep Friends
+    // before the group that cooks.
+    let cook = MatchProfile {
+        age: Some(72.0),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 5,
+        needs: vec![(Need::Loneliness, 4)],
+        interest_words: vec!["cooking for friends".into()],
+        ..Default::default()
+    };
+    let matches = dir.index.match_services(&cook);
+    assert_eq!(
+        matches.first().map(|m| m.id.clone()),
+        Some(id(86)),
+        "{matches:?}"
     );
     // "Exercise classes" finds the chair-based strength and balance class.
     assert!(found(&dir, &words("exercise classes")).contains(&id(82)));
