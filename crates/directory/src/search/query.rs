@@ -234,7 +234,19 @@ impl SearchIndex {
         };
         let text = respelt.as_deref().unwrap_or(&q.text);
         let text_scores = self.text_scores(&snap, text, None, true)?;
-        let (groups, found) = wanted(v, text);
+        let (mut groups, found) = wanted(v, text);
+        // A kind the directory has no service for ("men's mental health" where no group is
+        // for men): the broader concept it is a kind of answers instead.
+        for g in &mut groups {
+            let none = g.iter().all(|(c, _)| {
+                snap.by_concept
+                    .get(usize::from(c.0))
+                    .is_none_or(Vec::is_empty)
+            });
+            if let (true, Some(broad)) = (none, g.first().and_then(|(c, _)| v.concept(*c).within)) {
+                g.extend(widen(v, broad, KIND));
+            }
+        }
         let concepts = concept_scores(&snap, &groups, 1.0);
         // Needs the words name: services never to suggest for them are left out
         // (a fee-charging debt firm for "skint").
