@@ -630,6 +630,9 @@ avoid_for = ["domestic_abuse"]
         // Forgetting why you walked into a room is not dementia; being forgetful may be.
         assert!(!ids("I keep forgetting why I went in").contains(&"dementia".to_string()));
         assert!(ids("Mum is getting forgetful").contains(&"dementia".to_string()));
+        // A crisis line is crisis support; a food bank for families in crisis is not.
+        assert!(ids("24/7 Mental Health Crisis Line").contains(&"crisis".to_string()));
+        assert!(!ids("Emergency food for families in crisis").contains(&"crisis".to_string()));
         // Support for a drinker's family and friends is not parenting support.
         assert!(!ids("Family and Friends Support").contains(&"parenting".to_string()));
         // Not housing: "house" is not "housing"; not parenting: "my mum" is not "mums".

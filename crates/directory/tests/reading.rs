@@ -1181,6 +1181,26 @@ pub async fn what_a_service_is_and_who_it_is_for_are_read_rightly(store: Arc<dyn
             "active",
         ),
         service(
+            87,
+            "24/7 Mental Health Crisis Line",
+            "If you are in a mental health crisis, call us any time, day or night.",
+            None,
+            Some(("Urgent mental health help", 15)),
+            None,
+            None,
+            "active",
+        ),
+        service(
+            88,
+            "Men's Shed",
+            "Woodwork, repairs and a natter for men of all ages.",
+            None,
+            Some(("Meeting People", 14)),
+            near(0.8),
+            None,
+            "active",
+        ),
+        service(
             84,
             "Bereavement Cafe",
             "A cuppa and a chat with others who have lost someone.",
@@ -1217,6 +1237,38 @@ pub async fn what_a_service_is_and_who_it_is_for_are_read_rightly(store: Arc<dyn
             "{ips:?}"
         );
     }
+    // A crisis line is for people in crisis: after the peer group for low mood, saying so,
+    // and first for someone whose words say they do not want to be here.
+    assert!(
+        at(81).is_some_and(|a| at(87).is_none_or(|c| a < c)),
+        "the peer group before the crisis line: {matches:?}"
+    );
+    if let Some(crisis) = matches.iter().find(|m| m.id == id(87)) {
+        assert!(
+            crisis.cautions.iter().any(|c| c.contains("Made for")),
+            "{crisis:?}"
+        );
+    }
+    let crisis = MatchProfile {
+        what_matters: "Some days I don't want to be here any more.".into(),
+        ..person.clone()
+    };
+    let matches = dir.index.match_services(&crisis);
+    assert_eq!(
+        matches.first().map(|m| m.id.clone()),
+        Some(id(87)),
+        "{matches:?}"
+    );
+    // "Men's mental health" where no group is for men: the services for mental health, and
+    // the men's group before the others.
+    let men = found(&dir, &words("men's mental health"));
+    assert!(men.contains(&id(81)), "{men:?}");
+    let pos = |n: u32| men.iter().position(|x| *x == id(n));
+    assert!(
+        pos(88).is_some_and(|m| pos(81).is_some_and(|p| m < p)),
+        "the men's group first of the open ones: {men:?}"
+    );
+    assert!(pos(87).is_none_or(|c| c > 2), "{men:?}");
     // Someone whose words say they are under the team is not told to check.
     let theirs = MatchProfile {
         what_matters: "My care coordinator thinks I'm ready to look for work.".into(),

@@ -77,6 +77,10 @@ pub struct Hit {
 /// A service made for some people the search does not name ranks this much lower.
 const MADE_FOR_OTHERS: f32 = 0.6;
 
+/// A service for the one sex the words name ("men's mental health": a men's group) ranks
+/// this much higher.
+const MADE_FOR_THEM: f32 = 1.25;
+
 /// A result's relevance must be at least this share of the best result's to be listed.
 const MIN_SHARE: f32 = 0.12;
 
@@ -353,14 +357,21 @@ impl SearchIndex {
             } else {
                 relevance
             };
-            // Only for some people (tenants of one landlord, carers): the searcher may not be.
-            if f.reading.only_for.is_some() || !f.requires.is_empty() {
+            // Only for some people (tenants of one landlord, carers, those under a specialist
+            // team): the searcher may not be.
+            if f.reading.only_for.is_some()
+                || f.reading.specialist.is_some()
+                || !f.requires.is_empty()
+            {
                 score *= 0.7;
             }
             if another_kind(f) {
                 score *= 0.3;
             } else if made_for_others(f) {
                 score *= MADE_FOR_OTHERS;
+            } else if sex.is_some() && f.sex() == sex {
+                // "men's mental health": a men's group answers the words naming men.
+                score *= MADE_FOR_THEM;
             }
             let why = concept.and_then(|(_, c)| {
                 f.tags
