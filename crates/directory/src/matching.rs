@@ -709,7 +709,24 @@ fn excluded(
         });
         certain(c) || (!sibling && concept.needs.iter().any(|n| q.needs.contains(n)))
     };
-    if !f.requires.is_empty() && !f.also_eligible.iter().any(|c| q.own.contains(c)) {
+    // Someone a list names beside them ("or with a baby under 2") is eligible too, and so
+    // is someone whose words place them among its people ("other mums").
+    let among = |c: &ConceptId| {
+        v.concept(*c)
+            .audience
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .any(|a| q.own.contains(a))
+    };
+    let named_beside = f.also_eligible.iter().any(|c| q.own.contains(c));
+    if !f.requires.is_empty() && !named_beside && f.also_eligible.iter().any(among) {
+        if let Some((_, words)) = f.requires.first() {
+            cautions.push(format!(
+                "Only for some people: \"{words}\". Check they qualify"
+            ));
+        }
+    } else if !f.requires.is_empty() && !named_beside {
         if !f.requires.iter().all(|(c, _)| possible(c)) {
             return Err(Out::Rule("are for people in a situation they are not in"));
         }

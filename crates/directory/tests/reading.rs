@@ -1201,6 +1201,16 @@ pub async fn what_a_service_is_and_who_it_is_for_are_read_rightly(store: Arc<dyn
             "active",
         ),
         service(
+            89,
+            "Mums Together",
+            "Peer support for mums feeling low or overwhelmed in pregnancy or after having a baby.",
+            Some("Mothers, in pregnancy or with a baby under 2"),
+            Some(("Early years and families", 16)),
+            near(0.6),
+            None,
+            "active",
+        ),
+        service(
             84,
             "Bereavement Cafe",
             "A cuppa and a chat with others who have lost someone.",
@@ -1296,6 +1306,31 @@ pub async fn what_a_service_is_and_who_it_is_for_are_read_rightly(store: Arc<dyn
         matches.first().map(|m| m.id.clone()),
         Some(id(86)),
         "{matches:?}"
+    );
+    // "Other mums": a mum is among the people a group for mums in pregnancy or with a baby
+    // is for, though her words do not say which: it is offered first, saying to check.
+    let mum = MatchProfile {
+        age: Some(24.0),
+        sex: Some(Sex::Female),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 5,
+        needs: vec![(Need::Loneliness, 4)],
+        what_matters: "I'd like to meet some other mums.".into(),
+        ..Default::default()
+    };
+    let matches = dir.index.match_services(&mum);
+    assert_eq!(
+        matches.first().map(|m| m.id.clone()),
+        Some(id(89)),
+        "{matches:?}"
+    );
+    let mums = &matches[0];
+    assert!(
+        mums.cautions
+            .iter()
+            .any(|c| c.contains("Check they qualify")),
+        "{mums:?}"
     );
     // "Exercise classes" finds the chair-based strength and balance class.
     assert!(found(&dir, &words("exercise classes")).contains(&id(82)));
