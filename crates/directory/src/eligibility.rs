@@ -31,6 +31,9 @@ pub struct Reading {
     pub specialist: Option<String>,
     /// The area a service without a venue covers (telephone, online, home visits).
     pub area: Option<String>,
+    /// For the family and friends of someone with a problem, not for that someone ("for
+    /// people affected by a loved one's drinking"), with the words.
+    pub affected: Option<String>,
     /// Reached only by telephone (no venue, and no other way in named), with the words:
     /// not for someone who cannot use a phone.
     pub phone_only: Option<String>,
@@ -51,6 +54,29 @@ pub fn under_specialist(text: &str) -> bool {
     re(
         &UNDER,
         r"(?i)\b(secondary (mental health )?(care|services?)|community mental health (team|services?)|cmht|early intervention (in psychosis|team|service)|crisis team|home treatment team|(under|in) the care of (a|the|their) (consultant|psychiatrist|specialist|mental health)|care coordinator|cpn|community psychiatric nurse|psychiatrist)\b",
+    )
+    .is_match(text)
+}
+
+/// Whether a listing's words say it is for the people around someone with a problem ("for
+/// people affected by a loved one's drinking or drug use", "families and friends of people
+/// who gamble"), not for the one who has it.
+pub fn for_those_affected(text: &str) -> bool {
+    static AFFECTED: OnceLock<Regex> = OnceLock::new();
+    re(
+        &AFFECTED,
+        r"(?i)\b(affected by (a |an |the |their |your )?(loved one|family member|relative|partner|friend|someone)('s|s)? (else's )?(drinking|drug|alcohol|gambling|addiction|substance)|(families|family|friends|loved ones|relatives)( and (friends|families|carers))? of (people|those|someone|anyone) (who (drink|use|gamble)|with (a |an )?(drink|drug|alcohol|gambling|addiction|substance)))",
+    )
+    .is_match(text)
+}
+
+/// Whether a person's words are about someone else's drinking, drugs or gambling ("what my
+/// son is going through with the drugs", "his drinking"), not their own.
+pub fn someone_elses_problem(text: &str) -> bool {
+    static OTHERS: OnceLock<Regex> = OnceLock::new();
+    re(
+        &OTHERS,
+        r"(?i)\b((my|our) (husband|wife|partner|son|daughter|mum|mother|dad|father|brother|sister|boyfriend|girlfriend|child|kids?|grandson|granddaughter)('s)?\b[^.;]{0,60}\b(drink|drinks|drinking|drunk|drugs?|alcohol|alcoholic|gambl\w*|addict\w*|using)|\b(his|her|their) (drinking|drug use|drugs|gambling|addiction))\b",
     )
     .is_match(text)
 }
@@ -288,6 +314,10 @@ pub fn read(s: &Service, located: bool) -> Reading {
         &REFERRAL,
         r"(?i)\b(by|on|needs? a|requires? a|via)\s+(a\s+)?(referral|voucher|prescription)\b|\breferral (only|from)\b",
     );
+    r.affected = sentences(eligibility)
+        .chain(sentences(description))
+        .find(|x| for_those_affected(x))
+        .map(str::to_string);
     for sentence in sentences(eligibility) {
         if r.specialist.is_none() && under_specialist(sentence) {
             r.specialist = Some(sentence.to_string());
@@ -1014,6 +1044,30 @@ mod tests {
         // How to book is not how it is used.
         let s = service("Walk", "", "Call us to book a place on the walk.");
         assert_eq!(read(&s, false).phone_only, None);
+    }
+
+    #[test]
+    fn services_for_the_people_around_someone_with_a_problem() {
+        let d = "Support group and one-to-one help for people affected by a loved one's drinking or drug use";
+        assert_eq!(
+            read(&service("Family and Friends", "", d), true)
+                .affected
+                .as_deref(),
+            Some(d)
+        );
+        assert!(for_those_affected(
+            "For families and friends of people who gamble"
+        ));
+        assert!(!for_those_affected(
+            "Support for people affected by drug or alcohol use"
+        ));
+        assert!(someone_elses_problem(
+            "I need to understand what my son is going through with the drugs"
+        ));
+        assert!(someone_elses_problem("His drinking is getting worse"));
+        assert!(!someone_elses_problem(
+            "I want to stop drinking before it costs me my kids"
+        ));
     }
 
     #[test]

@@ -175,6 +175,9 @@ struct Query {
     home: Option<crate::search::places::Place>,
     /// What their words about what matters to them ask for, in order.
     wishes: Vec<ConceptId>,
+    /// Their words are about someone else's drinking, drugs or gambling ("my son … the
+    /// drugs"): services for the people around them are theirs.
+    affected: bool,
 }
 
 /// Vocabulary concepts matching's rules name.
@@ -206,6 +209,10 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         words: format!("{} {}", p.interest_words.join(". "), p.what_matters),
         home: None,
         wishes: vec![],
+        affected: crate::eligibility::someone_elses_problem(&p.what_matters)
+            || p.interest_words
+                .iter()
+                .any(|w| crate::eligibility::someone_elses_problem(w)),
     };
     for (need, score) in &p.needs {
         // 1 is "managing well": no reason to propose anything; 3 and over is a main need.
@@ -477,6 +484,10 @@ const MADE_FOR_THEM: f32 = 1.25;
 /// narrower concept decides: a stroke club is for people who have had a stroke, not for
 /// every long-term condition.
 pub(crate) fn audiences(f: &Facts, v: &Vocabulary) -> Vec<ConceptId> {
+    // For the family and friends of someone who drinks: made for them, not the drinker.
+    if f.reading.affected.is_some() {
+        return v.by_id("carers").into_iter().collect();
+    }
     let named: Vec<ConceptId> = f
         .tags
         .iter()
@@ -525,6 +536,9 @@ pub(crate) fn audiences(f: &Facts, v: &Vocabulary) -> Vec<ConceptId> {
 /// Whether a service is made for people their own words say they are (a toddler group
 /// for "my little girl is four months old", a carers' group for "I look after my mum").
 fn made_for_them(f: &Facts, q: &Query, v: &Vocabulary) -> bool {
+    if q.affected && f.reading.affected.is_some() {
+        return true;
+    }
     audiences(f, v).iter().any(|&c| {
         q.own.contains(&c)
             || v.concept(c)
@@ -556,8 +570,21 @@ fn made_for_others(
     let theirs = |c: ConceptId| {
         let concept = v.concept(c);
         let also = concept.audience.as_deref().unwrap_or_default();
+        // Their words about a son's drug use name drugs, but a recovery group is for him,
+        // unless they are assessed as needing that help themselves.
+        if q.affected
+            && f.reading.affected.is_none()
+            && concept.needs.contains(&Need::SubstanceUse)
+            && !p
+                .needs
+                .iter()
+                .any(|(n, s)| *n == Need::SubstanceUse && *s >= 2)
+        {
+            return false;
+        }
         q.own.contains(&c)
             || also.iter().any(|a| q.own.contains(a))
+            || (q.affected && f.reading.affected.is_some())
             || (concept.within.is_none()
                 && !concept.own_words
                 && concept.needs.iter().any(|n| q.needs.contains(n)))

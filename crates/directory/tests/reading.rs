@@ -1211,6 +1211,26 @@ pub async fn what_a_service_is_and_who_it_is_for_are_read_rightly(store: Arc<dyn
             "active",
         ),
         service(
+            90,
+            "Family and Friends Support",
+            "Support group and one-to-one help for people affected by a loved one's drinking or drug use.",
+            None,
+            Some(("Drugs & Alcohol", 17)),
+            near(0.7),
+            None,
+            "active",
+        ),
+        service(
+            91,
+            "Recovery Meeting",
+            "A mutual aid recovery meeting for anyone who wants to stop drinking or using drugs.",
+            None,
+            Some(("Drugs & Alcohol", 17)),
+            near(0.9),
+            None,
+            "active",
+        ),
+        service(
             84,
             "Bereavement Cafe",
             "A cuppa and a chat with others who have lost someone.",
@@ -1270,15 +1290,15 @@ pub async fn what_a_service_is_and_who_it_is_for_are_read_rightly(store: Arc<dyn
         "{matches:?}"
     );
     // "Men's mental health" where no group is for men: the services for mental health, and
-    // the men's group before the others.
+    // the men's group before the crisis line.
     let men = found(&dir, &words("men's mental health"));
     assert!(men.contains(&id(81)), "{men:?}");
     let pos = |n: u32| men.iter().position(|x| *x == id(n));
+    assert!(pos(88).is_some(), "{men:?}");
     assert!(
-        pos(88).is_some_and(|m| pos(81).is_some_and(|p| m < p)),
-        "the men's group first of the open ones: {men:?}"
+        pos(87).is_none_or(|c| pos(88).is_some_and(|m| m < c)),
+        "the men's group before the crisis line: {men:?}"
     );
-    assert!(pos(87).is_none_or(|c| c > 2), "{men:?}");
     // Someone whose words say they are under the team is not told to check.
     let theirs = MatchProfile {
         what_matters: "My care coordinator thinks I'm ready to look for work.".into(),
@@ -1332,6 +1352,39 @@ pub async fn what_a_service_is_and_who_it_is_for_are_read_rightly(store: Arc<dyn
             .any(|c| c.contains("Check they qualify")),
         "{mums:?}"
     );
+    // A group for the family of someone who drinks is for his mother, not for him; the
+    // recovery meeting is for him, not for her.
+    let drinker = MatchProfile {
+        age: Some(35.0),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 5,
+        needs: vec![(Need::SubstanceUse, 4)],
+        what_matters: "I want to stop drinking before it costs me my kids.".into(),
+        ..Default::default()
+    };
+    let matches = dir.index.match_services(&drinker);
+    let at = |n: u32| matches.iter().position(|m| m.id == id(n));
+    assert_eq!(at(91), Some(0), "{matches:?}");
+    if let Some(family) = matches.iter().find(|m| m.id == id(90)) {
+        assert!(
+            family.cautions.iter().any(|c| c.contains("Made for")),
+            "{family:?}"
+        );
+    }
+    let mother = MatchProfile {
+        age: Some(58.0),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 5,
+        needs: vec![(Need::Carer, 4), (Need::MentalHealth, 3)],
+        what_matters: "I need to understand what my son is going through with the drugs.".into(),
+        ..Default::default()
+    };
+    let matches = dir.index.match_services(&mother);
+    let at = |n: u32| matches.iter().position(|m| m.id == id(n));
+    assert_eq!(at(90), Some(0), "{matches:?}");
+    assert!(at(91).is_none_or(|r| r > 1), "{matches:?}");
     // "Exercise classes" finds the chair-based strength and balance class.
     assert!(found(&dir, &words("exercise classes")).contains(&id(82)));
     // A grieving widow is offered the bereavement cafe, not the hearing aid drop-in filed

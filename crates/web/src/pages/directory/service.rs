@@ -98,6 +98,12 @@ fn reading(state: &AppState, e: &Entry) -> (Vec<ReadConcept>, Vec<ReadConcept>, 
     if let Some(words) = &r.only_for {
         facts.push(("Only for some people".into(), words.clone()));
     }
+    if let Some(words) = &r.affected {
+        facts.push((
+            "Made for the family and friends of someone with a problem".into(),
+            words.clone(),
+        ));
+    }
     if let Some(words) = &r.specialist {
         facts.push((
             "Only for people under specialist care".into(),
