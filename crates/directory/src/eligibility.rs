@@ -48,14 +48,21 @@ fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
 
 /// Whether words say someone is under a specialist team: in their eligibility, "Adults
 /// receiving secondary mental health care", "referral from the community mental health
-/// team"; in a person's own words, "my CPN", "the crisis team".
+/// team"; in a person's own words, "my CPN", "the crisis team". Not a sentence that says
+/// the opposite ("not currently under secondary mental health services", "discharged from
+/// the CMHT") or lists the ways in ("Referrals from GPs, CMHT or self-referral").
 pub fn under_specialist(text: &str) -> bool {
     static UNDER: OnceLock<Regex> = OnceLock::new();
-    re(
+    static NOT: OnceLock<Regex> = OnceLock::new();
+    let under = re(
         &UNDER,
-        r"(?i)\b(secondary (mental health )?(care|services?)|community mental health (team|services?)|cmht|early intervention (in psychosis|team|service)|crisis team|home treatment team|(under|in) the care of (a|the|their) (consultant|psychiatrist|specialist|mental health)|care coordinator|cpn|community psychiatric nurse|psychiatrist)\b",
-    )
-    .is_match(text)
+        r"(?i)\b(secondary mental health (care|services?)|community mental health (team|services?)|cmht|early intervention in psychosis|crisis team|home treatment team|under the care of (a |the |their )?(consultant )?psychiatrist|my psychiatrist|cpn|community psychiatric nurse)\b",
+    );
+    let not = re(
+        &NOT,
+        r"(?i)\b(not|no longer|isn't|aren't|without|discharged|waiting|awaiting|self-referral|self referral|or self|any(one)?)\b",
+    );
+    sentences(text).any(|x| under.is_match(x) && !not.is_match(x))
 }
 
 /// Whether a listing's words say it is for the people around someone with a problem ("for
@@ -65,20 +72,30 @@ pub fn for_those_affected(text: &str) -> bool {
     static AFFECTED: OnceLock<Regex> = OnceLock::new();
     re(
         &AFFECTED,
-        r"(?i)\b(affected by (a |an |the |their |your )?(loved one|family member|relative|partner|friend|someone)('s|s)? (else's )?(drinking|drug|alcohol|gambling|addiction|substance)|(families|family|friends|loved ones|relatives)( and (friends|families|carers))? of (people|those|someone|anyone) (who (drink|use|gamble)|with (a |an )?(drink|drug|alcohol|gambling|addiction|substance)))",
+        r"(?i)\b(affected by (a |an |the |their |your )?(loved one|family member|relative|partner|friend|someone)('s|s)? (else's )?(drinking|drug|alcohol|gambling|addiction|substance)|(families|family|family members|friends|loved ones|relatives)( and (friends|families|carers))? of (people|those|someone|anyone) (who (drink|use|gamble)|with (a |an )?(drink|drug|alcohol|gambling|addiction|substance)))",
     )
-    .is_match(text)
+    .is_match(&text.replace('\u{2019}', "'"))
 }
 
 /// Whether a person's words are about someone else's drinking, drugs or gambling ("what my
-/// son is going through with the drugs", "his drinking"), not their own.
+/// son is going through with the drugs", "his drinking"), not their own ("my wife says I
+/// drink too much", "since my husband died I've been drinking").
 pub fn someone_elses_problem(text: &str) -> bool {
     static OTHERS: OnceLock<Regex> = OnceLock::new();
+    static MINE: OnceLock<Regex> = OnceLock::new();
+    let text = text.replace('\u{2019}', "'");
+    let mine = re(
+        &MINE,
+        r"(?i)\b(i|i'm|im|i've|ive|i'd|me)\s+(\w+\s+){0,2}(drink|drinking|drunk|gambling|gamble|using)\b|\bmy (own )?(drinking|gambling|drug use|addiction)\b",
+    );
+    if mine.is_match(&text) {
+        return false;
+    }
     re(
         &OTHERS,
-        r"(?i)\b((my|our) (husband|wife|partner|son|daughter|mum|mother|dad|father|brother|sister|boyfriend|girlfriend|child|kids?|grandson|granddaughter)('s)?\b[^.;]{0,60}\b(drink|drinks|drinking|drunk|drugs?|alcohol|alcoholic|gambl\w*|addict\w*|using)|\b(his|her|their) (drinking|drug use|drugs|gambling|addiction))\b",
+        r"(?i)\b((my|our) (husband|wife|partner|son|daughter|brother|sister|boyfriend|girlfriend|child|kids?|grandson|granddaughter)('s)?\b[^.;,]{0,50}\b(drinks too much|drinking|drunk|the drugs|on drugs|taking drugs|using drugs|alcoholic|gambling|gambles|addict\w*)|\b(his|her|their) (drinking|drug use|drug taking|gambling|addiction))\b",
     )
-    .is_match(text)
+    .is_match(&text)
 }
 
 /// Sentences of a text, trimmed.
@@ -314,8 +331,11 @@ pub fn read(s: &Service, located: bool) -> Reading {
         &REFERRAL,
         r"(?i)\b(by|on|needs? a|requires? a|via)\s+(a\s+)?(referral|voucher|prescription)\b|\breferral (only|from)\b",
     );
+    // Said in its eligibility or its description's first sentence (what it is): a
+    // treatment service that "also supports families and friends" further on is still for
+    // the one who drinks.
     r.affected = sentences(eligibility)
-        .chain(sentences(description))
+        .chain(sentences(description).take(1))
         .find(|x| for_those_affected(x))
         .map(str::to_string);
     for sentence in sentences(eligibility) {
@@ -1065,9 +1085,25 @@ mod tests {
             "I need to understand what my son is going through with the drugs"
         ));
         assert!(someone_elses_problem("His drinking is getting worse"));
-        assert!(!someone_elses_problem(
-            "I want to stop drinking before it costs me my kids"
-        ));
+        assert!(someone_elses_problem("My husband drinks too much"));
+        assert!(someone_elses_problem("I worry about my son drinking"));
+        assert!(!someone_elses_problem("Mum hates my drinking"));
+        for own in [
+            "I want to stop drinking before it costs me my kids",
+            "My wife says I drink too much",
+            "Since my husband died I've been drinking every night",
+            "I meet my son for a drink on Sundays",
+            "My daughter helps me using the bus",
+            "Mum can't manage her drugs",
+        ] {
+            assert!(!someone_elses_problem(own), "{own}");
+        }
+        // A treatment service that also supports families is still for the one who drinks.
+        let treatment = "Help to cut down or stop drinking. We also support families and friends of people who drink";
+        assert_eq!(
+            read(&service("Alcohol Service", "", treatment), true).affected,
+            None
+        );
     }
 
     #[test]
@@ -1095,7 +1131,16 @@ mod tests {
             );
         }
         assert!(under_specialist("I see my CPN every fortnight"));
-        assert!(!under_specialist("I feel low and my GP suggested I come"));
+        for not in [
+            "I feel low and my GP suggested I come",
+            "Referrals accepted from GPs, CMHT, social workers or self-referral",
+            "For people not currently under secondary mental health services",
+            "I was discharged from the CMHT last year",
+            "I'm waiting to see a psychiatrist",
+            "My care coordinator at the surgery rang me",
+        ] {
+            assert!(!under_specialist(not), "{not}");
+        }
     }
 
     #[test]

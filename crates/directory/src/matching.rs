@@ -438,6 +438,33 @@ const PEOPLE: &[&str] = &[
     "boys",
 ];
 
+/// An interest's words without those about who they do it with or for: a people word
+/// after "for", "with", "my", "our", "other", "the" or "gay" ("cooking for friends", "a
+/// gay men's chorus"). "Family history" and "Friends of Brook Park" keep theirs.
+fn without_company(interest: &str) -> String {
+    let interest = interest.replace('\u{2019}', "'");
+    let words: Vec<&str> = interest
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|x| !x.is_empty())
+        .collect();
+    let mut kept = vec![];
+    for (i, w) in words.iter().enumerate() {
+        let before = i
+            .checked_sub(1)
+            .map(|j| words[j].to_lowercase())
+            .unwrap_or_default();
+        let person = PEOPLE.contains(&w.to_lowercase().replace('\'', "").as_str());
+        let company = matches!(
+            before.as_str(),
+            "for" | "with" | "my" | "our" | "other" | "gay" | "the"
+        );
+        if !(person && company) {
+            kept.push(*w);
+        }
+    }
+    kept.join(" ")
+}
+
 /// Weight of what they enjoy: the way in a link worker looks for first.
 const INTEREST: f32 = 1.0;
 /// Weight of what matters to them, read from their words.
@@ -536,8 +563,9 @@ pub(crate) fn audiences(f: &Facts, v: &Vocabulary) -> Vec<ConceptId> {
 /// Whether a service is made for people their own words say they are (a toddler group
 /// for "my little girl is four months old", a carers' group for "I look after my mum").
 fn made_for_them(f: &Facts, q: &Query, v: &Vocabulary) -> bool {
-    if q.affected && f.reading.affected.is_some() {
-        return true;
+    // For the family of someone who drinks: theirs only when their words say so.
+    if f.reading.affected.is_some() {
+        return q.affected;
     }
     audiences(f, v).iter().any(|&c| {
         q.own.contains(&c)
@@ -584,12 +612,16 @@ fn made_for_others(
         }
         q.own.contains(&c)
             || also.iter().any(|a| q.own.contains(a))
-            || (q.affected && f.reading.affected.is_some())
             || (concept.within.is_none()
                 && !concept.own_words
                 && concept.needs.iter().any(|n| q.needs.contains(n)))
             || (access && concept.group == "health")
     };
+    // For the family of someone who drinks: theirs when their words are about someone
+    // else's drinking, and not any carer's.
+    if f.reading.affected.is_some() {
+        return (!q.affected).then(|| audiences.first().copied()).flatten();
+    }
     // Made for several kinds of people (those with dementia and their carers): for them if
     // they are any of those.
     if audiences.iter().any(|&c| theirs(c)) {
@@ -738,13 +770,15 @@ fn excluded(
     };
     // Someone a list names beside them ("or with a baby under 2") is eligible too, and so
     // is someone whose words place them among its people ("other mums").
+    // (Not "children": someone whose kids have left home is not with a baby.)
+    let children = v.by_id("children");
     let among = |c: &ConceptId| {
         v.concept(*c)
             .audience
             .as_deref()
             .unwrap_or_default()
             .iter()
-            .any(|a| q.own.contains(a))
+            .any(|a| Some(*a) != children && q.own.contains(a))
     };
     let named_beside = f.also_eligible.iter().any(|c| q.own.contains(c));
     if !f.requires.is_empty() && !named_beside && f.also_eligible.iter().any(among) {
@@ -962,12 +996,7 @@ impl SearchIndex {
             let text = p
                 .interest_words
                 .iter()
-                .map(|w| {
-                    w.split(|c: char| !c.is_alphanumeric() && c != '\'')
-                        .filter(|x| !PEOPLE.contains(&x.to_lowercase().replace('\'', "").as_str()))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
+                .map(|w| without_company(w))
                 .collect::<Vec<_>>()
                 .join(" ");
             let text = self.respell(&snap, &text).unwrap_or(text);

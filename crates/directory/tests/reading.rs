@@ -1256,29 +1256,33 @@ pub async fn what_a_service_is_and_who_it_is_for_are_read_rightly(store: Arc<dyn
     let matches = dir.index.match_services(&person);
     let at = |n: u32| matches.iter().position(|m| m.id == id(n));
     assert!(
-        at(81).is_some_and(|a| at(80).is_none_or(|d| a < d)),
+        at(81).is_some_and(|a| at(80).is_some_and(|d| a < d)),
         "the open group first: {matches:?}"
     );
-    if let Some(ips) = matches.iter().find(|m| m.id == id(80)) {
-        assert!(
-            ips.cautions
-                .iter()
-                .any(|c| c.contains("specialist care") && c.contains("secondary mental health")),
-            "{ips:?}"
-        );
-    }
+    let ips = matches
+        .iter()
+        .find(|m| m.id == id(80))
+        .expect("offered, lower");
+    assert!(
+        ips.cautions
+            .iter()
+            .any(|c| c.contains("specialist care") && c.contains("secondary mental health")),
+        "{ips:?}"
+    );
     // A crisis line is for people in crisis: after the peer group for low mood, saying so,
     // and first for someone whose words say they do not want to be here.
     assert!(
         at(81).is_some_and(|a| at(87).is_none_or(|c| a < c)),
         "the peer group before the crisis line: {matches:?}"
     );
-    if let Some(crisis) = matches.iter().find(|m| m.id == id(87)) {
-        assert!(
-            crisis.cautions.iter().any(|c| c.contains("Made for")),
-            "{crisis:?}"
-        );
-    }
+    let crisis = matches
+        .iter()
+        .find(|m| m.id == id(87))
+        .expect("offered, lower");
+    assert!(
+        crisis.cautions.iter().any(|c| c.contains("Made for")),
+        "{crisis:?}"
+    );
     let crisis = MatchProfile {
         what_matters: "Some days I don't want to be here any more.".into(),
         ..person.clone()
@@ -1301,7 +1305,7 @@ pub async fn what_a_service_is_and_who_it_is_for_are_read_rightly(store: Arc<dyn
     );
     // Someone whose words say they are under the team is not told to check.
     let theirs = MatchProfile {
-        what_matters: "My care coordinator thinks I'm ready to look for work.".into(),
+        what_matters: "My CPN thinks I'm ready to look for work.".into(),
         ..person.clone()
     };
     let matches = dir.index.match_services(&theirs);
@@ -1366,12 +1370,14 @@ pub async fn what_a_service_is_and_who_it_is_for_are_read_rightly(store: Arc<dyn
     let matches = dir.index.match_services(&drinker);
     let at = |n: u32| matches.iter().position(|m| m.id == id(n));
     assert_eq!(at(91), Some(0), "{matches:?}");
-    if let Some(family) = matches.iter().find(|m| m.id == id(90)) {
-        assert!(
-            family.cautions.iter().any(|c| c.contains("Made for")),
-            "{family:?}"
-        );
-    }
+    let family = matches
+        .iter()
+        .find(|m| m.id == id(90))
+        .expect("offered, lower");
+    assert!(
+        family.cautions.iter().any(|c| c.contains("Made for")),
+        "{family:?}"
+    );
     let mother = MatchProfile {
         age: Some(58.0),
         near: Some(HOME),
