@@ -780,7 +780,10 @@ fn excluded(
             .iter()
             .any(|a| Some(*a) != children && q.own.contains(a))
     };
-    let named_beside = f.also_eligible.iter().any(|c| q.own.contains(c));
+    // The family of someone who uses drugs is who "Families and friends of people who use
+    // drugs" names, though the drugs are not theirs.
+    let named_beside = f.also_eligible.iter().any(|c| q.own.contains(c))
+        || (q.affected && f.reading.affected.is_some());
     if !f.requires.is_empty() && !named_beside && f.also_eligible.iter().any(among) {
         if let Some((_, words)) = f.requires.first() {
             cautions.push(format!(
