@@ -620,7 +620,11 @@ fn made_for_others(
     // For the family of someone who drinks: theirs when their words are about someone
     // else's drinking, and not any carer's.
     if f.reading.affected.is_some() {
-        return (!q.affected).then(|| audiences.first().copied()).flatten();
+        return if q.affected {
+            None
+        } else {
+            audiences.first().copied()
+        };
     }
     // Made for several kinds of people (those with dementia and their carers): for them if
     // they are any of those.
@@ -785,6 +789,7 @@ fn excluded(
     let named_beside = f.also_eligible.iter().any(|c| q.own.contains(c))
         || (q.affected && f.reading.affected.is_some());
     if !f.requires.is_empty() && !named_beside && f.also_eligible.iter().any(among) {
+        // Among the people named beside it, as far as their words say: check.
         if let Some((_, words)) = f.requires.first() {
             cautions.push(format!(
                 "Only for some people: \"{words}\". Check they qualify"
