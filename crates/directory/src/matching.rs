@@ -178,11 +178,14 @@ struct Query {
     /// Their words are about someone else's drinking, drugs or gambling ("my son … the
     /// drugs"): services for the people around them are theirs.
     affected: bool,
+    /// Their words say they are under a specialist team ("my CPN").
+    under_specialist: bool,
 }
 
 /// Vocabulary concepts matching's rules name.
 struct Ids {
     youth: Option<ConceptId>,
+    children: Option<ConceptId>,
     esol: Option<ConceptId>,
     homelessness: Option<ConceptId>,
     transport: Option<ConceptId>,
@@ -202,6 +205,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
                 .any(|w| crate::eligibility::private_renter(w)),
         ids: Ids {
             youth: v.by_id("youth"),
+            children: v.by_id("children"),
             esol: v.by_id("esol"),
             homelessness: v.by_id("homelessness"),
             transport: v.by_id("transport"),
@@ -209,6 +213,11 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         words: format!("{} {}", p.interest_words.join(". "), p.what_matters),
         home: None,
         wishes: vec![],
+        under_specialist: crate::eligibility::under_specialist(&format!(
+            "{}. {}",
+            p.interest_words.join(". "),
+            p.what_matters
+        )),
         affected: crate::eligibility::someone_elses_problem(&p.what_matters)
             || p.interest_words
                 .iter()
@@ -775,14 +784,13 @@ fn excluded(
     // Someone a list names beside them ("or with a baby under 2") is eligible too, and so
     // is someone whose words place them among its people ("other mums").
     // (Not "children": someone whose kids have left home is not with a baby.)
-    let children = v.by_id("children");
     let among = |c: &ConceptId| {
         v.concept(*c)
             .audience
             .as_deref()
             .unwrap_or_default()
             .iter()
-            .any(|a| Some(*a) != children && q.own.contains(a))
+            .any(|a| Some(*a) != q.ids.children && q.own.contains(a))
     };
     // The family of someone who uses drugs is who "Families and friends of people who use
     // drugs" names, though the drugs are not theirs.
@@ -810,7 +818,7 @@ fn excluded(
     // Only for people already under a specialist team (secondary mental health care): a
     // link worker's people seldom are, unless their words say so ("my CPN").
     if let Some(words) = &f.reading.specialist {
-        if !crate::eligibility::under_specialist(&q.words) {
+        if !q.under_specialist {
             *narrower = true;
             cautions.push(format!(
                 "Only for people under specialist care: \"{words}\". Check they are"
