@@ -18,6 +18,8 @@ pub enum Source {
     Description,
     Eligibility,
     Organization,
+    /// Its venue's name, or its organisation's description (what the place is like).
+    Venue,
 }
 
 impl Source {
@@ -28,7 +30,7 @@ impl Source {
             Source::Taxonomy => 0.8,
             Source::Description => 0.6,
             Source::Eligibility => 0.5,
-            Source::Organization => 0.4,
+            Source::Organization | Source::Venue => 0.4,
         }
     }
 
@@ -41,8 +43,39 @@ impl Source {
             Source::Description => "description",
             Source::Eligibility => "eligibility",
             Source::Organization => "organisation",
+            Source::Venue => "venue",
         }
     }
+}
+
+/// The words about where a service meets, each with what to quote: its venues' names and
+/// its organisation's description. A venue named like a pub ("The Drovers Arms", "Red
+/// Lion Inn") is read as "a pub".
+fn venue_words(s: &Service) -> Vec<(String, String)> {
+    let mut out = vec![];
+    for l in s
+        .service_at_locations
+        .iter()
+        .filter_map(|x| x.location.as_ref())
+    {
+        let Some(name) = l.name.as_deref() else {
+            continue;
+        };
+        let lower = name.trim().to_lowercase();
+        let last = lower.rsplit(' ').next().unwrap_or("");
+        let pub_name = matches!(last, "arms" | "inn" | "tavern")
+            && !lower.ends_with("open arms")
+            && !lower.ends_with("coat of arms");
+        if pub_name {
+            out.push(("at the pub".to_string(), name.to_string()));
+        } else {
+            out.push((name.to_string(), name.to_string()));
+        }
+    }
+    if let Some(o) = &s.organization {
+        out.push((o.description.clone(), o.description.clone()));
+    }
+    out
 }
 
 /// A concept a service is classified as, how strongly (0–1) and why.
@@ -172,6 +205,23 @@ pub fn classify(
                 &f.words,
                 repeat,
             );
+        }
+    }
+    // Where it meets says what it is like to be there, whatever the service: a pub is a
+    // pub ("The Drovers Arms", an organisation that is a "town centre pub"). Only the
+    // venue's own concepts are read from these words.
+    for (text, words) in venue_words(s) {
+        for f in v.find_in_text(&text) {
+            if v.concept(f.concept).group == "venue" {
+                add(
+                    &mut tags,
+                    f.concept,
+                    Source::Venue,
+                    Source::Venue.strength(),
+                    &words,
+                    false,
+                );
+            }
         }
     }
     // A broad term ("Arts, Music & Crafts") is weaker evidence for each concept it names.

@@ -37,6 +37,9 @@ pub struct Reading {
     /// Reached only by telephone (no venue, and no other way in named), with the words:
     /// not for someone who cannot use a phone.
     pub phone_only: Option<String>,
+    /// People take part together (a club, a circle, a class, a walk), with the words, and
+    /// nothing says it is one-to-one: not for someone who says they cannot face groups.
+    pub group: Option<String>,
 }
 
 /// A pattern compiled once. The patterns are literals of this module, each exercised by its
@@ -486,7 +489,72 @@ pub fn read(s: &Service, located: bool) -> Reading {
             r.area = Some(format!("not stated ({})", m.as_str()));
         }
     }
+    r.group = group_words(&s.name, description);
     r
+}
+
+/// Whether a listing's words say people take part together ("Walk and Talk", "a friendly
+/// circle", "we meet every Tuesday"), and nothing says it is one-to-one or at home ("one-to-
+/// one sessions", "a befriender visits you", "phone for an appointment"): the words.
+fn group_words(name: &str, description: &str) -> Option<String> {
+    static NAMED: OnceLock<Regex> = OnceLock::new();
+    static SAID: OnceLock<Regex> = OnceLock::new();
+    static ALONE: OnceLock<Regex> = OnceLock::new();
+    let named = re(
+        &NAMED,
+        r"(?i)\b(groups?|clubs?|circles?|caf[eé]s?|choirs?|class(es)?|shed|socials?|natter|quiz|walks?|walking|meet[- ]?ups?|coffee mornings?|lunch|singing|workshops?|drop[- ]in)\b",
+    );
+    let said = re(
+        &SAID,
+        r"(?i)\b(groups?|join (us|others|other people|in)|(we )?meets? (up )?(every|each|weekly|fortnightly|monthly|on)|get[- ]togethers?|come along|together with others|with other people)\b",
+    );
+    let alone = re(
+        &ALONE,
+        r"(?i)\b(one[- ]to[- ]one|1[-:]1|1[- ]to[- ]1|individual (support|sessions?|appointments?)|appointments?|home visits?|visits? (you|people)|at home|phone calls?|telephone|phone ?line|helpline|listening line|befrienders?|caseworkers?|advisers?|advisors?|counsell(ors?|ing)|buddy|buddies|mentors?)\b",
+    );
+    let all = format!("{name}. {description}");
+    if alone.is_match(&all) {
+        return None;
+    }
+    named.find(name).map(|_| name.to_string()).or_else(|| {
+        said.find(description)
+            .map(|m| sentence_around(description, m.start()))
+    })
+}
+
+/// The words in which someone says they cannot face a group ("I don't do groups", "a room
+/// full of strangers", "one-to-one would be better"), if they do.
+pub fn no_groups(text: &str) -> Option<String> {
+    static NO: OnceLock<Regex> = OnceLock::new();
+    let no = re(
+        &NO,
+        r"(?i)\b((can'?t|cannot|don'?t|do not|won'?t|wouldn'?t|not one for|not a|never been a|hate|can'?t face|can'?t stand|not good (in|with)|not into|no) [a-z ]{0,20}groups?|room full of (strangers|people)|one[- ]to[- ]one|one person (i|to) (can )?talk)\b",
+    );
+    no.find(text).map(|m| m.as_str().to_string())
+}
+
+/// The words after someone says they have been through something already ("done the rehab
+/// at the leisure centre", "finished my counselling", "completed the Freedom Programme"),
+/// each up to the end of its clause: what they name is not new to them.
+/// Each as (the whole phrase, to quote; the words after, to read).
+pub fn done_already(text: &str) -> Vec<(&str, &str)> {
+    static DONE: OnceLock<Regex> = OnceLock::new();
+    let done = re(
+        &DONE,
+        r"(?i)\b(?:i'?ve |we'?ve |i have |already |just )?(?:done|finished|completed|been through|gone through)\s+(?:the|my|a|an|our|their|his|her|that)\s+([^.,;!?]{1,60})",
+    );
+    done.captures_iter(text)
+        .filter_map(|c| {
+            let (all, after) = (c.get(0)?, c.get(1)?);
+            // The clause ends at "and" or "but" too ("… and now nothing").
+            let end = [" and ", " but "]
+                .iter()
+                .filter_map(|w| after.as_str().find(w))
+                .min()
+                .map_or(after.end(), |i| after.start() + i);
+            Some((&text[all.start()..end], &text[after.start()..end]))
+        })
+        .collect()
 }
 
 /// Words that say a service reaches people where they are: by telephone, online or at home.
@@ -1064,6 +1132,90 @@ mod tests {
         // How to book is not how it is used.
         let s = service("Walk", "", "Call us to book a place on the walk.");
         assert_eq!(read(&s, false).phone_only, None);
+    }
+
+    #[test]
+    fn what_someone_has_done_already() {
+        assert_eq!(
+            done_already("Had the heart attack in July, done the rehab at the leisure centre and now nothing."),
+            vec![("done the rehab at the leisure centre", "rehab at the leisure centre")]
+        );
+        assert_eq!(
+            done_already("I've finished my counselling, it helped"),
+            vec![("I've finished my counselling", "counselling")]
+        );
+        // Done with something, or done in general, is not having been through it.
+        for said in [
+            "I'm done with it all",
+            "Everything I've done for them",
+            "done nothing for years",
+        ] {
+            assert!(done_already(said).is_empty(), "{said}");
+        }
+    }
+
+    #[test]
+    fn groups_and_people_who_cannot_face_them() {
+        let group =
+            |name: &str, description: &str| read(&service(name, "", description), true).group;
+        assert!(group("Walk and Talk", "A gentle stroll along the river path.").is_some());
+        assert!(group(
+            "Open Door Peer Support",
+            "A peer support group run by people with lived experience."
+        )
+        .is_some());
+        assert!(group(
+            "Green Wellbeing",
+            "A small-group gardening programme led by a horticultural therapist."
+        )
+        .is_some());
+        assert!(group("Knit and Natter", "We meet every Tuesday in the hall.").is_some());
+        // One-to-one, at home or by phone: not a group, whatever else it says.
+        for (name, description) in [
+            (
+                "Talking Therapies",
+                "CBT and counselling. Sessions by phone, video or face to face.",
+            ),
+            (
+                "Digital Buddies",
+                "Book a free half-hour with a volunteer Digital Buddy.",
+            ),
+            (
+                "Doorstep Friends",
+                "A volunteer visits you at home every week.",
+            ),
+            (
+                "Money Advice",
+                "Appointments with an adviser at the library.",
+            ),
+            (
+                "Carers Support",
+                "One-to-one support, and a monthly carers' group.",
+            ),
+        ] {
+            assert_eq!(group(name, description), None, "{name}");
+        }
+        assert_eq!(
+            no_groups("I don't do groups. Tried one once.").as_deref(),
+            Some("don't do groups")
+        );
+        for said in [
+            "I can't do groups, my heart starts racing",
+            "walking into a room full of strangers",
+            "Something one-to-one would be better",
+            "One person I can talk to, that's what I'd want",
+        ] {
+            assert!(no_groups(said).is_some(), "{said}");
+        }
+        // Big groups, not small ones ("maybe one friend"): a small supportive group may suit.
+        for said in [
+            "Big noisy groups make me shut down",
+            "I'd love to join a walking group",
+            "my group of friends moved away",
+            "the kids' football group",
+        ] {
+            assert_eq!(no_groups(said), None, "{said}");
+        }
     }
 
     #[test]

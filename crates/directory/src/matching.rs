@@ -180,6 +180,11 @@ struct Query {
     affected: bool,
     /// Their words say they are under a specialist team ("my CPN").
     under_specialist: bool,
+    /// Their words say they cannot face a group ("I don't do groups"), as said.
+    no_groups: Option<String>,
+    /// What their words say they have been through already ("done the rehab at the leisure
+    /// centre"), with the words.
+    done: Vec<(ConceptId, String)>,
 }
 
 /// Vocabulary concepts matching's rules name.
@@ -218,6 +223,17 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
             p.interest_words.join(". "),
             p.what_matters
         )),
+        no_groups: crate::eligibility::no_groups(&p.what_matters),
+        // A concept named at the start of the words after "done the …".
+        done: crate::eligibility::done_already(&p.what_matters)
+            .into_iter()
+            .flat_map(|(said, after)| {
+                v.find_said(after)
+                    .into_iter()
+                    .filter(|f| f.at <= 3)
+                    .map(move |f| (f.concept, said.to_string()))
+            })
+            .collect(),
         affected: crate::eligibility::someone_elses_problem(&p.what_matters)
             || p.interest_words
                 .iter()
@@ -301,6 +317,10 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         }
     }
     for (g, c) in groups.into_iter().zip(seen) {
+        // Not what they ask for: what they have done already.
+        if q.done.iter().any(|d| d.0 == c) {
+            continue;
+        }
         q.named.push(c);
         q.own.push(c);
         q.wishes.push(c);
@@ -317,6 +337,28 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
                 .collect(),
         );
         q.because.push(Because::Matters);
+    }
+    // People like them answer a need directly: someone whose words about what matters to
+    // them say who they are ("being gay", "since I left the army") and who is lonely is
+    // offered the groups only for people like them as fully as any lunch club, not as
+    // something that also helps. (Not a pastime's words: "national service" among
+    // interests; nor a community that is one of many, such as a language's.)
+    let identities: Vec<ConceptId> = q
+        .wishes
+        .iter()
+        .copied()
+        .filter(|&c| v.concept(c).group == "identity" && v.concept(c).restricts)
+        .collect();
+    for (g, because) in q.groups.iter_mut().zip(&q.because) {
+        let Because::Need(n) = because else {
+            continue;
+        };
+        let full = g.iter().map(|x| x.1).fold(0.0, f32::max);
+        for (c, w) in g.iter_mut() {
+            if identities.contains(c) && v.concept(*c).also_helps.contains(n) {
+                *w = w.max(full);
+            }
+        }
     }
     // A young person: youth clubs and groups are where a link worker looks first.
     if p.age.is_some_and(|a| a < 18.0) {
@@ -698,6 +740,10 @@ const NEARNESS_SCALE: f64 = 1.5;
 /// A venue ranks this much lower for someone assessed as needing a lot of help with
 /// transport, unless its words say it helps people get there ("transport can be arranged").
 const HARD_TO_REACH: f32 = 0.75;
+/// A service named for what someone has been through already ranks this much lower.
+const DONE_ALREADY: f32 = 0.5;
+/// A group ranks this much lower for someone whose words say they cannot face one.
+const IN_A_GROUP: f32 = 0.5;
 /// Round the corner: within a short walk.
 const WALKING_DISTANCE_M: f64 = 1_000.0;
 
@@ -1180,6 +1226,24 @@ impl SearchIndex {
             if lang.as_deref().is_some_and(|l| speaks(f, l)) {
                 score *= LANGUAGE_BONUS;
             }
+            // Named for what they have been through already: what comes after it first.
+            if let Some((_, said)) = q.done.iter().find(|(c, _)| {
+                f.tags
+                    .iter()
+                    .any(|t| t.concept == *c && t.source == crate::classify::Source::Name)
+            }) {
+                score *= DONE_ALREADY;
+                cautions.push(format!(
+                    "They said they have \"{said}\": check what it would add"
+                ));
+            }
+            // They cannot face a group: one-to-one help and what comes to them first.
+            if let (Some(said), Some(_)) = (&q.no_groups, &f.reading.group) {
+                score *= IN_A_GROUP;
+                cautions.push(format!(
+                    "People take part together, and they said \"{said}\": check it suits them"
+                ));
+            }
             if p.age.is_some_and(|a| a < 18.0) && !for_young(f, &q) {
                 score *= NOT_FOR_YOUNG;
             }
@@ -1270,7 +1334,32 @@ impl SearchIndex {
     }
 }
 
+/// How many open services with a venue count as "what is local" to someone.
+const LOCAL_SERVICES: usize = 15;
+/// Beyond the farthest of them, this much more (the rest of the town they are in).
+const LOCAL_MARGIN: f64 = 1.25;
+
 impl SearchIndex {
+    /// How far someone at `near` must go to reach what is local to them: the distance to the
+    /// nearest few open services with a venue, and a margin. For a villager that is the
+    /// market town; for someone in the town, a mile or two. A default distance for matching
+    /// when they have not said how far they would travel should not be shorter, or a village
+    /// is offered nothing but its own hall. `None` when the directory has too few venues.
+    pub fn local_reach_m(&self, near: (f64, f64)) -> Option<f64> {
+        let snap = self.snapshot().ok()?;
+        let mut d: Vec<f64> = snap
+            .facts
+            .iter()
+            .filter(|f| f.open() && !f.remote())
+            .filter_map(|f| f.nearest_m(near))
+            .collect();
+        if d.len() < LOCAL_SERVICES {
+            return None;
+        }
+        let (_, kth, _) = d.select_nth_unstable_by(LOCAL_SERVICES - 1, f64::total_cmp);
+        Some(*kth * LOCAL_MARGIN)
+    }
+
     /// What their own words (interests, what matters to them) were read as: each concept
     /// named, with the words that named it, misspellings read as the vocabulary's. For the
     /// evaluation's diagnostics.

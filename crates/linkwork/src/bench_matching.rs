@@ -270,6 +270,12 @@ pub async fn run(eval: &Path, show: bool) -> Result<()> {
             needs.push((need, *s));
         }
         needs.sort_by_key(|n| n.0.code());
+        let near = dir.postcode(&c.postcode).await?;
+        // As the match page: ten kilometres unless they said, and never short of what is
+        // local to them (a villager's market town).
+        let reach = near
+            .and_then(|at| dir.index.local_reach_m(at))
+            .unwrap_or(0.0);
         let profile = MatchProfile {
             needs,
             // As the match page reads them from the assessment's box, one per line.
@@ -277,8 +283,8 @@ pub async fn run(eval: &Path, show: bool) -> Result<()> {
             what_matters: c.what_matters.clone(),
             age: Some(c.age),
             sex: Sex::from_code(&c.sex),
-            near: dir.postcode(&c.postcode).await?,
-            max_distance_m: c.max_km.unwrap_or(10.0) * 1000.0,
+            near,
+            max_distance_m: c.max_km.map_or(reach.max(10_000.0), |k| k * 1000.0),
             language: c.language.clone(),
             access: if c.step_free {
                 vec![AccessFeature::StepFree]

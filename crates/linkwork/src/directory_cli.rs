@@ -331,6 +331,19 @@ pub async fn bench_search(n: usize, queries: usize) -> Result<()> {
     ] {
         timed(label, queries, || Ok(dir.index.match_services(p).len()))?;
     }
+    // The match page's default distance for someone who has not said how far they travel.
+    if let Some(at) = near {
+        timed(
+            "what is local to them (match page default)",
+            queries,
+            || {
+                Ok(dir
+                    .index
+                    .local_reach_m(at)
+                    .map_or(0, |m| m.round() as usize))
+            },
+        )?;
+    }
     Ok(())
 }
 

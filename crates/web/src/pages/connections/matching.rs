@@ -58,6 +58,7 @@ pub(super) async fn profile(
 ) -> Result<(MatchProfile, Vec<String>), AppError> {
     let mut based_on = vec![];
     let d = &p.details;
+    let mut chosen = false;
     let mut prof = MatchProfile {
         age: Some(f64::from(d.age_on(domain::uk_time::today()))),
         limit: 25,
@@ -85,6 +86,7 @@ pub(super) async fn profile(
             prof.times = pref.times.clone();
             if let Some(k) = pref.max_km {
                 prof.max_distance_m = k * 1000.0; // kept in km; typed in miles
+                chosen = true;
             }
             if pref.step_free {
                 prof.access.push(AccessFeature::StepFree);
@@ -107,8 +109,18 @@ pub(super) async fn profile(
     }
     if let Some(pc) = &d.postcode {
         prof.near = state.directory.postcode(&pc.to_string()).await?;
-        if prof.near.is_some() {
+        if let Some(at) = prof.near {
             based_on.push(format!("distance from {pc}"));
+            // Unless they said how far, never short of what is local to them: from a
+            // village, the market town (in whole miles, as the box shows it).
+            let local = state.directory.index.local_reach_m(at);
+            if let Some(m) = local.filter(|m| !chosen && *m > prof.max_distance_m) {
+                let miles = (m / METRES_PER_MILE).ceil().min(*TRAVEL_MILES.end());
+                prof.max_distance_m = miles * METRES_PER_MILE;
+                based_on.push(format!(
+                    "{miles} miles, to reach the nearest town's services"
+                ));
+            }
         }
     }
     based_on.push(format!("age {}", d.age_on(domain::uk_time::today())));
