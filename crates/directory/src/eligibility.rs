@@ -316,6 +316,18 @@ pub fn read(s: &Service, located: bool) -> Reading {
             r.min_age = Some((18.0, sentence.to_string()));
         }
     }
+    // Made for couples ("Counselling for couples and individuals about their
+    // relationships"): a service for adults.
+    if r.min_age.is_none() {
+        static COUPLES: OnceLock<Regex> = OnceLock::new();
+        let couples = re(&COUPLES, r"(?i)\bfor couples\b");
+        if let Some(first) = sentences(description)
+            .next()
+            .filter(|x| couples.is_match(x))
+        {
+            r.min_age = Some((18.0, first.to_string()));
+        }
+    }
     // Restrictions matching cannot check, and referral routes.
     static ONLY_FOR: OnceLock<Regex> = OnceLock::new();
     let only_for = re(
@@ -376,7 +388,7 @@ pub fn read(s: &Service, located: bool) -> Reading {
     static STEP: OnceLock<Regex> = OnceLock::new();
     let no_step = re(
         &NO_STEP,
-        r"(?i)\b(no lift|without a lift|stairs only|flight of stairs|not (fully )?(wheelchair|step[\s-]?free)|no (wheelchair|step[\s-]?free|level) access|(first|second|upper) floor(?:[^.]*?)(no lift|stairs)|upstairs(?:[^.]*?)no lift|narrow (steps|stairs)|steep steps|not suitable for wheelchairs?|no disabled access)",
+        r"(?i)\b(no lift|without a lift|no ramp|without a ramp|stairs only|flight of stairs|not (fully )?(wheelchair|step[\s-]?free)|no (wheelchair|step[\s-]?free|level) access|(first|second|upper) floor(?:[^.]*?)(no lift|stairs)|upstairs(?:[^.]*?)no lift|narrow (steps|stairs)|steep steps|not suitable for wheelchairs?|no disabled access)",
     );
     let step = re(
         &STEP,
@@ -679,6 +691,19 @@ pub fn private_renter(words: &str) -> bool {
             .and_then(|c| c.get(1))
             .is_some_and(|span| !between.is_match(span.as_str()))
         }
+        || {
+            // A man who puts the rent up or wants them out is their landlord, whoever came
+            // between ("The landlord won't do anything … my son's chest … Last week he said
+            // he's putting the rent up").
+            static RENT: OnceLock<Regex> = OnceLock::new();
+            static LANDLORD: OnceLock<Regex> = OnceLock::new();
+            re(&LANDLORD, r"(?i)\blandlord\b").is_match(words)
+                && re(
+                    &RENT,
+                    r"(?i)\b(he|he's|hes|he'll|he is|he will|he wants)\b[^.!?]{0,30}\b(put(ting)? (the|my|our) rent up|rais(e|es|ing) (the|my|our) rent|put (it|the rent) up|(us|me) out|evict(ing)? (us|me)|section 21)",
+                )
+                .is_match(words)
+        }
 }
 
 /// The body a restriction names ("Harrowby Homes" in "For tenants of Harrowby Homes"),
@@ -945,6 +970,13 @@ mod tests {
         assert!(!private_renter(
             "Our landlord is the council. My husband says he's had enough."
         ));
+        // Whoever comes between, a man who puts the rent up is the landlord.
+        assert!(private_renter(
+            "The landlord won't do anything about the mould and my son's chest is bad. Last week he said he's putting the rent up."
+        ));
+        assert!(!private_renter(
+            "Our landlord is the council. My son says he's putting money aside."
+        ));
         assert!(tenants_only("For tenants of Harrowby Homes only"));
         assert!(!tenants_only("Registered with a Harrowby GP"));
         assert!(!tenants_only("For tenants of private landlords"));
@@ -1132,6 +1164,23 @@ mod tests {
         // How to book is not how it is used.
         let s = service("Walk", "", "Call us to book a place on the walk.");
         assert_eq!(read(&s, false).phone_only, None);
+    }
+
+    #[test]
+    fn couples_counselling_is_for_adults() {
+        let min = |d: &str| {
+            read(&service("Relationship Counselling", "", d), true)
+                .min_age
+                .map(|m| m.0)
+        };
+        assert_eq!(
+            min("Counselling for couples and individuals about their relationships."),
+            Some(18.0)
+        );
+        assert_eq!(
+            min("A walking group. Bring a friend, or come as couples."),
+            None
+        );
     }
 
     #[test]
@@ -1325,6 +1374,8 @@ mod tests {
             "Workshop is on the ground floor but has uneven yard access.",
             "Ground floor hall, two steps at the front door.",
             "A small step up into the hut.",
+            // A way round denied is none.
+            "Two steps up at the entrance, no ramp",
         ] {
             let s = service("Hut", "", barrier);
             assert_eq!(
