@@ -677,6 +677,21 @@ fn made_for_others(
             audiences.first().copied()
         };
     }
+    // Made for the carers of people with a condition (dementia advisers for families): not
+    // for a carer whose words name other conditions and not this one (a husband caring for
+    // a wife with MS). A carer who names none may be caring for anyone.
+    let conditions: Vec<ConceptId> = audiences
+        .iter()
+        .copied()
+        .filter(|&c| v.concept(c).group == "health")
+        .collect();
+    if !conditions.is_empty()
+        && v.by_id("carers").is_some_and(|k| audiences.contains(&k))
+        && q.own.iter().any(|&c| v.concept(c).group == "health")
+        && !conditions.iter().any(|&c| theirs(c))
+    {
+        return conditions.first().copied();
+    }
     // Made for several kinds of people (those with dementia and their carers): for them if
     // they are any of those.
     if audiences.iter().any(|&c| theirs(c)) {

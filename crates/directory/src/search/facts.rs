@@ -205,6 +205,27 @@ impl Facts {
             })
             .collect();
         let reading = read(s, points.iter().any(|p| p.1.is_some()));
+        // A group only for men is a men's group, whatever it does (a shed, a choir): someone
+        // who misses male company finds it. The same for women. Not one a manager rejected.
+        if let Some((sex, words)) = &reading.sex {
+            let v = Vocabulary::builtin();
+            let id = match sex {
+                Sex::Male => v.by_id("mens_group"),
+                Sex::Female => v.by_id("womens_group"),
+                _ => None,
+            };
+            if let Some(c) = id.filter(|c| {
+                !tags.iter().any(|t| t.concept == *c) && !reviewed.iter().any(|r| r.0 == *c && !r.1)
+            }) {
+                tags.push(Tag {
+                    concept: c,
+                    strength: 0.8,
+                    source: crate::classify::Source::Eligibility,
+                    words: words.clone(),
+                    confirmed: false,
+                });
+            }
+        }
         let towns = s
             .service_at_locations
             .iter()
