@@ -157,7 +157,7 @@ fn feed() -> Vec<u8> {
             18,
             "Men's Shed",
             "Woodwork, fixing bikes and tea.",
-            Some("Men only"),
+            Some("Men aged 18 and over"),
             Some(("Socialising & Clubs", 2)),
             Some(near(1.0)),
             None,
@@ -1412,7 +1412,200 @@ pub async fn what_a_service_is_and_who_it_is_for_are_read_rightly(store: Arc<dyn
     assert!(matches.iter().all(|m| m.id != id(83)), "{matches:?}");
 }
 
+/// How they want help, in their own words: not in a group, not what they have done already,
+/// not in a pub when they are stopping drinking; who they are; and how far is local.
+pub async fn what_their_words_say_about_how_they_want_help(store: Arc<dyn Storage>) {
+    let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
+    let at = |n: u32, name: &str, description: &str, eligibility: Option<&str>, k: f64| {
+        service(
+            n,
+            name,
+            description,
+            eligibility,
+            None,
+            near(k),
+            None,
+            "active",
+        )
+    };
+    let mut services = vec![
+        at(100, "Open Door Peer Support", "A peer support group for people with anxiety or depression: come and be heard.", None, 0.3),
+        at(101, "Counselling Service", "Free one-to-one counselling for adults with anxiety or low mood.", None, 1.2),
+        at(102, "Cardiac Rehabilitation", "Exercise and education after a heart attack or stents. Referral from the cardiac team.", None, 0.4),
+        at(103, "Heart Club Exercise Class", "Weekly supervised exercise for people who have finished cardiac rehab.", None, 1.0),
+        at(104, "Rainbow Social", "A relaxed monthly social for LGBTQ+ adults.", None, 1.5),
+        at(105, "Lunch Club", "A hot two-course lunch and good company every Wednesday.", None, 0.6),
+        at(106, "Male Voice Choir", "Four-part harmony, no auditions, and a pint after.", Some("Men aged 18 and over"), 0.9),
+        at(107, "Dementia Carers Support", "Support and advice for people caring for someone living with dementia.", None, 0.5),
+        at(108, "Carers Support Service", "One-to-one support, breaks and a carers' assessment for unpaid carers.", Some("Unpaid carers"), 1.1),
+        at(109, "Relationship Counselling", "Counselling for couples and individuals about their relationships.", None, 0.7),
+    ];
+    // The quiz night is in a pub: only its venue's name says so.
+    let mut quiz = at(
+        110,
+        "Thursday Quiz Night",
+        "Our famous quiz every Thursday from 8pm, teams of up to six.",
+        None,
+        0.2,
+    );
+    quiz["service_at_locations"][0]["location"]["name"] = json!("The Drovers Arms");
+    services.push(quiz);
+    // A town: fifteen more venues round home; a village 12 km south has only its hall.
+    for k in 0..15 {
+        services.push(at(
+            120 + k,
+            &format!("Town Hall Activity {k}"),
+            "Something on most days.",
+            None,
+            0.1 * f64::from(k),
+        ));
+    }
+    let village = (HOME.0 - 12.0 * 0.009, HOME.1);
+    services.push(service(
+        140,
+        "Village Hall Coffee Morning",
+        "Coffee, cake and company.",
+        None,
+        None,
+        Some(village),
+        None,
+        "active",
+    ));
+    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
+        "description": "A synthetic network.", "services": services}]))
+    .unwrap();
+    let dir = imported(store, &feed).await;
+    let person = |needs: Vec<(Need, u8)>, words: &str| MatchProfile {
+        age: Some(45.0),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 10,
+        needs,
+        what_matters: words.into(),
+        ..Default::default()
+    };
+    let rank = |p: &MatchProfile, n: u32| {
+        dir.index
+            .match_services(p)
+            .iter()
+            .position(|m| m.id == id(n))
+    };
+    // "I don't do groups": one-to-one counselling before the peer group, which says why.
+    let neil = person(
+        vec![(Need::MentalHealth, 4)],
+        "I don't do groups. One person I can talk to, that's what I'd want.",
+    );
+    let matches = dir.index.match_services(&neil);
+    assert!(
+        rank(&neil, 101) < rank(&neil, 100) && rank(&neil, 100).is_some(),
+        "{matches:?}"
+    );
+    let group = matches.iter().find(|m| m.id == id(100)).unwrap();
+    assert!(
+        group.cautions.iter().any(|c| c.contains("don't do groups")),
+        "{group:?}"
+    );
+    // Without those words the group nearer home comes first.
+    let other = person(vec![(Need::MentalHealth, 4)], "");
+    assert!(
+        rank(&other, 100) < rank(&other, 101),
+        "{:?}",
+        dir.index.match_services(&other)
+    );
+    // Done the rehab: the class for after it first.
+    let gary = person(
+        vec![(Need::LongTermConditions, 3), (Need::PhysicalActivity, 3)],
+        "Had the heart attack in July, done the cardiac rehab and now nothing. I want to get fit again.",
+    );
+    let matches = dir.index.match_services(&gary);
+    assert!(rank(&gary, 103) < rank(&gary, 102), "{matches:?}");
+    let rehab = matches.iter().find(|m| m.id == id(102)).expect("the rehab");
+    assert!(
+        rehab
+            .cautions
+            .iter()
+            .any(|c| c.contains("done the cardiac rehab")),
+        "{rehab:?}"
+    );
+    // Stopping drinking: never the quiz in the pub, which a quiz lover is offered.
+    let lee = MatchProfile {
+        interest_words: vec!["quizzes".into()],
+        ..person(
+            vec![(Need::SubstanceUse, 4), (Need::Loneliness, 3)],
+            "The drink has got a hold of me.",
+        )
+    };
+    assert_eq!(rank(&lee, 110), None);
+    let quizzer = MatchProfile {
+        interest_words: vec!["quizzes".into()],
+        ..person(vec![(Need::Loneliness, 3)], "")
+    };
+    assert!(rank(&quizzer, 110).is_some());
+    // Who they are answers their loneliness: the LGBTQ+ social before the lunch club nearer.
+    let ellie = person(
+        vec![(Need::Loneliness, 4)],
+        "Mum and dad think I'll grow out of being gay. I don't have anyone who gets it.",
+    );
+    assert!(
+        rank(&ellie, 104) < rank(&ellie, 105),
+        "{:?}",
+        dir.index.match_services(&ellie)
+    );
+    // Missing male company counts for the men-only choir, as a men's group: it ranks
+    // higher than for a man who does not say so.
+    let score = |p: &MatchProfile| {
+        dir.index
+            .match_services(p)
+            .iter()
+            .find(|m| m.id == id(106))
+            .map(|m| m.score)
+    };
+    let steve = MatchProfile {
+        sex: Some(Sex::Male),
+        ..person(
+            vec![(Need::Loneliness, 3)],
+            "I haven't had a proper conversation with another bloke in months.",
+        )
+    };
+    let quiet = MatchProfile {
+        what_matters: String::new(),
+        ..steve.clone()
+    };
+    assert!(
+        score(&steve) > score(&quiet),
+        "{:?} {:?}",
+        score(&steve),
+        score(&quiet)
+    );
+    // A husband caring for a wife with diabetes: carers' support, not dementia carers'.
+    let husband = person(
+        vec![(Need::Carer, 3)],
+        "Since her diabetes got worse I look after her full time.",
+    );
+    assert!(rank(&husband, 108) < rank(&husband, 107) || rank(&husband, 107).is_none());
+    let matches = dir.index.match_services(&husband);
+    assert!(
+        matches
+            .iter()
+            .find(|m| m.id == id(107))
+            .is_none_or(|m| m.cautions.iter().any(|c| c.contains("Made for"))),
+        "{matches:?}"
+    );
+    // A 15-year-old searching for counselling is not offered couples counselling.
+    let teen = SearchQuery {
+        age: Some(15.0),
+        ..words("counselling")
+    };
+    assert!(!found(&dir, &teen).contains(&id(109)));
+    assert!(found(&dir, &words("counselling")).contains(&id(109)));
+    // What is local: from the village, the town 12 km away; in the town, under 2 km.
+    let reach = dir.index.local_reach_m(village).unwrap();
+    assert!(reach > 12_000.0 && reach < 20_000.0, "{reach}");
+    assert!(dir.index.local_reach_m(HOME).unwrap() < 2_000.0);
+}
+
 storage_tests::on_both_engines!(
+    what_their_words_say_about_how_they_want_help,
     what_a_service_is_and_who_it_is_for_are_read_rightly,
     a_person_is_offered_what_is_theirs_and_what_they_asked_for,
     services_for_one_place_are_for_the_people_there,

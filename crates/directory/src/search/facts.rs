@@ -13,6 +13,8 @@ use std::collections::HashMap;
 
 /// How strongly a service is classified as the people its description says it is for.
 const MADE_FOR_STRENGTH: f32 = 0.9;
+/// How surely a group only for men is a men's group (or only for women, a women's group).
+const SINGLE_SEX_STRENGTH: f32 = 0.8;
 
 /// A taxonomy term the directory holds: its taxonomy, its name, and the concepts a manager
 /// mapped it to.
@@ -214,16 +216,17 @@ impl Facts {
                 Sex::Female => v.by_id("womens_group"),
                 _ => None,
             };
-            if let Some(c) = id.filter(|c| {
-                !tags.iter().any(|t| t.concept == *c) && !reviewed.iter().any(|r| r.0 == *c && !r.1)
-            }) {
-                tags.push(Tag {
-                    concept: c,
-                    strength: 0.8,
-                    source: crate::classify::Source::Eligibility,
-                    words: words.clone(),
-                    confirmed: false,
-                });
+            if let Some(c) = id.filter(|c| !reviewed.iter().any(|r| r.0 == *c && !r.1)) {
+                match tags.iter_mut().find(|t| t.concept == c) {
+                    Some(t) => t.strength = t.strength.max(SINGLE_SEX_STRENGTH),
+                    None => tags.push(Tag {
+                        concept: c,
+                        strength: SINGLE_SEX_STRENGTH,
+                        source: crate::classify::Source::Eligibility,
+                        words: words.clone(),
+                        confirmed: false,
+                    }),
+                }
             }
         }
         let towns = s
