@@ -514,7 +514,7 @@ fn group_words(name: &str, description: &str) -> Option<String> {
     static ALONE: OnceLock<Regex> = OnceLock::new();
     let named = re(
         &NAMED,
-        r"(?i)\b(groups?|clubs?|circles?|caf[eé]s?|choirs?|class(es)?|shed|socials?|natter|quiz|walks?|walking|meet[- ]?ups?|coffee mornings?|lunch|singing|workshops?|drop[- ]in)\b",
+        r"(?i)\b(groups?|clubs?|circles?|caf[eé]s?|choirs?|class(es)?|shed|socials?|natter|quiz|walks?|walking|meet[- ]?ups?|coffee mornings?|lunch|singing|workshops?)\b",
     );
     let said = re(
         &SAID,
@@ -522,7 +522,7 @@ fn group_words(name: &str, description: &str) -> Option<String> {
     );
     let alone = re(
         &ALONE,
-        r"(?i)\b(one[- ]to[- ]one|1[-:]1|1[- ]to[- ]1|individual (support|sessions?|appointments?)|appointments?|home visits?|visits? (you|people)|at home|phone calls?|telephone|phone ?line|helpline|listening line|befrienders?|caseworkers?|advisers?|advisors?|counsell(ors?|ing)|buddy|buddies|mentors?)\b",
+        r"(?i)\b(one[- ]to[- ]one|1[-:]1|1[- ]to[- ]1|individual (support|sessions?|appointments?)|appointments?|home visits?|visits? (you|people)|at home|phone calls?|telephone|phone ?line|helpline|listening line|befrienders?|caseworkers?|key ?workers?|advisers?|advisors?|counsell(ors?|ing)|buddy|buddies|mentors?)\b",
     );
     let all = format!("{name}. {description}");
     if alone.is_match(&all) {
@@ -540,7 +540,7 @@ pub fn no_groups(text: &str) -> Option<String> {
     static NO: OnceLock<Regex> = OnceLock::new();
     let no = re(
         &NO,
-        r"(?i)\b((can'?t|cannot|don'?t|do not|won'?t|wouldn'?t|not one for|not a|never been a|hate|can'?t face|can'?t stand|not good (in|with)|not into|no) [a-z ]{0,20}groups?|room full of (strangers|people)|one[- ]to[- ]one|one person (i|to) (can )?talk)\b",
+        r"(?i)\b((can'?t|cannot|don'?t|do not|won'?t|wouldn'?t|not one for|not a|never been a|hate|can'?t face|can'?t stand|not good (in|with)|not into|no) [a-z ]{0,20}groups?|room full of (strangers|people)|(don'?t|do not|won'?t|not) (want to |going to )?(sit|sitting) in a circle|one[- ]to[- ]one|one person (i|to) (can )?talk)\b",
     );
     no.find(text).map(|m| m.as_str().to_string())
 }
@@ -1253,6 +1253,7 @@ mod tests {
             "walking into a room full of strangers",
             "Something one-to-one would be better",
             "One person I can talk to, that's what I'd want",
+            "I don't want to sit in a circle talking about feelings",
         ] {
             assert!(no_groups(said).is_some(), "{said}");
         }
