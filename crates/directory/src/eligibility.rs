@@ -534,13 +534,25 @@ fn group_words(name: &str, description: &str) -> Option<String> {
     })
 }
 
+/// The words in which someone says they will not sit in a circle talking about feelings ("I'm
+/// not one for sitting in a circle"): a support group, not a shed or a choir.
+pub fn no_talking_circle(text: &str) -> Option<String> {
+    static NO: OnceLock<Regex> = OnceLock::new();
+    re(
+        &NO,
+        r"(?i)\b(don'?t|do not|won'?t|not) (want to |going to |one for )?(sit|sitting) in a circle\b",
+    )
+    .find(text)
+    .map(|m| m.as_str().to_string())
+}
+
 /// The words in which someone says they cannot face a group ("I don't do groups", "a room
 /// full of strangers", "one-to-one would be better"), if they do.
 pub fn no_groups(text: &str) -> Option<String> {
     static NO: OnceLock<Regex> = OnceLock::new();
     let no = re(
         &NO,
-        r"(?i)\b((can'?t|cannot|don'?t|do not|won'?t|wouldn'?t|not one for|not a|never been a|hate|can'?t face|can'?t stand|not good (in|with)|not into|no) [a-z ]{0,20}groups?|room full of (strangers|people)|(don'?t|do not|won'?t|not) (want to |going to )?(sit|sitting) in a circle|one[- ]to[- ]one|one person (i|to) (can )?talk)\b",
+        r"(?i)\b((can'?t|cannot|don'?t|do not|won'?t|wouldn'?t|not one for|not a|never been a|hate|can'?t face|can'?t stand|not good (in|with)|not into|no) [a-z ]{0,20}groups?|room full of (strangers|people)|one[- ]to[- ]one|one person (i|to) (can )?talk)\b",
     );
     no.find(text).map(|m| m.as_str().to_string())
 }
@@ -559,6 +571,28 @@ pub fn done_already(text: &str) -> Vec<(&str, &str)> {
         .filter_map(|c| {
             let (all, after) = (c.get(0)?, c.get(1)?);
             // The clause ends at "and" or "but" too ("… and now nothing").
+            let end = [" and ", " but "]
+                .iter()
+                .filter_map(|w| after.as_str().find(w))
+                .min()
+                .map_or(after.end(), |i| after.start() + i);
+            Some((&text[all.start()..end], &text[after.start()..end]))
+        })
+        .collect()
+}
+
+/// The words after someone says they will not go near something ("I won't set foot in a gym
+/// full of lycra", "I don't want counselling", "never going back to a slimming club"), each up
+/// to the end of its clause, as (the whole phrase, the words after).
+pub fn refused(text: &str) -> Vec<(&str, &str)> {
+    static NO: OnceLock<Regex> = OnceLock::new();
+    let no = re(
+        &NO,
+        r"(?i)\b(?:won'?t|will not|wouldn'?t|don'?t want|do not want|not going|never going|can'?t stand|hate)\s+(?:to\s+)?(?:set foot in|go (?:back )?(?:to|near|in)|join|try|do|be in|have)?\s*(?:a|an|the|any|another|some|one of them)\s+([^.,;!?]{1,60})",
+    );
+    no.captures_iter(text)
+        .filter_map(|c| {
+            let (all, after) = (c.get(0)?, c.get(1)?);
             let end = [" and ", " but "]
                 .iter()
                 .filter_map(|w| after.as_str().find(w))
@@ -719,7 +753,7 @@ pub fn qualifies(only_for: &str, their_words: &str) -> Option<String> {
     static BODY_BEFORE: OnceLock<Regex> = OnceLock::new();
     let body_before = re(
         &BODY_BEFORE,
-        r"\b([A-Z][\w'&-]*(?:\s+[A-Z][\w'&-]*)*)\s+(?i:tenants|residents|members)\s+(?i:only)\b",
+        r"\b([A-Z][\w'&-]*(?:\s+[A-Z][\w'&-]*)*)\s+(?i:tenants|residents|members|patients)\s+(?i:only)\b",
     );
     let names = body
         .captures(only_for)
@@ -752,7 +786,14 @@ pub fn qualifies(only_for: &str, their_words: &str) -> Option<String> {
                 .to_string()
         })
         .filter(|n| n.chars().filter(|c| c.is_alphanumeric()).count() >= 4 && n != "Private")
+        // A hospice is named without the word ("Dave died at St Guthlac's").
+        .flat_map(|n| {
+            let short = n.strip_suffix(" Hospice").map(str::to_string);
+            std::iter::once(n.clone()).chain(short)
+        })
         .collect();
+    // A hospice's patient is someone else: "my mum was at St Guthlac's" says they qualify.
+    let hospice = hospice_only(only_for);
     // Clause by clause: a clause that denies it ("I'm not a Harrowby Homes tenant") or is
     // about someone else ("my sister's Harrowby Homes flat") does not say they qualify.
     const NOT: &[&str] = &[
@@ -795,15 +836,21 @@ pub fn qualifies(only_for: &str, their_words: &str) -> Option<String> {
         for b in &bodies {
             let name = words(b).join(" ");
             if padded.contains(&format!(" {name} "))
-                && !said
-                    .iter()
-                    .any(|w| NOT.contains(&w.as_str()) || SOMEONE_ELSE.contains(&w.as_str()))
+                && !said.iter().any(|w| {
+                    NOT.contains(&w.as_str()) || (!hospice && SOMEONE_ELSE.contains(&w.as_str()))
+                })
             {
                 return Some(b.clone());
             }
         }
     }
     None
+}
+
+/// Whether a restriction is to one hospice's patients or families ("Families of St Guthlac's
+/// Hospice patients only"): few of the people bereaved or ill are.
+pub fn hospice_only(only_for: &str) -> bool {
+    only_for.to_lowercase().contains("hospice")
 }
 
 /// Whether a restriction is to one landlord's tenants ("For tenants of Harrowby Homes").
@@ -978,6 +1025,14 @@ mod tests {
             "Our landlord is the council. My son says he's putting money aside."
         ));
         assert!(tenants_only("For tenants of Harrowby Homes only"));
+        assert!(hospice_only(
+            "Families of St Guthlac's Hospice patients only"
+        ));
+        let hospice = "Families of St Guthlac's Hospice patients only";
+        assert!(qualifies(hospice, "Dave died at St Guthlac's in August").is_some());
+        assert!(qualifies(hospice, "My mum was in St Guthlac's Hospice at the end").is_some());
+        assert!(qualifies(hospice, "She was only in hospital a week").is_none());
+        assert!(!hospice_only("Patients of Fenbridge GP practices"));
         assert!(!tenants_only("Registered with a Harrowby GP"));
         assert!(!tenants_only("For tenants of private landlords"));
         // The landlord named first.
@@ -1184,6 +1239,27 @@ mod tests {
     }
 
     #[test]
+    fn what_someone_will_not_go_near() {
+        assert_eq!(
+            refused("I won't set foot in a gym full of lycra, I'd die"),
+            vec![("won't set foot in a gym full of lycra", "gym full of lycra")]
+        );
+        assert_eq!(refused("I don't want any counselling").len(), 1);
+        for said in [
+            "I won't let it beat me",
+            "I don't want to be a burden",
+            "I hate the winter",
+        ] {
+            assert!(
+                refused(said)
+                    .iter()
+                    .all(|(_, after)| !after.contains("gym")),
+                "{said}"
+            );
+        }
+    }
+
+    #[test]
     fn what_someone_has_done_already() {
         assert_eq!(
             done_already("Had the heart attack in July, done the rehab at the leisure centre and now nothing."),
@@ -1253,9 +1329,15 @@ mod tests {
             "walking into a room full of strangers",
             "Something one-to-one would be better",
             "One person I can talk to, that's what I'd want",
-            "I don't want to sit in a circle talking about feelings",
         ] {
             assert!(no_groups(said).is_some(), "{said}");
+        }
+        for said in [
+            "I don't want to sit in a circle talking about feelings",
+            "I'm not one for sitting in a circle talking about feelings mind",
+        ] {
+            assert!(no_talking_circle(said).is_some(), "{said}");
+            assert_eq!(no_groups(said), None, "{said}");
         }
         // Big groups, not small ones ("maybe one friend"): a small supportive group may suit.
         for said in [

@@ -182,8 +182,11 @@ struct Query {
     under_specialist: bool,
     /// Their words say they cannot face a group ("I don't do groups"), as said.
     no_groups: Option<String>,
+    /// Their words say they will not sit in a circle talking about feelings, as said: a
+    /// support group, not any group.
+    no_circle: Option<String>,
     /// What their words say they have been through already ("done the rehab at the leisure
-    /// centre"), with the words.
+    /// centre") or will not go near ("I won't set foot in a gym"), with the caution to show.
     done: Vec<(ConceptId, String)>,
 }
 
@@ -224,16 +227,24 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
             p.what_matters
         )),
         no_groups: crate::eligibility::no_groups(&p.what_matters),
+        no_circle: crate::eligibility::no_talking_circle(&p.what_matters),
         // A concept named at the start of the words after "done the …".
-        done: crate::eligibility::done_already(&p.what_matters)
-            .into_iter()
-            .flat_map(|(said, after)| {
+        done: {
+            let read = |(said, after): (&str, &str), caution: &'static str| {
                 v.find_said(after)
                     .into_iter()
                     .filter(|f| f.at <= 3)
-                    .map(move |f| (f.concept, said.to_string()))
-            })
-            .collect(),
+                    .map(move |f| (f.concept, caution.replace("{}", said)))
+                    .collect::<Vec<_>>()
+            };
+            let done = crate::eligibility::done_already(&p.what_matters)
+                .into_iter()
+                .flat_map(|d| read(d, "They said they have \"{}\": check what it would add"));
+            let refused = crate::eligibility::refused(&p.what_matters)
+                .into_iter()
+                .flat_map(|d| read(d, "They said \"{}\": check it suits them"));
+            done.chain(refused).collect()
+        },
         affected: crate::eligibility::someone_elses_problem(&p.what_matters)
             || p.interest_words
                 .iter()
@@ -755,7 +766,8 @@ const NEARNESS_SCALE: f64 = 1.5;
 /// A venue ranks this much lower for someone assessed as needing a lot of help with
 /// transport, unless its words say it helps people get there ("transport can be arranged").
 const HARD_TO_REACH: f32 = 0.75;
-/// A service named for what someone has been through already ranks this much lower.
+/// A service named for what someone has been through already, or will not go near, ranks
+/// this much lower.
 const DONE_ALREADY: f32 = 0.5;
 /// A group ranks this much lower for someone whose words say they cannot face one.
 const IN_A_GROUP: f32 = 0.5;
@@ -1226,11 +1238,14 @@ impl SearchIndex {
                 .as_deref()
                 .and_then(|o| crate::eligibility::qualifies(o, &q.words))
                 .or_else(|| lives_there(f, &q));
-            // One landlord's tenants are few of the people who rent: without their words
-            // naming the landlord, a tenants-only service ranks with those made for others.
+            // One landlord's tenants are few of the people who rent, and a hospice's families
+            // few of the bereaved: without their words naming it, such a service ranks with
+            // those made for others.
             match f.reading.only_for.as_deref() {
                 Some(o) if qualifies.is_none() => {
-                    score *= if crate::eligibility::tenants_only(o) {
+                    score *= if crate::eligibility::tenants_only(o)
+                        || crate::eligibility::hospice_only(o)
+                    {
                         NOT_FOR_THEM
                     } else {
                         0.6
@@ -1242,18 +1257,33 @@ impl SearchIndex {
                 score *= LANGUAGE_BONUS;
             }
             // Named for what they have been through already: what comes after it first.
-            if let Some((_, said)) = q.done.iter().find(|(c, _)| {
+            if let Some((_, caution)) = q.done.iter().find(|(c, _)| {
                 f.tags
                     .iter()
                     .any(|t| t.concept == *c && t.source == crate::classify::Source::Name)
             }) {
                 score *= DONE_ALREADY;
-                cautions.push(format!(
-                    "They said they have \"{said}\": check what it would add"
-                ));
+                cautions.push(caution.clone());
             }
-            // They cannot face a group: one-to-one help and what comes to them first.
-            if let (Some(said), Some(_)) = (&q.no_groups, &f.reading.group) {
+            // They cannot face a group: one-to-one help and what comes to them first. Or
+            // not a circle talking about feelings: a group whose business is mental health,
+            // grief or recovery (not a shed).
+            let circle = || {
+                f.tags.iter().any(|t| {
+                    t.strength >= 0.8
+                        && v.concept(t.concept).needs.iter().any(|n| {
+                            matches!(
+                                n,
+                                Need::MentalHealth | Need::Bereavement | Need::SubstanceUse
+                            )
+                        })
+                })
+            };
+            let said = q
+                .no_groups
+                .as_ref()
+                .or(q.no_circle.as_ref().filter(|_| circle()));
+            if let (Some(said), Some(_)) = (said, &f.reading.group) {
                 score *= IN_A_GROUP;
                 cautions.push(format!(
                     "People take part together, and they said \"{said}\": check it suits them"
