@@ -166,6 +166,13 @@ impl Facts {
                 .as_deref()
                 .and_then(crate::eligibility::made_for_clause)
                 .unwrap_or("");
+            // "… and their families": the families of those people, who care for them, not
+            // any parent.
+            let mut clause = clause.to_string();
+            for w in ["their families", "their family", "their loved ones"] {
+                clause = clause.replace(w, "their carers");
+            }
+            let clause = clause.as_str();
             for f in v.find(clause) {
                 if v.concept(f.concept).audience.is_some() && !m.contains(&f.concept) {
                     m.push(f.concept);
