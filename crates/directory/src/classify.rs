@@ -48,10 +48,19 @@ impl Source {
     }
 }
 
-/// The words about where a service meets, each with what to quote: its venues' names and
-/// its organisation's description. A venue named like a pub ("The Drovers Arms", "Red
-/// Lion Inn") is read as "a pub".
+/// The words about where a service meets, each with what to quote: its venues' names, and an
+/// organisation's description that says in a few words what the place is ("Town centre
+/// pub."). A venue named like a pub ("The Drovers Arms", "Red Lion Inn"; not a Premier Inn)
+/// or so described is read as "at the pub". A longer description is about the organisation's
+/// work ("a Friday alternative to the pub"), not its venue.
 fn venue_words(s: &Service) -> Vec<(String, String)> {
+    let pub_like = |lower: &str| {
+        let last = lower.rsplit(' ').next().unwrap_or("");
+        matches!(last, "arms" | "inn" | "tavern" | "pub")
+            && !["open arms", "coat of arms", "premier inn", "holiday inn"]
+                .iter()
+                .any(|w| lower.ends_with(w))
+    };
     let mut out = vec![];
     for l in s
         .service_at_locations
@@ -62,18 +71,23 @@ fn venue_words(s: &Service) -> Vec<(String, String)> {
             continue;
         };
         let lower = name.trim().to_lowercase();
-        let last = lower.rsplit(' ').next().unwrap_or("");
-        let pub_name = matches!(last, "arms" | "inn" | "tavern")
-            && !lower.ends_with("open arms")
-            && !lower.ends_with("coat of arms");
-        if pub_name {
+        if pub_like(&lower) {
             out.push(("at the pub".to_string(), name.to_string()));
         } else {
             out.push((name.to_string(), name.to_string()));
         }
     }
     if let Some(o) = &s.organization {
-        out.push((o.description.clone(), o.description.clone()));
+        let first = o
+            .description
+            .split(['.', '!', '\n'])
+            .next()
+            .unwrap_or("")
+            .trim();
+        let lower = first.to_lowercase();
+        if first.split_whitespace().count() <= 5 && pub_like(&lower) {
+            out.push(("at the pub".to_string(), first.to_string()));
+        }
     }
     out
 }
@@ -366,5 +380,53 @@ mod tests {
             "{:?}",
             ids(v, &tags)
         );
+    }
+    #[test]
+    fn a_pub_is_read_from_its_venue_not_from_words_about_pubs() {
+        let v = Vocabulary::builtin();
+        let bar = v.by_id("licensed_bar").unwrap();
+        let at = |venue: &str, org: &str, description: &str| {
+            let mut s = Service {
+                name: "Thursday Quiz Night".into(),
+                description: Some(description.into()),
+                ..Default::default()
+            };
+            s.service_at_locations = vec![crate::oruk::ServiceAtLocation {
+                id: "sal".into(),
+                location: Some(crate::oruk::Location {
+                    id: "l".into(),
+                    name: Some(venue.into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }];
+            s.organization = Some(crate::oruk::Organization {
+                id: "o".into(),
+                name: "Somebody".into(),
+                description: org.into(),
+                ..Default::default()
+            });
+            classify(v, &s, &[], &[], "")
+                .iter()
+                .any(|t| t.concept == bar)
+        };
+        assert!(at("The Drovers Arms", "", "Teams of up to six."));
+        assert!(at(
+            "Community Hall",
+            "Town centre pub.",
+            "Teams of up to six."
+        ));
+        assert!(!at("Premier Inn", "", "A quiz."));
+        assert!(!at("Open Arms Centre", "", "A quiz."));
+        assert!(!at(
+            "Community Hall",
+            "Sober Socials: a Friday alternative to the pub for people in recovery.",
+            "A quiz."
+        ));
+        assert!(!at(
+            "Community Hall",
+            "",
+            "A Friday alternative to the pub."
+        ));
     }
 }

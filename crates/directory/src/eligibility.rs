@@ -321,9 +321,14 @@ pub fn read(s: &Service, located: bool) -> Reading {
     if r.min_age.is_none() {
         static COUPLES: OnceLock<Regex> = OnceLock::new();
         let couples = re(&COUPLES, r"(?i)\bfor couples\b");
+        static YOUNG: OnceLock<Regex> = OnceLock::new();
+        let young = re(
+            &YOUNG,
+            r"(?i)\b(young|teen|parents?-to-be|antenatal|pregnan|families|family)",
+        );
         if let Some(first) = sentences(description)
             .next()
-            .filter(|x| couples.is_match(x))
+            .filter(|x| couples.is_match(x) && !young.is_match(x))
         {
             r.min_age = Some((18.0, first.to_string()));
         }
@@ -407,7 +412,13 @@ pub fn read(s: &Service, located: bool) -> Reading {
         r"(?i)\b(ramp|ramped|lift to|lift available|platform lift|step[\s-]?free|level access)\b",
     );
     for t in &access_text {
-        if let Some(m) = no_step.find(t) {
+        // "No ramp needed" is level, not a barrier.
+        let needed = |m: &regex::Match| {
+            let rest = t[m.end()..].trim_start().to_lowercase();
+            m.as_str().to_lowercase().contains("ramp")
+                && (rest.starts_with("needed") || rest.starts_with("required"))
+        };
+        if let Some(m) = no_step.find_iter(t).find(|m| !needed(m)) {
             r.step_free = Some((false, sentence_around(t, m.start())));
             break;
         }
@@ -552,7 +563,7 @@ pub fn no_groups(text: &str) -> Option<String> {
     static NO: OnceLock<Regex> = OnceLock::new();
     let no = re(
         &NO,
-        r"(?i)\b((can'?t|cannot|don'?t|do not|won'?t|wouldn'?t|not one for|not a|never been a|hate|can'?t face|can'?t stand|not good (in|with)|not into|no) [a-z ]{0,20}groups?|room full of (strangers|people)|one[- ]to[- ]one|one person (i|to) (can )?talk)\b",
+        r"(?i)\b((can'?t|cannot|don'?t|do not|won'?t|wouldn'?t|not one for|not a|never been a|hate|not good (in|with)|not into) (do |face |stand |cope with |be in |go to |join )?(big |any )?groups?( person)?|room full of (strangers|people)|one[- ]to[- ]one[a-z ,]{0,30}\b(would be|is|be) better|(rather|prefer|prefers|preferably) [a-z ]{0,15}one[- ]to[- ]one|one person (i|to) (can )?talk)\b",
     );
     no.find(text).map(|m| m.as_str().to_string())
 }
@@ -565,18 +576,24 @@ pub fn done_already(text: &str) -> Vec<(&str, &str)> {
     static DONE: OnceLock<Regex> = OnceLock::new();
     let done = re(
         &DONE,
-        r"(?i)\b(?:i'?ve |we'?ve |i have |already |just )?(?:done|finished|completed|been through|gone through)\s+(?:the|my|a|an|our|their|his|her|that)\s+([^.,;!?]{1,60})",
+        r"(?i)\b(?:i'?ve |we'?ve |i have |already |just )?(?:done|finished|completed)\s+(?:the|my|our|that)\s+([^.,;!?]{1,60})",
     );
-    done.captures_iter(text)
+    clauses_after(done, text)
+}
+
+/// Each match of `pattern` in `text`, cut at the end of its clause (punctuation, or "and" or
+/// "but": "… and now nothing"), as (the whole phrase, the words its first group starts).
+fn clauses_after<'t>(pattern: &Regex, text: &'t str) -> Vec<(&'t str, &'t str)> {
+    pattern
+        .captures_iter(text)
         .filter_map(|c| {
             let (all, after) = (c.get(0)?, c.get(1)?);
-            // The clause ends at "and" or "but" too ("… and now nothing").
             let end = [" and ", " but "]
                 .iter()
                 .filter_map(|w| after.as_str().find(w))
                 .min()
                 .map_or(after.end(), |i| after.start() + i);
-            Some((&text[all.start()..end], &text[after.start()..end]))
+            Some((text.get(all.start()..end)?, text.get(after.start()..end)?))
         })
         .collect()
 }
@@ -588,19 +605,9 @@ pub fn refused(text: &str) -> Vec<(&str, &str)> {
     static NO: OnceLock<Regex> = OnceLock::new();
     let no = re(
         &NO,
-        r"(?i)\b(?:won'?t|will not|wouldn'?t|don'?t want|do not want|not going|never going|can'?t stand|hate)\s+(?:to\s+)?(?:set foot in|go (?:back )?(?:to|near|in)|join|try|do|be in|have)?\s*(?:a|an|the|any|another|some|one of them)\s+([^.,;!?]{1,60})",
+        r"(?i)\b(?:won'?t|will not|wouldn'?t|don'?t want|do not want|not going|never going)\s+(?:to\s+)?(?:set foot in|go (?:back )?(?:to|near|in)|join|try|do|be in|have)?\s*(?:a|an|the|any|another|some|one of them)\s+([^.,;!?]{1,60})",
     );
-    no.captures_iter(text)
-        .filter_map(|c| {
-            let (all, after) = (c.get(0)?, c.get(1)?);
-            let end = [" and ", " but "]
-                .iter()
-                .filter_map(|w| after.as_str().find(w))
-                .min()
-                .map_or(after.end(), |i| after.start() + i);
-            Some((&text[all.start()..end], &text[after.start()..end]))
-        })
-        .collect()
+    clauses_after(no, text)
 }
 
 /// Words that say a service reaches people where they are: by telephone, online or at home.
@@ -731,7 +738,13 @@ pub fn private_renter(words: &str) -> bool {
             // he's putting the rent up").
             static RENT: OnceLock<Regex> = OnceLock::new();
             static LANDLORD: OnceLock<Regex> = OnceLock::new();
+            static SOCIAL: OnceLock<Regex> = OnceLock::new();
             re(&LANDLORD, r"(?i)\blandlord\b").is_match(words)
+                && !re(
+                    &SOCIAL,
+                    r"(?i)\b(council|housing association|homes|housing trust)\b",
+                )
+                .is_match(words)
                 && re(
                     &RENT,
                     r"(?i)\b(he|he's|hes|he'll|he is|he will|he wants)\b[^.!?]{0,30}\b(put(ting)? (the|my|our) rent up|rais(e|es|ing) (the|my|our) rent|put (it|the rent) up|(us|me) out|evict(ing)? (us|me)|section 21)",
@@ -788,7 +801,10 @@ pub fn qualifies(only_for: &str, their_words: &str) -> Option<String> {
         .filter(|n| n.chars().filter(|c| c.is_alphanumeric()).count() >= 4 && n != "Private")
         // A hospice is named without the word ("Dave died at St Guthlac's").
         .flat_map(|n| {
-            let short = n.strip_suffix(" Hospice").map(str::to_string);
+            let short = n
+                .strip_suffix(" Hospice")
+                .filter(|s| s.split_whitespace().count() >= 2)
+                .map(str::to_string);
             std::iter::once(n.clone()).chain(short)
         })
         .collect();
@@ -850,7 +866,11 @@ pub fn qualifies(only_for: &str, their_words: &str) -> Option<String> {
 /// Whether a restriction is to one hospice's patients or families ("Families of St Guthlac's
 /// Hospice patients only"): few of the people bereaved or ill are.
 pub fn hospice_only(only_for: &str) -> bool {
-    only_for.to_lowercase().contains("hospice")
+    let lower = only_for.to_lowercase();
+    lower.contains("hospice")
+        && !["not only", "not just", "anyone", "everyone"]
+            .iter()
+            .any(|w| lower.contains(w))
 }
 
 /// Whether a restriction is to one landlord's tenants ("For tenants of Harrowby Homes").
@@ -1024,6 +1044,9 @@ mod tests {
         assert!(!private_renter(
             "Our landlord is the council. My son says he's putting money aside."
         ));
+        assert!(!private_renter(
+            "Our landlord is the council. My husband says he's going to kick me out."
+        ));
         assert!(tenants_only("For tenants of Harrowby Homes only"));
         assert!(hospice_only(
             "Families of St Guthlac's Hospice patients only"
@@ -1033,6 +1056,14 @@ mod tests {
         assert!(qualifies(hospice, "My mum was in St Guthlac's Hospice at the end").is_some());
         assert!(qualifies(hospice, "She was only in hospital a week").is_none());
         assert!(!hospice_only("Patients of Fenbridge GP practices"));
+        assert!(!hospice_only(
+            "Open to anyone bereaved, not only hospice patients"
+        ));
+        assert!(qualifies(
+            "Families of Fenbridge Hospice patients only",
+            "I live in Fenbridge"
+        )
+        .is_none());
         assert!(!tenants_only("Registered with a Harrowby GP"));
         assert!(!tenants_only("For tenants of private landlords"));
         // The landlord named first.
@@ -1236,6 +1267,14 @@ mod tests {
             min("A walking group. Bring a friend, or come as couples."),
             None
         );
+        assert_eq!(
+            min("Antenatal classes for couples and young parents-to-be."),
+            None
+        );
+        assert_eq!(
+            min("Counselling for couples, families and young people."),
+            None
+        );
     }
 
     #[test]
@@ -1343,6 +1382,10 @@ mod tests {
         for said in [
             "Big noisy groups make me shut down",
             "I'd love to join a walking group",
+            "There are no groups in the village",
+            "I can't find any groups",
+            "I don't mind groups",
+            "She'd like one-to-one support to get to a group at first",
             "my group of friends moved away",
             "the kids' football group",
         ] {
@@ -1472,6 +1515,7 @@ mod tests {
             "Level access, no steps at the entrance.",
             "No uneven surfaces; level access throughout.",
             "Build up to 10,000 steps a day with us.",
+            "Level entrance, no ramp needed.",
             "A few steps from the bus stop, on the ground floor.",
             "Working the 12 steps together.",
         ] {

@@ -231,9 +231,16 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         // A concept named at the start of the words after "done the …".
         done: {
             let read = |(said, after): (&str, &str), caution: &'static str| {
+                // Something they could be offered (a course, a gym, counselling), not a
+                // condition or who they are: "finished my chemo" is not cancer support done.
                 v.find_said(after)
                     .into_iter()
-                    .filter(|f| f.at <= 3)
+                    .filter(|f| {
+                        let c = v.concept(f.concept);
+                        f.at <= 3
+                            && c.category.is_some()
+                            && !matches!(c.group.as_str(), "health" | "identity")
+                    })
                     .map(move |f| (f.concept, caution.replace("{}", said)))
                     .collect::<Vec<_>>()
             };

@@ -215,8 +215,9 @@ impl Facts {
             .collect();
         let reading = read(s, points.iter().any(|p| p.1.is_some()));
         // A group only for men is a men's group, whatever it does (a shed, a choir): someone
-        // who misses male company finds it. The same for women. Not one a manager rejected.
-        if let Some((sex, words)) = &reading.sex {
+        // who misses male company finds it. The same for women. Not one-to-one help for one
+        // sex, nor one a manager rejected.
+        if let (Some((sex, words)), Some(_)) = (&reading.sex, &reading.group) {
             let v = Vocabulary::builtin();
             let id = match sex {
                 Sex::Male => v.by_id("mens_group"),

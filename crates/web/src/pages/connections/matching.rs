@@ -117,9 +117,7 @@ pub(super) async fn profile(
             if let Some(m) = local.filter(|m| !chosen && *m > prof.max_distance_m) {
                 let miles = (m / METRES_PER_MILE).ceil().min(*TRAVEL_MILES.end());
                 prof.max_distance_m = miles * METRES_PER_MILE;
-                based_on.push(format!(
-                    "{miles} miles, to reach the nearest town's services"
-                ));
+                based_on.push(format!("{miles} miles{NEAREST_TOWN}"));
             }
         }
     }
@@ -148,6 +146,9 @@ pub(super) async fn profile(
     Ok((prof, based_on))
 }
 
+/// Said after the default distance when it reaches further than six miles.
+const NEAREST_TOWN: &str = ", to reach the nearest town's services";
+
 pub async fn match_page(
     State(state): State<AppState>,
     auth: Auth,
@@ -168,6 +169,13 @@ pub async fn match_page(
             })?,
     };
     prof.max_distance_m = miles * METRES_PER_MILE;
+    // A distance typed in the box replaces the default, and what was said about it.
+    if q.distance_miles
+        .as_deref()
+        .is_some_and(|s| !s.trim().is_empty())
+    {
+        based_on.retain(|b| !b.ends_with(NEAREST_TOWN));
+    }
     if q.filtered {
         prof.free_only = q.free.is_some();
         prof.days = q.day.iter().filter_map(|d| Weekday::from_code(d)).collect();
