@@ -112,10 +112,14 @@ pub(super) async fn profile(
         if let Some(at) = prof.near {
             based_on.push(format!("distance from {pc}"));
             // Unless they said how far, never short of what is local to them: from a
-            // village, the market town (in whole miles, as the box shows it).
+            // village, the market town (in whole miles, as the box shows it). Not when
+            // nothing in the directory is within the farthest the box allows: they live
+            // outside its area, and no distance would be "local".
             let local = state.directory.index.local_reach_m(at);
-            if let Some(m) = local.filter(|m| !chosen && *m > prof.max_distance_m) {
-                let miles = (m / METRES_PER_MILE).ceil().min(*TRAVEL_MILES.end());
+            let miles = local.map(|m| (m / METRES_PER_MILE).ceil());
+            if let Some(miles) = miles.filter(|&mi| {
+                !chosen && mi * METRES_PER_MILE > prof.max_distance_m && TRAVEL_MILES.contains(&mi)
+            }) {
                 prof.max_distance_m = miles * METRES_PER_MILE;
                 based_on.push(format!("{miles} miles{NEAREST_TOWN}"));
             }
