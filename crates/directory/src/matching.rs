@@ -744,11 +744,11 @@ fn like_them(f: &Facts, p: &MatchProfile) -> bool {
 
 /// For someone under 18, a service not made for young people ranks this much lower: most
 /// groups are run for adults, and a link worker looks for youth provision first.
-const NOT_FOR_YOUNG: f32 = 0.5;
+pub(crate) const NOT_FOR_YOUNG: f32 = 0.5;
 
 /// Whether a service is made for young people: an upper age of 25 or under (not a child's,
 /// with a grown-up), "young", "youth" or "teen" in its name, or filed as a youth service.
-fn for_young(f: &Facts, q: &Query) -> bool {
+pub(crate) fn for_young(f: &Facts, youth: Option<ConceptId>) -> bool {
     let named = f
         .name
         .to_lowercase()
@@ -757,7 +757,7 @@ fn for_young(f: &Facts, q: &Query) -> bool {
     (!f.child_ages && f.max_age.is_some_and(|m| m <= 25.0))
         || named
         || f.tags.iter().any(|t| {
-            Some(t.concept) == q.ids.youth
+            Some(t.concept) == youth
                 && t.strength >= 0.8
                 && matches!(
                     t.source,
@@ -945,7 +945,10 @@ fn excluded(
         format!("Over {} away (distance relaxed)", km(p.max_distance_m))
     })?;
     if (!p.days.is_empty() || !p.times.is_empty()) && !f.sessions.is_empty() {
-        let runs = f.sessions.iter().any(|s| session_fits(p, *s));
+        let runs = f
+            .sessions
+            .iter()
+            .any(|s| session_fits(&p.days, &p.times, *s));
         check(Filter::Days, !runs, &|| {
             "Not when they can make it (days and times relaxed)".into()
         })?;
@@ -970,13 +973,14 @@ fn excluded(
 
 /// Whether a weekly session (days bitmask, opens, closes) is on a day and at a time the
 /// person can make. A session that lists no days or no times is not ruled out by them.
-fn session_fits(p: &MatchProfile, (days, opens, closes): (u8, Option<u16>, Option<u16>)) -> bool {
-    let wanted: u8 = p.days.iter().fold(0, |b, d| b | (1u8 << d.index()));
-    let day = p.days.is_empty() || days == 0 || days & wanted != 0;
-    let time = p.times.is_empty()
-        || p.times
-            .iter()
-            .any(|t| t.fits(opens, closes).unwrap_or(true));
+pub(crate) fn session_fits(
+    want_days: &[Weekday],
+    times: &[TimeOfDay],
+    (days, opens, closes): (u8, Option<u16>, Option<u16>),
+) -> bool {
+    let wanted: u8 = want_days.iter().fold(0, |b, d| b | (1u8 << d.index()));
+    let day = want_days.is_empty() || days == 0 || days & wanted != 0;
+    let time = times.is_empty() || times.iter().any(|t| t.fits(opens, closes).unwrap_or(true));
     day && time
 }
 
@@ -1296,7 +1300,7 @@ impl SearchIndex {
                     "People take part together, and they said \"{said}\": check it suits them"
                 ));
             }
-            if p.age.is_some_and(|a| a < 18.0) && !for_young(f, &q) {
+            if p.age.is_some_and(|a| a < 18.0) && !for_young(f, q.ids.youth) {
                 score *= NOT_FOR_YOUNG;
             }
             if narrower

@@ -1604,7 +1604,206 @@ pub async fn what_their_words_say_about_how_they_want_help(store: Arc<dyn Storag
     assert!(dir.index.local_reach_m(HOME).unwrap() < 2_000.0);
 }
 
+/// What a search's words say about the person it is for, beside what they look for: a
+/// teenager, when they can go, that they need no steps, what they can pay, that they will
+/// refer themselves, and the place they want it in.
+pub async fn what_a_search_says_about_who_it_is_for(store: Arc<dyn Storage>) {
+    let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
+    let at = |n: u32, name: &str, description: &str, k: f64, access: Option<&str>| {
+        service(n, name, description, None, None, near(k), access, "active")
+    };
+    let with = |mut s: Value, key: &str, v: Value| {
+        s[key] = v;
+        s
+    };
+    let weekly = |n: u32, day: &str, opens: &str| {
+        json!([{"id": id(6000 + n), "service_id": id(n), "freq": "WEEKLY", "interval": 1,
+            "byday": day, "opens_at": opens}])
+    };
+    let charge = |n: u32, amount: f64| json!([{"id": id(7000 + n), "service_id": id(n), "option": "Charge", "amount": amount}]);
+    let town = |mut s: Value, city: &str| {
+        s["service_at_locations"][0]["location"]["addresses"] = json!([{
+            "id": id(8000 + s["id"].as_str().unwrap()[24..].parse::<u32>().unwrap()),
+            "address_1": "1 High Street", "city": city, "state_province": "Elseshire", "postal_code": "XX1 1XX",
+            "country": "GB", "address_type": "physical"}]);
+        s
+    };
+    let village = |k: f64| Some((HOME.0 - k * 0.009, HOME.1));
+    let services = vec![
+        // Drugs: a recovery café for anyone, nearer, and the young people's service.
+        at(
+            200,
+            "Recovery Cafe",
+            "A friendly café for people in recovery from drugs or alcohol.",
+            0.2,
+            None,
+        ),
+        with(
+            at(
+                201,
+                "Young People's Substance Misuse Service",
+                "Confidential help for young people worried about drugs or alcohol.",
+                1.5,
+                None,
+            ),
+            "maximum_age",
+            json!(18),
+        ),
+        // Alcohol support: a daytime drop-in nearer, and an evening meeting.
+        with(
+            at(
+                202,
+                "Alcohol Support Drop-in",
+                "Support for people cutting down on alcohol.",
+                0.3,
+                None,
+            ),
+            "schedules",
+            weekly(202, "TU", "10:00"),
+        ),
+        with(
+            at(
+                203,
+                "Alcohol Support Meeting",
+                "Support for people cutting down on alcohol.",
+                4.0,
+                None,
+            ),
+            "schedules",
+            weekly(203, "WE", "18:30"),
+        ),
+        // Exercise: a class up a staircase, nearer, and one that is step-free.
+        at(
+            204,
+            "Upstairs Exercise Class",
+            "An exercise class to music.",
+            0.2,
+            Some("First floor, reached by stairs - there is no lift"),
+        ),
+        at(
+            205,
+            "Seated Exercise Class",
+            "An exercise class, mostly seated.",
+            1.6,
+            Some("Step-free access"),
+        ),
+        // Counselling: a paid service nearer, and a free one.
+        with(
+            at(
+                206,
+                "Private Counselling",
+                "Counselling for anxiety and stress, one to one.",
+                0.2,
+                None,
+            ),
+            "cost_options",
+            charge(206, 40.0),
+        ),
+        at(
+            207,
+            "Community Counselling",
+            "Counselling for anxiety and stress, one to one.",
+            1.7,
+            None,
+        ),
+        // Lunch clubs: one in town, one in a village 8 km away.
+        town(
+            at(
+                208,
+                "Town Lunch Club",
+                "A hot lunch and company.",
+                0.5,
+                None,
+            ),
+            "Elsetown",
+        ),
+        town(
+            service(
+                209,
+                "Village Lunch Club",
+                "A hot lunch and company.",
+                None,
+                None,
+                village(8.0),
+                None,
+                "active",
+            ),
+            "Brackenby",
+        ),
+        town(
+            at(210, "Town Library", "Books and computers.", 0.4, None),
+            "Elsetown",
+        ),
+        town(
+            service(
+                211,
+                "Brackenby Village Walk",
+                "A weekly walk round Brackenby.",
+                None,
+                None,
+                village(8.1),
+                None,
+                "active",
+            ),
+            "Brackenby",
+        ),
+    ];
+    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
+        "description": "A synthetic network.", "services": services}]))
+    .unwrap();
+    let dir = imported(store, &feed).await;
+    let first = |q: &SearchQuery| found(&dir, q).first().cloned();
+    let before = |q: &SearchQuery, a: u32, b: u32| {
+        let ids = found(&dir, q);
+        let at = |n: u32| ids.iter().position(|x| *x == id(n));
+        assert!(
+            at(a).is_some() && at(a) < at(b).or(Some(usize::MAX)),
+            "{} before {} for {:?}: {ids:?}",
+            a,
+            b,
+            q.text
+        );
+    };
+    // Without the words, the nearer service first, as ever.
+    assert_eq!(first(&words("drugs")), Some(id(200)));
+    // A 16-year-old (the form's age, or the words'): the young people's service first.
+    let teen = SearchQuery {
+        age: Some(16.0),
+        ..words("drugs")
+    };
+    assert_eq!(first(&teen), Some(id(201)));
+    before(&words("drugs help for a 15 year old"), 201, 200);
+    // Evenings: the evening meeting before the nearer daytime drop-in.
+    assert_eq!(first(&words("alcohol support")), Some(id(202)));
+    before(&words("alcohol support evenings"), 203, 202);
+    // A wheelchair user: never the class up the stairs.
+    assert_eq!(first(&words("exercise class")), Some(id(204)));
+    let wheelchair = found(&dir, &words("exercise class wheelchair user"));
+    assert_eq!(wheelchair.first(), Some(&id(205)), "{wheelchair:?}");
+    assert!(!wheelchair.contains(&id(204)), "{wheelchair:?}");
+    // Free: the free counselling before the nearer paid one.
+    assert_eq!(first(&words("counselling anxiety")), Some(id(206)));
+    before(&words("free counselling anxiety"), 207, 206);
+    before(&words("cheap counselling anxiety"), 207, 206);
+    // A place named: its lunch club first, without a postcode or from the town; and its
+    // other services are not found for its name alone.
+    let no_postcode = |text: &str| SearchQuery {
+        text: text.into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        first(&no_postcode("lunch club in Brackenby")),
+        Some(id(209))
+    );
+    assert_eq!(first(&words("lunch club brackenby")), Some(id(209)));
+    assert_eq!(first(&words("lunch club")), Some(id(208)));
+    assert!(!found(&dir, &words("lunch club brackenby")).contains(&id(211)));
+    // The place alone is a search for its name.
+    assert_eq!(first(&no_postcode("brackenby")), Some(id(211)));
+}
+
 storage_tests::on_both_engines!(
+    what_a_search_says_about_who_it_is_for,
     what_their_words_say_about_how_they_want_help,
     what_a_service_is_and_who_it_is_for_are_read_rightly,
     a_person_is_offered_what_is_theirs_and_what_they_asked_for,

@@ -127,6 +127,28 @@ impl Places {
             .map(|(p, _)| p)
     }
 
+    /// The known place a search's words name beside what they look for ("lunch club
+    /// gosland"), and the words without it ("lunch club"). Not a place whose name is an
+    /// English word (`is_word`: "March" is a town and a month), nor when the place is all
+    /// the words say (a search for "Gosland" finds what its words name).
+    pub fn named_in(&self, text: &str, is_word: &dyn Fn(&str) -> bool) -> Option<(&Place, String)> {
+        let lower = text.to_lowercase();
+        let place = self
+            .places
+            .iter()
+            .filter(|p| names(&lower, &p.name))
+            .filter(|p| !p.name.split_whitespace().all(is_word))
+            // The longest name: "Little Oxney", not "Oxney".
+            .max_by_key(|p| p.name.len())?;
+        let rest = replace_ignoring_case(text, &place.name);
+        let rest = rest
+            .split_whitespace()
+            .filter(|w| !matches!(w.to_lowercase().as_str(), "in" | "at" | "near" | "around"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        (!rest.trim().is_empty()).then_some((place, rest))
+    }
+
     /// The known places `text` names as whole words (written with a capital, as a place
     /// is), or `None` when it names none, or names somewhere else too that no venue is in
     /// ("Gosland, Mardle and Kelsworth" with a venue only in Gosland; "UK-wide"): where it
@@ -416,6 +438,27 @@ mod tests {
         let abroad = (55.0, -3.0);
         assert!(places.home(abroad).is_none());
         assert!(parish.covers(places.home(abroad), abroad));
+    }
+
+    #[test]
+    fn a_search_names_a_place_beside_what_it_looks_for() {
+        let places = town();
+        let no_word = |_: &str| false;
+        let (p, rest) = places.named_in("lunch club in Gosland", &no_word).unwrap();
+        assert_eq!((p.label.as_str(), rest.as_str()), ("Gosland", "lunch club"));
+        assert!(
+            places.named_in("gosland", &no_word).is_none(),
+            "all it says"
+        );
+        assert!(places.named_in("lunch club", &no_word).is_none());
+        assert!(
+            places.named_in("goslanders club", &no_word).is_none(),
+            "whole words"
+        );
+        let gosland_is_a_word = |w: &str| w == "gosland";
+        assert!(places
+            .named_in("lunch club gosland", &gosland_is_a_word)
+            .is_none());
     }
 
     #[test]

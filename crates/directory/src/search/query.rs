@@ -81,6 +81,23 @@ const MADE_FOR_OTHERS: f32 = 0.6;
 /// this much higher.
 const MADE_FOR_THEM: f32 = 1.25;
 
+/// A service whose sessions are all on other days or at other times than the words name
+/// ("evenings") ranks this much lower.
+const NOT_WHEN_SAID: f32 = 0.5;
+
+/// A venue whose listing does not say whether it is step-free ranks this much lower for a
+/// search whose words say they need it ("wheelchair user") than one that says it is.
+const ACCESS_UNKNOWN: f32 = 0.8;
+
+/// A service that charges ranks this much lower for a search whose words ask for free
+/// ("free counselling"), and `CHARGES_CHEAP` for one asking for cheap.
+const CHARGES: f32 = 0.5;
+const CHARGES_CHEAP: f32 = 0.8;
+
+/// A service that needs someone else's referral ranks this much lower for a search whose
+/// words say "self referral".
+const NEEDS_REFERRAL: f32 = 0.6;
+
 /// A result's relevance must be at least this share of the best result's to be listed.
 const MIN_SHARE: f32 = 0.12;
 
@@ -237,8 +254,33 @@ impl SearchIndex {
             self.respell(&snap, &q.text)
         };
         let text = respelt.as_deref().unwrap_or(&q.text);
+        // "lunch club gosland": the words name where, beside what. Services near there,
+        // for the rest of the words.
+        let is_word = |w: &str| crate::spelling::is_known(v, w);
+        let named = snap.places.named_in(text, &is_word);
+        let (text, near) = match &named {
+            Some((place, rest)) => (rest.as_str(), Some(place.centre)),
+            None => (text, q.near),
+        };
         let text_scores = self.text_scores(&snap, text, None, true)?;
         let (mut groups, found) = wanted(v, text);
+        // What the words say about the person beside what they want: young, when they
+        // can go, no steps.
+        let said = super::said::said(&q.text);
+        let young = said.young || q.age.is_some_and(|a| a < 18.0);
+        let youth = v.by_id("youth");
+        // "exercise wheelchair user": the wheelchair is how they get in, not what they
+        // are looking for (unless it is all they typed).
+        if said.step_free && groups.len() > 1 {
+            let disability = v.by_id("disability");
+            groups.retain(|g| g.first().map(|x| x.0) != disability);
+        }
+        // "exercise classes for over 60s": who it is for, not another thing they want.
+        let older = v.by_id("older_people");
+        let for_older = groups.len() > 1 && groups.iter().any(|g| g.first().map(|x| x.0) == older);
+        if for_older {
+            groups.retain(|g| g.first().map(|x| x.0) != older);
+        }
         // A kind the directory has no service for ("men's mental health" where no group is
         // for men): the broader concept it is a kind of answers instead.
         for g in &mut groups {
@@ -310,12 +352,12 @@ impl SearchIndex {
         };
         // Where they live, among the directory's places: a service for another parish's
         // residents is not for them.
-        let home = q.near.and_then(|at| snap.places.home(at));
+        let home = near.and_then(|at| snap.places.home(at));
         // A group for the other sex is not what "new dad feeling isolated" asked for.
         let sex = crate::eligibility::sex_named(&q.text);
         let mut consider = |i: usize, relevance: f32| {
             let f = &snap.facts[i];
-            if !f.passes(q) || f.elsewhere(home, q.near) {
+            if !f.passes(q) || f.elsewhere(home, near) {
                 return;
             }
             if sex.is_some_and(|want| f.sex().is_some_and(|s| s != want)) {
@@ -340,19 +382,25 @@ impl SearchIndex {
             {
                 return;
             }
-            let (location_link_id, distance) = match q.near.and_then(|p| f.nearest(p)) {
+            // A venue with steps, for someone who needs to get in without them; one whose
+            // listing does not say, after those that say step-free.
+            let step_free = f.reading.step_free.as_ref().map(|s| s.0);
+            if said.step_free && !f.remote() && step_free == Some(false) {
+                return;
+            }
+            let (location_link_id, distance) = match near.and_then(|p| f.nearest(p)) {
                 Some((id, d)) => (Some(id), Some(d)),
                 None => (f.points.first().map(|p| p.0.clone()), None),
             };
             if let Some(limit) = q.within_m {
-                if q.near.is_some() && !f.remote() && !distance.is_some_and(|d| d <= limit) {
+                if near.is_some() && !f.remote() && !distance.is_some_and(|d| d <= limit) {
                     return;
                 }
             } else if !q.keep_far && distance.is_some_and(|d| d > FAR_M) {
                 return;
             }
             let concept = concepts.get(&i).copied();
-            let mut score = if q.near.is_some() {
+            let mut score = if near.is_some() {
                 relevance * nearness(distance, f.remote())
             } else {
                 relevance
@@ -364,6 +412,42 @@ impl SearchIndex {
                 || !f.requires.is_empty()
             {
                 score *= 0.7;
+            }
+            // A teenager: what is made for young people first (as in matching).
+            if young && !crate::matching::for_young(f, youth) {
+                score *= crate::matching::NOT_FOR_YOUNG;
+            }
+            // Not on the days or at the times the words name ("evenings"), as far as its
+            // sessions say.
+            if said.when()
+                && !f.sessions.is_empty()
+                && !f
+                    .sessions
+                    .iter()
+                    .any(|s| crate::matching::session_fits(&said.days, &said.times, *s))
+            {
+                score *= NOT_WHEN_SAID;
+            }
+            // "free counselling": what charges after what is free; "cheap": a little.
+            match said.cost {
+                Some(super::said::Cost::Free) if !f.free => score *= CHARGES,
+                Some(super::said::Cost::Cheap) if !f.free => score *= CHARGES_CHEAP,
+                _ => {}
+            }
+            // "self referral": what needs a GP's or a professional's referral after.
+            if said.self_referral && f.reading.by_referral.is_some() {
+                score *= NEEDS_REFERRAL;
+            }
+            if for_older
+                && (f.min_age.is_some_and(|a| a >= 50.0)
+                    || f.tags
+                        .iter()
+                        .any(|t| Some(t.concept) == older && t.strength >= 0.8))
+            {
+                score *= MADE_FOR_THEM;
+            }
+            if said.step_free && !f.remote() && step_free.is_none() {
+                score *= ACCESS_UNKNOWN;
             }
             if another_kind(f) {
                 score *= 0.3;
@@ -424,7 +508,7 @@ impl SearchIndex {
                 .unwrap_or_default()
         };
         match (q.sort, searched) {
-            (Sort::Distance, _) | (Sort::Relevance, false) if q.near.is_some() => {
+            (Sort::Distance, _) | (Sort::Relevance, false) if near.is_some() => {
                 hits.sort_by(|a, b| by_distance(a, b).then_with(|| a.id.cmp(&b.id)))
             }
             // Services beyond reach of a place asked about (another town's copy of a
