@@ -1781,6 +1781,16 @@ pub async fn what_a_search_says_about_who_it_is_for(store: Arc<dyn Storage>) {
     let wheelchair = found(&dir, &words("exercise class wheelchair user"));
     assert_eq!(wheelchair.first(), Some(&id(205)), "{wheelchair:?}");
     assert!(!wheelchair.contains(&id(204)), "{wheelchair:?}");
+    // The public feed keeps it, last: its consumers filter for themselves.
+    let public = found(
+        &dir,
+        &SearchQuery {
+            public_only: true,
+            ..words("exercise class wheelchair user")
+        },
+    );
+    assert_eq!(public.first(), Some(&id(205)), "{public:?}");
+    assert!(public.contains(&id(204)), "{public:?}");
     // Free: the free counselling before the nearer paid one.
     assert_eq!(first(&words("counselling anxiety")), Some(id(206)));
     before(&words("free counselling anxiety"), 207, 206);

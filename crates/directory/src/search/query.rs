@@ -5,7 +5,7 @@ use super::index::{key, Snapshot};
 use super::{SearchError, SearchIndex};
 use crate::vocabulary::{ConceptId, Found, Vocabulary};
 use domain::directory::distance_m;
-use domain::{AccessFeature, Category, Weekday};
+use domain::{AccessFeature, Category, Code, Weekday};
 use std::collections::HashMap;
 use tantivy::collector::TopDocs;
 use tantivy::query::{
@@ -97,6 +97,10 @@ const CHARGES_CHEAP: f32 = 0.8;
 /// A service that needs someone else's referral ranks this much lower for a search whose
 /// words say "self referral".
 const NEEDS_REFERRAL: f32 = 0.6;
+
+/// In the public feed, a venue with steps ranks this much lower for a search whose words
+/// say they need step-free access (staff search leaves it out).
+const STEPS: f32 = 0.1;
 
 /// A result's relevance must be at least this share of the best result's to be listed.
 const MIN_SHARE: f32 = 0.12;
@@ -382,10 +386,12 @@ impl SearchIndex {
             {
                 return;
             }
-            // A venue with steps, for someone who needs to get in without them; one whose
-            // listing does not say, after those that say step-free.
+            // A venue with steps, for someone who needs to get in without them, is left out
+            // of staff search (the public feed lists it last: its consumers filter for
+            // themselves); one whose listing does not say, after those that say step-free.
             let step_free = f.reading.step_free.as_ref().map(|s| s.0);
-            if said.step_free && !f.remote() && step_free == Some(false) {
+            let steps = said.step_free && !f.remote() && step_free == Some(false);
+            if steps && !q.public_only {
                 return;
             }
             let (location_link_id, distance) = match near.and_then(|p| f.nearest(p)) {
@@ -445,6 +451,9 @@ impl SearchIndex {
                         .any(|t| Some(t.concept) == older && t.strength >= 0.8))
             {
                 score *= MADE_FOR_THEM;
+            }
+            if steps {
+                score *= STEPS;
             }
             if said.step_free && !f.remote() && step_free.is_none() {
                 score *= ACCESS_UNKNOWN;
@@ -524,6 +533,53 @@ impl SearchIndex {
             _ => hits.sort_by_cached_key(|h| (name(h), h.id.clone())),
         }
         Ok(hits)
+    }
+
+    /// What the search took its words to say about the person and where, beside what they
+    /// look for, for the search page to say ("a young person: what is made for young
+    /// people first").
+    pub fn read_about(&self, text: &str, age: Option<f64>) -> Vec<String> {
+        let said = super::said::said(text);
+        let mut out = vec![];
+        if said.young || age.is_some_and(|a| a < 18.0) {
+            out.push("a young person: services made for young people first".into());
+        }
+        if said.when() {
+            let mut when: Vec<String> = said
+                .days
+                .iter()
+                .map(|d| format!("{}s", d.label()))
+                .collect();
+            when.extend(said.times.iter().map(|t| t.word().to_string()));
+            out.push(format!(
+                "{}: services only at other times lower",
+                when.join(", ")
+            ));
+        }
+        if said.step_free {
+            out.push("step-free access: venues with steps left out".into());
+        }
+        match said.cost {
+            Some(super::said::Cost::Free) => out.push("free: services that charge lower".into()),
+            Some(super::said::Cost::Cheap) => {
+                out.push("cheap: services that charge a little lower".into())
+            }
+            None => {}
+        }
+        if said.self_referral {
+            out.push("self-referral: services that need a GP's referral lower".into());
+        }
+        if let Ok(snap) = self.snapshot() {
+            let v = Vocabulary::builtin();
+            let is_word = |w: &str| crate::spelling::is_known(v, w);
+            if let Some((place, _)) = snap.places.named_in(text, &is_word) {
+                out.push(format!(
+                    "in {}: nearest to {} first",
+                    place.label, place.label
+                ));
+            }
+        }
+        out
     }
 
     /// The search's words with the misspelt ones read as the vocabulary's ("demenita

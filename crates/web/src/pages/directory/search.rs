@@ -17,6 +17,9 @@ struct SearchPage {
     notice: Option<String>,
     /// The words searched for when some typed were misspelt ("dementia" for "demenita").
     read_as: Option<String>,
+    /// What the words were read to say about the person and where ("evenings: services
+    /// only at other times lower").
+    read_about: Vec<String>,
     /// The same search with the words exactly as typed.
     as_typed: Option<String>,
     errors: Vec<ErrorItem>,
@@ -127,6 +130,7 @@ pub async fn search(
     let searched = !pairs.is_empty();
     let (mut results, mut total) = (vec![], 0);
     let mut read_as = None;
+    let mut read_about = vec![];
     let page: usize = get("page").parse().unwrap_or(1).clamp(1, 10_000);
     if errors.is_empty() && searched {
         // Misspellings are read once, here, and the search runs on the words as read.
@@ -138,6 +142,7 @@ pub async fn search(
             as_typed: true,
             ..sq.clone()
         })?;
+        read_about = state.directory.index.read_about(&sq.text, sq.age);
         total = hits.len();
         let slice: Vec<_> = hits
             .into_iter()
@@ -231,6 +236,7 @@ pub async fn search(
         total,
         notice,
         read_as,
+        read_about,
         as_typed,
         errors: error_items(&errors),
         searched,
