@@ -1178,6 +1178,23 @@ impl SearchIndex {
         let best = candidates.first().map_or(0.0, |c| c.1);
         let limit = p.limit.max(1);
         let mut kth = Vec::<f32>::with_capacity(limit + 1);
+        let scale = (p.max_distance_m / 10_000.0).max(0.1) * NEARNESS_SCALE;
+        // What the first ten may bring in below (a main need's or a wish's best service):
+        // never skipped, so what is brought in is what it would be if all were scored.
+        let rescued: Vec<ConceptId> = p
+            .needs
+            .iter()
+            .filter(|n| n.1 >= 3)
+            .flat_map(|(n, _)| v.for_need(*n))
+            .filter(|x| x.1 >= 1.0)
+            .map(|x| x.0)
+            .collect();
+        let may_rescue = |f: &Facts| {
+            f.tags
+                .iter()
+                .any(|t| t.strength >= 0.8 && rescued.contains(&t.concept))
+                || q.wishes.iter().take(WISHES).any(|c| f.strength(*c) >= 0.8)
+        };
         for (i, rel) in candidates {
             let settled = kth.len() == limit && kth.last().is_some_and(|k| rel * MOST < *k);
             if settled && rel < 0.5 * best {
@@ -1185,6 +1202,28 @@ impl SearchIndex {
             }
             let f = &snap.facts[i];
             let distance = p.near.and_then(|near| f.nearest_m(near));
+            // Beyond their distance, and not relevant enough to be counted as left out:
+            // nothing below can propose it or count it (most of a large directory, for
+            // someone in one corner of it).
+            let far =
+                p.near.is_some() && !f.remote() && distance.is_some_and(|d| d > p.max_distance_m);
+            if far && rel < 0.5 * best && p.relax != Some(Filter::Distance) {
+                continue;
+            }
+            // However it is scored it cannot reach the proposals: the most the factors
+            // after relevance can make of it is below the last of them. (Not when it is
+            // relevant enough to be counted as left out, until it is known not to be.)
+            let near = if p.near.is_some() {
+                nearness(distance.map(|d| d / scale), f.remote())
+            } else {
+                1.0
+            };
+            let hopeless = kth.len() == limit
+                && kth.last().is_some_and(|k| rel * near * MOST < *k)
+                && !may_rescue(f);
+            if hopeless && rel < 0.5 * best {
+                continue;
+            }
             let mut cautions = vec![];
             let mut narrower = false;
             match excluded(
@@ -1207,23 +1246,16 @@ impl SearchIndex {
                 Err(Out::Rule(why)) => {
                     // Not a group they could not reach anyway (the far town's women's group
                     // is not "for the other sex" news).
-                    let far = p.near.is_some()
-                        && !f.remote()
-                        && distance.is_some_and(|d| d > p.max_distance_m);
                     if rel >= 0.5 * best && why != "not open" && !far {
                         *ruled_out.entry(why).or_default() += 1;
                     }
                     continue;
                 }
             }
-            if settled {
+            if settled || hopeless {
                 continue;
             }
-            let mut score = rel;
-            if p.near.is_some() {
-                let scale = (p.max_distance_m / 10_000.0).max(0.1) * NEARNESS_SCALE;
-                score *= nearness(distance.map(|d| d / scale), f.remote());
-            }
+            let mut score = rel * near;
             // Getting anywhere is hard for them: a service that comes to them, brings them or
             // is round the corner ranks first.
             if stuck
@@ -1403,17 +1435,31 @@ impl SearchIndex {
     /// is offered nothing but its own hall. `None` when the directory has too few venues.
     pub fn local_reach_m(&self, near: (f64, f64)) -> Option<f64> {
         let snap = self.snapshot().ok()?;
-        let mut d: Vec<f64> = snap
-            .facts
-            .iter()
-            .filter(|f| f.open() && !f.remote())
-            .filter_map(|f| f.nearest_m(near))
-            .collect();
-        if d.len() < LOCAL_SERVICES {
+        // Per service, its nearest site by a flat-earth measure (the order it gives is the
+        // great circle's at these distances, and it is cheap enough for every page view);
+        // then the great-circle distance to the one that counts.
+        let cos = near.0.to_radians().cos();
+        let mut best: Vec<(f64, (f64, f64))> = vec![];
+        let mut last = usize::MAX;
+        for &(i, lat, lon) in &snap.venues {
+            let (dy, dx) = (lat - near.0, (lon - near.1) * cos);
+            let d2 = dy * dy + dx * dx;
+            match best.last_mut() {
+                Some(b) if i == last => {
+                    if d2 < b.0 {
+                        *b = (d2, (lat, lon));
+                    }
+                }
+                _ => best.push((d2, (lat, lon))),
+            }
+            last = i;
+        }
+        if best.len() < LOCAL_SERVICES {
             return None;
         }
-        let (_, kth, _) = d.select_nth_unstable_by(LOCAL_SERVICES - 1, f64::total_cmp);
-        Some(*kth * LOCAL_MARGIN)
+        let (_, kth, _) =
+            best.select_nth_unstable_by(LOCAL_SERVICES - 1, |a, b| a.0.total_cmp(&b.0));
+        Some(domain::directory::distance_m(near, kth.1) * LOCAL_MARGIN)
     }
 
     /// What their own words (interests, what matters to them) were read as: each concept

@@ -40,6 +40,9 @@ pub struct Facts {
     pub organization_id: Option<String>,
     pub public: bool,
     pub retired: bool,
+    /// Open to new people: not retired, and its status active (kept so that checking it
+    /// for thousands of candidates reads no string).
+    pub open: bool,
     pub status: String,
     pub min_age: Option<f64>,
     pub max_age: Option<f64>,
@@ -320,6 +323,7 @@ impl Facts {
                 .or_else(|| s.organization_id.clone()),
             public: e.listing.public,
             retired: e.listing.is_retired(),
+            open: !e.listing.is_retired() && s.status == "active",
             status: s.status.clone(),
             min_age: s.minimum_age.or(reading.min_age.as_ref().map(|a| a.0)),
             max_age: s.maximum_age.or(reading.max_age.as_ref().map(|a| a.0)),
@@ -385,7 +389,7 @@ impl Facts {
 
     /// Open now (not closed for a while, not inactive or defunct).
     pub fn open(&self) -> bool {
-        !self.retired && self.status == "active"
+        self.open
     }
 
     /// Where it is for, from the directory's places: the area a service without a venue

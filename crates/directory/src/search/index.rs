@@ -64,6 +64,24 @@ pub(crate) struct Snapshot {
     pub(crate) by_concept: Vec<Vec<(usize, f32)>>,
     /// The towns and villages the directory's venues name.
     pub(crate) places: super::places::Places,
+    /// Every located site of an open service with a venue, as (service, latitude,
+    /// longitude) in service order: what is local to a place is found from these alone.
+    pub(crate) venues: Vec<(usize, f64, f64)>,
+}
+
+/// The located sites of open services with a venue (not those that reach people by phone,
+/// online or at home), in service order.
+fn venues(facts: &[Facts]) -> Vec<(usize, f64, f64)> {
+    facts
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.open() && !f.remote())
+        .flat_map(|(i, f)| {
+            f.points
+                .iter()
+                .filter_map(move |(_, pt)| pt.map(|p| (i, p.0, p.1)))
+        })
+        .collect()
 }
 
 /// The services classified as each concept.
@@ -145,6 +163,7 @@ impl SearchIndex {
             by_key: HashMap::new(),
             by_concept: vec![],
             places: Default::default(),
+            venues: vec![],
         };
         Ok((
             Self {
@@ -332,6 +351,7 @@ impl SearchIndex {
             generation,
             reader,
             by_concept: by_concept(&facts),
+            venues: venues(&facts),
             facts,
             places,
             by_key,
