@@ -1180,7 +1180,8 @@ impl SearchIndex {
         let mut kth = Vec::<f32>::with_capacity(limit + 1);
         let scale = (p.max_distance_m / 10_000.0).max(0.1) * NEARNESS_SCALE;
         // What the first ten may bring in below (a main need's or a wish's best service):
-        // never skipped, so what is brought in is what it would be if all were scored.
+        // not skipped for being unable to reach the proposals, so what is brought in is what
+        // it would be if every candidate before the list settles were scored.
         let rescued: Vec<ConceptId> = p
             .needs
             .iter()
@@ -1219,7 +1220,8 @@ impl SearchIndex {
                 1.0
             };
             let hopeless = kth.len() == limit
-                && kth.last().is_some_and(|k| rel * near * MOST < *k)
+                // (With a margin: the score is a chain of products, rounded at each.)
+                && kth.last().is_some_and(|k| rel * near * MOST * 1.001 < *k)
                 && !may_rescue(f);
             if hopeless && rel < 0.5 * best {
                 continue;
@@ -1435,8 +1437,8 @@ impl SearchIndex {
     /// is offered nothing but its own hall. `None` when the directory has too few venues.
     pub fn local_reach_m(&self, near: (f64, f64)) -> Option<f64> {
         let snap = self.snapshot().ok()?;
-        // Per service, its nearest site by a flat-earth measure (the order it gives is the
-        // great circle's at these distances, and it is cheap enough for every page view);
+        // Per service, its nearest site by a flat-earth measure (within well under 1% of the
+        // great circle's at these distances, and cheap enough for every page view);
         // then the great-circle distance to the one that counts.
         let cos = near.0.to_radians().cos();
         let mut best: Vec<(f64, (f64, f64))> = vec![];

@@ -140,13 +140,29 @@ impl Places {
             .filter(|p| !p.name.split_whitespace().all(is_word))
             // The longest name: "Little Oxney", not "Oxney".
             .max_by_key(|p| p.name.len())?;
-        let rest = replace_ignoring_case(text, &place.name);
-        let rest = rest
-            .split_whitespace()
-            .filter(|w| !matches!(w.to_lowercase().as_str(), "in" | "at" | "near" | "around"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        (!rest.trim().is_empty()).then_some((place, rest))
+        // Take out the whole words that name it, and a word just before them that says
+        // where ("in Gosland"); nothing else.
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let plain = |w: &str| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        };
+        let name: Vec<&str> = place.name.split_whitespace().collect();
+        let at = (0..words.len()).find(|&k| {
+            name.iter()
+                .enumerate()
+                .all(|(j, n)| words.get(k + j).is_some_and(|w| plain(w) == *n))
+        })?;
+        let from = match at.checked_sub(1).map(|k| plain(words[k])) {
+            Some(w) if matches!(w.as_str(), "in" | "at" | "near" | "around") => at - 1,
+            _ => at,
+        };
+        let rest: Vec<&str> = words[..from]
+            .iter()
+            .chain(&words[at + name.len()..])
+            .copied()
+            .collect();
+        (!rest.is_empty()).then(|| (place, rest.join(" ")))
     }
 
     /// The known places `text` names as whole words (written with a capital, as a place
@@ -451,6 +467,10 @@ mod tests {
             "all it says"
         );
         assert!(places.named_in("lunch club", &no_word).is_none());
+        let (_, rest) = places
+            .named_in("in debt, stuck at home in Gosland", &no_word)
+            .unwrap();
+        assert_eq!(rest, "in debt, stuck at home");
         assert!(
             places.named_in("goslanders club", &no_word).is_none(),
             "whole words"

@@ -261,7 +261,11 @@ impl SearchIndex {
         // "lunch club gosland": the words name where, beside what. Services near there,
         // for the rest of the words.
         let is_word = |w: &str| crate::spelling::is_known(v, w);
-        let named = snap.places.named_in(text, &is_word);
+        // Only when no place was given: the postcode staff enter (or an ORUK caller's) is
+        // where distances are measured from.
+        let named = (q.near.is_none() && !q.public_only)
+            .then(|| snap.places.named_in(text, &is_word))
+            .flatten();
         let (text, near) = match &named {
             Some((place, rest)) => (rest.as_str(), Some(place.centre)),
             None => (text, q.near),
@@ -538,10 +542,10 @@ impl SearchIndex {
     /// What the search took its words to say about the person and where, beside what they
     /// look for, for the search page to say ("a young person: what is made for young
     /// people first").
-    pub fn read_about(&self, text: &str, age: Option<f64>) -> Vec<String> {
-        let said = super::said::said(text);
+    pub fn read_about(&self, q: &SearchQuery) -> Vec<String> {
+        let said = super::said::said(&q.text);
         let mut out = vec![];
-        if said.young || age.is_some_and(|a| a < 18.0) {
+        if said.young || q.age.is_some_and(|a| a < 18.0) {
             out.push("a young person: services made for young people first".into());
         }
         if said.when() {
@@ -569,10 +573,10 @@ impl SearchIndex {
         if said.self_referral {
             out.push("self-referral: services that need a GP's referral lower".into());
         }
-        if let Ok(snap) = self.snapshot() {
+        if let (None, false, Ok(snap)) = (q.near, q.public_only, self.snapshot()) {
             let v = Vocabulary::builtin();
             let is_word = |w: &str| crate::spelling::is_known(v, w);
-            if let Some((place, _)) = snap.places.named_in(text, &is_word) {
+            if let Some((place, _)) = snap.places.named_in(&q.text, &is_word) {
                 out.push(format!(
                     "in {}: nearest to {} first",
                     place.label, place.label

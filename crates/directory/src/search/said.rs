@@ -49,24 +49,24 @@ fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
 pub(crate) fn said(text: &str) -> Said {
     static AGE: OnceLock<Regex> = OnceLock::new();
     static TEEN: OnceLock<Regex> = OnceLock::new();
+    static PARENT: OnceLock<Regex> = OnceLock::new();
     static STEP_FREE: OnceLock<Regex> = OnceLock::new();
-    let age = re(
-        &AGE,
-        r"(?i)\b(?:aged\s+(1[1-7])\b|(1[1-7])\s*-?\s*(?:yrs?|years?|y\.?o)\b)",
-    );
-    let teen = re(&TEEN, r"(?i)\b(teens?|teenagers?|teenage|adolescents?)\b");
-    let step_free = re(
-        &STEP_FREE,
-        r"(?i)\b(wheelchair|wheelchairs|powerchair|step[\s-]?free|no steps|(can'?t|cannot|can not) (manage|do|climb|use) (the )?(stairs|steps))\b",
-    );
-    static FREE: OnceLock<Regex> = OnceLock::new();
     static CHEAP: OnceLock<Regex> = OnceLock::new();
     static SELF: OnceLock<Regex> = OnceLock::new();
-    // "free counselling", "free of charge", "for free"; not step-free, smoke-free, free
-    // time, free school meals or free from abuse (other things free, not the price).
-    let free = re(
-        &FREE,
-        r"(?i)(?:^|[^\w-])free\b(?:\s+of\s+charge)?(?:\s+(\w+))?",
+    // "15 year old", "14 yr old", "15yo", "aged 13"; not "carer for 15 years".
+    let age = re(
+        &AGE,
+        r"(?i)\b(?:aged\s+1[1-7]\b|1[1-7]\s*-?\s*(?:(?:yrs?|years?)\s*-?\s*old|y\.?o)\b)",
+    );
+    let teen = re(&TEEN, r"(?i)\b(teens?|teenagers?|teenage|adolescents?)\b");
+    // Words about someone else's teenager ("parents of teenagers", "my 15 year old son").
+    let parent = re(
+        &PARENT,
+        r"(?i)\b(parents? of|parenting|(my|his|her|their|our) (\d+\s*-?\s*(yrs?|years?)\s*-?\s*old |teenage )?(son|daughter|child|kids?|boy|girl|grandson|granddaughter|teen|teenager))\b",
+    );
+    let step_free = re(
+        &STEP_FREE,
+        r"(?i)\b(wheelchair[\s-]?users?|in a wheelchair|uses? a wheelchair|powerchair|step[\s-]?free|no steps|(can['’]?t|cannot|can not) (manage|do|climb|use) (the )?(stairs|steps))\b",
     );
     let cheap = re(
         &CHEAP,
@@ -76,7 +76,21 @@ pub(crate) fn said(text: &str) -> Said {
         &SELF,
         r"(?i)\b(self[\s-]?refer(ral|rals|red|ring)?|refer (myself|themselves|herself|himself|yourself)|no referral|without (a )?(gp|referral)|no need to see (a|the|my|your) gp)\b",
     );
-    let not_price = [
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let prev = |k: usize| k.checked_sub(1).and_then(|j| words.get(j)).copied();
+    let next = |k: usize| words.get(k + 1).copied();
+    // "free counselling", "for free", "free of charge"; not something else free (step-free,
+    // smoke-free, pain free, free time, free school meals, free from …) nor someone free
+    // ("when he is free", "free on Tuesdays").
+    const FREE_OF: &[&str] = &[
+        "step", "smoke", "alcohol", "drug", "sugar", "gluten", "debt", "hands", "pain", "stress",
+        "hassle", "crime", "dairy", "nut", "fat", "is", "am", "are", "was", "be", "s", "m", "re",
+    ];
+    const FREE_WHAT: &[&str] = &[
         "time",
         "school",
         "from",
@@ -85,43 +99,41 @@ pub(crate) fn said(text: &str) -> Said {
         "bus",
         "period",
         "periods",
+        "on",
+        "in",
+        "at",
+        "most",
+        "when",
+        "to",
+        "of",
     ];
-    let free_said = free.captures_iter(text).any(|c| {
-        let before = text[..c.get(0).map_or(0, |m| m.start())].to_lowercase();
-        let other = [
-            "step", "smoke", "alcohol", "drug", "sugar", "gluten", "debt", "hands",
-        ]
-        .iter()
-        .any(|w| before.trim_end().ends_with(w));
-        let next = c.get(1).map(|m| m.as_str().to_lowercase());
-        !other && !next.is_some_and(|n| not_price.contains(&n.as_str()))
+    let free_said = words.iter().enumerate().any(|(k, w)| {
+        *w == "free"
+            && !prev(k).is_some_and(|p| FREE_OF.contains(&p))
+            && (next(k) == Some("of") && words.get(k + 2) == Some(&"charge")
+                || !next(k).is_some_and(|n| FREE_WHAT.contains(&n)))
     });
-    let lower = text.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
     let mut days = vec![];
     let mut times = vec![];
     for (k, w) in words.iter().enumerate() {
-        // Whole day names only ("sat" and "sun" are other words too).
+        // Whole day names only ("sat" and "sun" are other words too), not a club's name.
         let day = Weekday::ALL.iter().copied().find(|d| {
             let name = d.label().to_lowercase();
             *w == name || w.strip_suffix('s') == Some(name.as_str())
         });
-        days.extend(day);
-        match *w {
-            "weekend" | "weekends" => days.extend([Weekday::Sa, Weekday::Su]),
-            "morning" | "mornings" => times.push(TimeOfDay::Morning),
-            "afternoon" | "afternoons" => times.push(TimeOfDay::Afternoon),
-            "evening" | "evenings" => times.push(TimeOfDay::Evening),
+        if !next(k).is_some_and(|n| matches!(n, "club" | "assembly")) {
+            days.extend(day);
+        }
+        match (*w, next(k)) {
+            ("weekend" | "weekends", _) => days.extend([Weekday::Sa, Weekday::Su]),
+            ("morning" | "mornings", Some("sickness" | "after")) => {}
+            ("morning" | "mornings", _) => times.push(TimeOfDay::Morning),
+            ("afternoon" | "afternoons", Some("tea" | "teas")) => {}
+            ("afternoon" | "afternoons", _) => times.push(TimeOfDay::Afternoon),
+            ("evening" | "evenings", _) => times.push(TimeOfDay::Evening),
             // "after work", "after school": later in the day than work or school.
-            "after" if words.get(k + 1).is_some_and(|n| *n == "work") => {
-                times.push(TimeOfDay::Evening)
-            }
-            "after" if words.get(k + 1).is_some_and(|n| *n == "school") => {
-                times.extend([TimeOfDay::Afternoon, TimeOfDay::Evening])
-            }
+            ("after", Some("work")) => times.push(TimeOfDay::Evening),
+            ("after", Some("school")) => times.extend([TimeOfDay::Afternoon, TimeOfDay::Evening]),
             _ => {}
         }
     }
@@ -130,7 +142,7 @@ pub(crate) fn said(text: &str) -> Said {
     times.sort_by_key(|t| t.span().0);
     times.dedup();
     Said {
-        young: age.is_match(text) || teen.is_match(text),
+        young: (age.is_match(text) || teen.is_match(text)) && !parent.is_match(text),
         days,
         times,
         step_free: step_free.is_match(text),
@@ -158,6 +170,7 @@ mod tests {
             "aged 13 and anxious",
             "drugs teenager",
             "teen anxiety",
+            "15 year old caring for mum",
         ] {
             assert!(said(young).young, "{young}");
         }
@@ -167,6 +180,11 @@ mod tests {
             "aged 70",
             "16 hours a week volunteering",
             "18 year old carer",
+            "carer for 15 years",
+            "widowed 12 years ago",
+            "support for parents of teenagers",
+            "my 15 year old son won't go to school",
+            "her teenage daughter",
         ] {
             assert!(!said(not).young, "{not}");
         }
@@ -179,6 +197,9 @@ mod tests {
         assert_eq!(said("job club after work").times, vec![TimeOfDay::Evening]);
         assert_eq!(said("sunday walks").days, vec![Weekday::Su]);
         assert!(!said("walking group").when());
+        assert!(!said("morning sickness").when());
+        assert!(!said("afternoon tea").when());
+        assert!(!said("monday club").when());
         for needs in [
             "exercise wheelchair user",
             "wheelchair user exercise class",
@@ -188,6 +209,8 @@ mod tests {
             assert!(said(needs).step_free, "{needs}");
         }
         assert!(!said("exercise class").step_free);
+        assert!(!said("wheelchair repair").step_free);
+        assert!(said("she can’t manage the stairs").step_free);
         for free in [
             "free counselling",
             "counselling for free",
@@ -204,6 +227,11 @@ mod tests {
             "free school meals",
             "free from abuse",
             "freedom programme",
+            "free on tuesdays",
+            "when he is free",
+            "pain free",
+            "free-time club",
+            "free of pain",
         ] {
             assert_eq!(said(not).cost, None, "{not}");
         }

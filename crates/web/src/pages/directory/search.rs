@@ -137,12 +137,14 @@ pub async fn search(
         if !sq.as_typed {
             read_as = state.directory.index.read_as(&sq.text);
         }
-        let hits = state.directory.search(&SearchQuery {
+        let asked = SearchQuery {
             text: read_as.clone().unwrap_or_else(|| sq.text.clone()),
             as_typed: true,
             ..sq.clone()
-        })?;
-        read_about = state.directory.index.read_about(&sq.text, sq.age);
+        };
+        // What the search read from the words, from the same words it searched.
+        read_about = state.directory.index.read_about(&asked);
+        let hits = state.directory.search(&asked)?;
         total = hits.len();
         let slice: Vec<_> = hits
             .into_iter()
