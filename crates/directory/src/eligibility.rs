@@ -42,11 +42,12 @@ pub struct Reading {
     pub group: Option<String>,
 }
 
-/// A pattern compiled once. The patterns are literals of this module, each exercised by its
-/// tests, so a bad one fails there rather than in a request.
+/// A pattern compiled once. The patterns are literals of this crate (here and in
+/// `search/said.rs`), each exercised by its module's tests, so a bad one fails there rather
+/// than in a request.
 #[allow(clippy::expect_used)]
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("a literal pattern of eligibility.rs"))
+pub(crate) fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("a literal pattern of this crate"))
 }
 
 /// Whether words say someone is under a specialist team: in their eligibility, "Adults

@@ -3,6 +3,7 @@
 //! they need step-free access ("wheelchair user"). These rank services, as the same facts
 //! on a person's record rank their matches; they are not topics to look for.
 
+use crate::eligibility::re;
 use domain::{Code, TimeOfDay, Weekday};
 use regex::Regex;
 use std::sync::OnceLock;
@@ -36,13 +37,6 @@ impl Said {
     pub fn when(&self) -> bool {
         !self.days.is_empty() || !self.times.is_empty()
     }
-}
-
-/// A pattern compiled once. The patterns are literals of this module, each exercised by its
-/// tests, so a bad one fails there rather than in a request.
-#[allow(clippy::expect_used)]
-fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).expect("a literal pattern of said.rs"))
 }
 
 /// Read a search's words.
