@@ -9,7 +9,7 @@
 //! the real cause, and the page may relax one filter and say so.
 
 use crate::classify::Source;
-use crate::search::query::{concept_scores, nearness, wanted};
+use crate::search::query::{concept_scores, nearness, wanted_own};
 use crate::search::{Facts, SearchIndex};
 use crate::vocabulary::{ConceptId, Vocabulary};
 use domain::person::Sex;
@@ -131,6 +131,10 @@ pub struct MatchReport {
     pub unserved: Vec<Need>,
 }
 
+fn knob(name: &str, d: f32) -> f32 {
+    std::env::var(format!("LW_{name}")).ok().and_then(|x| x.parse().ok()).unwrap_or(d)
+}
+
 fn km(m: f64) -> String {
     domain::directory::miles(m)
 }
@@ -197,6 +201,7 @@ struct Ids {
     esol: Option<ConceptId>,
     homelessness: Option<ConceptId>,
     transport: Option<ConceptId>,
+    employment: Option<ConceptId>,
 }
 
 /// `respell` reads misspelt words in their own words as the vocabulary's ("lonley").
@@ -217,6 +222,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
             esol: v.by_id("esol"),
             homelessness: v.by_id("homelessness"),
             transport: v.by_id("transport"),
+            employment: v.by_id("employment"),
         },
         words: format!("{} {}", p.interest_words.join(". "), p.what_matters),
         home: None,
@@ -261,10 +267,10 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         // 1 is "managing well": no reason to propose anything; 3 and over is a main need.
         let weight = match score {
             0 | 1 => continue,
-            2 => 0.3,
-            3 => 1.0,
-            4 => 1.3,
-            _ => 1.6,
+            2 => knob("N2", 0.3),
+            3 => knob("N3", 1.0),
+            4 => knob("N4", 1.3),
+            _ => knob("N5", 1.6),
         };
         let g: Vec<(ConceptId, f32)> = v
             .for_need(*need)
@@ -289,12 +295,15 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
             c.label().to_lowercase()
         )));
     }
+    // What their words are likely to be about: the needs they are assessed as having.
+    let assessed: Vec<Need> = p.needs.iter().filter(|n| n.1 >= 2).map(|n| n.0).collect();
+    let about = |c: ConceptId| v.concept(c).needs.iter().any(|n| assessed.contains(n));
     for whole in &p.interest_words {
         // A concept counts once for the whole phrase, at its first clause's weight when
         // both name it ("painting, watercolours mostly").
         let mut counted = vec![];
         for (words, tail) in interest_parts(whole) {
-            let (groups, found) = wanted(v, respell(words).as_deref().unwrap_or(words));
+            let (groups, found) = wanted_own(v, respell(words).as_deref().unwrap_or(words), about);
             let mut seen = vec![];
             for f in &found {
                 if !seen.contains(&f.concept) {
@@ -315,7 +324,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
                 };
                 q.named.push(c);
                 q.own.push(c);
-                let w = INTEREST * who_weight(v, c) * if tail { TAIL } else { 1.0 };
+                let w = knob("INTEREST", INTEREST) * who_weight(v, c) * if tail { TAIL } else { 1.0 };
                 q.groups.push(
                     made_for(v, c, g)
                         .into_iter()
@@ -327,7 +336,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         }
     }
     let matters = respell(&p.what_matters);
-    let (groups, found) = wanted(v, matters.as_deref().unwrap_or(&p.what_matters));
+    let (groups, found) = wanted_own(v, matters.as_deref().unwrap_or(&p.what_matters), about);
     let mut seen = vec![];
     for f in &found {
         if !seen.contains(&f.concept) {
@@ -347,7 +356,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
                 q.needs.push(*n);
             }
         }
-        let w = MATTERS * who_weight(v, c);
+        let w = knob("MATTERS", MATTERS) * who_weight(v, c);
         q.groups.push(
             made_for(v, c, g)
                 .into_iter()
@@ -728,6 +737,24 @@ fn english_for_others(f: &Facts, p: &MatchProfile, q: &Query) -> bool {
         && !q.own.iter().any(|c| Some(*c) == q.ids.esol)
 }
 
+/// State pension age in the UK (66 from 2020).
+const PENSION_AGE: f64 = 66.0;
+
+/// Help into work (named or filed as employment support), for someone past working age
+/// who is not looking for work: neither their needs nor their words ask for it.
+fn work_for_others(f: &Facts, p: &MatchProfile, q: &Query) -> bool {
+    p.age.is_some_and(|a| a >= PENSION_AGE)
+        && !q.needs.contains(&Need::Employment)
+        && f.tags.iter().any(|t| {
+            Some(t.concept) == q.ids.employment
+                && t.strength >= 0.8
+                && matches!(
+                    t.source,
+                    Source::Name | Source::Taxonomy | Source::Category | Source::Review
+                )
+        })
+}
+
 /// Whether a service is made for people like them: their sex, or their age group (an
 /// over-50s group, a youth group).
 fn like_them(f: &Facts, p: &MatchProfile) -> bool {
@@ -1088,7 +1115,7 @@ impl SearchIndex {
         };
         let mut q = query(v, p, &|t| self.respell(&snap, t));
         q.home = p.near.and_then(|at| snap.places.home(at)).cloned();
-        let concepts = concept_scores(&snap, &q.groups, OTHERS);
+        let concepts = concept_scores(&snap, &q.groups, knob("OTHERS", OTHERS));
         let words: HashMap<usize, f32> = {
             // Interests are also looked for as words: one the vocabulary lacks still finds a
             // listing that names it. (Each interest on its own, and what matters to them as
@@ -1340,6 +1367,7 @@ impl SearchIndex {
             if narrower
                 || made_for_others(f, p, &q, v, lang.as_deref()).is_some()
                 || english_for_others(f, p, &q)
+                || work_for_others(f, p, &q)
             {
                 score *= NOT_FOR_THEM;
             } else if made_for_them(f, &q, v) {
@@ -1477,7 +1505,13 @@ impl SearchIndex {
             .chain(std::iter::once(&p.what_matters))
             .flat_map(|t| {
                 let t = self.respell(&snap, t).unwrap_or_else(|| t.clone());
-                v.find_said(&t)
+                wanted_own(v, &t, |c| {
+                    v.concept(c)
+                        .needs
+                        .iter()
+                        .any(|n| p.needs.iter().any(|x| x.0 == *n && x.1 >= 2))
+                })
+                .1
             })
             .map(|f| format!("{} \"{}\"", v.concept(f.concept).id, f.words))
             .collect()
@@ -1496,7 +1530,7 @@ impl SearchIndex {
         let f = &snap.facts[i];
         let mut q = query(v, p, &|t| self.respell(&snap, t));
         q.home = p.near.and_then(|at| snap.places.home(at)).cloned();
-        let concepts = concept_scores(&snap, &q.groups, OTHERS);
+        let concepts = concept_scores(&snap, &q.groups, knob("OTHERS", OTHERS));
         let rel = concepts.get(&i).map_or(0.0, |c| c.0);
         let distance = p.near.and_then(|near| f.nearest_m(near));
         let mut cautions = vec![];

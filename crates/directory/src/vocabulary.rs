@@ -76,7 +76,9 @@ pub struct Vocabulary {
     pub concepts: Vec<Concept>,
     /// First stemmed word of each term → (the term's stemmed words, its concept, where it
     /// counts).
-    phrases: HashMap<String, Vec<(Vec<String>, ConceptId, Reading)>>,
+    /// Each phrase's stems, its concept, the least kind of text it counts in, and whether
+    /// it is only in passing in a person's account of their life (`in_passing`).
+    phrases: HashMap<String, Vec<(Vec<String>, ConceptId, Reading, bool)>>,
     /// Every word of every term as written (lower-cased, apostrophes left out): what a
     /// misspelt word may be read as.
     spelled: Vec<String>,
@@ -125,6 +127,11 @@ struct ConceptDef {
     /// gardening in a listing.
     #[serde(default)]
     said: Vec<String>,
+    /// Terms (of `terms` or `title_terms`) that name the concept in a listing or a search
+    /// but, in a person's account of their own life, are usually said in passing: "work"
+    /// ("when he is at work", "I moved here for the job") is not a wish for help finding it.
+    #[serde(default)]
+    in_passing: Vec<String>,
     #[serde(default)]
     avoid_for: Vec<String>,
     #[serde(default)]
@@ -144,8 +151,11 @@ pub enum Reading {
     Body,
     /// A short text (a listing's name or taxonomy term): `terms` and `title_terms`.
     Short,
-    /// What people type (a search, a person's own words): every term, `said` included.
+    /// What people type (a search): every term, `said` included.
     Said,
+    /// A person's own words about their life (what matters to them, their interests): as
+    /// `Said`, but not the terms said only in passing (`in_passing`).
+    Own,
 }
 
 /// A term's words as matched: each stemmed, except a word written with a leading `=`,
@@ -272,7 +282,8 @@ impl Vocabulary {
             return Err("too many concepts".into());
         }
         let mut concepts = vec![];
-        let mut phrases: HashMap<String, Vec<(Vec<String>, ConceptId, Reading)>> = HashMap::new();
+        let mut phrases: HashMap<String, Vec<(Vec<String>, ConceptId, Reading, bool)>> =
+            HashMap::new();
         for (i, c) in file.concept.iter().enumerate() {
             if !groups.iter().any(|g| g.id == c.group) {
                 return Err(format!("concept {}: unknown group '{}'", c.id, c.group));
@@ -314,6 +325,16 @@ impl Vocabulary {
                 .map(|t| (t, Reading::Body))
                 .chain(c.title_terms.iter().map(|t| (t, Reading::Short)))
                 .chain(c.said.iter().map(|t| (t, Reading::Said)));
+            if let Some(t) = c
+                .in_passing
+                .iter()
+                .find(|t| !c.terms.contains(t) && !c.title_terms.contains(t))
+            {
+                return Err(format!(
+                    "concept {}: in_passing names '{t}', which is not one of its terms",
+                    c.id
+                ));
+            }
             for (t, least) in all {
                 let stems = term_words(t);
                 // Listed under its first word's stem, which is what a text is looked up by.
@@ -323,7 +344,7 @@ impl Vocabulary {
                 phrases
                     .entry(first)
                     .or_default()
-                    .push((stems, ConceptId(i as u16), least));
+                    .push((stems, ConceptId(i as u16), least, c.in_passing.contains(t)));
             }
             concepts.push(Concept {
                 id: c.id.clone(),
@@ -372,7 +393,7 @@ impl Vocabulary {
             phrases
                 .entry(first)
                 .or_default()
-                .push((stems, NOT_READ, Reading::Body));
+                .push((stems, NOT_READ, Reading::Body, false));
         }
         // Longest phrase first, so the first that fits is the longest.
         for list in phrases.values_mut() {
@@ -437,6 +458,12 @@ impl Vocabulary {
         self.find_in(&words(text), Reading::Said)
     }
 
+    /// Concepts named in a person's own words about their life: as
+    /// [`Vocabulary::find_said`], without the terms said only in passing ("at work").
+    pub fn find_own(&self, text: &str) -> Vec<Found> {
+        self.find_in(&words(text), Reading::Own)
+    }
+
     /// As [`Vocabulary::find`], on words already split, counting the terms that count in
     /// that kind of text.
     pub fn find_in(&self, words: &[(String, String)], reading: Reading) -> Vec<Found> {
@@ -450,13 +477,14 @@ impl Vocabulary {
                 i += 1;
                 continue;
             };
-            let fits = |stems: &Vec<String>, least: Reading| {
+            let fits = |stems: &Vec<String>, least: Reading, passing: bool| {
                 least <= reading
+                    && !(passing && reading == Reading::Own)
                     && stems.len() <= words.len() - i
                     && i + stems.len() > hidden_to
                     && stems.iter().zip(&words[i..]).all(|(s, w)| word_fits(s, w))
             };
-            let Some((longest, concept, _)) = list.iter().find(|(stems, _, t)| fits(stems, *t))
+            let Some((longest, concept, _, _)) = list.iter().find(|(stems, _, t, p)| fits(stems, *t, *p))
             else {
                 i += 1;
                 continue;
@@ -473,9 +501,9 @@ impl Vocabulary {
                 .collect::<Vec<_>>()
                 .join(" ");
             // Every concept that has this very phrase.
-            for (_, concept, _) in list
+            for (_, concept, _, _) in list
                 .iter()
-                .filter(|(stems, c, t)| stems == longest && *t <= reading && *c != NOT_READ)
+                .filter(|(stems, c, t, p)| stems == longest && fits(stems, *t, *p) && *c != NOT_READ)
             {
                 out.push(Found {
                     concept: *concept,
@@ -641,6 +669,62 @@ avoid_for = ["domestic_abuse"]
         // Work they once did is not a wish for employment support; wanting work is.
         assert!(!ids("cooking, I worked in the kitchen").contains(&"employment".to_string()));
         assert!(ids("I need work").contains(&"employment".to_string()));
+    }
+
+    #[test]
+    fn words_said_in_passing_are_not_read_in_someones_account_of_their_life() {
+        let v = Vocabulary::builtin();
+        let read = |found: Vec<Found>| -> Vec<String> {
+            found
+                .into_iter()
+                .map(|f| v.concept(f.concept).id.clone())
+                .collect()
+        };
+        let own = |text: &str| read(v.find_own(text));
+        let employment = "employment".to_string();
+        // "Work" typed in a search is help finding it; in someone's account of their life it
+        // is where they are, or were.
+        assert!(read(v.find_said("work")).contains(&employment));
+        for passing in [
+            "I don't really know anyone outside work",
+            "I can only go out when he is at work",
+            "pub quizzes with my old work lot",
+            "I moved here for the warehouse job",
+        ] {
+            assert!(!own(passing).contains(&employment), "{passing}");
+        }
+        for wanting in ["I'm looking for a job", "I lost my job", "I want to get back to work"] {
+            assert!(own(wanting).contains(&employment), "{wanting}");
+        }
+        // Cooking on a budget is cooking cheaply, not budgeting advice.
+        assert!(!read(v.find("Cook Well on a Budget")).contains(&"budgeting".to_string()));
+        assert!(read(v.find("Budgeting course")).contains(&"budgeting".to_string()));
+        // Someone owning what they did to a partner; not the partner telling of it.
+        let perpetrator = "perpetrator".to_string();
+        assert!(own("I went through her phone and I put my fist through the door")
+            .contains(&perpetrator));
+        assert!(!own("he went through my phone").contains(&perpetrator));
+        assert!(!own("I've got a short fuse").contains(&perpetrator));
+        assert!(own("My husband keeps my bank card and reads all my messages")
+            .contains(&"domestic_abuse".to_string()));
+    }
+
+    #[test]
+    fn an_in_passing_term_must_be_one_of_the_concepts_terms() {
+        let file = r#"
+[[group]]
+id = "work"
+label = "Work"
+
+[[concept]]
+id = "employment"
+label = "Employment"
+group = "work"
+terms = ["employment"]
+in_passing = ["job"]
+"#;
+        let err = Vocabulary::parse(file).err().unwrap_or_default();
+        assert!(err.contains("in_passing names 'job'"), "{err}");
     }
 
     #[test]

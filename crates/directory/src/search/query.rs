@@ -146,7 +146,28 @@ fn names_it(name: &str, text: &str) -> bool {
 /// The concepts a text asks for, each widened to the concepts that help with the needs it
 /// names: one group per concept found, so a service is scored on how many it answers.
 pub(crate) fn wanted(v: &Vocabulary, text: &str) -> (Vec<Vec<(ConceptId, f32)>>, Vec<Found>) {
-    let found = v.find_said(text);
+    groups_for(v, v.find_said(text))
+}
+
+/// As [`wanted`], for a person's own words about their life (what matters to them, their
+/// interests): terms said only in passing there ("at work") count only for a concept
+/// `about` says their words are likely to be about (one that helps with a need they are
+/// assessed as having: "work", from someone who needs help finding it).
+pub(crate) fn wanted_own(
+    v: &Vocabulary,
+    text: &str,
+    about: impl Fn(ConceptId) -> bool,
+) -> (Vec<Vec<(ConceptId, f32)>>, Vec<Found>) {
+    let own = v.find_own(text);
+    let found = v
+        .find_said(text)
+        .into_iter()
+        .filter(|f| about(f.concept) || own.iter().any(|o| o.at == f.at && o.concept == f.concept))
+        .collect();
+    groups_for(v, found)
+}
+
+fn groups_for(v: &Vocabulary, found: Vec<Found>) -> (Vec<Vec<(ConceptId, f32)>>, Vec<Found>) {
     let mut groups: Vec<Vec<(ConceptId, f32)>> = vec![];
     let mut seen = vec![];
     for f in &found {
