@@ -97,7 +97,7 @@ pub fn someone_elses_problem(text: &str) -> bool {
     }
     re(
         &OTHERS,
-        r"(?i)\b((my|our) (husband|wife|partner|son|daughter|brother|sister|boyfriend|girlfriend|child|kids?|grandson|granddaughter)('s)?\b[^.;,]{0,50}\b(drinks too much|drinking|drunk|the drugs|on drugs|taking drugs|using drugs|alcoholic|gambling|gambles|addict\w*)|\b(his|her|their) (drinking|drug use|drug taking|gambling|addiction))\b",
+        r"(?i)\b((my|our|his|her|their) (husband|wife|partner|son|daughter|brother|sister|boyfriend|girlfriend|child|kids?|grandson|granddaughter|mum|mam|mother|dad|father|ex)('s)?\b[^.;,]{0,50}\b(drinks too much|drinking|drunk|the drugs|on drugs|taking drugs|using drugs|alcoholic|gambling|gambles|addict\w*|the drink|the booze)|\b(his|her|their) (drinking|drug use|drug taking|gambling|addiction))\b",
     )
     .is_match(&text)
 }
@@ -1416,6 +1416,11 @@ mod tests {
         assert!(someone_elses_problem("My husband drinks too much"));
         assert!(someone_elses_problem("I worry about my son drinking"));
         assert!(!someone_elses_problem("Mum hates my drinking"));
+        // A grandchild's mother, or a grandparent's own child, on drugs.
+        assert!(someone_elses_problem(
+            "Our Lily's lived with me since her mum's back on the drugs"
+        ));
+        assert!(someone_elses_problem("My dad is on the drink again"));
         for own in [
             "I want to stop drinking before it costs me my kids",
             "My wife says I drink too much",

@@ -127,7 +127,7 @@ struct ConceptDef {
     /// gardening in a listing.
     #[serde(default)]
     said: Vec<String>,
-    /// Terms (of `terms` or `title_terms`) that name the concept in a listing or a search
+    /// Terms (of `terms`, `title_terms` or `said`) that name the concept in a listing or a search
     /// but, in a person's account of their own life, are usually said in passing: "work"
     /// ("when he is at work", "I moved here for the job") is not a wish for help finding it.
     #[serde(default)]
@@ -328,7 +328,7 @@ impl Vocabulary {
             if let Some(t) = c
                 .in_passing
                 .iter()
-                .find(|t| !c.terms.contains(t) && !c.title_terms.contains(t))
+                .find(|t| !c.terms.contains(t) && !c.title_terms.contains(t) && !c.said.contains(t))
             {
                 return Err(format!(
                     "concept {}: in_passing names '{t}', which is not one of its terms",
