@@ -582,6 +582,20 @@ pub fn done_already(text: &str) -> Vec<(&str, &str)> {
     clauses_after(done, text)
 }
 
+/// The people a listing's description says it is for, by what they have been through ("for
+/// people who have finished cardiac rehab", "for anyone who has completed the course"): each
+/// as (the whole phrase, to quote; the words after, to read). Only who has been through
+/// something: "for people who have time to spare" names no situation, and the words after
+/// are read for a concept that restricts who may come.
+pub fn for_those_who_have(text: &str) -> Vec<(&str, &str)> {
+    static WHO: OnceLock<Regex> = OnceLock::new();
+    let who = re(
+        &WHO,
+        r"(?i)\bfor (?:people|those|anyone|adults|men|women|patients) who (?:have|has|'ve) (?:finished|completed|done|had|been through)\s+([^.,;!?]{1,60})",
+    );
+    clauses_after(who, text)
+}
+
 /// Each match of `pattern` in `text`, cut at the end of its clause (punctuation, or "and" or
 /// "but": "… and now nothing"), as (the whole phrase, the words its first group starts).
 fn clauses_after<'t>(pattern: &Regex, text: &'t str) -> Vec<(&'t str, &'t str)> {
@@ -996,6 +1010,26 @@ mod tests {
             description: Some(description.into()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_description_naming_what_its_people_have_been_through_is_read() {
+        let read = |t| {
+            for_those_who_have(t)
+                .into_iter()
+                .map(|x| x.1)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            read("Weekly supervised exercise for people who have finished cardiac rehab, with instructors."),
+            vec!["cardiac rehab"]
+        );
+        assert_eq!(
+            read("A class for those who have completed pulmonary rehabilitation and want to keep going"),
+            vec!["pulmonary rehabilitation"]
+        );
+        assert!(read("A friendly group for people who have time to spare").is_empty());
+        assert!(read("A friendly walk for everyone. Dogs welcome.").is_empty());
     }
 
     #[test]

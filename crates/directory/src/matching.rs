@@ -1559,7 +1559,26 @@ impl SearchIndex {
             &mut cautions,
             &mut narrower,
         ) {
-            Ok(()) => "passes every filter".to_string(),
+            Ok(()) => {
+                // Where it ranks, and what lowered it.
+                let all = self.match_report(&MatchProfile {
+                    limit: 400,
+                    ..p.clone()
+                });
+                match all.matches.iter().position(|m| m.id == id) {
+                    Some(at) => format!(
+                        "passes every filter; scored {:.2} (rank {}){}",
+                        all.matches[at].score,
+                        at + 1,
+                        if all.matches[at].cautions.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; cautions: {}", all.matches[at].cautions.join(" / "))
+                        }
+                    ),
+                    None => "passes every filter; not ranked".to_string(),
+                }
+            }
             Err(Out::Pref(filter)) => format!("left out: {}", filter.code()),
             Err(Out::Rule(why)) => format!("left out: {why}"),
         };

@@ -274,6 +274,15 @@ impl Facts {
                     r.push((f.concept, text.to_string()));
                 }
             }
+            // And who its description says it is for, by what they have been through
+            // ("for people who have finished cardiac rehab").
+            for (whole, after) in crate::eligibility::for_those_who_have(s.description.as_deref().unwrap_or("")) {
+                for f in v.find_in_text(after).into_iter().filter(|f| f.at <= 1) {
+                    if v.concept(f.concept).restricts && !r.iter().any(|x| x.0 == f.concept) {
+                        r.push((f.concept, whole.to_string()));
+                    }
+                }
+            }
             // Only people named at the start of the list ("Dads and male carers", "For dads
             // …"): in "People with cancer and their families" the families are the cancer
             // patients' own, not any parent.
