@@ -98,6 +98,11 @@ const CHARGES_CHEAP: f32 = 0.8;
 /// words say "self referral".
 const NEEDS_REFERRAL: f32 = 0.6;
 
+/// In the public feed, a service reached only by telephone ranks this much lower for a
+/// search whose words say they are Deaf or cannot use the phone ("bsl help with letters")
+/// (staff search leaves it out).
+const PHONE_ONLY: f32 = 0.1;
+
 /// In the public feed, a venue with steps ranks this much lower for a search whose words
 /// say they need step-free access (staff search leaves it out).
 const STEPS: f32 = 0.1;
@@ -419,6 +424,14 @@ impl SearchIndex {
             if steps && !q.public_only {
                 return;
             }
+            // Reached only by telephone, for someone Deaf or who cannot use the phone: left
+            // out of staff search, and last in the public feed, in the same way.
+            let phone_only = said.no_phone
+                && f.reading.phone_only.is_some()
+                && !f.access.contains(&AccessFeature::Bsl);
+            if phone_only && !q.public_only {
+                return;
+            }
             let (location_link_id, distance) = match near.and_then(|p| f.nearest(p)) {
                 Some((id, d)) => (Some(id), Some(d)),
                 None => (f.points.first().map(|p| p.0.clone()), None),
@@ -482,6 +495,9 @@ impl SearchIndex {
             }
             if said.step_free && !f.remote() && step_free.is_none() {
                 score *= ACCESS_UNKNOWN;
+            }
+            if phone_only {
+                score *= PHONE_ONLY;
             }
             if another_kind(f) {
                 score *= 0.3;
@@ -584,6 +600,15 @@ impl SearchIndex {
         if said.step_free {
             out.push("step-free access: venues with steps left out".into());
         }
+        // "exercise classes for over 60s", as search reads it.
+        {
+            let v = Vocabulary::builtin();
+            let (groups, _) = wanted(v, &q.text);
+            let older = v.by_id("older_people");
+            if groups.len() > 1 && groups.iter().any(|g| g.first().map(|x| x.0) == older) {
+                out.push("older people: services made for them first".into());
+            }
+        }
         match said.cost {
             Some(super::said::Cost::Free) => out.push("free: services that charge lower".into()),
             Some(super::said::Cost::Cheap) => {
@@ -593,6 +618,9 @@ impl SearchIndex {
         }
         if said.self_referral {
             out.push("self-referral: services that need a GP's referral lower".into());
+        }
+        if said.no_phone {
+            out.push("Deaf or no telephone: telephone-only services left out".into());
         }
         if let (None, false, Ok(snap)) = (q.near, q.public_only, self.snapshot()) {
             let v = Vocabulary::builtin();

@@ -23,6 +23,9 @@ pub(crate) struct Said {
     pub cost: Option<Cost>,
     /// They want to refer themselves ("self referral"): not a service that needs a GP's.
     pub self_referral: bool,
+    /// They are Deaf or cannot use a telephone ("bsl", "deaf", "can't hear the phone"): not
+    /// a service reached only by telephone.
+    pub no_phone: bool,
 }
 
 /// What the words say they can pay.
@@ -47,6 +50,7 @@ pub(crate) fn said(text: &str) -> Said {
     static STEP_FREE: OnceLock<Regex> = OnceLock::new();
     static CHEAP: OnceLock<Regex> = OnceLock::new();
     static SELF: OnceLock<Regex> = OnceLock::new();
+    static DEAF: OnceLock<Regex> = OnceLock::new();
     // "15 year old", "14 yr old", "15yo", "aged 13"; not "carer for 15 years".
     let age = re(
         &AGE,
@@ -69,6 +73,11 @@ pub(crate) fn said(text: &str) -> Said {
     let self_ref = re(
         &SELF,
         r"(?i)\b(self[\s-]?refer(ral|rals|red|ring)?|refer (myself|themselves|herself|himself|yourself)|no referral|without (a )?(gp|referral)|no need to see (a|the|my|your) gp)\b",
+    );
+    // Deaf, a sign language user, or unable to hear on the phone; not a hearing test.
+    let deaf = re(
+        &DEAF,
+        r"(?i)\b(bsl|(british )?sign language|deaf|signers?|(can['’]?t|cannot|can not) hear (on )?(the )?(tele)?phone)\b",
     );
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower
@@ -148,12 +157,28 @@ pub(crate) fn said(text: &str) -> Said {
             None
         },
         self_referral: self_ref.is_match(text),
+        no_phone: deaf.is_match(text),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_search_says_they_cannot_use_the_telephone() {
+        for deaf in [
+            "bsl help with letters",
+            "Deaf man wants benefits advice",
+            "advice for a sign language user",
+            "she can't hear the phone any more",
+        ] {
+            assert!(said(deaf).no_phone, "{deaf}");
+        }
+        for hearing in ["hearing aid batteries", "debt advice by phone", "lonely"] {
+            assert!(!said(hearing).no_phone, "{hearing}");
+        }
+    }
 
     #[test]
     fn a_search_says_how_old_they_are_when_they_can_go_and_that_they_need_no_steps() {
