@@ -132,7 +132,10 @@ pub struct MatchReport {
 }
 
 fn knob(name: &str, d: f32) -> f32 {
-    std::env::var(format!("LW_{name}")).ok().and_then(|x| x.parse().ok()).unwrap_or(d)
+    std::env::var(format!("LW_{name}"))
+        .ok()
+        .and_then(|x| x.parse().ok())
+        .unwrap_or(d)
 }
 
 fn km(m: f64) -> String {
@@ -324,7 +327,8 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
                 };
                 q.named.push(c);
                 q.own.push(c);
-                let w = knob("INTEREST", INTEREST) * who_weight(v, c) * if tail { TAIL } else { 1.0 };
+                let w =
+                    knob("INTEREST", INTEREST) * who_weight(v, c) * if tail { TAIL } else { 1.0 };
                 q.groups.push(
                     made_for(v, c, g)
                         .into_iter()

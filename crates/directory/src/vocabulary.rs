@@ -341,10 +341,12 @@ impl Vocabulary {
                 let Some(first) = stems.first().map(|w| lookup_key(w)) else {
                     return Err(format!("concept {}: term '{t}' has no words", c.id));
                 };
-                phrases
-                    .entry(first)
-                    .or_default()
-                    .push((stems, ConceptId(i as u16), least, c.in_passing.contains(t)));
+                phrases.entry(first).or_default().push((
+                    stems,
+                    ConceptId(i as u16),
+                    least,
+                    c.in_passing.contains(t),
+                ));
             }
             concepts.push(Concept {
                 id: c.id.clone(),
@@ -484,7 +486,8 @@ impl Vocabulary {
                     && i + stems.len() > hidden_to
                     && stems.iter().zip(&words[i..]).all(|(s, w)| word_fits(s, w))
             };
-            let Some((longest, concept, _, _)) = list.iter().find(|(stems, _, t, p)| fits(stems, *t, *p))
+            let Some((longest, concept, _, _)) =
+                list.iter().find(|(stems, _, t, p)| fits(stems, *t, *p))
             else {
                 i += 1;
                 continue;
@@ -501,10 +504,9 @@ impl Vocabulary {
                 .collect::<Vec<_>>()
                 .join(" ");
             // Every concept that has this very phrase.
-            for (_, concept, _, _) in list
-                .iter()
-                .filter(|(stems, c, t, p)| stems == longest && fits(stems, *t, *p) && *c != NOT_READ)
-            {
+            for (_, concept, _, _) in list.iter().filter(|(stems, c, t, p)| {
+                stems == longest && fits(stems, *t, *p) && *c != NOT_READ
+            }) {
                 out.push(Found {
                     concept: *concept,
                     words: written.clone(),
@@ -693,7 +695,11 @@ avoid_for = ["domestic_abuse"]
         ] {
             assert!(!own(passing).contains(&employment), "{passing}");
         }
-        for wanting in ["I'm looking for a job", "I lost my job", "I want to get back to work"] {
+        for wanting in [
+            "I'm looking for a job",
+            "I lost my job",
+            "I want to get back to work",
+        ] {
             assert!(own(wanting).contains(&employment), "{wanting}");
         }
         // Cooking on a budget is cooking cheaply, not budgeting advice.
@@ -701,12 +707,16 @@ avoid_for = ["domestic_abuse"]
         assert!(read(v.find("Budgeting course")).contains(&"budgeting".to_string()));
         // Someone owning what they did to a partner; not the partner telling of it.
         let perpetrator = "perpetrator".to_string();
-        assert!(own("I went through her phone and I put my fist through the door")
-            .contains(&perpetrator));
+        assert!(
+            own("I went through her phone and I put my fist through the door")
+                .contains(&perpetrator)
+        );
         assert!(!own("he went through my phone").contains(&perpetrator));
         assert!(!own("I've got a short fuse").contains(&perpetrator));
-        assert!(own("My husband keeps my bank card and reads all my messages")
-            .contains(&"domestic_abuse".to_string()));
+        assert!(
+            own("My husband keeps my bank card and reads all my messages")
+                .contains(&"domestic_abuse".to_string())
+        );
     }
 
     #[test]

@@ -1820,7 +1820,200 @@ pub async fn what_a_search_says_about_who_it_is_for(store: Arc<dyn Storage>) {
     assert_eq!(first(&no_postcode("brackenby")), Some(id(211)));
 }
 
+/// Words said in passing about someone's life are not wishes; what a listing's description
+/// says its people have been through is who it is for; a partner's own account of abuse, and
+/// coercive control told by the one it is done to, are read; a search from someone Deaf
+/// leaves telephone-only services out.
+pub async fn what_is_said_in_passing_and_who_a_listing_is_for(store: Arc<dyn Storage>) {
+    let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
+    let at = |n: u32, name: &str, description: &str, eligibility: Option<&str>, k: f64| {
+        service(
+            n,
+            name,
+            description,
+            eligibility,
+            None,
+            near(k),
+            None,
+            "active",
+        )
+    };
+    let services = vec![
+        at(
+            300,
+            "Job Club",
+            "Help finding work: CVs, applications and interview practice.",
+            None,
+            0.2,
+        ),
+        at(
+            301,
+            "Lunch Club",
+            "A hot lunch and good company every Wednesday.",
+            None,
+            0.8,
+        ),
+        at(
+            302,
+            "Employment Support for Health Conditions",
+            "One-to-one employment support for people whose health makes work difficult.",
+            None,
+            0.3,
+        ),
+        at(
+            303,
+            "Living Well Group",
+            "A peer support group for people living with a long-term health condition.",
+            None,
+            0.6,
+        ),
+        at(
+            304,
+            "Heart Club Exercise Class",
+            "Weekly supervised exercise for people who have finished cardiac rehab.",
+            None,
+            0.1,
+        ),
+        at(
+            305,
+            "Exercise Class",
+            "A gentle exercise class to music.",
+            None,
+            1.0,
+        ),
+        at(
+            306,
+            "Respectful Relationships Course",
+            "A programme for men who want to change abusive behaviour towards a partner.",
+            Some("Men who have been abusive to a partner"),
+            0.5,
+        ),
+        service(
+            307,
+            "Advice Line",
+            "Phone advice on benefits, debt and housing, and help with letters.",
+            None,
+            None,
+            None,
+            None,
+            "active",
+        ),
+        at(
+            308,
+            "Deaf Advice Service",
+            "Advice on benefits and help with letters for Deaf people, in BSL.",
+            None,
+            1.0,
+        ),
+        at(
+            309,
+            "Domestic Abuse Support",
+            "Confidential support for people experiencing domestic abuse.",
+            None,
+            1.0,
+        ),
+    ];
+    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
+        "description": "A synthetic network.", "services": services}]))
+    .unwrap();
+    let dir = imported(store, &feed).await;
+    let person = |age: f64, needs: Vec<(Need, u8)>, words: &str| MatchProfile {
+        age: Some(age),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 10,
+        needs,
+        what_matters: words.into(),
+        ..Default::default()
+    };
+    let rank = |p: &MatchProfile, n: u32| {
+        dir.index
+            .match_services(p)
+            .iter()
+            .position(|m| m.id == id(n))
+    };
+    let score = |p: &MatchProfile, n: u32| {
+        dir.index
+            .match_services(p)
+            .iter()
+            .find(|m| m.id == id(n))
+            .map_or(0.0, |m| m.score)
+    };
+    // Work said in passing is not a wish for a job club; wanting work is.
+    let lonely = |words: &str| person(45.0, vec![(Need::Loneliness, 3)], words);
+    assert_eq!(
+        score(&lonely("I don't know anyone outside work."), 300),
+        score(&lonely(""), 300)
+    );
+    assert!(
+        score(&lonely("I lost my job and I'm looking for work."), 300) > score(&lonely(""), 300)
+    );
+    // Past pension age, not looking for work: help into work ranks as made for others.
+    let health = |age: f64| person(age, vec![(Need::LongTermConditions, 3)], "");
+    assert!(
+        score(&health(75.0), 302) < score(&health(55.0), 302),
+        "{} {}",
+        score(&health(75.0), 302),
+        score(&health(55.0), 302)
+    );
+    // "For people who have finished cardiac rehab" is who the class is for: not someone
+    // who only wants to get fitter, in matching or in search.
+    let fitter = person(
+        45.0,
+        vec![(Need::PhysicalActivity, 3)],
+        "I want to get fitter.",
+    );
+    assert!(
+        rank(&fitter, 305).is_some()
+            && rank(&fitter, 305) < rank(&fitter, 304).or(Some(usize::MAX)),
+        "{:?}",
+        dir.index.match_services(&fitter)
+    );
+    let classes = found(&dir, &words("exercise class"));
+    let pos = |n: u32| classes.iter().position(|x| *x == id(n));
+    assert!(pos(305) < pos(304) && pos(304).is_some(), "{classes:?}");
+    // A man owning what he did to his ex is among the programme's people; without those
+    // words he is not.
+    let man = |words: &str| MatchProfile {
+        sex: Some(Sex::Male),
+        ..person(38.0, vec![(Need::Relationships, 4)], words)
+    };
+    assert!(rank(
+        &man("I was out of order with my ex. I went through her phone."),
+        306
+    )
+    .is_some());
+    assert_eq!(rank(&man("Things with my ex are hard."), 306), None);
+    // Coercive control in her own words: domestic abuse support first.
+    let her = |words: &str| MatchProfile {
+        sex: Some(Sex::Female),
+        ..person(38.0, vec![(Need::Financial, 3)], words)
+    };
+    let told = her("My husband keeps my bank card and reads all my messages.");
+    assert_eq!(
+        rank(&told, 309),
+        Some(0),
+        "{:?}",
+        dir.index.match_services(&told)
+    );
+    assert!(rank(&her("Money is tight."), 309).is_none_or(|r| r > 0));
+    // Deaf: the telephone-only line left out of staff search, last in the public feed.
+    let deaf = found(&dir, &words("bsl help with letters"));
+    assert_eq!(deaf.first(), Some(&id(308)), "{deaf:?}");
+    assert!(!deaf.contains(&id(307)), "{deaf:?}");
+    assert!(found(&dir, &words("help with letters")).contains(&id(307)));
+    let public = found(
+        &dir,
+        &SearchQuery {
+            public_only: true,
+            ..words("bsl help with letters")
+        },
+    );
+    assert_eq!(public.last(), Some(&id(307)), "{public:?}");
+}
+
 storage_tests::on_both_engines!(
+    what_is_said_in_passing_and_who_a_listing_is_for,
     what_a_search_says_about_who_it_is_for,
     what_their_words_say_about_how_they_want_help,
     what_a_service_is_and_who_it_is_for_are_read_rightly,

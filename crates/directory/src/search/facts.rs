@@ -276,7 +276,9 @@ impl Facts {
             }
             // And who its description says it is for, by what they have been through
             // ("for people who have finished cardiac rehab").
-            for (whole, after) in crate::eligibility::for_those_who_have(s.description.as_deref().unwrap_or("")) {
+            for (whole, after) in
+                crate::eligibility::for_those_who_have(s.description.as_deref().unwrap_or(""))
+            {
                 for f in v.find_in_text(after).into_iter().filter(|f| f.at <= 1) {
                     if v.concept(f.concept).restricts && !r.iter().any(|x| x.0 == f.concept) {
                         r.push((f.concept, whole.to_string()));
