@@ -176,9 +176,25 @@ impl Facts {
                 clause = clause.replace(w, "their carers");
             }
             let clause = clause.as_str();
+            // Conditions given as examples ("adults with health conditions such as diabetes,
+            // arthritis or depression") are some of its people, not all: the broader kind
+            // they are examples of is who it is for.
+            let read = crate::vocabulary::words(clause);
+            let examples_from = read
+                .windows(2)
+                .position(|w| w[0].0 == "such" && w[1].0 == "as")
+                .or_else(|| {
+                    read.iter()
+                        .position(|w| matches!(w.0.as_str(), "including" | "eg" | "like"))
+                });
             for f in v.find(clause) {
-                if v.concept(f.concept).audience.is_some() && !m.contains(&f.concept) {
-                    m.push(f.concept);
+                let concept = v.concept(f.concept);
+                let c = match (concept.within, examples_from) {
+                    (Some(broad), Some(at)) if f.at > at => broad,
+                    _ => f.concept,
+                };
+                if v.concept(c).audience.is_some() && !m.contains(&c) {
+                    m.push(c);
                 }
             }
             m
