@@ -579,7 +579,15 @@ pub fn done_already(text: &str) -> Vec<(&str, &str)> {
         &DONE,
         r"(?i)\b(?:i'?ve |we'?ve |i have |already |just )?(?:done|finished|completed)\s+(?:the|my|our|that)\s+([^.,;!?]{1,60})",
     );
-    clauses_after(done, text)
+    // "I did the lung course": a course, class or rehab, not "did the shopping".
+    static DID: OnceLock<Regex> = OnceLock::new();
+    let did = re(
+        &DID,
+        r"(?i)\b(?:i|we)\s+did\s+(?:the|my|our|a)\s+([^.,;!?]{0,30}\b(?:course|programme|program|class|rehab)\b[^.,;!?]{0,30})",
+    );
+    let mut all = clauses_after(done, text);
+    all.extend(clauses_after(did, text));
+    all
 }
 
 /// The people a listing's description says it is for, by what they have been through ("for
@@ -1343,6 +1351,14 @@ mod tests {
             done_already("I've finished my counselling, it helped"),
             vec![("I've finished my counselling", "counselling")]
         );
+        assert_eq!(
+            done_already("I did the lung course at the leisure centre and felt better"),
+            vec![(
+                "I did the lung course at the leisure centre",
+                "lung course at the leisure centre"
+            )]
+        );
+        assert!(done_already("I did the shopping and the garden").is_empty());
         // Done with something, or done in general, is not having been through it.
         for said in [
             "I'm done with it all",
