@@ -131,13 +131,6 @@ pub struct MatchReport {
     pub unserved: Vec<Need>,
 }
 
-fn knob(name: &str, d: f32) -> f32 {
-    std::env::var(format!("LW_{name}"))
-        .ok()
-        .and_then(|x| x.parse().ok())
-        .unwrap_or(d)
-}
-
 fn km(m: f64) -> String {
     domain::directory::miles(m)
 }
@@ -270,10 +263,10 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         // 1 is "managing well": no reason to propose anything; 3 and over is a main need.
         let weight = match score {
             0 | 1 => continue,
-            2 => knob("N2", 0.3),
-            3 => knob("N3", 1.0),
-            4 => knob("N4", 1.3),
-            _ => knob("N5", 1.6),
+            2 => 0.3,
+            3 => 1.0,
+            4 => 1.3,
+            _ => 1.6,
         };
         let g: Vec<(ConceptId, f32)> = v
             .for_need(*need)
@@ -327,8 +320,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
                 };
                 q.named.push(c);
                 q.own.push(c);
-                let w =
-                    knob("INTEREST", INTEREST) * who_weight(v, c) * if tail { TAIL } else { 1.0 };
+                let w = INTEREST * who_weight(v, c) * if tail { TAIL } else { 1.0 };
                 q.groups.push(
                     made_for(v, c, g)
                         .into_iter()
@@ -360,7 +352,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
                 q.needs.push(*n);
             }
         }
-        let w = knob("MATTERS", MATTERS) * who_weight(v, c);
+        let w = MATTERS * who_weight(v, c);
         q.groups.push(
             made_for(v, c, g)
                 .into_iter()
@@ -1119,7 +1111,7 @@ impl SearchIndex {
         };
         let mut q = query(v, p, &|t| self.respell(&snap, t));
         q.home = p.near.and_then(|at| snap.places.home(at)).cloned();
-        let concepts = concept_scores(&snap, &q.groups, knob("OTHERS", OTHERS));
+        let concepts = concept_scores(&snap, &q.groups, OTHERS);
         let words: HashMap<usize, f32> = {
             // Interests are also looked for as words: one the vocabulary lacks still finds a
             // listing that names it. (Each interest on its own, and what matters to them as
@@ -1534,7 +1526,7 @@ impl SearchIndex {
         let f = &snap.facts[i];
         let mut q = query(v, p, &|t| self.respell(&snap, t));
         q.home = p.near.and_then(|at| snap.places.home(at)).cloned();
-        let concepts = concept_scores(&snap, &q.groups, knob("OTHERS", OTHERS));
+        let concepts = concept_scores(&snap, &q.groups, OTHERS);
         let rel = concepts.get(&i).map_or(0.0, |c| c.0);
         let distance = p.near.and_then(|near| f.nearest_m(near));
         let mut cautions = vec![];
