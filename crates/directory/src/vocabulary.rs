@@ -76,9 +76,7 @@ pub struct Vocabulary {
     pub concepts: Vec<Concept>,
     /// First stemmed word of each term → (the term's stemmed words, its concept, where it
     /// counts).
-    /// Each phrase's stems, its concept, the least kind of text it counts in, and whether
-    /// it is only in passing in a person's account of their life (`in_passing`).
-    phrases: HashMap<String, Vec<(Vec<String>, ConceptId, Reading, bool)>>,
+    phrases: HashMap<String, Vec<Phrase>>,
     /// Every word of every term as written (lower-cased, apostrophes left out): what a
     /// misspelt word may be read as.
     spelled: Vec<String>,
@@ -143,6 +141,10 @@ struct ConceptDef {
     #[serde(default)]
     own_words: bool,
 }
+
+/// A phrase as matched: its stems, its concept, the least kind of text it counts in, and
+/// whether it is only in passing in a person's account of their life (`in_passing`).
+type Phrase = (Vec<String>, ConceptId, Reading, bool);
 
 /// What kind of text is read, and so which terms count in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -282,8 +284,7 @@ impl Vocabulary {
             return Err("too many concepts".into());
         }
         let mut concepts = vec![];
-        let mut phrases: HashMap<String, Vec<(Vec<String>, ConceptId, Reading, bool)>> =
-            HashMap::new();
+        let mut phrases: HashMap<String, Vec<Phrase>> = HashMap::new();
         for (i, c) in file.concept.iter().enumerate() {
             if !groups.iter().any(|g| g.id == c.group) {
                 return Err(format!("concept {}: unknown group '{}'", c.id, c.group));
