@@ -90,7 +90,7 @@ pub fn someone_elses_problem(text: &str) -> bool {
     let text = text.replace('\u{2019}', "'");
     let mine = re(
         &MINE,
-        r"(?i)\b(i|i'm|im|i've|ive|i'd|me)\s+(\w+\s+){0,2}(drink|drinking|drunk|gambling|gamble|using)\b|\bmy (own )?(drinking|gambling|drug use|addiction)\b",
+        r"(?i)\b(i|i'm|im|i've|ive|i'd|me)\s+(\w+\s+){0,3}(drink|drinking|drunk|gambling|gamble|using|booze|drugs|alcoholic|addict\w*)\b|\bmy (own )?(drinking|gambling|drug use|addiction)\b",
     );
     if mine.is_match(&text) {
         return false;
@@ -579,11 +579,12 @@ pub fn done_already(text: &str) -> Vec<(&str, &str)> {
         &DONE,
         r"(?i)\b(?:i'?ve |we'?ve |i have |already |just )?(?:done|finished|completed)\s+(?:the|my|our|that)\s+([^.,;!?]{1,60})",
     );
-    // "I did the lung course": a course, class or rehab, not "did the shopping".
+    // "I did the lung course": a course, programme or rehab, not "did the shopping" (nor
+    // "I did a pottery class years ago", which they may want again).
     static DID: OnceLock<Regex> = OnceLock::new();
     let did = re(
         &DID,
-        r"(?i)\b(?:i|we)\s+did\s+(?:the|my|our|a)\s+([^.,;!?]{0,30}\b(?:course|programme|program|class|rehab)\b[^.,;!?]{0,30})",
+        r"(?i)\b(?:i|we)\s+did\s+(?:the|my|our)\s+([^.,;!?]{0,30}\b(?:course|programme|program|rehab)\b[^.,;!?]{0,30})",
     );
     let mut all = clauses_after(done, text);
     all.extend(clauses_after(did, text));
@@ -601,7 +602,23 @@ pub fn for_those_who_have(text: &str) -> Vec<(&str, &str)> {
         &WHO,
         r"(?i)\bfor (?:people|those|anyone|adults|men|women|patients) who (?:have|has|'ve) (?:finished|completed|done|had|been through)\s+([^.,;!?]{1,60})",
     );
+    // Not who it is not for: "not suitable for people who have had a heart attack in the
+    // last six weeks".
+    static NOT: OnceLock<Regex> = OnceLock::new();
+    let not = re(
+        &NOT,
+        r"(?i)\b(not|unsuitable|except|unless|excluding)\b(\W+\w+){0,2}\W*$",
+    );
     clauses_after(who, text)
+        .into_iter()
+        .filter(|(whole, _)| {
+            let start = whole.as_ptr() as usize - text.as_ptr() as usize;
+            !not.is_match(text.get(..start).unwrap_or(""))
+        })
+        // One way in of several ("who have had a stroke or who have a long-term condition"):
+        // only what comes before "or" is read.
+        .map(|(whole, after)| (whole, after.split(" or ").next().unwrap_or(after)))
+        .collect()
 }
 
 /// Each match of `pattern` in `text`, cut at the end of its clause (punctuation, or "and" or
@@ -1038,6 +1055,12 @@ mod tests {
         );
         assert!(read("A friendly group for people who have time to spare").is_empty());
         assert!(read("A friendly walk for everyone. Dogs welcome.").is_empty());
+        // Not who it is not for; one way in of several, the first.
+        assert!(read("Gentle exercise. Not suitable for people who have had a heart attack in the last six weeks").is_empty());
+        assert_eq!(
+            read("For adults who have had a stroke or who have a long-term condition"),
+            vec!["a stroke"]
+        );
     }
 
     #[test]
@@ -1359,6 +1382,7 @@ mod tests {
             )]
         );
         assert!(done_already("I did the shopping and the garden").is_empty());
+        assert!(done_already("I did a pottery class years ago and loved it").is_empty());
         // Done with something, or done in general, is not having been through it.
         for said in [
             "I'm done with it all",
@@ -1471,6 +1495,13 @@ mod tests {
             "Our Lily's lived with me since her mum's back on the drugs"
         ));
         assert!(someone_elses_problem("My dad is on the drink again"));
+        // Their own: "I've been on the drink", "I'm back on the booze".
+        assert!(!someone_elses_problem(
+            "Since my dad passed I've been on the drink"
+        ));
+        assert!(!someone_elses_problem(
+            "Since losing my mum I'm back on the booze"
+        ));
         for own in [
             "I want to stop drinking before it costs me my kids",
             "My wife says I drink too much",

@@ -361,6 +361,15 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         );
         q.because.push(Because::Matters);
     }
+    // Someone telling of abuse done to them is not its perpetrator, whatever else their
+    // words say ("he strangled me, and I hit him to get away").
+    if let (Some(abuse), Some(perpetrator)) = (v.by_id("domestic_abuse"), v.by_id("perpetrator")) {
+        if q.own.contains(&abuse) {
+            q.own.retain(|c| *c != perpetrator);
+            q.named.retain(|c| *c != perpetrator);
+            q.wishes.retain(|c| *c != perpetrator);
+        }
+    }
     // People like them answer a need directly: someone whose words about what matters to
     // them say who they are ("being gay", "since I left the army") and who is lonely is
     // offered the groups only for people like them as fully as any lunch club, not as
@@ -733,7 +742,7 @@ fn english_for_others(f: &Facts, p: &MatchProfile, q: &Query) -> bool {
         && !q.own.iter().any(|c| Some(*c) == q.ids.esol)
 }
 
-/// State pension age in the UK (66 from 2020).
+/// State pension age in the UK (66 from 2020, rising to 67 between 2026 and 2028).
 const PENSION_AGE: f64 = 66.0;
 
 /// Help into work (named or filed as employment support), for someone past working age
@@ -741,6 +750,7 @@ const PENSION_AGE: f64 = 66.0;
 fn work_for_others(f: &Facts, p: &MatchProfile, q: &Query) -> bool {
     p.age.is_some_and(|a| a >= PENSION_AGE)
         && !q.needs.contains(&Need::Employment)
+        && !q.own.iter().any(|c| Some(*c) == q.ids.employment)
         && f.tags.iter().any(|t| {
             Some(t.concept) == q.ids.employment
                 && t.strength >= 0.8

@@ -712,12 +712,37 @@ avoid_for = ["domestic_abuse"]
             own("I went through her phone and I put my fist through the door")
                 .contains(&perpetrator)
         );
-        assert!(!own("he went through my phone").contains(&perpetrator));
-        assert!(!own("I've got a short fuse").contains(&perpetrator));
-        assert!(
-            own("My husband keeps my bank card and reads all my messages")
-                .contains(&"domestic_abuse".to_string())
-        );
+        for victim in [
+            "he went through my phone",
+            "I've got a short fuse",
+            "I've got a non molestation order against him",
+            "He punched the wall and he tells everyone I was controlling",
+            "I pushed her wheelchair to the park",
+            "I grabbed her before she fell",
+            "I checked her phone because I think someone is grooming her",
+            "I hurt her feelings and I lost it with her over her tea",
+        ] {
+            assert!(!own(victim).contains(&perpetrator), "{victim}");
+        }
+        let abuse = "domestic_abuse".to_string();
+        assert!(own("My husband keeps my bank card and reads all my messages").contains(&abuse));
+        assert!(read(v.find_said("husband controls money wont let her out")).contains(&abuse));
+        for everyday in [
+            "The Home Office won't let me work",
+            "my knees won't let me out much",
+            "her anxiety won't let her go out",
+            "my daughter reads my messages to me since my sight went",
+            "my son has my bank card and does my shopping",
+            "my diabetes controls everything",
+            "the kids at school call me stupid",
+        ] {
+            assert!(!own(everyday).contains(&abuse), "{everyday}");
+        }
+        // Felting is a craft; feeling better is not.
+        assert!(own("needle felting").contains(&"crafts".to_string()));
+        assert!(!own("I felt better after").contains(&"crafts".to_string()));
+        // Wanting work, in a few words.
+        assert!(own("I need work").contains(&employment));
     }
 
     #[test]

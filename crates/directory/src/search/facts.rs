@@ -180,17 +180,18 @@ impl Facts {
             // arthritis or depression") are some of its people, not all: the broader kind
             // they are examples of is who it is for.
             let read = crate::vocabulary::words(clause);
-            let examples_from = read
-                .windows(2)
-                .position(|w| w[0].0 == "such" && w[1].0 == "as")
-                .or_else(|| {
-                    read.iter()
-                        .position(|w| matches!(w.0.as_str(), "including" | "eg" | "like"))
-                });
+            let examples_from = read.windows(2).position(|w| {
+                matches!(
+                    (w[0].0.as_str(), w[1].0.as_str()),
+                    ("such", "as") | ("for", "example") | ("e", "g")
+                )
+            });
             for f in v.find(clause) {
                 let concept = v.concept(f.concept);
                 let c = match (concept.within, examples_from) {
-                    (Some(broad), Some(at)) if f.at > at => broad,
+                    (Some(broad), Some(at)) if f.at > at && v.concept(broad).audience.is_some() => {
+                        broad
+                    }
                     _ => f.concept,
                 };
                 if v.concept(c).audience.is_some() && !m.contains(&c) {

@@ -42,6 +42,14 @@ impl Said {
     }
 }
 
+/// Words for someone a person cares for, after a word that says what they are ("my deaf
+/// mum").
+const FAMILY: &[&str] = &[
+    "mum", "mam", "mother", "dad", "father", "son", "daughter", "husband", "wife", "partner",
+    "brother", "sister", "nan", "gran", "grandad", "grandma", "grandpa", "child", "children",
+    "parents",
+];
+
 /// Read a search's words.
 pub(crate) fn said(text: &str) -> Said {
     static AGE: OnceLock<Regex> = OnceLock::new();
@@ -77,7 +85,7 @@ pub(crate) fn said(text: &str) -> Said {
     // Deaf, a sign language user, or unable to hear on the phone; not a hearing test.
     let deaf = re(
         &DEAF,
-        r"(?i)\b(bsl|(british )?sign language|deaf|signers?|(can['’]?t|cannot|can not) hear (on )?(the )?(tele)?phone)\b",
+        r"(?i)\b(bsl|(british )?sign language|deaf\w*|hard of hearing|(can['’]?t|cannot|can not) (hear (on )?|use )(the |a )?(tele)?phone)\b",
     );
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower
@@ -157,7 +165,15 @@ pub(crate) fn said(text: &str) -> Said {
             None
         },
         self_referral: self_ref.is_match(text),
-        no_phone: deaf.is_match(text),
+        // Not someone they care for ("carer for my deaf mum": the carer can phone).
+        no_phone: deaf.find_iter(text).any(|m| {
+            let after = text[m.end()..].trim_start().to_lowercase();
+            !FAMILY.iter().any(|w| {
+                after
+                    .strip_prefix(w)
+                    .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()))
+            })
+        }),
     }
 }
 
@@ -172,10 +188,19 @@ mod tests {
             "Deaf man wants benefits advice",
             "advice for a sign language user",
             "she can't hear the phone any more",
+            "deafblind man, benefits",
+            "hard of hearing, lonely",
+            "he can't use the phone",
         ] {
             assert!(said(deaf).no_phone, "{deaf}");
         }
-        for hearing in ["hearing aid batteries", "debt advice by phone", "lonely"] {
+        for hearing in [
+            "hearing aid batteries",
+            "debt advice by phone",
+            "lonely",
+            "carer for my deaf mum",
+            "passport countersigner",
+        ] {
             assert!(!said(hearing).no_phone, "{hearing}");
         }
     }
