@@ -1912,6 +1912,13 @@ pub async fn what_is_said_in_passing_and_who_a_listing_is_for(store: Arc<dyn Sto
             None,
             1.0,
         ),
+        at(
+            310,
+            "Active Living Scheme",
+            "A 12-week supported exercise scheme for adults with health conditions such as diabetes, arthritis or depression.",
+            None,
+            0.7,
+        ),
     ];
     let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
         "description": "A synthetic network.", "services": services}]))
@@ -1983,6 +1990,22 @@ pub async fn what_is_said_in_passing_and_who_a_listing_is_for(store: Arc<dyn Sto
     assert!(
         pos(305).is_some() && pos(304).is_some() && pos(305) < pos(304),
         "{classes:?}"
+    );
+    // Conditions given as examples: the scheme is for anyone with a long-term condition, not
+    // made only for those three (someone with bad lungs is among its people).
+    let lungs = person(
+        60.0,
+        vec![(Need::LongTermConditions, 3), (Need::PhysicalActivity, 3)],
+        "My lungs are bad and I want to get moving.",
+    );
+    let matches = dir.index.match_services(&lungs);
+    let scheme = matches
+        .iter()
+        .find(|m| m.id == id(310))
+        .expect("the scheme");
+    assert!(
+        !scheme.cautions.iter().any(|c| c.contains("Made for")),
+        "{scheme:?}"
     );
     // A man owning what he did to his ex is among the programme's people; without those
     // words he is not.

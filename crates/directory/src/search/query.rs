@@ -270,6 +270,28 @@ pub(crate) fn concept_scores(
         .collect()
 }
 
+/// Groups of concepts asked for, what was found, and whether "over 60s" was read as who it
+/// is for.
+type Asked = (Vec<Vec<(ConceptId, f32)>>, Vec<Found>, bool);
+
+/// What a search's words ask for, as groups of concepts, with what they say about the
+/// person taken out: "exercise wheelchair user" (the wheelchair is how they get in, unless
+/// it is all they typed) and "exercise classes for over 60s" (who it is for, not another
+/// thing they want). Search and what the page says it read both use it.
+fn asked(v: &Vocabulary, text: &str, said: &super::said::Said) -> Asked {
+    let (mut groups, found) = wanted(v, text);
+    if said.step_free && groups.len() > 1 {
+        let disability = v.by_id("disability");
+        groups.retain(|g| g.first().map(|x| x.0) != disability);
+    }
+    let older = v.by_id("older_people");
+    let for_older = groups.len() > 1 && groups.iter().any(|g| g.first().map(|x| x.0) == older);
+    if for_older {
+        groups.retain(|g| g.first().map(|x| x.0) != older);
+    }
+    (groups, found, for_older)
+}
+
 impl SearchIndex {
     /// Every service matching the query, best first: text relevance (words ranked,
     /// stemmed and typo-tolerant) blended with the concepts the words name, then with
@@ -297,24 +319,13 @@ impl SearchIndex {
             None => (text, q.near),
         };
         let text_scores = self.text_scores(&snap, text, None, true)?;
-        let (mut groups, found) = wanted(v, text);
         // What the words say about the person beside what they want: young, when they
         // can go, no steps.
         let said = super::said::said(&q.text);
+        let (mut groups, found, for_older) = asked(v, text, &said);
         let young = said.young || q.age.is_some_and(|a| a < 18.0);
         let youth = v.by_id("youth");
-        // "exercise wheelchair user": the wheelchair is how they get in, not what they
-        // are looking for (unless it is all they typed).
-        if said.step_free && groups.len() > 1 {
-            let disability = v.by_id("disability");
-            groups.retain(|g| g.first().map(|x| x.0) != disability);
-        }
-        // "exercise classes for over 60s": who it is for, not another thing they want.
         let older = v.by_id("older_people");
-        let for_older = groups.len() > 1 && groups.iter().any(|g| g.first().map(|x| x.0) == older);
-        if for_older {
-            groups.retain(|g| g.first().map(|x| x.0) != older);
-        }
         // A kind the directory has no service for ("men's mental health" where no group is
         // for men): the broader concept it is a kind of answers instead.
         for g in &mut groups {
@@ -600,12 +611,22 @@ impl SearchIndex {
         if said.step_free {
             out.push("step-free access: venues with steps left out".into());
         }
-        // "exercise classes for over 60s", as search reads it.
-        {
+        // "exercise classes for over 60s", as search reads it (from the words it reads,
+        // without a place they name).
+        if let Ok(snap) = self.snapshot() {
             let v = Vocabulary::builtin();
-            let (groups, _) = wanted(v, &q.text);
-            let older = v.by_id("older_people");
-            if groups.len() > 1 && groups.iter().any(|g| g.first().map(|x| x.0) == older) {
+            let respelt = if q.as_typed {
+                None
+            } else {
+                self.respell(&snap, &q.text)
+            };
+            let text = respelt.as_deref().unwrap_or(&q.text);
+            let is_word = |w: &str| crate::spelling::is_known(v, w);
+            let named = (q.near.is_none() && !q.public_only)
+                .then(|| snap.places.named_in(text, &is_word))
+                .flatten();
+            let text = named.as_ref().map_or(text, |(_, rest)| rest.as_str());
+            if asked(v, text, &said).2 {
                 out.push("older people: services made for them first".into());
             }
         }
