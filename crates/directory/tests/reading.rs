@@ -2045,6 +2045,22 @@ pub async fn what_is_said_in_passing_and_who_a_listing_is_for(store: Arc<dyn Sto
         },
     );
     assert_eq!(public.last(), Some(&id(307)), "{public:?}");
+    // The search page says what it read from the words.
+    let read = dir.index.read_about(&words("bsl help with letters"));
+    assert!(
+        read.iter().any(|r| r.starts_with("Deaf or no telephone")),
+        "{read:?}"
+    );
+    let read = dir.index.read_about(&words("exercise class for over 60s"));
+    assert!(
+        read.iter().any(|r| r.starts_with("older people")),
+        "{read:?}"
+    );
+    let read = dir.index.read_about(&words("over 60s"));
+    assert!(
+        !read.iter().any(|r| r.starts_with("older people")),
+        "{read:?}"
+    );
 }
 
 storage_tests::on_both_engines!(

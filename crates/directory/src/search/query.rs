@@ -299,24 +299,10 @@ impl SearchIndex {
     pub fn search(&self, q: &SearchQuery) -> Result<Vec<Hit>, SearchError> {
         let snap = self.snapshot()?;
         let v = Vocabulary::builtin();
-        // Misspelt words are read as the vocabulary's ("demenita" as "dementia").
-        let respelt = if q.as_typed {
-            None
-        } else {
-            self.respell(&snap, &q.text)
-        };
-        let text = respelt.as_deref().unwrap_or(&q.text);
-        // "lunch club gosland": the words name where, beside what. Services near there,
-        // for the rest of the words.
-        let is_word = |w: &str| crate::spelling::is_known(v, w);
-        // Only when no place was given: the postcode staff enter (or an ORUK caller's) is
-        // where distances are measured from.
-        let named = (q.near.is_none() && !q.public_only)
-            .then(|| snap.places.named_in(text, &is_word))
-            .flatten();
+        let (typed, named) = self.read_words(&snap, q);
         let (text, near) = match &named {
             Some((place, rest)) => (rest.as_str(), Some(place.centre)),
-            None => (text, q.near),
+            None => (typed.as_str(), q.near),
         };
         let text_scores = self.text_scores(&snap, text, None, true)?;
         // What the words say about the person beside what they want: young, when they
@@ -611,24 +597,16 @@ impl SearchIndex {
         if said.step_free {
             out.push("step-free access: venues with steps left out".into());
         }
-        // "exercise classes for over 60s", as search reads it (from the words it reads,
-        // without a place they name).
-        if let Ok(snap) = self.snapshot() {
-            let v = Vocabulary::builtin();
-            let respelt = if q.as_typed {
-                None
-            } else {
-                self.respell(&snap, &q.text)
-            };
-            let text = respelt.as_deref().unwrap_or(&q.text);
-            let is_word = |w: &str| crate::spelling::is_known(v, w);
-            let named = (q.near.is_none() && !q.public_only)
-                .then(|| snap.places.named_in(text, &is_word))
-                .flatten();
-            let text = named.as_ref().map_or(text, |(_, rest)| rest.as_str());
-            if asked(v, text, &said).2 {
-                out.push("older people: services made for them first".into());
-            }
+        // The words as search reads them: "exercise classes for over 60s", and a place.
+        let snap = self.snapshot().ok();
+        let (typed, named) = snap
+            .as_ref()
+            .map_or((q.text.clone(), None), |snap| self.read_words(snap, q));
+        let text = named
+            .as_ref()
+            .map_or(typed.as_str(), |(_, rest)| rest.as_str());
+        if asked(Vocabulary::builtin(), text, &said).2 {
+            out.push("older people: services made for them first".into());
         }
         match said.cost {
             Some(super::said::Cost::Free) => out.push("free: services that charge lower".into()),
@@ -643,17 +621,37 @@ impl SearchIndex {
         if said.no_phone {
             out.push("Deaf or no telephone: telephone-only services left out".into());
         }
-        if let (None, false, Ok(snap)) = (q.near, q.public_only, self.snapshot()) {
-            let v = Vocabulary::builtin();
-            let is_word = |w: &str| crate::spelling::is_known(v, w);
-            if let Some((place, _)) = snap.places.named_in(&q.text, &is_word) {
-                out.push(format!(
-                    "in {}: nearest to {} first",
-                    place.label, place.label
-                ));
-            }
+        if let Some((place, _)) = &named {
+            out.push(format!(
+                "in {}: nearest to {} first",
+                place.label, place.label
+            ));
         }
         out
+    }
+
+    /// A search's words as it reads them: misspelt ones as the vocabulary's ("demenita" as
+    /// "dementia"), unless asked to take them as typed; and a town or village they name, with
+    /// the rest of the words ("lunch club gosland": services near Gosland, for "lunch
+    /// club"). A place is read only when none was given: the postcode staff enter (or an ORUK
+    /// caller's) is where distances are measured from.
+    fn read_words<'s>(
+        &self,
+        snap: &'s Snapshot,
+        q: &SearchQuery,
+    ) -> (String, Option<(&'s super::places::Place, String)>) {
+        let v = Vocabulary::builtin();
+        let typed = if q.as_typed {
+            None
+        } else {
+            self.respell(snap, &q.text)
+        }
+        .unwrap_or_else(|| q.text.clone());
+        let is_word = |w: &str| crate::spelling::is_known(v, w);
+        let named = (q.near.is_none() && !q.public_only)
+            .then(|| snap.places.named_in(&typed, &is_word))
+            .flatten();
+        (typed, named)
     }
 
     /// The search's words with the misspelt ones read as the vocabulary's ("demenita
