@@ -291,9 +291,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
             c.label().to_lowercase()
         )));
     }
-    // What their words are likely to be about: the needs they are assessed as having.
-    let assessed: Vec<Need> = p.needs.iter().filter(|n| n.1 >= 2).map(|n| n.0).collect();
-    let about = |c: ConceptId| v.concept(c).needs.iter().any(|n| assessed.contains(n));
+    let about = |c: ConceptId| about_their_needs(v, p, c);
     for whole in &p.interest_words {
         // A concept counts once for the whole phrase, at its first clause's weight when
         // both name it ("painting, watercolours mostly").
@@ -408,6 +406,16 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         }
     }
     q
+}
+
+/// Whether a concept helps with a need they are assessed as having (2 or more): what their
+/// words are likely to be about, so a term said in passing still counts for it ("work",
+/// from someone who needs help finding it).
+fn about_their_needs(v: &Vocabulary, p: &MatchProfile, c: ConceptId) -> bool {
+    v.concept(c)
+        .needs
+        .iter()
+        .any(|n| p.needs.iter().any(|x| x.0 == *n && x.1 >= 2))
 }
 
 /// How many of the things their words say matter to them are each answered in the first ten.
@@ -1511,13 +1519,7 @@ impl SearchIndex {
             .chain(std::iter::once(&p.what_matters))
             .flat_map(|t| {
                 let t = self.respell(&snap, t).unwrap_or_else(|| t.clone());
-                wanted_own(v, &t, |c| {
-                    v.concept(c)
-                        .needs
-                        .iter()
-                        .any(|n| p.needs.iter().any(|x| x.0 == *n && x.1 >= 2))
-                })
-                .1
+                wanted_own(v, &t, |c| about_their_needs(v, p, c)).1
             })
             .map(|f| format!("{} \"{}\"", v.concept(f.concept).id, f.words))
             .collect()
