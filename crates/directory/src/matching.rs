@@ -9,7 +9,7 @@
 //! the real cause, and the page may relax one filter and say so.
 
 use crate::classify::Source;
-use crate::search::query::{concept_scores, nearness, wanted_own};
+use crate::search::query::{concept_scores, nearness, wanted_own, ConceptScores};
 use crate::search::{Facts, SearchIndex};
 use crate::vocabulary::{ConceptId, Vocabulary};
 use domain::person::Sex;
@@ -160,6 +160,9 @@ struct Query {
     because: Vec<Because>,
     /// Needs they have (score 3 or more, or flagged), for "avoid for" and eligibility.
     needs: Vec<Need>,
+    /// Per vocabulary concept: never offered to someone with one of their needs (a
+    /// licensed bar for someone stopping drinking). Looked up once, not per service.
+    never: Vec<bool>,
     /// Every concept the person's words or needs name.
     named: Vec<ConceptId>,
     /// The concepts their own words name (interests, what matters to them).
@@ -206,6 +209,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         groups: vec![],
         because: vec![],
         needs: vec![],
+        never: vec![],
         named: vec![],
         own: vec![],
         not_a_tenant: crate::eligibility::private_renter(&p.what_matters)
@@ -405,6 +409,11 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
             q.because.push(Because::Language);
         }
     }
+    q.never = v
+        .concepts
+        .iter()
+        .map(|c| c.avoid_for.iter().any(|n| q.needs.contains(n)))
+        .collect();
     q
 }
 
@@ -866,16 +875,13 @@ fn excluded(
         }
     }
     // Never for someone with this need (a licensed bar for someone stopping drinking).
-    for t in &f.tags {
-        if v.concept(t.concept)
-            .avoid_for
-            .iter()
-            .any(|n| q.needs.contains(n))
-        {
-            return Err(Out::Rule(
-                "are never offered to someone with one of their needs",
-            ));
-        }
+    if f.tags
+        .iter()
+        .any(|t| q.never.get(usize::from(t.concept.0)) == Some(&true))
+    {
+        return Err(Out::Rule(
+            "are never offered to someone with one of their needs",
+        ));
     }
     // Eligibility that names situations the person is not in ("for carers"). Someone a list
     // names first beside them ("Dads and male carers") is eligible too, when their own
@@ -1103,14 +1109,47 @@ fn speaks(f: &Facts, lang: &str) -> bool {
     f.languages.iter().any(|l| l == lang) || (bsl && f.access.contains(&AccessFeature::Bsl))
 }
 
+/// Per service, how well its text answers the person's interests as words (0 to 1; 0 for
+/// one it does not), held densely for the same reason as [`ConceptScores`].
+struct Words {
+    found: Vec<usize>,
+    score: Vec<f32>,
+}
+
+impl Words {
+    fn new(n: usize, scores: impl Iterator<Item = (usize, f32)>) -> Self {
+        let mut w = Words {
+            found: vec![],
+            score: vec![0.0; n],
+        };
+        for (i, s) in scores {
+            if let Some(x) = w.score.get_mut(i).filter(|_| s > 0.0) {
+                if *x == 0.0 {
+                    w.found.push(i);
+                }
+                *x = s;
+            }
+        }
+        w
+    }
+
+    fn get(&self, i: usize) -> f32 {
+        self.score.get(i).copied().unwrap_or(0.0)
+    }
+
+    fn contains(&self, i: usize) -> bool {
+        self.get(i) > 0.0
+    }
+
+    fn keys(&self) -> impl Iterator<Item = usize> + '_ {
+        self.found.iter().copied()
+    }
+}
+
 /// A service's score for the person (from the concepts and words it answers), or `None`.
-fn relevance(
-    i: usize,
-    concepts: &HashMap<usize, (f32, ConceptId)>,
-    words: &HashMap<usize, f32>,
-) -> Option<f32> {
+fn relevance(i: usize, concepts: &ConceptScores, words: &Words) -> Option<f32> {
     let c = concepts.get(&i).map_or(0.0, |c| c.0);
-    let w = words.get(&i).copied().unwrap_or(0.0);
+    let w = words.get(i);
     let s = c + 0.5 * w;
     (s >= 0.3).then_some(s)
 }
@@ -1130,7 +1169,7 @@ impl SearchIndex {
         let mut q = query(v, p, &|t| self.respell(&snap, t));
         q.home = p.near.and_then(|at| snap.places.home(at)).cloned();
         let concepts = concept_scores(&snap, &q.groups, OTHERS);
-        let words: HashMap<usize, f32> = {
+        let words: Words = {
             // Interests are also looked for as words: one the vocabulary lacks still finds a
             // listing that names it. (Each interest on its own, and what matters to them as
             // words too, measured no better on the evaluation's development half.)
@@ -1149,7 +1188,10 @@ impl SearchIndex {
                 .flatten()
                 .unwrap_or_default();
             let max = found.iter().map(|x| x.1).fold(f32::MIN_POSITIVE, f32::max);
-            found.into_iter().map(|(i, s)| (i, s / max)).collect()
+            Words::new(
+                snap.facts.len(),
+                found.into_iter().map(|(i, s)| (i, s / max)),
+            )
         };
         let mut report = MatchReport {
             unserved: q
@@ -1177,45 +1219,48 @@ impl SearchIndex {
         // the language (not one with a BSL interpreter on request) and is not made for
         // people in another situation (a toddler group in Polish for a man of 40).
         let mut spoken = vec![false; snap.facts.len()];
+        let mut listed = vec![false; snap.facts.len()];
         if let Some(l) = lang.as_deref() {
-            for (i, f) in snap.facts.iter().enumerate() {
-                spoken[i] = speaks(f, l);
+            for &i in snap.by_language.get(l).into_iter().flatten() {
+                spoken[i] = true;
+                listed[i] = true;
+            }
+            if is_bsl(l) {
+                for &i in &snap.signed {
+                    spoken[i] = true;
+                }
             }
         }
-        let alone = |i: usize| {
-            let f = &snap.facts[i];
-            lang.as_deref()
-                .is_some_and(|l| f.languages.iter().any(|x| x == l))
-                && made_for_others(f, p, &q, v, None).is_none()
-        };
+        let alone =
+            |i: usize| listed[i] && made_for_others(&snap.facts[i], p, &q, v, None).is_none();
         // Assessed as needing a lot of help with transport.
         let stuck = p
             .needs
             .iter()
             .any(|(n, s)| *n == Need::Transport && *s >= 4);
-        let mut candidates: Vec<(usize, f32)> =
-            concepts
-                .keys()
-                .copied()
-                .chain(words.keys().copied().filter(|i| !concepts.contains_key(i)))
-                .chain((0..spoken.len()).filter(|&i| {
-                    spoken[i] && !concepts.contains_key(&i) && !words.contains_key(&i)
-                }))
-                .filter_map(|i| {
-                    let r = relevance(i, &concepts, &words).unwrap_or(0.0);
-                    let r = match (r, spoken[i]) {
-                        (r, true) if r > 0.0 => r + OTHERS * IN_THEIR_LANGUAGE,
-                        (_, true) if alone(i) => IN_THEIR_LANGUAGE,
-                        (r, _) => r,
-                    };
-                    (r >= 0.3).then_some((i, r))
-                })
-                .collect();
+        let mut candidates: Vec<(usize, f32)> = concepts
+            .keys()
+            .copied()
+            .chain(words.keys().filter(|i| !concepts.contains_key(i)))
+            .chain(
+                (0..spoken.len())
+                    .filter(|&i| spoken[i] && !concepts.contains_key(&i) && !words.contains(i)),
+            )
+            .filter_map(|i| {
+                let r = relevance(i, &concepts, &words).unwrap_or(0.0);
+                let r = match (r, spoken[i]) {
+                    (r, true) if r > 0.0 => r + OTHERS * IN_THEIR_LANGUAGE,
+                    (_, true) if alone(i) => IN_THEIR_LANGUAGE,
+                    (r, _) => r,
+                };
+                (r >= 0.3).then_some((i, r))
+            })
+            .collect();
         // Best first, so the weak tail can be skipped once the list is settled: nothing below
         // can reach the proposals (every factor after relevance together is at most MOST),
         // and only services at least half as relevant as the best count as "fit" in the
         // left-out notes.
-        candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        candidates.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let best = candidates.first().map_or(0.0, |c| c.1);
         let limit = p.limit.max(1);
         let mut kth = Vec::<f32>::with_capacity(limit + 1);
@@ -1223,32 +1268,34 @@ impl SearchIndex {
         // What the first ten may bring in below (a main need's or a wish's best service):
         // not skipped for being unable to reach the proposals, so what is brought in is what
         // it would be if every candidate before the list settles were scored.
-        let rescued: Vec<ConceptId> = p
+        // (Per service, from the concepts' lists: not from each candidate's facts.)
+        let mut may_rescue = vec![false; snap.facts.len()];
+        let rescued = p
             .needs
             .iter()
             .filter(|n| n.1 >= 3)
             .flat_map(|(n, _)| v.for_need(*n))
             .filter(|x| x.1 >= 1.0)
             .map(|x| x.0)
-            .collect();
-        let may_rescue = |f: &Facts| {
-            f.tags
-                .iter()
-                .any(|t| t.strength >= 0.8 && rescued.contains(&t.concept))
-                || q.wishes.iter().take(WISHES).any(|c| f.strength(*c) >= 0.8)
-        };
+            .chain(q.wishes.iter().take(WISHES).copied());
+        for c in rescued {
+            for &(i, strength) in snap.by_concept.get(usize::from(c.0)).into_iter().flatten() {
+                if strength >= 0.8 {
+                    may_rescue[i] = true;
+                }
+            }
+        }
         for (i, rel) in candidates {
             let settled = kth.len() == limit && kth.last().is_some_and(|k| rel * MOST < *k);
             if settled && rel < 0.5 * best {
                 break;
             }
-            let f = &snap.facts[i];
-            let distance = p.near.and_then(|near| f.nearest_m(near));
+            let distance = p.near.and_then(|near| snap.sites.nearest_m(i, near));
+            let remote = snap.sites.remote(i);
             // Beyond their distance, and not relevant enough to be counted as left out:
             // nothing below can propose it or count it (most of a large directory, for
             // someone in one corner of it).
-            let far =
-                p.near.is_some() && !f.remote() && distance.is_some_and(|d| d > p.max_distance_m);
+            let far = p.near.is_some() && !remote && distance.is_some_and(|d| d > p.max_distance_m);
             if far && rel < 0.5 * best && p.relax != Some(Filter::Distance) {
                 continue;
             }
@@ -1256,20 +1303,21 @@ impl SearchIndex {
             // after relevance can make of it is below the last of them. (Not when it is
             // relevant enough to be counted as left out, until it is known not to be.)
             let near = if p.near.is_some() {
-                nearness(distance.map(|d| d / scale), f.remote())
+                nearness(distance.map(|d| d / scale), remote)
             } else {
                 1.0
             };
+            let f = &snap.facts[i];
             let hopeless = kth.len() == limit
                 // (With a margin: the score is a chain of products, rounded at each.)
                 && kth.last().is_some_and(|k| rel * near * MOST * 1.001 < *k)
-                && !may_rescue(f);
+                && !may_rescue[i];
             if hopeless && rel < 0.5 * best {
                 continue;
             }
             let mut cautions = vec![];
             let mut narrower = false;
-            match excluded(
+            let out = excluded(
                 f,
                 p,
                 &q,
@@ -1278,7 +1326,8 @@ impl SearchIndex {
                 distance,
                 &mut cautions,
                 &mut narrower,
-            ) {
+            );
+            match out {
                 Ok(()) => {}
                 Err(Out::Pref(filter)) => {
                     if rel >= 0.5 * best {
@@ -1339,7 +1388,7 @@ impl SearchIndex {
                 }
                 _ => {}
             }
-            if lang.as_deref().is_some_and(|l| speaks(f, l)) {
+            if spoken[i] {
                 score *= LANGUAGE_BONUS;
             }
             // Named for what they have been through already: what comes after it first.
@@ -1404,6 +1453,19 @@ impl SearchIndex {
         // Every main need answered in the first ten: a need none of them helps with directly
         // brings in its best service, in place of the tenth (then the ninth…).
         {
+            // The services classified strongly as any of `concepts` (from the concepts' lists,
+            // not each service's facts).
+            let strongly = |concepts: &[ConceptId]| {
+                let mut is = vec![false; snap.facts.len()];
+                for c in concepts {
+                    for &(i, s) in snap.by_concept.get(usize::from(c.0)).into_iter().flatten() {
+                        if s >= 0.8 {
+                            is[i] = true;
+                        }
+                    }
+                }
+                is
+            };
             let k = p.limit.clamp(1, 10);
             let mut needs: Vec<(Need, u8)> = p.needs.iter().copied().filter(|n| n.1 >= 3).collect();
             needs.sort_by_key(|n| std::cmp::Reverse(n.1));
@@ -1415,12 +1477,8 @@ impl SearchIndex {
                     .filter(|x| x.1 >= 1.0)
                     .map(|x| x.0)
                     .collect();
-                let helps = |i: usize| {
-                    snap.facts[i]
-                        .tags
-                        .iter()
-                        .any(|t| t.strength >= 0.8 && direct.contains(&t.concept))
-                };
+                let direct = strongly(&direct);
+                let helps = |i: usize| direct[i];
                 if slot == 0 || ranked.iter().take(k).any(|r| helps(r.1)) {
                     continue;
                 }
@@ -1435,9 +1493,10 @@ impl SearchIndex {
             for c in q.wishes.iter().take(WISHES) {
                 // Not one ranked down as made for others (their words may be background:
                 // "my son is autistic").
+                let strong = strongly(&[*c]);
                 let about = |i: usize| {
-                    let f = &snap.facts[i];
-                    f.strength(*c) >= 0.8 && made_for_others(f, p, &q, v, lang.as_deref()).is_none()
+                    strong[i]
+                        && made_for_others(&snap.facts[i], p, &q, v, lang.as_deref()).is_none()
                 };
                 if slot <= k / 2 || ranked.iter().take(k).any(|r| about(r.1)) {
                     continue;

@@ -67,6 +67,74 @@ pub(crate) struct Snapshot {
     /// Every located site of an open service with a venue, as (service, latitude,
     /// longitude) in service order: what is local to a place is found from these alone.
     pub(crate) venues: Vec<(usize, f64, f64)>,
+    /// Where each service is, in small arrays (see [`Sites`]).
+    pub(crate) sites: Sites,
+    /// Per language a service lists (lower-cased name or code): the services offered in it.
+    pub(crate) by_language: HashMap<String, Vec<usize>>,
+    /// The services with a British Sign Language interpreter or signer.
+    pub(crate) signed: Vec<usize>,
+}
+
+/// Where each service is, kept apart from its facts: matching looks at the distance and
+/// reach of thousands of candidates to settle most of them, and reading each one's facts
+/// (most of a kilobyte, with its sites on the heap) for that was most of its time.
+#[derive(Default)]
+pub(crate) struct Sites {
+    /// Service `i`'s located sites are `at[start[i]..start[i + 1]]`.
+    start: Vec<u32>,
+    at: Vec<(f64, f64)>,
+    /// Reaches people where they are: no venue on the map ([`Facts::remote`]).
+    remote: Vec<bool>,
+}
+
+impl Sites {
+    fn new(facts: &[Facts]) -> Self {
+        let mut s = Sites {
+            start: Vec::with_capacity(facts.len() + 1),
+            at: vec![],
+            remote: facts.iter().map(Facts::remote).collect(),
+        };
+        for f in facts {
+            s.start.push(s.at.len() as u32);
+            s.at.extend(f.points.iter().filter_map(|(_, pt)| *pt));
+        }
+        s.start.push(s.at.len() as u32);
+        s
+    }
+
+    /// Metres from `p` to service `i`'s nearest located site ([`Facts::nearest_m`]).
+    pub(crate) fn nearest_m(&self, i: usize, p: (f64, f64)) -> Option<f64> {
+        let (Some(&a), Some(&b)) = (self.start.get(i), self.start.get(i + 1)) else {
+            return None;
+        };
+        self.at[a as usize..b as usize]
+            .iter()
+            .map(|pt| domain::directory::distance_m(p, *pt))
+            .min_by(|a, b| a.total_cmp(b))
+    }
+
+    /// Whether service `i` reaches people where they are ([`Facts::remote`]).
+    pub(crate) fn remote(&self, i: usize) -> bool {
+        self.remote.get(i).copied().unwrap_or(false)
+    }
+}
+
+/// The services offered in each language they list, and those with a signer.
+fn by_language(facts: &[Facts]) -> (HashMap<String, Vec<usize>>, Vec<usize>) {
+    let mut by: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut signed = vec![];
+    for (i, f) in facts.iter().enumerate() {
+        for l in &f.languages {
+            let list = by.entry(l.clone()).or_default();
+            if list.last() != Some(&i) {
+                list.push(i);
+            }
+        }
+        if f.access.contains(&domain::AccessFeature::Bsl) {
+            signed.push(i);
+        }
+    }
+    (by, signed)
 }
 
 /// The located sites of open services with a venue (not those that reach people by phone,
@@ -164,6 +232,9 @@ impl SearchIndex {
             by_concept: vec![],
             places: Default::default(),
             venues: vec![],
+            sites: Sites::default(),
+            by_language: HashMap::new(),
+            signed: vec![],
         };
         Ok((
             Self {
@@ -347,11 +418,15 @@ impl SearchIndex {
             .enumerate()
             .map(|(i, f)| (key(&f.id), i))
             .collect();
+        let (by_language, signed) = by_language(&facts);
         let snap = Arc::new(Snapshot {
             generation,
             reader,
             by_concept: by_concept(&facts),
             venues: venues(&facts),
+            sites: Sites::new(&facts),
+            by_language,
+            signed,
             facts,
             places,
             by_key,
