@@ -135,7 +135,7 @@ fn km(m: f64) -> String {
     domain::directory::miles(m)
 }
 
-fn titlecase(s: &str) -> String {
+pub(crate) fn titlecase(s: &str) -> String {
     let mut c = s.chars();
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
@@ -185,6 +185,9 @@ struct Query {
     under_specialist: bool,
     /// Their words say they cannot face a group ("I don't do groups"), as said.
     no_groups: Option<String>,
+    /// Their words say they cannot use a telephone ("I can't even do the phone", "hard of
+    /// hearing"), as said.
+    no_phone: Option<String>,
     /// Their words say they will not sit in a circle talking about feelings, as said: a
     /// support group, not any group.
     no_circle: Option<String>,
@@ -233,6 +236,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
             p.what_matters
         )),
         no_groups: crate::eligibility::no_groups(&p.what_matters),
+        no_phone: crate::search::said::no_phone(&p.what_matters),
         no_circle: crate::eligibility::no_talking_circle(&p.what_matters),
         // A concept named at the start of the words after "done the …".
         done: {
@@ -1422,6 +1426,15 @@ impl SearchIndex {
                 score *= IN_A_GROUP;
                 cautions.push(format!(
                     "People take part together, and they said \"{said}\": check it suits them"
+                ));
+            }
+            // Reached only by telephone, and they said they cannot use one.
+            if let Some(said) = q.no_phone.as_ref().filter(|_| {
+                f.reading.phone_only.is_some() && !f.access.contains(&AccessFeature::Bsl)
+            }) {
+                score *= NOT_FOR_THEM;
+                cautions.push(format!(
+                    "By telephone only, and they said \"{said}\": check it suits them"
                 ));
             }
             if p.age.is_some_and(|a| a < 18.0) && !for_young(f, q.ids.youth) {

@@ -196,6 +196,49 @@ fn word_fits(term_word: &str, word: &(String, String)) -> bool {
     }
 }
 
+/// Words people put inside a phrase without changing it ("feeling really down", "so so
+/// lonely", "drinking a bit too much"): skipped between a term's words in what someone
+/// typed, not in a listing's text.
+const BY_THE_WAY: &[&str] = &[
+    "really",
+    "very",
+    "so",
+    "quite",
+    "totally",
+    "completely",
+    "extremely",
+    "incredibly",
+    "terribly",
+    "awfully",
+    "proper",
+    "a",
+    "bit",
+    "little",
+    "too",
+];
+
+/// How many of `words` a term's words (from [`term_words`]) span from the first, if they
+/// match: in order and, when `typed`, with up to three [`BY_THE_WAY`] words between them.
+fn span(stems: &[String], words: &[(String, String)], typed: bool) -> Option<usize> {
+    let mut at = 0;
+    let mut skipped = 0;
+    for (k, stem) in stems.iter().enumerate() {
+        loop {
+            let w = words.get(at)?;
+            if word_fits(stem, w) {
+                break;
+            }
+            if !typed || k == 0 || skipped == 3 || !BY_THE_WAY.contains(&w.0.as_str()) {
+                return None;
+            }
+            skipped += 1;
+            at += 1;
+        }
+        at += 1;
+    }
+    Some(at)
+}
+
 /// A text's words: (as written, lower-cased; stemmed).
 pub fn words(text: &str) -> Vec<(String, String)> {
     let stemmer = frostem::Stemmer::new(frostem::Algorithm::English);
@@ -480,20 +523,21 @@ impl Vocabulary {
                 i += 1;
                 continue;
             };
+            // The words the term spans from `i`, if it fits there.
             let fits = |stems: &Vec<String>, least: Reading, passing: bool| {
-                least <= reading
-                    && !(passing && reading == Reading::Own)
-                    && stems.len() <= words.len() - i
-                    && i + stems.len() > hidden_to
-                    && stems.iter().zip(&words[i..]).all(|(s, w)| word_fits(s, w))
+                if least > reading || (passing && reading == Reading::Own) {
+                    return None;
+                }
+                let n = span(stems, &words[i..], reading >= Reading::Said)?;
+                (i + n > hidden_to).then_some(n)
             };
-            let Some((longest, concept, _, _)) =
-                list.iter().find(|(stems, _, t, p)| fits(stems, *t, *p))
+            let Some((longest, concept, n)) = list
+                .iter()
+                .find_map(|(stems, c, t, p)| fits(stems, *t, *p).map(|n| (stems, c, n)))
             else {
                 i += 1;
                 continue;
             };
-            let n = longest.len();
             if *concept == NOT_READ {
                 hidden_to = i + n;
                 i += 1;
@@ -506,7 +550,7 @@ impl Vocabulary {
                 .join(" ");
             // Every concept that has this very phrase.
             for (_, concept, _, _) in list.iter().filter(|(stems, c, t, p)| {
-                stems == longest && fits(stems, *t, *p) && *c != NOT_READ
+                stems == longest && fits(stems, *t, *p).is_some() && *c != NOT_READ
             }) {
                 out.push(Found {
                     concept: *concept,

@@ -2063,7 +2063,149 @@ pub async fn what_is_said_in_passing_and_who_a_listing_is_for(store: Arc<dyn Sto
     );
 }
 
+pub async fn a_language_named_and_words_said_in_between(store: Arc<dyn Storage>) {
+    let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
+    let at = |n: u32, name: &str, description: &str, k: f64| {
+        service(n, name, description, None, None, near(k), None, "active")
+    };
+    let mut evening = at(
+        400,
+        "Community Evening",
+        "A monthly evening with tea and a chat, and help with forms.",
+        0.5,
+    );
+    evening["languages"] = json!([
+        {"id": id(480), "service_id": id(400), "name": "Lithuanian", "code": "lt"},
+        {"id": id(481), "service_id": id(400), "name": "English", "code": "en"}
+    ]);
+    let services = vec![
+        evening,
+        at(
+            401,
+            "Evening Drop-in",
+            "A weekly evening drop-in with tea and a chat, and help with forms.",
+            0.2,
+        ),
+        at(
+            402,
+            "Talking Therapies",
+            "Free NHS talking therapies for low mood and anxiety.",
+            0.6,
+        ),
+        at(
+            403,
+            "Memory Cafe",
+            "For people living with memory problems or dementia and their families.",
+            0.7,
+        ),
+        at(
+            404,
+            "Home Energy Advice",
+            "Help with gas and electricity bills, fuel debt and keeping warm.",
+            0.3,
+        ),
+        service(
+            405,
+            "Listening Line",
+            "A telephone befriending line: volunteers ring you for a chat every week.",
+            None,
+            None,
+            None,
+            None,
+            "active",
+        ),
+        at(
+            406,
+            "Coffee Morning",
+            "A friendly coffee morning to meet people and make friends.",
+            0.9,
+        ),
+        at(
+            407,
+            "English Classes (ESOL)",
+            "Free English classes for speakers of other languages.",
+            0.4,
+        ),
+    ];
+    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
+        "description": "A synthetic network.", "services": services}]))
+    .unwrap();
+    let dir = imported(store, &feed).await;
+    // Asked for in Lithuanian, in Lithuanian: the evening held in it first, and the page says so.
+    let lt = found(&dir, &words("pagalba lietuviskai su dokumentais"));
+    assert_eq!(lt.first(), Some(&id(400)), "{lt:?}");
+    let read = dir
+        .index
+        .read_about(&words("pagalba lietuviskai su dokumentais"));
+    assert!(
+        read.iter()
+            .any(|r| r == "in Lithuanian: services offered in it first"),
+        "{read:?}"
+    );
+    // "help with forms lithuanian": of two drop-ins that help with forms, the one held in
+    // Lithuanian first.
+    let forms = found(&dir, &words("help with forms lithuanian"));
+    let pos = |list: &[String], n: u32| list.iter().position(|x| *x == id(n));
+    assert!(pos(&forms, 400) < pos(&forms, 401), "{forms:?}");
+    // Learning English, the language named is theirs: English classes, not services in it.
+    let esol = words("english classes lithuanian");
+    assert_eq!(found(&dir, &esol).first(), Some(&id(407)));
+    assert!(!dir
+        .index
+        .read_about(&esol)
+        .iter()
+        .any(|r| r.starts_with("in Lithuanian")));
+    // A word put in between ("feeling really down") does not hide the phrase.
+    let down = found(
+        &dir,
+        &words("pregnant and feeling really down all the time"),
+    );
+    assert_eq!(down.first(), Some(&id(402)), "{down:?}");
+    // Leaving the gas on is a memory worry, not fuel bills: the memory cafe first.
+    let gas = found(
+        &dir,
+        &words("my nan keeps forgetting things and left the gas on again"),
+    );
+    assert_eq!(gas.first(), Some(&id(403)), "{gas:?}");
+    // (The energy advice names gas, so the words still find it: below.)
+    assert!(pos(&gas, 404).is_none_or(|p| p > 0), "{gas:?}");
+    // They said they cannot face the phone: the telephone line ranks lower, with a caution.
+    let lonely = |words: &str| MatchProfile {
+        age: Some(30.0),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 10,
+        needs: vec![(Need::Loneliness, 4)],
+        what_matters: words.into(),
+        ..Default::default()
+    };
+    let line = |p: &MatchProfile| {
+        dir.index
+            .match_services(p)
+            .into_iter()
+            .find(|m| m.id == id(405))
+            .expect("the line")
+    };
+    let phones = line(&lonely("I'd like to meet people."));
+    let cannot = line(&lonely(
+        "I'd like to meet people but I can't even do the phone right now.",
+    ));
+    assert!(cannot.score < phones.score, "{cannot:?} {phones:?}");
+    assert!(
+        cannot
+            .cautions
+            .iter()
+            .any(|c| c.starts_with("By telephone only")),
+        "{cannot:?}"
+    );
+    assert!(!phones
+        .cautions
+        .iter()
+        .any(|c| c.starts_with("By telephone only")));
+}
+
 storage_tests::on_both_engines!(
+    a_language_named_and_words_said_in_between,
     what_is_said_in_passing_and_who_a_listing_is_for,
     what_a_search_says_about_who_it_is_for,
     what_their_words_say_about_how_they_want_help,

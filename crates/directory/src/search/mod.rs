@@ -7,7 +7,7 @@ mod facts;
 mod index;
 pub mod places;
 pub(crate) mod query;
-mod said;
+pub(crate) mod said;
 
 pub use facts::{Facts, Reviews, TermInfo, Terms};
 pub use index::{SearchError, SearchIndex};

@@ -109,6 +109,11 @@ const STEPS: f32 = 0.1;
 
 /// A result's relevance must be at least this share of the best result's to be listed.
 const MIN_SHARE: f32 = 0.12;
+/// A service offered in the language the words name ("polish speaking", "pagalba
+/// lietuviskai"): ranked up, and listed at this share of the best match at least, whatever
+/// else the words ask for.
+const IN_THEIR_LANGUAGE: f32 = 1.5;
+const LANGUAGE_SHARE: f32 = 0.5;
 
 /// Beyond this distance from the place searched, a service is in another area: it is
 /// listed after every nearer one.
@@ -319,6 +324,18 @@ fn asked(v: &Vocabulary, text: &str, said: &super::said::Said) -> Asked {
     (groups, found, for_older)
 }
 
+/// The language other than English the words name, as (code, English name), unless it is
+/// the one they speak while asking to learn English ("english classes portuguese").
+fn language_asked(
+    v: &Vocabulary,
+    said: &super::said::Said,
+    found: &[Found],
+) -> Option<(&'static str, &'static str)> {
+    let esol = v.by_id("esol");
+    said.language
+        .filter(|_| !found.iter().any(|f| Some(f.concept) == esol))
+}
+
 impl SearchIndex {
     /// Every service matching the query, best first: text relevance (words ranked,
     /// stemmed and typo-tolerant) blended with the concepts the words name, then with
@@ -352,6 +369,18 @@ impl SearchIndex {
             }
         }
         let concepts = concept_scores(&snap, &groups, 1.0);
+        // The language the words name, unless it is the one they speak while learning English
+        // ("english classes portuguese"): the services offered in it.
+        let mut in_language = vec![false; snap.facts.len()];
+        let mut speakers = 0;
+        if let Some((code, name)) = language_asked(v, &said, &found) {
+            for key in [code, name] {
+                for &i in snap.by_language.get(key).into_iter().flatten() {
+                    speakers += usize::from(!in_language[i]);
+                    in_language[i] = true;
+                }
+            }
+        }
         // Needs the words name: services never to suggest for them are left out
         // (a fee-charging debt firm for "skint").
         let needs: Vec<domain::Need> = found
@@ -523,6 +552,9 @@ impl SearchIndex {
             if phone_only {
                 score *= PHONE_ONLY;
             }
+            if in_language[i] {
+                score *= IN_THEIR_LANGUAGE;
+            }
             if another_kind(f) {
                 score *= 0.3;
             } else if made_for_others(f) {
@@ -545,21 +577,39 @@ impl SearchIndex {
                 why,
             });
         };
-        let searched = text_scores.is_some() || !groups.is_empty();
+        let searched = text_scores.is_some() || !groups.is_empty() || speakers > 0;
         if searched {
             let mut seen: HashMap<usize, f32> =
                 text_scores.unwrap_or_default().into_iter().collect();
             for i in concepts.keys() {
                 seen.entry(*i).or_insert(0.0);
             }
+            if speakers > 0 {
+                for (i, _) in in_language.iter().enumerate().filter(|x| *x.1) {
+                    seen.entry(i).or_insert(0.0);
+                }
+            }
             // Words are ranked, not required, so a service sharing only a common word
             // ("group") would be listed; those far below the best match are not (and cost
             // nothing more).
-            let scored: Vec<(usize, f32)> = seen
+            let mut scored: Vec<(usize, f32)> = seen
                 .into_iter()
                 .map(|(i, t)| (i, relevance_of(i, t)))
                 .collect();
-            let best = scored.iter().map(|x| x.1).fold(0.0f32, f32::max);
+            let mut best = scored.iter().map(|x| x.1).fold(0.0f32, f32::max);
+            if speakers > 0 {
+                let least = if best > 0.0 {
+                    LANGUAGE_SHARE * best
+                } else {
+                    1.0
+                };
+                for (i, r) in &mut scored {
+                    if in_language[*i] {
+                        *r = r.max(least);
+                    }
+                }
+                best = best.max(least);
+            }
             for (i, r) in scored {
                 if r >= MIN_SHARE * best {
                     consider(i, r);
@@ -632,8 +682,16 @@ impl SearchIndex {
         let text = named
             .as_ref()
             .map_or(typed.as_str(), |(_, rest)| rest.as_str());
-        if asked(Vocabulary::builtin(), text, &said).2 {
+        let v = Vocabulary::builtin();
+        let (_, found, for_older) = asked(v, text, &said);
+        if for_older {
             out.push("older people: services made for them first".into());
+        }
+        if let Some((_, name)) = language_asked(v, &said, &found) {
+            out.push(format!(
+                "in {}: services offered in it first",
+                crate::matching::titlecase(name)
+            ));
         }
         match said.cost {
             Some(super::said::Cost::Free) => out.push("free: services that charge lower".into()),

@@ -26,6 +26,85 @@ pub(crate) struct Said {
     /// They are Deaf or cannot use a telephone ("bsl", "deaf", "can't hear the phone"): not
     /// a service reached only by telephone.
     pub no_phone: bool,
+    /// A language other than English that the words name, in English or in itself
+    /// ("polish speaking", "pagalba lietuviskai"): as (ISO 639-1 code, English name).
+    pub language: Option<(&'static str, &'static str)>,
+}
+
+/// Languages a search may name, as (code, English name, words for it): its English name,
+/// common misspellings, and the words its speakers use for it (written with and without
+/// their accents, as people type them).
+const LANGUAGES: &[(&str, &str, &[&str])] = &[
+    (
+        "pl",
+        "polish",
+        &["polish", "polski", "polsku", "polskie", "polska"],
+    ),
+    (
+        "lt",
+        "lithuanian",
+        &[
+            "lithuanian",
+            "lietuviskai",
+            "lietuviškai",
+            "lietuviu",
+            "lietuvių",
+            "lietuviai",
+        ],
+    ),
+    (
+        "lv",
+        "latvian",
+        &["latvian", "latviski", "latviešu", "latviesu"],
+    ),
+    (
+        "pt",
+        "portuguese",
+        &[
+            "portuguese",
+            "portugese",
+            "portugues",
+            "português",
+            "portuguesa",
+        ],
+    ),
+    (
+        "ro",
+        "romanian",
+        &["romanian", "romana", "română", "romaneste", "românește"],
+    ),
+    ("bg", "bulgarian", &["bulgarian", "български"]),
+    ("ru", "russian", &["russian", "русский", "русски"]),
+    (
+        "uk",
+        "ukrainian",
+        &["ukrainian", "українською", "українська"],
+    ),
+    ("es", "spanish", &["spanish", "español", "espanol"]),
+    ("hu", "hungarian", &["hungarian", "magyar", "magyarul"]),
+    ("tr", "turkish", &["turkish", "türkçe", "turkce"]),
+    ("ar", "arabic", &["arabic", "عربي", "العربية"]),
+    ("ur", "urdu", &["urdu"]),
+    ("pa", "punjabi", &["punjabi", "panjabi"]),
+    ("bn", "bengali", &["bengali", "bangla", "sylheti"]),
+    ("gu", "gujarati", &["gujarati"]),
+    ("hi", "hindi", &["hindi"]),
+    ("ta", "tamil", &["tamil"]),
+    ("so", "somali", &["somali", "soomaali"]),
+    ("ku", "kurdish", &["kurdish", "kurdi"]),
+    ("fa", "farsi", &["farsi", "persian", "dari"]),
+    ("ps", "pashto", &["pashto", "pushto"]),
+    ("ti", "tigrinya", &["tigrinya"]),
+    ("zh", "chinese", &["chinese", "mandarin", "cantonese"]),
+    ("cy", "welsh", &["welsh", "cymraeg"]),
+];
+
+/// The language other than English the words name, if any ([`Said::language`]).
+fn language_named(words: &[&str]) -> Option<(&'static str, &'static str)> {
+    LANGUAGES
+        .iter()
+        .find(|(_, _, said)| words.iter().any(|w| said.contains(w)))
+        .map(|(code, name, _)| (*code, *name))
 }
 
 /// What the words say they can pay.
@@ -50,6 +129,27 @@ const FAMILY: &[&str] = &[
     "parents",
 ];
 
+/// The words that say someone is Deaf, uses sign language or cannot use a telephone ("bsl",
+/// "hard of hearing", "I can't even do the phone"), if any; not a hearing test, and not
+/// someone they care for ("carer for my deaf mum": the carer can phone).
+pub(crate) fn no_phone(text: &str) -> Option<String> {
+    static DEAF: OnceLock<Regex> = OnceLock::new();
+    let deaf = re(
+        &DEAF,
+        r"(?i)\b(bsl|(british )?sign language|deaf\w*|hard of hearing|(can['’]?t|cannot|can not|couldn['’]?t) (even )?(hear (on )?|use |do |face |talk on |speak on |cope with |manage )(the |a )?(tele)?phones?|(hates?|don['’]?t do) (the )?(tele)?phones?)\b",
+    );
+    deaf.find_iter(text)
+        .find(|m| {
+            let after = text[m.end()..].trim_start().to_lowercase();
+            !FAMILY.iter().any(|w| {
+                after
+                    .strip_prefix(w)
+                    .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()))
+            })
+        })
+        .map(|m| m.as_str().to_string())
+}
+
 /// Read a search's words.
 pub(crate) fn said(text: &str) -> Said {
     static AGE: OnceLock<Regex> = OnceLock::new();
@@ -58,7 +158,6 @@ pub(crate) fn said(text: &str) -> Said {
     static STEP_FREE: OnceLock<Regex> = OnceLock::new();
     static CHEAP: OnceLock<Regex> = OnceLock::new();
     static SELF: OnceLock<Regex> = OnceLock::new();
-    static DEAF: OnceLock<Regex> = OnceLock::new();
     // "15 year old", "14 yr old", "15yo", "aged 13"; not "carer for 15 years".
     let age = re(
         &AGE,
@@ -81,11 +180,6 @@ pub(crate) fn said(text: &str) -> Said {
     let self_ref = re(
         &SELF,
         r"(?i)\b(self[\s-]?refer(ral|rals|red|ring)?|refer (myself|themselves|herself|himself|yourself)|no referral|without (a )?(gp|referral)|no need to see (a|the|my|your) gp)\b",
-    );
-    // Deaf, a sign language user, or unable to hear on the phone; not a hearing test.
-    let deaf = re(
-        &DEAF,
-        r"(?i)\b(bsl|(british )?sign language|deaf\w*|hard of hearing|(can['’]?t|cannot|can not) (hear (on )?|use )(the |a )?(tele)?phone)\b",
     );
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower
@@ -165,15 +259,8 @@ pub(crate) fn said(text: &str) -> Said {
             None
         },
         self_referral: self_ref.is_match(text),
-        // Not someone they care for ("carer for my deaf mum": the carer can phone).
-        no_phone: deaf.find_iter(text).any(|m| {
-            let after = text[m.end()..].trim_start().to_lowercase();
-            !FAMILY.iter().any(|w| {
-                after
-                    .strip_prefix(w)
-                    .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()))
-            })
-        }),
+        language: language_named(&words),
+        no_phone: no_phone(text).is_some(),
     }
 }
 
@@ -191,6 +278,9 @@ mod tests {
             "deafblind man, benefits",
             "hard of hearing, lonely",
             "he can't use the phone",
+            "I can't even do the phone right now",
+            "she can't face the phone",
+            "hates the phone",
         ] {
             assert!(said(deaf).no_phone, "{deaf}");
         }
@@ -200,6 +290,8 @@ mod tests {
             "lonely",
             "carer for my deaf mum",
             "passport countersigner",
+            "ring me on my phone",
+            "I can't find the phone number",
         ] {
             assert!(!said(hearing).no_phone, "{hearing}");
         }
