@@ -2126,6 +2126,18 @@ pub async fn a_language_named_and_words_said_in_between(store: Arc<dyn Storage>)
             "Free English classes for speakers of other languages.",
             0.4,
         ),
+        at(
+            408,
+            "LGBTQ+ Meet Ups",
+            "Weekly LGBTQ+ meet ups for young people aged 11 to 17.",
+            0.2,
+        ),
+        at(
+            409,
+            "Rainbow Social",
+            "A monthly LGBTQ+ social with coffee and cake.",
+            0.8,
+        ),
     ];
     let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
         "description": "A synthetic network.", "services": services}]))
@@ -2169,6 +2181,21 @@ pub async fn a_language_named_and_words_said_in_between(store: Arc<dyn Storage>)
     assert_eq!(gas.first(), Some(&id(403)), "{gas:?}");
     // (The energy advice names gas, so the words still find it: below.)
     assert!(pos(&gas, 404).is_none_or(|p| p > 0), "{gas:?}");
+    // "for grown ups": the social before the meet ups for 11-17s (which the same words find
+    // first without it), and the page says why.
+    let grown = words("lgbtq meet ups for grown ups");
+    let lgbt = found(&dir, &grown);
+    assert!(
+        pos(&lgbt, 409).is_some() && pos(&lgbt, 409) < pos(&lgbt, 408),
+        "{lgbt:?}"
+    );
+    let youth = found(&dir, &words("lgbtq meet ups"));
+    assert_eq!(youth.first(), Some(&id(408)), "{youth:?}");
+    assert!(dir
+        .index
+        .read_about(&grown)
+        .iter()
+        .any(|r| r.starts_with("an adult")));
     // They said they cannot face the phone: the telephone line ranks lower, with a caution.
     let lonely = |words: &str| MatchProfile {
         age: Some(30.0),

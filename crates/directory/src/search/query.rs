@@ -113,6 +113,8 @@ const MIN_SHARE: f32 = 0.12;
 /// lietuviskai"): ranked up, and listed at this share of the best match at least, whatever
 /// else the words ask for.
 const IN_THEIR_LANGUAGE: f32 = 1.5;
+/// Only for under-18s, and the words say it is for an adult ("for grown ups").
+const UNDER_18S: f32 = 0.1;
 const LANGUAGE_SHARE: f32 = 0.5;
 
 /// Beyond this distance from the place searched, a service is in another area: it is
@@ -514,6 +516,15 @@ impl SearchIndex {
             if young && !crate::matching::for_young(f, youth) {
                 score *= crate::matching::NOT_FOR_YOUNG;
             }
+            // "for grown ups": what is made for young people after what is for adults, and
+            // what is only for under-18s (an adult cannot go) far after.
+            if said.adult && !young && crate::matching::for_young(f, youth) {
+                score *= if !f.child_ages && f.max_age.is_some_and(|m| m < 18.0) {
+                    UNDER_18S
+                } else {
+                    crate::matching::NOT_FOR_YOUNG
+                };
+            }
             // Not on the days or at the times the words name ("evenings"), as far as its
             // sessions say.
             if said.when()
@@ -658,6 +669,8 @@ impl SearchIndex {
         let mut out = vec![];
         if said.young || q.age.is_some_and(|a| a < 18.0) {
             out.push("a young person: services made for young people first".into());
+        } else if said.adult {
+            out.push("an adult: services made for young people lower".into());
         }
         if said.when() {
             let mut when: Vec<String> = said

@@ -13,6 +13,9 @@ use std::sync::OnceLock;
 pub(crate) struct Said {
     /// A teenager ("14 yr old lad", "for a 16 year old", "teenager").
     pub young: bool,
+    /// An adult, said as who it is for ("meet ups for grown ups", "adults only", "over 18s"):
+    /// not what is made for young people.
+    pub adult: bool,
     /// Days named ("saturdays", "weekends"), empty for any.
     pub days: Vec<Weekday>,
     /// Parts of the day named ("evenings", "after work"), empty for any.
@@ -158,6 +161,7 @@ pub(crate) fn said(text: &str) -> Said {
     static STEP_FREE: OnceLock<Regex> = OnceLock::new();
     static CHEAP: OnceLock<Regex> = OnceLock::new();
     static SELF: OnceLock<Regex> = OnceLock::new();
+    static ADULT: OnceLock<Regex> = OnceLock::new();
     // "15 year old", "14 yr old", "15yo", "aged 13"; not "carer for 15 years".
     let age = re(
         &AGE,
@@ -180,6 +184,11 @@ pub(crate) fn said(text: &str) -> Said {
     let self_ref = re(
         &SELF,
         r"(?i)\b(self[\s-]?refer(ral|rals|red|ring)?|refer (myself|themselves|herself|himself|yourself)|no referral|without (a )?(gp|referral)|no need to see (a|the|my|your) gp)\b",
+    );
+    // "for grown ups", "adults only", "over 18s"; not "young adults".
+    let adult = re(
+        &ADULT,
+        r"(?i)\b(young )?(grown[\s-]?ups?|adults?|over[\s-]?(18|eighteen|21)s?)\b",
     );
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower
@@ -248,6 +257,7 @@ pub(crate) fn said(text: &str) -> Said {
     times.dedup();
     Said {
         young: (age.is_match(text) || teen.is_match(text)) && !parent.is_match(text),
+        adult: adult.captures_iter(text).any(|c| c.get(1).is_none()),
         days,
         times,
         step_free: step_free.is_match(text),
@@ -294,6 +304,21 @@ mod tests {
             "I can't find the phone number",
         ] {
             assert!(!said(hearing).no_phone, "{hearing}");
+        }
+    }
+
+    #[test]
+    fn a_search_says_it_is_for_an_adult() {
+        for adult in [
+            "lgbtq meet ups for grown ups",
+            "adults only social",
+            "over 18s gaming night",
+            "adult learning",
+        ] {
+            assert!(said(adult).adult, "{adult}");
+        }
+        for not in ["young adults group", "youth club", "lonely", "adultery"] {
+            assert!(!said(not).adult, "{not}");
         }
     }
 
