@@ -196,13 +196,13 @@ fn word_fits(term_word: &str, word: &(String, String)) -> bool {
     }
 }
 
-/// Words people put inside a phrase without changing it ("feeling really down", "so so
-/// lonely", "drinking a bit too much"): skipped between a term's words in what someone
-/// typed, not in a listing's text.
+/// Words people put inside a phrase without changing it ("feeling really down", "drinking
+/// a bit too much"): skipped between a term's words in what someone typed, not in a
+/// listing's text. Only words that qualify what follows: not "so" or "a" on their own, which
+/// also join clauses and things ("he's on weed, so my mum…", "support a group for…").
 const BY_THE_WAY: &[&str] = &[
     "really",
     "very",
-    "so",
     "quite",
     "totally",
     "completely",
@@ -211,14 +211,13 @@ const BY_THE_WAY: &[&str] = &[
     "terribly",
     "awfully",
     "proper",
-    "a",
     "bit",
     "little",
-    "too",
 ];
 
 /// How many of `words` a term's words (from [`term_words`]) span from the first, if they
-/// match: in order and, when `typed`, with up to three [`BY_THE_WAY`] words between them.
+/// match: in order and, when `typed`, with up to three [`BY_THE_WAY`] words (or "a bit", "a
+/// little") between them.
 fn span(stems: &[String], words: &[(String, String)], typed: bool) -> Option<usize> {
     let mut at = 0;
     let mut skipped = 0;
@@ -228,11 +227,20 @@ fn span(stems: &[String], words: &[(String, String)], typed: bool) -> Option<usi
             if word_fits(stem, w) {
                 break;
             }
-            if !typed || k == 0 || skipped == 3 || !BY_THE_WAY.contains(&w.0.as_str()) {
+            let by_the_way = |w: &(String, String)| BY_THE_WAY.contains(&w.0.as_str());
+            // "a" only as in "a bit", "a little".
+            let n = if w.0 == "a" && words.get(at + 1).is_some_and(by_the_way) {
+                2
+            } else if by_the_way(w) {
+                1
+            } else {
+                0
+            };
+            if !typed || k == 0 || n == 0 || skipped + n > 3 {
                 return None;
             }
-            skipped += 1;
-            at += 1;
+            skipped += n;
+            at += n;
         }
         at += 1;
     }
@@ -524,16 +532,18 @@ impl Vocabulary {
                 continue;
             };
             // The words the term spans from `i`, if it fits there.
-            let fits = |stems: &Vec<String>, least: Reading, passing: bool| {
+            // (Nothing is skipped inside a phrase read as nothing: it hides what it covers.)
+            let fits = |stems: &Vec<String>, c: ConceptId, least: Reading, passing: bool| {
                 if least > reading || (passing && reading == Reading::Own) {
                     return None;
                 }
-                let n = span(stems, &words[i..], reading >= Reading::Said)?;
+                let typed = reading >= Reading::Said && c != NOT_READ;
+                let n = span(stems, &words[i..], typed)?;
                 (i + n > hidden_to).then_some(n)
             };
             let Some((longest, concept, n)) = list
                 .iter()
-                .find_map(|(stems, c, t, p)| fits(stems, *t, *p).map(|n| (stems, c, n)))
+                .find_map(|(stems, c, t, p)| fits(stems, *c, *t, *p).map(|n| (stems, c, n)))
             else {
                 i += 1;
                 continue;
@@ -550,7 +560,7 @@ impl Vocabulary {
                 .join(" ");
             // Every concept that has this very phrase.
             for (_, concept, _, _) in list.iter().filter(|(stems, c, t, p)| {
-                stems == longest && fits(stems, *t, *p).is_some() && *c != NOT_READ
+                stems == longest && fits(stems, *c, *t, *p).is_some() && *c != NOT_READ
             }) {
                 out.push(Found {
                     concept: *concept,
@@ -614,6 +624,33 @@ impl Vocabulary {
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn words_put_inside_a_typed_phrase_do_not_hide_it_and_do_not_join_others() {
+        let v = Vocabulary::builtin();
+        let said = |text: &str| -> Vec<String> {
+            v.find_said(text)
+                .into_iter()
+                .map(|f| v.concept(f.concept).id.clone())
+                .collect()
+        };
+        assert!(said("pregnant and feeling really down").contains(&"low_mood".to_string()));
+        assert!(said("I'm drinking a bit too much").contains(&"drug_alcohol".to_string()));
+        // "so" and "a" join clauses and things, not a phrase's words.
+        assert!(
+            said("he's on weed, so my mum kicked him out").contains(&"drug_alcohol".to_string())
+        );
+        assert!(
+            !said("I'd like to support a group for veterans").contains(&"peer_support".to_string())
+        );
+        // Not in a listing's text.
+        let listed: Vec<String> = v
+            .find_in_text("Are you feeling really down?")
+            .into_iter()
+            .map(|f| v.concept(f.concept).id.clone())
+            .collect();
+        assert!(!listed.contains(&"low_mood".to_string()), "{listed:?}");
+    }
 
     fn concepts(v: &Vocabulary, text: &str) -> Vec<String> {
         v.find(text)

@@ -110,12 +110,13 @@ const STEPS: f32 = 0.1;
 /// A result's relevance must be at least this share of the best result's to be listed.
 const MIN_SHARE: f32 = 0.12;
 /// A service offered in the language the words name ("polish speaking", "pagalba
-/// lietuviskai"): ranked up, and listed at this share of the best match at least, whatever
-/// else the words ask for.
+/// lietuviskai") ranks this much higher.
 const IN_THEIR_LANGUAGE: f32 = 1.5;
+/// And is listed at this share of the best match's relevance at least, whatever else the
+/// words ask for.
+const LANGUAGE_SHARE: f32 = 0.5;
 /// Only for under-18s, and the words say it is for an adult ("for grown ups").
 const UNDER_18S: f32 = 0.1;
-const LANGUAGE_SHARE: f32 = 0.5;
 
 /// Beyond this distance from the place searched, a service is in another area: it is
 /// listed after every nearer one.
@@ -327,15 +328,27 @@ fn asked(v: &Vocabulary, text: &str, said: &super::said::Said) -> Asked {
 }
 
 /// The language other than English the words name, as (code, English name), unless it is
-/// the one they speak while asking to learn English ("english classes portuguese").
+/// the one they speak while asking to learn English ("english classes portuguese"). Words
+/// about how little English they have ("polish speaker, no english") are not asking to
+/// learn it: services in their language are what they need.
 fn language_asked(
     v: &Vocabulary,
     said: &super::said::Said,
     found: &[Found],
 ) -> Option<(&'static str, &'static str)> {
+    const HOW_LITTLE: &[&str] = &[
+        "no", "little", "poor", "limited", "broken", "not", "my", "doesnt", "dont", "cant",
+    ];
     let esol = v.by_id("esol");
-    said.language
-        .filter(|_| !found.iter().any(|f| Some(f.concept) == esol))
+    let learning = found.iter().any(|f| {
+        Some(f.concept) == esol
+            && !f
+                .words
+                .split_whitespace()
+                .next()
+                .is_some_and(|w| HOW_LITTLE.contains(&w))
+    });
+    said.language.filter(|_| !learning)
 }
 
 impl SearchIndex {
@@ -700,7 +713,14 @@ impl SearchIndex {
         if for_older {
             out.push("older people: services made for them first".into());
         }
-        if let Some((_, name)) = language_asked(v, &said, &found) {
+        // (Only when some service is offered in it: otherwise the search did nothing with it.)
+        let listed = |key: &str| {
+            snap.as_ref()
+                .is_some_and(|s| s.by_language.get(key).is_some_and(|l| !l.is_empty()))
+        };
+        if let Some((_, name)) =
+            language_asked(v, &said, &found).filter(|(code, name)| listed(code) || listed(name))
+        {
             out.push(format!(
                 "in {}: services offered in it first",
                 crate::matching::titlecase(name)

@@ -102,12 +102,58 @@ const LANGUAGES: &[(&str, &str, &[&str])] = &[
     ("cy", "welsh", &["welsh", "cymraeg"]),
 ];
 
-/// The language other than English the words name, if any ([`Said::language`]).
+/// The language other than English the words name, if any ([`Said::language`]). Not a
+/// language they want to learn ("learn spanish", "mandarin classes"), and not the other
+/// things some of these words are ("polish my CV", "nail polish", "chinese new year",
+/// "persian cat").
 fn language_named(words: &[&str]) -> Option<(&'static str, &'static str)> {
-    LANGUAGES
-        .iter()
-        .find(|(_, _, said)| words.iter().any(|w| said.contains(w)))
-        .map(|(code, name, _)| (*code, *name))
+    const BEFORE: &[&str] = &[
+        "learn",
+        "learning",
+        "learnt",
+        "nail",
+        "nails",
+        "shoe",
+        "furniture",
+        "silver",
+        "brass",
+    ];
+    const AFTER: &[&str] = &[
+        "my",
+        "your",
+        "his",
+        "her",
+        "up",
+        "nails",
+        "nail",
+        "lessons",
+        "lesson",
+        "classes",
+        "class",
+        "course",
+        "courses",
+        "new",
+        "food",
+        "takeaway",
+        "cookery",
+        "cooking",
+        "cuisine",
+        "restaurant",
+        "cat",
+        "cats",
+        "remover",
+        "rug",
+        "rugs",
+    ];
+    let named = |w: &&str| LANGUAGES.iter().find(|(_, _, said)| said.contains(w));
+    words.iter().enumerate().find_map(|(k, w)| {
+        let (code, name, _) = named(w)?;
+        let before = k.checked_sub(1).and_then(|j| words.get(j));
+        let after = words.get(k + 1);
+        let other =
+            before.is_some_and(|b| BEFORE.contains(b)) || after.is_some_and(|a| AFTER.contains(a));
+        (!other).then_some((*code, *name))
+    })
 }
 
 /// What the words say they can pay.
@@ -133,22 +179,38 @@ const FAMILY: &[&str] = &[
 ];
 
 /// The words that say someone is Deaf, uses sign language or cannot use a telephone ("bsl",
-/// "hard of hearing", "I can't even do the phone"), if any; not a hearing test, and not
-/// someone they care for ("carer for my deaf mum": the carer can phone).
+/// "hard of hearing", "I can't even do the phone"), if any. Not a hearing test, not a phone
+/// bill ("can't manage the phone bill"), not learning to sign ("learn BSL"), and not
+/// someone they care for ("carer for my deaf mum", "my husband is deaf", "dad can't use the
+/// phone": the carer can phone).
 pub(crate) fn no_phone(text: &str) -> Option<String> {
     static DEAF: OnceLock<Regex> = OnceLock::new();
     let deaf = re(
         &DEAF,
         r"(?i)\b(bsl|(british )?sign language|deaf\w*|hard of hearing|(can['’]?t|cannot|can not|couldn['’]?t) (even )?(hear (on )?|use |do |face |talk on |speak on |cope with |manage )(the |a )?(tele)?phones?|(hates?|don['’]?t do) (the )?(tele)?phones?)\b",
     );
+    /// What follows "phone" when it is not the phone itself.
+    const PHONE_THINGS: &[&str] = &[
+        "bill", "bills", "number", "numbers", "charger", "contract", "credit", "company",
+    ];
+    let words_of = |t: &str| -> Vec<String> {
+        t.to_lowercase()
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
     deaf.find_iter(text)
         .find(|m| {
-            let after = text[m.end()..].trim_start().to_lowercase();
-            !FAMILY.iter().any(|w| {
-                after
-                    .strip_prefix(w)
-                    .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()))
-            })
+            let after = words_of(&text[m.end()..]);
+            let before = words_of(&text[..m.start()]);
+            let near_before = &before[before.len().saturating_sub(4)..];
+            let next = after.first().map(String::as_str);
+            !next.is_some_and(|w| FAMILY.contains(&w) || PHONE_THINGS.contains(&w))
+                && !near_before.iter().any(|w| {
+                    FAMILY.contains(&w.as_str())
+                        || matches!(w.as_str(), "learn" | "learning" | "teach" | "teaching")
+                })
         })
         .map(|m| m.as_str().to_string())
 }
@@ -257,7 +319,15 @@ pub(crate) fn said(text: &str) -> Said {
     times.dedup();
     Said {
         young: (age.is_match(text) || teen.is_match(text)) && !parent.is_match(text),
-        adult: adult.captures_iter(text).any(|c| c.get(1).is_none()),
+        // Not "young adult carers over 18", nor "toddlers over 18 months".
+        adult: !lower.contains("young")
+            && adult.captures_iter(text).any(|c| {
+                c.get(1).is_none()
+                    && !text[c.get(0).map_or(0, |m| m.end())..]
+                        .trim_start()
+                        .to_lowercase()
+                        .starts_with("month")
+            }),
         days,
         times,
         step_free: step_free.is_match(text),
@@ -302,8 +372,38 @@ mod tests {
             "passport countersigner",
             "ring me on my phone",
             "I can't find the phone number",
+            "client can't manage the phone bill, debt help",
+            "I hate the phone bills",
+            "my husband is deaf",
+            "caring for mum who is hard of hearing",
+            "dad can't use the phone",
+            "I'd like to learn BSL",
         ] {
             assert!(!said(hearing).no_phone, "{hearing}");
+        }
+    }
+
+    #[test]
+    fn a_search_names_a_language() {
+        assert_eq!(said("polish speaking").language, Some(("pl", "polish")));
+        assert_eq!(
+            said("pagalba lietuviskai su dokumentais").language,
+            Some(("lt", "lithuanian"))
+        );
+        assert_eq!(
+            said("polish speaker, no english, debt help").language,
+            Some(("pl", "polish"))
+        );
+        for not in [
+            "polish my CV",
+            "nail polish",
+            "learn spanish",
+            "mandarin classes",
+            "chinese new year",
+            "lost persian cat",
+            "debt advice",
+        ] {
+            assert_eq!(said(not).language, None, "{not}");
         }
     }
 
@@ -317,7 +417,14 @@ mod tests {
         ] {
             assert!(said(adult).adult, "{adult}");
         }
-        for not in ["young adults group", "youth club", "lonely", "adultery"] {
+        for not in [
+            "young adults group",
+            "youth club",
+            "lonely",
+            "adultery",
+            "young adult carers over 18",
+            "toddlers over 18 months",
+        ] {
             assert!(!said(not).adult, "{not}");
         }
     }
