@@ -1225,7 +1225,7 @@ impl SearchIndex {
         let mut spoken = vec![false; snap.facts.len()];
         let mut listed = vec![false; snap.facts.len()];
         if let Some(l) = lang.as_deref() {
-            for &i in snap.by_language.get(l).into_iter().flatten() {
+            for i in snap.offered_in(&[l]) {
                 spoken[i] = true;
                 listed[i] = true;
             }

@@ -119,6 +119,20 @@ impl Sites {
     }
 }
 
+impl Snapshot {
+    /// The services offered in a language, by any of its keys (lower-cased name or code),
+    /// each once, in service order.
+    pub(crate) fn offered_in(&self, keys: &[&str]) -> Vec<usize> {
+        let mut out: Vec<usize> = keys
+            .iter()
+            .flat_map(|k| self.by_language.get(*k).into_iter().flatten().copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
 /// The services offered in each language they list, and those with a signer.
 fn by_language(facts: &[Facts]) -> (HashMap<String, Vec<usize>>, Vec<usize>) {
     let mut by: HashMap<String, Vec<usize>> = HashMap::new();

@@ -386,15 +386,12 @@ impl SearchIndex {
         let concepts = concept_scores(&snap, &groups, 1.0);
         // The language the words name, unless it is the one they speak while learning English
         // ("english classes portuguese"): the services offered in it.
+        let speakers = language_asked(v, &said, &found)
+            .map(|(code, name)| snap.offered_in(&[code, name]))
+            .unwrap_or_default();
         let mut in_language = vec![false; snap.facts.len()];
-        let mut speakers = 0;
-        if let Some((code, name)) = language_asked(v, &said, &found) {
-            for key in [code, name] {
-                for &i in snap.by_language.get(key).into_iter().flatten() {
-                    speakers += usize::from(!in_language[i]);
-                    in_language[i] = true;
-                }
-            }
+        for &i in &speakers {
+            in_language[i] = true;
         }
         // Needs the words name: services never to suggest for them are left out
         // (a fee-charging debt firm for "skint").
@@ -601,17 +598,15 @@ impl SearchIndex {
                 why,
             });
         };
-        let searched = text_scores.is_some() || !groups.is_empty() || speakers > 0;
+        let searched = text_scores.is_some() || !groups.is_empty() || !speakers.is_empty();
         if searched {
             let mut seen: HashMap<usize, f32> =
                 text_scores.unwrap_or_default().into_iter().collect();
             for i in concepts.keys() {
                 seen.entry(*i).or_insert(0.0);
             }
-            if speakers > 0 {
-                for (i, _) in in_language.iter().enumerate().filter(|x| *x.1) {
-                    seen.entry(i).or_insert(0.0);
-                }
+            for &i in &speakers {
+                seen.entry(i).or_insert(0.0);
             }
             // Words are ranked, not required, so a service sharing only a common word
             // ("group") would be listed; those far below the best match are not (and cost
@@ -621,7 +616,7 @@ impl SearchIndex {
                 .map(|(i, t)| (i, relevance_of(i, t)))
                 .collect();
             let mut best = scored.iter().map(|x| x.1).fold(0.0f32, f32::max);
-            if speakers > 0 {
+            if !speakers.is_empty() {
                 let least = if best > 0.0 {
                     LANGUAGE_SHARE * best
                 } else {
@@ -714,13 +709,10 @@ impl SearchIndex {
             out.push("older people: services made for them first".into());
         }
         // (Only when some service is offered in it: otherwise the search did nothing with it.)
-        let listed = |key: &str| {
+        if let Some((_, name)) = language_asked(v, &said, &found).filter(|(code, name)| {
             snap.as_ref()
-                .is_some_and(|s| s.by_language.get(key).is_some_and(|l| !l.is_empty()))
-        };
-        if let Some((_, name)) =
-            language_asked(v, &said, &found).filter(|(code, name)| listed(code) || listed(name))
-        {
+                .is_some_and(|s| !s.offered_in(&[code, name]).is_empty())
+        }) {
             out.push(format!(
                 "in {}: services offered in it first",
                 crate::matching::titlecase(name)
