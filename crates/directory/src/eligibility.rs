@@ -886,15 +886,25 @@ pub fn qualifies(only_for: &str, their_words: &str) -> Option<String> {
         "her",
         "their",
     ];
+    // A denial is near the name, before it ("not a Harrowby Homes tenant", "don't rent from
+    // Harrowby Homes") or just after ("Harrowby Homes? no"): "his wife died at St Guthlac's
+    // and he is not coping" still names the hospice.
+    const NEAR: usize = 4;
     for clause in their_words.split(['.', ',', ';', '!', '?', '\n']) {
         let said = words(clause);
-        let padded = format!(" {} ", said.join(" "));
         for b in &bodies {
-            let name = words(b).join(" ");
-            if padded.contains(&format!(" {name} "))
-                && !said.iter().any(|w| {
-                    NOT.contains(&w.as_str()) || (!hospice && SOMEONE_ELSE.contains(&w.as_str()))
-                })
+            let name = words(b);
+            if name.is_empty() {
+                continue;
+            }
+            let Some(at) = said.windows(name.len()).position(|w| w == name.as_slice()) else {
+                continue;
+            };
+            let near = &said[at.saturating_sub(NEAR)..(at + name.len() + 2).min(said.len())];
+            if !near.iter().any(|w| NOT.contains(&w.as_str()))
+                && !said
+                    .iter()
+                    .any(|w| !hospice && SOMEONE_ELSE.contains(&w.as_str()))
             {
                 return Some(b.clone());
             }
@@ -1200,6 +1210,21 @@ mod tests {
             None
         );
         assert_eq!(qualifies(only, "My sister has a Harrowby Homes flat"), None);
+        assert_eq!(qualifies(only, "we don't rent from Harrowby Homes"), None);
+        // A "not" about something else in the same clause does not deny it.
+        let hospice = "Families of St Guthlac's Hospice patients only";
+        assert_eq!(
+            qualifies(
+                hospice,
+                "his mum died at st guthlacs and he is not sleeping"
+            )
+            .as_deref(),
+            Some("St Guthlac's")
+        );
+        assert_eq!(
+            qualifies(hospice, "she was never at st guthlacs, died at home"),
+            None
+        );
         // Either of two bodies.
         assert_eq!(
             qualifies(

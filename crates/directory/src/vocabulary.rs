@@ -10,7 +10,7 @@
 
 use domain::{Category, Code, Need};
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 /// The vocabulary shipped with Linkwork.
@@ -90,6 +90,10 @@ struct FileDef {
     /// into a room" is not walking): read as nothing, wherever they appear.
     #[serde(default)]
     not_read: Vec<String>,
+    /// Kinds of word a phrase may name by `{kind}` ("{partner} hits me"): each phrase stands
+    /// for one phrase per word of the kind.
+    #[serde(default)]
+    words: BTreeMap<String, Vec<String>>,
     group: Vec<GroupDef>,
     concept: Vec<ConceptDef>,
 }
@@ -272,6 +276,41 @@ pub fn words(text: &str) -> Vec<(String, String)> {
     out
 }
 
+/// How many phrases one phrase may stand for, kinds expanded: a guard against a typo
+/// (`{partner} {partner} {partner}`) making a vocabulary of millions.
+const MOST_EXPANDED: usize = 2_000;
+
+/// A phrase with each `{kind}` replaced by each word of that kind in `words`: "{partner}
+/// hits me" is "partner hits me", "husband hits me", … A phrase with no `{` stands for
+/// itself.
+fn expand(phrase: &str, words: &BTreeMap<String, Vec<String>>) -> Result<Vec<String>, String> {
+    let mut done = vec![];
+    let mut todo = vec![phrase.to_string()];
+    while let Some(p) = todo.pop() {
+        let Some(open) = p.find('{') else {
+            done.push(p);
+            continue;
+        };
+        let Some(len) = p[open..].find('}') else {
+            return Err(format!("\"{phrase}\" has a '{{' with no '}}'"));
+        };
+        let kind = &p[open + 1..open + len];
+        let list = words
+            .get(kind)
+            .filter(|l| !l.is_empty())
+            .ok_or_else(|| format!("\"{phrase}\" names {{{kind}}}, which is not in [words]"))?;
+        for w in list {
+            todo.push(format!("{}{w}{}", &p[..open], &p[open + len + 1..]));
+        }
+        if done.len() + todo.len() > MOST_EXPANDED {
+            return Err(format!(
+                "\"{phrase}\" stands for more than {MOST_EXPANDED} phrases"
+            ));
+        }
+    }
+    Ok(done)
+}
+
 fn needs(list: &[String], concept: &str, field: &str) -> Result<Vec<Need>, String> {
     list.iter()
         .map(|n| {
@@ -377,6 +416,7 @@ impl Vocabulary {
                 .map(|t| (t, Reading::Body))
                 .chain(c.title_terms.iter().map(|t| (t, Reading::Short)))
                 .chain(c.said.iter().map(|t| (t, Reading::Said)));
+            let mut expanded = vec![];
             if let Some(t) = c
                 .in_passing
                 .iter()
@@ -388,17 +428,20 @@ impl Vocabulary {
                 ));
             }
             for (t, least) in all {
-                let stems = term_words(t);
-                // Listed under its first word's stem, which is what a text is looked up by.
-                let Some(first) = stems.first().map(|w| lookup_key(w)) else {
-                    return Err(format!("concept {}: term '{t}' has no words", c.id));
-                };
-                phrases.entry(first).or_default().push((
-                    stems,
-                    ConceptId(i as u16),
-                    least,
-                    c.in_passing.contains(t),
-                ));
+                for e in expand(t, &file.words).map_err(|e| format!("concept {}: {e}", c.id))? {
+                    let stems = term_words(&e);
+                    // Listed under its first word's stem, which is what a text is looked up by.
+                    let Some(first) = stems.first().map(|w| lookup_key(w)) else {
+                        return Err(format!("concept {}: term '{t}' has no words", c.id));
+                    };
+                    phrases.entry(first).or_default().push((
+                        stems,
+                        ConceptId(i as u16),
+                        least,
+                        c.in_passing.contains(t),
+                    ));
+                    expanded.push(e);
+                }
             }
             concepts.push(Concept {
                 id: c.id.clone(),
@@ -419,13 +462,7 @@ impl Vocabulary {
                     partly
                 },
                 also_helps: needs(&c.also_helps, &c.id, "also_helps")?,
-                terms: c
-                    .terms
-                    .iter()
-                    .chain(&c.title_terms)
-                    .chain(&c.said)
-                    .cloned()
-                    .collect(),
+                terms: expanded,
                 avoid_for: needs(&c.avoid_for, &c.id, "avoid_for")?,
                 overrides,
                 restricts: c.restricts,
@@ -434,7 +471,12 @@ impl Vocabulary {
                 own_words: c.own_words,
             });
         }
-        for phrase in &file.not_read {
+        let not_read = file
+            .not_read
+            .iter()
+            .map(|p| expand(p, &file.words).map_err(|e| format!("not_read: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        for phrase in not_read.iter().flatten() {
             let stems = term_words(phrase);
             let Some(first) = stems.first().map(|w| lookup_key(w)) else {
                 return Err("not_read has an empty phrase".into());
@@ -702,6 +744,111 @@ avoid_for = ["domestic_abuse"]
             .into_iter()
             .map(|f| v.concept(f.concept).id.clone())
             .collect()
+    }
+
+    #[test]
+    fn a_kind_of_word_in_braces_stands_for_each_word_of_the_kind() {
+        let words: BTreeMap<String, Vec<String>> = [
+            (
+                "who".to_string(),
+                vec!["husband".to_string(), "other half".to_string()],
+            ),
+            (
+                "did".to_string(),
+                vec!["hit".to_string(), "slapped".to_string()],
+            ),
+        ]
+        .into();
+        let mut all = expand("{who} {did} me", &words).unwrap();
+        all.sort();
+        assert_eq!(
+            all,
+            [
+                "husband hit me",
+                "husband slapped me",
+                "other half hit me",
+                "other half slapped me"
+            ]
+        );
+        assert_eq!(expand("plain words", &words).unwrap(), ["plain words"]);
+        assert!(expand("{nobody} hit me", &words)
+            .unwrap_err()
+            .contains("{nobody}"));
+        assert!(expand("{who hit me", &words).is_err());
+        let many: BTreeMap<String, Vec<String>> =
+            [("w".to_string(), (0..50).map(|i| format!("w{i}")).collect())].into();
+        assert!(expand("{w} {w}", &many).unwrap_err().contains("more than"));
+        // In a vocabulary file: a partner's violence, said any way, and not the one who hurts.
+        let file = format!(
+            "[words]\npartner = [\"husband\", \"girlfriend\"]\nhurt = [\"hit\", \"slap\"]\n{}",
+            SMALL.replace(
+                "terms = [\"domestic abuse\"]",
+                "terms = [\"domestic abuse\"]\nsaid = [\"{hurt} by my {partner}\", \"{partner} {hurt} me\"]"
+            )
+        );
+        let v = Vocabulary::parse(&file).unwrap();
+        let named = |t: &str| -> Vec<String> {
+            v.find_said(t)
+                .into_iter()
+                .map(|f| v.concept(f.concept).id.clone())
+                .collect()
+        };
+        assert_eq!(named("being hit by my girlfriend"), ["abuse"]);
+        assert_eq!(named("my husband slapped me again"), ["abuse"]);
+        assert!(named("I hit my husband").is_empty());
+        let bad = file.replace("{partner} {hurt} me", "{partner} {hurts} me");
+        assert!(Vocabulary::parse(&bad).unwrap_err().contains("{hurts}"));
+    }
+
+    #[test]
+    fn everyday_words_typed_find_their_concepts() {
+        let v = Vocabulary::builtin();
+        let said = |t: &str| -> Vec<String> {
+            v.find_said(t)
+                .into_iter()
+                .map(|f| v.concept(f.concept).id.clone())
+                .collect()
+        };
+        for (words, concept) in [
+            ("man being punched by his wife", "domestic_abuse"),
+            ("her boyfriend threatened her", "domestic_abuse"),
+            ("twenty years in the royal engineers", "veterans"),
+            ("I know it's the drink", "drug_alcohol"),
+            ("free exercise near me", "physical_activity"),
+            ("free exercise near me", "exercise_class"),
+        ] {
+            assert!(
+                said(words).iter().any(|c| c == concept),
+                "{words}: {:?}",
+                said(words)
+            );
+        }
+        for (words, concept) in [
+            // Who hurts whom: this is the one who hurts.
+            ("he hit his partner", "domestic_abuse"),
+            // A back, not a person; a wheelchair, not a shove.
+            ("my wife hurt her back", "domestic_abuse"),
+            ("husband pushes her wheelchair", "domestic_abuse"),
+            // Restless, not climbing; Portuguese "para", not the Parachute Regiment; a man,
+            // not a men's group; a woman, not a women's group.
+            ("climbing the walls since I retired", "sports"),
+            ("livros para ler", "veterans"),
+            ("gay bloke, lonely", "mens_group"),
+            ("lonely old lady", "womens_group"),
+        ] {
+            assert!(
+                !said(words).iter().any(|c| c == concept),
+                "{words}: {:?}",
+                said(words)
+            );
+        }
+        // What they want still counts: other blokes, a ladies' group.
+        assert!(said("somewhere to meet other blokes")
+            .iter()
+            .any(|c| c == "mens_group"));
+        assert!(said("ladies group on a monday")
+            .iter()
+            .any(|c| c == "womens_group"));
     }
 
     #[test]

@@ -2231,7 +2231,108 @@ pub async fn a_language_named_and_words_said_in_between(store: Arc<dyn Storage>)
         .any(|c| c.starts_with("By telephone only")));
 }
 
+/// A partner's violence said in the words people use, a service only for a hospice's
+/// families, and a search that says it is about a grown-up.
+pub async fn who_is_hurt_and_who_a_service_is_only_for(store: Arc<dyn Storage>) {
+    let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
+    let at = |n: u32, name: &str, description: &str, eligibility: Option<&str>, k: f64| {
+        service(
+            n,
+            name,
+            description,
+            eligibility,
+            None,
+            near(k),
+            None,
+            "active",
+        )
+    };
+    let mut young_carers = at(
+        414,
+        "Young Carers Group",
+        "Fun, trips and a break from caring, for young carers who look after someone at home.",
+        None,
+        0.1,
+    );
+    young_carers["minimum_age"] = json!(8);
+    young_carers["maximum_age"] = json!(17);
+    let services = vec![
+        at(
+            410,
+            "Domestic Abuse Outreach",
+            "Confidential support for anyone experiencing domestic abuse, women and men.",
+            None,
+            0.9,
+        ),
+        at(
+            411,
+            "Sequence Dancing",
+            "Dance with a partner every Tuesday afternoon.",
+            None,
+            0.1,
+        ),
+        at(
+            412,
+            "Bereavement Drop-in",
+            "A friendly drop-in for anyone who has lost someone.",
+            None,
+            0.8,
+        ),
+        at(
+            413,
+            "Hospice Bereavement Counselling",
+            "Bereavement counselling and bereavement support groups after a death.",
+            Some("Families of St Elsewhere's Hospice patients only"),
+            0.2,
+        ),
+        young_carers,
+        at(
+            415,
+            "Carers Support",
+            "Support, advice and a break for unpaid carers looking after someone.",
+            None,
+            0.9,
+        ),
+    ];
+    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
+        "description": "A synthetic network.", "services": services}]))
+    .unwrap();
+    let dir = imported(store, &feed).await;
+    let pos = |list: &[String], n: u32| list.iter().position(|x| *x == id(n));
+    // A man hurt by his wife: the domestic abuse service, not the dance with a partner.
+    for said in ["man being punched by his wife", "his girlfriend hits him"] {
+        let hurt = found(&dir, &words(said));
+        assert_eq!(hurt.first(), Some(&id(410)), "{said}: {hurt:?}");
+    }
+    // His wife died at home: the drop-in for anyone before the hospice families' service.
+    let home = found(
+        &dir,
+        &words("bereavement counselling, his wife died at home"),
+    );
+    assert!(
+        pos(&home, 412).is_some() && pos(&home, 412) < pos(&home, 413),
+        "{home:?}"
+    );
+    // She died at the hospice, and he is "not coping": that "not" does not deny it, and the
+    // hospice's own counselling comes first.
+    let hospice = found(
+        &dir,
+        &words("wife died at st elsewheres and he is not coping"),
+    );
+    assert_eq!(hospice.first(), Some(&id(413)), "{hospice:?}");
+    // A husband caring for his wife is a grown-up: carers' support before the group for
+    // young carers (which the same words without him find first, being nearer).
+    let grown = found(&dir, &words("husband caring for his wife needs a break"));
+    assert!(
+        pos(&grown, 415).is_some() && pos(&grown, 415) < pos(&grown, 414),
+        "{grown:?}"
+    );
+    let anyone = found(&dir, &words("caring for someone needs a break"));
+    assert_eq!(anyone.first(), Some(&id(414)), "{anyone:?}");
+}
+
 storage_tests::on_both_engines!(
+    who_is_hurt_and_who_a_service_is_only_for,
     a_language_named_and_words_said_in_between,
     what_is_said_in_passing_and_who_a_listing_is_for,
     what_a_search_says_about_who_it_is_for,

@@ -115,8 +115,11 @@ const IN_THEIR_LANGUAGE: f32 = 1.5;
 /// And is listed at this share of the best match's relevance at least, whatever else the
 /// words ask for.
 const LANGUAGE_SHARE: f32 = 0.5;
-/// Only for under-18s, and the words say it is for an adult ("for grown ups").
+/// Only for under-18s (or up to 18: school age), and the words say it is for an adult ("for grown ups").
 const UNDER_18S: f32 = 0.1;
+/// Only for one landlord's tenants or one hospice's families, and the words do not say they
+/// are: as matching ranks it (`NOT_FOR_THEM`).
+const ONE_BODYS_PEOPLE: f32 = 0.4;
 
 /// Beyond this distance from the place searched, a service is in another area: it is
 /// listed after every nearer one.
@@ -516,7 +519,15 @@ impl SearchIndex {
             };
             // Only for some people (tenants of one landlord, carers, those under a specialist
             // team): the searcher may not be.
-            if f.reading.only_for.is_some()
+            // One landlord's tenants or one hospice's families, and the words do not name it:
+            // few of those who search are, so after the rest (as in matching).
+            let others_only = f.reading.only_for.as_deref().is_some_and(|o| {
+                (crate::eligibility::tenants_only(o) || crate::eligibility::hospice_only(o))
+                    && crate::eligibility::qualifies(o, &q.text).is_none()
+            });
+            if others_only {
+                score *= ONE_BODYS_PEOPLE;
+            } else if f.reading.only_for.is_some()
                 || f.reading.specialist.is_some()
                 || !f.requires.is_empty()
             {
@@ -529,7 +540,7 @@ impl SearchIndex {
             // "for grown ups": what is made for young people after what is for adults, and
             // what is only for under-18s (an adult cannot go) far after.
             if said.adult && !young && crate::matching::for_young(f, youth) {
-                score *= if !f.child_ages && f.max_age.is_some_and(|m| m < 18.0) {
+                score *= if !f.child_ages && f.max_age.is_some_and(|m| m <= 18.0) {
                     UNDER_18S
                 } else {
                     crate::matching::NOT_FOR_YOUNG

@@ -224,6 +224,8 @@ pub(crate) fn said(text: &str) -> Said {
     static CHEAP: OnceLock<Regex> = OnceLock::new();
     static SELF: OnceLock<Regex> = OnceLock::new();
     static ADULT: OnceLock<Regex> = OnceLock::new();
+    static GROWN: OnceLock<Regex> = OnceLock::new();
+    static CHILD: OnceLock<Regex> = OnceLock::new();
     // "15 year old", "14 yr old", "15yo", "aged 13"; not "carer for 15 years".
     let age = re(
         &AGE,
@@ -251,6 +253,17 @@ pub(crate) fn said(text: &str) -> Said {
     let adult = re(
         &ADULT,
         r"(?i)\b(young )?(grown[\s-]?ups?|adults?|over[\s-]?(18|eighteen|21)s?)\b",
+    );
+    // Words for someone grown up ("widower", "husband cares for wife", "pensioner"): the
+    // search is for an adult, unless it also names a child or a young person ("widower, his
+    // 14 year old struggling", "nan looking after the kids").
+    let grown = re(
+        &GROWN,
+        r"(?i)\b(husband|wife|widow|widower|widowed|pensioners?|retired|retiree|grandad|granddad|grandpa|grandma|grandmother|grandfather|nan|nana|nanna|granny|grandparents?|oap)\b",
+    );
+    let child = re(
+        &CHILD,
+        r"(?i)\b(sons?|daughters?|child|children|kids?|grandsons?|granddaughters?|grandchild|grandchildren|grandkids?|boys?|girls?|baby|babies|toddlers?|school|pupils?|young)\b",
     );
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower
@@ -327,7 +340,11 @@ pub(crate) fn said(text: &str) -> Said {
                         .trim_start()
                         .to_lowercase()
                         .starts_with("month")
-            }),
+            })
+            || grown.is_match(text)
+                && !child.is_match(text)
+                && !age.is_match(text)
+                && !teen.is_match(text),
         days,
         times,
         step_free: step_free.is_match(text),
@@ -414,6 +431,9 @@ mod tests {
             "adults only social",
             "over 18s gaming night",
             "adult learning",
+            "recently widowed, struggling",
+            "husband looks after his wife with dementia",
+            "pensioner on his own",
         ] {
             assert!(said(adult).adult, "{adult}");
         }
@@ -423,6 +443,10 @@ mod tests {
             "lonely",
             "adultery",
             "young adult carers over 18",
+            "widower, his 14 year old struggling since mum died",
+            "nan looking after the kids",
+            "young widow",
+            "wifi help",
             "toddlers over 18 months",
         ] {
             assert!(!said(not).adult, "{not}");
