@@ -31,6 +31,10 @@ pub struct Reading {
     pub specialist: Option<String>,
     /// The area a service without a venue covers (telephone, online, home visits).
     pub area: Option<String>,
+    /// A service with a venue that is also used by telephone, online or at home ("in our
+    /// rooms or by phone", "home visits for those who cannot get out"), with the words:
+    /// it reaches people who cannot get to the venue.
+    pub also_remote: Option<String>,
     /// For the family and friends of someone with a problem, not for that someone ("for
     /// people affected by a loved one's drinking"), with the words.
     pub affected: Option<String>,
@@ -478,7 +482,11 @@ pub fn read(s: &Service, located: bool) -> Reading {
             r.step_free.clone().unwrap_or_default().1,
         ));
     }
-    // Reach: a service with no venue on the map reaches people where they are.
+    // Reach: a service with a venue may be used another way too; one with no venue on the
+    // map reaches people where they are.
+    if located {
+        r.also_remote = also_remote(description);
+    }
     if !located {
         let areas: Vec<&str> = s.area_texts().collect();
         let remote = remote_words();
@@ -657,6 +665,29 @@ fn remote_words() -> &'static Regex {
         &REMOTE,
         r"(?i)\b(telephone|phone line|helpline|by phone|online|video call|home visits?|visits? (you|people) at home|in your home|at home)\b",
     )
+}
+
+/// The words saying a service with a venue is also used by telephone, online or at home
+/// ("in our rooms or by phone", "by phone, video or face to face", "home visits"). Not how
+/// to book, register or ask ("book online or by phone", "contact us by phone or email").
+fn also_remote(description: &str) -> Option<String> {
+    static ALSO: OnceLock<Regex> = OnceLock::new();
+    static ASKING: OnceLock<Regex> = OnceLock::new();
+    let also = re(
+        &ALSO,
+        r"(?i)\b(?:(?:or|and) (?:by )?(?:tele)?phone|by (?:tele)?phone,? (?:or|and|video|online)|over the phone|(?:tele)?phone or (?:video|face|online)|by video|(?:or|and) online|online or (?:in person|face)|home visits?|visits? (?:you|people|them) at home|in (?:your|their) (?:own )?homes?)\b",
+    );
+    let asking = re(
+        &ASKING,
+        r"(?i)\b(book|booking|booked|register|registration|contact|contacting|enquir\w*|refer|referral|referrals|call|ring|apply|sign up|get in touch|reach us)\b",
+    );
+    also.find_iter(description)
+        .find(|m| {
+            let before = &description[..m.start()];
+            let from = before.char_indices().rev().nth(40).map_or(0, |(k, _)| k);
+            !asking.is_match(&before[from..])
+        })
+        .map(|m| sentence_around(description, m.start()))
 }
 
 /// Whether a service's name says it reaches people where they are ("Telephone befriending
@@ -1341,6 +1372,33 @@ mod tests {
         // How to book is not how it is used.
         let s = service("Walk", "", "Call us to book a place on the walk.");
         assert_eq!(read(&s, false).phone_only, None);
+    }
+
+    #[test]
+    fn a_service_with_a_venue_may_be_used_another_way_too() {
+        for description in [
+            "Listening support, in our rooms or by phone, for adults bereaved at any time.",
+            "Appointments by phone or at clinics in the health centre.",
+            "Counselling by phone, video or face to face.",
+            "Home visits for people who cannot get to the centre.",
+        ] {
+            let s = service("Support", "", description);
+            assert!(read(&s, true).also_remote.is_some(), "{description}");
+            // With no venue, it is read as reaching people where they are instead.
+            assert_eq!(read(&s, false).also_remote, None, "{description}");
+        }
+        for description in [
+            // How to book or ask is not how it is used.
+            "Book online or by phone.",
+            "Contact us by phone or email to find out more.",
+            "Call or ring us and we will refer you or by phone ask for Jo.",
+            // Help with video calls is what it teaches, not how.
+            "Help with email, video calls and the NHS App.",
+            "A weekly walk from the library.",
+        ] {
+            let s = service("Support", "", description);
+            assert_eq!(read(&s, true).also_remote, None, "{description}");
+        }
     }
 
     #[test]

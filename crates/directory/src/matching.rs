@@ -991,7 +991,8 @@ fn excluded(
     check(Filter::Free, p.free_only && !f.free, &|| {
         "Charges a fee (free only relaxed)".into()
     })?;
-    let far = p.near.is_some() && !f.remote() && distance.is_some_and(|d| d > p.max_distance_m);
+    let far =
+        p.near.is_some() && !f.reaches_anywhere() && distance.is_some_and(|d| d > p.max_distance_m);
     check(Filter::Distance, far, &|| {
         format!("Over {} away (distance relaxed)", km(p.max_distance_m))
     })?;
@@ -1295,7 +1296,8 @@ impl SearchIndex {
                 break;
             }
             let distance = p.near.and_then(|near| snap.sites.nearest_m(i, near));
-            let remote = snap.sites.remote(i);
+            // No venue, or a way in besides the venue (by phone, online, at home).
+            let remote = snap.sites.anywhere(i);
             // Beyond their distance, and not relevant enough to be counted as left out:
             // nothing below can propose it or count it (most of a large directory, for
             // someone in one corner of it).
@@ -1355,7 +1357,7 @@ impl SearchIndex {
             // Getting anywhere is hard for them: a service that comes to them, brings them or
             // is round the corner ranks first.
             if stuck
-                && !f.remote()
+                && !f.reaches_anywhere()
                 && !crate::eligibility::named_remote(&f.name)
                 && distance.is_none_or(|d| d > WALKING_DISTANCE_M)
                 && !f.tags.iter().any(|t| Some(t.concept) == q.ids.transport)
@@ -1731,6 +1733,9 @@ fn explain(
         (Some(_), Some(d)) => reasons.push(format!("{} from their home", km(d))),
         (Some(_), None) => cautions.push("Venue location not known: check how far it is".into()),
         _ => {}
+    }
+    if let (false, Some(words)) = (f.remote(), &f.reading.also_remote) {
+        reasons.push(format!("Also by phone, online or at home: \"{words}\""));
     }
     if f.free {
         reasons.push("Free".into());

@@ -2232,8 +2232,8 @@ pub async fn a_language_named_and_words_said_in_between(store: Arc<dyn Storage>)
 }
 
 /// A partner's violence said in the words people use, a service only for a hospice's
-/// families, and a search that says it is about a grown-up.
-pub async fn who_is_hurt_and_who_a_service_is_only_for(store: Arc<dyn Storage>) {
+/// families, a search that says it is about a grown-up, and a venue also used by phone.
+pub async fn who_is_hurt_who_a_service_is_for_and_how_it_reaches_them(store: Arc<dyn Storage>) {
     let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
     let at = |n: u32, name: &str, description: &str, eligibility: Option<&str>, k: f64| {
         service(
@@ -2293,6 +2293,20 @@ pub async fn who_is_hurt_and_who_a_service_is_only_for(store: Arc<dyn Storage>) 
             None,
             0.9,
         ),
+        at(
+            416,
+            "Listening Support",
+            "Someone to listen when you are grieving, in our rooms or by phone.",
+            None,
+            15.0,
+        ),
+        at(
+            417,
+            "Grief Circle",
+            "A monthly circle for people who are grieving, at the chapel hall.",
+            None,
+            15.0,
+        ),
     ];
     let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
         "description": "A synthetic network.", "services": services}]))
@@ -2329,10 +2343,38 @@ pub async fn who_is_hurt_and_who_a_service_is_only_for(store: Arc<dyn Storage>) 
     );
     let anyone = found(&dir, &words("caring for someone needs a break"));
     assert_eq!(anyone.first(), Some(&id(414)), "{anyone:?}");
+    // Bereaved, and getting anywhere is hard: of two services 15 km away, beyond the 10 km
+    // they can travel, the one also used by phone is proposed, without the caution about
+    // getting there; the circle at the chapel is not.
+    let bereaved = MatchProfile {
+        age: Some(80.0),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 10,
+        needs: vec![(Need::Bereavement, 4), (Need::Transport, 4)],
+        ..Default::default()
+    };
+    let matches = dir.index.match_services(&bereaved);
+    let by_phone = matches
+        .iter()
+        .find(|m| m.id == id(416))
+        .unwrap_or_else(|| panic!("the listening support: {matches:?}"));
+    assert!(
+        !by_phone.cautions.iter().any(|c| c.contains("transport")),
+        "{by_phone:?}"
+    );
+    assert!(
+        by_phone
+            .reasons
+            .iter()
+            .any(|r| r.starts_with("Also by phone, online or at home")),
+        "{by_phone:?}"
+    );
+    assert!(!matches.iter().any(|m| m.id == id(417)), "{matches:?}");
 }
 
 storage_tests::on_both_engines!(
-    who_is_hurt_and_who_a_service_is_only_for,
+    who_is_hurt_who_a_service_is_for_and_how_it_reaches_them,
     a_language_named_and_words_said_in_between,
     what_is_said_in_passing_and_who_a_listing_is_for,
     what_a_search_says_about_who_it_is_for,

@@ -451,6 +451,12 @@ impl Facts {
         self.reading.area.is_some()
     }
 
+    /// Reaches people where they are: no venue, or a venue and another way in (by phone,
+    /// online, at home).
+    pub fn reaches_anywhere(&self) -> bool {
+        self.remote() || self.reading.also_remote.is_some()
+    }
+
     pub(super) fn passes(&self, q: &SearchQuery) -> bool {
         if self.retired || (q.public_only && !self.public) {
             return false;

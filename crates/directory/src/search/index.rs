@@ -83,8 +83,8 @@ pub(crate) struct Sites {
     /// Service `i`'s located sites are `at[start[i]..start[i + 1]]`.
     start: Vec<u32>,
     at: Vec<(f64, f64)>,
-    /// Reaches people where they are: no venue on the map ([`Facts::remote`]).
-    remote: Vec<bool>,
+    /// Reaches people where they are, with or without a venue ([`Facts::reaches_anywhere`]).
+    anywhere: Vec<bool>,
 }
 
 impl Sites {
@@ -92,7 +92,7 @@ impl Sites {
         let mut s = Sites {
             start: Vec::with_capacity(facts.len() + 1),
             at: vec![],
-            remote: facts.iter().map(Facts::remote).collect(),
+            anywhere: facts.iter().map(Facts::reaches_anywhere).collect(),
         };
         for f in facts {
             s.start.push(s.at.len() as u32);
@@ -114,8 +114,9 @@ impl Sites {
     }
 
     /// Whether service `i` reaches people where they are ([`Facts::remote`]).
-    pub(crate) fn remote(&self, i: usize) -> bool {
-        self.remote.get(i).copied().unwrap_or(false)
+    /// Whether service `i` reaches people where they are, with or without a venue.
+    pub(crate) fn anywhere(&self, i: usize) -> bool {
+        self.anywhere.get(i).copied().unwrap_or(false)
     }
 }
 

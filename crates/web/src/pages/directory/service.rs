@@ -116,6 +116,9 @@ fn reading(state: &AppState, e: &Entry) -> (Vec<ReadConcept>, Vec<ReadConcept>, 
     if let Some(area) = &r.area {
         facts.push(("Reaches people where they are".into(), area.clone()));
     }
+    if let Some(words) = &r.also_remote {
+        facts.push(("Also by phone, online or at home".into(), words.clone()));
+    }
     (concepts, rejected, facts)
 }
 
