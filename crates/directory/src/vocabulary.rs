@@ -816,6 +816,10 @@ avoid_for = ["domestic_abuse"]
             ("I know it's the drink", "drug_alcohol"),
             ("free exercise near me", "physical_activity"),
             ("free exercise near me", "exercise_class"),
+            ("since I lost my wife", "bereavement"),
+            ("my best friend died in march", "bereavement"),
+            ("she doesn't always know who I am now", "dementia"),
+            ("letters he can't read from the council", "legal_advice"),
         ] {
             assert!(
                 said(words).iter().any(|c| c == concept),
@@ -834,6 +838,10 @@ avoid_for = ["domestic_abuse"]
             ("climbing the walls since I retired", "sports"),
             ("livros para ler", "veterans"),
             ("gay bloke, lonely", "mens_group"),
+            // Losing shifts, a licence or keys is not a bereavement; running out is not running.
+            ("lost my shifts at the warehouse", "bereavement"),
+            ("lost my licence", "bereavement"),
+            ("running out of sofas to sleep on", "running"),
             ("lonely old lady", "womens_group"),
         ] {
             assert!(
