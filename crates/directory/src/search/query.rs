@@ -107,7 +107,8 @@ const PHONE_ONLY: f32 = 0.1;
 /// say they need step-free access (staff search leaves it out).
 const STEPS: f32 = 0.1;
 
-/// A result's relevance must be at least this share of the best result's to be listed.
+/// A result's relevance, and its score once ranked, must be at least this share of the best
+/// result's to be listed.
 const MIN_SHARE: f32 = 0.12;
 /// A service offered in the language the words name ("polish speaking", "pagalba
 /// lietuviskai") ranks this much higher.
@@ -661,6 +662,15 @@ impl SearchIndex {
                 .map(|&i| snap.facts[i].name.to_lowercase())
                 .unwrap_or_default()
         };
+        // And once ranked, in staff search: what the words say rules it out for them (only
+        // for under-18s and they are grown up, steps for a wheelchair user, another
+        // landlord's tenants) leaves it far below the best, and what is that far below is
+        // not listed either. The public feed keeps every match (its consumers filter for
+        // themselves), as does a search asked to keep far services.
+        if searched && !q.public_only && !q.keep_far {
+            let top = hits.iter().map(|h| h.score).fold(0.0f32, f32::max);
+            hits.retain(|h| h.score >= MIN_SHARE * top);
+        }
         match (q.sort, searched) {
             (Sort::Distance, _) | (Sort::Relevance, false) if near.is_some() => {
                 hits.sort_by(|a, b| by_distance(a, b).then_with(|| a.id.cmp(&b.id)))
