@@ -667,19 +667,25 @@ fn remote_words() -> &'static Regex {
     )
 }
 
-/// The words saying a service with a venue is also used by telephone, online or at home
-/// ("in our rooms or by phone", "by phone, video or face to face", "home visits"). Not how
-/// to book, register or ask ("book online or by phone", "contact us by phone or email").
+/// The words saying a service with a venue is also used by telephone, video or online, as
+/// the other of two ways named together ("in our rooms or by phone", "by phone, video or face
+/// to face", "appointments by phone or at clinics"). Not how to book, reserve or ask ("book
+/// online or by phone", "contact us by phone or email"), a phone someone brings ("bring your
+/// tablet or phone"), and not home visits (those are for an area, not for anyone).
 fn also_remote(description: &str) -> Option<String> {
     static ALSO: OnceLock<Regex> = OnceLock::new();
     static ASKING: OnceLock<Regex> = OnceLock::new();
+    const THERE: &str = r"(?:in person|face[ -]to[ -]face|in our (?:rooms|office|offices|centre|center|building)|at (?:our|the|a) (?:rooms|office|offices|centre|center|clinic|hub|surgery)|at clinics?)";
+    const AWAY: &str = r"(?:by (?:tele)?phone|over the (?:tele)?phone|by video(?: call)?|online)";
     let also = re(
         &ALSO,
-        r"(?i)\b(?:(?:or|and) (?:by )?(?:tele)?phone|by (?:tele)?phone,? (?:or|and|video|online)|over the phone|(?:tele)?phone or (?:video|face|online)|by video|(?:or|and) online|online or (?:in person|face)|home visits?|visits? (?:you|people|them) at home|in (?:your|their) (?:own )?homes?)\b",
+        &format!(
+            r"(?i)\b(?:{THERE}\W{{1,3}}(?:\w+\W+){{0,2}}?or\W+{AWAY}|{AWAY}\W{{1,3}}(?:\w+\W+){{0,2}}?or\W+{THERE})"
+        ),
     );
     let asking = re(
         &ASKING,
-        r"(?i)\b(book|booking|booked|register|registration|contact|contacting|enquir\w*|refer|referral|referrals|call|ring|apply|sign up|get in touch|reach us)\b",
+        r"(?i)\b(book|booking|booked|reserve|reserved|register|registration|contact|contacting|enquir\w*|refer|referral|referrals|call|ring|apply|sign up|get in touch|reach us|email|not|no|never|cannot|can't|don't|do not)\b",
     );
     also.find_iter(description)
         .find(|m| {
@@ -917,10 +923,10 @@ pub fn qualifies(only_for: &str, their_words: &str) -> Option<String> {
         "her",
         "their",
     ];
-    // A denial is near the name, before it ("not a Harrowby Homes tenant", "don't rent from
-    // Harrowby Homes") or just after ("Harrowby Homes? no"): "his wife died at St Guthlac's
+    // A denial is near the name, before it ("not a Harrowby Homes tenant", "not currently a
+    // tenant of Harrowby Homes", "I used to live in a Harrowby Homes flat") or just after ("Harrowby Homes? no"): "his wife died at St Guthlac's
     // and he is not coping" still names the hospice.
-    const NEAR: usize = 4;
+    const NEAR: usize = 6;
     for clause in their_words.split(['.', ',', ';', '!', '?', '\n']) {
         let said = words(clause);
         for b in &bodies {
@@ -1242,6 +1248,14 @@ mod tests {
         );
         assert_eq!(qualifies(only, "My sister has a Harrowby Homes flat"), None);
         assert_eq!(qualifies(only, "we don't rent from Harrowby Homes"), None);
+        assert_eq!(
+            qualifies(only, "not currently a tenant of Harrowby Homes"),
+            None
+        );
+        assert_eq!(
+            qualifies(only, "I used to live in a Harrowby Homes flat"),
+            None
+        );
         // A "not" about something else in the same clause does not deny it.
         let hospice = "Families of St Guthlac's Hospice patients only";
         assert_eq!(
@@ -1380,7 +1394,7 @@ mod tests {
             "Listening support, in our rooms or by phone, for adults bereaved at any time.",
             "Appointments by phone or at clinics in the health centre.",
             "Counselling by phone, video or face to face.",
-            "Home visits for people who cannot get to the centre.",
+            "Advice face to face at the centre, or over the phone.",
         ] {
             let s = service("Support", "", description);
             assert!(read(&s, true).also_remote.is_some(), "{description}");
@@ -1395,6 +1409,14 @@ mod tests {
             // Help with video calls is what it teaches, not how.
             "Help with email, video calls and the NHS App.",
             "A weekly walk from the library.",
+            "Places reserved online or by phone.",
+            "Bring your own tablet or phone.",
+            "Help with your phone or online banking.",
+            "Drop in, or phone Sue on 01632 960000.",
+            "We do not offer sessions in person or by phone.",
+            // Home visits are for an area, not for anyone.
+            "Home visits for people who cannot get to the centre.",
+            "Helping people stay independent in their own homes.",
         ] {
             let s = service("Support", "", description);
             assert_eq!(read(&s, true).also_remote, None, "{description}");

@@ -299,6 +299,10 @@ fn expand(phrase: &str, words: &BTreeMap<String, Vec<String>>) -> Result<Vec<Str
             .get(kind)
             .filter(|l| !l.is_empty())
             .ok_or_else(|| format!("\"{phrase}\" names {{{kind}}}, which is not in [words]"))?;
+        // A kind's words are plain words: "{kin}s" among them would never end.
+        if let Some(w) = list.iter().find(|w| w.contains(['{', '}'])) {
+            return Err(format!("[words] {kind}: \"{w}\" has a brace"));
+        }
         for w in list {
             todo.push(format!("{}{w}{}", &p[..open], &p[open + len + 1..]));
         }
@@ -775,6 +779,9 @@ avoid_for = ["domestic_abuse"]
             .unwrap_err()
             .contains("{nobody}"));
         assert!(expand("{who hit me", &words).is_err());
+        let looping: BTreeMap<String, Vec<String>> =
+            [("w".to_string(), vec!["{w}s".to_string()])].into();
+        assert!(expand("{w}", &looping).unwrap_err().contains("brace"));
         let many: BTreeMap<String, Vec<String>> =
             [("w".to_string(), (0..50).map(|i| format!("w{i}")).collect())].into();
         assert!(expand("{w} {w}", &many).unwrap_err().contains("more than"));
@@ -817,6 +824,8 @@ avoid_for = ["domestic_abuse"]
             ("free exercise near me", "physical_activity"),
             ("free exercise near me", "exercise_class"),
             ("since I lost my wife", "bereavement"),
+            ("since my husband passed", "bereavement"),
+            ("his girlfriend hit him", "domestic_abuse"),
             ("my best friend died in march", "bereavement"),
             ("she doesn't always know who I am now", "dementia"),
             ("letters he can't read from the council", "legal_advice"),
@@ -842,6 +851,15 @@ avoid_for = ["domestic_abuse"]
             ("lost my shifts at the warehouse", "bereavement"),
             ("lost my licence", "bereavement"),
             ("running out of sofas to sleep on", "running"),
+            // Found by review: a possessive, a fall, a game, a ring, a benefit. ("my son passed
+            // his driving test" is still read as a death: "husband passed" is how many say it.)
+            ("attacked by her partner's dog", "domestic_abuse"),
+            ("my wife hit her head when she fell", "domestic_abuse"),
+            ("wife beats me at cards", "domestic_abuse"),
+            ("lost my mum's ring", "bereavement"),
+            ("lost my child benefit", "bereavement"),
+            ("my wife left me for another man", "mens_group"),
+            ("landlord won't fix anything", "mens_shed"),
             ("lonely old lady", "womens_group"),
         ] {
             assert!(

@@ -107,8 +107,8 @@ const PHONE_ONLY: f32 = 0.1;
 /// say they need step-free access (staff search leaves it out).
 const STEPS: f32 = 0.1;
 
-/// A result's relevance, and its score once ranked, must be at least this share of the best
-/// result's to be listed.
+/// A result's relevance must be at least this share of the best result's to be listed, and
+/// so must the score of one the words say is not for them, once ranked.
 const MIN_SHARE: f32 = 0.12;
 /// A service offered in the language the words name ("polish speaking", "pagalba
 /// lietuviskai") ranks this much higher.
@@ -445,6 +445,9 @@ impl SearchIndex {
             .max(f32::MIN_POSITIVE);
         let n_groups = groups.len().max(1) as f32;
         let mut hits = vec![];
+        // Beside each hit: whether what the words say ruled it down for them (only for
+        // under-18s and they are grown up; another landlord's tenants or hospice's families).
+        let mut ruled_down: Vec<bool> = vec![];
         let relevance_of = |i: usize, text: f32| -> f32 {
             let text = text / max_text;
             if groups.is_empty() {
@@ -522,15 +525,19 @@ impl SearchIndex {
             // team): the searcher may not be.
             // One landlord's tenants or one hospice's families, and the words do not name it:
             // few of those who search are, so after the rest (as in matching).
-            let others_only = f.reading.only_for.as_deref().is_some_and(|o| {
-                (crate::eligibility::tenants_only(o) || crate::eligibility::hospice_only(o))
-                    && crate::eligibility::qualifies(o, &q.text).is_none()
-            });
-            if others_only {
+            // Their words say they are one of them ("my Fenland Homes flat"): not ranked down.
+            let only_for = f
+                .reading
+                .only_for
+                .as_deref()
+                .filter(|o| crate::eligibility::qualifies(o, &q.text).is_none());
+            let mut ruled = false;
+            if only_for.is_some_and(|o| {
+                crate::eligibility::tenants_only(o) || crate::eligibility::hospice_only(o)
+            }) {
                 score *= ONE_BODYS_PEOPLE;
-            } else if f.reading.only_for.is_some()
-                || f.reading.specialist.is_some()
-                || !f.requires.is_empty()
+                ruled = true;
+            } else if only_for.is_some() || f.reading.specialist.is_some() || !f.requires.is_empty()
             {
                 score *= 0.7;
             }
@@ -542,6 +549,7 @@ impl SearchIndex {
             // what is only for under-18s (an adult cannot go) far after.
             if said.adult && !young && crate::matching::for_young(f, youth) {
                 score *= if !f.child_ages && f.max_age.is_some_and(|m| m <= 18.0) {
+                    ruled = true;
                     UNDER_18S
                 } else {
                     crate::matching::NOT_FOR_YOUNG
@@ -602,6 +610,7 @@ impl SearchIndex {
                     .find(|t| t.concept == c)
                     .map(|t| format!("{}: {}", v.label(c), t.evidence()))
             });
+            ruled_down.push(ruled);
             hits.push(Hit {
                 id: f.id.clone(),
                 score,
@@ -662,14 +671,16 @@ impl SearchIndex {
                 .map(|&i| snap.facts[i].name.to_lowercase())
                 .unwrap_or_default()
         };
-        // And once ranked, in staff search: what the words say rules it out for them (only
-        // for under-18s and they are grown up, steps for a wheelchair user, another
-        // landlord's tenants) leaves it far below the best, and what is that far below is
-        // not listed either. The public feed keeps every match (its consumers filter for
-        // themselves), as does a search asked to keep far services.
+        // And once ranked, in staff search: a service the words say is not for them (only
+        // for under-18s and they are grown up; another landlord's tenants) and left far
+        // below the best by it is not listed. Only those: distance and what they would
+        // rather (free, evenings) rank, and do not hide. The public feed keeps every match
+        // (its consumers filter for themselves), as does a search asked to keep far ones.
         if searched && !q.public_only && !q.keep_far {
             let top = hits.iter().map(|h| h.score).fold(0.0f32, f32::max);
-            hits.retain(|h| h.score >= MIN_SHARE * top);
+            let mut ruled = ruled_down.iter();
+            // (`retain` visits each hit once, in order: `ruled` keeps step with it.)
+            hits.retain(|h| !ruled.next().copied().unwrap_or(false) || h.score >= MIN_SHARE * top);
         }
         match (q.sort, searched) {
             (Sort::Distance, _) | (Sort::Relevance, false) if near.is_some() => {

@@ -255,15 +255,16 @@ pub(crate) fn said(text: &str) -> Said {
         r"(?i)\b(young )?(grown[\s-]?ups?|adults?|over[\s-]?(18|eighteen|21)s?)\b",
     );
     // Words for someone grown up ("widower", "husband cares for wife", "pensioner"): the
-    // search is for an adult, unless it also names a child or a young person ("widower, his
-    // 14 year old struggling", "nan looking after the kids").
+    // search is for an adult, unless it also names a child, a young person or a family
+    // ("widower, his 14 year old struggling", "nan looking after the kids", "widowed mum,
+    // family struggling with grief": the children may be who it is for).
     let grown = re(
         &GROWN,
         r"(?i)\b(husband|wife|widow|widower|widowed|pensioners?|retired|retiree|grandad|granddad|grandpa|grandma|grandmother|grandfather|nan|nana|nanna|granny|grandparents?|oap)\b",
     );
     let child = re(
         &CHILD,
-        r"(?i)\b(sons?|daughters?|child|children|kids?|grandsons?|granddaughters?|grandchild|grandchildren|grandkids?|boys?|girls?|baby|babies|toddlers?|school|pupils?|young)\b",
+        r"(?i)\b(sons?|daughters?|child|children|kids?|grandsons?|granddaughters?|grandchild|grandchildren|grandkids?|boys?|girls?|baby|babies|toddlers?|school|pupils?|young|youth|teens?|nieces?|nephews?|step\w*|foster\w*|family|families|little ones?|mum|mam|mom|dad|mother|father|parents?)\b",
     );
     let lower = text.to_lowercase();
     let words: Vec<&str> = lower
@@ -445,6 +446,8 @@ mod tests {
             "young adult carers over 18",
             "widower, his 14 year old struggling since mum died",
             "nan looking after the kids",
+            "widowed mum, family struggling with grief",
+            "nan caring for her niece",
             "young widow",
             "wifi help",
             "toddlers over 18 months",
