@@ -823,6 +823,7 @@ avoid_for = ["domestic_abuse"]
             ("I know it's the drink", "drug_alcohol"),
             ("free exercise near me", "physical_activity"),
             ("free exercise near me", "exercise_class"),
+            ("cheap exercise classes for over 60s", "physical_activity"),
             ("since I lost my wife", "bereavement"),
             ("since my husband passed", "bereavement"),
             ("his girlfriend hit him", "domestic_abuse"),

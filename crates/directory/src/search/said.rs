@@ -254,13 +254,14 @@ pub(crate) fn said(text: &str) -> Said {
         &ADULT,
         r"(?i)\b(young )?(grown[\s-]?ups?|adults?|over[\s-]?(18|eighteen|21)s?)\b",
     );
-    // Words for someone grown up ("widower", "husband cares for wife", "pensioner"): the
+    // Words for someone grown up ("widower", "husband cares for wife", "pensioner", "a
+    // lithuanian gent", "woman"): the
     // search is for an adult, unless it also names a child, a young person or a family
     // ("widower, his 14 year old struggling", "nan looking after the kids", "widowed mum,
     // family struggling with grief": the children may be who it is for).
     let grown = re(
         &GROWN,
-        r"(?i)\b(husband|wife|widow|widower|widowed|pensioners?|retired|retiree|grandad|granddad|grandpa|grandma|grandmother|grandfather|nan|nana|nanna|granny|grandparents?|oap)\b",
+        r"(?i)\b(husband|wife|widow|widower|widowed|pensioners?|retired|retiree|grandad|granddad|grandpa|grandma|grandmother|grandfather|nan|nana|nanna|granny|grandparents?|oaps?|elderly|man|men|woman|women|lady|ladies|gent|gents|gentleman|gentlemen|bloke|blokes|fella|fellas|chap)\b",
     );
     let child = re(
         &CHILD,
@@ -435,6 +436,8 @@ mod tests {
             "recently widowed, struggling",
             "husband looks after his wife with dementia",
             "pensioner on his own",
+            "lithuanian gent, can't read his letters",
+            "woman being hit by her partner",
         ] {
             assert!(said(adult).adult, "{adult}");
         }
@@ -448,6 +451,8 @@ mod tests {
             "nan looking after the kids",
             "widowed mum, family struggling with grief",
             "nan caring for her niece",
+            "young man sofa surfing",
+            "teen girl self harming",
             "young widow",
             "wifi help",
             "toddlers over 18 months",
