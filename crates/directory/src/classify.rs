@@ -274,8 +274,10 @@ pub fn classify(
             add(&mut tags, c, Source::Taxonomy, strength, name, false);
         }
     }
-    // A chosen Linkwork category confirms the concepts under it that the words name;
-    // when the words name none, all of them, weakly.
+    // A chosen Linkwork category confirms the concepts under it that the words name; when
+    // the words name none, those of it that are for anyone, weakly: a men's shed filed under
+    // "Peer support" is peer support, not bereavement or veterans' support (concepts for
+    // some people), which only its words can say. (A category with no such concept: all.)
     for c in categories {
         let under = v.in_category(*c);
         let named: Vec<ConceptId> = under
@@ -284,6 +286,19 @@ pub fn classify(
             .filter(|id| tags.iter().any(|t| t.concept == *id))
             .collect();
         if named.is_empty() {
+            let for_anyone: Vec<ConceptId> = under
+                .iter()
+                .copied()
+                .filter(|id| {
+                    let x = v.concept(*id);
+                    !x.restricts && x.audience.is_none() && x.within.is_none()
+                })
+                .collect();
+            let under = if for_anyone.is_empty() {
+                under
+            } else {
+                for_anyone
+            };
             for id in under {
                 tags.push(Tag {
                     concept: id,
@@ -351,6 +366,36 @@ mod tests {
             .unwrap_or_else(|| panic!("{:?}", ids(v, &tags)));
         assert!(drug.strength >= 0.8, "{drug:?}");
         assert!(!drug.words.is_empty());
+    }
+
+    #[test]
+    fn a_category_alone_says_what_it_is_not_who_it_is_for() {
+        let v = Vocabulary::builtin();
+        let s = Service {
+            id: "s".into(),
+            name: "Men's shed".into(),
+            status: "active".into(),
+            description: Some("A workshop space to make, mend and chat.".into()),
+            ..Default::default()
+        };
+        let tags = classify(v, &s, &[], &[Category::PeerSupport], "");
+        let found = ids(v, &tags);
+        // Filed under peer support: peer support, but not bereavement or veterans' support,
+        // which only its words could say.
+        assert!(found.iter().any(|c| c == "peer_support"), "{found:?}");
+        for not in ["bereavement", "veterans"] {
+            assert!(!found.iter().any(|c| c == not), "{not}: {found:?}");
+        }
+        // Its words name one: that one, confirmed.
+        let grief = Service {
+            description: Some("A peer support group for people who have been bereaved.".into()),
+            ..s
+        };
+        let tags = classify(v, &grief, &[], &[Category::PeerSupport], "");
+        let bereavement = v.by_id("bereavement").unwrap();
+        assert!(tags
+            .iter()
+            .any(|t| t.concept == bereavement && t.strength == 1.0));
     }
 
     #[test]

@@ -265,6 +265,25 @@ pub fn read(s: &Service, located: bool) -> Reading {
                 }
             }
         }
+        // "A group course for women affected by domestic abuse": a description saying who it
+        // is for, naming one sex only in that sentence (not "for women and men", nor "for
+        // women and their families").
+        if r.sex.is_none() {
+            static FOR: OnceLock<Regex> = OnceLock::new();
+            let for_one = re(&FOR, r"(?i)\bfor (?:women|men|ladies|gents|mums|dads)\b");
+            r.sex = sentences(description)
+                .filter(|sentence| for_one.is_match(sentence))
+                .find_map(|sentence| {
+                    let lower = sentence.to_lowercase();
+                    if lower.contains("famil")
+                        || lower.contains("partner")
+                        || lower.contains("children")
+                    {
+                        return None;
+                    }
+                    sex_of(sentence).map(|x| (x, sentence.to_string()))
+                });
+        }
         if r.sex.is_none() && eligibility.is_empty() {
             static NAMED: OnceLock<Regex> = OnceLock::new();
             let named = re(
@@ -1129,6 +1148,27 @@ mod tests {
             sex("Walk", "", "A women-only walk on Fridays"),
             Some(Sex::Female)
         );
+        // A description saying it is for one sex.
+        assert_eq!(
+            sex(
+                "Freedom programme",
+                "",
+                "A group course for women affected by domestic abuse."
+            ),
+            Some(Sex::Female)
+        );
+        assert_eq!(
+            sex("Talk", "", "A monthly talk for men. Tea after."),
+            Some(Sex::Male)
+        );
+        for description in [
+            "Support for women and men after a death.",
+            "A group for mums and their children.",
+            "For women and their families.",
+            "Help for dads, mums and carers.",
+        ] {
+            assert_eq!(sex("Group", "", description), None, "{description}");
+        }
     }
 
     #[test]

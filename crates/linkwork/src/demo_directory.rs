@@ -219,7 +219,7 @@ fn ideas(c: Category) -> &'static [(&'static str, &'static str)] {
             ),
             (
                 "Debt advice clinic",
-                "One-to-one help with debts, bills and budgeting.",
+                "One-to-one help with debts, bills and budgeting, at the clinic or by phone.",
             ),
         ],
         Housing => &[
