@@ -31,9 +31,9 @@ pub struct Reading {
     pub specialist: Option<String>,
     /// The area a service without a venue covers (telephone, online, home visits).
     pub area: Option<String>,
-    /// A service with a venue that is also used by telephone, online or at home ("in our
-    /// rooms or by phone", "home visits for those who cannot get out"), with the words:
-    /// it reaches people who cannot get to the venue.
+    /// A service with a venue that is also used by telephone, video or online ("in our rooms
+    /// or by phone", "by phone, video or face to face"), with the words: it reaches people
+    /// who cannot get to the venue.
     pub also_remote: Option<String>,
     /// For the family and friends of someone with a problem, not for that someone ("for
     /// people affected by a loved one's drinking"), with the words.

@@ -1296,7 +1296,7 @@ impl SearchIndex {
                 break;
             }
             let distance = p.near.and_then(|near| snap.sites.nearest_m(i, near));
-            // No venue, or a way in besides the venue (by phone, online, at home).
+            // No venue, or a way in besides the venue (by phone, video or online).
             let remote = snap.sites.anywhere(i);
             // Beyond their distance, and not relevant enough to be counted as left out:
             // nothing below can propose it or count it (most of a large directory, for
@@ -1735,7 +1735,7 @@ fn explain(
         _ => {}
     }
     if let (false, Some(words)) = (f.remote(), &f.reading.also_remote) {
-        reasons.push(format!("Also by phone, online or at home: \"{words}\""));
+        reasons.push(format!("Also by phone or online: \"{words}\""));
     }
     if f.free {
         reasons.push("Free".into());

@@ -2384,7 +2384,7 @@ pub async fn who_is_hurt_who_a_service_is_for_and_how_it_reaches_them(store: Arc
         by_phone
             .reasons
             .iter()
-            .any(|r| r.starts_with("Also by phone, online or at home")),
+            .any(|r| r.starts_with("Also by phone or online")),
         "{by_phone:?}"
     );
     assert!(!matches.iter().any(|m| m.id == id(417)), "{matches:?}");

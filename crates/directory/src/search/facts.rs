@@ -452,7 +452,7 @@ impl Facts {
     }
 
     /// Reaches people where they are: no venue, or a venue and another way in (by phone,
-    /// online, at home).
+    /// video or online).
     pub fn reaches_anywhere(&self) -> bool {
         self.remote() || self.reading.also_remote.is_some()
     }

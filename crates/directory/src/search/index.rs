@@ -113,7 +113,6 @@ impl Sites {
             .min_by(|a, b| a.total_cmp(b))
     }
 
-    /// Whether service `i` reaches people where they are ([`Facts::remote`]).
     /// Whether service `i` reaches people where they are, with or without a venue.
     pub(crate) fn anywhere(&self, i: usize) -> bool {
         self.anywhere.get(i).copied().unwrap_or(false)

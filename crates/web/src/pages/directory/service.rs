@@ -117,7 +117,7 @@ fn reading(state: &AppState, e: &Entry) -> (Vec<ReadConcept>, Vec<ReadConcept>, 
         facts.push(("Reaches people where they are".into(), area.clone()));
     }
     if let Some(words) = &r.also_remote {
-        facts.push(("Also by phone, online or at home".into(), words.clone()));
+        facts.push(("Also by phone or online".into(), words.clone()));
     }
     (concepts, rejected, facts)
 }
