@@ -969,6 +969,12 @@ pub fn qualifies(only_for: &str, their_words: &str) -> Option<String> {
     None
 }
 
+/// Whether a restriction is to one landlord's tenants or one hospice's families: few of the
+/// people who rent, or who are bereaved, are.
+pub fn one_bodys_people(only_for: &str) -> bool {
+    tenants_only(only_for) || hospice_only(only_for)
+}
+
 /// Whether a restriction is to one hospice's patients or families ("Families of St Guthlac's
 /// Hospice patients only"): few of the people bereaved or ill are.
 pub fn hospice_only(only_for: &str) -> bool {

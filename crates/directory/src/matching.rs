@@ -1384,9 +1384,7 @@ impl SearchIndex {
             // those made for others.
             match f.reading.only_for.as_deref() {
                 Some(o) if qualifies.is_none() => {
-                    score *= if crate::eligibility::tenants_only(o)
-                        || crate::eligibility::hospice_only(o)
-                    {
+                    score *= if crate::eligibility::one_bodys_people(o) {
                         NOT_FOR_THEM
                     } else {
                         0.6

@@ -521,20 +521,17 @@ impl SearchIndex {
             } else {
                 relevance
             };
-            // Only for some people (tenants of one landlord, carers, those under a specialist
-            // team): the searcher may not be.
-            // One landlord's tenants or one hospice's families, and the words do not name it:
-            // few of those who search are, so after the rest (as in matching).
-            // Their words say they are one of them ("my Fenland Homes flat"): not ranked down.
+            // Only for some people (carers, those under a specialist team): the searcher may
+            // not be. Only for one landlord's tenants or one hospice's families: few who search
+            // are, so after the rest, as in matching. Not when their words say they are one
+            // of them ("my Fenland Homes flat").
             let only_for = f
                 .reading
                 .only_for
                 .as_deref()
                 .filter(|o| crate::eligibility::qualifies(o, &q.text).is_none());
             let mut ruled = false;
-            if only_for.is_some_and(|o| {
-                crate::eligibility::tenants_only(o) || crate::eligibility::hospice_only(o)
-            }) {
+            if only_for.is_some_and(crate::eligibility::one_bodys_people) {
                 score *= ONE_BODYS_PEOPLE;
                 ruled = true;
             } else if only_for.is_some() || f.reading.specialist.is_some() || !f.requires.is_empty()
