@@ -579,7 +579,7 @@ pub fn no_talking_circle(text: &str) -> Option<String> {
     static NO: OnceLock<Regex> = OnceLock::new();
     re(
         &NO,
-        r"(?i)\b(don'?t|do not|won'?t|not) (want to |going to |one for )?(sit|sitting) in a circle\b",
+        r"(?i)\b(don'?t|do not|won'?t|not) (want to |going to |one for )?(sit|sitting|sat) (round |around )?in a circle\b",
     )
     .find(text)
     .map(|m| m.as_str().to_string())
@@ -1600,6 +1600,7 @@ mod tests {
         for said in [
             "I don't want to sit in a circle talking about feelings",
             "I'm not one for sitting in a circle talking about feelings mind",
+            "I'm not one for sat in a circle with women talking about feelings",
         ] {
             assert!(no_talking_circle(said).is_some(), "{said}");
             assert_eq!(no_groups(said), None, "{said}");

@@ -503,6 +503,10 @@ const OTHERS: f32 = 0.5;
 
 /// A service offered in the person's language (not English) ranks this much higher.
 const LANGUAGE_BONUS: f32 = 1.5;
+/// And one offered in British Sign Language, for someone who signs, this much: a Deaf BSL
+/// user can take part elsewhere only with an interpreter, where many who speak another
+/// language have some English.
+const BSL_BONUS: f32 = LANGUAGE_BONUS * 1.25;
 
 /// Words in an interest about who they do it with or for ("cooking for friends", "a gay
 /// men's chorus"): not looked for as words, or "friends" would find Doorstep Friends.
@@ -836,7 +840,7 @@ const IN_A_GROUP: f32 = 0.5;
 const WALKING_DISTANCE_M: f64 = 1_000.0;
 
 /// The most the factors after relevance can raise a score.
-const MOST: f32 = LANGUAGE_BONUS * MADE_FOR_THEM;
+const MOST: f32 = BSL_BONUS * MADE_FOR_THEM;
 
 /// Why a service is left out.
 enum Out {
@@ -1393,7 +1397,11 @@ impl SearchIndex {
                 _ => {}
             }
             if spoken[i] {
-                score *= LANGUAGE_BONUS;
+                score *= if lang.as_deref().is_some_and(is_bsl) {
+                    BSL_BONUS
+                } else {
+                    LANGUAGE_BONUS
+                };
             }
             // Named for what they have been through already: what comes after it first.
             if let Some((_, caution)) = q.done.iter().find(|(c, _)| {
@@ -1436,6 +1444,13 @@ impl SearchIndex {
                 cautions.push(format!(
                     "By telephone only, and they said \"{said}\": check it suits them"
                 ));
+            }
+            // A Deaf BSL user takes part in a group only with an interpreter there.
+            if lang.as_deref().is_some_and(is_bsl) && !spoken[i] && f.reading.group.is_some() {
+                cautions.push(
+                    "People take part together, and it is not listed in BSL: check an interpreter can be there"
+                        .into(),
+                );
             }
             if p.age.is_some_and(|a| a < 18.0) && !for_young(f, q.ids.youth) {
                 score *= NOT_FOR_YOUNG;

@@ -58,6 +58,9 @@ pub struct Concept {
     /// A person is among this audience's people only when their own words name it: a need
     /// it helps with is not enough (help with money does not make someone a gambler).
     pub own_words: bool,
+    /// Someone at risk names it ("suicidal"): a search for it lists what answers it before
+    /// whatever else the words ask for.
+    pub urgent: bool,
 }
 
 /// A concept found in a text, with the words that matched as they were written.
@@ -144,6 +147,8 @@ struct ConceptDef {
     within: Option<String>,
     #[serde(default)]
     own_words: bool,
+    #[serde(default)]
+    urgent: bool,
 }
 
 /// A phrase as matched: its stems, its concept, the least kind of text it counts in, and
@@ -473,6 +478,7 @@ impl Vocabulary {
                 audience,
                 within,
                 own_words: c.own_words,
+                urgent: c.urgent,
             });
         }
         let not_read = file
@@ -830,6 +836,17 @@ avoid_for = ["domestic_abuse"]
             ("my best friend died in march", "bereavement"),
             ("she doesn't always know who I am now", "dementia"),
             ("letters he can't read from the council", "legal_advice"),
+            (
+                "I want to pack the drink in proper this time",
+                "drug_alcohol",
+            ),
+            ("the bills are piling up on the mat", "debt_advice"),
+            ("I'm on the oxygen some of the day", "lung_condition"),
+            ("i think i might be bi", "lgbtq"),
+            ("I have my boy, he's 3, on Saturdays", "parent_toddler"),
+            ("lonely older man never goes out", "befriending"),
+            ("back to work after my breakdown", "low_mood"),
+            ("she had a breakdown last year", "low_mood"),
         ] {
             assert!(
                 said(words).iter().any(|c| c == concept),
@@ -862,6 +879,10 @@ avoid_for = ["domestic_abuse"]
             ("my wife left me for another man", "mens_group"),
             ("landlord won't fix anything", "mens_shed"),
             ("lonely old lady", "womens_group"),
+            // A grown son's age; a hall's size; a car.
+            ("my son, he's 30, lives with me", "parent_toddler"),
+            ("the hall might be big enough", "lgbtq"),
+            ("the car had a breakdown on the A47", "low_mood"),
         ] {
             assert!(
                 !said(words).iter().any(|c| c == concept),
@@ -890,6 +911,8 @@ avoid_for = ["domestic_abuse"]
     fn everyday_words_find_their_concepts() {
         for (words, concept) in [
             ("I love my crosswords", "quiz_games"),
+            ("Heart Club Exercise Class", "heart_condition"),
+            ("Social evening for Deaf BSL users", "social_group"),
             ("a game of darts", "quiz_games"),
             ("old films", "cinema_club"),
             ("walking my dog", "animals"),

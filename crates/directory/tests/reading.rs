@@ -2390,7 +2390,91 @@ pub async fn who_is_hurt_who_a_service_is_for_and_how_it_reaches_them(store: Arc
     assert!(!matches.iter().any(|m| m.id == id(417)), "{matches:?}");
 }
 
+/// Someone at risk is answered first, and a Deaf BSL user is offered where people sign.
+pub async fn someone_at_risk_and_someone_who_signs(store: Arc<dyn Storage>) {
+    let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
+    let mut deaf_club = service(
+        422,
+        "Deaf Club",
+        "Social evening for Deaf BSL users, their friends and families.",
+        None,
+        None,
+        near(6.0),
+        None,
+        "active",
+    );
+    deaf_club["languages"] = json!([{"id": id(482), "service_id": id(422), "name": "British Sign Language", "code": "bfi"}]);
+    let services = vec![
+        service(
+            420,
+            "Crisis Line",
+            "A mental health crisis line, day and night, for anyone feeling suicidal.",
+            None,
+            None,
+            None,
+            None,
+            "active",
+        ),
+        service(
+            421,
+            "Talking Therapies",
+            "Talk to someone: counselling and talking therapies for anxiety and low mood.",
+            None,
+            None,
+            near(0.5),
+            None,
+            "active",
+        ),
+        deaf_club,
+        service(
+            423,
+            "Coffee Morning",
+            "A friendly coffee morning with tea, cake and a chat.",
+            None,
+            None,
+            near(0.1),
+            None,
+            "active",
+        ),
+    ];
+    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
+        "description": "A synthetic network.", "services": services}]))
+    .unwrap();
+    let dir = imported(store, &feed).await;
+    // Suicidal, and wanting to talk: the crisis line before talking therapies, though the
+    // words "talk to someone" are in the therapies' listing.
+    let risk = found(&dir, &words("feeling suicidal need to talk to someone now"));
+    assert_eq!(risk.first(), Some(&id(420)), "{risk:?}");
+    assert!(risk.contains(&id(421)), "{risk:?}");
+    // Lonely, and signs: the Deaf club 6 km away before the coffee morning round the corner,
+    // which carries a caution to check an interpreter can be there.
+    let deaf = MatchProfile {
+        age: Some(61.0),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        language: Some("bfi".into()),
+        limit: 10,
+        needs: vec![(Need::Loneliness, 4)],
+        ..Default::default()
+    };
+    let matches = dir.index.match_services(&deaf);
+    assert_eq!(
+        matches.first().map(|m| m.id.clone()),
+        Some(id(422)),
+        "{matches:?}"
+    );
+    let coffee = matches
+        .iter()
+        .find(|m| m.id == id(423))
+        .unwrap_or_else(|| panic!("the coffee morning: {matches:?}"));
+    assert!(
+        coffee.cautions.iter().any(|c| c.contains("interpreter")),
+        "{coffee:?}"
+    );
+}
+
 storage_tests::on_both_engines!(
+    someone_at_risk_and_someone_who_signs,
     who_is_hurt_who_a_service_is_for_and_how_it_reaches_them,
     a_language_named_and_words_said_in_between,
     what_is_said_in_passing_and_who_a_listing_is_for,

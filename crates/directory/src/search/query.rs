@@ -309,6 +309,9 @@ impl ConceptScores {
     }
 }
 
+/// How much more what answers a risk the words name counts than anything else they ask for.
+const URGENT: f32 = 2.0;
+
 /// Groups of concepts asked for, what was found, and whether "over 60s" was read as who it
 /// is for.
 type Asked = (Vec<Vec<(ConceptId, f32)>>, Vec<Found>, bool);
@@ -322,6 +325,17 @@ fn asked(v: &Vocabulary, text: &str, said: &super::said::Said) -> Asked {
     if said.step_free && groups.len() > 1 {
         let disability = v.by_id("disability");
         groups.retain(|g| g.first().map(|x| x.0) != disability);
+    }
+    // Someone at risk ("feeling suicidal, need to talk to someone"): what answers the risk
+    // first, then what else the words ask for.
+    if groups.len() > 1 {
+        for g in &mut groups {
+            if g.first().is_some_and(|x| v.concept(x.0).urgent) {
+                for x in g.iter_mut() {
+                    x.1 *= URGENT;
+                }
+            }
+        }
     }
     let older = v.by_id("older_people");
     let for_older = groups.len() > 1 && groups.iter().any(|g| g.first().map(|x| x.0) == older);
