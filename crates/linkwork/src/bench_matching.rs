@@ -127,6 +127,32 @@ fn score(id: &str, ranked: &[String], judged: &HashMap<String, u8>, never: &[Str
     }
 }
 
+/// How each service was classified, by name: its concepts, strongest first, with the words
+/// that were the evidence. For reviewing the vocabulary against a publisher's listings.
+async fn print_classes(dir: &Directory) -> Result<()> {
+    let v = directory::vocabulary::Vocabulary::builtin();
+    let mut entries = dir.all_entries().await?;
+    entries.sort_by(|a, b| a.service.name.cmp(&b.service.name));
+    for e in entries {
+        println!("class {} [{}]", e.service.name, e.service.status);
+        for t in dir
+            .index
+            .facts(&e.service.id)
+            .map(|f| f.tags)
+            .unwrap_or_default()
+        {
+            println!(
+                "    {:.1} {} ({}): {}",
+                t.strength,
+                v.concept(t.concept).id,
+                v.label(t.concept),
+                t.evidence()
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Where a set's development cases end (`split.toml`); later cases are held out.
 #[derive(Deserialize, Default, Clone, Copy)]
 #[serde(deny_unknown_fields)]
@@ -185,7 +211,7 @@ fn summary(what: &str, cases: &[Scored], split: Split) {
     }
 }
 
-pub async fn run(eval: &Path, show: bool) -> Result<()> {
+pub async fn run(eval: &Path, show: bool, classes: bool) -> Result<()> {
     if !eval.join("feed.json").exists() {
         bail!(
             "no evaluation set at {} (it needs feed.json, postcodes.csv, searches.toml and people.toml); run from the project folder or pass --eval",
@@ -215,6 +241,9 @@ pub async fn run(eval: &Path, show: bool) -> Result<()> {
         parsed.problems.len()
     );
     crate::directory_cli::import_postcodes(store.clone(), &eval.join("postcodes.csv")).await?;
+    if classes {
+        print_classes(&dir).await?;
+    }
     let searches: Searches = toml::from_str(
         &std::fs::read_to_string(eval.join("searches.toml")).context("searches.toml")?,
     )?;

@@ -78,6 +78,10 @@ enum BenchCommand {
         /// Print each development case's top 10 (never a held-out case).
         #[arg(long)]
         show: bool,
+        /// Also print how each service in the set was classified: its concepts, each with
+        /// its strength and the words that were the evidence (no case is printed).
+        #[arg(long)]
+        classes: bool,
         /// Measure with this vocabulary file instead of the built-in one (to try an edit to
         /// crates/directory/vocabulary.toml without rebuilding).
         #[arg(long)]

@@ -201,6 +201,7 @@ pub(super) async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
                 BenchCommand::Matching {
                     eval,
                     show,
+                    classes,
                     vocabulary,
                 },
         } => {
@@ -212,7 +213,7 @@ pub(super) async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
                 println!("Vocabulary: {}", path.display());
             }
             for set in &eval {
-                crate::bench_matching::run(set, show).await?;
+                crate::bench_matching::run(set, show, classes).await?;
             }
         }
         Command::Bench {
