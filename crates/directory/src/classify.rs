@@ -337,6 +337,110 @@ mod tests {
             .collect()
     }
 
+    /// Found by a review of two towns' listings: words that name what a service is, and
+    /// words in passing that do not.
+    #[test]
+    fn a_listing_is_what_it_says_not_what_it_mentions() {
+        let v = Vocabulary::builtin();
+        let tags = |name: &str, description: &str| {
+            let s = Service {
+                id: "s".into(),
+                name: name.into(),
+                status: "active".into(),
+                description: Some(description.into()),
+                ..Default::default()
+            };
+            ids(v, &classify(v, &s, &[], &[], ""))
+        };
+        for (name, description, is) in [
+            (
+                "Telephone Friends",
+                "A friendly volunteer rings you once a week.",
+                "befriending",
+            ),
+            (
+                "Hearing Voices Group",
+                "Peer support for people who hear voices.",
+                "hearing_voices",
+            ),
+            (
+                "Respectful Relationships Course",
+                "For men who want to change abusive or controlling behaviour.",
+                "perpetrator",
+            ),
+            (
+                "Living Well with Pain",
+                "A course for people with long-term pain.",
+                "chronic_pain",
+            ),
+            (
+                "Family Bereavement Service",
+                "Support after a death.",
+                "bereavement",
+            ),
+            (
+                "Tenant Money Advice",
+                "Help with rent arrears.",
+                "debt_advice",
+            ),
+        ] {
+            assert!(
+                tags(name, description).contains(&is.to_string()),
+                "{name}: {:?}",
+                tags(name, description)
+            );
+        }
+        for (name, description, not) in [
+            (
+                "Growing Well",
+                "Gardening with a horticultural therapist.",
+                "counselling",
+            ),
+            (
+                "Recovery Cafe",
+                "Pay as you feel food and a friendly face.",
+                "food_bank",
+            ),
+            (
+                "Carers Support",
+                "Information, advice and emotional support for unpaid carers.",
+                "low_mood",
+            ),
+            (
+                "Parenting Course",
+                "Ways to handle family stress.",
+                "anxiety",
+            ),
+            (
+                "Swim Sessions",
+                "Half price for people on benefits.",
+                "benefits_advice",
+            ),
+            ("Lunch Club", "A home-cooked meal and a chat.", "cooking"),
+            (
+                "Women's Circle",
+                "Women only (trans women welcome).",
+                "lgbtq",
+            ),
+            (
+                "Respectful Relationships Course",
+                "For men who want to change abusive or controlling behaviour.",
+                "relationships",
+            ),
+            (
+                "Family Bereavement Service",
+                "Support after a death.",
+                "parenting",
+            ),
+        ] {
+            assert!(
+                !tags(name, description).contains(&not.to_string()),
+                "{name}: {:?}",
+                tags(name, description)
+            );
+        }
+    }
+
     #[test]
     fn a_foreign_listing_is_classified_with_evidence() {
         let v = Vocabulary::builtin();

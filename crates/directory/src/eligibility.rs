@@ -398,6 +398,15 @@ pub fn read(s: &Service, located: bool) -> Reading {
             .find(|x| only_for_said.is_match(x))
             .map(str::to_string);
     }
+    // Only for people who rent privately ("Free advice if you rent from a private landlord
+    // or letting agent"), said in its first sentence: not "whether you rent from the
+    // council or a private landlord".
+    if r.only_for.is_none() {
+        r.only_for = sentences(eligibility)
+            .chain(sentences(description).take(1))
+            .find(|x| private_renters_only(x))
+            .map(str::to_string);
+    }
     // Access: venue accessibility descriptions, then the service's own words.
     let mut access_text = vec![];
     for sal in &s.service_at_locations {
@@ -849,10 +858,44 @@ pub fn private_renter(words: &str) -> bool {
         }
 }
 
+/// Whether words limit a service to people who rent from a private landlord ("if you rent
+/// from a private landlord", "for private renters"), and name no other kind of tenant.
+pub fn private_renters_only(words: &str) -> bool {
+    static PRIVATE: OnceLock<Regex> = OnceLock::new();
+    static OTHER: OnceLock<Regex> = OnceLock::new();
+    re(
+        &PRIVATE,
+        r"(?i)\b(if you rent (privately|from a private landlord)|for (people (who|renting) (rent )?privately|private (renters|tenants))|private (renters|tenants) only)\b",
+    )
+    .is_match(words)
+        && !re(
+            &OTHER,
+            r"(?i)\b(council|housing association|social (housing|landlord)|whether|any landlord|all tenants)\b",
+        )
+        .is_match(words)
+}
+
+/// Whether someone's words say they rent from a council or a housing association ("our
+/// council flat", "Fenland Homes keep sending letters", "the housing association"): not a
+/// private renter.
+pub fn social_tenant(words: &str) -> bool {
+    static SOCIAL: OnceLock<Regex> = OnceLock::new();
+    static NAMED: OnceLock<Regex> = OnceLock::new();
+    re(
+        &SOCIAL,
+        r"(?i)\b(council (house|flat|home|property|tenant|tenancy|bungalow|maisonette)|housing association|social housing|rent (it |ours? )?(off|from) the council|landlord is the council)\b",
+    )
+    .is_match(words)
+        || re(&NAMED, r"\b[A-Z][a-z]+ (Homes|Housing)\b").is_match(words)
+}
+
 /// The body a restriction names ("Harrowby Homes" in "For tenants of Harrowby Homes"),
 /// when the person's own words name it too ("behind on the rent on my Harrowby Homes
 /// flat"): their words say they qualify.
 pub fn qualifies(only_for: &str, their_words: &str) -> Option<String> {
+    if private_renters_only(only_for) {
+        return private_renter(their_words).then(|| "a private landlord".to_string());
+    }
     static BODY: OnceLock<Regex> = OnceLock::new();
     let body = re(
         &BODY,
@@ -1241,6 +1284,41 @@ mod tests {
             qualifies("For Fenland Homes tenants only", "my Fenland Homes flat").as_deref(),
             Some("Fenland Homes")
         );
+        // Only for private renters: read from the first sentence, not from one naming other
+        // tenants too; someone renting privately qualifies, and a council or housing
+        // association tenant is one the words can name.
+        let private = service(
+            "Private Renters' Advice",
+            "",
+            "Free advice if you rent from a private landlord or letting agent: repairs, damp and deposits.",
+        );
+        let only = read(&private, true).only_for.expect("private renters only");
+        assert!(private_renters_only(&only));
+        assert!(qualifies(&only, "I rent privately and the damp is awful").is_some());
+        assert!(qualifies(&only, "my Fenland Homes flat").is_none());
+        let anyone = service(
+            "Housing Advice",
+            "",
+            "Advice whether you rent from the council, a housing association or a private landlord.",
+        );
+        assert_eq!(read(&anyone, true).only_for, None);
+        assert!(!private_renters_only(
+            "Help with private landlords and council tenancies"
+        ));
+        for said in [
+            "Fenland Homes keep sending letters",
+            "our council flat is freezing",
+            "the housing association won't fix it",
+        ] {
+            assert!(social_tenant(said), "{said}");
+        }
+        for said in [
+            "my landlord won't fix it",
+            "I rent a room",
+            "homes for sale",
+        ] {
+            assert!(!social_tenant(said), "{said}");
+        }
     }
 
     #[test]

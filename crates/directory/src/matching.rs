@@ -971,6 +971,19 @@ fn excluded(
             "are for one landlord's tenants, and they say they rent elsewhere",
         ));
     }
+    // Only for people who rent privately, and their words say they rent from a council or a
+    // housing association ("Fenland Homes keep sending letters").
+    if f.reading
+        .only_for
+        .as_deref()
+        .is_some_and(crate::eligibility::private_renters_only)
+        && crate::eligibility::social_tenant(&q.words)
+        && !crate::eligibility::private_renter(&q.words)
+    {
+        return Err(Out::Rule(
+            "are for private renters, and they rent from a council or housing association",
+        ));
+    }
     // Only by telephone, for someone who uses British Sign Language.
     if lang.is_some_and(is_bsl)
         && f.reading.phone_only.is_some()

@@ -2473,7 +2473,62 @@ pub async fn someone_at_risk_and_someone_who_signs(store: Arc<dyn Storage>) {
     );
 }
 
+/// Advice only for private renters is not proposed to a housing association's tenant, and
+/// is to someone who rents privately.
+pub async fn advice_for_private_renters_is_for_them(store: Arc<dyn Storage>) {
+    let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
+    let services = vec![
+        service(
+            430,
+            "Private Renters' Advice",
+            "Free advice if you rent from a private landlord or letting agent: repairs, damp and deposits.",
+            None,
+            None,
+            near(0.2),
+            None,
+            "active",
+        ),
+        service(
+            431,
+            "Housing Advice",
+            "Housing advice for anyone: repairs, damp, rent arrears and homelessness.",
+            None,
+            None,
+            near(1.0),
+            None,
+            "active",
+        ),
+    ];
+    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
+        "description": "A synthetic network.", "services": services}]))
+    .unwrap();
+    let dir = imported(store, &feed).await;
+    let person = |words: &str| MatchProfile {
+        age: Some(40.0),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 10,
+        needs: vec![(Need::Housing, 4)],
+        what_matters: words.into(),
+        ..Default::default()
+    };
+    let tenant = dir.index.match_services(&person(
+        "The damp is awful and Elsewhere Homes won't fix it.",
+    ));
+    assert!(tenant.iter().any(|m| m.id == id(431)), "{tenant:?}");
+    assert!(!tenant.iter().any(|m| m.id == id(430)), "{tenant:?}");
+    let private = dir
+        .index
+        .match_services(&person("I rent privately and the damp is awful."));
+    assert_eq!(
+        private.first().map(|m| m.id.clone()),
+        Some(id(430)),
+        "{private:?}"
+    );
+}
+
 storage_tests::on_both_engines!(
+    advice_for_private_renters_is_for_them,
     someone_at_risk_and_someone_who_signs,
     who_is_hurt_who_a_service_is_for_and_how_it_reaches_them,
     a_language_named_and_words_said_in_between,

@@ -544,8 +544,14 @@ impl SearchIndex {
                 .only_for
                 .as_deref()
                 .filter(|o| crate::eligibility::qualifies(o, &q.text).is_none());
+            // Only for private renters: most who search about a landlord are; not those whose
+            // words say they rent from a council or a housing association.
+            let private = only_for.filter(|o| crate::eligibility::private_renters_only(o));
+            let only_for = only_for.filter(|_| private.is_none());
             let mut ruled = false;
-            if only_for.is_some_and(crate::eligibility::one_bodys_people) {
+            if (private.is_some() && crate::eligibility::social_tenant(&q.text))
+                || only_for.is_some_and(crate::eligibility::one_bodys_people)
+            {
                 score *= ONE_BODYS_PEOPLE;
                 ruled = true;
             } else if only_for.is_some() || f.reading.specialist.is_some() || !f.requires.is_empty()
