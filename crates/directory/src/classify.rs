@@ -353,6 +353,7 @@ mod tests {
             ids(v, &classify(v, &s, &[], &[], ""))
         };
         for (name, description, is) in [
+            ("Welcome Cafe", "Tea, cake and English practice.", "esol"),
             (
                 "Telephone Friends",
                 "A friendly volunteer rings you once a week.",
