@@ -101,7 +101,7 @@ pub fn someone_elses_problem(text: &str) -> bool {
     }
     re(
         &OTHERS,
-        r"(?i)\b((my|our|his|her|their) (husband|wife|partner|son|daughter|brother|sister|boyfriend|girlfriend|child|kids?|grandson|granddaughter|mum|mam|mother|dad|father|ex)('s)?\b[^.;,]{0,50}\b(drinks too much|drinking|drunk|the drugs|on drugs|taking drugs|using drugs|alcoholic|gambling|gambles|addict\w*|the drink|the booze)|\b(his|her|their) (drinking|drug use|drug taking|gambling|addiction))\b",
+        r"(?i)\b((my|our|his|her|their) (husband|hubby|wife|missus|partner|fella|son|lad|boy|daughter|lass|girl|brother|sister|boyfriend|girlfriend|child|kids?|youngest|eldest|grandson|granddaughter|mum|mam|mother|dad|father|ex)('s)?\b[^.;,]{0,50}\b(drinks too much|drinking|drunk|the drugs|on drugs|with drugs|taking drugs|using drugs|alcoholic|gambling|gambles|addict\w*|the drink|the booze)|\b(his|her|their) (drinking|drug use|drug taking|gambling|addiction))\b",
     )
     .is_match(&text)
 }
@@ -588,7 +588,7 @@ pub fn no_talking_circle(text: &str) -> Option<String> {
     static NO: OnceLock<Regex> = OnceLock::new();
     re(
         &NO,
-        r"(?i)\b(don'?t|do not|won'?t|not) (want to |going to |one for )?(sit|sitting|sat) (round |around )?in a circle\b",
+        r"(?i)\b(don'?t|do not|won'?t|not) (want to |going to |one for )?(sit|sitting|sat) (round |around )?in a circle\b|\b(sitting|sat) (round |around )?in a circle\b[^.!?]{0,60}\b(isn'?t|is not|not) (for me|my thing)\b",
     )
     .find(text)
     .map(|m| m.as_str().to_string())
@@ -600,7 +600,7 @@ pub fn no_groups(text: &str) -> Option<String> {
     static NO: OnceLock<Regex> = OnceLock::new();
     let no = re(
         &NO,
-        r"(?i)\b((can'?t|cannot|don'?t|do not|won'?t|wouldn'?t|not one for|not a|never been a|hate|not good (in|with)|not into) (do |face |stand |cope with |be in |go to |join )?(big |any )?groups?( person)?|room full of (strangers|people)|one[- ]to[- ]one[a-z ,]{0,30}\b(would be|is|be) better|(rather|prefer|prefers|preferably) [a-z ]{0,15}one[- ]to[- ]one|one person (i|to) (can )?talk)\b",
+        r"(?i)\b((can'?t|cannot|don'?t|do not|won'?t|wouldn'?t|not one for|not a|never been a|hate|not good (in|with)|not into) (do |face |stand |cope with |be in |go to |join )?(big |any )?groups?( person)?|groups? (are|is) (a no|not for me|not my thing)|groups (arent|aren't) (for me|my thing)|room (full )?of (strangers|people i (don'?t|do not) know)|one[- ]to[- ]one[a-z ,]{0,30}\b(would be|is|be) better|(rather|prefer|prefers|preferably) [a-z ]{0,15}one[- ]to[- ]one|one person (i|to) (can )?talk)\b",
     );
     no.find(text).map(|m| m.as_str().to_string())
 }
@@ -620,10 +620,15 @@ pub fn done_already(text: &str) -> Vec<(&str, &str)> {
     static DID: OnceLock<Regex> = OnceLock::new();
     let did = re(
         &DID,
-        r"(?i)\b(?:i|we)\s+did\s+(?:the|my|our)\s+([^.,;!?]{0,30}\b(?:course|programme|program|rehab)\b[^.,;!?]{0,30})",
+        r"(?i)(?:\b(?:i|we)\s+|(?:^|[,;.]\s*))did\s+(?:the|my|our)\s+([^.,;!?]{0,30}\b(?:course|programme|program|rehab)\b[^.,;!?]{0,30})",
     );
     let mut all = clauses_after(done, text);
-    all.extend(clauses_after(did, text));
+    // (Without "I", the match starts at the comma before "did".)
+    all.extend(
+        clauses_after(did, text)
+            .into_iter()
+            .map(|(whole, after)| (whole.trim_start_matches([',', ';', '.', ' ']), after)),
+    );
     all
 }
 
@@ -683,7 +688,19 @@ pub fn refused(text: &str) -> Vec<(&str, &str)> {
         &NO,
         r"(?i)\b(?:won'?t|will not|wouldn'?t|don'?t want|do not want|not going|never going)\s+(?:to\s+)?(?:set foot in|go (?:back )?(?:to|near|in)|join|try|do|be in|have)?\s*(?:a|an|the|any|another|some|one of them)\s+([^.,;!?]{1,60})",
     );
-    clauses_after(no, text)
+    // Said the other way round: "a support group isn't what I'm after".
+    static NOT_FOR_ME: OnceLock<Regex> = OnceLock::new();
+    let not_for_me = re(
+        &NOT_FOR_ME,
+        r"(?i)\b(?:a|an|the|any)\s+([a-z][a-z ]{1,40}?)\s+(?:isn'?t|is not|aren'?t|are not)\s+(?:what i'?m after|what i want|what i need|for me|my thing)\b",
+    );
+    let mut out = clauses_after(no, text);
+    out.extend(
+        not_for_me
+            .captures_iter(text)
+            .filter_map(|c| Some((c.get(0)?.as_str(), c.get(1)?.as_str()))),
+    );
+    out
 }
 
 /// Words that say a service reaches people where they are: by telephone, online or at home.
@@ -1579,6 +1596,11 @@ mod tests {
             vec![("won't set foot in a gym full of lycra", "gym full of lycra")]
         );
         assert_eq!(refused("I don't want any counselling").len(), 1);
+        // Said the other way round.
+        assert_eq!(
+            refused("I have MS, a support group isn't what I'm after."),
+            vec![("a support group isn't what I'm after", "support group")]
+        );
         for said in [
             "I won't let it beat me",
             "I don't want to be a burden",
@@ -1608,6 +1630,16 @@ mod tests {
             vec![(
                 "I did the lung course at the leisure centre",
                 "lung course at the leisure centre"
+            )]
+        );
+        // Without "I", in shorthand.
+        assert_eq!(
+            done_already(
+                "Got two stents, did the rehab down the leisure centre and since then nowt."
+            ),
+            vec![(
+                "did the rehab down the leisure centre",
+                "rehab down the leisure centre"
             )]
         );
         assert!(done_already("I did the shopping and the garden").is_empty());
@@ -1672,6 +1704,8 @@ mod tests {
             "walking into a room full of strangers",
             "Something one-to-one would be better",
             "One person I can talk to, that's what I'd want",
+            "Groups are a no for me",
+            "walking into a room of people I don't know",
         ] {
             assert!(no_groups(said).is_some(), "{said}");
         }
@@ -1679,6 +1713,7 @@ mod tests {
             "I don't want to sit in a circle talking about feelings",
             "I'm not one for sitting in a circle talking about feelings mind",
             "I'm not one for sat in a circle with women talking about feelings",
+            "Sitting in a circle with women talking about feelings isn't for me",
         ] {
             assert!(no_talking_circle(said).is_some(), "{said}");
             assert_eq!(no_groups(said), None, "{said}");
@@ -1717,6 +1752,9 @@ mod tests {
             "I need to understand what my son is going through with the drugs"
         ));
         assert!(someone_elses_problem("His drinking is getting worse"));
+        assert!(someone_elses_problem(
+            "I want to understand what my lad's going through with drugs"
+        ));
         assert!(someone_elses_problem("My husband drinks too much"));
         assert!(someone_elses_problem("I worry about my son drinking"));
         assert!(!someone_elses_problem("Mum hates my drinking"));

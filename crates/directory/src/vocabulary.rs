@@ -847,6 +847,24 @@ avoid_for = ["domestic_abuse"]
             ("lonely older man never goes out", "befriending"),
             ("back to work after my breakdown", "low_mood"),
             ("she had a breakdown last year", "low_mood"),
+            // Found by rewording development people in other words (the same facts).
+            (
+                "My husband has my bank card and he reads every message I get",
+                "domestic_abuse",
+            ),
+            ("every night he look at my phone", "domestic_abuse"),
+            ("Six weeks dry now", "drug_alcohol"),
+            ("When I came out Mum threw me out", "homelessness"),
+            ("on a mate's couch ever since", "homelessness"),
+            ("helping at the animal shelter", "volunteering"),
+            ("forms I cannot understand", "legal_advice"),
+            ("Two months behind on car finance", "debt_advice"),
+            ("I'm unsteady on my feet", "gentle_exercise"),
+            ("I'd like somebody to call in now and again", "befriending"),
+            ("I want good enough English to speak to the school", "esol"),
+            ("getting the rods out", "fishing"),
+            ("Would be good to be around other lads", "mens_group"),
+            ("I lose my temper more than I should", "counselling"),
         ] {
             assert!(
                 said(words).iter().any(|c| c == concept),

@@ -2,7 +2,8 @@
 //! Drugs", "Getting Together", "Memory" …) and imported through the ordinary ORUK import, so
 //! the demo shows services Linkwork classified itself: drug and alcohol services, a men's
 //! shed, a lunch club up a flight of stairs, telephone befriending with a service area, a
-//! women-only walk in English and Urdu, a youth drop-in for 11–18s and a paused art group.
+//! women-only walk in English and Urdu, a youth drop-in for 11–18s, an evening crisis café
+//! and a paused art group.
 //! Every name, address and number in it is made up (phones in Ofcom's drama range).
 
 use anyhow::Result;
