@@ -600,7 +600,7 @@ pub fn no_groups(text: &str) -> Option<String> {
     static NO: OnceLock<Regex> = OnceLock::new();
     let no = re(
         &NO,
-        r"(?i)\b((can'?t|cannot|don'?t|do not|won'?t|wouldn'?t|not one for|not a|never been a|hate|not good (in|with)|not into) (do |face |stand |cope with |be in |go to |join )?(big |any )?groups?( person)?|groups? (are|is) (a no|not for me|not my thing)|groups (arent|aren't) (for me|my thing)|room (full )?of (strangers|people i (don'?t|do not) know)|one[- ]to[- ]one[a-z ,]{0,30}\b(would be|is|be) better|(rather|prefer|prefers|preferably) [a-z ]{0,15}one[- ]to[- ]one|one person (i|to) (can )?talk)\b",
+        r"(?i)\b((can'?t|cannot|don'?t|do not|won'?t|wouldn'?t|not one for|not a|never been a|hate|not good (in|with)|not into) (do |face |stand |cope with |be in |go to |join )?(big |any )?groups?( person)?|(?:^|[.!?,;]\s*)(?:big |any |all )?groups (are|is) (a no(?: for me)?(?:[.,!;]|$)|not for me|not my thing)|(?:^|[.!?,;]\s*)(?:big |any |all )?groups (arent|aren't) (for me|my thing)|room full of (strangers|people)|room of (strangers|people i (don'?t|do not) know)|one[- ]to[- ]one[a-z ,]{0,30}\b(would be|is|be) better|(rather|prefer|prefers|preferably) [a-z ]{0,15}one[- ]to[- ]one|one person (i|to) (can )?talk)\b",
     );
     no.find(text).map(|m| m.as_str().to_string())
 }
@@ -622,12 +622,33 @@ pub fn done_already(text: &str) -> Vec<(&str, &str)> {
         &DID,
         r"(?i)(?:\b(?:i|we)\s+|(?:^|[,;.]\s*))did\s+(?:the|my|our)\s+([^.,;!?]{0,30}\b(?:course|programme|program|rehab)\b[^.,;!?]{0,30})",
     );
+    // Without "I" ("Got two stents, did the rehab"), only when nobody else is the subject
+    // before it in the sentence ("He went into rehab, did the programme" is not theirs).
+    static SOMEONE: OnceLock<Regex> = OnceLock::new();
+    let someone = re(
+        &SOMEONE,
+        r"(?i)\b(he|she|they|his|her|him|son|daughter|husband|wife|partner)\b",
+    );
     let mut all = clauses_after(done, text);
-    // (Without "I", the match starts at the comma before "did".)
     all.extend(
         clauses_after(did, text)
             .into_iter()
-            .map(|(whole, after)| (whole.trim_start_matches([',', ';', '.', ' ']), after)),
+            .filter_map(|(whole, after)| {
+                let trimmed = whole.trim_start_matches([',', ';', '.', ' ']);
+                if trimmed
+                    .get(..3)
+                    .is_some_and(|w| w.eq_ignore_ascii_case("did"))
+                {
+                    // `whole` is a slice of `text`: where it starts in it.
+                    let at = (whole.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+                    let before = text.get(..at).unwrap_or_default();
+                    let sentence = before.rsplit(['.', '!', '?']).next().unwrap_or_default();
+                    if someone.is_match(sentence) {
+                        return None;
+                    }
+                }
+                Some((trimmed, after))
+            }),
     );
     all
 }
@@ -692,14 +713,16 @@ pub fn refused(text: &str) -> Vec<(&str, &str)> {
     static NOT_FOR_ME: OnceLock<Regex> = OnceLock::new();
     let not_for_me = re(
         &NOT_FOR_ME,
-        r"(?i)\b(?:a|an|the|any)\s+([a-z][a-z ]{1,40}?)\s+(?:isn'?t|is not|aren'?t|are not)\s+(?:what i'?m after|what i want|what i need|for me|my thing)\b",
+        r"(?i)\b(?:a|an|the|any)\s+((?:[a-z]+ ){0,4}?[a-z]+)\s+(?:isn'?t|is not|aren'?t|are not)\s+(?:what i'?m after|what i want|what i need|for me|my thing)\b",
     );
     let mut out = clauses_after(no, text);
-    out.extend(
-        not_for_me
-            .captures_iter(text)
-            .filter_map(|c| Some((c.get(0)?.as_str(), c.get(1)?.as_str()))),
-    );
+    // Only what the last "a"/"the" names, and not across "and", "but" or a comma ("I'd love
+    // a choir but a gym isn't for me" refuses the gym, not the choir).
+    out.extend(not_for_me.captures_iter(text).filter_map(|c| {
+        let what = c.get(1)?.as_str();
+        (!what.contains(" and ") && !what.contains(" but ") && !what.contains(','))
+            .then_some((c.get(0)?.as_str(), what))
+    }));
     out
 }
 
@@ -887,7 +910,7 @@ pub fn private_renters_only(words: &str) -> bool {
     .is_match(words)
         && !re(
             &OTHER,
-            r"(?i)\b(council|housing association|social (housing|landlord)|whether|any landlord|all tenants)\b",
+            r"(?i)\b(council|housing association|social (housing|landlord)|whether|any landlord|all tenants|anyone|everyone|even if|also|extra|including|homeowners?|owners?)\b",
         )
         .is_match(words)
 }
@@ -897,13 +920,60 @@ pub fn private_renters_only(words: &str) -> bool {
 /// private renter.
 pub fn social_tenant(words: &str) -> bool {
     static SOCIAL: OnceLock<Regex> = OnceLock::new();
+    static WANTED: OnceLock<Regex> = OnceLock::new();
     static NAMED: OnceLock<Regex> = OnceLock::new();
-    re(
+    // A council home they are waiting for, or left, is not theirs now.
+    let wanted = re(
+        &WANTED,
+        r"(?i)\b(list for|waiting for|wait for|applied for|apply for|bid for|bidding for|bidding on|used to|moved out of|want|need|get|got offered) (a |an |the )?$",
+    );
+    let social = re(
         &SOCIAL,
         r"(?i)\b(council (house|flat|home|property|tenant|tenancy|bungalow|maisonette)|housing association|social housing|rent (it |ours? )?(off|from) the council|landlord is the council)\b",
+    );
+    let said = social.find_iter(words).any(|m| {
+        let before = &words[..m.start()];
+        let from = before.char_indices().rev().nth(24).map_or(0, |(i, _)| i);
+        !wanted.is_match(&before[from..])
+    });
+    // A landlord named ("Fenland Homes keep sending letters"): not a care home, a benefit or
+    // an advice service ("Oakfield Care Homes", "my Housing Benefit", "Housing Options").
+    const NOT_A_LANDLORD: &[&str] = &[
+        "Care",
+        "Supported",
+        "Sheltered",
+        "Temporary",
+        "Emergency",
+        "Local",
+        "My",
+        "Our",
+        "The",
+        "Private",
+        "Social",
+        "Council",
+        "Nursing",
+        "Retirement",
+        "New",
+        "Show",
+    ];
+    const NOT_AFTER: &[&str] = &[
+        "Benefit",
+        "Allowance",
+        "Options",
+        "Advice",
+        "Team",
+        "Officer",
+    ];
+    said || re(
+        &NAMED,
+        r"\b([A-Z][a-z]+) (?:Homes|Housing)\b(?:\s+([A-Z][a-z]+))?",
     )
-    .is_match(words)
-        || re(&NAMED, r"\b[A-Z][a-z]+ (Homes|Housing)\b").is_match(words)
+    .captures_iter(words)
+    .any(|c| {
+        !c.get(1)
+            .is_some_and(|w| NOT_A_LANDLORD.contains(&w.as_str()))
+            && !c.get(2).is_some_and(|w| NOT_AFTER.contains(&w.as_str()))
+    })
 }
 
 /// The body a restriction names ("Harrowby Homes" in "For tenants of Harrowby Homes"),
@@ -1331,11 +1401,17 @@ mod tests {
         }
         for said in [
             "my landlord won't fix it",
-            "I rent a room",
-            "homes for sale",
+            "My Housing Benefit was stopped",
+            "I work nights at Oakfield Care Homes",
+            "Fenbridge Housing Options told me to wait",
+            "We've been on the list for a council house for years and the landlord won't fix the mould",
         ] {
             assert!(!social_tenant(said), "{said}");
         }
+        // Help for everyone, with something extra for private renters, is for everyone.
+        assert!(!private_renters_only(
+            "Help for everyone, and extra help if you rent privately"
+        ));
     }
 
     #[test]
@@ -1601,6 +1677,9 @@ mod tests {
             refused("I have MS, a support group isn't what I'm after."),
             vec![("a support group isn't what I'm after", "support group")]
         );
+        assert!(refused("I'd love a choir but a gym isn't for me")
+            .iter()
+            .all(|(_, after)| !after.contains("choir")));
         for said in [
             "I won't let it beat me",
             "I don't want to be a burden",
@@ -1642,6 +1721,7 @@ mod tests {
                 "rehab down the leisure centre"
             )]
         );
+        assert!(done_already("He went into rehab, did the programme, came out worse").is_empty());
         assert!(done_already("I did the shopping and the garden").is_empty());
         assert!(done_already("I did a pottery class years ago and loved it").is_empty());
         // Done with something, or done in general, is not having been through it.
@@ -1706,8 +1786,15 @@ mod tests {
             "One person I can talk to, that's what I'd want",
             "Groups are a no for me",
             "walking into a room of people I don't know",
+            "I panic in a room full of people",
         ] {
             assert!(no_groups(said).is_some(), "{said}");
+        }
+        for said in [
+            "The knitting group is not for me, I'd like the walking group",
+            "Joining a group is a no-brainer",
+        ] {
+            assert_eq!(no_groups(said), None, "{said}");
         }
         for said in [
             "I don't want to sit in a circle talking about feelings",

@@ -174,6 +174,8 @@ struct Query {
     ids: Ids,
     /// Their own words, all together (interests and what matters to them).
     words: String,
+    /// Their words say they rent from a council or a housing association.
+    social_tenant: bool,
     /// The directory's place they live in or nearest to (set with the snapshot).
     home: Option<crate::search::places::Place>,
     /// What their words about what matters to them ask for, in order.
@@ -208,6 +210,8 @@ struct Ids {
 
 /// `respell` reads misspelt words in their own words as the vocabulary's ("lonley").
 fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<String>) -> Query {
+    // Typed on a phone: "isn’t" as "isn't", for the readings below.
+    let matters = p.what_matters.replace('\u{2019}', "'");
     let mut q = Query {
         groups: vec![],
         because: vec![],
@@ -228,6 +232,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
             employment: v.by_id("employment"),
         },
         words: format!("{} {}", p.interest_words.join(". "), p.what_matters),
+        social_tenant: crate::eligibility::social_tenant(&p.what_matters),
         home: None,
         wishes: vec![],
         under_specialist: crate::eligibility::under_specialist(&format!(
@@ -235,9 +240,9 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
             p.interest_words.join(". "),
             p.what_matters
         )),
-        no_groups: crate::eligibility::no_groups(&p.what_matters),
-        no_phone: crate::search::said::no_phone(&p.what_matters),
-        no_circle: crate::eligibility::no_talking_circle(&p.what_matters),
+        no_groups: crate::eligibility::no_groups(&matters),
+        no_phone: crate::search::said::no_phone(&matters),
+        no_circle: crate::eligibility::no_talking_circle(&matters),
         // A concept named at the start of the words after "done the …".
         done: {
             let read = |(said, after): (&str, &str), caution: &'static str| {
@@ -254,10 +259,10 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
                     .map(move |f| (f.concept, caution.replace("{}", said)))
                     .collect::<Vec<_>>()
             };
-            let done = crate::eligibility::done_already(&p.what_matters)
+            let done = crate::eligibility::done_already(&matters)
                 .into_iter()
                 .flat_map(|d| read(d, "They said they have \"{}\": check what it would add"));
-            let refused = crate::eligibility::refused(&p.what_matters)
+            let refused = crate::eligibility::refused(&matters)
                 .into_iter()
                 .flat_map(|d| read(d, "They said \"{}\": check it suits them"));
             done.chain(refused).collect()
@@ -977,8 +982,8 @@ fn excluded(
         .only_for
         .as_deref()
         .is_some_and(crate::eligibility::private_renters_only)
-        && crate::eligibility::social_tenant(&q.words)
-        && !crate::eligibility::private_renter(&q.words)
+        && q.social_tenant
+        && !q.not_a_tenant
     {
         return Err(Out::Rule(
             "are for private renters, and they rent from a council or housing association",
@@ -1399,7 +1404,14 @@ impl SearchIndex {
             // One landlord's tenants are few of the people who rent, and a hospice's families
             // few of the bereaved: without their words naming it, such a service ranks with
             // those made for others.
-            match f.reading.only_for.as_deref() {
+            // (Not advice only for private renters: most people with a landlord who won't fix
+            // the damp rent privately; a council or housing association tenant is left out.)
+            match f
+                .reading
+                .only_for
+                .as_deref()
+                .filter(|o| !crate::eligibility::private_renters_only(o))
+            {
                 Some(o) if qualifies.is_none() => {
                     score *= if crate::eligibility::one_bodys_people(o) {
                         NOT_FOR_THEM

@@ -852,17 +852,17 @@ avoid_for = ["domestic_abuse"]
                 "My husband has my bank card and he reads every message I get",
                 "domestic_abuse",
             ),
-            ("every night he look at my phone", "domestic_abuse"),
+            ("My husband take all money", "domestic_abuse"),
             ("Six weeks dry now", "drug_alcohol"),
             ("When I came out Mum threw me out", "homelessness"),
             ("on a mate's couch ever since", "homelessness"),
-            ("helping at the animal shelter", "volunteering"),
+            ("I used to volunteer at the animal shelter", "volunteering"),
             ("forms I cannot understand", "legal_advice"),
             ("Two months behind on car finance", "debt_advice"),
             ("I'm unsteady on my feet", "gentle_exercise"),
             ("I'd like somebody to call in now and again", "befriending"),
             ("I want good enough English to speak to the school", "esol"),
-            ("getting the rods out", "fishing"),
+            ("getting the fishing rods out", "fishing"),
             ("Would be good to be around other lads", "mens_group"),
             ("I lose my temper more than I should", "counselling"),
         ] {
@@ -901,6 +901,29 @@ avoid_for = ["domestic_abuse"]
             ("my son, he's 30, lives with me", "parent_toddler"),
             ("the hall might be big enough", "lgbtq"),
             ("the car had a breakdown on the A47", "low_mood"),
+            ("we had a breakdown on the M1", "low_mood"),
+            // Found by review: one of the lads, the weather, a sister's help, a job, metal
+            // rods, debt, a grandson helping with a phone, a wife with the card.
+            ("my son, he's one of the good ones", "parent_toddler"),
+            ("he's 4 stone overweight", "parent_toddler"),
+            (
+                "it's been dry all week so I've been in the garden",
+                "drug_alcohol",
+            ),
+            ("my sister's helping at the moment", "volunteering"),
+            ("I've got a steady job", "gentle_exercise"),
+            ("metal rods in my back since the op", "fishing"),
+            ("I can't get out of debt", "befriending"),
+            (
+                "my grandson, he looks at my phone when it plays up",
+                "domestic_abuse",
+            ),
+            (
+                "my wife has my bank card since my dementia",
+                "domestic_abuse",
+            ),
+            ("I'm bi-polar", "lgbtq"),
+            ("I keep questioning my memory", "lgbtq"),
         ] {
             assert!(
                 !said(words).iter().any(|c| c == concept),

@@ -326,9 +326,20 @@ fn asked(v: &Vocabulary, text: &str, said: &super::said::Said) -> Asked {
         let disability = v.by_id("disability");
         groups.retain(|g| g.first().map(|x| x.0) != disability);
     }
+    let older = v.by_id("older_people");
+    let for_older = groups.len() > 1 && groups.iter().any(|g| g.first().map(|x| x.0) == older);
+    if for_older {
+        groups.retain(|g| g.first().map(|x| x.0) != older);
+    }
     // Someone at risk ("feeling suicidal, need to talk to someone"): what answers the risk
-    // first, then what else the words ask for.
-    if groups.len() > 1 {
+    // first, then what else the words ask for. Not a death they grieve ("support after my
+    // brother's suicide"): that is bereavement.
+    let grief = found.iter().any(|f| {
+        v.concept(f.concept)
+            .needs
+            .contains(&domain::Need::Bereavement)
+    });
+    if groups.len() > 1 && !grief {
         for g in &mut groups {
             if g.first().is_some_and(|x| v.concept(x.0).urgent) {
                 for x in g.iter_mut() {
@@ -336,11 +347,6 @@ fn asked(v: &Vocabulary, text: &str, said: &super::said::Said) -> Asked {
                 }
             }
         }
-    }
-    let older = v.by_id("older_people");
-    let for_older = groups.len() > 1 && groups.iter().any(|g| g.first().map(|x| x.0) == older);
-    if for_older {
-        groups.retain(|g| g.first().map(|x| x.0) != older);
     }
     (groups, found, for_older)
 }
