@@ -286,6 +286,14 @@ async fn directory(store: Arc<dyn Storage>) -> Directory {
 }
 
 /// A directory holding `feed`, imported through the ordinary import.
+/// A directory holding these services, published by one synthetic network.
+async fn network(store: Arc<dyn Storage>, services: Vec<Value>) -> Directory {
+    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
+        "description": "A synthetic network.", "services": services}]))
+    .unwrap();
+    imported(store, &feed).await
+}
+
 async fn imported(store: Arc<dyn Storage>, feed: &[u8]) -> Directory {
     let dir = Directory::open(store, None).await.unwrap();
     let parsed = directory::parse_json(feed).unwrap();
@@ -1086,10 +1094,7 @@ pub async fn a_person_is_offered_what_is_theirs_and_what_they_asked_for(store: A
             "active",
         ));
     }
-    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
-        "description": "A synthetic network.", "services": services}]))
-    .unwrap();
-    let dir = imported(store, &feed).await;
+    let dir = network(store, services).await;
     let person = MatchProfile {
         age: Some(42.0),
         near: Some(HOME),
@@ -1471,10 +1476,7 @@ pub async fn what_their_words_say_about_how_they_want_help(store: Arc<dyn Storag
         None,
         "active",
     ));
-    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
-        "description": "A synthetic network.", "services": services}]))
-    .unwrap();
-    let dir = imported(store, &feed).await;
+    let dir = network(store, services).await;
     let person = |needs: Vec<(Need, u8)>, words: &str| MatchProfile {
         age: Some(45.0),
         near: Some(HOME),
@@ -1748,10 +1750,7 @@ pub async fn what_a_search_says_about_who_it_is_for(store: Arc<dyn Storage>) {
             "Brackenby",
         ),
     ];
-    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
-        "description": "A synthetic network.", "services": services}]))
-    .unwrap();
-    let dir = imported(store, &feed).await;
+    let dir = network(store, services).await;
     let first = |q: &SearchQuery| found(&dir, q).first().cloned();
     let before = |q: &SearchQuery, a: u32, b: u32| {
         let ids = found(&dir, q);
@@ -1920,10 +1919,7 @@ pub async fn what_is_said_in_passing_and_who_a_listing_is_for(store: Arc<dyn Sto
             0.7,
         ),
     ];
-    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
-        "description": "A synthetic network.", "services": services}]))
-    .unwrap();
-    let dir = imported(store, &feed).await;
+    let dir = network(store, services).await;
     let person = |age: f64, needs: Vec<(Need, u8)>, words: &str| MatchProfile {
         age: Some(age),
         near: Some(HOME),
@@ -2139,10 +2135,7 @@ pub async fn a_language_named_and_words_said_in_between(store: Arc<dyn Storage>)
             0.8,
         ),
     ];
-    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
-        "description": "A synthetic network.", "services": services}]))
-    .unwrap();
-    let dir = imported(store, &feed).await;
+    let dir = network(store, services).await;
     // Asked for in Lithuanian, in Lithuanian: the evening held in it first, and the page says so.
     let lt = found(&dir, &words("pagalba lietuviskai su dokumentais"));
     assert_eq!(lt.first(), Some(&id(400)), "{lt:?}");
@@ -2318,10 +2311,7 @@ pub async fn who_is_hurt_who_a_service_is_for_and_how_it_reaches_them(store: Arc
             15.0,
         ),
     ];
-    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
-        "description": "A synthetic network.", "services": services}]))
-    .unwrap();
-    let dir = imported(store, &feed).await;
+    let dir = network(store, services).await;
     let pos = |list: &[String], n: u32| list.iter().position(|x| *x == id(n));
     // A man hurt by his wife: the domestic abuse service, not the dance with a partner.
     for said in ["man being punched by his wife", "his girlfriend hits him"] {
@@ -2437,10 +2427,7 @@ pub async fn someone_at_risk_and_someone_who_signs(store: Arc<dyn Storage>) {
             "active",
         ),
     ];
-    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
-        "description": "A synthetic network.", "services": services}]))
-    .unwrap();
-    let dir = imported(store, &feed).await;
+    let dir = network(store, services).await;
     // Suicidal, and wanting to talk: the crisis line before talking therapies, though the
     // words "talk to someone" are in the therapies' listing.
     let risk = found(&dir, &words("feeling suicidal need to talk to someone now"));
@@ -2499,10 +2486,7 @@ pub async fn advice_for_private_renters_is_for_them(store: Arc<dyn Storage>) {
             "active",
         ),
     ];
-    let feed = serde_json::to_vec(&json!([{"id": id(1), "name": "Elsewhere Community Network",
-        "description": "A synthetic network.", "services": services}]))
-    .unwrap();
-    let dir = imported(store, &feed).await;
+    let dir = network(store, services).await;
     let person = |words: &str| MatchProfile {
         age: Some(40.0),
         near: Some(HOME),
