@@ -2511,7 +2511,77 @@ pub async fn advice_for_private_renters_is_for_them(store: Arc<dyn Storage>) {
     );
 }
 
+/// A kind of a broader concept named: a service for the broader people is for them too
+/// ("took his own life": a bereavement service, with no service for suicide bereavement),
+/// and where the kind has its own services, the broader ones follow them ("men's mental
+/// health": the men's shed first, then the mental health group for anyone, before a walk).
+pub async fn a_kind_named_and_the_broader_services_for_it(store: Arc<dyn Storage>) {
+    let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
+    let services = vec![
+        service(
+            440,
+            "Bereavement Support",
+            "Trained volunteers listen, for adults bereaved at any time.",
+            None,
+            None,
+            near(1.5),
+            None,
+            "active",
+        ),
+        service(
+            441,
+            "Lifelong Learning",
+            "Courses for adults through life: his, hers, their own pace.",
+            None,
+            None,
+            near(0.2),
+            None,
+            "active",
+        ),
+        service(
+            442,
+            "Men's Shed",
+            "A workshop where men make things and talk shoulder to shoulder.",
+            Some("Men aged 18 and over"),
+            None,
+            near(1.5),
+            None,
+            "active",
+        ),
+        service(
+            443,
+            "Peer Support for Low Mood",
+            "A peer support group for anyone living with depression or low mood.",
+            None,
+            None,
+            near(0.5),
+            None,
+            "active",
+        ),
+        service(
+            444,
+            "Park Walk",
+            "A gentle walk round the park, every Tuesday.",
+            None,
+            None,
+            near(0.1),
+            None,
+            "active",
+        ),
+    ];
+    let dir = network(store, services).await;
+    let grief = found(&dir, &words("son took his own life"));
+    assert_eq!(grief.first(), Some(&id(440)), "{grief:?}");
+    // Parents here are the bereaved, not people asking for parenting support.
+    let parents = found(&dir, &words("son took his own life, parents need support"));
+    assert_eq!(parents.first(), Some(&id(440)), "{parents:?}");
+    let men = found(&dir, &words("men's mental health"));
+    assert_eq!(men.first(), Some(&id(442)), "{men:?}");
+    assert_eq!(men.get(1), Some(&id(443)), "{men:?}");
+}
+
 storage_tests::on_both_engines!(
+    a_kind_named_and_the_broader_services_for_it,
     advice_for_private_renters_is_for_them,
     someone_at_risk_and_someone_who_signs,
     who_is_hurt_who_a_service_is_for_and_how_it_reaches_them,

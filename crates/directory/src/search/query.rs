@@ -201,6 +201,11 @@ fn groups_for(v: &Vocabulary, found: Vec<Found>) -> (Vec<Vec<(ConceptId, f32)>>,
 /// "exercise classes").
 const KIND: f32 = 0.8;
 
+/// How much the broader concept a kind is one of counts when the words name the kind and
+/// the directory has services of that kind ("men's mental health": the mental health groups
+/// for anyone, after the men's).
+const BROADER: f32 = 0.3;
+
 /// A concept and its narrower kinds, and, when it is a need as people feel it ("money worries", "lonely": a
 /// concept filed under no category), the concepts that help with that need, counted a
 /// little less. An activity ("dancing") is not widened: it means itself.
@@ -339,6 +344,24 @@ fn asked(v: &Vocabulary, text: &str, said: &super::said::Said) -> Asked {
             .needs
             .contains(&domain::Need::Bereavement)
     });
+    // In grief, family words name who grieves ("son took his own life, parents need
+    // support"): not parenting support.
+    if grief && groups.len() > 1 {
+        let parenting = v.by_id("parenting");
+        let family_word = |w: &str| {
+            matches!(
+                w,
+                "parents" | "parent" | "family" | "families" | "mums" | "dads"
+            )
+        };
+        let only_family_words = found
+            .iter()
+            .filter(|f| Some(f.concept) == parenting)
+            .all(|f| family_word(&f.words));
+        if only_family_words {
+            groups.retain(|g| g.first().map(|x| x.0) != parenting);
+        }
+    }
     if groups.len() > 1 && !grief {
         for g in &mut groups {
             if g.first().is_some_and(|x| v.concept(x.0).urgent) {
@@ -403,8 +426,10 @@ impl SearchIndex {
                     .get(usize::from(c.0))
                     .is_none_or(Vec::is_empty)
             });
-            if let (true, Some(broad)) = (none, g.first().and_then(|(c, _)| v.concept(*c).within)) {
-                g.extend(widen(v, broad, KIND));
+            // Where it has some, the broader concept answers after them: "men's mental
+            // health" lists the men's shed first, then the mental health groups for anyone.
+            if let Some(broad) = g.first().and_then(|(c, _)| v.concept(*c).within) {
+                g.extend(widen(v, broad, if none { KIND } else { BROADER }));
             }
         }
         let concepts = concept_scores(&snap, &groups, 1.0);
@@ -433,7 +458,12 @@ impl SearchIndex {
         // Made for some people (a toddler group, a stroke club, a women's group) that the
         // words do not name: after groups for anyone. "knitting" lists the knitting group
         // before the toddler group that also does crafts.
-        let asked: Vec<ConceptId> = found.iter().map(|f| f.concept).collect();
+        // (A service for the broader people a kind is one of is for them too: a bereavement
+        // service for "took his own life".)
+        let asked: Vec<ConceptId> = found
+            .iter()
+            .flat_map(|f| std::iter::once(f.concept).chain(v.concept(f.concept).within))
+            .collect();
         let made_for_others = |f: &super::Facts| {
             let made_for = crate::matching::audiences(f, v);
             !made_for.is_empty()
