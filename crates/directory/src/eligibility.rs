@@ -85,6 +85,90 @@ pub fn for_those_affected(text: &str) -> bool {
     .is_match(&text.replace('\u{2019}', "'"))
 }
 
+/// A death of someone they name ("Lost Joan in September", "Since Edna went the days are
+/// long", "Ron died at Easter"), which the vocabulary, reading words in lower case, cannot
+/// tell from losing a thing: their words with that said plainly ("… I lost a loved one."),
+/// or `None`. Not a name of two capitalised words ("lost Universal Credit"), a month or a
+/// day, nor someone who went somewhere ("since Mark went back to work").
+pub fn named_loss(text: &str) -> Option<String> {
+    static LOST: OnceLock<Regex> = OnceLock::new();
+    static SINCE: OnceLock<Regex> = OnceLock::new();
+    static DIED: OnceLock<Regex> = OnceLock::new();
+    const NOT_NAMES: &[&str] = &[
+        "I",
+        "Im",
+        "It",
+        "He",
+        "She",
+        "They",
+        "We",
+        "You",
+        "The",
+        "My",
+        "Our",
+        "His",
+        "Her",
+        "Their",
+        "This",
+        "That",
+        "Nobody",
+        "Everyone",
+        "Someone",
+        "Somebody",
+        "Everybody",
+        "Nothing",
+        "Something",
+        "Christmas",
+        "Easter",
+        "God",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "Dog",
+        "Cat",
+        "Universal",
+        "Council",
+        "Benefits",
+        "Covid",
+        "Lockdown",
+    ];
+    let text = text.replace('\u{2019}', "'");
+    let lost = re(
+        &LOST,
+        r"\b(?:[Ll]ost|[Ll]osing)\s+([A-Z][a-z]+)\b(?:\s*$|[^\w']|\s+[^A-Z\s])",
+    );
+    let since = re(
+        &SINCE,
+        r"\b(?:[Ss]ince|[Aa]fter|[Ww]hen)\s+([A-Z][a-z]+)\s+(?:went|died|passed|was taken|left us)\b(?:\s*$|[.,;!?]|\s+(?:the|i|i'm|i've|it|it's|everything|life|things|away\b[^.]*\b(?:i|it)|on)\b)",
+    );
+    let died = re(
+        &DIED,
+        r"\b([A-Z][a-z]+)\s+(?:died|passed away|passed on|was taken from us)\b",
+    );
+    let named = [lost, since, died].iter().any(|r| {
+        r.captures_iter(&text)
+            .filter_map(|c| c.get(1))
+            .any(|m| !NOT_NAMES.contains(&m.as_str()))
+    });
+    named.then(|| format!("{text}. I lost a loved one."))
+}
+
 /// Whether a person's words are about someone else's drinking, drugs or gambling ("what my
 /// son is going through with the drugs", "his drinking"), not their own ("my wife says I
 /// drink too much", "since my husband died I've been drinking").
@@ -707,7 +791,7 @@ pub fn refused(text: &str) -> Vec<(&str, &str)> {
     static NO: OnceLock<Regex> = OnceLock::new();
     let no = re(
         &NO,
-        r"(?i)\b(?:won'?t|will not|wouldn'?t|don'?t want|do not want|not going|never going)\s+(?:to\s+)?(?:set foot in|go (?:back )?(?:to|near|in)|join|try|do|be in|have)?\s*(?:a|an|the|any|another|some|one of them)\s+([^.,;!?]{1,60})",
+        r"(?i)\b(?:won'?t|will not|wouldn'?t|don'?t want|do not want|not going|never going)\s+(?:to\s+)?(?:set foot in|go (?:back )?(?:to|near|in)|join|try|do|be in|have|(?:carting|carted|packing|packed|shipping|shipped|sending|sent|being sent) off to|(?:dragging|dragged|being dragged) (?:off )?to)?\s*(?:a|an|the|any|another|some|one of them)\s+([^.,;!?]{1,60})",
     );
     // Said the other way round: "a support group isn't what I'm after".
     static NOT_FOR_ME: OnceLock<Regex> = OnceLock::new();
@@ -1236,6 +1320,40 @@ mod tests {
             eligibility_description: (!eligibility.is_empty()).then(|| eligibility.into()),
             description: Some(description.into()),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn being_sent_off_somewhere_is_refused() {
+        let said = "I don't want carting off to a day centre for bingo.";
+        assert_eq!(
+            refused(said).first().map(|r| r.1),
+            Some("day centre for bingo")
+        );
+        assert!(refused("I don't want to be a nuisance to anyone.").is_empty());
+    }
+
+    #[test]
+    fn a_death_of_someone_named_is_read() {
+        for said in [
+            "Lost Joan in September, she was in the hospice at the end.",
+            "Since Edna went the days are long.",
+            "Ron died at Easter and I can't settle.",
+            "I've been lost since Pat passed away",
+            "After Brian died, I stopped going out.",
+        ] {
+            assert!(named_loss(said).is_some(), "{said}");
+        }
+        for said in [
+            "I lost Universal Credit when I moved.",
+            "Since Mark went back to work I'm on my own all day.",
+            "Lost September's rent money on the horses.",
+            "Lost my keys again.",
+            "When Dave went to prison I lost the flat.",
+            "Nobody died, I just feel low.",
+            "I feel lost. Nothing helps.",
+        ] {
+            assert!(named_loss(said).is_none(), "{said}");
         }
     }
 

@@ -342,8 +342,11 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
             }
         }
     }
+    // A death of someone they name ("Lost Joan in September") said plainly.
     let matters = respell(&p.what_matters);
-    let (groups, found) = wanted_own(v, matters.as_deref().unwrap_or(&p.what_matters), about);
+    let matters = matters.as_deref().unwrap_or(&p.what_matters);
+    let matters = crate::eligibility::named_loss(matters).unwrap_or_else(|| matters.to_string());
+    let (groups, found) = wanted_own(v, &matters, about);
     let mut seen = vec![];
     for f in &found {
         if !seen.contains(&f.concept) {

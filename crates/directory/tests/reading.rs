@@ -2580,7 +2580,64 @@ pub async fn a_kind_named_and_the_broader_services_for_it(store: Arc<dyn Storage
     assert_eq!(men.get(1), Some(&id(443)), "{men:?}");
 }
 
+/// Someone named who died ("Lost Joan in September") is a bereavement, though the
+/// vocabulary reads words in lower case; losing a benefit with a capital is not.
+pub async fn a_death_of_someone_named(store: Arc<dyn Storage>) {
+    let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
+    let services = vec![
+        service(
+            450,
+            "Bereavement Support",
+            "Trained volunteers listen, for adults bereaved at any time.",
+            None,
+            None,
+            near(0.5),
+            None,
+            "active",
+        ),
+        service(
+            451,
+            "Coffee Morning",
+            "A friendly coffee morning with a chat and a biscuit.",
+            None,
+            None,
+            near(0.5),
+            None,
+            "active",
+        ),
+    ];
+    let dir = network(store, services).await;
+    let person = |words: &str| MatchProfile {
+        age: Some(80.0),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 10,
+        needs: vec![(Need::Loneliness, 3)],
+        what_matters: words.into(),
+        ..Default::default()
+    };
+    // The reason shown says it fits what matters to them: a death.
+    let fits = |words: &str| {
+        dir.index
+            .match_services(&person(words))
+            .into_iter()
+            .find(|m| m.id == id(450))
+            .is_some_and(|m| {
+                m.reasons
+                    .iter()
+                    .any(|r| r.starts_with("Fits what matters to them (bereavement"))
+            })
+    };
+    assert!(fits("Lost my wife in September. The days are long."));
+    assert!(fits("Lost Joan in September. The days are long."));
+    assert!(fits("Since Edna went the days are long."));
+    assert!(!fits(
+        "Lost Universal Credit in September. The days are long."
+    ));
+}
+
 storage_tests::on_both_engines!(
+    a_death_of_someone_named,
     a_kind_named_and_the_broader_services_for_it,
     advice_for_private_renters_is_for_them,
     someone_at_risk_and_someone_who_signs,
