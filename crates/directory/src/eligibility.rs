@@ -887,6 +887,10 @@ pub fn sex_named(text: &str) -> Option<Sex> {
         "grandfather",
         "widower",
         "widowers",
+        "bloke",
+        "blokes",
+        "fella",
+        "fellas",
     ];
     const FEMALE: &[&str] = &[
         "mum",
@@ -919,13 +923,31 @@ pub fn sex_named(text: &str) -> Option<Sex> {
         .collect();
     // "carer for my dad", "after my mum died": someone else in the family.
     const WHOSE: &[&str] = &["my", "his", "her", "our", "their", "your", "a", "the"];
+    // But "just become a dad", "as a mum": themselves.
+    const BECOME: &[&str] = &["become", "became", "becoming", "being", "as", "im", "am"];
     let said = |list: &[&str]| {
         words.iter().enumerate().any(|(i, w)| {
-            list.contains(&w.as_str()) && !(i > 0 && WHOSE.contains(&words[i - 1].as_str()))
+            let someone = i > 0
+                && WHOSE.contains(&words[i - 1].as_str())
+                && !(words[i - 1] == "a" && i > 1 && BECOME.contains(&words[i - 2].as_str()));
+            list.contains(&w.as_str()) && !someone
         })
     };
+    // "just had a baby": the mother, unless someone else is named.
+    static BIRTH: OnceLock<Regex> = OnceLock::new();
+    static OTHER: OnceLock<Regex> = OnceLock::new();
+    let gave_birth = re(
+        &BIRTH,
+        r"(?i)\b(?:i'?ve|i|just|recently)\s+(?:just\s+)?had\s+(?:a|my|our)\s+(?:baby|first baby|second baby)\b",
+    )
+    .is_match(text)
+        && !re(
+            &OTHER,
+            r"(?i)\b(?:wife|partner|girlfriend|missus|daughter|she|her|sister|we)\b",
+        )
+        .is_match(text);
     let male = said(MALE);
-    let female = said(FEMALE);
+    let female = said(FEMALE) || gave_birth;
     match (male, female) {
         (true, false) => Some(Sex::Male),
         (false, true) => Some(Sex::Female),
@@ -1699,6 +1721,17 @@ mod tests {
         assert_eq!(sex_named("carer for my dad"), None);
         assert_eq!(sex_named("bereaved after my mum died"), None);
         assert_eq!(sex_named("lonely"), None);
+        assert_eq!(
+            sex_named("just become a dad and feel cut off"),
+            Some(Sex::Male)
+        );
+        assert_eq!(sex_named("mental health for blokes"), Some(Sex::Male));
+        assert_eq!(
+            sex_named("just had a baby and feel lonely"),
+            Some(Sex::Female)
+        );
+        assert_eq!(sex_named("my wife just had a baby"), None);
+        assert_eq!(sex_named("caring for a dad with dementia"), None);
         // Not inside other words.
         assert_eq!(sex_named("mandarin classes"), None);
     }

@@ -1046,10 +1046,16 @@ avoid_for = ["domestic_abuse"]
         let abuse = "domestic_abuse".to_string();
         assert!(own("My husband keeps my bank card and reads all my messages").contains(&abuse));
         assert!(read(v.find_said("husband controls money wont let her out")).contains(&abuse));
+        assert!(read(
+            v.find_said("her husband keeps control of the money and stops her going out")
+        )
+        .contains(&abuse));
         for everyday in [
             "The Home Office won't let me work",
             "my knees won't let me out much",
             "her anxiety won't let her go out",
+            "my knees stop me going out",
+            "my son has control of the money since my stroke",
             "my daughter reads my messages to me since my sight went",
             "my son has my bank card and does my shopping",
             "my diabetes controls everything",

@@ -2636,7 +2636,55 @@ pub async fn a_death_of_someone_named(store: Arc<dyn Storage>) {
     ));
 }
 
+/// Who is asking is not what they ask for: "gay bloke, lonely" names a man, and a men's
+/// group is not ranked up for it as it is for "men's groups".
+pub async fn who_asks_and_what_they_ask_for(store: Arc<dyn Storage>) {
+    let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
+    let services = vec![
+        service(
+            460,
+            "Rainbow Social",
+            "A friendly social evening for LGBT+ adults who are lonely or new to the area.",
+            None,
+            None,
+            near(1.0),
+            None,
+            "active",
+        ),
+        service(
+            461,
+            "Fans Fitness",
+            "Football fans get fitter together: a lonely winter is easier with a team.",
+            Some("Men only"),
+            None,
+            near(1.0),
+            None,
+            "active",
+        ),
+    ];
+    let dir = network(store, services).await;
+    let gay = found(&dir, &words("gay bloke 63 lonely"));
+    assert_eq!(gay.first(), Some(&id(460)), "{gay:?}");
+    let score = |q: &str| {
+        dir.search(&words(q))
+            .unwrap()
+            .into_iter()
+            .find(|h| h.id == id(461))
+            .map_or(0.0, |h| h.score)
+    };
+    // The men's group scores as it would for anyone saying the same...
+    let (bloke, person) = (score("gay bloke 63 lonely"), score("gay person 63 lonely"));
+    assert!((bloke - person).abs() < 1e-6, "{bloke} against {person}");
+    // ...and higher when men together are what the words ask for.
+    let (blokes, people) = (
+        score("lonely blokes, football"),
+        score("lonely people, football"),
+    );
+    assert!(blokes > 1.1 * people, "{blokes} against {people}");
+}
+
 storage_tests::on_both_engines!(
+    who_asks_and_what_they_ask_for,
     a_death_of_someone_named,
     a_kind_named_and_the_broader_services_for_it,
     advice_for_private_renters_is_for_them,

@@ -511,6 +511,33 @@ impl SearchIndex {
         let home = near.and_then(|at| snap.places.home(at));
         // A group for the other sex is not what "new dad feeling isolated" asked for.
         let sex = crate::eligibility::sex_named(&q.text);
+        // Asked for as people together ("men's mental health", "mums group"), not only who
+        // is asking ("gay bloke 63 lonely"): a group for them answers the words.
+        let for_their_sex = sex.filter(|_| {
+            crate::vocabulary::words(&q.text).iter().any(|(w, _)| {
+                matches!(
+                    w.as_str(),
+                    "men"
+                        | "mens"
+                        | "dads"
+                        | "fathers"
+                        | "lads"
+                        | "blokes"
+                        | "fellas"
+                        | "males"
+                        | "boys"
+                        | "widowers"
+                        | "women"
+                        | "womens"
+                        | "mums"
+                        | "mothers"
+                        | "ladies"
+                        | "girls"
+                        | "females"
+                        | "widows"
+                )
+            })
+        });
         let mut consider = |i: usize, relevance: f32| {
             let f = &snap.facts[i];
             if !f.passes(q) || f.elsewhere(home, near) {
@@ -653,7 +680,7 @@ impl SearchIndex {
                 score *= 0.3;
             } else if made_for_others(f) {
                 score *= MADE_FOR_OTHERS;
-            } else if sex.is_some() && f.sex() == sex {
+            } else if for_their_sex.is_some() && f.sex() == for_their_sex {
                 // "men's mental health": a men's group answers the words naming men.
                 score *= MADE_FOR_THEM;
             }

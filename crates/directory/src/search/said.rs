@@ -243,7 +243,13 @@ pub(crate) fn said(text: &str) -> Said {
     );
     let cheap = re(
         &CHEAP,
-        r"(?i)\b(cheap|cheaper|low[\s-]cost|affordable|inexpensive|not expensive|on a budget)\b",
+        r"(?i)\b(cheap|cheaper|low[\s-]cost|affordable|inexpensive|not expensive|on a budget|(?:doesn'?t|don'?t|won'?t|wont|not|doesnt|dont) cost (?:much|a lot|too much|the earth))\b",
+    );
+    // "at no cost", "costs nothing", "won't cost a penny".
+    static NO_COST: OnceLock<Regex> = OnceLock::new();
+    let no_cost = re(
+        &NO_COST,
+        r"(?i)\b(?:(?:no|zero) (?:cost|charge)|costs? nothing|(?:doesn'?t|don'?t|won'?t|wont|doesnt|dont) cost (?:anything|a penny|a thing))\b",
     );
     let self_ref = re(
         &SELF,
@@ -350,7 +356,7 @@ pub(crate) fn said(text: &str) -> Said {
         days,
         times,
         step_free: step_free.is_match(text),
-        cost: if free_said {
+        cost: if free_said || no_cost.is_match(text) {
             Some(Cost::Free)
         } else if cheap.is_match(text) {
             Some(Cost::Cheap)
@@ -516,9 +522,17 @@ mod tests {
             "counselling for free",
             "free of charge yoga",
             "Free exercise",
+            "counselling at no cost for 16yo",
+            "yoga that costs nothing",
+            "a group that won't cost a penny",
         ] {
             assert_eq!(said(free).cost, Some(Cost::Free), "{free}");
         }
+        assert_eq!(
+            said("hot food that doesn't cost much").cost,
+            Some(Cost::Cheap)
+        );
+        assert_eq!(said("no costume needed").cost, None);
         for not in [
             "step-free gym",
             "step free gym",
