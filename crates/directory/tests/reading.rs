@@ -2345,11 +2345,14 @@ pub async fn who_is_hurt_who_a_service_is_for_and_how_it_reaches_them(store: Arc
     );
     assert_eq!(hospice.first(), Some(&id(413)), "{hospice:?}");
     // A husband caring for his wife is a grown-up: carers' support before the group for
-    // young carers (which the same words without him find first, being nearer).
+    // young carers (which a teenager's words find first, being nearer). Words that say
+    // nothing of age list it after too: most who search are grown up.
     let grown = found(&dir, &words("husband caring for his wife needs a break"));
     assert_eq!(grown.first(), Some(&id(415)), "{grown:?}");
+    let teen = found(&dir, &words("15 year old caring for someone needs a break"));
+    assert_eq!(teen.first(), Some(&id(414)), "{teen:?}");
     let anyone = found(&dir, &words("caring for someone needs a break"));
-    assert_eq!(anyone.first(), Some(&id(414)), "{anyone:?}");
+    assert_eq!(anyone.first(), Some(&id(415)), "{anyone:?}");
     // Bereaved, and getting anywhere is hard: of two services 15 km away, beyond the 10 km
     // they can travel, the one also used by phone is proposed, without the caution about
     // getting there; the circle at the chapel is not.
@@ -2683,7 +2686,41 @@ pub async fn who_asks_and_what_they_ask_for(store: Arc<dyn Storage>) {
     assert!(blokes > 1.1 * people, "{blokes} against {people}");
 }
 
+/// A service only for under-18s, for words that say nothing of age, comes after the one for
+/// anyone (most who search are grown up), and first for a teenager.
+pub async fn under_18s_services_when_no_age_is_said(store: Arc<dyn Storage>) {
+    let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
+    let services = vec![
+        service(
+            470,
+            "Young People's Drug and Alcohol Service",
+            "Confidential support for under-18s worried about their drinking or drug use.",
+            None,
+            None,
+            near(0.5),
+            None,
+            "active",
+        ),
+        service(
+            471,
+            "Drug and Alcohol Service",
+            "Help to cut down or stop drinking or using drugs. Key workers and groups.",
+            None,
+            None,
+            near(0.5),
+            None,
+            "active",
+        ),
+    ];
+    let dir = network(store, services).await;
+    let anyone = found(&dir, &words("drink problems"));
+    assert_eq!(anyone.first(), Some(&id(471)), "{anyone:?}");
+    let teen = found(&dir, &words("15 year old drink problems"));
+    assert_eq!(teen.first(), Some(&id(470)), "{teen:?}");
+}
+
 storage_tests::on_both_engines!(
+    under_18s_services_when_no_age_is_said,
     who_asks_and_what_they_ask_for,
     a_death_of_someone_named,
     a_kind_named_and_the_broader_services_for_it,

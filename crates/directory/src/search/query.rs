@@ -116,6 +116,8 @@ const IN_THEIR_LANGUAGE: f32 = 1.5;
 /// And is listed at this share of the best match's relevance at least, whatever else the
 /// words ask for.
 const LANGUAGE_SHARE: f32 = 0.5;
+/// Only for under-18s, and the words say nothing of age: most who search are grown up.
+const AGE_UNSAID: f32 = 0.7;
 /// Only for under-18s (or up to 18: school age), and the words say it is for an adult ("for grown ups").
 const UNDER_18S: f32 = 0.1;
 /// Only for one landlord's tenants or one hospice's families, and the words do not say they
@@ -634,6 +636,16 @@ impl SearchIndex {
                 } else {
                     crate::matching::NOT_FOR_YOUNG
                 };
+            }
+            // Only for under-18s, and the words say nothing of age: most who search are
+            // grown up, so after what is for anyone.
+            if !young
+                && !said.adult
+                && !f.child_ages
+                && f.max_age.is_some_and(|m| m <= 18.0)
+                && crate::matching::for_young(f, youth)
+            {
+                score *= AGE_UNSAID;
             }
             // Not on the days or at the times the words name ("evenings"), as far as its
             // sessions say.
