@@ -977,7 +977,7 @@ pub fn private_renter(words: &str) -> bool {
             );
             re(
                 &HE,
-                r"(?i)\blandlord\b([^!?]{0,160}?)\b(he|he's|hes|he'll|he'd)\s",
+                r"(?i)\blandlord\b([^!?]{0,160}?)\b(he|he's|hes|he'll|he'd|him)\s",
             )
             .captures(words)
             .and_then(|c| c.get(1))
@@ -1450,6 +1450,9 @@ mod tests {
     #[test]
     fn private_renters_and_tenants_only_services() {
         assert!(private_renter("I rent privately and I'm behind."));
+        assert!(private_renter(
+            "Landlord say we must go. The factory cut my hours and now I owe him two month rent."
+        ));
         assert!(private_renter(
             "We have a private landlord and he wants us out"
         ));

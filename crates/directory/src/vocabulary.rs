@@ -1063,6 +1063,14 @@ avoid_for = ["domestic_abuse"]
         ] {
             assert!(!own(everyday).contains(&abuse), "{everyday}");
         }
+        // Said another way: her memory going, the WI (not the wi-fi), English good enough.
+        assert!(own("my mother-in-law is losing her memory").contains(&"dementia".to_string()));
+        assert!(own("she goes to the WI").contains(&"womens_group".to_string()));
+        assert!(!own("can't get on the wi-fi").contains(&"womens_group".to_string()));
+        assert!(
+            !own("My English is ok to speak but forms I cannot understand")
+                .contains(&"esol".to_string())
+        );
         // Felting is a craft; feeling better is not.
         assert!(own("needle felting").contains(&"crafts".to_string()));
         assert!(!own("I felt better after").contains(&"crafts".to_string()));
