@@ -88,8 +88,8 @@ pub fn for_those_affected(text: &str) -> bool {
 /// A death of someone they name ("Lost Joan in September", "Since Edna went the days are
 /// long", "Ron died at Easter"), which the vocabulary, reading words in lower case, cannot
 /// tell from losing a thing: their words with that said plainly ("… I lost a loved one."),
-/// or `None`. Not a name of two capitalised words ("lost Universal Credit"), a month or a
-/// day, nor someone who went somewhere ("since Mark went back to work").
+/// or `None`. Not a name followed by another capitalised word ("lost Housing Benefit"), a
+/// month or a day, nor someone who went somewhere ("since Mark went back to work").
 pub fn named_loss(text: &str) -> Option<String> {
     static LOST: OnceLock<Regex> = OnceLock::new();
     static SINCE: OnceLock<Regex> = OnceLock::new();
@@ -147,15 +147,19 @@ pub fn named_loss(text: &str) -> Option<String> {
         "Benefits",
         "Covid",
         "Lockdown",
+        "Nearly",
+        "Almost",
+        "Never",
+        "Who",
     ];
     let text = text.replace('\u{2019}', "'");
     let lost = re(
         &LOST,
-        r"\b(?:[Ll]ost|[Ll]osing)\s+([A-Z][a-z]+)\b(?:\s*$|[^\w']|\s+[^A-Z\s])",
+        r"\b(?:[Ll]ost|[Ll]osing)\s+([A-Z][a-z]+)\b(?:\s*$|[.,;!?]|\s+[^A-Z\s])",
     );
     let since = re(
         &SINCE,
-        r"\b(?:[Ss]ince|[Aa]fter|[Ww]hen)\s+([A-Z][a-z]+)\s+(?:went|died|passed|was taken|left us)\b(?:\s*$|[.,;!?]|\s+(?:the|i|i'm|i've|it|it's|everything|life|things|away\b[^.]*\b(?:i|it)|on)\b)",
+        r"\b(?:[Ss]ince|[Aa]fter|[Ww]hen)\s+([A-Z][a-z]+)\s+(?:went|died|passed|was taken)\b(?:\s*$|[.,;!?]|\s+(?i:i|i'm|i've|it|it's|everything|life|things|the days|the nights|the house|the place)\b)",
     );
     let died = re(
         &DIED,
@@ -791,7 +795,7 @@ pub fn refused(text: &str) -> Vec<(&str, &str)> {
     static NO: OnceLock<Regex> = OnceLock::new();
     let no = re(
         &NO,
-        r"(?i)\b(?:won'?t|will not|wouldn'?t|don'?t want|do not want|not going|never going)\s+(?:to\s+)?(?:set foot in|go (?:back )?(?:to|near|in)|join|try|do|be in|have|(?:carting|carted|packing|packed|shipping|shipped|sending|sent|being sent) off to|(?:dragging|dragged|being dragged) (?:off )?to)?\s*(?:a|an|the|any|another|some|one of them)\s+([^.,;!?]{1,60})",
+        r"(?i)\b(?:won'?t|will not|wouldn'?t|don'?t want|do not want|not going|never going)\s+(?:to\s+)?(?:set foot in|go (?:back )?(?:to|near|in)|join|try|do|be in|have|(?:carting|carted|packing|packed|shipping|shipped|sending|sent|(?:be|being) (?:sent|packed|carted|shipped)) off to|(?:dragging|dragged|being dragged) (?:off )?to)?\s*(?:a|an|the|any|another|some|one of them)\s+([^.,;!?]{1,60})",
     );
     // Said the other way round: "a support group isn't what I'm after".
     static NOT_FOR_ME: OnceLock<Regex> = OnceLock::new();
@@ -887,9 +891,7 @@ pub fn sex_named(text: &str) -> Option<Sex> {
         "grandfather",
         "widower",
         "widowers",
-        "bloke",
         "blokes",
-        "fella",
         "fellas",
     ];
     const FEMALE: &[&str] = &[
@@ -922,9 +924,9 @@ pub fn sex_named(text: &str) -> Option<Sex> {
         .filter(|w| !w.is_empty())
         .collect();
     // "carer for my dad", "after my mum died": someone else in the family.
-    const WHOSE: &[&str] = &["my", "his", "her", "our", "their", "your", "a", "the"];
+    const WHOSE: &[&str] = &["my", "me", "his", "her", "our", "their", "your", "a", "the"];
     // But "just become a dad", "as a mum": themselves.
-    const BECOME: &[&str] = &["become", "became", "becoming", "being", "as", "im", "am"];
+    const BECOME: &[&str] = &["become", "became", "becoming", "being", "im", "am"];
     let said = |list: &[&str]| {
         words.iter().enumerate().any(|(i, w)| {
             let someone = i > 0
@@ -938,12 +940,12 @@ pub fn sex_named(text: &str) -> Option<Sex> {
     static OTHER: OnceLock<Regex> = OnceLock::new();
     let gave_birth = re(
         &BIRTH,
-        r"(?i)\b(?:i'?ve|i|just|recently)\s+(?:just\s+)?had\s+(?:a|my|our)\s+(?:baby|first baby|second baby)\b",
+        r"(?i)(?:\b(?:i'?ve|i)\s+(?:just\s+|recently\s+)?|(?:^|[.!?]\s*)(?:just|recently)\s+)had\s+(?:a|my|our)\s+(?:baby|first baby|second baby)\b",
     )
     .is_match(text)
         && !re(
             &OTHER,
-            r"(?i)\b(?:wife|partner|girlfriend|missus|daughter|she|her|sister|we)\b",
+            r"(?i)\b(?:wife|partner|girlfriend|missus|daughter|son|friend|he|she|her|sister|we)\b",
         )
         .is_match(text);
     let male = said(MALE);
@@ -977,7 +979,7 @@ pub fn private_renter(words: &str) -> bool {
             );
             re(
                 &HE,
-                r"(?i)\blandlord\b([^!?]{0,160}?)\b(he|he's|hes|he'll|he'd|him)\s",
+                r"(?i)\blandlord\b([^!?]{0,160}?)\b(he|he's|hes|he'll|he'd|(?:owe|pay|paid|told|asked|rang|called) him)\s",
             )
             .captures(words)
             .and_then(|c| c.get(1))
@@ -1347,6 +1349,12 @@ mod tests {
 
     #[test]
     fn being_sent_off_somewhere_is_refused() {
+        assert_eq!(
+            refused("I don't want to be sent off to a home")
+                .first()
+                .map(|r| r.1),
+            Some("home")
+        );
         let said = "I don't want carting off to a day centre for bingo.";
         assert_eq!(
             refused(said).first().map(|r| r.1),
@@ -1363,11 +1371,16 @@ mod tests {
             "Ron died at Easter and I can't settle.",
             "I've been lost since Pat passed away",
             "After Brian died, I stopped going out.",
+            "Since Edna went I can't settle.",
         ] {
             assert!(named_loss(said).is_some(), "{said}");
         }
         for said in [
             "I lost Universal Credit when I moved.",
+            "Lost Housing Benefit in May.",
+            "Nearly died of sepsis last year.",
+            "When Tom passed the exam we celebrated.",
+            "Since Dave left us, the kids have been quiet.",
             "Since Mark went back to work I'm on my own all day.",
             "Lost September's rent money on the horses.",
             "Lost my keys again.",
@@ -1729,11 +1742,14 @@ mod tests {
             Some(Sex::Male)
         );
         assert_eq!(sex_named("mental health for blokes"), Some(Sex::Male));
+        assert_eq!(sex_named("my mum as well as a dad with Parkinson's"), None);
         assert_eq!(
             sex_named("just had a baby and feel lonely"),
             Some(Sex::Female)
         );
         assert_eq!(sex_named("my wife just had a baby"), None);
+        assert_eq!(sex_named("my son just had a baby"), None);
+        assert_eq!(sex_named("me fella hits me"), None);
         assert_eq!(sex_named("caring for a dad with dementia"), None);
         // Not inside other words.
         assert_eq!(sex_named("mandarin classes"), None);

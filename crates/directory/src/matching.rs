@@ -343,9 +343,10 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         }
     }
     // A death of someone they name ("Lost Joan in September") said plainly.
-    let matters = respell(&p.what_matters);
-    let matters = matters.as_deref().unwrap_or(&p.what_matters);
-    let matters = crate::eligibility::named_loss(matters).unwrap_or_else(|| matters.to_string());
+    // (Before respelling, which may take a name for a misspelt word.)
+    let matters =
+        crate::eligibility::named_loss(&p.what_matters).unwrap_or_else(|| p.what_matters.clone());
+    let matters = respell(&matters).unwrap_or(matters);
     let (groups, found) = wanted_own(v, &matters, about);
     let mut seen = vec![];
     for f in &found {

@@ -1046,6 +1046,7 @@ avoid_for = ["domestic_abuse"]
         let abuse = "domestic_abuse".to_string();
         assert!(own("My husband keeps my bank card and reads all my messages").contains(&abuse));
         assert!(read(v.find_said("husband controls money wont let her out")).contains(&abuse));
+        assert!(own("He won't let me go out and he controls my money").contains(&abuse));
         assert!(read(
             v.find_said("her husband keeps control of the money and stops her going out")
         )

@@ -2697,7 +2697,7 @@ pub async fn under_18s_services_when_no_age_is_said(store: Arc<dyn Storage>) {
             "Confidential support for under-18s worried about their drinking or drug use.",
             None,
             None,
-            near(0.5),
+            near(0.2),
             None,
             "active",
         ),
@@ -2707,7 +2707,7 @@ pub async fn under_18s_services_when_no_age_is_said(store: Arc<dyn Storage>) {
             "Help to cut down or stop drinking or using drugs. Key workers and groups.",
             None,
             None,
-            near(0.5),
+            near(1.0),
             None,
             "active",
         ),
@@ -2717,6 +2717,9 @@ pub async fn under_18s_services_when_no_age_is_said(store: Arc<dyn Storage>) {
     assert_eq!(anyone.first(), Some(&id(471)), "{anyone:?}");
     let teen = found(&dir, &words("15 year old drink problems"));
     assert_eq!(teen.first(), Some(&id(470)), "{teen:?}");
+    // Words about young people are not words that say nothing of age.
+    let young = found(&dir, &words("young people drink problems"));
+    assert_eq!(young.first(), Some(&id(470)), "{young:?}");
 }
 
 storage_tests::on_both_engines!(

@@ -418,6 +418,33 @@ impl SearchIndex {
         let said = super::said::said(&q.text);
         let (mut groups, found, for_older) = asked(v, text, &said);
         let young = said.young || q.age.is_some_and(|a| a < 18.0);
+        // Words about children or young people ("young carers", "my 15 year old son",
+        // "holiday club for my kids"): what is only for under-18s is not ranked down for them.
+        let for_children = crate::vocabulary::words(&q.text).iter().any(|(w, _)| {
+            matches!(
+                w.as_str(),
+                "young"
+                    | "youth"
+                    | "child"
+                    | "children"
+                    | "childs"
+                    | "kid"
+                    | "kids"
+                    | "son"
+                    | "daughter"
+                    | "school"
+                    | "teen"
+                    | "teens"
+                    | "teenager"
+                    | "teenagers"
+                    | "teenage"
+                    | "boy"
+                    | "girl"
+                    | "grandson"
+                    | "granddaughter"
+                    | "pupil"
+            )
+        });
         let youth = v.by_id("youth");
         let older = v.by_id("older_people");
         // A kind the directory has no service for ("men's mental health" where no group is
@@ -431,7 +458,13 @@ impl SearchIndex {
             // Where it has some, the broader concept answers after them: "men's mental
             // health" lists the men's shed first, then the mental health groups for anyone.
             if let Some(broad) = g.first().and_then(|(c, _)| v.concept(*c).within) {
-                g.extend(widen(v, broad, if none { KIND } else { BROADER }));
+                if none {
+                    g.extend(widen(v, broad, KIND));
+                } else {
+                    // (The broader concept itself, not its other kinds: "stroke" does not list
+                    // every diabetes group.)
+                    g.push((broad, BROADER));
+                }
             }
         }
         let concepts = concept_scores(&snap, &groups, 1.0);
@@ -526,7 +559,11 @@ impl SearchIndex {
                         | "lads"
                         | "blokes"
                         | "fellas"
+                        | "male"
                         | "males"
+                        | "gents"
+                        | "gentlemen"
+                        | "female"
                         | "boys"
                         | "widowers"
                         | "women"
@@ -640,6 +677,7 @@ impl SearchIndex {
             // Only for under-18s, and the words say nothing of age: most who search are
             // grown up, so after what is for anyone.
             if !young
+                && !for_children
                 && !said.adult
                 && !f.child_ages
                 && f.max_age.is_some_and(|m| m <= 18.0)

@@ -356,7 +356,7 @@ pub(crate) fn said(text: &str) -> Said {
         days,
         times,
         step_free: step_free.is_match(text),
-        cost: if free_said || no_cost.is_match(text) {
+        cost: if free_said || no_cost.is_match(&lower.replace("cost of living", "")) {
             Some(Cost::Free)
         } else if cheap.is_match(text) {
             Some(Cost::Cheap)
@@ -533,6 +533,7 @@ mod tests {
             Some(Cost::Cheap)
         );
         assert_eq!(said("no costume needed").cost, None);
+        assert_eq!(said("no cost of living payment this year").cost, None);
         for not in [
             "step-free gym",
             "step free gym",
