@@ -420,7 +420,9 @@ impl SearchIndex {
         let young = said.young || q.age.is_some_and(|a| a < 18.0);
         // Words about children or young people ("young carers", "my 15 year old son",
         // "holiday club for my kids"): what is only for under-18s is not ranked down for them.
-        let for_children = crate::vocabulary::words(&q.text).iter().any(|(w, _)| {
+        // The words as typed, split once for the checks below.
+        let typed_words = crate::vocabulary::words(&q.text);
+        let for_children = typed_words.iter().any(|(w, _)| {
             matches!(
                 w.as_str(),
                 "young"
@@ -549,7 +551,7 @@ impl SearchIndex {
         // Asked for as people together ("men's mental health", "mums group"), not only who
         // is asking ("gay bloke 63 lonely"): a group for them answers the words.
         let for_their_sex = sex.filter(|_| {
-            crate::vocabulary::words(&q.text).iter().any(|(w, _)| {
+            typed_words.iter().any(|(w, _)| {
                 matches!(
                     w.as_str(),
                     "men"
