@@ -1023,6 +1023,19 @@ pub fn private_renters_only(words: &str) -> bool {
         .is_match(words)
 }
 
+/// Whether someone's words say they have no home of their own to rent now: on someone's
+/// sofa, thrown out, in a hotel or hostel, sleeping rough ("on my cousin's sofa", "kipping on
+/// my brother's settee", "chucked me out"). Not someone about to lose the home they rent
+/// ("the landlord wants us out"), nor a friend who lost theirs.
+pub fn without_a_home(words: &str) -> bool {
+    static NONE: OnceLock<Regex> = OnceLock::new();
+    re(
+        &NONE,
+        r"(?i)\b(sofa[ -]?surf\w*|(kipping|dossing|crashing|surfing) on (\w+ )?(\w+(?:'|’)?s )?(sofa|settee|couch|floor)|on (my |a |the |his |her )?\w+(?:'|’)s (sofa|sofas|settee|couch|floor)|(mates?|friends?)(?:'|’)?s? (sofa|sofas|settee|couch|floor)|(kicked|chucked|threw|thrown|turfed) (me|us) out|(kicked|chucked|thrown|turfed) out( of (the|my|our|me) (\w+(?:'|’)?s )?(house|home|flat|place))?[.,!;]|sleeping (rough|in (my|the) car)|living in (my|the|a) (car|tent|van)|on the streets|(in|leave|leaving) (a|the) (hostel|hotel|night shelter)|no fixed (abode|address))",
+    )
+    .is_match(words)
+}
+
 /// Whether someone's words say they rent from a council or a housing association ("our
 /// council flat", "Fenland Homes keep sending letters", "the housing association"): not a
 /// private renter.
@@ -1344,6 +1357,30 @@ mod tests {
             eligibility_description: (!eligibility.is_empty()).then(|| eligibility.into()),
             description: Some(description.into()),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn no_home_of_their_own() {
+        for said in [
+            "I'm on my cousin's sofa but he's on the cans",
+            "been kipping on my brother's settee",
+            "Mum chucked me out when I came out",
+            "Im sofa surfing at my mates",
+            "on a mate's couch since Christmas",
+            "I must leave the hotel in 28 days",
+            "got kicked out.",
+        ] {
+            assert!(without_a_home(said), "{said}");
+        }
+        for said in [
+            "The landlord wants us out by March",
+            "scared we'll lose the flat",
+            "got kicked out of college",
+            "I fall asleep on the sofa every night",
+            "we had a new sofa delivered",
+        ] {
+            assert!(!without_a_home(said), "{said}");
         }
     }
 

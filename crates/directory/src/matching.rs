@@ -176,6 +176,8 @@ struct Query {
     words: String,
     /// Their words say they rent from a council or a housing association.
     social_tenant: bool,
+    /// Their words say they have no home of their own to rent ("on my mate's sofa").
+    without_a_home: bool,
     /// The directory's place they live in or nearest to (set with the snapshot).
     home: Option<crate::search::places::Place>,
     /// What their words about what matters to them ask for, in order.
@@ -233,6 +235,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         },
         words: format!("{} {}", p.interest_words.join(". "), p.what_matters),
         social_tenant: crate::eligibility::social_tenant(&p.what_matters),
+        without_a_home: crate::eligibility::without_a_home(&matters),
         home: None,
         wishes: vec![],
         under_specialist: crate::eligibility::under_specialist(&format!(
@@ -992,6 +995,21 @@ fn excluded(
         return Err(Out::Rule(
             "are for private renters, and they rent from a council or housing association",
         ));
+    }
+    // Only for people who rent privately, and their words say they have no home to rent
+    // ("on my cousin's sofa", "chucked me out"): somewhere to live comes first, from those
+    // who help anyone.
+    if f.reading
+        .only_for
+        .as_deref()
+        .is_some_and(crate::eligibility::private_renters_only)
+        && q.without_a_home
+        && !q.not_a_tenant
+    {
+        *narrower = true;
+        cautions.push(
+            "Only for people who rent privately, and their words say they have no home of their own: check".into(),
+        );
     }
     // Only by telephone, for someone who uses British Sign Language.
     if lang.is_some_and(is_bsl)

@@ -824,6 +824,12 @@ avoid_for = ["domestic_abuse"]
         };
         for (words, concept) in [
             ("man being punched by his wife", "domestic_abuse"),
+            ("course for blokes controlling behaviour", "perpetrator"),
+            ("programme for men who are controlling", "perpetrator"),
+            ("teen girl hurting herself", "crisis"),
+            ("19 yr old mum really low since baby", "low_mood"),
+            ("warm space sit and chat", "social_group"),
+            ("someone to pop in on mum", "befriending"),
             ("her boyfriend threatened her", "domestic_abuse"),
             ("twenty years in the royal engineers", "veterans"),
             ("I know it's the drink", "drug_alcohol"),

@@ -2512,6 +2512,25 @@ pub async fn advice_for_private_renters_is_for_them(store: Arc<dyn Storage>) {
         Some(id(430)),
         "{private:?}"
     );
+    // No home of their own to rent: advice for anyone first, though the renters' is nearer.
+    let sofa = dir.index.match_services(&person(
+        "I'm on my cousin's sofa and need somewhere to live.",
+    ));
+    assert_eq!(
+        sofa.first().map(|m| m.id.clone()),
+        Some(id(431)),
+        "{sofa:?}"
+    );
+    let searched = found(
+        &dir,
+        &words("chucked me out, on a mates sofa, need housing help"),
+    );
+    assert_eq!(searched.first(), Some(&id(431)), "{searched:?}");
+    let renter = found(
+        &dir,
+        &words("landlord wont fix the damp, need housing help"),
+    );
+    assert!(renter.contains(&id(430)), "{renter:?}");
 }
 
 /// A kind of a broader concept named: a service for the broader people is for them too
@@ -2722,7 +2741,47 @@ pub async fn under_18s_services_when_no_age_is_said(store: Arc<dyn Storage>) {
     assert_eq!(young.first(), Some(&id(470)), "{young:?}");
 }
 
+/// A carer asking for themselves: the condition names who they care for, so what helps
+/// carers comes first ("dementia carer needs a break"). Asked about the condition alone,
+/// what is about it comes first.
+pub async fn a_carer_asks_for_themselves(store: Arc<dyn Storage>) {
+    let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
+    let services = vec![
+        service(
+            480,
+            "Dementia Support Advisers",
+            "Dementia advisers help people living with dementia and their families after a diagnosis.",
+            None,
+            None,
+            near(0.2),
+            None,
+            "active",
+        ),
+        service(
+            481,
+            "Carers Support Service",
+            "Support for unpaid carers: a break, a listening ear and help with a carer's assessment.",
+            None,
+            None,
+            near(1.0),
+            None,
+            "active",
+        ),
+    ];
+    let dir = network(store, services).await;
+    for typed in [
+        "dementia carer needs a break",
+        "respite for someone caring for her husband with dementia",
+    ] {
+        let carer = found(&dir, &words(typed));
+        assert_eq!(carer.first(), Some(&id(481)), "{typed}: {carer:?}");
+    }
+    let condition = found(&dir, &words("dementia support"));
+    assert_eq!(condition.first(), Some(&id(480)), "{condition:?}");
+}
+
 storage_tests::on_both_engines!(
+    a_carer_asks_for_themselves,
     under_18s_services_when_no_age_is_said,
     who_asks_and_what_they_ask_for,
     a_death_of_someone_named,

@@ -316,6 +316,10 @@ impl ConceptScores {
     }
 }
 
+/// A condition named beside caring ("dementia carer needs a break"): who they care for,
+/// so what is about it counts this much beside what helps carers.
+const CARED_FOR: f32 = 0.7;
+
 /// How much more what answers a risk the words name counts than anything else they ask for.
 const URGENT: f32 = 2.0;
 
@@ -362,6 +366,19 @@ fn asked(v: &Vocabulary, text: &str, said: &super::said::Said) -> Asked {
             .all(|f| family_word(&f.words));
         if only_family_words {
             groups.retain(|g| g.first().map(|x| x.0) != parenting);
+        }
+    }
+    // A carer asking for themselves ("dementia carer needs a break", "respite for mum who
+    // cares for her autistic son"): the condition names who they care for, so what helps
+    // carers comes first and what is about the condition after.
+    let carers = v.by_id("carers");
+    if groups.len() > 1 && found.iter().any(|f| Some(f.concept) == carers) {
+        for g in &mut groups {
+            if g.first().is_some_and(|x| v.concept(x.0).group == "health") {
+                for x in g.iter_mut() {
+                    x.1 *= CARED_FOR;
+                }
+            }
         }
     }
     if groups.len() > 1 && !grief {
@@ -653,7 +670,10 @@ impl SearchIndex {
             let private = only_for.filter(|o| crate::eligibility::private_renters_only(o));
             let only_for = only_for.filter(|_| private.is_none());
             let mut ruled = false;
-            if (private.is_some() && crate::eligibility::social_tenant(&q.text))
+            if (private.is_some()
+                && (crate::eligibility::social_tenant(&q.text)
+                    || (crate::eligibility::without_a_home(&q.text)
+                        && !crate::eligibility::private_renter(&q.text))))
                 || only_for.is_some_and(crate::eligibility::one_bodys_people)
             {
                 score *= ONE_BODYS_PEOPLE;
