@@ -795,7 +795,7 @@ pub fn refused(text: &str) -> Vec<(&str, &str)> {
     static NO: OnceLock<Regex> = OnceLock::new();
     let no = re(
         &NO,
-        r"(?i)\b(?:won'?t|will not|wouldn'?t|don'?t want|do not want|not going|never going)\s+(?:to\s+)?(?:set foot in|go (?:back )?(?:to|near|in)|join|try|do|be in|have|(?:carting|carted|packing|packed|shipping|shipped|sending|sent|(?:be|being) (?:sent|packed|carted|shipped)) off to|(?:dragging|dragged|being dragged) (?:off )?to)?\s*(?:a|an|the|any|another|some|one of them)\s+([^.,;!?]{1,60})",
+        r"(?i)\b(?:won'?t|will not|wouldn'?t|don'?t want|do not want|not going|never going|not paying for|never paying for|not forking out for)\s+(?:to\s+)?(?:set foot in|go (?:back )?(?:to|near|in)|join|try|do|be in|have|(?:carting|carted|packing|packed|shipping|shipped|sending|sent|(?:be|being) (?:sent|packed|carted|shipped)) off to|(?:dragging|dragged|being dragged) (?:off )?to)?\s*(?:a|an|the|any|another|some|one of them)\s+([^.,;!?]{1,60})",
     );
     // Said the other way round: "a support group isn't what I'm after".
     static NOT_FOR_ME: OnceLock<Regex> = OnceLock::new();
@@ -1398,6 +1398,12 @@ mod tests {
             Some("day centre for bingo")
         );
         assert!(refused("I don't want to be a nuisance to anyone.").is_empty());
+        assert_eq!(
+            refused("I'm not paying for another slimming club - done them all")
+                .first()
+                .map(|r| r.1),
+            Some("slimming club - done them all")
+        );
     }
 
     #[test]

@@ -197,7 +197,8 @@ struct Query {
     no_circle: Option<String>,
     /// What their words say they have been through already ("done the rehab at the leisure
     /// centre") or will not go near ("I won't set foot in a gym"), with the caution to show.
-    done: Vec<(ConceptId, String)>,
+    /// With whether only what charges is meant ("not paying for another slimming club").
+    done: Vec<(ConceptId, String, bool)>,
 }
 
 /// Vocabulary concepts matching's rules name.
@@ -248,26 +249,38 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         no_circle: crate::eligibility::no_talking_circle(&matters),
         // A concept named at the start of the words after "done the …".
         done: {
-            let read = |(said, after): (&str, &str), caution: &'static str| {
+            let read = |(said, after): (&str, &str), caution: &'static str, done: bool| {
                 // Something they could be offered (a course, a gym, counselling), not a
                 // condition or who they are: "finished my chemo" is not cancer support done.
+                // (What they refuse may be: "not paying for another slimming club".)
                 v.find_said(after)
                     .into_iter()
-                    .filter(|f| {
+                    .filter(move |f| {
                         let c = v.concept(f.concept);
                         f.at <= 3
                             && c.category.is_some()
-                            && !matches!(c.group.as_str(), "health" | "identity")
+                            && !(done && matches!(c.group.as_str(), "health" | "identity"))
                     })
-                    .map(move |f| (f.concept, caution.replace("{}", said)))
+                    .map(move |f| {
+                        // Not paying for one: what is free is still for them.
+                        let charges =
+                            !done && ["paying", "forking"].iter().any(|w| said.contains(w));
+                        (f.concept, caution.replace("{}", said), charges)
+                    })
                     .collect::<Vec<_>>()
             };
             let done = crate::eligibility::done_already(&matters)
                 .into_iter()
-                .flat_map(|d| read(d, "They said they have \"{}\": check what it would add"));
+                .flat_map(|d| {
+                    read(
+                        d,
+                        "They said they have \"{}\": check what it would add",
+                        true,
+                    )
+                });
             let refused = crate::eligibility::refused(&matters)
                 .into_iter()
-                .flat_map(|d| read(d, "They said \"{}\": check it suits them"));
+                .flat_map(|d| read(d, "They said \"{}\": check it suits them", false));
             done.chain(refused).collect()
         },
         affected: crate::eligibility::someone_elses_problem(&p.what_matters)
@@ -359,7 +372,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
     }
     for (g, c) in groups.into_iter().zip(seen) {
         // Not what they ask for: what they have done already.
-        if q.done.iter().any(|d| d.0 == c) {
+        if q.done.iter().any(|d| d.0 == c && !d.2) {
             continue;
         }
         q.named.push(c);
@@ -1451,10 +1464,11 @@ impl SearchIndex {
                 };
             }
             // Named for what they have been through already: what comes after it first.
-            if let Some((_, caution)) = q.done.iter().find(|(c, _)| {
-                f.tags
-                    .iter()
-                    .any(|t| t.concept == *c && t.source == crate::classify::Source::Name)
+            if let Some((_, caution, _)) = q.done.iter().find(|(c, _, charges)| {
+                (!charges || !f.free)
+                    && f.tags
+                        .iter()
+                        .any(|t| t.concept == *c && t.source == crate::classify::Source::Name)
             }) {
                 score *= DONE_ALREADY;
                 cautions.push(caution.clone());

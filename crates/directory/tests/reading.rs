@@ -2780,7 +2780,71 @@ pub async fn a_carer_asks_for_themselves(store: Arc<dyn Storage>) {
     assert_eq!(condition.first(), Some(&id(480)), "{condition:?}");
 }
 
+/// "Not paying for another slimming club": what charges for it ranks lower, with a
+/// caution; what is free for the same need is still theirs.
+pub async fn what_they_will_not_pay_for(store: Arc<dyn Storage>) {
+    let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
+    let mut paid = service(
+        490,
+        "Slimming Club",
+        "Lose weight with our weekly weigh-in and eating plan.",
+        None,
+        None,
+        near(0.2),
+        None,
+        "active",
+    );
+    paid["cost_options"] =
+        json!([{"id": id(7490), "service_id": id(490), "option": "Charge", "amount": 6.5}]);
+    let services = vec![
+        paid,
+        service(
+            491,
+            "Healthy Weight Programme",
+            "A free NHS 12-week programme to lose weight and eat well.",
+            None,
+            None,
+            near(1.5),
+            None,
+            "active",
+        ),
+    ];
+    let dir = network(store, services).await;
+    let person = |words: &str| MatchProfile {
+        age: Some(45.0),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 10,
+        needs: vec![(Need::HealthyEating, 3)],
+        what_matters: words.into(),
+        ..Default::default()
+    };
+    let refused = dir.index.match_services(&person(
+        "I'm not paying for another slimming club, done them all.",
+    ));
+    assert_eq!(
+        refused.first().map(|m| m.id.clone()),
+        Some(id(491)),
+        "{refused:?}"
+    );
+    let club = refused.iter().find(|m| m.id == id(490));
+    assert!(
+        club.is_some_and(|m| m.cautions.iter().any(|c| c.contains("not paying"))),
+        "{refused:?}"
+    );
+    let anyone = dir
+        .index
+        .match_services(&person("I want to lose some weight."));
+    assert!(
+        anyone
+            .iter()
+            .all(|m| !m.cautions.iter().any(|c| c.contains("not paying"))),
+        "{anyone:?}"
+    );
+}
+
 storage_tests::on_both_engines!(
+    what_they_will_not_pay_for,
     a_carer_asks_for_themselves,
     under_18s_services_when_no_age_is_said,
     who_asks_and_what_they_ask_for,

@@ -179,7 +179,8 @@ const FAMILY: &[&str] = &[
 ];
 
 /// The words that say someone is Deaf, uses sign language or cannot use a telephone ("bsl",
-/// "hard of hearing", "I can't even do the phone"), if any. Not a hearing test, not a phone
+/// "hard of hearing", "I can't even do the phone") or wants help not by telephone ("face to
+/// face, not a phoneline"), if any. Not a hearing test, not a phone
 /// bill ("can't manage the phone bill"), not learning to sign ("learn BSL"), and not
 /// someone they care for ("carer for my deaf mum", "my husband is deaf", "dad can't use the
 /// phone": the carer can phone).
@@ -187,7 +188,7 @@ pub(crate) fn no_phone(text: &str) -> Option<String> {
     static DEAF: OnceLock<Regex> = OnceLock::new();
     let deaf = re(
         &DEAF,
-        r"(?i)\b(bsl|(british )?sign language|deaf\w*|hard of hearing|(can['’]?t|cannot|can not|couldn['’]?t) (even )?(hear (on )?|use |do |face |talk on |speak on |cope with |manage )(the |a )?(tele)?phones?|(hates?|don['’]?t do) (the )?(tele)?phones?)\b",
+        r"(?i)\b(bsl|(british )?sign language|deaf\w*|hard of hearing|(can['’]?t|cannot|can not|couldn['’]?t) (even )?(hear (on )?|use |do |face |talk on |speak on |cope with |manage )(the |a )?(tele)?phones?|(hates?|don['’]?t do) (the )?(tele)?phones?|face[ -]to[ -]face,? not (a |by |on |over )?(the )?((tele)?phone( ?line)?s?|helplines?)|not (a |by )?(tele)?phone ?lines?|not a helpline)\b",
     );
     /// What follows "phone" when it is not the phone itself.
     const PHONE_THINGS: &[&str] = &[
@@ -386,6 +387,8 @@ mod tests {
             "I can't even do the phone right now",
             "she can't face the phone",
             "hates the phone",
+            "somewhere to talk, face to face not a phoneline",
+            "not a helpline, someone to see",
         ] {
             assert!(said(deaf).no_phone, "{deaf}");
         }
