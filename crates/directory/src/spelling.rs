@@ -116,9 +116,26 @@ impl Vocabulary {
                 }
             }
         }
+        best.sort_unstable();
+        best.dedup();
         if best.len() > 1 {
             let first = word.chars().next();
             best.retain(|(_, w)| w.chars().next() == first);
+        }
+        // Still a tie: the one that ends as typed, then the one as long as typed
+        // ("diabetis": "diabetes", not "diabetic" or "diabetics").
+        let len = word.chars().count();
+        let last = word.chars().last();
+        let ends_as_typed = |w: &str| w.chars().last() == last;
+        let as_long = |w: &str| w.chars().count() == len;
+        let rules: [&dyn Fn(&str) -> bool; 2] = [&ends_as_typed, &as_long];
+        for same in rules {
+            if best.len() > 1 {
+                let kept: Vec<(usize, &str)> = best.iter().copied().filter(|x| same(x.1)).collect();
+                if !kept.is_empty() {
+                    best = kept;
+                }
+            }
         }
         match best.as_slice() {
             [(_, w)] => Some(w),
@@ -209,6 +226,11 @@ mod tests {
         assert_eq!(
             v.respell("I'm so lonley", &none).as_deref(),
             Some("I'm so lonely")
+        );
+        // One slip from two words: the one that ends as typed.
+        assert_eq!(
+            v.respell("keeping fit with diabetis", &none).as_deref(),
+            Some("keeping fit with diabetes")
         );
         // Real English words a directory may lack are never turned into others.
         for real in [

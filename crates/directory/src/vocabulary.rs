@@ -830,6 +830,7 @@ avoid_for = ["domestic_abuse"]
             ("19 yr old mum really low since baby", "low_mood"),
             ("warm space sit and chat", "social_group"),
             ("someone to pop in on mum", "befriending"),
+            ("just had a baby and feel lonely", "parent_toddler"),
             ("her boyfriend threatened her", "domestic_abuse"),
             ("twenty years in the royal engineers", "veterans"),
             ("I know it's the drink", "drug_alcohol"),
