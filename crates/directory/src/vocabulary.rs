@@ -834,6 +834,17 @@ avoid_for = ["domestic_abuse"]
             ("everyone would be better off if I wasn't around", "crisis"),
             ("got let go from the warehouse", "employment"),
             ("a natter with a few fellows who served", "veterans"),
+            ("help for someone looking after a relative", "carers"),
+            ("isolated after having a baby", "parent_toddler"),
+            (
+                "hubby keeps her short of cash and stops her going out",
+                "domestic_abuse",
+            ),
+            ("low cost warm dinner", "lunch_club"),
+            ("enforcement officers at door, behind on CT", "debt_advice"),
+            ("heated place to go during day", "warm_space"),
+            ("out of jail, no accommodation", "homelessness"),
+            ("my lad is 15 and boozing", "drug_alcohol"),
             ("her boyfriend threatened her", "domestic_abuse"),
             ("twenty years in the royal engineers", "veterans"),
             ("I know it's the drink", "drug_alcohol"),
@@ -933,6 +944,8 @@ avoid_for = ["domestic_abuse"]
                 "domestic_abuse",
             ),
             ("I'm bi-polar", "lgbtq"),
+            ("returning to work after a mental health crisis", "crisis"),
+            ("my therapist says I should get out more", "counselling"),
             ("I keep questioning my memory", "lgbtq"),
         ] {
             assert!(
