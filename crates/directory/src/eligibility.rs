@@ -891,8 +891,14 @@ pub fn sex_named(text: &str) -> Option<Sex> {
         "grandfather",
         "widower",
         "widowers",
+        "bloke",
         "blokes",
+        "fella",
         "fellas",
+        "chap",
+        "chaps",
+        "gent",
+        "gents",
     ];
     const FEMALE: &[&str] = &[
         "mum",
@@ -925,12 +931,28 @@ pub fn sex_named(text: &str) -> Option<Sex> {
         .collect();
     // "carer for my dad", "after my mum died": someone else in the family.
     const WHOSE: &[&str] = &["my", "me", "his", "her", "our", "their", "your", "a", "the"];
+    // "my daughter's fella": hers, someone else.
+    const KINS: &[&str] = &[
+        "daughters",
+        "sons",
+        "mums",
+        "sisters",
+        "brothers",
+        "friends",
+        "mates",
+        "nans",
+        "cousins",
+        "nieces",
+        "aunties",
+        "grans",
+    ];
     // But "just become a dad", "as a mum": themselves.
     const BECOME: &[&str] = &["become", "became", "becoming", "being", "im", "am"];
     let said = |list: &[&str]| {
         words.iter().enumerate().any(|(i, w)| {
             let someone = i > 0
-                && WHOSE.contains(&words[i - 1].as_str())
+                && (WHOSE.contains(&words[i - 1].as_str())
+                    || KINS.contains(&words[i - 1].as_str()))
                 && !(words[i - 1] == "a" && i > 1 && BECOME.contains(&words[i - 2].as_str()));
             list.contains(&w.as_str()) && !someone
         })
@@ -1793,6 +1815,10 @@ mod tests {
         assert_eq!(sex_named("my wife just had a baby"), None);
         assert_eq!(sex_named("my son just had a baby"), None);
         assert_eq!(sex_named("me fella hits me"), None);
+        assert_eq!(sex_named("bloke whose partner hits him"), Some(Sex::Male));
+        assert_eq!(sex_named("gay chap, 63, lonely"), Some(Sex::Male));
+        assert_eq!(sex_named("my daughter's fella shouts at her"), None);
+        assert_eq!(sex_named("her bloke controls the money"), None);
         assert_eq!(sex_named("caring for a dad with dementia"), None);
         // Not inside other words.
         assert_eq!(sex_named("mandarin classes"), None);
