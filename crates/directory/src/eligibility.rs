@@ -930,7 +930,9 @@ pub fn sex_named(text: &str) -> Option<Sex> {
         .filter(|w| !w.is_empty())
         .collect();
     // "carer for my dad", "after my mum died": someone else in the family.
-    const WHOSE: &[&str] = &["my", "me", "his", "her", "our", "their", "your", "a", "the"];
+    const WHOSE: &[&str] = &[
+        "my", "me", "his", "her", "our", "their", "your", "a", "the", "this", "that", "some",
+    ];
     // "my daughter's fella": hers, someone else.
     const KINS: &[&str] = &[
         "daughters",
@@ -1819,6 +1821,10 @@ mod tests {
         assert_eq!(sex_named("gay chap, 63, lonely"), Some(Sex::Male));
         assert_eq!(sex_named("my daughter's fella shouts at her"), None);
         assert_eq!(sex_named("her bloke controls the money"), None);
+        assert_eq!(
+            sex_named("woman scared of this bloke at work"),
+            Some(Sex::Female)
+        );
         assert_eq!(sex_named("caring for a dad with dementia"), None);
         // Not inside other words.
         assert_eq!(sex_named("mandarin classes"), None);
