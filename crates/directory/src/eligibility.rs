@@ -930,9 +930,7 @@ pub fn sex_named(text: &str) -> Option<Sex> {
         .filter(|w| !w.is_empty())
         .collect();
     // "carer for my dad", "after my mum died": someone else in the family.
-    const WHOSE: &[&str] = &[
-        "my", "me", "his", "her", "our", "their", "your", "a", "the", "this", "that", "some",
-    ];
+    const WHOSE: &[&str] = &["my", "me", "his", "her", "our", "their", "your", "a", "the"];
     // "my daughter's fella": hers, someone else.
     const KINS: &[&str] = &[
         "daughters",
@@ -950,13 +948,24 @@ pub fn sex_named(text: &str) -> Option<Sex> {
     ];
     // But "just become a dad", "as a mum": themselves.
     const BECOME: &[&str] = &["become", "became", "becoming", "being", "im", "am"];
+    // A man said in the singular in slang ("bloke whose partner hits him") is who asks
+    // unless someone's comes within the three words before ("her ex fella", "mum's new
+    // bloke", "this bloke at work").
+    const SLANG: &[&str] = &["bloke", "fella", "chap", "gent"];
+    const SOMEONES: &[&str] = &["ex", "this", "that", "some", "new", "old", "other"];
     let said = |list: &[&str]| {
         words.iter().enumerate().any(|(i, w)| {
             let someone = i > 0
                 && (WHOSE.contains(&words[i - 1].as_str())
                     || KINS.contains(&words[i - 1].as_str()))
                 && !(words[i - 1] == "a" && i > 1 && BECOME.contains(&words[i - 2].as_str()));
-            list.contains(&w.as_str()) && !someone
+            let someones = SLANG.contains(&w.as_str())
+                && words[i.saturating_sub(3)..i].iter().any(|b| {
+                    WHOSE.contains(&b.as_str())
+                        || KINS.contains(&b.as_str())
+                        || SOMEONES.contains(&b.as_str())
+                });
+            list.contains(&w.as_str()) && !someone && !someones
         })
     };
     // "just had a baby": the mother, unless someone else is named.
@@ -1047,17 +1056,89 @@ pub fn private_renters_only(words: &str) -> bool {
         .is_match(words)
 }
 
+/// Whether words say someone has a carer, rather than is one ("MS, carer visits daily",
+/// "my carer comes in the mornings").
+pub fn cared_for_by_someone(words: &str) -> bool {
+    static HAS: OnceLock<Regex> = OnceLock::new();
+    re(
+        &HAS,
+        r"(?i)\b((my|a|the|her|his|their) carers?|carers?) (visits?|visiting|comes?|coming|calls?|calling|pops? in|helps? (me|him|her)|gets? (me|him|her))\b",
+    )
+    .is_match(words)
+}
+
+/// Whether the first words of something refused name a service one could be offered ("a
+/// slimming club", "any support group", "a class"), not a condition or a person ("another
+/// stroke", "the kids").
+pub fn names_an_offer(words: &str) -> bool {
+    const OFFERS: &[&str] = &[
+        "club",
+        "clubs",
+        "group",
+        "groups",
+        "class",
+        "classes",
+        "course",
+        "courses",
+        "programme",
+        "programmes",
+        "program",
+        "session",
+        "sessions",
+        "service",
+        "services",
+        "meeting",
+        "meetings",
+        "centre",
+        "gym",
+        "cafe",
+        "café",
+        "circle",
+        "circles",
+        "counselling",
+        "therapy",
+        "scheme",
+    ];
+    crate::vocabulary::words(words)
+        .iter()
+        .take(6)
+        .any(|(w, _)| OFFERS.contains(&w.as_str()))
+}
+
 /// Whether someone's words say they have no home of their own to rent now: on someone's
 /// sofa, thrown out, in a hotel or hostel, sleeping rough ("on my cousin's sofa", "kipping on
 /// my brother's settee", "chucked me out"). Not someone about to lose the home they rent
 /// ("the landlord wants us out"), nor a friend who lost theirs.
 pub fn without_a_home(words: &str) -> bool {
     static NONE: OnceLock<Regex> = OnceLock::new();
-    re(
+    static OUT: OnceLock<Regex> = OnceLock::new();
+    static HOME: OnceLock<Regex> = OnceLock::new();
+    // Someone's sofa, a hostel or hotel they live in, the streets they sleep on.
+    let none = re(
         &NONE,
-        r"(?i)\b(sofa[ -]?surf\w*|(kipping|dossing|crashing|surfing) on (\w+ )?(\w+(?:'|’)?s )?(sofa|settee|couch|floor)|on (my |a |the |his |her )?\w+(?:'|’)s (sofa|sofas|settee|couch|floor)|(mates?|friends?)(?:'|’)?s? (sofa|sofas|settee|couch|floor)|(kicked|chucked|threw|thrown|turfed) (me|us) out|(kicked|chucked|thrown|turfed) out( of (the|my|our|me) (\w+(?:'|’)?s )?(house|home|flat|place))?[.,!;]|sleeping (rough|in (my|the) car)|living in (my|the|a) (car|tent|van)|on the streets|(in|leave|leaving) (a|the) (hostel|hotel|night shelter)|no fixed (abode|address))",
-    )
-    .is_match(words)
+        r"(?i)\b(sofa[ -]?surf\w*|(kipping|dossing|crashing|surfing|sleeping|staying|living) on (a |my |his |her |the |our )?\w+(?:'|’)?s (sofa|sofas|settee|couch|floor)|on (my |a |the |his |her )?\w+(?:'|’)?s (sofa|sofas|settee|couch|floor)|(mates?|friends?)(?:'|’)?s? (sofa|sofas|settee|couch|floor)|(kicked|chucked|threw|thrown|turfed) (me|us) out|sleeping (rough|in (my|the) car)|living in (my|the|a) (car|tent|van)|(i'?m|i am|been|living|sleeping|now) on the streets|(living|staying|stuck|housed|placed|put up) in (a|the) (hostel|hotel|b&b|night shelter)|(leave|leaving|move out of|moving out of) (a|the) (hostel|hotel)|no fixed (abode|address))",
+    );
+    // "Got kicked out", "chucked out of my mum's house": not "kicked out of college".
+    let out = re(
+        &OUT,
+        r"(?i)\b(kicked|chucked|thrown|turfed) out\b( of ([^.,!;]{0,30}))?",
+    );
+    let home = re(
+        &HOME,
+        r"(?i)\b(house|home|flat|place|mums|dads|nans|mum|dad)\b",
+    );
+    // Their own landlord put them out ("the landlord chucked us out and changed the
+    // locks"): a renter, whose advice is the renters'.
+    static RENTED: OnceLock<Regex> = OnceLock::new();
+    let rented = re(
+        &RENTED,
+        r"(?i)\b((my|our|the) landlord|letting agent|section 21|(my|our) tenancy)\b",
+    );
+    !rented.is_match(words)
+        && (none.is_match(words)
+            || out
+                .captures_iter(words)
+                .any(|c| c.get(3).is_none_or(|of| home.is_match(of.as_str()))))
 }
 
 /// Whether someone's words say they rent from a council or a housing association ("our
@@ -1394,6 +1475,9 @@ mod tests {
             "on a mate's couch since Christmas",
             "I must leave the hotel in 28 days",
             "got kicked out.",
+            "got kicked out and need somewhere",
+            "on my cousins sofa",
+            "thrown out of my mum's house",
         ] {
             assert!(without_a_home(said), "{said}");
         }
@@ -1403,6 +1487,10 @@ mod tests {
             "got kicked out of college",
             "I fall asleep on the sofa every night",
             "we had a new sofa delivered",
+            "crashing on the sofa after work",
+            "I work in a hotel",
+            "worried he'll end up on the streets",
+            "the landlord chucked us out and changed the locks",
         ] {
             assert!(!without_a_home(said), "{said}");
         }
@@ -1825,6 +1913,10 @@ mod tests {
             sex_named("woman scared of this bloke at work"),
             Some(Sex::Female)
         );
+        assert_eq!(sex_named("scared of her ex fella"), None);
+        assert_eq!(sex_named("my mum's new bloke hits her"), None);
+        assert_eq!(sex_named("my old fella drinks and shouts"), None);
+        assert_eq!(sex_named("want to meet some men my age"), Some(Sex::Male));
         assert_eq!(sex_named("caring for a dad with dementia"), None);
         // Not inside other words.
         assert_eq!(sex_named("mandarin classes"), None);

@@ -253,20 +253,23 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
                 // Something they could be offered (a course, a gym, counselling), not a
                 // condition or who they are: "finished my chemo" is not cancer support done.
                 // (What they refuse may be: "not paying for another slimming club".)
+                // Not paying for one: what is free is still for them.
+                let charges = !done && ["paying", "forking"].iter().any(|w| said.contains(w));
+                // A refusal of a condition or of people names something offered ("a
+                // slimming club", "a support group"): not "another stroke", nor "paying for
+                // the kids".
+                let offered = crate::eligibility::names_an_offer(after);
                 v.find_said(after)
                     .into_iter()
                     .filter(move |f| {
                         let c = v.concept(f.concept);
+                        let who_or_what = matches!(c.group.as_str(), "health" | "identity");
                         f.at <= 3
                             && c.category.is_some()
-                            && !(done && matches!(c.group.as_str(), "health" | "identity"))
+                            && !(done && who_or_what)
+                            && (done || offered || !(who_or_what || charges))
                     })
-                    .map(move |f| {
-                        // Not paying for one: what is free is still for them.
-                        let charges =
-                            !done && ["paying", "forking"].iter().any(|w| said.contains(w));
-                        (f.concept, caution.replace("{}", said), charges)
-                    })
+                    .map(move |f| (f.concept, caution.replace("{}", said), charges))
                     .collect::<Vec<_>>()
             };
             let done = crate::eligibility::done_already(&matters)

@@ -98,7 +98,8 @@ impl Vocabulary {
     }
 
     /// The one vocabulary word nearest a misspelt word, if one is nearer than the rest (a
-    /// tie that the first letter does not settle is left alone).
+    /// tie that the first letter does not settle is left alone, unless the tied words are
+    /// read as the same concepts).
     fn nearest(&self, word: &str) -> Option<&str> {
         let len = word.chars().count();
         let max = allowed(len);
@@ -122,19 +123,19 @@ impl Vocabulary {
             let first = word.chars().next();
             best.retain(|(_, w)| w.chars().next() == first);
         }
-        // Still a tie: the one that ends as typed, then the one as long as typed
-        // ("diabetis": "diabetes", not "diabetic" or "diabetics").
-        let len = word.chars().count();
-        let last = word.chars().last();
-        let ends_as_typed = |w: &str| w.chars().last() == last;
-        let as_long = |w: &str| w.chars().count() == len;
-        let rules: [&dyn Fn(&str) -> bool; 2] = [&ends_as_typed, &as_long];
-        for same in rules {
-            if best.len() > 1 {
-                let kept: Vec<(usize, &str)> = best.iter().copied().filter(|x| same(x.1)).collect();
-                if !kept.is_empty() {
-                    best = kept;
-                }
+        // Still a tie, between words that are read as the same concepts ("diabetis":
+        // "diabetes", "diabetic", "diabetics"): any of them reads the same. Between words
+        // read as different ones ("carrers": "carers", "careers"), none.
+        if best.len() > 1 {
+            let read = |w: &str| {
+                let mut c: Vec<u16> = self.find_said(w).iter().map(|f| f.concept.0).collect();
+                c.sort_unstable();
+                c.dedup();
+                c
+            };
+            let first = read(best[0].1);
+            if !first.is_empty() && best[1..].iter().all(|(_, w)| read(w) == first) {
+                best.truncate(1);
             }
         }
         match best.as_slice() {
@@ -227,11 +228,16 @@ mod tests {
             v.respell("I'm so lonley", &none).as_deref(),
             Some("I'm so lonely")
         );
-        // One slip from two words: the one that ends as typed.
-        assert_eq!(
-            v.respell("keeping fit with diabetis", &none).as_deref(),
-            Some("keeping fit with diabetes")
+        // One slip from words read as the same concept: any of them.
+        let diabetes = v
+            .respell("keeping fit with diabetis", &none)
+            .unwrap_or_default();
+        assert!(
+            diabetes.starts_with("keeping fit with diabet"),
+            "{diabetes}"
         );
+        // From words read as different ones ("carers", "careers"): left alone.
+        assert_eq!(v.respell("young carrers", &none), None);
         // Real English words a directory may lack are never turned into others.
         for real in [
             "rental flat",

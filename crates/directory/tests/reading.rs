@@ -2778,6 +2778,12 @@ pub async fn a_carer_asks_for_themselves(store: Arc<dyn Storage>) {
     }
     let condition = found(&dir, &words("dementia support"));
     assert_eq!(condition.first(), Some(&id(480)), "{condition:?}");
+    // Someone who has a carer is not one: what is about their condition first.
+    let cared_for = found(
+        &dir,
+        &words("dementia, carer visits daily, wants some support"),
+    );
+    assert_eq!(cared_for.first(), Some(&id(480)), "{cared_for:?}");
 }
 
 /// "Not paying for another slimming club": what charges for it ranks lower, with a
@@ -2808,6 +2814,16 @@ pub async fn what_they_will_not_pay_for(store: Arc<dyn Storage>) {
             None,
             "active",
         ),
+        service(
+            492,
+            "Heart Club",
+            "Gentle exercise and a chat for people after a heart attack.",
+            None,
+            None,
+            near(1.0),
+            None,
+            "active",
+        ),
     ];
     let dir = network(store, services).await;
     let person = |words: &str| MatchProfile {
@@ -2815,7 +2831,7 @@ pub async fn what_they_will_not_pay_for(store: Arc<dyn Storage>) {
         near: Some(HOME),
         max_distance_m: 10_000.0,
         limit: 10,
-        needs: vec![(Need::HealthyEating, 3)],
+        needs: vec![(Need::HealthyEating, 3), (Need::LongTermConditions, 3)],
         what_matters: words.into(),
         ..Default::default()
     };
@@ -2832,15 +2848,24 @@ pub async fn what_they_will_not_pay_for(store: Arc<dyn Storage>) {
         club.is_some_and(|m| m.cautions.iter().any(|c| c.contains("not paying"))),
         "{refused:?}"
     );
-    let anyone = dir
+    // Refusing the club itself, not only paying for it: both are ranked down, with cautions.
+    let refused_club = dir
         .index
-        .match_services(&person("I want to lose some weight."));
-    assert!(
-        anyone
+        .match_services(&person("I don't want a slimming club, I've done them all."));
+    assert_eq!(
+        refused_club
             .iter()
-            .all(|m| !m.cautions.iter().any(|c| c.contains("not paying"))),
-        "{anyone:?}"
+            .filter(|m| m.cautions.iter().any(|c| c.contains("slimming club")))
+            .count(),
+        2,
+        "{refused_club:?}"
     );
+    // Not a refusal of something offered: "another heart attack" is not a weight service.
+    let fear = dir.index.match_services(&person(
+        "I don't want another heart attack, I need to lose weight.",
+    ));
+    let heart = fear.iter().find(|m| m.id == id(492));
+    assert!(heart.is_some_and(|m| m.cautions.is_empty()), "{fear:?}");
 }
 
 storage_tests::on_both_engines!(

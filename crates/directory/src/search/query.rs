@@ -372,7 +372,10 @@ fn asked(v: &Vocabulary, text: &str, said: &super::said::Said) -> Asked {
     // cares for her autistic son"): the condition names who they care for, so what helps
     // carers comes first and what is about the condition after.
     let carers = v.by_id("carers");
-    if groups.len() > 1 && found.iter().any(|f| Some(f.concept) == carers) {
+    if groups.len() > 1
+        && found.iter().any(|f| Some(f.concept) == carers)
+        && !crate::eligibility::cared_for_by_someone(text)
+    {
         for g in &mut groups {
             if g.first().is_some_and(|x| v.concept(x.0).group == "health") {
                 for x in g.iter_mut() {
