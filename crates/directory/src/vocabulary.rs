@@ -845,6 +845,11 @@ avoid_for = ["domestic_abuse"]
             ("heated place to go during day", "warm_space"),
             ("out of jail, no accommodation", "homelessness"),
             ("my lad is 15 and boozing", "drug_alcohol"),
+            ("I lost my brother to suicide", "suicide_bereavement"),
+            (
+                "a safe place where he won't be able to track us down",
+                "domestic_abuse",
+            ),
             ("her boyfriend threatened her", "domestic_abuse"),
             ("twenty years in the royal engineers", "veterans"),
             ("I know it's the drink", "drug_alcohol"),
@@ -954,6 +959,8 @@ avoid_for = ["domestic_abuse"]
             ("her blood sugars have been low", "low_mood"),
             ("worked for the same company for 30 years", "befriending"),
             ("the lady who served me", "veterans"),
+            ("they fitted a smart meter", "physical_activity"),
+            ("Betty moved into the care home", "carers"),
             ("my therapist says I should get out more", "counselling"),
             ("I keep questioning my memory", "lgbtq"),
         ] {

@@ -188,7 +188,7 @@ pub(crate) fn no_phone(text: &str) -> Option<String> {
     static DEAF: OnceLock<Regex> = OnceLock::new();
     let deaf = re(
         &DEAF,
-        r"(?i)\b(bsl|(british )?sign language|deaf\w*|hard of hearing|(can['’]?t|cannot|can not|couldn['’]?t) (even )?(hear (anything |a thing |a word |much )?(on |over )?|make out (anything |a word |words |much |what .{0,20})?(on |over )|use |do |face |talk on |speak on |cope with |manage )(the |a )?(tele)?phones?|(hates?|don['’]?t do) (the )?(tele)?phones?|(face[ -]to[ -]face|in person),? (not|rather than|instead of) (a |by |on |over )?(the )?((tele)?phone( ?line)?s?|helplines?)|not (a |by )?(tele)?phone ?lines?|not a helpline)\b",
+        r"(?i)\b(bsl|(british )?sign language|deaf\w*|hard of hearing|(can['’]?t|cannot|can not|couldn['’]?t) (even )?(hear (anything |a thing |a word |much )?(on |over )?|make out (anything |a word |words |much |what .{0,20})?(on |over )|use |do |face |talk on |speak on |cope with |manage )(the |a )?(tele)?phones?|(hates?|don['’]?t do) (the )?(tele)?phones?|(the )?(tele)?phone is hard (for me )?to hear|(face[ -]to[ -]face|in person),? (not|rather than|instead of) (a |by |on |over )?(the )?((tele)?phone( ?line)?s?|helplines?)|not (a |by )?(tele)?phone ?lines?|not a helpline)\b",
     );
     /// What follows "phone" when it is not the phone itself.
     const PHONE_THINGS: &[&str] = &[
@@ -391,6 +391,7 @@ mod tests {
             "not a helpline, someone to see",
             "face to face rather than over the phone",
             "in person, not on the phone",
+            "The phone is hard for me to hear nowadays",
             "I can't make out a word on the phone any more",
             "can't hear a thing on the telephone",
         ] {
