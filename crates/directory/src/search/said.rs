@@ -328,7 +328,10 @@ pub(crate) fn said(text: &str) -> Said {
             ("morning" | "mornings", _) => times.push(TimeOfDay::Morning),
             ("afternoon" | "afternoons", Some("tea" | "teas")) => {}
             ("afternoon" | "afternoons", _) => times.push(TimeOfDay::Afternoon),
-            ("evening" | "evenings", _) => times.push(TimeOfDay::Evening),
+            ("evening" | "evenings" | "nighttime", _) => times.push(TimeOfDay::Evening),
+            ("night", Some("time" | "classes" | "class" | "lessons" | "sessions")) => {
+                times.push(TimeOfDay::Evening)
+            }
             // "after work", "after school": later in the day than work or school.
             ("after", Some("work")) => times.push(TimeOfDay::Evening),
             ("after", Some("school")) => times.extend([TimeOfDay::Afternoon, TimeOfDay::Evening]),
@@ -509,6 +512,11 @@ mod tests {
         assert_eq!(s.days, vec![Weekday::Sa, Weekday::Su]);
         assert_eq!(s.times, vec![TimeOfDay::Morning]);
         assert_eq!(said("job club after work").times, vec![TimeOfDay::Evening]);
+        assert_eq!(
+            said("night time english lessons").times,
+            vec![TimeOfDay::Evening]
+        );
+        assert!(said("works nights, lonely").times.is_empty());
         assert_eq!(said("sunday walks").days, vec![Weekday::Su]);
         assert!(!said("walking group").when());
         assert!(!said("morning sickness").when());
