@@ -930,7 +930,9 @@ pub fn sex_named(text: &str) -> Option<Sex> {
         .filter(|w| !w.is_empty())
         .collect();
     // "carer for my dad", "after my mum died": someone else in the family.
-    const WHOSE: &[&str] = &["my", "me", "his", "her", "our", "their", "your", "a", "the"];
+    const WHOSE: &[&str] = &[
+        "my", "me", "his", "her", "our", "their", "your", "a", "the", "this", "that", "some",
+    ];
     // "my daughter's fella": hers, someone else.
     const KINS: &[&str] = &[
         "daughters",
@@ -945,21 +947,31 @@ pub fn sex_named(text: &str) -> Option<Sex> {
         "nieces",
         "aunties",
         "grans",
+        "kids",
+        "childrens",
+        "babys",
+        "partners",
+        "husbands",
+        "boyfriends",
+        "exs",
     ];
     // But "just become a dad", "as a mum": themselves.
     const BECOME: &[&str] = &["become", "became", "becoming", "being", "im", "am"];
     // A man said in the singular in slang ("bloke whose partner hits him") is who asks
     // unless someone's comes within the three words before ("her ex fella", "mum's new
     // bloke", "this bloke at work").
-    const SLANG: &[&str] = &["bloke", "fella", "chap", "gent"];
-    const SOMEONES: &[&str] = &["ex", "this", "that", "some", "new", "old", "other"];
+    const SLANG: &[&str] = &["bloke", "fella", "chap", "gent", "man", "boy", "lad", "guy"];
+    const SOMEONES: &[&str] = &["ex", "this", "that", "some", "other"];
     let said = |list: &[&str]| {
         words.iter().enumerate().any(|(i, w)| {
             let someone = i > 0
                 && (WHOSE.contains(&words[i - 1].as_str())
                     || KINS.contains(&words[i - 1].as_str()))
                 && !(words[i - 1] == "a" && i > 1 && BECOME.contains(&words[i - 2].as_str()));
+            let themselves =
+                i > 1 && words[i - 1] == "a" && BECOME.contains(&words[i - 2].as_str());
             let someones = SLANG.contains(&w.as_str())
+                && !themselves
                 && words[i.saturating_sub(3)..i].iter().any(|b| {
                     WHOSE.contains(&b.as_str())
                         || KINS.contains(&b.as_str())
@@ -1062,7 +1074,7 @@ pub fn cared_for_by_someone(words: &str) -> bool {
     static HAS: OnceLock<Regex> = OnceLock::new();
     re(
         &HAS,
-        r"(?i)\b((my|a|the|her|his|their) carers?|carers?) (visits?|visiting|comes?|coming|calls?|calling|pops? in|helps? (me|him|her)|gets? (me|him|her))\b",
+        r"(?i)\b(my carers? (visits?|comes?|calls?|pops? in|helps? me|gets? me)|carers? (visits?|comes?|come in|call) (daily|every|each|twice|three|four|in the))\b",
     )
     .is_match(words)
 }
@@ -1098,10 +1110,17 @@ pub fn names_an_offer(words: &str) -> bool {
         "counselling",
         "therapy",
         "scheme",
+        "church",
+        "chapel",
+        "mosque",
+        "temple",
+        "gurdwara",
+        "synagogue",
     ];
     crate::vocabulary::words(words)
         .iter()
-        .take(6)
+        .take_while(|(w, _)| !matches!(w.as_str(), "so" | "but" | "and" | "because" | "as"))
+        .take(5)
         .any(|(w, _)| OFFERS.contains(&w.as_str()))
 }
 
@@ -1113,15 +1132,17 @@ pub fn without_a_home(words: &str) -> bool {
     static NONE: OnceLock<Regex> = OnceLock::new();
     static OUT: OnceLock<Regex> = OnceLock::new();
     static HOME: OnceLock<Regex> = OnceLock::new();
+    static RENTED: OnceLock<Regex> = OnceLock::new();
     // Someone's sofa, a hostel or hotel they live in, the streets they sleep on.
     let none = re(
         &NONE,
-        r"(?i)\b(sofa[ -]?surf\w*|(kipping|dossing|crashing|surfing|sleeping|staying|living) on (a |my |his |her |the |our )?\w+(?:'|’)?s (sofa|sofas|settee|couch|floor)|on (my |a |the |his |her )?\w+(?:'|’)?s (sofa|sofas|settee|couch|floor)|(mates?|friends?)(?:'|’)?s? (sofa|sofas|settee|couch|floor)|(kicked|chucked|threw|thrown|turfed) (me|us) out|sleeping (rough|in (my|the) car)|living in (my|the|a) (car|tent|van)|(i'?m|i am|been|living|sleeping|now) on the streets|(living|staying|stuck|housed|placed|put up) in (a|the) (hostel|hotel|b&b|night shelter)|(leave|leaving|move out of|moving out of) (a|the) (hostel|hotel)|no fixed (abode|address))",
+        r"(?i)\b(sofa[ -]?surf\w*|on (a |my |his |her |the |our )?(\w+(?:'|’)s|mates|friends|cousins|brothers|sisters|nans|mums|dads|aunties|uncles|grans|girlfriends|boyfriends) (sofa|sofas|settee|couch|floor)|(mates?|friends?)(?:'|’)?s? (sofa|sofas|settee|couch|floor)|sleeping (rough|in (my|the) car)|living in (my|the|a) (car|tent|van)|(i'?m|i am|been|living|sleeping|now|ended up|out) on the streets|(living|stuck|housed|placed|put up) in (a|the) (hostel|hotel|b&b|night shelter)|(leave|leaving|move out of|moving out of) (a|the) (hostel|hotel)|no fixed (abode|address))",
     );
-    // "Got kicked out", "chucked out of my mum's house": not "kicked out of college".
+    // "Got kicked out", "was chucked out of my mum's house": not "kicked out of college",
+    // "chucked out loads of stuff".
     let out = re(
         &OUT,
-        r"(?i)\b(kicked|chucked|thrown|turfed) out\b( of ([^.,!;]{0,30}))?",
+        r"(?i)\b((got|get|getting|been|was|were|am|i'?m) (kicked|chucked|thrown|turfed) out|(kicked|chucked|threw|thrown|turfed) (me|us) out)\b( of (?P<of>[^.,!;]{0,30}))?",
     );
     let home = re(
         &HOME,
@@ -1129,16 +1150,19 @@ pub fn without_a_home(words: &str) -> bool {
     );
     // Their own landlord put them out ("the landlord chucked us out and changed the
     // locks"): a renter, whose advice is the renters'.
-    static RENTED: OnceLock<Regex> = OnceLock::new();
     let rented = re(
         &RENTED,
         r"(?i)\b((my|our|the) landlord|letting agent|section 21|(my|our) tenancy)\b",
     );
-    !rented.is_match(words)
-        && (none.is_match(words)
-            || out
-                .captures_iter(words)
-                .any(|c| c.get(3).is_none_or(|of| home.is_match(of.as_str()))))
+    let put_out = || {
+        out.captures_iter(words).any(|c| {
+            c.name("of").is_none_or(|of| {
+                let of = of.as_str().split(" and ").next().unwrap_or("");
+                home.is_match(of)
+            })
+        })
+    };
+    none.is_match(words) || (!rented.is_match(words) && put_out())
 }
 
 /// Whether someone's words say they rent from a council or a housing association ("our
@@ -1477,7 +1501,9 @@ mod tests {
             "got kicked out.",
             "got kicked out and need somewhere",
             "on my cousins sofa",
-            "thrown out of my mum's house",
+            "was thrown out of my mum's house",
+            "the landlord evicted us, now sleeping in the car",
+            "I'm out on the streets",
         ] {
             assert!(without_a_home(said), "{said}");
         }
@@ -1491,6 +1517,11 @@ mod tests {
             "I work in a hotel",
             "worried he'll end up on the streets",
             "the landlord chucked us out and changed the locks",
+            "the lift on this floor is broken",
+            "sleeping on the downstairs sofa since my hip op",
+            "I've chucked out loads of stuff",
+            "kicked out of college and I'm at home all day",
+            "staying in a hotel for the weekend",
         ] {
             assert!(!without_a_home(said), "{said}");
         }
@@ -1916,7 +1947,14 @@ mod tests {
         assert_eq!(sex_named("scared of her ex fella"), None);
         assert_eq!(sex_named("my mum's new bloke hits her"), None);
         assert_eq!(sex_named("my old fella drinks and shouts"), None);
-        assert_eq!(sex_named("want to meet some men my age"), Some(Sex::Male));
+        assert_eq!(sex_named("this man at work keeps touching me"), None);
+        assert_eq!(sex_named("my new man hits me"), None);
+        assert_eq!(
+            sex_named("things to do for 14 yr old lad being bullied"),
+            Some(Sex::Male)
+        );
+        assert_eq!(sex_named("my kids' dad is violent"), None);
+        assert_eq!(sex_named("I'm a bloke whose wife hits me"), Some(Sex::Male));
         assert_eq!(sex_named("caring for a dad with dementia"), None);
         // Not inside other words.
         assert_eq!(sex_named("mandarin classes"), None);

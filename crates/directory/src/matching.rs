@@ -255,19 +255,20 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
                 // (What they refuse may be: "not paying for another slimming club".)
                 // Not paying for one: what is free is still for them.
                 let charges = !done && ["paying", "forking"].iter().any(|w| said.contains(w));
-                // A refusal of a condition or of people names something offered ("a
-                // slimming club", "a support group"): not "another stroke", nor "paying for
-                // the kids".
+                // A refusal of a condition, of people or of family life names something
+                // offered ("a slimming club", "a support group"): not "another stroke", nor
+                // "paying for the kids".
                 let offered = crate::eligibility::names_an_offer(after);
                 v.find_said(after)
                     .into_iter()
                     .filter(move |f| {
                         let c = v.concept(f.concept);
-                        let who_or_what = matches!(c.group.as_str(), "health" | "identity");
-                        f.at <= 3
-                            && c.category.is_some()
-                            && !(done && who_or_what)
-                            && (done || offered || !(who_or_what || charges))
+                        let kept = if done {
+                            !matches!(c.group.as_str(), "health" | "identity")
+                        } else {
+                            offered || !matches!(c.group.as_str(), "health" | "identity" | "family")
+                        };
+                        f.at <= 3 && c.category.is_some() && kept
                     })
                     .map(move |f| (f.concept, caution.replace("{}", said), charges))
                     .collect::<Vec<_>>()
