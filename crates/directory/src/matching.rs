@@ -250,14 +250,13 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         // A concept named at the start of the words after "done the …".
         done: {
             let read = |(said, after): (&str, &str), caution: &'static str, done: bool| {
-                // Something they could be offered (a course, a gym, counselling), not a
-                // condition or who they are: "finished my chemo" is not cancer support done.
-                // (What they refuse may be: "not paying for another slimming club".)
-                // Not paying for one: what is free is still for them.
+                // Done already: something they could be offered (a course, a gym,
+                // counselling), not a condition or who they are ("finished my chemo" is not
+                // cancer support done). Refused: a condition, people or family life only when
+                // the words name something offered ("not paying for another slimming club",
+                // not "another stroke" or "paying for the kids"). Not paying for one: what is
+                // free is still for them.
                 let charges = !done && ["paying", "forking"].iter().any(|w| said.contains(w));
-                // A refusal of a condition, of people or of family life names something
-                // offered ("a slimming club", "a support group"): not "another stroke", nor
-                // "paying for the kids".
                 let offered = crate::eligibility::names_an_offer(after);
                 v.find_said(after)
                     .into_iter()
