@@ -209,6 +209,7 @@ struct Ids {
     homelessness: Option<ConceptId>,
     transport: Option<ConceptId>,
     employment: Option<ConceptId>,
+    culture: Option<ConceptId>,
 }
 
 /// `respell` reads misspelt words in their own words as the vocabulary's ("lonley").
@@ -233,6 +234,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
             homelessness: v.by_id("homelessness"),
             transport: v.by_id("transport"),
             employment: v.by_id("employment"),
+            culture: v.by_id("culture_community"),
         },
         words: format!("{} {}", p.interest_words.join(". "), p.what_matters),
         social_tenant: crate::eligibility::social_tenant(&p.what_matters),
@@ -752,6 +754,9 @@ fn made_for_others(
                 && !concept.own_words
                 && concept.needs.iter().any(|n| q.needs.contains(n)))
             || (access && concept.group == "health")
+            // A community group in their own language ("Portuguese Community Support", in
+            // Portuguese, for someone whose language is Portuguese) is their community's.
+            || (Some(c) == q.ids.culture && language(p).is_some_and(|l| speaks(f, &l)))
     };
     // For the family of someone who drinks: theirs when their words are about someone
     // else's drinking, and not any carer's.
@@ -1312,7 +1317,13 @@ impl SearchIndex {
                     .filter(|&i| spoken[i] && !concepts.contains_key(&i) && !words.contains(i)),
             )
             .filter_map(|i| {
-                let r = relevance(i, &concepts, &words).unwrap_or(0.0);
+                // In their language, any relevance counts (help with housing forms, in
+                // Portuguese, for someone in debt).
+                let r = if spoken[i] {
+                    concepts.get(&i).map_or(0.0, |c| c.0) + 0.5 * words.get(i)
+                } else {
+                    relevance(i, &concepts, &words).unwrap_or(0.0)
+                };
                 let r = match (r, spoken[i]) {
                     (r, true) if r > 0.0 => r + OTHERS * IN_THEIR_LANGUAGE,
                     (_, true) if alone(i) => IN_THEIR_LANGUAGE,
@@ -1331,25 +1342,34 @@ impl SearchIndex {
         let mut kth = Vec::<f32>::with_capacity(limit + 1);
         let scale = (p.max_distance_m / 10_000.0).max(0.1) * NEARNESS_SCALE;
         // What the first ten may bring in below (a main need's or a wish's best service):
-        // not skipped for being unable to reach the proposals, so what is brought in is what
-        // it would be if every candidate before the list settles were scored.
-        // (Per service, from the concepts' lists: not from each candidate's facts.)
-        let mut may_rescue = vec![false; snap.facts.len()];
-        let rescued = p
+        // not skipped for being unable to reach the proposals while it could still be the
+        // best of a need's or wish's services, so what is brought in is what it would be if
+        // every candidate before the list settles were scored. Per service, the needs and
+        // wishes (bits) whose concepts it is strongly classified as, from the concepts' lists
+        // (not each candidate's facts); per need or wish, the best score so far of a service
+        // that could be brought in for it.
+        let mut may_rescue = vec![0u32; snap.facts.len()];
+        let rescue_groups: Vec<(Vec<ConceptId>, bool)> = p
             .needs
             .iter()
             .filter(|n| n.1 >= 3)
-            .flat_map(|(n, _)| v.for_need(*n))
-            .filter(|x| x.1 >= 1.0)
-            .map(|x| x.0)
-            .chain(q.wishes.iter().take(WISHES).copied());
-        for c in rescued {
-            for &(i, strength) in snap.by_concept.get(usize::from(c.0)).into_iter().flatten() {
-                if strength >= 0.8 {
-                    may_rescue[i] = true;
+            .map(|(n, _)| {
+                let direct = v.for_need(*n).into_iter().filter(|x| x.1 >= 1.0);
+                (direct.map(|x| x.0).collect(), false)
+            })
+            .chain(q.wishes.iter().take(WISHES).map(|c| (vec![*c], true)))
+            .take(32)
+            .collect();
+        for (bit, (concepts, _)) in rescue_groups.iter().enumerate() {
+            for c in concepts {
+                for &(i, strength) in snap.by_concept.get(usize::from(c.0)).into_iter().flatten() {
+                    if strength >= 0.8 {
+                        may_rescue[i] |= 1 << bit;
+                    }
                 }
             }
         }
+        let mut rescue_best = vec![0f32; rescue_groups.len()];
         for (i, rel) in candidates {
             let settled = kth.len() == limit && kth.last().is_some_and(|k| rel * MOST < *k);
             if settled && rel < 0.5 * best {
@@ -1374,10 +1394,15 @@ impl SearchIndex {
                 1.0
             };
             let f = &snap.facts[i];
+            // The most the factors after relevance can make of it: only a service in their
+            // language is raised for it.
+            let most = if spoken[i] { MOST } else { MADE_FOR_THEM };
             let hopeless = kth.len() == limit
                 // (With a margin: the score is a chain of products, rounded at each.)
-                && kth.last().is_some_and(|k| rel * near * MOST * 1.001 < *k)
-                && !may_rescue[i];
+                && kth.last().is_some_and(|k| rel * near * most * 1.001 < *k)
+                && (0..rescue_groups.len())
+                    .filter(|b| may_rescue[i] & (1 << b) != 0)
+                    .all(|b| rel * near * most * 1.001 < rescue_best[b]);
             if hopeless && rel < 0.5 * best {
                 continue;
             }
@@ -1529,6 +1554,24 @@ impl SearchIndex {
                 score *= MADE_FOR_THEM;
             } else if like_them(f, p) || qualifies.is_some() {
                 score *= FOR_PEOPLE_LIKE_THEM;
+            }
+            // The best so far of what may be brought in for a need or wish (for a wish, not
+            // one made for others: see below).
+            if may_rescue[i] != 0 {
+                let mut others = None;
+                for (b, (_, wish)) in rescue_groups.iter().enumerate() {
+                    if may_rescue[i] & (1 << b) == 0 || score <= rescue_best[b] {
+                        continue;
+                    }
+                    if *wish
+                        && *others.get_or_insert_with(|| {
+                            made_for_others(f, p, &q, v, lang.as_deref()).is_some()
+                        })
+                    {
+                        continue;
+                    }
+                    rescue_best[b] = score;
+                }
             }
             // The `limit` best scores so far, highest first.
             let at = kth.partition_point(|k| *k >= score);

@@ -2074,8 +2074,19 @@ pub async fn a_language_named_and_words_said_in_between(store: Arc<dyn Storage>)
         {"id": id(480), "service_id": id(400), "name": "Lithuanian", "code": "lt"},
         {"id": id(481), "service_id": id(400), "name": "English", "code": "en"}
     ]);
+    let mut community = at(
+        410,
+        "Portuguese Community Support",
+        "Help in Portuguese with forms and GP appointments for Portuguese-speaking families.",
+        1.5,
+    );
+    community["languages"] = json!([
+        {"id": id(483), "service_id": id(410), "name": "Portuguese", "code": "pt"},
+        {"id": id(484), "service_id": id(410), "name": "English", "code": "en"}
+    ]);
     let services = vec![
         evening,
+        community,
         at(
             401,
             "Evening Drop-in",
@@ -2206,6 +2217,21 @@ pub async fn a_language_named_and_words_said_in_between(store: Arc<dyn Storage>)
             .find(|m| m.id == id(405))
             .expect("the line")
     };
+    // A community group held in their language is theirs (a Portuguese speaker's), though
+    // nothing else in it answers their needs; not someone else's (a Lithuanian speaker's).
+    let speaking = |lang: &str| {
+        dir.index
+            .match_services(&MatchProfile {
+                language: Some(lang.into()),
+                needs: vec![(Need::DomesticAbuse, 5), (Need::Financial, 3)],
+                ..lonely("I want to learn better English.")
+            })
+            .into_iter()
+            .map(|m| m.id)
+            .collect::<Vec<_>>()
+    };
+    assert!(speaking("pt").contains(&id(410)), "{:?}", speaking("pt"));
+    assert!(!speaking("lt").contains(&id(410)), "{:?}", speaking("lt"));
     let phones = line(&lonely("I'd like to meet people."));
     let cannot = line(&lonely(
         "I'd like to meet people but I can't even do the phone right now.",
