@@ -1365,6 +1365,19 @@ pub fn hospice_only(only_for: &str) -> bool {
             .any(|w| lower.contains(w))
 }
 
+/// Whether words speak of a sudden death ("son took his own life", "lost my brother to
+/// suicide", "died in a car crash", "died suddenly"): not someone a hospice cared for, so not
+/// whom a service for a hospice's families is for. Not thoughts of suicide, nor an accident
+/// without a death ("had an accident").
+pub fn sudden_death(words: &str) -> bool {
+    static SUDDEN: OnceLock<Regex> = OnceLock::new();
+    re(
+        &SUDDEN,
+        r"(?i)\b(took (his|her|their) own life|taken (his|her|their) own life|killed (himself|herself|themselves)|hanged (himself|herself|themselves)|(to|by|after|from) suicide|suicide of|(his|her|their) suicide|stillb(orn|irth)|cot death|overdosed|(sudden|unexpected) (death|loss)|(died|killed|passed away|passed) (suddenly|unexpectedly|in an? (\w+ )?(accident|crash|collision|fire)|(of|from|after) an overdose))\b",
+    )
+    .is_match(words)
+}
+
 /// Whether a restriction is to one landlord's tenants ("For tenants of Harrowby Homes").
 pub fn tenants_only(only_for: &str) -> bool {
     static TENANTS: OnceLock<Regex> = OnceLock::new();
@@ -1486,6 +1499,31 @@ mod tests {
             eligibility_description: (!eligibility.is_empty()).then(|| eligibility.into()),
             description: Some(description.into()),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_sudden_death_is_read_and_thoughts_or_accidents_are_not() {
+        for yes in [
+            "son took his own life, parents need support",
+            "lost my brother to suicide last year",
+            "Dad died suddenly at work",
+            "my husband was killed in a car accident",
+            "she died of an overdose",
+            "our baby was stillborn",
+            "an unexpected death in the family",
+        ] {
+            assert!(sudden_death(yes), "{yes}");
+        }
+        for no in [
+            "having thoughts of suicide",
+            "suicidal and low",
+            "had an accident at work and can't walk",
+            "wife died in the hospice in March",
+            "mum passed away after a long illness",
+            "suicide prevention training",
+        ] {
+            assert!(!sudden_death(no), "{no}");
         }
     }
 

@@ -1004,6 +1004,20 @@ fn excluded(
             "are for one landlord's tenants, and they say they rent elsewhere",
         ));
     }
+    // Only for one hospice's families, and their words speak of a sudden death ("my son took
+    // his own life"): not someone the hospice cared for.
+    if f.reading
+        .only_for
+        .as_deref()
+        .is_some_and(crate::eligibility::hospice_only)
+        && crate::eligibility::sudden_death(&q.words)
+        && crate::eligibility::qualifies(f.reading.only_for.as_deref().unwrap_or(""), &q.words)
+            .is_none()
+    {
+        return Err(Out::Rule(
+            "are for a hospice's families, and the death they speak of was sudden",
+        ));
+    }
     // Only for people who rent privately, and their words say they rent from a council or a
     // housing association ("Fenland Homes keep sending letters").
     if f.reading

@@ -2370,6 +2370,31 @@ pub async fn who_is_hurt_who_a_service_is_for_and_how_it_reaches_them(store: Arc
         &words("wife died at st elsewheres and he is not coping"),
     );
     assert_eq!(hospice.first(), Some(&id(413)), "{hospice:?}");
+    // A death by suicide is not one a hospice cared for: its families' service is not
+    // listed, nor proposed; the drop-in for anyone is.
+    let sudden = found(&dir, &words("son took his own life, parents need support"));
+    assert!(pos(&sudden, 412).is_some(), "{sudden:?}");
+    assert_eq!(pos(&sudden, 413), None, "{sudden:?}");
+    let grieving = |what: &str| {
+        dir.index
+            .match_services(&MatchProfile {
+                age: Some(55.0),
+                near: Some(HOME),
+                max_distance_m: 10_000.0,
+                limit: 10,
+                needs: vec![(Need::Bereavement, 4)],
+                what_matters: what.into(),
+                ..Default::default()
+            })
+            .into_iter()
+            .map(|m| m.id)
+            .collect::<Vec<_>>()
+    };
+    let lost = grieving("Our son took his own life in the spring.");
+    assert!(!lost.contains(&id(413)), "{lost:?}");
+    assert!(lost.contains(&id(412)), "{lost:?}");
+    let long = grieving("My wife died in March after a long illness.");
+    assert!(long.contains(&id(413)), "{long:?}");
     // A husband caring for his wife is a grown-up: carers' support before the group for
     // young carers (which a teenager's words find first, being nearer). Words that say
     // nothing of age list it after too: most who search are grown up.
@@ -2379,6 +2404,11 @@ pub async fn who_is_hurt_who_a_service_is_for_and_how_it_reaches_them(store: Arc
     assert_eq!(teen.first(), Some(&id(414)), "{teen:?}");
     let anyone = found(&dir, &words("caring for someone needs a break"));
     assert_eq!(anyone.first(), Some(&id(415)), "{anyone:?}");
+    // Someone caring for a person with dementia is grown up: the group for young carers is
+    // not listed for them.
+    let dementia = found(&dir, &words("dementia carer needs a break"));
+    assert_eq!(dementia.first(), Some(&id(415)), "{dementia:?}");
+    assert_eq!(pos(&dementia, 414), None, "{dementia:?}");
     // Bereaved, and getting anywhere is hard: of two services 15 km away, beyond the 10 km
     // they can travel, the one also used by phone is proposed, without the caution about
     // getting there; the circle at the chapel is not.

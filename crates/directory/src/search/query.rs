@@ -680,6 +680,13 @@ impl SearchIndex {
                 || only_for.is_some_and(crate::eligibility::one_bodys_people)
             {
                 score *= ONE_BODYS_PEOPLE;
+                // One hospice's families, and the words speak of a sudden death ("took his
+                // own life"): not someone the hospice cared for.
+                if only_for.is_some_and(crate::eligibility::hospice_only)
+                    && crate::eligibility::sudden_death(&q.text)
+                {
+                    score *= UNDER_18S;
+                }
                 ruled = true;
             } else if only_for.is_some() || f.reading.specialist.is_some() || !f.requires.is_empty()
             {

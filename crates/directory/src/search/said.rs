@@ -230,7 +230,7 @@ pub(crate) fn said(text: &str) -> Said {
     // "15 year old", "14 yr old", "15yo", "aged 13"; not "carer for 15 years".
     let age = re(
         &AGE,
-        r"(?i)\b(?:aged\s+1[1-7]\b|1[1-7]\s*-?\s*(?:(?:yrs?|years?)\s*-?\s*old|y\.?o)\b)",
+        r"(?i)\b(?:aged\s+1[1-7]\b|1[1-7]\s*-?\s*(?:(?:yrs?|years?)\s*-?\s*old|y\.?o)\b|(?:i'?m|i am) 1[1-7](?:\s*$|[,.;!?]|\s+(?:and|but|so)\b))",
     );
     let teen = re(&TEEN, r"(?i)\b(teens?|teenagers?|teenage|adolescents?)\b");
     // Words about someone else's teenager ("parents of teenagers", "my 15 year old son").
@@ -268,7 +268,7 @@ pub(crate) fn said(text: &str) -> Said {
     // family struggling with grief": the children may be who it is for).
     let grown = re(
         &GROWN,
-        r"(?i)\b(husband|wife|widow|widower|widowed|pensioners?|retired|retiree|grandad|granddad|grandpa|grandma|grandmother|grandfather|nan|nana|nanna|granny|grandparents?|oaps?|elderly|man|men|woman|women|lady|ladies|gent|gents|gentleman|gentlemen|bloke|blokes|fella|fellas|chap)\b",
+        r"(?i)\b(husband|wife|widow|widower|widowed|pensioners?|retired|retiree|grandad|granddad|grandpa|grandma|grandmother|grandfather|nan|nana|nanna|granny|grandparents?|oaps?|elderly|dementia|alzheimer'?s|man|men|woman|women|lady|ladies|gent|gents|gentleman|gentlemen|bloke|blokes|fella|fellas|chap)\b",
     );
     let child = re(
         &CHILD,
@@ -455,6 +455,8 @@ mod tests {
             "pensioner on his own",
             "lithuanian gent, can't read his letters",
             "woman being hit by her partner",
+            "dementia carer needs a break",
+            "alzheimer's support group",
         ] {
             assert!(said(adult).adult, "{adult}");
         }
@@ -473,6 +475,9 @@ mod tests {
             "young widow",
             "wifi help",
             "toddlers over 18 months",
+            "young onset dementia",
+            "my nan has dementia, I'm 14",
+            "caring for my mum with dementia",
         ] {
             assert!(!said(not).adult, "{not}");
         }
@@ -488,6 +493,8 @@ mod tests {
             "drugs teenager",
             "teen anxiety",
             "15 year old caring for mum",
+            "I'm 14 and my nan has dementia",
+            "im 16, want to get fit",
         ] {
             assert!(said(young).young, "{young}");
         }
@@ -502,6 +509,7 @@ mod tests {
             "support for parents of teenagers",
             "my 15 year old son won't go to school",
             "her teenage daughter",
+            "I'm 15 minutes from town",
         ] {
             assert!(!said(not).young, "{not}");
         }
