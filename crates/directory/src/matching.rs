@@ -1331,16 +1331,16 @@ impl SearchIndex {
                     .filter(|&i| spoken[i] && !concepts.contains_key(&i) && !words.contains(i)),
             )
             .filter_map(|i| {
-                // In their language, any relevance counts (help with housing forms, in
-                // Portuguese, for someone in debt).
-                let r = if spoken[i] {
-                    concepts.get(&i).map_or(0.0, |c| c.0) + 0.5 * words.get(i)
-                } else {
-                    relevance(i, &concepts, &words).unwrap_or(0.0)
-                };
+                let r = relevance(i, &concepts, &words).unwrap_or(0.0);
                 let r = match (r, spoken[i]) {
                     (r, true) if r > 0.0 => r + OTHERS * IN_THEIR_LANGUAGE,
-                    (_, true) if alone(i) => IN_THEIR_LANGUAGE,
+                    // A fit in itself: in their language, as much as anything else it answers
+                    // (help with housing forms, in Portuguese, for someone in debt).
+                    (_, true) if alone(i) => IN_THEIR_LANGUAGE.max(
+                        concepts.get(&i).map_or(0.0, |c| c.0)
+                            + 0.5 * words.get(i)
+                            + OTHERS * IN_THEIR_LANGUAGE,
+                    ),
                     (r, _) => r,
                 };
                 (r >= 0.3).then_some((i, r))
@@ -1385,9 +1385,22 @@ impl SearchIndex {
         }
         let mut rescue_best = vec![0f32; rescue_groups.len()];
         for (i, rel) in candidates {
-            let settled = kth.len() == limit && kth.last().is_some_and(|k| rel * MOST < *k);
+            // Could still be the best so far of a need's or wish's services (scored, then,
+            // for the rescue below, however far from the proposals).
+            let open = |bound: f32| {
+                (0..rescue_groups.len())
+                    .any(|b| may_rescue[i] & (1 << b) != 0 && bound * 1.001 >= rescue_best[b])
+            };
+            let settled = kth.len() == limit
+                && kth.last().is_some_and(|k| rel * MOST < *k)
+                && !open(rel * MOST);
             if settled && rel < 0.5 * best {
-                break;
+                // Nothing after it (no more relevant) can reach the proposals, nor be the best
+                // of any need's or wish's services still to find.
+                if rescue_best.iter().all(|b| rel * MOST * 1.001 < *b) {
+                    break;
+                }
+                continue;
             }
             let distance = p.near.and_then(|near| snap.sites.nearest_m(i, near));
             // No venue, or a way in besides the venue (by phone, video or online).
@@ -1414,9 +1427,7 @@ impl SearchIndex {
             let hopeless = kth.len() == limit
                 // (With a margin: the score is a chain of products, rounded at each.)
                 && kth.last().is_some_and(|k| rel * near * most * 1.001 < *k)
-                && (0..rescue_groups.len())
-                    .filter(|b| may_rescue[i] & (1 << b) != 0)
-                    .all(|b| rel * near * most * 1.001 < rescue_best[b]);
+                && !open(rel * near * most);
             if hopeless && rel < 0.5 * best {
                 continue;
             }
@@ -1634,7 +1645,10 @@ impl SearchIndex {
                 if let Some(at) = ranked.iter().skip(k).position(|r| helps(r.1)) {
                     let item = ranked.remove(k + at);
                     slot -= 1;
+                    // In place of the one at `slot`, which follows those brought in before.
                     ranked.insert(slot, item);
+                    let displaced = ranked.remove(slot + 1);
+                    ranked.insert(k, displaced);
                 }
             }
             // And what they said matters to them ("a little more English"): its best service,
@@ -1653,7 +1667,10 @@ impl SearchIndex {
                 if let Some(at) = ranked.iter().skip(k).position(|r| about(r.1)) {
                     let item = ranked.remove(k + at);
                     slot -= 1;
+                    // In place of the one at `slot`, which follows those brought in before.
                     ranked.insert(slot, item);
+                    let displaced = ranked.remove(slot + 1);
+                    ranked.insert(k, displaced);
                 }
             }
         }

@@ -919,6 +919,23 @@ pub async fn every_main_need_is_answered_near_the_top(store: Arc<dyn Storage>) {
     );
     // Their loneliness still leads.
     assert!(matches[0].reasons[0].contains("loneliness"), "{matches:?}");
+    // Two main needs none of the first three answers: both are brought in, the second
+    // in place of the one above the first (not pushing the first out).
+    let two = dir.index.match_services(&MatchProfile {
+        needs: vec![
+            (Need::Loneliness, 5),
+            (Need::SubstanceUse, 3),
+            (Need::Carer, 3),
+        ],
+        ..person.clone()
+    });
+    let ids: Vec<&str> = two.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids.len(), 3, "{two:?}");
+    assert!(ids.contains(&id(16).as_str()), "recovery café: {two:?}");
+    assert!(
+        ids.contains(&id(43).as_str()),
+        "carers' coffee morning: {two:?}"
+    );
 }
 
 /// A directory whose venues are in a town and a village 8 km away: a service for one

@@ -230,7 +230,7 @@ pub(crate) fn said(text: &str) -> Said {
     // "15 year old", "14 yr old", "15yo", "aged 13"; not "carer for 15 years".
     let age = re(
         &AGE,
-        r"(?i)\b(?:aged\s+1[1-7]\b|1[1-7]\s*-?\s*(?:(?:yrs?|years?)\s*-?\s*old|y\.?o)\b|(?:i'?m|i am) 1[1-7](?:\s*$|[,.;!?]|\s+(?:and|but|so)\b))",
+        r"(?i)\b(?:aged\s+1[1-7]\b|1[1-7]\s*-?\s*(?:(?:yrs?|years?)\s*-?\s*old|y[./]?o)\b|(?:i['’]?m|i am) 1[1-7](?:\s*$|[,.;!?)]|\s+(?:years?|yrs?|y[./]?o)\b|\s+(?:but|so)\b|\s+and\s+(?:i|my|me|caring|looking|want|need|have|feel|live|at|in)\b))",
     );
     let teen = re(&TEEN, r"(?i)\b(teens?|teenagers?|teenage|adolescents?)\b");
     // Words about someone else's teenager ("parents of teenagers", "my 15 year old son").
@@ -268,7 +268,7 @@ pub(crate) fn said(text: &str) -> Said {
     // family struggling with grief": the children may be who it is for).
     let grown = re(
         &GROWN,
-        r"(?i)\b(husband|wife|widow|widower|widowed|pensioners?|retired|retiree|grandad|granddad|grandpa|grandma|grandmother|grandfather|nan|nana|nanna|granny|grandparents?|oaps?|elderly|dementia|alzheimer'?s|man|men|woman|women|lady|ladies|gent|gents|gentleman|gentlemen|bloke|blokes|fella|fellas|chap)\b",
+        r"(?i)\b(husband|wife|widow|widower|widowed|pensioners?|retired|retiree|grandad|granddad|grandpa|grandma|grandmother|grandfather|nan|nana|nanna|granny|grandparents?|oaps?|elderly|dementia|alzheimer['’]?s|man|men|woman|women|lady|ladies|gent|gents|gentleman|gentlemen|bloke|blokes|fella|fellas|chap)\b",
     );
     let child = re(
         &CHILD,
@@ -478,6 +478,8 @@ mod tests {
             "young onset dementia",
             "my nan has dementia, I'm 14",
             "caring for my mum with dementia",
+            "I’m 14, caring for gran with dementia",
+            "13 y/o caring for gran with dementia",
         ] {
             assert!(!said(not).adult, "{not}");
         }
@@ -495,6 +497,8 @@ mod tests {
             "15 year old caring for mum",
             "I'm 14 and my nan has dementia",
             "im 16, want to get fit",
+            "I’m 14, caring for gran with dementia",
+            "13 y/o caring for gran with dementia",
         ] {
             assert!(said(young).young, "{young}");
         }
@@ -510,6 +514,8 @@ mod tests {
             "my 15 year old son won't go to school",
             "her teenage daughter",
             "I'm 15 minutes from town",
+            "I'm 17 and a half stone, want to lose weight",
+            "I'm 13 and a half weeks pregnant",
         ] {
             assert!(!said(not).young, "{not}");
         }
