@@ -1172,6 +1172,17 @@ in_passing = ["job"]
         assert!(!said("I get nervous walking into a room").contains(&"walking".to_string()));
         assert!(said("walking in the park").contains(&"walking".to_string()));
         assert!(said("I walk into town most days").contains(&"walking".to_string()));
+        // A key meter running out, or a machine running all day, is not running; a running
+        // club is.
+        for not in [
+            "The electric keeps running out",
+            "the oxygen machine running all day",
+            "I'm running on empty",
+        ] {
+            assert!(!said(not).contains(&"running".to_string()), "{not}");
+        }
+        assert!(said("running club on Sundays").contains(&"running".to_string()));
+        assert!(said("running").contains(&"running".to_string()));
         // Everyone has a family: cooking for them is cooking, not parenting support.
         let family = said("cooking for my family");
         assert!(family.contains(&"cooking".to_string()), "{family:?}");
