@@ -1182,6 +1182,24 @@ in_passing = ["job"]
             assert!(!said(not).contains(&"running".to_string()), "{not}");
         }
         assert!(said("running club on Sundays").contains(&"running".to_string()));
+        // Read through word stems, and not meant: grown up in care is not caring, "I'd die of
+        // embarrassment" not a death, "my right hand" not rights; a partner who keeps the
+        // bank card is still read.
+        for (not, concept) in [
+            (
+                "Left care at 18 and it's been one thing after another",
+                "carers",
+            ),
+            ("I'd die of embarrassment in a gym", "bereavement"),
+            ("my right hand won't do what it's told", "legal_advice"),
+            ("it has to fit round my shifts", "physical_activity"),
+            ("Mums always on at me about the weed", "parenting"),
+        ] {
+            assert!(!said(not).contains(&concept.to_string()), "{not}");
+        }
+        assert!(said("caring for my mum").contains(&"carers".to_string()));
+        assert!(said("he keeps my bank card").contains(&"domestic_abuse".to_string()));
+        assert!(said("I want to get fit").contains(&"physical_activity".to_string()));
         assert!(said("running").contains(&"running".to_string()));
         // Everyone has a family: cooking for them is cooking, not parenting support.
         let family = said("cooking for my family");
