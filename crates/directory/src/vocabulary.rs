@@ -824,6 +824,8 @@ avoid_for = ["domestic_abuse"]
         };
         for (words, concept) in [
             ("man being punched by his wife", "domestic_abuse"),
+            ("sleeping in car tonight nowhere to go", "homelessness"),
+            ("been sleeping in a doorway", "homelessness"),
             ("course for blokes controlling behaviour", "perpetrator"),
             ("programme for men who are controlling", "perpetrator"),
             ("teen girl self harming", "crisis"),

@@ -2101,9 +2101,25 @@ pub async fn a_language_named_and_words_said_in_between(store: Arc<dyn Storage>)
         {"id": id(483), "service_id": id(410), "name": "Portuguese", "code": "pt"},
         {"id": id(484), "service_id": id(410), "name": "English", "code": "en"}
     ]);
+    let mut school = at(
+        411,
+        "Lithuanian Saturday School",
+        "Saturday classes in Lithuanian language and culture for children of Lithuanian families.",
+        0.3,
+    );
+    school["languages"] = json!([
+        {"id": id(485), "service_id": id(411), "name": "Lithuanian", "code": "lt"}
+    ]);
     let services = vec![
         evening,
         community,
+        school,
+        at(
+            412,
+            "Debt Advice",
+            "Free, confidential debt advice: we deal with creditors and bailiffs for you.",
+            1.2,
+        ),
         at(
             401,
             "Evening Drop-in",
@@ -2180,6 +2196,11 @@ pub async fn a_language_named_and_words_said_in_between(store: Arc<dyn Storage>)
     let forms = found(&dir, &words("help with forms lithuanian"));
     let pos = |list: &[String], n: u32| list.iter().position(|x| *x == id(n));
     assert!(pos(&forms, 400) < pos(&forms, 401), "{forms:?}");
+    // Their language named beside what they ask for: debt advice first, not the Lithuanian
+    // school for being a Lithuanian community group.
+    let debt = found(&dir, &words("debt advice lithuanian speaker"));
+    assert_eq!(debt.first(), Some(&id(412)), "{debt:?}");
+    assert!(pos(&debt, 411).is_none_or(|p| p > 0), "{debt:?}");
     // Learning English, the language named is theirs: English classes, not services in it.
     let esol = words("english classes lithuanian");
     assert_eq!(found(&dir, &esol).first(), Some(&id(407)));

@@ -489,6 +489,21 @@ impl SearchIndex {
                 }
             }
         }
+        // A language named as theirs beside what they ask for ("debt advice lithuanian
+        // speaker"): services offered in it rank higher below; the language's name is not
+        // also a wish for a community group of its speakers.
+        if groups.len() > 1 {
+            if let Some((_, name)) = language_asked(v, &said, &found) {
+                let culture = v.by_id("culture_community");
+                let only_its_name = found
+                    .iter()
+                    .filter(|f| Some(f.concept) == culture)
+                    .all(|f| f.words.split_whitespace().all(|w| w == name));
+                if only_its_name {
+                    groups.retain(|g| g.first().map(|x| x.0) != culture);
+                }
+            }
+        }
         let concepts = concept_scores(&snap, &groups, 1.0);
         // The language the words name, unless it is the one they speak while learning English
         // ("english classes portuguese"): the services offered in it.
