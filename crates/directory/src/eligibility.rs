@@ -1380,6 +1380,17 @@ pub fn sudden_death(words: &str) -> bool {
     .is_match(words)
 }
 
+/// Whether words say the child they name has died ("son took his own life, parents need
+/// support", "lost our daughter"): those who grieve are the ones asking, not a child.
+pub fn a_child_died(words: &str) -> bool {
+    static DIED: OnceLock<Regex> = OnceLock::new();
+    re(
+        &DIED,
+        r"(?i)\b((sons?|daughters?|child|boy|girl|grandson|granddaughter)('?s)? ((took|has taken|had taken|ended) (his|her|their) (own )?life|died|passed away|passed on|was killed|were killed|committed suicide|suicide|death|funeral)|(lost|losing|death of|died?) (of )?(our|my|his|her|their) (son|daughter|child|boy|girl|grandson|granddaughter)\b)",
+    )
+    .is_match(words)
+}
+
 /// Whether a restriction is to one landlord's tenants ("For tenants of Harrowby Homes").
 pub fn tenants_only(only_for: &str) -> bool {
     static TENANTS: OnceLock<Regex> = OnceLock::new();
@@ -1501,6 +1512,27 @@ mod tests {
             eligibility_description: (!eligibility.is_empty()).then(|| eligibility.into()),
             description: Some(description.into()),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_child_who_died_is_not_who_asks() {
+        for yes in [
+            "son took his own life, parents need support",
+            "we lost our daughter in March",
+            "since the death of our son",
+            "my son's funeral was last week",
+        ] {
+            assert!(a_child_died(yes), "{yes}");
+        }
+        for no in [
+            "my son is struggling since his dad died",
+            "my daughter lost her job",
+            "son keeps crying since grandad passed",
+            "our boy took his exams",
+            "my son passed his driving test",
+        ] {
+            assert!(!a_child_died(no), "{no}");
         }
     }
 

@@ -466,7 +466,7 @@ impl SearchIndex {
                     | "granddaughter"
                     | "pupil"
             )
-        });
+        }) && !crate::eligibility::a_child_died(&q.text);
         let youth = v.by_id("youth");
         let older = v.by_id("older_people");
         // A kind the directory has no service for ("men's mental health" where no group is
