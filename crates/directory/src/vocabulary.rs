@@ -825,6 +825,11 @@ avoid_for = ["domestic_abuse"]
         for (words, concept) in [
             ("man being punched by his wife", "domestic_abuse"),
             ("sleeping in car tonight nowhere to go", "homelessness"),
+            (
+                "people who wont make it a thing that im not straight",
+                "lgbtq",
+            ),
+            ("sometimes it gets really dark in my head", "low_mood"),
             ("been sleeping in a doorway", "homelessness"),
             ("course for blokes controlling behaviour", "perpetrator"),
             ("programme for men who are controlling", "perpetrator"),
@@ -1196,6 +1201,7 @@ in_passing = ["job"]
             ("my right hand won't do what it's told", "legal_advice"),
             ("it has to fit round my shifts", "physical_activity"),
             ("Mums always on at me about the weed", "parenting"),
+            ("the forms are not straight forward", "lgbtq"),
         ] {
             assert!(!said(not).contains(&concept.to_string()), "{not}");
         }
