@@ -327,6 +327,13 @@ fn words(text: &str) -> SearchQuery {
 
 pub async fn everyday_words_find_a_foreign_directory(store: Arc<dyn Storage>) {
     let dir = directory(store).await;
+    // Asked for what no service is listed as: the page can say so. Not what some are.
+    assert_eq!(
+        dir.index
+            .unanswered(&words("sleeping in car tonight nowhere to go")),
+        vec!["homelessness".to_string()]
+    );
+    assert!(dir.index.unanswered(&words("domestic violence")).is_empty());
     // "domestic violence" finds "domestic abuse"; the perpetrator programme is not offered.
     let dv = found(&dir, &words("domestic violence"));
     assert_eq!(dv.first(), Some(&id(10)), "{dv:?}");

@@ -225,7 +225,7 @@ fn ideas(c: Category) -> &'static [(&'static str, &'static str)] {
         Housing => &[
             (
                 "Housing options advice",
-                "Help with tenancy problems, repairs and finding a home.",
+                "Help if you are homeless or about to lose your home, with tenancy problems, repairs and finding a home.",
             ),
             (
                 "Warm homes service",

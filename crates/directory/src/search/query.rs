@@ -881,6 +881,37 @@ impl SearchIndex {
     /// What the search took its words to say about the person and where, beside what they
     /// look for, for the search page to say ("a young person: what is made for young
     /// people first").
+    /// What the words ask for that no service in the directory is listed as, nor as the
+    /// broader kind it is one of ("no home of their own" where no service is classified for
+    /// homelessness): for the search page to say, rather than only "try another word".
+    pub fn unanswered(&self, q: &SearchQuery) -> Vec<String> {
+        let Ok(snap) = self.snapshot() else {
+            return vec![];
+        };
+        let said = super::said::said(&q.text);
+        let (typed, named) = self.read_words(&snap, q);
+        let text = named
+            .as_ref()
+            .map_or(typed.as_str(), |(_, rest)| rest.as_str());
+        let v = Vocabulary::builtin();
+        let (_, found, _) = asked(v, text, &said);
+        let none = |c: ConceptId| {
+            snap.by_concept
+                .get(usize::from(c.0))
+                .is_none_or(Vec::is_empty)
+        };
+        let mut out: Vec<String> = vec![];
+        for f in &found {
+            if none(f.concept) && v.concept(f.concept).within.is_none_or(none) {
+                let label = v.label(f.concept).to_lowercase();
+                if !out.contains(&label) {
+                    out.push(label);
+                }
+            }
+        }
+        out
+    }
+
     pub fn read_about(&self, q: &SearchQuery) -> Vec<String> {
         let said = super::said::said(&q.text);
         let mut out = vec![];

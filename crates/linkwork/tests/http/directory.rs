@@ -443,6 +443,17 @@ pub async fn search_page_and_partner_isolation(app: &TestApp) {
     assert!(!page.body.contains("Showing results for"));
     let page = lw.get("/directory?q=rental").await;
     assert!(!page.body.contains("Showing results for"), "{}", page.body);
+    // What no service is listed as is said, not "try fewer filters".
+    let page = lw
+        .get("/directory?q=sleeping+in+my+car+nowhere+to+go")
+        .await;
+    assert!(
+        page.body
+            .contains("No service in this directory is listed for <strong>homelessness</strong>"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("Try fewer filters"), "{}", page.body);
     let page = lw.get("/directory?age=old&from=25:99").await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(

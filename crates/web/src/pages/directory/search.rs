@@ -20,6 +20,8 @@ struct SearchPage {
     /// What the words were read to say about the person and where ("evenings: services
     /// only at other times lower").
     read_about: Vec<String>,
+    /// What the words ask for that no service in the directory is listed as.
+    unanswered: Vec<String>,
     /// The same search with the words exactly as typed.
     as_typed: Option<String>,
     errors: Vec<ErrorItem>,
@@ -131,6 +133,7 @@ pub async fn search(
     let (mut results, mut total) = (vec![], 0);
     let mut read_as = None;
     let mut read_about = vec![];
+    let mut unanswered = vec![];
     let page: usize = get("page").parse().unwrap_or(1).clamp(1, 10_000);
     if errors.is_empty() && searched {
         // Misspellings are read once, here, and the search runs on the words as read.
@@ -144,6 +147,7 @@ pub async fn search(
         };
         // What the search read from the words, from the same words it searched.
         read_about = state.directory.index.read_about(&asked);
+        unanswered = state.directory.index.unanswered(&asked);
         let hits = state.directory.search(&asked)?;
         total = hits.len();
         let slice: Vec<_> = hits
@@ -239,6 +243,7 @@ pub async fn search(
         notice,
         read_as,
         read_about,
+        unanswered,
         as_typed,
         errors: error_items(&errors),
         searched,
