@@ -1384,7 +1384,21 @@ impl SearchIndex {
             }
         }
         let mut rescue_best = vec![0f32; rescue_groups.len()];
+        // Per need or wish, how many candidates not yet visited could be brought in for it.
+        let mut unvisited = vec![0usize; rescue_groups.len()];
+        for (i, _) in &candidates {
+            for (b, n) in unvisited.iter_mut().enumerate() {
+                if may_rescue[*i] & (1 << b) != 0 {
+                    *n += 1;
+                }
+            }
+        }
         for (i, rel) in candidates {
+            for (b, n) in unvisited.iter_mut().enumerate() {
+                if may_rescue[i] & (1 << b) != 0 {
+                    *n -= 1;
+                }
+            }
             // Could still be the best so far of a need's or wish's services (scored, then,
             // for the rescue below, however far from the proposals).
             let open = |bound: f32| {
@@ -1397,7 +1411,11 @@ impl SearchIndex {
             if settled && rel < 0.5 * best {
                 // Nothing after it (no more relevant) can reach the proposals, nor be the best
                 // of any need's or wish's services still to find.
-                if rescue_best.iter().all(|b| rel * MOST * 1.001 < *b) {
+                if rescue_best
+                    .iter()
+                    .zip(&unvisited)
+                    .all(|(b, n)| *n == 0 || rel * MOST * 1.001 < *b)
+                {
                     break;
                 }
                 continue;
