@@ -1663,9 +1663,9 @@ impl SearchIndex {
                 if let Some(at) = ranked.iter().skip(k).position(|r| helps(r.1)) {
                     let item = ranked.remove(k + at);
                     slot -= 1;
-                    // In place of the one at `slot`, which follows those brought in before.
-                    ranked.insert(slot, item);
-                    let displaced = ranked.remove(slot + 1);
+                    // In place of the one at `slot`, which moves to just after the first ten
+                    // (before those displaced earlier).
+                    let displaced = std::mem::replace(&mut ranked[slot], item);
                     ranked.insert(k, displaced);
                 }
             }
@@ -1685,9 +1685,9 @@ impl SearchIndex {
                 if let Some(at) = ranked.iter().skip(k).position(|r| about(r.1)) {
                     let item = ranked.remove(k + at);
                     slot -= 1;
-                    // In place of the one at `slot`, which follows those brought in before.
-                    ranked.insert(slot, item);
-                    let displaced = ranked.remove(slot + 1);
+                    // In place of the one at `slot`, which moves to just after the first ten
+                    // (before those displaced earlier).
+                    let displaced = std::mem::replace(&mut ranked[slot], item);
                     ranked.insert(k, displaced);
                 }
             }
