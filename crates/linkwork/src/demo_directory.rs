@@ -504,6 +504,19 @@ pub async fn generate(store: &std::sync::Arc<dyn Storage>, count: usize) -> Resu
     Ok(())
 }
 
+/// A fixed demo service: name, description, categories, district, inward code, minimum age,
+/// the day it meets and its hours.
+type Fixed = (
+    &'static str,
+    &'static str,
+    &'static [Category],
+    &'static str,
+    &'static str,
+    Option<f64>,
+    &'static str,
+    (&'static str, &'static str),
+);
+
 /// Seeds the demo directory; returns how many services were created.
 pub async fn seed(
     store: &std::sync::Arc<dyn Storage>,
@@ -516,27 +529,33 @@ pub async fn seed(
     let today = directory::today();
     let (mut parsed, mut listings, garden, orgs) = build(services);
     let mut n = parsed.services.len();
-    // Fixed services the demo walkthrough relies on: free walks on Tuesdays for older people.
-    for (i, (name, district, inward, min)) in [
-        ("Tuesday Strollers: walks for over-60s", "LS6", "2AB", 60.0),
-        ("Meanwood Valley Tuesday Walk", "LS7", "3CD", 50.0),
-        ("Headingley Health Walk", "LS6", "4EF", 18.0),
-    ]
-    .iter()
-    .enumerate()
+    // Fixed services: free walks on Tuesdays for older people (the demo walkthrough relies on
+    // them), and groups for some of the people the vocabulary names that the cycled ideas
+    // above do not cover (gambling, veterans, LGBTQ+), so every such search finds something.
+    const WALK: &str =
+        "A friendly, gentle walk of about an hour with trained walk leaders. Tea afterwards.";
+    const WALKING: &[Category] = &[Category::Walking, Category::Exercise];
+    let fixed: [Fixed; 6] = [
+        ("Tuesday Strollers: walks for over-60s", WALK, WALKING, "LS6", "2AB", Some(60.0), "TU", ("10:30", "11:30")),
+        ("Meanwood Valley Tuesday Walk", WALK, WALKING, "LS7", "3CD", Some(50.0), "TU", ("10:30", "11:30")),
+        ("Headingley Health Walk", WALK, WALKING, "LS6", "4EF", Some(18.0), "TU", ("10:30", "11:30")),
+        ("Gambling support group", "A peer support group for people whose gambling is causing harm, and for their families. Free and confidential.", &[Category::PeerSupport], "LS7", "5GH", Some(18.0), "WE", ("18:30", "20:00")),
+        ("Veterans' breakfast club", "A Saturday breakfast for armed forces veterans and their families: a brew, a bacon roll and people who understand.", &[Category::PeerSupport], "LS4", "6JK", None, "SA", ("09:00", "11:00")),
+        ("Rainbow social", "A relaxed Thursday evening social for LGBTQ+ adults: coffee, cake and conversation.", &[Category::PeerSupport], "LS6", "7LM", Some(18.0), "TH", ("18:00", "20:00")),
+    ];
+    for (i, (name, description, categories, district, inward, min, day, (opens, closes))) in
+        fixed.iter().enumerate()
     {
         let mut e = Entry::new(name);
+        // (The walks keep the ids they have always had.)
         e.service.id = derived_id(&["demo-walk", &i.to_string()]);
         let sid = e.service.id.clone();
         let org = orgs[1 + i].clone();
-        e.service.description = Some(
-            "A friendly, gentle walk of about an hour with trained walk leaders. Tea afterwards."
-                .into(),
-        );
+        e.service.description = Some((*description).into());
         e.service.organization_id = Some(org.id.clone());
         e.service.organization = Some(org);
-        e.set_categories(&[Category::Walking, Category::Exercise]);
-        e.service.minimum_age = Some(*min);
+        e.set_categories(categories);
+        e.service.minimum_age = *min;
         let (lat, lon) = centroid(district, inward).unwrap_or((53.82, -1.57));
         let loc_id = derived_id(&[&sid, "location"]);
         e.service.service_at_locations.push(ServiceAtLocation {
@@ -545,7 +564,7 @@ pub async fn seed(
             location: Some(Location {
                 id: loc_id,
                 location_type: "physical".into(),
-                name: Some(VENUES[i].into()),
+                name: Some(VENUES[i % VENUES.len()].into()),
                 latitude: Some(lat),
                 longitude: Some(lon),
                 addresses: vec![Address {
@@ -565,9 +584,9 @@ pub async fn seed(
             id: derived_id(&[&sid, "schedule"]),
             freq: Some("WEEKLY".into()),
             interval: Some(1.0),
-            byday: Some("TU".into()),
-            opens_at: Some("10:30".into()),
-            closes_at: Some("11:30".into()),
+            byday: Some((*day).into()),
+            opens_at: Some((*opens).into()),
+            closes_at: Some((*closes).into()),
             ..Default::default()
         });
         e.service.cost_options.push(CostOption {
