@@ -682,6 +682,40 @@ pub fn no_talking_circle(text: &str) -> Option<String> {
     .map(|m| m.as_str().to_string())
 }
 
+/// Whether an interest says they can no longer do it: "knitting but her hands are bad
+/// now", "her garden but the knees won't let her now", "bowls, but I can't bend any more".
+/// Not "used to" alone (they may take it up again), nor "but only on Sundays".
+pub fn given_up(interest: &str) -> bool {
+    static GIVEN_UP: OnceLock<Regex> = OnceLock::new();
+    re(
+        &GIVEN_UP,
+        r"(?i)\bbut\b.*\b(can'?t|cannot|can not|won'?t let|no longer|not able|unable|too (hard|much|painful)|(is|are|'s|'re|re|s) (bad|gone|too bad)|gave (it )?up|given (it )?up|had to (give|stop|pack))",
+    )
+    .is_match(&interest.replace('\u{2019}', "'"))
+}
+
+/// The words in which someone says they cannot leave home ("housebound since her fall",
+/// "can't get out of the house", "bedbound"), if they do. Not a bad day ("some days I can't
+/// get out of bed") nor a wish ("I want to get out more").
+pub fn housebound(text: &str) -> Option<String> {
+    static HOUSEBOUND: OnceLock<Regex> = OnceLock::new();
+    let house = re(
+        &HOUSEBOUND,
+        r"(?i)\b(house ?bound|bed ?bound|confined to (the|her|his|my|their) (house|home|flat|bed)|(can'?t|cannot|can not|unable to|not able to) (get|go) out( of the (house|flat|bungalow))?( any ?more| at all)?\s*(?:[.,;!]|$|and\b|now\b|since\b)|(can'?t|cannot|can not|unable to|not able to) (leave|get out of) (the|her|his|my) (house|flat|home|bungalow)|(never|hardly ever|rarely) (leaves?|gets? out of) the (house|flat|bungalow))",
+    );
+    let text = text.replace('\u{2019}', "'");
+    // (The word after it that ends the phrase is not quoted.)
+    house.find(&text).map(|m| {
+        let said = m.as_str().trim_end_matches(|c: char| !c.is_alphanumeric());
+        ["and", "now", "since"]
+            .iter()
+            .find_map(|w| said.strip_suffix(w))
+            .unwrap_or(said)
+            .trim_end()
+            .to_string()
+    })
+}
+
 /// The words in which someone says they cannot face a group ("I don't do groups", "a room
 /// full of strangers", "one-to-one would be better"), if they do.
 pub fn no_groups(text: &str) -> Option<String> {
@@ -1533,6 +1567,54 @@ mod tests {
             "my son passed his driving test",
         ] {
             assert!(!a_child_died(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn housebound_is_read_and_a_bad_day_or_a_wish_is_not() {
+        for (yes, said) in [
+            ("Housebound since her fall in Feb.", "Housebound"),
+            ("I'm bed bound most of the time", "bed bound"),
+            (
+                "Can\u{2019}t get out of the house since the stroke",
+                "Can't get out of the house",
+            ),
+            ("He can't get out any more.", "can't get out any more"),
+            ("She never leaves the flat", "never leaves the flat"),
+            ("confined to the house with my hip", "confined to the house"),
+        ] {
+            assert_eq!(housebound(yes).as_deref(), Some(said), "{yes}");
+        }
+        for no in [
+            "some days I can't get out of bed",
+            "I want to get out more",
+            "can't get out on my own now, my eyes have gone",
+            "the house is so quiet",
+            "stuck at home with the kids",
+        ] {
+            assert_eq!(housebound(no), None, "{no}");
+        }
+    }
+
+    #[test]
+    fn an_interest_given_up_is_read_and_one_to_take_up_again_is_not() {
+        for yes in [
+            "knitting but her hands are bad now",
+            "her garden but the knees wont let her now",
+            "bowls, but I can't bend any more",
+            "painting but my eyes\u{2019}s gone",
+            "golf but had to give it up",
+        ] {
+            assert!(given_up(yes), "{yes}");
+        }
+        for no in [
+            "used to bake for the chapel",
+            "swimming, but only on Sundays",
+            "knitting",
+            "darts, used to anyway",
+            "fishing but not in winter",
+        ] {
+            assert!(!given_up(no), "{no}");
         }
     }
 

@@ -189,6 +189,8 @@ struct Query {
     under_specialist: bool,
     /// Their words say they cannot face a group ("I don't do groups"), as said.
     no_groups: Option<String>,
+    /// Their words say they cannot leave home ("housebound since her fall"), as said.
+    housebound: Option<String>,
     /// Their words say they cannot use a telephone ("I can't even do the phone", "hard of
     /// hearing"), as said.
     no_phone: Option<String>,
@@ -247,6 +249,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
             p.what_matters
         )),
         no_groups: crate::eligibility::no_groups(&matters),
+        housebound: crate::eligibility::housebound(&matters),
         no_phone: crate::search::said::no_phone(&matters),
         no_circle: crate::eligibility::no_talking_circle(&matters),
         // A concept named at the start of the words after "done the …".
@@ -330,6 +333,13 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         // A concept counts once for the whole phrase, at its first clause's weight when
         // both name it ("painting, watercolours mostly").
         let mut counted = vec![];
+        // Something they can no longer do ("knitting but her hands are bad now"): what it
+        // is may still be theirs, but not the activity itself first.
+        let gone = if crate::eligibility::given_up(whole) {
+            GIVEN_UP
+        } else {
+            1.0
+        };
         for (words, tail) in interest_parts(whole) {
             let (groups, found) = wanted_own(v, respell(words).as_deref().unwrap_or(words), about);
             let mut seen = vec![];
@@ -352,7 +362,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
                 };
                 q.named.push(c);
                 q.own.push(c);
-                let w = INTEREST * who_weight(v, c) * if tail { TAIL } else { 1.0 };
+                let w = INTEREST * who_weight(v, c) * gone * if tail { TAIL } else { 1.0 };
                 q.groups.push(
                     made_for(v, c, g)
                         .into_iter()
@@ -467,6 +477,10 @@ const WISHES: usize = 3;
 /// An interest's words after its first clause ("five-a-side, before the baby came") say
 /// more about when or why than about what they enjoy: they count this much.
 const TAIL: f32 = 0.7;
+
+/// An interest they say they can no longer do ("her garden but the knees won't let her
+/// now") counts this much.
+const GIVEN_UP: f32 = 0.4;
 
 /// Interests as a link worker types them, one per line or separated by commas or
 /// semicolons. A comma followed by words about when or why ("swimming, it used to help",
@@ -864,6 +878,8 @@ const NEARNESS_SCALE: f64 = 1.5;
 /// A venue ranks this much lower for someone assessed as needing a lot of help with
 /// transport, unless its words say it helps people get there ("transport can be arranged").
 const HARD_TO_REACH: f32 = 0.75;
+/// And for someone whose words say they cannot leave home: what comes to them first.
+const HOUSEBOUND: f32 = 0.5;
 /// A service named for what someone has been through already, or will not go near, ranks
 /// this much lower.
 const DONE_ALREADY: f32 = 0.5;
@@ -1321,7 +1337,8 @@ impl SearchIndex {
         let stuck = p
             .needs
             .iter()
-            .any(|(n, s)| *n == Need::Transport && *s >= 4);
+            .any(|(n, s)| *n == Need::Transport && *s >= 4)
+            || q.housebound.is_some();
         let mut candidates: Vec<(usize, f32)> = concepts
             .keys()
             .copied()
@@ -1490,9 +1507,17 @@ impl SearchIndex {
                 && distance.is_none_or(|d| d > WALKING_DISTANCE_M)
                 && !f.tags.iter().any(|t| Some(t.concept) == q.ids.transport)
             {
-                score *= HARD_TO_REACH;
-                cautions
-                    .push("They need help with transport: check how they would get there".into());
+                if let Some(said) = &q.housebound {
+                    score *= HOUSEBOUND;
+                    cautions.push(format!(
+                        "They said \"{said}\": check how they would get there"
+                    ));
+                } else {
+                    score *= HARD_TO_REACH;
+                    cautions.push(
+                        "They need help with transport: check how they would get there".into(),
+                    );
+                }
             }
             score *= match f.capacity {
                 ServiceCapacity::Accepting => 1.0,

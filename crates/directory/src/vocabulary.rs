@@ -1207,6 +1207,28 @@ in_passing = ["job"]
         }
         assert!(said("caring for my mum").contains(&"carers".to_string()));
         assert!(said("he keeps my bank card").contains(&"domestic_abuse".to_string()));
+        // Found in the twelfth batch: a foster placement left is not parenting, a frame is
+        // not a walk, living at a mum's is not a mums' group.
+        for (not, concept) in [
+            ("Left her foster placement at 18", "parenting"),
+            ("Walks with a frame", "walking"),
+            ("Back living at her mums in Gosland", "parenting"),
+        ] {
+            assert!(!said(not).contains(&concept.to_string()), "{not}");
+        }
+        assert!(said("we are thinking about fostering").contains(&"parenting".to_string()));
+        assert!(said("walks with the dog").contains(&"walking".to_string()));
+        // Coercive control said of her, and drinking said plainly.
+        for (words, concept) in [
+            (
+                "Partner checks her phone and keeps hold of her bank card",
+                "domestic_abuse",
+            ),
+            ("hes on the whisky more than he should be", "drug_alcohol"),
+            ("Her English is basic and she wants it better", "esol"),
+        ] {
+            assert!(said(words).contains(&concept.to_string()), "{words}");
+        }
         assert!(said("I want to get fit").contains(&"physical_activity".to_string()));
         assert!(said("running").contains(&"running".to_string()));
         // Everyone has a family: cooking for them is cooking, not parenting support.

@@ -2970,7 +2970,122 @@ pub async fn what_they_will_not_pay_for(store: Arc<dyn Storage>) {
     assert!(heart.is_some_and(|m| m.cautions.is_empty()), "{fear:?}");
 }
 
+/// Someone who cannot leave home is offered what comes to them before what they would have
+/// to get to; an interest they can no longer do is not the first thing offered; and the
+/// words of an everyday phrase ("online slots") are read as its concept, not one by one.
+pub async fn what_they_can_no_longer_do_and_phrases_read_whole(store: Arc<dyn Storage>) {
+    let near = |k: f64| Some((HOME.0 + k * 0.009, HOME.1));
+    let services = vec![
+        service(
+            500,
+            "Call Companions",
+            "Befriending calls every week from a volunteer, for people who are lonely.",
+            None,
+            None,
+            None,
+            None,
+            "active",
+        ),
+        service(
+            501,
+            "Friendship Lunch Club",
+            "A hot lunch and company for people who are lonely or isolated.",
+            None,
+            None,
+            near(1.5),
+            None,
+            "active",
+        ),
+        service(
+            502,
+            "Knit and Natter",
+            "Knitting and crochet with a cuppa; come and make friends.",
+            None,
+            None,
+            near(1.0),
+            None,
+            "active",
+        ),
+        service(
+            503,
+            "Get Online: Computer Basics",
+            "Learn to get online, use email and shop online safely.",
+            None,
+            None,
+            near(0.5),
+            None,
+            "active",
+        ),
+        service(
+            504,
+            "Gambling Support Group",
+            "Peer support for anyone whose gambling has got out of hand.",
+            None,
+            None,
+            near(1.2),
+            None,
+            "active",
+        ),
+    ];
+    let dir = network(store, services).await;
+    let person = |words: &str, interests: &[&str]| MatchProfile {
+        age: Some(90.0),
+        near: Some(HOME),
+        max_distance_m: 10_000.0,
+        limit: 10,
+        needs: vec![(Need::Loneliness, 4)],
+        what_matters: words.into(),
+        interest_words: interests.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    let at = |m: &[directory::matching::Match], n: u32| m.iter().position(|x| x.id == id(n));
+    // Housebound: the calls come before the lunch club, which says why it is lower.
+    let home = dir
+        .index
+        .match_services(&person("Housebound since her fall in February.", &[]));
+    let (calls, lunch) = (at(&home, 500), at(&home, 501));
+    assert!(
+        calls.is_some() && lunch.is_some() && calls < lunch,
+        "{home:?}"
+    );
+    let lunch = &home[lunch.unwrap_or_default()];
+    assert!(
+        lunch.cautions.iter().any(|c| c.contains("Housebound")),
+        "{:?}",
+        lunch.cautions
+    );
+    // Out and about: the lunch club is not ranked down, and nothing is said of getting there.
+    let out = dir
+        .index
+        .match_services(&person("Lonely since my wife died.", &[]));
+    assert!(
+        out.iter()
+            .all(|m| m.cautions.iter().all(|c| !c.contains("get there"))),
+        "{out:?}"
+    );
+    assert!(at(&out, 501) < at(&out, 500), "{out:?}");
+    // Knitting as an interest, and knitting they can no longer do.
+    let knit = |interest: &str| {
+        let m = dir
+            .index
+            .match_services(&person("Lonely since my wife died.", &[interest]));
+        m.iter().find(|x| x.id == id(502)).map(|x| x.score)
+    };
+    let (still, gone) = (knit("knitting"), knit("knitting but her hands are bad now"));
+    assert!(
+        still.is_some_and(|s| gone.is_none_or(|g| g < 0.85 * s)),
+        "{still:?} {gone:?}"
+    );
+    // "online slots" is gambling: the computer course is not listed for it.
+    let slots = found(&dir, &words("gambling problem, online slots"));
+    assert_eq!(slots.first(), Some(&id(504)), "{slots:?}");
+    assert!(!slots.contains(&id(503)), "{slots:?}");
+    // "online" said on its own still finds the course.
+    assert!(found(&dir, &words("help to get online")).contains(&id(503)));
+}
+
 storage_tests::on_both_engines!(
+    what_they_can_no_longer_do_and_phrases_read_whole,
     what_they_will_not_pay_for,
     a_carer_asks_for_themselves,
     under_18s_services_when_no_age_is_said,

@@ -331,6 +331,22 @@ type Asked = (Vec<Vec<(ConceptId, f32)>>, Vec<Found>, bool);
 /// person taken out: "exercise wheelchair user" (the wheelchair is how they get in, unless
 /// it is all they typed) and "exercise classes for over 60s" (who it is for, not another
 /// thing they want). Search and what the page says it read both use it.
+/// Which of the text's words (by position) are within an everyday phrase of two words or
+/// more (a `said` phrase, not a listing's term) that was read as a concept.
+fn phrase_words(v: &Vocabulary, text: &str, found: &[Found]) -> Vec<usize> {
+    let terms = v.find(text);
+    found
+        .iter()
+        .filter(|f| {
+            f.len > 1
+                && !terms
+                    .iter()
+                    .any(|t| t.at == f.at && t.len == f.len && t.concept == f.concept)
+        })
+        .flat_map(|f| f.at..f.at + f.len)
+        .collect()
+}
+
 fn asked(v: &Vocabulary, text: &str, said: &super::said::Said) -> Asked {
     let (mut groups, found) = wanted(v, text);
     if said.step_free && groups.len() > 1 {
@@ -505,6 +521,26 @@ impl SearchIndex {
             }
         }
         let concepts = concept_scores(&snap, &groups, 1.0);
+        // The words of a phrase read as one concept ("online slots", "smoking weed") are
+        // that concept, not each a wish of its own: a service the concept does not find is
+        // ranked by the other words only, so "online" does not list a computer course.
+        let in_phrases = phrase_words(v, text, &found);
+        let rest_scores: Option<HashMap<usize, f32>> = if in_phrases.is_empty() {
+            None
+        } else {
+            let rest: Vec<String> = crate::vocabulary::words(text)
+                .into_iter()
+                .enumerate()
+                .filter(|(k, _)| !in_phrases.contains(k))
+                .map(|(_, (w, _))| w)
+                .collect();
+            Some(
+                self.text_scores(&snap, &rest.join(" "), None, true)?
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect(),
+            )
+        };
         // The language the words name, unless it is the one they speak while learning English
         // ("english classes portuguese"): the services offered in it.
         let speakers = language_asked(v, &said, &found)
@@ -811,7 +847,15 @@ impl SearchIndex {
             // nothing more).
             let mut scored: Vec<(usize, f32)> = seen
                 .into_iter()
-                .map(|(i, t)| (i, relevance_of(i, t)))
+                .map(|(i, t)| {
+                    let t = match &rest_scores {
+                        Some(rest) if !concepts.contains_key(&i) => {
+                            rest.get(&i).copied().unwrap_or(0.0)
+                        }
+                        _ => t,
+                    };
+                    (i, relevance_of(i, t))
+                })
                 .collect();
             let mut best = scored.iter().map(|x| x.1).fold(0.0f32, f32::max);
             if !speakers.is_empty() {
