@@ -814,14 +814,11 @@ fn english_for_others(f: &Facts, p: &MatchProfile, q: &Query) -> bool {
         && !q.own.iter().any(|c| Some(*c) == q.ids.esol)
 }
 
-/// State pension age in the UK (66 from 2020, rising to 67 between 2026 and 2028).
-const PENSION_AGE: f64 = 66.0;
-
-/// Help into work (named or filed as employment support), for someone past working age
-/// who is not looking for work: neither their needs nor their words ask for it.
-fn work_for_others(f: &Facts, p: &MatchProfile, q: &Query) -> bool {
-    p.age.is_some_and(|a| a >= PENSION_AGE)
-        && !q.needs.contains(&Need::Employment)
+/// Help into work (named or filed as employment support), for someone not looking for work:
+/// neither their needs nor their words ask for it. (A health condition is not a wish to
+/// work: employment support for people with one is for those who want work.)
+fn work_for_others(f: &Facts, q: &Query) -> bool {
+    !q.needs.contains(&Need::Employment)
         && !q.own.iter().any(|c| Some(*c) == q.ids.employment)
         && f.tags.iter().any(|t| {
             Some(t.concept) == q.ids.employment
@@ -884,7 +881,7 @@ const HOUSEBOUND: f32 = 0.5;
 /// this much lower.
 const DONE_ALREADY: f32 = 0.5;
 /// A group ranks this much lower for someone whose words say they cannot face one.
-const IN_A_GROUP: f32 = 0.5;
+pub(crate) const IN_A_GROUP: f32 = 0.5;
 /// Round the corner: within a short walk.
 const WALKING_DISTANCE_M: f64 = 1_000.0;
 
@@ -1615,7 +1612,7 @@ impl SearchIndex {
             if narrower
                 || made_for_others(f, p, &q, v, lang.as_deref()).is_some()
                 || english_for_others(f, p, &q)
-                || work_for_others(f, p, &q)
+                || work_for_others(f, &q)
             {
                 score *= NOT_FOR_THEM;
             } else if made_for_them(f, &q, v) {

@@ -1975,12 +1975,20 @@ pub async fn what_is_said_in_passing_and_who_a_listing_is_for(store: Arc<dyn Sto
     assert!(
         score(&lonely("I lost my job and I'm looking for work."), 300) > score(&lonely(""), 300)
     );
-    // Past pension age, not looking for work: help into work ranks as made for others.
+    // Not looking for work, at any age: help into work ranks as made for others, after
+    // what helps with their condition; their words asking for work lift it.
     let health = |age: f64| person(age, vec![(Need::LongTermConditions, 3)], "");
+    assert!(score(&health(55.0), 302) > 0.0);
+    assert!(rank(&health(55.0), 310) < rank(&health(55.0), 302));
+    let wants_work = person(
+        55.0,
+        vec![(Need::LongTermConditions, 3)],
+        "I want to get back to work.",
+    );
     assert!(
-        score(&health(75.0), 302) > 0.0 && score(&health(75.0), 302) < score(&health(55.0), 302),
+        score(&wants_work, 302) > 2.0 * score(&health(55.0), 302),
         "{} {}",
-        score(&health(75.0), 302),
+        score(&wants_work, 302),
         score(&health(55.0), 302)
     );
     // Unless they are looking for work.
@@ -3017,6 +3025,16 @@ pub async fn what_they_can_no_longer_do_and_phrases_read_whole(store: Arc<dyn St
             "active",
         ),
         service(
+            505,
+            "Aqua Fit",
+            "Low-impact exercise to music in the shallow end, kind to the joints.",
+            None,
+            None,
+            near(0.4),
+            None,
+            "active",
+        ),
+        service(
             504,
             "Gambling Support Group",
             "Peer support for anyone whose gambling has got out of hand.",
@@ -3076,6 +3094,29 @@ pub async fn what_they_can_no_longer_do_and_phrases_read_whole(store: Arc<dyn St
         still.is_some_and(|s| gone.is_none_or(|g| g < 0.85 * s)),
         "{still:?} {gone:?}"
     );
+    // A class in the pool is in the water: refusing the pool refuses it.
+    let active = |words: &str| MatchProfile {
+        needs: vec![(Need::PhysicalActivity, 3)],
+        ..person(words, &[])
+    };
+    let pool = |words: &str| {
+        let m = dir.index.match_services(&active(words));
+        m.iter()
+            .find(|x| x.id == id(505))
+            .map(|x| x.cautions.clone())
+    };
+    assert!(pool("I will NOT go in a swimming pool.").is_none_or(|c| !c.is_empty()));
+    assert_eq!(pool("I want to get fitter."), Some(vec![]));
+    // A search saying they are not one for groups: the calls before the lunch club.
+    let order = |text: &str| {
+        let f = found(&dir, &words(text));
+        let at = |n: u32| f.iter().position(|x| *x == id(n));
+        (at(500), at(501))
+    };
+    let (calls, lunch) = order("widower, lonely but not a groups person");
+    assert!(calls.is_some() && calls < lunch, "{calls:?} {lunch:?}");
+    let (calls, lunch) = order("widower, lonely");
+    assert!(lunch.is_some() && lunch < calls, "{calls:?} {lunch:?}");
     // "online slots" is gambling: the computer course is not listed for it.
     let slots = found(&dir, &words("gambling problem, online slots"));
     assert_eq!(slots.first(), Some(&id(504)), "{slots:?}");

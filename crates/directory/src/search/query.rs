@@ -617,6 +617,7 @@ impl SearchIndex {
         // Where they live, among the directory's places: a service for another parish's
         // residents is not for them.
         let home = near.and_then(|at| snap.places.home(at));
+        let no_groups = crate::eligibility::no_groups(&q.text).is_some();
         // A group for the other sex is not what "new dad feeling isolated" asked for.
         let sex = crate::eligibility::sex_named(&q.text);
         // Asked for as people together ("men's mental health", "mums group"), not only who
@@ -805,6 +806,11 @@ impl SearchIndex {
             }
             if phone_only {
                 score *= PHONE_ONLY;
+            }
+            // "lonely but not a groups person": one-to-one help and what comes to them
+            // before what people do together.
+            if no_groups && f.reading.group.is_some() {
+                score *= crate::matching::IN_A_GROUP;
             }
             if in_language[i] {
                 score *= IN_THEIR_LANGUAGE;
