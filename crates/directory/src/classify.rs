@@ -118,6 +118,22 @@ impl Tag {
 /// name another of its concepts, counts this much.
 const UNSAID: f32 = 0.5;
 
+/// How much a concept counts when named only as why people come to a service ("because of
+/// illness, disability or no transport"), against what the service does.
+const REASON: f32 = 0.5;
+
+/// The words (by position among the text's words) of each clause giving a reason ("because
+/// of age, illness or disability", "due to ill health"), up to the end of its sentence.
+fn reason_spans(text: &str) -> Vec<std::ops::Range<usize>> {
+    static REASONS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let reasons = crate::eligibility::re(&REASONS, r"(?i)\b(because|due to|owing to)\b[^.?!;]*");
+    let at = |offset: usize| crate::vocabulary::words(&text[..offset]).len();
+    reasons
+        .find_iter(text)
+        .map(|m| at(m.start())..at(m.end()))
+        .collect()
+}
+
 /// Records a concept found in one place: the strongest evidence is kept, and being found
 /// again elsewhere adds a little.
 fn add(
@@ -208,17 +224,22 @@ pub fn classify(
         } else {
             v.find_in_text(text)
         };
+        let reasons = if source == Source::Name {
+            vec![]
+        } else {
+            reason_spans(text)
+        };
         for f in found {
             let repeat = seen.contains(&f.concept);
             seen.push(f.concept);
-            add(
-                &mut tags,
-                f.concept,
-                source,
-                source.strength(),
-                &f.words,
-                repeat,
-            );
+            // Why people come, not what it does ("can't get to the library because of
+            // illness or disability"): a little of what it is about.
+            let strength = if reasons.iter().any(|r| r.contains(&f.at)) {
+                source.strength() * REASON
+            } else {
+                source.strength()
+            };
+            add(&mut tags, f.concept, source, strength, &f.words, repeat);
         }
     }
     // Where it meets says what it is like to be there, whatever the service: a pub is a
@@ -471,6 +492,32 @@ mod tests {
             .unwrap_or_else(|| panic!("{:?}", ids(v, &tags)));
         assert!(drug.strength >= 0.8, "{drug:?}");
         assert!(!drug.words.is_empty());
+    }
+
+    #[test]
+    fn why_people_come_counts_less_than_what_it_does() {
+        let v = Vocabulary::builtin();
+        let strength = |description: &str, concept: &str| {
+            let s = Service {
+                id: "s".into(),
+                name: "Home Library Service".into(),
+                status: "active".into(),
+                description: Some(description.into()),
+                ..Default::default()
+            };
+            let c = v.by_id(concept).unwrap();
+            classify(v, &s, &[], &[], "")
+                .iter()
+                .find(|t| t.concept == c)
+                .map_or(0.0, |t| t.strength)
+        };
+        // Why people come: a little of what it is about.
+        let reason = "Can't get to the library because of age, illness or disability? Volunteers bring books to your door.";
+        assert!(strength(reason, "disability") > 0.0 && strength(reason, "disability") < 0.5);
+        assert!(strength(reason, "library") >= 1.0);
+        // What it does, said plainly, counts in full.
+        let does = "Books brought to your door, and advice on disability aids.";
+        assert!(strength(does, "disability") >= 0.6);
     }
 
     #[test]
