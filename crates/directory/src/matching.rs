@@ -1775,6 +1775,14 @@ impl SearchIndex {
     /// named, with the words that named it, misspellings read as the vocabulary's. For the
     /// evaluation's diagnostics.
     pub fn words_read(&self, p: &MatchProfile) -> Vec<String> {
+        self.own_concepts_read(p)
+            .into_iter()
+            .map(|(id, words)| format!("{id} \"{words}\""))
+            .collect()
+    }
+
+    /// As [`SearchIndex::words_read`], as (concept id, the words that named it).
+    pub fn own_concepts_read(&self, p: &MatchProfile) -> Vec<(String, String)> {
         let v = Vocabulary::builtin();
         let Ok(snap) = self.snapshot() else {
             return vec![];
@@ -1786,7 +1794,7 @@ impl SearchIndex {
                 let t = self.respell(&snap, t).unwrap_or_else(|| t.clone());
                 wanted_own(v, &t, |c| about_their_needs(v, p, c)).1
             })
-            .map(|f| format!("{} \"{}\"", v.concept(f.concept).id, f.words))
+            .map(|f| (v.concept(f.concept).id.clone(), f.words))
             .collect()
     }
 

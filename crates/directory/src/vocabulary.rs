@@ -1072,6 +1072,14 @@ avoid_for = ["domestic_abuse"]
         };
         let own = |text: &str| read(v.find_own(text));
         let employment = "employment".to_string();
+        // Their children, said in passing, are not a wish for children's activities; a
+        // holiday club is.
+        let children = "children".to_string();
+        assert!(
+            !own("cant afford the school uniform and the kids need new shoes").contains(&children)
+        );
+        assert!(own("a holiday club for the kids").contains(&children));
+        assert!(read(v.find_said("kids activities")).contains(&children));
         // "Work" typed in a search is help finding it; in someone's account of their life it
         // is where they are, or were.
         assert!(read(v.find_said("work")).contains(&employment));
@@ -1213,6 +1221,13 @@ in_passing = ["job"]
             ("Left her foster placement at 18", "parenting"),
             ("Walks with a frame", "walking"),
             ("Back living at her mums in Gosland", "parenting"),
+            (
+                "husband keeps wandering at night, Im on my knees",
+                "chronic_pain",
+            ),
+            ("the kids are running rings round me", "running"),
+            ("put all my savings in a crypto thing", "grants_credit"),
+            ("lost my lad to suicide in march", "crisis"),
         ] {
             assert!(!said(not).contains(&concept.to_string()), "{not}");
         }
@@ -1226,6 +1241,15 @@ in_passing = ["job"]
             ),
             ("hes on the whisky more than he should be", "drug_alcohol"),
             ("Her English is basic and she wants it better", "esol"),
+            // Found by the blind phrase set (crates/directory/eval-reading).
+            ("lost my lad to suicide in march", "suicide_bereavement"),
+            ("dad always had a flutter", "gambling"),
+            ("want to lose a few stone before the big day", "weight"),
+            ("in and out of prison, on the gear", "drug_alcohol"),
+            (
+                "that cold I sit in the library just for the heating",
+                "warm_space",
+            ),
         ] {
             assert!(said(words).contains(&concept.to_string()), "{words}");
         }

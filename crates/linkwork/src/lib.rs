@@ -5,6 +5,7 @@ pub mod backup_cli;
 pub mod bench_data;
 pub mod bench_load;
 pub mod bench_matching;
+pub mod bench_reading;
 pub mod cli;
 pub mod config;
 pub mod demo;

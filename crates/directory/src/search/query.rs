@@ -1054,6 +1054,24 @@ impl SearchIndex {
         (typed, named)
     }
 
+    /// The concepts a search's words are read as, each with the words that named it (for
+    /// `linkwork bench reading`, which measures the vocabulary against phrases judged by
+    /// hand).
+    pub fn concepts_read(&self, text: &str) -> Vec<(String, String)> {
+        let v = Vocabulary::builtin();
+        let Ok(snap) = self.snapshot() else {
+            return vec![];
+        };
+        let text = self
+            .respell(&snap, text)
+            .unwrap_or_else(|| text.to_string());
+        wanted(v, &text)
+            .1
+            .into_iter()
+            .map(|f| (v.concept(f.concept).id.clone(), f.words))
+            .collect()
+    }
+
     /// The search's words with the misspelt ones read as the vocabulary's ("demenita
     /// carer" as "dementia carer"), or `None` when every word stands as typed: what the
     /// search page says it showed results for.

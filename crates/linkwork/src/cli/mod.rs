@@ -87,6 +87,20 @@ enum BenchCommand {
         #[arg(long)]
         vocabulary: Option<PathBuf>,
     },
+    /// How well the vocabulary reads people's own words: phrases judged by hand (what
+    /// each is about, and traps it must not be read as), read as matching and search read
+    /// them.
+    Reading {
+        /// The phrase set (TOML: [[phrase]] with id, kind, text, expect, never).
+        #[arg(long, default_value = "crates/directory/eval-reading/phrases.toml")]
+        phrases: PathBuf,
+        /// Print each phrase read wrongly: what was read, what was missed.
+        #[arg(long)]
+        show: bool,
+        /// Read with this vocabulary file instead of the built-in one.
+        #[arg(long)]
+        vocabulary: Option<PathBuf>,
+    },
     /// Load a running Linkwork on this machine as signed-in link workers (a realistic mix,
     /// about one request in ten a write) and print throughput and latency per route.
     Load {

@@ -218,6 +218,23 @@ pub(super) async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
         }
         Command::Bench {
             command:
+                BenchCommand::Reading {
+                    phrases,
+                    show,
+                    vocabulary,
+                },
+        } => {
+            if let Some(path) = vocabulary {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                directory::vocabulary::Vocabulary::install(&text)
+                    .map_err(|e| anyhow!("{} is not a usable vocabulary: {e}", path.display()))?;
+                println!("Vocabulary: {}", path.display());
+            }
+            crate::bench_reading::run(&phrases, show).await?;
+        }
+        Command::Bench {
+            command:
                 BenchCommand::Load {
                     url,
                     users,
