@@ -694,6 +694,20 @@ pub fn given_up(interest: &str) -> bool {
     .is_match(&interest.replace('\u{2019}', "'"))
 }
 
+/// The words in which someone says a person close to them lives with an illness they may
+/// well be caring for ("husband has dementia", "my mum was diagnosed with Parkinson's",
+/// "our son has autism"), if they do. Not an illness that was ("my mum had cancer"), nor
+/// someone else's ("my neighbour has dementia").
+pub fn someone_close_is_ill(text: &str) -> Option<String> {
+    static ILL: OnceLock<Regex> = OnceLock::new();
+    let ill = re(
+        &ILL,
+        r"(?i)\b(husband|wife|partner|hubby|mum|mam|mom|mother|dad|father|nan|nana|gran|grandma|grandad|grandpa|son|daughter) (has|has got|got|is living with|lives with|was diagnosed with|has been diagnosed with|was just diagnosed with|has just been diagnosed with) (dementia|alzheimer'?s|parkinson'?s|ms|multiple sclerosis|motor neurone( disease)?|mnd|copd|cancer|terminal cancer|bipolar|schizophrenia|huntington'?s|autism|learning disabilit(y|ies)|severe learning disabilit(y|ies))\b",
+    );
+    ill.find(&text.replace('\u{2019}', "'"))
+        .map(|m| m.as_str().to_string())
+}
+
 /// The words in which someone says they cannot leave home ("housebound since her fall",
 /// "can't get out of the house", "bedbound"), if they do. Not a bad day ("some days I can't
 /// get out of bed") nor a wish ("I want to get out more").
@@ -1567,6 +1581,26 @@ mod tests {
             "my son passed his driving test",
         ] {
             assert!(!a_child_died(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn someone_close_who_is_ill_is_read() {
+        for yes in [
+            "husband has dementia and keeps trying to go out at night",
+            "My mum was diagnosed with Parkinson\u{2019}s in May",
+            "our son has autism and doesn't sleep",
+            "wife has got MS",
+        ] {
+            assert!(someone_close_is_ill(yes).is_some(), "{yes}");
+        }
+        for no in [
+            "my mum had cancer years ago",
+            "my neighbour has dementia",
+            "I have MS",
+            "husband has a shed",
+        ] {
+            assert_eq!(someone_close_is_ill(no), None, "{no}");
         }
     }
 

@@ -407,6 +407,26 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         );
         q.because.push(Because::Matters);
     }
+    // Someone close to them lives with an illness ("husband has dementia"): what helps
+    // carers is theirs, as if their words had said they care for them.
+    if let Some(carers) = v.by_id("carers").filter(|c| !q.own.contains(c)) {
+        if crate::eligibility::someone_close_is_ill(&matters).is_some() {
+            q.named.push(carers);
+            q.own.push(carers);
+            q.wishes.push(carers);
+            if !q.needs.contains(&Need::Carer) {
+                q.needs.push(Need::Carer);
+            }
+            let w = MATTERS * who_weight(v, carers);
+            q.groups.push(
+                made_for(v, carers, crate::search::query::widen(v, carers, 1.0))
+                    .into_iter()
+                    .map(|(c, x)| (c, x * w))
+                    .collect(),
+            );
+            q.because.push(Because::Matters);
+        }
+    }
     // Someone telling of abuse done to them is not its perpetrator, whatever else their
     // words say ("he strangled me, and I hit him to get away").
     if let (Some(abuse), Some(perpetrator)) = (v.by_id("domestic_abuse"), v.by_id("perpetrator")) {

@@ -3035,6 +3035,16 @@ pub async fn what_they_can_no_longer_do_and_phrases_read_whole(store: Arc<dyn St
             "active",
         ),
         service(
+            506,
+            "Carers Support Service",
+            "Support, advice and a break for unpaid carers.",
+            None,
+            None,
+            near(1.1),
+            None,
+            "active",
+        ),
+        service(
             504,
             "Gambling Support Group",
             "Peer support for anyone whose gambling has got out of hand.",
@@ -3107,6 +3117,17 @@ pub async fn what_they_can_no_longer_do_and_phrases_read_whole(store: Arc<dyn St
     };
     assert!(pool("I will NOT go in a swimming pool.").is_none_or(|c| !c.is_empty()));
     assert_eq!(pool("I want to get fitter."), Some(vec![]));
+    // Someone close who lives with an illness: what helps carers is theirs.
+    let carer = |words: &str| {
+        let m = dir.index.match_services(&person(words, &[]));
+        m.iter().position(|x| x.id == id(506))
+    };
+    let caring = carer("Husband has dementia and keeps trying to go out at night.");
+    let not = carer("My neighbour has dementia, I pop round now and then.");
+    assert!(
+        caring.is_some() && (not.is_none() || caring < not),
+        "{caring:?} {not:?}"
+    );
     // A search saying they are not one for groups: the calls before the lunch club.
     let order = |text: &str| {
         let f = found(&dir, &words(text));

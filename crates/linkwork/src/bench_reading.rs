@@ -96,7 +96,18 @@ pub async fn run(phrases: &Path, show: bool) -> Result<()> {
                 ..Default::default()
             }),
         };
-        let ids: Vec<&str> = read.iter().map(|r| r.0.as_str()).collect();
+        // A narrower kind read is its broader concept read too ("lost my lad to suicide":
+        // bereaved by suicide, so bereaved).
+        let ids: Vec<&str> = read
+            .iter()
+            .flat_map(|r| {
+                let broader = v
+                    .by_id(&r.0)
+                    .and_then(|c| v.concept(c).within)
+                    .map(|b| v.concept(b).id.as_str());
+                std::iter::once(r.0.as_str()).chain(broader)
+            })
+            .collect();
         let missed: Vec<&String> = p
             .expect
             .iter()
