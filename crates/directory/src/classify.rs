@@ -123,15 +123,47 @@ const UNSAID: f32 = 0.5;
 const REASON: f32 = 0.5;
 
 /// The words (by position among the text's words) of each clause giving a reason ("because
-/// of age, illness or disability", "due to ill health"), up to the end of its sentence.
+/// of age, illness or disability", "due to ill health"), up to the end of its sentence or
+/// line, and at most fourteen words: a reason that opens a sentence ends at its comma ("Because
+/// loneliness affects us all, our befriending service …" is befriending).
 fn reason_spans(text: &str) -> Vec<std::ops::Range<usize>> {
     static REASONS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let reasons = crate::eligibility::re(&REASONS, r"(?i)\b(because|due to|owing to)\b[^.?!;]*");
-    let at = |offset: usize| crate::vocabulary::words(&text[..offset]).len();
+    let reasons = crate::eligibility::re(&REASONS, r"(?i)\b(because|due to|owing to)\b[^.?!;\n]*");
+    const MOST_WORDS: usize = 14;
     reasons
         .find_iter(text)
-        .map(|m| at(m.start())..at(m.end()))
+        .map(|m| {
+            let before = text[..m.start()].trim_end();
+            let opens = before.is_empty() || before.ends_with(['.', '?', '!', '\n', ':']);
+            let clause = m.as_str();
+            let clause = match clause.find(',') {
+                Some(comma) if opens => &clause[..comma],
+                _ => clause,
+            };
+            let from = count_words(&text[..m.start()]);
+            from..from + count_words(clause).min(MOST_WORDS)
+        })
         .collect()
+}
+
+/// How many words [`crate::vocabulary::words`] splits a text into (without stemming them).
+fn count_words(text: &str) -> usize {
+    let mut n = 0;
+    let mut in_word = false;
+    for c in text.chars() {
+        if matches!(c, '\'' | '\u{2019}' | '\u{2018}') {
+            continue;
+        }
+        if c.is_alphanumeric() {
+            if !in_word {
+                n += 1;
+                in_word = true;
+            }
+        } else {
+            in_word = false;
+        }
+    }
+    n
 }
 
 /// Records a concept found in one place: the strongest evidence is kept, and being found
@@ -224,7 +256,8 @@ pub fn classify(
         } else {
             v.find_in_text(text)
         };
-        let reasons = if source == Source::Name {
+        // (Not in its eligibility, where why people come is who it is for.)
+        let reasons = if matches!(source, Source::Name | Source::Eligibility) {
             vec![]
         } else {
             reason_spans(text)
@@ -515,9 +548,13 @@ mod tests {
         let reason = "Can't get to the library because of age, illness or disability? Volunteers bring books to your door.";
         assert!(strength(reason, "disability") > 0.0 && strength(reason, "disability") < 0.5);
         assert!(strength(reason, "library") >= 1.0);
-        // What it does, said plainly, counts in full.
+        // What it does, said plainly, counts in full; so does what follows a reason that
+        // opens a sentence.
         let does = "Books brought to your door, and advice on disability aids.";
         assert!(strength(does, "disability") >= 0.6);
+        let opening = "Because reading matters to everyone, we offer advice on disability aids.";
+        assert!(strength(opening, "disability") >= 0.6);
+        assert_eq!(super::count_words("can't get to the library, because"), 6);
     }
 
     #[test]

@@ -684,12 +684,14 @@ pub fn no_talking_circle(text: &str) -> Option<String> {
 
 /// Whether an interest says they can no longer do it: "knitting but her hands are bad
 /// now", "her garden but the knees won't let her now", "bowls, but I can't bend any more".
-/// Not "used to" alone (they may take it up again), nor "but only on Sundays".
+/// Not "used to" alone (they may take it up again), nor "but only on Sundays", nor what
+/// stands in their way and help could move ("swimming but can't afford it", "football but
+/// can't find a team", "walking but not able to go alone"): only the body or their health.
 pub fn given_up(interest: &str) -> bool {
     static GIVEN_UP: OnceLock<Regex> = OnceLock::new();
     re(
         &GIVEN_UP,
-        r"(?i)\bbut\b.*\b(can'?t|cannot|can not|won'?t let|no longer|not able|unable|too (hard|much|painful)|(is|are|'s|'re|re|s) (bad|gone|too bad)|gave (it )?up|given (it )?up|had to (give|stop|pack))",
+        r"(?i)(\bbut\b|,).*?\b((hands?|knees?|eyes?|eyesight|hips?|back|legs?|feet|fingers|arthritis|breathing|chest|health|heart|balance)\b.*\b(bad|gone|went|wont|won'?t|can'?t|cannot|no longer|too|packed up|given up)\b|(can'?t|cannot|no longer) (bend|kneel|grip|hold|see|hear|stand|manage it)\b|gave (it )?up|given (it )?up|had to (give|stop|pack))",
     )
     .is_match(&interest.replace('\u{2019}', "'"))
 }
@@ -702,10 +704,19 @@ pub fn someone_close_is_ill(text: &str) -> Option<String> {
     static ILL: OnceLock<Regex> = OnceLock::new();
     let ill = re(
         &ILL,
-        r"(?i)\b(husband|wife|partner|hubby|mum|mam|mom|mother|dad|father|nan|nana|gran|grandma|grandad|grandpa|son|daughter) (has|has got|got|is living with|lives with|was diagnosed with|has been diagnosed with|was just diagnosed with|has just been diagnosed with) (dementia|alzheimer'?s|parkinson'?s|ms|multiple sclerosis|motor neurone( disease)?|mnd|copd|cancer|terminal cancer|bipolar|schizophrenia|huntington'?s|autism|learning disabilit(y|ies)|severe learning disabilit(y|ies))\b",
+        r"(?i)\b(husband|wife|partner|hubby|mum|mam|mom|mother|dad|father|nan|nana|gran|grandma|grandad|grandpa|son|daughter|grandson|granddaughter)('s| has| has got|'s got| got| with| is living with| lives with| was diagnosed with| has been diagnosed with| was just diagnosed with| has just been diagnosed with) ([a-z]+ ){0,2}?(dementia|alzheimer'?s|parkinson'?s|ms|multiple sclerosis|motor neurone( disease)?|mnd|copd|cancer|bipolar|schizophrenia|huntington'?s|autism|learning disabilit(y|ies))\b|\b(son|daughter|grandson|granddaughter|husband|wife) (is|'s) autistic\b",
     );
-    ill.find(&text.replace('\u{2019}', "'"))
-        .map(|m| m.as_str().to_string())
+    // Not someone who has died ("my mum was diagnosed with cancer and died in June").
+    static DIED: OnceLock<Regex> = OnceLock::new();
+    let died = re(
+        &DIED,
+        r"(?i)\b(died|passed away|passed on|lost (him|her|them)|since (he|she) (went|passed)|funeral)\b",
+    );
+    let text = text.replace('\u{2019}', "'");
+    if died.is_match(&text) {
+        return None;
+    }
+    ill.find(&text).map(|m| m.as_str().to_string())
 }
 
 /// The words in which someone says they cannot leave home ("housebound since her fall",
@@ -715,19 +726,31 @@ pub fn housebound(text: &str) -> Option<String> {
     static HOUSEBOUND: OnceLock<Regex> = OnceLock::new();
     let house = re(
         &HOUSEBOUND,
-        r"(?i)\b(house ?bound|bed ?bound|confined to (the|her|his|my|their) (house|home|flat|bed)|(can'?t|cannot|can not|unable to|not able to) (get|go) out( of the (house|flat|bungalow))?( any ?more| at all)?\s*(?:[.,;!]|$|and\b|now\b|since\b)|(can'?t|cannot|can not|unable to|not able to) (leave|get out of) (the|her|his|my) (house|flat|home|bungalow)|(never|hardly ever|rarely) (leaves?|gets? out of) the (house|flat|bungalow))",
+        r"(?im)\b(house ?bound|bed ?bound|confined to (the|her|his|my|their) (house|home|flat|bed)\b|(can'?t|cannot|can not|unable to|not able to) (get|go) out( of the (house|flat|bungalow))?( any ?more| at all)?\s*(?:[.,;!]|$|now\b|since\b|because\b|without\b|due\b)|(can'?t|cannot|can not|unable to|not able to) (leave|get out of) (the|her|his|my) (house|flat|home|bungalow)\s*(?:[.,;!]|$|now\b|since\b|because\b|and\b|at all\b|any ?more\b|without\b|for\b|on\b)|(never|hardly ever|rarely) (leaves?|gets? out of) the (house|flat|bungalow)\s*(?:[.,;!]|$|now\b|since\b|any ?more\b))",
+    );
+    // Not a bad day ("on bad days I can't leave the house").
+    static SOMETIMES: OnceLock<Regex> = OnceLock::new();
+    let sometimes = re(
+        &SOMETIMES,
+        r"(?i)\b(some days|bad days|some mornings|on a bad day|when it flares|sometimes)\b[^.!?\n]*$",
     );
     let text = text.replace('\u{2019}', "'");
+    let m = house.find(&text)?;
+    if sometimes.is_match(&text[..m.start()]) {
+        return None;
+    }
     // (The word after it that ends the phrase is not quoted.)
-    house.find(&text).map(|m| {
-        let said = m.as_str().trim_end_matches(|c: char| !c.is_alphanumeric());
-        ["and", "now", "since"]
-            .iter()
-            .find_map(|w| said.strip_suffix(w))
-            .unwrap_or(said)
-            .trim_end()
-            .to_string()
-    })
+    let said = m.as_str().trim_end_matches(|c: char| !c.is_alphanumeric());
+    Some(
+        [
+            "now", "since", "because", "without", "due", "and", "for", "on",
+        ]
+        .iter()
+        .find_map(|w| said.strip_suffix(w))
+        .unwrap_or(said)
+        .trim_end()
+        .to_string(),
+    )
 }
 
 /// The words in which someone says they cannot face a group ("I don't do groups", "a room
@@ -1591,6 +1614,10 @@ mod tests {
             "My mum was diagnosed with Parkinson\u{2019}s in May",
             "our son has autism and doesn't sleep",
             "wife has got MS",
+            "husband with dementia",
+            "mum's got vascular dementia",
+            "grandson has autism",
+            "daughter is autistic",
         ] {
             assert!(someone_close_is_ill(yes).is_some(), "{yes}");
         }
@@ -1599,6 +1626,7 @@ mod tests {
             "my neighbour has dementia",
             "I have MS",
             "husband has a shed",
+            "My mum was diagnosed with cancer and died in June",
         ] {
             assert_eq!(someone_close_is_ill(no), None, "{no}");
         }
@@ -1614,7 +1642,9 @@ mod tests {
                 "Can't get out of the house",
             ),
             ("He can't get out any more.", "can't get out any more"),
-            ("She never leaves the flat", "never leaves the flat"),
+            ("She never leaves the flat.", "never leaves the flat"),
+            ("can't get out because of my breathing", "can't get out"),
+            ("Can't get out\nNeeds a visitor", "Can't get out"),
             ("confined to the house with my hip", "confined to the house"),
         ] {
             assert_eq!(housebound(yes).as_deref(), Some(said), "{yes}");
@@ -1625,6 +1655,11 @@ mod tests {
             "can't get out on my own now, my eyes have gone",
             "the house is so quiet",
             "stuck at home with the kids",
+            "I can't get out and about like I used to",
+            "can't leave my flatmate on her own",
+            "can't leave my home town",
+            "she never leaves the house without her stick",
+            "on bad days I can't leave the house",
         ] {
             assert_eq!(housebound(no), None, "{no}");
         }
@@ -1638,6 +1673,7 @@ mod tests {
             "bowls, but I can't bend any more",
             "painting but my eyes\u{2019}s gone",
             "golf but had to give it up",
+            "used to love dancing, hips too bad now",
         ] {
             assert!(given_up(yes), "{yes}");
         }
@@ -1647,6 +1683,11 @@ mod tests {
             "knitting",
             "darts, used to anyway",
             "fishing but not in winter",
+            "swimming but can't afford it",
+            "football but can't find a team",
+            "gardening but no longer has a garden",
+            "darts but the pub's gone",
+            "walking but not able to go alone",
         ] {
             assert!(!given_up(no), "{no}");
         }

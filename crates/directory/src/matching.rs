@@ -409,8 +409,17 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
     }
     // Someone close to them lives with an illness ("husband has dementia"): what helps
     // carers is theirs, as if their words had said they care for them.
-    if let Some(carers) = v.by_id("carers").filter(|c| !q.own.contains(c)) {
-        if crate::eligibility::someone_close_is_ill(&matters).is_some() {
+    // (Not when they refuse what helps carers, nor when their words are of a death.)
+    let bereaved = v.by_id("bereavement");
+    if let Some(carers) = v.by_id("carers").filter(|c| {
+        !q.own.contains(c)
+            && !q.done.iter().any(|d| d.0 == *c && !d.2)
+            && !q
+                .own
+                .iter()
+                .any(|o| Some(*o) == bereaved || v.concept(*o).within == bereaved)
+    }) {
+        if crate::eligibility::someone_close_is_ill(&p.what_matters).is_some() {
             q.named.push(carers);
             q.own.push(carers);
             q.wishes.push(carers);

@@ -327,10 +327,6 @@ const URGENT: f32 = 2.0;
 /// is for.
 type Asked = (Vec<Vec<(ConceptId, f32)>>, Vec<Found>, bool);
 
-/// What a search's words ask for, as groups of concepts, with what they say about the
-/// person taken out: "exercise wheelchair user" (the wheelchair is how they get in, unless
-/// it is all they typed) and "exercise classes for over 60s" (who it is for, not another
-/// thing they want). Search and what the page says it read both use it.
 /// Which of the text's words (by position) are within an everyday phrase of two words or
 /// more (a `said` phrase, not a listing's term) that was read as a concept.
 fn phrase_words(v: &Vocabulary, text: &str, found: &[Found]) -> Vec<usize> {
@@ -347,6 +343,10 @@ fn phrase_words(v: &Vocabulary, text: &str, found: &[Found]) -> Vec<usize> {
         .collect()
 }
 
+/// What a search's words ask for, as groups of concepts, with what they say about the
+/// person taken out: "exercise wheelchair user" (the wheelchair is how they get in, unless
+/// it is all they typed) and "exercise classes for over 60s" (who it is for, not another
+/// thing they want). Search and what the page says it read both use it.
 fn asked(v: &Vocabulary, text: &str, said: &super::said::Said) -> Asked {
     let (mut groups, found) = wanted(v, text);
     if said.step_free && groups.len() > 1 {
@@ -854,9 +854,11 @@ impl SearchIndex {
             let mut scored: Vec<(usize, f32)> = seen
                 .into_iter()
                 .map(|(i, t)| {
+                    // (Never more than the whole words score it: the rest is a different
+                    // query, with its own common words.)
                     let t = match &rest_scores {
                         Some(rest) if !concepts.contains_key(&i) => {
-                            rest.get(&i).copied().unwrap_or(0.0)
+                            rest.get(&i).copied().unwrap_or(0.0).min(t)
                         }
                         _ => t,
                     };
@@ -1190,6 +1192,14 @@ impl SearchIndex {
             "go",
             "do",
             "so",
+            // Typed without apostrophes.
+            "cant",
+            "dont",
+            "wont",
+            "isnt",
+            "didnt",
+            "doesnt",
+            "id",
         ];
         let mut stem = self.index.tokenizer_for_field(self.fields.name)?;
         let lowered = text.to_lowercase();
