@@ -206,11 +206,7 @@ pub(super) async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
                 },
         } => {
             if let Some(path) = vocabulary {
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading {}", path.display()))?;
-                directory::vocabulary::Vocabulary::install(&text)
-                    .map_err(|e| anyhow!("{} is not a usable vocabulary: {e}", path.display()))?;
-                println!("Vocabulary: {}", path.display());
+                install_vocabulary(&path)?;
             }
             for set in &eval {
                 crate::bench_matching::run(set, show, classes).await?;
@@ -225,11 +221,7 @@ pub(super) async fn run(command: Command, cfg: Config) -> Result<ExitCode> {
                 },
         } => {
             if let Some(path) = vocabulary {
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("reading {}", path.display()))?;
-                directory::vocabulary::Vocabulary::install(&text)
-                    .map_err(|e| anyhow!("{} is not a usable vocabulary: {e}", path.display()))?;
-                println!("Vocabulary: {}", path.display());
+                install_vocabulary(&path)?;
             }
             crate::bench_reading::run(&phrases, show).await?;
         }
@@ -433,5 +425,16 @@ async fn bench_audit(
         );
     }
     println!("After each run the chain was sealed and verified, holding every committed entry.");
+    Ok(())
+}
+
+/// Uses an edited vocabulary file in place of the built-in one, for a bench that measures
+/// an edit without rebuilding.
+fn install_vocabulary(path: &std::path::Path) -> Result<()> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    directory::vocabulary::Vocabulary::install(&text)
+        .map_err(|e| anyhow!("{} is not a usable vocabulary: {e}", path.display()))?;
+    println!("Vocabulary: {}", path.display());
     Ok(())
 }
