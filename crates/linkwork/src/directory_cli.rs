@@ -292,6 +292,16 @@ pub async fn bench_search(n: usize, queries: usize) -> Result<()> {
             },
         ),
         (
+            // An everyday phrase read as a concept: the rest of the words are a second text
+            // query.
+            "everyday phrase 'skint, online slots, need help'",
+            SearchQuery {
+                text: "skint, online slots, need help".into(),
+                near,
+                ..Default::default()
+            },
+        ),
+        (
             "category + nearest first",
             SearchQuery {
                 categories: vec![domain::Category::BenefitsDebt],
