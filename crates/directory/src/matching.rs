@@ -390,22 +390,7 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
         if q.done.iter().any(|d| d.0 == c && !d.2) {
             continue;
         }
-        q.named.push(c);
-        q.own.push(c);
-        q.wishes.push(c);
-        for n in &v.concept(c).needs {
-            if !q.needs.contains(n) {
-                q.needs.push(*n);
-            }
-        }
-        let w = MATTERS * who_weight(v, c);
-        q.groups.push(
-            made_for(v, c, g)
-                .into_iter()
-                .map(|(c, x)| (c, x * w))
-                .collect(),
-        );
-        q.because.push(Because::Matters);
+        matters_to_them(&mut q, v, c, g);
     }
     // Someone close to them lives with an illness ("husband has dementia"): what helps
     // carers is theirs, as if their words had said they care for them.
@@ -420,20 +405,8 @@ fn query(v: &Vocabulary, p: &MatchProfile, respell: &dyn Fn(&str) -> Option<Stri
                 .any(|o| Some(*o) == bereaved || v.concept(*o).within == bereaved)
     }) {
         if crate::eligibility::someone_close_is_ill(&p.what_matters).is_some() {
-            q.named.push(carers);
-            q.own.push(carers);
-            q.wishes.push(carers);
-            if !q.needs.contains(&Need::Carer) {
-                q.needs.push(Need::Carer);
-            }
-            let w = MATTERS * who_weight(v, carers);
-            q.groups.push(
-                made_for(v, carers, crate::search::query::widen(v, carers, 1.0))
-                    .into_iter()
-                    .map(|(c, x)| (c, x * w))
-                    .collect(),
-            );
-            q.because.push(Because::Matters);
+            let g = crate::search::query::widen(v, carers, 1.0);
+            matters_to_them(&mut q, v, carers, g);
         }
     }
     // Someone telling of abuse done to them is not its perpetrator, whatever else their
@@ -506,6 +479,27 @@ const WISHES: usize = 3;
 /// An interest's words after its first clause ("five-a-side, before the baby came") say
 /// more about when or why than about what they enjoy: they count this much.
 const TAIL: f32 = 0.7;
+
+/// Counts a concept as what matters to them, as their own words said it: a wish, who they
+/// are, and the needs it helps with; `g` is the concept widened for searching.
+fn matters_to_them(q: &mut Query, v: &Vocabulary, c: ConceptId, g: Vec<(ConceptId, f32)>) {
+    q.named.push(c);
+    q.own.push(c);
+    q.wishes.push(c);
+    for n in &v.concept(c).needs {
+        if !q.needs.contains(n) {
+            q.needs.push(*n);
+        }
+    }
+    let w = MATTERS * who_weight(v, c);
+    q.groups.push(
+        made_for(v, c, g)
+            .into_iter()
+            .map(|(c, x)| (c, x * w))
+            .collect(),
+    );
+    q.because.push(Because::Matters);
+}
 
 /// An interest they say they can no longer do ("her garden but the knees won't let her
 /// now") counts this much.
